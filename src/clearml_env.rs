@@ -1,0 +1,329 @@
+//! How ClearML reads an environment variable: the name grammar and HOCON-safe values.
+//!
+//! ClearML's loader (reference §1) takes a variable only if its name starts with the
+//! upper-case `CLEARML__` (or legacy `TRAINS__`), replaces `__` by `.`, lower-cases the path,
+//! and parses `"{path}: {value}"` as HOCON with pyhocon. Two spellings that give the same
+//! path are the same setting; a spelling ClearML ignores is a setting that silently isn't there.
+
+use crate::providers::{Client, Kind, Section};
+
+/// The prefix of a variable name, as ClearML would treat it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefix {
+    /// `CLEARML__`: read.
+    Clearml,
+    /// `clearml__`, `Clearml__`…: not read (the loader's prefix test is case-sensitive).
+    ClearmlWrongCase,
+    /// `TRAINS__`: read, but `CLEARML__` wins.
+    Trains,
+}
+
+/// A variable name that addresses an SSO provider option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoName {
+    /// The prefix as written.
+    pub prefix: Prefix,
+    /// `secure` or `services` (lower-cased); `None` when it is neither.
+    pub section: Option<Section>,
+    /// The section segment as written, lower-cased.
+    pub section_text: String,
+    /// `oauth_client` or `saml_client`.
+    pub client: Client,
+    /// Provider key, lower-cased.
+    pub provider: String,
+    /// Option path, lower-cased and dot-joined (`groups.admins`).
+    pub option: String,
+}
+
+/// Parses a variable name into an SSO setting, if it addresses one (in any spelling).
+pub fn parse_name(name: &str) -> Option<SsoName> {
+    let (head, rest) = name.split_once("__")?;
+    let prefix = match head {
+        "CLEARML" => Prefix::Clearml,
+        "TRAINS" => Prefix::Trains,
+        h if h.eq_ignore_ascii_case("clearml") => Prefix::ClearmlWrongCase,
+        _ => return None,
+    };
+    let path = rest.replace("__", ".").to_lowercase();
+    let mut parts = path.splitn(6, '.');
+    let section_text = parts.next()?.to_string();
+    if parts.next()? != "login" || parts.next()? != "sso" {
+        return None;
+    }
+    let client = match parts.next()? {
+        "oauth_client" => Client::OAuth,
+        "saml_client" => Client::Saml,
+        _ => return None,
+    };
+    let provider = parts.next()?.to_string();
+    let option = parts.next()?.to_string();
+    if provider.is_empty() || option.is_empty() {
+        return None;
+    }
+    Some(SsoName { prefix, section: Section::parse(&section_text), section_text, client, provider, option })
+}
+
+/// The one spelling the tool writes: `CLEARML__<section>__login__sso__<client>__<provider>__<option>`.
+pub fn canonical_name(section: Section, client: Client, provider: &str, option: &str) -> String {
+    format!(
+        "CLEARML__{}__login__sso__{}__{}__{}",
+        section.as_str(),
+        client.as_str(),
+        provider,
+        option.replace('.', "__")
+    )
+}
+
+/// A value as ClearML ends up holding it after HOCON parsing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Hocon {
+    /// A string.
+    Str(String),
+    /// A boolean.
+    Bool(bool),
+    /// A number (kept as text; ClearML would hold an int or float).
+    Number(String),
+    /// `null`.
+    Null,
+    /// A list.
+    List(Vec<Hocon>),
+    /// A `${…}` substitution: ClearML fails to start on it.
+    Substitution(String),
+    /// Anything this reader does not model (ClearML may reject or misread it).
+    Unreadable(&'static str),
+}
+
+/// Characters that end or break an unquoted HOCON string in pyhocon 0.3.x
+/// (its `unquoted_string` pattern), plus whitespace.
+const UNQUOTED_FORBIDDEN: &[char] =
+    &['^', '`', '+', '?', '!', '@', '*', '&', '"', '[', '{', ']', '}', '#', ',', '=', '$', '\\'];
+
+fn looks_numeric(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    s.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+}
+
+fn is_keyword(s: &str) -> bool {
+    ["true", "false", "null", "yes", "no", "on", "off", "include"]
+        .iter()
+        .any(|k| s.eq_ignore_ascii_case(k))
+}
+
+/// Writes a string so that HOCON reads it back unchanged: bare when that is safe,
+/// otherwise double-quoted with JSON escapes.
+pub fn hocon_string(s: &str) -> String {
+    let bare = !s.is_empty()
+        && !s.contains(UNQUOTED_FORBIDDEN)
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !looks_numeric(s)
+        && !is_keyword(s)
+        // `//` starts a comment in HOCON; pyhocon reads `scheme://` inside a bare string
+        // as text, but nothing else.
+        && s.matches("//").count() == s.matches("://").count();
+    if bare {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).expect("strings serialize")
+    }
+}
+
+/// A list of strings as HOCON: every item quoted, `["a","b"]`.
+pub fn hocon_list(items: &[String]) -> String {
+    let quoted: Vec<String> =
+        items.iter().map(|i| serde_json::to_string(i).expect("strings serialize")).collect();
+    format!("[{}]", quoted.join(","))
+}
+
+/// Reads a variable's value the way pyhocon would, for the shapes SSO options take.
+pub fn read(text: &str) -> Hocon {
+    let t = strip_comment(text).trim();
+    if t.is_empty() {
+        return Hocon::Str(String::new());
+    }
+    if t.contains("${") {
+        return Hocon::Substitution(t.to_string());
+    }
+    if let Some(inner) = t.strip_prefix('[') {
+        let Some(inner) = inner.strip_suffix(']') else {
+            return Hocon::Unreadable("a list without its closing ]");
+        };
+        let items: Vec<Hocon> = split_list(inner).iter().map(|i| read(i)).collect();
+        if let Some(bad) = items.iter().find(|i| matches!(i, Hocon::Unreadable(_))) {
+            return bad.clone();
+        }
+        return Hocon::List(items);
+    }
+    if t.starts_with('"') {
+        return match serde_json::from_str::<String>(t) {
+            Ok(s) => Hocon::Str(s),
+            Err(_) => Hocon::Unreadable("a quoted string that does not close properly"),
+        };
+    }
+    if t.eq_ignore_ascii_case("true") {
+        return Hocon::Bool(true);
+    }
+    if t.eq_ignore_ascii_case("false") {
+        return Hocon::Bool(false);
+    }
+    if t.eq_ignore_ascii_case("null") {
+        return Hocon::Null;
+    }
+    if looks_numeric(t) {
+        return Hocon::Number(t.to_string());
+    }
+    if t.contains(UNQUOTED_FORBIDDEN) {
+        return Hocon::Unreadable("a character HOCON does not accept unquoted");
+    }
+    // pyhocon joins whitespace-separated bare words back into one string.
+    Hocon::Str(t.to_string())
+}
+
+/// Drops a ` # …` / ` // …` tail outside quotes, as HOCON does (T18).
+fn strip_comment(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    let mut in_quotes = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_quotes => i += 1,
+            b'"' => in_quotes = !in_quotes,
+            b'#' if !in_quotes => return &text[..i],
+            b'/' if !in_quotes && bytes.get(i + 1) == Some(&b'/') && (i == 0 || bytes[i - 1] != b':') => {
+                return &text[..i]
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    text
+}
+
+fn split_list(inner: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut in_quotes, mut escaped) = (0, false, false);
+    for (i, c) in inner.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_quotes => escaped = true,
+            '"' => in_quotes = !in_quotes,
+            ',' | '\n' if !in_quotes => {
+                out.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&inner[start..]);
+    out.retain(|s| !s.trim().is_empty());
+    out
+}
+
+/// A policy value ClearML should end up holding, as the tool writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Literal {
+    /// A string.
+    Str(String),
+    /// A boolean.
+    Bool(bool),
+    /// A list of strings.
+    List(Vec<String>),
+}
+
+impl Literal {
+    /// The variable text for this value: the HOCON form that reads back as exactly it.
+    pub fn to_env(&self) -> String {
+        match self {
+            Literal::Str(s) => hocon_string(s),
+            Literal::Bool(b) => b.to_string(),
+            Literal::List(items) => hocon_list(items),
+        }
+    }
+
+    /// The value ClearML holds for it.
+    pub fn to_hocon(&self) -> Hocon {
+        match self {
+            Literal::Str(s) => Hocon::Str(s.clone()),
+            Literal::Bool(b) => Hocon::Bool(*b),
+            Literal::List(items) => Hocon::List(items.iter().cloned().map(Hocon::Str).collect()),
+        }
+    }
+
+    /// Whether an existing variable text already gives ClearML this value, spelled canonically
+    /// enough: booleans must be lower-case `true`/`false` (other spellings are normalised).
+    pub fn matches(&self, text: &str) -> bool {
+        match self {
+            Literal::Bool(b) => text.trim() == b.to_string(),
+            _ => read(text) == self.to_hocon(),
+        }
+    }
+
+    /// The kind of this literal.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Literal::Str(_) => Kind::Str,
+            Literal::Bool(_) => Kind::Bool,
+            Literal::List(_) => Kind::List,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_every_spelling_address_the_same_setting() {
+        let a = parse_name("CLEARML__secure__login__sso__oauth_client__keycloak__client_id").unwrap();
+        let b = parse_name("CLEARML__SECURE__LOGIN__SSO__OAUTH_CLIENT__KEYCLOAK__CLIENT_ID").unwrap();
+        assert_eq!(a, b);
+        let lower = parse_name("clearml__secure__login__sso__oauth_client__keycloak__client_id").unwrap();
+        assert_eq!(lower.prefix, Prefix::ClearmlWrongCase);
+        let nested = parse_name("CLEARML__services__login__sso__oauth_client__keycloak__groups__admins").unwrap();
+        assert_eq!(nested.option, "groups.admins");
+        assert!(parse_name("CLEARML__apiserver__auth__fixed_users__enabled").is_none());
+        assert!(parse_name("OTHER__secure__login__sso__oauth_client__x__y").is_none());
+    }
+
+    #[test]
+    fn canonical_name_joins_nested_options() {
+        assert_eq!(
+            canonical_name(Section::Services, Client::OAuth, "keycloak", "groups.admins"),
+            "CLEARML__services__login__sso__oauth_client__keycloak__groups__admins"
+        );
+    }
+
+    #[test]
+    fn strings_are_quoted_only_when_needed() {
+        assert_eq!(hocon_string("https://sso.example.com/realms/x/"), "https://sso.example.com/realms/x/");
+        assert_eq!(hocon_string("a?b=c"), "\"a?b=c\"");
+        assert_eq!(hocon_string("s3cr#t"), "\"s3cr#t\"");
+        assert_eq!(hocon_string("123e4567"), "\"123e4567\"");
+        assert_eq!(hocon_string("true"), "\"true\"");
+        assert_eq!(hocon_string("two words"), "\"two words\"");
+        assert_eq!(hocon_string("a//b"), "\"a//b\"");
+        assert_eq!(hocon_string(""), "\"\"");
+        assert_eq!(hocon_list(&["a".into(), "b c".into()]), "[\"a\",\"b c\"]");
+    }
+
+    #[test]
+    fn reading_matches_pyhocon_for_option_shapes() {
+        assert_eq!(read("True"), Hocon::Bool(true));
+        assert_eq!(read("\"true\""), Hocon::Str("true".into()));
+        assert_eq!(read("[a, \"b\"]"), Hocon::List(vec![Hocon::Str("a".into()), Hocon::Str("b".into())]));
+        assert_eq!(read("admins"), Hocon::Str("admins".into()));
+        assert_eq!(read("https://x/y # note"), Hocon::Str("https://x/y".into()));
+        assert!(matches!(read("${X}"), Hocon::Substitution(_)));
+        assert!(matches!(read("true`"), Hocon::Unreadable(_)));
+        assert_eq!(read("0123"), Hocon::Number("0123".into()));
+    }
+
+    #[test]
+    fn literal_matching() {
+        assert!(Literal::Bool(true).matches("true"));
+        assert!(!Literal::Bool(true).matches("True"));
+        assert!(!Literal::Bool(true).matches("\"true\""));
+        assert!(Literal::Str("x y".into()).matches("\"x y\""));
+        assert!(Literal::List(vec!["a".into()]).matches("[a]"));
+        assert!(!Literal::List(vec!["a".into()]).matches("a"));
+    }
+}

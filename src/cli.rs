@@ -1,0 +1,163 @@
+//! Command line: argument parsing, policy lookup, reading input, exit codes (DESIGN §1).
+
+use crate::policy::{self, Policy};
+use crate::{helm, render, report};
+use clap::{Args, Parser, Subcommand};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit codes (DESIGN §1, contract).
+pub mod exit {
+    /// Manifests written (possibly corrected).
+    pub const OK: u8 = 0;
+    /// Policy violation.
+    pub const VIOLATION: u8 = 1;
+    /// Usage or policy-file error.
+    pub const USAGE: u8 = 2;
+    /// Input manifests unreadable.
+    pub const INPUT: u8 = 3;
+}
+
+/// Environment variable naming the policy file when `--policy` is not given.
+pub const POLICY_ENV: &str = "CLEARML_SSO_POLICY";
+/// Policy file looked for in the working directory last.
+pub const POLICY_DEFAULT: &str = "clearml-sso.toml";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "clearml-sso",
+    version,
+    about = "Helm post-renderer that makes the SSO settings of a ClearML apiserver match a policy",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    render: RenderArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Read manifests, write them with the SSO settings corrected (the default command).
+    Render(RenderArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+struct RenderArgs {
+    /// Policy file [default: $CLEARML_SSO_POLICY, then ./clearml-sso.toml]
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Also write the findings as a JSON report to FILE (written even when the render fails).
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Manifests to read; stdin when absent or `-`.
+    #[arg(value_name = "INPUT")]
+    input: Option<PathBuf>,
+}
+
+/// Finds the policy file: `--policy`, then `$CLEARML_SSO_POLICY`, then `./clearml-sso.toml`.
+pub fn find_policy(flag: Option<&Path>) -> Result<PathBuf, String> {
+    if let Some(p) = flag {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os(POLICY_ENV).filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    let default = PathBuf::from(POLICY_DEFAULT);
+    if default.is_file() {
+        return Ok(default);
+    }
+    Err(format!(
+        "no policy file: pass --policy FILE, set ${POLICY_ENV}, or create ./{POLICY_DEFAULT} (`clearml-sso init keycloak` prints a starter)"
+    ))
+}
+
+fn load_policy(flag: Option<&Path>) -> Result<Policy, String> {
+    let path = find_policy(flag)?;
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{shown}: cannot read the policy file: {e}"))?;
+    policy::parse(&text, &shown).map_err(|e| e.to_string())
+}
+
+fn read_input(input: Option<&Path>) -> Result<Vec<u8>, String> {
+    let mut buf = Vec::new();
+    match input {
+        None => std::io::stdin().read_to_end(&mut buf).map(|_| ()),
+        Some(p) if p == Path::new("-") => std::io::stdin().read_to_end(&mut buf).map(|_| ()),
+        Some(p) => std::fs::read(p).map(|b| buf = b),
+    }
+    .map_err(|e| format!("cannot read {}: {e}", input.map_or("stdin".into(), |p| p.display().to_string())))?;
+    Ok(buf)
+}
+
+/// Prints a failure to stderr, and under Helm 4 also where the user can see it.
+fn fail(code: u8, message: &str) -> ExitCode {
+    let mut text = message.to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    helm::tell_user(&format!("Error from the clearml-sso post-renderer:\n{text}"));
+    ExitCode::from(code)
+}
+
+fn write_report(path: Option<&Path>, findings: &[report::Finding]) -> Result<(), String> {
+    let Some(path) = path else { return Ok(()) };
+    std::fs::write(path, report::json(findings) + "\n")
+        .map_err(|e| format!("cannot write the report {}: {e}", path.display()))
+}
+
+fn run_render(args: RenderArgs) -> ExitCode {
+    let policy = match load_policy(args.policy.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return fail(exit::USAGE, &format!("clearml-sso: {e}")),
+    };
+    let input = match read_input(args.input.as_deref()) {
+        Ok(i) => i,
+        Err(e) => return fail(exit::INPUT, &format!("clearml-sso: {e}")),
+    };
+    let name = args.input.as_ref().map_or("stdin".to_string(), |p| p.display().to_string());
+    let outcome = match render(&input, &policy) {
+        Ok(o) => o,
+        Err(e) => return fail(exit::INPUT, &format!("clearml-sso: {name}: input is not a readable manifest stream: {e}")),
+    };
+    let report_result = write_report(args.report.as_deref(), &outcome.findings);
+    let mut text = report::text(&outcome.findings);
+    if !outcome.findings.is_empty() {
+        text.push_str(&report::summary(&outcome.findings));
+        text.push('\n');
+    }
+    if outcome.has_errors() {
+        return fail(exit::VIOLATION, &format!("{text}clearml-sso: render refused; nothing was written"));
+    }
+    if let Err(e) = report_result {
+        return fail(exit::USAGE, &format!("clearml-sso: {e}"));
+    }
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(outcome.output.as_bytes()).and_then(|_| stdout.flush()) {
+        return fail(exit::INPUT, &format!("clearml-sso: cannot write the output: {e}"));
+    }
+    ExitCode::from(exit::OK)
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = e.print();
+            if code != exit::OK {
+                helm::tell_user(&e.to_string());
+            }
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Some(Command::Render(args)) => run_render(args),
+        None => run_render(cli.render),
+    }
+}

@@ -1,0 +1,170 @@
+//! Kubernetes shapes: where each workload kind keeps its pod spec, object identity, and
+//! typed reading of env entries through `k8s-openapi`.
+
+use crate::yaml::Node;
+use k8s_openapi::api::core::v1::EnvVar;
+
+/// Where each workload kind keeps its pod spec (DESIGN §2 `kinds`).
+pub const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
+    ("Pod", &["spec"]),
+    ("Deployment", &["spec", "template", "spec"]),
+    ("StatefulSet", &["spec", "template", "spec"]),
+    ("DaemonSet", &["spec", "template", "spec"]),
+    ("ReplicaSet", &["spec", "template", "spec"]),
+    ("Job", &["spec", "template", "spec"]),
+    ("CronJob", &["spec", "jobTemplate", "spec", "template", "spec"]),
+];
+
+/// Who an object is: enough to name it in a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ObjectRef {
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`, when the manifest sets it.
+    pub namespace: Option<String>,
+    /// The chart template it came from (`# Source:` or Helm 4's annotation).
+    pub source: Option<String>,
+}
+
+/// Helm 4's annotation naming the template a document came from.
+pub const HELM4_FILENAME_ANNOTATION: &str = "postrenderer.helm.sh/postrender-filename";
+
+impl ObjectRef {
+    /// Identity of an object node; `source` is the document's `# Source:` if it had one.
+    pub fn of(node: &Node, source: Option<&str>) -> ObjectRef {
+        let meta = node.get("metadata");
+        let annotation = meta
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get_str(HELM4_FILENAME_ANNOTATION));
+        ObjectRef {
+            kind: node.get_str("kind").unwrap_or_default().to_string(),
+            name: meta.and_then(|m| m.get_str("name")).unwrap_or_default().to_string(),
+            namespace: meta.and_then(|m| m.get_str("namespace")).map(str::to_string),
+            source: source.or(annotation).map(str::to_string),
+        }
+    }
+}
+
+/// The `# Source: path` comment Helm 3 puts at the top of each document.
+pub fn source_comment(raw: &str) -> Option<&str> {
+    raw.lines()
+        .take_while(|l| {
+            let t = l.trim();
+            t.is_empty() || t.starts_with('#') || t.starts_with("---")
+        })
+        .find_map(|l| l.trim().strip_prefix("# Source:").map(str::trim))
+}
+
+/// The objects of a document: itself, or the items of a `kind: List` (nested lists too).
+pub fn objects_mut(root: &mut Node) -> Vec<&mut Node> {
+    let is_list = root.get_str("kind").is_some_and(|k| k == "List" || k.ends_with("List"));
+    if !is_list {
+        return vec![root];
+    }
+    match root.get_mut("items") {
+        Some(Node::Seq { items, .. }) => items.iter_mut().flat_map(objects_mut).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Read-only variant of [`objects_mut`].
+pub fn objects(root: &Node) -> Vec<&Node> {
+    let is_list = root.get_str("kind").is_some_and(|k| k == "List" || k.ends_with("List"));
+    if !is_list {
+        return vec![root];
+    }
+    root.get("items").map(|i| i.items().iter().flat_map(objects).collect()).unwrap_or_default()
+}
+
+/// The pod spec of a workload of one of `kinds`, if it has one.
+pub fn pod_spec_mut<'a>(object: &'a mut Node, kinds: &[String]) -> Option<&'a mut Node> {
+    let kind = object.get_str("kind")?;
+    if !kinds.iter().any(|k| k == kind) {
+        return None;
+    }
+    let (_, path) = POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind)?;
+    let mut node = object;
+    for step in *path {
+        node = node.get_mut(step)?;
+    }
+    Some(node)
+}
+
+/// Converts a node to JSON with YAML 1.1 scalar resolution (as Kubernetes' Go YAML reader
+/// does), so that typed `k8s-openapi` reading rejects what the API server would reject.
+pub fn to_json(node: &Node) -> serde_json::Value {
+    use serde_json::Value as J;
+    match node {
+        Node::Scalar { value, style, tag, .. } => {
+            let plain = *style == crate::yaml::Style::Plain && tag.is_none();
+            if !plain {
+                return J::String(value.clone());
+            }
+            match value.as_str() {
+                "" | "~" | "null" | "Null" | "NULL" => J::Null,
+                "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => J::Bool(true),
+                "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+                    J::Bool(false)
+                }
+                v => v
+                    .parse::<i64>()
+                    .map(J::from)
+                    .or_else(|_| v.parse::<f64>().map(J::from))
+                    .unwrap_or_else(|_| J::String(v.to_string())),
+            }
+        }
+        Node::Seq { items, .. } => J::Array(items.iter().map(to_json).collect()),
+        Node::Map { entries, .. } => J::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), to_json(v)))
+                .collect(),
+        ),
+        Node::Alias(_) => J::Null,
+    }
+}
+
+/// Reads an env entry as Kubernetes would; `Err` says why the API server would reject it.
+pub fn env_var(node: &Node) -> Result<EnvVar, String> {
+    serde_json::from_value::<EnvVar>(to_json(node)).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse;
+
+    #[test]
+    fn finds_pod_specs_by_kind() {
+        let kinds: Vec<String> = POD_SPEC_PATHS.iter().map(|(k, _)| k.to_string()).collect();
+        let mut cron = parse("kind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: []\n")
+            .unwrap()
+            .unwrap();
+        assert!(pod_spec_mut(&mut cron, &kinds).unwrap().get("containers").is_some());
+        let mut svc = parse("kind: Service\nspec: {}\n").unwrap().unwrap();
+        assert!(pod_spec_mut(&mut svc, &kinds).is_none());
+    }
+
+    #[test]
+    fn list_items_are_objects() {
+        let mut list = parse("kind: List\nitems:\n- kind: Pod\n- kind: List\n  items:\n  - kind: Job\n").unwrap().unwrap();
+        let kinds: Vec<_> = objects_mut(&mut list).iter().map(|o| o.get_str("kind").unwrap().to_string()).collect();
+        assert_eq!(kinds, ["Pod", "Job"]);
+    }
+
+    #[test]
+    fn env_values_that_yaml11_reads_as_bool_are_rejected() {
+        let entry = parse("name: X\nvalue: on\n").unwrap().unwrap();
+        assert!(env_var(&entry).is_err());
+        let entry = parse("name: X\nvalue: 'on'\n").unwrap().unwrap();
+        assert_eq!(env_var(&entry).unwrap().value.as_deref(), Some("on"));
+    }
+
+    #[test]
+    fn source_comment_is_found() {
+        assert_eq!(source_comment("---\n# Source: c/templates/a.yaml\nkind: A\n"), Some("c/templates/a.yaml"));
+        assert_eq!(source_comment("kind: A\n# Source: no\n"), None);
+    }
+}

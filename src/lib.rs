@@ -1,0 +1,178 @@
+//! `clearml-sso`: makes the SSO settings of a ClearML apiserver match a policy, as a Helm
+//! post-renderer or a CI check.
+//!
+//! One entry point, [`render`], is shared by the CLI, the tests and the benchmarks. Data flows
+//! one way: the stream is split into documents ([`stream`]), each is parsed ([`yaml`]), the
+//! Secrets are inventoried ([`secrets`]), every target container is planned and corrected
+//! ([`plan`]), and the documents are joined back — untouched ones byte for byte.
+
+#![warn(missing_docs)]
+
+pub mod clearml_env;
+pub mod cli;
+pub mod helm;
+pub mod k8s;
+pub mod plan;
+pub mod policy;
+pub mod providers;
+pub mod report;
+pub mod secrets;
+pub mod stream;
+pub mod yaml;
+
+use policy::{Mode, Policy};
+use report::{Finding, Location, Severity};
+use std::fmt;
+
+/// The result of a render: the output stream and what was found on the way.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The manifests to write (only when there is no error-level finding).
+    pub output: String,
+    /// Every finding, in stream order.
+    pub findings: Vec<Finding>,
+    /// Whether any document was changed.
+    pub changed: bool,
+}
+
+impl Outcome {
+    /// Whether an error-level finding means the render must fail.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}
+
+/// Input that is not a readable manifest stream (exit code 3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// 1-based line in the stream.
+    pub line: usize,
+    /// 1-based column, when known.
+    pub column: usize,
+    /// 1-based document number, when known.
+    pub document: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}", self.line)?;
+        if self.column > 0 {
+            write!(f, ", column {}", self.column)?;
+        }
+        if let Some(d) = self.document {
+            write!(f, " (document {d})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Renders `input` (a multi-document YAML stream) under `policy`.
+pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
+    let text = std::str::from_utf8(input).map_err(|e| {
+        let before = &input[..e.valid_up_to()];
+        InputError {
+            line: before.iter().filter(|b| **b == b'\n').count() + 1,
+            column: 0,
+            document: None,
+            message: format!("not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+        }
+    })?;
+    if let Some(pos) = text.find('\0') {
+        return Err(InputError {
+            line: text[..pos].matches('\n').count() + 1,
+            column: 0,
+            document: None,
+            message: "NUL byte in the input".into(),
+        });
+    }
+    let docs = stream::split(text);
+    let mut trees = Vec::with_capacity(docs.len());
+    for doc in &docs {
+        let tree = yaml::parse(doc.parse_text()).map_err(|e| InputError {
+            line: doc.start_line + e.line.saturating_sub(1),
+            column: e.column,
+            document: Some(doc.index + 1),
+            message: format!("not valid YAML: {}", e.message),
+        })?;
+        trees.push(tree);
+    }
+    let sources: Vec<Option<&str>> = docs.iter().map(|d| k8s::source_comment(d.raw)).collect();
+    let inventory =
+        secrets::inventory(trees.iter().zip(&sources).filter_map(|(t, s)| t.as_ref().map(|t| (t, *s))));
+
+    let mut findings = Vec::new();
+    let mut output = String::with_capacity(text.len() + 1024);
+    let mut matched = 0;
+    let mut seen: Vec<String> = Vec::new();
+    let mut changed_any = false;
+    for ((doc, tree), source) in docs.iter().zip(trees.iter_mut()).zip(&sources) {
+        let mut changed = false;
+        if let Some(root) = tree.as_mut() {
+            for object in k8s::objects_mut(root) {
+                let object_ref = k8s::ObjectRef::of(object, *source);
+                let targeted = policy.target.workloads.is_match(&object_ref.name)
+                    && !policy.target.exclude.is_match(&object_ref.name);
+                let Some(spec) = k8s::pod_spec_mut(object, &policy.target.kinds) else { continue };
+                let Some(Node::Seq { items: containers, .. }) = spec.get_mut("containers") else { continue };
+                for container in containers.iter_mut() {
+                    let name = container.get_str("name").unwrap_or_default().to_string();
+                    if !(targeted && policy.target.containers.is_match(&name)) {
+                        seen.push(format!("{} {} (container {name})", object_ref.kind, object_ref.name));
+                        continue;
+                    }
+                    matched += 1;
+                    let ctx = plan::Context {
+                        policy,
+                        inventory: &inventory,
+                        location: Location {
+                            document: doc.index,
+                            line: doc.start_line,
+                            object: object_ref.clone(),
+                            container: Some(name),
+                            variable: None,
+                        },
+                    };
+                    changed |= plan::apply(container, &ctx, &mut findings);
+                }
+            }
+        }
+        match tree {
+            Some(root) if changed => {
+                output.push_str(&doc.with_body(&yaml::emit(root, yaml::Layout::detect(doc.raw))));
+                changed_any = true;
+            }
+            _ => output.push_str(doc.raw),
+        }
+    }
+    if matched == 0 {
+        let mut f = Finding::new(
+            report::NO_TARGET,
+            format!(
+                "no container matched [target] workloads = {:?}, containers = {:?}",
+                policy.target.workloads.patterns, policy.target.containers.patterns
+            ),
+        );
+        f = f.help(if seen.is_empty() {
+            "the input has no workloads with containers; is this the rendered ClearML chart?".to_string()
+        } else {
+            format!("workloads seen: {}", seen.join(", "))
+        });
+        findings.push(f);
+    }
+    if policy.enforce.mode == Mode::Audit {
+        for f in findings.iter_mut().filter(|f| f.fixed) {
+            f.fixed = false;
+            f.severity = Severity::Error;
+            f.message = format!("drift: {}", f.message);
+        }
+        output = text.to_string();
+        changed_any = false;
+    }
+    Ok(Outcome { output, findings, changed: changed_any })
+}
+
+use yaml::Node;

@@ -1,0 +1,739 @@
+//! The policy file (version 1): TOML → a validated [`Policy`], with `FILE:LINE:COLUMN` errors.
+//!
+//! Parsed with `toml_edit`, which keeps the byte span of every key and value, so each
+//! problem points at the exact place and, for a misspelled key, names the nearest valid one.
+//! Every problem in the file is reported, not only the first.
+
+use crate::clearml_env::Literal;
+use crate::providers::{self, Kind, OptionSpec, Provider};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::fmt;
+use std::ops::Range;
+use toml_edit::{Item, TableLike, Value as TomlValue};
+
+/// Workload kinds that carry a pod template, searched by default (DESIGN §2).
+pub const DEFAULT_KINDS: &[&str] =
+    &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"];
+
+/// A validated policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Where it came from, for messages.
+    pub source: String,
+    /// Which containers carry the SSO settings.
+    pub target: Target,
+    /// How strictly to enforce.
+    pub enforce: Enforce,
+    /// Secrets that exist outside the rendered stream.
+    pub secrets: SecretsPolicy,
+    /// The providers, in file order.
+    pub providers: Vec<ProviderPolicy>,
+}
+
+/// `[target]`.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Globs on `metadata.name` of workloads.
+    pub workloads: Globs,
+    /// Globs on `spec.containers[].name`.
+    pub containers: Globs,
+    /// Globs on `metadata.name` to skip.
+    pub exclude: Globs,
+    /// Workload kinds searched.
+    pub kinds: Vec<String>,
+}
+
+/// A list of glob patterns and their compiled matcher.
+#[derive(Debug, Clone)]
+pub struct Globs {
+    /// The patterns as written.
+    pub patterns: Vec<String>,
+    set: GlobSet,
+}
+
+impl Globs {
+    fn new(patterns: Vec<String>) -> Result<Globs, (usize, String)> {
+        let mut builder = GlobSetBuilder::new();
+        for (i, p) in patterns.iter().enumerate() {
+            builder.add(Glob::new(p).map_err(|e| (i, e.kind().to_string()))?);
+        }
+        let set = builder.build().map_err(|e| (0, e.to_string()))?;
+        Ok(Globs { patterns, set })
+    }
+
+    /// Whether any pattern matches `name`.
+    pub fn is_match(&self, name: &str) -> bool {
+        self.set.is_match(name)
+    }
+}
+
+/// `[enforce] mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Inject missing settings and correct wrong ones.
+    Fix,
+    /// Change nothing; every drift is an error.
+    Audit,
+}
+
+/// `[enforce] plaintext_secrets`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plaintext {
+    /// A credential written as a literal is an error.
+    Deny,
+    /// Allowed.
+    Allow,
+}
+
+/// `[enforce] unknown_providers`: SSO variables for providers the policy does not declare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownProviders {
+    /// Keep them, with a warning.
+    Warn,
+    /// Fail.
+    Deny,
+    /// Remove them.
+    Remove,
+}
+
+/// `[enforce]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Enforce {
+    /// Fix or audit.
+    pub mode: Mode,
+    /// Credentials as literals.
+    pub plaintext_secrets: Plaintext,
+    /// SSO variables of undeclared providers.
+    pub unknown_providers: UnknownProviders,
+}
+
+/// `[secrets]`.
+#[derive(Debug, Clone, Default)]
+pub struct SecretsPolicy {
+    /// Secrets created outside the release.
+    pub external: Vec<String>,
+}
+
+/// One `[providers.<key>]` table, with derived options filled in.
+#[derive(Debug, Clone)]
+pub struct ProviderPolicy {
+    /// The catalogue entry.
+    pub spec: &'static Provider,
+    /// Every option the policy sets, in catalogue order.
+    pub settings: Vec<Setting>,
+}
+
+/// One option's desired value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting {
+    /// The option.
+    pub option: &'static OptionSpec,
+    /// Its value.
+    pub value: Value,
+    /// Derived from inputs such as `url` + `realm` rather than written out.
+    pub derived: bool,
+}
+
+/// A policy value: a literal or a reference to a Secret / ConfigMap key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A literal value.
+    Literal(Literal),
+    /// `{ secret = NAME, key = KEY }`
+    Secret {
+        /// Secret name.
+        name: String,
+        /// Key in the Secret.
+        key: String,
+    },
+    /// `{ configmap = NAME, key = KEY }`
+    ConfigMap {
+        /// ConfigMap name.
+        name: String,
+        /// Key in the ConfigMap.
+        key: String,
+    },
+}
+
+/// Everything wrong with a policy file.
+#[derive(Debug, Clone)]
+pub struct PolicyError {
+    /// The file, as named to the user.
+    pub source: String,
+    /// One entry per problem, in file order.
+    pub problems: Vec<Problem>,
+}
+
+/// One problem at a place in the policy file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line (0: the file as a whole).
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            if p.line == 0 {
+                write!(f, "{}: error: {}", self.source, p.message)?;
+            } else {
+                write!(f, "{}:{}:{}: error: {}", self.source, p.line, p.column, p.message)?;
+            }
+            if let Some(help) = &p.help {
+                write!(f, "\n  help: {help}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// The nearest of `candidates` to a misspelled `word`, if one is close enough to be a typo.
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
+    match nearest(word, candidates.clone()) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None => format!(
+            "valid keys here: {}",
+            candidates.into_iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+struct Loader<'t> {
+    text: &'t str,
+    problems: Vec<Problem>,
+}
+
+impl Loader<'_> {
+    fn at(&mut self, span: Option<Range<usize>>, message: String, help: Option<String>) {
+        let (line, column) = match span {
+            Some(r) => {
+                let before = &self.text[..r.start.min(self.text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                (line, column)
+            }
+            None => (0, 0),
+        };
+        self.problems.push(Problem { line, column, message, help });
+    }
+
+    fn unknown(&mut self, table: &dyn TableLike, key: &str, what: &str, valid: &[&str]) {
+        let span = table.key(key).and_then(|k| k.span());
+        let help = did_you_mean(key, valid.iter().copied());
+        self.at(span, format!("unknown key `{key}` in {what}"), Some(help));
+    }
+
+    fn string(&mut self, item: &Item, what: &str) -> Option<String> {
+        match item.as_str() {
+            Some(s) => Some(s.to_string()),
+            None => {
+                self.at(item.span(), format!("{what} must be a string, found {}", type_name(item)), None);
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, item: &Item, what: &str) -> Option<Vec<String>> {
+        let Some(array) = item.as_array() else {
+            self.at(item.span(), format!("{what} must be an array of strings, found {}", type_name(item)), None);
+            return None;
+        };
+        let mut out = Vec::new();
+        for v in array.iter() {
+            match v.as_str() {
+                Some(s) => out.push(s.to_string()),
+                None => {
+                    self.at(v.span(), format!("{what} must contain only strings"), None);
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
+    fn choice<T: Copy>(&mut self, item: &Item, what: &str, choices: &[(&str, T)]) -> Option<T> {
+        let s = self.string(item, what)?;
+        if let Some((_, v)) = choices.iter().find(|(name, _)| *name == s) {
+            return Some(*v);
+        }
+        let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+        let help = did_you_mean(&s, names.iter().copied());
+        self.at(item.span(), format!("{what} = \"{s}\" is not one of {}", quote_all(&names)), Some(help));
+        None
+    }
+
+    fn globs(&mut self, item: &Item, what: &str) -> Option<Globs> {
+        let patterns = self.strings(item, what)?;
+        match Globs::new(patterns) {
+            Ok(g) => Some(g),
+            Err((i, e)) => {
+                let span = item.as_array().and_then(|a| a.get(i)).and_then(|v| v.span());
+                self.at(span, format!("invalid glob in {what}: {e}"), None);
+                None
+            }
+        }
+    }
+}
+
+fn quote_all(names: &[&str]) -> String {
+    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+}
+
+fn type_name(item: &Item) -> &'static str {
+    match item {
+        Item::None => "nothing",
+        Item::Table(_) | Item::Value(TomlValue::InlineTable(_)) => "a table",
+        Item::ArrayOfTables(_) => "an array of tables",
+        Item::Value(v) => match v {
+            TomlValue::String(_) => "a string",
+            TomlValue::Integer(_) => "an integer",
+            TomlValue::Float(_) => "a float",
+            TomlValue::Boolean(_) => "a boolean",
+            TomlValue::Datetime(_) => "a date-time",
+            TomlValue::Array(_) => "an array",
+            TomlValue::InlineTable(_) => "a table",
+        },
+    }
+}
+
+const ROOT_KEYS: &[&str] = &["version", "target", "enforce", "secrets", "providers"];
+const TARGET_KEYS: &[&str] = &["workloads", "containers", "exclude", "kinds"];
+const ENFORCE_KEYS: &[&str] = &["mode", "plaintext_secrets", "unknown_providers"];
+const SECRETS_KEYS: &[&str] = &["external"];
+
+/// Parses and validates a policy. `source` names the file in messages.
+pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
+    let fail = |problems| PolicyError { source: source.to_string(), problems };
+    let doc = match toml_edit::Document::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let mut l = Loader { text, problems: Vec::new() };
+            l.at(e.span(), e.message().trim().to_string(), None);
+            return Err(fail(l.problems));
+        }
+    };
+    let mut l = Loader { text, problems: Vec::new() };
+    let root = doc.as_table();
+    let mut policy = Policy {
+        source: source.to_string(),
+        target: Target {
+            workloads: Globs::new(vec!["*apiserver".into()]).expect("valid default"),
+            containers: Globs::new(vec!["*apiserver".into()]).expect("valid default"),
+            exclude: Globs::new(Vec::new()).expect("valid default"),
+            kinds: DEFAULT_KINDS.iter().map(|k| k.to_string()).collect(),
+        },
+        enforce: Enforce {
+            mode: Mode::Fix,
+            plaintext_secrets: Plaintext::Deny,
+            unknown_providers: UnknownProviders::Warn,
+        },
+        secrets: SecretsPolicy::default(),
+        providers: Vec::new(),
+    };
+    let mut has_version = false;
+    for (key, item) in root.iter() {
+        match key {
+            "version" => {
+                has_version = true;
+                if item.as_integer() != Some(1) {
+                    l.at(item.span(), "unsupported policy version; this tool reads `version = 1`".into(), None);
+                }
+            }
+            "target" => load_target(&mut l, item, &mut policy.target),
+            "enforce" => load_enforce(&mut l, item, &mut policy.enforce),
+            "secrets" => {
+                let Some(t) = table(&mut l, item, "[secrets]") else { continue };
+                for (k, v) in t.iter() {
+                    match k {
+                        "external" => policy.secrets.external = l.strings(v, "secrets.external").unwrap_or_default(),
+                        _ => l.unknown(t, k, "[secrets]", SECRETS_KEYS),
+                    }
+                }
+            }
+            "providers" => {
+                let Some(t) = table(&mut l, item, "[providers]") else { continue };
+                for (k, v) in t.iter() {
+                    match providers::provider(k) {
+                        Some(spec) => {
+                            if let Some(p) = load_provider(&mut l, spec, v) {
+                                policy.providers.push(p);
+                            }
+                        }
+                        None => {
+                            let keys: Vec<&str> = providers::PROVIDERS.iter().map(|p| p.key).collect();
+                            l.unknown(t, k, "[providers] (not a ClearML provider key)", &keys);
+                        }
+                    }
+                }
+            }
+            _ => l.unknown(root, key, "the policy", ROOT_KEYS),
+        }
+    }
+    if !has_version {
+        l.at(Some(0..0), "missing `version = 1` at the top of the policy".into(), None);
+    }
+    if policy.providers.is_empty() && l.problems.is_empty() {
+        l.at(
+            None,
+            "the policy declares no provider".into(),
+            Some("add a table such as [providers.keycloak]; `clearml-sso init keycloak` prints a starter".into()),
+        );
+    }
+    if l.problems.is_empty() {
+        Ok(policy)
+    } else {
+        l.problems.sort_by_key(|p| (p.line, p.column));
+        Err(fail(l.problems))
+    }
+}
+
+fn table<'i>(l: &mut Loader, item: &'i Item, what: &str) -> Option<&'i dyn TableLike> {
+    let t = item.as_table_like();
+    if t.is_none() {
+        l.at(item.span(), format!("{what} must be a table, found {}", type_name(item)), None);
+    }
+    t
+}
+
+fn load_target(l: &mut Loader, item: &Item, target: &mut Target) {
+    let Some(t) = table(l, item, "[target]") else { return };
+    for (k, v) in t.iter() {
+        match k {
+            "workloads" => target.workloads = l.globs(v, "target.workloads").unwrap_or(target.workloads.clone()),
+            "containers" => target.containers = l.globs(v, "target.containers").unwrap_or(target.containers.clone()),
+            "exclude" => target.exclude = l.globs(v, "target.exclude").unwrap_or(target.exclude.clone()),
+            "kinds" => {
+                let Some(kinds) = l.strings(v, "target.kinds") else { continue };
+                for kind in &kinds {
+                    if !DEFAULT_KINDS.contains(&kind.as_str()) {
+                        let help = did_you_mean(kind, DEFAULT_KINDS.iter().copied());
+                        l.at(v.span(), format!("target.kinds: `{kind}` is not a workload kind this tool reads"), Some(help));
+                    }
+                }
+                target.kinds = kinds;
+            }
+            _ => l.unknown(t, k, "[target]", TARGET_KEYS),
+        }
+    }
+}
+
+fn load_enforce(l: &mut Loader, item: &Item, enforce: &mut Enforce) {
+    let Some(t) = table(l, item, "[enforce]") else { return };
+    for (k, v) in t.iter() {
+        match k {
+            "mode" => {
+                if let Some(m) = l.choice(v, "enforce.mode", &[("fix", Mode::Fix), ("audit", Mode::Audit)]) {
+                    enforce.mode = m;
+                }
+            }
+            "plaintext_secrets" => {
+                let choices = [("deny", Plaintext::Deny), ("allow", Plaintext::Allow)];
+                if let Some(p) = l.choice(v, "enforce.plaintext_secrets", &choices) {
+                    enforce.plaintext_secrets = p;
+                }
+            }
+            "unknown_providers" => {
+                let choices = [
+                    ("warn", UnknownProviders::Warn),
+                    ("deny", UnknownProviders::Deny),
+                    ("remove", UnknownProviders::Remove),
+                ];
+                if let Some(u) = l.choice(v, "enforce.unknown_providers", &choices) {
+                    enforce.unknown_providers = u;
+                }
+            }
+            _ => l.unknown(t, k, "[enforce]", ENFORCE_KEYS),
+        }
+    }
+}
+
+/// Option names that are valid directly under `prefix` (`""` for the provider table itself,
+/// `"groups"` for its `groups` sub-table): leaves and the names of nested tables.
+fn keys_under(prefix: &str) -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = Vec::new();
+    for o in providers::OAUTH_OPTIONS {
+        let rest = if prefix.is_empty() {
+            Some(o.name)
+        } else {
+            o.name.strip_prefix(prefix).and_then(|r| r.strip_prefix('.'))
+        };
+        if let Some(rest) = rest {
+            let head = rest.split('.').next().expect("split yields one piece");
+            if !keys.contains(&head) {
+                keys.push(head);
+            }
+        }
+    }
+    keys
+}
+
+fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option<ProviderPolicy> {
+    let what = format!("[providers.{}]", spec.key);
+    let t = table(l, item, &what)?;
+    let before = l.problems.len();
+    let mut explicit: Vec<Setting> = Vec::new();
+    let mut inputs: Vec<(&str, String)> = Vec::new();
+    load_options(l, spec, t, "", &mut explicit, &mut inputs);
+    if l.problems.len() > before {
+        return None;
+    }
+    // Derivation: all of a provider's inputs are needed once one is given.
+    let mut settings = explicit;
+    if !inputs.is_empty() {
+        let mut values: Vec<(&str, String)> = Vec::new();
+        for input in spec.inputs {
+            match inputs.iter().find(|(n, _)| *n == input.name) {
+                Some((_, v)) => values.push((input.name, v.clone())),
+                None => match input.default {
+                    Some(d) => values.push((input.name, d.to_string())),
+                    None => {
+                        let given = inputs.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                        l.at(
+                            item.span().or_else(|| t.key(inputs[0].0).and_then(|k| k.span())),
+                            format!("{what}: `{}` ({}) is needed to derive the URLs from {given}", input.name, input.about),
+                            None,
+                        );
+                        return None;
+                    }
+                },
+            }
+        }
+        for (option, template) in spec.derived {
+            if settings.iter().any(|s| s.option.name == *option) {
+                continue; // an explicit option wins over a derived one
+            }
+            let mut url = template.to_string();
+            for (name, value) in &values {
+                url = url.replace(&format!("{{{name}}}"), value);
+            }
+            let option = providers::option(option).expect("catalogue is consistent");
+            settings.push(Setting { option, value: Value::Literal(Literal::Str(url)), derived: true });
+        }
+    }
+    let missing: Vec<&str> = spec
+        .required
+        .iter()
+        .copied()
+        .filter(|r| !settings.iter().any(|s| s.option.name == *r))
+        .collect();
+    if !missing.is_empty() {
+        let help = if spec.inputs.is_empty() {
+            None
+        } else {
+            let names: Vec<String> = spec.inputs.iter().map(|i| format!("`{}`", i.name)).collect();
+            Some(format!("the URLs can be derived: set {}", names.join(" and ")))
+        };
+        let span = item.span().or_else(|| t.iter().next().and_then(|(k, _)| t.key(k)).and_then(|k| k.span()));
+        l.at(
+            span,
+            format!("{what} is missing {}, required for a {} login", quote_list(&missing), spec.title),
+            help,
+        );
+        return None;
+    }
+    let order = |s: &Setting| providers::OAUTH_OPTIONS.iter().position(|o| o.name == s.option.name);
+    settings.sort_by_key(order);
+    Some(ProviderPolicy { spec, settings })
+}
+
+fn quote_list(names: &[&str]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn load_options<'p>(
+    l: &mut Loader,
+    spec: &'static Provider,
+    t: &'p dyn TableLike,
+    prefix: &str,
+    settings: &mut Vec<Setting>,
+    inputs: &mut Vec<(&'static str, String)>,
+) {
+    let mut valid = keys_under(prefix);
+    if prefix.is_empty() {
+        valid.extend(spec.inputs.iter().map(|i| i.name));
+    }
+    for (k, v) in t.iter() {
+        let name = if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") };
+        if prefix.is_empty() {
+            if let Some(input) = spec.input(k) {
+                if let Some(s) = l.string(v, &format!("providers.{}.{k}", spec.key)) {
+                    let s = if input.host {
+                        s.trim_start_matches("https://").trim_start_matches("http://").trim_matches('/').to_string()
+                    } else {
+                        s.trim_end_matches('/').to_string()
+                    };
+                    inputs.push((input.name, s));
+                }
+                continue;
+            }
+        }
+        if let Some(option) = providers::option(&name) {
+            if let Some(value) = load_value(l, spec, option, v) {
+                settings.push(Setting { option, value, derived: false });
+            }
+        } else if valid.contains(&k) {
+            match v.as_table_like() {
+                Some(sub) if !is_reference(v) => load_options(l, spec, sub, &name, settings, inputs),
+                _ => l.at(v.span(), format!("providers.{}.{name} must be a table", spec.key), None),
+            }
+        } else {
+            l.unknown(t, k, &format!("[providers.{}{}]", spec.key, if prefix.is_empty() { String::new() } else { format!(".{prefix}") }), &valid);
+        }
+    }
+}
+
+fn is_reference(item: &Item) -> bool {
+    item.as_table_like().is_some_and(|t| t.contains_key("secret") || t.contains_key("configmap"))
+}
+
+fn load_value(l: &mut Loader, spec: &Provider, option: &'static OptionSpec, item: &Item) -> Option<Value> {
+    let what = format!("providers.{}.{}", spec.key, option.name);
+    if let Some(t) = item.as_table_like() {
+        let (kind, name_item) = match (t.get("secret"), t.get("configmap")) {
+            (Some(s), None) => ("secret", s),
+            (None, Some(c)) => ("configmap", c),
+            _ => {
+                l.at(
+                    item.span(),
+                    format!("{what}: a reference is `{{ secret = NAME, key = KEY }}` or `{{ configmap = NAME, key = KEY }}`"),
+                    None,
+                );
+                return None;
+            }
+        };
+        for (k, _) in t.iter() {
+            if k != kind && k != "key" {
+                l.unknown(t, k, &format!("the reference of {what}"), &[kind, "key"]);
+            }
+        }
+        let name = l.string(name_item, &format!("{what}.{kind}"))?;
+        let Some(key_item) = t.get("key") else {
+            l.at(item.span(), format!("{what}: the reference needs `key`, the key inside the {kind}"), None);
+            return None;
+        };
+        let key = l.string(key_item, &format!("{what}.key"))?;
+        return Some(if kind == "secret" { Value::Secret { name, key } } else { Value::ConfigMap { name, key } });
+    }
+    let literal = match (option.kind, item) {
+        (Kind::Str, _) if item.as_str().is_some() => Literal::Str(item.as_str()?.to_string()),
+        (Kind::Bool, _) if item.as_bool().is_some() => Literal::Bool(item.as_bool()?),
+        (Kind::List, _) if item.as_array().is_some() => Literal::List(l.strings(item, &what)?),
+        (kind, _) => {
+            let help = match (kind, item.as_str()) {
+                (Kind::List, Some(s)) => Some(format!("write a list: {what} = [\"{s}\"]")),
+                (Kind::Bool, Some(s)) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => {
+                    Some(format!("write the boolean without quotes: {}", s.to_lowercase()))
+                }
+                _ => None,
+            };
+            l.at(item.span(), format!("{what} must be {}, found {}", kind.describe(), type_name(item)), help);
+            return None;
+        }
+    };
+    Some(Value::Literal(literal))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYCLOAK: &str = r#"version = 1
+[providers.keycloak]
+client_id     = { secret = "clearml-sso", key = "keycloak_client_id" }
+client_secret = { secret = "clearml-sso", key = "keycloak_client_secret" }
+url   = "https://sso.example.com/"
+realm = "clearml"
+idp_logout = true
+[providers.keycloak.groups]
+enabled = true
+admins = ["clearml-admins"]
+"#;
+
+    fn err(text: &str) -> String {
+        parse(text, "p.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn keycloak_urls_are_derived() {
+        let p = parse(KEYCLOAK, "p.toml").unwrap();
+        let kc = &p.providers[0];
+        let get = |n: &str| kc.settings.iter().find(|s| s.option.name == n).unwrap().value.clone();
+        assert_eq!(get("base_url"), Value::Literal(Literal::Str("https://sso.example.com/realms/clearml/".into())));
+        assert_eq!(
+            get("access_token_url"),
+            Value::Literal(Literal::Str("https://sso.example.com/realms/clearml/protocol/openid-connect/token".into()))
+        );
+        assert_eq!(get("groups.admins"), Value::Literal(Literal::List(vec!["clearml-admins".into()])));
+    }
+
+    #[test]
+    fn explicit_option_wins_over_derived() {
+        let text = KEYCLOAK.replace("idp_logout = true", "idp_logout = true\nbase_url = \"https://other/\"");
+        let p = parse(&text, "p.toml").unwrap();
+        let s = p.providers[0].settings.iter().find(|s| s.option.name == "base_url").unwrap();
+        assert_eq!(s.value, Value::Literal(Literal::Str("https://other/".into())));
+        assert!(!s.derived);
+    }
+
+    #[test]
+    fn typo_points_at_line_and_suggests() {
+        let e = err(&KEYCLOAK.replace("realm =", "relam ="));
+        assert!(e.contains("p.toml:6:1: error: unknown key `relam` in [providers.keycloak]"), "{e}");
+        assert!(e.contains("did you mean `realm`?"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_and_missing_input() {
+        let e = err(&KEYCLOAK.replace("admins = [\"clearml-admins\"]", "admins = \"clearml-admins\""));
+        assert!(e.contains("p.toml:10:10: error: providers.keycloak.groups.admins must be an array of strings"), "{e}");
+        assert!(e.contains("[\"clearml-admins\"]"), "{e}");
+        let e = err(&KEYCLOAK.replace("realm = \"clearml\"\n", ""));
+        assert!(e.contains("`realm` (Keycloak realm name) is needed"), "{e}");
+    }
+
+    #[test]
+    fn missing_required_option() {
+        let e = err("version = 1\n[providers.auth0]\nclient_id = \"x\"\ndomain = \"t.auth0.com\"\n");
+        assert!(e.contains("[providers.auth0] is missing `client_secret`, `audience`"), "{e}");
+    }
+
+    #[test]
+    fn unknown_provider_and_enum_values() {
+        let e = err("version = 1\n[providers.keycloack]\n");
+        assert!(e.contains("did you mean `keycloak`?"), "{e}");
+        let e = err(&format!("{KEYCLOAK}[enforce]\nmode = \"fixx\"\n"));
+        assert!(e.contains("enforce.mode = \"fixx\" is not one of \"fix\", \"audit\""), "{e}");
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let e = err("version = 1\n[providers.keycloak\n");
+        assert!(e.starts_with("p.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn missing_version() {
+        let e = err(&KEYCLOAK.replace("version = 1\n", ""));
+        assert!(e.contains("missing `version = 1`"), "{e}");
+    }
+}

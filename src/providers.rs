@@ -1,0 +1,330 @@
+//! The provider catalogue: every fact about ClearML's SSO providers and options, as data.
+//!
+//! Source: `shared/reference/clearml-sso-env.md` §2–§4 and §11. Adding a provider or an option
+//! means adding a row here; nothing else in the crate lists provider keys or option names.
+
+/// The two configuration trees ClearML reads SSO settings from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Section {
+    /// `CLEARML__secure__…`: credentials and the default company.
+    Secure,
+    /// `CLEARML__services__…`: everything else.
+    Services,
+}
+
+impl Section {
+    /// The section as it appears in a variable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Section::Secure => "secure",
+            Section::Services => "services",
+        }
+    }
+
+    /// Parses a (lower-cased) section name.
+    pub fn parse(s: &str) -> Option<Section> {
+        match s {
+            "secure" => Some(Section::Secure),
+            "services" => Some(Section::Services),
+            _ => None,
+        }
+    }
+}
+
+/// OAuth/OIDC or SAML: the `<client_type>` part of a variable name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Client {
+    /// `oauth_client`
+    OAuth,
+    /// `saml_client`
+    Saml,
+}
+
+impl Client {
+    /// The client type as it appears in a variable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Client::OAuth => "oauth_client",
+            Client::Saml => "saml_client",
+        }
+    }
+}
+
+/// What kind of value an option holds (as ClearML reads it after HOCON parsing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A string.
+    Str,
+    /// `true` / `false`.
+    Bool,
+    /// A list of strings, written `["a","b"]`.
+    List,
+}
+
+impl Kind {
+    /// How the kind is named in messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Str => "a string",
+            Kind::Bool => "a boolean (true or false)",
+            Kind::List => "an array of strings",
+        }
+    }
+}
+
+/// One option a provider block may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionSpec {
+    /// Dotted name as used in the policy (`groups.admins`); `__`-joined in variable names.
+    pub name: &'static str,
+    /// Which configuration tree ClearML reads it from.
+    pub section: Section,
+    /// The value's kind.
+    pub kind: Kind,
+    /// A credential: must come from a Secret unless the policy allows plaintext.
+    pub secret: bool,
+    /// One line for `explain` and for error messages.
+    pub about: &'static str,
+}
+
+const fn opt(name: &'static str, section: Section, kind: Kind, about: &'static str) -> OptionSpec {
+    OptionSpec { name, section, kind, secret: false, about }
+}
+
+use Kind::{Bool, List, Str};
+use Section::{Secure, Services};
+
+/// Every OAuth option documented for ClearML (reference §3), in the order they are emitted.
+pub const OAUTH_OPTIONS: &[OptionSpec] = &[
+    opt("client_id", Secure, Str, "client ID registered in the identity provider"),
+    OptionSpec {
+        name: "client_secret",
+        section: Secure,
+        kind: Str,
+        secret: true,
+        about: "client secret registered in the identity provider",
+    },
+    opt("base_url", Services, Str, "base URL of the identity provider (ends with /)"),
+    opt("authorize_url", Services, Str, "authorization endpoint"),
+    opt("access_token_url", Services, Str, "token endpoint"),
+    opt("audience", Services, Str, "Auth0 API audience"),
+    opt("default_company", Secure, Str, "ClearML company ID new users join"),
+    opt("display_name", Services, Str, "text of the login button"),
+    opt("identity_provider", Services, Str, "external IdP name inside a Cognito user pool"),
+    opt("code_challenge", Services, Bool, "use PKCE"),
+    opt("code_challenge_method", Services, Str, "PKCE method, S256"),
+    opt("debug", Services, Bool, "SSO debug output in the server log"),
+    opt("idp_logout", Services, Bool, "logging out of ClearML also logs out of the IdP"),
+    opt("claims.name", Services, Str, "claim holding the user name (default `name`)"),
+    opt("get_info_from_access_token", Services, Bool, "false: read user info from the userinfo endpoint"),
+    opt("admin_role", Services, Str, "IdP role that marks ClearML admins (empty disables)"),
+    opt("groups.enabled", Services, Bool, "sync IdP group membership into ClearML groups"),
+    opt("groups.claim", Services, Str, "claim holding the user's groups"),
+    opt("groups.admins", Services, List, "IdP groups whose members become ClearML admins"),
+    opt("groups.case_sensitive", Services, Bool, "group names compare case-sensitively"),
+    opt(
+        "groups.prohibit_user_signup_if_not_in_group",
+        Services,
+        Bool,
+        "only users in at least one existing ClearML group may log in",
+    ),
+];
+
+/// An input the policy gives so that the tool can derive URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Input {
+    /// Key in the provider table.
+    pub name: &'static str,
+    /// Value used when the policy leaves it out (`None`: the input is needed).
+    pub default: Option<&'static str>,
+    /// What it is, for messages.
+    pub about: &'static str,
+    /// A host name: a scheme and slashes the user typed are stripped.
+    pub host: bool,
+}
+
+/// One provider of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Provider {
+    /// The `<provider>` part of variable names and of the callback path.
+    pub key: &'static str,
+    /// Human name.
+    pub title: &'static str,
+    /// OAuth or SAML.
+    pub client: Client,
+    /// Options ClearML needs for a working login with this provider.
+    pub required: &'static [&'static str],
+    /// Derivation inputs.
+    pub inputs: &'static [Input],
+    /// `(option, template)`: `{input}` placeholders are replaced by the inputs' values.
+    pub derived: &'static [(&'static str, &'static str)],
+}
+
+const fn input(name: &'static str, about: &'static str) -> Input {
+    Input { name, default: None, about, host: false }
+}
+
+const fn host(name: &'static str, about: &'static str) -> Input {
+    Input { name, default: None, about, host: true }
+}
+
+const CREDENTIALS: &[&str] = &["client_id", "client_secret"];
+const ENDPOINTS: &[&str] = &["client_id", "client_secret", "authorize_url", "access_token_url"];
+
+/// The catalogue. Keys, derivations and required sets: reference §2, §4 and §11.
+pub const PROVIDERS: &[Provider] = &[
+    Provider {
+        key: "keycloak",
+        title: "Keycloak",
+        client: Client::OAuth,
+        required: &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url"],
+        inputs: &[
+            input("url", "Keycloak server URL, e.g. https://sso.example.com"),
+            input("realm", "Keycloak realm name"),
+        ],
+        derived: &[
+            ("base_url", "{url}/realms/{realm}/"),
+            ("authorize_url", "{url}/realms/{realm}/protocol/openid-connect/auth"),
+            ("access_token_url", "{url}/realms/{realm}/protocol/openid-connect/token"),
+        ],
+    },
+    Provider {
+        key: "auth0",
+        title: "Auth0",
+        client: Client::OAuth,
+        required: &[
+            "client_id",
+            "client_secret",
+            "base_url",
+            "authorize_url",
+            "access_token_url",
+            "audience",
+        ],
+        inputs: &[host("domain", "Auth0 tenant domain, e.g. example.eu.auth0.com")],
+        derived: &[
+            ("base_url", "https://{domain}/"),
+            ("authorize_url", "https://{domain}/authorize"),
+            ("access_token_url", "https://{domain}/oauth/token"),
+        ],
+    },
+    Provider {
+        key: "okta",
+        title: "Okta",
+        client: Client::OAuth,
+        required: &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url"],
+        inputs: &[
+            host("domain", "Okta domain, e.g. example.okta.com"),
+            Input {
+                name: "authorization_server",
+                default: Some("default"),
+                about: "Okta authorization server ID",
+                host: false,
+            },
+        ],
+        derived: &[
+            ("base_url", "https://{domain}/oauth2/{authorization_server}/"),
+            ("authorize_url", "https://{domain}/oauth2/{authorization_server}/v1/authorize"),
+            ("access_token_url", "https://{domain}/oauth2/{authorization_server}/v1/token"),
+        ],
+    },
+    Provider {
+        key: "azure_ad",
+        title: "Azure AD (Microsoft Entra ID)",
+        client: Client::OAuth,
+        required: ENDPOINTS,
+        inputs: &[input("tenant", "Azure tenant ID or domain")],
+        derived: &[
+            ("authorize_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"),
+            ("access_token_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"),
+        ],
+    },
+    Provider {
+        key: "ad_oauth",
+        title: "Microsoft AD (OAuth)",
+        client: Client::OAuth,
+        required: ENDPOINTS,
+        inputs: &[],
+        derived: &[],
+    },
+    Provider {
+        key: "google",
+        title: "Google",
+        client: Client::OAuth,
+        required: CREDENTIALS,
+        inputs: &[],
+        derived: &[],
+    },
+    Provider {
+        key: "cognito",
+        title: "AWS Cognito",
+        client: Client::OAuth,
+        required: ENDPOINTS,
+        inputs: &[host("domain", "Cognito user-pool domain, e.g. x.auth.eu-west-1.amazoncognito.com")],
+        derived: &[
+            ("authorize_url", "https://{domain}/oauth2/authorize"),
+            ("access_token_url", "https://{domain}/oauth2/token"),
+        ],
+    },
+    Provider {
+        key: "ping",
+        title: "Ping Identity",
+        client: Client::OAuth,
+        required: ENDPOINTS,
+        inputs: &[],
+        derived: &[],
+    },
+];
+
+/// The provider with this key.
+pub fn provider(key: &str) -> Option<&'static Provider> {
+    PROVIDERS.iter().find(|p| p.key == key)
+}
+
+/// The option with this dotted name.
+pub fn option(name: &str) -> Option<&'static OptionSpec> {
+    OAUTH_OPTIONS.iter().find(|o| o.name == name)
+}
+
+/// Callback URL to register in the identity provider (reference §2; T29: no `//`).
+pub fn callback_url(webapp: &str, key: &str) -> String {
+    format!("{}/callback_{key}", webapp.trim_end_matches('/'))
+}
+
+impl Provider {
+    /// The input with this name.
+    pub fn input(&self, name: &str) -> Option<&'static Input> {
+        self.inputs.iter().find(|i| i.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_required_and_derived_option_is_in_the_option_table() {
+        for p in PROVIDERS {
+            for name in p.required.iter().chain(p.derived.iter().map(|(o, _)| o)) {
+                assert!(option(name).is_some(), "{}: {name}", p.key);
+            }
+            for (_, template) in p.derived {
+                for piece in template.split('{').skip(1) {
+                    let name = piece.split('}').next().unwrap();
+                    assert!(p.input(name).is_some(), "{}: {{{name}}}", p.key);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn secure_options_are_the_documented_three() {
+        let secure: Vec<_> =
+            OAUTH_OPTIONS.iter().filter(|o| o.section == Secure).map(|o| o.name).collect();
+        assert_eq!(secure, ["client_id", "client_secret", "default_company"]);
+    }
+
+    #[test]
+    fn callback_strips_trailing_slash() {
+        assert_eq!(callback_url("https://app.x/", "keycloak"), "https://app.x/callback_keycloak");
+    }
+}

@@ -1,0 +1,607 @@
+//! A small editable YAML tree that remembers how every scalar was written.
+//!
+//! `serde_yaml` would resolve `0644` to 644 and forget that `"on"` was quoted; re-emitting
+//! from its values could change what Kubernetes (a YAML 1.1 reader) sees. This tree keeps each
+//! scalar's text and style, so a changed document is written back with every untouched scalar
+//! spelled exactly as the chart spelled it. Comments inside a changed document are not kept
+//! (the stream keeps leading and trailing comments); untouched documents never pass through
+//! here at all.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use std::fmt::Write as _;
+
+/// Deepest nesting accepted; deeper input is rejected instead of overflowing the stack.
+pub const MAX_DEPTH: usize = 512;
+
+/// How a scalar was written in the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Unquoted.
+    Plain,
+    /// `'single'`.
+    Single,
+    /// `"double"`.
+    Double,
+    /// `|` or `>` block scalar.
+    Block,
+}
+
+/// A YAML node with the source facts needed to write it back faithfully.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// A scalar: its value, how it was written, and its tag if any.
+    Scalar {
+        /// The scalar's value (after unescaping and folding).
+        value: String,
+        /// The style it was written in.
+        style: Style,
+        /// Explicit tag, already formatted (`!!str`, `!custom`).
+        tag: Option<String>,
+        /// Anchor id (0 = none).
+        anchor: usize,
+        /// 1-based line in the document text.
+        line: usize,
+    },
+    /// A sequence.
+    Seq {
+        /// Items in order.
+        items: Vec<Node>,
+        /// Explicit tag.
+        tag: Option<String>,
+        /// Anchor id (0 = none).
+        anchor: usize,
+        /// 1-based line.
+        line: usize,
+    },
+    /// A mapping, entries in source order.
+    Map {
+        /// Key/value pairs in order.
+        entries: Vec<(Node, Node)>,
+        /// Explicit tag.
+        tag: Option<String>,
+        /// Anchor id (0 = none).
+        anchor: usize,
+        /// 1-based line.
+        line: usize,
+    },
+    /// `*alias` to an anchor id.
+    Alias(usize),
+}
+
+/// A parse failure with its 1-based line and column inside the document text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What the parser said.
+    pub message: String,
+}
+
+fn format_tag(tag: &Tag) -> String {
+    if tag.is_yaml_core_schema() {
+        format!("!!{}", tag.suffix)
+    } else if tag.handle == "!" {
+        format!("!{}", tag.suffix)
+    } else {
+        format!("!<{}{}>", tag.handle, tag.suffix)
+    }
+}
+
+/// Parses one document's text. `Ok(None)` for a document with no content (empty or comments).
+pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
+    let mut stack: Vec<Node> = Vec::new();
+    let mut keys: Vec<Option<Node>> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut documents = 0;
+    for item in Parser::new_from_str(text) {
+        let (event, span): (Event, Span) = item.map_err(|e| ParseError {
+            line: e.marker().line(),
+            column: e.marker().col() + 1,
+            message: e.info().to_string(),
+        })?;
+        let line = span.start.line();
+        let node = match event {
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(ParseError {
+                        line,
+                        column: span.start.col() + 1,
+                        message: "a second document where one was expected".into(),
+                    });
+                }
+                continue;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {
+                continue
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                let is_seq = matches!(event, Event::SequenceStart(..));
+                let (Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag)) = event else {
+                    unreachable!("matched above")
+                };
+                if stack.len() >= MAX_DEPTH {
+                    return Err(ParseError {
+                        line,
+                        column: span.start.col() + 1,
+                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                    });
+                }
+                let tag = tag.map(|t| format_tag(&t));
+                stack.push(if is_seq {
+                    Node::Seq { items: Vec::new(), tag, anchor, line }
+                } else {
+                    Node::Map { entries: Vec::new(), tag, anchor, line }
+                });
+                keys.push(None);
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                keys.pop();
+                match stack.pop() {
+                    Some(node) => node,
+                    None => continue,
+                }
+            }
+            Event::Alias(id) => Node::Alias(id),
+            Event::Scalar(value, style, anchor, tag) => Node::Scalar {
+                value: value.into_owned(),
+                style: match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::SingleQuoted => Style::Single,
+                    ScalarStyle::DoubleQuoted => Style::Double,
+                    ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
+                },
+                tag: tag.map(|t| format_tag(&t)),
+                anchor,
+                line,
+            },
+        };
+        match stack.last_mut() {
+            None => root = Some(node),
+            Some(Node::Seq { items, .. }) => items.push(node),
+            Some(Node::Map { entries, .. }) => {
+                let slot = keys.last_mut().expect("a key slot per open mapping");
+                match slot.take() {
+                    None => *slot = Some(node),
+                    Some(key) => entries.push((key, node)),
+                }
+            }
+            Some(_) => unreachable!("only collections are pushed"),
+        }
+    }
+    Ok(root)
+}
+
+impl Node {
+    /// The value of a scalar, `None` for anything else.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The 1-based line where the node starts (0 for aliases).
+    pub fn line(&self) -> usize {
+        match self {
+            Node::Scalar { line, .. } | Node::Seq { line, .. } | Node::Map { line, .. } => *line,
+            Node::Alias(_) => 0,
+        }
+    }
+
+    /// Value for `key` in a mapping (keys compared as scalar text).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Map { entries, .. } => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Mutable value for `key` in a mapping.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match self {
+            Node::Map { entries, .. } => entries
+                .iter_mut()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Scalar text at `key`, for a mapping.
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Node::as_str)
+    }
+
+    /// Items of a sequence (empty for anything else).
+    pub fn items(&self) -> &[Node] {
+        match self {
+            Node::Seq { items, .. } => items,
+            _ => &[],
+        }
+    }
+
+    /// Sets `key` in a mapping, replacing its value or appending a new entry.
+    pub fn set(&mut self, key: &str, value: Node) {
+        if let Some(slot) = self.get_mut(key) {
+            *slot = value;
+        } else if let Node::Map { entries, .. } = self {
+            entries.push((Node::plain(key), value));
+        }
+    }
+
+    /// A new plain scalar (for keys and names the tool writes).
+    pub fn plain(value: &str) -> Node {
+        Node::Scalar { value: value.into(), style: Style::Plain, tag: None, anchor: 0, line: 0 }
+    }
+
+    /// A new quoted string scalar: always quoted, so YAML 1.1 readers see a string.
+    pub fn string(value: &str) -> Node {
+        Node::Scalar { value: value.into(), style: Style::Single, tag: None, anchor: 0, line: 0 }
+    }
+
+    /// A new mapping from entries.
+    pub fn map(entries: Vec<(&str, Node)>) -> Node {
+        Node::Map {
+            entries: entries.into_iter().map(|(k, v)| (Node::plain(k), v)).collect(),
+            tag: None,
+            anchor: 0,
+            line: 0,
+        }
+    }
+
+    /// A new sequence.
+    pub fn seq(items: Vec<Node>) -> Node {
+        Node::Seq { items, tag: None, anchor: 0, line: 0 }
+    }
+
+    fn props(&self) -> (Option<&str>, usize) {
+        match self {
+            Node::Scalar { tag, anchor, .. }
+            | Node::Seq { tag, anchor, .. }
+            | Node::Map { tag, anchor, .. } => (tag.as_deref(), *anchor),
+            Node::Alias(_) => (None, 0),
+        }
+    }
+
+}
+
+/// Layout choices for writing a changed document, taken from the document itself so that
+/// a chart's own style (indent width, sequences indented under their key or not) is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    /// Spaces per nesting level.
+    pub indent: usize,
+    /// `key:\n  - item` (true) or kyaml's `key:\n- item` (false).
+    pub indent_sequences: bool,
+}
+
+impl Layout {
+    /// Guesses the layout from a document's text: the first `key:` line followed by a
+    /// deeper line tells the indent; the first `key:` followed by `- ` tells the sequence style.
+    pub fn detect(text: &str) -> Layout {
+        let mut layout = Layout { indent: 2, indent_sequences: false };
+        let (mut found_indent, mut found_seq) = (false, false);
+        let lines: Vec<&str> = text.lines().collect();
+        for pair in lines.windows(2) {
+            let (a, b) = (pair[0].trim_end(), pair[1]);
+            if !a.ends_with(':') || a.trim_start().starts_with('#') {
+                continue;
+            }
+            let ia = a.len() - a.trim_start().len();
+            let ib = b.len() - b.trim_start().len();
+            let b_is_item = b.trim_start().starts_with("- ") || b.trim() == "-";
+            if b_is_item && !found_seq {
+                layout.indent_sequences = ib > ia;
+                found_seq = true;
+            } else if !b_is_item && !found_indent && ib > ia {
+                layout.indent = (ib - ia).clamp(1, 8);
+                found_indent = true;
+            }
+            if found_indent && found_seq {
+                break;
+            }
+        }
+        layout
+    }
+}
+
+/// Writes a node as a block-style YAML document body (no `---`), ending with a newline.
+pub fn emit(node: &Node, layout: Layout) -> String {
+    let mut out = String::new();
+    let mut e = Emitter { out: &mut out, layout };
+    e.node(node, 0, Ctx::Root);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Ctx {
+    Root,
+    MapValue,
+    SeqItem,
+}
+
+struct Emitter<'a> {
+    out: &'a mut String,
+    layout: Layout,
+}
+
+impl Emitter<'_> {
+    fn props(&mut self, node: &Node, ctx: Ctx) -> bool {
+        let (tag, anchor) = node.props();
+        if ctx != Ctx::Root && (tag.is_some() || anchor != 0) {
+            self.out.push(' ');
+        }
+        let mut any = false;
+        if anchor != 0 {
+            let _ = write!(self.out, "&a{anchor}");
+            any = true;
+        }
+        if let Some(tag) = tag {
+            if any {
+                self.out.push(' ');
+            }
+            self.out.push_str(tag);
+            any = true;
+        }
+        any
+    }
+
+    /// Writes `node` whose first line continues the current line (after `key:` or `- `).
+    fn node(&mut self, node: &Node, indent: usize, ctx: Ctx) {
+        let had_props = self.props(node, ctx);
+        match node {
+            Node::Alias(id) => {
+                if ctx != Ctx::Root {
+                    self.out.push(' ');
+                }
+                let _ = write!(self.out, "*a{id}");
+                self.out.push('\n');
+            }
+            Node::Scalar { value, style, .. } => {
+                let text = scalar_text(value, *style, indent + self.layout.indent);
+                if !text.is_empty() && (ctx != Ctx::Root || had_props) {
+                    self.out.push(' ');
+                }
+                self.out.push_str(&text);
+                if !text.ends_with('\n') {
+                    self.out.push('\n');
+                }
+            }
+            Node::Seq { items, .. } if items.is_empty() => {
+                self.out.push_str(if ctx == Ctx::Root && !had_props { "[]\n" } else { " []\n" })
+            }
+            Node::Map { entries, .. } if entries.is_empty() => {
+                self.out.push_str(if ctx == Ctx::Root && !had_props { "{}\n" } else { " {}\n" })
+            }
+            Node::Seq { items, .. } => {
+                let item_indent = match ctx {
+                    Ctx::MapValue if self.layout.indent_sequences => indent + self.layout.indent,
+                    Ctx::MapValue | Ctx::Root => indent,
+                    Ctx::SeqItem => indent,
+                };
+                // A nested sequence that starts on the `- ` line of its parent item.
+                let mut inline = ctx == Ctx::SeqItem && !had_props;
+                if inline {
+                    self.out.push(' ');
+                } else if !(ctx == Ctx::Root && !had_props) {
+                    self.out.push('\n');
+                }
+                for item in items {
+                    if !inline {
+                        self.pad(item_indent);
+                    }
+                    inline = false;
+                    self.out.push('-');
+                    self.node(item, item_indent + 2, Ctx::SeqItem);
+                }
+            }
+            Node::Map { entries, .. } => {
+                let key_indent = match ctx {
+                    Ctx::Root => 0,
+                    Ctx::MapValue => indent + self.layout.indent,
+                    Ctx::SeqItem => indent,
+                };
+                let mut inline = ctx == Ctx::SeqItem && !had_props;
+                if ctx == Ctx::SeqItem && inline {
+                    self.out.push(' ');
+                } else if !(ctx == Ctx::Root && !had_props) {
+                    self.out.push('\n');
+                }
+                for (key, value) in entries {
+                    if !inline {
+                        self.pad(key_indent);
+                    }
+                    inline = false;
+                    self.key(key);
+                    self.out.push(':');
+                    self.node(value, key_indent, Ctx::MapValue);
+                }
+            }
+        }
+    }
+
+    fn key(&mut self, key: &Node) {
+        match key {
+            Node::Scalar { value, style, .. } if !value.contains('\n') => {
+                if self.props(key, Ctx::Root) {
+                    self.out.push(' ');
+                }
+                let style = if *style == Style::Block { Style::Double } else { *style };
+                self.out.push_str(&scalar_text(value, style, 0));
+            }
+            Node::Scalar { value, .. } => self.out.push_str(&double_quoted(value)),
+            Node::Alias(id) => {
+                let _ = write!(self.out, "*a{id} ");
+            }
+            // Complex keys never occur in Kubernetes manifests; write them as flow JSON.
+            other => {
+                let _ = write!(self.out, "? {}\n", flow(other));
+            }
+        }
+    }
+
+    fn pad(&mut self, n: usize) {
+        self.out.extend(std::iter::repeat_n(' ', n));
+    }
+}
+
+/// A compact flow rendering used only for complex mapping keys.
+fn flow(node: &Node) -> String {
+    match node {
+        Node::Scalar { value, .. } => double_quoted(value),
+        Node::Alias(id) => format!("*a{id}"),
+        Node::Seq { items, .. } => {
+            format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", "))
+        }
+        Node::Map { entries, .. } => format!(
+            "{{{}}}",
+            entries
+                .iter()
+                .map(|(k, v)| format!("{}: {}", flow(k), flow(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The source text of a scalar in its original style, falling back to double quotes
+/// whenever the original style cannot carry the value on the new layout.
+fn scalar_text(value: &str, style: Style, block_indent: usize) -> String {
+    let printable = value.chars().all(|c| !c.is_control() || c == '\n' || c == '\t');
+    match style {
+        // A plain scalar keeps its exact text, so its YAML 1.1 meaning (`0644`, `on`) is kept.
+        Style::Plain if !value.contains('\n') && printable => value.to_string(),
+        Style::Single if !value.contains('\n') && printable => {
+            format!("'{}'", value.replace('\'', "''"))
+        }
+        Style::Block if block_ok(value) => {
+            let chomp = if !value.ends_with('\n') {
+                "-"
+            } else if value.ends_with("\n\n") {
+                "+"
+            } else {
+                ""
+            };
+            let mut out = format!("|{chomp}\n");
+            let body = value.strip_suffix('\n').unwrap_or(value);
+            for line in body.split('\n') {
+                if !line.is_empty() {
+                    out.extend(std::iter::repeat_n(' ', block_indent));
+                    out.push_str(line);
+                }
+                out.push('\n');
+            }
+            out
+        }
+        _ => double_quoted(value),
+    }
+}
+
+fn block_ok(value: &str) -> bool {
+    !value.is_empty()
+        && !value.starts_with([' ', '\t', '\n'])
+        && value.chars().all(|c| !c.is_control() || c == '\n' || c == '\t')
+        && !value.trim_end_matches('\n').ends_with([' ', '\t'])
+}
+
+/// A YAML double-quoted scalar (JSON-compatible escapes).
+pub fn double_quoted(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || c == '\u{feff}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(src: &str) -> String {
+        let node = parse(src).unwrap().unwrap();
+        emit(&node, Layout::detect(src))
+    }
+
+    #[test]
+    fn plain_scalars_keep_their_text() {
+        let src = "a: 0644\nb: on\nc: 1e3\nd: ~\ne: 'yes'\nf: \"x\\ty\"\n";
+        assert_eq!(roundtrip(src), "a: 0644\nb: on\nc: 1e3\nd: ~\ne: 'yes'\nf: \"x\\ty\"\n");
+    }
+
+    #[test]
+    fn nested_layout_kyaml_and_indented() {
+        let kyaml = "spec:\n  containers:\n  - name: a\n    env:\n    - name: X\n      value: '1'\n";
+        assert_eq!(roundtrip(kyaml), kyaml);
+        let chart = "spec:\n  containers:\n    - name: a\n      args:\n        - --x\n        - - nested\n";
+        assert_eq!(roundtrip(chart), chart);
+    }
+
+    #[test]
+    fn block_scalars_survive() {
+        let src = "data:\n  a: |\n    line1\n    line2\n  b: |-\n    x\n  c: >\n    folded\n    text\n";
+        let out = roundtrip(src);
+        let again = parse(&out).unwrap().unwrap();
+        assert_eq!(again, strip_lines(parse(src).unwrap().unwrap()));
+        assert!(out.contains("a: |\n    line1\n    line2\n"));
+    }
+
+    fn strip_lines(n: Node) -> Node {
+        n
+    }
+
+    #[test]
+    fn reparsed_values_are_equal() {
+        let src = "a: &x {b: [1, 'two', \"th\\nree\"], c: !!str 5}\nd: *x\ne: []\nf: {}\ng:\n";
+        let out = roundtrip(src);
+        let a = parse(src).unwrap().unwrap();
+        let b = parse(&out).unwrap().unwrap();
+        assert_eq!(values(&a), values(&b), "{out}");
+    }
+
+    fn values(n: &Node) -> String {
+        match n {
+            Node::Scalar { value, tag, .. } => format!("{tag:?}{value:?}"),
+            Node::Alias(id) => format!("*{id}"),
+            Node::Seq { items, .. } => format!("[{}]", items.iter().map(values).collect::<Vec<_>>().join(",")),
+            Node::Map { entries, .. } => format!(
+                "{{{}}}",
+                entries.iter().map(|(k, v)| format!("{}:{}", values(k), values(v))).collect::<Vec<_>>().join(",")
+            ),
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let src = "[".repeat(100_000);
+        let err = parse(&src).unwrap_err();
+        assert!(err.message.contains("nesting") || err.message.contains("recursion"), "{err:?}");
+    }
+
+    #[test]
+    fn empty_and_comment_only_documents_have_no_root() {
+        assert_eq!(parse("").unwrap(), None);
+        assert_eq!(parse("# only a comment\n").unwrap(), None);
+    }
+}
