@@ -60,7 +60,14 @@ pub fn parse_name(name: &str) -> Option<SsoName> {
     if provider.is_empty() || option.is_empty() {
         return None;
     }
-    Some(SsoName { prefix, section: Section::parse(&section_text), section_text, client, provider, option })
+    Some(SsoName {
+        prefix,
+        section: Section::parse(&section_text),
+        section_text,
+        client,
+        provider,
+        option,
+    })
 }
 
 /// The one spelling the tool writes: `CLEARML__<section>__login__sso__<client>__<provider>__<option>`.
@@ -95,8 +102,9 @@ pub enum Hocon {
 
 /// Characters that end or break an unquoted HOCON string in pyhocon 0.3.x
 /// (its `unquoted_string` pattern), plus whitespace.
-const UNQUOTED_FORBIDDEN: &[char] =
-    &['^', '`', '+', '?', '!', '@', '*', '&', '"', '[', '{', ']', '}', '#', ',', '=', '$', '\\'];
+const UNQUOTED_FORBIDDEN: &[char] = &[
+    '^', '`', '+', '?', '!', '@', '*', '&', '"', '[', '{', ']', '}', '#', ',', '=', '$', '\\',
+];
 
 fn looks_numeric(s: &str) -> bool {
     let s = s.strip_prefix(['+', '-']).unwrap_or(s);
@@ -129,8 +137,10 @@ pub fn hocon_string(s: &str) -> String {
 
 /// A list of strings as HOCON: every item quoted, `["a","b"]`.
 pub fn hocon_list(items: &[String]) -> String {
-    let quoted: Vec<String> =
-        items.iter().map(|i| serde_json::to_string(i).expect("strings serialize")).collect();
+    let quoted: Vec<String> = items
+        .iter()
+        .map(|i| serde_json::to_string(i).expect("strings serialize"))
+        .collect();
     format!("[{}]", quoted.join(","))
 }
 
@@ -188,7 +198,10 @@ fn strip_comment(text: &str) -> &str {
             b'\\' if in_quotes => i += 1,
             b'"' => in_quotes = !in_quotes,
             b'#' if !in_quotes => return &text[..i],
-            b'/' if !in_quotes && bytes.get(i + 1) == Some(&b'/') && (i == 0 || bytes[i - 1] != b':') => {
+            b'/' if !in_quotes
+                && bytes.get(i + 1) == Some(&b'/')
+                && (i == 0 || bytes[i - 1] != b':') =>
+            {
                 return &text[..i]
             }
             _ => {}
@@ -273,12 +286,17 @@ mod tests {
 
     #[test]
     fn names_in_every_spelling_address_the_same_setting() {
-        let a = parse_name("CLEARML__secure__login__sso__oauth_client__keycloak__client_id").unwrap();
-        let b = parse_name("CLEARML__SECURE__LOGIN__SSO__OAUTH_CLIENT__KEYCLOAK__CLIENT_ID").unwrap();
+        let a =
+            parse_name("CLEARML__secure__login__sso__oauth_client__keycloak__client_id").unwrap();
+        let b =
+            parse_name("CLEARML__SECURE__LOGIN__SSO__OAUTH_CLIENT__KEYCLOAK__CLIENT_ID").unwrap();
         assert_eq!(a, b);
-        let lower = parse_name("clearml__secure__login__sso__oauth_client__keycloak__client_id").unwrap();
+        let lower =
+            parse_name("clearml__secure__login__sso__oauth_client__keycloak__client_id").unwrap();
         assert_eq!(lower.prefix, Prefix::ClearmlWrongCase);
-        let nested = parse_name("CLEARML__services__login__sso__oauth_client__keycloak__groups__admins").unwrap();
+        let nested =
+            parse_name("CLEARML__services__login__sso__oauth_client__keycloak__groups__admins")
+                .unwrap();
         assert_eq!(nested.option, "groups.admins");
         assert!(parse_name("CLEARML__apiserver__auth__fixed_users__enabled").is_none());
         assert!(parse_name("OTHER__secure__login__sso__oauth_client__x__y").is_none());
@@ -287,14 +305,22 @@ mod tests {
     #[test]
     fn canonical_name_joins_nested_options() {
         assert_eq!(
-            canonical_name(Section::Services, Client::OAuth, "keycloak", "groups.admins"),
+            canonical_name(
+                Section::Services,
+                Client::OAuth,
+                "keycloak",
+                "groups.admins"
+            ),
             "CLEARML__services__login__sso__oauth_client__keycloak__groups__admins"
         );
     }
 
     #[test]
     fn strings_are_quoted_only_when_needed() {
-        assert_eq!(hocon_string("https://sso.example.com/realms/x/"), "https://sso.example.com/realms/x/");
+        assert_eq!(
+            hocon_string("https://sso.example.com/realms/x/"),
+            "https://sso.example.com/realms/x/"
+        );
         assert_eq!(hocon_string("a?b=c"), "\"a?b=c\"");
         assert_eq!(hocon_string("s3cr#t"), "\"s3cr#t\"");
         assert_eq!(hocon_string("123e4567"), "\"123e4567\"");
@@ -309,7 +335,10 @@ mod tests {
     fn reading_matches_pyhocon_for_option_shapes() {
         assert_eq!(read("True"), Hocon::Bool(true));
         assert_eq!(read("\"true\""), Hocon::Str("true".into()));
-        assert_eq!(read("[a, \"b\"]"), Hocon::List(vec![Hocon::Str("a".into()), Hocon::Str("b".into())]));
+        assert_eq!(
+            read("[a, \"b\"]"),
+            Hocon::List(vec![Hocon::Str("a".into()), Hocon::Str("b".into())])
+        );
         assert_eq!(read("admins"), Hocon::Str("admins".into()));
         assert_eq!(read("https://x/y # note"), Hocon::Str("https://x/y".into()));
         assert!(matches!(read("${X}"), Hocon::Substitution(_)));

@@ -77,7 +77,8 @@ pub fn find_policy(flag: Option<&Path>) -> Result<PathBuf, String> {
 fn load_policy(flag: Option<&Path>) -> Result<Policy, String> {
     let path = find_policy(flag)?;
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{shown}: cannot read the policy file: {e}"))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{shown}: cannot read the policy file: {e}"))?;
     policy::parse(&text, &shown).map_err(|e| e.to_string())
 }
 
@@ -88,7 +89,12 @@ fn read_input(input: Option<&Path>) -> Result<Vec<u8>, String> {
         Some(p) if p == Path::new("-") => std::io::stdin().read_to_end(&mut buf).map(|_| ()),
         Some(p) => std::fs::read(p).map(|b| buf = b),
     }
-    .map_err(|e| format!("cannot read {}: {e}", input.map_or("stdin".into(), |p| p.display().to_string())))?;
+    .map_err(|e| {
+        format!(
+            "cannot read {}: {e}",
+            input.map_or("stdin".into(), |p| p.display().to_string())
+        )
+    })?;
     Ok(buf)
 }
 
@@ -99,7 +105,9 @@ fn fail(code: u8, message: &str) -> ExitCode {
         text.push('\n');
     }
     let _ = std::io::stderr().write_all(text.as_bytes());
-    helm::tell_user(&format!("Error from the clearml-sso post-renderer:\n{text}"));
+    helm::tell_user(&format!(
+        "Error from the clearml-sso post-renderer:\n{text}"
+    ));
     ExitCode::from(code)
 }
 
@@ -118,10 +126,18 @@ fn run_render(args: RenderArgs) -> ExitCode {
         Ok(i) => i,
         Err(e) => return fail(exit::INPUT, &format!("clearml-sso: {e}")),
     };
-    let name = args.input.as_ref().map_or("stdin".to_string(), |p| p.display().to_string());
+    let name = args
+        .input
+        .as_ref()
+        .map_or("stdin".to_string(), |p| p.display().to_string());
     let outcome = match render(&input, &policy) {
         Ok(o) => o,
-        Err(e) => return fail(exit::INPUT, &format!("clearml-sso: {name}: input is not a readable manifest stream: {e}")),
+        Err(e) => {
+            return fail(
+                exit::INPUT,
+                &format!("clearml-sso: {name}: input is not a readable manifest stream: {e}"),
+            )
+        }
     };
     let report_result = write_report(args.report.as_deref(), &outcome.findings);
     let mut text = report::text(&outcome.findings);
@@ -130,15 +146,24 @@ fn run_render(args: RenderArgs) -> ExitCode {
         text.push('\n');
     }
     if outcome.has_errors() {
-        return fail(exit::VIOLATION, &format!("{text}clearml-sso: render refused; nothing was written"));
+        return fail(
+            exit::VIOLATION,
+            &format!("{text}clearml-sso: render refused; nothing was written"),
+        );
     }
     if let Err(e) = report_result {
         return fail(exit::USAGE, &format!("clearml-sso: {e}"));
     }
     let _ = std::io::stderr().write_all(text.as_bytes());
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(outcome.output.as_bytes()).and_then(|_| stdout.flush()) {
-        return fail(exit::INPUT, &format!("clearml-sso: cannot write the output: {e}"));
+    if let Err(e) = stdout
+        .write_all(outcome.output.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        return fail(
+            exit::INPUT,
+            &format!("clearml-sso: cannot write the output: {e}"),
+        );
     }
     ExitCode::from(exit::OK)
 }
@@ -148,7 +173,11 @@ pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             if code != exit::OK {
                 helm::tell_user(&e.to_string());

@@ -34,6 +34,14 @@ pub fn tell_user(message: &str) -> bool {
         if same_file(&parent, "/proc/self/fd/2") {
             return false; // our stderr is already Helm's
         }
+        // Best: a duplicate of Helm's own fd 2 (pidfd_getfd), which shares Helm's file offset,
+        // so Helm's own error line lands after ours even when stderr is a file (`2>log`).
+        if let Some(mut f) = parent_stderr() {
+            if f.write_all(message.as_bytes()).is_ok() {
+                return true;
+            }
+        }
+        // Else reopen it by path: right for terminals and pipes (CI logs).
         let mut open = std::fs::OpenOptions::new();
         open.append(true);
         for target in [parent.as_str(), "/dev/tty"] {
@@ -45,4 +53,23 @@ pub fn tell_user(message: &str) -> bool {
         }
     }
     false
+}
+
+/// Helm's fd 2, duplicated into this process. Needs ptrace access to the parent (root, or a
+/// kernel without Yama restrictions); `None` otherwise.
+#[cfg(target_os = "linux")]
+fn parent_stderr() -> Option<std::fs::File> {
+    use std::os::fd::FromRawFd;
+    let ppid = std::os::unix::process::parent_id() as libc::c_long;
+    // SAFETY: plain syscalls on integers; the returned fd is owned by the File on success
+    // and the pidfd is closed on every path.
+    unsafe {
+        let pidfd = libc::syscall(libc::SYS_pidfd_open, ppid, 0);
+        if pidfd < 0 {
+            return None;
+        }
+        let fd = libc::syscall(libc::SYS_pidfd_getfd, pidfd, 2, 0);
+        libc::close(pidfd as libc::c_int);
+        (fd >= 0).then(|| std::fs::File::from_raw_fd(fd as libc::c_int))
+    }
 }

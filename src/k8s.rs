@@ -12,7 +12,10 @@ pub const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
     ("DaemonSet", &["spec", "template", "spec"]),
     ("ReplicaSet", &["spec", "template", "spec"]),
     ("Job", &["spec", "template", "spec"]),
-    ("CronJob", &["spec", "jobTemplate", "spec", "template", "spec"]),
+    (
+        "CronJob",
+        &["spec", "jobTemplate", "spec", "template", "spec"],
+    ),
 ];
 
 /// Who an object is: enough to name it in a finding.
@@ -40,8 +43,13 @@ impl ObjectRef {
             .and_then(|a| a.get_str(HELM4_FILENAME_ANNOTATION));
         ObjectRef {
             kind: node.get_str("kind").unwrap_or_default().to_string(),
-            name: meta.and_then(|m| m.get_str("name")).unwrap_or_default().to_string(),
-            namespace: meta.and_then(|m| m.get_str("namespace")).map(str::to_string),
+            name: meta
+                .and_then(|m| m.get_str("name"))
+                .unwrap_or_default()
+                .to_string(),
+            namespace: meta
+                .and_then(|m| m.get_str("namespace"))
+                .map(str::to_string),
             source: source.or(annotation).map(str::to_string),
         }
     }
@@ -59,7 +67,9 @@ pub fn source_comment(raw: &str) -> Option<&str> {
 
 /// The objects of a document: itself, or the items of a `kind: List` (nested lists too).
 pub fn objects_mut(root: &mut Node) -> Vec<&mut Node> {
-    let is_list = root.get_str("kind").is_some_and(|k| k == "List" || k.ends_with("List"));
+    let is_list = root
+        .get_str("kind")
+        .is_some_and(|k| k == "List" || k.ends_with("List"));
     if !is_list {
         return vec![root];
     }
@@ -71,11 +81,15 @@ pub fn objects_mut(root: &mut Node) -> Vec<&mut Node> {
 
 /// Read-only variant of [`objects_mut`].
 pub fn objects(root: &Node) -> Vec<&Node> {
-    let is_list = root.get_str("kind").is_some_and(|k| k == "List" || k.ends_with("List"));
+    let is_list = root
+        .get_str("kind")
+        .is_some_and(|k| k == "List" || k.ends_with("List"));
     if !is_list {
         return vec![root];
     }
-    root.get("items").map(|i| i.items().iter().flat_map(objects).collect()).unwrap_or_default()
+    root.get("items")
+        .map(|i| i.items().iter().flat_map(objects).collect())
+        .unwrap_or_default()
 }
 
 /// The pod spec of a workload of one of `kinds`, if it has one.
@@ -97,17 +111,19 @@ pub fn pod_spec_mut<'a>(object: &'a mut Node, kinds: &[String]) -> Option<&'a mu
 pub fn to_json(node: &Node) -> serde_json::Value {
     use serde_json::Value as J;
     match node {
-        Node::Scalar { value, style, tag, .. } => {
+        Node::Scalar {
+            value, style, tag, ..
+        } => {
             let plain = *style == crate::yaml::Style::Plain && tag.is_none();
             if !plain {
                 return J::String(value.clone());
             }
             match value.as_str() {
                 "" | "~" | "null" | "Null" | "NULL" => J::Null,
-                "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => J::Bool(true),
-                "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-                    J::Bool(false)
-                }
+                "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On"
+                | "ON" => J::Bool(true),
+                "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off"
+                | "OFF" => J::Bool(false),
                 v => v
                     .parse::<i64>()
                     .map(J::from)
@@ -142,15 +158,24 @@ mod tests {
         let mut cron = parse("kind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: []\n")
             .unwrap()
             .unwrap();
-        assert!(pod_spec_mut(&mut cron, &kinds).unwrap().get("containers").is_some());
+        assert!(pod_spec_mut(&mut cron, &kinds)
+            .unwrap()
+            .get("containers")
+            .is_some());
         let mut svc = parse("kind: Service\nspec: {}\n").unwrap().unwrap();
         assert!(pod_spec_mut(&mut svc, &kinds).is_none());
     }
 
     #[test]
     fn list_items_are_objects() {
-        let mut list = parse("kind: List\nitems:\n- kind: Pod\n- kind: List\n  items:\n  - kind: Job\n").unwrap().unwrap();
-        let kinds: Vec<_> = objects_mut(&mut list).iter().map(|o| o.get_str("kind").unwrap().to_string()).collect();
+        let mut list =
+            parse("kind: List\nitems:\n- kind: Pod\n- kind: List\n  items:\n  - kind: Job\n")
+                .unwrap()
+                .unwrap();
+        let kinds: Vec<_> = objects_mut(&mut list)
+            .iter()
+            .map(|o| o.get_str("kind").unwrap().to_string())
+            .collect();
         assert_eq!(kinds, ["Pod", "Job"]);
     }
 
@@ -164,7 +189,10 @@ mod tests {
 
     #[test]
     fn source_comment_is_found() {
-        assert_eq!(source_comment("---\n# Source: c/templates/a.yaml\nkind: A\n"), Some("c/templates/a.yaml"));
+        assert_eq!(
+            source_comment("---\n# Source: c/templates/a.yaml\nkind: A\n"),
+            Some("c/templates/a.yaml")
+        );
         assert_eq!(source_comment("kind: A\n# Source: no\n"), None);
     }
 }

@@ -101,8 +101,12 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
         trees.push(tree);
     }
     let sources: Vec<Option<&str>> = docs.iter().map(|d| k8s::source_comment(d.raw)).collect();
-    let inventory =
-        secrets::inventory(trees.iter().zip(&sources).filter_map(|(t, s)| t.as_ref().map(|t| (t, *s))));
+    let inventory = secrets::inventory(
+        trees
+            .iter()
+            .zip(&sources)
+            .filter_map(|(t, s)| t.as_ref().map(|t| (t, *s))),
+    );
 
     let mut findings = Vec::new();
     let mut output = String::with_capacity(text.len() + 1024);
@@ -116,12 +120,22 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
                 let object_ref = k8s::ObjectRef::of(object, *source);
                 let targeted = policy.target.workloads.is_match(&object_ref.name)
                     && !policy.target.exclude.is_match(&object_ref.name);
-                let Some(spec) = k8s::pod_spec_mut(object, &policy.target.kinds) else { continue };
-                let Some(Node::Seq { items: containers, .. }) = spec.get_mut("containers") else { continue };
+                let Some(spec) = k8s::pod_spec_mut(object, &policy.target.kinds) else {
+                    continue;
+                };
+                let Some(Node::Seq {
+                    items: containers, ..
+                }) = spec.get_mut("containers")
+                else {
+                    continue;
+                };
                 for container in containers.iter_mut() {
                     let name = container.get_str("name").unwrap_or_default().to_string();
                     if !(targeted && policy.target.containers.is_match(&name)) {
-                        seen.push(format!("{} {} (container {name})", object_ref.kind, object_ref.name));
+                        seen.push(format!(
+                            "{} {} (container {name})",
+                            object_ref.kind, object_ref.name
+                        ));
                         continue;
                     }
                     matched += 1;
@@ -157,7 +171,8 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
             ),
         );
         f = f.help(if seen.is_empty() {
-            "the input has no workloads with containers; is this the rendered ClearML chart?".to_string()
+            "the input has no workloads with containers; is this the rendered ClearML chart?"
+                .to_string()
         } else {
             format!("workloads seen: {}", seen.join(", "))
         });
@@ -172,7 +187,11 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
         output = text.to_string();
         changed_any = false;
     }
-    Ok(Outcome { output, findings, changed: changed_any })
+    Ok(Outcome {
+        output,
+        findings,
+        changed: changed_any,
+    })
 }
 
 use yaml::Node;

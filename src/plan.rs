@@ -23,7 +23,10 @@ pub struct Context<'a> {
 
 impl Context<'_> {
     fn at(&self, variable: &str) -> Location {
-        Location { variable: Some(variable.to_string()), ..self.location.clone() }
+        Location {
+            variable: Some(variable.to_string()),
+            ..self.location.clone()
+        }
     }
 }
 
@@ -40,7 +43,11 @@ fn entries(env: &Node) -> Vec<Entry> {
         .map(|node| {
             let name = node.get_str("name").unwrap_or_default().to_string();
             let sso = clearml_env::parse_name(name.trim());
-            Entry { node: node.clone(), name, sso }
+            Entry {
+                node: node.clone(),
+                name,
+                sso,
+            }
         })
         .collect()
 }
@@ -48,12 +55,23 @@ fn entries(env: &Node) -> Vec<Entry> {
 /// The env entry the policy wants for one setting.
 pub fn desired_entry(name: &str, value: &Value) -> Node {
     let source = match value {
-        Value::Literal(l) => return Node::map(vec![("name", Node::plain(name)), ("value", Node::string(&l.to_env()))]),
+        Value::Literal(l) => {
+            return Node::map(vec![
+                ("name", Node::plain(name)),
+                ("value", Node::string(&l.to_env())),
+            ])
+        }
         Value::Secret { name, key } => ("secretKeyRef", name, key),
         Value::ConfigMap { name, key } => ("configMapKeyRef", name, key),
     };
-    let reference = Node::map(vec![("name", Node::string(source.1)), ("key", Node::string(source.2))]);
-    Node::map(vec![("name", Node::plain(name)), ("valueFrom", Node::map(vec![(source.0, reference)]))])
+    let reference = Node::map(vec![
+        ("name", Node::string(source.1)),
+        ("key", Node::string(source.2)),
+    ]);
+    Node::map(vec![
+        ("name", Node::plain(name)),
+        ("valueFrom", Node::map(vec![(source.0, reference)])),
+    ])
 }
 
 /// Why an existing spelling is not the canonical one, as a finding code.
@@ -72,7 +90,12 @@ fn spelling_code(found: &SsoName, canonical_section: Section) -> Option<report::
 fn value_difference(entry: &Node, setting: &Setting) -> Option<(report::Code, String)> {
     let var = match k8s::env_var(entry) {
         Ok(v) => v,
-        Err(e) => return Some((report::INVALID_ENV_ENTRY, format!("the entry is not valid for Kubernetes ({e})"))),
+        Err(e) => {
+            return Some((
+                report::INVALID_ENV_ENTRY,
+                format!("the entry is not valid for Kubernetes ({e})"),
+            ))
+        }
     };
     let secure = setting.option.section == Section::Secure;
     let from = var.value_from.as_ref();
@@ -81,9 +104,15 @@ fn value_difference(entry: &Node, setting: &Setting) -> Option<(report::Code, St
             if l.matches(text) {
                 None
             } else if secure {
-                Some((report::VALUE_MISMATCH, "the value differs from the policy".into()))
+                Some((
+                    report::VALUE_MISMATCH,
+                    "the value differs from the policy".into(),
+                ))
             } else {
-                Some((report::VALUE_MISMATCH, format!("value `{text}` differs from the policy's `{}`", l.to_env())))
+                Some((
+                    report::VALUE_MISMATCH,
+                    format!("value `{text}` differs from the policy's `{}`", l.to_env()),
+                ))
             }
         }
         (Value::Secret { name, key }, None, Some(f)) if f.secret_key_ref.is_some() => {
@@ -91,7 +120,10 @@ fn value_difference(entry: &Node, setting: &Setting) -> Option<(report::Code, St
             if r.name != *name || r.key != *key {
                 Some((
                     report::VALUE_MISMATCH,
-                    format!("reads Secret `{}` key `{}`, the policy says Secret `{name}` key `{key}`", r.name, r.key),
+                    format!(
+                        "reads Secret `{}` key `{}`, the policy says Secret `{name}` key `{key}`",
+                        r.name, r.key
+                    ),
                 ))
             } else if r.optional == Some(true) {
                 Some((report::OPTIONAL_SECRET_REF, "the secretKeyRef was optional; a missing Secret would silently leave the setting out".into()))
@@ -107,7 +139,10 @@ fn value_difference(entry: &Node, setting: &Setting) -> Option<(report::Code, St
                     format!("reads ConfigMap `{}` key `{}`, the policy says ConfigMap `{name}` key `{key}`", r.name, r.key),
                 ))
             } else if r.optional == Some(true) {
-                Some((report::OPTIONAL_SECRET_REF, "the configMapKeyRef was optional".into()))
+                Some((
+                    report::OPTIONAL_SECRET_REF,
+                    "the configMapKeyRef was optional".into(),
+                ))
             } else {
                 None
             }
@@ -118,7 +153,10 @@ fn value_difference(entry: &Node, setting: &Setting) -> Option<(report::Code, St
                 Value::Secret { .. } => "a Secret (secretKeyRef)",
                 Value::ConfigMap { .. } => "a ConfigMap (configMapKeyRef)",
             };
-            Some((report::VALUE_SOURCE, format!("the policy says the value comes from {want}")))
+            Some((
+                report::VALUE_SOURCE,
+                format!("the policy says the value comes from {want}"),
+            ))
         }
     }
 }
@@ -127,9 +165,12 @@ fn value_difference(entry: &Node, setting: &Setting) -> Option<(report::Code, St
 pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
     if let Some(Node::Alias(_)) = container.get("env") {
         findings.push(
-            Finding::new(report::ALIASED_ENV, "the env list is a YAML alias (*name) shared with other nodes")
-                .help("write the env list out in full in the chart")
-                .at(ctx.location.clone()),
+            Finding::new(
+                report::ALIASED_ENV,
+                "the env list is a YAML alias (*name) shared with other nodes",
+            )
+            .help("write the env list out in full in the chart")
+            .at(ctx.location.clone()),
         );
         return false;
     }
@@ -142,7 +183,12 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
         let undeclared = entry
             .sso
             .as_ref()
-            .filter(|s| !ctx.policy.providers.iter().any(|p| p.spec.key == s.provider))
+            .filter(|s| {
+                !ctx.policy
+                    .providers
+                    .iter()
+                    .any(|p| p.spec.key == s.provider)
+            })
             .map(|s| s.provider.clone());
         if let Some(provider) = undeclared {
             match unknown.iter_mut().find(|(p, _)| *p == provider) {
@@ -159,11 +205,15 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
     for (provider, n) in unknown {
         let mut f = Finding::new(
             report::UNKNOWN_PROVIDER,
-            format!("{n} SSO variable(s) for provider `{provider}`, which the policy does not declare"),
+            format!(
+                "{n} SSO variable(s) for provider `{provider}`, which the policy does not declare"
+            ),
         )
         .at(ctx.location.clone());
         match ctx.policy.enforce.unknown_providers {
-            UnknownProviders::Warn => f = f.help(format!("declare [providers.{provider}] or set [enforce] unknown_providers = \"remove\"")),
+            UnknownProviders::Warn => f = f.help(format!(
+                "declare [providers.{provider}] or set [enforce] unknown_providers = \"remove\""
+            )),
             UnknownProviders::Deny => f.severity = report::Severity::Error,
             UnknownProviders::Remove => f = f.fixed(),
         }
@@ -173,26 +223,39 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
     for provider in &ctx.policy.providers {
         for setting in &provider.settings {
             let option = setting.option;
-            let canonical =
-                clearml_env::canonical_name(option.section, provider.spec.client, provider.spec.key, option.name);
+            let canonical = clearml_env::canonical_name(
+                option.section,
+                provider.spec.client,
+                provider.spec.key,
+                option.name,
+            );
             let desired = desired_entry(&canonical, &setting.value);
             let group: Vec<usize> = out
                 .iter()
                 .enumerate()
                 .filter_map(|(i, e)| {
                     let s = e.as_ref()?.sso.as_ref()?;
-                    (s.provider == provider.spec.key && s.option == option.name && s.client == provider.spec.client)
+                    (s.provider == provider.spec.key
+                        && s.option == option.name
+                        && s.client == provider.spec.client)
                         .then_some(i)
                 })
                 .collect();
             let at = ctx.at(&canonical);
             let Some(&first) = group.first() else {
-                out.push(Some(Entry { node: desired, name: canonical.clone(), sso: clearml_env::parse_name(&canonical) }));
+                out.push(Some(Entry {
+                    node: desired,
+                    name: canonical.clone(),
+                    sso: clearml_env::parse_name(&canonical),
+                }));
                 let what = if setting.derived { " (derived)" } else { "" };
                 findings.push(
-                    Finding::new(report::MISSING_VARIABLE, format!("added {}.{}{what}", provider.spec.key, option.name))
-                        .at(at)
-                        .fixed(),
+                    Finding::new(
+                        report::MISSING_VARIABLE,
+                        format!("added {}.{}{what}", provider.spec.key, option.name),
+                    )
+                    .at(at)
+                    .fixed(),
                 );
                 changed = true;
                 continue;
@@ -213,18 +276,29 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
                     } else {
                         "ClearML reads only variables starting with upper-case `CLEARML__`; this one was ignored".into()
                     };
-                    findings.push(Finding::new(code, format!("{msg}; renamed to {canonical}")).at(loc.clone()).fixed());
-                    rewrite = true;
-                } else if e.name != canonical {
                     findings.push(
-                        Finding::new(report::NAME_CASE, format!("renamed to the canonical spelling {canonical}"))
+                        Finding::new(code, format!("{msg}; renamed to {canonical}"))
                             .at(loc.clone())
                             .fixed(),
                     );
                     rewrite = true;
+                } else if e.name != canonical {
+                    findings.push(
+                        Finding::new(
+                            report::NAME_CASE,
+                            format!("renamed to the canonical spelling {canonical}"),
+                        )
+                        .at(loc.clone())
+                        .fixed(),
+                    );
+                    rewrite = true;
                 }
                 if let Some((code, msg)) = value_difference(&e.node, setting) {
-                    let mut f = Finding::new(code, format!("{}.{}: {msg}", provider.spec.key, option.name)).at(loc);
+                    let mut f = Finding::new(
+                        code,
+                        format!("{}.{}: {msg}", provider.spec.key, option.name),
+                    )
+                    .at(loc);
                     if code == report::INVALID_ENV_ENTRY {
                         f.severity = report::Severity::Warning;
                     }
@@ -233,7 +307,10 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
                 }
             }
             if group.len() > 1 {
-                let names: Vec<String> = group.iter().map(|&i| out[i].as_ref().expect("live").name.clone()).collect();
+                let names: Vec<String> = group
+                    .iter()
+                    .map(|&i| out[i].as_ref().expect("live").name.clone())
+                    .collect();
                 findings.push(
                     Finding::new(
                         report::DUPLICATE_VARIABLE,
@@ -254,7 +331,11 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
                 for &i in &group[1..] {
                     out[i] = None;
                 }
-                out[first] = Some(Entry { node: desired, name: canonical.clone(), sso: clearml_env::parse_name(&canonical) });
+                out[first] = Some(Entry {
+                    node: desired,
+                    name: canonical.clone(),
+                    sso: clearml_env::parse_name(&canonical),
+                });
                 changed = true;
             }
         }
@@ -262,7 +343,10 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
     let final_entries: Vec<Entry> = out.into_iter().flatten().collect();
     check_secrets(&final_entries, ctx, findings);
     if changed {
-        container.set("env", Node::seq(final_entries.into_iter().map(|e| e.node).collect()));
+        container.set(
+            "env",
+            Node::seq(final_entries.into_iter().map(|e| e.node).collect()),
+        );
     }
     changed
 }
@@ -273,10 +357,15 @@ fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Vec<Finding>) 
     let namespace = ctx.location.object.namespace.as_deref();
     for e in entries {
         let Some(sso) = &e.sso else { continue };
-        let Ok(var) = k8s::env_var(&e.node) else { continue };
+        let Ok(var) = k8s::env_var(&e.node) else {
+            continue;
+        };
         let loc = ctx.at(&e.name);
         let secret_option = crate::providers::option(&sso.option).is_some_and(|o| o.secret);
-        if secret_option && var.value.is_some() && ctx.policy.enforce.plaintext_secrets == Plaintext::Deny {
+        if secret_option
+            && var.value.is_some()
+            && ctx.policy.enforce.plaintext_secrets == Plaintext::Deny
+        {
             findings.push(
                 Finding::new(report::PLAINTEXT_SECRET, format!("`{}` of provider `{}` is a literal value", sso.option, sso.provider))
                     .help(format!(
@@ -286,7 +375,13 @@ fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Vec<Finding>) 
                     .at(loc.clone()),
             );
         }
-        let Some(r) = var.value_from.as_ref().and_then(|f| f.secret_key_ref.as_ref()) else { continue };
+        let Some(r) = var
+            .value_from
+            .as_ref()
+            .and_then(|f| f.secret_key_ref.as_ref())
+        else {
+            continue;
+        };
         let finding = match secrets::resolve(ctx.inventory, ctx.policy, &r.name, &r.key, namespace) {
             Resolution::Provided | Resolution::External => continue,
             Resolution::MissingSecret => Finding::new(

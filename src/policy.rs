@@ -12,8 +12,15 @@ use std::ops::Range;
 use toml_edit::{Item, TableLike, Value as TomlValue};
 
 /// Workload kinds that carry a pod template, searched by default (DESIGN §2).
-pub const DEFAULT_KINDS: &[&str] =
-    &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"];
+pub const DEFAULT_KINDS: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Pod",
+];
 
 /// A validated policy.
 #[derive(Debug, Clone)]
@@ -186,7 +193,11 @@ impl fmt::Display for PolicyError {
             if p.line == 0 {
                 write!(f, "{}: error: {}", self.source, p.message)?;
             } else {
-                write!(f, "{}:{}:{}: error: {}", self.source, p.line, p.column, p.message)?;
+                write!(
+                    f,
+                    "{}:{}:{}: error: {}",
+                    self.source, p.line, p.column, p.message
+                )?;
             }
             if let Some(help) = &p.help {
                 write!(f, "\n  help: {help}")?;
@@ -213,7 +224,11 @@ fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str> + 
         Some(c) => format!("did you mean `{c}`?"),
         None => format!(
             "valid keys here: {}",
-            candidates.into_iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+            candidates
+                .into_iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -234,7 +249,12 @@ impl Loader<'_> {
             }
             None => (0, 0),
         };
-        self.problems.push(Problem { line, column, message, help });
+        self.problems.push(Problem {
+            line,
+            column,
+            message,
+            help,
+        });
     }
 
     fn unknown(&mut self, table: &dyn TableLike, key: &str, what: &str, valid: &[&str]) {
@@ -247,7 +267,11 @@ impl Loader<'_> {
         match item.as_str() {
             Some(s) => Some(s.to_string()),
             None => {
-                self.at(item.span(), format!("{what} must be a string, found {}", type_name(item)), None);
+                self.at(
+                    item.span(),
+                    format!("{what} must be a string, found {}", type_name(item)),
+                    None,
+                );
                 None
             }
         }
@@ -255,7 +279,14 @@ impl Loader<'_> {
 
     fn strings(&mut self, item: &Item, what: &str) -> Option<Vec<String>> {
         let Some(array) = item.as_array() else {
-            self.at(item.span(), format!("{what} must be an array of strings, found {}", type_name(item)), None);
+            self.at(
+                item.span(),
+                format!(
+                    "{what} must be an array of strings, found {}",
+                    type_name(item)
+                ),
+                None,
+            );
             return None;
         };
         let mut out = Vec::new();
@@ -278,7 +309,11 @@ impl Loader<'_> {
         }
         let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
         let help = did_you_mean(&s, names.iter().copied());
-        self.at(item.span(), format!("{what} = \"{s}\" is not one of {}", quote_all(&names)), Some(help));
+        self.at(
+            item.span(),
+            format!("{what} = \"{s}\" is not one of {}", quote_all(&names)),
+            Some(help),
+        );
         None
     }
 
@@ -287,7 +322,10 @@ impl Loader<'_> {
         match Globs::new(patterns) {
             Ok(g) => Some(g),
             Err((i, e)) => {
-                let span = item.as_array().and_then(|a| a.get(i)).and_then(|v| v.span());
+                let span = item
+                    .as_array()
+                    .and_then(|a| a.get(i))
+                    .and_then(|v| v.span());
                 self.at(span, format!("invalid glob in {what}: {e}"), None);
                 None
             }
@@ -296,7 +334,11 @@ impl Loader<'_> {
 }
 
 fn quote_all(names: &[&str]) -> String {
-    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn type_name(item: &Item) -> &'static str {
@@ -323,16 +365,25 @@ const SECRETS_KEYS: &[&str] = &["external"];
 
 /// Parses and validates a policy. `source` names the file in messages.
 pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
-    let fail = |problems| PolicyError { source: source.to_string(), problems };
+    let fail = |problems| PolicyError {
+        source: source.to_string(),
+        problems,
+    };
     let doc = match toml_edit::Document::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
-            let mut l = Loader { text, problems: Vec::new() };
+            let mut l = Loader {
+                text,
+                problems: Vec::new(),
+            };
             l.at(e.span(), e.message().trim().to_string(), None);
             return Err(fail(l.problems));
         }
     };
-    let mut l = Loader { text, problems: Vec::new() };
+    let mut l = Loader {
+        text,
+        problems: Vec::new(),
+    };
     let root = doc.as_table();
     let mut policy = Policy {
         source: source.to_string(),
@@ -356,22 +407,33 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
             "version" => {
                 has_version = true;
                 if item.as_integer() != Some(1) {
-                    l.at(item.span(), "unsupported policy version; this tool reads `version = 1`".into(), None);
+                    l.at(
+                        item.span(),
+                        "unsupported policy version; this tool reads `version = 1`".into(),
+                        None,
+                    );
                 }
             }
             "target" => load_target(&mut l, item, &mut policy.target),
             "enforce" => load_enforce(&mut l, item, &mut policy.enforce),
             "secrets" => {
-                let Some(t) = table(&mut l, item, "[secrets]") else { continue };
+                let Some(t) = table(&mut l, item, "[secrets]") else {
+                    continue;
+                };
                 for (k, v) in t.iter() {
                     match k {
-                        "external" => policy.secrets.external = l.strings(v, "secrets.external").unwrap_or_default(),
+                        "external" => {
+                            policy.secrets.external =
+                                l.strings(v, "secrets.external").unwrap_or_default()
+                        }
                         _ => l.unknown(t, k, "[secrets]", SECRETS_KEYS),
                     }
                 }
             }
             "providers" => {
-                let Some(t) = table(&mut l, item, "[providers]") else { continue };
+                let Some(t) = table(&mut l, item, "[providers]") else {
+                    continue;
+                };
                 for (k, v) in t.iter() {
                     match providers::provider(k) {
                         Some(spec) => {
@@ -380,7 +442,8 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
                             }
                         }
                         None => {
-                            let keys: Vec<&str> = providers::PROVIDERS.iter().map(|p| p.key).collect();
+                            let keys: Vec<&str> =
+                                providers::PROVIDERS.iter().map(|p| p.key).collect();
                             l.unknown(t, k, "[providers] (not a ClearML provider key)", &keys);
                         }
                     }
@@ -390,7 +453,11 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
         }
     }
     if !has_version {
-        l.at(Some(0..0), "missing `version = 1` at the top of the policy".into(), None);
+        l.at(
+            Some(0..0),
+            "missing `version = 1` at the top of the policy".into(),
+            None,
+        );
     }
     if policy.providers.is_empty() && l.problems.is_empty() {
         l.at(
@@ -410,24 +477,50 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
 fn table<'i>(l: &mut Loader, item: &'i Item, what: &str) -> Option<&'i dyn TableLike> {
     let t = item.as_table_like();
     if t.is_none() {
-        l.at(item.span(), format!("{what} must be a table, found {}", type_name(item)), None);
+        l.at(
+            item.span(),
+            format!("{what} must be a table, found {}", type_name(item)),
+            None,
+        );
     }
     t
 }
 
 fn load_target(l: &mut Loader, item: &Item, target: &mut Target) {
-    let Some(t) = table(l, item, "[target]") else { return };
+    let Some(t) = table(l, item, "[target]") else {
+        return;
+    };
     for (k, v) in t.iter() {
         match k {
-            "workloads" => target.workloads = l.globs(v, "target.workloads").unwrap_or(target.workloads.clone()),
-            "containers" => target.containers = l.globs(v, "target.containers").unwrap_or(target.containers.clone()),
-            "exclude" => target.exclude = l.globs(v, "target.exclude").unwrap_or(target.exclude.clone()),
+            "workloads" => {
+                target.workloads = l
+                    .globs(v, "target.workloads")
+                    .unwrap_or(target.workloads.clone())
+            }
+            "containers" => {
+                target.containers = l
+                    .globs(v, "target.containers")
+                    .unwrap_or(target.containers.clone())
+            }
+            "exclude" => {
+                target.exclude = l
+                    .globs(v, "target.exclude")
+                    .unwrap_or(target.exclude.clone())
+            }
             "kinds" => {
-                let Some(kinds) = l.strings(v, "target.kinds") else { continue };
+                let Some(kinds) = l.strings(v, "target.kinds") else {
+                    continue;
+                };
                 for kind in &kinds {
                     if !DEFAULT_KINDS.contains(&kind.as_str()) {
                         let help = did_you_mean(kind, DEFAULT_KINDS.iter().copied());
-                        l.at(v.span(), format!("target.kinds: `{kind}` is not a workload kind this tool reads"), Some(help));
+                        l.at(
+                            v.span(),
+                            format!(
+                                "target.kinds: `{kind}` is not a workload kind this tool reads"
+                            ),
+                            Some(help),
+                        );
                     }
                 }
                 target.kinds = kinds;
@@ -438,11 +531,17 @@ fn load_target(l: &mut Loader, item: &Item, target: &mut Target) {
 }
 
 fn load_enforce(l: &mut Loader, item: &Item, enforce: &mut Enforce) {
-    let Some(t) = table(l, item, "[enforce]") else { return };
+    let Some(t) = table(l, item, "[enforce]") else {
+        return;
+    };
     for (k, v) in t.iter() {
         match k {
             "mode" => {
-                if let Some(m) = l.choice(v, "enforce.mode", &[("fix", Mode::Fix), ("audit", Mode::Audit)]) {
+                if let Some(m) = l.choice(
+                    v,
+                    "enforce.mode",
+                    &[("fix", Mode::Fix), ("audit", Mode::Audit)],
+                ) {
                     enforce.mode = m;
                 }
             }
@@ -475,7 +574,9 @@ fn keys_under(prefix: &str) -> Vec<&'static str> {
         let rest = if prefix.is_empty() {
             Some(o.name)
         } else {
-            o.name.strip_prefix(prefix).and_then(|r| r.strip_prefix('.'))
+            o.name
+                .strip_prefix(prefix)
+                .and_then(|r| r.strip_prefix('.'))
         };
         if let Some(rest) = rest {
             let head = rest.split('.').next().expect("split yields one piece");
@@ -507,10 +608,18 @@ fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option
                 None => match input.default {
                     Some(d) => values.push((input.name, d.to_string())),
                     None => {
-                        let given = inputs.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                        let given = inputs
+                            .iter()
+                            .map(|(n, _)| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ");
                         l.at(
-                            item.span().or_else(|| t.key(inputs[0].0).and_then(|k| k.span())),
-                            format!("{what}: `{}` ({}) is needed to derive the URLs from {given}", input.name, input.about),
+                            item.span()
+                                .or_else(|| t.key(inputs[0].0).and_then(|k| k.span())),
+                            format!(
+                                "{what}: `{}` ({}) is needed to derive the URLs from {given}",
+                                input.name, input.about
+                            ),
                             None,
                         );
                         return None;
@@ -527,7 +636,11 @@ fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option
                 url = url.replace(&format!("{{{name}}}"), value);
             }
             let option = providers::option(option).expect("catalogue is consistent");
-            settings.push(Setting { option, value: Value::Literal(Literal::Str(url)), derived: true });
+            settings.push(Setting {
+                option,
+                value: Value::Literal(Literal::Str(url)),
+                derived: true,
+            });
         }
     }
     let missing: Vec<&str> = spec
@@ -540,30 +653,54 @@ fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option
         let help = if spec.inputs.is_empty() {
             None
         } else {
-            let names: Vec<String> = spec.inputs.iter().map(|i| format!("`{}`", i.name)).collect();
-            Some(format!("the URLs can be derived: set {}", names.join(" and ")))
+            let names: Vec<String> = spec
+                .inputs
+                .iter()
+                .map(|i| format!("`{}`", i.name))
+                .collect();
+            Some(format!(
+                "the URLs can be derived: set {}",
+                names.join(" and ")
+            ))
         };
-        let span = item.span().or_else(|| t.iter().next().and_then(|(k, _)| t.key(k)).and_then(|k| k.span()));
+        let span = item.span().or_else(|| {
+            t.iter()
+                .next()
+                .and_then(|(k, _)| t.key(k))
+                .and_then(|k| k.span())
+        });
         l.at(
             span,
-            format!("{what} is missing {}, required for a {} login", quote_list(&missing), spec.title),
+            format!(
+                "{what} is missing {}, required for a {} login",
+                quote_list(&missing),
+                spec.title
+            ),
             help,
         );
         return None;
     }
-    let order = |s: &Setting| providers::OAUTH_OPTIONS.iter().position(|o| o.name == s.option.name);
+    let order = |s: &Setting| {
+        providers::OAUTH_OPTIONS
+            .iter()
+            .position(|o| o.name == s.option.name)
+    };
     settings.sort_by_key(order);
     Some(ProviderPolicy { spec, settings })
 }
 
 fn quote_list(names: &[&str]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn load_options<'p>(
+fn load_options(
     l: &mut Loader,
     spec: &'static Provider,
-    t: &'p dyn TableLike,
+    t: &dyn TableLike,
     prefix: &str,
     settings: &mut Vec<Setting>,
     inputs: &mut Vec<(&'static str, String)>,
@@ -573,12 +710,19 @@ fn load_options<'p>(
         valid.extend(spec.inputs.iter().map(|i| i.name));
     }
     for (k, v) in t.iter() {
-        let name = if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") };
+        let name = if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        };
         if prefix.is_empty() {
             if let Some(input) = spec.input(k) {
                 if let Some(s) = l.string(v, &format!("providers.{}.{k}", spec.key)) {
                     let s = if input.host {
-                        s.trim_start_matches("https://").trim_start_matches("http://").trim_matches('/').to_string()
+                        s.trim_start_matches("https://")
+                            .trim_start_matches("http://")
+                            .trim_matches('/')
+                            .to_string()
                     } else {
                         s.trim_end_matches('/').to_string()
                     };
@@ -589,24 +733,53 @@ fn load_options<'p>(
         }
         if let Some(option) = providers::option(&name) {
             if let Some(value) = load_value(l, spec, option, v) {
-                settings.push(Setting { option, value, derived: false });
+                settings.push(Setting {
+                    option,
+                    value,
+                    derived: false,
+                });
             }
         } else if valid.contains(&k) {
             match v.as_table_like() {
-                Some(sub) if !is_reference(v) => load_options(l, spec, sub, &name, settings, inputs),
-                _ => l.at(v.span(), format!("providers.{}.{name} must be a table", spec.key), None),
+                Some(sub) if !is_reference(v) => {
+                    load_options(l, spec, sub, &name, settings, inputs)
+                }
+                _ => l.at(
+                    v.span(),
+                    format!("providers.{}.{name} must be a table", spec.key),
+                    None,
+                ),
             }
         } else {
-            l.unknown(t, k, &format!("[providers.{}{}]", spec.key, if prefix.is_empty() { String::new() } else { format!(".{prefix}") }), &valid);
+            l.unknown(
+                t,
+                k,
+                &format!(
+                    "[providers.{}{}]",
+                    spec.key,
+                    if prefix.is_empty() {
+                        String::new()
+                    } else {
+                        format!(".{prefix}")
+                    }
+                ),
+                &valid,
+            );
         }
     }
 }
 
 fn is_reference(item: &Item) -> bool {
-    item.as_table_like().is_some_and(|t| t.contains_key("secret") || t.contains_key("configmap"))
+    item.as_table_like()
+        .is_some_and(|t| t.contains_key("secret") || t.contains_key("configmap"))
 }
 
-fn load_value(l: &mut Loader, spec: &Provider, option: &'static OptionSpec, item: &Item) -> Option<Value> {
+fn load_value(
+    l: &mut Loader,
+    spec: &Provider,
+    option: &'static OptionSpec,
+    item: &Item,
+) -> Option<Value> {
     let what = format!("providers.{}.{}", spec.key, option.name);
     if let Some(t) = item.as_table_like() {
         let (kind, name_item) = match (t.get("secret"), t.get("configmap")) {
@@ -628,11 +801,19 @@ fn load_value(l: &mut Loader, spec: &Provider, option: &'static OptionSpec, item
         }
         let name = l.string(name_item, &format!("{what}.{kind}"))?;
         let Some(key_item) = t.get("key") else {
-            l.at(item.span(), format!("{what}: the reference needs `key`, the key inside the {kind}"), None);
+            l.at(
+                item.span(),
+                format!("{what}: the reference needs `key`, the key inside the {kind}"),
+                None,
+            );
             return None;
         };
         let key = l.string(key_item, &format!("{what}.key"))?;
-        return Some(if kind == "secret" { Value::Secret { name, key } } else { Value::ConfigMap { name, key } });
+        return Some(if kind == "secret" {
+            Value::Secret { name, key }
+        } else {
+            Value::ConfigMap { name, key }
+        });
     }
     let literal = match (option.kind, item) {
         (Kind::Str, _) if item.as_str().is_some() => Literal::Str(item.as_str()?.to_string()),
@@ -641,12 +822,25 @@ fn load_value(l: &mut Loader, spec: &Provider, option: &'static OptionSpec, item
         (kind, _) => {
             let help = match (kind, item.as_str()) {
                 (Kind::List, Some(s)) => Some(format!("write a list: {what} = [\"{s}\"]")),
-                (Kind::Bool, Some(s)) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => {
-                    Some(format!("write the boolean without quotes: {}", s.to_lowercase()))
+                (Kind::Bool, Some(s))
+                    if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
+                {
+                    Some(format!(
+                        "write the boolean without quotes: {}",
+                        s.to_lowercase()
+                    ))
                 }
                 _ => None,
             };
-            l.at(item.span(), format!("{what} must be {}, found {}", kind.describe(), type_name(item)), help);
+            l.at(
+                item.span(),
+                format!(
+                    "{what} must be {}, found {}",
+                    kind.describe(),
+                    type_name(item)
+                ),
+                help,
+            );
             return None;
         }
     };
@@ -677,35 +871,73 @@ admins = ["clearml-admins"]
     fn keycloak_urls_are_derived() {
         let p = parse(KEYCLOAK, "p.toml").unwrap();
         let kc = &p.providers[0];
-        let get = |n: &str| kc.settings.iter().find(|s| s.option.name == n).unwrap().value.clone();
-        assert_eq!(get("base_url"), Value::Literal(Literal::Str("https://sso.example.com/realms/clearml/".into())));
+        let get = |n: &str| {
+            kc.settings
+                .iter()
+                .find(|s| s.option.name == n)
+                .unwrap()
+                .value
+                .clone()
+        };
+        assert_eq!(
+            get("base_url"),
+            Value::Literal(Literal::Str(
+                "https://sso.example.com/realms/clearml/".into()
+            ))
+        );
         assert_eq!(
             get("access_token_url"),
-            Value::Literal(Literal::Str("https://sso.example.com/realms/clearml/protocol/openid-connect/token".into()))
+            Value::Literal(Literal::Str(
+                "https://sso.example.com/realms/clearml/protocol/openid-connect/token".into()
+            ))
         );
-        assert_eq!(get("groups.admins"), Value::Literal(Literal::List(vec!["clearml-admins".into()])));
+        assert_eq!(
+            get("groups.admins"),
+            Value::Literal(Literal::List(vec!["clearml-admins".into()]))
+        );
     }
 
     #[test]
     fn explicit_option_wins_over_derived() {
-        let text = KEYCLOAK.replace("idp_logout = true", "idp_logout = true\nbase_url = \"https://other/\"");
+        let text = KEYCLOAK.replace(
+            "idp_logout = true",
+            "idp_logout = true\nbase_url = \"https://other/\"",
+        );
         let p = parse(&text, "p.toml").unwrap();
-        let s = p.providers[0].settings.iter().find(|s| s.option.name == "base_url").unwrap();
-        assert_eq!(s.value, Value::Literal(Literal::Str("https://other/".into())));
+        let s = p.providers[0]
+            .settings
+            .iter()
+            .find(|s| s.option.name == "base_url")
+            .unwrap();
+        assert_eq!(
+            s.value,
+            Value::Literal(Literal::Str("https://other/".into()))
+        );
         assert!(!s.derived);
     }
 
     #[test]
     fn typo_points_at_line_and_suggests() {
         let e = err(&KEYCLOAK.replace("realm =", "relam ="));
-        assert!(e.contains("p.toml:6:1: error: unknown key `relam` in [providers.keycloak]"), "{e}");
+        assert!(
+            e.contains("p.toml:6:1: error: unknown key `relam` in [providers.keycloak]"),
+            "{e}"
+        );
         assert!(e.contains("did you mean `realm`?"), "{e}");
     }
 
     #[test]
     fn wrong_type_and_missing_input() {
-        let e = err(&KEYCLOAK.replace("admins = [\"clearml-admins\"]", "admins = \"clearml-admins\""));
-        assert!(e.contains("p.toml:10:10: error: providers.keycloak.groups.admins must be an array of strings"), "{e}");
+        let e = err(&KEYCLOAK.replace(
+            "admins = [\"clearml-admins\"]",
+            "admins = \"clearml-admins\"",
+        ));
+        assert!(
+            e.contains(
+                "p.toml:10:10: error: providers.keycloak.groups.admins must be an array of strings"
+            ),
+            "{e}"
+        );
         assert!(e.contains("[\"clearml-admins\"]"), "{e}");
         let e = err(&KEYCLOAK.replace("realm = \"clearml\"\n", ""));
         assert!(e.contains("`realm` (Keycloak realm name) is needed"), "{e}");
@@ -713,8 +945,12 @@ admins = ["clearml-admins"]
 
     #[test]
     fn missing_required_option() {
-        let e = err("version = 1\n[providers.auth0]\nclient_id = \"x\"\ndomain = \"t.auth0.com\"\n");
-        assert!(e.contains("[providers.auth0] is missing `client_secret`, `audience`"), "{e}");
+        let e =
+            err("version = 1\n[providers.auth0]\nclient_id = \"x\"\ndomain = \"t.auth0.com\"\n");
+        assert!(
+            e.contains("[providers.auth0] is missing `client_secret`, `audience`"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -722,7 +958,10 @@ admins = ["clearml-admins"]
         let e = err("version = 1\n[providers.keycloack]\n");
         assert!(e.contains("did you mean `keycloak`?"), "{e}");
         let e = err(&format!("{KEYCLOAK}[enforce]\nmode = \"fixx\"\n"));
-        assert!(e.contains("enforce.mode = \"fixx\" is not one of \"fix\", \"audit\""), "{e}");
+        assert!(
+            e.contains("enforce.mode = \"fixx\" is not one of \"fix\", \"audit\""),
+            "{e}"
+        );
     }
 
     #[test]

@@ -88,7 +88,13 @@ pub struct OptionSpec {
 }
 
 const fn opt(name: &'static str, section: Section, kind: Kind, about: &'static str) -> OptionSpec {
-    OptionSpec { name, section, kind, secret: false, about }
+    OptionSpec {
+        name,
+        section,
+        kind,
+        secret: false,
+        about,
+    }
 }
 
 use Kind::{Bool, List, Str};
@@ -96,7 +102,12 @@ use Section::{Secure, Services};
 
 /// Every OAuth option documented for ClearML (reference §3), in the order they are emitted.
 pub const OAUTH_OPTIONS: &[OptionSpec] = &[
-    opt("client_id", Secure, Str, "client ID registered in the identity provider"),
+    opt(
+        "client_id",
+        Secure,
+        Str,
+        "client ID registered in the identity provider",
+    ),
     OptionSpec {
         name: "client_secret",
         section: Secure,
@@ -104,24 +115,84 @@ pub const OAUTH_OPTIONS: &[OptionSpec] = &[
         secret: true,
         about: "client secret registered in the identity provider",
     },
-    opt("base_url", Services, Str, "base URL of the identity provider (ends with /)"),
+    opt(
+        "base_url",
+        Services,
+        Str,
+        "base URL of the identity provider (ends with /)",
+    ),
     opt("authorize_url", Services, Str, "authorization endpoint"),
     opt("access_token_url", Services, Str, "token endpoint"),
     opt("audience", Services, Str, "Auth0 API audience"),
-    opt("default_company", Secure, Str, "ClearML company ID new users join"),
+    opt(
+        "default_company",
+        Secure,
+        Str,
+        "ClearML company ID new users join",
+    ),
     opt("display_name", Services, Str, "text of the login button"),
-    opt("identity_provider", Services, Str, "external IdP name inside a Cognito user pool"),
+    opt(
+        "identity_provider",
+        Services,
+        Str,
+        "external IdP name inside a Cognito user pool",
+    ),
     opt("code_challenge", Services, Bool, "use PKCE"),
     opt("code_challenge_method", Services, Str, "PKCE method, S256"),
-    opt("debug", Services, Bool, "SSO debug output in the server log"),
-    opt("idp_logout", Services, Bool, "logging out of ClearML also logs out of the IdP"),
-    opt("claims.name", Services, Str, "claim holding the user name (default `name`)"),
-    opt("get_info_from_access_token", Services, Bool, "false: read user info from the userinfo endpoint"),
-    opt("admin_role", Services, Str, "IdP role that marks ClearML admins (empty disables)"),
-    opt("groups.enabled", Services, Bool, "sync IdP group membership into ClearML groups"),
-    opt("groups.claim", Services, Str, "claim holding the user's groups"),
-    opt("groups.admins", Services, List, "IdP groups whose members become ClearML admins"),
-    opt("groups.case_sensitive", Services, Bool, "group names compare case-sensitively"),
+    opt(
+        "debug",
+        Services,
+        Bool,
+        "SSO debug output in the server log",
+    ),
+    opt(
+        "idp_logout",
+        Services,
+        Bool,
+        "logging out of ClearML also logs out of the IdP",
+    ),
+    opt(
+        "claims.name",
+        Services,
+        Str,
+        "claim holding the user name (default `name`)",
+    ),
+    opt(
+        "get_info_from_access_token",
+        Services,
+        Bool,
+        "false: read user info from the userinfo endpoint",
+    ),
+    opt(
+        "admin_role",
+        Services,
+        Str,
+        "IdP role that marks ClearML admins (empty disables)",
+    ),
+    opt(
+        "groups.enabled",
+        Services,
+        Bool,
+        "sync IdP group membership into ClearML groups",
+    ),
+    opt(
+        "groups.claim",
+        Services,
+        Str,
+        "claim holding the user's groups",
+    ),
+    opt(
+        "groups.admins",
+        Services,
+        List,
+        "IdP groups whose members become ClearML admins",
+    ),
+    opt(
+        "groups.case_sensitive",
+        Services,
+        Bool,
+        "group names compare case-sensitively",
+    ),
     opt(
         "groups.prohibit_user_signup_if_not_in_group",
         Services,
@@ -161,15 +232,30 @@ pub struct Provider {
 }
 
 const fn input(name: &'static str, about: &'static str) -> Input {
-    Input { name, default: None, about, host: false }
+    Input {
+        name,
+        default: None,
+        about,
+        host: false,
+    }
 }
 
 const fn host(name: &'static str, about: &'static str) -> Input {
-    Input { name, default: None, about, host: true }
+    Input {
+        name,
+        default: None,
+        about,
+        host: true,
+    }
 }
 
 const CREDENTIALS: &[&str] = &["client_id", "client_secret"];
-const ENDPOINTS: &[&str] = &["client_id", "client_secret", "authorize_url", "access_token_url"];
+const ENDPOINTS: &[&str] = &[
+    "client_id",
+    "client_secret",
+    "authorize_url",
+    "access_token_url",
+];
 
 /// The catalogue. Keys, derivations and required sets: reference §2, §4 and §11.
 pub const PROVIDERS: &[Provider] = &[
@@ -177,15 +263,27 @@ pub const PROVIDERS: &[Provider] = &[
         key: "keycloak",
         title: "Keycloak",
         client: Client::OAuth,
-        required: &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url"],
+        required: &[
+            "client_id",
+            "client_secret",
+            "base_url",
+            "authorize_url",
+            "access_token_url",
+        ],
         inputs: &[
             input("url", "Keycloak server URL, e.g. https://sso.example.com"),
             input("realm", "Keycloak realm name"),
         ],
         derived: &[
             ("base_url", "{url}/realms/{realm}/"),
-            ("authorize_url", "{url}/realms/{realm}/protocol/openid-connect/auth"),
-            ("access_token_url", "{url}/realms/{realm}/protocol/openid-connect/token"),
+            (
+                "authorize_url",
+                "{url}/realms/{realm}/protocol/openid-connect/auth",
+            ),
+            (
+                "access_token_url",
+                "{url}/realms/{realm}/protocol/openid-connect/token",
+            ),
         ],
     },
     Provider {
@@ -200,7 +298,10 @@ pub const PROVIDERS: &[Provider] = &[
             "access_token_url",
             "audience",
         ],
-        inputs: &[host("domain", "Auth0 tenant domain, e.g. example.eu.auth0.com")],
+        inputs: &[host(
+            "domain",
+            "Auth0 tenant domain, e.g. example.eu.auth0.com",
+        )],
         derived: &[
             ("base_url", "https://{domain}/"),
             ("authorize_url", "https://{domain}/authorize"),
@@ -211,7 +312,13 @@ pub const PROVIDERS: &[Provider] = &[
         key: "okta",
         title: "Okta",
         client: Client::OAuth,
-        required: &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url"],
+        required: &[
+            "client_id",
+            "client_secret",
+            "base_url",
+            "authorize_url",
+            "access_token_url",
+        ],
         inputs: &[
             host("domain", "Okta domain, e.g. example.okta.com"),
             Input {
@@ -222,9 +329,18 @@ pub const PROVIDERS: &[Provider] = &[
             },
         ],
         derived: &[
-            ("base_url", "https://{domain}/oauth2/{authorization_server}/"),
-            ("authorize_url", "https://{domain}/oauth2/{authorization_server}/v1/authorize"),
-            ("access_token_url", "https://{domain}/oauth2/{authorization_server}/v1/token"),
+            (
+                "base_url",
+                "https://{domain}/oauth2/{authorization_server}/",
+            ),
+            (
+                "authorize_url",
+                "https://{domain}/oauth2/{authorization_server}/v1/authorize",
+            ),
+            (
+                "access_token_url",
+                "https://{domain}/oauth2/{authorization_server}/v1/token",
+            ),
         ],
     },
     Provider {
@@ -234,8 +350,14 @@ pub const PROVIDERS: &[Provider] = &[
         required: ENDPOINTS,
         inputs: &[input("tenant", "Azure tenant ID or domain")],
         derived: &[
-            ("authorize_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"),
-            ("access_token_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"),
+            (
+                "authorize_url",
+                "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize",
+            ),
+            (
+                "access_token_url",
+                "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
+            ),
         ],
     },
     Provider {
@@ -259,7 +381,10 @@ pub const PROVIDERS: &[Provider] = &[
         title: "AWS Cognito",
         client: Client::OAuth,
         required: ENDPOINTS,
-        inputs: &[host("domain", "Cognito user-pool domain, e.g. x.auth.eu-west-1.amazoncognito.com")],
+        inputs: &[host(
+            "domain",
+            "Cognito user-pool domain, e.g. x.auth.eu-west-1.amazoncognito.com",
+        )],
         derived: &[
             ("authorize_url", "https://{domain}/oauth2/authorize"),
             ("access_token_url", "https://{domain}/oauth2/token"),
@@ -318,13 +443,19 @@ mod tests {
 
     #[test]
     fn secure_options_are_the_documented_three() {
-        let secure: Vec<_> =
-            OAUTH_OPTIONS.iter().filter(|o| o.section == Secure).map(|o| o.name).collect();
+        let secure: Vec<_> = OAUTH_OPTIONS
+            .iter()
+            .filter(|o| o.section == Secure)
+            .map(|o| o.name)
+            .collect();
         assert_eq!(secure, ["client_id", "client_secret", "default_company"]);
     }
 
     #[test]
     fn callback_strips_trailing_slash() {
-        assert_eq!(callback_url("https://app.x/", "keycloak"), "https://app.x/callback_keycloak");
+        assert_eq!(
+            callback_url("https://app.x/", "keycloak"),
+            "https://app.x/callback_keycloak"
+        );
     }
 }

@@ -115,7 +115,14 @@ pub struct Finding {
 impl Finding {
     /// A finding with the code's default severity.
     pub fn new(code: Code, message: impl Into<String>) -> Finding {
-        Finding { code, severity: code.severity, message: message.into(), help: None, location: None, fixed: false }
+        Finding {
+            code,
+            severity: code.severity,
+            message: message.into(),
+            help: None,
+            location: None,
+            fixed: false,
+        }
     }
 
     /// Adds help text.
@@ -140,11 +147,22 @@ impl Finding {
 /// Describes a location in one line: `Deployment clearml/clearml-apiserver (templates/a.yaml), container x, variable Y`.
 pub fn describe(loc: &Location) -> String {
     let o = &loc.object;
-    let mut s = format!("{} ", if o.kind.is_empty() { "document" } else { &o.kind });
+    let mut s = format!(
+        "{} ",
+        if o.kind.is_empty() {
+            "document"
+        } else {
+            &o.kind
+        }
+    );
     if let Some(ns) = &o.namespace {
         let _ = write!(s, "{ns}/");
     }
-    s.push_str(if o.name.is_empty() { "<unnamed>" } else { &o.name });
+    s.push_str(if o.name.is_empty() {
+        "<unnamed>"
+    } else {
+        &o.name
+    });
     match &o.source {
         Some(src) => {
             let _ = write!(s, " ({src}, document {})", loc.document + 1);
@@ -169,7 +187,13 @@ pub fn text(findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in sorted {
         let fixed = if f.fixed { " (fixed)" } else { "" };
-        let _ = writeln!(out, "{}[{}]: {}{fixed}", f.severity.as_str(), f.code.id, f.message);
+        let _ = writeln!(
+            out,
+            "{}[{}]: {}{fixed}",
+            f.severity.as_str(),
+            f.code.id,
+            f.message
+        );
         if let Some(loc) = &f.location {
             let _ = writeln!(out, "  --> {}", describe(loc));
         }
@@ -215,9 +239,14 @@ pub fn json(findings: &[Finding]) -> String {
             location: f.location.as_ref(),
         })
         .collect();
-    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
-    serde_json::to_string_pretty(&serde_json::json!({ "version": 1, "errors": errors, "findings": list }))
-        .expect("findings serialize")
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    serde_json::to_string_pretty(
+        &serde_json::json!({ "version": 1, "errors": errors, "findings": list }),
+    )
+    .expect("findings serialize")
 }
 
 #[cfg(test)]
@@ -227,7 +256,9 @@ mod tests {
     #[test]
     fn codes_are_unique_kebab_case() {
         let mut ids: Vec<&str> = ALL_CODES.iter().map(|c| c.id).collect();
-        assert!(ids.iter().all(|id| id.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
+        assert!(ids
+            .iter()
+            .all(|id| id.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), ALL_CODES.len());
@@ -245,13 +276,20 @@ mod tests {
                 source: Some("clearml/templates/apiserver.yaml".into()),
             },
             container: Some("clearml-apiserver".into()),
-            variable: Some("CLEARML__secure__login__sso__oauth_client__keycloak__client_secret".into()),
+            variable: Some(
+                "CLEARML__secure__login__sso__oauth_client__keycloak__client_secret".into(),
+            ),
         };
         let findings = vec![
-            Finding::new(MISSING_VARIABLE, "added keycloak.idp_logout").at(loc.clone()).fixed(),
-            Finding::new(MISSING_SECRET, "Secret `clearml-sso` is not in the rendered manifests")
-                .help("create it, or list it under [secrets] external")
-                .at(loc),
+            Finding::new(MISSING_VARIABLE, "added keycloak.idp_logout")
+                .at(loc.clone())
+                .fixed(),
+            Finding::new(
+                MISSING_SECRET,
+                "Secret `clearml-sso` is not in the rendered manifests",
+            )
+            .help("create it, or list it under [secrets] external")
+            .at(loc),
         ];
         insta::assert_snapshot!(text(&findings));
         insta::assert_snapshot!(summary(&findings), @"clearml-sso: 1 error, 0 warnings, 1 note");

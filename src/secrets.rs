@@ -69,7 +69,9 @@ impl Inventory {
             for (k, v) in entries {
                 let text = v.as_str().unwrap_or_default();
                 // k8s-openapi's ByteString decodes base64 exactly as the API types do.
-                let state = match serde_json::from_value::<ByteString>(serde_json::Value::String(text.into())) {
+                let state = match serde_json::from_value::<ByteString>(serde_json::Value::String(
+                    text.into(),
+                )) {
                     Ok(bytes) => judge(&bytes.0),
                     Err(_) => KeyState::InvalidBase64,
                 };
@@ -85,7 +87,10 @@ impl Inventory {
                 keys.push((key, state));
             }
         }
-        self.secrets.push(SecretEntry { object: ObjectRef::of(object, source), keys });
+        self.secrets.push(SecretEntry {
+            object: ObjectRef::of(object, source),
+            keys,
+        });
     }
 }
 
@@ -114,13 +119,26 @@ fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
 }
 
 /// Resolves a reference from a workload in `namespace` to Secret `name`, key `key`.
-pub fn resolve(inv: &Inventory, policy: &Policy, name: &str, key: &str, namespace: Option<&str>) -> Resolution {
+pub fn resolve(
+    inv: &Inventory,
+    policy: &Policy,
+    name: &str,
+    key: &str,
+    namespace: Option<&str>,
+) -> Resolution {
     let candidates: Vec<&SecretEntry> = inv
         .secrets
         .iter()
-        .filter(|s| s.object.name == name && same_namespace(s.object.namespace.as_deref(), namespace))
+        .filter(|s| {
+            s.object.name == name && same_namespace(s.object.namespace.as_deref(), namespace)
+        })
         .collect();
-    if let Some(state) = candidates.iter().flat_map(|s| s.keys.iter()).find(|(k, _)| k == key).map(|(_, s)| *s) {
+    if let Some(state) = candidates
+        .iter()
+        .flat_map(|s| s.keys.iter())
+        .find(|(k, _)| k == key)
+        .map(|(_, s)| *s)
+    {
         return match state {
             KeyState::Present => Resolution::Provided,
             other => Resolution::BadKey(other),
@@ -132,7 +150,12 @@ pub fn resolve(inv: &Inventory, policy: &Policy, name: &str, key: &str, namespac
     if candidates.is_empty() {
         Resolution::MissingSecret
     } else {
-        Resolution::MissingKey(candidates.iter().flat_map(|s| s.keys.iter().map(|(k, _)| k.clone())).collect())
+        Resolution::MissingKey(
+            candidates
+                .iter()
+                .flat_map(|s| s.keys.iter().map(|(k, _)| k.clone()))
+                .collect(),
+        )
     }
 }
 
@@ -172,22 +195,45 @@ mod tests {
         let i = inv("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  a: aGVsbG8=\n  b: ''\n  c: '!!!'\nstringData:\n  d: <AUTH0_CLIENT_SECRET>\n  e: real\n");
         let p = policy(&[]);
         assert_eq!(resolve(&i, &p, "s", "a", None), Resolution::Provided);
-        assert_eq!(resolve(&i, &p, "s", "b", None), Resolution::BadKey(KeyState::Empty));
-        assert_eq!(resolve(&i, &p, "s", "c", None), Resolution::BadKey(KeyState::InvalidBase64));
-        assert_eq!(resolve(&i, &p, "s", "d", None), Resolution::BadKey(KeyState::Placeholder));
+        assert_eq!(
+            resolve(&i, &p, "s", "b", None),
+            Resolution::BadKey(KeyState::Empty)
+        );
+        assert_eq!(
+            resolve(&i, &p, "s", "c", None),
+            Resolution::BadKey(KeyState::InvalidBase64)
+        );
+        assert_eq!(
+            resolve(&i, &p, "s", "d", None),
+            Resolution::BadKey(KeyState::Placeholder)
+        );
         assert_eq!(resolve(&i, &p, "s", "e", None), Resolution::Provided);
-        assert!(matches!(resolve(&i, &p, "s", "zz", None), Resolution::MissingKey(_)));
-        assert_eq!(resolve(&i, &p, "other", "a", None), Resolution::MissingSecret);
-        assert_eq!(resolve(&i, &policy(&["other"]), "other", "a", None), Resolution::External);
+        assert!(matches!(
+            resolve(&i, &p, "s", "zz", None),
+            Resolution::MissingKey(_)
+        ));
+        assert_eq!(
+            resolve(&i, &p, "other", "a", None),
+            Resolution::MissingSecret
+        );
+        assert_eq!(
+            resolve(&i, &policy(&["other"]), "other", "a", None),
+            Resolution::External
+        );
     }
 
     #[test]
     fn namespaces_compare_only_when_both_are_named() {
-        let i = inv("apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\nstringData: {k: v}\n");
+        let i = inv(
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\nstringData: {k: v}\n",
+        );
         let p = policy(&[]);
         assert_eq!(resolve(&i, &p, "s", "k", Some("a")), Resolution::Provided);
         assert_eq!(resolve(&i, &p, "s", "k", None), Resolution::Provided);
-        assert_eq!(resolve(&i, &p, "s", "k", Some("b")), Resolution::MissingSecret);
+        assert_eq!(
+            resolve(&i, &p, "s", "k", Some("b")),
+            Resolution::MissingSecret
+        );
     }
 
     #[test]

@@ -27,9 +27,17 @@ pub fn split(input: &str) -> Vec<Document<'_>> {
     let mut docs = Vec::new();
     let (mut start, mut start_line, mut line_no, mut pos) = (0, 1, 1, 0);
     for line in input.split_inclusive('\n') {
-        let text = if line_no == 1 { line.trim_start_matches('\u{feff}') } else { line };
+        let text = if line_no == 1 {
+            line.trim_start_matches('\u{feff}')
+        } else {
+            line
+        };
         if is_marker(text) && pos > start {
-            docs.push(Document { raw: &input[start..pos], start_line, index: docs.len() });
+            docs.push(Document {
+                raw: &input[start..pos],
+                start_line,
+                index: docs.len(),
+            });
             start = pos;
             start_line = line_no;
         }
@@ -37,7 +45,11 @@ pub fn split(input: &str) -> Vec<Document<'_>> {
         line_no += 1;
     }
     if pos > start || docs.is_empty() {
-        docs.push(Document { raw: &input[start..], start_line, index: docs.len() });
+        docs.push(Document {
+            raw: &input[start..],
+            start_line,
+            index: docs.len(),
+        });
     }
     docs
 }
@@ -157,9 +169,15 @@ mod tests {
     #[test]
     fn with_body_keeps_decoration() {
         let doc = &split("---\n# Source: x.yaml\nkind: A\n# trailing\n")[0];
-        assert_eq!(doc.with_body("kind: B\n"), "---\n# Source: x.yaml\nkind: B\n# trailing\n");
+        assert_eq!(
+            doc.with_body("kind: B\n"),
+            "---\n# Source: x.yaml\nkind: B\n# trailing\n"
+        );
         let crlf = &split("---\r\n# c\r\nkind: A\r\n")[0];
-        assert_eq!(crlf.with_body("kind: B\nx: 1\n"), "---\r\n# c\r\nkind: B\r\nx: 1\r\n");
+        assert_eq!(
+            crlf.with_body("kind: B\nx: 1\n"),
+            "---\r\n# c\r\nkind: B\r\nx: 1\r\n"
+        );
         let inline = &split("--- {kind: A}\n")[0];
         assert_eq!(inline.with_body("kind: B\n"), "---\nkind: B\n");
     }

@@ -114,12 +114,11 @@ pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
                 }
                 continue;
             }
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {
-                continue
-            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => continue,
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 let is_seq = matches!(event, Event::SequenceStart(..));
-                let (Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag)) = event else {
+                let (Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag)) = event
+                else {
                     unreachable!("matched above")
                 };
                 if stack.len() >= MAX_DEPTH {
@@ -131,9 +130,19 @@ pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
                 }
                 let tag = tag.map(|t| format_tag(&t));
                 stack.push(if is_seq {
-                    Node::Seq { items: Vec::new(), tag, anchor, line }
+                    Node::Seq {
+                        items: Vec::new(),
+                        tag,
+                        anchor,
+                        line,
+                    }
                 } else {
-                    Node::Map { entries: Vec::new(), tag, anchor, line }
+                    Node::Map {
+                        entries: Vec::new(),
+                        tag,
+                        anchor,
+                        line,
+                    }
                 });
                 keys.push(None);
                 continue;
@@ -238,18 +247,33 @@ impl Node {
 
     /// A new plain scalar (for keys and names the tool writes).
     pub fn plain(value: &str) -> Node {
-        Node::Scalar { value: value.into(), style: Style::Plain, tag: None, anchor: 0, line: 0 }
+        Node::Scalar {
+            value: value.into(),
+            style: Style::Plain,
+            tag: None,
+            anchor: 0,
+            line: 0,
+        }
     }
 
     /// A new quoted string scalar: always quoted, so YAML 1.1 readers see a string.
     pub fn string(value: &str) -> Node {
-        Node::Scalar { value: value.into(), style: Style::Single, tag: None, anchor: 0, line: 0 }
+        Node::Scalar {
+            value: value.into(),
+            style: Style::Single,
+            tag: None,
+            anchor: 0,
+            line: 0,
+        }
     }
 
     /// A new mapping from entries.
     pub fn map(entries: Vec<(&str, Node)>) -> Node {
         Node::Map {
-            entries: entries.into_iter().map(|(k, v)| (Node::plain(k), v)).collect(),
+            entries: entries
+                .into_iter()
+                .map(|(k, v)| (Node::plain(k), v))
+                .collect(),
             tag: None,
             anchor: 0,
             line: 0,
@@ -258,7 +282,12 @@ impl Node {
 
     /// A new sequence.
     pub fn seq(items: Vec<Node>) -> Node {
-        Node::Seq { items, tag: None, anchor: 0, line: 0 }
+        Node::Seq {
+            items,
+            tag: None,
+            anchor: 0,
+            line: 0,
+        }
     }
 
     fn props(&self) -> (Option<&str>, usize) {
@@ -269,7 +298,6 @@ impl Node {
             Node::Alias(_) => (None, 0),
         }
     }
-
 }
 
 /// Layout choices for writing a changed document, taken from the document itself so that
@@ -286,7 +314,10 @@ impl Layout {
     /// Guesses the layout from a document's text: the first `key:` line followed by a
     /// deeper line tells the indent; the first `key:` followed by `- ` tells the sequence style.
     pub fn detect(text: &str) -> Layout {
-        let mut layout = Layout { indent: 2, indent_sequences: false };
+        let mut layout = Layout {
+            indent: 2,
+            indent_sequences: false,
+        };
         let (mut found_indent, mut found_seq) = (false, false);
         let lines: Vec<&str> = text.lines().collect();
         for pair in lines.windows(2) {
@@ -315,7 +346,10 @@ impl Layout {
 /// Writes a node as a block-style YAML document body (no `---`), ending with a newline.
 pub fn emit(node: &Node, layout: Layout) -> String {
     let mut out = String::new();
-    let mut e = Emitter { out: &mut out, layout };
+    let mut e = Emitter {
+        out: &mut out,
+        layout,
+    };
     e.node(node, 0, Ctx::Root);
     if !out.ends_with('\n') {
         out.push('\n');
@@ -378,10 +412,18 @@ impl Emitter<'_> {
                 }
             }
             Node::Seq { items, .. } if items.is_empty() => {
-                self.out.push_str(if ctx == Ctx::Root && !had_props { "[]\n" } else { " []\n" })
+                self.out.push_str(if ctx == Ctx::Root && !had_props {
+                    "[]\n"
+                } else {
+                    " []\n"
+                })
             }
             Node::Map { entries, .. } if entries.is_empty() => {
-                self.out.push_str(if ctx == Ctx::Root && !had_props { "{}\n" } else { " {}\n" })
+                self.out.push_str(if ctx == Ctx::Root && !had_props {
+                    "{}\n"
+                } else {
+                    " {}\n"
+                })
             }
             Node::Seq { items, .. } => {
                 let item_indent = match ctx {
@@ -393,7 +435,7 @@ impl Emitter<'_> {
                 let mut inline = ctx == Ctx::SeqItem && !had_props;
                 if inline {
                     self.out.push(' ');
-                } else if !(ctx == Ctx::Root && !had_props) {
+                } else if ctx != Ctx::Root || had_props {
                     self.out.push('\n');
                 }
                 for item in items {
@@ -414,7 +456,7 @@ impl Emitter<'_> {
                 let mut inline = ctx == Ctx::SeqItem && !had_props;
                 if ctx == Ctx::SeqItem && inline {
                     self.out.push(' ');
-                } else if !(ctx == Ctx::Root && !had_props) {
+                } else if ctx != Ctx::Root || had_props {
                     self.out.push('\n');
                 }
                 for (key, value) in entries {
@@ -436,7 +478,11 @@ impl Emitter<'_> {
                 if self.props(key, Ctx::Root) {
                     self.out.push(' ');
                 }
-                let style = if *style == Style::Block { Style::Double } else { *style };
+                let style = if *style == Style::Block {
+                    Style::Double
+                } else {
+                    *style
+                };
                 self.out.push_str(&scalar_text(value, style, 0));
             }
             Node::Scalar { value, .. } => self.out.push_str(&double_quoted(value)),
@@ -445,7 +491,7 @@ impl Emitter<'_> {
             }
             // Complex keys never occur in Kubernetes manifests; write them as flow JSON.
             other => {
-                let _ = write!(self.out, "? {}\n", flow(other));
+                let _ = writeln!(self.out, "? {}", flow(other));
             }
         }
     }
@@ -461,7 +507,10 @@ fn flow(node: &Node) -> String {
         Node::Scalar { value, .. } => double_quoted(value),
         Node::Alias(id) => format!("*a{id}"),
         Node::Seq { items, .. } => {
-            format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", "))
+            format!(
+                "[{}]",
+                items.iter().map(flow).collect::<Vec<_>>().join(", ")
+            )
         }
         Node::Map { entries, .. } => format!(
             "{{{}}}",
@@ -477,7 +526,9 @@ fn flow(node: &Node) -> String {
 /// The source text of a scalar in its original style, falling back to double quotes
 /// whenever the original style cannot carry the value on the new layout.
 fn scalar_text(value: &str, style: Style, block_indent: usize) -> String {
-    let printable = value.chars().all(|c| !c.is_control() || c == '\n' || c == '\t');
+    let printable = value
+        .chars()
+        .all(|c| !c.is_control() || c == '\n' || c == '\t');
     match style {
         // A plain scalar keeps its exact text, so its YAML 1.1 meaning (`0644`, `on`) is kept.
         Style::Plain if !value.contains('\n') && printable => value.to_string(),
@@ -510,7 +561,9 @@ fn scalar_text(value: &str, style: Style, block_indent: usize) -> String {
 fn block_ok(value: &str) -> bool {
     !value.is_empty()
         && !value.starts_with([' ', '\t', '\n'])
-        && value.chars().all(|c| !c.is_control() || c == '\n' || c == '\t')
+        && value
+            .chars()
+            .all(|c| !c.is_control() || c == '\n' || c == '\t')
         && !value.trim_end_matches('\n').ends_with([' ', '\t'])
 }
 
@@ -547,20 +600,26 @@ mod tests {
     #[test]
     fn plain_scalars_keep_their_text() {
         let src = "a: 0644\nb: on\nc: 1e3\nd: ~\ne: 'yes'\nf: \"x\\ty\"\n";
-        assert_eq!(roundtrip(src), "a: 0644\nb: on\nc: 1e3\nd: ~\ne: 'yes'\nf: \"x\\ty\"\n");
+        assert_eq!(
+            roundtrip(src),
+            "a: 0644\nb: on\nc: 1e3\nd: ~\ne: 'yes'\nf: \"x\\ty\"\n"
+        );
     }
 
     #[test]
     fn nested_layout_kyaml_and_indented() {
-        let kyaml = "spec:\n  containers:\n  - name: a\n    env:\n    - name: X\n      value: '1'\n";
+        let kyaml =
+            "spec:\n  containers:\n  - name: a\n    env:\n    - name: X\n      value: '1'\n";
         assert_eq!(roundtrip(kyaml), kyaml);
-        let chart = "spec:\n  containers:\n    - name: a\n      args:\n        - --x\n        - - nested\n";
+        let chart =
+            "spec:\n  containers:\n    - name: a\n      args:\n        - --x\n        - - nested\n";
         assert_eq!(roundtrip(chart), chart);
     }
 
     #[test]
     fn block_scalars_survive() {
-        let src = "data:\n  a: |\n    line1\n    line2\n  b: |-\n    x\n  c: >\n    folded\n    text\n";
+        let src =
+            "data:\n  a: |\n    line1\n    line2\n  b: |-\n    x\n  c: >\n    folded\n    text\n";
         let out = roundtrip(src);
         let again = parse(&out).unwrap().unwrap();
         assert_eq!(again, strip_lines(parse(src).unwrap().unwrap()));
@@ -584,10 +643,17 @@ mod tests {
         match n {
             Node::Scalar { value, tag, .. } => format!("{tag:?}{value:?}"),
             Node::Alias(id) => format!("*{id}"),
-            Node::Seq { items, .. } => format!("[{}]", items.iter().map(values).collect::<Vec<_>>().join(",")),
+            Node::Seq { items, .. } => format!(
+                "[{}]",
+                items.iter().map(values).collect::<Vec<_>>().join(",")
+            ),
             Node::Map { entries, .. } => format!(
                 "{{{}}}",
-                entries.iter().map(|(k, v)| format!("{}:{}", values(k), values(v))).collect::<Vec<_>>().join(",")
+                entries
+                    .iter()
+                    .map(|(k, v)| format!("{}:{}", values(k), values(v)))
+                    .collect::<Vec<_>>()
+                    .join(",")
             ),
         }
     }
@@ -596,7 +662,10 @@ mod tests {
     fn deep_nesting_is_an_error_not_a_crash() {
         let src = "[".repeat(100_000);
         let err = parse(&src).unwrap_err();
-        assert!(err.message.contains("nesting") || err.message.contains("recursion"), "{err:?}");
+        assert!(
+            err.message.contains("nesting") || err.message.contains("recursion"),
+            "{err:?}"
+        );
     }
 
     #[test]

