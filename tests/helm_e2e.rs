@@ -56,8 +56,7 @@ fn policy(name: &str) -> String {
 }
 
 fn assert_keycloak_settings(stream: &str) {
-    let env = pod_env(stream, "clearml-apiserver", "clearml-apiserver");
-    let Some(config) = clearml_config(&env) else { return };
+    let Some(config) = clearml_config(stream, "clearml-apiserver", "clearml-apiserver") else { return };
     assert_eq!(
         sso(&config, "services", "keycloak"),
         &json!({
@@ -130,8 +129,7 @@ fn helm4_relative_policy_path_resolves_against_the_users_directory() {
         &["template", "clearml", CHART, "-f", VALUES, "--post-renderer", "clearml-sso", "--post-renderer-args", "--policy=policies/auth0.toml"],
     );
     assert!(out.status.success(), "helm 4 failed: {}", text(&out.stderr));
-    let env = pod_env(&text(&out.stdout), "clearml-apiserver", "clearml-apiserver");
-    let Some(config) = clearml_config(&env) else { return };
+    let Some(config) = clearml_config(&text(&out.stdout), "clearml-apiserver", "clearml-apiserver") else { return };
     assert_eq!(sso(&config, "services", "auth0")["authorize_url"], "https://example.eu.auth0.com/authorize");
     assert_eq!(sso(&config, "secure", "auth0")["client_id"], "1a2b3c");
 }

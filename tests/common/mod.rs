@@ -126,15 +126,17 @@ pub fn pod_env(stream: &str, workload: &str, container: &str) -> BTreeMap<String
     env
 }
 
-/// ClearML's configuration tree for `env`, computed by `tests/conformance/clearml_loader.py`
-/// with pyhocon (the parser ClearML uses). `None` when pyhocon is not available outside CI.
-pub fn clearml_config(env: &BTreeMap<String, String>) -> Option<serde_json::Value> {
+/// What Kubernetes and ClearML make of a rendered container: its env read with a YAML 1.1
+/// reader (PyYAML) and the ClearML configuration tree read from it with pyhocon, by
+/// `tests/conformance/clearml_loader.py`. Panics on any error it reports.
+pub fn clearml_config(stream: &str, workload: &str, container: &str) -> Option<serde_json::Value> {
     let python = tool("CLEARML_SSO_PYTHON")?;
     let script = root().join("tests/conformance/clearml_loader.py");
-    let input = serde_json::to_vec(env).unwrap();
-    let out = run_in(&python, &[script.to_str().unwrap()], &input, None, &[]);
+    let out = run_in(&python, &[script.to_str().unwrap(), workload, container], stream.as_bytes(), None, &[]);
     assert!(out.status.success(), "loader failed: {}", text(&out.stderr));
-    Some(serde_json::from_slice(&out.stdout).expect("loader prints JSON"))
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).expect("loader prints JSON");
+    assert_eq!(result["errors"], serde_json::json!([]), "Kubernetes/ClearML would misread {workload}/{container}");
+    Some(result["config"].clone())
 }
 
 /// The `login.sso.oauth_client.<provider>` subtree of `section` (`secure`/`services`).

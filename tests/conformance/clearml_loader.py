@@ -1,18 +1,42 @@
-"""Reads a container's environment the way the ClearML apiserver does, with pyhocon.
+"""Reads a rendered apiserver container's environment the way Kubernetes and ClearML do.
 
-Mirrors `BasicConfig._read_extra_env_config_values` in clearml-server's
-`apiserver/config/basic.py`: for the prefixes TRAINS__ then CLEARML__ (upper case, so the
-later one wins), take the variables starting with the prefix in sorted order, turn the rest of
-the name into a dotted path (`__` -> `.`, lower-cased), parse `"{path}: {value}"` as HOCON and
-merge the result into one tree.
+1. The manifest stream is read with PyYAML, a YAML 1.1 reader like the Go one the Kubernetes
+   API machinery uses: an env `value` that YAML 1.1 resolves to a bool, number or null (`on`,
+   `0777`, `~`) is reported as an error, as the API server would reject it.
+2. `secretKeyRef`s are resolved from Secrets in the stream (`stringData`, or base64 `data`);
+   a Secret that is not in the stream gives the marker value `from-secret-NAME-KEY`.
+3. The env is read like `BasicConfig._read_extra_env_config_values` in clearml-server's
+   `apiserver/config/basic.py`: for the prefixes TRAINS__ then CLEARML__ (upper case; the later
+   one wins), the variables starting with the prefix in sorted order, `__` -> `.`, lower-cased,
+   `"{path}: {value}"` parsed with pyhocon and merged into one tree.
 
-stdin:  JSON object {"NAME": "value", ...} (the env a pod would get, secrets resolved)
-stdout: JSON of the resulting configuration tree, or {"error": "..."} when pyhocon refuses a value
+usage: clearml_loader.py WORKLOAD CONTAINER < stream.yaml
+stdout: JSON {"env": {...}, "config": {...}, "errors": [...]}
 """
+import base64
 import json
 import sys
 
+import yaml
 from pyhocon import ConfigFactory, ConfigTree
+
+POD_SPEC = {
+    "Pod": ["spec"],
+    "Deployment": ["spec", "template", "spec"],
+    "StatefulSet": ["spec", "template", "spec"],
+    "DaemonSet": ["spec", "template", "spec"],
+    "ReplicaSet": ["spec", "template", "spec"],
+    "Job": ["spec", "template", "spec"],
+    "CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+}
+
+
+def objects(doc):
+    if isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List"):
+        for item in doc.get("items") or []:
+            yield from objects(item)
+    elif isinstance(doc, dict):
+        yield doc
 
 
 def read_env(env):
@@ -25,13 +49,46 @@ def read_env(env):
 
 
 def main():
-    env = json.load(sys.stdin)
+    workload, container = sys.argv[1], sys.argv[2]
+    docs = [o for d in yaml.safe_load_all(sys.stdin.read()) for o in objects(d)]
+    errors = []
+
+    def secret(name, key):
+        for d in docs:
+            if d.get("kind") == "Secret" and (d.get("metadata") or {}).get("name") == name:
+                if key in (d.get("stringData") or {}):
+                    return d["stringData"][key]
+                if key in (d.get("data") or {}):
+                    return base64.b64decode(d["data"][key]).decode()
+        return f"from-secret-{name}-{key}"
+
+    env = {}
+    for d in docs:
+        path = POD_SPEC.get(d.get("kind"))
+        if not path or (d.get("metadata") or {}).get("name") != workload:
+            continue
+        spec = d
+        for step in path:
+            spec = spec[step]
+        for c in spec.get("containers") or []:
+            if c.get("name") != container:
+                continue
+            for e in c.get("env") or []:
+                name = e["name"]
+                if "value" in e:
+                    if not isinstance(e["value"], str):
+                        errors.append(f"{name}: value is {type(e['value']).__name__} {e['value']!r} in YAML 1.1, not a string")
+                        continue
+                    env[name] = e["value"]  # Kubernetes keeps the last of duplicate names
+                elif "secretKeyRef" in (e.get("valueFrom") or {}):
+                    ref = e["valueFrom"]["secretKeyRef"]
+                    env[name] = secret(ref["name"], ref["key"])
     try:
-        tree = read_env(env)
+        config = read_env(env).as_plain_ordered_dict()
     except Exception as exc:  # pyhocon raises several unrelated types
-        json.dump({"error": f"{type(exc).__name__}: {exc}"}, sys.stdout)
-        return
-    json.dump(tree.as_plain_ordered_dict(), sys.stdout, default=str)
+        config = None
+        errors.append(f"pyhocon: {type(exc).__name__}: {exc}")
+    json.dump({"env": env, "config": config, "errors": errors}, sys.stdout, default=str)
 
 
 if __name__ == "__main__":
