@@ -211,9 +211,11 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
         )
         .at(ctx.location.clone());
         match ctx.policy.enforce.unknown_providers {
-            UnknownProviders::Warn => f = f.help(format!(
+            UnknownProviders::Warn => {
+                f = f.help(format!(
                 "declare [providers.{provider}] or set [enforce] unknown_providers = \"remove\""
-            )),
+            ))
+            }
             UnknownProviders::Deny => f.severity = report::Severity::Error,
             UnknownProviders::Remove => f = f.fixed(),
         }

@@ -38,26 +38,52 @@ fn policy_lookup_order_env_then_working_directory() {
         assert!(err.contains(name), "the message names {name}: {err}");
     }
     let policy = root().join("policies/keycloak.toml");
-    let via_env = run_in(&bin(), &[], &example(), Some(dir.path()), &[("CLEARML_SSO_POLICY", policy.to_str().unwrap())]);
+    let via_env = run_in(
+        &bin(),
+        &[],
+        &example(),
+        Some(dir.path()),
+        &[("CLEARML_SSO_POLICY", policy.to_str().unwrap())],
+    );
     assert_eq!(via_env.status.code(), Some(0), "{}", text(&via_env.stderr));
-    std::fs::copy(root().join("policies/auth0.toml"), dir.path().join("clearml-sso.toml")).unwrap();
+    std::fs::copy(
+        root().join("policies/auth0.toml"),
+        dir.path().join("clearml-sso.toml"),
+    )
+    .unwrap();
     let via_cwd = run_in(&bin(), &[], &example(), Some(dir.path()), &[]);
     assert_eq!(via_cwd.status.code(), Some(0));
     assert!(text(&via_cwd.stdout).contains("oauth_client__auth0__"));
     // The environment variable wins over the working directory.
-    let both = run_in(&bin(), &[], &example(), Some(dir.path()), &[("CLEARML_SSO_POLICY", policy.to_str().unwrap())]);
+    let both = run_in(
+        &bin(),
+        &[],
+        &example(),
+        Some(dir.path()),
+        &[("CLEARML_SSO_POLICY", policy.to_str().unwrap())],
+    );
     assert!(text(&both.stdout).contains("oauth_client__keycloak__"));
 }
 
 #[test]
 fn policy_errors_exit_2_with_file_line_column() {
     let dir = tempfile::tempdir().unwrap();
-    let p = temp_file(&dir, "bad.toml", "version = 1\n[providers.keycloak]\nclient_id = \"x\"\nclientsecret = \"y\"\n");
+    let p = temp_file(
+        &dir,
+        "bad.toml",
+        "version = 1\n[providers.keycloak]\nclient_id = \"x\"\nclientsecret = \"y\"\n",
+    );
     let out = run(&["--policy", p.to_str().unwrap()], &example());
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);
-    assert!(err.contains(&format!("{}:4:1: error: unknown key `clientsecret`", p.display())), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:4:1: error: unknown key `clientsecret`",
+            p.display()
+        )),
+        "{err}"
+    );
     assert!(err.contains("did you mean `client_secret`?"), "{err}");
     let missing = run(&["--policy", "no/such/policy.toml"], &example());
     assert_eq!(missing.status.code(), Some(2));
@@ -66,16 +92,32 @@ fn policy_errors_exit_2_with_file_line_column() {
 
 #[test]
 fn unreadable_input_exits_3_and_says_where() {
-    let out = run(&["--policy=policies/keycloak.toml"], b"kind: A\n---\nkind: a: b\n");
+    let out = run(
+        &["--policy=policies/keycloak.toml"],
+        b"kind: A\n---\nkind: a: b\n",
+    );
     assert_eq!(out.status.code(), Some(3));
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);
-    assert!(err.contains("stdin: input is not a readable manifest stream: line 3"), "{err}");
+    assert!(
+        err.contains("stdin: input is not a readable manifest stream: line 3"),
+        "{err}"
+    );
     assert!(err.contains("(document 2)"), "{err}");
-    let bytes = run(&["--policy=policies/keycloak.toml"], b"kind: A\nname: \xff\xfe\n");
+    let bytes = run(
+        &["--policy=policies/keycloak.toml"],
+        b"kind: A\nname: \xff\xfe\n",
+    );
     assert_eq!(bytes.status.code(), Some(3));
-    assert!(text(&bytes.stderr).contains("not UTF-8"), "{}", text(&bytes.stderr));
-    let file = run(&["--policy=policies/keycloak.toml", "no/such/input.yaml"], b"");
+    assert!(
+        text(&bytes.stderr).contains("not UTF-8"),
+        "{}",
+        text(&bytes.stderr)
+    );
+    let file = run(
+        &["--policy=policies/keycloak.toml", "no/such/input.yaml"],
+        b"",
+    );
     assert_eq!(file.status.code(), Some(3));
     assert!(text(&file.stderr).contains("cannot read no/such/input.yaml"));
 }
@@ -108,9 +150,15 @@ fn plaintext_secret_is_refused_without_printing_it() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);
-    assert!(err.contains("error[plaintext-secret]: `client_secret` of provider `google` is a literal value"), "{err}");
+    assert!(
+        err.contains(
+            "error[plaintext-secret]: `client_secret` of provider `google` is a literal value"
+        ),
+        "{err}"
+    );
     assert!(!err.contains(SECRET_VALUE), "{err}");
-    let allowed = std::fs::read_to_string(&p).unwrap() + "[enforce]\nplaintext_secrets = \"allow\"\n";
+    let allowed =
+        std::fs::read_to_string(&p).unwrap() + "[enforce]\nplaintext_secrets = \"allow\"\n";
     let p2 = temp_file(&dir, "p2.toml", &allowed);
     let ok = run(&["--policy", p2.to_str().unwrap(), EXAMPLE], b"");
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
@@ -125,18 +173,27 @@ fn no_target_exits_1_and_lists_what_it_saw() {
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);
     assert!(err.contains("error[no-target]"), "{err}");
-    assert!(err.contains("Deployment clearml-apiserver-asyncdelete (container clearml-apiserver)"), "{err}");
+    assert!(
+        err.contains("Deployment clearml-apiserver-asyncdelete (container clearml-apiserver)"),
+        "{err}"
+    );
 }
 
 #[test]
 fn audit_mode_changes_nothing_and_fails_on_drift() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = std::fs::read_to_string(root().join("policies/keycloak.toml")).unwrap().replace("mode = \"fix\"", "mode = \"audit\"");
+    let policy = std::fs::read_to_string(root().join("policies/keycloak.toml"))
+        .unwrap()
+        .replace("mode = \"fix\"", "mode = \"audit\"");
     let p = temp_file(&dir, "audit.toml", &policy);
     let drift = run(&["--policy", p.to_str().unwrap(), EXAMPLE], b"");
     assert_eq!(drift.status.code(), Some(1));
     assert!(drift.stdout.is_empty());
-    assert!(text(&drift.stderr).contains("error[missing-variable]: drift: added keycloak.client_id"), "{}", text(&drift.stderr));
+    assert!(
+        text(&drift.stderr).contains("error[missing-variable]: drift: added keycloak.client_id"),
+        "{}",
+        text(&drift.stderr)
+    );
     // Once fixed, the audit passes and the stream goes through unchanged.
     let fixed = run(&["--policy=policies/keycloak.toml", EXAMPLE], b"");
     let clean = run(&["--policy", p.to_str().unwrap()], &fixed.stdout);
@@ -149,9 +206,17 @@ fn report_file_is_written_even_on_failure() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
     let input = std::fs::read(root().join("tests/fixtures/no-target.yaml")).unwrap();
-    let out = run(&["--policy=tests/fixtures/policy-keycloak.toml", "--report", report.to_str().unwrap()], &input);
+    let out = run(
+        &[
+            "--policy=tests/fixtures/policy-keycloak.toml",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        &input,
+    );
     assert_eq!(out.status.code(), Some(1));
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(json["errors"], 1);
     assert_eq!(json["findings"][0]["code"], "no-target");
     assert_eq!(json["findings"][0]["severity"], "error");
@@ -159,14 +224,27 @@ fn report_file_is_written_even_on_failure() {
 
 #[test]
 fn example_rendering_is_up_to_date_with_the_example_chart() {
-    let Some(helm) = tool("HELM3_BIN") else { return };
+    let Some(helm) = tool("HELM3_BIN") else {
+        return;
+    };
     let out = run_in(
         &helm,
-        &["template", "clearml", "examples/chart/clearml", "-f", "examples/values-sso-secret.yaml", "--skip-tests"],
+        &[
+            "template",
+            "clearml",
+            "examples/chart/clearml",
+            "-f",
+            "examples/values-sso-secret.yaml",
+            "--skip-tests",
+        ],
         b"",
         None,
         &[],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), text(&example()), "re-render examples/rendered/clearml.yaml (see README)");
+    assert_eq!(
+        text(&out.stdout),
+        text(&example()),
+        "re-render examples/rendered/clearml.yaml (see README)"
+    );
 }

@@ -23,10 +23,18 @@ fn check(name: &str) -> String {
     snap.push_str("== findings ==\n");
     snap.push_str(&clearml_sso::report::text(&outcome.findings));
     let (a, b) = (stream::split(&input), stream::split(&outcome.output));
-    assert_eq!(a.len(), b.len(), "{name}: document count and order are kept");
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "{name}: document count and order are kept"
+    );
     for (x, y) in a.iter().zip(&b) {
         if x.raw != y.raw {
-            snap.push_str(&format!("== document {} changed ==\n{}", x.index + 1, y.raw));
+            snap.push_str(&format!(
+                "== document {} changed ==\n{}",
+                x.index + 1,
+                y.raw
+            ));
         }
     }
     if outcome.has_errors() {
@@ -34,11 +42,22 @@ fn check(name: &str) -> String {
     }
     // Idempotent: the output renders to itself with nothing fixed.
     let again = render(outcome.output.as_bytes(), &policy).unwrap();
-    assert_eq!(again.output, outcome.output, "{name}: second render changed the output");
-    assert!(again.findings.iter().all(|f| !f.fixed), "{name}: {:?}", again.findings);
+    assert_eq!(
+        again.output, outcome.output,
+        "{name}: second render changed the output"
+    );
+    assert!(
+        again.findings.iter().all(|f| !f.fixed),
+        "{name}: {:?}",
+        again.findings
+    );
     // What ClearML reads is exactly the policy.
-    if outcome.output.contains("name: clearml-apiserver\n") && outcome.output.contains("kind: Deployment") {
-        if let Some(config) = clearml_config(&outcome.output, "clearml-apiserver", "clearml-apiserver") {
+    if outcome.output.contains("name: clearml-apiserver\n")
+        && outcome.output.contains("kind: Deployment")
+    {
+        if let Some(config) =
+            clearml_config(&outcome.output, "clearml-apiserver", "clearml-apiserver")
+        {
             assert_eq!(
                 sso(&config, "services", "keycloak"),
                 &json!({

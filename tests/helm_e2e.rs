@@ -18,7 +18,9 @@ struct HelmHome {
 
 impl HelmHome {
     fn new() -> HelmHome {
-        HelmHome { dir: tempfile::tempdir().unwrap() }
+        HelmHome {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn env(&self) -> Vec<(String, String)> {
@@ -45,9 +47,17 @@ impl HelmHome {
         std::fs::copy(root().join("plugin.yaml"), dir.join("plugin.yaml")).unwrap();
         std::fs::copy(bin(), dir.join("bin/clearml-sso")).unwrap();
         let out = self.run(helm4, &["plugin", "install", dir.to_str().unwrap()]);
-        assert!(out.status.success(), "helm plugin install failed: {}", text(&out.stderr));
+        assert!(
+            out.status.success(),
+            "helm plugin install failed: {}",
+            text(&out.stderr)
+        );
         let list = self.run(helm4, &["plugin", "list"]);
-        assert!(text(&list.stdout).contains("clearml-sso"), "plugin not listed: {}", text(&list.stdout));
+        assert!(
+            text(&list.stdout).contains("clearml-sso"),
+            "plugin not listed: {}",
+            text(&list.stdout)
+        );
     }
 }
 
@@ -56,7 +66,9 @@ fn policy(name: &str) -> String {
 }
 
 fn assert_keycloak_settings(stream: &str) {
-    let Some(config) = clearml_config(stream, "clearml-apiserver", "clearml-apiserver") else { return };
+    let Some(config) = clearml_config(stream, "clearml-apiserver", "clearml-apiserver") else {
+        return;
+    };
     assert_eq!(
         sso(&config, "services", "keycloak"),
         &json!({
@@ -94,7 +106,16 @@ fn helm3_post_renderer_gives_the_apiserver_the_policy_settings() {
     let Some(helm) = helm3() else { return };
     let home = HelmHome::new();
     let b = bin();
-    let args = ["template", "clearml", CHART, "-f", VALUES, "--post-renderer", b.to_str().unwrap(), "--post-renderer-args"];
+    let args = [
+        "template",
+        "clearml",
+        CHART,
+        "-f",
+        VALUES,
+        "--post-renderer",
+        b.to_str().unwrap(),
+        "--post-renderer-args",
+    ];
     let p = policy("keycloak.toml");
     let mut args = args.to_vec();
     args.push(&p);
@@ -111,12 +132,25 @@ fn helm4_plugin_gives_the_apiserver_the_policy_settings() {
     let p = policy("keycloak.toml");
     let out = home.run(
         &helm,
-        &["template", "clearml", CHART, "-f", VALUES, "--post-renderer", "clearml-sso", "--post-renderer-args", &p],
+        &[
+            "template",
+            "clearml",
+            CHART,
+            "-f",
+            VALUES,
+            "--post-renderer",
+            "clearml-sso",
+            "--post-renderer-args",
+            &p,
+        ],
     );
     assert!(out.status.success(), "helm 4 failed: {}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert_keycloak_settings(&stdout);
-    assert!(!stdout.contains("postrender-filename"), "Helm 4 strips its annotation after mapping files back");
+    assert!(
+        !stdout.contains("postrender-filename"),
+        "Helm 4 strips its annotation after mapping files back"
+    );
 }
 
 #[test]
@@ -126,11 +160,27 @@ fn helm4_relative_policy_path_resolves_against_the_users_directory() {
     home.install_plugin(&helm);
     let out = home.run(
         &helm,
-        &["template", "clearml", CHART, "-f", VALUES, "--post-renderer", "clearml-sso", "--post-renderer-args", "--policy=policies/auth0.toml"],
+        &[
+            "template",
+            "clearml",
+            CHART,
+            "-f",
+            VALUES,
+            "--post-renderer",
+            "clearml-sso",
+            "--post-renderer-args",
+            "--policy=policies/auth0.toml",
+        ],
     );
     assert!(out.status.success(), "helm 4 failed: {}", text(&out.stderr));
-    let Some(config) = clearml_config(&text(&out.stdout), "clearml-apiserver", "clearml-apiserver") else { return };
-    assert_eq!(sso(&config, "services", "auth0")["authorize_url"], "https://example.eu.auth0.com/authorize");
+    let Some(config) = clearml_config(&text(&out.stdout), "clearml-apiserver", "clearml-apiserver")
+    else {
+        return;
+    };
+    assert_eq!(
+        sso(&config, "services", "auth0")["authorize_url"],
+        "https://example.eu.auth0.com/authorize"
+    );
     assert_eq!(sso(&config, "secure", "auth0")["client_id"], "1a2b3c");
 }
 
@@ -141,11 +191,29 @@ fn helm3_fails_and_names_the_missing_secret() {
     let b = bin();
     let p = policy("keycloak.toml");
     // Without the values file the chart does not create Secret clearml-sso.
-    let out = home.run(&helm, &["template", "clearml", CHART, "--post-renderer", b.to_str().unwrap(), "--post-renderer-args", &p]);
+    let out = home.run(
+        &helm,
+        &[
+            "template",
+            "clearml",
+            CHART,
+            "--post-renderer",
+            b.to_str().unwrap(),
+            "--post-renderer-args",
+            &p,
+        ],
+    );
     assert!(!out.status.success());
-    assert!(out.stdout.is_empty(), "nothing may be rendered: {}", text(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing may be rendered: {}",
+        text(&out.stdout)
+    );
     let err = text(&out.stderr);
-    assert!(err.contains("error[missing-secret]: Secret `clearml-sso`"), "{err}");
+    assert!(
+        err.contains("error[missing-secret]: Secret `clearml-sso`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -154,13 +222,30 @@ fn helm4_fails_and_the_user_sees_the_missing_secret() {
     let home = HelmHome::new();
     home.install_plugin(&helm);
     let p = policy("keycloak.toml");
-    let out = home.run(&helm, &["template", "clearml", CHART, "--post-renderer", "clearml-sso", "--post-renderer-args", &p]);
+    let out = home.run(
+        &helm,
+        &[
+            "template",
+            "clearml",
+            CHART,
+            "--post-renderer",
+            "clearml-sso",
+            "--post-renderer-args",
+            &p,
+        ],
+    );
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);
     // Helm 4 drops the plugin's stderr; the reason must reach Helm's stderr anyway.
-    assert!(err.contains("plugin \"clearml-sso\" exited with error"), "{err}");
-    assert!(err.contains("error[missing-secret]: Secret `clearml-sso`"), "the user must see why: {err}");
+    assert!(
+        err.contains("plugin \"clearml-sso\" exited with error"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error[missing-secret]: Secret `clearml-sso`"),
+        "the user must see why: {err}"
+    );
 }
 
 #[test]
@@ -173,20 +258,39 @@ fn untouched_documents_are_byte_identical_and_render_is_idempotent() {
     let first = run(&[&policy("keycloak.toml")], input.as_bytes());
     assert!(first.status.success(), "{}", text(&first.stderr));
     let output = text(&first.stdout);
-    let split = |s: &str| -> Vec<String> { clearml_sso::stream::split(s).iter().map(|d| d.raw.to_string()).collect() };
+    let split = |s: &str| -> Vec<String> {
+        clearml_sso::stream::split(s)
+            .iter()
+            .map(|d| d.raw.to_string())
+            .collect()
+    };
     let (a, b) = (split(&input), split(&output));
     assert_eq!(a.len(), b.len(), "document count and order are kept");
     let mut changed = 0;
     for (x, y) in a.iter().zip(&b) {
         if x != y {
             changed += 1;
-            assert!(x.contains("name: clearml-apiserver\n"), "only the apiserver may change:\n{x}");
-            assert!(y.starts_with("---\n# Source: clearml/templates/apiserver-deployment.yaml\n"), "{y}");
+            assert!(
+                x.contains("name: clearml-apiserver\n"),
+                "only the apiserver may change:\n{x}"
+            );
+            assert!(
+                y.starts_with("---\n# Source: clearml/templates/apiserver-deployment.yaml\n"),
+                "{y}"
+            );
         }
     }
     assert_eq!(changed, 1);
     let second = run(&[&policy("keycloak.toml")], output.as_bytes());
     assert!(second.status.success());
-    assert_eq!(text(&second.stdout), output, "rendering the output again changes nothing");
-    assert!(text(&second.stderr).is_empty(), "no findings on the second run: {}", text(&second.stderr));
+    assert_eq!(
+        text(&second.stdout),
+        output,
+        "rendering the output again changes nothing"
+    );
+    assert!(
+        text(&second.stderr).is_empty(),
+        "no findings on the second run: {}",
+        text(&second.stderr)
+    );
 }

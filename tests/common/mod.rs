@@ -35,7 +35,13 @@ pub fn tool(var: &str) -> Option<PathBuf> {
 }
 
 /// Runs `program args` with `stdin`, in `cwd` (repo root when `None`), with extra env.
-pub fn run_in(program: &Path, args: &[&str], stdin: &[u8], cwd: Option<&Path>, env: &[(&str, &str)]) -> Output {
+pub fn run_in(
+    program: &Path,
+    args: &[&str],
+    stdin: &[u8],
+    cwd: Option<&Path>,
+    env: &[(&str, &str)],
+) -> Output {
     let mut cmd = Command::new(program);
     cmd.args(args)
         .current_dir(cwd.map(Path::to_path_buf).unwrap_or_else(root))
@@ -48,7 +54,9 @@ pub fn run_in(program: &Path, args: &[&str], stdin: &[u8], cwd: Option<&Path>, e
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
     let mut pipe = child.stdin.take().expect("piped stdin");
     let data = stdin.to_vec();
     let writer = std::thread::spawn(move || {
@@ -103,7 +111,8 @@ pub fn pod_env(stream: &str, workload: &str, container: &str) -> BTreeMap<String
         .iter()
         .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == workload)
         .unwrap_or_else(|| panic!("no Deployment {workload} in the output"));
-    let containers = s(deployment, &["spec", "template", "spec", "containers"]).expect("containers");
+    let containers =
+        s(deployment, &["spec", "template", "spec", "containers"]).expect("containers");
     let c = containers
         .as_sequence()
         .unwrap()
@@ -112,9 +121,14 @@ pub fn pod_env(stream: &str, workload: &str, container: &str) -> BTreeMap<String
         .unwrap_or_else(|| panic!("no container {container}"));
     let mut env = BTreeMap::new();
     for e in c["env"].as_sequence().cloned().unwrap_or_default() {
-        let name = e["name"].as_str().expect("env name is a string").to_string();
+        let name = e["name"]
+            .as_str()
+            .expect("env name is a string")
+            .to_string();
         let value = if let Some(v) = e.get("value") {
-            v.as_str().unwrap_or_else(|| panic!("env {name}: value is not a string: {v:?}")).to_string()
+            v.as_str()
+                .unwrap_or_else(|| panic!("env {name}: value is not a string: {v:?}"))
+                .to_string()
         } else if let Some(r) = s(&e, &["valueFrom", "secretKeyRef"]) {
             let (n, k) = (r["name"].as_str().unwrap(), r["key"].as_str().unwrap());
             secret(n, k).unwrap_or_else(|| panic!("env {name}: Secret {n}/{k} not in the stream"))
@@ -132,15 +146,30 @@ pub fn pod_env(stream: &str, workload: &str, container: &str) -> BTreeMap<String
 pub fn clearml_config(stream: &str, workload: &str, container: &str) -> Option<serde_json::Value> {
     let python = tool("CLEARML_SSO_PYTHON")?;
     let script = root().join("tests/conformance/clearml_loader.py");
-    let out = run_in(&python, &[script.to_str().unwrap(), workload, container], stream.as_bytes(), None, &[]);
+    let out = run_in(
+        &python,
+        &[script.to_str().unwrap(), workload, container],
+        stream.as_bytes(),
+        None,
+        &[],
+    );
     assert!(out.status.success(), "loader failed: {}", text(&out.stderr));
-    let result: serde_json::Value = serde_json::from_slice(&out.stdout).expect("loader prints JSON");
-    assert_eq!(result["errors"], serde_json::json!([]), "Kubernetes/ClearML would misread {workload}/{container}");
+    let result: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("loader prints JSON");
+    assert_eq!(
+        result["errors"],
+        serde_json::json!([]),
+        "Kubernetes/ClearML would misread {workload}/{container}"
+    );
     Some(result["config"].clone())
 }
 
 /// The `login.sso.oauth_client.<provider>` subtree of `section` (`secure`/`services`).
-pub fn sso<'a>(config: &'a serde_json::Value, section: &str, provider: &str) -> &'a serde_json::Value {
+pub fn sso<'a>(
+    config: &'a serde_json::Value,
+    section: &str,
+    provider: &str,
+) -> &'a serde_json::Value {
     &config[section]["login"]["sso"]["oauth_client"][provider]
 }
 
