@@ -2,6 +2,7 @@
 
 use crate::policy::{self, Policy};
 use crate::{helm, render, report};
+use anyhow::{bail, Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -58,7 +59,7 @@ struct RenderArgs {
 }
 
 /// Finds the policy file: `--policy`, then `$CLEARML_SSO_POLICY`, then `./clearml-sso.toml`.
-pub fn find_policy(flag: Option<&Path>) -> Result<PathBuf, String> {
+pub fn find_policy(flag: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = flag {
         return Ok(p.to_path_buf());
     }
@@ -69,32 +70,28 @@ pub fn find_policy(flag: Option<&Path>) -> Result<PathBuf, String> {
     if default.is_file() {
         return Ok(default);
     }
-    Err(format!(
+    bail!(
         "no policy file: pass --policy FILE, set ${POLICY_ENV}, or create ./{POLICY_DEFAULT} (`clearml-sso init keycloak` prints a starter)"
-    ))
+    )
 }
 
-fn load_policy(flag: Option<&Path>) -> Result<Policy, String> {
+fn load_policy(flag: Option<&Path>) -> Result<Policy> {
     let path = find_policy(flag)?;
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("{shown}: cannot read the policy file: {e}"))?;
-    policy::parse(&text, &shown).map_err(|e| e.to_string())
+        .with_context(|| format!("{shown}: cannot read the policy file"))?;
+    Ok(policy::parse(&text, &shown)?)
 }
 
-fn read_input(input: Option<&Path>) -> Result<Vec<u8>, String> {
+fn read_input(input: Option<&Path>) -> Result<Vec<u8>> {
+    let shown = input.map_or("stdin".into(), |p| p.display().to_string());
     let mut buf = Vec::new();
     match input {
         None => std::io::stdin().read_to_end(&mut buf).map(|_| ()),
         Some(p) if p == Path::new("-") => std::io::stdin().read_to_end(&mut buf).map(|_| ()),
         Some(p) => std::fs::read(p).map(|b| buf = b),
     }
-    .map_err(|e| {
-        format!(
-            "cannot read {}: {e}",
-            input.map_or("stdin".into(), |p| p.display().to_string())
-        )
-    })?;
+    .with_context(|| format!("cannot read {shown}"))?;
     Ok(buf)
 }
 
@@ -111,20 +108,20 @@ fn fail(code: u8, message: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn write_report(path: Option<&Path>, findings: &[report::Finding]) -> Result<(), String> {
+fn write_report(path: Option<&Path>, findings: &[report::Finding]) -> Result<()> {
     let Some(path) = path else { return Ok(()) };
     std::fs::write(path, report::json(findings) + "\n")
-        .map_err(|e| format!("cannot write the report {}: {e}", path.display()))
+        .with_context(|| format!("cannot write the report {}", path.display()))
 }
 
 fn run_render(args: RenderArgs) -> ExitCode {
     let policy = match load_policy(args.policy.as_deref()) {
         Ok(p) => p,
-        Err(e) => return fail(exit::USAGE, &format!("clearml-sso: {e}")),
+        Err(e) => return fail(exit::USAGE, &format!("clearml-sso: {e:#}")),
     };
     let input = match read_input(args.input.as_deref()) {
         Ok(i) => i,
-        Err(e) => return fail(exit::INPUT, &format!("clearml-sso: {e}")),
+        Err(e) => return fail(exit::INPUT, &format!("clearml-sso: {e:#}")),
     };
     let name = args
         .input
@@ -152,7 +149,7 @@ fn run_render(args: RenderArgs) -> ExitCode {
         );
     }
     if let Err(e) = report_result {
-        return fail(exit::USAGE, &format!("clearml-sso: {e}"));
+        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
     }
     let _ = std::io::stderr().write_all(text.as_bytes());
     let mut stdout = std::io::stdout().lock();

@@ -77,11 +77,19 @@ pub fn desired_entry(name: &str, value: &Value) -> Node {
 /// Why an existing spelling is not the canonical one, as a finding code.
 fn spelling_code(found: &SsoName, canonical_section: Section) -> Option<report::Code> {
     if found.prefix != Prefix::Clearml {
-        Some(report::LOWERCASE_PREFIX)
+        Some(report::WRONG_PREFIX)
     } else if found.section != Some(canonical_section) {
         Some(report::WRONG_SECTION)
     } else {
         None
+    }
+}
+
+/// Why a prefix other than `CLEARML__` is a problem.
+fn prefix_message(prefix: Prefix) -> &'static str {
+    match prefix {
+        Prefix::Trains => "the legacy `TRAINS__` prefix is overridden by any `CLEARML__` spelling of the same key",
+        _ => "ClearML reads only variables starting with upper-case `CLEARML__`; this one was ignored",
     }
 }
 
@@ -276,7 +284,7 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
                             sso.section_text
                         )
                     } else {
-                        "ClearML reads only variables starting with upper-case `CLEARML__`; this one was ignored".into()
+                        prefix_message(sso.prefix).to_string()
                     };
                     findings.push(
                         Finding::new(code, format!("{msg}; renamed to {canonical}"))
@@ -342,6 +350,7 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
             }
         }
     }
+    changed |= unset_options(&mut out, ctx, findings);
     let final_entries: Vec<Entry> = out.into_iter().flatten().collect();
     check_secrets(&final_entries, ctx, findings);
     if changed {
@@ -353,7 +362,83 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
     changed
 }
 
-/// Rule 3: every Secret the container's SSO variables end up reading must be provided, and
+/// Rule 3: SSO variables of declared providers for options the policy does not set keep their
+/// value, but a spelling ClearML would not read (section, prefix, case) is corrected, and an
+/// option ClearML does not document is pointed out (with the nearest documented one).
+fn unset_options(out: &mut [Option<Entry>], ctx: &Context, findings: &mut Vec<Finding>) -> bool {
+    let mut changed = false;
+    for slot in out.iter_mut() {
+        let Some(entry) = slot else { continue };
+        let Some(sso) = entry.sso.clone() else {
+            continue;
+        };
+        let Some(provider) = ctx
+            .policy
+            .providers
+            .iter()
+            .find(|p| p.spec.key == sso.provider)
+        else {
+            continue;
+        };
+        if provider
+            .settings
+            .iter()
+            .any(|s| s.option.name == sso.option)
+        {
+            continue;
+        }
+        let loc = ctx.at(&entry.name);
+        let Some(option) = crate::providers::option(&sso.option) else {
+            let names = crate::providers::OAUTH_OPTIONS.iter().map(|o| o.name);
+            let mut f = Finding::new(
+                report::UNKNOWN_OPTION,
+                format!(
+                    "`{}` is not an option ClearML documents for `{}`; kept as is",
+                    sso.option, sso.provider
+                ),
+            )
+            .at(loc);
+            if let Some(near) = crate::policy::nearest(&sso.option, names) {
+                f = f.help(format!("did you mean `{near}`?"));
+            }
+            findings.push(f);
+            continue;
+        };
+        let canonical = clearml_env::canonical_name(
+            option.section,
+            provider.spec.client,
+            provider.spec.key,
+            option.name,
+        );
+        if entry.name == canonical {
+            continue;
+        }
+        let (code, why) = match spelling_code(&sso, option.section) {
+            Some(report::WRONG_SECTION) => (
+                report::WRONG_SECTION,
+                format!(
+                    "`{}` is read from the `{}` section, not `{}`",
+                    option.name,
+                    option.section.as_str(),
+                    sso.section_text
+                ),
+            ),
+            Some(code) => (code, prefix_message(sso.prefix).to_string()),
+            None => (report::NAME_CASE, "not the canonical spelling".to_string()),
+        };
+        findings.push(
+            Finding::new(code, format!("{why}; renamed to {canonical} (value kept)"))
+                .at(loc)
+                .fixed(),
+        );
+        entry.node.set("name", Node::plain(&canonical));
+        entry.name = canonical;
+        changed = true;
+    }
+    changed
+}
+
+/// Rule 4: every Secret the container's SSO variables end up reading must be provided, and
 /// credentials must not be literals under `plaintext_secrets = "deny"`.
 fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Vec<Finding>) {
     let namespace = ctx.location.object.namespace.as_deref();

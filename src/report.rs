@@ -56,7 +56,7 @@ codes! {
     MISSING_VARIABLE = "missing-variable", Note, "a setting the policy requires was missing and was added";
     WRONG_SECTION = "wrong-section", Warning, "a variable used the wrong section (secure/services); ClearML would not read it there";
     NAME_CASE = "name-case", Warning, "a variable's name differed in case from the canonical spelling";
-    LOWERCASE_PREFIX = "lowercase-prefix", Warning, "a variable started with a prefix other than upper-case CLEARML__, which ClearML ignores";
+    WRONG_PREFIX = "wrong-prefix", Warning, "a variable started with a prefix ClearML ignores (clearml__) or overrides (TRAINS__)";
     DUPLICATE_VARIABLE = "duplicate-variable", Warning, "one setting was given by several env entries (Kubernetes keeps the last)";
     VALUE_MISMATCH = "value-mismatch", Warning, "a setting's value differed from the policy";
     VALUE_SOURCE = "value-source", Warning, "a setting came from a different source (literal, Secret, ConfigMap) than the policy says";

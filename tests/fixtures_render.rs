@@ -51,32 +51,48 @@ fn check(name: &str) -> String {
         "{name}: {:?}",
         again.findings
     );
-    // What ClearML reads is exactly the policy.
+    // What ClearML reads: every policy setting exactly, shown in the snapshot with anything
+    // else the manifests set for these providers.
     if outcome.output.contains("name: clearml-apiserver\n")
         && outcome.output.contains("kind: Deployment")
     {
         if let Some(config) =
             clearml_config(&outcome.output, "clearml-apiserver", "clearml-apiserver")
         {
-            assert_eq!(
-                sso(&config, "services", "keycloak"),
-                &json!({
-                    "base_url": "https://sso.example.com/realms/clearml/",
-                    "authorize_url": "https://sso.example.com/realms/clearml/protocol/openid-connect/auth",
-                    "access_token_url": "https://sso.example.com/realms/clearml/protocol/openid-connect/token",
-                    "idp_logout": true,
-                    "groups": {"enabled": true, "admins": ["clearml-admins", "ml ops"]}
-                }),
-                "{name}"
-            );
-            assert_eq!(
-                sso(&config, "secure", "keycloak"),
-                &json!({
-                    "client_id": "from-secret-clearml-sso-keycloak_client_id",
-                    "client_secret": "from-secret-clearml-sso-keycloak_client_secret"
-                }),
-                "{name}"
-            );
+            let expected = [
+                (
+                    "services",
+                    json!({
+                        "base_url": "https://sso.example.com/realms/clearml/",
+                        "authorize_url": "https://sso.example.com/realms/clearml/protocol/openid-connect/auth",
+                        "access_token_url": "https://sso.example.com/realms/clearml/protocol/openid-connect/token",
+                        "idp_logout": true,
+                        "groups": {"enabled": true, "admins": ["clearml-admins", "ml ops"]}
+                    }),
+                ),
+                (
+                    "secure",
+                    json!({
+                        "client_id": "from-secret-clearml-sso-keycloak_client_id",
+                        "client_secret": "from-secret-clearml-sso-keycloak_client_secret"
+                    }),
+                ),
+            ];
+            for (section, want) in expected {
+                let got = sso(&config, section, "keycloak");
+                for (key, value) in want.as_object().unwrap() {
+                    assert_eq!(&got[key], value, "{name}: {section}.{key}");
+                }
+            }
+            let tree = &config;
+            snap.push_str("== what ClearML reads (login.sso) ==\n");
+            for section in ["secure", "services"] {
+                let sub = &tree[section]["login"]["sso"];
+                snap.push_str(&format!(
+                    "{section}: {}\n",
+                    serde_json::to_string_pretty(sub).unwrap()
+                ));
+            }
         }
     }
     snap
@@ -103,6 +119,7 @@ fixture! {
     stream_edges => "stream-edges.yaml",
     unknown_provider => "unknown-provider.yaml",
     no_target => "no-target.yaml",
+    unset_options => "unset-options.yaml",
 }
 
 #[test]
