@@ -39,8 +39,10 @@ pub enum Node {
         tag: Option<String>,
         /// Anchor id (0 = none).
         anchor: usize,
-        /// 1-based line in the document text.
+        /// 1-based line in the document text (0 for nodes the tool made).
         line: usize,
+        /// 0-based column where it starts.
+        col: usize,
     },
     /// A sequence.
     Seq {
@@ -166,6 +168,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
                 tag: tag.map(|t| format_tag(&t)),
                 anchor,
                 line,
+                col: span.start.col(),
             },
         };
         match stack.last_mut() {
@@ -253,6 +256,7 @@ impl Node {
             tag: None,
             anchor: 0,
             line: 0,
+            col: 0,
         }
     }
 
@@ -264,6 +268,7 @@ impl Node {
             tag: None,
             anchor: 0,
             line: 0,
+            col: 0,
         }
     }
 
@@ -287,6 +292,16 @@ impl Node {
             tag: None,
             anchor: 0,
             line: 0,
+        }
+    }
+
+    /// Source column of the first scalar this node starts with (`None` for made nodes).
+    fn content_col(&self) -> Option<usize> {
+        match self {
+            Node::Scalar { line, col, .. } => (*line != 0).then_some(*col),
+            Node::Map { entries, .. } => entries.first().and_then(|(k, _)| k.content_col()),
+            Node::Seq { items, .. } => items.first().and_then(Node::content_col),
+            Node::Alias(_) => None,
         }
     }
 
@@ -349,6 +364,7 @@ pub fn emit(node: &Node, layout: Layout) -> String {
     let mut e = Emitter {
         out: &mut out,
         layout,
+        seq_indented: None,
     };
     e.node(node, 0, Ctx::Root);
     if !out.ends_with('\n') {
@@ -367,6 +383,9 @@ enum Ctx {
 struct Emitter<'a> {
     out: &'a mut String,
     layout: Layout,
+    /// Whether the sequence about to be written as a mapping value was indented under its
+    /// key in the source (known for parsed nodes; `None` falls back to the layout).
+    seq_indented: Option<bool>,
 }
 
 impl Emitter<'_> {
@@ -402,7 +421,11 @@ impl Emitter<'_> {
                 self.out.push('\n');
             }
             Node::Scalar { value, style, .. } => {
-                let text = scalar_text(value, *style, indent + self.layout.indent);
+                let block_indent = match ctx {
+                    Ctx::SeqItem => indent,
+                    Ctx::MapValue | Ctx::Root => indent + self.layout.indent,
+                };
+                let text = scalar_text(value, *style, block_indent);
                 if !text.is_empty() && (ctx != Ctx::Root || had_props) {
                     self.out.push(' ');
                 }
@@ -426,10 +449,13 @@ impl Emitter<'_> {
                 })
             }
             Node::Seq { items, .. } => {
+                let indented = self
+                    .seq_indented
+                    .take()
+                    .unwrap_or(self.layout.indent_sequences);
                 let item_indent = match ctx {
-                    Ctx::MapValue if self.layout.indent_sequences => indent + self.layout.indent,
-                    Ctx::MapValue | Ctx::Root => indent,
-                    Ctx::SeqItem => indent,
+                    Ctx::MapValue if indented => indent + self.layout.indent,
+                    Ctx::MapValue | Ctx::Root | Ctx::SeqItem => indent,
                 };
                 // A nested sequence that starts on the `- ` line of its parent item.
                 let mut inline = ctx == Ctx::SeqItem && !had_props;
@@ -466,6 +492,16 @@ impl Emitter<'_> {
                     inline = false;
                     self.key(key);
                     self.out.push(':');
+                    self.seq_indented =
+                        match (key, value.items().first().and_then(Node::content_col)) {
+                            // `- ` precedes the first item's content: compare the dash with the key.
+                            (Node::Scalar { line, col, .. }, Some(item))
+                                if *line != 0 && item >= 2 =>
+                            {
+                                Some(item - 2 > *col)
+                            }
+                            _ => None,
+                        };
                     self.node(value, key_indent, Ctx::MapValue);
                 }
             }
@@ -614,6 +650,15 @@ mod tests {
         let chart =
             "spec:\n  containers:\n    - name: a\n      args:\n        - --x\n        - - nested\n";
         assert_eq!(roundtrip(chart), chart);
+    }
+
+    #[test]
+    fn each_sequence_keeps_its_own_indentation() {
+        // The public ClearML chart mixes both styles in one document.
+        let src = "c:\n  - name: a\n    ports:\n      - 80\n    env:\n    - name: X\n      value: '1'\n";
+        let node = parse(src).unwrap().unwrap();
+        assert_eq!(emit(&node, Layout { indent: 2, indent_sequences: false }), src);
+        assert_eq!(emit(&node, Layout { indent: 2, indent_sequences: true }), src);
     }
 
     #[test]
