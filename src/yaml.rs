@@ -655,10 +655,29 @@ mod tests {
     #[test]
     fn each_sequence_keeps_its_own_indentation() {
         // The public ClearML chart mixes both styles in one document.
-        let src = "c:\n  - name: a\n    ports:\n      - 80\n    env:\n    - name: X\n      value: '1'\n";
+        let src =
+            "c:\n  - name: a\n    ports:\n      - 80\n    env:\n    - name: X\n      value: '1'\n";
         let node = parse(src).unwrap().unwrap();
-        assert_eq!(emit(&node, Layout { indent: 2, indent_sequences: false }), src);
-        assert_eq!(emit(&node, Layout { indent: 2, indent_sequences: true }), src);
+        assert_eq!(
+            emit(
+                &node,
+                Layout {
+                    indent: 2,
+                    indent_sequences: false
+                }
+            ),
+            src
+        );
+        assert_eq!(
+            emit(
+                &node,
+                Layout {
+                    indent: 2,
+                    indent_sequences: true
+                }
+            ),
+            src
+        );
     }
 
     #[test]

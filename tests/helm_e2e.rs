@@ -101,25 +101,32 @@ fn helm4() -> Option<PathBuf> {
     tool("HELM4_BIN")
 }
 
+/// `helm template clearml CHART [-f VALUES] --post-renderer R --post-renderer-args --policy=P`.
+/// `renderer` is the binary's path for Helm 3 and the plugin name for Helm 4.
+fn template(
+    home: &HelmHome,
+    helm: &Path,
+    renderer: &str,
+    policy: &str,
+    with_values: bool,
+) -> std::process::Output {
+    let mut args = vec!["template", "clearml", CHART];
+    if with_values {
+        args.extend(["-f", VALUES]);
+    }
+    args.extend(["--post-renderer", renderer, "--post-renderer-args", policy]);
+    home.run(helm, &args)
+}
+
+fn bin_path() -> String {
+    bin().display().to_string()
+}
+
 #[test]
 fn helm3_post_renderer_gives_the_apiserver_the_policy_settings() {
     let Some(helm) = helm3() else { return };
     let home = HelmHome::new();
-    let b = bin();
-    let args = [
-        "template",
-        "clearml",
-        CHART,
-        "-f",
-        VALUES,
-        "--post-renderer",
-        b.to_str().unwrap(),
-        "--post-renderer-args",
-    ];
-    let p = policy("keycloak.toml");
-    let mut args = args.to_vec();
-    args.push(&p);
-    let out = home.run(&helm, &args);
+    let out = template(&home, &helm, &bin_path(), &policy("keycloak.toml"), true);
     assert!(out.status.success(), "helm 3 failed: {}", text(&out.stderr));
     assert_keycloak_settings(&text(&out.stdout));
 }
@@ -129,21 +136,7 @@ fn helm4_plugin_gives_the_apiserver_the_policy_settings() {
     let Some(helm) = helm4() else { return };
     let home = HelmHome::new();
     home.install_plugin(&helm);
-    let p = policy("keycloak.toml");
-    let out = home.run(
-        &helm,
-        &[
-            "template",
-            "clearml",
-            CHART,
-            "-f",
-            VALUES,
-            "--post-renderer",
-            "clearml-sso",
-            "--post-renderer-args",
-            &p,
-        ],
-    );
+    let out = template(&home, &helm, "clearml-sso", &policy("keycloak.toml"), true);
     assert!(out.status.success(), "helm 4 failed: {}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert_keycloak_settings(&stdout);
@@ -158,19 +151,12 @@ fn helm4_relative_policy_path_resolves_against_the_users_directory() {
     let Some(helm) = helm4() else { return };
     let home = HelmHome::new();
     home.install_plugin(&helm);
-    let out = home.run(
+    let out = template(
+        &home,
         &helm,
-        &[
-            "template",
-            "clearml",
-            CHART,
-            "-f",
-            VALUES,
-            "--post-renderer",
-            "clearml-sso",
-            "--post-renderer-args",
-            "--policy=policies/auth0.toml",
-        ],
+        "clearml-sso",
+        "--policy=policies/auth0.toml",
+        true,
     );
     assert!(out.status.success(), "helm 4 failed: {}", text(&out.stderr));
     let Some(config) = clearml_config(&text(&out.stdout), "clearml-apiserver", "clearml-apiserver")
@@ -188,21 +174,8 @@ fn helm4_relative_policy_path_resolves_against_the_users_directory() {
 fn helm3_fails_and_names_the_missing_secret() {
     let Some(helm) = helm3() else { return };
     let home = HelmHome::new();
-    let b = bin();
-    let p = policy("keycloak.toml");
     // Without the values file the chart does not create Secret clearml-sso.
-    let out = home.run(
-        &helm,
-        &[
-            "template",
-            "clearml",
-            CHART,
-            "--post-renderer",
-            b.to_str().unwrap(),
-            "--post-renderer-args",
-            &p,
-        ],
-    );
+    let out = template(&home, &helm, &bin_path(), &policy("keycloak.toml"), false);
     assert!(!out.status.success());
     assert!(
         out.stdout.is_empty(),
@@ -221,19 +194,7 @@ fn helm4_fails_and_the_user_sees_the_missing_secret() {
     let Some(helm) = helm4() else { return };
     let home = HelmHome::new();
     home.install_plugin(&helm);
-    let p = policy("keycloak.toml");
-    let out = home.run(
-        &helm,
-        &[
-            "template",
-            "clearml",
-            CHART,
-            "--post-renderer",
-            "clearml-sso",
-            "--post-renderer-args",
-            &p,
-        ],
-    );
+    let out = template(&home, &helm, "clearml-sso", &policy("keycloak.toml"), false);
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);
