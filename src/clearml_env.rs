@@ -8,77 +8,100 @@
 use crate::providers::{Client, Kind, Section};
 
 /// The prefix of a variable name, as ClearML would treat it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prefix {
     /// `CLEARML__`: read.
     Clearml,
     /// `clearml__`, `Clearml__`…: not read (the loader's prefix test is case-sensitive).
     ClearmlWrongCase,
-    /// `TRAINS__`: read, but `CLEARML__` wins.
+    /// `TRAINS__`: read, but any `CLEARML__` spelling of the same key wins.
     Trains,
+    /// `ALLEGRO__` (old docs, T9) or `KLIQUE__` (a rebranded copy of the docs, T30): not read.
+    Foreign(String),
 }
 
-/// A variable name that addresses an SSO provider option.
+/// Prefixes seen on SSO variables in the wild that ClearML does not read (reference T9, T30).
+const FOREIGN_PREFIXES: &[&str] = &["ALLEGRO", "KLIQUE"];
+
+/// A variable name that addresses an SSO setting, in any spelling ClearML or a user might use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SsoName {
     /// The prefix as written.
     pub prefix: Prefix,
-    /// `secure` or `services` (lower-cased); `None` when it is neither.
+    /// `secure` or `services`; `None` when the section is neither.
     pub section: Option<Section>,
-    /// The section segment as written, lower-cased.
+    /// The section segment, lower-cased.
     pub section_text: String,
-    /// `oauth_client` or `saml_client`.
-    pub client: Client,
-    /// Provider key, lower-cased.
-    pub provider: String,
-    /// Option path, lower-cased and dot-joined (`groups.admins`).
+    /// The key ClearML builds below the section: lower-cased, dotted
+    /// (`login.sso.oauth_client.keycloak.groups.admins`). Two names with the same path and
+    /// section are the same setting.
+    pub path: String,
+    /// `(client type, provider key)` for a provider option; `None` for a switch of SSO as a
+    /// whole (`login.sso.tenant_login`).
+    pub provider: Option<(Client, String)>,
+    /// The option below the provider (`groups.admins`), or the switch's name.
     pub option: String,
+    /// The name had leading or trailing whitespace (T5: copied from the docs with a space).
+    pub padded: bool,
 }
 
 /// Parses a variable name into an SSO setting, if it addresses one (in any spelling).
-pub fn parse_name(name: &str) -> Option<SsoName> {
+pub fn parse_name(raw: &str) -> Option<SsoName> {
+    let name = raw.trim();
     let (head, rest) = name.split_once("__")?;
     let prefix = match head {
         "CLEARML" => Prefix::Clearml,
         "TRAINS" => Prefix::Trains,
         h if h.eq_ignore_ascii_case("clearml") => Prefix::ClearmlWrongCase,
+        h if FOREIGN_PREFIXES.iter().any(|f| h.eq_ignore_ascii_case(f)) => {
+            Prefix::Foreign(h.to_string())
+        }
         _ => return None,
     };
-    let path = rest.replace("__", ".").to_lowercase();
-    let mut parts = path.splitn(6, '.');
-    let section_text = parts.next()?.to_string();
-    if parts.next()? != "login" || parts.next()? != "sso" {
-        return None;
-    }
-    let client = match parts.next()? {
-        "oauth_client" => Client::OAuth,
-        "saml_client" => Client::Saml,
-        _ => return None,
+    let lowered = rest.replace("__", ".").to_lowercase();
+    let (section_text, path) = lowered.split_once('.')?;
+    let below = path.strip_prefix("login.sso.")?;
+    let (provider, option) = match below.split_once('.') {
+        Some((client, rest)) if client == "oauth_client" || client == "saml_client" => {
+            let client = if client == "oauth_client" {
+                Client::OAuth
+            } else {
+                Client::Saml
+            };
+            let (provider, option) = rest.split_once('.')?;
+            if provider.is_empty() || option.is_empty() {
+                return None;
+            }
+            (Some((client, provider.to_string())), option.to_string())
+        }
+        Some(_) => return None,
+        None if below.is_empty() => return None,
+        None => (None, below.to_string()),
     };
-    let provider = parts.next()?.to_string();
-    let option = parts.next()?.to_string();
-    if provider.is_empty() || option.is_empty() {
-        return None;
-    }
     Some(SsoName {
         prefix,
-        section: Section::parse(&section_text),
-        section_text,
-        client,
+        section: Section::parse(section_text),
+        section_text: section_text.to_string(),
+        path: path.to_string(),
         provider,
         option,
+        padded: name.len() != raw.len(),
     })
 }
 
-/// The one spelling the tool writes: `CLEARML__<section>__login__sso__<client>__<provider>__<option>`.
-pub fn canonical_name(section: Section, client: Client, provider: &str, option: &str) -> String {
-    format!(
-        "CLEARML__{}__login__sso__{}__{}__{}",
-        section.as_str(),
-        client.as_str(),
-        provider,
-        option.replace('.', "__")
-    )
+/// The path below the section for a provider option: `login.sso.<client>.<provider>.<option>`.
+pub fn provider_path(client: Client, provider: &str, option: &str) -> String {
+    format!("login.sso.{}.{provider}.{option}", client.as_str())
+}
+
+/// The path below the section for a switch of SSO as a whole: `login.sso.<name>`.
+pub fn global_path(name: &str) -> String {
+    format!("login.sso.{name}")
+}
+
+/// The one spelling the tool writes: `CLEARML__<section>__` + the path with `.` → `__`.
+pub fn canonical_name(section: Section, path: &str) -> String {
+    format!("CLEARML__{}__{}", section.as_str(), path.replace('.', "__"))
 }
 
 /// A value as ClearML ends up holding it after HOCON parsing.
@@ -189,7 +212,7 @@ pub fn read(text: &str) -> Hocon {
 }
 
 /// Drops a ` # …` / ` // …` tail outside quotes, as HOCON does (T18).
-fn strip_comment(text: &str) -> &str {
+pub fn strip_comment(text: &str) -> &str {
     let bytes = text.as_bytes();
     let mut in_quotes = false;
     let mut i = 0;
@@ -298,6 +321,19 @@ mod tests {
             parse_name("CLEARML__services__login__sso__oauth_client__keycloak__groups__admins")
                 .unwrap();
         assert_eq!(nested.option, "groups.admins");
+        assert_eq!(nested.path, "login.sso.oauth_client.keycloak.groups.admins");
+        let global = parse_name("CLEARML__services__login__sso__tenant_login").unwrap();
+        assert_eq!(
+            (global.provider, global.option.as_str()),
+            (None, "tenant_login")
+        );
+        let padded =
+            parse_name("CLEARML__secure__login__sso__oauth_client__ping__client_secret ").unwrap();
+        assert!(padded.padded);
+        let foreign =
+            parse_name("ALLEGRO__secure__login__sso__saml_client__microsoft_ad__entity_id")
+                .unwrap();
+        assert_eq!(foreign.prefix, Prefix::Foreign("ALLEGRO".into()));
         assert!(parse_name("CLEARML__apiserver__auth__fixed_users__enabled").is_none());
         assert!(parse_name("OTHER__secure__login__sso__oauth_client__x__y").is_none());
     }
@@ -307,9 +343,7 @@ mod tests {
         assert_eq!(
             canonical_name(
                 Section::Services,
-                Client::OAuth,
-                "keycloak",
-                "groups.admins"
+                &provider_path(Client::OAuth, "keycloak", "groups.admins")
             ),
             "CLEARML__services__login__sso__oauth_client__keycloak__groups__admins"
         );

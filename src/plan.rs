@@ -1,13 +1,15 @@
 //! The heart of the tool: one target container's env list, compared with the policy,
 //! becomes the corrected env list plus a finding for every difference (DESIGN §3, §4).
 //!
-//! Each rule is a small function over the parsed env entries; `apply` runs them in order.
+//! Each rule is a small function over the parsed env entries, run in order by [`apply`]:
+//! names (whitespace, the Azure key misprint) → undeclared providers → the policy's settings →
+//! other SSO options' spelling → value hygiene → secrets and mounts.
 
-use crate::clearml_env::{self, Prefix, SsoName};
+use crate::clearml_env::{self, Hocon, Prefix, SsoName};
 use crate::k8s;
-use crate::policy::{Plaintext, Policy, Setting, UnknownProviders, Value};
-use crate::providers::Section;
-use crate::report::{self, Finding, Location};
+use crate::policy::{Desired, Plaintext, Policy, UnknownProviders, Value};
+use crate::providers::{self, Client, Kind, OptionSpec, Section};
+use crate::report::{self, Finding, Location, Severity};
 use crate::secrets::{self, Inventory, KeyState, Resolution};
 use crate::yaml::Node;
 
@@ -28,6 +30,25 @@ impl Context<'_> {
             ..self.location.clone()
         }
     }
+
+    fn declares(&self, client: Client, key: &str) -> bool {
+        self.policy
+            .providers
+            .iter()
+            .any(|p| p.spec.client == client && p.spec.key == key)
+    }
+
+    /// The catalogue entry for an SSO variable's option, if ClearML documents it.
+    fn option_of(&self, sso: &SsoName) -> Option<&'static OptionSpec> {
+        match &sso.provider {
+            Some((client, _)) => providers::options(*client)
+                .iter()
+                .find(|o| o.name == sso.option),
+            None => providers::GLOBAL_OPTIONS
+                .iter()
+                .find(|o| o.name == sso.option),
+        }
+    }
 }
 
 /// One env entry with its parsed name.
@@ -35,21 +56,48 @@ struct Entry {
     node: Node,
     name: String,
     sso: Option<SsoName>,
+    /// Written by the tool from the policy in this run.
+    from_policy: bool,
 }
 
-fn entries(env: &Node) -> Vec<Entry> {
-    env.items()
-        .iter()
-        .map(|node| {
-            let name = node.get_str("name").unwrap_or_default().to_string();
-            let sso = clearml_env::parse_name(name.trim());
-            Entry {
-                node: node.clone(),
-                name,
-                sso,
-            }
-        })
-        .collect()
+impl Entry {
+    fn new(node: Node, from_policy: bool) -> Entry {
+        let name = node.get_str("name").unwrap_or_default().to_string();
+        let sso = clearml_env::parse_name(&name);
+        Entry {
+            node,
+            name,
+            sso,
+            from_policy,
+        }
+    }
+
+    fn rename(&mut self, name: &str) {
+        self.node.set("name", Node::plain(name));
+        *self = Entry::new(
+            std::mem::replace(&mut self.node, Node::plain("")),
+            self.from_policy,
+        );
+    }
+
+    /// The literal `value`, when the entry has one that is a string.
+    fn literal(&self) -> Option<&str> {
+        match self.node.get("value") {
+            Some(v @ Node::Scalar { .. }) if is_string(v) => v.as_str(),
+            _ => None,
+        }
+    }
+}
+
+/// Whether Kubernetes (YAML 1.1) reads this scalar as a string.
+fn is_string(node: &Node) -> bool {
+    matches!(k8s::to_json(node), serde_json::Value::String(_))
+}
+
+type Env = Vec<Option<Entry>>;
+
+fn live(env: &mut Env) -> impl Iterator<Item = &mut Entry> {
+    env.iter_mut().flatten()
 }
 
 /// The env entry the policy wants for one setting.
@@ -74,41 +122,256 @@ pub fn desired_entry(name: &str, value: &Value) -> Node {
     ])
 }
 
-/// Why an existing spelling is not the canonical one, as a finding code.
-fn spelling_code(found: &SsoName, canonical_section: Section) -> Option<report::Code> {
-    if found.prefix != Prefix::Clearml {
-        Some(report::WRONG_PREFIX)
-    } else if found.section != Some(canonical_section) {
-        Some(report::WRONG_SECTION)
-    } else {
-        None
+/// Why a prefix other than `CLEARML__` is a problem.
+fn prefix_message(prefix: &Prefix) -> String {
+    match prefix {
+        Prefix::Trains => "the legacy `TRAINS__` prefix is overridden by any `CLEARML__` spelling of the same key".into(),
+        Prefix::Foreign(p) => format!("ClearML does not read the `{p}__` prefix (old or third-party docs)"),
+        _ => "ClearML reads only variables starting with upper-case `CLEARML__`; this one was ignored".into(),
     }
 }
 
-/// Why a prefix other than `CLEARML__` is a problem.
-fn prefix_message(prefix: Prefix) -> &'static str {
-    match prefix {
-        Prefix::Trains => "the legacy `TRAINS__` prefix is overridden by any `CLEARML__` spelling of the same key",
-        _ => "ClearML reads only variables starting with upper-case `CLEARML__`; this one was ignored",
+/// The finding for a name that is not the canonical spelling of its setting, if it is not.
+fn spelling_finding(
+    found: &SsoName,
+    name: &str,
+    option: &OptionSpec,
+    canonical: &str,
+) -> Option<Finding> {
+    let (code, why) = if found.prefix != Prefix::Clearml {
+        (report::WRONG_PREFIX, prefix_message(&found.prefix))
+    } else if found.section != Some(option.section) {
+        let why = format!(
+            "`{}` is read from the `{}` section, not `{}`",
+            option.name,
+            option.section.as_str(),
+            found.section_text
+        );
+        (report::WRONG_SECTION, why)
+    } else if name != canonical {
+        (report::NAME_CASE, "a case variant of the canonical name".to_string())
+    } else {
+        return None;
+    };
+    Some(Finding::new(code, format!("{why}; renamed to {canonical}")))
+}
+
+/// Makes the container's env match the policy. Returns whether anything changed.
+pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
+    if let Some(Node::Alias(_)) = container.get("env") {
+        findings.push(
+            Finding::new(
+                report::ALIASED_ENV,
+                "the env list is a YAML alias (*name) shared with other nodes",
+            )
+            .help("write the env list out in full in the chart")
+            .at(ctx.location.clone()),
+        );
+        return false;
     }
+    let mut env: Env = container
+        .get("env")
+        .map(|e| {
+            e.items()
+                .iter()
+                .map(|n| Some(Entry::new(n.clone(), false)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut changed = names(&mut env, ctx, findings);
+    changed |= undeclared_providers(&mut env, ctx, findings);
+    changed |= policy_settings(&mut env, ctx, findings);
+    changed |= other_options(&mut env, ctx, findings);
+    changed |= values(&mut env, ctx, findings);
+    let entries: Vec<Entry> = env.into_iter().flatten().collect();
+    check_secrets(&entries, ctx, findings);
+    check_metadata_mounts(&entries, container, ctx, findings);
+    if changed {
+        container.set(
+            "env",
+            Node::seq(entries.into_iter().map(|e| e.node).collect()),
+        );
+    }
+    changed
+}
+
+/// Rule 1: names that hide their setting — surrounding whitespace (T5), and `ad_oauth`
+/// written where the policy configures `azure_ad` (T1: ClearML's Azure page misprints it).
+fn names(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
+    let mut changed = false;
+    for e in live(env) {
+        let Some(sso) = e.sso.clone() else { continue };
+        if sso.padded {
+            findings.push(
+                Finding::new(
+                    report::NAME_WHITESPACE,
+                    format!("the name `{}` has surrounding whitespace; trimmed", e.name),
+                )
+                .at(ctx.at(&e.name))
+                .fixed(),
+            );
+            let trimmed = e.name.trim().to_string();
+            e.rename(&trimmed);
+            changed = true;
+        }
+        let azure_misprint = sso.provider == Some((Client::OAuth, "ad_oauth".into()))
+            && ctx.declares(Client::OAuth, "azure_ad")
+            && !ctx.declares(Client::OAuth, "ad_oauth");
+        if azure_misprint {
+            let section = ctx.option_of(&sso).map_or(Section::Secure, |o| o.section);
+            let name = clearml_env::canonical_name(
+                section,
+                &clearml_env::provider_path(Client::OAuth, "azure_ad", &sso.option),
+            );
+            findings.push(
+                Finding::new(
+                    report::AZURE_AD_KEY,
+                    format!("`ad_oauth` is the Microsoft AD provider; this policy configures Azure AD, so renamed to {name}"),
+                )
+                .help("ClearML's Azure AD page prints `…__ad_oauth__default_company`; the Azure AD key is `azure_ad`")
+                .at(ctx.at(&e.name))
+                .fixed(),
+            );
+            e.rename(&name);
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Rule 2: SSO variables of providers the policy does not declare.
+fn undeclared_providers(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    let remove = ctx.policy.enforce.unknown_providers == UnknownProviders::Remove;
+    for slot in env.iter_mut() {
+        let Some((client, key)) = slot
+            .as_ref()
+            .and_then(|e| e.sso.as_ref())
+            .and_then(|s| s.provider.clone())
+        else {
+            continue;
+        };
+        if ctx.declares(client, &key) {
+            continue;
+        }
+        match counts.iter_mut().find(|(p, _)| *p == key) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((key, 1)),
+        }
+        if remove {
+            *slot = None;
+        }
+    }
+    for (provider, n) in &counts {
+        let mut f = Finding::new(
+            report::UNKNOWN_PROVIDER,
+            format!(
+                "{n} SSO variable(s) for provider `{provider}`, which the policy does not declare"
+            ),
+        )
+        .at(ctx.location.clone());
+        match ctx.policy.enforce.unknown_providers {
+            UnknownProviders::Warn => f = f.help(format!(
+                "declare [providers.{provider}] or set [enforce] unknown_providers = \"remove\""
+            )),
+            UnknownProviders::Deny => f.severity = Severity::Error,
+            UnknownProviders::Remove => f = f.fixed(),
+        }
+        findings.push(f);
+    }
+    remove && !counts.is_empty()
+}
+
+/// Rule 3: every setting of the policy, exactly once, spelled canonically, with its value.
+fn policy_settings(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
+    let mut changed = false;
+    for d in &ctx.policy.desired {
+        let group: Vec<usize> = env
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| (e.as_ref()?.sso.as_ref()?.path == d.path).then_some(i))
+            .collect();
+        let desired = Entry::new(desired_entry(&d.name, &d.value), true);
+        let Some(&first) = group.first() else {
+            let what = if d.derived { " (derived)" } else { "" };
+            findings.push(
+                Finding::new(report::MISSING_VARIABLE, format!("added {}{what}", d.label))
+                    .at(ctx.at(&d.name))
+                    .fixed(),
+            );
+            env.push(Some(desired));
+            changed = true;
+            continue;
+        };
+        let mut rewrite = group.len() > 1;
+        for &i in &group {
+            let e = env[i].as_ref().expect("group holds live entries");
+            let sso = e.sso.as_ref().expect("group holds SSO entries");
+            if let Some(f) = spelling_finding(sso, &e.name, d.option, &d.name) {
+                findings.push(f.at(ctx.at(&e.name)).fixed());
+                rewrite = true;
+            }
+            if let Some((code, msg)) = value_difference(&e.node, d) {
+                let mut f = Finding::new(code, format!("{}: {msg}", d.label)).at(ctx.at(&e.name));
+                if f.severity == Severity::Error {
+                    f.severity = Severity::Warning; // corrected, so no longer fatal
+                }
+                findings.push(f.fixed());
+                rewrite = true;
+            }
+        }
+        if group.len() > 1 {
+            let names: Vec<&str> = group
+                .iter()
+                .map(|&i| env[i].as_ref().expect("live").name.as_str())
+                .collect();
+            findings.push(
+                Finding::new(
+                    report::DUPLICATE_VARIABLE,
+                    format!(
+                        "{} env entries set {} ({}); one remains",
+                        group.len(),
+                        d.label,
+                        names.join(", ")
+                    ),
+                )
+                .at(ctx.at(&d.name))
+                .fixed(),
+            );
+        }
+        if rewrite {
+            for &i in &group[1..] {
+                env[i] = None;
+            }
+            env[first] = Some(desired);
+            changed = true;
+        } else if let Some(e) = env[first].as_mut() {
+            e.from_policy = true; // already exactly the policy's
+        }
+    }
+    changed
 }
 
 /// Compares an existing entry's value with the setting: `None` when ClearML would read the
 /// policy's value from it, else the finding code and a message that shows no secret value.
-fn value_difference(entry: &Node, setting: &Setting) -> Option<(report::Code, String)> {
+fn value_difference(entry: &Node, d: &Desired) -> Option<(report::Code, String)> {
     let var = match k8s::env_var(entry) {
         Ok(v) => v,
-        Err(e) => {
+        Err(_) => {
             return Some((
-                report::INVALID_ENV_ENTRY,
-                format!("the entry is not valid for Kubernetes ({e})"),
+                report::NON_STRING_VALUE,
+                "the value is not a string, so Kubernetes rejects the entry".into(),
             ))
         }
     };
-    let secure = setting.option.section == Section::Secure;
+    let secure = d.option.section == Section::Secure;
     let from = var.value_from.as_ref();
-    match (&setting.value, var.value.as_deref(), from) {
-        (Value::Literal(l), Some(text), None) if var.value_from.is_none() => {
+    match (&d.value, var.value.as_deref(), from) {
+        (Value::Literal(_), Some(text), None) if text.contains("${") => Some((
+            report::COMPOSE_VARIABLE,
+            "a docker-compose `${…}` reached the manifest; Kubernetes does not expand it".into(),
+        )),
+        (Value::Literal(l), Some(text), None) => {
             if l.matches(text) {
                 None
             } else if secure {
@@ -125,35 +388,11 @@ fn value_difference(entry: &Node, setting: &Setting) -> Option<(report::Code, St
         }
         (Value::Secret { name, key }, None, Some(f)) if f.secret_key_ref.is_some() => {
             let r = f.secret_key_ref.as_ref().expect("checked");
-            if r.name != *name || r.key != *key {
-                Some((
-                    report::VALUE_MISMATCH,
-                    format!(
-                        "reads Secret `{}` key `{}`, the policy says Secret `{name}` key `{key}`",
-                        r.name, r.key
-                    ),
-                ))
-            } else if r.optional == Some(true) {
-                Some((report::OPTIONAL_SECRET_REF, "the secretKeyRef was optional; a missing Secret would silently leave the setting out".into()))
-            } else {
-                None
-            }
+            reference_difference("Secret", &r.name, &r.key, r.optional, name, key)
         }
         (Value::ConfigMap { name, key }, None, Some(f)) if f.config_map_key_ref.is_some() => {
             let r = f.config_map_key_ref.as_ref().expect("checked");
-            if r.name != *name || r.key != *key {
-                Some((
-                    report::VALUE_MISMATCH,
-                    format!("reads ConfigMap `{}` key `{}`, the policy says ConfigMap `{name}` key `{key}`", r.name, r.key),
-                ))
-            } else if r.optional == Some(true) {
-                Some((
-                    report::OPTIONAL_SECRET_REF,
-                    "the configMapKeyRef was optional".into(),
-                ))
-            } else {
-                None
-            }
+            reference_difference("ConfigMap", &r.name, &r.key, r.optional, name, key)
         }
         (want, _, _) => {
             let want = match want {
@@ -169,276 +408,224 @@ fn value_difference(entry: &Node, setting: &Setting) -> Option<(report::Code, St
     }
 }
 
-/// Makes the container's env match the policy. Returns whether anything changed.
-pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
-    if let Some(Node::Alias(_)) = container.get("env") {
-        findings.push(
-            Finding::new(
-                report::ALIASED_ENV,
-                "the env list is a YAML alias (*name) shared with other nodes",
-            )
-            .help("write the env list out in full in the chart")
-            .at(ctx.location.clone()),
-        );
-        return false;
+fn reference_difference(
+    kind: &str,
+    name: &str,
+    key: &str,
+    optional: Option<bool>,
+    want_name: &str,
+    want_key: &str,
+) -> Option<(report::Code, String)> {
+    if name != want_name || key != want_key {
+        let msg = format!("reads {kind} `{name}` key `{key}`, the policy says {kind} `{want_name}` key `{want_key}`");
+        Some((report::VALUE_MISMATCH, msg))
+    } else if optional == Some(true) {
+        let msg = format!("the {kind} reference was optional; a missing {kind} would silently leave the setting out");
+        Some((report::OPTIONAL_SECRET_REF, msg))
+    } else {
+        None
     }
-    let original: Vec<Entry> = container.get("env").map(entries).unwrap_or_default();
-    let mut out: Vec<Option<Entry>> = Vec::new();
-    let mut changed = false;
-    // Rule 1: SSO variables of providers the policy does not declare.
-    let mut unknown: Vec<(String, usize)> = Vec::new();
-    for entry in original {
-        let undeclared = entry
-            .sso
-            .as_ref()
-            .filter(|s| {
-                !ctx.policy
-                    .providers
-                    .iter()
-                    .any(|p| p.spec.key == s.provider)
-            })
-            .map(|s| s.provider.clone());
-        if let Some(provider) = undeclared {
-            match unknown.iter_mut().find(|(p, _)| *p == provider) {
-                Some((_, n)) => *n += 1,
-                None => unknown.push((provider, 1)),
-            }
-            if ctx.policy.enforce.unknown_providers == UnknownProviders::Remove {
-                changed = true;
-                continue;
-            }
-        }
-        out.push(Some(entry));
-    }
-    for (provider, n) in unknown {
-        let mut f = Finding::new(
-            report::UNKNOWN_PROVIDER,
-            format!(
-                "{n} SSO variable(s) for provider `{provider}`, which the policy does not declare"
-            ),
-        )
-        .at(ctx.location.clone());
-        match ctx.policy.enforce.unknown_providers {
-            UnknownProviders::Warn => {
-                f = f.help(format!(
-                "declare [providers.{provider}] or set [enforce] unknown_providers = \"remove\""
-            ))
-            }
-            UnknownProviders::Deny => f.severity = report::Severity::Error,
-            UnknownProviders::Remove => f = f.fixed(),
-        }
-        findings.push(f);
-    }
-    // Rule 2: every setting of every declared provider, exactly once, spelled canonically.
-    for provider in &ctx.policy.providers {
-        for setting in &provider.settings {
-            let option = setting.option;
-            let canonical = clearml_env::canonical_name(
-                option.section,
-                provider.spec.client,
-                provider.spec.key,
-                option.name,
-            );
-            let desired = desired_entry(&canonical, &setting.value);
-            let group: Vec<usize> = out
-                .iter()
-                .enumerate()
-                .filter_map(|(i, e)| {
-                    let s = e.as_ref()?.sso.as_ref()?;
-                    (s.provider == provider.spec.key
-                        && s.option == option.name
-                        && s.client == provider.spec.client)
-                        .then_some(i)
-                })
-                .collect();
-            let at = ctx.at(&canonical);
-            let Some(&first) = group.first() else {
-                out.push(Some(Entry {
-                    node: desired,
-                    name: canonical.clone(),
-                    sso: clearml_env::parse_name(&canonical),
-                }));
-                let what = if setting.derived { " (derived)" } else { "" };
-                findings.push(
-                    Finding::new(
-                        report::MISSING_VARIABLE,
-                        format!("added {}.{}{what}", provider.spec.key, option.name),
-                    )
-                    .at(at)
-                    .fixed(),
-                );
-                changed = true;
-                continue;
-            };
-            let mut rewrite = false;
-            for &i in &group {
-                let e = out[i].as_ref().expect("group holds live entries");
-                let sso = e.sso.as_ref().expect("group holds SSO entries");
-                let loc = ctx.at(&e.name);
-                if let Some(code) = spelling_code(sso, option.section) {
-                    let msg = if code == report::WRONG_SECTION {
-                        format!(
-                            "`{}` is read from the `{}` section; this variable puts it under `{}`",
-                            option.name,
-                            option.section.as_str(),
-                            sso.section_text
-                        )
-                    } else {
-                        prefix_message(sso.prefix).to_string()
-                    };
-                    findings.push(
-                        Finding::new(code, format!("{msg}; renamed to {canonical}"))
-                            .at(loc.clone())
-                            .fixed(),
-                    );
-                    rewrite = true;
-                } else if e.name != canonical {
-                    findings.push(
-                        Finding::new(
-                            report::NAME_CASE,
-                            format!("renamed to the canonical spelling {canonical}"),
-                        )
-                        .at(loc.clone())
-                        .fixed(),
-                    );
-                    rewrite = true;
-                }
-                if let Some((code, msg)) = value_difference(&e.node, setting) {
-                    let mut f = Finding::new(
-                        code,
-                        format!("{}.{}: {msg}", provider.spec.key, option.name),
-                    )
-                    .at(loc);
-                    if code == report::INVALID_ENV_ENTRY {
-                        f.severity = report::Severity::Warning;
-                    }
-                    findings.push(f.fixed());
-                    rewrite = true;
-                }
-            }
-            if group.len() > 1 {
-                let names: Vec<String> = group
-                    .iter()
-                    .map(|&i| out[i].as_ref().expect("live").name.clone())
-                    .collect();
-                findings.push(
-                    Finding::new(
-                        report::DUPLICATE_VARIABLE,
-                        format!(
-                            "{} env entries set {}.{} ({}); one remains",
-                            group.len(),
-                            provider.spec.key,
-                            option.name,
-                            names.join(", ")
-                        ),
-                    )
-                    .at(at)
-                    .fixed(),
-                );
-                rewrite = true;
-            }
-            if rewrite {
-                for &i in &group[1..] {
-                    out[i] = None;
-                }
-                out[first] = Some(Entry {
-                    node: desired,
-                    name: canonical.clone(),
-                    sso: clearml_env::parse_name(&canonical),
-                });
-                changed = true;
-            }
-        }
-    }
-    changed |= unset_options(&mut out, ctx, findings);
-    let final_entries: Vec<Entry> = out.into_iter().flatten().collect();
-    check_secrets(&final_entries, ctx, findings);
-    if changed {
-        container.set(
-            "env",
-            Node::seq(final_entries.into_iter().map(|e| e.node).collect()),
-        );
-    }
-    changed
 }
 
-/// Rule 3: SSO variables of declared providers for options the policy does not set keep their
-/// value, but a spelling ClearML would not read (section, prefix, case) is corrected, and an
-/// option ClearML does not document is pointed out (with the nearest documented one).
-fn unset_options(out: &mut [Option<Entry>], ctx: &Context, findings: &mut Vec<Finding>) -> bool {
+/// Rule 4: SSO variables of declared providers (and `[sso]` switches) that the policy does not
+/// set keep their value, but a spelling ClearML would not read is corrected, and an option
+/// ClearML does not document is pointed out with the nearest documented one.
+fn other_options(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
     let mut changed = false;
-    for slot in out.iter_mut() {
-        let Some(entry) = slot else { continue };
-        let Some(sso) = entry.sso.clone() else {
-            continue;
+    for e in live(env) {
+        let Some(sso) = e.sso.clone() else { continue };
+        let declared = match &sso.provider {
+            Some((client, key)) => ctx.declares(*client, key),
+            None => true,
         };
-        let Some(provider) = ctx
-            .policy
-            .providers
-            .iter()
-            .find(|p| p.spec.key == sso.provider)
-        else {
-            continue;
-        };
-        if provider
-            .settings
-            .iter()
-            .any(|s| s.option.name == sso.option)
-        {
+        if e.from_policy || !declared {
             continue;
         }
-        let loc = ctx.at(&entry.name);
-        let Some(option) = crate::providers::option(&sso.option) else {
-            let names = crate::providers::OAUTH_OPTIONS.iter().map(|o| o.name);
+        let Some(option) = ctx.option_of(&sso) else {
+            let names: Vec<&str> = match &sso.provider {
+                Some((client, _)) => providers::options(*client).iter().map(|o| o.name).collect(),
+                None => providers::GLOBAL_OPTIONS.iter().map(|o| o.name).collect(),
+            };
+            let owner = sso
+                .provider
+                .as_ref()
+                .map_or("SSO".to_string(), |(_, k)| format!("`{k}`"));
             let mut f = Finding::new(
                 report::UNKNOWN_OPTION,
                 format!(
-                    "`{}` is not an option ClearML documents for `{}`; kept as is",
-                    sso.option, sso.provider
+                    "`{}` is not an option ClearML documents for {owner}; kept as is",
+                    sso.option
                 ),
             )
-            .at(loc);
+            .at(ctx.at(&e.name));
             if let Some(near) = crate::policy::nearest(&sso.option, names) {
                 f = f.help(format!("did you mean `{near}`?"));
             }
             findings.push(f);
             continue;
         };
-        let canonical = clearml_env::canonical_name(
-            option.section,
-            provider.spec.client,
-            provider.spec.key,
-            option.name,
-        );
-        if entry.name == canonical {
-            continue;
-        }
-        let (code, why) = match spelling_code(&sso, option.section) {
-            Some(report::WRONG_SECTION) => (
-                report::WRONG_SECTION,
-                format!(
-                    "`{}` is read from the `{}` section, not `{}`",
-                    option.name,
-                    option.section.as_str(),
-                    sso.section_text
-                ),
-            ),
-            Some(code) => (code, prefix_message(sso.prefix).to_string()),
-            None => (report::NAME_CASE, "not the canonical spelling".to_string()),
-        };
-        findings.push(
-            Finding::new(code, format!("{why}; renamed to {canonical} (value kept)"))
-                .at(loc)
+        let canonical = clearml_env::canonical_name(option.section, &sso.path);
+        if let Some(f) = spelling_finding(&sso, &e.name, option, &canonical) {
+            findings.push(
+                Finding {
+                    message: format!("{} (value kept)", f.message),
+                    ..f
+                }
+                .at(ctx.at(&e.name))
                 .fixed(),
-        );
-        entry.node.set("name", Node::plain(&canonical));
-        entry.name = canonical;
-        changed = true;
+            );
+            e.rename(&canonical);
+            changed = true;
+        }
     }
     changed
 }
 
-/// Rule 4: every Secret the container's SSO variables end up reading must be provided, and
+/// Rule 5: values of SSO variables the policy did not write, as ClearML would read them:
+/// fixed where the right form is certain, an error where ClearML would fail and nothing says
+/// what is right.
+fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
+    let mut changed = false;
+    for e in live(env) {
+        let Some(sso) = e.sso.clone() else { continue };
+        if e.from_policy {
+            continue;
+        }
+        let loc = ctx.at(&e.name);
+        let option = ctx.option_of(&sso);
+        // A YAML bool, number, null or list where Kubernetes needs a string (T11).
+        if let Some(v) = e.node.get("value").filter(|v| !is_string(v)) {
+            let text = match v {
+                Node::Seq { items, .. } => clearml_env::hocon_list(
+                    &items
+                        .iter()
+                        .map(|i| i.as_str().unwrap_or_default().to_string())
+                        .collect::<Vec<_>>(),
+                ),
+                other => other.as_str().unwrap_or_default().to_string(),
+            };
+            findings.push(
+                Finding::new(
+                    report::NON_STRING_VALUE,
+                    format!("the value is not a YAML string; written as '{text}'"),
+                )
+                .at(loc.clone())
+                .fixed(),
+            );
+            e.node.set("value", Node::string(&text));
+            changed = true;
+        }
+        let Some(text) = e.literal().map(str::to_string) else {
+            continue;
+        };
+        let secure = option.is_some_and(|o| o.section == Section::Secure);
+        let shown = |t: &str| {
+            if secure {
+                String::new()
+            } else {
+                format!(" `{t}`")
+            }
+        };
+        if text.contains("${") {
+            findings.push(
+                Finding::new(
+                    report::COMPOSE_VARIABLE,
+                    format!("the value{} is docker-compose syntax; Kubernetes passes it literally and ClearML fails to start", shown(&text)),
+                )
+                .help("set this option in the policy (a literal, or { secret = NAME, key = KEY }), or write $(VAR) to use another env var")
+                .at(loc),
+            );
+            continue;
+        }
+        let mut fixed = text.clone();
+        let stripped = clearml_env::strip_comment(&fixed).trim_end().to_string();
+        if stripped != fixed.trim_end() {
+            findings.push(
+                Finding::new(
+                    report::COMMENT_IN_VALUE,
+                    format!(
+                        "a ` # …` comment tail in the value{} was removed",
+                        shown(&text)
+                    ),
+                )
+                .at(loc.clone())
+                .fixed(),
+            );
+            fixed = stripped;
+        }
+        let read = clearml_env::read(&fixed);
+        if let Hocon::Unreadable(why) = read {
+            findings.push(
+                Finding::new(
+                    report::UNPARSEABLE_VALUE,
+                    format!("ClearML cannot parse the value{}: {why}", shown(&fixed)),
+                )
+                .help("quote it as a JSON string, or set this option in the policy")
+                .at(loc),
+            );
+            continue;
+        }
+        match (option.map(|o| (o.name, o.kind)), &read) {
+            (Some((_, Kind::List)), Hocon::Str(s)) => {
+                let list = clearml_env::hocon_list(std::slice::from_ref(s));
+                findings.push(
+                    Finding::new(
+                        report::NOT_A_LIST,
+                        format!(
+                            "`{}` needs a list; `{s}` would be a string: written as {list}",
+                            sso.option
+                        ),
+                    )
+                    .at(loc.clone())
+                    .fixed(),
+                );
+                fixed = list;
+            }
+            (Some((_, Kind::Bool)), Hocon::Str(s))
+                if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
+            {
+                let b = s.to_ascii_lowercase();
+                findings.push(
+                    Finding::new(
+                        report::NOT_A_BOOLEAN,
+                        format!("`{fixed}` is a string to ClearML, not a boolean: written as {b}"),
+                    )
+                    .at(loc.clone())
+                    .fixed(),
+                );
+                fixed = b;
+            }
+            (Some((_, Kind::Bool)), Hocon::Bool(b)) if fixed.trim() != b.to_string() => {
+                findings.push(
+                    Finding::new(report::NOT_A_BOOLEAN, format!("`{fixed}` written as {b}"))
+                        .at(loc.clone())
+                        .fixed(),
+                );
+                fixed = b.to_string();
+            }
+            (Some(("base_url", _)), Hocon::Str(s)) if !s.ends_with('/') && !s.is_empty() => {
+                let with_slash = clearml_env::hocon_string(&format!("{s}/"));
+                findings.push(
+                    Finding::new(
+                        report::BASE_URL_SLASH,
+                        format!("base_url `{s}` ends without `/`: written as {with_slash}"),
+                    )
+                    .at(loc.clone())
+                    .fixed(),
+                );
+                fixed = with_slash;
+            }
+            _ => {}
+        }
+        if fixed != text {
+            e.node.set("value", Node::string(&fixed));
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Rule 6: every Secret the container's SSO variables end up reading must be provided, and
 /// credentials must not be literals under `plaintext_secrets = "deny"`.
 fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Vec<Finding>) {
     let namespace = ctx.location.object.namespace.as_deref();
@@ -448,13 +635,14 @@ fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Vec<Finding>) 
             continue;
         };
         let loc = ctx.at(&e.name);
-        let secret_option = crate::providers::option(&sso.option).is_some_and(|o| o.secret);
+        let secret_option = ctx.option_of(sso).is_some_and(|o| o.secret);
         if secret_option
             && var.value.is_some()
             && ctx.policy.enforce.plaintext_secrets == Plaintext::Deny
         {
+            let owner = sso.provider.as_ref().map_or("SSO", |(_, k)| k.as_str());
             findings.push(
-                Finding::new(report::PLAINTEXT_SECRET, format!("`{}` of provider `{}` is a literal value", sso.option, sso.provider))
+                Finding::new(report::PLAINTEXT_SECRET, format!("`{}` of provider `{owner}` is a literal value", sso.option))
                     .help(format!(
                         "put it in a Secret and reference it: {} = {{ secret = \"NAME\", key = \"KEY\" }} (or set [enforce] plaintext_secrets = \"allow\")",
                         sso.option
@@ -494,5 +682,56 @@ fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Vec<Finding>) 
             }
         };
         findings.push(finding.at(loc));
+    }
+}
+
+/// Rule 7: a SAML `idp_metadata_file` must be inside a path a volumeMount of the container
+/// provides, or the apiserver starts without its IdP metadata.
+fn check_metadata_mounts(
+    entries: &[Entry],
+    container: &Node,
+    ctx: &Context,
+    findings: &mut Vec<Finding>,
+) {
+    let mounts: Vec<(&str, bool)> = container
+        .get("volumeMounts")
+        .map(|m| {
+            m.items()
+                .iter()
+                .filter_map(|v| Some((v.get_str("mountPath")?, v.get_str("subPath").is_some())))
+                .collect()
+        })
+        .unwrap_or_default();
+    for e in entries {
+        let Some(sso) = &e.sso else { continue };
+        if sso.option != "idp_metadata_file" || !matches!(sso.provider, Some((Client::Saml, _))) {
+            continue;
+        }
+        let Some(Hocon::Str(path)) = e.literal().map(clearml_env::read) else {
+            continue;
+        };
+        let covered = mounts.iter().any(|(mount, sub)| {
+            let mount = mount.trim_end_matches('/');
+            if *sub {
+                path == mount
+            } else {
+                path == mount || path.starts_with(&format!("{mount}/"))
+            }
+        });
+        if !covered {
+            let seen: Vec<&str> = mounts.iter().map(|(m, _)| *m).collect();
+            findings.push(
+                Finding::new(
+                    report::METADATA_NOT_MOUNTED,
+                    format!("idp_metadata_file `{path}` is not inside any volumeMount of the container"),
+                )
+                .help(if seen.is_empty() {
+                    "mount the IdP metadata XML (e.g. apiserver.additionalConfigs, mounted at /opt/clearml/config)".to_string()
+                } else {
+                    format!("mounted paths: {}", seen.join(", "))
+                })
+                .at(ctx.at(&e.name)),
+            );
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! problem points at the exact place and, for a misspelled key, names the nearest valid one.
 //! Every problem in the file is reported, not only the first.
 
-use crate::clearml_env::Literal;
+use crate::clearml_env::{self, Literal};
 use crate::providers::{self, Kind, OptionSpec, Provider};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::fmt;
@@ -35,6 +35,71 @@ pub struct Policy {
     pub secrets: SecretsPolicy,
     /// The providers, in file order.
     pub providers: Vec<ProviderPolicy>,
+    /// `[sso]`: switches for SSO as a whole.
+    pub sso: SsoPolicy,
+    /// Every env setting the policy produces, in emission order (providers, then switches).
+    pub desired: Vec<Desired>,
+}
+
+/// `[sso]`.
+#[derive(Debug, Clone, Default)]
+pub struct SsoPolicy {
+    /// `tenant_login`, `allow_settings_providers` with their values.
+    pub switches: Vec<(&'static OptionSpec, bool)>,
+    /// The ClearML web app's address, for callback URLs in `explain`.
+    pub webapp: Option<String>,
+}
+
+/// One env variable the policy wants on every target container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Desired {
+    /// The option.
+    pub option: &'static OptionSpec,
+    /// The provider, or `None` for an `[sso]` switch.
+    pub provider: Option<&'static Provider>,
+    /// ClearML's key below the section (`login.sso.oauth_client.keycloak.base_url`).
+    pub path: String,
+    /// The canonical variable name.
+    pub name: String,
+    /// The value.
+    pub value: Value,
+    /// Derived from inputs rather than written out.
+    pub derived: bool,
+    /// Short label for messages: `keycloak.groups.admins`, `sso.tenant_login`.
+    pub label: String,
+}
+
+impl Policy {
+    fn compute_desired(&mut self) {
+        let mut out = Vec::new();
+        for p in &self.providers {
+            for s in &p.settings {
+                let path = clearml_env::provider_path(p.spec.client, p.spec.key, s.option.name);
+                out.push(Desired {
+                    option: s.option,
+                    provider: Some(p.spec),
+                    name: clearml_env::canonical_name(s.option.section, &path),
+                    path,
+                    value: s.value.clone(),
+                    derived: s.derived,
+                    label: format!("{}.{}", p.spec.key, s.option.name),
+                });
+            }
+        }
+        for (option, value) in &self.sso.switches {
+            let path = clearml_env::global_path(option.name);
+            out.push(Desired {
+                option,
+                provider: None,
+                name: clearml_env::canonical_name(option.section, &path),
+                path,
+                value: Value::Literal(Literal::Bool(*value)),
+                derived: false,
+                label: format!("sso.{}", option.name),
+            });
+        }
+        self.desired = out;
+    }
 }
 
 /// `[target]`.
@@ -358,7 +423,14 @@ fn type_name(item: &Item) -> &'static str {
     }
 }
 
-const ROOT_KEYS: &[&str] = &["version", "target", "enforce", "secrets", "providers"];
+const ROOT_KEYS: &[&str] = &[
+    "version",
+    "target",
+    "enforce",
+    "secrets",
+    "sso",
+    "providers",
+];
 const TARGET_KEYS: &[&str] = &["workloads", "containers", "exclude", "kinds"];
 const ENFORCE_KEYS: &[&str] = &["mode", "plaintext_secrets", "unknown_providers"];
 const SECRETS_KEYS: &[&str] = &["external"];
@@ -400,6 +472,8 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
         },
         secrets: SecretsPolicy::default(),
         providers: Vec::new(),
+        sso: SsoPolicy::default(),
+        desired: Vec::new(),
     };
     let mut has_version = false;
     for (key, item) in root.iter() {
@@ -430,6 +504,7 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
                     }
                 }
             }
+            "sso" => load_sso(&mut l, item, &mut policy.sso),
             "providers" => {
                 let Some(t) = table(&mut l, item, "[providers]") else {
                     continue;
@@ -459,7 +534,7 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
             None,
         );
     }
-    if policy.providers.is_empty() && l.problems.is_empty() {
+    if policy.providers.is_empty() && policy.sso.switches.is_empty() && l.problems.is_empty() {
         l.at(
             None,
             "the policy declares no provider".into(),
@@ -467,6 +542,7 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
         );
     }
     if l.problems.is_empty() {
+        policy.compute_desired();
         Ok(policy)
     } else {
         l.problems.sort_by_key(|p| (p.line, p.column));
@@ -530,6 +606,33 @@ fn load_target(l: &mut Loader, item: &Item, target: &mut Target) {
     }
 }
 
+fn load_sso(l: &mut Loader, item: &Item, sso: &mut SsoPolicy) {
+    let Some(t) = table(l, item, "[sso]") else {
+        return;
+    };
+    let mut valid: Vec<&str> = providers::GLOBAL_OPTIONS.iter().map(|o| o.name).collect();
+    valid.push("webapp");
+    for (k, v) in t.iter() {
+        if k == "webapp" {
+            sso.webapp = l.string(v, "sso.webapp");
+        } else if let Some(option) = providers::GLOBAL_OPTIONS.iter().find(|o| o.name == k) {
+            match v.as_bool() {
+                Some(b) => sso.switches.push((option, b)),
+                None => l.at(
+                    v.span(),
+                    format!(
+                        "sso.{k} must be a boolean (true or false), found {}",
+                        type_name(v)
+                    ),
+                    None,
+                ),
+            }
+        } else {
+            l.unknown(t, k, "[sso]", &valid);
+        }
+    }
+}
+
 fn load_enforce(l: &mut Loader, item: &Item, enforce: &mut Enforce) {
     let Some(t) = table(l, item, "[enforce]") else {
         return;
@@ -568,9 +671,9 @@ fn load_enforce(l: &mut Loader, item: &Item, enforce: &mut Enforce) {
 
 /// Option names that are valid directly under `prefix` (`""` for the provider table itself,
 /// `"groups"` for its `groups` sub-table): leaves and the names of nested tables.
-fn keys_under(prefix: &str) -> Vec<&'static str> {
+fn keys_under(options: &'static [OptionSpec], prefix: &str) -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = Vec::new();
-    for o in providers::OAUTH_OPTIONS {
+    for o in options {
         let rest = if prefix.is_empty() {
             Some(o.name)
         } else {
@@ -635,7 +738,7 @@ fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option
             for (name, value) in &values {
                 url = url.replace(&format!("{{{name}}}"), value);
             }
-            let option = providers::option(option).expect("catalogue is consistent");
+            let option = spec.option(option).expect("catalogue is consistent");
             settings.push(Setting {
                 option,
                 value: Value::Literal(Literal::Str(url)),
@@ -681,7 +784,7 @@ fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option
         return None;
     }
     let order = |s: &Setting| {
-        providers::OAUTH_OPTIONS
+        providers::options(spec.client)
             .iter()
             .position(|o| o.name == s.option.name)
     };
@@ -705,7 +808,7 @@ fn load_options(
     settings: &mut Vec<Setting>,
     inputs: &mut Vec<(&'static str, String)>,
 ) {
-    let mut valid = keys_under(prefix);
+    let mut valid = keys_under(providers::options(spec.client), prefix);
     if prefix.is_empty() {
         valid.extend(spec.inputs.iter().map(|i| i.name));
     }
@@ -731,7 +834,7 @@ fn load_options(
                 continue;
             }
         }
-        if let Some(option) = providers::option(&name) {
+        if let Some(option) = spec.option(&name) {
             if let Some(value) = load_value(l, spec, option, v) {
                 settings.push(Setting {
                     option,

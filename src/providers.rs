@@ -201,6 +201,95 @@ pub const OAUTH_OPTIONS: &[OptionSpec] = &[
     ),
 ];
 
+/// Every SAML option documented for ClearML (reference §5, §11).
+pub const SAML_OPTIONS: &[OptionSpec] = &[
+    opt(
+        "entity_id",
+        Secure,
+        Str,
+        "SAML entity ID ClearML presents (usually `clearml`)",
+    ),
+    opt(
+        "idp_metadata_file",
+        Secure,
+        Str,
+        "path of the IdP metadata XML inside the apiserver container",
+    ),
+    opt(
+        "default_company",
+        Secure,
+        Str,
+        "ClearML company ID new users join",
+    ),
+    opt(
+        "claims.object_id",
+        Services,
+        Str,
+        "claim holding the user's unique ID",
+    ),
+    opt(
+        "claims.name",
+        Services,
+        Str,
+        "claim holding the display name",
+    ),
+    opt(
+        "claims.email",
+        Services,
+        Str,
+        "claim holding the e-mail address",
+    ),
+    opt(
+        "claims.given_name",
+        Services,
+        Str,
+        "claim holding the given name",
+    ),
+    opt("claims.surname", Services, Str, "claim holding the surname"),
+    opt(
+        "groups.enabled",
+        Services,
+        Bool,
+        "sync IdP group membership into ClearML groups",
+    ),
+    opt(
+        "groups.claim",
+        Services,
+        Str,
+        "claim holding the user's groups (default `groups`)",
+    ),
+    opt(
+        "groups.admins",
+        Services,
+        List,
+        "IdP groups whose members become ClearML admins",
+    ),
+    opt(
+        "groups.case_sensitive",
+        Services,
+        Bool,
+        "group names compare case-sensitively",
+    ),
+    opt(
+        "groups.prohibit_user_signup_if_not_in_group",
+        Services,
+        Bool,
+        "only users in at least one existing ClearML group may log in",
+    ),
+];
+
+/// Switches for SSO as a whole (`CLEARML__services__login__sso__<name>`), set under `[sso]`
+/// in the policy (reference §3, multi-tenant login).
+pub const GLOBAL_OPTIONS: &[OptionSpec] = &[
+    opt("tenant_login", Services, Bool, "multi-tenant login mode"),
+    opt(
+        "allow_settings_providers",
+        Services,
+        Bool,
+        "show global IdP configurations not tied to a tenant",
+    ),
+];
+
 /// An input the policy gives so that the tool can derive URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Input {
@@ -229,6 +318,49 @@ pub struct Provider {
     pub inputs: &'static [Input],
     /// `(option, template)`: `{input}` placeholders are replaced by the inputs' values.
     pub derived: &'static [(&'static str, &'static str)],
+    /// Claims the identity provider must return.
+    pub claims: &'static str,
+    /// Identity-provider-side steps, besides registering the callback URL.
+    pub setup: &'static [&'static str],
+}
+
+const fn oauth(
+    key: &'static str,
+    title: &'static str,
+    required: &'static [&'static str],
+    inputs: &'static [Input],
+    derived: &'static [(&'static str, &'static str)],
+    claims: &'static str,
+    setup: &'static [&'static str],
+) -> Provider {
+    Provider {
+        key,
+        title,
+        client: Client::OAuth,
+        required,
+        inputs,
+        derived,
+        claims,
+        setup,
+    }
+}
+
+const fn saml(
+    key: &'static str,
+    title: &'static str,
+    claims: &'static str,
+    setup: &'static [&'static str],
+) -> Provider {
+    Provider {
+        key,
+        title,
+        client: Client::Saml,
+        required: &["entity_id", "idp_metadata_file"],
+        inputs: &[],
+        derived: &[],
+        claims,
+        setup,
+    }
 }
 
 const fn input(name: &'static str, about: &'static str) -> Input {
@@ -257,147 +389,139 @@ const ENDPOINTS: &[&str] = &[
     "access_token_url",
 ];
 
-/// The catalogue. Keys, derivations and required sets: reference §2, §4 and §11.
+const KEYCLOAK_GROUPS: &[&str] = &[
+    "For group sync (groups.enabled): in the ClearML client open Client Scopes -> the `<client>-dedicated` scope -> Add mapper -> By configuration -> Group membership",
+    "Mapper name `groups`, Token claim name `groups`, turn OFF \"Full group path\", save",
+    "Verify: Client details -> Client scopes -> Evaluate, pick a user with groups; the `groups` claim must appear in both the generated ID token and the generated user info",
+    "Create, in ClearML, a group named like each Keycloak group to sync (groups are never created automatically)",
+    "For role-based admins (admin_role): assign the role and make sure the `roles` claim is in the access token or user info",
+];
+
+/// The catalogue. Keys, derivations, required sets and IdP-side steps: reference §2, §4, §5, §11.
 pub const PROVIDERS: &[Provider] = &[
-    Provider {
-        key: "keycloak",
-        title: "Keycloak",
-        client: Client::OAuth,
-        required: &[
-            "client_id",
-            "client_secret",
-            "base_url",
-            "authorize_url",
-            "access_token_url",
-        ],
-        inputs: &[
-            input("url", "Keycloak server URL, e.g. https://sso.example.com"),
-            input("realm", "Keycloak realm name"),
-        ],
-        derived: &[
+    oauth(
+        "keycloak",
+        "Keycloak",
+        &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url"],
+        &[input("url", "Keycloak server URL, e.g. https://sso.example.com"), input("realm", "Keycloak realm name")],
+        &[
             ("base_url", "{url}/realms/{realm}/"),
-            (
-                "authorize_url",
-                "{url}/realms/{realm}/protocol/openid-connect/auth",
-            ),
-            (
-                "access_token_url",
-                "{url}/realms/{realm}/protocol/openid-connect/token",
-            ),
+            ("authorize_url", "{url}/realms/{realm}/protocol/openid-connect/auth"),
+            ("access_token_url", "{url}/realms/{realm}/protocol/openid-connect/token"),
         ],
-    },
-    Provider {
-        key: "auth0",
-        title: "Auth0",
-        client: Client::OAuth,
-        required: &[
-            "client_id",
-            "client_secret",
-            "base_url",
-            "authorize_url",
-            "access_token_url",
-            "audience",
-        ],
-        inputs: &[host(
-            "domain",
-            "Auth0 tenant domain, e.g. example.eu.auth0.com",
-        )],
-        derived: &[
+        "user ID (sub), email, user name (name, or preferred_username with claims.name)",
+        KEYCLOAK_GROUPS,
+    ),
+    oauth(
+        "auth0",
+        "Auth0",
+        &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url", "audience"],
+        &[host("domain", "Auth0 tenant domain, e.g. example.eu.auth0.com")],
+        &[
             ("base_url", "https://{domain}/"),
             ("authorize_url", "https://{domain}/authorize"),
             ("access_token_url", "https://{domain}/oauth/token"),
         ],
-    },
-    Provider {
-        key: "okta",
-        title: "Okta",
-        client: Client::OAuth,
-        required: &[
-            "client_id",
-            "client_secret",
-            "base_url",
-            "authorize_url",
-            "access_token_url",
-        ],
-        inputs: &[
+        "user ID (sub), email, name",
+        &["ClearML documents no Auth0 page: the callback follows the /callback_<provider> pattern (inference)",
+          "Create a Regular Web Application; allow the callback URL; `audience` is the API identifier"],
+    ),
+    oauth(
+        "okta",
+        "Okta",
+        &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url"],
+        &[
             host("domain", "Okta domain, e.g. example.okta.com"),
-            Input {
-                name: "authorization_server",
-                default: Some("default"),
-                about: "Okta authorization server ID",
-                host: false,
-            },
+            Input { name: "authorization_server", default: Some("default"), about: "Okta authorization server ID", host: false },
         ],
-        derived: &[
-            (
-                "base_url",
-                "https://{domain}/oauth2/{authorization_server}/",
-            ),
-            (
-                "authorize_url",
-                "https://{domain}/oauth2/{authorization_server}/v1/authorize",
-            ),
-            (
-                "access_token_url",
-                "https://{domain}/oauth2/{authorization_server}/v1/token",
-            ),
+        &[
+            ("base_url", "https://{domain}/oauth2/{authorization_server}/"),
+            ("authorize_url", "https://{domain}/oauth2/{authorization_server}/v1/authorize"),
+            ("access_token_url", "https://{domain}/oauth2/{authorization_server}/v1/token"),
         ],
-    },
-    Provider {
-        key: "azure_ad",
-        title: "Azure AD (Microsoft Entra ID)",
-        client: Client::OAuth,
-        required: ENDPOINTS,
-        inputs: &[input("tenant", "Azure tenant ID or domain")],
-        derived: &[
-            (
-                "authorize_url",
-                "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize",
-            ),
-            (
-                "access_token_url",
-                "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
-            ),
+        "sub, email, name, email_verified",
+        &["Assign the users (or groups) that may log in to the app",
+          "The endpoints are in https://<domain>/oauth2/<server>/.well-known/openid-configuration"],
+    ),
+    oauth(
+        "azure_ad",
+        "Azure AD (Microsoft Entra ID)",
+        ENDPOINTS,
+        &[input("tenant", "Azure tenant ID or domain")],
+        &[
+            ("authorize_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"),
+            ("access_token_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"),
         ],
-    },
-    Provider {
-        key: "ad_oauth",
-        title: "Microsoft AD (OAuth)",
-        client: Client::OAuth,
-        required: ENDPOINTS,
-        inputs: &[],
-        derived: &[],
-    },
-    Provider {
-        key: "google",
-        title: "Google",
-        client: Client::OAuth,
-        required: CREDENTIALS,
-        inputs: &[],
-        derived: &[],
-    },
-    Provider {
-        key: "cognito",
-        title: "AWS Cognito",
-        client: Client::OAuth,
-        required: ENDPOINTS,
-        inputs: &[host(
-            "domain",
-            "Cognito user-pool domain, e.g. x.auth.eu-west-1.amazoncognito.com",
-        )],
-        derived: &[
+        "email, preferred_username, upn (in the access token)",
+        &["Register the redirect URI (platform Web) and choose Access tokens to be issued by the authorization endpoint",
+          "Create a client secret; use the OAuth 2.0 (v2) authorization and token endpoints",
+          "The key is `azure_ad`; `ad_oauth` is the separate Microsoft AD provider (ClearML's Azure page misprints it, T1)"],
+    ),
+    oauth(
+        "ad_oauth",
+        "Microsoft AD (OAuth)",
+        ENDPOINTS,
+        &[],
+        &[],
+        "preferred_username (user ID), upn (email), fullname (name)",
+        &[],
+    ),
+    oauth(
+        "google",
+        "Google",
+        CREDENTIALS,
+        &[],
+        &[],
+        "openid, email, profile",
+        &["Google Cloud Console -> APIs & Services -> Credentials -> Create credentials -> OAuth client ID, type Web application",
+          "Add the callback as an Authorized redirect URI"],
+    ),
+    oauth(
+        "cognito",
+        "AWS Cognito",
+        ENDPOINTS,
+        &[host("domain", "Cognito user-pool domain, e.g. x.auth.eu-west-1.amazoncognito.com")],
+        &[
             ("authorize_url", "https://{domain}/oauth2/authorize"),
             ("access_token_url", "https://{domain}/oauth2/token"),
         ],
-    },
-    Provider {
-        key: "ping",
-        title: "Ping Identity",
-        client: Client::OAuth,
-        required: ENDPOINTS,
-        inputs: &[],
-        derived: &[],
-    },
+        "email, preferred_username (user-pool attributes)",
+        &["App client: Confidential client with a client secret; grant type Authorization code grant",
+          "OIDC scopes OpenID, Profile, Email; add the callback under Hosted UI -> Allowed callback URLs"],
+    ),
+    oauth(
+        "ping",
+        "Ping Identity",
+        ENDPOINTS,
+        &[],
+        &[],
+        "user ID, email, user name (scopes openid, profile, email); group memberships for groups.*",
+        &["If PKCE is on in Ping, set code_challenge = true and code_challenge_method = \"S256\""],
+    ),
+    saml(
+        "duo",
+        "Duo (SAML)",
+        "emailaddress, objectidentifier, displayname",
+        &["Entity ID `clearml`; ACS URL = the callback URL", "Mount the IdP metadata XML into the apiserver at idp_metadata_file"],
+    ),
+    saml(
+        "google_saml",
+        "Google (SAML)",
+        "objectidentifier, displayname, emailaddress",
+        &["HTTP-Redirect binding", "Put the metadata XML under apiserver.additionalConfigs and point idp_metadata_file at it"],
+    ),
+    saml(
+        "jumpcloudsaml",
+        "JumpCloud (SAML)",
+        "emailaddress, objectidentifier, displayname",
+        &["Entity ID `clearml`; the key has no separator (`jumpcloudsaml`, T8)"],
+    ),
+    saml(
+        "microsoft_ad",
+        "Microsoft AD / Azure (SAML)",
+        "emailaddress = user.mail, displayname = user.displayname, unique ID = user.principalname",
+        &["HTTP-Redirect binding", "Group name = first CN of the DN; groups are not created automatically"],
+    ),
 ];
 
 /// The provider with this key.
@@ -405,9 +529,12 @@ pub fn provider(key: &str) -> Option<&'static Provider> {
     PROVIDERS.iter().find(|p| p.key == key)
 }
 
-/// The option with this dotted name.
-pub fn option(name: &str) -> Option<&'static OptionSpec> {
-    OAUTH_OPTIONS.iter().find(|o| o.name == name)
+/// The options of a client type.
+pub fn options(client: Client) -> &'static [OptionSpec] {
+    match client {
+        Client::OAuth => OAUTH_OPTIONS,
+        Client::Saml => SAML_OPTIONS,
+    }
 }
 
 /// Callback URL to register in the identity provider (reference §2; T29: no `//`).
@@ -416,6 +543,16 @@ pub fn callback_url(webapp: &str, key: &str) -> String {
 }
 
 impl Provider {
+    /// The option with this dotted name, for this provider's client type.
+    pub fn option(&self, name: &str) -> Option<&'static OptionSpec> {
+        options(self.client).iter().find(|o| o.name == name)
+    }
+
+    /// Callback path to register in the identity provider.
+    pub fn callback_path(&self) -> String {
+        format!("/callback_{}", self.key)
+    }
+
     /// The input with this name.
     pub fn input(&self, name: &str) -> Option<&'static Input> {
         self.inputs.iter().find(|i| i.name == name)
@@ -430,7 +567,7 @@ mod tests {
     fn every_required_and_derived_option_is_in_the_option_table() {
         for p in PROVIDERS {
             for name in p.required.iter().chain(p.derived.iter().map(|(o, _)| o)) {
-                assert!(option(name).is_some(), "{}: {name}", p.key);
+                assert!(p.option(name).is_some(), "{}: {name}", p.key);
             }
             for (_, template) in p.derived {
                 for piece in template.split('{').skip(1) {
@@ -449,6 +586,12 @@ mod tests {
             .map(|o| o.name)
             .collect();
         assert_eq!(secure, ["client_id", "client_secret", "default_company"]);
+        let saml: Vec<_> = SAML_OPTIONS
+            .iter()
+            .filter(|o| o.section == Secure)
+            .map(|o| o.name)
+            .collect();
+        assert_eq!(saml, ["entity_id", "idp_metadata_file", "default_company"]);
     }
 
     #[test]

@@ -64,6 +64,16 @@ codes! {
     UNKNOWN_PROVIDER = "unknown-provider", Warning, "SSO variables for a provider the policy does not declare";
     UNKNOWN_OPTION = "unknown-option", Warning, "an SSO variable for an option ClearML does not document";
     INVALID_ENV_ENTRY = "invalid-env-entry", Error, "an env entry Kubernetes would reject";
+    NON_STRING_VALUE = "non-string-value", Warning, "an env value YAML reads as a boolean, number, list or null; Kubernetes needs a string (T11)";
+    AZURE_AD_KEY = "azure-ad-key", Warning, "an `ad_oauth` variable next to an `azure_ad` policy: ClearML's Azure page misprints the key (T1)";
+    NAME_WHITESPACE = "name-whitespace", Warning, "a variable name with leading or trailing whitespace (T5)";
+    COMPOSE_VARIABLE = "compose-variable", Error, "a docker-compose `${VAR}`: Kubernetes passes it literally and ClearML fails to parse it (T2, T17)";
+    UNPARSEABLE_VALUE = "unparseable-value", Error, "a value ClearML's HOCON parser rejects (T4)";
+    COMMENT_IN_VALUE = "comment-in-value", Warning, "a ` # …` tail inside a value (T18); removed";
+    NOT_A_LIST = "not-a-list", Warning, "a bare value where ClearML needs a list; bracketed";
+    NOT_A_BOOLEAN = "not-a-boolean", Warning, "a quoted or differently spelled boolean; written as true/false";
+    BASE_URL_SLASH = "base-url-slash", Warning, "a base_url without its trailing `/` (T22); added";
+    METADATA_NOT_MOUNTED = "metadata-not-mounted", Error, "idp_metadata_file names a path no volumeMount of the container provides";
     ALIASED_ENV = "aliased-env", Error, "the env list of a target container is a YAML alias; the tool cannot edit it safely";
 }
 
