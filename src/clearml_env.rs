@@ -204,11 +204,27 @@ pub fn read(text: &str) -> Hocon {
     if looks_numeric(t) {
         return Hocon::Number(t.to_string());
     }
-    if t.contains(UNQUOTED_FORBIDDEN) {
+    if !bare_word_ok(t) {
         return Hocon::Unreadable("a character HOCON does not accept unquoted");
     }
     // pyhocon joins whitespace-separated bare words back into one string.
     Hocon::Str(t.to_string())
+}
+
+/// Whether pyhocon takes `t` as unquoted text: no forbidden character, except one escaped by
+/// a backslash (pyhocon's pattern allows `\\.`).
+fn bare_word_ok(t: &str) -> bool {
+    let mut chars = t.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if chars.next().is_none() {
+                return false;
+            }
+        } else if UNQUOTED_FORBIDDEN.contains(&c) {
+            return false;
+        }
+    }
+    true
 }
 
 /// Drops a ` # …` / ` // …` tail outside quotes, as HOCON does (T18).
@@ -221,9 +237,11 @@ pub fn strip_comment(text: &str) -> &str {
             b'\\' if in_quotes => i += 1,
             b'"' => in_quotes = !in_quotes,
             b'#' if !in_quotes => return &text[..i],
+            // `//` inside a bare word (`a//b`, `https://`) is text to pyhocon; after
+            // whitespace it starts a comment.
             b'/' if !in_quotes
                 && bytes.get(i + 1) == Some(&b'/')
-                && (i == 0 || bytes[i - 1] != b':') =>
+                && (i == 0 || bytes[i - 1].is_ascii_whitespace()) =>
             {
                 return &text[..i]
             }

@@ -5,7 +5,7 @@
 //! names (whitespace, the Azure key misprint) → undeclared providers → the policy's settings →
 //! other SSO options' spelling → value hygiene → secrets and mounts.
 
-use crate::clearml_env::{self, Hocon, Prefix, SsoName};
+use crate::clearml_env::{self, Hocon, Literal, Prefix, SsoName};
 use crate::k8s;
 use crate::policy::{Desired, Plaintext, Policy, UnknownProviders, Value};
 use crate::providers::{self, Client, Kind, OptionSpec, Section};
@@ -149,7 +149,10 @@ fn spelling_finding(
         );
         (report::WRONG_SECTION, why)
     } else if name != canonical {
-        (report::NAME_CASE, "a case variant of the canonical name".to_string())
+        (
+            report::NAME_CASE,
+            "a case variant of the canonical name".to_string(),
+        )
     } else {
         return None;
     };
@@ -271,9 +274,11 @@ fn undeclared_providers(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding
         )
         .at(ctx.location.clone());
         match ctx.policy.enforce.unknown_providers {
-            UnknownProviders::Warn => f = f.help(format!(
+            UnknownProviders::Warn => {
+                f = f.help(format!(
                 "declare [providers.{provider}] or set [enforce] unknown_providers = \"remove\""
-            )),
+            ))
+            }
             UnknownProviders::Deny => f.severity = Severity::Error,
             UnknownProviders::Remove => f = f.fixed(),
         }
@@ -367,13 +372,26 @@ fn value_difference(entry: &Node, d: &Desired) -> Option<(report::Code, String)>
     let secure = d.option.section == Section::Secure;
     let from = var.value_from.as_ref();
     match (&d.value, var.value.as_deref(), from) {
-        (Value::Literal(_), Some(text), None) if text.contains("${") => Some((
+        (_, Some(text), None) if text.contains("${") => Some((
             report::COMPOSE_VARIABLE,
             "a docker-compose `${…}` reached the manifest; Kubernetes does not expand it".into(),
         )),
         (Value::Literal(l), Some(text), None) => {
-            if l.matches(text) {
+            let bare = clearml_env::strip_comment(text).trim_end();
+            if l.matches(text) && bare == text.trim_end() {
                 None
+            } else if l.matches(text) {
+                Some((
+                    report::COMMENT_IN_VALUE,
+                    "the value carries a ` # …` comment tail".into(),
+                ))
+            } else if matches!(l, Literal::Str(want) if want.strip_suffix('/') == Some(bare))
+                && d.option.name == "base_url"
+            {
+                Some((
+                    report::BASE_URL_SLASH,
+                    format!("`{bare}` lacks the trailing `/`"),
+                ))
             } else if secure {
                 Some((
                     report::VALUE_MISMATCH,

@@ -921,7 +921,19 @@ fn load_value(
     let literal = match (option.kind, item) {
         (Kind::Str, _) if item.as_str().is_some() => Literal::Str(item.as_str()?.to_string()),
         (Kind::Bool, _) if item.as_bool().is_some() => Literal::Bool(item.as_bool()?),
-        (Kind::List, _) if item.as_array().is_some() => Literal::List(l.strings(item, &what)?),
+        (Kind::List, _) if item.as_array().is_some() => {
+            let list = l.strings(item, &what)?;
+            if list.iter().any(String::is_empty) {
+                // ClearML's HOCON parser silently drops empty strings inside a list.
+                l.at(
+                    item.span(),
+                    format!("{what} contains an empty string, which ClearML would drop"),
+                    None,
+                );
+                return None;
+            }
+            Literal::List(list)
+        }
         (kind, _) => {
             let help = match (kind, item.as_str()) {
                 (Kind::List, Some(s)) => Some(format!("write a list: {what} = [\"{s}\"]")),

@@ -168,7 +168,7 @@ fn plaintext_secret_is_refused_without_printing_it() {
 #[test]
 fn no_target_exits_1_and_lists_what_it_saw() {
     let input = std::fs::read(root().join("tests/fixtures/no-target.yaml")).unwrap();
-    let out = run(&["--policy=tests/fixtures/policy-keycloak.toml"], &input);
+    let out = run(&["--policy=tests/fixtures/policies/keycloak.toml"], &input);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);
@@ -208,7 +208,7 @@ fn report_file_is_written_even_on_failure() {
     let input = std::fs::read(root().join("tests/fixtures/no-target.yaml")).unwrap();
     let out = run(
         &[
-            "--policy=tests/fixtures/policy-keycloak.toml",
+            "--policy=tests/fixtures/policies/keycloak.toml",
             "--report",
             report.to_str().unwrap(),
         ],

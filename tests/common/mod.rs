@@ -89,24 +89,61 @@ fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     path.iter().try_fold(v, |v, k| v.get(*k))
 }
 
+/// The value of `key` in Secret `name` from the stream's documents (`stringData`, or decoded
+/// `data`), or the marker `from-secret-NAME-KEY` the conformance loader uses for a Secret that
+/// is not in the stream.
+pub fn secret_value(docs: &[Value], name: &str, key: &str) -> String {
+    use base64::Engine;
+    docs.iter()
+        .filter(|d| d["kind"] == "Secret" && d["metadata"]["name"] == name)
+        .find_map(|d| {
+            if let Some(v) = s(d, &["stringData", key]).and_then(Value::as_str) {
+                return Some(v.to_string());
+            }
+            let b = s(d, &["data", key])?.as_str()?;
+            let bytes = base64::engine::general_purpose::STANDARD.decode(b).ok()?;
+            String::from_utf8(bytes).ok()
+        })
+        .unwrap_or_else(|| format!("from-secret-{name}-{key}"))
+}
+
+/// Asserts that ClearML's configuration (`config`, from [`clearml_config`]) holds exactly
+/// what `policy` asks for: every literal as its HOCON value, every Secret reference as the
+/// Secret's value. `what` names the case in failure messages.
+pub fn assert_policy_applied(
+    config: &serde_json::Value,
+    policy: &clearml_sso::policy::Policy,
+    stream: &str,
+    what: &str,
+) {
+    use clearml_sso::clearml_env::Literal;
+    use clearml_sso::policy::Value as P;
+    let docs = documents(stream);
+    for d in &policy.desired {
+        let want = match &d.value {
+            P::Literal(Literal::Str(s)) => serde_json::json!(s),
+            P::Literal(Literal::Bool(b)) => serde_json::json!(b),
+            P::Literal(Literal::List(l)) => serde_json::json!(l),
+            P::Secret { name, key } => serde_json::json!(secret_value(&docs, name, key)),
+            P::ConfigMap { .. } => continue, // the loader does not resolve ConfigMaps
+        };
+        let mut got = &config[d.option.section.as_str()];
+        for step in d.path.split('.') {
+            got = &got[step];
+        }
+        assert_eq!(
+            got, &want,
+            "{what}: ClearML reads {} = {got}, the policy says {want}",
+            d.label
+        );
+    }
+}
+
 /// The env a pod of Deployment `workload`, container `container`, would get: literal values
 /// as they are, `secretKeyRef`s resolved from the Secrets in the stream (`data` decoded).
 /// Kubernetes keeps the last of duplicate names, so later entries win here too.
 pub fn pod_env(stream: &str, workload: &str, container: &str) -> BTreeMap<String, String> {
-    use base64::Engine;
     let docs = documents(stream);
-    let secret = |name: &str, key: &str| -> Option<String> {
-        docs.iter()
-            .filter(|d| d["kind"] == "Secret" && d["metadata"]["name"] == name)
-            .find_map(|d| {
-                if let Some(v) = s(d, &["stringData", key]).and_then(Value::as_str) {
-                    return Some(v.to_string());
-                }
-                let b = s(d, &["data", key])?.as_str()?;
-                let bytes = base64::engine::general_purpose::STANDARD.decode(b).ok()?;
-                String::from_utf8(bytes).ok()
-            })
-    };
     let deployment = docs
         .iter()
         .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == workload)
@@ -131,7 +168,7 @@ pub fn pod_env(stream: &str, workload: &str, container: &str) -> BTreeMap<String
                 .to_string()
         } else if let Some(r) = s(&e, &["valueFrom", "secretKeyRef"]) {
             let (n, k) = (r["name"].as_str().unwrap(), r["key"].as_str().unwrap());
-            secret(n, k).unwrap_or_else(|| panic!("env {name}: Secret {n}/{k} not in the stream"))
+            secret_value(&docs, n, k)
         } else {
             continue;
         };
