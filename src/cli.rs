@@ -43,6 +43,23 @@ struct Cli {
 enum Command {
     /// Read manifests, write them with the SSO settings corrected (the default command).
     Render(RenderArgs),
+    /// Show the env variables the policy produces and the identity-provider checklist.
+    Explain(PolicyArgs),
+    /// Print the policy's settings as `apiserver.extraEnvs` for clearml-values.override.yaml.
+    Values(PolicyArgs),
+    /// Print a commented starter policy for a provider.
+    Init {
+        /// Provider key: keycloak, auth0, okta, azure_ad, ad_oauth, google, cognito, ping,
+        /// duo, google_saml, jumpcloudsaml, microsoft_ad.
+        provider: String,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct PolicyArgs {
+    /// Policy file [default: $CLEARML_SSO_POLICY, then ./clearml-sso.toml]
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -184,6 +201,33 @@ pub fn run() -> ExitCode {
     };
     match cli.command {
         Some(Command::Render(args)) => run_render(args),
+        Some(Command::Explain(args)) => print_from_policy(args, crate::explain::explain),
+        Some(Command::Values(args)) => print_from_policy(args, crate::explain::values),
+        Some(Command::Init { provider }) => match crate::explain::init(&provider) {
+            Ok(text) => print(&text),
+            Err(e) => fail(exit::USAGE, &format!("clearml-sso: {e}")),
+        },
         None => run_render(cli.render),
+    }
+}
+
+fn print(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(e) => fail(
+            exit::USAGE,
+            &format!("clearml-sso: cannot write the output: {e}"),
+        ),
+    }
+}
+
+fn print_from_policy(args: PolicyArgs, show: fn(&Policy) -> String) -> ExitCode {
+    match load_policy(args.policy.as_deref()) {
+        Ok(policy) => print(&show(&policy)),
+        Err(e) => fail(exit::USAGE, &format!("clearml-sso: {e:#}")),
     }
 }

@@ -273,6 +273,15 @@ fn undeclared_providers(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding
             ),
         )
         .at(ctx.location.clone());
+        let keys = providers::PROVIDERS
+            .iter()
+            .map(|p| p.key)
+            .filter(|k| k != provider);
+        if let Some(near) = crate::policy::nearest(provider, keys) {
+            f.message.push_str(&format!(
+                " (did you mean `{near}`? ClearML knows no `{provider}`)"
+            ));
+        }
         match ctx.policy.enforce.unknown_providers {
             UnknownProviders::Warn => {
                 f = f.help(format!(
@@ -476,7 +485,14 @@ fn other_options(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> b
                 ),
             )
             .at(ctx.at(&e.name));
-            if let Some(near) = crate::policy::nearest(&sso.option, names) {
+            let api = providers::API_VOCABULARY
+                .iter()
+                .find(|(api, _)| *api == sso.option);
+            if let Some((api, env)) = api {
+                f = f.help(format!(
+                    "`{api}` is the multi-tenant API's name (T23); the env option is `{env}`"
+                ));
+            } else if let Some(near) = crate::policy::nearest(&sso.option, names) {
                 f = f.help(format!("did you mean `{near}`?"));
             }
             findings.push(f);
@@ -620,6 +636,27 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
                         .fixed(),
                 );
                 fixed = b.to_string();
+            }
+            (Some((_, Kind::Str)), Hocon::Number(n)) => {
+                let quoted = clearml_env::hocon_string(n);
+                findings.push(
+                    Finding::new(
+                        report::NOT_A_STRING,
+                        format!(
+                            "`{}` would be read as a number, not the text{}: written as {}",
+                            sso.option,
+                            shown(n),
+                            if secure {
+                                "a quoted string".to_string()
+                            } else {
+                                quoted.clone()
+                            }
+                        ),
+                    )
+                    .at(loc.clone())
+                    .fixed(),
+                );
+                fixed = quoted;
             }
             (Some(("base_url", _)), Hocon::Str(s)) if !s.ends_with('/') && !s.is_empty() => {
                 let with_slash = clearml_env::hocon_string(&format!("{s}/"));

@@ -290,6 +290,21 @@ pub const GLOBAL_OPTIONS: &[OptionSpec] = &[
     ),
 ];
 
+/// Names from ClearML's multi-tenant API that people put into env variable names by mistake,
+/// with the env option they mean (reference T23).
+pub const API_VOCABULARY: &[(&str, &str)] = &[
+    ("authorization_endpoint", "authorize_url"),
+    ("token_endpoint", "access_token_url"),
+    ("logout_from_provider", "idp_logout"),
+    ("claim_groups", "groups.claim"),
+    ("group_enabled", "groups.enabled"),
+    (
+        "group_prohibit_user_login_if_not_in_group",
+        "groups.prohibit_user_signup_if_not_in_group",
+    ),
+    ("claim_name", "claims.name"),
+];
+
 /// An input the policy gives so that the tool can derive URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Input {
@@ -314,53 +329,19 @@ pub struct Provider {
     pub client: Client,
     /// Options ClearML needs for a working login with this provider.
     pub required: &'static [&'static str],
+    /// Further options ClearML documents for this provider (reference §3); others are
+    /// accepted (the key layout is shared) but not offered by `init`.
+    pub optional: &'static [&'static str],
     /// Derivation inputs.
     pub inputs: &'static [Input],
     /// `(option, template)`: `{input}` placeholders are replaced by the inputs' values.
     pub derived: &'static [(&'static str, &'static str)],
+    /// Example values (inputs and required literals) for `init`.
+    pub examples: &'static [(&'static str, &'static str)],
     /// Claims the identity provider must return.
     pub claims: &'static str,
     /// Identity-provider-side steps, besides registering the callback URL.
     pub setup: &'static [&'static str],
-}
-
-const fn oauth(
-    key: &'static str,
-    title: &'static str,
-    required: &'static [&'static str],
-    inputs: &'static [Input],
-    derived: &'static [(&'static str, &'static str)],
-    claims: &'static str,
-    setup: &'static [&'static str],
-) -> Provider {
-    Provider {
-        key,
-        title,
-        client: Client::OAuth,
-        required,
-        inputs,
-        derived,
-        claims,
-        setup,
-    }
-}
-
-const fn saml(
-    key: &'static str,
-    title: &'static str,
-    claims: &'static str,
-    setup: &'static [&'static str],
-) -> Provider {
-    Provider {
-        key,
-        title,
-        client: Client::Saml,
-        required: &["entity_id", "idp_metadata_file"],
-        inputs: &[],
-        derived: &[],
-        claims,
-        setup,
-    }
 }
 
 const fn input(name: &'static str, about: &'static str) -> Input {
@@ -389,6 +370,40 @@ const ENDPOINTS: &[&str] = &[
     "access_token_url",
 ];
 
+const OAUTH: Provider = Provider {
+    key: "",
+    title: "",
+    client: Client::OAuth,
+    required: ENDPOINTS,
+    optional: &["default_company"],
+    inputs: &[],
+    derived: &[],
+    examples: &[],
+    claims: "user ID, email, name",
+    setup: &[],
+};
+
+const SAML: Provider = Provider {
+    client: Client::Saml,
+    required: &["entity_id", "idp_metadata_file"],
+    optional: &[
+        "default_company",
+        "claims.object_id",
+        "claims.name",
+        "claims.email",
+        "claims.given_name",
+        "claims.surname",
+    ],
+    examples: &[
+        ("entity_id", "clearml"),
+        (
+            "idp_metadata_file",
+            "/opt/clearml/config/default/metadata.xml",
+        ),
+    ],
+    ..OAUTH
+};
+
 const KEYCLOAK_GROUPS: &[&str] = &[
     "For group sync (groups.enabled): in the ClearML client open Client Scopes -> the `<client>-dedicated` scope -> Add mapper -> By configuration -> Group membership",
     "Mapper name `groups`, Token claim name `groups`, turn OFF \"Full group path\", save",
@@ -397,131 +412,171 @@ const KEYCLOAK_GROUPS: &[&str] = &[
     "For role-based admins (admin_role): assign the role and make sure the `roles` claim is in the access token or user info",
 ];
 
-/// The catalogue. Keys, derivations, required sets and IdP-side steps: reference §2, §4, §5, §11.
+/// The catalogue. Keys, options, derivations and IdP-side steps: reference §2–§5, §11.
 pub const PROVIDERS: &[Provider] = &[
-    oauth(
-        "keycloak",
-        "Keycloak",
-        &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url"],
-        &[input("url", "Keycloak server URL, e.g. https://sso.example.com"), input("realm", "Keycloak realm name")],
-        &[
+    Provider {
+        key: "keycloak",
+        title: "Keycloak",
+        required: &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url"],
+        optional: &[
+            "idp_logout", "claims.name", "default_company", "get_info_from_access_token", "admin_role",
+            "groups.enabled", "groups.claim", "groups.admins", "groups.prohibit_user_signup_if_not_in_group",
+        ],
+        inputs: &[input("url", "Keycloak server URL"), input("realm", "Keycloak realm name")],
+        derived: &[
             ("base_url", "{url}/realms/{realm}/"),
             ("authorize_url", "{url}/realms/{realm}/protocol/openid-connect/auth"),
             ("access_token_url", "{url}/realms/{realm}/protocol/openid-connect/token"),
         ],
-        "user ID (sub), email, user name (name, or preferred_username with claims.name)",
-        KEYCLOAK_GROUPS,
-    ),
-    oauth(
-        "auth0",
-        "Auth0",
-        &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url", "audience"],
-        &[host("domain", "Auth0 tenant domain, e.g. example.eu.auth0.com")],
-        &[
+        examples: &[("url", "https://sso.example.com"), ("realm", "clearml")],
+        claims: "user ID (sub), email, user name (name, or preferred_username with claims.name)",
+        setup: KEYCLOAK_GROUPS,
+        ..OAUTH
+    },
+    Provider {
+        key: "auth0",
+        title: "Auth0",
+        required: &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url", "audience"],
+        optional: &[],
+        inputs: &[host("domain", "Auth0 tenant domain")],
+        derived: &[
             ("base_url", "https://{domain}/"),
             ("authorize_url", "https://{domain}/authorize"),
             ("access_token_url", "https://{domain}/oauth/token"),
         ],
-        "user ID (sub), email, name",
-        &["ClearML documents no Auth0 page: the callback follows the /callback_<provider> pattern (inference)",
-          "Create a Regular Web Application; allow the callback URL; `audience` is the API identifier"],
-    ),
-    oauth(
-        "okta",
-        "Okta",
-        &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url"],
-        &[
-            host("domain", "Okta domain, e.g. example.okta.com"),
+        examples: &[("domain", "example.eu.auth0.com"), ("audience", "https://example.eu.auth0.com/api/v2/")],
+        claims: "user ID (sub), email, name",
+        setup: &[
+            "ClearML documents no Auth0 page: the callback follows the /callback_<provider> pattern of every other provider (inference)",
+            "Create a Regular Web Application and allow the callback URL; `audience` is the identifier of the API the tokens are for",
+        ],
+        ..OAUTH
+    },
+    Provider {
+        key: "okta",
+        title: "Okta",
+        required: &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url"],
+        optional: &[],
+        inputs: &[
+            host("domain", "Okta domain"),
             Input { name: "authorization_server", default: Some("default"), about: "Okta authorization server ID", host: false },
         ],
-        &[
+        derived: &[
             ("base_url", "https://{domain}/oauth2/{authorization_server}/"),
             ("authorize_url", "https://{domain}/oauth2/{authorization_server}/v1/authorize"),
             ("access_token_url", "https://{domain}/oauth2/{authorization_server}/v1/token"),
         ],
-        "sub, email, name, email_verified",
-        &["Assign the users (or groups) that may log in to the app",
-          "The endpoints are in https://<domain>/oauth2/<server>/.well-known/openid-configuration"],
-    ),
-    oauth(
-        "azure_ad",
-        "Azure AD (Microsoft Entra ID)",
-        ENDPOINTS,
-        &[input("tenant", "Azure tenant ID or domain")],
-        &[
+        examples: &[("domain", "example.okta.com")],
+        claims: "sub, email, name, email_verified",
+        setup: &[
+            "Assign the users (or groups) that may log in to the app",
+            "The endpoints are listed in https://<domain>/oauth2/<server>/.well-known/openid-configuration",
+        ],
+        ..OAUTH
+    },
+    Provider {
+        key: "azure_ad",
+        title: "Azure AD (Microsoft Entra ID)",
+        inputs: &[input("tenant", "Azure tenant ID or domain")],
+        derived: &[
             ("authorize_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"),
             ("access_token_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"),
         ],
-        "email, preferred_username, upn (in the access token)",
-        &["Register the redirect URI (platform Web) and choose Access tokens to be issued by the authorization endpoint",
-          "Create a client secret; use the OAuth 2.0 (v2) authorization and token endpoints",
-          "The key is `azure_ad`; `ad_oauth` is the separate Microsoft AD provider (ClearML's Azure page misprints it, T1)"],
-    ),
-    oauth(
-        "ad_oauth",
-        "Microsoft AD (OAuth)",
-        ENDPOINTS,
-        &[],
-        &[],
-        "preferred_username (user ID), upn (email), fullname (name)",
-        &[],
-    ),
-    oauth(
-        "google",
-        "Google",
-        CREDENTIALS,
-        &[],
-        &[],
-        "openid, email, profile",
-        &["Google Cloud Console -> APIs & Services -> Credentials -> Create credentials -> OAuth client ID, type Web application",
-          "Add the callback as an Authorized redirect URI"],
-    ),
-    oauth(
-        "cognito",
-        "AWS Cognito",
-        ENDPOINTS,
-        &[host("domain", "Cognito user-pool domain, e.g. x.auth.eu-west-1.amazoncognito.com")],
-        &[
+        examples: &[("tenant", "contoso.onmicrosoft.com")],
+        claims: "email, preferred_username, upn (in the access token)",
+        setup: &[
+            "Register the redirect URI (platform Web) and choose Access tokens to be issued by the authorization endpoint",
+            "Create a client secret; use the OAuth 2.0 (v2) authorization and token endpoints",
+            "The key is `azure_ad`; `ad_oauth` is the separate Microsoft AD provider (ClearML's Azure page misprints it, T1)",
+        ],
+        ..OAUTH
+    },
+    Provider {
+        key: "ad_oauth",
+        title: "Microsoft AD (OAuth)",
+        examples: &[
+            ("authorize_url", "https://adfs.example.com/adfs/oauth2/authorize"),
+            ("access_token_url", "https://adfs.example.com/adfs/oauth2/token"),
+        ],
+        claims: "preferred_username (user ID), upn (email), fullname (name)",
+        ..OAUTH
+    },
+    Provider {
+        key: "google",
+        title: "Google",
+        required: CREDENTIALS,
+        claims: "openid, email, profile",
+        setup: &[
+            "Google Cloud Console -> APIs & Services -> Credentials -> Create credentials -> OAuth client ID, type Web application",
+            "Add the callback as an Authorized redirect URI",
+        ],
+        ..OAUTH
+    },
+    Provider {
+        key: "cognito",
+        title: "AWS Cognito",
+        optional: &["identity_provider", "default_company", "display_name"],
+        inputs: &[host("domain", "Cognito user-pool domain")],
+        derived: &[
             ("authorize_url", "https://{domain}/oauth2/authorize"),
             ("access_token_url", "https://{domain}/oauth2/token"),
         ],
-        "email, preferred_username (user-pool attributes)",
-        &["App client: Confidential client with a client secret; grant type Authorization code grant",
-          "OIDC scopes OpenID, Profile, Email; add the callback under Hosted UI -> Allowed callback URLs"],
-    ),
-    oauth(
-        "ping",
-        "Ping Identity",
-        ENDPOINTS,
-        &[],
-        &[],
-        "user ID, email, user name (scopes openid, profile, email); group memberships for groups.*",
-        &["If PKCE is on in Ping, set code_challenge = true and code_challenge_method = \"S256\""],
-    ),
-    saml(
-        "duo",
-        "Duo (SAML)",
-        "emailaddress, objectidentifier, displayname",
-        &["Entity ID `clearml`; ACS URL = the callback URL", "Mount the IdP metadata XML into the apiserver at idp_metadata_file"],
-    ),
-    saml(
-        "google_saml",
-        "Google (SAML)",
-        "objectidentifier, displayname, emailaddress",
-        &["HTTP-Redirect binding", "Put the metadata XML under apiserver.additionalConfigs and point idp_metadata_file at it"],
-    ),
-    saml(
-        "jumpcloudsaml",
-        "JumpCloud (SAML)",
-        "emailaddress, objectidentifier, displayname",
-        &["Entity ID `clearml`; the key has no separator (`jumpcloudsaml`, T8)"],
-    ),
-    saml(
-        "microsoft_ad",
-        "Microsoft AD / Azure (SAML)",
-        "emailaddress = user.mail, displayname = user.displayname, unique ID = user.principalname",
-        &["HTTP-Redirect binding", "Group name = first CN of the DN; groups are not created automatically"],
-    ),
+        examples: &[("domain", "clearml.auth.eu-west-1.amazoncognito.com")],
+        claims: "email, preferred_username (user-pool attributes)",
+        setup: &[
+            "App client: Confidential client with a client secret; grant type Authorization code grant",
+            "OIDC scopes OpenID, Profile, Email; add the callback under Hosted UI -> Allowed callback URLs",
+        ],
+        ..OAUTH
+    },
+    Provider {
+        key: "ping",
+        title: "Ping Identity",
+        optional: &[
+            "code_challenge", "code_challenge_method", "default_company", "debug", "groups.enabled", "groups.claim",
+            "groups.case_sensitive", "groups.admins", "groups.prohibit_user_signup_if_not_in_group",
+        ],
+        examples: &[
+            ("authorize_url", "https://auth.pingone.com/ENV_ID/as/authorize"),
+            ("access_token_url", "https://auth.pingone.com/ENV_ID/as/token"),
+        ],
+        claims: "user ID, email, user name (scopes openid, profile, email); group memberships for groups.*",
+        setup: &["If PKCE is on in Ping, set code_challenge = true and code_challenge_method = \"S256\""],
+        ..OAUTH
+    },
+    Provider {
+        key: "duo",
+        title: "Duo (SAML)",
+        claims: "emailaddress, objectidentifier, displayname",
+        setup: &["Entity ID `clearml`; ACS URL = the callback URL", "Mount the IdP metadata XML into the apiserver at idp_metadata_file"],
+        ..SAML
+    },
+    Provider {
+        key: "google_saml",
+        title: "Google (SAML)",
+        claims: "objectidentifier, displayname, emailaddress",
+        setup: &["HTTP-Redirect binding", "Put the metadata XML under apiserver.additionalConfigs and point idp_metadata_file at it"],
+        ..SAML
+    },
+    Provider {
+        key: "jumpcloudsaml",
+        title: "JumpCloud (SAML)",
+        claims: "emailaddress, objectidentifier, displayname",
+        setup: &["Entity ID `clearml`; the key has no separator (`jumpcloudsaml`, T8)"],
+        ..SAML
+    },
+    Provider {
+        key: "microsoft_ad",
+        title: "Microsoft AD / Azure (SAML)",
+        optional: &[
+            "default_company", "claims.object_id", "claims.name", "claims.email", "claims.given_name", "claims.surname",
+            "groups.enabled", "groups.claim", "groups.admins", "groups.case_sensitive",
+            "groups.prohibit_user_signup_if_not_in_group",
+        ],
+        claims: "emailaddress = user.mail, displayname = user.displayname, unique ID = user.principalname",
+        setup: &["HTTP-Redirect binding", "Group name = first CN of the DN; groups are not created automatically"],
+        ..SAML
+    },
 ];
 
 /// The provider with this key.
@@ -568,6 +623,16 @@ mod tests {
         for p in PROVIDERS {
             for name in p.required.iter().chain(p.derived.iter().map(|(o, _)| o)) {
                 assert!(p.option(name).is_some(), "{}: {name}", p.key);
+            }
+            for name in p.optional {
+                assert!(p.option(name).is_some(), "{}: optional {name}", p.key);
+            }
+            for (name, _) in p.examples {
+                assert!(
+                    p.input(name).is_some() || p.required.contains(name),
+                    "{}: example {name}",
+                    p.key
+                );
             }
             for (_, template) in p.derived {
                 for piece in template.split('{').skip(1) {

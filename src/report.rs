@@ -71,6 +71,7 @@ codes! {
     UNPARSEABLE_VALUE = "unparseable-value", Error, "a value ClearML's HOCON parser rejects (T4)";
     COMMENT_IN_VALUE = "comment-in-value", Warning, "a ` # …` tail inside a value (T18); removed";
     NOT_A_LIST = "not-a-list", Warning, "a bare value where ClearML needs a list; bracketed";
+    NOT_A_STRING = "not-a-string", Warning, "a value ClearML would read as a number where a string is meant (T26); quoted";
     NOT_A_BOOLEAN = "not-a-boolean", Warning, "a quoted or differently spelled boolean; written as true/false";
     BASE_URL_SLASH = "base-url-slash", Warning, "a base_url without its trailing `/` (T22); added";
     METADATA_NOT_MOUNTED = "metadata-not-mounted", Error, "idp_metadata_file names a path no volumeMount of the container provides";

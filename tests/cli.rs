@@ -248,3 +248,36 @@ fn example_rendering_is_up_to_date_with_the_example_chart() {
         "re-render examples/rendered/clearml.yaml (see README)"
     );
 }
+
+#[test]
+fn explain_values_and_init_follow_the_exit_codes() {
+    let init = run(&["init", "okta"], b"");
+    assert_eq!(init.status.code(), Some(0));
+    assert!(text(&init.stdout).contains("[providers.okta]"));
+    let bad = run(&["init", "keycloack"], b"");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(bad.stdout.is_empty());
+    assert!(text(&bad.stderr).contains("did you mean `keycloak`?"));
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in ["explain", "values"] {
+        let none = run_in(&bin(), &[cmd], b"", Some(dir.path()), &[]);
+        assert_eq!(none.status.code(), Some(2), "{cmd}");
+        assert!(none.stdout.is_empty());
+        let ok = run(&[cmd, "--policy", "policies/keycloak-and-google.toml"], b"");
+        assert_eq!(ok.status.code(), Some(0), "{cmd}: {}", text(&ok.stderr));
+    }
+    let explain = run(
+        &["explain", "--policy", "policies/keycloak-and-google.toml"],
+        b"",
+    );
+    let out = text(&explain.stdout);
+    assert!(
+        out.contains("https://app.clearml.example.com/callback_keycloak"),
+        "{out}"
+    );
+    assert!(
+        out.contains("https://app.clearml.example.com/callback_google"),
+        "{out}"
+    );
+    assert!(out.contains("turn OFF \"Full group path\""), "{out}");
+}

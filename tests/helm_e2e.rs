@@ -255,3 +255,81 @@ fn untouched_documents_are_byte_identical_and_render_is_idempotent() {
         text(&second.stderr)
     );
 }
+
+/// Every bundled policy, through Helm 3 (binary path) and Helm 4 (plugin), gives the apiserver
+/// exactly the policy's settings as ClearML reads them; and `clearml-sso values` fed to the
+/// chart without the post-renderer gives ClearML the same SSO configuration.
+#[test]
+fn every_bundled_policy_renders_and_values_give_the_same_config() {
+    let (Some(helm3), Some(helm4)) = (helm3(), helm4()) else {
+        return;
+    };
+    let home = HelmHome::new();
+    home.install_plugin(&helm4);
+    let mut policies: Vec<PathBuf> = std::fs::read_dir(root().join("policies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    policies.sort();
+    assert!(
+        policies.len() >= 7,
+        "a policy per seed provider: {policies:?}"
+    );
+    for path in &policies {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let policy =
+            clearml_sso::policy::parse(&std::fs::read_to_string(path).unwrap(), &name).unwrap();
+        let flag = format!("--policy={}", path.display());
+        let mut configs = Vec::new();
+        for (helm, renderer) in [(&helm3, bin_path()), (&helm4, "clearml-sso".to_string())] {
+            let out = template(&home, helm, &renderer, &flag, true);
+            assert!(
+                out.status.success(),
+                "{name} via {}: {}",
+                helm.display(),
+                text(&out.stderr)
+            );
+            let stream = text(&out.stdout);
+            let Some(config) = clearml_config(&stream, "clearml-apiserver", "clearml-apiserver")
+            else {
+                return;
+            };
+            assert_policy_applied(&config, &policy, &stream, &name);
+            configs.push(config);
+        }
+        // `values` → chart without post-renderer → the same SSO configuration.
+        let values = run(&["values", &flag], b"");
+        assert!(values.status.success(), "{}", text(&values.stderr));
+        let dir = tempfile::tempdir().unwrap();
+        let file = temp_file(&dir, "clearml-values.override.yaml", &text(&values.stdout));
+        let out = home.run(
+            &helm3,
+            &[
+                "template",
+                "clearml",
+                CHART,
+                "-f",
+                VALUES,
+                "-f",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{name} values: {}", text(&out.stderr));
+        let Some(from_values) =
+            clearml_config(&text(&out.stdout), "clearml-apiserver", "clearml-apiserver")
+        else {
+            return;
+        };
+        for section in ["secure", "services"] {
+            assert_eq!(
+                from_values[section]["login"]["sso"], configs[0][section]["login"]["sso"],
+                "{name}: values and post-renderer give ClearML different {section} SSO settings"
+            );
+        }
+        assert_eq!(
+            configs[0], configs[1],
+            "{name}: Helm 3 and Helm 4 give ClearML the same config"
+        );
+    }
+}
