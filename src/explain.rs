@@ -71,7 +71,7 @@ pub fn explain(policy: &Policy) -> String {
             "\nSecrets the render requires (in the release, or listed under [secrets] external):\n",
         );
         for (name, keys) in &secrets {
-            let external = if policy.secrets.external.contains(name) {
+            let external = if policy.secrets.external.iter().any(|e| e.name == *name) {
                 "   (external)"
             } else {
                 ""

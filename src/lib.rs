@@ -107,6 +107,7 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
             .iter()
             .zip(&sources)
             .filter_map(|(t, s)| t.as_ref().map(|t| (t, *s))),
+        &policy.secrets.placeholders,
     );
 
     let mut findings = Vec::new();
@@ -124,6 +125,10 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
                 let Some(spec) = k8s::pod_spec_mut(object, &policy.target.kinds) else {
                     continue;
                 };
+                let volumes = spec
+                    .get("volumes")
+                    .map(|v| v.items().to_vec())
+                    .unwrap_or_default();
                 let Some(Node::Seq {
                     items: containers, ..
                 }) = spec.get_mut("containers")
@@ -150,6 +155,7 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
                             container: Some(name),
                             variable: None,
                         },
+                        volumes: volumes.clone(),
                     };
                     changed |= plan::apply(container, &ctx, &mut findings);
                 }

@@ -7,10 +7,10 @@
 
 use crate::clearml_env::{self, Hocon, Literal, Prefix, SsoName};
 use crate::k8s;
-use crate::policy::{Desired, Plaintext, Policy, UnknownProviders, Value};
+use crate::policy::{CheckScope, Desired, Plaintext, Policy, UnknownProviders, Value};
 use crate::providers::{self, Client, Kind, OptionSpec, Section};
 use crate::report::{self, Finding, Location, Severity};
-use crate::secrets::{self, Inventory, KeyState, Resolution};
+use crate::secrets::{self, Inventory, KeyState, RefKind, Resolution};
 use crate::yaml::Node;
 
 /// What a rule needs to know besides the env list.
@@ -21,6 +21,8 @@ pub struct Context<'a> {
     pub inventory: &'a Inventory,
     /// The container's location (no variable set).
     pub location: Location,
+    /// The pod's `volumes` (for `[secrets] check = "all"`).
+    pub volumes: Vec<Node>,
 }
 
 impl Context<'_> {
@@ -188,6 +190,7 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
     changed |= values(&mut env, ctx, findings);
     let entries: Vec<Entry> = env.into_iter().flatten().collect();
     check_secrets(&entries, ctx, findings);
+    check_other_references(container, ctx, findings);
     check_metadata_mounts(&entries, container, ctx, findings);
     if changed {
         container.set(
@@ -680,64 +683,184 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
     changed
 }
 
-/// Rule 6: every Secret the container's SSO variables end up reading must be provided, and
-/// credentials must not be literals under `plaintext_secrets = "deny"`.
+/// Rule 6: every Secret the container's SSO variables end up reading must be provided (with
+/// `[secrets] check = "all"`: every Secret and ConfigMap the container reads), and credentials
+/// must not be literals under `plaintext_secrets = "deny"`.
 fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Vec<Finding>) {
-    let namespace = ctx.location.object.namespace.as_deref();
+    let all = ctx.policy.secrets.check == CheckScope::All;
     for e in entries {
-        let Some(sso) = &e.sso else { continue };
         let Ok(var) = k8s::env_var(&e.node) else {
             continue;
         };
         let loc = ctx.at(&e.name);
-        let secret_option = ctx.option_of(sso).is_some_and(|o| o.secret);
-        if secret_option
-            && var.value.is_some()
-            && ctx.policy.enforce.plaintext_secrets == Plaintext::Deny
-        {
-            let owner = sso.provider.as_ref().map_or("SSO", |(_, k)| k.as_str());
-            findings.push(
-                Finding::new(report::PLAINTEXT_SECRET, format!("`{}` of provider `{owner}` is a literal value", sso.option))
-                    .help(format!(
-                        "put it in a Secret and reference it: {} = {{ secret = \"NAME\", key = \"KEY\" }} (or set [enforce] plaintext_secrets = \"allow\")",
-                        sso.option
-                    ))
-                    .at(loc.clone()),
-            );
-        }
-        let Some(r) = var
-            .value_from
-            .as_ref()
-            .and_then(|f| f.secret_key_ref.as_ref())
-        else {
-            continue;
-        };
-        let finding = match secrets::resolve(ctx.inventory, ctx.policy, &r.name, &r.key, namespace) {
-            Resolution::Provided | Resolution::External => continue,
-            Resolution::MissingSecret => Finding::new(
-                report::MISSING_SECRET,
-                format!("Secret `{}` (key `{}`) is not in the rendered manifests", r.name, r.key),
-            )
-            .help(format!(
-                "create Secret `{}` with key `{}` in the release, or list it under [secrets] external = [\"{}\"] if it is created outside the release",
-                r.name, r.key, r.name
-            )),
-            Resolution::MissingKey(keys) => Finding::new(
-                report::MISSING_SECRET_KEY,
-                format!("Secret `{}` has no key `{}` (it has: {})", r.name, r.key, keys.join(", ")),
-            ),
-            Resolution::BadKey(state) => {
-                let why = match state {
-                    KeyState::Empty => "is empty",
-                    KeyState::Placeholder => "holds a placeholder, not a real value",
-                    KeyState::InvalidBase64 => "is not valid base64 under `data`",
-                    KeyState::Present => unreachable!("a present key resolves"),
-                };
-                Finding::new(report::MISSING_SECRET_KEY, format!("key `{}` of Secret `{}` {why}", r.key, r.name))
+        if let Some(sso) = &e.sso {
+            let secret_option = ctx.option_of(sso).is_some_and(|o| o.secret);
+            if secret_option
+                && var.value.is_some()
+                && ctx.policy.enforce.plaintext_secrets == Plaintext::Deny
+            {
+                let owner = sso.provider.as_ref().map_or("SSO", |(_, k)| k.as_str());
+                findings.push(
+                    Finding::new(report::PLAINTEXT_SECRET, format!("`{}` of provider `{owner}` is a literal value", sso.option))
+                        .help(format!(
+                            "put it in a Secret and reference it: {} = {{ secret = \"NAME\", key = \"KEY\" }} (or set [enforce] plaintext_secrets = \"allow\")",
+                            sso.option
+                        ))
+                        .at(loc.clone()),
+                );
             }
-        };
-        findings.push(finding.at(loc));
+        } else if !all {
+            continue;
+        }
+        let from = var.value_from.as_ref();
+        if let Some(r) = from.and_then(|f| f.secret_key_ref.as_ref()) {
+            // An optional reference outside SSO is the chart's choice; SSO ones were made required.
+            if e.sso.is_some() || r.optional != Some(true) {
+                check_reference(
+                    ctx,
+                    RefKind::Secret,
+                    &r.name,
+                    Some(&r.key),
+                    loc.clone(),
+                    findings,
+                );
+            }
+        }
+        if let Some(r) = from.and_then(|f| f.config_map_key_ref.as_ref()) {
+            if e.sso.is_some() || r.optional != Some(true) {
+                check_reference(
+                    ctx,
+                    RefKind::ConfigMap,
+                    &r.name,
+                    Some(&r.key),
+                    loc.clone(),
+                    findings,
+                );
+            }
+        }
     }
+}
+
+/// Rule 6b, for `[secrets] check = "all"`: `envFrom` sources and the Secret/ConfigMap volumes
+/// the container mounts.
+fn check_other_references(container: &Node, ctx: &Context, findings: &mut Vec<Finding>) {
+    if ctx.policy.secrets.check != CheckScope::All {
+        return;
+    }
+    let required = |n: &Node| n.get_str("optional") != Some("true");
+    for source in container
+        .get("envFrom")
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        for (field, kind) in [
+            ("secretRef", RefKind::Secret),
+            ("configMapRef", RefKind::ConfigMap),
+        ] {
+            if let Some(r) = source.get(field).filter(|r| required(r)) {
+                let name = r.get_str("name").unwrap_or_default();
+                let loc = Location {
+                    variable: Some(format!("envFrom {field} {name}")),
+                    ..ctx.location.clone()
+                };
+                check_reference(ctx, kind, name, None, loc.clone(), findings);
+            }
+        }
+    }
+    let mounted: Vec<&str> = container
+        .get("volumeMounts")
+        .map(|m| m.items().iter().filter_map(|v| v.get_str("name")).collect())
+        .unwrap_or_default();
+    for volume in ctx
+        .volumes
+        .iter()
+        .filter(|v| v.get_str("name").is_some_and(|n| mounted.contains(&n)))
+    {
+        let volume_name = volume.get_str("name").unwrap_or_default();
+        let mut refs: Vec<(RefKind, &Node, &str)> = Vec::new();
+        if let Some(s) = volume.get("secret") {
+            refs.push((RefKind::Secret, s, "secretName"));
+        }
+        if let Some(c) = volume.get("configMap") {
+            refs.push((RefKind::ConfigMap, c, "name"));
+        }
+        for source in volume
+            .get("projected")
+            .and_then(|p| p.get("sources"))
+            .map(Node::items)
+            .unwrap_or_default()
+        {
+            if let Some(s) = source.get("secret") {
+                refs.push((RefKind::Secret, s, "name"));
+            }
+            if let Some(c) = source.get("configMap") {
+                refs.push((RefKind::ConfigMap, c, "name"));
+            }
+        }
+        for (kind, r, name_field) in refs.into_iter().filter(|(_, r, _)| required(r)) {
+            let name = r.get_str(name_field).unwrap_or_default();
+            let loc = Location {
+                variable: Some(format!("volume {volume_name}")),
+                ..ctx.location.clone()
+            };
+            let keys: Vec<&str> = r
+                .get("items")
+                .map(|i| i.items().iter().filter_map(|i| i.get_str("key")).collect())
+                .unwrap_or_default();
+            if keys.is_empty() {
+                check_reference(ctx, kind, name, None, loc.clone(), findings);
+            }
+            for key in keys {
+                check_reference(ctx, kind, name, Some(key), loc.clone(), findings);
+            }
+        }
+    }
+}
+
+/// Resolves one reference and reports what is wrong with it.
+fn check_reference(
+    ctx: &Context,
+    kind: RefKind,
+    name: &str,
+    key: Option<&str>,
+    loc: Location,
+    findings: &mut Vec<Finding>,
+) {
+    let namespace = ctx.location.object.namespace.as_deref();
+    let (missing, missing_key) = match kind {
+        RefKind::Secret => (report::MISSING_SECRET, report::MISSING_SECRET_KEY),
+        RefKind::ConfigMap => (report::MISSING_CONFIGMAP, report::MISSING_CONFIGMAP_KEY),
+    };
+    let what = kind.as_str();
+    let key_text = key.map(|k| format!(" (key `{k}`)")).unwrap_or_default();
+    let with_key = key.map(|k| format!(" with key `{k}`")).unwrap_or_default();
+    let sources = if kind == RefKind::Secret { " (a Secret, ExternalSecret or SealedSecret)" } else { "" };
+    let finding = match secrets::resolve(ctx.inventory, ctx.policy, kind, name, key, namespace) {
+        Resolution::Provided(_) | Resolution::External => return,
+        Resolution::MaybeByDataFrom => Finding::new(
+            report::KEY_FROM_DATAFROM,
+            format!("{what} `{name}`{key_text} is expected from an ExternalSecret's dataFrom; the key cannot be checked before install"),
+        ),
+        Resolution::Missing => Finding::new(missing, format!("{what} `{name}`{key_text} is not in the rendered manifests")).help(
+            format!(
+                "create {what} `{name}`{with_key} in the release{sources}, or list it under [secrets] external = [\"{name}\"] if it is created outside the release"
+            ),
+        ),
+        Resolution::MissingKey(keys) => Finding::new(
+            missing_key,
+            format!("{what} `{name}` has no key `{}` (it has: {})", key.unwrap_or_default(), keys.join(", ")),
+        ),
+        Resolution::BadKey(state) => {
+            let why = match state {
+                KeyState::Empty => "is empty",
+                KeyState::Placeholder => "holds a placeholder, not a real value",
+                KeyState::InvalidBase64 => "is not valid base64 under `data`",
+                KeyState::Present => unreachable!("a present key resolves"),
+            };
+            Finding::new(missing_key, format!("key `{}` of {what} `{name}` {why}", key.unwrap_or_default()))
+        }
+    };
+    findings.push(finding.at(loc));
 }
 
 /// Rule 7: a SAML `idp_metadata_file` must be inside a path a volumeMount of the container

@@ -6,7 +6,7 @@
 
 use crate::clearml_env::{self, Literal};
 use crate::providers::{self, Kind, OptionSpec, Provider};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 use std::fmt;
 use std::ops::Range;
 use toml_edit::{Item, TableLike, Value as TomlValue};
@@ -125,9 +125,21 @@ pub struct Globs {
 
 impl Globs {
     fn new(patterns: Vec<String>) -> Result<Globs, (usize, String)> {
+        Globs::build(patterns, false)
+    }
+
+    fn new_caseless(patterns: Vec<String>) -> Result<Globs, (usize, String)> {
+        Globs::build(patterns, true)
+    }
+
+    fn build(patterns: Vec<String>, caseless: bool) -> Result<Globs, (usize, String)> {
         let mut builder = GlobSetBuilder::new();
         for (i, p) in patterns.iter().enumerate() {
-            builder.add(Glob::new(p).map_err(|e| (i, e.kind().to_string()))?);
+            let glob = globset::GlobBuilder::new(p)
+                .case_insensitive(caseless)
+                .literal_separator(false)
+                .build();
+            builder.add(glob.map_err(|e| (i, e.kind().to_string()))?);
         }
         let set = builder.build().map_err(|e| (0, e.to_string()))?;
         Ok(Globs { patterns, set })
@@ -180,10 +192,55 @@ pub struct Enforce {
 }
 
 /// `[secrets]`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SecretsPolicy {
-    /// Secrets created outside the release.
-    pub external: Vec<String>,
+    /// Secrets (and ConfigMaps) created outside the release: `NAME` (any key) or `NAME/KEY`.
+    pub external: Vec<External>,
+    /// Values that are placeholders, not real secrets (case-insensitive globs).
+    pub placeholders: Globs,
+    /// Which references of a target container must resolve.
+    pub check: CheckScope,
+}
+
+impl Default for SecretsPolicy {
+    fn default() -> Self {
+        let defaults = DEFAULT_PLACEHOLDERS.iter().map(|p| p.to_string()).collect();
+        SecretsPolicy {
+            external: Vec::new(),
+            placeholders: Globs::new_caseless(defaults).expect("valid defaults"),
+            check: CheckScope::Sso,
+        }
+    }
+}
+
+/// Placeholders found in ClearML's docs and in charts (`<AUTH0_CLIENT_SECRET>`, `changeme`…).
+pub const DEFAULT_PLACEHOLDERS: &[&str] = &[
+    "<*>",
+    "changeme",
+    "change_me",
+    "change-me",
+    "todo*",
+    "replace*",
+    "xxx*",
+];
+
+/// One `[secrets] external` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct External {
+    /// Secret or ConfigMap name.
+    pub name: String,
+    /// The key it pins; `None`: any key.
+    pub key: Option<String>,
+}
+
+/// `[secrets] check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckScope {
+    /// Only references the SSO settings use.
+    Sso,
+    /// Every secretKeyRef, configMapKeyRef, envFrom source and Secret/ConfigMap volume of the
+    /// target containers.
+    All,
 }
 
 /// One `[providers.<key>]` table, with derived options filled in.
@@ -433,7 +490,7 @@ const ROOT_KEYS: &[&str] = &[
 ];
 const TARGET_KEYS: &[&str] = &["workloads", "containers", "exclude", "kinds"];
 const ENFORCE_KEYS: &[&str] = &["mode", "plaintext_secrets", "unknown_providers"];
-const SECRETS_KEYS: &[&str] = &["external"];
+const SECRETS_KEYS: &[&str] = &["external", "placeholders", "check"];
 
 /// Parses and validates a policy. `source` names the file in messages.
 pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
@@ -497,8 +554,39 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
                 for (k, v) in t.iter() {
                     match k {
                         "external" => {
-                            policy.secrets.external =
-                                l.strings(v, "secrets.external").unwrap_or_default()
+                            let entries = l.strings(v, "secrets.external").unwrap_or_default();
+                            policy.secrets.external = entries
+                                .iter()
+                                .map(|e| match e.split_once('/') {
+                                    Some((name, key)) => External {
+                                        name: name.into(),
+                                        key: Some(key.into()),
+                                    },
+                                    None => External {
+                                        name: e.clone(),
+                                        key: None,
+                                    },
+                                })
+                                .collect();
+                        }
+                        "placeholders" => {
+                            let Some(list) = l.strings(v, "secrets.placeholders") else {
+                                continue;
+                            };
+                            match Globs::new_caseless(list) {
+                                Ok(g) => policy.secrets.placeholders = g,
+                                Err((_, e)) => l.at(
+                                    v.span(),
+                                    format!("invalid glob in secrets.placeholders: {e}"),
+                                    None,
+                                ),
+                            }
+                        }
+                        "check" => {
+                            let choices = [("sso", CheckScope::Sso), ("all", CheckScope::All)];
+                            if let Some(c) = l.choice(v, "secrets.check", &choices) {
+                                policy.secrets.check = c;
+                            }
                         }
                         _ => l.unknown(t, k, "[secrets]", SECRETS_KEYS),
                     }

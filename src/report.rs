@@ -52,6 +52,9 @@ codes! {
     NO_TARGET = "no-target", Error, "no container matched [target]: the SSO settings would reach nothing";
     MISSING_SECRET = "missing-secret", Error, "a Secret the SSO settings read is not provided";
     MISSING_SECRET_KEY = "missing-secret-key", Error, "a Secret is there but the key is missing, empty or a placeholder";
+    MISSING_CONFIGMAP = "missing-configmap", Error, "a ConfigMap a target container reads is not provided ([secrets] check = \"all\")";
+    MISSING_CONFIGMAP_KEY = "missing-configmap-key", Error, "a ConfigMap is there but the key is missing";
+    KEY_FROM_DATAFROM = "key-from-datafrom", Note, "an ExternalSecret with dataFrom may provide the key; it cannot be checked before install";
     PLAINTEXT_SECRET = "plaintext-secret", Error, "a credential is written as a literal value";
     MISSING_VARIABLE = "missing-variable", Note, "a setting the policy requires was missing and was added";
     WRONG_SECTION = "wrong-section", Warning, "a variable used the wrong section (secure/services); ClearML would not read it there";
