@@ -1,7 +1,7 @@
 //! Command line: argument parsing, policy lookup, reading input, exit codes (DESIGN §1).
 
 use crate::policy::{self, Policy};
-use crate::{helm, render, report};
+use crate::{helm, render, report, Outcome};
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 use std::io::{Read, Write};
@@ -43,6 +43,10 @@ struct Cli {
 enum Command {
     /// Read manifests, write them with the SSO settings corrected (the default command).
     Render(RenderArgs),
+    /// CI mode: print the findings, never the manifests; exit 1 on any error.
+    Check(CheckArgs),
+    /// Show, as a unified diff, what `render` would change (secret values redacted).
+    Diff(RenderArgs),
     /// Show the env variables the policy produces and the identity-provider checklist.
     Explain(PolicyArgs),
     /// Print the policy's settings as `apiserver.extraEnvs` for clearml-values.override.yaml.
@@ -53,6 +57,25 @@ enum Command {
         /// duo, google_saml, jumpcloudsaml, microsoft_ad.
         provider: String,
     },
+}
+
+#[derive(Args, Debug, Clone)]
+struct CheckArgs {
+    /// Policy file [default: $CLEARML_SSO_POLICY, then ./clearml-sso.toml]
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = report::Format::Text)]
+    format: report::Format,
+    /// Also fail (exit 1) when `render` would change anything.
+    #[arg(long)]
+    strict: bool,
+    /// Also write the findings as a JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Manifests to read; stdin when absent or `-`.
+    #[arg(value_name = "INPUT")]
+    input: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -131,34 +154,38 @@ fn write_report(path: Option<&Path>, findings: &[report::Finding]) -> Result<()>
         .with_context(|| format!("cannot write the report {}", path.display()))
 }
 
+/// Loads the policy, reads the input and renders: the shared first half of `render`,
+/// `check` and `diff`. `Err` is the exit code of a failure already reported.
+fn prepare(policy: Option<&Path>, input: Option<&Path>) -> Result<(Vec<u8>, Outcome), ExitCode> {
+    let policy =
+        load_policy(policy).map_err(|e| fail(exit::USAGE, &format!("clearml-sso: {e:#}")))?;
+    let bytes = read_input(input).map_err(|e| fail(exit::INPUT, &format!("clearml-sso: {e:#}")))?;
+    let name = input.map_or("stdin".to_string(), |p| p.display().to_string());
+    let outcome = render(&bytes, &policy).map_err(|e| {
+        fail(
+            exit::INPUT,
+            &format!("clearml-sso: {name}: input is not a readable manifest stream: {e}"),
+        )
+    })?;
+    Ok((bytes, outcome))
+}
+
+/// Findings as text with the summary line (empty when there are none).
+fn findings_text(outcome: &Outcome) -> String {
+    if outcome.findings.is_empty() {
+        String::new()
+    } else {
+        report::format(&outcome.findings, report::Format::Text)
+    }
+}
+
 fn run_render(args: RenderArgs) -> ExitCode {
-    let policy = match load_policy(args.policy.as_deref()) {
-        Ok(p) => p,
-        Err(e) => return fail(exit::USAGE, &format!("clearml-sso: {e:#}")),
-    };
-    let input = match read_input(args.input.as_deref()) {
-        Ok(i) => i,
-        Err(e) => return fail(exit::INPUT, &format!("clearml-sso: {e:#}")),
-    };
-    let name = args
-        .input
-        .as_ref()
-        .map_or("stdin".to_string(), |p| p.display().to_string());
-    let outcome = match render(&input, &policy) {
-        Ok(o) => o,
-        Err(e) => {
-            return fail(
-                exit::INPUT,
-                &format!("clearml-sso: {name}: input is not a readable manifest stream: {e}"),
-            )
-        }
+    let (_, outcome) = match prepare(args.policy.as_deref(), args.input.as_deref()) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
     let report_result = write_report(args.report.as_deref(), &outcome.findings);
-    let mut text = report::text(&outcome.findings);
-    if !outcome.findings.is_empty() {
-        text.push_str(&report::summary(&outcome.findings));
-        text.push('\n');
-    }
+    let text = findings_text(&outcome);
     if outcome.has_errors() {
         return fail(
             exit::VIOLATION,
@@ -169,17 +196,49 @@ fn run_render(args: RenderArgs) -> ExitCode {
         return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
     }
     let _ = std::io::stderr().write_all(text.as_bytes());
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
-        .write_all(outcome.output.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
+    print(&outcome.output)
+}
+
+fn run_check(args: CheckArgs) -> ExitCode {
+    let (_, outcome) = match prepare(args.policy.as_deref(), args.input.as_deref()) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if let Err(e) = write_report(args.report.as_deref(), &outcome.findings) {
+        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
+    }
+    let printed = print(&report::format(&outcome.findings, args.format));
+    if outcome.has_errors() || (args.strict && outcome.changed) {
+        if args.strict && outcome.changed && !outcome.has_errors() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "clearml-sso: --strict: render would change the manifests"
+            );
+        }
+        return ExitCode::from(exit::VIOLATION);
+    }
+    printed
+}
+
+fn run_diff(args: RenderArgs) -> ExitCode {
+    let (input, outcome) = match prepare(args.policy.as_deref(), args.input.as_deref()) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let report_result = write_report(args.report.as_deref(), &outcome.findings);
+    let text = findings_text(&outcome);
+    if outcome.has_errors() {
         return fail(
-            exit::INPUT,
-            &format!("clearml-sso: cannot write the output: {e}"),
+            exit::VIOLATION,
+            &format!("{text}clearml-sso: render would refuse; no diff"),
         );
     }
-    ExitCode::from(exit::OK)
+    if let Err(e) = report_result {
+        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
+    }
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    let input = String::from_utf8(input).expect("render accepted it as UTF-8");
+    print(&crate::diff::unified(&input, &outcome.output))
 }
 
 /// Runs the command line; returns the process exit code.
@@ -201,6 +260,8 @@ pub fn run() -> ExitCode {
     };
     match cli.command {
         Some(Command::Render(args)) => run_render(args),
+        Some(Command::Check(args)) => run_check(args),
+        Some(Command::Diff(args)) => run_diff(args),
         Some(Command::Explain(args)) => print_from_policy(args, crate::explain::explain),
         Some(Command::Values(args)) => print_from_policy(args, crate::explain::values),
         Some(Command::Init { provider }) => match crate::explain::init(&provider) {

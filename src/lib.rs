@@ -10,6 +10,7 @@
 
 pub mod clearml_env;
 pub mod cli;
+pub mod diff;
 pub mod explain;
 pub mod helm;
 pub mod k8s;

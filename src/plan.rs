@@ -834,7 +834,11 @@ fn check_reference(
     let what = kind.as_str();
     let key_text = key.map(|k| format!(" (key `{k}`)")).unwrap_or_default();
     let with_key = key.map(|k| format!(" with key `{k}`")).unwrap_or_default();
-    let sources = if kind == RefKind::Secret { " (a Secret, ExternalSecret or SealedSecret)" } else { "" };
+    let sources = if kind == RefKind::Secret {
+        " (a Secret, ExternalSecret or SealedSecret)"
+    } else {
+        ""
+    };
     let finding = match secrets::resolve(ctx.inventory, ctx.policy, kind, name, key, namespace) {
         Resolution::Provided(_) | Resolution::External => return,
         Resolution::MaybeByDataFrom => Finding::new(

@@ -263,6 +263,242 @@ pub fn json(findings: &[Finding]) -> String {
     .expect("findings serialize")
 }
 
+/// The output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// The JSON report (`version: 1`), documented in the README.
+    Json,
+    /// GitHub Actions workflow commands (`::error …`).
+    Github,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// JUnit XML, for Jenkins and GitLab.
+    Junit,
+}
+
+/// Writes `findings` in `format`.
+pub fn format(findings: &[Finding], format: Format) -> String {
+    match format {
+        Format::Text => {
+            let mut out = text(findings);
+            out.push_str(&summary(findings));
+            out.push('\n');
+            out
+        }
+        Format::Json => json(findings) + "\n",
+        Format::Github => github(findings),
+        Format::Sarif => sarif(findings) + "\n",
+        Format::Junit => junit(findings),
+    }
+}
+
+fn github_escape(s: &str, property: bool) -> String {
+    let s = s
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    if property {
+        s.replace(':', "%3A").replace(',', "%2C")
+    } else {
+        s
+    }
+}
+
+/// GitHub Actions annotations: one `::error` / `::warning` / `::notice` line per finding,
+/// attached to the chart template when the finding names one.
+pub fn github(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        let mut props = vec![format!(
+            "title={}",
+            github_escape(&format!("clearml-sso {}", f.code.id), true)
+        )];
+        if let Some(src) = f.location.as_ref().and_then(|l| l.object.source.as_deref()) {
+            props.insert(0, format!("file={}", github_escape(src, true)));
+        }
+        let mut message = f.message.clone();
+        if let Some(loc) = &f.location {
+            message.push_str(&format!(" [{}]", describe(loc)));
+        }
+        if let Some(help) = &f.help {
+            message.push_str(&format!("\nhelp: {help}"));
+        }
+        let _ = writeln!(
+            out,
+            "::{level} {}::{}",
+            props.join(","),
+            github_escape(&message, false)
+        );
+    }
+    let _ = writeln!(out, "{}", summary(findings));
+    out
+}
+
+/// SARIF 2.1.0: a rule per finding code, a result per finding, located at the chart template.
+pub fn sarif(findings: &[Finding]) -> String {
+    let level = |s: Severity| match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    };
+    let rules: Vec<serde_json::Value> = ALL_CODES
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "id": c.id,
+                "name": c.id,
+                "shortDescription": { "text": c.summary },
+                "defaultConfiguration": { "level": level(c.severity) },
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            let mut text = f.message.clone();
+            if let Some(help) = &f.help {
+                text.push_str(&format!(" Help: {help}"));
+            }
+            let mut result = serde_json::json!({
+                "ruleId": f.code.id,
+                "ruleIndex": ALL_CODES.iter().position(|c| c.id == f.code.id),
+                "level": level(f.severity),
+                "message": { "text": text },
+                "properties": { "fixed": f.fixed },
+            });
+            if let Some(loc) = &f.location {
+                let o = &loc.object;
+                let logical = [
+                    Some(o.kind.as_str()),
+                    o.namespace.as_deref(),
+                    Some(o.name.as_str()),
+                    loc.container.as_deref(),
+                    loc.variable.as_deref(),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("/");
+                let mut location = serde_json::json!({
+                    "logicalLocations": [{ "fullyQualifiedName": logical, "kind": "resource" }],
+                });
+                if let Some(src) = &o.source {
+                    location["physicalLocation"] =
+                        serde_json::json!({ "artifactLocation": { "uri": src } });
+                }
+                result["locations"] = serde_json::json!([location]);
+            }
+            result
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "clearml-sso",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    }))
+    .expect("SARIF serializes")
+}
+
+fn xml_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&apos;".to_string(),
+            c if c.is_control() && c != '\n' && c != '\t' => format!("&#{};", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// JUnit XML: a test case per finding (errors fail), or one passing case when all is well.
+pub fn junit(findings: &[Finding]) -> String {
+    let failures = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let tests = findings.len().max(1);
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"clearml-sso\" tests=\"{tests}\" failures=\"{failures}\">"
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"clearml-sso\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">"
+    );
+    if findings.is_empty() {
+        out.push_str(
+            "    <testcase classname=\"clearml-sso\" name=\"SSO settings match the policy\"/>\n",
+        );
+    }
+    for f in findings {
+        let classname = f.location.as_ref().map_or("clearml-sso".to_string(), |l| {
+            let o = &l.object;
+            format!(
+                "{}/{}{}",
+                o.kind,
+                o.name,
+                l.container
+                    .as_ref()
+                    .map(|c| format!("/{c}"))
+                    .unwrap_or_default()
+            )
+        });
+        let name = match f.location.as_ref().and_then(|l| l.variable.as_deref()) {
+            Some(v) => format!("{} {v}", f.code.id),
+            None => f.code.id.to_string(),
+        };
+        let _ = write!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            xml_escape(&classname),
+            xml_escape(&name)
+        );
+        let mut body = f.message.clone();
+        if let Some(loc) = &f.location {
+            body.push_str(&format!("\n{}", describe(loc)));
+        }
+        if let Some(help) = &f.help {
+            body.push_str(&format!("\nhelp: {help}"));
+        }
+        if f.severity == Severity::Error {
+            let _ = writeln!(
+                out,
+                ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+                f.code.id,
+                xml_escape(&f.message),
+                xml_escape(&body)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                ">\n      <system-out>{}: {}</system-out>\n    </testcase>",
+                f.severity.as_str(),
+                xml_escape(&body)
+            );
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

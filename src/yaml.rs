@@ -54,6 +54,8 @@ pub enum Node {
         anchor: usize,
         /// 1-based line.
         line: usize,
+        /// Written in flow style (`[a, b]`).
+        flow: bool,
     },
     /// A mapping, entries in source order.
     Map {
@@ -65,6 +67,8 @@ pub enum Node {
         anchor: usize,
         /// 1-based line.
         line: usize,
+        /// Written in flow style (`{a: b}`).
+        flow: bool,
     },
     /// `*alias` to an anchor id.
     Alias(usize),
@@ -88,6 +92,15 @@ fn format_tag(tag: &Tag) -> String {
         format!("!{}", tag.suffix)
     } else {
         format!("!<{}{}>", tag.handle, tag.suffix)
+    }
+}
+
+/// The character at a parser position (the parser counts characters, not bytes).
+fn char_at(text: &str, index: usize) -> Option<char> {
+    if text.is_ascii() {
+        text.as_bytes().get(index).map(|b| *b as char)
+    } else {
+        text.chars().nth(index)
     }
 }
 
@@ -131,12 +144,14 @@ pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
                     });
                 }
                 let tag = tag.map(|t| format_tag(&t));
+                let flow = matches!(char_at(text, span.start.index()), Some('[' | '{'));
                 stack.push(if is_seq {
                     Node::Seq {
                         items: Vec::new(),
                         tag,
                         anchor,
                         line,
+                        flow,
                     }
                 } else {
                     Node::Map {
@@ -144,6 +159,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
                         tag,
                         anchor,
                         line,
+                        flow,
                     }
                 });
                 keys.push(None);
@@ -282,6 +298,7 @@ impl Node {
             tag: None,
             anchor: 0,
             line: 0,
+            flow: false,
         }
     }
 
@@ -292,6 +309,41 @@ impl Node {
             tag: None,
             anchor: 0,
             line: 0,
+            flow: false,
+        }
+    }
+
+    /// A flow collection written back on one line in flow style, when every child allows it
+    /// (single-line scalars in their own style, nested flow collections).
+    fn flow_text(&self) -> Option<String> {
+        let (tag, anchor) = self.props();
+        if tag.is_some() || anchor != 0 {
+            return None;
+        }
+        match self {
+            Node::Scalar { value, style, .. }
+                if *style != Style::Block && !value.contains('\n') =>
+            {
+                Some(scalar_text(value, *style, 0))
+            }
+            Node::Seq {
+                items, flow: true, ..
+            } => {
+                let parts: Option<Vec<String>> = items.iter().map(Node::flow_text).collect();
+                Some(format!("[{}]", parts?.join(", ")))
+            }
+            Node::Map {
+                entries,
+                flow: true,
+                ..
+            } => {
+                let parts: Option<Vec<String>> = entries
+                    .iter()
+                    .map(|(k, v)| Some(format!("{}: {}", k.flow_text()?, v.flow_text()?)))
+                    .collect();
+                Some(format!("{{{}}}", parts?.join(", ")))
+            }
+            _ => None,
         }
     }
 
@@ -433,6 +485,15 @@ impl Emitter<'_> {
                 if !text.ends_with('\n') {
                     self.out.push('\n');
                 }
+            }
+            Node::Seq { flow: true, .. } | Node::Map { flow: true, .. }
+                if node.flow_text().is_some() =>
+            {
+                if ctx != Ctx::Root || had_props {
+                    self.out.push(' ');
+                }
+                self.out.push_str(&node.flow_text().expect("checked"));
+                self.out.push('\n');
             }
             Node::Seq { items, .. } if items.is_empty() => {
                 self.out.push_str(if ctx == Ctx::Root && !had_props {
