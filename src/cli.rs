@@ -263,7 +263,13 @@ pub fn run() -> ExitCode {
         Some(Command::Check(args)) => run_check(args),
         Some(Command::Diff(args)) => run_diff(args),
         Some(Command::Explain(args)) => print_from_policy(args, crate::explain::explain),
-        Some(Command::Values(args)) => print_from_policy(args, crate::explain::values),
+        Some(Command::Values(args)) => match load_policy(args.policy.as_deref()) {
+            Ok(policy) => match crate::explain::values(&policy) {
+                Ok(text) => print(&text),
+                Err(e) => fail(exit::VIOLATION, &e),
+            },
+            Err(e) => fail(exit::USAGE, &format!("clearml-sso: {e:#}")),
+        },
         Some(Command::Init { provider }) => match crate::explain::init(&provider) {
             Ok(text) => print(&text),
             Err(e) => fail(exit::USAGE, &format!("clearml-sso: {e}")),

@@ -105,7 +105,19 @@ pub fn explain(policy: &Policy) -> String {
 }
 
 /// `values`: the policy's env as `apiserver.extraEnvs` for `clearml-values.override.yaml`.
-pub fn values(policy: &Policy) -> String {
+/// Refuses (like `render`) when a credential is a literal under `plaintext_secrets = "deny"`:
+/// the values file would carry it in clear.
+pub fn values(policy: &Policy) -> Result<String, String> {
+    let literal = policy
+        .desired
+        .iter()
+        .find(|d| d.option.secret && matches!(d.value, Value::Literal(_)));
+    if let (Some(d), crate::policy::Plaintext::Deny) = (literal, policy.enforce.plaintext_secrets) {
+        return Err(format!(
+            "error[plaintext-secret]: {} is a literal value; a values file would carry it in clear\n  help: reference a Secret ({} = {{ secret = \"NAME\", key = \"KEY\" }}) or set [enforce] plaintext_secrets = \"allow\"",
+            d.label, d.option.name
+        ));
+    }
     let entries: Vec<Node> = policy
         .desired
         .iter()
@@ -128,7 +140,7 @@ pub fn values(policy: &Policy) -> String {
             indent_sequences: true,
         },
     ));
-    out
+    Ok(out)
 }
 
 fn example(kind: Kind, name: &str, client: providers::Client) -> &'static str {
@@ -274,7 +286,7 @@ mod tests {
         ))
         .unwrap();
         let policy = crate::policy::parse(&text, "policies/keycloak.toml").unwrap();
-        insta::assert_snapshot!("values_keycloak", values(&policy));
+        insta::assert_snapshot!("values_keycloak", values(&policy).unwrap());
     }
 
     #[test]
