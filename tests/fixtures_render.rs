@@ -116,6 +116,8 @@ fixture! {
     trap_saml_metadata_not_mounted => "traps/saml-metadata-not-mounted.yaml" with "microsoft_ad.toml",
     trap_quoted_boolean => "traps/quoted-boolean.yaml" with "ping.toml",
     global_switches => "global-switches.yaml" with "tenant.toml",
+    secret_sources => "secret-sources.yaml" with "keycloak-sources.toml",
+    check_all_references => "check-all.yaml" with "keycloak-check-all.toml",
     trap_t06_claimenv => "traps/t06-claimenv.yaml" with "microsoft_ad.toml",
     trap_t08_t23_names => "traps/t08-t23-names.yaml" with "keycloak.toml",
     trap_t26_numeric_company => "traps/t26-numeric-company.yaml" with "ping.toml",
