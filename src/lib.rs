@@ -83,7 +83,7 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
             message: format!("not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
         }
     })?;
-    if let Some(pos) = text.find('\0') {
+    if let Some(pos) = input.contains(&0).then(|| text.find('\0')).flatten() {
         return Err(InputError {
             line: text[..pos].matches('\n').count() + 1,
             column: 0,
@@ -92,16 +92,17 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
         });
     }
     let docs = stream::split(text);
-    let mut trees = Vec::with_capacity(docs.len());
+    let mut seen: Vec<String> = Vec::new();
+    let mut needs_tree = Vec::with_capacity(docs.len());
+    let mut skipped_workloads = Vec::new();
     for doc in &docs {
-        let tree = yaml::parse(doc.parse_text()).map_err(|e| InputError {
-            line: doc.start_line + e.line.saturating_sub(1),
-            column: e.column,
-            document: Some(doc.index + 1),
-            message: format!("not valid YAML: {}", e.message),
-        })?;
-        trees.push(tree);
+        let (needed, workload) = needs_tree_for(doc, policy);
+        needs_tree.push(needed);
+        if workload && !needed {
+            skipped_workloads.push(doc);
+        }
     }
+    let mut trees = parse_all(&docs, &needs_tree)?;
     let sources: Vec<Option<&str>> = docs.iter().map(|d| k8s::source_comment(d.raw)).collect();
     let inventory = secrets::inventory(
         trees
@@ -114,7 +115,6 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
     let mut findings = Vec::new();
     let mut output = String::with_capacity(text.len() + 1024);
     let mut matched = 0;
-    let mut seen: Vec<String> = Vec::new();
     let mut changed_any = false;
     for ((doc, tree), source) in docs.iter().zip(trees.iter_mut()).zip(&sources) {
         let mut changed = false;
@@ -171,6 +171,28 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
         }
     }
     if matched == 0 {
+        // The error path: describe the workloads that were skipped unparsed too.
+        for doc in skipped_workloads {
+            let Ok(Some(root)) = yaml::parse(doc.parse_text()) else {
+                continue;
+            };
+            let object = k8s::ObjectRef::of(&root, None);
+            let mut root = root;
+            let containers = k8s::pod_spec_mut(&mut root, &policy.target.kinds)
+                .and_then(|spec| {
+                    spec.get("containers").map(|c| {
+                        c.items()
+                            .iter()
+                            .filter_map(|c| c.get_str("name"))
+                            .map(str::to_string)
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .unwrap_or_default();
+            for c in containers {
+                seen.push(format!("{} {} (container {c})", object.kind, object.name));
+            }
+        }
         let mut f = Finding::new(
             report::NO_TARGET,
             format!(
@@ -195,6 +217,8 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
         output = text.to_string();
         changed_any = false;
     }
+    // Freeing thousands of small nodes is measurable on large streams; nothing waits for it.
+    std::thread::spawn(move || drop(trees));
     Ok(Outcome {
         output,
         findings,
@@ -203,3 +227,90 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
 }
 
 use yaml::Node;
+
+/// Whether a document must be parsed into a tree: it may be a target workload, or it may
+/// provide a Secret (or a ConfigMap, with `check = "all"`). Everything else — Services,
+/// other Deployments, … — is only validated and passed through, which is most of a stream.
+/// Also returns whether the document is a workload (for the `no-target` message).
+fn needs_tree_for(doc: &stream::Document, policy: &Policy) -> (bool, bool) {
+    let Some((kind, name)) = doc.quick_identity() else {
+        return (true, false);
+    };
+    let is_workload = policy.target.kinds.iter().any(|k| k == kind);
+    let needed = match kind {
+        _ if is_workload => name.is_none_or(|n| {
+            policy.target.workloads.is_match(n) && !policy.target.exclude.is_match(n)
+        }),
+        "Secret" | "ExternalSecret" | "SealedSecret" => true,
+        "ConfigMap" => policy.secrets.check == policy::CheckScope::All,
+        k => k.ends_with("List"),
+    };
+    (needed, is_workload)
+}
+
+fn input_error(doc: &stream::Document, e: yaml::ParseError) -> InputError {
+    InputError {
+        line: doc.start_line + e.line.saturating_sub(1),
+        column: e.column,
+        document: Some(doc.index + 1),
+        message: format!("not valid YAML: {}", e.message),
+    }
+}
+
+/// Parses the documents that need a tree, and validates the others, on two threads: parsing
+/// is most of the cost and a stream's documents are independent. This thread parses the trees
+/// first; both threads then take documents to validate from one shared counter. The first
+/// error in stream order wins, whichever thread found it.
+fn parse_all(
+    docs: &[stream::Document],
+    needs_tree: &[bool],
+) -> Result<Vec<Option<Node>>, InputError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let to_validate: Vec<&stream::Document> = docs
+        .iter()
+        .zip(needs_tree)
+        .filter(|(_, needed)| !**needed)
+        .map(|(d, _)| d)
+        .collect();
+    let next = AtomicUsize::new(0);
+    let validate = || {
+        let mut first: Option<InputError> = None;
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(doc) = to_validate.get(i) else { break };
+            if let Err(e) = yaml::validate(doc.parse_text()) {
+                first = Some(input_error(doc, e));
+                next.store(to_validate.len(), Ordering::Relaxed); // stop both threads
+                break;
+            }
+        }
+        first
+    };
+    std::thread::scope(|scope| {
+        let helper = scope.spawn(validate);
+        let mut trees = Vec::with_capacity(docs.len());
+        let mut errors = Vec::new();
+        for (doc, needed) in docs.iter().zip(needs_tree) {
+            if !needed {
+                trees.push(None);
+                continue;
+            }
+            match yaml::parse(doc.parse_text()) {
+                Ok(tree) => trees.push(tree),
+                Err(e) => {
+                    errors.push(input_error(doc, e));
+                    next.store(to_validate.len(), Ordering::Relaxed);
+                    break;
+                }
+            }
+        }
+        errors.extend(validate());
+        errors.extend(helper.join().expect("the validator does not panic"));
+        // Stopping early may skip an earlier document's error; it is then found on the next
+        // run after this one is fixed. Report the earliest of those found.
+        match errors.into_iter().min_by_key(|e| e.line) {
+            Some(e) => Err(e),
+            None => Ok(trees),
+        }
+    })
+}

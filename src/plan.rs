@@ -174,15 +174,15 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
         );
         return false;
     }
-    let mut env: Env = container
-        .get("env")
-        .map(|e| {
-            e.items()
-                .iter()
-                .map(|n| Some(Entry::new(n.clone(), false)))
-                .collect()
-        })
-        .unwrap_or_default();
+    // The entries are moved out of the tree and written back only if anything changed.
+    let original = match container.get_mut("env") {
+        Some(Node::Seq { items, .. }) => std::mem::take(items),
+        _ => Vec::new(),
+    };
+    let mut env: Env = original
+        .into_iter()
+        .map(|n| Some(Entry::new(n, false)))
+        .collect();
     let mut changed = names(&mut env, ctx, findings);
     changed |= undeclared_providers(&mut env, ctx, findings);
     changed |= policy_settings(&mut env, ctx, findings);
@@ -192,11 +192,12 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
     check_secrets(&entries, ctx, findings);
     check_other_references(container, ctx, findings);
     check_metadata_mounts(&entries, container, ctx, findings);
-    if changed {
-        container.set(
-            "env",
-            Node::seq(entries.into_iter().map(|e| e.node).collect()),
-        );
+    let nodes: Vec<Node> = entries.into_iter().map(|e| e.node).collect();
+    match container.get_mut("env") {
+        // Back into the same list node, which keeps its own style.
+        Some(Node::Seq { items, .. }) => *items = nodes,
+        _ if changed => container.set("env", Node::seq(nodes)),
+        _ => {}
     }
     changed
 }
@@ -689,6 +690,9 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
 fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Vec<Finding>) {
     let all = ctx.policy.secrets.check == CheckScope::All;
     for e in entries {
+        if e.sso.is_none() && !all {
+            continue;
+        }
         let Ok(var) = k8s::env_var(&e.node) else {
             continue;
         };
@@ -709,8 +713,6 @@ fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Vec<Finding>) 
                         .at(loc.clone()),
                 );
             }
-        } else if !all {
-            continue;
         }
         let from = var.value_from.as_ref();
         if let Some(r) = from.and_then(|f| f.secret_key_ref.as_ref()) {

@@ -24,30 +24,42 @@ fn is_marker(line: &str) -> bool {
 
 /// Cuts `input` into documents. Concatenating every `raw` gives back `input` exactly.
 pub fn split(input: &str) -> Vec<Document<'_>> {
-    let mut docs = Vec::new();
-    let (mut start, mut start_line, mut line_no, mut pos) = (0, 1, 1, 0);
-    for line in input.split_inclusive('\n') {
-        let text = if line_no == 1 {
-            line.trim_start_matches('\u{feff}')
-        } else {
-            line
-        };
-        if is_marker(text) && pos > start {
-            docs.push(Document {
-                raw: &input[start..pos],
-                start_line,
-                index: docs.len(),
-            });
-            start = pos;
-            start_line = line_no;
-        }
-        pos += line.len();
-        line_no += 1;
+    // Candidate markers are found with a substring search (fast on large streams); only
+    // those at the start of a line and followed by a break count.
+    let body = input.strip_prefix('\u{feff}').unwrap_or(input);
+    let offset = input.len() - body.len();
+    let mut cuts: Vec<usize> = Vec::new();
+    if is_marker(body.split('\n').next().unwrap_or_default()) {
+        cuts.push(offset);
     }
-    if pos > start || docs.is_empty() {
+    let mut from = 0;
+    while let Some(found) = body[from..].find("\n---") {
+        let at = from + found + 1;
+        let line_end = body[at..].find('\n').map_or(body.len(), |e| at + e);
+        if is_marker(&body[at..line_end]) {
+            cuts.push(offset + at);
+        }
+        from = at;
+    }
+    let mut docs = Vec::with_capacity(cuts.len() + 1);
+    let (mut start, mut line) = (0, 1);
+    // A marker at the very start (after a BOM) opens the first document; it does not cut.
+    for cut in cuts.into_iter().filter(|&c| c > offset) {
+        docs.push(Document {
+            raw: &input[start..cut],
+            start_line: line,
+            index: docs.len(),
+        });
+        line += input.as_bytes()[start..cut]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        start = cut;
+    }
+    if start < input.len() || docs.is_empty() {
         docs.push(Document {
             raw: &input[start..],
-            start_line,
+            start_line: line,
             index: docs.len(),
         });
     }
@@ -67,6 +79,69 @@ impl Document<'_> {
         } else {
             "\n"
         }
+    }
+
+    /// `kind` and `metadata.name` read from the text without parsing, when the document is
+    /// plain block YAML that states them simply (`kind: X` at column 0; `name: y` as the
+    /// first key line under a column-0 `metadata:`). `None` for anything else (JSON or flow
+    /// form, quoting, repeated keys): such a document is parsed to find out.
+    pub fn quick_identity(&self) -> Option<(&str, Option<&str>)> {
+        fn simple(v: &str) -> Option<&str> {
+            let v = v.trim();
+            let ok = !v.is_empty()
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
+            ok.then_some(v)
+        }
+        let mut kind = None;
+        let mut name = None;
+        let mut in_metadata = false;
+        let mut metadata_indent = None;
+        for line in self.parse_text().lines() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.is_empty()
+                || line.starts_with('#')
+                || line.starts_with("---")
+                    && kind.is_none()
+                    && name.is_none()
+                    && line.trim_end() == "---"
+            {
+                continue;
+            }
+            if !line.starts_with([' ', '\t']) {
+                if kind.is_some() && name.is_some() {
+                    break; // both known and the metadata block is over
+                }
+                in_metadata = false;
+                if let Some(v) = line.strip_prefix("kind:") {
+                    if kind.is_some() {
+                        return None; // a repeated key: let the parser judge
+                    }
+                    kind = Some(simple(v)?);
+                } else if line.trim_end() == "metadata:" {
+                    in_metadata = true;
+                } else if line
+                    .starts_with(['{', '[', '-', '?', '"', '\'', '&', '!', '*', '%', '|', '>'])
+                    || line.starts_with("---")
+                {
+                    return None; // flow, JSON, or anything unusual at the top level
+                }
+                continue;
+            }
+            if in_metadata {
+                let indent = line.len() - line.trim_start().len();
+                let first = *metadata_indent.get_or_insert(indent);
+                if indent == first {
+                    if let Some(v) = line.trim_start().strip_prefix("name:") {
+                        if name.is_some() {
+                            return None;
+                        }
+                        name = Some(simple(v)?);
+                    }
+                }
+            }
+        }
+        Some((kind?, name))
     }
 
     /// The document with its content replaced by `body` (LF-terminated block YAML), keeping
@@ -164,6 +239,28 @@ mod tests {
     #[test]
     fn empty_input_is_one_empty_document() {
         assert_eq!(raws(""), vec![""]);
+    }
+
+    #[test]
+    fn quick_identity_reads_simple_documents_only() {
+        let id = |t: &str| {
+            split(t)[0]
+                .quick_identity()
+                .map(|(k, n)| (k.to_string(), n.map(str::to_string)))
+        };
+        let s = |k: &str, n: Option<&str>| Some((k.to_string(), n.map(str::to_string)));
+        assert_eq!(id("---\n# Source: x\napiVersion: v1\nkind: Service\nmetadata:\n  labels:\n    name: no\n  name: svc\nspec: {}\n"), s("Service", Some("svc")));
+        assert_eq!(
+            id("kind: ConfigMap\r\nmetadata:\r\n  name: c\r\n"),
+            s("ConfigMap", Some("c"))
+        );
+        assert_eq!(id("kind: Pod\n"), s("Pod", None));
+        assert_eq!(id("{\"kind\": \"Pod\"}\n"), None);
+        assert_eq!(id("--- {kind: Pod}\n"), None);
+        assert_eq!(id("kind: \"Pod\"\n"), None);
+        assert_eq!(id("kind: Pod\nkind: Secret\n"), None);
+        assert_eq!(id("kind: Pod\nmetadata:\n  name: a\n  name: b\n"), None);
+        assert_eq!(id("metadata:\n  name: a\n"), None, "no kind");
     }
 
     #[test]

@@ -95,6 +95,30 @@ fn format_tag(tag: &Tag) -> String {
     }
 }
 
+/// Checks that a document is well-formed YAML without building a tree (for documents the
+/// tool only passes through).
+pub fn validate(text: &str) -> Result<(), ParseError> {
+    let mut documents = 0;
+    for item in Parser::new_from_str(text) {
+        let (event, span) = item.map_err(|e| ParseError {
+            line: e.marker().line(),
+            column: e.marker().col() + 1,
+            message: e.info().to_string(),
+        })?;
+        if let Event::DocumentStart(_) = event {
+            documents += 1;
+            if documents > 1 {
+                return Err(ParseError {
+                    line: span.start.line(),
+                    column: span.start.col() + 1,
+                    message: "a second document where one was expected".into(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The character at a parser position (the parser counts characters, not bytes).
 fn char_at(text: &str, index: usize) -> Option<char> {
     if text.is_ascii() {
@@ -193,7 +217,19 @@ pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
             Some(Node::Map { entries, .. }) => {
                 let slot = keys.last_mut().expect("a key slot per open mapping");
                 match slot.take() {
-                    None => *slot = Some(node),
+                    None => {
+                        // Duplicate keys make it ambiguous which value Kubernetes would use.
+                        if let Some(k) = node.as_str() {
+                            if entries.iter().any(|(e, _)| e.as_str() == Some(k)) {
+                                return Err(ParseError {
+                                    line,
+                                    column: span.start.col() + 1,
+                                    message: format!("duplicate key `{k}`"),
+                                });
+                            }
+                        }
+                        *slot = Some(node)
+                    }
                     Some(key) => entries.push((key, node)),
                 }
             }
