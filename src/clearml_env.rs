@@ -48,6 +48,15 @@ pub struct SsoName {
 /// Parses a variable name into an SSO setting, if it addresses one (in any spelling).
 pub fn parse_name(raw: &str) -> Option<SsoName> {
     let name = raw.trim();
+    // Most variables are not SSO settings: rule them out before allocating anything.
+    const MARK: &[u8] = b"__login__sso__";
+    if !name
+        .as_bytes()
+        .windows(MARK.len())
+        .any(|w| w.eq_ignore_ascii_case(MARK))
+    {
+        return None;
+    }
     let (head, rest) = name.split_once("__")?;
     let prefix = match head {
         "CLEARML" => Prefix::Clearml,

@@ -257,60 +257,48 @@ fn input_error(doc: &stream::Document, e: yaml::ParseError) -> InputError {
     }
 }
 
-/// Parses the documents that need a tree, and validates the others, on two threads: parsing
-/// is most of the cost and a stream's documents are independent. This thread parses the trees
-/// first; both threads then take documents to validate from one shared counter. The first
-/// error in stream order wins, whichever thread found it.
+/// Parses the documents that need a tree and validates the others, on two threads that take
+/// documents from one shared counter: parsing is most of the cost and a stream's documents are
+/// independent. The first error in stream order among those found wins.
 fn parse_all(
     docs: &[stream::Document],
     needs_tree: &[bool],
 ) -> Result<Vec<Option<Node>>, InputError> {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let to_validate: Vec<&stream::Document> = docs
-        .iter()
-        .zip(needs_tree)
-        .filter(|(_, needed)| !**needed)
-        .map(|(d, _)| d)
-        .collect();
     let next = AtomicUsize::new(0);
-    let validate = || {
-        let mut first: Option<InputError> = None;
+    let work = || {
+        let mut trees: Vec<(usize, Node)> = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(doc) = to_validate.get(i) else { break };
-            if let Err(e) = yaml::validate(doc.parse_text()) {
-                first = Some(input_error(doc, e));
-                next.store(to_validate.len(), Ordering::Relaxed); // stop both threads
-                break;
+            let Some(doc) = docs.get(i) else {
+                return Ok(trees);
+            };
+            let result = if needs_tree[i] {
+                yaml::parse(doc.parse_text()).map(|t| trees.extend(t.map(|t| (i, t))))
+            } else {
+                yaml::validate(doc.parse_text())
+            };
+            if let Err(e) = result {
+                next.store(docs.len(), Ordering::Relaxed); // stop both threads
+                return Err(input_error(doc, e));
             }
         }
-        first
     };
-    std::thread::scope(|scope| {
-        let helper = scope.spawn(validate);
-        let mut trees = Vec::with_capacity(docs.len());
-        let mut errors = Vec::new();
-        for (doc, needed) in docs.iter().zip(needs_tree) {
-            if !needed {
-                trees.push(None);
-                continue;
+    let (mine, theirs) = std::thread::scope(|scope| {
+        let helper = scope.spawn(work);
+        let mine = work();
+        (mine, helper.join().expect("parsing does not panic"))
+    });
+    let mut out: Vec<Option<Node>> = Vec::new();
+    out.resize_with(docs.len(), || None);
+    match (mine, theirs) {
+        (Ok(a), Ok(b)) => {
+            for (i, tree) in a.into_iter().chain(b) {
+                out[i] = Some(tree);
             }
-            match yaml::parse(doc.parse_text()) {
-                Ok(tree) => trees.push(tree),
-                Err(e) => {
-                    errors.push(input_error(doc, e));
-                    next.store(to_validate.len(), Ordering::Relaxed);
-                    break;
-                }
-            }
+            Ok(out)
         }
-        errors.extend(validate());
-        errors.extend(helper.join().expect("the validator does not panic"));
-        // Stopping early may skip an earlier document's error; it is then found on the next
-        // run after this one is fixed. Report the earliest of those found.
-        match errors.into_iter().min_by_key(|e| e.line) {
-            Some(e) => Err(e),
-            None => Ok(trees),
-        }
-    })
+        (Err(a), Err(b)) => Err(if b.line < a.line { b } else { a }),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
 }

@@ -32,14 +32,12 @@ pub fn split(input: &str) -> Vec<Document<'_>> {
     if is_marker(body.split('\n').next().unwrap_or_default()) {
         cuts.push(offset);
     }
-    let mut from = 0;
-    while let Some(found) = body[from..].find("\n---") {
-        let at = from + found + 1;
-        let line_end = body[at..].find('\n').map_or(body.len(), |e| at + e);
+    for found in memchr::memmem::find_iter(body.as_bytes(), b"\n---") {
+        let at = found + 1;
+        let line_end = memchr::memchr(b'\n', &body.as_bytes()[at..]).map_or(body.len(), |e| at + e);
         if is_marker(&body[at..line_end]) {
             cuts.push(offset + at);
         }
-        from = at;
     }
     let mut docs = Vec::with_capacity(cuts.len() + 1);
     let (mut start, mut line) = (0, 1);
