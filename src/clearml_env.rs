@@ -182,9 +182,6 @@ pub fn read(text: &str) -> Hocon {
     if t.is_empty() {
         return Hocon::Str(String::new());
     }
-    if t.contains("${") {
-        return Hocon::Substitution(t.to_string());
-    }
     if let Some(inner) = t.strip_prefix('[') {
         let Some(inner) = inner.strip_suffix(']') else {
             return Hocon::Unreadable("a list without its closing ]");
@@ -200,6 +197,10 @@ pub fn read(text: &str) -> Hocon {
             Ok(s) => Hocon::Str(s),
             Err(_) => Hocon::Unreadable("a quoted string that does not close properly"),
         };
+    }
+    // Unquoted `${…}` is a substitution (ClearML fails on an unknown one); quoted, it is text.
+    if t.contains("${") {
+        return Hocon::Substitution(t.to_string());
     }
     if t.eq_ignore_ascii_case("true") {
         return Hocon::Bool(true);

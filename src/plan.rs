@@ -385,6 +385,7 @@ fn value_difference(entry: &Node, d: &Desired) -> Option<(report::Code, String)>
     let secure = d.option.section == Section::Secure;
     let from = var.value_from.as_ref();
     match (&d.value, var.value.as_deref(), from) {
+        (Value::Literal(l), Some(text), None) if l.matches(text) && !text.contains(" #") => None,
         (_, Some(text), None) if text.contains("${") => Some((
             report::COMPOSE_VARIABLE,
             "a docker-compose `${…}` reached the manifest; Kubernetes does not expand it".into(),
