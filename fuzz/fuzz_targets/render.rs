@@ -1,0 +1,21 @@
+//! The whole render with a fixed policy: never a panic; a clean render keeps the document
+//! count and is idempotent.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+const POLICY: &str = include_str!("../../tests/fixtures/policies/keycloak.toml");
+
+fuzz_target!(|data: &[u8]| {
+    static POLICY_PARSED: OnceLock<clearml_sso::policy::Policy> = OnceLock::new();
+    let policy = POLICY_PARSED.get_or_init(|| clearml_sso::policy::parse(POLICY, "keycloak.toml").unwrap());
+    let Ok(out) = clearml_sso::render(data, policy) else { return };
+    if out.has_errors() {
+        return;
+    }
+    let input = std::str::from_utf8(data).unwrap();
+    assert_eq!(clearml_sso::stream::split(input).len(), clearml_sso::stream::split(&out.output).len());
+    let again = clearml_sso::render(out.output.as_bytes(), policy).expect("its own output is readable");
+    assert_eq!(again.output, out.output, "render is idempotent");
+    let _ = clearml_sso::diff::unified(input, &out.output);
+});
