@@ -4,6 +4,7 @@ use crate::policy::{self, Policy};
 use crate::{helm, render, report, Outcome};
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, Parser, Subcommand};
+use std::borrow::Cow;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -180,23 +181,35 @@ fn findings_text(outcome: &Outcome) -> String {
 }
 
 fn run_render(args: RenderArgs) -> ExitCode {
-    let (_, outcome) = match prepare(args.policy.as_deref(), args.input.as_deref()) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+    match prepare(args.policy.as_deref(), args.input.as_deref()) {
+        Ok((_, outcome)) => finish(
+            &args,
+            &outcome,
+            "render refused; nothing was written",
+            || Cow::Borrowed(&outcome.output),
+        ),
+        Err(code) => code,
+    }
+}
+
+/// The second half `render` and `diff` share: write the report (even on failure), refuse on
+/// any error saying `refusal`, else print the findings to stderr and `output()` to stdout.
+fn finish<'a>(
+    args: &RenderArgs,
+    outcome: &Outcome,
+    refusal: &str,
+    output: impl FnOnce() -> Cow<'a, str>,
+) -> ExitCode {
     let report_result = write_report(args.report.as_deref(), &outcome.findings);
-    let text = findings_text(&outcome);
+    let text = findings_text(outcome);
     if outcome.has_errors() {
-        return fail(
-            exit::VIOLATION,
-            &format!("{text}clearml-sso: render refused; nothing was written"),
-        );
+        return fail(exit::VIOLATION, &format!("{text}clearml-sso: {refusal}"));
     }
     if let Err(e) = report_result {
         return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
     }
     let _ = std::io::stderr().write_all(text.as_bytes());
-    print(&outcome.output)
+    print(&output())
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {
@@ -221,24 +234,13 @@ fn run_check(args: CheckArgs) -> ExitCode {
 }
 
 fn run_diff(args: RenderArgs) -> ExitCode {
-    let (input, outcome) = match prepare(args.policy.as_deref(), args.input.as_deref()) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let report_result = write_report(args.report.as_deref(), &outcome.findings);
-    let text = findings_text(&outcome);
-    if outcome.has_errors() {
-        return fail(
-            exit::VIOLATION,
-            &format!("{text}clearml-sso: render would refuse; no diff"),
-        );
+    match prepare(args.policy.as_deref(), args.input.as_deref()) {
+        Ok((input, outcome)) => finish(&args, &outcome, "render would refuse; no diff", || {
+            let input = String::from_utf8(input).expect("render accepted it as UTF-8");
+            Cow::Owned(crate::diff::unified(&input, &outcome.output))
+        }),
+        Err(code) => code,
     }
-    if let Err(e) = report_result {
-        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
-    }
-    let _ = std::io::stderr().write_all(text.as_bytes());
-    let input = String::from_utf8(input).expect("render accepted it as UTF-8");
-    print(&crate::diff::unified(&input, &outcome.output))
 }
 
 /// Runs the command line; returns the process exit code.
