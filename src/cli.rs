@@ -182,12 +182,17 @@ fn findings_text(outcome: &Outcome) -> String {
 
 fn run_render(args: RenderArgs) -> ExitCode {
     match prepare(args.policy.as_deref(), args.input.as_deref()) {
-        Ok((_, outcome)) => finish(
-            &args,
-            &outcome,
-            "render refused; nothing was written",
-            || Cow::Borrowed(&outcome.output),
-        ),
+        Ok((_, outcome)) => {
+            let code = finish(
+                &args,
+                &outcome,
+                "render refused; nothing was written",
+                || Cow::Borrowed(&outcome.output),
+            );
+            // The process ends now: freeing the parsed stream would only delay the exit.
+            std::mem::forget(outcome);
+            code
+        }
         Err(code) => code,
     }
 }

@@ -35,6 +35,10 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// Whether any document was changed.
     pub changed: bool,
+    /// The parsed documents, held (not read) so that a caller about to exit can skip freeing
+    /// them — thousands of small nodes on a large stream — by forgetting the outcome: see `cli`.
+    #[allow(dead_code)]
+    trees: Vec<Option<Node>>,
 }
 
 impl Outcome {
@@ -217,9 +221,8 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
         output = text.to_string();
         changed_any = false;
     }
-    // Freeing thousands of small nodes is measurable on large streams; nothing waits for it.
-    std::thread::spawn(move || drop(trees));
     Ok(Outcome {
+        trees,
         output,
         findings,
         changed: changed_any,
