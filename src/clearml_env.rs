@@ -140,7 +140,8 @@ const UNQUOTED_FORBIDDEN: &[char] = &[
 
 fn looks_numeric(s: &str) -> bool {
     let s = s.strip_prefix(['+', '-']).unwrap_or(s);
-    s.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+    // pyhocon's number pattern uses Python's `\d`, which matches every Unicode digit (`٣`, `🯲`).
+    s.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c.is_numeric())
 }
 
 fn is_keyword(s: &str) -> bool {
@@ -152,7 +153,10 @@ fn is_keyword(s: &str) -> bool {
 /// Writes a string so that HOCON reads it back unchanged: bare when that is safe,
 /// otherwise double-quoted with JSON escapes.
 pub fn hocon_string(s: &str) -> String {
+    // Only plain ASCII goes bare: pyhocon's patterns are Unicode-aware in ways (digits, spaces)
+    // that are not worth second-guessing; anything else is quoted.
     let bare = !s.is_empty()
+        && s.is_ascii()
         && !s.contains(UNQUOTED_FORBIDDEN)
         && !s.chars().any(|c| c.is_whitespace() || c.is_control())
         && !looks_numeric(s)

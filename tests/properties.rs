@@ -8,7 +8,7 @@ use clearml_sso::policy::Value;
 use clearml_sso::{k8s, render, stream, yaml};
 use common::*;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// Strings that stress YAML and HOCON: specials, look-alikes of booleans and numbers, unicode.
 fn nasty_string() -> impl Strategy<Value = String> {
@@ -129,10 +129,27 @@ fn config(cases: u32) -> Config {
     }
 }
 
+/// A runner with a fixed seed, so CI runs are reproducible; set CLEARML_SSO_PROPTEST_RANDOM=1
+/// to explore with a fresh seed (and PROPTEST_CASES for more cases).
+fn runner(cases: u32) -> TestRunner {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(cases);
+    if std::env::var_os("CLEARML_SSO_PROPTEST_RANDOM").is_some() {
+        TestRunner::new(config(cases))
+    } else {
+        TestRunner::new_with_rng(
+            config(cases),
+            TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+        )
+    }
+}
+
 /// Untouched documents byte for byte, idempotency, and every written value read back.
 #[test]
 fn render_properties_and_readback() {
-    let mut runner = TestRunner::new(config(192));
+    let mut runner = runner(192);
     let written = std::sync::Mutex::new(Vec::<(String, Literal)>::new());
     runner
         .run(&case(), |c| {
@@ -229,7 +246,7 @@ fn render_properties_and_readback() {
 /// A render that fails writes nothing to stdout: a missing Secret or a denied literal.
 #[test]
 fn failing_renders_write_nothing() {
-    let mut runner = TestRunner::new(config(24));
+    let mut runner = runner(24);
     let dir = tempfile::tempdir().unwrap();
     runner
         .run(&(case(), any::<bool>()), |(c, literal)| {
