@@ -587,7 +587,11 @@ impl Emitter<'_> {
                         self.pad(key_indent);
                     }
                     inline = false;
-                    self.key(key);
+                    if self.key(key) {
+                        // An explicit key (`? key`): its `:` goes on a line of its own.
+                        self.out.push('\n');
+                        self.pad(key_indent);
+                    }
                     self.out.push(':');
                     self.seq_indented =
                         match (key, value.items().first().and_then(Node::content_col)) {
@@ -605,26 +609,36 @@ impl Emitter<'_> {
         }
     }
 
-    fn key(&mut self, key: &Node) {
+    /// Writes a mapping key; returns whether it used the explicit `? key` form (complex keys,
+    /// empty ones, and ones too long for an implicit key), after which `:` needs its own line.
+    fn key(&mut self, key: &Node) -> bool {
         match key {
-            Node::Scalar { value, style, .. } if !value.contains('\n') => {
+            Node::Scalar { value, style, .. } if !value.is_empty() && value.len() < 1000 => {
                 if self.props(key, Ctx::Root) {
                     self.out.push(' ');
                 }
-                let style = if *style == Style::Block {
+                // A multi-line key cannot stay a block or plain scalar: quote it on one line.
+                let style = if *style == Style::Block || value.contains('\n') {
                     Style::Double
                 } else {
                     *style
                 };
                 self.out.push_str(&scalar_text(value, style, 0));
+                false
             }
-            Node::Scalar { value, .. } => self.out.push_str(&double_quoted(value)),
             Node::Alias(id) => {
                 let _ = write!(self.out, "*a{id} ");
+                false
             }
-            // Complex keys never occur in Kubernetes manifests; write them as flow JSON.
+            // Complex keys never occur in Kubernetes manifests; write them as one flow line.
             other => {
-                let _ = writeln!(self.out, "? {}", flow(other));
+                self.out.push('?');
+                if !matches!(other, Node::Scalar { value, style: Style::Plain, .. } if value.is_empty())
+                {
+                    self.out.push(' ');
+                    self.out.push_str(&flow(other));
+                }
+                true
             }
         }
     }
@@ -816,6 +830,27 @@ mod tests {
                     .collect::<Vec<_>>()
                     .join(",")
             ),
+        }
+    }
+
+    #[test]
+    fn complex_empty_and_long_keys_stay_valid() {
+        // Found by the render fuzzer: `? name: x` (a mapping as a key) was written unparseable.
+        let long = "k".repeat(1500);
+        for src in [
+            "a:\n  ? name: keycloak-idp\n  k ey: client_secret\n".to_string(),
+            "? [a, b]\n: c\n".to_string(),
+            "? \n: empty key\n".to_string(),
+            format!("? {long}\n: v\n"),
+        ] {
+            let out = roundtrip(&src);
+            let (a, b) = (
+                parse(&src).unwrap().unwrap(),
+                parse(&out)
+                    .unwrap_or_else(|e| panic!("{out}\n{e:?}"))
+                    .unwrap(),
+            );
+            assert_eq!(values(&a), values(&b), "{out}");
         }
     }
 
