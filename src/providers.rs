@@ -100,6 +100,44 @@ const fn opt(name: &'static str, section: Section, kind: Kind, about: &'static s
 use Kind::{Bool, List, Str};
 use Section::{Secure, Services};
 
+// Options both client types share (reference §3, §5): defined once.
+const DEFAULT_COMPANY: OptionSpec = opt(
+    "default_company",
+    Secure,
+    Str,
+    "ClearML company ID new users join",
+);
+const GROUPS_ENABLED: OptionSpec = opt(
+    "groups.enabled",
+    Services,
+    Bool,
+    "sync IdP group membership into ClearML groups",
+);
+const GROUPS_CLAIM: OptionSpec = opt(
+    "groups.claim",
+    Services,
+    Str,
+    "claim holding the user's groups (`groups` in ClearML's examples)",
+);
+const GROUPS_ADMINS: OptionSpec = opt(
+    "groups.admins",
+    Services,
+    List,
+    "IdP groups whose members become ClearML admins",
+);
+const GROUPS_CASE_SENSITIVE: OptionSpec = opt(
+    "groups.case_sensitive",
+    Services,
+    Bool,
+    "group names compare case-sensitively",
+);
+const GROUPS_PROHIBIT: OptionSpec = opt(
+    "groups.prohibit_user_signup_if_not_in_group",
+    Services,
+    Bool,
+    "only users in at least one existing ClearML group may log in",
+);
+
 /// Every OAuth option documented for ClearML (reference §3), in the order they are emitted.
 pub const OAUTH_OPTIONS: &[OptionSpec] = &[
     opt(
@@ -124,12 +162,7 @@ pub const OAUTH_OPTIONS: &[OptionSpec] = &[
     opt("authorize_url", Services, Str, "authorization endpoint"),
     opt("access_token_url", Services, Str, "token endpoint"),
     opt("audience", Services, Str, "Auth0 API audience"),
-    opt(
-        "default_company",
-        Secure,
-        Str,
-        "ClearML company ID new users join",
-    ),
+    DEFAULT_COMPANY,
     opt("display_name", Services, Str, "text of the login button"),
     opt(
         "identity_provider",
@@ -169,36 +202,11 @@ pub const OAUTH_OPTIONS: &[OptionSpec] = &[
         Str,
         "IdP role that marks ClearML admins (empty disables)",
     ),
-    opt(
-        "groups.enabled",
-        Services,
-        Bool,
-        "sync IdP group membership into ClearML groups",
-    ),
-    opt(
-        "groups.claim",
-        Services,
-        Str,
-        "claim holding the user's groups",
-    ),
-    opt(
-        "groups.admins",
-        Services,
-        List,
-        "IdP groups whose members become ClearML admins",
-    ),
-    opt(
-        "groups.case_sensitive",
-        Services,
-        Bool,
-        "group names compare case-sensitively",
-    ),
-    opt(
-        "groups.prohibit_user_signup_if_not_in_group",
-        Services,
-        Bool,
-        "only users in at least one existing ClearML group may log in",
-    ),
+    GROUPS_ENABLED,
+    GROUPS_CLAIM,
+    GROUPS_ADMINS,
+    GROUPS_CASE_SENSITIVE,
+    GROUPS_PROHIBIT,
 ];
 
 /// Every SAML option documented for ClearML (reference §5, §11).
@@ -215,12 +223,7 @@ pub const SAML_OPTIONS: &[OptionSpec] = &[
         Str,
         "path of the IdP metadata XML inside the apiserver container",
     ),
-    opt(
-        "default_company",
-        Secure,
-        Str,
-        "ClearML company ID new users join",
-    ),
+    DEFAULT_COMPANY,
     opt(
         "claims.object_id",
         Services,
@@ -246,36 +249,11 @@ pub const SAML_OPTIONS: &[OptionSpec] = &[
         "claim holding the given name",
     ),
     opt("claims.surname", Services, Str, "claim holding the surname"),
-    opt(
-        "groups.enabled",
-        Services,
-        Bool,
-        "sync IdP group membership into ClearML groups",
-    ),
-    opt(
-        "groups.claim",
-        Services,
-        Str,
-        "claim holding the user's groups (default `groups`)",
-    ),
-    opt(
-        "groups.admins",
-        Services,
-        List,
-        "IdP groups whose members become ClearML admins",
-    ),
-    opt(
-        "groups.case_sensitive",
-        Services,
-        Bool,
-        "group names compare case-sensitively",
-    ),
-    opt(
-        "groups.prohibit_user_signup_if_not_in_group",
-        Services,
-        Bool,
-        "only users in at least one existing ClearML group may log in",
-    ),
+    GROUPS_ENABLED,
+    GROUPS_CLAIM,
+    GROUPS_ADMINS,
+    GROUPS_CASE_SENSITIVE,
+    GROUPS_PROHIBIT,
 ];
 
 /// Switches for SSO as a whole (`CLEARML__services__login__sso__<name>`), set under `[sso]`
