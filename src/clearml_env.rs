@@ -98,6 +98,17 @@ pub fn parse_name(raw: &str) -> Option<SsoName> {
     })
 }
 
+impl SsoName {
+    /// The catalogue entry for this variable's option, if ClearML documents it.
+    pub fn option(&self) -> Option<&'static crate::providers::OptionSpec> {
+        let options = match &self.provider {
+            Some((client, _)) => crate::providers::options(*client),
+            None => crate::providers::GLOBAL_OPTIONS,
+        };
+        options.iter().find(|o| o.name == self.option)
+    }
+}
+
 /// The path below the section for a provider option: `login.sso.<client>.<provider>.<option>`.
 pub fn provider_path(client: Client, provider: &str, option: &str) -> String {
     format!("login.sso.{}.{provider}.{option}", client.as_str())

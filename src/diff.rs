@@ -11,7 +11,6 @@
 
 use crate::clearml_env;
 use crate::k8s;
-use crate::providers;
 use crate::stream;
 use crate::yaml::{self, Node};
 use k8s_openapi::ByteString;
@@ -89,12 +88,10 @@ impl Redactor {
         match node {
             Node::Map { entries, .. } => {
                 let name = node.get_str("name").and_then(clearml_env::parse_name);
-                let secret = name.as_ref().is_some_and(|n| match &n.provider {
-                    Some((client, _)) => providers::options(*client)
-                        .iter()
-                        .any(|o| o.secret && o.name == n.option),
-                    None => false,
-                });
+                let secret = name
+                    .as_ref()
+                    .and_then(|n| n.option())
+                    .is_some_and(|o| o.secret);
                 if secret {
                     if let Some(v) = node.get_str("value") {
                         Self::add(&mut self.credentials, v);

@@ -65,12 +65,14 @@ pub fn source_comment(raw: &str) -> Option<&str> {
         .find_map(|l| l.trim().strip_prefix("# Source:").map(str::trim))
 }
 
+/// `kind: List` (or `DeploymentList`, …): a document whose `items` are the objects.
+fn is_list(root: &Node) -> bool {
+    root.get_str("kind").is_some_and(|k| k.ends_with("List"))
+}
+
 /// The objects of a document: itself, or the items of a `kind: List` (nested lists too).
 pub fn objects_mut(root: &mut Node) -> Vec<&mut Node> {
-    let is_list = root
-        .get_str("kind")
-        .is_some_and(|k| k == "List" || k.ends_with("List"));
-    if !is_list {
+    if !is_list(root) {
         return vec![root];
     }
     match root.get_mut("items") {
@@ -81,10 +83,7 @@ pub fn objects_mut(root: &mut Node) -> Vec<&mut Node> {
 
 /// Read-only variant of [`objects_mut`].
 pub fn objects(root: &Node) -> Vec<&Node> {
-    let is_list = root
-        .get_str("kind")
-        .is_some_and(|k| k == "List" || k.ends_with("List"));
-    if !is_list {
+    if !is_list(root) {
         return vec![root];
     }
     root.get("items")

@@ -87,9 +87,9 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
             message: format!("not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
         }
     })?;
-    if let Some(pos) = input.contains(&0).then(|| text.find('\0')).flatten() {
+    if let Some(pos) = memchr::memchr(0, input) {
         return Err(InputError {
-            line: text[..pos].matches('\n').count() + 1,
+            line: memchr::memchr_iter(b'\n', &input[..pos]).count() + 1,
             column: 0,
             document: None,
             message: "NUL byte in the input".into(),

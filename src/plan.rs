@@ -39,18 +39,6 @@ impl Context<'_> {
             .iter()
             .any(|p| p.spec.client == client && p.spec.key == key)
     }
-
-    /// The catalogue entry for an SSO variable's option, if ClearML documents it.
-    fn option_of(&self, sso: &SsoName) -> Option<&'static OptionSpec> {
-        match &sso.provider {
-            Some((client, _)) => providers::options(*client)
-                .iter()
-                .find(|o| o.name == sso.option),
-            None => providers::GLOBAL_OPTIONS
-                .iter()
-                .find(|o| o.name == sso.option),
-        }
-    }
 }
 
 /// One env entry with its parsed name.
@@ -225,7 +213,7 @@ fn names(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
             && ctx.declares(Client::OAuth, "azure_ad")
             && !ctx.declares(Client::OAuth, "ad_oauth");
         if azure_misprint {
-            let section = ctx.option_of(&sso).map_or(Section::Secure, |o| o.section);
+            let section = sso.option().map_or(Section::Secure, |o| o.section);
             let name = clearml_env::canonical_name(
                 section,
                 &clearml_env::provider_path(Client::OAuth, "azure_ad", &sso.option),
@@ -473,7 +461,7 @@ fn other_options(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> b
         if e.from_policy || !declared {
             continue;
         }
-        let Some(option) = ctx.option_of(&sso) else {
+        let Some(option) = sso.option() else {
             let names: Vec<&str> = match &sso.provider {
                 Some((client, _)) => providers::options(*client).iter().map(|o| o.name).collect(),
                 None => providers::GLOBAL_OPTIONS.iter().map(|o| o.name).collect(),
@@ -531,7 +519,7 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
             continue;
         }
         let loc = ctx.at(&e.name);
-        let option = ctx.option_of(&sso);
+        let option = sso.option();
         // A YAML bool, number, null or list where Kubernetes needs a string (T11).
         if let Some(v) = e.node.get("value").filter(|v| !is_string(v)) {
             let text = match v {
@@ -699,7 +687,7 @@ fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Vec<Finding>) 
         };
         let loc = ctx.at(&e.name);
         if let Some(sso) = &e.sso {
-            let secret_option = ctx.option_of(sso).is_some_and(|o| o.secret);
+            let secret_option = sso.option().is_some_and(|o| o.secret);
             if secret_option
                 && var.value.is_some()
                 && ctx.policy.enforce.plaintext_secrets == Plaintext::Deny

@@ -95,11 +95,11 @@ fn format_tag(tag: &Tag) -> String {
     }
 }
 
-/// Checks that a document is well-formed YAML without building a tree (for documents the
-/// tool only passes through).
-pub fn validate(text: &str) -> Result<(), ParseError> {
+/// The parser's events for one document's text, scanner errors as [`ParseError`]s, and a
+/// second document in the text refused (the stream splitter hands over one at a time).
+fn events(text: &str) -> impl Iterator<Item = Result<(Event<'_>, Span), ParseError>> {
     let mut documents = 0;
-    for item in Parser::new_from_str(text) {
+    Parser::new_from_str(text).map(move |item| {
         let (event, span) = item.map_err(|e| ParseError {
             line: e.marker().line(),
             column: e.marker().col() + 1,
@@ -115,13 +115,20 @@ pub fn validate(text: &str) -> Result<(), ParseError> {
                 });
             }
         }
-    }
-    Ok(())
+        Ok((event, span))
+    })
 }
 
-/// The character at a parser position (the parser counts characters, not bytes).
-fn char_at(text: &str, index: usize) -> Option<char> {
-    if text.is_ascii() {
+/// Checks that a document is well-formed YAML without building a tree (for documents the
+/// tool only passes through).
+pub fn validate(text: &str) -> Result<(), ParseError> {
+    events(text).try_for_each(|e| e.map(drop))
+}
+
+/// The character at a parser position (the parser counts characters, not bytes; `ascii`
+/// says whether the two are the same for this text).
+fn char_at(text: &str, ascii: bool, index: usize) -> Option<char> {
+    if ascii {
         text.as_bytes().get(index).map(|b| *b as char)
     } else {
         text.chars().nth(index)
@@ -133,27 +140,16 @@ pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
     let mut stack: Vec<Node> = Vec::new();
     let mut keys: Vec<Option<Node>> = Vec::new();
     let mut root: Option<Node> = None;
-    let mut documents = 0;
-    for item in Parser::new_from_str(text) {
-        let (event, span): (Event, Span) = item.map_err(|e| ParseError {
-            line: e.marker().line(),
-            column: e.marker().col() + 1,
-            message: e.info().to_string(),
-        })?;
+    let ascii = text.is_ascii();
+    for item in events(text) {
+        let (event, span) = item?;
         let line = span.start.line();
         let node = match event {
-            Event::DocumentStart(_) => {
-                documents += 1;
-                if documents > 1 {
-                    return Err(ParseError {
-                        line,
-                        column: span.start.col() + 1,
-                        message: "a second document where one was expected".into(),
-                    });
-                }
-                continue;
-            }
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => continue,
+            Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(_)
+            | Event::DocumentEnd
+            | Event::Nothing => continue,
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 let is_seq = matches!(event, Event::SequenceStart(..));
                 let (Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag)) = event
@@ -168,7 +164,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
                     });
                 }
                 let tag = tag.map(|t| format_tag(&t));
-                let flow = matches!(char_at(text, span.start.index()), Some('[' | '{'));
+                let flow = matches!(char_at(text, ascii, span.start.index()), Some('[' | '{'));
                 stack.push(if is_seq {
                     Node::Seq {
                         items: Vec::new(),
