@@ -53,6 +53,38 @@ impl ObjectRef {
             source: source.or(annotation).map(str::to_string),
         }
     }
+
+    /// Identity of an object as Kubernetes reads it.
+    pub fn of_json(object: &serde_json::Value, source: Option<&str>) -> ObjectRef {
+        let meta = object.get("metadata");
+        fn text(v: Option<&serde_json::Value>) -> Option<&str> {
+            v.and_then(serde_json::Value::as_str)
+        }
+        let annotation = text(
+            meta.and_then(|m| m.get("annotations"))
+                .and_then(|a| a.get(HELM4_FILENAME_ANNOTATION)),
+        );
+        ObjectRef {
+            kind: text(object.get("kind")).unwrap_or_default().to_string(),
+            name: text(meta.and_then(|m| m.get("name")))
+                .unwrap_or_default()
+                .to_string(),
+            namespace: text(meta.and_then(|m| m.get("namespace"))).map(str::to_string),
+            source: source.or(annotation).map(str::to_string),
+        }
+    }
+}
+
+/// The objects of a document as Kubernetes reads it: itself, or the items of a `kind: List`.
+pub fn json_objects(root: &serde_json::Value) -> Vec<&serde_json::Value> {
+    let kind = root.get("kind").and_then(serde_json::Value::as_str);
+    if !kind.is_some_and(is_list_kind) {
+        return vec![root];
+    }
+    root.get("items")
+        .and_then(serde_json::Value::as_array)
+        .map(|items| items.iter().flat_map(json_objects).collect())
+        .unwrap_or_default()
 }
 
 /// The `# Source: path` comment Helm 3 puts at the top of each document.
@@ -66,8 +98,20 @@ pub fn source_comment(raw: &str) -> Option<&str> {
 }
 
 /// `kind: List` (or `DeploymentList`, …): a document whose `items` are the objects.
+pub fn is_list_kind(kind: &str) -> bool {
+    kind.ends_with("List")
+}
+
 fn is_list(root: &Node) -> bool {
-    root.get_str("kind").is_some_and(|k| k.ends_with("List"))
+    root.get_str("kind").is_some_and(is_list_kind)
+}
+
+/// Where a workload kind keeps its pod spec, if it is a workload kind.
+pub fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
+    POD_SPEC_PATHS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, p)| *p)
 }
 
 /// The objects of a document: itself, or the items of a `kind: List` (nested lists too).
@@ -97,9 +141,9 @@ pub fn pod_spec_mut<'a>(object: &'a mut Node, kinds: &[String]) -> Option<&'a mu
     if !kinds.iter().any(|k| k == kind) {
         return None;
     }
-    let (_, path) = POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind)?;
+    let path = pod_spec_path(kind)?;
     let mut node = object;
-    for step in *path {
+    for step in path {
         node = node.get_mut(step)?;
     }
     Some(node)

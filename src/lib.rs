@@ -14,12 +14,14 @@ pub mod diff;
 pub mod explain;
 pub mod helm;
 pub mod k8s;
+pub mod k8s_yaml;
 pub mod plan;
 pub mod policy;
 pub mod providers;
 pub mod report;
 pub mod secrets;
 pub mod stream;
+pub mod verify;
 pub mod yaml;
 
 use policy::{Mode, Policy};
@@ -106,15 +108,16 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
             skipped_workloads.push(doc);
         }
     }
-    let mut trees = parse_all(&docs, &needs_tree)?;
+    let (mut trees, kube) = parse_all(&docs, &needs_tree)?;
     let sources: Vec<Option<&str>> = docs.iter().map(|d| k8s::source_comment(d.raw)).collect();
+    // The gate decides on what Kubernetes will read, not on the editing tree.
     let inventory = secrets::inventory(
-        trees
-            .iter()
+        kube.iter()
             .zip(&sources)
             .filter_map(|(t, s)| t.as_ref().map(|t| (t, *s))),
         &policy.secrets.placeholders,
     );
+    let mut emitted: Vec<Option<String>> = vec![None; docs.len()];
 
     let mut findings = Vec::new();
     let mut output = String::with_capacity(text.len() + 1024);
@@ -125,8 +128,9 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
         if let Some(root) = tree.as_mut() {
             for object in k8s::objects_mut(root) {
                 let object_ref = k8s::ObjectRef::of(object, *source);
-                let targeted = policy.target.workloads.is_match(&object_ref.name)
-                    && !policy.target.exclude.is_match(&object_ref.name);
+                let targeted = policy
+                    .target
+                    .selects_workload(&object_ref.kind, &object_ref.name);
                 let Some(spec) = k8s::pod_spec_mut(object, &policy.target.kinds) else {
                     continue;
                 };
@@ -168,7 +172,9 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
         }
         match tree {
             Some(root) if changed => {
-                output.push_str(&doc.with_body(&yaml::emit(root, yaml::Layout::detect(doc.raw))));
+                let text = doc.with_body(&yaml::emit(root, yaml::Layout::detect(doc.raw)));
+                output.push_str(&text);
+                emitted[doc.index] = Some(text);
                 changed_any = true;
             }
             _ => output.push_str(doc.raw),
@@ -220,6 +226,10 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
         }
         output = text.to_string();
         changed_any = false;
+        emitted.iter_mut().for_each(|e| *e = None);
+    }
+    if !findings.iter().any(|f| f.severity == Severity::Error) {
+        verify_all(&docs, &kube, &emitted, policy, &inventory, &mut findings);
     }
     Ok(Outcome {
         trees,
@@ -230,6 +240,69 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
 }
 
 use yaml::Node;
+
+/// Proves, for every document that holds a targeted container or was changed, that what
+/// Kubernetes will read is the policy and nothing else changed (see [`verify`]). A failure
+/// is an error finding, so nothing is written.
+fn verify_all(
+    docs: &[stream::Document],
+    kube: &[Option<serde_json::Value>],
+    emitted: &[Option<String>],
+    policy: &Policy,
+    inventory: &secrets::Inventory,
+    findings: &mut Vec<Finding>,
+) {
+    for (doc, (before, after_text)) in docs.iter().zip(kube.iter().zip(emitted)) {
+        let Some(before) = before else { continue };
+        let read_back;
+        let after = match after_text {
+            None if verify::targets(before, policy).is_empty() => continue,
+            None => before,
+            Some(t) => match k8s_yaml::read(t.trim_start_matches('\u{feff}')) {
+                Ok(Some(v)) => {
+                    read_back = v;
+                    &read_back
+                }
+                Ok(None) | Err(_) => {
+                    findings.push(unverified(
+                        doc,
+                        before,
+                        "the corrected document cannot be read back".into(),
+                    ));
+                    continue;
+                }
+            },
+        };
+        for problem in verify::document(before, after, policy, inventory) {
+            findings.push(unverified(doc, before, problem));
+        }
+    }
+}
+
+fn unverified(doc: &stream::Document, object: &serde_json::Value, problem: String) -> Finding {
+    let object = k8s::ObjectRef::of_json(object, k8s::source_comment(doc.raw));
+    let text = doc.raw;
+    let odd_break = text
+        .char_indices()
+        .find(|&(i, c)| {
+            matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
+                || c == '\r' && text.as_bytes().get(i + 1) != Some(&b'\n')
+        })
+        .map(|(i, _)| doc.start_line + text[..i].matches('\n').count());
+    let help = match odd_break {
+        Some(line) => format!("nothing was written. Line {line} holds a line break other than \\n (a lone carriage return, U+0085, U+2028 or U+2029): Kubernetes' YAML reader starts a new line there, so text that looks like a comment is read as content. Remove it from the chart"),
+        None => "nothing was written. The document relies on YAML that hides values from the tool or that readers disagree on (anchors and aliases, `<<` merge keys): write the apiserver workload out plainly in the chart".to_string(),
+    };
+    Finding::new(report::UNVERIFIED_OUTPUT, problem)
+        .help(help)
+        .at(Location {
+            document: doc.index,
+            line: doc.start_line,
+            object,
+            container: None,
+            variable: None,
+        })
+}
 
 /// Whether a document must be parsed into a tree: it may be a target workload, or it may
 /// provide a Secret (or a ConfigMap, with `check = "all"`). Everything else — Services,
@@ -263,27 +336,46 @@ fn input_error(doc: &stream::Document, e: yaml::ParseError) -> InputError {
 /// Parses the documents that need a tree and validates the others, on two threads that take
 /// documents from one shared counter: parsing is most of the cost and a stream's documents are
 /// independent. The first error in stream order among those found wins.
-fn parse_all(
-    docs: &[stream::Document],
-    needs_tree: &[bool],
-) -> Result<Vec<Option<Node>>, InputError> {
+type Parsed = (Vec<Option<Node>>, Vec<Option<serde_json::Value>>);
+
+/// Parses one document the tool reads: its editing tree, and what Kubernetes reads.
+fn parse_both(doc: &stream::Document) -> Result<Option<(Node, serde_json::Value)>, InputError> {
+    let Some(tree) = yaml::parse(doc.parse_text()).map_err(|e| input_error(doc, e))? else {
+        return Ok(None);
+    };
+    match k8s_yaml::read(doc.parse_text()) {
+        Ok(Some(kube)) => Ok(Some((tree, kube))),
+        Ok(None) => Ok(None),
+        Err(e) => Err(InputError {
+            line: doc.start_line + e.line.saturating_sub(1),
+            column: e.column,
+            document: Some(doc.index + 1),
+            message: format!(
+                "Kubernetes' YAML reader would not read this document: {}",
+                e.message
+            ),
+        }),
+    }
+}
+
+fn parse_all(docs: &[stream::Document], needs_tree: &[bool]) -> Result<Parsed, InputError> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let work = || {
-        let mut trees: Vec<(usize, Node)> = Vec::new();
+        let mut trees: Vec<(usize, (Node, serde_json::Value))> = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(doc) = docs.get(i) else {
                 return Ok(trees);
             };
             let result = if needs_tree[i] {
-                yaml::parse(doc.parse_text()).map(|t| trees.extend(t.map(|t| (i, t))))
+                parse_both(doc).map(|t| trees.extend(t.map(|t| (i, t))))
             } else {
-                yaml::validate(doc.parse_text())
+                yaml::validate(doc.parse_text()).map_err(|e| input_error(doc, e))
             };
             if let Err(e) = result {
                 next.store(docs.len(), Ordering::Relaxed); // stop both threads
-                return Err(input_error(doc, e));
+                return Err(e);
             }
         }
     };
@@ -294,12 +386,14 @@ fn parse_all(
     });
     let mut out: Vec<Option<Node>> = Vec::new();
     out.resize_with(docs.len(), || None);
+    let mut kube: Vec<Option<serde_json::Value>> = vec![None; docs.len()];
     match (mine, theirs) {
         (Ok(a), Ok(b)) => {
-            for (i, tree) in a.into_iter().chain(b) {
+            for (i, (tree, read)) in a.into_iter().chain(b) {
                 out[i] = Some(tree);
+                kube[i] = Some(read);
             }
-            Ok(out)
+            Ok((out, kube))
         }
         (Err(a), Err(b)) => Err(if b.line < a.line { b } else { a }),
         (Err(e), _) | (_, Err(e)) => Err(e),

@@ -151,13 +151,13 @@ fn spelling_finding(
 
 /// Makes the container's env match the policy. Returns whether anything changed.
 pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
-    if let Some(Node::Alias(_)) = container.get("env") {
+    if let Some(what) = indirection(container) {
         findings.push(
             Finding::new(
                 report::ALIASED_ENV,
-                "the env list is a YAML alias (*name) shared with other nodes",
+                format!("the container uses {what}; the tool does not edit it, because the edit could reach other nodes or be overridden by them"),
             )
-            .help("write the env list out in full in the chart")
+            .help("write the apiserver container out in full in the chart (no anchors, aliases or `<<` merge keys inside it)")
             .at(ctx.location.clone()),
         );
         return false;
@@ -188,6 +188,48 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
         _ => {}
     }
     changed
+}
+
+/// The first YAML anchor, alias or `<<` merge key inside a node, described with its line.
+/// Under a target container any of them makes an edit unsafe: an anchored node is shared
+/// with its aliases, and an alias or merge brings in entries Kubernetes reads that the tree
+/// does not show as such.
+fn indirection(node: &Node) -> Option<String> {
+    let line = |l: usize| {
+        if l > 0 {
+            format!(" (line {l})")
+        } else {
+            String::new()
+        }
+    };
+    match node {
+        Node::Alias(_) => Some("a YAML alias (`*name`)".into()),
+        Node::Scalar {
+            anchor, line: l, ..
+        }
+        | Node::Seq {
+            anchor, line: l, ..
+        }
+        | Node::Map {
+            anchor, line: l, ..
+        } if *anchor != 0 => Some(format!("a YAML anchor (`&name`){}", line(*l))),
+        Node::Seq { items, .. } => items.iter().find_map(indirection),
+        Node::Map { entries, .. } => entries.iter().find_map(|(k, v)| {
+            if k.as_str() == Some("<<")
+                && matches!(
+                    k,
+                    Node::Scalar {
+                        style: crate::yaml::Style::Plain,
+                        ..
+                    }
+                )
+            {
+                return Some(format!("a `<<` merge key{}", line(k.line())));
+            }
+            indirection(k).or_else(|| indirection(v))
+        }),
+        Node::Scalar { .. } => None,
+    }
 }
 
 /// Rule 1: names that hide their setting — surrounding whitespace (T5), and `ad_oauth`
@@ -845,6 +887,13 @@ fn check_reference(
             missing_key,
             format!("{what} `{name}` has no key `{}` (it has: {})", key.unwrap_or_default(), keys.join(", ")),
         ),
+        Resolution::Hook(why) => Finding::new(
+            missing,
+            format!("{what} `{name}` is {why}: it does not exist when the apiserver starts"),
+        )
+        .help(format!(
+            "make {what} `{name}` a regular resource of the release, or a `pre-install,pre-upgrade` hook without `hook-succeeded` in its delete policy"
+        )),
         Resolution::BadKey(state) => {
             let why = match state {
                 KeyState::Empty => "is empty",

@@ -115,6 +115,16 @@ pub struct Target {
     pub kinds: Vec<String>,
 }
 
+impl Target {
+    /// Whether a workload of this kind and name is targeted (its containers are then matched
+    /// against `containers`). The one place this rule is written.
+    pub fn selects_workload(&self, kind: &str, name: &str) -> bool {
+        self.kinds.iter().any(|k| k == kind)
+            && self.workloads.is_match(name)
+            && !self.exclude.is_match(name)
+    }
+}
+
 /// A list of glob patterns and their compiled matcher.
 #[derive(Debug, Clone)]
 pub struct Globs {

@@ -78,7 +78,8 @@ codes! {
     NOT_A_BOOLEAN = "not-a-boolean", Warning, "a quoted or differently spelled boolean; written as true/false";
     BASE_URL_SLASH = "base-url-slash", Warning, "a base_url without its trailing `/` (T22); added";
     METADATA_NOT_MOUNTED = "metadata-not-mounted", Error, "idp_metadata_file names a path no volumeMount of the container provides";
-    ALIASED_ENV = "aliased-env", Error, "the env list of a target container is a YAML alias; the tool cannot edit it safely";
+    UNVERIFIED_OUTPUT = "unverified-output", Error, "read back as Kubernetes reads it, the corrected document would not give exactly the policy or would change something else; nothing was written";
+    ALIASED_ENV = "aliased-env", Error, "a target container uses YAML anchors, aliases or `<<` merges; the tool does not edit it";
 }
 
 /// Where a finding is.

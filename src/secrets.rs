@@ -8,8 +8,8 @@
 
 use crate::k8s::{self, ObjectRef};
 use crate::policy::{Globs, Policy};
-use crate::yaml::Node;
 use k8s_openapi::ByteString;
+use serde_json::Value;
 
 /// What a key holds, as far as the gate cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,8 @@ pub struct Source {
     pub keys: Vec<(String, KeyState)>,
     /// An ExternalSecret with `dataFrom`: it provides keys that cannot be known here.
     pub any_key: bool,
+    /// A Helm hook that does not exist when the apiserver starts, and why.
+    pub absent_at_start: Option<String>,
 }
 
 /// Everything the stream provides.
@@ -75,108 +77,119 @@ fn judge(bytes: &[u8], placeholders: &Globs) -> KeyState {
     }
 }
 
-fn entries(node: Option<&Node>) -> &[(Node, Node)] {
-    match node {
-        Some(Node::Map { entries, .. }) => entries,
-        _ => &[],
-    }
+fn entries(v: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
+    v.and_then(Value::as_object).into_iter().flatten()
 }
 
-fn key_name(k: &Node) -> String {
-    k.as_str().unwrap_or_default().to_string()
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
 }
 
-fn api_group(object: &Node) -> &str {
+fn api_group(object: &Value) -> &str {
     object
-        .get_str("apiVersion")
+        .get("apiVersion")
+        .and_then(Value::as_str)
         .and_then(|v| v.split_once('/'))
         .map_or("", |(g, _)| g)
 }
 
+/// Why a Helm hook object does not exist when the apiserver starts, if it does not. Only a
+/// `pre-install`/`pre-upgrade` hook that is not deleted on success is there by then; `test`
+/// hooks exist only during `helm test`, `post-*` ones only after the pods started.
+fn hook_absence(object: &Value) -> Option<String> {
+    let annotations = object.get("metadata")?.get("annotations")?;
+    let hooks = annotations.get("helm.sh/hook")?.as_str()?;
+    let hooks: Vec<&str> = hooks.split(',').map(str::trim).collect();
+    let deleted_on_success = annotations
+        .get("helm.sh/hook-delete-policy")
+        .and_then(Value::as_str)
+        .is_some_and(|p| p.split(',').any(|p| p.trim() == "hook-succeeded"));
+    let early = hooks
+        .iter()
+        .any(|h| *h == "pre-install" || *h == "pre-upgrade");
+    if early && !deleted_on_success {
+        None
+    } else if early {
+        Some("a pre-install/pre-upgrade hook deleted once it succeeded".into())
+    } else {
+        Some(format!("a `{}` hook", hooks.join(",")))
+    }
+}
+
 impl Inventory {
-    /// Adds what `object` provides, if anything.
-    pub fn add(&mut self, object: &Node, source: Option<&str>, placeholders: &Globs) {
-        let kind = object.get_str("kind").unwrap_or_default();
-        let mut object_ref = ObjectRef::of(object, source);
+    /// Adds what `object` (as Kubernetes reads it) provides, if anything.
+    pub fn add(&mut self, object: &Value, source: Option<&str>, placeholders: &Globs) {
+        let kind = object
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let mut object_ref = ObjectRef::of_json(object, source);
+        let spec = object.get("spec");
         let (kind, keys, any_key) = match (kind, api_group(object)) {
             ("Secret", "") => {
                 let mut keys: Vec<(String, KeyState)> = entries(object.get("data"))
-                    .iter()
                     .map(|(k, v)| {
-                        let text = v.as_str().unwrap_or_default();
                         // k8s-openapi's ByteString decodes base64 exactly as the API types do.
-                        let state = match serde_json::from_value::<ByteString>(text.into()) {
+                        let state = match serde_json::from_value::<ByteString>(v.clone()) {
                             Ok(bytes) => judge(&bytes.0, placeholders),
                             Err(_) => KeyState::InvalidBase64,
                         };
-                        (key_name(k), state)
+                        (k.clone(), state)
                     })
                     .collect();
                 for (k, v) in entries(object.get("stringData")) {
-                    let key = key_name(k);
                     // stringData wins over data for the same key, as in the API server.
-                    keys.retain(|(existing, _)| *existing != key);
-                    keys.push((
-                        key,
-                        judge(v.as_str().unwrap_or_default().as_bytes(), placeholders),
-                    ));
+                    keys.retain(|(existing, _)| existing != k);
+                    keys.push((k.clone(), judge(text(v).as_bytes(), placeholders)));
                 }
                 (SourceKind::Secret, keys, false)
             }
             ("ConfigMap", "") => {
                 let keys = entries(object.get("data"))
-                    .iter()
                     .chain(entries(object.get("binaryData")))
-                    .map(|(k, v)| {
-                        (
-                            key_name(k),
-                            judge(v.as_str().unwrap_or_default().as_bytes(), placeholders),
-                        )
-                    })
+                    .map(|(k, v)| (k.clone(), judge(text(v).as_bytes(), placeholders)))
                     .collect();
                 (SourceKind::ConfigMap, keys, false)
             }
             ("ExternalSecret", "external-secrets.io") => {
-                let spec = object.get("spec");
                 if let Some(target) = spec
                     .and_then(|s| s.get("target"))
-                    .and_then(|t| t.get_str("name"))
+                    .and_then(|t| t.get("name"))
+                    .and_then(Value::as_str)
                 {
                     object_ref.name = target.to_string();
                 }
                 let keys = spec
                     .and_then(|s| s.get("data"))
-                    .map(|d| {
-                        d.items()
-                            .iter()
-                            .filter_map(|i| i.get_str("secretKey"))
-                            .map(|k| (k.to_string(), KeyState::Present))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| i.get("secretKey").and_then(Value::as_str))
+                    .map(|k| (k.to_string(), KeyState::Present))
+                    .collect();
                 let any_key = spec
                     .and_then(|s| s.get("dataFrom"))
-                    .is_some_and(|d| !d.items().is_empty());
+                    .and_then(Value::as_array)
+                    .is_some_and(|d| !d.is_empty());
                 (SourceKind::ExternalSecret, keys, any_key)
             }
             ("SealedSecret", "bitnami.com") => {
-                let spec = object.get("spec");
                 let template_name = spec
                     .and_then(|s| s.get("template"))
                     .and_then(|t| t.get("metadata"))
-                    .and_then(|m| m.get_str("name"));
+                    .and_then(|m| m.get("name"))
+                    .and_then(Value::as_str);
                 if let Some(name) = template_name {
                     object_ref.name = name.to_string();
                 }
                 let keys = entries(spec.and_then(|s| s.get("encryptedData")))
-                    .iter()
                     .map(|(k, v)| {
-                        let state = if v.as_str().unwrap_or_default().trim().is_empty() {
+                        let state = if text(v).trim().is_empty() {
                             KeyState::Empty
                         } else {
                             KeyState::Present
                         };
-                        (key_name(k), state)
+                        (k.clone(), state)
                     })
                     .collect();
                 (SourceKind::SealedSecret, keys, false)
@@ -188,6 +201,7 @@ impl Inventory {
             object: object_ref,
             keys,
             any_key,
+            absent_at_start: hook_absence(object),
         });
     }
 }
@@ -226,6 +240,8 @@ pub enum Resolution {
     MissingKey(Vec<String>),
     /// The key is there but unusable.
     BadKey(KeyState),
+    /// Only a Helm hook provides it, and the hook does not exist when the apiserver starts.
+    Hook(String),
 }
 
 /// Whether two namespaces can be the same: only when both are named do they have to match
@@ -247,26 +263,30 @@ pub fn resolve(
     key: Option<&str>,
     namespace: Option<&str>,
 ) -> Resolution {
-    let candidates: Vec<&Source> = inv
+    let (candidates, hooks): (Vec<&Source>, Vec<&Source>) = inv
         .sources
         .iter()
         .filter(|s| s.kind.is_secret() == (kind == RefKind::Secret))
         .filter(|s| {
             s.object.name == name && same_namespace(s.object.namespace.as_deref(), namespace)
         })
-        .collect();
+        .partition(|s| s.absent_at_start.is_none());
     let external = policy
         .secrets
         .external
         .iter()
         .any(|e| e.name == name && (e.key.is_none() || e.key.as_deref() == key));
+    let absent = || match hooks.first() {
+        Some(h) => Resolution::Hook(h.absent_at_start.clone().unwrap_or_default()),
+        None => Resolution::Missing,
+    };
     let Some(key) = key else {
         return if !candidates.is_empty() {
             Resolution::Provided(candidates[0].kind)
         } else if external {
             Resolution::External
         } else {
-            Resolution::Missing
+            absent()
         };
     };
     let found = candidates.iter().find_map(|s| {
@@ -285,7 +305,7 @@ pub fn resolve(
     } else if candidates.iter().any(|s| s.any_key) {
         Resolution::MaybeByDataFrom
     } else if candidates.is_empty() {
-        Resolution::Missing
+        absent()
     } else {
         Resolution::MissingKey(
             candidates
@@ -296,14 +316,14 @@ pub fn resolve(
     }
 }
 
-/// Builds the inventory of a whole parsed stream.
+/// Builds the inventory of a whole stream, each document as Kubernetes reads it.
 pub fn inventory<'a>(
-    docs: impl IntoIterator<Item = (&'a Node, Option<&'a str>)>,
+    docs: impl IntoIterator<Item = (&'a Value, Option<&'a str>)>,
     placeholders: &Globs,
 ) -> Inventory {
     let mut inv = Inventory::default();
     for (root, source) in docs {
-        for object in k8s::objects(root) {
+        for object in k8s::json_objects(root) {
             inv.add(object, source, placeholders);
         }
     }
@@ -313,8 +333,6 @@ pub fn inventory<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::parse;
-
     fn policy(extra: &str) -> Policy {
         crate::policy::parse(
             &format!("version = 1\n{extra}\n[providers.google]\nclient_id = \"a\"\nclient_secret = {{ secret = \"s\", key = \"k\" }}\n"),
@@ -326,8 +344,8 @@ mod tests {
     fn inv(yaml: &str, p: &Policy) -> Inventory {
         let mut i = Inventory::default();
         for doc in crate::stream::split(yaml) {
-            if let Some(node) = parse(doc.parse_text()).unwrap() {
-                for o in k8s::objects(&node) {
+            if let Some(node) = crate::k8s_yaml::read(doc.parse_text()).unwrap() {
+                for o in k8s::json_objects(&node) {
                     i.add(o, None, &p.secrets.placeholders);
                 }
             }

@@ -64,6 +64,14 @@ pub fn split(input: &str) -> Vec<Document<'_>> {
     docs
 }
 
+/// A value's text without a trailing ` # comment`.
+fn strip_comment(rest: &str) -> &str {
+    match rest.find(" #") {
+        Some(i) => &rest[..i],
+        None => rest,
+    }
+}
+
 impl Document<'_> {
     /// The text to parse: `raw` without a leading byte-order mark.
     pub fn parse_text(&self) -> &str {
@@ -80,66 +88,89 @@ impl Document<'_> {
     }
 
     /// `kind` and `metadata.name` read from the text without parsing, when the document is
-    /// plain block YAML that states them simply (`kind: X` at column 0; `name: y` as the
-    /// first key line under a column-0 `metadata:`). `None` for anything else (JSON or flow
-    /// form, quoting, repeated keys): such a document is parsed to find out.
+    /// plain block YAML that states them simply (`kind: X` at column 0; `name: y` directly
+    /// under a column-0 `metadata:`). The answer must be what Kubernetes reads, because a
+    /// document ruled out here is never parsed: so `None` (parse it) for anything that could
+    /// make the two differ — JSON or flow form, quoting, anchors, a repeated or unusual
+    /// top-level key (Kubernetes keeps the *last* of a repeated key; `<<` merges), and line
+    /// breaks other than `\n` (a lone `\r`, NEL, LS, PS end a line for Kubernetes' reader).
+    /// The name is `None` when the `metadata` block is not simple enough to be sure of it.
     pub fn quick_identity(&self) -> Option<(&str, Option<&str>)> {
         fn simple(v: &str) -> Option<&str> {
-            let v = v.trim();
+            let v = v.trim_matches(' ');
             let ok = !v.is_empty()
                 && v.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
             ok.then_some(v)
         }
+        /// `key:` followed by a space or the end: the key if it is plain word characters.
+        fn key_of(line: &str) -> Option<(&str, &str)> {
+            let (key, rest) = line.split_once(':')?;
+            let plain = !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-._/".contains(c));
+            (plain && (rest.is_empty() || rest.starts_with(' '))).then_some((key, rest))
+        }
+        let text = self.parse_text();
+        let bytes = text.as_bytes();
+        let lone_cr = memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'));
+        let unicode_break = memchr::memmem::find(bytes, "\u{85}".as_bytes()).is_some()
+            || memchr::memmem::find(bytes, "\u{2028}".as_bytes()).is_some()
+            || memchr::memmem::find(bytes, "\u{2029}".as_bytes()).is_some();
+        if lone_cr || unicode_break {
+            return None;
+        }
         let mut kind = None;
         let mut name = None;
+        let mut name_sure = true;
+        let mut top_keys: Vec<&str> = Vec::new();
         let mut in_metadata = false;
         let mut metadata_indent = None;
-        for line in self.parse_text().lines() {
+        for (i, line) in text.split('\n').enumerate() {
             let line = line.strip_suffix('\r').unwrap_or(line);
-            if line.is_empty()
-                || line.starts_with('#')
-                || line.starts_with("---")
-                    && kind.is_none()
-                    && name.is_none()
-                    && line.trim_end() == "---"
+            let trimmed = line.trim_start_matches([' ', '\t']);
+            if trimmed.is_empty()
+                || trimmed.starts_with('#')
+                || (i == 0 && line.trim_end() == "---")
             {
                 continue;
             }
-            if !line.starts_with([' ', '\t']) {
-                if kind.is_some() && name.is_some() {
-                    break; // both known and the metadata block is over
+            if line.len() == trimmed.len() {
+                // A top-level line: it must be a plain `key:` seen once.
+                let (key, rest) = key_of(line)?;
+                if top_keys.contains(&key) {
+                    return None;
                 }
+                top_keys.push(key);
                 in_metadata = false;
-                if let Some(v) = line.strip_prefix("kind:") {
-                    if kind.is_some() {
-                        return None; // a repeated key: let the parser judge
-                    }
-                    kind = Some(simple(v)?);
-                } else if line.trim_end() == "metadata:" {
-                    in_metadata = true;
-                } else if line
-                    .starts_with(['{', '[', '-', '?', '"', '\'', '&', '!', '*', '%', '|', '>'])
-                    || line.starts_with("---")
-                {
-                    return None; // flow, JSON, or anything unusual at the top level
+                match key {
+                    "kind" => kind = Some(simple(strip_comment(rest))?),
+                    "metadata" if strip_comment(rest).trim().is_empty() => in_metadata = true,
+                    "metadata" => name_sure = false,
+                    _ => {}
                 }
                 continue;
             }
             if in_metadata {
-                let indent = line.len() - line.trim_start().len();
+                let indent = line.len() - trimmed.len();
                 let first = *metadata_indent.get_or_insert(indent);
-                if indent == first {
-                    if let Some(v) = line.trim_start().strip_prefix("name:") {
-                        if name.is_some() {
-                            return None;
-                        }
-                        name = Some(simple(v)?);
+                if indent < first || line[..indent].contains('\t') {
+                    name_sure = false;
+                } else if indent == first {
+                    match key_of(trimmed) {
+                        Some(("name", rest)) if name.is_none() => match simple(strip_comment(rest))
+                        {
+                            Some(n) => name = Some(n),
+                            None => name_sure = false,
+                        },
+                        Some((_, _)) if !trimmed.starts_with("name:") => {}
+                        _ => name_sure = false,
                     }
                 }
             }
         }
-        Some((kind?, name))
+        Some((kind?, name.filter(|_| name_sure)))
     }
 
     /// The document with its content replaced by `body` (LF-terminated block YAML), keeping
@@ -257,8 +288,39 @@ mod tests {
         assert_eq!(id("--- {kind: Pod}\n"), None);
         assert_eq!(id("kind: \"Pod\"\n"), None);
         assert_eq!(id("kind: Pod\nkind: Secret\n"), None);
-        assert_eq!(id("kind: Pod\nmetadata:\n  name: a\n  name: b\n"), None);
+        assert_eq!(
+            id("kind: Pod\nmetadata:\n  name: a\n  name: b\n"),
+            s("Pod", None)
+        );
         assert_eq!(id("metadata:\n  name: a\n"), None, "no kind");
+        // Kubernetes keeps the last of a repeated key: never trust the first.
+        assert_eq!(
+            id("kind: Deployment\nmetadata:\n  name: a\nspec: {}\nmetadata:\n  name: b\n"),
+            None
+        );
+        assert_eq!(id("kind: Service\nspec: {}\nkind: Deployment\n"), None);
+        // Line breaks other than LF, merges, anchors and odd keys: parse to be sure.
+        assert_eq!(id("kind: Service\n# c\rkind: Deployment\n"), None);
+        assert_eq!(id("kind: Service\n# c\u{85}kind: Deployment\n"), None);
+        assert_eq!(id("kind: Service\n<<: *base\n"), None);
+        assert_eq!(id("kind: Service\n\"kind\": Deployment\n"), None);
+        assert_eq!(id("kind: Service\nkind : Deployment\n"), None);
+        assert_eq!(
+            id("kind: Deployment\nmetadata:\n  <<: *m\n  name: a\n"),
+            s("Deployment", None)
+        );
+        assert_eq!(
+            id("kind: Deployment\nmetadata: &m\n  name: a\n"),
+            s("Deployment", None)
+        );
+        assert_eq!(
+            id("kind: Deployment\nmetadata:\n  name: &n a\n"),
+            s("Deployment", None)
+        );
+        assert_eq!(
+            id("kind: Deployment # c\nmetadata:\n  name: a # c\n"),
+            s("Deployment", Some("a"))
+        );
     }
 
     #[test]

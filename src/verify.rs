@@ -1,0 +1,376 @@
+//! Verify before emit: the proof behind exit 0.
+//!
+//! After the correction, every document that holds a targeted container is read again the
+//! way Kubernetes reads it ([`crate::k8s_yaml`]: aliases expanded, `<<` merges applied, the
+//! last of a duplicate key kept, every YAML line break honoured) — a reader independent of the
+//! editing tree — and two things are proved before a byte reaches stdout:
+//!
+//! 1. **Nothing else changed.** With the `env` lists of targeted containers set aside, the
+//!    document means exactly what the input meant, and the same containers are targeted.
+//!    Inside those lists, every variable that is not an SSO setting keeps its effective value.
+//! 2. **ClearML gets exactly the policy.** In each targeted container's *effective* env
+//!    (Kubernetes keeps the last entry of a name), every setting of the policy is present with
+//!    the policy's value or reference, no other spelling ClearML reads addresses the same
+//!    setting, every SSO reference to a Secret or ConfigMap is provided (the secrets gate), and
+//!    under `plaintext_secrets = "deny"` no credential is a literal.
+//!
+//! A failed proof is an error naming the document, container and what differs (paths and
+//! variable names, never values); the render then writes nothing.
+
+use crate::clearml_env::{self, Prefix};
+use crate::k8s;
+use crate::policy::{Plaintext, Policy, Value as PolicyValue};
+use crate::secrets::{self, Inventory, RefKind, Resolution};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// One targeted container as Kubernetes reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target<'a> {
+    /// Where it is: object path (indices through `kind: List` items) and container index.
+    pub at: (Vec<usize>, usize),
+    /// `kind/name`.
+    pub workload: String,
+    /// The object's namespace, when the manifest sets it.
+    pub namespace: Option<String>,
+    /// The container's name.
+    pub container: String,
+    /// The container object.
+    pub value: &'a Value,
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
+}
+
+fn collect<'a>(object: &'a Value, policy: &Policy, path: Vec<usize>, out: &mut Vec<Target<'a>>) {
+    let kind = str_at(object, &["kind"]).unwrap_or_default();
+    if k8s::is_list_kind(kind) {
+        if let Some(items) = object.get("items").and_then(Value::as_array) {
+            for (i, item) in items.iter().enumerate() {
+                let mut p = path.clone();
+                p.push(i);
+                collect(item, policy, p, out);
+            }
+        }
+        return;
+    }
+    let name = str_at(object, &["metadata", "name"]).unwrap_or_default();
+    if !policy.target.selects_workload(kind, name) {
+        return;
+    }
+    let Some(spec_path) = k8s::pod_spec_path(kind) else {
+        return;
+    };
+    let spec = spec_path.iter().try_fold(object, |v, k| v.get(k));
+    let Some(containers) = spec
+        .and_then(|s| s.get("containers"))
+        .and_then(Value::as_array)
+    else {
+        return;
+    };
+    for (i, c) in containers.iter().enumerate() {
+        let cname = str_at(c, &["name"]).unwrap_or_default();
+        if policy.target.containers.is_match(cname) {
+            out.push(Target {
+                at: (path.clone(), i),
+                workload: format!("{kind}/{name}"),
+                namespace: str_at(object, &["metadata", "namespace"]).map(str::to_string),
+                container: cname.to_string(),
+                value: c,
+            });
+        }
+    }
+}
+
+/// The containers of a document the policy targets, as Kubernetes reads the document.
+pub fn targets<'a>(doc: &'a Value, policy: &Policy) -> Vec<Target<'a>> {
+    let mut out = Vec::new();
+    collect(doc, policy, Vec::new(), &mut out);
+    out
+}
+
+/// The document with the `env` of every targeted container removed.
+fn without_target_env(doc: &Value, targets: &[Target]) -> Value {
+    let mut doc = doc.clone();
+    for t in targets {
+        let mut object = &mut doc;
+        for &i in &t.at.0 {
+            object = &mut object["items"][i];
+        }
+        let kind = object["kind"].as_str().unwrap_or_default().to_string();
+        let mut spec = object;
+        for step in k8s::pod_spec_path(&kind).unwrap_or_default() {
+            spec = &mut spec[*step];
+        }
+        if let Some(c) = spec["containers"][t.at.1].as_object_mut() {
+            c.remove("env");
+        }
+    }
+    doc
+}
+
+/// The first JSON path at which two values differ (for a message that shows no value).
+fn first_difference(a: &Value, b: &Value, path: &mut String) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys()) {
+                match (x.get(k), y.get(k)) {
+                    (Some(p), Some(q)) => {
+                        let len = path.len();
+                        path.push('/');
+                        path.push_str(k);
+                        if first_difference(p, q, path) {
+                            return true;
+                        }
+                        path.truncate(len);
+                    }
+                    _ => {
+                        path.push('/');
+                        path.push_str(k);
+                        return true;
+                    }
+                }
+            }
+            false
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                let len = path.len();
+                path.push_str(&format!("/{i}"));
+                if first_difference(p, q, path) {
+                    return true;
+                }
+                path.truncate(len);
+            }
+            false
+        }
+        _ => a != b,
+    }
+}
+
+/// A container's effective env: for each name, the last entry (Kubernetes' rule).
+fn effective_env(container: &Value) -> Result<HashMap<&str, &Value>, String> {
+    let mut out = HashMap::new();
+    match container.get("env") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(entries)) => {
+            for e in entries {
+                let name = e
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or("an env entry without a string `name`")?;
+                out.insert(name, e);
+            }
+        }
+        Some(_) => return Err("`env` is not a list".into()),
+    }
+    Ok(out)
+}
+
+fn reference<'a>(entry: &'a Value, kind: &str) -> Option<&'a Value> {
+    entry.get("valueFrom")?.get(kind)
+}
+
+/// Whether an effective entry gives exactly the policy's value or reference.
+fn gives(entry: &Value, want: &PolicyValue) -> bool {
+    let literal = entry.get("value").and_then(Value::as_str);
+    let from = entry.get("valueFrom").filter(|v| !v.is_null());
+    let same_ref = |kind: &str, name: &str, key: &str| {
+        from.is_some()
+            && literal.is_none()
+            && entry.get("value").is_none_or(Value::is_null)
+            && reference(entry, kind).is_some_and(|r| {
+                str_at(r, &["name"]) == Some(name)
+                    && str_at(r, &["key"]) == Some(key)
+                    && r.get("optional") != Some(&Value::Bool(true))
+            })
+            && from
+                .and_then(Value::as_object)
+                .is_some_and(|o| o.len() == 1)
+    };
+    match want {
+        PolicyValue::Literal(l) => from.is_none() && literal.is_some_and(|t| l.matches(t)),
+        PolicyValue::Secret { name, key } => same_ref("secretKeyRef", name, key),
+        PolicyValue::ConfigMap { name, key } => same_ref("configMapKeyRef", name, key),
+    }
+}
+
+/// Checks one document: `before` as read from the input, `after` as it would be written.
+/// Returns the problems found, each a sentence naming where (never a value).
+pub fn document(
+    before: &Value,
+    after: &Value,
+    policy: &Policy,
+    inventory: &Inventory,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let (tb, ta) = (targets(before, policy), targets(after, policy));
+    let ids = |t: &[Target]| t.iter().map(|t| t.at.clone()).collect::<Vec<_>>();
+    if ids(&tb) != ids(&ta) {
+        problems.push(
+            "Kubernetes would read a different set of targeted containers in the output than in the input"
+                .to_string(),
+        );
+        return problems;
+    }
+    let mut path = String::new();
+    if first_difference(
+        &without_target_env(before, &tb),
+        &without_target_env(after, &ta),
+        &mut path,
+    ) {
+        problems.push(format!(
+            "outside the SSO env lists, Kubernetes would read the output differently at `{}`",
+            if path.is_empty() { "/" } else { &path }
+        ));
+    }
+    for (b, a) in tb.iter().zip(&ta) {
+        let at = format!("{} container `{}`", a.workload, a.container);
+        let (eb, ea) = match (effective_env(b.value), effective_env(a.value)) {
+            (Ok(eb), Ok(ea)) => (eb, ea),
+            (Err(e), _) | (_, Err(e)) => {
+                problems.push(format!("{at}: {e}"));
+                continue;
+            }
+        };
+        // Variables that are not SSO settings keep their effective entry.
+        for name in eb.keys().chain(ea.keys()) {
+            if clearml_env::parse_name(name).is_none() && eb.get(name) != ea.get(name) {
+                problems.push(format!(
+                    "{at}: the variable `{name}` would {}",
+                    if ea.contains_key(name) {
+                        "change"
+                    } else {
+                        "be lost"
+                    }
+                ));
+            }
+        }
+        for d in &policy.desired {
+            match ea.get(d.name.as_str()) {
+                Some(entry) if gives(entry, &d.value) => {}
+                Some(_) => problems.push(format!(
+                    "{at}: `{}` would not hold the policy's value for {}",
+                    d.name, d.label
+                )),
+                None => problems.push(format!("{at}: `{}` ({}) would be missing", d.name, d.label)),
+            }
+            for other in ea.keys().filter(|n| **n != d.name) {
+                let Some(sso) = clearml_env::parse_name(other) else {
+                    continue;
+                };
+                let read = matches!(sso.prefix, Prefix::Clearml | Prefix::Trains) && !sso.padded;
+                let overlaps = sso.path == d.path
+                    || d.path.starts_with(&format!("{}.", sso.path))
+                    || sso.path.starts_with(&format!("{}.", d.path));
+                if read && sso.section == Some(d.option.section) && overlaps {
+                    problems.push(format!(
+                        "{at}: `{other}` would also set {}, so ClearML might not read the policy's value",
+                        d.label
+                    ));
+                }
+            }
+        }
+        for (name, entry) in &ea {
+            let Some(sso) = clearml_env::parse_name(name) else {
+                continue;
+            };
+            let credential = sso.option().is_none_or(|o| o.secret);
+            if credential
+                && policy.enforce.plaintext_secrets == Plaintext::Deny
+                && sso.option().is_some()
+                && entry.get("value").is_some_and(|v| !v.is_null())
+            {
+                problems.push(format!(
+                    "{at}: the credential `{name}` would be a literal value"
+                ));
+            }
+            for (kind, ref_kind) in [
+                ("secretKeyRef", RefKind::Secret),
+                ("configMapKeyRef", RefKind::ConfigMap),
+            ] {
+                let Some(r) = reference(entry, kind) else {
+                    continue;
+                };
+                let (Some(rname), Some(key)) = (str_at(r, &["name"]), str_at(r, &["key"])) else {
+                    problems.push(format!("{at}: `{name}` has a {kind} without a name or key"));
+                    continue;
+                };
+                match secrets::resolve(inventory, policy, ref_kind, rname, Some(key), a.namespace.as_deref()) {
+                    Resolution::Provided(_) | Resolution::External | Resolution::MaybeByDataFrom => {}
+                    _ => problems.push(format!(
+                        "{at}: `{name}` would read {} `{rname}` key `{key}`, which the release does not provide",
+                        ref_kind.as_str()
+                    )),
+                }
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::k8s_yaml::read;
+
+    fn policy() -> Policy {
+        crate::policy::parse(
+            "version = 1\n[providers.google]\nclient_id = \"abc\"\nclient_secret = { secret = \"s\", key = \"k\" }\n[secrets]\nexternal = [\"s\"]\n",
+            "p.toml",
+        )
+        .unwrap()
+    }
+
+    const GOOD: &str = "kind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n        env:\n        - name: MONGO\n          value: m\n        - name: CLEARML__secure__login__sso__oauth_client__google__client_id\n          value: abc\n        - name: CLEARML__secure__login__sso__oauth_client__google__client_secret\n          valueFrom:\n            secretKeyRef: {name: s, key: k}\n";
+
+    fn check(before: &str, after: &str) -> Vec<String> {
+        let p = policy();
+        let (b, a) = (
+            read(before).unwrap().unwrap(),
+            read(after).unwrap().unwrap(),
+        );
+        document(&b, &a, &p, &Inventory::default())
+    }
+
+    #[test]
+    fn the_policy_applied_passes() {
+        assert_eq!(check(GOOD, GOOD), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_later_literal_entry_wins_and_is_caught() {
+        let after = format!("{GOOD}        - name: CLEARML__secure__login__sso__oauth_client__google__client_secret\n          value: leaked\n");
+        let problems = check(GOOD, &after);
+        assert!(
+            problems.iter().any(|p| p.contains("would not hold")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("literal")),
+            "{problems:?}"
+        );
+        assert!(!problems.iter().any(|p| p.contains("leaked")));
+    }
+
+    #[test]
+    fn lost_variables_and_other_changes_are_caught() {
+        let after = GOOD.replace("        - name: MONGO\n          value: m\n", "");
+        assert!(check(GOOD, &after)
+            .iter()
+            .any(|p| p.contains("`MONGO` would be lost")));
+        let after = GOOD.replace("kind: Deployment\n", "kind: Deployment\napiVersion: x\n");
+        assert!(check(GOOD, &after)
+            .iter()
+            .any(|p| p.contains("at `/apiVersion`")));
+    }
+
+    #[test]
+    fn a_second_spelling_is_caught() {
+        let after = format!("{GOOD}        - name: TRAINS__secure__login__sso__oauth_client__google__client_id\n          value: other\n");
+        assert!(check(GOOD, &after)
+            .iter()
+            .any(|p| p.contains("would also set")));
+    }
+}

@@ -1,0 +1,142 @@
+//! Inputs built to make the tool say "fixed" while Kubernetes would read something else
+//! (tests/fixtures/adversarial): YAML that readers disagree on, aliases and merges that carry
+//! values past the tool or its edits elsewhere, and Secrets that will not exist when the
+//! apiserver starts. Each either renders to exactly the policy or is refused with nothing on
+//! stdout; the outcome of each is pinned here.
+
+mod common;
+use common::*;
+
+/// (fixture, policy, exit code, a finding code or message that must be on stderr)
+const CASES: &[(&str, &str, i32, &str)] = &[
+    // A lone CR is a line break to Kubernetes: the "comment" hides a second `spec`.
+    (
+        "lone-cr-hidden-spec.yaml",
+        "keycloak.toml",
+        3,
+        "duplicate key `spec`",
+    ),
+    // Inside the body, such a comment hides content the emitter would drop: proof fails.
+    (
+        "lone-cr-mid-comment.yaml",
+        "keycloak.toml",
+        1,
+        "error[unverified-output]",
+    ),
+    // Kubernetes keeps the last `metadata`: the document is parsed and refused, not skipped.
+    (
+        "duplicate-metadata.yaml",
+        "keycloak.toml",
+        3,
+        "duplicate key `metadata`",
+    ),
+    // The container's env comes from a merge: writing a new `env:` would lose it.
+    (
+        "merge-key-container.yaml",
+        "keycloak.toml",
+        1,
+        "error[aliased-env]",
+    ),
+    // An alias entry after the policy's entry is what Kubernetes keeps.
+    (
+        "alias-entry-after-policy.yaml",
+        "keycloak.toml",
+        1,
+        "error[aliased-env]",
+    ),
+    (
+        "alias-entry-wins.yaml",
+        "keycloak.toml",
+        1,
+        "error[aliased-env]",
+    ),
+    // An anchored env list shared with another container: an edit would spread.
+    (
+        "shared-env-anchor.yaml",
+        "keycloak.toml",
+        1,
+        "error[aliased-env]",
+    ),
+    (
+        "shared-env-anchor-target-first.yaml",
+        "keycloak.toml",
+        1,
+        "error[aliased-env]",
+    ),
+    // A NEL in a trailing comment: Kubernetes reads the text after it, before and after the
+    // edit alike, so the render is proved and goes through.
+    ("nel-comment.yaml", "keycloak.toml", 0, "0 errors"),
+    // Hook Secrets satisfy the gate only when they exist as the apiserver starts.
+    (
+        "hook-test.yaml",
+        "keycloak-hooks.toml",
+        1,
+        "is a `test` hook",
+    ),
+    (
+        "hook-post-install.yaml",
+        "keycloak-hooks.toml",
+        1,
+        "is a `post-install` hook",
+    ),
+    (
+        "hook-pre-install-hook-succeeded.yaml",
+        "keycloak-hooks.toml",
+        1,
+        "deleted once it succeeded",
+    ),
+    (
+        "hook-pre-install-pre-upgrade-before-hook-creation.yaml",
+        "keycloak-hooks.toml",
+        0,
+        "0 errors",
+    ),
+];
+
+#[test]
+fn every_adversarial_input_is_refused_or_proved() {
+    let dir = root().join("tests/fixtures/adversarial");
+    let mut listed: Vec<&str> = CASES.iter().map(|c| c.0).collect();
+    listed.sort();
+    let mut present: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    present.sort();
+    assert_eq!(listed, present, "every fixture has a pinned outcome");
+    for (fixture, policy, code, expect) in CASES {
+        let policy = root().join("tests/fixtures/policies").join(policy);
+        let input = dir.join(fixture);
+        let out = run(
+            &[
+                "render",
+                "--policy",
+                policy.to_str().unwrap(),
+                input.to_str().unwrap(),
+            ],
+            b"",
+        );
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(*code), "{fixture}: {stderr}");
+        assert!(
+            stderr.contains(expect),
+            "{fixture}: expected `{expect}` in\n{stderr}"
+        );
+        assert!(
+            !stderr.contains("S3CR3T-MARKER"),
+            "{fixture}: a secret reached stderr"
+        );
+        if *code != 0 {
+            assert!(stdout.is_empty(), "{fixture}: output on failure");
+        } else {
+            // What Kubernetes reads (serde_yaml, like it a libyaml port) has the policy.
+            let env = pod_env(&stdout, "clearml-apiserver", "clearml-apiserver");
+            assert!(
+                env.contains_key(
+                    "CLEARML__secure__login__sso__oauth_client__keycloak__client_secret"
+                ),
+                "{fixture}: {env:?}"
+            );
+        }
+    }
+}
