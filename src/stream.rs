@@ -139,7 +139,8 @@ impl Document<'_> {
             if line.len() == trimmed.len() {
                 // A top-level line: it must be a plain `key:` seen once.
                 let (key, rest) = key_of(line)?;
-                if top_keys.contains(&key) {
+                // Only a repeated `kind` or `metadata` changes the identity read here.
+                if matches!(key, "kind" | "metadata") && top_keys.contains(&key) {
                     return None;
                 }
                 top_keys.push(key);
