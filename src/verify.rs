@@ -196,6 +196,60 @@ fn gives(entry: &Value, want: &PolicyValue) -> bool {
     }
 }
 
+/// Whether ClearML would read this variable for (part of) the setting `d`: a prefix it reads,
+/// the same section, and a path equal to the setting's, above it or below it.
+fn competes(sso: &clearml_env::SsoName, d: &crate::policy::Desired) -> bool {
+    let read = matches!(sso.prefix, Prefix::Clearml | Prefix::Trains) && !sso.padded;
+    let nested =
+        |a: &str, b: &str| a.len() > b.len() && a.starts_with(b) && a[b.len()..].starts_with('.');
+    read && sso.section == Some(d.option.section)
+        && (sso.path == d.path || nested(&d.path, &sso.path) || nested(&sso.path, &d.path))
+}
+
+/// Variables that `envFrom` sources in the stream bring in and that ClearML would read for a
+/// setting of the policy under another spelling (the same spelling is overridden by `env`).
+fn env_from_shadows<'a>(
+    target: &'a Target,
+    policy: &'a Policy,
+    inventory: &'a Inventory,
+    env: &'a HashMap<&str, &Value>,
+) -> impl Iterator<Item = String> + 'a {
+    let sources = target
+        .value
+        .get("envFrom")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    sources.flat_map(move |source| {
+        let prefix = source
+            .get("prefix")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let (kind, name) = match (source.get("secretRef"), source.get("configMapRef")) {
+            (Some(r), _) => (true, r.get("name").and_then(Value::as_str)),
+            (_, Some(r)) => (false, r.get("name").and_then(Value::as_str)),
+            _ => (true, None),
+        };
+        inventory
+            .sources
+            .iter()
+            .filter(move |s| Some(s.object.name.as_str()) == name && s.kind.is_secret() == kind)
+            .flat_map(|s| s.keys.iter().map(|(k, _)| k))
+            .filter_map(move |key| {
+                let var = format!("{prefix}{key}");
+                let sso = clearml_env::parse_name(&var)?;
+                let d = policy.desired.iter().find(|d| {
+                    var != d.name && !env.contains_key(var.as_str()) && competes(&sso, d)
+                })?;
+                Some(format!(
+                    "`envFrom` brings in `{var}`, which ClearML would also read for {}",
+                    d.label
+                ))
+            })
+            .collect::<Vec<_>>()
+    })
+}
+
 /// Checks one document: `before` as read from the input, `after` as it would be written.
 /// Returns the problems found, each a sentence naming where (never a value).
 pub fn document(
@@ -257,14 +311,7 @@ pub fn document(
                 None => problems.push(format!("{at}: `{}` ({}) would be missing", d.name, d.label)),
             }
             for other in ea.keys().filter(|n| **n != d.name) {
-                let Some(sso) = clearml_env::parse_name(other) else {
-                    continue;
-                };
-                let read = matches!(sso.prefix, Prefix::Clearml | Prefix::Trains) && !sso.padded;
-                let overlaps = sso.path == d.path
-                    || d.path.starts_with(&format!("{}.", sso.path))
-                    || sso.path.starts_with(&format!("{}.", d.path));
-                if read && sso.section == Some(d.option.section) && overlaps {
+                if clearml_env::parse_name(other).is_some_and(|sso| competes(&sso, d)) {
                     problems.push(format!(
                         "{at}: `{other}` would also set {}, so ClearML might not read the policy's value",
                         d.label
@@ -272,6 +319,7 @@ pub fn document(
                 }
             }
         }
+        problems.extend(env_from_shadows(a, policy, inventory, &ea).map(|m| format!("{at}: {m}")));
         for (name, entry) in &ea {
             let Some(sso) = clearml_env::parse_name(name) else {
                 continue;
@@ -364,6 +412,18 @@ mod tests {
         assert!(check(GOOD, &after)
             .iter()
             .any(|p| p.contains("at `/apiVersion`")));
+    }
+
+    #[test]
+    fn a_competing_spelling_from_env_from_is_caught() {
+        let p = policy();
+        let mut inv = Inventory::default();
+        let secret = read("apiVersion: v1\nkind: Secret\nmetadata: {name: extra}\nstringData: {login__sso__oauth_client__google__client_id: x}\n").unwrap().unwrap();
+        inv.add(&secret, None, &p.secrets.placeholders);
+        let doc = GOOD.replace("        env:\n", "        envFrom:\n        - prefix: CLEARML__SECURE__\n          secretRef: {name: extra}\n        env:\n");
+        let doc = read(&doc).unwrap().unwrap();
+        let problems = document(&doc, &doc, &p, &inv);
+        assert!(problems.iter().any(|m| m.contains("`envFrom` brings in `CLEARML__SECURE__login__sso__oauth_client__google__client_id`")), "{problems:?}");
     }
 
     #[test]
