@@ -1,4 +1,8 @@
-//! Command line: argument parsing, policy lookup, reading input, exit codes (DESIGN §1).
+//! Command line: argument parsing, policy lookup, reading input, exit codes.
+//!
+//! The output contract: stdout carries only the command's output (the manifests for `render`)
+//! and nothing at all when the command fails; findings and errors go to stderr; `--report`
+//! is written before anything reaches stdout, and never to stdout itself.
 
 use crate::policy::{self, Policy};
 use crate::{helm, render, report, Outcome};
@@ -9,13 +13,13 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Exit codes (DESIGN §1, contract).
+/// Exit codes (documented in the README).
 pub mod exit {
     /// Manifests written (possibly corrected).
     pub const OK: u8 = 0;
     /// Policy violation.
     pub const VIOLATION: u8 = 1;
-    /// Usage or policy-file error.
+    /// Usage or policy-file error; also output that cannot be written (stdout, `--report`).
     pub const USAGE: u8 = 2;
     /// Input manifests unreadable.
     pub const INPUT: u8 = 3;
@@ -136,9 +140,11 @@ fn read_input(input: Option<&Path>) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Prints a failure to stderr, and under Helm 4 also where the user can see it.
+/// Prints a failure to stderr, and under Helm 4 also where the user can see it. Control
+/// characters are escaped here, the one place every failure passes: a policy error or an
+/// input file name may carry them as well as findings do.
 fn fail(code: u8, message: &str) -> ExitCode {
-    let mut text = message.to_string();
+    let mut text = report::escape_lines(message).into_owned();
     if !text.ends_with('\n') {
         text.push('\n');
     }
@@ -153,6 +159,58 @@ fn write_report(path: Option<&Path>, findings: &[report::Finding]) -> Result<()>
     let Some(path) = path else { return Ok(()) };
     std::fs::write(path, report::json(findings) + "\n")
         .with_context(|| format!("cannot write the report {}", path.display()))
+}
+
+/// Names of this process's standard output, whatever it is connected to.
+fn names_stdout(path: &Path) -> bool {
+    // `components` folds `//` and `/./`, so `/dev//stdout` is caught too.
+    let path: PathBuf = path.components().collect();
+    let pid = format!("/proc/{}/fd/1", std::process::id());
+    [
+        "/dev/stdout",
+        "/dev/fd/1",
+        "/proc/self/fd/1",
+        "/proc/thread-self/fd/1",
+        pid.as_str(),
+    ]
+    .iter()
+    .any(|n| path == Path::new(n))
+}
+
+/// Refuses a `--report` path that is the command's standard output: the JSON would be mixed
+/// into the manifests (or the `check` output), and printed even when the command fails.
+/// Caught by name (`/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1`, …) and by identity: any path
+/// that is the same file as fd 1 (`--report out.yaml > out.yaml`, a symlink to the terminal).
+/// One exception: when stdout is `/dev/null`, a report to `/dev/null` by that name mixes
+/// nothing into anything, so it is allowed; the fd-1 names are refused whatever stdout is.
+fn check_report_path(path: Option<&Path>) -> Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    let refuse = || {
+        anyhow::anyhow!(
+            "--report {}: that is this command's standard output, which carries only the \
+             command's output; give a file for the report",
+            path.display()
+        )
+    };
+    if names_stdout(path) {
+        return Err(refuse());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let stdout = std::io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .and_then(|fd| std::fs::File::from(fd).metadata());
+        if let (Ok(out), Ok(report)) = (stdout, std::fs::metadata(path)) {
+            let dev_null = out.file_type().is_char_device() && out.rdev() == libc::makedev(1, 3);
+            if out.dev() == report.dev() && out.ino() == report.ino() && !dev_null {
+                return Err(refuse());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Loads the policy, reads the input and renders: the shared first half of `render`,
@@ -181,6 +239,9 @@ fn findings_text(outcome: &Outcome) -> String {
 }
 
 fn run_render(args: RenderArgs) -> ExitCode {
+    if let Err(e) = check_report_path(args.report.as_deref()) {
+        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
+    }
     match prepare(args.policy.as_deref(), args.input.as_deref()) {
         Ok((_, outcome)) => {
             let code = finish(
@@ -197,33 +258,46 @@ fn run_render(args: RenderArgs) -> ExitCode {
     }
 }
 
-/// The second half `render` and `diff` share: write the report (even on failure), refuse on
-/// any error saying `refusal`, else print the findings to stderr and `output()` to stdout.
+/// The second half `render` and `diff` share: write the report (even on failure, and before
+/// any byte reaches stdout), refuse on any error saying `refusal`, else print the findings to
+/// stderr and `output()` to stdout. A report that cannot be written fails the run with
+/// `exit::USAGE` (the command line asked for it), also when the render fails anyway: the
+/// findings and the reason both go to stderr, stdout gets nothing.
 fn finish<'a>(
     args: &RenderArgs,
     outcome: &Outcome,
     refusal: &str,
     output: impl FnOnce() -> Cow<'a, str>,
 ) -> ExitCode {
-    let report_result = write_report(args.report.as_deref(), &outcome.findings);
+    let report_error = write_report(args.report.as_deref(), &outcome.findings)
+        .err()
+        .map(|e| format!("clearml-sso: {e:#}\n"));
     let text = findings_text(outcome);
-    if outcome.has_errors() {
-        return fail(exit::VIOLATION, &format!("{text}clearml-sso: {refusal}"));
+    match (outcome.has_errors(), report_error) {
+        (true, None) => fail(exit::VIOLATION, &format!("{text}clearml-sso: {refusal}")),
+        (true, Some(e)) => fail(exit::USAGE, &format!("{text}clearml-sso: {refusal}\n{e}")),
+        (false, Some(e)) => fail(
+            exit::USAGE,
+            &format!("{text}{e}clearml-sso: nothing was written"),
+        ),
+        (false, None) => {
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            print(&output())
+        }
     }
-    if let Err(e) = report_result {
-        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
-    }
-    let _ = std::io::stderr().write_all(text.as_bytes());
-    print(&output())
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {
+    if let Err(e) = check_report_path(args.report.as_deref()) {
+        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
+    }
     let (_, outcome) = match prepare(args.policy.as_deref(), args.input.as_deref()) {
         Ok(r) => r,
         Err(code) => return code,
     };
     if let Err(e) = write_report(args.report.as_deref(), &outcome.findings) {
-        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
+        let text = findings_text(&outcome);
+        return fail(exit::USAGE, &format!("{text}clearml-sso: {e:#}"));
     }
     let printed = print(&report::format(&outcome.findings, args.format));
     if outcome.has_errors() || (args.strict && outcome.changed) {
@@ -239,6 +313,9 @@ fn run_check(args: CheckArgs) -> ExitCode {
 }
 
 fn run_diff(args: RenderArgs) -> ExitCode {
+    if let Err(e) = check_report_path(args.report.as_deref()) {
+        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
+    }
     match prepare(args.policy.as_deref(), args.input.as_deref()) {
         Ok((input, outcome)) => finish(&args, &outcome, "render would refuse; no diff", || {
             let input = String::from_utf8(input).expect("render accepted it as UTF-8");

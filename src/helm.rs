@@ -2,24 +2,26 @@
 //!
 //! Helm 4 runs a `postrenderer/v1` plugin with its stderr captured and then dropped; the user
 //! sees only "plugin exited with error". Helm is the plugin's parent process, so the reason is
-//! also written to Helm's own standard error (`/proc/<ppid>/fd/2`): the terminal or CI log the
-//! user is reading. Under Helm 3 (or run by hand) our stderr already reaches the user and
-//! nothing extra is written. Measured behaviour: `shared/reference/helm-post-renderers.md`.
+//! also written to Helm's own standard error: the terminal or CI log the user is reading.
+//! Under Helm 3 (or run by hand) our stderr already reaches the user and nothing extra is
+//! written.
+//!
+//! Three rules keep this from doing harm:
+//! - It only happens when Helm really runs this program as its plugin: the plugin variables
+//!   Helm sets are there, this executable lives in `HELM_PLUGIN_DIR`, and the parent process is
+//!   a `helm`. The variables alone prove nothing: a shell started from a plugin's environment
+//!   inherits them.
+//! - Never to the place our own stderr already goes (same file, same terminal), so the user
+//!   never reads the message twice.
+//! - Never blocks: a FIFO whose reader left, a full pipe or a stopped terminal make us give up
+//!   within a bounded time rather than hang Helm.
+//!
+//! Linux only (it needs `/proc` and `pidfd_getfd`); elsewhere it does nothing.
 
-use std::io::Write;
-
-/// Whether this process was started by Helm as a plugin (Helm sets these for plugins).
+/// Whether Helm set its plugin variables for this process (they are inherited too, so this
+/// alone does not mean Helm is the parent).
 pub fn running_as_helm_plugin() -> bool {
-    std::env::var_os("HELM_PLUGIN_NAME").is_some() || std::env::var_os("HELM_PLUGIN_DIR").is_some()
-}
-
-#[cfg(target_os = "linux")]
-fn same_file(a: &str, b: &str) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
-        _ => false,
-    }
+    std::env::var_os("HELM_PLUGIN_NAME").is_some() && std::env::var_os("HELM_PLUGIN_DIR").is_some()
 }
 
 /// Writes `message` where the user of Helm 4 will see it. Returns whether it was written
@@ -30,46 +32,240 @@ pub fn tell_user(message: &str) -> bool {
     }
     #[cfg(target_os = "linux")]
     {
-        let parent = format!("/proc/{}/fd/2", std::os::unix::process::parent_id());
-        if same_file(&parent, "/proc/self/fd/2") {
-            return false; // our stderr is already Helm's
-        }
-        // Best: a duplicate of Helm's own fd 2 (pidfd_getfd), which shares Helm's file offset,
-        // so Helm's own error line lands after ours even when stderr is a file (`2>log`).
-        if let Some(mut f) = parent_stderr() {
-            if f.write_all(message.as_bytes()).is_ok() {
-                return true;
-            }
-        }
-        // Else reopen it by path: right for terminals and pipes (CI logs).
-        let mut open = std::fs::OpenOptions::new();
-        open.append(true);
-        for target in [parent.as_str(), "/dev/tty"] {
-            if let Ok(mut f) = open.open(target) {
-                if f.write_all(message.as_bytes()).is_ok() {
-                    return true;
-                }
-            }
-        }
+        linux::tell_user(message)
     }
-    false
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = message;
+        false
+    }
 }
 
-/// Helm's fd 2, duplicated into this process. Needs ptrace access to the parent (root, or a
-/// kernel without Yama restrictions); `None` otherwise.
 #[cfg(target_os = "linux")]
-fn parent_stderr() -> Option<std::fs::File> {
-    use std::os::fd::FromRawFd;
-    let ppid = std::os::unix::process::parent_id() as libc::c_long;
-    // SAFETY: plain syscalls on integers; the returned fd is owned by the File on success
-    // and the pidfd is closed on every path.
-    unsafe {
-        let pidfd = libc::syscall(libc::SYS_pidfd_open, ppid, 0);
-        if pidfd < 0 {
-            return None;
+mod linux {
+    use std::ffi::CString;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+    use std::time::{Duration, Instant};
+
+    /// How long a write may wait for a full pipe or a stopped terminal before giving up.
+    const PATIENCE: Duration = Duration::from_millis(1000);
+
+    pub(super) fn tell_user(message: &str) -> bool {
+        let ppid = std::os::unix::process::parent_id();
+        if !inside_plugin_dir() || !parent_is_helm(ppid) {
+            return false;
         }
-        let fd = libc::syscall(libc::SYS_pidfd_getfd, pidfd, 2, 0);
-        libc::close(pidfd as libc::c_int);
-        (fd >= 0).then(|| std::fs::File::from_raw_fd(fd as libc::c_int))
+        let ours = fstat(2);
+        // Best: a duplicate of Helm's own fd 2 (pidfd_getfd). For a regular file it shares
+        // Helm's offset, so Helm's own error line lands after ours (`2>log` without append).
+        let dup = parent_stderr(ppid);
+        let path = match &dup {
+            Some(fd) => format!("/proc/self/fd/{}", fd.as_raw_fd()),
+            None => format!("/proc/{ppid}/fd/2"),
+        };
+        let theirs = match &dup {
+            Some(fd) => fstat(fd.as_raw_fd()),
+            None => stat(&path), // stat never opens, so it cannot wait on a FIFO
+        };
+        let Some(theirs) = theirs else {
+            // Helm's stderr cannot be seen at all: the controlling terminal is the last resort,
+            // unless our stderr is a terminal already.
+            if ours.is_some_and(|o| o.is_char()) {
+                return false;
+            }
+            ignore_sigttou();
+            return open_nonblocking("/dev/tty").is_some_and(|fd| write_bounded(&fd, message));
+        };
+        if theirs.is_dev_null() || ours.is_some_and(|o| o.same_place(&theirs)) {
+            return false;
+        }
+        ignore_sigttou();
+        match (theirs.kind(), dup) {
+            (libc::S_IFREG, Some(fd)) => {
+                std::io::Write::write_all(&mut std::fs::File::from(fd), message.as_bytes()).is_ok()
+            }
+            (libc::S_IFSOCK, Some(fd)) => send_bounded(&fd, message),
+            // Pipes, FIFOs and terminals: a fresh open file description of our own, so that
+            // O_NONBLOCK does not change Helm's (or the shell's) descriptor. Opening a FIFO
+            // without a reader fails at once (ENXIO) instead of waiting for one.
+            _ => open_nonblocking(&path).is_some_and(|fd| write_bounded(&fd, message)),
+        }
+    }
+
+    /// With `stty tostop`, a background job writing to its terminal is stopped by SIGTTOU until
+    /// brought to the foreground: a wait with no bound. Ignored, the write just happens; the
+    /// process is about to exit, so the changed disposition matters to nothing else.
+    fn ignore_sigttou() {
+        // SAFETY: setting a signal to SIG_IGN installs no handler.
+        unsafe { libc::signal(libc::SIGTTOU, libc::SIG_IGN) };
+    }
+
+    /// Whether this executable is the one Helm was asked to run: inside `HELM_PLUGIN_DIR`
+    /// (plugin.yaml runs `${HELM_PLUGIN_DIR}/bin/clearml-sso`). A process that merely inherited
+    /// another plugin's variables is elsewhere.
+    fn inside_plugin_dir() -> bool {
+        let (Some(dir), Ok(exe)) = (std::env::var_os("HELM_PLUGIN_DIR"), std::env::current_exe())
+        else {
+            return false;
+        };
+        let Ok(dir) = std::fs::canonicalize(dir) else {
+            return false;
+        };
+        std::fs::canonicalize(&exe).unwrap_or(exe).starts_with(dir)
+    }
+
+    /// Whether the parent process's executable or command name says `helm`.
+    fn parent_is_helm(ppid: u32) -> bool {
+        let helm = |s: &str| s.to_ascii_lowercase().contains("helm");
+        let exe = std::fs::read_link(format!("/proc/{ppid}/exe"))
+            .ok()
+            .and_then(|p| p.file_name().map(|n| helm(&n.to_string_lossy())));
+        exe.unwrap_or(false)
+            || std::fs::read_to_string(format!("/proc/{ppid}/comm")).is_ok_and(|c| helm(c.trim()))
+    }
+
+    /// Helm's fd 2, duplicated into this process. Needs ptrace access to the parent (root, or a
+    /// kernel without Yama restrictions); `None` otherwise.
+    fn parent_stderr(ppid: u32) -> Option<OwnedFd> {
+        // SAFETY: plain syscalls on integers; the returned fd is owned by the OwnedFd on
+        // success and the pidfd is closed on every path.
+        unsafe {
+            let pidfd = libc::syscall(libc::SYS_pidfd_open, ppid as libc::c_long, 0);
+            if pidfd < 0 {
+                return None;
+            }
+            let fd = libc::syscall(libc::SYS_pidfd_getfd, pidfd, 2, 0);
+            libc::close(pidfd as libc::c_int);
+            (fd >= 0).then(|| OwnedFd::from_raw_fd(fd as RawFd))
+        }
+    }
+
+    /// The identity of an open file: enough to tell whether two descriptors reach one place.
+    #[derive(Clone, Copy)]
+    struct Identity {
+        dev: libc::dev_t,
+        ino: libc::ino_t,
+        mode: libc::mode_t,
+        rdev: libc::dev_t,
+    }
+
+    impl Identity {
+        fn from(st: &libc::stat) -> Identity {
+            Identity {
+                dev: st.st_dev,
+                ino: st.st_ino,
+                mode: st.st_mode,
+                rdev: st.st_rdev,
+            }
+        }
+        fn kind(&self) -> libc::mode_t {
+            self.mode & libc::S_IFMT
+        }
+        fn is_char(&self) -> bool {
+            self.kind() == libc::S_IFCHR
+        }
+        fn is_dev_null(&self) -> bool {
+            self.is_char() && self.rdev == libc::makedev(1, 3)
+        }
+        /// Same inode, or the same character device under two names (a terminal seen through
+        /// `/dev/pts/N` and through `/dev/tty`, which is whichever terminal controls us).
+        fn same_place(&self, other: &Identity) -> bool {
+            if self.dev == other.dev && self.ino == other.ino {
+                return true;
+            }
+            if self.is_char() && other.is_char() {
+                let controlling = libc::makedev(5, 0);
+                return self.rdev == other.rdev
+                    || self.rdev == controlling
+                    || other.rdev == controlling;
+            }
+            false
+        }
+    }
+
+    fn fstat(fd: RawFd) -> Option<Identity> {
+        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: fstat writes a full `stat` on success; it is read only then.
+        (unsafe { libc::fstat(fd, st.as_mut_ptr()) } == 0)
+            .then(|| Identity::from(unsafe { &st.assume_init() }))
+    }
+
+    fn stat(path: &str) -> Option<Identity> {
+        let path = CString::new(path).ok()?;
+        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: as in `fstat`, with a NUL-terminated path.
+        (unsafe { libc::stat(path.as_ptr(), st.as_mut_ptr()) } == 0)
+            .then(|| Identity::from(unsafe { &st.assume_init() }))
+    }
+
+    /// Opens for writing without ever waiting: O_NONBLOCK (a FIFO without a reader fails with
+    /// ENXIO, and later writes never block), O_NOCTTY (a terminal never becomes ours).
+    fn open_nonblocking(path: &str) -> Option<OwnedFd> {
+        let path = CString::new(path).ok()?;
+        let flags =
+            libc::O_WRONLY | libc::O_APPEND | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
+        // SAFETY: a NUL-terminated path; the fd is owned on success.
+        let fd = unsafe { libc::open(path.as_ptr(), flags) };
+        (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+    }
+
+    /// Writes all of `message` with a non-blocking `write` on `fd`, waiting for room at most
+    /// [`PATIENCE`] in all; false when it gives up or the write fails (EPIPE: no reader).
+    fn write_bounded(fd: &OwnedFd, message: &str) -> bool {
+        bounded(fd, message.as_bytes(), |buf| {
+            // SAFETY: writes from a live buffer of the given length.
+            unsafe { libc::write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len()) }
+        })
+    }
+
+    /// As [`write_bounded`] for a socket, where `MSG_DONTWAIT` makes one send non-blocking
+    /// without changing the descriptor Helm shares.
+    fn send_bounded(fd: &OwnedFd, message: &str) -> bool {
+        bounded(fd, message.as_bytes(), |buf| {
+            // SAFETY: sends from a live buffer of the given length.
+            unsafe {
+                libc::send(
+                    fd.as_raw_fd(),
+                    buf.as_ptr().cast(),
+                    buf.len(),
+                    libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+                )
+            }
+        })
+    }
+
+    fn bounded(fd: &OwnedFd, mut rest: &[u8], mut write: impl FnMut(&[u8]) -> isize) -> bool {
+        let deadline = Instant::now() + PATIENCE;
+        while !rest.is_empty() {
+            let n = write(rest);
+            if n > 0 {
+                rest = &rest[n as usize..];
+                continue;
+            }
+            let err = std::io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EINTR) if n < 0 => continue,
+                Some(libc::EAGAIN) if n < 0 => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return false;
+                    }
+                    let mut pfd = libc::pollfd {
+                        fd: fd.as_raw_fd(),
+                        events: libc::POLLOUT,
+                        revents: 0,
+                    };
+                    // SAFETY: one valid pollfd.
+                    let ready = unsafe { libc::poll(&mut pfd, 1, left.as_millis() as libc::c_int) };
+                    if ready < 0
+                        && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR)
+                    {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+        true
     }
 }

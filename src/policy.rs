@@ -341,12 +341,33 @@ impl fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
+/// Words longer than this get no suggestion: no key or option is near that long, and the edit
+/// distance costs length × length.
+const NEAREST_MAX_CHARS: usize = 64;
+
 /// The nearest of `candidates` to a misspelled `word`, if one is close enough to be a typo.
+/// Bounded whatever the input: an over-long word is not compared at all, and a candidate whose
+/// length differs by more than the allowed distance is skipped unmeasured (the distance is at
+/// least the difference in length), so a key of megabytes costs nothing.
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Checked on bytes first, so a huge word is not even counted.
+    if word.len() > 4 * NEAREST_MAX_CHARS {
+        return None;
+    }
+    let chars = word.chars().count();
+    if chars > NEAREST_MAX_CHARS {
+        return None;
+    }
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(2))
+        .filter_map(|c| {
+            let limit = (c.len().max(word.len()) / 3).max(2);
+            if c.chars().count().abs_diff(chars) > limit {
+                return None;
+            }
+            let d = strsim::damerau_levenshtein(word, c);
+            (d <= limit).then_some((d, c))
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -1187,5 +1208,36 @@ admins = ["clearml-admins"]
     fn missing_version() {
         let e = err(&KEYCLOAK.replace("version = 1\n", ""));
         assert!(e.contains("missing `version = 1`"), "{e}");
+    }
+
+    #[test]
+    fn nearest_still_finds_typos() {
+        let keys = ["client_id", "client_secret", "base_url", "idp_logout"];
+        assert_eq!(nearest("clientsecret", keys), Some("client_secret"));
+        assert_eq!(nearest("idp_logut", keys), Some("idp_logout"));
+        assert_eq!(nearest("zzzzzzzzzzzzzzzz", keys), None);
+        // The length filter only skips candidates the distance would reject anyway.
+        assert_eq!(nearest("bas", ["base_url", "bae"]), Some("bae"));
+    }
+
+    #[test]
+    fn nearest_is_bounded_on_huge_words() {
+        // Unbounded, this was a 4 MB × key-length edit distance per candidate (22 s through
+        // the CLI). Over-long words are not compared at all.
+        let huge = "a".repeat(4 << 20);
+        assert_eq!(nearest(&huge, ["client_id", "client_secret"]), None);
+        let long = "é".repeat(NEAREST_MAX_CHARS + 1);
+        assert_eq!(nearest(&long, [long.as_str()]), None);
+        let text = format!("version = 1\n[providers.keycloak]\n{huge} = 1\n");
+        let e = err(&text);
+        assert!(
+            e.contains("p.toml:3:1: error: unknown key"),
+            "{}",
+            &e[..200]
+        );
+        assert!(
+            e.contains("valid keys here: "),
+            "no suggestion, the list instead"
+        );
     }
 }

@@ -1,10 +1,75 @@
 //! Findings: the stable codes, where each finding is, and how findings are written.
 //!
 //! Messages never contain a secret's value: they name Secrets, keys and variables only.
+//!
+//! Findings carry names and values straight from the manifests, which may hold any character.
+//! Every format meant for people or for tools that display text (text, GitHub annotations,
+//! SARIF, JUnit) passes each field through [`escape_control`] here, where it is written, so no
+//! message has to remember to. The JSON report keeps the exact strings (JSON escapes them).
 
 use crate::k8s::ObjectRef;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt::Write as _;
+
+/// Whether `c` must not reach a terminal or a report raw: C0 controls (ESC starts terminal
+/// escape sequences, CR and LF forge lines), DEL, C1 controls (U+009B is a one-character
+/// CSI), the Unicode line and paragraph separators, the bidirectional controls (they reorder
+/// what is shown, so text reads differently than it is), and U+FFFE/U+FFFF, which XML 1.0
+/// does not allow.
+fn needs_escape(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0}'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{fffe}'
+            | '\u{ffff}'
+    )
+}
+
+/// A one-line field made safe to show: each character of [`needs_escape`] is written as a
+/// visible escape (`\t`, `\n`, `\r`, `\x1b`, `\u{2028}`); everything else is kept. The result
+/// contains none of those characters, so escaping twice changes nothing. It is for display,
+/// not reversible (a `\` in the input is kept as it is).
+pub fn escape_control(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if needs_escape(c) && c.is_ascii() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`escape_control`] for text of several lines: each line escaped, the line breaks kept.
+pub fn escape_lines(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && needs_escape(c)) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.split('\n')
+            .map(escape_control)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -207,13 +272,13 @@ pub fn text(findings: &[Finding]) -> String {
             "{}[{}]: {}{fixed}",
             f.severity.as_str(),
             f.code.id,
-            f.message
+            escape_control(&f.message)
         );
         if let Some(loc) = &f.location {
-            let _ = writeln!(out, "  --> {}", describe(loc));
+            let _ = writeln!(out, "  --> {}", escape_control(&describe(loc)));
         }
         if let Some(help) = &f.help {
-            let _ = writeln!(out, "  help: {help}");
+            let _ = writeln!(out, "  help: {}", escape_control(help));
         }
     }
     out
@@ -322,14 +387,17 @@ pub fn github(findings: &[Finding]) -> String {
             github_escape(&format!("clearml-sso {}", f.code.id), true)
         )];
         if let Some(src) = f.location.as_ref().and_then(|l| l.object.source.as_deref()) {
-            props.insert(0, format!("file={}", github_escape(src, true)));
+            props.insert(
+                0,
+                format!("file={}", github_escape(&escape_control(src), true)),
+            );
         }
-        let mut message = f.message.clone();
+        let mut message = escape_control(&f.message).into_owned();
         if let Some(loc) = &f.location {
-            message.push_str(&format!(" [{}]", describe(loc)));
+            message.push_str(&format!(" [{}]", escape_control(&describe(loc))));
         }
         if let Some(help) = &f.help {
-            message.push_str(&format!("\nhelp: {help}"));
+            message.push_str(&format!("\nhelp: {}", escape_control(help)));
         }
         let _ = writeln!(
             out,
@@ -363,9 +431,9 @@ pub fn sarif(findings: &[Finding]) -> String {
     let results: Vec<serde_json::Value> = findings
         .iter()
         .map(|f| {
-            let mut text = f.message.clone();
+            let mut text = escape_control(&f.message).into_owned();
             if let Some(help) = &f.help {
-                text.push_str(&format!(" Help: {help}"));
+                text.push_str(&format!(" Help: {}", escape_control(help)));
             }
             let mut result = serde_json::json!({
                 "ruleId": f.code.id,
@@ -388,11 +456,15 @@ pub fn sarif(findings: &[Finding]) -> String {
                 .collect::<Vec<_>>()
                 .join("/");
                 let mut location = serde_json::json!({
-                    "logicalLocations": [{ "fullyQualifiedName": logical, "kind": "resource" }],
+                    "logicalLocations": [{
+                        "fullyQualifiedName": escape_control(&logical),
+                        "kind": "resource",
+                    }],
                 });
                 if let Some(src) = &o.source {
-                    location["physicalLocation"] =
-                        serde_json::json!({ "artifactLocation": { "uri": src } });
+                    location["physicalLocation"] = serde_json::json!({
+                        "artifactLocation": { "uri": escape_control(src) }
+                    });
                 }
                 result["locations"] = serde_json::json!([location]);
             }
@@ -414,18 +486,27 @@ pub fn sarif(findings: &[Finding]) -> String {
     .expect("SARIF serializes")
 }
 
-fn xml_escape(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_string(),
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '"' => "&quot;".to_string(),
-            '\'' => "&apos;".to_string(),
-            c if c.is_control() && c != '\n' && c != '\t' => format!("&#{};", c as u32),
-            c => c.to_string(),
-        })
-        .collect()
+/// Text for XML 1.0 content (`lines`: line breaks kept) or attributes: control characters
+/// become visible escapes first, since XML 1.0 allows no C0 control but tab, LF and CR, not
+/// even as a character reference (`&#27;` is not well-formed).
+fn xml_escape(s: &str, lines: bool) -> String {
+    let s = if lines {
+        escape_lines(s)
+    } else {
+        escape_control(s)
+    };
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// JUnit XML: a test case per finding (errors fail), or one passing case when all is well.
@@ -469,30 +550,31 @@ pub fn junit(findings: &[Finding]) -> String {
         let _ = write!(
             out,
             "    <testcase classname=\"{}\" name=\"{}\"",
-            xml_escape(&classname),
-            xml_escape(&name)
+            xml_escape(&classname, false),
+            xml_escape(&name, false)
         );
-        let mut body = f.message.clone();
+        // Each field is one line (escaped on its own); the breaks between them are kept.
+        let mut body = escape_control(&f.message).into_owned();
         if let Some(loc) = &f.location {
-            body.push_str(&format!("\n{}", describe(loc)));
+            body.push_str(&format!("\n{}", escape_control(&describe(loc))));
         }
         if let Some(help) = &f.help {
-            body.push_str(&format!("\nhelp: {help}"));
+            body.push_str(&format!("\nhelp: {}", escape_control(help)));
         }
         if f.severity == Severity::Error {
             let _ = writeln!(
                 out,
                 ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
                 f.code.id,
-                xml_escape(&f.message),
-                xml_escape(&body)
+                xml_escape(&f.message, false),
+                xml_escape(&body, true)
             );
         } else {
             let _ = writeln!(
                 out,
                 ">\n      <system-out>{}: {}</system-out>\n    </testcase>",
                 f.severity.as_str(),
-                xml_escape(&body)
+                xml_escape(&body, true)
             );
         }
     }
@@ -544,5 +626,93 @@ mod tests {
         ];
         insta::assert_snapshot!(text(&findings));
         insta::assert_snapshot!(summary(&findings), @"clearml-sso: 1 error, 0 warnings, 1 note");
+    }
+
+    /// Every character class that must not reach a terminal or a report raw.
+    const HOSTILE: &str =
+        "a\u{1b}[31mred\rfake\nline\ttab\u{0}nul\u{7f}del\u{85}nel\u{9b}csi\u{2028}ls\u{2029}ps\u{202e}rlo\u{2066}lri\u{2069}pdi\u{fffe}end";
+
+    #[test]
+    fn escape_control_makes_every_hostile_character_visible() {
+        assert_eq!(
+            escape_control(HOSTILE),
+            r"a\x1b[31mred\rfake\nline\ttab\x00nul\x7fdel\u{85}nel\u{9b}csi\u{2028}ls\u{2029}ps\u{202e}rlo\u{2066}lri\u{2069}pdi\u{fffe}end"
+        );
+        let once = escape_control(HOSTILE).into_owned();
+        assert_eq!(
+            escape_control(&once),
+            once,
+            "escaping twice changes nothing"
+        );
+        assert!(matches!(escape_control("plain é ü 名前"), Cow::Borrowed(_)));
+        assert_eq!(escape_lines("a\u{1b}\nb\r\n"), "a\\x1b\nb\\r\n");
+    }
+
+    fn hostile_findings() -> Vec<Finding> {
+        let loc = Location {
+            document: 0,
+            line: 1,
+            object: ObjectRef {
+                kind: "Deployment".into(),
+                name: format!("api{HOSTILE}server"),
+                namespace: Some("ns\u{1b}]0;title\u{7}".into()),
+                source: Some("c/templates/\u{1b}[2Ja.yaml".into()),
+            },
+            container: Some("c\u{202e}".into()),
+            variable: Some(format!("CLEARML__{HOSTILE}")),
+        };
+        vec![
+            Finding::new(MISSING_SECRET, format!("Secret `{HOSTILE}` is missing"))
+                .help(format!("help {HOSTILE}"))
+                .at(loc.clone()),
+            Finding::new(VALUE_MISMATCH, format!("value `{HOSTILE}`")).at(loc),
+        ]
+    }
+
+    #[test]
+    fn every_display_format_escapes_control_characters() {
+        let findings = hostile_findings();
+        for format in [Format::Text, Format::Github, Format::Sarif, Format::Junit] {
+            let out = super::format(&findings, format);
+            let bad: Vec<char> = out
+                .chars()
+                .filter(|c| *c != '\n' && needs_escape(*c))
+                .collect();
+            assert!(bad.is_empty(), "{format:?} let through {bad:?}:\n{out}");
+        }
+        let text = text(&findings);
+        assert_eq!(text.lines().count(), 5, "no forged lines:\n{text}");
+        let github = github(&findings);
+        assert_eq!(
+            github.lines().count(),
+            3,
+            "one line per annotation:\n{github}"
+        );
+    }
+
+    #[test]
+    fn junit_is_well_formed_xml_and_sarif_json_for_hostile_text() {
+        let findings = hostile_findings();
+        let xml = junit(&findings);
+        let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}:\n{xml}"));
+        let failure = doc
+            .descendants()
+            .find(|n| n.has_tag_name("failure"))
+            .expect("the error is a failure");
+        assert!(failure
+            .attribute("message")
+            .unwrap()
+            .contains(r"a\x1b[31mred\rfake\nline"));
+        let sarif: serde_json::Value = serde_json::from_str(&sarif(&findings)).unwrap();
+        let message = sarif["runs"][0]["results"][0]["message"]["text"]
+            .as_str()
+            .unwrap();
+        assert!(message.contains(r"\x1b[31m") && !message.contains('\u{1b}'));
+        // The JSON report keeps the exact strings; JSON escapes them itself.
+        let json: serde_json::Value = serde_json::from_str(&json(&findings)).unwrap();
+        assert_eq!(
+            json["findings"][0]["message"],
+            format!("Secret `{HOSTILE}` is missing")
+        );
     }
 }

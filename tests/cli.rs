@@ -1,5 +1,6 @@
-//! The command line contract (DESIGN §1): policy lookup, exit codes, all-or-nothing output,
-//! error messages that name what and where, and no secret value in any message.
+//! The command line contract: policy lookup, exit codes, all-or-nothing output, a report that
+//! never lands on stdout, error messages that name what and where (with control characters
+//! made visible), and no secret value in any message.
 
 mod common;
 use common::*;
@@ -280,4 +281,298 @@ fn explain_values_and_init_follow_the_exit_codes() {
         "{out}"
     );
     assert!(out.contains("turn OFF \"Full group path\""), "{out}");
+}
+
+const NO_TARGET: &str = "tests/fixtures/no-target.yaml";
+const NO_TARGET_POLICY: &str = "--policy=tests/fixtures/policies/keycloak.toml";
+
+/// Runs the binary from the repo root with stdout to `stdout` and stdin empty.
+fn run_with_stdout(args: &[&str], stdout: std::fs::File) -> std::process::Output {
+    std::process::Command::new(bin())
+        .args(args)
+        .current_dir(root())
+        .env_remove("CLEARML_SSO_POLICY")
+        .env_remove("HELM_PLUGIN_NAME")
+        .env_remove("HELM_PLUGIN_DIR")
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_report_path_that_is_stdout_is_refused_in_every_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("out.json");
+    std::os::unix::fs::symlink("/dev/stdout", &link).unwrap();
+    let link = link.to_str().unwrap().to_string();
+    let spellings = [
+        "/dev/stdout",
+        "/dev/fd/1",
+        "/proc/self/fd/1",
+        "/proc/thread-self/fd/1",
+        "//dev/./stdout",
+        link.as_str(),
+    ];
+    for report in spellings {
+        for (args, input) in [
+            (vec![NO_TARGET_POLICY, NO_TARGET], "failing render"),
+            (
+                vec!["--policy=policies/keycloak.toml", EXAMPLE],
+                "good render",
+            ),
+            (vec!["check", NO_TARGET_POLICY, NO_TARGET], "check"),
+            (
+                vec!["diff", "--policy=policies/keycloak.toml", EXAMPLE],
+                "diff",
+            ),
+        ] {
+            let mut args = args.clone();
+            args.extend(["--report", report]);
+            let out = run(&args, b"");
+            assert_eq!(out.status.code(), Some(2), "{report} ({input})");
+            assert!(
+                out.stdout.is_empty(),
+                "{report} ({input}): stdout stays empty"
+            );
+            let err = text(&out.stderr);
+            assert!(
+                err.contains(&format!(
+                    "--report {report}: that is this command's standard output"
+                )),
+                "{report} ({input}): {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_report_path_that_is_the_same_file_as_stdout_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.yaml");
+    let stdout = std::fs::File::create(&file).unwrap();
+    let out = run_with_stdout(
+        &[
+            "--policy=policies/keycloak.toml",
+            EXAMPLE,
+            "--report",
+            file.to_str().unwrap(),
+        ],
+        stdout,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        b"",
+        "neither manifests nor report"
+    );
+    // stdout and the report both /dev/null: nothing is mixed into anything, allowed.
+    let null = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/null")
+        .unwrap();
+    let out = run_with_stdout(
+        &[
+            "--policy=policies/keycloak.toml",
+            EXAMPLE,
+            "--report",
+            "/dev/null",
+        ],
+        null,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // … but the names of fd 1 are refused whatever stdout is.
+    let null = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/null")
+        .unwrap();
+    let out = run_with_stdout(
+        &[
+            "--policy=policies/keycloak.toml",
+            EXAMPLE,
+            "--report",
+            "/dev/stdout",
+        ],
+        null,
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_report_that_cannot_be_written_fails_the_run_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("no/such/dir/report.json");
+    let report = report.to_str().unwrap();
+    for (args, what) in [
+        (
+            vec!["--policy=policies/keycloak.toml", EXAMPLE],
+            "good render",
+        ),
+        (vec![NO_TARGET_POLICY, NO_TARGET], "failing render"),
+        (
+            vec!["check", "--policy=policies/keycloak.toml", EXAMPLE],
+            "check",
+        ),
+        (vec!["check", NO_TARGET_POLICY, NO_TARGET], "failing check"),
+        (
+            vec!["diff", "--policy=policies/keycloak.toml", EXAMPLE],
+            "diff",
+        ),
+    ] {
+        let mut args = args.clone();
+        args.extend(["--report", report]);
+        let out = run(&args, b"");
+        assert_eq!(out.status.code(), Some(2), "{what}: {}", text(&out.stderr));
+        assert!(out.stdout.is_empty(), "{what}: {}", text(&out.stdout));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!(
+                "cannot write the report {report}: No such file or directory"
+            )),
+            "{what}: the path and the OS error: {err}"
+        );
+    }
+    // On a failing render the findings are still shown next to the report error.
+    let out = run(&[NO_TARGET_POLICY, NO_TARGET, "--report", report], b"");
+    assert!(text(&out.stderr).contains("error[no-target]"));
+}
+
+/// A Deployment whose name, namespace, env names and values carry terminal escapes, CR/LF and
+/// bidi overrides: every one reaches a finding.
+const HOSTILE: &str = "---
+# Source: clearml/templates/apiserver-deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: \"\\e[31mclearml-apiserver\"
+  namespace: \"clearml\\r\\nerror[fake]: forged\"
+spec:
+  template:
+    spec:
+      containers:
+        - name: clearml-apiserver
+          env:
+            - name: CLEARML__services__login__sso__oauth_client__keycloak__client_secret
+              valueFrom:
+                secretKeyRef:
+                  name: keycloak-idp
+                  key: client_secret
+            - name: \"CLEARML__services__login__sso__oauth_client__keycloak__idp_logut\\e[2J\"
+              value: \"true\"
+            - name: CLEARML__services__login__sso__oauth_client__keycloak__base_url
+              value: \"https://x/\\e]0;pwned\\a\\rclearml-sso: 0 errors\\u202e\\x9b\"
+";
+
+fn assert_no_raw_controls(what: &str, out: &str) {
+    let raw: Vec<char> = out
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect();
+    assert!(raw.is_empty(), "{what}: raw {raw:?} in:\n{out}");
+}
+
+#[test]
+fn control_characters_from_manifests_are_escaped_in_every_display_format() {
+    let policy = "--policy=tests/fixtures/policies/keycloak-idp.toml";
+    let render = run(&[policy], HOSTILE.as_bytes());
+    assert_eq!(render.status.code(), Some(1), "missing Secret keycloak-idp");
+    assert!(render.stdout.is_empty());
+    let err = text(&render.stderr);
+    assert_no_raw_controls("render stderr", &err);
+    assert!(
+        err.contains(r"Deployment clearml\r\nerror[fake]: forged/\x1b[31mclearml-apiserver"),
+        "{err}"
+    );
+    assert!(
+        err.contains(r"value `https://x/\x1b]0;pwned\x07\rclearml-sso: 0 errors\u{202e}\u{9b}`"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            r"variable CLEARML__services__login__sso__oauth_client__keycloak__idp_logut\x1b[2J"
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.lines().any(|l| l.starts_with("error[fake]")),
+        "no forged line: {err}"
+    );
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.starts_with("clearml-sso: "))
+            .count(),
+        2,
+        "{err}"
+    );
+
+    for format in ["text", "github", "sarif", "junit"] {
+        let out = run(&["check", policy, "--format", format], HOSTILE.as_bytes());
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let report = text(&out.stdout);
+        assert_no_raw_controls(format, &report);
+        match format {
+            "junit" => {
+                let doc = roxmltree::Document::parse(&report)
+                    .unwrap_or_else(|e| panic!("JUnit is not well-formed XML: {e}\n{report}"));
+                let failures = doc
+                    .descendants()
+                    .filter(|n| n.has_tag_name("failure"))
+                    .count();
+                assert_eq!(failures, 1);
+                assert!(
+                    report.contains(r"forged/\x1b[31mclearml-apiserver"),
+                    "{report}"
+                );
+            }
+            "sarif" => {
+                let sarif: serde_json::Value = serde_json::from_str(&report).unwrap();
+                assert_eq!(sarif["version"], "2.1.0");
+            }
+            "github" => {
+                assert!(
+                    report
+                        .lines()
+                        .all(|l| l.starts_with("::") || l.starts_with("clearml-sso: ")),
+                    "{report}"
+                );
+            }
+            _ => {}
+        }
+    }
+    // The JSON report keeps the exact text: JSON escapes it.
+    let json = run(&["check", policy, "--format", "json"], HOSTILE.as_bytes());
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let names: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"\u{1b}[31mclearml-apiserver"), "{names:?}");
+}
+
+#[test]
+fn a_huge_unknown_key_in_the_policy_is_reported_without_a_suggestion_search() {
+    // Unbounded, "did you mean" compared this 4 MB key with every valid key (22 s).
+    let dir = tempfile::tempdir().unwrap();
+    let key = "k".repeat(4 << 20);
+    let p = temp_file(
+        &dir,
+        "huge.toml",
+        &format!("version = 1\n[providers.keycloak]\n{key} = \"x\"\n"),
+    );
+    let out = run(&["--policy", p.to_str().unwrap(), EXAMPLE], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(":3:1: error: unknown key `kkkk"),
+        "{}",
+        &err[..200.min(err.len())]
+    );
+    assert!(err.contains("valid keys here:"));
 }

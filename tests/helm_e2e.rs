@@ -203,10 +203,13 @@ fn helm4_fails_and_the_user_sees_the_missing_secret() {
         err.contains("plugin \"clearml-sso\" exited with error"),
         "{err}"
     );
-    assert!(
-        err.contains("error[missing-secret]: Secret `clearml-sso`"),
-        "the user must see why: {err}"
+    assert_eq!(
+        err.matches("error[missing-secret]: Secret `clearml-sso` (key `keycloak_client_secret`)")
+            .count(),
+        1,
+        "the user must see why, exactly once: {err}"
     );
+    assert_eq!(err.matches("render refused").count(), 1, "{err}");
 }
 
 #[test]
@@ -332,4 +335,136 @@ fn every_bundled_policy_renders_and_values_give_the_same_config() {
             "{name}: Helm 3 and Helm 4 give ClearML the same config"
         );
     }
+}
+
+// The Helm 4 stderr helper outside Helm: a parent that is not Helm, or whose stderr is ours,
+// or whose stderr cannot be written without waiting. `sh -c '…; exit $?'` keeps the shell
+// alive as the parent (a lone command would be exec'd in its place).
+
+const BROKEN: &str = "tests/fixtures/check-broken.yaml";
+const BROKEN_POLICY: &str = "--policy=tests/fixtures/policies/keycloak-idp.toml";
+const BROKEN_MESSAGE: &str = "error[missing-secret]: Secret `keycloak-idp`";
+
+/// A plugin directory with this build at `bin/clearml-sso`, as Helm 4 installs it, and a copy
+/// of `/bin/sh` named `helm`, whose process name then says helm.
+struct FakeHelm {
+    dir: tempfile::TempDir,
+}
+
+impl FakeHelm {
+    fn new() -> FakeHelm {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("plugin/bin")).unwrap();
+        std::fs::copy(bin(), dir.path().join("plugin/bin/clearml-sso")).unwrap();
+        std::fs::copy("/bin/sh", dir.path().join("helm")).unwrap();
+        FakeHelm { dir }
+    }
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+    /// `shell -c SCRIPT` with the plugin's binary as `$0` and `$1` a log file, with the
+    /// variables Helm 4 sets for a plugin, as a shell started from a plugin would inherit them.
+    fn command(&self, shell: &Path, script: &str) -> std::process::Command {
+        let mut cmd = std::process::Command::new(shell);
+        cmd.arg("-c")
+            .arg(format!("{script}; exit $?"))
+            .arg(self.path("plugin/bin/clearml-sso"))
+            .arg(self.path("our-stderr.log"))
+            .current_dir(root())
+            .env("HELM_PLUGIN_NAME", "clearml-sso")
+            .env("HELM_PLUGIN_DIR", self.path("plugin"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        cmd
+    }
+    fn our_stderr(&self) -> String {
+        std::fs::read_to_string(self.path("our-stderr.log")).unwrap_or_default()
+    }
+}
+
+fn failing_render() -> String {
+    format!("\"$0\" {BROKEN_POLICY} {BROKEN}")
+}
+
+/// The same with our stderr to the log file `$1` and the shell's left as it is. In the
+/// background, because for a command in the foreground dash redirects its own fd 2 around the
+/// fork, and the parent's stderr would then be ours.
+fn failing_render_elsewhere() -> String {
+    format!("{} 2>\"$1\" & wait $!", failing_render())
+}
+
+#[test]
+fn a_shell_with_inherited_plugin_variables_gets_the_message_once() {
+    let fake = FakeHelm::new();
+    // Shared stderr, even with a parent named helm: written once, by us.
+    for shell in [Path::new("/bin/sh"), &fake.path("helm")] {
+        let out = fake.command(shell, &failing_render()).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stdout.is_empty());
+        let err = text(&out.stderr);
+        assert_eq!(err.matches(BROKEN_MESSAGE).count(), 1, "{shell:?}: {err}");
+    }
+    // Our stderr elsewhere, parent a plain shell: the shell's stderr is left alone.
+    let script = failing_render_elsewhere();
+    let out = fake
+        .command(Path::new("/bin/sh"), &script)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "", "a shell is not Helm");
+    assert_eq!(fake.our_stderr().matches(BROKEN_MESSAGE).count(), 1);
+    // Our stderr elsewhere, parent named helm: this is the Helm 4 case, written to both.
+    let out = fake.command(&fake.path("helm"), &script).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr).matches(BROKEN_MESSAGE).count(), 1);
+    // A binary outside HELM_PLUGIN_DIR inherited the variables of some other plugin.
+    let script = format!(
+        "{} {BROKEN_POLICY} {BROKEN} 2>\"$1\" & wait $!",
+        bin().display()
+    );
+    let out = fake.command(&fake.path("helm"), &script).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "", "not the plugin Helm runs");
+}
+
+#[test]
+fn a_parent_stderr_fifo_without_reader_never_blocks() {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::process::CommandExt;
+    let fake = FakeHelm::new();
+    let fifo = fake.path("stderr.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // A writer needs a reader to open; the reader then leaves before anything runs.
+    let reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    let writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    drop(reader);
+    let script = failing_render_elsewhere();
+    let mut cmd = fake.command(&fake.path("helm"), &script);
+    cmd.stderr(writer).process_group(0);
+    let mut child = cmd.spawn().unwrap();
+    drop(cmd);
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            // SAFETY: signals the process group this test created, and nothing else.
+            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+            let _ = child.wait();
+            panic!("clearml-sso blocked on its parent's stderr (a FIFO without reader)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(fake.our_stderr().matches(BROKEN_MESSAGE).count(), 1);
 }
