@@ -9,7 +9,9 @@
 //! entry, a list item). Because both sides are re-emitted, differences that only come from
 //! re-emission (a folded `>` block written back as `|`, `{}` versus a block mapping, comments,
 //! CRLF line ends, the `---` line) are not in the diff, and a document whose only changes are
-//! of that kind is left out. Line numbers in the hunks count lines of the re-emitted document.
+//! of that kind is left out. A document whose only changes are to redacted values gets its
+//! header and `@@ only redacted values change @@`. Line numbers in the hunks count lines of the
+//! re-emitted document.
 //!
 //! Sensitive, in the diffed documents:
 //! - every value under a Secret's `data` and `stringData` (also inside `kind: *List` items),
@@ -300,6 +302,24 @@ fn redact_node(node: &mut Node, known: &Known) {
     }
 }
 
+/// Writes every collection in block style (what [`redact`] does besides redacting).
+fn block_style(node: &mut Node) {
+    match node {
+        Node::Seq { items, flow, .. } => {
+            *flow = false;
+            items.iter_mut().for_each(block_style);
+        }
+        Node::Map { entries, flow, .. } => {
+            *flow = false;
+            for (k, v) in entries.iter_mut() {
+                block_style(k);
+                block_style(v);
+            }
+        }
+        Node::Scalar { .. } | Node::Alias(_) => {}
+    }
+}
+
 /// Whether an unchanged document may hold values the redaction must know: Secret-like kinds,
 /// lists, and anything the cheap identity read cannot tell.
 fn may_hold_secrets(doc: &stream::Document) -> bool {
@@ -333,10 +353,10 @@ pub fn unified(input: &str, output: &str) -> String {
         for t in [&ta, &tb].into_iter().flatten() {
             known.collect(t);
         }
-        changed.push((a, ta, tb));
+        changed.push((a, b, ta, tb));
     }
     let mut out = String::new();
-    for (a, ta, tb) in changed {
+    for (a, b, ta, tb) in changed {
         let layout = yaml::Layout::detect(a.raw);
         let [ea, eb] = [ta, tb].map(|t| {
             t.map_or_else(String::new, |mut t| {
@@ -344,12 +364,25 @@ pub fn unified(input: &str, output: &str) -> String {
                 yaml::emit(&t, layout)
             })
         });
-        if ea == eb {
-            continue;
-        }
         let name = k8s::source_comment(a.raw)
             .map(str::to_string)
             .unwrap_or_else(|| format!("document {}", a.index + 1));
+        if ea == eb {
+            // Either only re-emission differs (nothing to show) or only redacted values do:
+            // then say so, or the diff would hide a change `render` makes.
+            let [pa, pb] = [a, b].map(|d| {
+                parse(d).map_or_else(String::new, |mut t| {
+                    block_style(&mut t);
+                    yaml::emit(&t, layout)
+                })
+            });
+            if pa != pb {
+                out.push_str(&format!(
+                    "--- a/{name}\n+++ b/{name}\n@@ only redacted values change @@\n"
+                ));
+            }
+            continue;
+        }
         let diff = TextDiff::from_lines(&ea, &eb);
         out.push_str(
             &diff
@@ -456,6 +489,17 @@ mod tests {
         let list = format!("kind: List\nitems:\n- kind: Secret\n  stringData:\n    k: >\n      {MARK}\n- kind: Pod\n  x: 1\n");
         let d = unified(&list, &list.replace("x: 1", "x: 2"));
         assert!(!d.contains(MARK) && d.contains("k: <redacted>"), "{d}");
+    }
+
+    #[test]
+    fn a_change_of_redacted_values_only_is_announced() {
+        let doc = |v: &str| {
+            format!("kind: Pod\nenv:\n- name: CLEARML__secure__login__sso__oauth_client__google__client_secret\n  value: {v}\n")
+        };
+        assert_eq!(
+            unified(&doc(MARK), &doc("other-secret")),
+            "--- a/document 1\n+++ b/document 1\n@@ only redacted values change @@\n"
+        );
     }
 
     #[test]
