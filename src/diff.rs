@@ -1,163 +1,396 @@
-//! `diff`: what `render` would change, as a unified diff per changed document, with every
-//! secret value of the input redacted.
+//! `diff`: what `render` would change, as a unified diff per changed document, computed from
+//! redacted documents so that no secret value can be printed.
 //!
-//! The diff is of the raw text (so it shows everything that changes, comments included).
-//! Secret documents never change, so a secret can only show up through an env `value:` line
-//! (a credential written as a literal, or a Secret's value pasted into a literal). Before
-//! printing, literal values of credential options are replaced by `<redacted>` everywhere, and
-//! every value of a Secret in the stream (`data` raw and decoded, `stringData`) on any
-//! `value:` line — each in every spelling YAML may have given it. Secret values are not
-//! blanked elsewhere: a Secret holding `clearml` must not erase the word from the whole diff.
+//! For each changed document both sides are parsed into the tool's tree, every sensitive
+//! scalar is replaced by [`REDACTED`] in the tree, both trees are written with the same emitter
+//! and layout (every collection in block style), and those two texts are diffed. Nothing of the
+//! raw text reaches the output except the template name in the header: no line-based rule has
+//! to guess what a secret looks like in YAML (quoted, folded, multi-line, in a JSON or flow
+//! entry, a list item). Because both sides are re-emitted, differences that only come from
+//! re-emission (a folded `>` block written back as `|`, `{}` versus a block mapping, comments,
+//! CRLF line ends, the `---` line) are not in the diff, and a document whose only changes are
+//! of that kind is left out. A document whose only changes are to redacted values gets its
+//! header and `@@ only redacted values change @@`. Line numbers in the hunks count lines of the
+//! re-emitted document.
+//!
+//! Sensitive, in the diffed documents:
+//! - every value under a Secret's `data` and `stringData` (also inside `kind: *List` items),
+//!   a SealedSecret's `spec.encryptedData` and template data, an ExternalSecret's (or
+//!   ClusterExternalSecret's) target template data;
+//! - the value of every env entry whose name addresses an SSO option in any spelling (any
+//!   prefix, section, case, surrounding whitespace) unless the catalogue says the option's
+//!   values are public ([`providers::value_is_public`]): credentials, `secure` options,
+//!   misspelled options and providers ClearML does not know are all redacted;
+//! - any scalar, key or value, whose whole text (trimmed) is a value held by a Secret in the
+//!   stream (`data` raw and decoded, `stringData`), or a literal of a credential option
+//!   (`client_secret`) in a changed document — so the policy's literal, too. Whole values only:
+//!   a Secret holding `clearml` does not blank the word out of other text. (Values of other
+//!   non-public options, such as a misspelled boolean, are blanked where they are but not
+//!   everywhere: `true` would blank half a manifest.)
+//!
+//! Cost: one pass over each parsed document plus hash-set look-ups, linear in its size.
 
 use crate::clearml_env;
 use crate::k8s;
+use crate::providers;
 use crate::stream;
-use crate::yaml::{self, Node};
+use crate::yaml::{self, Node, Style};
 use k8s_openapi::ByteString;
 use similar::TextDiff;
+use std::collections::{HashMap, HashSet};
 
-/// Shortest value that is redacted; shorter ones would blank out ordinary text.
-const MIN_REDACTED: usize = 4;
+/// What a sensitive scalar is replaced by.
+pub const REDACTED: &str = "<redacted>";
 
-/// Replaces secret values found in a stream.
+/// Where Secret-like kinds keep values, as paths from the object.
+const SECRET_FIELDS: &[(&str, &[&[&str]])] = &[
+    ("Secret", &[&["data"], &["stringData"]]),
+    (
+        "SealedSecret",
+        &[
+            &["spec", "encryptedData"],
+            &["spec", "template", "data"],
+            &["spec", "template", "stringData"],
+        ],
+    ),
+    ("ExternalSecret", &[&["spec", "target", "template", "data"]]),
+    (
+        "ClusterExternalSecret",
+        &[&["spec", "externalSecretSpec", "target", "template", "data"]],
+    ),
+];
+
+/// Values that are secret wherever they appear as a whole scalar.
 #[derive(Debug, Default)]
-pub struct Redactor {
-    /// Literal credential values: redacted everywhere.
-    credentials: Vec<String>,
-    /// Values of Secrets in the stream: redacted on `value:` lines.
-    secrets: Vec<String>,
-}
+pub struct Known(HashSet<String>);
 
-impl Redactor {
-    /// Collects the secret values of `input` (a manifest stream).
-    pub fn from_stream(input: &str) -> Redactor {
-        let mut r = Redactor::default();
-        for doc in stream::split(input) {
-            let Ok(Some(root)) = yaml::parse(doc.parse_text()) else {
-                continue;
-            };
-            for object in k8s::objects(&root) {
-                r.collect(object);
-            }
-        }
-        for list in [&mut r.credentials, &mut r.secrets] {
-            list.sort_by_key(|s| std::cmp::Reverse(s.len()));
-            list.dedup();
-        }
-        r
-    }
-
-    fn add(list: &mut Vec<String>, value: &str) {
-        if value.chars().count() < MIN_REDACTED {
-            return;
-        }
-        // As YAML may spell it: plain, single-quoted ('' for '), double-quoted (escapes).
-        list.push(value.to_string());
-        list.push(value.replace('\'', "''"));
-        let dq = yaml::double_quoted(value);
-        list.push(dq[1..dq.len() - 1].to_string());
-        for line in value.lines() {
-            if line.chars().count() >= MIN_REDACTED {
-                list.push(line.to_string());
-            }
+impl Known {
+    fn add(&mut self, value: &str) {
+        let t = value.trim();
+        if !t.is_empty() && !self.0.contains(t) {
+            self.0.insert(t.to_string());
         }
     }
 
-    fn collect(&mut self, object: &Node) {
-        let kind = object.get_str("kind").unwrap_or_default();
-        if kind == "Secret" {
-            for field in ["data", "stringData"] {
-                if let Some(Node::Map { entries, .. }) = object.get(field) {
-                    for (_, v) in entries {
-                        let text = v.as_str().unwrap_or_default();
-                        Self::add(&mut self.secrets, text);
-                        if field == "data" {
-                            if let Ok(bytes) = serde_json::from_value::<ByteString>(text.into()) {
-                                Self::add(&mut self.secrets, &String::from_utf8_lossy(&bytes.0));
-                            }
+    /// Whether `value`, trimmed, is a known secret value.
+    pub fn contains(&self, value: &str) -> bool {
+        self.0.contains(value.trim())
+    }
+
+    /// Collects the secret values of one document: its Secret-like objects' values and the
+    /// literals of its credential env entries, aliases resolved.
+    pub fn collect(&mut self, root: &Node) {
+        let anchors = anchors(root);
+        for object in k8s::objects(root) {
+            let kind = object.get_str("kind").unwrap_or_default();
+            for (field, value) in secret_values(object) {
+                let value = resolve(value, &anchors);
+                self.add_all(value);
+                if kind == "Secret" && field == "data" {
+                    if let Some(text) = value.as_str() {
+                        // Decoded exactly as the API server would (k8s-openapi's ByteString).
+                        if let Ok(b) = serde_json::from_value::<ByteString>(text.trim().into()) {
+                            self.add(&String::from_utf8_lossy(&b.0));
                         }
                     }
                 }
             }
         }
-        self.collect_env(object);
+        self.collect_env(root, &anchors);
     }
 
-    /// Literal values of credential options (client_secret) anywhere in the object.
-    fn collect_env(&mut self, node: &Node) {
+    /// Every scalar inside `node` (itself, or a collection's keys and values). Aliases inside
+    /// are not followed: the caller resolves the value itself, and following nested ones would
+    /// let a document of nested aliases (a "billion laughs") cost exponential time.
+    fn add_all(&mut self, node: &Node) {
+        match node {
+            Node::Scalar { value, .. } => {
+                self.add(value);
+                // The string ClearML would read from an env value (`"x"`, `x # note`).
+                if let clearml_env::Hocon::Str(s) = clearml_env::read(value) {
+                    self.add(&s);
+                }
+            }
+            Node::Seq { items, .. } => items.iter().for_each(|i| self.add_all(i)),
+            Node::Map { entries, .. } => entries.iter().for_each(|(k, v)| {
+                self.add_all(k);
+                self.add_all(v);
+            }),
+            Node::Alias(_) => {}
+        }
+    }
+
+    fn collect_env(&mut self, node: &Node, anchors: &HashMap<usize, &Node>) {
+        // Aliases are not followed while walking (only to read a value), so nothing loops.
         match node {
             Node::Map { entries, .. } => {
-                let name = node.get_str("name").and_then(clearml_env::parse_name);
-                let secret = name
-                    .as_ref()
-                    .and_then(|n| n.option())
-                    .is_some_and(|o| o.secret);
-                if secret {
-                    if let Some(v) = node.get_str("value") {
-                        Self::add(&mut self.credentials, v);
-                        Self::add(&mut self.credentials, clearml_env::strip_comment(v).trim());
-                        if let clearml_env::Hocon::Str(s) = clearml_env::read(v) {
-                            Self::add(&mut self.credentials, &s);
-                        }
+                if env_option(entries).is_some_and(|(_, o)| o.is_some_and(|o| o.secret)) {
+                    if let Some(v) = node.get("value") {
+                        self.add_all(resolve(v, anchors));
                     }
                 }
                 for (_, v) in entries {
-                    self.collect_env(v);
+                    self.collect_env(v, anchors);
                 }
             }
-            Node::Seq { items, .. } => items.iter().for_each(|i| self.collect_env(i)),
-            _ => {}
+            Node::Seq { items, .. } => {
+                for i in items {
+                    self.collect_env(i, anchors);
+                }
+            }
+            Node::Scalar { .. } | Node::Alias(_) => {}
         }
-    }
-
-    /// `text` (a diff or manifest text) with credentials replaced by `<redacted>`, and Secret
-    /// values on `value:` lines.
-    pub fn redact(&self, text: &str) -> String {
-        let replace = |mut line: String, list: &[String]| {
-            for s in list {
-                if line.contains(s.as_str()) {
-                    line = line.replace(s.as_str(), "<redacted>");
-                }
-            }
-            line
-        };
-        text.split_inclusive('\n')
-            .map(|line| {
-                let line = replace(line.to_string(), &self.credentials);
-                let content = line
-                    .trim_start_matches(['+', '-', ' '])
-                    .trim_start_matches("- ")
-                    .trim_start();
-                if content.starts_with("value:") {
-                    replace(line, &self.secrets)
-                } else {
-                    line
-                }
-            })
-            .collect()
     }
 }
 
+/// Anchored nodes of a document by anchor id.
+fn anchors(root: &Node) -> HashMap<usize, &Node> {
+    let mut out = HashMap::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match node {
+            Node::Scalar { anchor, .. } => {
+                if *anchor != 0 {
+                    out.insert(*anchor, node);
+                }
+            }
+            Node::Seq { items, anchor, .. } => {
+                if *anchor != 0 {
+                    out.insert(*anchor, node);
+                }
+                stack.extend(items);
+            }
+            Node::Map {
+                entries, anchor, ..
+            } => {
+                if *anchor != 0 {
+                    out.insert(*anchor, node);
+                }
+                stack.extend(entries.iter().flat_map(|(k, v)| [k, v]));
+            }
+            Node::Alias(_) => {}
+        }
+    }
+    out
+}
+
+fn resolve<'a>(node: &'a Node, anchors: &HashMap<usize, &'a Node>) -> &'a Node {
+    match node {
+        Node::Alias(id) => anchors.get(id).copied().unwrap_or(node),
+        _ => node,
+    }
+}
+
+/// The value nodes of a Secret-like object's secret fields, with the field's last step.
+fn secret_values(object: &Node) -> Vec<(&'static str, &Node)> {
+    let kind = object.get_str("kind").unwrap_or_default();
+    let Some((_, paths)) = SECRET_FIELDS.iter().find(|(k, _)| *k == kind) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for path in *paths {
+        let field = path[path.len() - 1];
+        let Some(node) = path.iter().try_fold(object, |n, step| n.get(step)) else {
+            continue;
+        };
+        match node {
+            Node::Map { entries, .. } => out.extend(entries.iter().map(|(_, v)| (field, v))),
+            other => out.push((field, other)),
+        }
+    }
+    out
+}
+
+/// Replaces the secret fields' values of a Secret-like object by the marker.
+fn blank_secret_fields(object: &mut Node) {
+    let kind = object.get_str("kind").unwrap_or_default();
+    let Some((_, paths)) = SECRET_FIELDS.iter().find(|(k, _)| *k == kind) else {
+        return;
+    };
+    for path in *paths {
+        let mut node = Some(&mut *object);
+        for step in *path {
+            node = node.and_then(|n| n.get_mut(step));
+        }
+        match node {
+            Some(Node::Map { entries, .. }) => entries.iter_mut().for_each(|(_, v)| blank(v)),
+            Some(other) => blank(other),
+            None => {}
+        }
+    }
+}
+
+/// The SSO setting a mapping's `name` addresses, if it is an env entry of one, with the
+/// catalogue's entry for its option.
+fn env_option(
+    entries: &[(Node, Node)],
+) -> Option<(clearml_env::SsoName, Option<&'static providers::OptionSpec>)> {
+    let name = entries
+        .iter()
+        .find(|(k, _)| k.as_str() == Some("name"))
+        .and_then(|(_, v)| v.as_str());
+    let sso = name.and_then(clearml_env::parse_name)?;
+    let option = sso.option();
+    Some((sso, option))
+}
+
+/// Whether a mapping is an env entry whose value must not be shown: its `name` addresses an
+/// SSO option whose values the catalogue does not call public.
+fn env_value_is_secret(entries: &[(Node, Node)]) -> bool {
+    env_option(entries).is_some_and(|(sso, _)| {
+        let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
+        !providers::value_is_public(provider, &sso.option)
+    })
+}
+
+/// Replaces a node by the marker, keeping its anchor (aliases to it stay valid) and position
+/// (the emitter reads sequence indentation from positions). An alias shows no content.
+fn blank(node: &mut Node) {
+    let (anchor, line, col) = match node {
+        Node::Alias(_) => return,
+        Node::Scalar {
+            anchor, line, col, ..
+        } => (*anchor, *line, *col),
+        // A collection's own position is not its content's column: let the layout decide.
+        Node::Seq { anchor, .. } | Node::Map { anchor, .. } => (*anchor, 0, 0),
+    };
+    *node = Node::Scalar {
+        value: REDACTED.into(),
+        style: Style::Plain,
+        tag: None,
+        anchor,
+        line,
+        col,
+    };
+}
+
+/// Redacts a parsed document in place and writes every collection in block style, so that
+/// both sides of a diff are emitted alike.
+pub fn redact(root: &mut Node, known: &Known) {
+    for object in k8s::objects_mut(root) {
+        blank_secret_fields(object);
+    }
+    redact_node(root, known);
+}
+
+fn redact_node(node: &mut Node, known: &Known) {
+    match node {
+        Node::Scalar { value, .. } => {
+            if value != REDACTED && known.contains(value) {
+                blank(node);
+            }
+        }
+        Node::Seq { items, flow, .. } => {
+            *flow = false;
+            items.iter_mut().for_each(|i| redact_node(i, known));
+        }
+        Node::Map { entries, flow, .. } => {
+            *flow = false;
+            // Decided before any key is touched (a key could itself be a known value).
+            let secret_env = env_value_is_secret(entries);
+            for (k, v) in entries.iter_mut() {
+                let is_value = k.as_str() == Some("value");
+                redact_node(k, known);
+                if secret_env && is_value {
+                    blank(v);
+                } else {
+                    redact_node(v, known);
+                }
+            }
+        }
+        Node::Alias(_) => {}
+    }
+}
+
+/// Writes every collection in block style (what [`redact`] does besides redacting).
+fn block_style(node: &mut Node) {
+    match node {
+        Node::Seq { items, flow, .. } => {
+            *flow = false;
+            items.iter_mut().for_each(block_style);
+        }
+        Node::Map { entries, flow, .. } => {
+            *flow = false;
+            for (k, v) in entries.iter_mut() {
+                block_style(k);
+                block_style(v);
+            }
+        }
+        Node::Scalar { .. } | Node::Alias(_) => {}
+    }
+}
+
+/// Whether an unchanged document may hold values the redaction must know: Secret-like kinds,
+/// lists, and anything the cheap identity read cannot tell.
+fn may_hold_secrets(doc: &stream::Document) -> bool {
+    match doc.quick_identity() {
+        None => true,
+        Some((kind, _)) => kind.ends_with("List") || SECRET_FIELDS.iter().any(|(k, _)| *k == kind),
+    }
+}
+
+fn parse(doc: &stream::Document) -> Option<Node> {
+    yaml::parse(doc.parse_text()).ok().flatten()
+}
+
 /// A unified diff of each document `output` changes, headed by the document's template,
-/// secret values redacted.
+/// computed from redacted re-emissions of both sides.
 pub fn unified(input: &str, output: &str) -> String {
-    let redactor = Redactor::from_stream(input);
     let (before, after) = (stream::split(input), stream::split(output));
-    let mut out = String::new();
+    let mut known = Known::default();
+    let mut changed = Vec::new();
     for (a, b) in before.iter().zip(&after) {
         if a.raw == b.raw {
+            if may_hold_secrets(a) {
+                if let Some(root) = parse(a) {
+                    known.collect(&root);
+                }
+            }
             continue;
         }
+        // A side that cannot be read back is shown as empty: nothing unredacted is printed.
+        let (ta, tb) = (parse(a), parse(b));
+        for t in [&ta, &tb].into_iter().flatten() {
+            known.collect(t);
+        }
+        changed.push((a, b, ta, tb));
+    }
+    let mut out = String::new();
+    for (a, b, ta, tb) in changed {
+        let layout = yaml::Layout::detect(a.raw);
+        let [ea, eb] = [ta, tb].map(|t| {
+            t.map_or_else(String::new, |mut t| {
+                redact(&mut t, &known);
+                yaml::emit(&t, layout)
+            })
+        });
         let name = k8s::source_comment(a.raw)
             .map(str::to_string)
             .unwrap_or_else(|| format!("document {}", a.index + 1));
-        let diff = TextDiff::from_lines(a.raw, b.raw);
-        let text = diff
-            .unified_diff()
-            .context_radius(3)
-            .header(&format!("a/{name}"), &format!("b/{name}"))
-            .to_string();
-        out.push_str(&redactor.redact(&text));
+        if ea == eb {
+            // Either only re-emission differs (nothing to show) or only redacted values do:
+            // then say so, or the diff would hide a change `render` makes.
+            let [pa, pb] = [a, b].map(|d| {
+                parse(d).map_or_else(String::new, |mut t| {
+                    block_style(&mut t);
+                    yaml::emit(&t, layout)
+                })
+            });
+            if pa != pb {
+                out.push_str(&format!(
+                    "--- a/{name}\n+++ b/{name}\n@@ only redacted values change @@\n"
+                ));
+            }
+            continue;
+        }
+        let diff = TextDiff::from_lines(&ea, &eb);
+        out.push_str(
+            &diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{name}"), &format!("b/{name}"))
+                .to_string(),
+        );
     }
     out
 }
@@ -166,20 +399,106 @@ pub fn unified(input: &str, output: &str) -> String {
 mod tests {
     use super::*;
 
+    const MARK: &str = "S3CR3T-MARKER-7f3a";
+
+    fn redacted(doc: &str, known: &Known) -> String {
+        let mut root = yaml::parse(doc).unwrap().unwrap();
+        redact(&mut root, known);
+        yaml::emit(&root, yaml::Layout::detect(doc))
+    }
+
     #[test]
-    fn secret_values_are_redacted_in_every_spelling() {
-        let input = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  k: aHVudGVyMi1zZWNyZXQ=\nstringData:\n  p: \"it's a \\\"secret\\\"\"\n---\nkind: Pod\nspec:\n  containers:\n  - env:\n    - name: CLEARML__secure__login__sso__oauth_client__google__client_secret\n      value: plain-literal-secret\n";
-        let r = Redactor::from_stream(input);
-        let text = "value: hunter2-secret aHVudGVyMi1zZWNyZXQ= it's a \"secret\" 'it''s a \"secret\"' \"it's a \\\"secret\\\"\" plain-literal-secret keep";
-        let red = r.redact(text);
-        assert_eq!(
-            red,
-            "value: <redacted> <redacted> <redacted> '<redacted>' \"<redacted>\" <redacted> keep"
+    fn secret_fields_are_blanked_in_lists_and_every_shape() {
+        let doc = format!(
+            "kind: List\nitems:\n- kind: Secret\n  stringData:\n    a: >\n      {MARK}\n    b: |\n      x\n      {MARK}\n    c: [{MARK}]\n  data: {{k: \"{MARK}\"}}\n- kind: SealedSecret\n  spec:\n    encryptedData: {{k: {MARK}}}\n- kind: ExternalSecret\n  spec:\n    target:\n      template:\n        data:\n          k: \"{{{{ .x }}}}-{MARK}\"\n"
         );
-        // Off `value:` lines only credentials are blanked, not every Secret value.
+        let out = redacted(&doc, &Known::default());
+        assert!(!out.contains(MARK), "{out}");
+        assert_eq!(out.matches(REDACTED).count(), 6, "{out}");
+        // Keys are names, not values: they stay.
+        assert!(out.contains("a: <redacted>\n"), "{out}");
+    }
+
+    #[test]
+    fn sso_env_values_are_blanked_unless_the_catalogue_calls_them_public() {
+        let names = [
+            "CLEARML__secure__login__sso__oauth_client__keycloak__client_secret",
+            "clearml__SERVICES__login__sso__oauth_client__keycloak__CLIENT_SECRET",
+            " TRAINS__secure__login__sso__oauth_client__keycloak__client_secret ",
+            "KLIQUE__secure__login__sso__oauth_client__keycloak__client_id",
+            "CLEARML__secure__login__sso__oauth_client__keycloak__client_secrett",
+            "CLEARML__services__login__sso__oauth_client__keycloack__base_url",
+        ];
+        for name in names {
+            for value in [
+                format!("  - {{\"name\": \"{name}\", \"value\": \"{MARK}\"}}\n"),
+                format!("  - {{name: '{name}', value: \"x\n    {MARK}\"}}\n"),
+                format!("  - name: \"{name}\"\n    value: >-\n      {MARK}\n      folded\n"),
+                format!("  - name: \"{name}\"\n    value:\n    - {MARK}\n"),
+                format!("  - name: \"{name}\"\n    value: 98127364519283746\n"),
+            ] {
+                let doc = format!("env:\n{value}");
+                let out = redacted(&doc, &Known::default());
+                assert!(
+                    !out.contains(MARK) && !out.contains("98127364519283746"),
+                    "{name}: {out}"
+                );
+                assert!(out.contains(REDACTED), "{out}");
+            }
+        }
+        // A public option keeps its value.
+        let doc = "env:\n- name: CLEARML__services__login__sso__oauth_client__keycloak__base_url\n  value: https://sso/\n";
+        assert_eq!(redacted(doc, &Known::default()), doc);
+    }
+
+    #[test]
+    fn known_values_are_blanked_only_as_whole_scalars() {
+        let mut known = Known::default();
+        let secret = format!(
+            "kind: Secret\ndata:\n  d: {}\nstringData:\n  s: clearml\n",
+            "aHVudGVyMi1zZWNyZXQ=" // hunter2-secret
+        );
+        known.collect(&yaml::parse(&secret).unwrap().unwrap());
+        let doc = "a: hunter2-secret\nb: ' clearml '\nc: clearml is a word\nd: [aHVudGVyMi1zZWNyZXQ=]\nhunter2-secret: key\nenv:\n- name: OTHER\n  value: \"clearml\"\n";
         assert_eq!(
-            r.redact("+ name: hunter2-secret plain-literal-secret\n"),
-            "+ name: hunter2-secret <redacted>\n"
+            redacted(doc, &known),
+            "a: <redacted>\nb: <redacted>\nc: clearml is a word\nd:\n  - <redacted>\n<redacted>: key\nenv:\n- name: OTHER\n  value: <redacted>\n"
+        );
+    }
+
+    #[test]
+    fn literal_credentials_are_known_values_and_aliases_are_followed() {
+        let mut known = Known::default();
+        let doc = format!(
+            "x: &s {MARK}\nenv:\n- name: CLEARML__secure__login__sso__oauth_client__google__client_secret\n  value: *s\n- name: PLAIN\n  value: {MARK}\n"
+        );
+        known.collect(&yaml::parse(&doc).unwrap().unwrap());
+        let out = redacted(&doc, &known);
+        assert!(!out.contains(MARK), "{out}");
+        assert!(out.contains("x: &a1 <redacted>\n"), "{out}");
+    }
+
+    #[test]
+    fn reemission_only_changes_are_not_shown() {
+        let secret =
+            format!("---\n# Source: c/s.yaml\nkind: Secret\nstringData:\n  k: >\n    {MARK}\n");
+        let input = format!("{secret}---\n# Source: c/a.yaml\nkind: A\nx: >\n  folded\nm: {{}}\n");
+        let output = format!("{secret}---\n# Source: c/a.yaml\nkind: A\nx: |\n  folded\nm: {{}}\n");
+        assert_eq!(unified(&input, &output), "");
+        // A changed List shows its Secret as context only redacted.
+        let list = format!("kind: List\nitems:\n- kind: Secret\n  stringData:\n    k: >\n      {MARK}\n- kind: Pod\n  x: 1\n");
+        let d = unified(&list, &list.replace("x: 1", "x: 2"));
+        assert!(!d.contains(MARK) && d.contains("k: <redacted>"), "{d}");
+    }
+
+    #[test]
+    fn a_change_of_redacted_values_only_is_announced() {
+        let doc = |v: &str| {
+            format!("kind: Pod\nenv:\n- name: CLEARML__secure__login__sso__oauth_client__google__client_secret\n  value: {v}\n")
+        };
+        assert_eq!(
+            unified(&doc(MARK), &doc("other-secret")),
+            "--- a/document 1\n+++ b/document 1\n@@ only redacted values change @@\n"
         );
     }
 
@@ -190,11 +509,33 @@ mod tests {
         insta::assert_snapshot!(unified(input, output), @r"
         --- a/c/b.yaml
         +++ b/c/b.yaml
-        @@ -1,3 +1,3 @@
-         ---
-         # Source: c/b.yaml
+        @@ -1 +1 @@
         -kind: B
         +kind: C
         ");
+    }
+
+    #[test]
+    fn many_duplicate_entries_are_linear() {
+        // 20,000 duplicates of a credential with distinct values: the line-based redactor this
+        // replaces compared each line with each value (quadratic, over a minute).
+        let entries: String = (0..20_000)
+            .map(|i| {
+                format!(
+                    "  - name: CLEARML__secure__login__sso__oauth_client__google__client_secret\n    value: {MARK}-{i}\n"
+                )
+            })
+            .collect();
+        let input = format!("kind: Pod\nenv:\n{entries}");
+        let output = format!(
+            "kind: Pod\nenv:\n{}",
+            &entries[..entries.find("\n  - ").unwrap() + 1]
+        )
+        .replace(&format!("{MARK}-0"), "other");
+        let d = unified(&input, &output);
+        assert!(!d.contains(MARK) && !d.contains("other"));
+        // The first entry stays (context), the other 19,999 go.
+        assert_eq!(d.matches("\n-    value: <redacted>\n").count(), 19_999);
+        assert_eq!(d.matches("\n     value: <redacted>\n").count(), 1);
     }
 }

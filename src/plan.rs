@@ -400,6 +400,65 @@ fn policy_settings(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) ->
     changed
 }
 
+/// What a finding message may say about a value: the value itself, or only its shape.
+enum Shown {
+    /// The value, shown in backquotes.
+    Value(String),
+    /// A description without the content (`a 17-digit number`, `a list of 2 item(s)`).
+    Shape(String),
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Shown::Value(v) => write!(f, "`{v}`"),
+            Shown::Shape(s) => f.write_str(s),
+        }
+    }
+}
+
+impl Shown {
+    /// The subject of a sentence: `` `value` ``, or "the value".
+    fn subject(&self) -> String {
+        match self {
+            Shown::Value(v) => format!("`{v}`"),
+            Shown::Shape(_) => "the value".into(),
+        }
+    }
+
+    /// `` `value` `` to append to "the value", or nothing when only the shape may be shown.
+    fn suffix(&self) -> String {
+        match self {
+            Shown::Value(v) => format!(" `{v}`"),
+            Shown::Shape(_) => String::new(),
+        }
+    }
+}
+
+/// The one way a finding message gets a value of an SSO setting: the value only when the
+/// catalogue says the option's values are public ([`providers::value_is_public`]) and the
+/// provider is one the policy declares; otherwise only its shape. Findings reach stderr,
+/// every `check` format, `--report` and Helm's own output, so a credential — or a value of a
+/// misspelled option or an unknown provider, which may be one — must never be in them.
+fn shown(value: &str, provider: Option<(Client, &str)>, option: &str, declared: bool) -> Shown {
+    if declared && providers::value_is_public(provider, option) {
+        return Shown::Value(value.to_string());
+    }
+    let t = value.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    Shown::Shape(match clearml_env::read(t) {
+        _ if t.is_empty() => "an empty value".into(),
+        _ if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => {
+            format!("a {}-digit number", digits.len())
+        }
+        Hocon::List(items) => format!("a list of {} item(s)", items.len()),
+        _ if t.starts_with('[') => "a list".into(),
+        Hocon::Bool(_) => "a boolean".into(),
+        Hocon::Number(_) => "a number".into(),
+        _ => "a string".into(),
+    })
+}
+
 /// Compares an existing entry's value with the setting: `None` when ClearML would read the
 /// policy's value from it, else the finding code and a message that shows no secret value.
 fn value_difference(entry: &Node, d: &Desired) -> Option<(report::Code, String)> {
@@ -412,7 +471,14 @@ fn value_difference(entry: &Node, d: &Desired) -> Option<(report::Code, String)>
             ))
         }
     };
-    let secure = d.option.section == Section::Secure;
+    let show = |v: &str| {
+        shown(
+            v,
+            d.provider.map(|p| (p.client, p.key)),
+            d.option.name,
+            true,
+        )
+    };
     let from = var.value_from.as_ref();
     match (&d.value, var.value.as_deref(), from) {
         (Value::Literal(l), Some(text), None) if l.matches(text) && !text.contains(" #") => None,
@@ -434,17 +500,21 @@ fn value_difference(entry: &Node, d: &Desired) -> Option<(report::Code, String)>
             {
                 Some((
                     report::BASE_URL_SLASH,
-                    format!("`{bare}` lacks the trailing `/`"),
+                    format!("{} lacks the trailing `/`", show(bare).subject()),
                 ))
-            } else if secure {
+            } else if let (Shown::Value(_), Shown::Value(_)) = (show(text), show(&l.to_env())) {
                 Some((
                     report::VALUE_MISMATCH,
-                    "the value differs from the policy".into(),
+                    format!(
+                        "value {} differs from the policy's {}",
+                        show(text),
+                        show(&l.to_env())
+                    ),
                 ))
             } else {
                 Some((
                     report::VALUE_MISMATCH,
-                    format!("value `{text}` differs from the policy's `{}`", l.to_env()),
+                    "the value differs from the policy".into(),
                 ))
             }
         }
@@ -562,6 +632,9 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
         }
         let loc = ctx.at(&e.name);
         let option = sso.option();
+        let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
+        let declared = provider.is_none_or(|(c, k)| ctx.declares(c, k));
+        let show = |v: &str| shown(v, provider, &sso.option, declared);
         // A YAML bool, number, null or list where Kubernetes needs a string (T11).
         if let Some(v) = e.node.get("value").filter(|v| !is_string(v)) {
             let text = match v {
@@ -573,13 +646,14 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
                 ),
                 other => other.as_str().unwrap_or_default().to_string(),
             };
+            let message = match show(&text) {
+                Shown::Value(v) => format!("the value is not a YAML string; written as '{v}'"),
+                shape => format!("the value ({shape}) is not a YAML string; written as a string"),
+            };
             findings.push(
-                Finding::new(
-                    report::NON_STRING_VALUE,
-                    format!("the value is not a YAML string; written as '{text}'"),
-                )
-                .at(loc.clone())
-                .fixed(),
+                Finding::new(report::NON_STRING_VALUE, message)
+                    .at(loc.clone())
+                    .fixed(),
             );
             e.node.set("value", Node::string(&text));
             changed = true;
@@ -587,19 +661,11 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
         let Some(text) = e.literal().map(str::to_string) else {
             continue;
         };
-        let secure = option.is_some_and(|o| o.section == Section::Secure);
-        let shown = |t: &str| {
-            if secure {
-                String::new()
-            } else {
-                format!(" `{t}`")
-            }
-        };
         if text.contains("${") {
             findings.push(
                 Finding::new(
                     report::COMPOSE_VARIABLE,
-                    format!("the value{} is docker-compose syntax; Kubernetes passes it literally and ClearML fails to start", shown(&text)),
+                    format!("the value{} is docker-compose syntax; Kubernetes passes it literally and ClearML fails to start", show(&text).suffix()),
                 )
                 .help("set this option in the policy (a literal, or { secret = NAME, key = KEY }), or write $(VAR) to use another env var")
                 .at(loc),
@@ -614,7 +680,7 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
                     report::COMMENT_IN_VALUE,
                     format!(
                         "a ` # …` comment tail in the value{} was removed",
-                        shown(&text)
+                        show(&text).suffix()
                     ),
                 )
                 .at(loc.clone())
@@ -627,7 +693,10 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
             findings.push(
                 Finding::new(
                     report::UNPARSEABLE_VALUE,
-                    format!("ClearML cannot parse the value{}: {why}", shown(&fixed)),
+                    format!(
+                        "ClearML cannot parse the value{}: {why}",
+                        show(&fixed).suffix()
+                    ),
                 )
                 .help("quote it as a JSON string, or set this option in the policy")
                 .at(loc),
@@ -640,10 +709,16 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
                 findings.push(
                     Finding::new(
                         report::NOT_A_LIST,
-                        format!(
-                            "`{}` needs a list; `{s}` would be a string: written as {list}",
-                            sso.option
-                        ),
+                        match show(s) {
+                            Shown::Value(v) => format!(
+                                "`{}` needs a list; `{v}` would be a string: written as {list}",
+                                sso.option
+                            ),
+                            Shown::Shape(_) => format!(
+                                "`{}` needs a list; the value would be a string: written as a list",
+                                sso.option
+                            ),
+                        },
                     )
                     .at(loc.clone())
                     .fixed(),
@@ -657,7 +732,10 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
                 findings.push(
                     Finding::new(
                         report::NOT_A_BOOLEAN,
-                        format!("`{fixed}` is a string to ClearML, not a boolean: written as {b}"),
+                        format!(
+                            "{} is a string to ClearML, not a boolean: written as {b}",
+                            show(&fixed).subject()
+                        ),
                     )
                     .at(loc.clone())
                     .fixed(),
@@ -666,9 +744,12 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
             }
             (Some((_, Kind::Bool)), Hocon::Bool(b)) if fixed.trim() != b.to_string() => {
                 findings.push(
-                    Finding::new(report::NOT_A_BOOLEAN, format!("`{fixed}` written as {b}"))
-                        .at(loc.clone())
-                        .fixed(),
+                    Finding::new(
+                        report::NOT_A_BOOLEAN,
+                        format!("{} written as {b}", show(&fixed).subject()),
+                    )
+                    .at(loc.clone())
+                    .fixed(),
                 );
                 fixed = b.to_string();
             }
@@ -680,11 +761,10 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
                         format!(
                             "`{}` would be read as a number, not the text{}: written as {}",
                             sso.option,
-                            shown(n),
-                            if secure {
-                                "a quoted string".to_string()
-                            } else {
-                                quoted.clone()
+                            show(n).suffix(),
+                            match show(&quoted) {
+                                Shown::Value(_) => quoted.clone(),
+                                Shown::Shape(_) => "a quoted string".to_string(),
                             }
                         ),
                     )
@@ -698,7 +778,14 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
                 findings.push(
                     Finding::new(
                         report::BASE_URL_SLASH,
-                        format!("base_url `{s}` ends without `/`: written as {with_slash}"),
+                        match show(s) {
+                            Shown::Value(v) => {
+                                format!("base_url `{v}` ends without `/`: written as {with_slash}")
+                            }
+                            Shown::Shape(_) => {
+                                "base_url ends without `/`: written with a trailing `/`".into()
+                            }
+                        },
                     )
                     .at(loc.clone())
                     .fixed(),
@@ -942,10 +1029,15 @@ fn check_metadata_mounts(
         });
         if !covered {
             let seen: Vec<&str> = mounts.iter().map(|(m, _)| *m).collect();
+            let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
+            let declared = provider.is_none_or(|(c, k)| ctx.declares(c, k));
             findings.push(
                 Finding::new(
                     report::METADATA_NOT_MOUNTED,
-                    format!("idp_metadata_file `{path}` is not inside any volumeMount of the container"),
+                    format!(
+                        "idp_metadata_file{} is not inside any volumeMount of the container",
+                        shown(&path, provider, &sso.option, declared).suffix()
+                    ),
                 )
                 .help(if seen.is_empty() {
                     "mount the IdP metadata XML (e.g. apiserver.additionalConfigs, mounted at /opt/clearml/config)".to_string()
@@ -955,5 +1047,36 @@ fn check_metadata_mounts(
                 .at(ctx.at(&e.name)),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_shown_only_for_public_options_of_declared_providers() {
+        let kc = Some((Client::OAuth, "keycloak"));
+        let text = |v: &str, p, o: &str, d| shown(v, p, o, d).to_string();
+        assert_eq!(text("https://x/", kc, "base_url", true), "`https://x/`");
+        assert_eq!(text("true", None, "tenant_login", true), "`true`");
+        // Credentials, `secure` options, misspellings, undeclared or unknown providers.
+        assert_eq!(
+            text("98127364519283746", kc, "client_secret", true),
+            "a 17-digit number"
+        );
+        assert_eq!(
+            text("[\"a\",\"b\"]", kc, "client_id", true),
+            "a list of 2 item(s)"
+        );
+        assert_eq!(text("s3cr3t", kc, "client_secrett", true), "a string");
+        assert_eq!(text("https://x/", kc, "base_url", false), "a string");
+        assert_eq!(
+            text("True", Some((Client::OAuth, "keycloack")), "debug", true),
+            "a boolean"
+        );
+        assert_eq!(text(" ", kc, "client_secret", true), "an empty value");
+        assert_eq!(shown("x", kc, "client_secret", true).suffix(), "");
+        assert_eq!(shown("x", kc, "client_secret", true).subject(), "the value");
     }
 }

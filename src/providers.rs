@@ -562,6 +562,32 @@ pub fn provider(key: &str) -> Option<&'static Provider> {
     PROVIDERS.iter().find(|p| p.key == key)
 }
 
+impl OptionSpec {
+    /// Whether this option's values may be shown (in findings and diffs): it holds no
+    /// credential and ClearML reads it from `services` — URLs, switches, claims, group names,
+    /// display names. `secure` options (client ID, default company, SAML entity and metadata
+    /// path) are treated like the credential they sit next to.
+    pub const fn value_is_public(&self) -> bool {
+        !self.secret && matches!(self.section, Section::Services)
+    }
+}
+
+/// The one decision on whether a value of an SSO setting may be shown, for `provider`
+/// (`None`: an `[sso]` switch) and `option` as a variable name spells them (lower-cased,
+/// dotted): only for an option the catalogue documents for a provider it knows, with that
+/// client type, and whose values are public ([`OptionSpec::value_is_public`]). A misspelled
+/// option (`client_secrett`) or an unknown provider may be a credential, so it is never shown.
+pub fn value_is_public(provider_key: Option<(Client, &str)>, option: &str) -> bool {
+    let spec = match provider_key {
+        Some((client, key)) => match provider(key) {
+            Some(p) if p.client == client => p.option(option),
+            _ => None,
+        },
+        None => GLOBAL_OPTIONS.iter().find(|o| o.name == option),
+    };
+    spec.is_some_and(OptionSpec::value_is_public)
+}
+
 /// The options of a client type.
 pub fn options(client: Client) -> &'static [OptionSpec] {
     match client {
@@ -635,6 +661,31 @@ mod tests {
             .map(|o| o.name)
             .collect();
         assert_eq!(saml, ["entity_id", "idp_metadata_file", "default_company"]);
+    }
+
+    #[test]
+    fn only_known_non_credential_options_have_public_values() {
+        let oauth = |k: &str, o: &str| value_is_public(Some((Client::OAuth, k)), o);
+        assert!(oauth("keycloak", "base_url"));
+        assert!(oauth("keycloak", "groups.admins"));
+        assert!(oauth("keycloak", "display_name"));
+        assert!(value_is_public(None, "tenant_login"));
+        // Credentials and everything in `secure`.
+        assert!(!oauth("keycloak", "client_secret"));
+        assert!(!oauth("keycloak", "client_id"));
+        assert!(!oauth("keycloak", "default_company"));
+        assert!(!value_is_public(
+            Some((Client::Saml, "microsoft_ad")),
+            "idp_metadata_file"
+        ));
+        // Misspelled options, unknown providers, a provider under the wrong client type.
+        assert!(!oauth("keycloak", "client_secrett"));
+        assert!(!oauth("keycloack", "base_url"));
+        assert!(!value_is_public(
+            Some((Client::Saml, "keycloak")),
+            "base_url"
+        ));
+        assert!(!value_is_public(None, "client_secret"));
     }
 
     #[test]

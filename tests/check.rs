@@ -253,7 +253,7 @@ fn no_command_or_format_ever_prints_a_secret() {
             }
             if *name == "refs-remove" && args[0] == "diff" {
                 assert!(
-                    text(&out.stdout).contains("-              value: \"<redacted>\""),
+                    text(&out.stdout).contains("-              value: <redacted>\n"),
                     "{}",
                     text(&out.stdout)
                 );

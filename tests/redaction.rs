@@ -1,0 +1,229 @@
+//! "Never print a secret", through the built binary: a marker value planted in every shape a
+//! secret takes in a manifest or a policy never appears in what `render`, `check` (every
+//! format) and `diff` print or report — and `diff` stays linear on thousands of duplicates.
+
+mod common;
+use base64::Engine;
+use common::*;
+
+const MARK: &str = "S3CR3T-MARKER-7f3a";
+/// A numeric credential: YAML reads it as a number, the tool rewrites it as a string.
+const NUMBER: &str = "98127364519283746";
+const FORMATS: &[&str] = &["text", "json", "github", "sarif", "junit"];
+const SSO: &str = "login__sso__oauth_client";
+
+/// One `kind: List` holding the apiserver and, right after its env list (so a diff shows it as
+/// context), a Secret whose `stringData` value is a folded scalar. The env carries the marker
+/// as a JSON entry, a multi-line double-quoted value, a folded block, a list, a misspelled
+/// option, an undeclared provider's credential, and a chart variable holding the Secret's value;
+/// next to them a public option (group names), whose value findings may show.
+/// `broken` adds values ClearML cannot read (error findings: the render is refused).
+fn stream(broken: bool) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(MARK);
+    let mut env = format!(
+        "            - {{\"name\": \"CLEARML__secure__{SSO}__keycloak__client_secret\", \"value\": \"{MARK}\"}}
+            - name: CLEARML__services__{SSO}__keycloak__client_secret
+              value: \"{MARK}
+                continued\"
+            - name: TRAINS__secure__{SSO}__keycloak__client_secret
+              value: >
+                {MARK}
+            - name: CLEARML__secure__{SSO}__okta__client_secret
+              value: [{MARK}]
+            - name: CLEARML__secure__{SSO}__google__client_secret
+              value: {NUMBER}
+            - name: CLEARML__secure__{SSO}__keycloak__client_secrett
+              value: \"{MARK}   # pasted with a comment\"
+            - name: clearml__secure__{SSO}__auth0__client_secret
+              value: \"{MARK} # and here\"
+            - name: CLEARML__services__{SSO}__keycloak__groups__admins
+              value: ml-admins
+            - name: CHART_OWN_SECRET
+              value: {MARK}
+"
+    );
+    if broken {
+        env.push_str(&format!(
+            "            - name: CLEARML__secure__{SSO}__keycloak__client_secretz
+              value: \"{MARK}`\"
+            - name: CLEARML__secure__{SSO}__nosuchidp__client_secret
+              value: \"${{{MARK}}}\"
+            - name: CLEARML__secure__{SSO}__keycloak__clientsecret
+              value: \"${{{MARK}:-x}}\"
+"
+        ));
+    }
+    format!(
+        "---
+# Source: clearml/templates/all.yaml
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: clearml-apiserver
+    spec:
+      template:
+        spec:
+          containers:
+          - name: clearml-apiserver
+            image: allegroai/clearml
+            env:
+{env}  - stringData:
+      client_secret: >
+        {MARK}
+    data:
+      other: {b64}
+    apiVersion: v1
+    kind: Secret
+    metadata:
+      name: clearml-sso
+"
+    )
+}
+
+fn policy(client_secret: &str, extra: &str) -> String {
+    format!(
+        "version = 1\n{extra}\n[providers.keycloak]\nclient_id = \"clearml\"\nclient_secret = {client_secret}\nurl = \"https://sso.example.com\"\nrealm = \"clearml\"\n"
+    )
+}
+
+fn assert_clean(what: &str, bytes: &[u8]) {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(MARK);
+    let t = text(bytes);
+    for secret in [MARK, &b64, NUMBER] {
+        assert!(!t.contains(secret), "{what} shows `{secret}`:\n{t}");
+    }
+}
+
+#[test]
+fn no_planted_secret_reaches_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = "{ secret = \"clearml-sso\", key = \"client_secret\" }";
+    let literal = format!("\"{MARK}\"");
+    let allow = "[enforce]\nplaintext_secrets = \"allow\"";
+    let policies = [
+        ("refs-deny", policy(reference, "")),
+        ("refs-allow", policy(reference, allow)),
+        (
+            "refs-remove",
+            policy(
+                reference,
+                "[enforce]\nplaintext_secrets = \"allow\"\nunknown_providers = \"remove\"",
+            ),
+        ),
+        ("literal-allow", policy(&literal, allow)),
+    ];
+    let mut diffs = 0;
+    for broken in [false, true] {
+        let input = stream(broken);
+        for (name, body) in &policies {
+            let p = temp_file(&dir, &format!("{name}.toml"), body);
+            let flag = format!("--policy={}", p.display());
+            let report = dir.path().join(format!("{name}-{broken}.json"));
+            let report_flag = format!("--report={}", report.display());
+            let mut commands: Vec<Vec<&str>> = vec![
+                vec!["render", &flag, &report_flag],
+                vec!["diff", &flag, &report_flag],
+            ];
+            for format in FORMATS {
+                commands.push(vec!["check", &flag, "--format", format, &report_flag]);
+            }
+            for args in &commands {
+                let _ = std::fs::remove_file(&report);
+                let out = run(args, input.as_bytes());
+                let what = format!("{name} (broken: {broken}): clearml-sso {}", args.join(" "));
+                assert!(
+                    matches!(out.status.code(), Some(0 | 1)),
+                    "{what}: {}",
+                    text(&out.stderr)
+                );
+                assert_clean(&format!("{what} (stderr)"), &out.stderr);
+                assert_clean(
+                    &format!("{what} (report)"),
+                    &std::fs::read(&report).expect("the report is written"),
+                );
+                // `render` writes the manifests, which carry the Secret itself.
+                if args[0] != "render" {
+                    assert_clean(&format!("{what} (stdout)"), &out.stdout);
+                }
+                // The stream is a real test of the findings: they are about the planted values.
+                if args[0] == "check" && args[3] == "text" {
+                    let report = text(&out.stdout);
+                    for code in ["non-string-value", "comment-in-value", "unknown-option"] {
+                        // `remove` drops the undeclared providers' entries before their values
+                        // are looked at.
+                        if !(*name == "refs-remove" && code == "non-string-value") {
+                            assert!(report.contains(code), "{what}: no {code}:\n{report}");
+                        }
+                    }
+                    // Values of options the catalogue calls public are still shown.
+                    assert!(
+                        report.contains("`ml-admins` would be a string"),
+                        "{what}:\n{report}"
+                    );
+                    if broken {
+                        assert!(report.contains("unparseable-value"), "{what}:\n{report}");
+                        assert!(report.contains("compose-variable"), "{what}:\n{report}");
+                    }
+                }
+                if args[0] == "diff" && out.status.success() {
+                    let diff = text(&out.stdout);
+                    // The changed List shows its Secret (folded scalar) as context, redacted.
+                    assert!(
+                        diff.contains("\n       client_secret: <redacted>\n"),
+                        "{what}:\n{diff}"
+                    );
+                    assert!(diff.contains("value: <redacted>"), "{what}:\n{diff}");
+                    diffs += 1;
+                }
+            }
+        }
+    }
+    // Clean stream: every policy but `refs-deny` (the literal credentials are errors) renders.
+    assert_eq!(diffs, 3);
+}
+
+#[test]
+fn diff_of_twenty_thousand_duplicates_completes() {
+    // The line-based redaction this replaces compared every line with every distinct literal
+    // credential: over a minute for 20,000 entries with distinct values.
+    let entries: String = (0..20_000)
+        .map(|i| {
+            format!(
+                "            - name: CLEARML__secure__{SSO}__keycloak__client_secret\n              value: {MARK}-{i}\n"
+            )
+        })
+        .collect();
+    let input = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n          - name: clearml-apiserver\n            env:\n{entries}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = temp_file(
+        &dir,
+        "p.toml",
+        &policy(
+            "{ secret = \"s\", key = \"k\" }",
+            "[secrets]\nexternal = [\"s\"]",
+        ),
+    );
+    let out = run(
+        &["diff", &format!("--policy={}", p.display())],
+        input.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let diff = text(&out.stdout);
+    assert_clean("diff", &out.stdout);
+    assert_clean("diff (stderr)", &out.stderr);
+    assert_eq!(
+        diff.lines()
+            .filter(
+                |l| l.starts_with('-') && l.trim_start_matches(['-', ' ']) == "value: <redacted>"
+            )
+            .count(),
+        20_000,
+        "{}",
+        &diff[..diff.len().min(2000)]
+    );
+}
