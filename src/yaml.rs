@@ -296,11 +296,18 @@ impl Node {
         }
     }
 
-    /// A new plain scalar (for keys and names the tool writes).
+    /// A new scalar for keys and names the tool writes: plain when [`plain_safe`] says it
+    /// reads back as this very string, double-quoted otherwise (a renamed env name may hold
+    /// ` #`, `: yes` or a BOM, and a plain `yes` would be a boolean to Kubernetes).
     pub fn plain(value: &str) -> Node {
+        let style = if plain_safe(value, Context::MADE) {
+            Style::Plain
+        } else {
+            Style::Double
+        };
         Node::Scalar {
             value: value.into(),
-            style: Style::Plain,
+            style,
             tag: None,
             anchor: 0,
             line: 0,
@@ -346,18 +353,14 @@ impl Node {
     }
 
     /// A flow collection written back on one line in flow style, when every child allows it
-    /// (single-line scalars in their own style, nested flow collections).
+    /// (scalars, nested flow collections; keys short enough to be implicit keys).
     fn flow_text(&self) -> Option<String> {
         let (tag, anchor) = self.props();
         if tag.is_some() || anchor != 0 {
             return None;
         }
         match self {
-            Node::Scalar { value, style, .. }
-                if *style != Style::Block && !value.contains('\n') =>
-            {
-                Some(scalar_text(value, *style, 0))
-            }
+            Node::Scalar { .. } => Some(self.scalar_text(Place::Flow, 0)),
             Node::Seq {
                 items, flow: true, ..
             } => {
@@ -371,11 +374,25 @@ impl Node {
             } => {
                 let parts: Option<Vec<String>> = entries
                     .iter()
-                    .map(|(k, v)| Some(format!("{}: {}", k.flow_text()?, v.flow_text()?)))
+                    .map(|(k, v)| {
+                        let key = k.flow_text().filter(|k| implicit_key_ok(k))?;
+                        Some(format!("{key}: {}", v.flow_text()?))
+                    })
                     .collect();
                 Some(format!("{{{}}}", parts?.join(", ")))
             }
             _ => None,
+        }
+    }
+
+    /// A scalar's text for `place` (see [`scalar_text`]); nodes made by the tool (line 0)
+    /// are judged anew, never trusted to be plain-safe because they were asked to be plain.
+    fn scalar_text(&self, place: Place, block_indent: usize) -> String {
+        match self {
+            Node::Scalar {
+                value, style, line, ..
+            } => scalar_text(value, *style, *line != 0, place, block_indent),
+            _ => unreachable!("scalar_text is only asked of scalars"),
         }
     }
 
@@ -474,23 +491,15 @@ struct Emitter<'a> {
 
 impl Emitter<'_> {
     fn props(&mut self, node: &Node, ctx: Ctx) -> bool {
-        let (tag, anchor) = node.props();
-        if ctx != Ctx::Root && (tag.is_some() || anchor != 0) {
+        let props = props_text(node);
+        if props.is_empty() {
+            return false;
+        }
+        if ctx != Ctx::Root {
             self.out.push(' ');
         }
-        let mut any = false;
-        if anchor != 0 {
-            let _ = write!(self.out, "&a{anchor}");
-            any = true;
-        }
-        if let Some(tag) = tag {
-            if any {
-                self.out.push(' ');
-            }
-            self.out.push_str(tag);
-            any = true;
-        }
-        any
+        self.out.push_str(&props);
+        true
     }
 
     /// Writes `node` whose first line continues the current line (after `key:` or `- `).
@@ -504,12 +513,12 @@ impl Emitter<'_> {
                 let _ = write!(self.out, "*a{id}");
                 self.out.push('\n');
             }
-            Node::Scalar { value, style, .. } => {
+            Node::Scalar { .. } => {
                 let block_indent = match ctx {
                     Ctx::SeqItem => indent,
                     Ctx::MapValue | Ctx::Root => indent + self.layout.indent,
                 };
-                let text = scalar_text(value, *style, block_indent);
+                let text = node.scalar_text(Place::Block, block_indent);
                 if !text.is_empty() && (ctx != Ctx::Root || had_props) {
                     self.out.push(' ');
                 }
@@ -608,35 +617,31 @@ impl Emitter<'_> {
     /// Writes a mapping key; returns whether it used the explicit `? key` form (complex keys,
     /// empty ones, and ones too long for an implicit key), after which `:` needs its own line.
     fn key(&mut self, key: &Node) -> bool {
-        match key {
-            Node::Scalar { value, style, .. } if !value.is_empty() && value.len() < 1000 => {
-                if self.props(key, Ctx::Root) {
-                    self.out.push(' ');
-                }
-                // A multi-line key cannot stay a block or plain scalar: quote it on one line.
-                let style = if *style == Style::Block || value.contains('\n') {
-                    Style::Double
-                } else {
-                    *style
-                };
-                self.out.push_str(&scalar_text(value, style, 0));
-                false
-            }
-            Node::Alias(id) => {
-                let _ = write!(self.out, "*a{id} ");
-                false
-            }
-            // Complex keys never occur in Kubernetes manifests; write them as one flow line.
-            other => {
-                self.out.push('?');
-                if !matches!(other, Node::Scalar { value, style: Style::Plain, .. } if value.is_empty())
-                {
-                    self.out.push(' ');
-                    self.out.push_str(&flow(other));
-                }
-                true
-            }
+        if let Node::Alias(id) = key {
+            // The space keeps `:` out of the alias name (YAML 1.2 allows `:` in one).
+            let _ = write!(self.out, "*a{id} ");
+            return false;
         }
+        let mut text = props_text(key);
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        let body = match key {
+            Node::Scalar { .. } => key.scalar_text(Place::Key, 0),
+            // Complex keys never occur in Kubernetes manifests; write them as one flow line.
+            other => flow(other),
+        };
+        text.push_str(&body);
+        if matches!(key, Node::Scalar { .. }) && !body.is_empty() && implicit_key_ok(&text) {
+            self.out.push_str(&text);
+            return false;
+        }
+        self.out.push('?');
+        if !text.is_empty() {
+            self.out.push(' ');
+            self.out.push_str(&text);
+        }
+        true
     }
 
     fn pad(&mut self, n: usize) {
@@ -644,41 +649,182 @@ impl Emitter<'_> {
     }
 }
 
-/// A compact flow rendering used only for complex mapping keys.
-fn flow(node: &Node) -> String {
-    match node {
-        Node::Scalar { value, .. } => double_quoted(value),
-        Node::Alias(id) => format!("*a{id}"),
-        Node::Seq { items, .. } => {
-            format!(
-                "[{}]",
-                items.iter().map(flow).collect::<Vec<_>>().join(", ")
-            )
-        }
-        Node::Map { entries, .. } => format!(
-            "{{{}}}",
-            entries
-                .iter()
-                .map(|(k, v)| format!("{}: {}", flow(k), flow(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
+/// Whether `written` (a key's text with its properties) may be an implicit key. YAML limits
+/// implicit keys to 1024 characters; readers count characters (PyYAML) or bytes, so bytes
+/// are compared, with room to spare.
+fn implicit_key_ok(written: &str) -> bool {
+    written.len() < 1000 && !written.is_empty()
 }
 
-/// The source text of a scalar in its original style, falling back to double quotes
-/// whenever the original style cannot carry the value on the new layout.
-fn scalar_text(value: &str, style: Style, block_indent: usize) -> String {
-    let printable = value
-        .chars()
-        .all(|c| !c.is_control() || c == '\n' || c == '\t');
-    match style {
-        // A plain scalar keeps its exact text, so its YAML 1.1 meaning (`0644`, `on`) is kept.
-        Style::Plain if !value.contains('\n') && printable => value.to_string(),
-        Style::Single if !value.contains('\n') && printable => {
-            format!("'{}'", value.replace('\'', "''"))
+/// `&a1 !!str`: a node's anchor and tag as written before it (empty when it has neither).
+fn props_text(node: &Node) -> String {
+    let (tag, anchor) = node.props();
+    let mut out = String::new();
+    if anchor != 0 {
+        let _ = write!(out, "&a{anchor}");
+    }
+    if let Some(tag) = tag {
+        if !out.is_empty() {
+            out.push(' ');
         }
-        Style::Block if block_ok(value) => {
+        out.push_str(tag);
+    }
+    out
+}
+
+/// A compact flow rendering used only for complex mapping keys (any node, any style).
+fn flow(node: &Node) -> String {
+    let mut out = props_text(node);
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    match node {
+        Node::Scalar { .. } => out.push_str(&node.scalar_text(Place::Flow, 0)),
+        Node::Alias(id) => {
+            let _ = write!(out, "*a{id}");
+        }
+        Node::Seq { items, .. } => {
+            let items: Vec<String> = items.iter().map(flow).collect();
+            let _ = write!(out, "[{}]", items.join(", "));
+        }
+        Node::Map { entries, .. } => {
+            let entries: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = flow(k);
+                    // An explicit `?` lifts the implicit-key length limit, inside flow too.
+                    let explicit = if implicit_key_ok(&key) { "" } else { "? " };
+                    format!("{explicit}{key} : {}", flow(v))
+                })
+                .collect();
+            let _ = write!(out, "{{{}}}", entries.join(", "));
+        }
+    }
+    out
+}
+
+/// Where a scalar is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// A block mapping value, sequence item or document: block scalars allowed.
+    Block,
+    /// A block mapping key: one line.
+    Key,
+    /// Inside a flow collection: one line, and `,[]{}` end a plain scalar.
+    Flow,
+}
+
+/// The facts [`plain_safe`] judges a scalar's text by, besides the text itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Context {
+    /// Written inside a flow collection (`[…]`, `{…}`).
+    pub flow: bool,
+    /// The chart wrote it plain and the tool has not changed it: its YAML 1.1 type (`on`,
+    /// `0644`, `~`, an empty null) is the chart's and is kept with its text. Otherwise
+    /// (made or changed by the tool) a plain scalar must read back as a string.
+    pub kept: bool,
+}
+
+impl Context {
+    /// A scalar the tool makes, in block context.
+    pub const MADE: Context = Context {
+        flow: false,
+        kept: false,
+    };
+}
+
+/// Whether `value` may be written as a plain (unquoted) scalar in `context` and read back —
+/// by this tool's parser, a YAML 1.2 reader, and a YAML 1.1 reader like Kubernetes' — as
+/// exactly the same scalar: the same text and, for a scalar the tool made, a string.
+///
+/// Conservative on purpose; quoting what could have been plain costs nothing. Plain only if:
+/// - every character is printable ASCII (made) or printable YAML without tab, BOM and the
+///   YAML 1.1 line breaks NEL, LS, PS (kept);
+/// - it is not empty (an empty plain scalar is null; only a kept one may stay so);
+/// - no whitespace at either end;
+/// - no `: ` or ` #` inside, no `:` at the end, no `---`/`...` at the start;
+/// - no indicator first (`-?:,[]{}#&*!|>'"%@` and backquote); a kept scalar may start with
+///   `-`, or in block context `?`/`:`, followed by a non-space, as YAML allows;
+/// - in flow context, none of `,?[]{}` anywhere (PyYAML also ends a plain scalar at `?`);
+/// - (made only) it resolves to no other YAML 1.1 or 1.2 type: no bool (`yes`, `No`, `ON`,
+///   `y`, `true` …, any case), null (`~`, `null`), merge `<<`, value `=`, `inf`/`nan`, and
+///   nothing starting with a digit or `+-.` (ints `0777` `0x1F` `0b101` `1_000` `190:20:30`,
+///   floats `.inf` `1e3`, timestamps `2001-12-14`).
+pub fn plain_safe(value: &str, context: Context) -> bool {
+    let mut chars = value.chars();
+    let (Some(first), Some(last)) = (chars.next(), value.chars().next_back()) else {
+        return context.kept;
+    };
+    let second = chars.next();
+    let chars_ok = if context.kept {
+        value
+            .chars()
+            .all(|c| printable(c) && !is_break(c) && !matches!(c, '\t' | '\u{feff}'))
+    } else {
+        value.bytes().all(|b| matches!(b, b' '..=b'~'))
+    };
+    if !chars_ok || first.is_whitespace() || last.is_whitespace() {
+        return false;
+    }
+    if value.contains(": ")
+        || value.contains(" #")
+        || last == ':'
+        || value.starts_with("---")
+        || value.starts_with("...")
+    {
+        return false;
+    }
+    if context.flow && value.contains([',', '?', '[', ']', '{', '}']) {
+        return false;
+    }
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+        let yaml_allows = match first {
+            '-' => true,
+            '?' | ':' => !context.flow,
+            _ => false,
+        };
+        if !(context.kept && yaml_allows && second.is_some_and(|c| c != ' ')) {
+            return false;
+        }
+    }
+    context.kept || !resolves_to_non_string(value)
+}
+
+/// Plain texts a YAML 1.1 or 1.2 reader might resolve to something other than a string
+/// (over-approximated: everything starting like a number, any case of the keywords).
+fn resolves_to_non_string(value: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", "<<", "=", "inf",
+        "infinity", "nan",
+    ];
+    WORDS.iter().any(|w| value.eq_ignore_ascii_case(w))
+        || value.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c))
+}
+
+/// YAML's printable set (c-printable): what a reader accepts as text at all.
+fn printable(c: char) -> bool {
+    matches!(c,
+        '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// Line breaks to a YAML 1.1 reader (1.2 keeps only CR and LF).
+fn is_break(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// The text of a scalar in its original style, falling back to double quotes whenever that
+/// style cannot carry the value in `place` and read back the same. `kept` says the node
+/// came from the parse (a made one is judged as new, see [`Context::kept`]).
+fn scalar_text(value: &str, style: Style, kept: bool, place: Place, block_indent: usize) -> String {
+    let context = Context {
+        flow: place == Place::Flow,
+        kept: kept && style == Style::Plain,
+    };
+    match style {
+        // A kept plain scalar keeps its exact text, so its YAML 1.1 meaning (`0644`, `on`) is kept.
+        Style::Plain if plain_safe(value, context) => value.to_string(),
+        Style::Single if single_ok(value) => format!("'{}'", value.replace('\'', "''")),
+        Style::Block if place == Place::Block && block_ok(value) => {
             let chomp = if !value.ends_with('\n') {
                 "-"
             } else if value.ends_with("\n\n") {
@@ -701,16 +847,27 @@ fn scalar_text(value: &str, style: Style, block_indent: usize) -> String {
     }
 }
 
+/// A single-quoted scalar has no escapes and folds line breaks: one line of printable text.
+fn single_ok(value: &str) -> bool {
+    value
+        .chars()
+        .all(|c| printable(c) && !is_break(c) && c != '\u{feff}')
+}
+
+/// A literal block scalar (`|`, no indentation indicator) carries the value exactly only if
+/// its first line does not start with whitespace (that would set the indentation), it has
+/// no trailing whitespace on its last line, and no character needing an escape.
 fn block_ok(value: &str) -> bool {
     !value.is_empty()
         && !value.starts_with([' ', '\t', '\n'])
         && value
             .chars()
-            .all(|c| !c.is_control() || c == '\n' || c == '\t')
+            .all(|c| c == '\n' || (printable(c) && !is_break(c) && c != '\u{feff}'))
         && !value.trim_end_matches('\n').ends_with([' ', '\t'])
 }
 
-/// A YAML double-quoted scalar (JSON-compatible escapes).
+/// A YAML double-quoted scalar on one line: every character that is not printable, or is a
+/// line break, tab or BOM, escaped with YAML's own escapes.
 pub fn double_quoted(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
@@ -718,11 +875,24 @@ pub fn double_quoted(value: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
+            '\0' => out.push_str("\\0"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
             '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{b}' => out.push_str("\\v"),
+            '\u{c}' => out.push_str("\\f"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() || c == '\u{feff}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+            '\u{1b}' => out.push_str("\\e"),
+            '\u{85}' => out.push_str("\\N"),
+            '\u{2028}' => out.push_str("\\L"),
+            '\u{2029}' => out.push_str("\\P"),
+            c if !printable(c) || c == '\u{feff}' => {
+                let _ = match c as u32 {
+                    n @ ..=0xff => write!(out, "\\x{n:02x}"),
+                    n @ ..=0xffff => write!(out, "\\u{n:04x}"),
+                    n => write!(out, "\\U{n:08x}"),
+                };
             }
             c => out.push(c),
         }
@@ -847,6 +1017,161 @@ mod tests {
                     .unwrap(),
             );
             assert_eq!(values(&a), values(&b), "{out}");
+        }
+    }
+
+    #[test]
+    fn plain_safe_is_conservative_for_made_scalars() {
+        let made = Context::MADE;
+        for ok in ["CLEARML__a__b", "a#b", "a:b", "http://x/y?z", "a b", "x-y"] {
+            assert!(plain_safe(ok, made), "{ok:?} should be plain");
+        }
+        for quoted in [
+            "",
+            "a #b",
+            "a: yes",
+            "a:",
+            "#a",
+            "a\u{feff}b",
+            " a",
+            "a ",
+            "a\tb",
+            "a\rb",
+            "a\u{85}b",
+            "a\u{2028}b",
+            "\u{e9}",
+            "yes",
+            "No",
+            "ON",
+            "y",
+            "~",
+            "NULL",
+            "0x1F",
+            "1_000",
+            ".inf",
+            "0b101",
+            "0777",
+            "2001-12-14",
+            "<<",
+            "=",
+            "-x",
+            "?x",
+            ":x",
+            "&a",
+            "*a",
+            "!t",
+            "|",
+            ">",
+            "'",
+            "\"",
+            "%",
+            "@",
+            "`",
+            "[a",
+            "{a",
+            ",",
+            "--- a",
+        ] {
+            assert!(!plain_safe(quoted, made), "{quoted:?} should be quoted");
+        }
+        let flow = Context { flow: true, ..made };
+        for quoted in ["a,b", "a[b", "a]b", "a{b", "a}b", "a?b"] {
+            assert!(
+                plain_safe(quoted, made) && !plain_safe(quoted, flow),
+                "{quoted:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_safe_keeps_the_charts_own_plain_scalars() {
+        let kept = Context {
+            flow: false,
+            kept: true,
+        };
+        // Their YAML 1.1 type is the chart's: `on` stays a boolean, `0644` octal, empty null.
+        for ok in [
+            "on", "0644", "", "~", "-x", "--flag", "?x", ":x", "\u{e9}", "<<",
+        ] {
+            assert!(plain_safe(ok, kept), "{ok:?} should stay plain");
+        }
+        for quoted in ["a\u{2028}b", "a\u{85}b", "- x", "a #b", "a\u{feff}b", "-"] {
+            assert!(!plain_safe(quoted, kept), "{quoted:?} should be quoted");
+        }
+        assert!(!plain_safe(
+            "?x",
+            Context {
+                flow: true,
+                kept: true
+            }
+        ));
+    }
+
+    #[test]
+    fn double_quoted_escapes_everything_a_reader_would_not_keep() {
+        assert_eq!(
+            double_quoted("\0\u{7}\u{8}\t\n\u{b}\u{c}\r\u{1b}\"\\"),
+            r#""\0\a\b\t\n\v\f\r\e\"\\""#
+        );
+        assert_eq!(
+            double_quoted("\u{85}\u{2028}\u{2029}\u{feff}\u{7f}\u{9f}\u{fffe}\u{1f}"),
+            r#""\N\L\P\ufeff\x7f\x9f\ufffe\x1f""#
+        );
+        assert_eq!(double_quoted("é \u{1f600}"), "\"é \u{1f600}\"");
+    }
+
+    #[test]
+    fn made_names_and_values_are_quoted_when_plain_would_misread() {
+        let node = Node::map(vec![
+            ("a", Node::plain("x #y")),
+            ("b", Node::plain("x: yes")),
+            ("c", Node::plain("yes")),
+            ("d", Node::string("x\u{2028}y")),
+            ("e", Node::plain("CLEARML__ok")),
+        ]);
+        let out = emit(&node, Layout::detect(""));
+        assert_eq!(
+            out,
+            "a: \"x #y\"\nb: \"x: yes\"\nc: \"yes\"\nd: \"x\\Ly\"\ne: CLEARML__ok\n"
+        );
+    }
+
+    #[test]
+    fn keys_too_long_once_escaped_are_explicit() {
+        // 300 characters, 1200 once escaped: over the 1024 an implicit key may have.
+        let key = "\u{1}".repeat(300);
+        let mut node = Node::map(vec![]);
+        node.set(&key, Node::string("v"));
+        let out = emit(&node, Layout::detect(""));
+        assert!(out.starts_with("? \"\\x01"), "{out}");
+        assert_eq!(parse(&out).unwrap().unwrap().get_str(&key), Some("v"));
+    }
+
+    #[test]
+    fn block_scalars_only_when_the_content_allows() {
+        let block = |value: &str| Node::Scalar {
+            value: value.into(),
+            style: Style::Block,
+            tag: None,
+            anchor: 0,
+            line: 1,
+            col: 0,
+        };
+        for (value, written) in [
+            ("a\nb\n", "k: |\n  a\n  b\n"),
+            (" lead\n", "k: \" lead\\n\"\n"),
+            ("a\u{85}b\n", "k: \"a\\Nb\\n\"\n"),
+            ("a\rb\n", "k: \"a\\rb\\n\"\n"),
+            ("tail \n", "k: \"tail \\n\"\n"),
+        ] {
+            let node = Node::Map {
+                entries: vec![(Node::plain("k"), block(value))],
+                tag: None,
+                anchor: 0,
+                line: 0,
+                flow: false,
+            };
+            assert_eq!(emit(&node, Layout::detect("")), written);
         }
     }
 

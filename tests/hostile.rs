@@ -304,3 +304,48 @@ fn json_form_documents() {
         "https://sso.example.com/realms/clearml/"
     );
 }
+
+/// Expected (issue 8): env names the tool trims and writes back — one with ` #` inside, one
+/// ending in `: yes`, one holding a BOM — and a key longer than an implicit key may be once
+/// escaped: exit 0, every name and the key read back exactly, and rendering the output again
+/// exits 0 with the same bytes (it used to exit 3, or drop the name's tail as a comment).
+#[test]
+fn names_that_need_quotes_read_back() {
+    let input = std::fs::read(root().join("tests/fixtures/names-needing-quotes.yaml")).unwrap();
+    let first = render(&input);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let out = text(&first.stdout);
+    let second = render(&first.stdout);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_eq!(
+        text(&second.stdout),
+        out,
+        "a second render changed the output"
+    );
+    let env = pod_env(&out, "clearml-apiserver", "clearml-apiserver");
+    for (name, value) in [
+        (
+            "CLEARML__services__login__sso__oauth_client__a #b__display_name",
+            "comment",
+        ),
+        (
+            "CLEARML__services__login__sso__oauth_client__x__debug: yes",
+            "mapping",
+        ),
+        (
+            "CLEARML__services__login__sso__oauth_client__a\u{feff}b__display_name",
+            "bom",
+        ),
+    ] {
+        assert_eq!(
+            env.get(name).map(String::as_str),
+            Some(value),
+            "{name:?} in\n{out}"
+        );
+    }
+    let key = "\u{1}".repeat(300);
+    assert_eq!(
+        documents(&out)[0]["metadata"]["annotations"][key.as_str()],
+        "control characters"
+    );
+}

@@ -8,6 +8,7 @@ use clearml_sso::policy::Value;
 use clearml_sso::{k8s, render, stream, yaml};
 use common::*;
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// Strings that stress YAML and HOCON: specials, look-alikes of booleans and numbers, unicode.
@@ -266,4 +267,298 @@ fn failing_renders_write_nothing() {
             Ok(())
         })
         .unwrap();
+}
+
+/// Pieces of strings that YAML readers treat specially: YAML 1.1 and 1.2 booleans, nulls,
+/// numbers and timestamps, indicators, comment and mapping markers, whitespace, breaks.
+const DANGEROUS: &[&str] = &[
+    "yes",
+    "No",
+    "ON",
+    "off",
+    "y",
+    "N",
+    "true",
+    "False",
+    "~",
+    "null",
+    "NULL",
+    "0x1F",
+    "1_000",
+    ".inf",
+    "-.Inf",
+    ".NaN",
+    "0b101",
+    "0777",
+    "0o17",
+    "1e3",
+    "+1",
+    "-1",
+    "190:20:30",
+    "2001-12-14",
+    "2001-12-14t21:59:43.10-05:00",
+    "<<",
+    "=",
+    "#",
+    " #",
+    "# ",
+    ": ",
+    ":",
+    " ",
+    "  ",
+    "\t",
+    "- ",
+    "-",
+    "? ",
+    "?",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a",
+    "*a",
+    "!",
+    "!!str",
+    "|",
+    ">",
+    "'",
+    "\"",
+    "%",
+    "@",
+    "`",
+    "---",
+    "...",
+    "\\",
+    "\r\n",
+    "\n",
+    "\r",
+    "a: b",
+    "k #c",
+    "CLEARML__services__login__sso__oauth_client__keycloak__display_name",
+];
+
+/// Single characters that need care: controls, DEL, C1, NEL, NBSP, BOM, LS, PS,
+/// non-characters, the edges of YAML's printable ranges, a character outside the BMP.
+const DANGEROUS_CHARS: &[char] = &[
+    '\0',
+    '\u{7}',
+    '\u{8}',
+    '\t',
+    '\n',
+    '\u{b}',
+    '\u{c}',
+    '\r',
+    '\u{1b}',
+    '\u{1f}',
+    '\u{7f}',
+    '\u{80}',
+    '\u{85}',
+    '\u{9f}',
+    '\u{a0}',
+    '\u{200b}',
+    '\u{d7ff}',
+    '\u{e000}',
+    '\u{feff}',
+    '\u{2028}',
+    '\u{2029}',
+    '\u{fffd}',
+    '\u{fffe}',
+    '\u{ffff}',
+    '\u{1f600}',
+    '\u{10ffff}',
+];
+
+fn piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::sample::select(DANGEROUS).prop_map(String::from),
+        3 => prop::sample::select(DANGEROUS_CHARS).prop_map(String::from),
+        3 => "[a-zA-Z0-9_]{1,8}",
+        1 => "\\PC{1,4}",
+        1 => any::<char>().prop_map(String::from),
+    ]
+}
+
+/// Arbitrary strings biased toward what breaks a YAML emitter, including ones longer than an
+/// implicit key may be (1024 characters, more once escaped).
+fn yaml_string() -> impl Strategy<Value = String> {
+    let short = || prop::collection::vec(piece(), 1..7).prop_map(|p| p.concat());
+    prop_oneof![
+        12 => short(),
+        1 => Just(String::new()),
+        2 => (short(), 980usize..1100).prop_map(|(s, n)| s.chars().cycle().take(n).collect()),
+    ]
+}
+
+/// A changed target document carrying `s` everywhere the emitter writes a scalar: as an env
+/// `name` (`Node::plain`, as renames do) and `value` (`Node::string`), as block and flow
+/// mapping keys and values, as flow sequence items, in each source style it could have had.
+fn document_with(s: &str) -> yaml::Node {
+    use yaml::{Node, Style};
+    let base = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\n  annotations: {a: b}\nspec:\n  containers:\n  - name: clearml-apiserver\n    args: [x]\n    env:\n    - name: X\n      value: 'x'\n";
+    let mut root = yaml::parse(base).unwrap().unwrap();
+    let scalar = |style, line| Node::Scalar {
+        value: s.to_string(),
+        style,
+        tag: None,
+        anchor: 0,
+        line,
+        col: 0,
+    };
+    let container = match root.get_mut("spec").and_then(|n| n.get_mut("containers")) {
+        Some(Node::Seq { items, .. }) => &mut items[0],
+        _ => unreachable!("in the base document"),
+    };
+    let env = match container.get_mut("env") {
+        Some(Node::Seq { items, .. }) => &mut items[0],
+        _ => unreachable!("in the base document"),
+    };
+    env.set("name", Node::plain(s));
+    env.set("value", Node::string(s));
+    if let Some(Node::Seq { items, .. }) = container.get_mut("args") {
+        items.extend([Node::plain(s), Node::string(s), scalar(Style::Double, 9)]);
+    }
+    let annotations = root
+        .get_mut("metadata")
+        .unwrap()
+        .get_mut("annotations")
+        .unwrap();
+    annotations.set(s, Node::plain(s));
+    // Keys in every style, in block mappings of their own (one key per mapping: no duplicates).
+    let keyed = |key: Node| Node::Map {
+        entries: vec![(key, Node::string("v"))],
+        tag: None,
+        anchor: 0,
+        line: 0,
+        flow: false,
+    };
+    root.set("plain_key", keyed(Node::plain(s)));
+    root.set("made_plain_key", keyed(scalar(Style::Plain, 0)));
+    root.set("single_key", keyed(scalar(Style::Single, 3)));
+    root.set("double_key", keyed(scalar(Style::Double, 3)));
+    root.set("block_key", keyed(scalar(Style::Block, 3)));
+    // Values in the styles a parsed scalar can have (plain is judged anew when made).
+    root.set("made_plain", scalar(Style::Plain, 0));
+    root.set("single", scalar(Style::Single, 3));
+    root.set("block", scalar(Style::Block, 3));
+    root.set(
+        "in_sequence",
+        Node::seq(vec![scalar(Style::Block, 3), Node::plain(s)]),
+    );
+    root
+}
+
+/// A node as the YAML 1.1 check script reports it, every scalar a string: what any reader
+/// must make of the document.
+fn expected(node: &yaml::Node) -> serde_json::Value {
+    use serde_json::json;
+    match node {
+        yaml::Node::Scalar { value, .. } => json!({ "str": value }),
+        yaml::Node::Seq { items, .. } => {
+            json!({ "seq": items.iter().map(expected).collect::<Vec<_>>() })
+        }
+        yaml::Node::Map { entries, .. } => json!({
+            "map": entries.iter().map(|(k, v)| json!([expected(k), expected(v)])).collect::<Vec<_>>()
+        }),
+        yaml::Node::Alias(_) => unreachable!("none are made"),
+    }
+}
+
+/// The tool's own reading, with its YAML 1.1 resolution (a string must stay a string).
+fn own_reading(node: &yaml::Node) -> serde_json::Value {
+    use serde_json::json;
+    match node {
+        yaml::Node::Scalar { value, .. } => match k8s::to_json(node) {
+            serde_json::Value::String(_) => json!({ "str": value }),
+            other => json!({ "other": other }),
+        },
+        yaml::Node::Seq { items, .. } => {
+            json!({ "seq": items.iter().map(own_reading).collect::<Vec<_>>() })
+        }
+        yaml::Node::Map { entries, .. } => json!({
+            "map": entries.iter().map(|(k, v)| json!([own_reading(k), own_reading(v)])).collect::<Vec<_>>()
+        }),
+        yaml::Node::Alias(_) => json!({ "other": "alias" }),
+    }
+}
+
+/// serde_yaml's reading (an independent YAML 1.2 parser).
+fn serde_reading(value: &serde_yaml::Value) -> serde_json::Value {
+    use serde_json::json;
+    use serde_yaml::Value as Y;
+    match value {
+        Y::String(s) => json!({ "str": s }),
+        Y::Sequence(items) => json!({ "seq": items.iter().map(serde_reading).collect::<Vec<_>>() }),
+        Y::Mapping(m) => json!({
+            "map": m.iter().map(|(k, v)| json!([serde_reading(k), serde_reading(v)])).collect::<Vec<_>>()
+        }),
+        other => json!({ "other": format!("{other:?}") }),
+    }
+}
+
+fn layouts() -> impl Strategy<Value = yaml::Layout> {
+    (1usize..5, any::<bool>()).prop_map(|(indent, indent_sequences)| yaml::Layout {
+        indent,
+        indent_sequences,
+    })
+}
+
+/// Every scalar the emitter writes reads back as the same string through the tool's own
+/// parser and serde_yaml, and the written document is a fixed point of parse + emit.
+#[test]
+fn every_written_scalar_reads_back() {
+    let mut runner = runner(1024);
+    runner
+        .run(&(yaml_string(), layouts()), |(s, layout)| {
+            let doc = document_with(&s);
+            let want = expected(&doc);
+            let out = yaml::emit(&doc, layout);
+            let own = yaml::parse(&out)
+                .map_err(|e| TestCaseError::fail(format!("{e:?} in\n{out}")))?
+                .unwrap();
+            let got = own_reading(&own);
+            prop_assert!(got == want, "the tool's parser read {got} from\n{out}");
+            let theirs: serde_yaml::Value = serde_yaml::from_str(&out)
+                .map_err(|e| TestCaseError::fail(format!("serde_yaml: {e} in\n{out}")))?;
+            let got = serde_reading(&theirs);
+            prop_assert!(got == want, "serde_yaml read {got} from\n{out}");
+            prop_assert_eq!(yaml::emit(&own, layout), out, "not a fixed point");
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// The same documents, a few thousand of them, through PyYAML (`safe_load`, YAML 1.1) in one
+/// process: every scalar is a Python `str` equal to the one written — not a bool, int,
+/// float, None or datetime, and nothing lost to a comment or a stray mapping.
+#[test]
+fn every_written_scalar_reads_back_in_yaml_1_1() {
+    let python = tool("CLEARML_SSO_PYTHON").expect("tool() panics when missing");
+    let mut runner = runner(3000);
+    let strategy = (yaml_string(), layouts());
+    let cases: Vec<(String, String, serde_json::Value)> = (0..runner.config().cases)
+        .map(|_| {
+            let (s, layout) = strategy.new_tree(&mut runner).unwrap().current();
+            let doc = document_with(&s);
+            (s, yaml::emit(&doc, layout), expected(&doc))
+        })
+        .collect();
+    let texts: Vec<&String> = cases.iter().map(|(_, t, _)| t).collect();
+    let script = root().join("tests/conformance/yaml11_readback.py");
+    let out = run_in(
+        &python,
+        &[script.to_str().unwrap()],
+        &serde_json::to_vec(&texts).unwrap(),
+        None,
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let read: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(read.len(), cases.len());
+    for ((s, written, want), got) in cases.iter().zip(&read) {
+        assert!(
+            got == want,
+            "PyYAML read {got} for {s:?} written as\n{written}"
+        );
+    }
 }
