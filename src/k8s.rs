@@ -157,22 +157,8 @@ pub fn to_json(node: &Node) -> serde_json::Value {
         Node::Scalar {
             value, style, tag, ..
         } => {
-            let plain = *style == crate::yaml::Style::Plain && tag.is_none();
-            if !plain {
-                return J::String(value.clone());
-            }
-            match value.as_str() {
-                "" | "~" | "null" | "Null" | "NULL" => J::Null,
-                "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On"
-                | "ON" => J::Bool(true),
-                "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off"
-                | "OFF" => J::Bool(false),
-                v => v
-                    .parse::<i64>()
-                    .map(J::from)
-                    .or_else(|_| v.parse::<f64>().map(J::from))
-                    .unwrap_or_else(|_| J::String(v.to_string())),
-            }
+            let plain = *style == crate::yaml::Style::Plain;
+            crate::k8s_yaml::scalar(value, plain, tag.as_deref())
         }
         Node::Seq { items, .. } => J::Array(items.iter().map(to_json).collect()),
         Node::Map { entries, .. } => J::Object(

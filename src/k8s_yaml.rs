@@ -236,6 +236,24 @@ fn resolve_tagged(text: &str, tag: &str) -> Result<Scalar, String> {
     }
 }
 
+/// A scalar of the editing tree as Kubernetes reads it: `plain` when written unquoted, `tag`
+/// as the tree spells it (`!!int`, `!custom`). What JSON cannot hold (`.inf`) or a tag the text
+/// does not fit reads as the number 0 — only "not a string" matters to callers, and Kubernetes
+/// rejects such a value anyway.
+pub fn scalar(text: &str, plain: bool, tag: Option<&str>) -> Value {
+    let resolved = match tag {
+        Some(t) => match t.strip_prefix("!!") {
+            Some(short) => resolve_tagged(text, &format!("{CORE}{short}")),
+            None => Ok(Scalar::Str(text.to_string())),
+        },
+        None if plain => Ok(resolve_plain(text)),
+        None => Ok(Scalar::Str(text.to_string())),
+    };
+    resolved
+        .and_then(to_json)
+        .unwrap_or_else(|_| Value::from(0))
+}
+
 fn to_json(s: Scalar) -> Result<Value, String> {
     Ok(match s {
         Scalar::Null => Value::Null,
