@@ -3,8 +3,9 @@
 //!
 //! `kubectl`, Helm and the API server turn YAML into JSON with `sigs.k8s.io/yaml`, which sits
 //! on a Go port of libyaml (go-yaml v2). This module reproduces that reading, independently of
-//! the editing tree in [`crate::yaml`] (a different parser: `libyaml-safer`, also a libyaml
-//! port, so line breaks — CR, LF, CRLF, NEL, LS, PS — and scanning rules are libyaml's):
+//! the editing tree in [`crate::yaml`] (a different parser: libyaml itself, see
+//! [`crate::libyaml`], so line breaks — CR, LF, CRLF, NEL, LS, PS — and scanning rules are
+//! libyaml's):
 //!
 //! - plain scalars resolve as YAML 1.1 (`yes`/`on`/`off` are booleans, `0x1F`, `017`, `1_000`,
 //!   `0b101` integers, `1e3` and `.5` floats, `.inf`/`.nan` floats that JSON cannot hold,
@@ -17,7 +18,7 @@
 //!
 //! The result is a `serde_json::Value`, the shape the API types (`k8s-openapi`) read.
 
-use libyaml_safer::{EventData, Parser, ScalarStyle};
+use crate::libyaml::{Event, Parser, Style};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 use std::fmt;
@@ -323,44 +324,41 @@ fn count(v: &Value) -> usize {
 
 /// Reads one document's text as Kubernetes does. `Ok(None)` for a document with no content.
 pub fn read(text: &str) -> Result<Option<Value>, ReadError> {
-    let mut input = text.as_bytes();
-    let mut parser = Parser::new();
-    parser.set_input_string(&mut input);
+    let mut parser = Parser::new(text);
     let mut anchors: HashMap<String, Value> = HashMap::new();
     let mut stack: Vec<Open> = Vec::new();
     let mut root: Option<Value> = None;
     let mut documents = 0;
     let mut budget = ALIAS_BUDGET;
     loop {
-        let event = parser.parse().map_err(|e| ReadError {
-            line: 0,
-            column: 0,
-            message: e.to_string(),
+        let (event, line, column) = parser.next_event().map_err(|e| ReadError {
+            line: e.line + 1,
+            column: e.column + 1,
+            message: e.problem,
         })?;
-        let mark = event.start_mark;
         let err = |message: String| ReadError {
-            line: mark.line as usize + 1,
-            column: mark.column as usize + 1,
+            line: line + 1,
+            column: column + 1,
             message,
         };
-        let done: Parsed = match event.data {
-            EventData::StreamEnd => break,
-            EventData::StreamStart { .. } | EventData::DocumentEnd { .. } => continue,
-            EventData::DocumentStart { .. } => {
+        let done: Parsed = match event {
+            Event::StreamEnd => break,
+            Event::StreamStart | Event::DocumentEnd => continue,
+            Event::DocumentStart => {
                 documents += 1;
                 if documents > 1 {
                     return Err(err("a second document where one was expected".into()));
                 }
                 continue;
             }
-            EventData::SequenceStart { anchor, .. } => {
+            Event::SequenceStart { anchor } => {
                 if stack.len() >= crate::yaml::MAX_DEPTH {
                     return Err(err("nesting too deep".into()));
                 }
                 stack.push(Open::Seq(Vec::new(), anchor));
                 continue;
             }
-            EventData::MappingStart { anchor, .. } => {
+            Event::MappingStart { anchor } => {
                 if stack.len() >= crate::yaml::MAX_DEPTH {
                     return Err(err("nesting too deep".into()));
                 }
@@ -372,7 +370,7 @@ pub fn read(text: &str) -> Result<Option<Value>, ReadError> {
                 });
                 continue;
             }
-            EventData::SequenceEnd => {
+            Event::SequenceEnd => {
                 let Some(Open::Seq(items, anchor)) = stack.pop() else {
                     return Err(err("unbalanced sequence".into()));
                 };
@@ -382,7 +380,7 @@ pub fn read(text: &str) -> Result<Option<Value>, ReadError> {
                 }
                 Parsed::Value(v)
             }
-            EventData::MappingEnd => {
+            Event::MappingEnd => {
                 let Some(Open::Map { map, anchor, .. }) = stack.pop() else {
                     return Err(err("unbalanced mapping".into()));
                 };
@@ -392,7 +390,7 @@ pub fn read(text: &str) -> Result<Option<Value>, ReadError> {
                 }
                 Parsed::Value(v)
             }
-            EventData::Alias { anchor } => {
+            Event::Alias(anchor) => {
                 let v = anchors
                     .get(&anchor)
                     .ok_or_else(|| err(format!("unknown anchor `{anchor}`")))?
@@ -402,17 +400,16 @@ pub fn read(text: &str) -> Result<Option<Value>, ReadError> {
                     .ok_or_else(|| err("excessive aliasing".into()))?;
                 Parsed::Value(v)
             }
-            EventData::Scalar {
+            Event::Scalar {
                 anchor,
                 tag,
                 value,
                 plain_implicit,
                 style,
-                ..
             } => {
                 let scalar = match tag {
                     Some(tag) => resolve_tagged(&value, &tag).map_err(err)?,
-                    None if style == ScalarStyle::Plain && plain_implicit => resolve_plain(&value),
+                    None if style == Style::Plain && plain_implicit => resolve_plain(&value),
                     None => Scalar::Str(value),
                 };
                 if let Some(a) = anchor {

@@ -15,6 +15,7 @@ pub mod explain;
 pub mod helm;
 pub mod k8s;
 pub mod k8s_yaml;
+pub mod libyaml;
 pub mod plan;
 pub mod policy;
 pub mod providers;
@@ -99,16 +100,16 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
     }
     let docs = stream::split(text);
     let mut seen: Vec<String> = Vec::new();
-    let mut needs_tree = Vec::with_capacity(docs.len());
+    let mut needs = Vec::with_capacity(docs.len());
     let mut skipped_workloads = Vec::new();
     for doc in &docs {
-        let (needed, workload) = needs_tree_for(doc, policy);
-        needs_tree.push(needed);
-        if workload && !needed {
+        let (need, workload) = need_of(doc, policy);
+        needs.push(need);
+        if workload && need == Need::Validate {
             skipped_workloads.push(doc);
         }
     }
-    let (mut trees, kube) = parse_all(&docs, &needs_tree)?;
+    let (mut trees, kube) = parse_all(&docs, &needs)?;
     let sources: Vec<Option<&str>> = docs.iter().map(|d| k8s::source_comment(d.raw)).collect();
     // The gate decides on what Kubernetes will read, not on the editing tree.
     let inventory = secrets::inventory(
@@ -304,24 +305,41 @@ fn unverified(doc: &stream::Document, object: &serde_json::Value, problem: Strin
         })
 }
 
-/// Whether a document must be parsed into a tree: it may be a target workload, or it may
-/// provide a Secret (or a ConfigMap, with `check = "all"`). Everything else — Services,
-/// other Deployments, … — is only validated and passed through, which is most of a stream.
-/// Also returns whether the document is a workload (for the `no-target` message).
-fn needs_tree_for(doc: &stream::Document, policy: &Policy) -> (bool, bool) {
+/// How much of a document the tool must read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Only check it is well-formed, and pass it through (most of a stream: Services, other
+    /// workloads, …).
+    Validate,
+    /// Read it as Kubernetes does: it may provide a Secret or ConfigMap (see
+    /// [`secrets::SOURCE_KINDS`]). It is never edited, so it needs no editing tree.
+    Read,
+    /// Both: it may hold a target container (or is a `List`, or could not be identified
+    /// cheaply).
+    Edit,
+}
+
+/// What a document needs, from its cheap identity ([`stream::Document::quick_identity`],
+/// which is what Kubernetes reads or nothing). Also returns whether it is a workload (for the
+/// `no-target` message).
+fn need_of(doc: &stream::Document, policy: &Policy) -> (Need, bool) {
     let Some((kind, name)) = doc.quick_identity() else {
-        return (true, false);
+        return (Need::Edit, false);
     };
     let is_workload = policy.target.kinds.iter().any(|k| k == kind);
-    let needed = match kind {
-        _ if is_workload => name.is_none_or(|n| {
-            policy.target.workloads.is_match(n) && !policy.target.exclude.is_match(n)
-        }),
-        "Secret" | "ExternalSecret" | "SealedSecret" => true,
-        "ConfigMap" => policy.secrets.check == policy::CheckScope::All,
-        k => k.ends_with("List"),
+    let need = if is_workload {
+        match name {
+            Some(n) if !policy.target.selects_workload(kind, n) => Need::Validate,
+            _ => Need::Edit,
+        }
+    } else if secrets::SOURCE_KINDS.contains(&kind) {
+        Need::Read
+    } else if k8s::is_list_kind(kind) {
+        Need::Edit
+    } else {
+        Need::Validate
     };
-    (needed, is_workload)
+    (need, is_workload)
 }
 
 fn input_error(doc: &stream::Document, e: yaml::ParseError) -> InputError {
@@ -338,10 +356,18 @@ fn input_error(doc: &stream::Document, e: yaml::ParseError) -> InputError {
 /// independent. The first error in stream order among those found wins.
 type Parsed = (Vec<Option<Node>>, Vec<Option<serde_json::Value>>);
 
-/// Parses one document the tool reads: its editing tree, and what Kubernetes reads.
-fn parse_both(doc: &stream::Document) -> Result<Option<(Node, serde_json::Value)>, InputError> {
-    let Some(tree) = yaml::parse(doc.parse_text()).map_err(|e| input_error(doc, e))? else {
-        return Ok(None);
+/// Reads one document as Kubernetes does, and with `edit` also into the editing tree.
+fn read_doc(
+    doc: &stream::Document,
+    edit: bool,
+) -> Result<Option<(Option<Node>, serde_json::Value)>, InputError> {
+    let tree = if edit {
+        match yaml::parse(doc.parse_text()).map_err(|e| input_error(doc, e))? {
+            Some(tree) => Some(tree),
+            None => return Ok(None),
+        }
+    } else {
+        None
     };
     match k8s_yaml::read(doc.parse_text()) {
         Ok(Some(kube)) => Ok(Some((tree, kube))),
@@ -358,20 +384,19 @@ fn parse_both(doc: &stream::Document) -> Result<Option<(Node, serde_json::Value)
     }
 }
 
-fn parse_all(docs: &[stream::Document], needs_tree: &[bool]) -> Result<Parsed, InputError> {
+fn parse_all(docs: &[stream::Document], needs: &[Need]) -> Result<Parsed, InputError> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let work = || {
-        let mut trees: Vec<(usize, (Node, serde_json::Value))> = Vec::new();
+        let mut trees: Vec<(usize, (Option<Node>, serde_json::Value))> = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(doc) = docs.get(i) else {
                 return Ok(trees);
             };
-            let result = if needs_tree[i] {
-                parse_both(doc).map(|t| trees.extend(t.map(|t| (i, t))))
-            } else {
-                yaml::validate(doc.parse_text()).map_err(|e| input_error(doc, e))
+            let result = match needs[i] {
+                Need::Validate => yaml::validate(doc.parse_text()).map_err(|e| input_error(doc, e)),
+                need => read_doc(doc, need == Need::Edit).map(|t| trees.extend(t.map(|t| (i, t)))),
             };
             if let Err(e) = result {
                 next.store(docs.len(), Ordering::Relaxed); // stop both threads
@@ -390,7 +415,7 @@ fn parse_all(docs: &[stream::Document], needs_tree: &[bool]) -> Result<Parsed, I
     match (mine, theirs) {
         (Ok(a), Ok(b)) => {
             for (i, (tree, read)) in a.into_iter().chain(b) {
-                out[i] = Some(tree);
+                out[i] = tree;
                 kube[i] = Some(read);
             }
             Ok((out, kube))

@@ -11,6 +11,10 @@ use crate::policy::{Globs, Policy};
 use k8s_openapi::ByteString;
 use serde_json::Value;
 
+/// The kinds that can provide a Secret or a ConfigMap. The render reads every document of
+/// these kinds (as Kubernetes reads it) and nothing else for the inventory.
+pub const SOURCE_KINDS: &[&str] = &["Secret", "ExternalSecret", "SealedSecret", "ConfigMap"];
+
 /// What a key holds, as far as the gate cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyState {

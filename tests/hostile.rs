@@ -154,8 +154,11 @@ fn duplicate_keys() {
     assert!(text(&r.stdout).ends_with(&format!("---\n{passthrough}")));
 }
 
-/// Expected: aliases are never expanded, so a "billion laughs" document costs nothing: exit 0,
-/// passed through when the tool does not read it, kept as anchors and aliases when it does.
+/// Expected: a "billion laughs" document costs nothing. Where the tool only passes it through
+/// (a Service), exit 0 and the bytes unchanged. Where it must read it as Kubernetes does (a
+/// ConfigMap may provide what the apiserver reads), exit 3 at once: Kubernetes' reader refuses
+/// such a document too ("excessive aliasing"). Inside the target document, anchors and aliases
+/// outside the container survive the rewrite unexpanded.
 #[test]
 fn anchors_and_an_alias_bomb() {
     let mut bomb = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
@@ -165,19 +168,30 @@ fn anchors_and_an_alias_bomb() {
             "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
         ));
     }
-    let configmap = format!(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n{}",
-        bomb.lines().map(|l| format!("  {l}\n")).collect::<String>()
+    let indented = bomb
+        .lines()
+        .map(|l| format!("    {l}\n"))
+        .collect::<String>();
+    let service = format!(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: bomb\n  annotations:\n{indented}"
     );
-    let input = format!("{}---\n{configmap}", text(&example()));
+    let input = format!("{}---\n{service}", text(&example()));
     let start = Instant::now();
     let r = render(input.as_bytes());
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(start.elapsed() < Duration::from_secs(5));
-    assert!(text(&r.stdout).ends_with(&configmap));
-    // Inside the target document: anchors and aliases survive the rewrite, unexpanded.
+    assert!(text(&r.stdout).ends_with(&service));
+    let configmap = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n{}",
+        &indented.replace("    ", "  ")
+    );
+    let start = Instant::now();
+    let r = render(format!("{}---\n{configmap}", text(&example())).as_bytes());
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("excessive aliasing"), "{}", r.stderr);
+    assert!(start.elapsed() < Duration::from_secs(5));
     let target = format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\n  annotations: {{x: &x [a, b], y: *x}}\nspec:\n  template:\n    spec:\n      containers:\n        - name: clearml-apiserver\n          image: a\n---\n{configmap}"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\n  annotations: {{x: &x [a, b], y: *x}}\nspec:\n  template:\n    spec:\n      containers:\n        - name: clearml-apiserver\n          image: a\n---\n{service}"
     );
     let r = render(target.as_bytes());
     assert_eq!(r.code, 0, "{}", r.stderr);
