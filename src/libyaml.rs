@@ -8,7 +8,7 @@
 
 use std::ffi::CStr;
 use std::mem::MaybeUninit;
-use unsafe_libyaml as sys;
+use unsafe_libyaml as unsafe_sys;
 
 /// How a scalar was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +75,7 @@ pub struct Error {
 /// A libyaml parser over a borrowed UTF-8 text.
 pub struct Parser<'a> {
     // Boxed: libyaml keeps a pointer to the parser itself for string input, so it must not move.
-    sys: Box<MaybeUninit<sys::yaml_parser_t>>,
+    sys: Box<MaybeUninit<unsafe_sys::yaml_parser_t>>,
     _input: &'a [u8],
     failed: bool,
 }
@@ -83,15 +83,15 @@ pub struct Parser<'a> {
 impl<'a> Parser<'a> {
     /// A parser reading `input`.
     pub fn new(input: &'a str) -> Parser<'a> {
-        let mut boxed = Box::new(MaybeUninit::<sys::yaml_parser_t>::uninit());
+        let mut boxed = Box::new(MaybeUninit::<unsafe_sys::yaml_parser_t>::uninit());
         // SAFETY: the parser lives in a box that is never moved out of, initialised before any
         // other call; the input outlives the parser (lifetime 'a).
         unsafe {
             let parser = boxed.as_mut_ptr();
             // Initialisation fails only when allocation fails, which aborts in Rust anyway.
-            let _ = sys::yaml_parser_initialize(parser);
-            sys::yaml_parser_set_encoding(parser, sys::YAML_UTF8_ENCODING);
-            sys::yaml_parser_set_input_string(parser, input.as_ptr(), input.len() as u64);
+            let _ = unsafe_sys::yaml_parser_initialize(parser);
+            unsafe_sys::yaml_parser_set_encoding(parser, unsafe_sys::YAML_UTF8_ENCODING);
+            unsafe_sys::yaml_parser_set_input_string(parser, input.as_ptr(), input.len() as u64);
         }
         Parser {
             sys: boxed,
@@ -106,19 +106,19 @@ impl<'a> Parser<'a> {
         // SAFETY: `parser` was initialised in `new`; libyaml must not be called again after an
         // error, which `failed` prevents; the event is deleted after its data is copied.
         unsafe {
-            if self.failed || (&*parser).error != sys::YAML_NO_ERROR {
+            if self.failed || (&*parser).error != unsafe_sys::YAML_NO_ERROR {
                 self.failed = true;
                 return Err(error(parser));
             }
-            let mut event = MaybeUninit::<sys::yaml_event_t>::uninit();
-            if sys::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
+            let mut event = MaybeUninit::<unsafe_sys::yaml_event_t>::uninit();
+            if unsafe_sys::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
                 self.failed = true;
                 return Err(error(parser));
             }
             let event = event.as_mut_ptr();
             let converted = convert(&*event);
             let mark = (*event).start_mark;
-            sys::yaml_event_delete(event);
+            unsafe_sys::yaml_event_delete(event);
             Ok((converted, mark.line as usize, mark.column as usize))
         }
     }
@@ -127,13 +127,13 @@ impl<'a> Parser<'a> {
 impl Drop for Parser<'_> {
     fn drop(&mut self) {
         // SAFETY: initialised in `new`, deleted once.
-        unsafe { sys::yaml_parser_delete(self.sys.as_mut_ptr()) }
+        unsafe { unsafe_sys::yaml_parser_delete(self.sys.as_mut_ptr()) }
     }
 }
 
 /// # Safety
 /// `parser` is an initialised parser.
-unsafe fn error(parser: *const sys::yaml_parser_t) -> Error {
+unsafe fn error(parser: *const unsafe_sys::yaml_parser_t) -> Error {
     let parser = unsafe { &*parser };
     let problem =
         unsafe { text(parser.problem.cast()) }.unwrap_or_else(|| "not valid YAML".to_string());
@@ -157,14 +157,16 @@ unsafe fn text(ptr: *const u8) -> Option<String> {
 
 /// # Safety
 /// `e` is an event libyaml produced and has not deleted.
-unsafe fn convert(e: &sys::yaml_event_t) -> Event {
+unsafe fn convert(e: &unsafe_sys::yaml_event_t) -> Event {
     unsafe {
         match e.type_ {
-            sys::YAML_STREAM_START_EVENT => Event::StreamStart,
-            sys::YAML_DOCUMENT_START_EVENT => Event::DocumentStart,
-            sys::YAML_DOCUMENT_END_EVENT => Event::DocumentEnd,
-            sys::YAML_ALIAS_EVENT => Event::Alias(text(e.data.alias.anchor).unwrap_or_default()),
-            sys::YAML_SCALAR_EVENT => {
+            unsafe_sys::YAML_STREAM_START_EVENT => Event::StreamStart,
+            unsafe_sys::YAML_DOCUMENT_START_EVENT => Event::DocumentStart,
+            unsafe_sys::YAML_DOCUMENT_END_EVENT => Event::DocumentEnd,
+            unsafe_sys::YAML_ALIAS_EVENT => {
+                Event::Alias(text(e.data.alias.anchor).unwrap_or_default())
+            }
+            unsafe_sys::YAML_SCALAR_EVENT => {
                 let s = &e.data.scalar;
                 let bytes = if s.value.is_null() {
                     &[][..]
@@ -175,7 +177,7 @@ unsafe fn convert(e: &sys::yaml_event_t) -> Event {
                     anchor: text(s.anchor),
                     tag: text(s.tag),
                     value: String::from_utf8_lossy(bytes).into_owned(),
-                    style: if s.style == sys::YAML_PLAIN_SCALAR_STYLE {
+                    style: if s.style == unsafe_sys::YAML_PLAIN_SCALAR_STYLE {
                         Style::Plain
                     } else {
                         Style::Other
@@ -183,14 +185,14 @@ unsafe fn convert(e: &sys::yaml_event_t) -> Event {
                     plain_implicit: s.plain_implicit,
                 }
             }
-            sys::YAML_SEQUENCE_START_EVENT => Event::SequenceStart {
+            unsafe_sys::YAML_SEQUENCE_START_EVENT => Event::SequenceStart {
                 anchor: text(e.data.sequence_start.anchor),
             },
-            sys::YAML_SEQUENCE_END_EVENT => Event::SequenceEnd,
-            sys::YAML_MAPPING_START_EVENT => Event::MappingStart {
+            unsafe_sys::YAML_SEQUENCE_END_EVENT => Event::SequenceEnd,
+            unsafe_sys::YAML_MAPPING_START_EVENT => Event::MappingStart {
                 anchor: text(e.data.mapping_start.anchor),
             },
-            sys::YAML_MAPPING_END_EVENT => Event::MappingEnd,
+            unsafe_sys::YAML_MAPPING_END_EVENT => Event::MappingEnd,
             // YAML_STREAM_END_EVENT, and YAML_NO_EVENT which libyaml never returns on success.
             _ => Event::StreamEnd,
         }
