@@ -297,6 +297,113 @@ fn split_list(inner: &str) -> Vec<&str> {
     out
 }
 
+/// Something in a variable's text that makes ClearML read other than what it seems to say,
+/// or fail. The one place the tool decides how ClearML reads a value: the correction rules
+/// only choose what to do about each (replace from the policy, fix in place, refuse).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueIssue {
+    /// `${…}`: docker-compose syntax that reached the manifest; ClearML fails to start.
+    Substitution,
+    /// A ` # …` (or ` // …`) tail that HOCON drops as a comment.
+    CommentTail,
+    /// HOCON cannot parse it; ClearML fails to start.
+    Unparseable(&'static str),
+    /// The option takes a list and the value is one bare string (`item`).
+    NotAList {
+        /// The string ClearML would read.
+        item: String,
+    },
+    /// The option takes a boolean and the value is the *string* `"true"`/`"false"`.
+    QuotedBoolean(bool),
+    /// A boolean spelled other than `true`/`false` (`True`, `FALSE`).
+    BooleanSpelling(bool),
+    /// The option takes a string and ClearML would read a number.
+    Number {
+        /// The number as written.
+        text: String,
+    },
+    /// The option's URL must end with `/` and does not.
+    NoTrailingSlash {
+        /// The URL as ClearML would read it.
+        url: String,
+    },
+}
+
+/// How ClearML reads one variable's text for an option.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    /// What ClearML holds, as read from the text as it is.
+    pub read: Hocon,
+    /// What is wrong with it, in the order it was found.
+    pub issues: Vec<ValueIssue>,
+    /// The text that gives ClearML what the value means, when every issue can be fixed
+    /// without guessing (`None` after `Substitution` or `Unparseable`).
+    pub corrected: Option<String>,
+}
+
+/// Judges `text` (a variable's value) as ClearML reads it for `option` (`None`: an option the
+/// catalogue does not know, judged for syntax only). Pure: no finding, no message.
+pub fn judge(text: &str, option: Option<&crate::providers::OptionSpec>) -> Judgement {
+    let read_as_is = read(text);
+    let mut issues = Vec::new();
+    if text.contains("${") {
+        issues.push(ValueIssue::Substitution);
+        return Judgement {
+            read: read_as_is,
+            issues,
+            corrected: None,
+        };
+    }
+    let mut fixed = text.to_string();
+    let stripped = strip_comment(&fixed).trim_end();
+    if stripped != fixed.trim_end() {
+        issues.push(ValueIssue::CommentTail);
+        fixed = stripped.to_string();
+    }
+    let hocon = read(&fixed);
+    if let Hocon::Unreadable(why) = hocon {
+        issues.push(ValueIssue::Unparseable(why));
+        return Judgement {
+            read: read_as_is,
+            issues,
+            corrected: None,
+        };
+    }
+    let ty = option.map(|o| o.kind);
+    let slash = option.is_some_and(|o| o.name == "base_url");
+    match (ty, &hocon) {
+        (Some(Kind::List), Hocon::Str(s)) => {
+            issues.push(ValueIssue::NotAList { item: s.clone() });
+            fixed = hocon_list(std::slice::from_ref(s));
+        }
+        (Some(Kind::Bool), Hocon::Str(s))
+            if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
+        {
+            let b = s.eq_ignore_ascii_case("true");
+            issues.push(ValueIssue::QuotedBoolean(b));
+            fixed = b.to_string();
+        }
+        (Some(Kind::Bool), Hocon::Bool(b)) if fixed.trim() != b.to_string() => {
+            issues.push(ValueIssue::BooleanSpelling(*b));
+            fixed = b.to_string();
+        }
+        (Some(Kind::Str), Hocon::Number(n)) => {
+            issues.push(ValueIssue::Number { text: n.clone() });
+            fixed = hocon_string(n);
+        }
+        (_, Hocon::Str(s)) if slash && !s.ends_with('/') && !s.is_empty() => {
+            issues.push(ValueIssue::NoTrailingSlash { url: s.clone() });
+            fixed = hocon_string(&format!("{s}/"));
+        }
+        _ => {}
+    }
+    Judgement {
+        read: read_as_is,
+        issues,
+        corrected: Some(fixed),
+    }
+}
+
 /// A policy value ClearML should end up holding, as the tool writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Literal {

@@ -5,10 +5,10 @@
 //! names (whitespace, the Azure key misprint) → undeclared providers → the policy's settings →
 //! other SSO options' spelling → value hygiene → secrets and mounts.
 
-use crate::clearml_env::{self, Hocon, Literal, Prefix, SsoName};
+use crate::clearml_env::{self, Hocon, Literal, Prefix, SsoName, ValueIssue};
 use crate::k8s;
 use crate::policy::{CheckScope, Desired, Plaintext, Policy, UnknownProviders, Value};
-use crate::providers::{self, Client, Kind, OptionSpec, Section};
+use crate::providers::{self, Client, OptionSpec, Section};
 use crate::report::{self, Finding, Location, Severity};
 use crate::secrets::{self, Inventory, KeyState, RefKind, Resolution};
 use crate::yaml::Node;
@@ -661,145 +661,108 @@ fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
         let Some(text) = e.literal().map(str::to_string) else {
             continue;
         };
-        if text.contains("${") {
-            findings.push(
-                Finding::new(
-                    report::COMPOSE_VARIABLE,
-                    format!("the value{} is docker-compose syntax; Kubernetes passes it literally and ClearML fails to start", show(&text).suffix()),
-                )
-                .help("set this option in the policy (a literal, or { secret = NAME, key = KEY }), or write $(VAR) to use another env var")
-                .at(loc),
-            );
-            continue;
+        let judged = clearml_env::judge(&text, option);
+        for issue in &judged.issues {
+            findings.push(value_finding(issue, &text, &sso, &show).at(loc.clone()));
         }
-        let mut fixed = text.clone();
-        let stripped = clearml_env::strip_comment(&fixed).trim_end().to_string();
-        if stripped != fixed.trim_end() {
-            findings.push(
-                Finding::new(
-                    report::COMMENT_IN_VALUE,
-                    format!(
-                        "a ` # …` comment tail in the value{} was removed",
-                        show(&text).suffix()
-                    ),
-                )
-                .at(loc.clone())
-                .fixed(),
-            );
-            fixed = stripped;
-        }
-        let read = clearml_env::read(&fixed);
-        if let Hocon::Unreadable(why) = read {
-            findings.push(
-                Finding::new(
-                    report::UNPARSEABLE_VALUE,
-                    format!(
-                        "ClearML cannot parse the value{}: {why}",
-                        show(&fixed).suffix()
-                    ),
-                )
-                .help("quote it as a JSON string, or set this option in the policy")
-                .at(loc),
-            );
-            continue;
-        }
-        match (option.map(|o| (o.name, o.kind)), &read) {
-            (Some((_, Kind::List)), Hocon::Str(s)) => {
-                let list = clearml_env::hocon_list(std::slice::from_ref(s));
-                findings.push(
-                    Finding::new(
-                        report::NOT_A_LIST,
-                        match show(s) {
-                            Shown::Value(v) => format!(
-                                "`{}` needs a list; `{v}` would be a string: written as {list}",
-                                sso.option
-                            ),
-                            Shown::Shape(_) => format!(
-                                "`{}` needs a list; the value would be a string: written as a list",
-                                sso.option
-                            ),
-                        },
-                    )
-                    .at(loc.clone())
-                    .fixed(),
-                );
-                fixed = list;
-            }
-            (Some((_, Kind::Bool)), Hocon::Str(s))
-                if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
-            {
-                let b = s.to_ascii_lowercase();
-                findings.push(
-                    Finding::new(
-                        report::NOT_A_BOOLEAN,
-                        format!(
-                            "{} is a string to ClearML, not a boolean: written as {b}",
-                            show(&fixed).subject()
-                        ),
-                    )
-                    .at(loc.clone())
-                    .fixed(),
-                );
-                fixed = b;
-            }
-            (Some((_, Kind::Bool)), Hocon::Bool(b)) if fixed.trim() != b.to_string() => {
-                findings.push(
-                    Finding::new(
-                        report::NOT_A_BOOLEAN,
-                        format!("{} written as {b}", show(&fixed).subject()),
-                    )
-                    .at(loc.clone())
-                    .fixed(),
-                );
-                fixed = b.to_string();
-            }
-            (Some((_, Kind::Str)), Hocon::Number(n)) => {
-                let quoted = clearml_env::hocon_string(n);
-                findings.push(
-                    Finding::new(
-                        report::NOT_A_STRING,
-                        format!(
-                            "`{}` would be read as a number, not the text{}: written as {}",
-                            sso.option,
-                            show(n).suffix(),
-                            match show(&quoted) {
-                                Shown::Value(_) => quoted.clone(),
-                                Shown::Shape(_) => "a quoted string".to_string(),
-                            }
-                        ),
-                    )
-                    .at(loc.clone())
-                    .fixed(),
-                );
-                fixed = quoted;
-            }
-            (Some(("base_url", _)), Hocon::Str(s)) if !s.ends_with('/') && !s.is_empty() => {
-                let with_slash = clearml_env::hocon_string(&format!("{s}/"));
-                findings.push(
-                    Finding::new(
-                        report::BASE_URL_SLASH,
-                        match show(s) {
-                            Shown::Value(v) => {
-                                format!("base_url `{v}` ends without `/`: written as {with_slash}")
-                            }
-                            Shown::Shape(_) => {
-                                "base_url ends without `/`: written with a trailing `/`".into()
-                            }
-                        },
-                    )
-                    .at(loc.clone())
-                    .fixed(),
-                );
-                fixed = with_slash;
-            }
-            _ => {}
-        }
-        if fixed != text {
+        if let Some(fixed) = judged.corrected.filter(|f| *f != text) {
             e.node.set("value", Node::string(&fixed));
             changed = true;
         }
     }
     changed
+}
+
+/// The finding for one way ClearML misreads a value the policy did not write (`text` as
+/// written): fixed in place, or an error where nothing says what is right.
+fn value_finding(
+    issue: &ValueIssue,
+    text: &str,
+    sso: &SsoName,
+    show: &dyn Fn(&str) -> Shown,
+) -> Finding {
+    match issue {
+        ValueIssue::Substitution => Finding::new(
+            report::COMPOSE_VARIABLE,
+            format!("the value{} is docker-compose syntax; Kubernetes passes it literally and ClearML fails to start", show(text).suffix()),
+        )
+        .help("set this option in the policy (a literal, or { secret = NAME, key = KEY }), or write $(VAR) to use another env var"),
+        ValueIssue::CommentTail => Finding::new(
+            report::COMMENT_IN_VALUE,
+            format!("a ` # …` comment tail in the value{} was removed", show(text).suffix()),
+        )
+        .fixed(),
+        ValueIssue::Unparseable(why) => {
+            let bare = clearml_env::strip_comment(text).trim_end();
+            Finding::new(
+                report::UNPARSEABLE_VALUE,
+                format!("ClearML cannot parse the value{}: {why}", show(bare).suffix()),
+            )
+            .help("quote it as a JSON string, or set this option in the policy")
+        }
+        ValueIssue::NotAList { item } => {
+            let list = clearml_env::hocon_list(std::slice::from_ref(item));
+            Finding::new(
+                report::NOT_A_LIST,
+                match show(item) {
+                    Shown::Value(v) => format!(
+                        "`{}` needs a list; `{v}` would be a string: written as {list}",
+                        sso.option
+                    ),
+                    Shown::Shape(_) => format!(
+                        "`{}` needs a list; the value would be a string: written as a list",
+                        sso.option
+                    ),
+                },
+            )
+            .fixed()
+        }
+        ValueIssue::QuotedBoolean(b) => Finding::new(
+            report::NOT_A_BOOLEAN,
+            format!(
+                "{} is a string to ClearML, not a boolean: written as {b}",
+                show(clearml_env::strip_comment(text).trim_end()).subject()
+            ),
+        )
+        .fixed(),
+        ValueIssue::BooleanSpelling(b) => Finding::new(
+            report::NOT_A_BOOLEAN,
+            format!(
+                "{} written as {b}",
+                show(clearml_env::strip_comment(text).trim_end()).subject()
+            ),
+        )
+        .fixed(),
+        ValueIssue::Number { text: n } => {
+            let quoted = clearml_env::hocon_string(n);
+            Finding::new(
+                report::NOT_A_STRING,
+                format!(
+                    "`{}` would be read as a number, not the text{}: written as {}",
+                    sso.option,
+                    show(n).suffix(),
+                    match show(&quoted) {
+                        Shown::Value(_) => quoted.clone(),
+                        Shown::Shape(_) => "a quoted string".to_string(),
+                    }
+                ),
+            )
+            .fixed()
+        }
+        ValueIssue::NoTrailingSlash { url } => {
+            let with_slash = clearml_env::hocon_string(&format!("{url}/"));
+            Finding::new(
+                report::BASE_URL_SLASH,
+                match show(url) {
+                    Shown::Value(v) => {
+                        format!("base_url `{v}` ends without `/`: written as {with_slash}")
+                    }
+                    Shown::Shape(_) => "base_url ends without `/`: written with a trailing `/`".into(),
+                },
+            )
+            .fixed()
+        }
+    }
 }
 
 /// Rule 6: every Secret the container's SSO variables end up reading must be provided (with
