@@ -48,8 +48,10 @@ pub struct SsoName {
 /// Parses a variable name into an SSO setting, if it addresses one (in any spelling).
 pub fn parse_name(raw: &str) -> Option<SsoName> {
     let name = raw.trim();
-    // Most variables are not SSO settings: rule them out before allocating anything.
-    const MARK: &[u8] = b"__login__sso__";
+    // Most variables are not SSO settings: rule them out before allocating anything. Only
+    // `sso` is looked for: ClearML turns `__` into `.`, so `login.sso` written with a dot
+    // addresses the same setting as `login__sso`.
+    const MARK: &[u8] = b"sso";
     if !name
         .as_bytes()
         .windows(MARK.len())
@@ -304,6 +306,10 @@ fn split_list(inner: &str) -> Vec<&str> {
 pub enum ValueIssue {
     /// `${…}`: docker-compose syntax that reached the manifest; ClearML fails to start.
     Substitution,
+    /// ClearML parses `<path>: <value>` as HOCON, so a `,` or a line break outside quotes and
+    /// brackets (or an unbalanced bracket) makes the value set other keys too — any setting,
+    /// a credential included.
+    OtherKeys,
     /// A ` # …` (or ` // …`) tail that HOCON drops as a comment.
     CommentTail,
     /// HOCON cannot parse it; ClearML fails to start.
@@ -329,6 +335,61 @@ pub enum ValueIssue {
     },
 }
 
+/// Whether ClearML, parsing `<path>: <text>` as HOCON, would get more than that one key: a
+/// `,` or a line break at the top level (outside quotes, brackets and comments) followed by
+/// more content, or a closing bracket that opens nothing. Applies to every variable ClearML
+/// reads, SSO or not.
+pub fn sets_other_keys(text: &str) -> bool {
+    let mut depth = 0usize;
+    let mut chars = text.chars().peekable();
+    let mut separated = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                if separated {
+                    return true;
+                }
+                // A quoted string (triple quotes are a run of quoted strings here: fine).
+                while let Some(q) = chars.next() {
+                    match q {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '[' | '{' => {
+                if separated {
+                    return true;
+                }
+                depth += 1;
+            }
+            ']' | '}' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return true,
+            },
+            '#' => {
+                // A comment runs to the end of the line; the line break still separates.
+                while chars.peek().is_some_and(|&n| n != '\n' && n != '\r') {
+                    chars.next();
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                while chars.peek().is_some_and(|&n| n != '\n' && n != '\r') {
+                    chars.next();
+                }
+            }
+            ',' | '\n' | '\r' if depth == 0 => separated = true,
+            c if c.is_whitespace() => {}
+            _ if separated => return true,
+            _ => {}
+        }
+    }
+    depth != 0 && separated
+}
+
 /// How ClearML reads one variable's text for an option.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judgement {
@@ -346,6 +407,14 @@ pub struct Judgement {
 pub fn judge(text: &str, option: Option<&crate::providers::OptionSpec>) -> Judgement {
     let read_as_is = read(text);
     let mut issues = Vec::new();
+    if sets_other_keys(text) {
+        issues.push(ValueIssue::OtherKeys);
+        return Judgement {
+            read: read_as_is,
+            issues,
+            corrected: None,
+        };
+    }
     if text.contains("${") {
         issues.push(ValueIssue::Substitution);
         return Judgement {
@@ -456,6 +525,44 @@ impl Literal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dotted_spellings_are_the_same_setting() {
+        let dotted =
+            parse_name("CLEARML__secure__login.sso__oauth_client__google__client_secret").unwrap();
+        let canonical =
+            parse_name("CLEARML__secure__login__sso__oauth_client__google__client_secret").unwrap();
+        assert_eq!(dotted.path, canonical.path);
+        assert_eq!(dotted.section, canonical.section);
+        assert!(parse_name("CLEARML__services__ssoish").is_none());
+    }
+
+    #[test]
+    fn values_that_set_other_keys() {
+        for bad in [
+            "x, secure.login.sso.oauth_client.google.client_secret: e",
+            "x\nsecure.login.sso.oauth_client.google.client_secret: e",
+            "x # c\nsecure.a: e",
+            "{}\nsecure {login {a: e}}",
+            "x } y {",
+            "\"q\", b: c",
+        ] {
+            assert!(sets_other_keys(bad), "{bad:?}");
+        }
+        for good in [
+            "https://x.example.com/a",
+            "[\"a\", \"b\"]",
+            "[a,\n b]",
+            "{a: 1, b: 2}",
+            "\"a, b: c\"",
+            "x # a, b: c",
+            "x,",
+            "x\n",
+            "",
+        ] {
+            assert!(!sets_other_keys(good), "{good:?}");
+        }
+    }
 
     #[test]
     fn names_in_every_spelling_address_the_same_setting() {

@@ -35,7 +35,6 @@ use crate::k8s;
 use crate::providers;
 use crate::stream;
 use crate::yaml::{self, Node, Style};
-use k8s_openapi::ByteString;
 use similar::TextDiff;
 use std::collections::{HashMap, HashSet};
 
@@ -88,9 +87,9 @@ impl Known {
                 self.add_all(value);
                 if kind == "Secret" && field == "data" {
                     if let Some(text) = value.as_str() {
-                        // Decoded exactly as the API server would (k8s-openapi's ByteString).
-                        if let Ok(b) = serde_json::from_value::<ByteString>(text.trim().into()) {
-                            self.add(&String::from_utf8_lossy(&b.0));
+                        // Decoded exactly as the API server would.
+                        if let Some(b) = crate::secrets::decode_data(text.trim()) {
+                            self.add(&String::from_utf8_lossy(&b));
                         }
                     }
                 }

@@ -77,8 +77,7 @@ impl ObjectRef {
 
 /// The objects of a document as Kubernetes reads it: itself, or the items of a `kind: List`.
 pub fn json_objects(root: &serde_json::Value) -> Vec<&serde_json::Value> {
-    let kind = root.get("kind").and_then(serde_json::Value::as_str);
-    if !kind.is_some_and(is_list_kind) {
+    if !json_is_list(root) {
         return vec![root];
     }
     root.get("items")
@@ -97,13 +96,22 @@ pub fn source_comment(raw: &str) -> Option<&str> {
         .find_map(|l| l.trim().strip_prefix("# Source:").map(str::trim))
 }
 
-/// `kind: List` (or `DeploymentList`, …): a document whose `items` are the objects.
+/// Whether a kind names a list (`List`, `DeploymentList`, …); the pre-scan parses such
+/// documents in full.
 pub fn is_list_kind(kind: &str) -> bool {
     kind.ends_with("List")
 }
 
+/// A document whose objects are its `items`. kubectl and Helm decide this by the *presence*
+/// of an `items` field, whatever the kind (even `items: null`): a Secret with `items` is
+/// never created as a Secret.
 fn is_list(root: &Node) -> bool {
-    root.get_str("kind").is_some_and(is_list_kind)
+    root.get("items").is_some()
+}
+
+/// [`is_list`] for a document as Kubernetes reads it.
+pub fn json_is_list(root: &serde_json::Value) -> bool {
+    root.get("items").is_some()
 }
 
 /// Where a workload kind keeps its pod spec, if it is a workload kind.

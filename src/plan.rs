@@ -190,7 +190,7 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -
     changed
 }
 
-/// The first YAML anchor, alias or `<<` merge key inside a node, described with its line.
+/// The first YAML anchor, alias, tag or `<<` merge key inside a node, described with its line.
 /// Under a target container any of them makes an edit unsafe: an anchored node is shared
 /// with its aliases, and an alias or merge brings in entries Kubernetes reads that the tree
 /// does not show as such.
@@ -213,6 +213,13 @@ fn indirection(node: &Node) -> Option<String> {
         | Node::Map {
             anchor, line: l, ..
         } if *anchor != 0 => Some(format!("a YAML anchor (`&name`){}", line(*l))),
+        // A tag (`!!binary`, `!!str`) makes Kubernetes read a scalar other than as written;
+        // the tree would judge the text, not what Kubernetes reads.
+        Node::Scalar {
+            tag: Some(tag),
+            line: l,
+            ..
+        } => Some(format!("a YAML tag (`{tag}`){}", line(*l))),
         Node::Seq { items, .. } => items.iter().find_map(indirection),
         Node::Map { entries, .. } => entries.iter().find_map(|(k, v)| {
             if k.as_str() == Some("<<")
@@ -441,6 +448,10 @@ impl Shown {
 /// every `check` format, `--report` and Helm's own output, so a credential — or a value of a
 /// misspelled option or an unknown provider, which may be one — must never be in them.
 fn shown(value: &str, provider: Option<(Client, &str)>, option: &str, declared: bool) -> Shown {
+    if clearml_env::sets_other_keys(value) {
+        // Whatever the option, such a value may carry another setting's credential.
+        return Shown::Shape("a value that sets other keys".into());
+    }
     if declared && providers::value_is_public(provider, option) {
         return Shown::Value(value.to_string());
     }
@@ -682,6 +693,11 @@ fn value_finding(
     show: &dyn Fn(&str) -> Shown,
 ) -> Finding {
     match issue {
+        ValueIssue::OtherKeys => Finding::new(
+            report::UNPARSEABLE_VALUE,
+            "ClearML would read more than this option from the value: a `,` or a line break outside quotes starts another key (it could set any setting, a credential included)",
+        )
+        .help("quote the value as a JSON string, or set this option in the policy"),
         ValueIssue::Substitution => Finding::new(
             report::COMPOSE_VARIABLE,
             format!("the value{} is docker-compose syntax; Kubernetes passes it literally and ClearML fails to start", show(text).suffix()),

@@ -97,20 +97,53 @@ fn api_group(object: &Value) -> &str {
         .map_or("", |(g, _)| g)
 }
 
+/// The hook events Helm knows. An object whose `helm.sh/hook` names anything else (an empty
+/// entry from a trailing comma included) is skipped by Helm altogether.
+const HELM_HOOKS: &[&str] = &[
+    "pre-install",
+    "post-install",
+    "pre-delete",
+    "post-delete",
+    "pre-upgrade",
+    "post-upgrade",
+    "pre-rollback",
+    "post-rollback",
+    "test",
+    "test-success",
+];
+
+/// Helm's reading of a comma-separated hook annotation: entries trimmed and lower-cased.
+fn annotation_list(annotations: &Value, key: &str) -> Option<Vec<String>> {
+    let text = annotations.get(key)?.as_str()?;
+    Some(
+        text.split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect(),
+    )
+}
+
 /// Why a Helm hook object does not exist when the apiserver starts, if it does not. Only a
 /// `pre-install`/`pre-upgrade` hook that is not deleted on success is there by then; `test`
-/// hooks exist only during `helm test`, `post-*` ones only after the pods started.
-fn hook_absence(object: &Value) -> Option<String> {
-    let annotations = object.get("metadata")?.get("annotations")?;
-    let hooks = annotations.get("helm.sh/hook")?.as_str()?;
-    let hooks: Vec<&str> = hooks.split(',').map(str::trim).collect();
-    let deleted_on_success = annotations
-        .get("helm.sh/hook-delete-policy")
-        .and_then(Value::as_str)
-        .is_some_and(|p| p.split(',').any(|p| p.trim() == "hook-succeeded"));
+/// hooks exist only during `helm test`, `post-*` ones only after the pods started, and one
+/// naming an unknown hook is never created. `list` is the enclosing `kind: List`, whose
+/// annotations Helm applies to the whole list.
+fn hook_absence(object: &Value, list: Option<&Value>) -> Option<String> {
+    let annotated = [list, Some(object)]
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o.get("metadata")?.get("annotations"))
+        .find(|a| a.get("helm.sh/hook").is_some())?;
+    let hooks = annotation_list(annotated, "helm.sh/hook").unwrap_or_default();
+    if let Some(unknown) = hooks.iter().find(|h| !HELM_HOOKS.contains(&h.as_str())) {
+        return Some(format!(
+            "a hook naming `{unknown}`, which Helm does not know, so Helm skips it"
+        ));
+    }
+    let deleted_on_success = annotation_list(annotated, "helm.sh/hook-delete-policy")
+        .is_some_and(|p| p.iter().any(|p| p == "hook-succeeded"));
     let early = hooks
         .iter()
-        .any(|h| *h == "pre-install" || *h == "pre-upgrade");
+        .any(|h| h == "pre-install" || h == "pre-upgrade");
     if early && !deleted_on_success {
         None
     } else if early {
@@ -120,9 +153,25 @@ fn hook_absence(object: &Value) -> Option<String> {
     }
 }
 
+/// Decodes Secret `data` as the API server does: standard base64, line breaks ignored (Go's
+/// decoder skips `\r` and `\n`). `None` when the API server would reject it.
+pub fn decode_data(text: &str) -> Option<Vec<u8>> {
+    let compact: String = text.chars().filter(|c| *c != '\r' && *c != '\n').collect();
+    serde_json::from_value::<ByteString>(Value::String(compact))
+        .ok()
+        .map(|b| b.0)
+}
+
 impl Inventory {
     /// Adds what `object` (as Kubernetes reads it) provides, if anything.
-    pub fn add(&mut self, object: &Value, source: Option<&str>, placeholders: &Globs) {
+    /// `list` is the `kind: List` document holding it, if any.
+    pub fn add(
+        &mut self,
+        object: &Value,
+        list: Option<&Value>,
+        source: Option<&str>,
+        placeholders: &Globs,
+    ) {
         let kind = object
             .get("kind")
             .and_then(Value::as_str)
@@ -133,10 +182,9 @@ impl Inventory {
             ("Secret", "") => {
                 let mut keys: Vec<(String, KeyState)> = entries(object.get("data"))
                     .map(|(k, v)| {
-                        // k8s-openapi's ByteString decodes base64 exactly as the API types do.
-                        let state = match serde_json::from_value::<ByteString>(v.clone()) {
-                            Ok(bytes) => judge(&bytes.0, placeholders),
-                            Err(_) => KeyState::InvalidBase64,
+                        let state = match v.as_str().and_then(decode_data) {
+                            Some(bytes) => judge(&bytes, placeholders),
+                            None => KeyState::InvalidBase64,
                         };
                         (k.clone(), state)
                     })
@@ -156,36 +204,43 @@ impl Inventory {
                 (SourceKind::ConfigMap, keys, false)
             }
             ("ExternalSecret", "external-secrets.io") => {
-                if let Some(target) = spec
-                    .and_then(|s| s.get("target"))
-                    .and_then(|t| t.get("name"))
-                    .and_then(Value::as_str)
-                {
-                    object_ref.name = target.to_string();
+                let target = spec.and_then(|s| s.get("target"));
+                fn text(v: Option<&Value>) -> Option<&str> {
+                    v.and_then(Value::as_str)
                 }
-                let keys = spec
-                    .and_then(|s| s.get("data"))
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
+                if let Some(name) = text(target.and_then(|t| t.get("name"))) {
+                    object_ref.name = name.to_string();
+                }
+                // `None` creates no Secret; `Merge` only adds to one that must exist already.
+                let creation = text(target.and_then(|t| t.get("creationPolicy")));
+                if matches!(creation, Some("None" | "Merge")) {
+                    return;
+                }
+                let list =
+                    |v: Option<&Value>| v.and_then(Value::as_array).cloned().unwrap_or_default();
+                let mut keys: Vec<(String, KeyState)> = list(spec.and_then(|s| s.get("data")))
+                    .iter()
                     .filter_map(|i| i.get("secretKey").and_then(Value::as_str))
                     .map(|k| (k.to_string(), KeyState::Present))
                     .collect();
-                let any_key = spec
-                    .and_then(|s| s.get("dataFrom"))
-                    .and_then(Value::as_array)
-                    .is_some_and(|d| !d.is_empty());
+                let mut any_key = !list(spec.and_then(|s| s.get("dataFrom"))).is_empty();
+                // With a template, the Secret holds the template's keys; under the default
+                // merge policy `Replace` only those.
+                if let Some(template) = target.and_then(|t| t.get("template")) {
+                    if text(template.get("mergePolicy")).unwrap_or("Replace") == "Replace" {
+                        keys.clear();
+                        any_key = false;
+                    }
+                    keys.extend(
+                        entries(template.get("data")).map(|(k, _)| (k.clone(), KeyState::Present)),
+                    );
+                    any_key |= !list(template.get("templateFrom")).is_empty();
+                }
                 (SourceKind::ExternalSecret, keys, any_key)
             }
             ("SealedSecret", "bitnami.com") => {
-                let template_name = spec
-                    .and_then(|s| s.get("template"))
-                    .and_then(|t| t.get("metadata"))
-                    .and_then(|m| m.get("name"))
-                    .and_then(Value::as_str);
-                if let Some(name) = template_name {
-                    object_ref.name = name.to_string();
-                }
+                // The controller names the Secret after the SealedSecret itself, whatever
+                // `spec.template.metadata.name` says.
                 let keys = entries(spec.and_then(|s| s.get("encryptedData")))
                     .map(|(k, v)| {
                         let state = if text(v).trim().is_empty() {
@@ -205,7 +260,7 @@ impl Inventory {
             object: object_ref,
             keys,
             any_key,
-            absent_at_start: hook_absence(object),
+            absent_at_start: hook_absence(object, list),
         });
     }
 }
@@ -327,8 +382,9 @@ pub fn inventory<'a>(
 ) -> Inventory {
     let mut inv = Inventory::default();
     for (root, source) in docs {
+        let list = k8s::json_is_list(root).then_some(root);
         for object in k8s::json_objects(root) {
-            inv.add(object, source, placeholders);
+            inv.add(object, list, source, placeholders);
         }
     }
     inv
@@ -346,15 +402,11 @@ mod tests {
     }
 
     fn inv(yaml: &str, p: &Policy) -> Inventory {
-        let mut i = Inventory::default();
-        for doc in crate::stream::split(yaml) {
-            if let Some(node) = crate::k8s_yaml::read(doc.parse_text()).unwrap() {
-                for o in k8s::json_objects(&node) {
-                    i.add(o, None, &p.secrets.placeholders);
-                }
-            }
-        }
-        i
+        let docs: Vec<Value> = crate::stream::split(yaml)
+            .iter()
+            .filter_map(|d| crate::k8s_yaml::read(d.parse_text()).unwrap())
+            .collect();
+        inventory(docs.iter().map(|d| (d, None)), &p.secrets.placeholders)
     }
 
     fn r(i: &Inventory, p: &Policy, name: &str, key: &str) -> Resolution {
@@ -456,11 +508,81 @@ mod tests {
             r(&i, &p, "sealed", "k"),
             Resolution::Provided(SourceKind::SealedSecret)
         );
+        // The controller names the Secret after the SealedSecret, not its template.
+        assert_eq!(r(&i, &p, "unsealed", "k"), Resolution::Missing);
         assert_eq!(
-            r(&i, &p, "unsealed", "k"),
+            r(&i, &p, "x", "k"),
             Resolution::Provided(SourceKind::SealedSecret)
         );
-        assert_eq!(r(&i, &p, "x", "k"), Resolution::Missing);
+    }
+
+    #[test]
+    fn helm_hooks_as_helm_reads_them() {
+        let p = policy("");
+        let secret = |annotations: &str| {
+            format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  annotations: {{{annotations}}}\nstringData: {{k: v}}\n")
+        };
+        let at = |yaml: &str| r(&inv(yaml, &p), &p, "s", "k");
+        assert_eq!(
+            at(&secret("helm.sh/hook: pre-install")),
+            Resolution::Provided(SourceKind::Secret)
+        );
+        assert_eq!(
+            at(&secret("helm.sh/hook: ' Pre-Install , pre-upgrade'")),
+            Resolution::Provided(SourceKind::Secret)
+        );
+        for absent in [
+            "helm.sh/hook: test",
+            "helm.sh/hook: post-install",
+            "helm.sh/hook: 'pre-install,'",
+            "helm.sh/hook: pre-install, helm.sh/hook-delete-policy: Hook-Succeeded",
+            "helm.sh/hook: 'pre-install,crd-install'",
+        ] {
+            assert!(
+                matches!(at(&secret(absent)), Resolution::Hook(_)),
+                "{absent}"
+            );
+        }
+        let list = "apiVersion: v1\nkind: List\nmetadata:\n  annotations: {helm.sh/hook: post-install}\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: s}\n  stringData: {k: v}\n";
+        assert!(
+            matches!(at(list), Resolution::Hook(_)),
+            "a List's hook covers its items"
+        );
+    }
+
+    #[test]
+    fn external_secret_creation_policy_and_templates() {
+        let p = policy("");
+        let es = |target: &str| {
+            format!("apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {{name: s}}\nspec:\n  target: {target}\n  data:\n  - secretKey: k\n    remoteRef: {{key: x}}\n")
+        };
+        let at = |yaml: &str, key: &str| r(&inv(yaml, &p), &p, "s", key);
+        assert_eq!(
+            at(&es("{creationPolicy: Owner}"), "k"),
+            Resolution::Provided(SourceKind::ExternalSecret)
+        );
+        assert_eq!(at(&es("{creationPolicy: None}"), "k"), Resolution::Missing);
+        assert_eq!(at(&es("{creationPolicy: Merge}"), "k"), Resolution::Missing);
+        let templated = es("{template: {data: {other: '{{ .k }}'}}}");
+        assert!(
+            matches!(at(&templated, "k"), Resolution::MissingKey(_)),
+            "Replace keeps only the template's keys"
+        );
+        assert_eq!(
+            at(&templated, "other"),
+            Resolution::Provided(SourceKind::ExternalSecret)
+        );
+        let merged = es("{template: {mergePolicy: Merge, data: {other: x}}}");
+        assert_eq!(
+            at(&merged, "k"),
+            Resolution::Provided(SourceKind::ExternalSecret)
+        );
+    }
+
+    #[test]
+    fn data_with_line_breaks_decodes_as_the_api_server_does() {
+        assert_eq!(decode_data("aGVs\nbG8=\n").as_deref(), Some(&b"hello"[..]));
+        assert_eq!(decode_data("!!!"), None);
     }
 
     #[test]

@@ -146,6 +146,8 @@ impl Document<'_> {
                 top_keys.push(key);
                 in_metadata = false;
                 match key {
+                    // Any document with `items` is a list to kubectl and Helm: parse it.
+                    "items" => return None,
                     "kind" => kind = Some(simple(strip_comment(rest))?),
                     "metadata" if strip_comment(rest).trim().is_empty() => in_metadata = true,
                     "metadata" => name_sure = false,

@@ -45,7 +45,7 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 
 fn collect<'a>(object: &'a Value, policy: &Policy, path: Vec<usize>, out: &mut Vec<Target<'a>>) {
     let kind = str_at(object, &["kind"]).unwrap_or_default();
-    if k8s::is_list_kind(kind) {
+    if k8s::json_is_list(object) {
         if let Some(items) = object.get("items").and_then(Value::as_array) {
             for (i, item) in items.iter().enumerate() {
                 let mut p = path.clone();
@@ -288,6 +288,20 @@ pub fn document(
                 continue;
             }
         };
+        // ClearML parses `<path>: <value>` for every variable it reads: a value that sets
+        // other keys could set any setting, the policy's included.
+        for (name, entry) in &ea {
+            let read = name.starts_with("CLEARML__") || name.starts_with("TRAINS__");
+            let text = entry
+                .get("value")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if read && clearml_env::sets_other_keys(text) {
+                problems.push(format!(
+                    "{at}: the value of `{name}` would also set other ClearML settings (a `,` or a line break outside quotes starts another key)"
+                ));
+            }
+        }
         // Variables that are not SSO settings keep their effective entry.
         for name in eb.keys().chain(ea.keys()) {
             if clearml_env::parse_name(name).is_none() && eb.get(name) != ea.get(name) {
@@ -419,7 +433,7 @@ mod tests {
         let p = policy();
         let mut inv = Inventory::default();
         let secret = read("apiVersion: v1\nkind: Secret\nmetadata: {name: extra}\nstringData: {login__sso__oauth_client__google__client_id: x}\n").unwrap().unwrap();
-        inv.add(&secret, None, &p.secrets.placeholders);
+        inv.add(&secret, None, None, &p.secrets.placeholders);
         let doc = GOOD.replace("        env:\n", "        envFrom:\n        - prefix: CLEARML__SECURE__\n          secretRef: {name: extra}\n        env:\n");
         let doc = read(&doc).unwrap().unwrap();
         let problems = document(&doc, &doc, &p, &inv);

@@ -63,9 +63,54 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         1,
         "error[aliased-env]",
     ),
-    // A NEL in a trailing comment: Kubernetes reads the text after it, before and after the
-    // edit alike, so the render is proved and goes through.
-    ("nel-comment.yaml", "keycloak.toml", 0, "0 errors"),
+    // A NEL or lone CR in a comment of a document to be rewritten: readers disagree on where
+    // lines end, and a kept comment line could hold content twice.
+    (
+        "nel-comment.yaml",
+        "keycloak.toml",
+        1,
+        "line break other than",
+    ),
+    (
+        "lone-cr-leading-comment.yaml",
+        "google-stream.toml",
+        1,
+        "line break other than",
+    ),
+    // ClearML parses `<path>: <value>` as HOCON: a value can set other keys, a credential too.
+    (
+        "hocon-injection-other-variable.yaml",
+        "google-stream.toml",
+        1,
+        "would also set other ClearML settings",
+    ),
+    (
+        "hocon-injection-sso-option.yaml",
+        "google-stream.toml",
+        1,
+        "error[unparseable-value]",
+    ),
+    // `login.sso` with a dot is the same setting to ClearML: renamed, and the literal replaced.
+    (
+        "dotted-name-literal.yaml",
+        "google-stream.toml",
+        0,
+        "renamed to CLEARML__secure__login__sso__oauth_client__google__client_secret",
+    ),
+    // A tag makes Kubernetes read a name other than as written.
+    (
+        "binary-tag-name.yaml",
+        "google-stream.toml",
+        1,
+        "a YAML tag (`!!binary`)",
+    ),
+    // Any object with `items` is a list to kubectl and Helm: that Secret is never created.
+    (
+        "secret-with-items.yaml",
+        "google-stream.toml",
+        1,
+        "Secret `sso` (key `id`) is not in the rendered manifests",
+    ),
     // Hook Secrets satisfy the gate only when they exist as the apiserver starts.
     (
         "hook-test.yaml",
@@ -132,10 +177,15 @@ fn every_adversarial_input_is_refused_or_proved() {
             // What Kubernetes reads (serde_yaml, like it a libyaml port) has the policy.
             let env = pod_env(&stdout, "clearml-apiserver", "clearml-apiserver");
             assert!(
-                env.contains_key(
-                    "CLEARML__secure__login__sso__oauth_client__keycloak__client_secret"
+                env.keys().any(
+                    |k| k.starts_with("CLEARML__secure__login__sso__oauth_client__")
+                        && k.ends_with("__client_secret")
                 ),
                 "{fixture}: {env:?}"
+            );
+            assert!(
+                !stdout.contains("S3CR3T-MARKER"),
+                "{fixture}: a literal survived"
             );
         }
     }
