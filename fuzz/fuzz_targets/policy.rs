@@ -3,7 +3,9 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     match clearml_sso::policy::parse(text, "fuzz.toml") {
         Ok(policy) => {
             let _ = clearml_sso::explain::explain(&policy);

@@ -1,6 +1,9 @@
 //! The whole render with a fixed policy: never a panic; a clean render keeps the document
-//! count and is idempotent.
+//! count, is idempotent (its output renders clean to itself) and diffs. A refused render is
+//! where the CLI writes nothing to stdout, so the findings on stderr are all the user gets:
+//! they must name an error, and `output` is never looked at.
 #![no_main]
+use clearml_sso::report::{self, Format};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -8,14 +11,27 @@ const POLICY: &str = include_str!("../../tests/fixtures/policies/keycloak.toml")
 
 fuzz_target!(|data: &[u8]| {
     static POLICY_PARSED: OnceLock<clearml_sso::policy::Policy> = OnceLock::new();
-    let policy = POLICY_PARSED.get_or_init(|| clearml_sso::policy::parse(POLICY, "keycloak.toml").unwrap());
-    let Ok(out) = clearml_sso::render(data, policy) else { return };
+    let policy =
+        POLICY_PARSED.get_or_init(|| clearml_sso::policy::parse(POLICY, "keycloak.toml").unwrap());
+    let Ok(out) = clearml_sso::render(data, policy) else {
+        return;
+    };
     if out.has_errors() {
+        let text = report::format(&out.findings, Format::Text);
+        assert!(
+            text.contains("error["),
+            "a refusal names its error:\n{text}"
+        );
         return;
     }
     let input = std::str::from_utf8(data).unwrap();
-    assert_eq!(clearml_sso::stream::split(input).len(), clearml_sso::stream::split(&out.output).len());
-    let again = clearml_sso::render(out.output.as_bytes(), policy).expect("its own output is readable");
+    assert_eq!(
+        clearml_sso::stream::split(input).len(),
+        clearml_sso::stream::split(&out.output).len()
+    );
+    let again =
+        clearml_sso::render(out.output.as_bytes(), policy).expect("its own output is readable");
+    assert!(!again.has_errors(), "its own output renders clean");
     assert_eq!(again.output, out.output, "render is idempotent");
     let _ = clearml_sso::diff::unified(input, &out.output);
 });

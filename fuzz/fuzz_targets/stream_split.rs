@@ -4,7 +4,9 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let docs = clearml_sso::stream::split(text);
     assert_eq!(docs.iter().map(|d| d.raw).collect::<String>(), text);
     for (i, d) in docs.iter().enumerate() {
