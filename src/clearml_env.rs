@@ -5,7 +5,7 @@
 //! and parses `"{path}: {value}"` as HOCON with pyhocon. Two spellings that give the same
 //! path are the same setting; a spelling ClearML ignores is a setting that silently isn't there.
 
-use crate::providers::{Client, Kind, Section};
+use crate::providers::{Client, Section, ValueType};
 
 /// The prefix of a variable name, as ClearML would treat it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -438,25 +438,25 @@ pub fn judge(text: &str, option: Option<&crate::providers::OptionSpec>) -> Judge
             corrected: None,
         };
     }
-    let ty = option.map(|o| o.kind);
-    let slash = option.is_some_and(|o| o.name == "base_url");
+    let ty = option.map(|o| o.value_type);
+    let slash = option.is_some_and(|o| o.trailing_slash);
     match (ty, &hocon) {
-        (Some(Kind::List), Hocon::Str(s)) => {
+        (Some(ValueType::List), Hocon::Str(s)) => {
             issues.push(ValueIssue::NotAList { item: s.clone() });
             fixed = hocon_list(std::slice::from_ref(s));
         }
-        (Some(Kind::Bool), Hocon::Str(s))
+        (Some(ValueType::Bool), Hocon::Str(s))
             if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
         {
             let b = s.eq_ignore_ascii_case("true");
             issues.push(ValueIssue::QuotedBoolean(b));
             fixed = b.to_string();
         }
-        (Some(Kind::Bool), Hocon::Bool(b)) if fixed.trim() != b.to_string() => {
+        (Some(ValueType::Bool), Hocon::Bool(b)) if fixed.trim() != b.to_string() => {
             issues.push(ValueIssue::BooleanSpelling(*b));
             fixed = b.to_string();
         }
-        (Some(Kind::Str), Hocon::Number(n)) => {
+        (Some(ValueType::Str), Hocon::Number(n)) => {
             issues.push(ValueIssue::Number { text: n.clone() });
             fixed = hocon_string(n);
         }
@@ -512,12 +512,12 @@ impl Literal {
         }
     }
 
-    /// The kind of this literal.
-    pub fn kind(&self) -> Kind {
+    /// The value type of this literal.
+    pub fn value_type(&self) -> ValueType {
         match self {
-            Literal::Str(_) => Kind::Str,
-            Literal::Bool(_) => Kind::Bool,
-            Literal::List(_) => Kind::List,
+            Literal::Str(_) => ValueType::Str,
+            Literal::Bool(_) => ValueType::Bool,
+            Literal::List(_) => ValueType::List,
         }
     }
 }

@@ -58,8 +58,7 @@ enum Command {
     Values(PolicyArgs),
     /// Print a commented starter policy for a provider.
     Init {
-        /// Provider key: keycloak, auth0, okta, azure_ad, ad_oauth, google, cognito, ping,
-        /// duo, google_saml, jumpcloudsaml, microsoft_ad.
+        #[arg(help = format!("Provider key: {}", crate::providers::keys_line()))]
         provider: String,
     },
 }

@@ -239,8 +239,8 @@ fn indirection(node: &Node) -> Option<String> {
     }
 }
 
-/// Rule 1: names that hide their setting — surrounding whitespace (T5), and `ad_oauth`
-/// written where the policy configures `azure_ad` (T1: ClearML's Azure page misprints it).
+/// Rule 1: names that hide their setting — surrounding whitespace (T5), and a provider key
+/// ClearML's pages misprint, where the policy configures the key meant ([`providers::MISPRINTS`]).
 fn names(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
     let mut changed = false;
     for e in live(env) {
@@ -258,21 +258,23 @@ fn names(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
             e.rename(&trimmed);
             changed = true;
         }
-        let azure_misprint = sso.provider == Some((Client::OAuth, "ad_oauth".into()))
-            && ctx.declares(Client::OAuth, "azure_ad")
-            && !ctx.declares(Client::OAuth, "ad_oauth");
-        if azure_misprint {
+        let misprint = sso
+            .provider
+            .as_ref()
+            .and_then(|(client, key)| providers::misprint(*client, key, &sso.option))
+            .filter(|m| ctx.declares(m.client, m.meant) && !ctx.declares(m.client, m.written));
+        if let Some(m) = misprint {
             let section = sso.option().map_or(Section::Secure, |o| o.section);
             let name = clearml_env::canonical_name(
                 section,
-                &clearml_env::provider_path(Client::OAuth, "azure_ad", &sso.option),
+                &clearml_env::provider_path(m.client, m.meant, &sso.option),
             );
             findings.push(
                 Finding::new(
                     report::AZURE_AD_KEY,
-                    format!("`ad_oauth` is the Microsoft AD provider; this policy configures Azure AD, so renamed to {name}"),
+                    format!("{}, so renamed to {name}", m.message),
                 )
-                .help("ClearML's Azure AD page prints `…__ad_oauth__default_company`; the Azure AD key is `azure_ad`")
+                .help(m.help)
                 .at(ctx.at(&e.name))
                 .fixed(),
             );
@@ -507,7 +509,7 @@ fn value_difference(entry: &Node, d: &Desired) -> Option<(report::Code, String)>
                     "the value carries a ` # …` comment tail".into(),
                 ))
             } else if matches!(l, Literal::Str(want) if want.strip_suffix('/') == Some(bare))
-                && d.option.name == "base_url"
+                && d.option.trailing_slash
             {
                 Some((
                     report::BASE_URL_SLASH,
@@ -992,7 +994,7 @@ fn check_metadata_mounts(
         .unwrap_or_default();
     for e in entries {
         let Some(sso) = &e.sso else { continue };
-        if sso.option != "idp_metadata_file" || !matches!(sso.provider, Some((Client::Saml, _))) {
+        if !sso.option().is_some_and(|o| o.mounted_file) {
             continue;
         }
         let Some(Hocon::Str(path)) = e.literal().map(clearml_env::read) else {

@@ -5,7 +5,7 @@
 //! Every problem in the file is reported, not only the first.
 
 use crate::clearml_env::{self, Literal};
-use crate::providers::{self, Kind, OptionSpec, Provider};
+use crate::providers::{self, DeriveError, OptionSpec, Provider, ValueType};
 use globset::{GlobSet, GlobSetBuilder};
 use std::fmt;
 use std::ops::Range;
@@ -21,6 +21,36 @@ pub const DEFAULT_KINDS: &[&str] = &[
     "CronJob",
     "Pod",
 ];
+
+/// `[target] workloads` when the policy leaves it out: the apiserver Deployment (not
+/// `clearml-apiserver-asyncdelete`, which has no `apiserver` suffix).
+pub const DEFAULT_WORKLOADS: &[&str] = &["*apiserver"];
+/// `[target] containers` when the policy leaves it out.
+pub const DEFAULT_CONTAINERS: &[&str] = &["*apiserver"];
+
+/// The values of `[enforce] mode`, as written in the policy.
+pub const MODES: &[(&str, Mode)] = &[("fix", Mode::Fix), ("audit", Mode::Audit)];
+/// The values of `[enforce] plaintext_secrets`.
+pub const PLAINTEXT_CHOICES: &[(&str, Plaintext)] =
+    &[("deny", Plaintext::Deny), ("allow", Plaintext::Allow)];
+/// The values of `[enforce] unknown_providers`.
+pub const UNKNOWN_PROVIDERS_CHOICES: &[(&str, UnknownProviders)] = &[
+    ("warn", UnknownProviders::Warn),
+    ("deny", UnknownProviders::Deny),
+    ("remove", UnknownProviders::Remove),
+];
+/// The values of `[secrets] check`.
+pub const CHECK_CHOICES: &[(&str, CheckScope)] =
+    &[("sso", CheckScope::Sso), ("all", CheckScope::All)];
+
+/// How `value` is written in the policy, from one of the choice tables above.
+pub fn choice_name<T: PartialEq>(choices: &[(&'static str, T)], value: T) -> &'static str {
+    choices
+        .iter()
+        .find(|(_, v)| *v == value)
+        .map(|(n, _)| *n)
+        .expect("every value has a name in its table")
+}
 
 /// A validated policy.
 #[derive(Debug, Clone)]
@@ -115,6 +145,21 @@ pub struct Target {
     pub kinds: Vec<String>,
 }
 
+impl Default for Target {
+    /// The target when the policy has no `[target]`.
+    fn default() -> Self {
+        let globs = |p: &[&str]| {
+            Globs::new(p.iter().map(|s| s.to_string()).collect()).expect("valid default")
+        };
+        Target {
+            workloads: globs(DEFAULT_WORKLOADS),
+            containers: globs(DEFAULT_CONTAINERS),
+            exclude: globs(&[]),
+            kinds: DEFAULT_KINDS.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+}
+
 impl Target {
     /// Whether a workload of this kind and name is targeted (its containers are then matched
     /// against `containers`). The one place this rule is written.
@@ -191,7 +236,7 @@ pub enum UnknownProviders {
 }
 
 /// `[enforce]`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Enforce {
     /// Fix or audit.
     pub mode: Mode,
@@ -199,6 +244,18 @@ pub struct Enforce {
     pub plaintext_secrets: Plaintext,
     /// SSO variables of undeclared providers.
     pub unknown_providers: UnknownProviders,
+}
+
+impl Default for Enforce {
+    /// `[enforce]` when the policy leaves it out: fix, no plaintext credentials, warn about
+    /// undeclared providers.
+    fn default() -> Self {
+        Enforce {
+            mode: Mode::Fix,
+            plaintext_secrets: Plaintext::Deny,
+            unknown_providers: UnknownProviders::Warn,
+        }
+    }
 }
 
 /// `[secrets]`.
@@ -547,17 +604,8 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
     let root = doc.as_table();
     let mut policy = Policy {
         source: source.to_string(),
-        target: Target {
-            workloads: Globs::new(vec!["*apiserver".into()]).expect("valid default"),
-            containers: Globs::new(vec!["*apiserver".into()]).expect("valid default"),
-            exclude: Globs::new(Vec::new()).expect("valid default"),
-            kinds: DEFAULT_KINDS.iter().map(|k| k.to_string()).collect(),
-        },
-        enforce: Enforce {
-            mode: Mode::Fix,
-            plaintext_secrets: Plaintext::Deny,
-            unknown_providers: UnknownProviders::Warn,
-        },
+        target: Target::default(),
+        enforce: Enforce::default(),
         secrets: SecretsPolicy::default(),
         providers: Vec::new(),
         sso: SsoPolicy::default(),
@@ -614,8 +662,7 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
                             }
                         }
                         "check" => {
-                            let choices = [("sso", CheckScope::Sso), ("all", CheckScope::All)];
-                            if let Some(c) = l.choice(v, "secrets.check", &choices) {
+                            if let Some(c) = l.choice(v, "secrets.check", CHECK_CHOICES) {
                                 policy.secrets.check = c;
                             }
                         }
@@ -636,8 +683,7 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
                             }
                         }
                         None => {
-                            let keys: Vec<&str> =
-                                providers::PROVIDERS.iter().map(|p| p.key).collect();
+                            let keys: Vec<&str> = providers::keys().collect();
                             l.unknown(t, k, "[providers] (not a ClearML provider key)", &keys);
                         }
                     }
@@ -759,27 +805,18 @@ fn load_enforce(l: &mut Loader, item: &Item, enforce: &mut Enforce) {
     for (k, v) in t.iter() {
         match k {
             "mode" => {
-                if let Some(m) = l.choice(
-                    v,
-                    "enforce.mode",
-                    &[("fix", Mode::Fix), ("audit", Mode::Audit)],
-                ) {
+                if let Some(m) = l.choice(v, "enforce.mode", MODES) {
                     enforce.mode = m;
                 }
             }
             "plaintext_secrets" => {
-                let choices = [("deny", Plaintext::Deny), ("allow", Plaintext::Allow)];
-                if let Some(p) = l.choice(v, "enforce.plaintext_secrets", &choices) {
+                if let Some(p) = l.choice(v, "enforce.plaintext_secrets", PLAINTEXT_CHOICES) {
                     enforce.plaintext_secrets = p;
                 }
             }
             "unknown_providers" => {
-                let choices = [
-                    ("warn", UnknownProviders::Warn),
-                    ("deny", UnknownProviders::Deny),
-                    ("remove", UnknownProviders::Remove),
-                ];
-                if let Some(u) = l.choice(v, "enforce.unknown_providers", &choices) {
+                if let Some(u) = l.choice(v, "enforce.unknown_providers", UNKNOWN_PROVIDERS_CHOICES)
+                {
                     enforce.unknown_providers = u;
                 }
             }
@@ -815,55 +852,57 @@ fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option
     let t = table(l, item, &what)?;
     let before = l.problems.len();
     let mut explicit: Vec<Setting> = Vec::new();
-    let mut inputs: Vec<(&str, String)> = Vec::new();
+    let mut inputs: Vec<GivenInput> = Vec::new();
     load_options(l, spec, t, "", &mut explicit, &mut inputs);
     if l.problems.len() > before {
         return None;
     }
-    // Derivation: all of a provider's inputs are needed once one is given.
+    let given: Vec<(&str, &str)> = inputs.iter().map(|i| (i.name, i.value.as_str())).collect();
+    let derived = match spec.derive(&given) {
+        Ok(derived) => derived,
+        Err(DeriveError::Missing(input)) => {
+            let given = inputs
+                .iter()
+                .map(|i| format!("`{}`", i.name))
+                .collect::<Vec<_>>()
+                .join(", ");
+            l.at(
+                item.span()
+                    .or_else(|| t.key(inputs[0].name).and_then(|k| k.span())),
+                format!(
+                    "{what}: `{}` ({}) is needed to derive the URLs from {given}",
+                    input.name, input.about
+                ),
+                None,
+            );
+            return None;
+        }
+        Err(DeriveError::Empty(input)) => {
+            let span = inputs
+                .iter()
+                .find(|i| i.name == input.name)
+                .and_then(|i| i.span.clone());
+            l.at(
+                span,
+                format!(
+                    "providers.{}.{} ({}) is empty: the URLs cannot be derived from it",
+                    spec.key, input.name, input.about
+                ),
+                None,
+            );
+            return None;
+        }
+    };
     let mut settings = explicit;
-    if !inputs.is_empty() {
-        let mut values: Vec<(&str, String)> = Vec::new();
-        for input in spec.inputs {
-            match inputs.iter().find(|(n, _)| *n == input.name) {
-                Some((_, v)) => values.push((input.name, v.clone())),
-                None => match input.default {
-                    Some(d) => values.push((input.name, d.to_string())),
-                    None => {
-                        let given = inputs
-                            .iter()
-                            .map(|(n, _)| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        l.at(
-                            item.span()
-                                .or_else(|| t.key(inputs[0].0).and_then(|k| k.span())),
-                            format!(
-                                "{what}: `{}` ({}) is needed to derive the URLs from {given}",
-                                input.name, input.about
-                            ),
-                            None,
-                        );
-                        return None;
-                    }
-                },
-            }
+    for (option, url) in derived {
+        if settings.iter().any(|s| s.option.name == option.name) {
+            continue; // an explicit option wins over a derived one
         }
-        for (option, template) in spec.derived {
-            if settings.iter().any(|s| s.option.name == *option) {
-                continue; // an explicit option wins over a derived one
-            }
-            let mut url = template.to_string();
-            for (name, value) in &values {
-                url = url.replace(&format!("{{{name}}}"), value);
-            }
-            let option = spec.option(option).expect("catalogue is consistent");
-            settings.push(Setting {
-                option,
-                value: Value::Literal(Literal::Str(url)),
-                derived: true,
-            });
-        }
+        settings.push(Setting {
+            option,
+            value: Value::Literal(Literal::Str(url)),
+            derived: true,
+        });
     }
     let missing: Vec<&str> = spec
         .required
@@ -911,6 +950,13 @@ fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option
     Some(ProviderPolicy { spec, settings })
 }
 
+/// A derivation input as the policy writes it, with the place of its value.
+struct GivenInput {
+    name: &'static str,
+    value: String,
+    span: Option<Range<usize>>,
+}
+
 fn quote_list(names: &[&str]) -> String {
     names
         .iter()
@@ -925,7 +971,7 @@ fn load_options(
     t: &dyn TableLike,
     prefix: &str,
     settings: &mut Vec<Setting>,
-    inputs: &mut Vec<(&'static str, String)>,
+    inputs: &mut Vec<GivenInput>,
 ) {
     let mut valid = keys_under(providers::options(spec.client), prefix);
     if prefix.is_empty() {
@@ -939,16 +985,12 @@ fn load_options(
         };
         if prefix.is_empty() {
             if let Some(input) = spec.input(k) {
-                if let Some(s) = l.string(v, &format!("providers.{}.{k}", spec.key)) {
-                    let s = if input.host {
-                        s.trim_start_matches("https://")
-                            .trim_start_matches("http://")
-                            .trim_matches('/')
-                            .to_string()
-                    } else {
-                        s.trim_end_matches('/').to_string()
-                    };
-                    inputs.push((input.name, s));
+                if let Some(value) = l.string(v, &format!("providers.{}.{k}", spec.key)) {
+                    inputs.push(GivenInput {
+                        name: input.name,
+                        value,
+                        span: v.span(),
+                    });
                 }
                 continue;
             }
@@ -1037,10 +1079,10 @@ fn load_value(
             Value::ConfigMap { name, key }
         });
     }
-    let literal = match (option.kind, item) {
-        (Kind::Str, _) if item.as_str().is_some() => Literal::Str(item.as_str()?.to_string()),
-        (Kind::Bool, _) if item.as_bool().is_some() => Literal::Bool(item.as_bool()?),
-        (Kind::List, _) if item.as_array().is_some() => {
+    let literal = match (option.value_type, item) {
+        (ValueType::Str, _) if item.as_str().is_some() => Literal::Str(item.as_str()?.to_string()),
+        (ValueType::Bool, _) if item.as_bool().is_some() => Literal::Bool(item.as_bool()?),
+        (ValueType::List, _) if item.as_array().is_some() => {
             let list = l.strings(item, &what)?;
             if list.iter().any(String::is_empty) {
                 // ClearML's HOCON parser silently drops empty strings inside a list.
@@ -1053,10 +1095,10 @@ fn load_value(
             }
             Literal::List(list)
         }
-        (kind, _) => {
-            let help = match (kind, item.as_str()) {
-                (Kind::List, Some(s)) => Some(format!("write a list: {what} = [\"{s}\"]")),
-                (Kind::Bool, Some(s))
+        (value_type, _) => {
+            let help = match (value_type, item.as_str()) {
+                (ValueType::List, Some(s)) => Some(format!("write a list: {what} = [\"{s}\"]")),
+                (ValueType::Bool, Some(s))
                     if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
                 {
                     Some(format!(
@@ -1070,7 +1112,7 @@ fn load_value(
                 item.span(),
                 format!(
                     "{what} must be {}, found {}",
-                    kind.describe(),
+                    value_type.describe(),
                     type_name(item)
                 ),
                 help,
@@ -1175,6 +1217,24 @@ admins = ["clearml-admins"]
         assert!(e.contains("[\"clearml-admins\"]"), "{e}");
         let e = err(&KEYCLOAK.replace("realm = \"clearml\"\n", ""));
         assert!(e.contains("`realm` (Keycloak realm name) is needed"), "{e}");
+    }
+
+    #[test]
+    fn empty_input_is_refused() {
+        // `https://` is a host with nothing left once the scheme is stripped: the derived
+        // URLs would be `https:///oauth2/token`.
+        let e = err("version = 1\n[providers.cognito]\nclient_id = \"x\"\nclient_secret = \"y\"\ndomain = \"https://\"\n[enforce]\nplaintext_secrets = \"allow\"\n");
+        assert!(
+            e.contains(
+                "p.toml:5:10: error: providers.cognito.domain (Cognito user-pool domain) is empty"
+            ),
+            "{e}"
+        );
+        let e = err(&KEYCLOAK.replace("realm = \"clearml\"", "realm = \"\""));
+        assert!(
+            e.contains("providers.keycloak.realm (Keycloak realm name) is empty"),
+            "{e}"
+        );
     }
 
     #[test]

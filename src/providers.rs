@@ -1,7 +1,16 @@
 //! The provider catalogue: every fact about ClearML's SSO providers and options, as data.
 //!
-//! Source: `shared/reference/clearml-sso-env.md` §2–§4 and §11. Adding a provider or an option
-//! means adding a row here; nothing else in the crate lists provider keys or option names.
+//! ClearML documents its SSO setup per identity provider: a provider key (`keycloak`,
+//! `azure_ad`…) under `oauth_client` or `saml_client`, the options each one reads and from
+//! which configuration tree (`secure` for credentials and the default company, `services` for
+//! the rest), the callback URL to register, and the claims the provider must return. This file
+//! holds all of it: provider keys, options and their value types, which options hold
+//! credentials, value rules (a `base_url` ends with `/`, a metadata file must be mounted),
+//! example values, how URLs are derived from a few inputs (`url` + `realm`, an Okta domain…),
+//! the key ClearML's own pages misprint, and the steps on the identity-provider side.
+//!
+//! Adding a provider or an option means adding a row here; nothing else in the crate lists
+//! provider keys, option names or facts about them.
 
 /// The two configuration trees ClearML reads SSO settings from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -50,9 +59,9 @@ impl Client {
     }
 }
 
-/// What kind of value an option holds (as ClearML reads it after HOCON parsing).
+/// The type of value an option holds (as ClearML reads it after HOCON parsing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum ValueType {
     /// A string.
     Str,
     /// `true` / `false`.
@@ -61,13 +70,22 @@ pub enum Kind {
     List,
 }
 
-impl Kind {
-    /// How the kind is named in messages.
+impl ValueType {
+    /// How the type is named in messages.
     pub fn describe(self) -> &'static str {
         match self {
-            Kind::Str => "a string",
-            Kind::Bool => "a boolean (true or false)",
-            Kind::List => "an array of strings",
+            ValueType::Str => "a string",
+            ValueType::Bool => "a boolean (true or false)",
+            ValueType::List => "an array of strings",
+        }
+    }
+
+    /// A placeholder value of this type, in TOML, for options without an example of their own.
+    pub const fn example(self) -> &'static str {
+        match self {
+            ValueType::Str => "\"...\"",
+            ValueType::Bool => "true",
+            ValueType::List => "[\"clearml-admins\"]",
         }
     }
 }
@@ -79,34 +97,59 @@ pub struct OptionSpec {
     pub name: &'static str,
     /// Which configuration tree ClearML reads it from.
     pub section: Section,
-    /// The value's kind.
-    pub kind: Kind,
+    /// The value's type.
+    pub value_type: ValueType,
     /// A credential: must come from a Secret unless the policy allows plaintext.
     pub secret: bool,
+    /// ClearML appends paths to the value, so it must end with `/` (`base_url`); a value
+    /// without it is corrected.
+    pub trailing_slash: bool,
+    /// A file path inside the apiserver container (`idp_metadata_file`): a volumeMount of the
+    /// container must provide it.
+    pub mounted_file: bool,
+    /// Example value for `init`, in TOML.
+    pub example: &'static str,
     /// One line for `explain` and for error messages.
     pub about: &'static str,
 }
 
-const fn opt(name: &'static str, section: Section, kind: Kind, about: &'static str) -> OptionSpec {
+const fn opt(
+    name: &'static str,
+    section: Section,
+    value_type: ValueType,
+    about: &'static str,
+) -> OptionSpec {
     OptionSpec {
         name,
         section,
-        kind,
+        value_type,
         secret: false,
+        trailing_slash: false,
+        mounted_file: false,
+        example: value_type.example(),
         about,
     }
 }
 
-use Kind::{Bool, List, Str};
-use Section::{Secure, Services};
+impl OptionSpec {
+    /// The same option with its own example value (TOML).
+    const fn with_example(mut self, example: &'static str) -> OptionSpec {
+        self.example = example;
+        self
+    }
+}
 
-// Options both client types share (reference §3, §5): defined once.
+use Section::{Secure, Services};
+use ValueType::{Bool, List, Str};
+
+// Options both client types share: defined once.
 const DEFAULT_COMPANY: OptionSpec = opt(
     "default_company",
     Secure,
     Str,
     "ClearML company ID new users join",
-);
+)
+.with_example("\"d1bd92a3b039400cbafc60a7a5b1e52b\"");
 const GROUPS_ENABLED: OptionSpec = opt(
     "groups.enabled",
     Services,
@@ -118,7 +161,8 @@ const GROUPS_CLAIM: OptionSpec = opt(
     Services,
     Str,
     "claim holding the user's groups (`groups` in ClearML's examples)",
-);
+)
+.with_example("\"groups\"");
 const GROUPS_ADMINS: OptionSpec = opt(
     "groups.admins",
     Services,
@@ -138,7 +182,7 @@ const GROUPS_PROHIBIT: OptionSpec = opt(
     "only users in at least one existing ClearML group may log in",
 );
 
-/// Every OAuth option documented for ClearML (reference §3), in the order they are emitted.
+/// Every OAuth option ClearML documents, in the order they are emitted.
 pub const OAUTH_OPTIONS: &[OptionSpec] = &[
     opt(
         "client_id",
@@ -147,18 +191,23 @@ pub const OAUTH_OPTIONS: &[OptionSpec] = &[
         "client ID registered in the identity provider",
     ),
     OptionSpec {
-        name: "client_secret",
-        section: Secure,
-        kind: Str,
         secret: true,
-        about: "client secret registered in the identity provider",
+        ..opt(
+            "client_secret",
+            Secure,
+            Str,
+            "client secret registered in the identity provider",
+        )
     },
-    opt(
-        "base_url",
-        Services,
-        Str,
-        "base URL of the identity provider (ends with /)",
-    ),
+    OptionSpec {
+        trailing_slash: true,
+        ..opt(
+            "base_url",
+            Services,
+            Str,
+            "base URL of the identity provider (ends with /)",
+        )
+    },
     opt("authorize_url", Services, Str, "authorization endpoint"),
     opt("access_token_url", Services, Str, "token endpoint"),
     opt("audience", Services, Str, "Auth0 API audience"),
@@ -171,7 +220,7 @@ pub const OAUTH_OPTIONS: &[OptionSpec] = &[
         "external IdP name inside a Cognito user pool",
     ),
     opt("code_challenge", Services, Bool, "use PKCE"),
-    opt("code_challenge_method", Services, Str, "PKCE method, S256"),
+    opt("code_challenge_method", Services, Str, "PKCE method, S256").with_example("\"S256\""),
     opt(
         "debug",
         Services,
@@ -189,7 +238,8 @@ pub const OAUTH_OPTIONS: &[OptionSpec] = &[
         Services,
         Str,
         "claim holding the user name (default `name`)",
-    ),
+    )
+    .with_example("\"preferred_username\""),
     opt(
         "get_info_from_access_token",
         Services,
@@ -209,20 +259,26 @@ pub const OAUTH_OPTIONS: &[OptionSpec] = &[
     GROUPS_PROHIBIT,
 ];
 
-/// Every SAML option documented for ClearML (reference §5, §11).
+/// Every SAML option ClearML documents (SAML claims are attribute names or URIs the IdP
+/// sends, so they get no example beyond `"..."`).
 pub const SAML_OPTIONS: &[OptionSpec] = &[
     opt(
         "entity_id",
         Secure,
         Str,
         "SAML entity ID ClearML presents (usually `clearml`)",
-    ),
-    opt(
-        "idp_metadata_file",
-        Secure,
-        Str,
-        "path of the IdP metadata XML inside the apiserver container",
-    ),
+    )
+    .with_example("\"clearml\""),
+    OptionSpec {
+        mounted_file: true,
+        ..opt(
+            "idp_metadata_file",
+            Secure,
+            Str,
+            "path of the IdP metadata XML inside the apiserver container",
+        )
+        .with_example("\"/opt/clearml/config/default/metadata.xml\"")
+    },
     DEFAULT_COMPANY,
     opt(
         "claims.object_id",
@@ -257,7 +313,7 @@ pub const SAML_OPTIONS: &[OptionSpec] = &[
 ];
 
 /// Switches for SSO as a whole (`CLEARML__services__login__sso__<name>`), set under `[sso]`
-/// in the policy (reference §3, multi-tenant login).
+/// in the policy; ClearML documents them with its multi-tenant login.
 pub const GLOBAL_OPTIONS: &[OptionSpec] = &[
     opt("tenant_login", Services, Bool, "multi-tenant login mode"),
     opt(
@@ -268,8 +324,12 @@ pub const GLOBAL_OPTIONS: &[OptionSpec] = &[
     ),
 ];
 
+/// What the `[sso]` switches need besides the apiserver's variables, for `explain`.
+pub const GLOBAL_SETUP: &str = "tenant_login users sign in at <webapp>/login/<tenant>; the webserver also needs WEBSERVER__onlyPasswordLogin=\"true\".";
+
 /// Names from ClearML's multi-tenant API that people put into env variable names by mistake,
-/// with the env option they mean (reference T23).
+/// with the env option they mean: the API calls the token endpoint `token_endpoint`, the env
+/// variable calls it `access_token_url`.
 pub const API_VOCABULARY: &[(&str, &str)] = &[
     ("authorization_endpoint", "authorize_url"),
     ("token_endpoint", "access_token_url"),
@@ -282,6 +342,63 @@ pub const API_VOCABULARY: &[(&str, &str)] = &[
     ),
     ("claim_name", "claims.name"),
 ];
+
+/// A provider key ClearML's own documentation misprints: variables written under `written`
+/// are renamed to `meant` when the policy configures `meant` and not `written` (both keys are
+/// real providers, so the rename needs the policy's word).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Misprint {
+    /// Client type of both keys.
+    pub client: Client,
+    /// The key as misprinted.
+    pub written: &'static str,
+    /// The key meant.
+    pub meant: &'static str,
+    /// Which options the misprint is seen with.
+    pub options: Affected,
+    /// What happened, for the finding (`…, so renamed to NAME` follows).
+    pub message: &'static str,
+    /// Where the misprint comes from, for the finding's help.
+    pub help: &'static str,
+}
+
+/// The options a [`Misprint`] applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Affected {
+    /// Every option of the misprinted key.
+    All,
+    /// Only these options (dotted names).
+    Only(&'static [&'static str]),
+}
+
+/// Provider keys ClearML's pages misprint.
+///
+/// ClearML's Azure AD page prints the default company as
+/// `CLEARML__secure__login__sso__oauth_client__ad_oauth__default_company`; `ad_oauth` is the
+/// separate Microsoft AD (AD FS) provider. Every `ad_oauth` option is renamed next to an
+/// `azure_ad` policy (the page shows the misprint on `default_company` only; restricting the
+/// rename to it is `options: Affected::Only(&["default_company"])`).
+pub const MISPRINTS: &[Misprint] = &[Misprint {
+    client: Client::OAuth,
+    written: "ad_oauth",
+    meant: "azure_ad",
+    options: Affected::All,
+    message: "`ad_oauth` is the Microsoft AD provider; this policy configures Azure AD",
+    help: "ClearML's Azure AD page prints `…__ad_oauth__default_company`; the Azure AD key is `azure_ad`",
+}];
+
+/// The misprint a variable of this client type, provider key and option (dotted,
+/// lower-cased) may be, whatever the policy says.
+pub fn misprint(client: Client, key: &str, option: &str) -> Option<&'static Misprint> {
+    MISPRINTS.iter().find(|m| {
+        m.client == client
+            && m.written == key
+            && match m.options {
+                Affected::All => true,
+                Affected::Only(names) => names.contains(&option),
+            }
+    })
+}
 
 /// An input the policy gives so that the tool can derive URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,6 +413,31 @@ pub struct Input {
     pub host: bool,
 }
 
+impl Input {
+    /// The value as it goes into a URL template: a host loses the `https://` (or `http://`)
+    /// and slashes typed around it; any other input loses its trailing slashes (the templates
+    /// add their own).
+    pub fn normalize(&self, raw: &str) -> String {
+        if self.host {
+            raw.trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .trim_matches('/')
+                .to_string()
+        } else {
+            raw.trim_end_matches('/').to_string()
+        }
+    }
+}
+
+/// Why [`Provider::derive`] cannot derive the URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeriveError {
+    /// Some inputs are given, this one is not, and it has no default.
+    Missing(&'static Input),
+    /// This input is empty once normalized (`""`, `"https://"`): the URLs would be broken.
+    Empty(&'static Input),
+}
+
 /// One provider of the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Provider {
@@ -307,14 +449,15 @@ pub struct Provider {
     pub client: Client,
     /// Options ClearML needs for a working login with this provider.
     pub required: &'static [&'static str],
-    /// Further options ClearML documents for this provider (reference §3); others are
-    /// accepted (the key layout is shared) but not offered by `init`.
+    /// Further options ClearML documents for this provider; others are accepted (the key
+    /// layout is shared) but not offered by `init`.
     pub optional: &'static [&'static str],
     /// Derivation inputs.
     pub inputs: &'static [Input],
     /// `(option, template)`: `{input}` placeholders are replaced by the inputs' values.
     pub derived: &'static [(&'static str, &'static str)],
-    /// Example values (inputs and required literals) for `init`.
+    /// Example string values for `init` specific to this provider (inputs, and options whose
+    /// value depends on the provider); they win over the option's own example.
     pub examples: &'static [(&'static str, &'static str)],
     /// Claims the identity provider must return.
     pub claims: &'static str,
@@ -372,13 +515,6 @@ const SAML: Provider = Provider {
         "claims.given_name",
         "claims.surname",
     ],
-    examples: &[
-        ("entity_id", "clearml"),
-        (
-            "idp_metadata_file",
-            "/opt/clearml/config/default/metadata.xml",
-        ),
-    ],
     ..OAUTH
 };
 
@@ -390,7 +526,8 @@ const KEYCLOAK_GROUPS: &[&str] = &[
     "For role-based admins (admin_role): assign the role and make sure the `roles` claim is in the access token or user info",
 ];
 
-/// The catalogue. Keys, options, derivations and IdP-side steps: reference §2–§5, §11.
+/// The catalogue: keys, required and documented options, derivations and IdP-side steps, as
+/// ClearML's per-provider pages give them.
 pub const PROVIDERS: &[Provider] = &[
     Provider {
         key: "keycloak",
@@ -465,7 +602,7 @@ pub const PROVIDERS: &[Provider] = &[
         setup: &[
             "Register the redirect URI (platform Web) and choose Access tokens to be issued by the authorization endpoint",
             "Create a client secret; use the OAuth 2.0 (v2) authorization and token endpoints",
-            "The key is `azure_ad`; `ad_oauth` is the separate Microsoft AD provider (ClearML's Azure page misprints it, T1)",
+            "The key is `azure_ad`; `ad_oauth` is the separate Microsoft AD provider (ClearML's Azure page misprints it)",
         ],
         ..OAUTH
     },
@@ -540,7 +677,7 @@ pub const PROVIDERS: &[Provider] = &[
         key: "jumpcloudsaml",
         title: "JumpCloud (SAML)",
         claims: "emailaddress, objectidentifier, displayname",
-        setup: &["Entity ID `clearml`; the key has no separator (`jumpcloudsaml`, T8)"],
+        setup: &["Entity ID `clearml`; the key has no separator (`jumpcloudsaml`)"],
         ..SAML
     },
     Provider {
@@ -560,6 +697,16 @@ pub const PROVIDERS: &[Provider] = &[
 /// The provider with this key.
 pub fn provider(key: &str) -> Option<&'static Provider> {
     PROVIDERS.iter().find(|p| p.key == key)
+}
+
+/// Every provider key, in catalogue order.
+pub fn keys() -> impl Iterator<Item = &'static str> + Clone {
+    PROVIDERS.iter().map(|p| p.key)
+}
+
+/// The provider keys as one comma-separated line, for help texts.
+pub fn keys_line() -> String {
+    keys().collect::<Vec<_>>().join(", ")
 }
 
 impl OptionSpec {
@@ -596,7 +743,8 @@ pub fn options(client: Client) -> &'static [OptionSpec] {
     }
 }
 
-/// Callback URL to register in the identity provider (reference §2; T29: no `//`).
+/// Callback URL to register in the identity provider: `<webapp>/callback_<key>`, without a
+/// doubled `/` when the web app address ends with one.
 pub fn callback_url(webapp: &str, key: &str) -> String {
     format!("{}/callback_{key}", webapp.trim_end_matches('/'))
 }
@@ -616,6 +764,71 @@ impl Provider {
     pub fn input(&self, name: &str) -> Option<&'static Input> {
         self.inputs.iter().find(|i| i.name == name)
     }
+
+    /// The options derived from inputs, in template order.
+    pub fn derived_options(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.derived.iter().map(|(o, _)| *o)
+    }
+
+    /// The example value (TOML) `init` writes for an option or input of this provider: the
+    /// provider's own example, else the option's, else the input's default, else `"..."`.
+    pub fn example(&self, name: &str) -> String {
+        if let Some((_, v)) = self.examples.iter().find(|(n, _)| *n == name) {
+            return format!("\"{v}\"");
+        }
+        if let Some(option) = self.option(name) {
+            return option.example.to_string();
+        }
+        match self.input(name).and_then(|i| i.default) {
+            Some(d) => format!("\"{d}\""),
+            None => ValueType::Str.example().to_string(),
+        }
+    }
+
+    /// Derives the URL options from the inputs the policy gives (`(input name, value as
+    /// written)`; names that are not inputs of this provider are ignored). Nothing is derived
+    /// when no input is given; once one is, every input without a default is needed. Returns
+    /// every derived option with its value, in template order; the caller lets an option the
+    /// policy sets explicitly win.
+    pub fn derive(
+        &self,
+        given: &[(&str, &str)],
+    ) -> Result<Vec<(&'static OptionSpec, String)>, DeriveError> {
+        let given: Vec<(&str, &str)> = given
+            .iter()
+            .copied()
+            .filter(|(n, _)| self.input(n).is_some())
+            .collect();
+        if given.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut values: Vec<(&str, String)> = Vec::new();
+        for input in self.inputs {
+            let value = match given.iter().find(|(n, _)| *n == input.name) {
+                Some((_, raw)) => input.normalize(raw),
+                None => input
+                    .default
+                    .ok_or(DeriveError::Missing(input))?
+                    .to_string(),
+            };
+            if value.is_empty() {
+                return Err(DeriveError::Empty(input));
+            }
+            values.push((input.name, value));
+        }
+        Ok(self
+            .derived
+            .iter()
+            .map(|(option, template)| {
+                let mut url = template.to_string();
+                for (name, value) in &values {
+                    url = url.replace(&format!("{{{name}}}"), value);
+                }
+                let option = self.option(option).expect("catalogue is consistent");
+                (option, url)
+            })
+            .collect())
+    }
 }
 
 #[cfg(test)]
@@ -632,8 +845,9 @@ mod tests {
                 assert!(p.option(name).is_some(), "{}: optional {name}", p.key);
             }
             for (name, _) in p.examples {
+                let string_option = p.option(name).is_some_and(|o| o.value_type == Str);
                 assert!(
-                    p.input(name).is_some() || p.required.contains(name),
+                    p.input(name).is_some() || (p.required.contains(name) && string_option),
                     "{}: example {name}",
                     p.key
                 );
@@ -686,6 +900,91 @@ mod tests {
             "base_url"
         ));
         assert!(!value_is_public(None, "client_secret"));
+    }
+
+    #[test]
+    fn misprints_name_real_providers_and_options() {
+        for m in MISPRINTS {
+            let written = provider(m.written).expect("written is a provider");
+            let meant = provider(m.meant).expect("meant is a provider");
+            assert_eq!((written.client, meant.client), (m.client, m.client));
+            if let Affected::Only(names) = m.options {
+                for name in names {
+                    assert!(meant.option(name).is_some(), "{name}");
+                }
+            }
+        }
+        let m = misprint(Client::OAuth, "ad_oauth", "default_company").unwrap();
+        assert_eq!(m.meant, "azure_ad");
+        assert!(misprint(Client::Saml, "ad_oauth", "default_company").is_none());
+        assert!(misprint(Client::OAuth, "azure_ad", "default_company").is_none());
+    }
+
+    #[test]
+    fn value_rules_are_flags_on_the_options() {
+        let flagged = |f: fn(&OptionSpec) -> bool| -> Vec<&str> {
+            OAUTH_OPTIONS
+                .iter()
+                .chain(SAML_OPTIONS)
+                .chain(GLOBAL_OPTIONS)
+                .filter(|o| f(o))
+                .map(|o| o.name)
+                .collect()
+        };
+        assert_eq!(flagged(|o| o.trailing_slash), ["base_url"]);
+        assert_eq!(flagged(|o| o.mounted_file), ["idp_metadata_file"]);
+        assert_eq!(flagged(|o| o.secret), ["client_secret"]);
+    }
+
+    #[test]
+    fn derive_fills_templates_from_normalized_inputs() {
+        let kc = provider("keycloak").unwrap();
+        let got = kc
+            .derive(&[("url", "https://sso.example.com//"), ("realm", "clearml")])
+            .unwrap();
+        let got: Vec<(&str, &str)> = got.iter().map(|(o, v)| (o.name, v.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("base_url", "https://sso.example.com/realms/clearml/"),
+                (
+                    "authorize_url",
+                    "https://sso.example.com/realms/clearml/protocol/openid-connect/auth"
+                ),
+                (
+                    "access_token_url",
+                    "https://sso.example.com/realms/clearml/protocol/openid-connect/token"
+                ),
+            ]
+        );
+        // A host loses its scheme and slashes; a default fills a missing input.
+        let okta = provider("okta").unwrap();
+        let got = okta.derive(&[("domain", "https://x.okta.com/")]).unwrap();
+        assert_eq!(got[0].1, "https://x.okta.com/oauth2/default/");
+        // Nothing given, nothing derived; a needed input missing or empty is an error.
+        assert_eq!(kc.derive(&[]), Ok(Vec::new()));
+        assert_eq!(
+            kc.derive(&[("url", "https://sso")]),
+            Err(DeriveError::Missing(kc.input("realm").unwrap()))
+        );
+        assert_eq!(
+            okta.derive(&[("domain", "https://")]),
+            Err(DeriveError::Empty(okta.input("domain").unwrap()))
+        );
+    }
+
+    #[test]
+    fn examples_come_from_provider_option_or_type() {
+        let kc = provider("keycloak").unwrap();
+        assert_eq!(kc.example("realm"), "\"clearml\"");
+        assert_eq!(kc.example("claims.name"), "\"preferred_username\"");
+        assert_eq!(kc.example("groups.admins"), "[\"clearml-admins\"]");
+        assert_eq!(kc.example("admin_role"), "\"...\"");
+        assert_eq!(
+            provider("okta").unwrap().example("authorization_server"),
+            "\"default\""
+        );
+        assert_eq!(provider("duo").unwrap().example("claims.name"), "\"...\"");
     }
 
     #[test]
