@@ -1,18 +1,17 @@
 //! `clearml-sso`: makes the SSO settings of a ClearML apiserver match a policy, as a Helm
 //! post-renderer or a CI check.
 //!
-//! One entry point, [`render`], is shared by the CLI, the tests and the benchmarks. Data flows
-//! one way: the stream is split into documents ([`stream`]), each is parsed ([`yaml`]), the
-//! Secrets are inventoried ([`secrets`]), every target container is planned and corrected
-//! ([`plan`]), and the documents are joined back — untouched ones byte for byte.
+//! One entry point, [`render`] ([`render_with`] for options), is shared by the CLI, the tests
+//! and the benchmarks. Data flows one way: the stream is split into documents ([`stream`]),
+//! each is parsed ([`yaml`]), the Secrets are inventoried ([`secrets`]), every target container
+//! is planned and corrected ([`plan`]), and the documents are joined back — untouched ones byte
+//! for byte. The command line around it (arguments, exit codes, Helm's stderr) is the binary's.
 
 #![warn(missing_docs)]
 
 pub mod clearml_env;
-pub mod cli;
 pub mod diff;
 pub mod explain;
-pub mod helm;
 pub mod k8s;
 pub mod k8s_yaml;
 pub mod libyaml;
@@ -38,10 +37,16 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// Whether any document was changed.
     pub changed: bool,
-    /// The parsed documents, held (not read) so that a caller about to exit can skip freeing
-    /// them — thousands of small nodes on a large stream — by forgetting the outcome: see `cli`.
-    #[allow(dead_code)]
-    trees: Vec<Option<Node>>,
+}
+
+/// How [`render_with`] runs; the default is what [`render`] does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Never free the parsed documents (the editing trees and Kubernetes' reading of each
+    /// document), leaking them. Only for a process that exits right after the render, as the
+    /// CLI does: on a large stream they are many small allocations, and freeing them one by one
+    /// measurably delays an exit that would release them all at once anyway.
+    pub leak_parsed: bool,
 }
 
 impl Outcome {
@@ -81,6 +86,15 @@ impl std::error::Error for InputError {}
 
 /// Renders `input` (a multi-document YAML stream) under `policy`.
 pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
+    render_with(input, policy, RenderOptions::default())
+}
+
+/// [`render`], with [`RenderOptions`].
+pub fn render_with(
+    input: &[u8],
+    policy: &Policy,
+    options: RenderOptions,
+) -> Result<Outcome, InputError> {
     let text = std::str::from_utf8(input).map_err(|e| {
         let before = &input[..e.valid_up_to()];
         InputError {
@@ -232,8 +246,10 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
     if !findings.iter().any(|f| f.severity == Severity::Error) {
         verify_all(&docs, &kube, &emitted, policy, &inventory, &mut findings);
     }
+    if options.leak_parsed {
+        std::mem::forget((trees, kube));
+    }
     Ok(Outcome {
-        trees,
         output,
         findings,
         changed: changed_any,

@@ -1,5 +1,8 @@
-//! The `clearml-sso` binary: everything lives in the library; see `cli`.
+//! The `clearml-sso` binary: the command line around the library's `render`. Process concerns
+//! (arguments, files, exit codes, Helm's stderr) live here, so the library stays free of them.
+
+mod cli;
 
 fn main() -> std::process::ExitCode {
-    clearml_sso::cli::run()
+    cli::run()
 }

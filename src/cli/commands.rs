@@ -1,0 +1,161 @@
+//! What each command does, between parsed arguments and an exit code.
+//!
+//! The output contract: stdout carries only the command's output (the manifests for `render`)
+//! and nothing at all when the command fails; findings and errors go to stderr; `--report`
+//! is written before anything reaches stdout, and never to stdout itself.
+
+use super::args::{CheckArgs, PolicyArgs, RenderArgs};
+use super::exit::{self, fail, print};
+use super::{policy_file, report_file};
+use anyhow::{Context as _, Result};
+use clearml_sso::{diff, explain, render_with, report, Outcome, RenderOptions};
+use std::borrow::Cow;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+fn read_input(input: Option<&Path>) -> Result<Vec<u8>> {
+    let shown = input.map_or("stdin".into(), |p| p.display().to_string());
+    let mut buf = Vec::new();
+    match input {
+        None => std::io::stdin().read_to_end(&mut buf).map(|_| ()),
+        Some(p) if p == Path::new("-") => std::io::stdin().read_to_end(&mut buf).map(|_| ()),
+        Some(p) => std::fs::read(p).map(|b| buf = b),
+    }
+    .with_context(|| format!("cannot read {shown}"))?;
+    Ok(buf)
+}
+
+/// Loads the policy, reads the input and renders: the shared first half of `render`,
+/// `check` and `diff`. `Err` is the exit code of a failure already reported.
+fn prepare(policy: Option<&Path>, input: Option<&Path>) -> Result<(Vec<u8>, Outcome), ExitCode> {
+    let policy =
+        policy_file::load(policy).map_err(|e| fail(exit::USAGE, &format!("clearml-sso: {e:#}")))?;
+    let bytes = read_input(input).map_err(|e| fail(exit::INPUT, &format!("clearml-sso: {e:#}")))?;
+    let name = input.map_or("stdin".to_string(), |p| p.display().to_string());
+    // Every command exits right after this one render: freeing the parsed documents (many
+    // small nodes on a large stream) would only delay the exit.
+    let options = RenderOptions { leak_parsed: true };
+    let outcome = render_with(&bytes, &policy, options).map_err(|e| {
+        fail(
+            exit::INPUT,
+            &format!("clearml-sso: {name}: input is not a readable manifest stream: {e}"),
+        )
+    })?;
+    Ok((bytes, outcome))
+}
+
+/// Findings as text with the summary line (empty when there are none).
+fn findings_text(outcome: &Outcome) -> String {
+    if outcome.findings.is_empty() {
+        String::new()
+    } else {
+        report::format(&outcome.findings, report::Format::Text)
+    }
+}
+
+pub fn render(args: RenderArgs) -> ExitCode {
+    if let Err(e) = report_file::check_path(args.report.as_deref()) {
+        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
+    }
+    match prepare(args.policy.as_deref(), args.input.as_deref()) {
+        Ok((_, outcome)) => finish(
+            &args,
+            &outcome,
+            "render refused; nothing was written",
+            || Cow::Borrowed(&outcome.output),
+        ),
+        Err(code) => code,
+    }
+}
+
+/// The second half `render` and `diff` share: write the report (even on failure, and before
+/// any byte reaches stdout), refuse on any error saying `refusal`, else print the findings to
+/// stderr and `output()` to stdout. A report that cannot be written fails the run with
+/// `exit::USAGE` (the command line asked for it), also when the render fails anyway: the
+/// findings and the reason both go to stderr, stdout gets nothing.
+fn finish<'a>(
+    args: &RenderArgs,
+    outcome: &Outcome,
+    refusal: &str,
+    output: impl FnOnce() -> Cow<'a, str>,
+) -> ExitCode {
+    let report_error = report_file::write(args.report.as_deref(), &outcome.findings)
+        .err()
+        .map(|e| format!("clearml-sso: {e:#}\n"));
+    let text = findings_text(outcome);
+    match (outcome.has_errors(), report_error) {
+        (true, None) => fail(exit::VIOLATION, &format!("{text}clearml-sso: {refusal}")),
+        (true, Some(e)) => fail(exit::USAGE, &format!("{text}clearml-sso: {refusal}\n{e}")),
+        (false, Some(e)) => fail(
+            exit::USAGE,
+            &format!("{text}{e}clearml-sso: nothing was written"),
+        ),
+        (false, None) => {
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            print(&output())
+        }
+    }
+}
+
+pub fn check(args: CheckArgs) -> ExitCode {
+    if let Err(e) = report_file::check_path(args.report.as_deref()) {
+        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
+    }
+    let (_, outcome) = match prepare(args.policy.as_deref(), args.input.as_deref()) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if let Err(e) = report_file::write(args.report.as_deref(), &outcome.findings) {
+        let text = findings_text(&outcome);
+        return fail(exit::USAGE, &format!("{text}clearml-sso: {e:#}"));
+    }
+    let printed = print(&report::format(&outcome.findings, args.format));
+    if outcome.has_errors() || (args.strict && outcome.changed) {
+        if args.strict && outcome.changed && !outcome.has_errors() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "clearml-sso: --strict: render would change the manifests"
+            );
+        }
+        return ExitCode::from(exit::VIOLATION);
+    }
+    printed
+}
+
+pub fn diff(args: RenderArgs) -> ExitCode {
+    if let Err(e) = report_file::check_path(args.report.as_deref()) {
+        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
+    }
+    match prepare(args.policy.as_deref(), args.input.as_deref()) {
+        Ok((input, outcome)) => finish(&args, &outcome, "render would refuse; no diff", || {
+            let input = String::from_utf8(input).expect("render accepted it as UTF-8");
+            Cow::Owned(diff::unified(&input, &outcome.output))
+        }),
+        Err(code) => code,
+    }
+}
+
+pub fn explain(args: PolicyArgs) -> ExitCode {
+    match policy_file::load(args.policy.as_deref()) {
+        Ok(policy) => print(&explain::explain(&policy)),
+        Err(e) => fail(exit::USAGE, &format!("clearml-sso: {e:#}")),
+    }
+}
+
+pub fn values(args: PolicyArgs) -> ExitCode {
+    match policy_file::load(args.policy.as_deref()) {
+        Ok(policy) => match explain::values(&policy) {
+            Ok(text) => print(&text),
+            Err(e) => fail(exit::VIOLATION, &e),
+        },
+        Err(e) => fail(exit::USAGE, &format!("clearml-sso: {e:#}")),
+    }
+}
+
+pub fn init(provider: &str) -> ExitCode {
+    match explain::init(provider) {
+        Ok(text) => print(&text),
+        Err(e) => fail(exit::USAGE, &format!("clearml-sso: {e}")),
+    }
+}

@@ -1,0 +1,42 @@
+//! The command line: argument grammar ([`args`]), what each command does ([`commands`]), where
+//! the policy comes from ([`policy_file`]), the `--report` file ([`report_file`]), exit codes
+//! and failures ([`exit`]), and Helm 4's swallowed stderr ([`helm_stderr`]).
+
+mod args;
+mod commands;
+mod exit;
+mod helm_stderr;
+mod policy_file;
+mod report_file;
+
+use args::{Cli, Command};
+use clap::Parser as _;
+use std::process::ExitCode;
+
+/// Runs the command line; returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            if code != exit::OK {
+                helm_stderr::tell_user(&e.to_string());
+            }
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Some(Command::Render(args)) => commands::render(args),
+        Some(Command::Check(args)) => commands::check(args),
+        Some(Command::Diff(args)) => commands::diff(args),
+        Some(Command::Explain(args)) => commands::explain(args),
+        Some(Command::Values(args)) => commands::values(args),
+        Some(Command::Init { provider }) => commands::init(&provider),
+        None => commands::render(cli.render),
+    }
+}

@@ -1,0 +1,64 @@
+//! The `--report FILE` contract: the JSON report goes to a file of its own, never into stdout.
+
+use anyhow::{Context as _, Result};
+use clearml_sso::report;
+use std::path::{Path, PathBuf};
+
+/// Writes the JSON report of `findings` to `path`, when `--report` was given.
+pub fn write(path: Option<&Path>, findings: &[report::Finding]) -> Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    std::fs::write(path, report::json(findings) + "\n")
+        .with_context(|| format!("cannot write the report {}", path.display()))
+}
+
+/// Names of this process's standard output, whatever it is connected to.
+fn names_stdout(path: &Path) -> bool {
+    // `components` folds `//` and `/./`, so `/dev//stdout` is caught too.
+    let path: PathBuf = path.components().collect();
+    let pid = format!("/proc/{}/fd/1", std::process::id());
+    [
+        "/dev/stdout",
+        "/dev/fd/1",
+        "/proc/self/fd/1",
+        "/proc/thread-self/fd/1",
+        pid.as_str(),
+    ]
+    .iter()
+    .any(|n| path == Path::new(n))
+}
+
+/// Refuses a `--report` path that is the command's standard output: the JSON would be mixed
+/// into the manifests (or the `check` output), and printed even when the command fails.
+/// Caught by name (`/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1`, …) and by identity: any path
+/// that is the same file as fd 1 (`--report out.yaml > out.yaml`, a symlink to the terminal).
+/// One exception: when stdout is `/dev/null`, a report to `/dev/null` by that name mixes
+/// nothing into anything, so it is allowed; the fd-1 names are refused whatever stdout is.
+pub fn check_path(path: Option<&Path>) -> Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    let refuse = || {
+        anyhow::anyhow!(
+            "--report {}: that is this command's standard output, which carries only the \
+             command's output; give a file for the report",
+            path.display()
+        )
+    };
+    if names_stdout(path) {
+        return Err(refuse());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let stdout = std::io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .and_then(|fd| std::fs::File::from(fd).metadata());
+        if let (Ok(out), Ok(report)) = (stdout, std::fs::metadata(path)) {
+            let dev_null = out.file_type().is_char_device() && out.rdev() == libc::makedev(1, 3);
+            if out.dev() == report.dev() && out.ino() == report.ino() && !dev_null {
+                return Err(refuse());
+            }
+        }
+    }
+    Ok(())
+}
