@@ -1,13 +1,12 @@
 //! Inputs the semantic fuzz target (fuzz/fuzz_targets/semantic.rs) found rendering clean into
 //! output that means something else or cannot be read (tests/fixtures/adversarial-found, each
-//! with a one-line header saying what goes wrong). Ignored until fixed; then run with
-//! `cargo test --test adversarial_found -- --ignored` and drop the `ignore`.
+//! with a one-line header saying what goes wrong). Each must now be refused, or render to
+//! readable, idempotent output.
 
 mod common;
 use common::*;
 
 #[test]
-#[ignore = "known bugs found by fuzzing, not fixed yet"]
 fn found_inputs_are_refused_or_render_to_readable_idempotent_output() {
     let dir = root().join("tests/fixtures/adversarial-found");
     let policy = root().join("tests/fixtures/policies/keycloak.toml");
