@@ -1,12 +1,14 @@
 //! Every fixture under tests/fixtures rendered with a policy from tests/fixtures/policies:
-//! a snapshot of the findings, of each changed document and of what ClearML reads, plus the
-//! properties that hold for every input: untouched documents byte for byte, document order,
-//! idempotency, and ClearML's config (read back through YAML 1.1 and pyhocon) holding exactly
-//! what the policy says.
+//! a snapshot of the findings and of each changed document, plus the properties that hold for
+//! every input: untouched documents byte for byte, document order, idempotency. A second test
+//! per fixture (`read_back::NAME`, run by `scripts/test`: it needs pyhocon) reads ClearML's
+//! config back through YAML 1.1 and pyhocon, checks it holds exactly what the policy says and
+//! snapshots the SSO tree.
 
 mod common;
 use clearml_sso::{policy, render, stream};
 use common::*;
+use serde_yaml::Value;
 
 fn load_policy(name: &str) -> policy::Policy {
     let path = root().join("tests/fixtures/policies").join(name);
@@ -14,12 +16,99 @@ fn load_policy(name: &str) -> policy::Policy {
     policy::parse(&text, name).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Renders a fixture and checks the properties every render must have; returns the snapshot.
-fn check(fixture: &str, policy_name: &str) -> String {
-    let input = std::fs::read(root().join("tests/fixtures").join(fixture)).unwrap();
+/// Where each workload kind keeps its pod spec (as the conformance loader reads them).
+fn pod_spec<'a>(kind: &str, object: &'a Value) -> Option<&'a Value> {
+    let path: &[&str] = match kind {
+        "Pod" => &["spec"],
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {
+            &["spec", "template", "spec"]
+        }
+        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+        _ => return None,
+    };
+    path.iter().try_fold(object, |v, k| v.get(*k))
+}
+
+/// The objects of a document, the items of a `…List` flattened.
+fn objects(doc: &Value, out: &mut Vec<Value>) {
+    let kind = doc["kind"].as_str().unwrap_or_default();
+    match doc["items"].as_sequence() {
+        Some(items) if kind.ends_with("List") => items.iter().for_each(|i| objects(i, out)),
+        _ => out.push(doc.clone()),
+    }
+}
+
+/// The (workload, container) pairs of the output that the policy targets, decided from the
+/// documents as parsed (serde_yaml), not from how they are spelled: a CRLF stream or a
+/// flow-style target is found like any other.
+fn targets(output: &str, policy: &policy::Policy) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for doc in documents(output) {
+        let mut objs = Vec::new();
+        objects(&doc, &mut objs);
+        for o in objs {
+            let (kind, name) = (
+                o["kind"].as_str().unwrap_or_default(),
+                o["metadata"]["name"].as_str().unwrap_or_default(),
+            );
+            if !policy.target.selects_workload(kind, name) {
+                continue;
+            }
+            let containers = pod_spec(kind, &o)
+                .and_then(|s| s["containers"].as_sequence())
+                .cloned()
+                .unwrap_or_default();
+            for c in containers {
+                let c = c["name"].as_str().unwrap_or_default();
+                let pair = (name.to_string(), c.to_string());
+                if policy.target.containers.is_match(c) && !found.contains(&pair) {
+                    found.push(pair);
+                }
+            }
+        }
+    }
+    found
+}
+
+struct Rendered {
+    input: String,
+    policy: policy::Policy,
+    outcome: clearml_sso::Outcome,
+}
+
+/// A fixture rendered with its policy; asserts the render is refused exactly when the table
+/// says so, and that a render that is not refused has a target in its parsed output (so
+/// `read_back` always has something to read).
+fn render_fixture(fixture: &str, policy_name: &str, refused: bool) -> Rendered {
+    let input = std::fs::read_to_string(root().join("tests/fixtures").join(fixture)).unwrap();
     let policy = load_policy(policy_name);
-    let outcome = render(&input, &policy).expect("fixtures are readable");
-    let input = String::from_utf8(input).unwrap();
+    let outcome = render(input.as_bytes(), &policy).expect("fixtures are readable");
+    assert_eq!(
+        outcome.has_errors(),
+        refused,
+        "{fixture}: refused (has errors) is not what the fixture table says: {:?}",
+        outcome.findings
+    );
+    if !refused {
+        assert!(
+            !targets(&outcome.output, &policy).is_empty(),
+            "{fixture}: rendered without errors, but no targeted container in the parsed output"
+        );
+    }
+    Rendered {
+        input,
+        policy,
+        outcome,
+    }
+}
+
+/// Renders a fixture and checks the properties every render must have; returns the snapshot.
+fn check(fixture: &str, policy_name: &str, refused: bool) -> String {
+    let Rendered {
+        input,
+        policy,
+        outcome,
+    } = render_fixture(fixture, policy_name, refused);
     let mut snap = format!(
         "policy: {policy_name}\nhas_errors: {}\n",
         outcome.has_errors()
@@ -55,34 +144,61 @@ fn check(fixture: &str, policy_name: &str) -> String {
         "{fixture}: {:?}",
         again.findings
     );
-    // What ClearML reads: every policy setting exactly; the snapshot shows the whole SSO tree.
-    if outcome.output.contains("name: clearml-apiserver\n")
-        && outcome.output.contains("kind: Deployment")
-    {
-        if let Some(config) =
-            clearml_config(&outcome.output, "clearml-apiserver", "clearml-apiserver")
-        {
-            assert_policy_applied(&config, &policy, &outcome.output, fixture);
-            snap.push_str("== what ClearML reads (login.sso) ==\n");
-            for section in ["secure", "services"] {
-                let sub = &config[section]["login"]["sso"];
-                snap.push_str(&format!(
-                    "{section}: {}\n",
-                    serde_json::to_string_pretty(sub).unwrap()
-                ));
-            }
+    snap
+}
+
+/// What ClearML reads from every targeted container of a fixture's output: every policy
+/// setting exactly; returns the snapshot of the whole SSO tree.
+fn read_back(fixture: &str, policy_name: &str) -> String {
+    let Rendered {
+        policy, outcome, ..
+    } = render_fixture(fixture, policy_name, false);
+    let mut snap = String::new();
+    for (workload, container) in targets(&outcome.output, &policy) {
+        let config = clearml_config(&outcome.output, &workload, &container);
+        let what = format!("{fixture} {workload}/{container}");
+        assert_policy_applied(&config, &policy, &outcome.output, &what);
+        snap.push_str(&format!(
+            "== what ClearML reads in {workload}/{container} (login.sso) ==\n"
+        ));
+        for section in ["secure", "services"] {
+            let sub = &config[section]["login"]["sso"];
+            snap.push_str(&format!(
+                "{section}: {}\n",
+                serde_json::to_string_pretty(sub).unwrap()
+            ));
         }
     }
     snap
 }
 
+/// Two tests per fixture over the same render: `NAME`, the snapshot (runs anywhere), and
+/// `read_back::NAME`, what ClearML reads (needs pyhocon). A fixture marked `refused` must
+/// fail to render and has no read-back; every other must render a target and is read back.
 macro_rules! fixture {
-    ($($test:ident => $file:literal with $policy:literal,)*) => {$(
-        #[test]
-        fn $test() {
-            insta::assert_snapshot!(stringify!($test), check($file, $policy));
+    ($($test:ident => $file:literal with $policy:literal $($refused:ident)?,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                let refused = fixture!(@refused $($refused)?);
+                insta::assert_snapshot!(stringify!($test), check($file, $policy, refused));
+            }
+        )*
+        mod read_back {
+            use super::*;
+            $(fixture!(@read_back $test $file $policy $($refused)?);)*
         }
-    )*};
+    };
+    (@refused) => { false };
+    (@refused refused) => { true };
+    (@read_back $test:ident $file:literal $policy:literal refused) => {};
+    (@read_back $test:ident $file:literal $policy:literal) => {
+        #[test]
+        #[ignore = "needs scripts/fetch-test-deps"]
+        fn $test() {
+            insta::assert_snapshot!(stringify!($test), read_back($file, $policy));
+        }
+    };
 }
 
 fixture! {
@@ -95,12 +211,12 @@ fixture! {
     yaml11_values => "yaml11-values.yaml" with "keycloak.toml",
     crlf_bom => "crlf-bom.yaml" with "keycloak.toml",
     stream_edges => "stream-edges.yaml" with "keycloak.toml",
-    unknown_provider => "unknown-provider.yaml" with "keycloak.toml",
-    no_target => "no-target.yaml" with "keycloak.toml",
+    unknown_provider => "unknown-provider.yaml" with "keycloak.toml" refused,
+    no_target => "no-target.yaml" with "keycloak.toml" refused,
     unset_options => "unset-options.yaml" with "keycloak.toml",
     trap_t01_azure_ad_key => "traps/t01-azure-ad-key.yaml" with "azure_ad.toml",
-    trap_t02_compose_default_company => "traps/t02-compose-default-company.yaml" with "azure_ad.toml",
-    trap_t04_ping_debug_backtick => "traps/t04-ping-debug-backtick.yaml" with "ping.toml",
+    trap_t02_compose_default_company => "traps/t02-compose-default-company.yaml" with "azure_ad.toml" refused,
+    trap_t04_ping_debug_backtick => "traps/t04-ping-debug-backtick.yaml" with "ping.toml" refused,
     trap_t05_trailing_space => "traps/t05-trailing-space.yaml" with "ping.toml",
     trap_t07_jumpcloud_capitals => "traps/t07-jumpcloud-capitals.yaml" with "jumpcloudsaml.toml",
     trap_t09_allegro_prefix => "traps/t09-allegro-prefix.yaml" with "microsoft_ad.toml",
@@ -113,11 +229,11 @@ fixture! {
     trap_t25_bare_group_name => "traps/t25-bare-group-name.yaml" with "ping.toml",
     trap_t30_klique_prefix => "traps/t30-klique-prefix.yaml" with "keycloak.toml",
     trap_trains_shadowing => "traps/trains-shadowing.yaml" with "keycloak.toml",
-    trap_saml_metadata_not_mounted => "traps/saml-metadata-not-mounted.yaml" with "microsoft_ad.toml",
+    trap_saml_metadata_not_mounted => "traps/saml-metadata-not-mounted.yaml" with "microsoft_ad.toml" refused,
     trap_quoted_boolean => "traps/quoted-boolean.yaml" with "ping.toml",
     global_switches => "global-switches.yaml" with "tenant.toml",
     secret_sources => "secret-sources.yaml" with "keycloak-sources.toml",
-    check_all_references => "check-all.yaml" with "keycloak-check-all.toml",
+    check_all_references => "check-all.yaml" with "keycloak-check-all.toml" refused,
     trap_t06_claimenv => "traps/t06-claimenv.yaml" with "microsoft_ad.toml",
     trap_t08_t23_names => "traps/t08-t23-names.yaml" with "keycloak.toml",
     trap_t26_numeric_company => "traps/t26-numeric-company.yaml" with "ping.toml",

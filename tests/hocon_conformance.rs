@@ -1,5 +1,6 @@
 //! The tool's reading and writing of HOCON values, checked against pyhocon 0.3.63 — the parser
-//! ClearML's loader uses — on the values the reference's traps are made of.
+//! ClearML's loader uses — on the values the reference's traps are made of. Every test here
+//! needs pyhocon, so all are ignored under plain `cargo test` and run by `scripts/test`.
 
 mod common;
 use clearml_sso::clearml_env::{self, Hocon, Literal};
@@ -7,8 +8,8 @@ use common::*;
 use serde_json::{json, Value};
 
 /// pyhocon's verdict on each value: `{"ok": v}` or `{"error": type}`.
-fn pyhocon(values: &[String]) -> Option<Vec<Value>> {
-    let python = tool("CLEARML_SSO_PYTHON")?;
+fn pyhocon(values: &[String]) -> Vec<Value> {
+    let python = tool("CLEARML_SSO_PYTHON");
     let script = root().join("tests/conformance/hocon_values.py");
     let out = run_in(
         &python,
@@ -18,7 +19,7 @@ fn pyhocon(values: &[String]) -> Option<Vec<Value>> {
         &[],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// Strings a policy may hold: secrets with every special character, URLs with queries, IDs
@@ -78,41 +79,38 @@ fn tricky_strings() -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs scripts/fetch-test-deps"]
 fn every_string_the_tool_writes_reads_back_unchanged() {
     let strings = tricky_strings();
     let written: Vec<String> = strings
         .iter()
         .map(|s| clearml_env::hocon_string(s))
         .collect();
-    let Some(parsed) = pyhocon(&written) else {
-        return;
-    };
+    let parsed = pyhocon(&written);
     for ((s, w), p) in strings.iter().zip(&written).zip(&parsed) {
         assert_eq!(p, &json!({ "ok": s }), "{s:?} written as {w:?}");
     }
 }
 
 #[test]
+#[ignore = "needs scripts/fetch-test-deps"]
 fn every_list_the_tool_writes_reads_back_unchanged() {
     let strings = tricky_strings();
     // pyhocon drops empty strings inside a list, so the policy refuses them (tested there).
     let items: Vec<String> = strings.into_iter().filter(|s| !s.is_empty()).collect();
     let lists: Vec<Vec<String>> = vec![items, vec!["clearml-admins".into()], vec![]];
     let written: Vec<String> = lists.iter().map(|l| clearml_env::hocon_list(l)).collect();
-    let Some(parsed) = pyhocon(&written) else {
-        return;
-    };
+    let parsed = pyhocon(&written);
     for ((l, w), p) in lists.iter().zip(&written).zip(&parsed) {
         assert_eq!(p, &json!({ "ok": l }), "{w}");
     }
 }
 
 #[test]
+#[ignore = "needs scripts/fetch-test-deps"]
 fn booleans_read_back_as_booleans() {
     let written = vec![Literal::Bool(true).to_env(), Literal::Bool(false).to_env()];
-    let Some(parsed) = pyhocon(&written) else {
-        return;
-    };
+    let parsed = pyhocon(&written);
     assert_eq!(parsed, vec![json!({"ok": true}), json!({"ok": false})]);
 }
 
@@ -120,6 +118,7 @@ fn booleans_read_back_as_booleans() {
 /// value is unreadable or a substitution, pyhocon fails; where it reads a value, pyhocon
 /// reads the same.
 #[test]
+#[ignore = "needs scripts/fetch-test-deps"]
 fn reading_existing_values_agrees_with_pyhocon() {
     let mut values: Vec<String> = vec![
         "true`",
@@ -163,9 +162,7 @@ fn reading_existing_values_agrees_with_pyhocon() {
             .into_iter()
             .filter(|s| !s.contains('\n') && !s.contains('\t')),
     );
-    let Some(parsed) = pyhocon(&values) else {
-        return;
-    };
+    let parsed = pyhocon(&values);
     for (v, p) in values.iter().zip(&parsed) {
         let ours = clearml_env::read(v);
         match (&ours, p.get("ok")) {

@@ -25,8 +25,8 @@ fn job(name: &str) -> Value {
 }
 
 /// A scratch directory with the repository's chart and policies, `helm` and `clearml-sso` on PATH.
-fn workspace() -> Option<(tempfile::TempDir, String)> {
-    let helm = tool("HELM3_BIN")?;
+fn workspace() -> (tempfile::TempDir, String) {
+    let helm = tool("HELM3_BIN");
     let dir = tempfile::tempdir().unwrap();
     for d in ["examples", "policies"] {
         std::os::unix::fs::symlink(root().join(d), dir.path().join(d)).unwrap();
@@ -40,7 +40,7 @@ fn workspace() -> Option<(tempfile::TempDir, String)> {
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    Some((dir, path))
+    (dir, path)
 }
 
 fn sh(dir: &Path, path: &str, env: &[(String, String)], script: &str) -> std::process::Output {
@@ -70,16 +70,10 @@ fn env_of(v: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-const BROKEN_POLICY: &str = "version = 1\n[providers.keycloak]\nclient_id = { secret = \"not-there\", key = \"id\" }\nclient_secret = { secret = \"not-there\", key = \"secret\" }\nurl = \"https://sso.example.com\"\nrealm = \"clearml\"\n";
-
-#[test]
-fn github_actions_job_passes_a_sound_policy_and_fails_a_broken_one() {
-    let Some((dir, path)) = workspace() else {
-        return;
-    };
+/// The GitHub job's env and its one check step (all but the install steps).
+fn github_job() -> (Vec<(String, String)>, String) {
     let job = job("github");
     let (_, job) = job["jobs"].as_mapping().unwrap().iter().next().unwrap();
-    let env = env_of(&job["env"]);
     let steps: Vec<&str> = job["steps"]
         .as_sequence()
         .unwrap()
@@ -93,7 +87,42 @@ fn github_actions_job_passes_a_sound_policy_and_fails_a_broken_one() {
         .filter_map(|s| s["run"].as_str())
         .collect();
     assert_eq!(steps.len(), 1, "the check step");
-    let ok = sh(dir.path(), &path, &env, steps[0]);
+    (env_of(&job["env"]), steps[0].to_string())
+}
+
+/// The GitLab job's variables and its script as one shell script.
+fn gitlab_job() -> (Vec<(String, String)>, String) {
+    let job = job("gitlab");
+    let (_, job) = job.as_mapping().unwrap().iter().next().unwrap();
+    let script: Vec<&str> = job["script"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(!script.is_empty(), "the GitLab job has a script");
+    (env_of(&job["variables"]), script.join("\n"))
+}
+
+/// The README's job blocks parse and have the shape the tests below run (no Helm needed).
+#[test]
+fn readme_ci_jobs_are_well_formed() {
+    let (env, _) = github_job();
+    assert!(
+        env.iter().any(|(k, _)| k == "CLEARML_SSO_POLICY"),
+        "the GitHub job names its policy: {env:?}"
+    );
+    gitlab_job();
+}
+
+const BROKEN_POLICY: &str = "version = 1\n[providers.keycloak]\nclient_id = { secret = \"not-there\", key = \"id\" }\nclient_secret = { secret = \"not-there\", key = \"secret\" }\nurl = \"https://sso.example.com\"\nrealm = \"clearml\"\n";
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn github_actions_job_passes_a_sound_policy_and_fails_a_broken_one() {
+    let (dir, path) = workspace();
+    let (env, step) = github_job();
+    let ok = sh(dir.path(), &path, &env, &step);
     assert!(
         ok.status.success(),
         "{}\n{}",
@@ -121,26 +150,17 @@ fn github_actions_job_passes_a_sound_policy_and_fails_a_broken_one() {
             )
         })
         .collect();
-    let bad = sh(dir.path(), &path, &broken_env, steps[0]);
+    let bad = sh(dir.path(), &path, &broken_env, &step);
     assert!(!bad.status.success());
     assert!(text(&bad.stdout).contains("::error file=clearml/templates/apiserver-deployment.yaml,title=clearml-sso missing-secret::"), "{}", text(&bad.stdout));
 }
 
 #[test]
+#[ignore = "needs scripts/fetch-test-deps"]
 fn gitlab_job_passes_a_sound_policy_and_fails_a_broken_one() {
-    let Some((dir, path)) = workspace() else {
-        return;
-    };
-    let job = job("gitlab");
-    let (_, job) = job.as_mapping().unwrap().iter().next().unwrap();
-    let env = env_of(&job["variables"]);
-    let script: Vec<&str> = job["script"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    let ok = sh(dir.path(), &path, &env, &script.join("\n"));
+    let (dir, path) = workspace();
+    let (env, script) = gitlab_job();
+    let ok = sh(dir.path(), &path, &env, &script);
     assert!(ok.status.success(), "{}", text(&ok.stderr));
     let junit = std::fs::read_to_string(dir.path().join("clearml-sso.xml")).unwrap();
     assert!(junit.contains("failures=\"0\""), "{junit}");
@@ -148,7 +168,7 @@ fn gitlab_job_passes_a_sound_policy_and_fails_a_broken_one() {
 
     std::fs::write(dir.path().join("broken.toml"), BROKEN_POLICY).unwrap();
     let broken_env = vec![("CLEARML_SSO_POLICY".to_string(), "broken.toml".to_string())];
-    let bad = sh(dir.path(), &path, &broken_env, &script.join("\n"));
+    let bad = sh(dir.path(), &path, &broken_env, &script);
     assert!(!bad.status.success());
     let junit = std::fs::read_to_string(dir.path().join("clearml-sso.xml")).unwrap();
     assert!(

