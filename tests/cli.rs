@@ -578,3 +578,35 @@ fn a_huge_unknown_key_in_the_policy_is_reported_without_a_suggestion_search() {
     );
     assert!(err.contains("valid keys here:"));
 }
+
+/// A `--report` FIFO that nobody reads: opening it would wait forever; the tool fails at once
+/// (exit 2, the report cannot be written) instead.
+#[test]
+fn report_to_a_fifo_without_reader_fails_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let mut child = std::process::Command::new(bin())
+        .args(["check", "--policy", "policies/keycloak.toml", "--report"])
+        .arg(&fifo)
+        .arg("examples/rendered/clearml.yaml")
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("hung on a report FIFO without a reader");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(2));
+}
