@@ -107,16 +107,20 @@ pub fn explain(policy: &Policy) -> String {
 /// `values`: the policy's env as `apiserver.extraEnvs` for `clearml-values.override.yaml`.
 /// Refuses (like `render`) when a credential is a literal under `plaintext_secrets = "deny"`:
 /// the values file would carry it in clear.
-pub fn values(policy: &Policy) -> Result<String, String> {
+pub fn values(policy: &Policy) -> Result<String, Box<crate::report::Finding>> {
     let literal = policy
         .desired
         .iter()
         .find(|d| d.option.secret && matches!(d.value, Value::Literal(_)));
     if let (Some(d), crate::policy::Plaintext::Deny) = (literal, policy.enforce.plaintext_secrets) {
-        return Err(format!(
-            "error[plaintext-secret]: {} is a literal value; a values file would carry it in clear\n  help: reference a Secret ({} = {{ secret = \"NAME\", key = \"KEY\" }}) or set [enforce] plaintext_secrets = \"allow\"",
-            d.label, d.option.name
-        ));
+        return Err(Box::new(crate::report::Finding::new(
+            crate::report::PLAINTEXT_SECRET,
+            format!("{} is a literal value; a values file would carry it in clear", d.label),
+        )
+        .help(format!(
+            "reference a Secret ({} = {{ secret = \"NAME\", key = \"KEY\" }}) or set [enforce] plaintext_secrets = \"allow\"",
+            d.option.name
+        ))));
     }
     let entries: Vec<Node> = policy
         .desired
@@ -155,20 +159,38 @@ fn alternatives<T>(choices: &[(&str, T)]) -> String {
     names.join(" | ")
 }
 
+/// `init` asked for a provider key the catalogue does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownProvider {
+    /// The key as given.
+    pub key: String,
+    /// The nearest key the catalogue has.
+    pub nearest: Option<&'static str>,
+}
+
+impl std::fmt::Display for UnknownProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown provider `{}`", self.key)?;
+        if let Some(n) = self.nearest {
+            write!(f, " (did you mean `{n}`?)")?;
+        }
+        write!(f, "; one of: {}", providers::keys_line())
+    }
+}
+
+impl std::error::Error for UnknownProvider {}
+
 /// `init PROVIDER`: a commented starter policy. `Err` names the valid providers.
 ///
 /// Everything in it comes from the catalogue (inputs, required and optional options, example
 /// values) and from the policy parser's defaults, so the starter cannot drift from what
 /// [`crate::policy::parse`] accepts and assumes.
-pub fn init(key: &str) -> Result<String, String> {
+pub fn init(key: &str) -> Result<String, UnknownProvider> {
     let Some(p) = providers::provider(key) else {
-        let hint = policy::nearest(key, providers::keys())
-            .map(|n| format!(" (did you mean `{n}`?)"))
-            .unwrap_or_default();
-        return Err(format!(
-            "unknown provider `{key}`{hint}; one of: {}",
-            providers::keys_line()
-        ));
+        return Err(UnknownProvider {
+            key: key.to_string(),
+            nearest: policy::nearest(key, providers::keys()),
+        });
     };
     let target = Target::default();
     let credentials: Vec<&str> = providers::options(p.client)
@@ -372,6 +394,7 @@ mod tests {
     fn unknown_provider_suggests() {
         assert!(init("keycloack")
             .unwrap_err()
+            .to_string()
             .contains("did you mean `keycloak`?"));
     }
 

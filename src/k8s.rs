@@ -180,8 +180,8 @@ pub fn to_json(node: &Node) -> serde_json::Value {
 }
 
 /// Reads an env entry as Kubernetes would; `Err` says why the API server would reject it.
-pub fn env_var(node: &Node) -> Result<EnvVar, String> {
-    serde_json::from_value::<EnvVar>(to_json(node)).map_err(|e| e.to_string())
+pub fn env_var(node: &Node) -> Result<EnvVar, serde_json::Error> {
+    serde_json::from_value::<EnvVar>(to_json(node))
 }
 
 #[cfg(test)]

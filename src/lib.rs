@@ -134,7 +134,7 @@ pub fn render_with(
     );
     let mut emitted: Vec<Option<String>> = vec![None; docs.len()];
 
-    let mut findings = Vec::new();
+    let mut findings = report::Sink::new(&policy.enforce);
     let mut output = String::with_capacity(text.len() + 1024);
     let mut matched = 0;
     let mut changed_any = false;
@@ -234,21 +234,17 @@ pub fn render_with(
         findings.push(f);
     }
     if policy.enforce.mode == Mode::Audit {
-        for f in findings.iter_mut().filter(|f| f.fixed) {
-            f.fixed = false;
-            f.severity = Severity::Error;
-            f.message = format!("drift: {}", f.message);
-        }
         output = text.to_string();
         changed_any = false;
         emitted.iter_mut().for_each(|e| *e = None);
     }
-    if !findings.iter().any(|f| f.severity == Severity::Error) {
+    if !findings.has_errors() {
         verify_all(&docs, &kube, &emitted, policy, &inventory, &mut findings);
     }
     if options.leak_parsed {
         std::mem::forget((trees, kube));
     }
+    let findings = findings.into_findings();
     Ok(Outcome {
         output,
         findings,
@@ -267,7 +263,7 @@ fn verify_all(
     emitted: &[Option<String>],
     policy: &Policy,
     inventory: &secrets::Inventory,
-    findings: &mut Vec<Finding>,
+    findings: &mut report::Sink,
 ) {
     for (doc, (before, after_text)) in docs.iter().zip(kube.iter().zip(emitted)) {
         let Some(before) = before else { continue };

@@ -9,7 +9,7 @@ use crate::clearml_env::{self, Hocon, Literal, Prefix, SsoName, ValueIssue};
 use crate::k8s;
 use crate::policy::{CheckScope, Desired, Plaintext, Policy, UnknownProviders, Value};
 use crate::providers::{self, Client, OptionSpec, Section};
-use crate::report::{self, Finding, Location, Severity};
+use crate::report::{self, Finding, Location, Sink};
 use crate::secrets::{self, Inventory, KeyState, RefKind, Resolution};
 use crate::yaml::Node;
 
@@ -150,7 +150,7 @@ fn spelling_finding(
 }
 
 /// Makes the container's env match the policy. Returns whether anything changed.
-pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
+pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Sink) -> bool {
     if let Some(what) = indirection(container) {
         findings.push(
             Finding::new(
@@ -241,7 +241,7 @@ fn indirection(node: &Node) -> Option<String> {
 
 /// Rule 1: names that hide their setting — surrounding whitespace (T5), and a provider key
 /// ClearML's pages misprint, where the policy configures the key meant ([`providers::MISPRINTS`]).
-fn names(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
+fn names(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
     let mut changed = false;
     for e in live(env) {
         let Some(sso) = e.sso.clone() else { continue };
@@ -286,7 +286,7 @@ fn names(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
 }
 
 /// Rule 2: SSO variables of providers the policy does not declare.
-fn undeclared_providers(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
+fn undeclared_providers(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
     let mut counts: Vec<(String, usize)> = Vec::new();
     let remove = ctx.policy.enforce.unknown_providers == UnknownProviders::Remove;
     for slot in env.iter_mut() {
@@ -331,7 +331,7 @@ fn undeclared_providers(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding
                 "declare [providers.{provider}] or set [enforce] unknown_providers = \"remove\""
             ))
             }
-            UnknownProviders::Deny => f.severity = Severity::Error,
+            UnknownProviders::Deny => {}
             UnknownProviders::Remove => f = f.fixed(),
         }
         findings.push(f);
@@ -340,7 +340,7 @@ fn undeclared_providers(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding
 }
 
 /// Rule 3: every setting of the policy, exactly once, spelled canonically, with its value.
-fn policy_settings(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
+fn policy_settings(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
     let mut changed = false;
     for d in &ctx.policy.desired {
         let group: Vec<usize> = env
@@ -361,18 +361,18 @@ fn policy_settings(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) ->
             continue;
         };
         let mut rewrite = group.len() > 1;
-        for &i in &group {
-            let e = env[i].as_ref().expect("group holds live entries");
-            let sso = e.sso.as_ref().expect("group holds SSO entries");
+        let members: Vec<(&Entry, &SsoName)> = group
+            .iter()
+            .filter_map(|&i| env[i].as_ref())
+            .filter_map(|e| Some((e, e.sso.as_ref()?)))
+            .collect();
+        for (e, sso) in members {
             if let Some(f) = spelling_finding(sso, &e.name, d.option, &d.name) {
                 findings.push(f.at(ctx.at(&e.name)).fixed());
                 rewrite = true;
             }
             if let Some((code, msg)) = value_difference(&e.node, d) {
-                let mut f = Finding::new(code, format!("{}: {msg}", d.label)).at(ctx.at(&e.name));
-                if f.severity == Severity::Error {
-                    f.severity = Severity::Warning; // corrected, so no longer fatal
-                }
+                let f = Finding::new(code, format!("{}: {msg}", d.label)).at(ctx.at(&e.name));
                 findings.push(f.fixed());
                 rewrite = true;
             }
@@ -380,7 +380,8 @@ fn policy_settings(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) ->
         if group.len() > 1 {
             let names: Vec<&str> = group
                 .iter()
-                .map(|&i| env[i].as_ref().expect("live").name.as_str())
+                .filter_map(|&i| env[i].as_ref())
+                .map(|e| e.name.as_str())
                 .collect();
             findings.push(
                 Finding::new(
@@ -532,11 +533,11 @@ fn value_difference(entry: &Node, d: &Desired) -> Option<(report::Code, String)>
             }
         }
         (Value::Secret { name, key }, None, Some(f)) if f.secret_key_ref.is_some() => {
-            let r = f.secret_key_ref.as_ref().expect("checked");
+            let r = f.secret_key_ref.as_ref()?;
             reference_difference("Secret", &r.name, &r.key, r.optional, name, key)
         }
         (Value::ConfigMap { name, key }, None, Some(f)) if f.config_map_key_ref.is_some() => {
-            let r = f.config_map_key_ref.as_ref().expect("checked");
+            let r = f.config_map_key_ref.as_ref()?;
             reference_difference("ConfigMap", &r.name, &r.key, r.optional, name, key)
         }
         (want, _, _) => {
@@ -575,7 +576,7 @@ fn reference_difference(
 /// Rule 4: SSO variables of declared providers (and `[sso]` switches) that the policy does not
 /// set keep their value, but a spelling ClearML would not read is corrected, and an option
 /// ClearML does not document is pointed out with the nearest documented one.
-fn other_options(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
+fn other_options(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
     let mut changed = false;
     for e in live(env) {
         let Some(sso) = e.sso.clone() else { continue };
@@ -636,7 +637,7 @@ fn other_options(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> b
 /// Rule 5: values of SSO variables the policy did not write, as ClearML would read them:
 /// fixed where the right form is certain, an error where ClearML would fail and nothing says
 /// what is right.
-fn values(env: &mut Env, ctx: &Context, findings: &mut Vec<Finding>) -> bool {
+fn values(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
     let mut changed = false;
     for e in live(env) {
         let Some(sso) = e.sso.clone() else { continue };
@@ -786,7 +787,7 @@ fn value_finding(
 /// Rule 6: every Secret the container's SSO variables end up reading must be provided (with
 /// `[secrets] check = "all"`: every Secret and ConfigMap the container reads), and credentials
 /// must not be literals under `plaintext_secrets = "deny"`.
-fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Vec<Finding>) {
+fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Sink) {
     let all = ctx.policy.secrets.check == CheckScope::All;
     for e in entries {
         if e.sso.is_none() && !all {
@@ -844,7 +845,7 @@ fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Vec<Finding>) 
 
 /// Rule 6b, for `[secrets] check = "all"`: `envFrom` sources and the Secret/ConfigMap volumes
 /// the container mounts.
-fn check_other_references(container: &Node, ctx: &Context, findings: &mut Vec<Finding>) {
+fn check_other_references(container: &Node, ctx: &Context, findings: &mut Sink) {
     if ctx.policy.secrets.check != CheckScope::All {
         return;
     }
@@ -925,7 +926,7 @@ fn check_reference(
     name: &str,
     key: Option<&str>,
     loc: Location,
-    findings: &mut Vec<Finding>,
+    findings: &mut Sink,
 ) {
     let namespace = ctx.location.object.namespace.as_deref();
     let (missing, missing_key) = match kind {
@@ -977,12 +978,7 @@ fn check_reference(
 
 /// Rule 7: a SAML `idp_metadata_file` must be inside a path a volumeMount of the container
 /// provides, or the apiserver starts without its IdP metadata.
-fn check_metadata_mounts(
-    entries: &[Entry],
-    container: &Node,
-    ctx: &Context,
-    findings: &mut Vec<Finding>,
-) {
+fn check_metadata_mounts(entries: &[Entry], container: &Node, ctx: &Context, findings: &mut Sink) {
     let mounts: Vec<(&str, bool)> = container
         .get("volumeMounts")
         .map(|m| {

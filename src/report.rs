@@ -131,7 +131,6 @@ codes! {
     OPTIONAL_SECRET_REF = "optional-secret-ref", Warning, "a required setting read an optional secretKeyRef; it was made required";
     UNKNOWN_PROVIDER = "unknown-provider", Warning, "SSO variables for a provider the policy does not declare";
     UNKNOWN_OPTION = "unknown-option", Warning, "an SSO variable for an option ClearML does not document";
-    INVALID_ENV_ENTRY = "invalid-env-entry", Error, "an env entry Kubernetes would reject";
     NON_STRING_VALUE = "non-string-value", Warning, "an env value YAML reads as a boolean, number, list or null; Kubernetes needs a string (T11)";
     AZURE_AD_KEY = "azure-ad-key", Warning, "an `ad_oauth` variable next to an `azure_ad` policy: ClearML's Azure page misprints the key (T1)";
     NAME_WHITESPACE = "name-whitespace", Warning, "a variable name with leading or trailing whitespace (T5)";
@@ -145,6 +144,62 @@ codes! {
     METADATA_NOT_MOUNTED = "metadata-not-mounted", Error, "idp_metadata_file names a path no volumeMount of the container provides";
     UNVERIFIED_OUTPUT = "unverified-output", Error, "read back as Kubernetes reads it, the corrected document would not give exactly the policy or would change something else; nothing was written";
     ALIASED_ENV = "aliased-env", Error, "a target container uses YAML anchors, aliases or `<<` merges; the tool does not edit it";
+}
+
+/// Where every finding goes, and the one place its severity is decided (from its code, whether
+/// it was corrected, and the policy's `[enforce]` switches). Rules build findings; only the sink
+/// judges them.
+#[derive(Debug, Clone)]
+pub struct Sink {
+    audit: bool,
+    deny_unknown_providers: bool,
+    findings: Vec<Finding>,
+}
+
+impl Sink {
+    /// A sink for a policy's `[enforce]` settings.
+    pub fn new(enforce: &crate::policy::Enforce) -> Sink {
+        Sink {
+            audit: enforce.mode == crate::policy::Mode::Audit,
+            deny_unknown_providers: enforce.unknown_providers
+                == crate::policy::UnknownProviders::Deny,
+            findings: Vec::new(),
+        }
+    }
+
+    /// The severity of a finding as built by a rule.
+    fn severity(&self, f: &Finding) -> Severity {
+        // Audit changes nothing, so every drift fails; `deny` makes unknown providers fail.
+        let raised =
+            f.fixed && self.audit || f.code == UNKNOWN_PROVIDER && self.deny_unknown_providers;
+        if raised {
+            Severity::Error
+        } else if f.fixed && f.code.severity == Severity::Error {
+            Severity::Warning // corrected, so no longer fatal
+        } else {
+            f.code.severity
+        }
+    }
+
+    /// Judges and keeps a finding.
+    pub fn push(&mut self, mut f: Finding) {
+        f.severity = self.severity(&f);
+        if f.fixed && self.audit {
+            f.fixed = false;
+            f.message = format!("drift: {}", f.message);
+        }
+        self.findings.push(f);
+    }
+
+    /// Whether any finding so far fails the render.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// The findings, in the order they were found.
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
 }
 
 /// Where a finding is.
@@ -180,7 +235,7 @@ impl Serialize for ObjectRef {
 pub struct Finding {
     /// Its code.
     pub code: Code,
-    /// Its severity (the code's default unless the mode raised it).
+    /// Its severity, decided by [`Sink::push`] (the code's default until then).
     pub severity: Severity,
     /// What is wrong, for a person to act on.
     pub message: String,

@@ -152,7 +152,8 @@ type At = (Vec<usize>, usize);
 
 fn targets(object: &Value, policy: &Policy, path: Vec<usize>, out: &mut Vec<At>) {
     let kind = str_at(object, &["kind"]).unwrap_or_default();
-    if kind.ends_with("List") {
+    // kubectl and Helm read any object with an `items` field as a list, whatever its kind.
+    if object.get("items").is_some() {
         if let Some(items) = object.get("items").and_then(Value::as_sequence) {
             for (i, item) in items.iter().enumerate() {
                 let mut p = path.clone();

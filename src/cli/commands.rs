@@ -147,7 +147,10 @@ pub fn values(args: PolicyArgs) -> ExitCode {
     match policy_file::load(args.policy.as_deref()) {
         Ok(policy) => match explain::values(&policy) {
             Ok(text) => print(&text),
-            Err(e) => fail(exit::VIOLATION, &e),
+            Err(finding) => fail(
+                exit::VIOLATION,
+                &report::format(&[*finding], report::Format::Text),
+            ),
         },
         Err(e) => fail(exit::USAGE, &format!("clearml-sso: {e:#}")),
     }
