@@ -395,7 +395,7 @@ fn a_shell_with_inherited_plugin_variables_gets_the_message_once() {
     let fake = FakeHelm::new();
     // Shared stderr, even with a parent named helm: written once, by us.
     for shell in [Path::new("/bin/sh"), &fake.path("helm")] {
-        let out = fake.command(shell, &failing_render()).output().unwrap();
+        let out = retry_busy(|| fake.command(shell, &failing_render()).output());
         assert_eq!(out.status.code(), Some(1));
         assert!(out.stdout.is_empty());
         let err = text(&out.stderr);
@@ -411,7 +411,7 @@ fn a_shell_with_inherited_plugin_variables_gets_the_message_once() {
     assert_eq!(text(&out.stderr), "", "a shell is not Helm");
     assert_eq!(fake.our_stderr().matches(BROKEN_MESSAGE).count(), 1);
     // Our stderr elsewhere, parent named helm: this is the Helm 4 case, written to both.
-    let out = fake.command(&fake.path("helm"), &script).output().unwrap();
+    let out = retry_busy(|| fake.command(&fake.path("helm"), &script).output());
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stderr).matches(BROKEN_MESSAGE).count(), 1);
     // A binary outside HELM_PLUGIN_DIR inherited the variables of some other plugin.
@@ -419,7 +419,7 @@ fn a_shell_with_inherited_plugin_variables_gets_the_message_once() {
         "{} {BROKEN_POLICY} {BROKEN} 2>\"$1\" & wait $!",
         bin().display()
     );
-    let out = fake.command(&fake.path("helm"), &script).output().unwrap();
+    let out = retry_busy(|| fake.command(&fake.path("helm"), &script).output());
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stderr), "", "not the plugin Helm runs");
 }
@@ -446,7 +446,7 @@ fn a_parent_stderr_fifo_without_reader_never_blocks() {
     let script = failing_render_elsewhere();
     let mut cmd = fake.command(&fake.path("helm"), &script);
     cmd.stderr(writer).process_group(0);
-    let mut child = cmd.spawn().unwrap();
+    let mut child = retry_busy(|| cmd.spawn());
     drop(cmd);
     let start = std::time::Instant::now();
     let status = loop {
@@ -463,4 +463,18 @@ fn a_parent_stderr_fifo_without_reader_never_blocks() {
     };
     assert_eq!(status.code(), Some(1));
     assert_eq!(fake.our_stderr().matches(BROKEN_MESSAGE).count(), 1);
+}
+
+/// Runs a spawn that may meet "text file busy": the tests copy executables while other tests
+/// fork, and a forked child holds the copy's write descriptor until it execs. Retried briefly.
+fn retry_busy<T>(mut spawn: impl FnMut() -> std::io::Result<T>) -> T {
+    for _ in 0..100 {
+        match spawn() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("the executable stayed busy");
 }
