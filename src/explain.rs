@@ -2,7 +2,7 @@
 //! identity-provider checklist), `values` (the same settings as Helm `apiserver.extraEnvs`)
 //! and `init` (a commented starter policy per provider). All three read the catalogue.
 
-use crate::plan::desired_entry;
+use crate::correct::desired_entry;
 use crate::policy::{self, Enforce, Policy, SecretsPolicy, Target, Value};
 use crate::providers::{self, Client, Provider, Section};
 use crate::yaml::{self, Layout, Node};

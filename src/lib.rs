@@ -4,18 +4,18 @@
 //! One entry point, [`render`] ([`render_with`] for options), is shared by the CLI, the tests
 //! and the benchmarks. Data flows one way: the stream is split into documents ([`stream`]),
 //! each is parsed ([`yaml`]), the Secrets are inventoried ([`secrets`]), every target container
-//! is planned and corrected ([`plan`]), and the documents are joined back — untouched ones byte
+//! is corrected ([`correct`]), and the documents are joined back — untouched ones byte
 //! for byte. The command line around it (arguments, exit codes, Helm's stderr) is the binary's.
 
 #![warn(missing_docs)]
 
 pub mod clearml_env;
+pub mod correct;
 pub mod diff;
 pub mod explain;
 pub mod k8s;
 pub mod k8s_yaml;
 pub mod libyaml;
-pub mod plan;
 pub mod policy;
 pub mod providers;
 pub mod report;
@@ -161,7 +161,7 @@ pub fn render_with(
                 };
                 for container in containers.iter_mut() {
                     let name = container.get_str("name").unwrap_or_default().to_string();
-                    if !(targeted && policy.target.containers.is_match(&name)) {
+                    if !(targeted && policy.target.selects_container(&name)) {
                         seen.push(format!(
                             "{} {} (container {name})",
                             object_ref.kind, object_ref.name
@@ -169,7 +169,7 @@ pub fn render_with(
                         continue;
                     }
                     matched += 1;
-                    let ctx = plan::Context {
+                    let ctx = correct::Context {
                         policy,
                         inventory: &inventory,
                         location: Location {
@@ -181,7 +181,7 @@ pub fn render_with(
                         },
                         volumes: volumes.clone(),
                     };
-                    changed |= plan::apply(container, &ctx, &mut findings);
+                    changed |= correct::container(container, &ctx, &mut findings);
                 }
             }
         }

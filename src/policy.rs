@@ -168,6 +168,11 @@ impl Target {
             && self.workloads.is_match(name)
             && !self.exclude.is_match(name)
     }
+
+    /// Whether a container (of a selected workload) is targeted.
+    pub fn selects_container(&self, name: &str) -> bool {
+        self.containers.is_match(name)
+    }
 }
 
 /// A list of glob patterns and their compiled matcher.

@@ -71,7 +71,7 @@ fn collect<'a>(object: &'a Value, policy: &Policy, path: Vec<usize>, out: &mut V
     };
     for (i, c) in containers.iter().enumerate() {
         let cname = str_at(c, &["name"]).unwrap_or_default();
-        if policy.target.containers.is_match(cname) {
+        if policy.target.selects_container(cname) {
             out.push(Target {
                 at: (path.clone(), i),
                 workload: format!("{kind}/{name}"),

@@ -1,7 +1,7 @@
 //! The heart of the tool: one target container's env list, compared with the policy,
-//! becomes the corrected env list plus a finding for every difference (DESIGN §3, §4).
+//! becomes the corrected env list plus a finding for every difference.
 //!
-//! Each rule is a small function over the parsed env entries, run in order by [`apply`]:
+//! Each rule is a small function over the parsed env entries, run in order by [`container`]:
 //! names (whitespace, the Azure key misprint) → undeclared providers → the policy's settings →
 //! other SSO options' spelling → value hygiene → secrets and mounts.
 
@@ -150,7 +150,7 @@ fn spelling_finding(
 }
 
 /// Makes the container's env match the policy. Returns whether anything changed.
-pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Sink) -> bool {
+pub fn container(container: &mut Node, ctx: &Context, findings: &mut Sink) -> bool {
     if let Some(what) = indirection(container) {
         findings.push(
             Finding::new(
@@ -171,15 +171,15 @@ pub fn apply(container: &mut Node, ctx: &Context, findings: &mut Sink) -> bool {
         .into_iter()
         .map(|n| Some(Entry::new(n, false)))
         .collect();
-    let mut changed = names(&mut env, ctx, findings);
+    let mut changed = hidden_names(&mut env, ctx, findings);
     changed |= undeclared_providers(&mut env, ctx, findings);
     changed |= policy_settings(&mut env, ctx, findings);
     changed |= other_options(&mut env, ctx, findings);
-    changed |= values(&mut env, ctx, findings);
+    changed |= value_hygiene(&mut env, ctx, findings);
     let entries: Vec<Entry> = env.into_iter().flatten().collect();
-    check_secrets(&entries, ctx, findings);
-    check_other_references(container, ctx, findings);
-    check_metadata_mounts(&entries, container, ctx, findings);
+    secret_references(&entries, ctx, findings);
+    other_references(container, ctx, findings);
+    metadata_mounts(&entries, container, ctx, findings);
     let nodes: Vec<Node> = entries.into_iter().map(|e| e.node).collect();
     match container.get_mut("env") {
         // Back into the same list node, which keeps its own style.
@@ -241,7 +241,7 @@ fn indirection(node: &Node) -> Option<String> {
 
 /// Rule 1: names that hide their setting — surrounding whitespace (T5), and a provider key
 /// ClearML's pages misprint, where the policy configures the key meant ([`providers::MISPRINTS`]).
-fn names(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
+fn hidden_names(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
     let mut changed = false;
     for e in live(env) {
         let Some(sso) = e.sso.clone() else { continue };
@@ -637,7 +637,7 @@ fn other_options(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
 /// Rule 5: values of SSO variables the policy did not write, as ClearML would read them:
 /// fixed where the right form is certain, an error where ClearML would fail and nothing says
 /// what is right.
-fn values(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
+fn value_hygiene(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
     let mut changed = false;
     for e in live(env) {
         let Some(sso) = e.sso.clone() else { continue };
@@ -787,7 +787,7 @@ fn value_finding(
 /// Rule 6: every Secret the container's SSO variables end up reading must be provided (with
 /// `[secrets] check = "all"`: every Secret and ConfigMap the container reads), and credentials
 /// must not be literals under `plaintext_secrets = "deny"`.
-fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Sink) {
+fn secret_references(entries: &[Entry], ctx: &Context, findings: &mut Sink) {
     let all = ctx.policy.secrets.check == CheckScope::All;
     for e in entries {
         if e.sso.is_none() && !all {
@@ -818,7 +818,7 @@ fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Sink) {
         if let Some(r) = from.and_then(|f| f.secret_key_ref.as_ref()) {
             // An optional reference outside SSO is the chart's choice; SSO ones were made required.
             if e.sso.is_some() || r.optional != Some(true) {
-                check_reference(
+                resolve_reference(
                     ctx,
                     RefKind::Secret,
                     &r.name,
@@ -830,7 +830,7 @@ fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Sink) {
         }
         if let Some(r) = from.and_then(|f| f.config_map_key_ref.as_ref()) {
             if e.sso.is_some() || r.optional != Some(true) {
-                check_reference(
+                resolve_reference(
                     ctx,
                     RefKind::ConfigMap,
                     &r.name,
@@ -845,7 +845,7 @@ fn check_secrets(entries: &[Entry], ctx: &Context, findings: &mut Sink) {
 
 /// Rule 6b, for `[secrets] check = "all"`: `envFrom` sources and the Secret/ConfigMap volumes
 /// the container mounts.
-fn check_other_references(container: &Node, ctx: &Context, findings: &mut Sink) {
+fn other_references(container: &Node, ctx: &Context, findings: &mut Sink) {
     if ctx.policy.secrets.check != CheckScope::All {
         return;
     }
@@ -865,7 +865,7 @@ fn check_other_references(container: &Node, ctx: &Context, findings: &mut Sink) 
                     variable: Some(format!("envFrom {field} {name}")),
                     ..ctx.location.clone()
                 };
-                check_reference(ctx, kind, name, None, loc.clone(), findings);
+                resolve_reference(ctx, kind, name, None, loc.clone(), findings);
             }
         }
     }
@@ -910,17 +910,17 @@ fn check_other_references(container: &Node, ctx: &Context, findings: &mut Sink) 
                 .map(|i| i.items().iter().filter_map(|i| i.get_str("key")).collect())
                 .unwrap_or_default();
             if keys.is_empty() {
-                check_reference(ctx, kind, name, None, loc.clone(), findings);
+                resolve_reference(ctx, kind, name, None, loc.clone(), findings);
             }
             for key in keys {
-                check_reference(ctx, kind, name, Some(key), loc.clone(), findings);
+                resolve_reference(ctx, kind, name, Some(key), loc.clone(), findings);
             }
         }
     }
 }
 
 /// Resolves one reference and reports what is wrong with it.
-fn check_reference(
+fn resolve_reference(
     ctx: &Context,
     kind: RefKind,
     name: &str,
@@ -978,7 +978,7 @@ fn check_reference(
 
 /// Rule 7: a SAML `idp_metadata_file` must be inside a path a volumeMount of the container
 /// provides, or the apiserver starts without its IdP metadata.
-fn check_metadata_mounts(entries: &[Entry], container: &Node, ctx: &Context, findings: &mut Sink) {
+fn metadata_mounts(entries: &[Entry], container: &Node, ctx: &Context, findings: &mut Sink) {
     let mounts: Vec<(&str, bool)> = container
         .get("volumeMounts")
         .map(|m| {
