@@ -844,76 +844,94 @@ fn secret_references(entries: &[Entry], ctx: &Context, findings: &mut Sink) {
 }
 
 /// Rule 6b, for `[secrets] check = "all"`: `envFrom` sources and the Secret/ConfigMap volumes
-/// the container mounts.
+/// the container mounts (read through the API types, so `optional: True` is a YAML 1.1
+/// boolean as Kubernetes reads it). References marked optional are the chart's choice.
 fn other_references(container: &Node, ctx: &Context, findings: &mut Sink) {
+    use k8s_openapi::api::core::v1::{EnvFromSource, Volume, VolumeMount};
     if ctx.policy.secrets.check != CheckScope::All {
         return;
     }
-    let required = |n: &Node| n.get_str("optional") != Some("true");
-    for source in container
-        .get("envFrom")
-        .map(Node::items)
-        .unwrap_or_default()
-    {
-        for (field, kind) in [
-            ("secretRef", RefKind::Secret),
-            ("configMapRef", RefKind::ConfigMap),
-        ] {
-            if let Some(r) = source.get(field).filter(|r| required(r)) {
-                let name = r.get_str("name").unwrap_or_default();
-                let loc = Location {
-                    variable: Some(format!("envFrom {field} {name}")),
-                    ..ctx.location.clone()
-                };
-                resolve_reference(ctx, kind, name, None, loc.clone(), findings);
+    let at = |what: String| Location {
+        variable: Some(what),
+        ..ctx.location.clone()
+    };
+    let env_from: Vec<EnvFromSource> = k8s::typed(container, "envFrom").unwrap_or_default();
+    for source in &env_from {
+        let refs = [
+            source
+                .secret_ref
+                .as_ref()
+                .map(|r| ("secretRef", RefKind::Secret, &r.name, r.optional)),
+            source
+                .config_map_ref
+                .as_ref()
+                .map(|r| ("configMapRef", RefKind::ConfigMap, &r.name, r.optional)),
+        ];
+        for (field, kind, name, optional) in refs.into_iter().flatten() {
+            if optional != Some(true) {
+                let loc = at(format!("envFrom {field} {name}"));
+                resolve_reference(ctx, kind, name, None, loc, findings);
             }
         }
     }
-    let mounted: Vec<&str> = container
-        .get("volumeMounts")
-        .map(|m| m.items().iter().filter_map(|v| v.get_str("name")).collect())
-        .unwrap_or_default();
-    for volume in ctx
+    let mounts: Vec<VolumeMount> = k8s::typed(container, "volumeMounts").unwrap_or_default();
+    let volumes: Vec<Volume> = ctx
         .volumes
         .iter()
-        .filter(|v| v.get_str("name").is_some_and(|n| mounted.contains(&n)))
+        .filter_map(|v| serde_json::from_value(k8s::to_json(v)).ok())
+        .collect();
+    for volume in volumes
+        .iter()
+        .filter(|v| mounts.iter().any(|m| m.name == v.name))
     {
-        let volume_name = volume.get_str("name").unwrap_or_default();
-        let mut refs: Vec<(RefKind, &Node, &str)> = Vec::new();
-        if let Some(s) = volume.get("secret") {
-            refs.push((RefKind::Secret, s, "secretName"));
+        // (kind, name, the keys it projects, optional)
+        let mut refs: Vec<(RefKind, String, Vec<String>, Option<bool>)> = Vec::new();
+        let keys = |items: &Option<Vec<k8s_openapi::api::core::v1::KeyToPath>>| {
+            items
+                .iter()
+                .flatten()
+                .map(|i| i.key.clone())
+                .collect::<Vec<_>>()
+        };
+        if let Some(s) = &volume.secret {
+            let name = s.secret_name.clone().unwrap_or_default();
+            refs.push((RefKind::Secret, name, keys(&s.items), s.optional));
         }
-        if let Some(c) = volume.get("configMap") {
-            refs.push((RefKind::ConfigMap, c, "name"));
+        if let Some(c) = &volume.config_map {
+            refs.push((
+                RefKind::ConfigMap,
+                c.name.clone(),
+                keys(&c.items),
+                c.optional,
+            ));
         }
         for source in volume
-            .get("projected")
-            .and_then(|p| p.get("sources"))
-            .map(Node::items)
-            .unwrap_or_default()
+            .projected
+            .iter()
+            .flat_map(|p| p.sources.iter().flatten())
         {
-            if let Some(s) = source.get("secret") {
-                refs.push((RefKind::Secret, s, "name"));
+            if let Some(s) = &source.secret {
+                refs.push((RefKind::Secret, s.name.clone(), keys(&s.items), s.optional));
             }
-            if let Some(c) = source.get("configMap") {
-                refs.push((RefKind::ConfigMap, c, "name"));
+            if let Some(c) = &source.config_map {
+                refs.push((
+                    RefKind::ConfigMap,
+                    c.name.clone(),
+                    keys(&c.items),
+                    c.optional,
+                ));
             }
         }
-        for (kind, r, name_field) in refs.into_iter().filter(|(_, r, _)| required(r)) {
-            let name = r.get_str(name_field).unwrap_or_default();
-            let loc = Location {
-                variable: Some(format!("volume {volume_name}")),
-                ..ctx.location.clone()
-            };
-            let keys: Vec<&str> = r
-                .get("items")
-                .map(|i| i.items().iter().filter_map(|i| i.get_str("key")).collect())
-                .unwrap_or_default();
-            if keys.is_empty() {
-                resolve_reference(ctx, kind, name, None, loc.clone(), findings);
+        for (kind, name, keys, optional) in refs {
+            if optional == Some(true) {
+                continue;
             }
-            for key in keys {
-                resolve_reference(ctx, kind, name, Some(key), loc.clone(), findings);
+            let loc = at(format!("volume {}", volume.name));
+            if keys.is_empty() {
+                resolve_reference(ctx, kind, &name, None, loc.clone(), findings);
+            }
+            for key in &keys {
+                resolve_reference(ctx, kind, &name, Some(key), loc.clone(), findings);
             }
         }
     }

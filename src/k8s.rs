@@ -4,7 +4,8 @@
 use crate::yaml::Node;
 use k8s_openapi::api::core::v1::EnvVar;
 
-/// Where each workload kind keeps its pod spec (DESIGN §2 `kinds`).
+/// Where each workload kind keeps its pod spec: the one table of workload kinds (also the
+/// default `[target] kinds`).
 pub const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
     ("Pod", &["spec"]),
     ("Deployment", &["spec", "template", "spec"]),
@@ -177,6 +178,13 @@ pub fn to_json(node: &Node) -> serde_json::Value {
         ),
         Node::Alias(_) => J::Null,
     }
+}
+
+/// A field of a tree node read as Kubernetes reads it, into its API type (`envFrom` as
+/// `Vec<EnvFromSource>`, `volumes` as `Vec<Volume>`, …). `None` when absent or when the API
+/// server would reject it.
+pub fn typed<T: serde::de::DeserializeOwned>(node: &Node, field: &str) -> Option<T> {
+    serde_json::from_value(to_json(node.get(field)?)).ok()
 }
 
 /// Reads an env entry as Kubernetes would; `Err` says why the API server would reject it.

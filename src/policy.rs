@@ -11,16 +11,11 @@ use std::fmt;
 use std::ops::Range;
 use toml_edit::{Item, TableLike, Value as TomlValue};
 
-/// Workload kinds that carry a pod template, searched by default (DESIGN §2).
-pub const DEFAULT_KINDS: &[&str] = &[
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "Job",
-    "CronJob",
-    "Pod",
-];
+/// Workload kinds that carry a pod template, searched by default: every kind the tool knows
+/// the pod-spec path of ([`crate::k8s::POD_SPEC_PATHS`], the one table of workload kinds).
+pub fn default_kinds() -> impl Iterator<Item = &'static str> + Clone {
+    crate::k8s::POD_SPEC_PATHS.iter().map(|(kind, _)| *kind)
+}
 
 /// `[target] workloads` when the policy leaves it out: the apiserver Deployment (not
 /// `clearml-apiserver-asyncdelete`, which has no `apiserver` suffix).
@@ -155,7 +150,7 @@ impl Default for Target {
             workloads: globs(DEFAULT_WORKLOADS),
             containers: globs(DEFAULT_CONTAINERS),
             exclude: globs(&[]),
-            kinds: DEFAULT_KINDS.iter().map(|k| k.to_string()).collect(),
+            kinds: default_kinds().map(str::to_string).collect(),
         }
     }
 }
@@ -758,8 +753,8 @@ fn load_target(l: &mut Loader, item: &Item, target: &mut Target) {
                     continue;
                 };
                 for kind in &kinds {
-                    if !DEFAULT_KINDS.contains(&kind.as_str()) {
-                        let help = did_you_mean(kind, DEFAULT_KINDS.iter().copied());
+                    if crate::k8s::pod_spec_path(kind).is_none() {
+                        let help = did_you_mean(kind, default_kinds());
                         l.at(
                             v.span(),
                             format!(

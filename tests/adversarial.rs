@@ -190,3 +190,21 @@ fn every_adversarial_input_is_refused_or_proved() {
         }
     }
 }
+
+/// `optional: True` is a YAML 1.1 boolean to Kubernetes: such an envFrom source or volume is
+/// the chart's choice and must not be required (it was, when read as text).
+#[test]
+fn optional_true_in_any_spelling_is_optional() {
+    let policy = root().join("tests/fixtures/policies/keycloak-check-all.toml");
+    for spelling in ["true", "True", "TRUE", "yes", "on"] {
+        let input = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      volumes:\n      - name: v\n        secret: {{secretName: absent, optional: {spelling}}}\n      containers:\n      - name: clearml-apiserver\n        image: a\n        envFrom:\n        - configMapRef: {{name: absent-too, optional: {spelling}}}\n        volumeMounts:\n        - {{name: v, mountPath: /v}}\n"
+        );
+        let out = run(
+            &["render", "--policy", policy.to_str().unwrap()],
+            input.as_bytes(),
+        );
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("absent"), "optional: {spelling}\n{stderr}");
+    }
+}
