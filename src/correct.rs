@@ -577,8 +577,13 @@ fn reference_difference(
 /// set keep their value, but a spelling ClearML would not read is corrected, and an option
 /// ClearML does not document is pointed out with the nearest documented one.
 fn other_options(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
+    // Before renaming: which entries ClearML reads today, and in what order, so that spellings
+    // a rename merges keep the value ClearML actually read.
+    let read_rank = clearml_read_order(env);
+    let mut renamed: Vec<(usize, String)> = Vec::new();
     let mut changed = false;
-    for e in live(env) {
+    for (i, e) in env.iter_mut().enumerate() {
+        let Some(e) = e.as_mut() else { continue };
         let Some(sso) = e.sso.clone() else { continue };
         let declared = match &sso.provider {
             Some((client, key)) => ctx.declares(*client, key),
@@ -630,6 +635,88 @@ fn other_options(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
             e.rename(&canonical);
             changed = true;
         }
+        renamed.push((i, canonical));
+    }
+    changed | keep_what_clearml_read(env, &renamed, &read_rank, ctx, findings)
+}
+
+/// For every env entry ClearML reads, its place in the loader's order: all `TRAINS__`
+/// variables, then all `CLEARML__` ones, each group by name; a later one overrides an earlier
+/// one for the same key. An entry Kubernetes drops (an earlier one of the same exact name) or
+/// ClearML ignores (another prefix case, surrounding whitespace) has none.
+fn clearml_read_order(env: &Env) -> Vec<Option<(u8, String)>> {
+    let mut last_of_name = std::collections::HashMap::new();
+    for (i, e) in env.iter().enumerate() {
+        if let Some(e) = e {
+            last_of_name.insert(e.name.as_str(), i);
+        }
+    }
+    env.iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let e = e.as_ref()?;
+            let sso = e.sso.as_ref()?;
+            let rank = match sso.prefix {
+                Prefix::Trains => 0,
+                Prefix::Clearml => 1,
+                _ => return None,
+            };
+            let read = !sso.padded && last_of_name.get(e.name.as_str()) == Some(&i);
+            read.then(|| (rank, e.name.clone()))
+        })
+        .collect()
+}
+
+/// After renames, entries that now share one canonical name: keep the one whose value ClearML
+/// read before (the latest in its loader order, in the option's own section), or, when it read
+/// none of them, the last one (Kubernetes' rule); remove the others and say which was kept.
+fn keep_what_clearml_read(
+    env: &mut Env,
+    renamed: &[(usize, String)],
+    read_rank: &[Option<(u8, String)>],
+    ctx: &Context,
+    findings: &mut Sink,
+) -> bool {
+    let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, canonical) in renamed {
+        groups.entry(canonical.as_str()).or_default().push(*i);
+    }
+    let mut changed = false;
+    for (canonical, members) in groups.into_iter().filter(|(_, m)| m.len() > 1) {
+        let in_section = |i: &usize| {
+            let e = env[*i].as_ref();
+            let sso = e.and_then(|e| e.sso.as_ref());
+            sso.zip(sso.and_then(|s| s.option()))
+                .is_some_and(|(s, o)| s.section == Some(o.section))
+        };
+        let read_winner = members
+            .iter()
+            .filter(|i| in_section(i))
+            .filter_map(|i| read_rank[*i].as_ref().map(|r| (r, *i)))
+            .max()
+            .map(|(_, i)| i);
+        let keep = read_winner.unwrap_or(*members.last().unwrap_or(&0));
+        let kept_name = read_rank[keep]
+            .as_ref()
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| "the last one".into());
+        let why = if read_winner.is_some() {
+            format!("kept `{kept_name}`, the value ClearML reads today")
+        } else {
+            "ClearML read none of them; kept the last one, as Kubernetes would".to_string()
+        };
+        findings.push(
+            Finding::new(
+                report::DUPLICATE_VARIABLE,
+                format!("{} env entries become {canonical}; {why}", members.len()),
+            )
+            .at(ctx.at(canonical))
+            .fixed(),
+        );
+        for i in members.into_iter().filter(|i| *i != keep) {
+            env[i] = None;
+        }
+        changed = true;
     }
     changed
 }

@@ -214,6 +214,7 @@ fixture! {
     unknown_provider => "unknown-provider.yaml" with "keycloak.toml" refused,
     no_target => "no-target.yaml" with "keycloak.toml" refused,
     unset_options => "unset-options.yaml" with "keycloak.toml",
+    rename_precedence => "rename-precedence.yaml" with "keycloak.toml",
     trap_t01_azure_ad_key => "traps/t01-azure-ad-key.yaml" with "azure_ad.toml",
     trap_t02_compose_default_company => "traps/t02-compose-default-company.yaml" with "azure_ad.toml" refused,
     trap_t04_ping_debug_backtick => "traps/t04-ping-debug-backtick.yaml" with "ping.toml" refused,
