@@ -1081,18 +1081,18 @@ fn resolve_reference(
     findings.push(finding.at(loc));
 }
 
-/// Rule 7: a SAML `idp_metadata_file` must be inside a path a volumeMount of the container
-/// provides, or the apiserver starts without its IdP metadata.
+/// Rule 7: a SAML `idp_metadata_file` must be a file the container really has: under a
+/// volumeMount (or the file a `subPath` mount places), and, when the volume is a ConfigMap or
+/// Secret the stream provides, one of the files it projects (`items[].path`, else its keys).
+/// Otherwise the apiserver starts without its IdP metadata.
 fn metadata_mounts(entries: &[Entry], container: &Node, ctx: &Context, findings: &mut Sink) {
-    let mounts: Vec<(&str, bool)> = container
-        .get("volumeMounts")
-        .map(|m| {
-            m.items()
-                .iter()
-                .filter_map(|v| Some((v.get_str("mountPath")?, v.get_str("subPath").is_some())))
-                .collect()
-        })
-        .unwrap_or_default();
+    use k8s_openapi::api::core::v1::{Volume, VolumeMount};
+    let mounts: Vec<VolumeMount> = k8s::typed(container, "volumeMounts").unwrap_or_default();
+    let volumes: Vec<Volume> = ctx
+        .volumes
+        .iter()
+        .filter_map(|v| serde_json::from_value(k8s::to_json(v)).ok())
+        .collect();
     for e in entries {
         let Some(sso) = &e.sso else { continue };
         if !sso.option().is_some_and(|o| o.mounted_file) {
@@ -1101,35 +1101,89 @@ fn metadata_mounts(entries: &[Entry], container: &Node, ctx: &Context, findings:
         let Some(Hocon::Str(path)) = e.literal().map(clearml_env::read) else {
             continue;
         };
-        let covered = mounts.iter().any(|(mount, sub)| {
-            let mount = mount.trim_end_matches('/');
-            if *sub {
-                path == mount
-            } else {
-                path == mount || path.starts_with(&format!("{mount}/"))
+        let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
+        let declared = provider.is_none_or(|(c, k)| ctx.declares(c, k));
+        let shown_path = shown(&path, provider, &sso.option, declared).suffix();
+        // The mount the path falls under, and the file name inside the volume.
+        let hit = mounts.iter().find_map(|m| {
+            let mount = m.mount_path.trim_end_matches('/');
+            match m.sub_path.as_deref().filter(|s| !s.is_empty()) {
+                Some(sub) => (path == mount).then(|| (m, sub.to_string())),
+                None => path
+                    .strip_prefix(mount)
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .map(|rest| (m, rest.to_string())),
             }
         });
-        if !covered {
-            let seen: Vec<&str> = mounts.iter().map(|(m, _)| *m).collect();
-            let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
-            let declared = provider.is_none_or(|(c, k)| ctx.declares(c, k));
+        let problem = match hit {
+            None => {
+                let seen: Vec<&str> = mounts.iter().map(|m| m.mount_path.as_str()).collect();
+                Some((
+                    format!("idp_metadata_file{shown_path} is not inside any volumeMount of the container"),
+                    if seen.is_empty() {
+                        "mount the IdP metadata XML (e.g. apiserver.additionalConfigs, mounted at /opt/clearml/config by chart 7.0 and later, /opt/clearml/config/default before)".to_string()
+                    } else {
+                        format!("mounted paths: {}", seen.join(", "))
+                    },
+                ))
+            }
+            Some((mount, file)) => volumes
+                .iter()
+                .find(|v| v.name == mount.name)
+                .and_then(|v| volume_files(v, ctx))
+                .filter(|(_, files)| !files.contains(&file))
+                .map(|(source, files)| {
+                    (
+                        format!(
+                            "idp_metadata_file{shown_path} is under the mount {}, but {source} has no file `{file}`",
+                            mount.mount_path
+                        ),
+                        format!("it has: {}", if files.is_empty() { "nothing".into() } else { files.join(", ") }),
+                    )
+                }),
+        };
+        if let Some((message, help)) = problem {
             findings.push(
-                Finding::new(
-                    report::METADATA_NOT_MOUNTED,
-                    format!(
-                        "idp_metadata_file{} is not inside any volumeMount of the container",
-                        shown(&path, provider, &sso.option, declared).suffix()
-                    ),
-                )
-                .help(if seen.is_empty() {
-                    "mount the IdP metadata XML (e.g. apiserver.additionalConfigs, mounted at /opt/clearml/config)".to_string()
-                } else {
-                    format!("mounted paths: {}", seen.join(", "))
-                })
-                .at(ctx.at(&e.name)),
+                Finding::new(report::METADATA_NOT_MOUNTED, message)
+                    .help(help)
+                    .at(ctx.at(&e.name)),
             );
         }
     }
+}
+
+/// The files a ConfigMap or Secret volume shows (its `items[].path`, else the keys of the
+/// object the stream provides), with a description of the source; `None` when they cannot be
+/// known here (another volume type, or an object from outside the release).
+fn volume_files(
+    volume: &k8s_openapi::api::core::v1::Volume,
+    ctx: &Context,
+) -> Option<(String, Vec<String>)> {
+    let (kind, name, items) = if let Some(c) = &volume.config_map {
+        (RefKind::ConfigMap, c.name.clone(), c.items.as_ref())
+    } else if let Some(s) = &volume.secret {
+        (RefKind::Secret, s.secret_name.clone()?, s.items.as_ref())
+    } else {
+        return None;
+    };
+    let source = format!("{} `{name}`", kind.as_str());
+    if let Some(items) = items.filter(|i| !i.is_empty()) {
+        return Some((source, items.iter().map(|i| i.path.clone()).collect()));
+    }
+    let namespace = ctx.location.object.namespace.as_deref();
+    let provided = ctx.inventory.sources.iter().find(|s| {
+        s.kind.is_secret() == (kind == RefKind::Secret)
+            && s.object.name == name
+            && s.absent_at_start.is_none()
+            && !s.any_key
+            && (s.object.namespace.is_none()
+                || namespace.is_none()
+                || s.object.namespace.as_deref() == namespace)
+    })?;
+    Some((
+        source,
+        provided.keys.iter().map(|(k, _)| k.clone()).collect(),
+    ))
 }
 
 #[cfg(test)]
