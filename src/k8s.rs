@@ -4,7 +4,7 @@
 use crate::yaml::Node;
 use k8s_openapi::api::core::v1::EnvVar;
 
-/// Where each workload kind keeps its pod spec (DESIGN §2 `kinds`).
+/// Where each workload kind keeps its pod spec (the policy's `[target] kinds`).
 pub const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
     ("Pod", &["spec"]),
     ("Deployment", &["spec", "template", "spec"]),

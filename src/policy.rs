@@ -11,7 +11,7 @@ use std::fmt;
 use std::ops::Range;
 use toml_edit::{Item, TableLike, Value as TomlValue};
 
-/// Workload kinds that carry a pod template, searched by default (DESIGN §2).
+/// Workload kinds that carry a pod template, searched by default (`[target] kinds`).
 pub const DEFAULT_KINDS: &[&str] = &[
     "Deployment",
     "StatefulSet",
