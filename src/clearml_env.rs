@@ -1,9 +1,11 @@
 //! How ClearML reads an environment variable: the name grammar and HOCON-safe values.
 //!
-//! ClearML's loader (reference §1) takes a variable only if its name starts with the
+//! ClearML's loader takes a variable only if its name starts with the
 //! upper-case `CLEARML__` (or legacy `TRAINS__`), replaces `__` by `.`, lower-cases the path,
 //! and parses `"{path}: {value}"` as HOCON with pyhocon. Two spellings that give the same
 //! path are the same setting; a spelling ClearML ignores is a setting that silently isn't there.
+//! docs/how-clearml-reads-sso.md explains these rules for users; numbers such as T9 name the
+//! traps of docs/traps.md.
 
 use crate::providers::{Client, Section, ValueType};
 
@@ -20,7 +22,8 @@ pub enum Prefix {
     Foreign(String),
 }
 
-/// Prefixes seen on SSO variables in the wild that ClearML does not read (reference T9, T30).
+/// Prefixes seen on SSO variables in the wild that ClearML does not read (traps T9 and T30,
+/// docs/traps.md).
 const FOREIGN_PREFIXES: &[&str] = &["ALLEGRO", "KLIQUE"];
 
 /// A variable name that addresses an SSO setting, in any spelling ClearML or a user might use.

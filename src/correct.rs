@@ -239,8 +239,9 @@ fn indirection(node: &Node) -> Option<String> {
     }
 }
 
-/// Rule 1: names that hide their setting — surrounding whitespace (T5), and a provider key
-/// ClearML's pages misprint, where the policy configures the key meant ([`providers::MISPRINTS`]).
+/// Rule 1: names that hide their setting — surrounding whitespace (trap T5, docs/traps.md),
+/// and a provider key ClearML's pages misprint, where the policy configures the key meant
+/// ([`providers::MISPRINTS`]).
 fn hidden_names(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
     let mut changed = false;
     for e in live(env) {
@@ -614,7 +615,7 @@ fn other_options(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
                 .find(|(api, _)| *api == sso.option);
             if let Some((api, env)) = api {
                 f = f.help(format!(
-                    "`{api}` is the multi-tenant API's name (T23); the env option is `{env}`"
+                    "`{api}` is the multi-tenant API's name; the env option is `{env}`"
                 ));
             } else if let Some(near) = crate::policy::nearest(&sso.option, names) {
                 f = f.help(format!("did you mean `{near}`?"));

@@ -1,5 +1,5 @@
-//! Which Secrets and ConfigMaps the rendered stream provides, and whether a reference is met
-//! (DESIGN §4).
+//! Which Secrets and ConfigMaps the rendered stream provides, and whether a reference is met:
+//! the secrets gate (README, "Secrets gate").
 //!
 //! Sources of a Secret: a `Secret` in the stream, an `ExternalSecret` (external-secrets.io)
 //! that targets it, a `SealedSecret` (bitnami.com) that unseals to it, or the policy's
