@@ -64,6 +64,9 @@ pub struct Policy {
     pub sso: SsoPolicy,
     /// Every env setting the policy produces, in emission order (providers, then switches).
     pub desired: Vec<Desired>,
+    /// What was normalised while loading (`domain = "https://x"` read as the host, a
+    /// `base_url` given its `/`…), in file order: the CLI shows them as `FILE:LINE:COLUMN: note:`.
+    pub notes: Vec<Problem>,
 }
 
 /// `[sso]`.
@@ -95,6 +98,17 @@ pub struct Desired {
 }
 
 impl Policy {
+    /// The notes as the CLI prints them (one `FILE:LINE:COLUMN: note: …` per note, each line
+    /// ending in a newline; empty when there are none).
+    pub fn notes_text(&self) -> String {
+        let mut out = String::new();
+        for n in &self.notes {
+            out.push_str(&format_problem(&self.source, "note", n));
+            out.push('\n');
+        }
+        out
+    }
+
     fn compute_desired(&mut self) {
         let mut out = Vec::new();
         for p in &self.providers {
@@ -373,24 +387,26 @@ pub struct Problem {
     pub help: Option<String>,
 }
 
+/// One problem as printed: `FILE:LINE:COLUMN: LEVEL: message`, then `  help: …`.
+fn format_problem(source: &str, level: &str, p: &Problem) -> String {
+    let mut out = if p.line == 0 {
+        format!("{source}: {level}: {}", p.message)
+    } else {
+        format!("{source}:{}:{}: {level}: {}", p.line, p.column, p.message)
+    };
+    if let Some(help) = &p.help {
+        out.push_str(&format!("\n  help: {help}"));
+    }
+    out
+}
+
 impl fmt::Display for PolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, p) in self.problems.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            if p.line == 0 {
-                write!(f, "{}: error: {}", self.source, p.message)?;
-            } else {
-                write!(
-                    f,
-                    "{}:{}:{}: error: {}",
-                    self.source, p.line, p.column, p.message
-                )?;
-            }
-            if let Some(help) = &p.help {
-                write!(f, "\n  help: {help}")?;
-            }
+            f.write_str(&format_problem(&self.source, "error", p))?;
         }
         Ok(())
     }
@@ -446,10 +462,27 @@ fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str> + 
 struct Loader<'t> {
     text: &'t str,
     problems: Vec<Problem>,
+    notes: Vec<Problem>,
 }
 
 impl Loader<'_> {
     fn at(&mut self, span: Option<Range<usize>>, message: String, help: Option<String>) {
+        let problem = self.problem(span, message, help);
+        self.problems.push(problem);
+    }
+
+    /// Something normalised, not wrong: shown, and the policy still loads.
+    fn note(&mut self, span: Option<Range<usize>>, message: String, help: Option<String>) {
+        let note = self.problem(span, message, help);
+        self.notes.push(note);
+    }
+
+    fn problem(
+        &self,
+        span: Option<Range<usize>>,
+        message: String,
+        help: Option<String>,
+    ) -> Problem {
         let (line, column) = match span {
             Some(r) => {
                 let before = &self.text[..r.start.min(self.text.len())];
@@ -459,12 +492,12 @@ impl Loader<'_> {
             }
             None => (0, 0),
         };
-        self.problems.push(Problem {
+        Problem {
             line,
             column,
             message,
             help,
-        });
+        }
     }
 
     fn unknown(&mut self, table: &dyn TableLike, key: &str, what: &str, valid: &[&str]) {
@@ -592,6 +625,7 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
             let mut l = Loader {
                 text,
                 problems: Vec::new(),
+                notes: Vec::new(),
             };
             l.at(e.span(), e.message().trim().to_string(), None);
             return Err(fail(l.problems));
@@ -600,6 +634,7 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
     let mut l = Loader {
         text,
         problems: Vec::new(),
+        notes: Vec::new(),
     };
     let root = doc.as_table();
     let mut policy = Policy {
@@ -610,6 +645,7 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
         providers: Vec::new(),
         sso: SsoPolicy::default(),
         desired: Vec::new(),
+        notes: Vec::new(),
     };
     let mut has_version = false;
     for (key, item) in root.iter() {
@@ -708,6 +744,8 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
     }
     if l.problems.is_empty() {
         policy.compute_desired();
+        l.notes.sort_by_key(|p| (p.line, p.column));
+        policy.notes = l.notes;
         Ok(policy)
     } else {
         l.problems.sort_by_key(|p| (p.line, p.column));
@@ -779,7 +817,27 @@ fn load_sso(l: &mut Loader, item: &Item, sso: &mut SsoPolicy) {
     valid.push("webapp");
     for (k, v) in t.iter() {
         if k == "webapp" {
-            sso.webapp = l.string(v, "sso.webapp");
+            let Some(raw) = l.string(v, "sso.webapp") else {
+                continue;
+            };
+            let input = &providers::WEBAPP;
+            match input.normalize(&raw) {
+                Ok(n) => {
+                    if let Some(note) = n.note {
+                        l.note(v.span(), format!("sso.webapp = \"{raw}\" {note}"), None);
+                    }
+                    sso.webapp = Some(n.value);
+                }
+                Err(e) => input_error(
+                    l,
+                    v.span(),
+                    "sso",
+                    input,
+                    &raw,
+                    e,
+                    "\"https://app.example.com\"".into(),
+                ),
+            }
         } else if let Some(option) = providers::GLOBAL_OPTIONS.iter().find(|o| o.name == k) {
             match v.as_bool() {
                 Some(b) => sso.switches.push((option, b)),
@@ -858,8 +916,23 @@ fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option
         return None;
     }
     let given: Vec<(&str, &str)> = inputs.iter().map(|i| (i.name, i.value.as_str())).collect();
-    let derived = match spec.derive(&given) {
-        Ok(derived) => derived,
+    let table_name = format!("providers.{}", spec.key);
+    // The place of an input's value, or of the table when the input is not written.
+    let place = |name: &str| {
+        inputs
+            .iter()
+            .find(|i| i.name == name)
+            .and_then(|i| i.span.clone())
+            .or_else(|| item.span())
+    };
+    let written = |name: &str| {
+        inputs
+            .iter()
+            .find(|i| i.name == name)
+            .map_or(String::new(), |i| i.value.clone())
+    };
+    let derivation = match spec.derive(&given) {
+        Ok(derivation) => derivation,
         Err(DeriveError::Missing(input)) => {
             let given = inputs
                 .iter()
@@ -873,26 +946,69 @@ fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option
                     "{what}: `{}` ({}) is needed to derive the URLs from {given}",
                     input.name, input.about
                 ),
-                None,
+                Some(format!("add {} = {}", input.name, spec.example(input.name))),
             );
             return None;
         }
         Err(DeriveError::Empty(input)) => {
-            let span = inputs
-                .iter()
-                .find(|i| i.name == input.name)
-                .and_then(|i| i.span.clone());
+            let e = providers::InputError::Empty;
+            let example = spec.example(input.name);
+            input_error(
+                l,
+                place(input.name),
+                &table_name,
+                input,
+                &written(input.name),
+                e,
+                example,
+            );
+            return None;
+        }
+        Err(DeriveError::Invalid { input, why, write }) => {
+            let e = providers::InputError::Invalid { why, write };
+            let example = spec.example(input.name);
+            input_error(
+                l,
+                place(input.name),
+                &table_name,
+                input,
+                &written(input.name),
+                e,
+                example,
+            );
+            return None;
+        }
+        Err(DeriveError::Conflict {
+            input,
+            other,
+            in_url,
+            given,
+        }) => {
             l.at(
-                span,
+                place(input.name),
                 format!(
-                    "providers.{}.{} ({}) is empty: the URLs cannot be derived from it",
-                    spec.key, input.name, input.about
+                    "{table_name}.{} = \"{}\" names {} \"{in_url}\", but {table_name}.{} = \"{given}\"",
+                    input.name,
+                    written(input.name),
+                    other.name,
+                    other.name
                 ),
-                None,
+                Some(format!(
+                    "write `{}` without the `{}` part, and the {} once, in `{}`",
+                    input.name, other.name, other.about, other.name
+                )),
             );
             return None;
         }
     };
+    for (input, note) in &derivation.notes {
+        let subject = match inputs.iter().find(|i| i.name == input.name) {
+            Some(i) => format!("{table_name}.{} = \"{}\"", i.name, i.value),
+            None => format!("{table_name}.{}", input.name),
+        };
+        l.note(place(input.name), format!("{subject} {note}"), None);
+    }
+    let derived = derivation.options;
     let mut settings = explicit;
     for (option, url) in derived {
         if settings.iter().any(|s| s.option.name == option.name) {
@@ -950,6 +1066,40 @@ fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option
     Some(ProviderPolicy { spec, settings })
 }
 
+/// Refuses an input's value: where it is, what is wrong, and what to write (`example`, TOML,
+/// when the kind's rule has no better suggestion).
+fn input_error(
+    l: &mut Loader,
+    span: Option<Range<usize>>,
+    table: &str,
+    input: &providers::Input,
+    raw: &str,
+    e: providers::InputError,
+    example: String,
+) {
+    let name = input.name;
+    let (message, help) = match e {
+        providers::InputError::Empty => (
+            format!(
+                "{table}.{name} ({}) is empty: nothing is left to build URLs from",
+                input.about
+            ),
+            format!("write {name} = {example}"),
+        ),
+        providers::InputError::Invalid { why, write } => (
+            format!("{table}.{name} = \"{raw}\" {why}"),
+            match write {
+                Some(w) => format!("write {name} = \"{w}\""),
+                None => format!(
+                    "write the {} alone, such as {name} = {example}",
+                    input.about
+                ),
+            },
+        ),
+    };
+    l.at(span, message, Some(help));
+}
+
 /// A derivation input as the policy writes it, with the place of its value.
 struct GivenInput {
     name: &'static str,
@@ -996,7 +1146,21 @@ fn load_options(
             }
         }
         if let Some(option) = spec.option(&name) {
-            if let Some(value) = load_value(l, spec, option, v) {
+            if let Some(mut value) = load_value(l, spec, option, v) {
+                // The rule a manifest's value gets (see clearml_env): ClearML appends paths.
+                if let Value::Literal(Literal::Str(url)) = &mut value {
+                    if option.trailing_slash && !url.is_empty() && !url.ends_with('/') {
+                        l.note(
+                            v.span(),
+                            format!(
+                                "providers.{}.{name} = \"{url}\" lacks the trailing `/` ClearML appends paths to: read as \"{url}/\"",
+                                spec.key
+                            ),
+                            None,
+                        );
+                        url.push('/');
+                    }
+                }
                 settings.push(Setting {
                     option,
                     value,
@@ -1268,6 +1432,199 @@ admins = ["clearml-admins"]
     fn missing_version() {
         let e = err(&KEYCLOAK.replace("version = 1\n", ""));
         assert!(e.contains("missing `version = 1`"), "{e}");
+    }
+
+    /// A policy of one provider with literal credentials, and `body` in its table.
+    fn one(provider: &str, body: &str) -> String {
+        format!("version = 1\n[enforce]\nplaintext_secrets = \"allow\"\n[providers.{provider}]\nclient_id = \"i\"\nclient_secret = \"s\"\n{body}")
+    }
+
+    /// The desired value labelled `label` (`keycloak.base_url`).
+    fn desired(p: &Policy, label: &str) -> String {
+        let d = p.desired.iter().find(|d| d.label == label).unwrap();
+        match &d.value {
+            Value::Literal(Literal::Str(s)) => s.clone(),
+            other => panic!("{label}: {other:?}"),
+        }
+    }
+
+    fn notes(p: &Policy) -> String {
+        p.notes_text()
+    }
+
+    #[test]
+    fn keycloak_url_with_realm_path_is_split() {
+        // The realm's issuer URL in `url`: the realm is read from it, or must agree with it.
+        for body in [
+            "url = \"https://sso.example.com/realms/clearml/\"\n",
+            "url = \"https://sso.example.com/realms/clearml\"\nrealm = \"clearml\"\n",
+        ] {
+            let p = parse(&one("keycloak", body), "p.toml").unwrap();
+            assert_eq!(
+                desired(&p, "keycloak.base_url"),
+                "https://sso.example.com/realms/clearml/"
+            );
+            assert_eq!(
+                desired(&p, "keycloak.authorize_url"),
+                "https://sso.example.com/realms/clearml/protocol/openid-connect/auth"
+            );
+            assert!(
+                notes(&p).starts_with("p.toml:7:7: note: providers.keycloak.url = \"https://sso.example.com/realms/clearml"),
+                "{}",
+                notes(&p)
+            );
+            assert!(notes(&p).contains("of the form `{url}/realms/{realm}`: read as url = \"https://sso.example.com\", realm = \"clearml\""), "{}", notes(&p));
+        }
+        let e = err(&one(
+            "keycloak",
+            "url = \"https://sso/realms/a\"\nrealm = \"b\"\n",
+        ));
+        assert_eq!(
+            e,
+            "p.toml:7:7: error: providers.keycloak.url = \"https://sso/realms/a\" names realm \"a\", but providers.keycloak.realm = \"b\"\n  help: write `url` without the `realm` part, and the Keycloak realm name once, in `realm`"
+        );
+    }
+
+    #[test]
+    fn keycloak_url_without_scheme_and_bad_realms_are_refused() {
+        let e = err(&one(
+            "keycloak",
+            "url = \"sso.example.com\"\nrealm = \"clearml\"\n",
+        ));
+        assert_eq!(
+            e,
+            "p.toml:7:7: error: providers.keycloak.url = \"sso.example.com\" has no scheme (https:// or http://)\n  help: write url = \"https://sso.example.com\""
+        );
+        let e = err(&one("keycloak", "url = \"https://sso\"\nrealm = \"\"\n"));
+        assert_eq!(
+            e,
+            "p.toml:8:9: error: providers.keycloak.realm (Keycloak realm name) is empty: nothing is left to build URLs from\n  help: write realm = \"clearml\""
+        );
+        let e = err(&one(
+            "keycloak",
+            "url = \"https://sso\"\nrealm = \"my realm\"\n",
+        ));
+        assert_eq!(
+            e,
+            "p.toml:8:9: error: providers.keycloak.realm = \"my realm\" contains a space or a control character\n  help: write the Keycloak realm name alone, such as realm = \"clearml\""
+        );
+    }
+
+    #[test]
+    fn okta_issuer_in_domain_empty_server_and_org_server() {
+        let p = parse(
+            &one("okta", "domain = \"https://x.okta.com/oauth2/default\"\n"),
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            desired(&p, "okta.base_url"),
+            "https://x.okta.com/oauth2/default/"
+        );
+        assert_eq!(
+            desired(&p, "okta.access_token_url"),
+            "https://x.okta.com/oauth2/default/v1/token"
+        );
+        assert!(notes(&p).contains("p.toml:7:10: note: providers.okta.domain = \"https://x.okta.com/oauth2/default\" is a URL of the form"), "{}", notes(&p));
+        // A custom server named by the issuer, with no authorization_server given.
+        let p = parse(
+            &one("okta", "domain = \"https://x.okta.com/oauth2/aus9/\"\n"),
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            desired(&p, "okta.authorize_url"),
+            "https://x.okta.com/oauth2/aus9/v1/authorize"
+        );
+        let e = err(&one(
+            "okta",
+            "domain = \"x.okta.com\"\nauthorization_server = \"\"\n",
+        ));
+        assert!(
+            e.starts_with("p.toml:8:24: error: providers.okta.authorization_server (Okta authorization server ID, or `org`) is empty"),
+            "{e}"
+        );
+        let p = parse(
+            &one(
+                "okta",
+                "domain = \"x.okta.com\"\nauthorization_server = \"org\"\n",
+            ),
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(desired(&p, "okta.base_url"), "https://x.okta.com/");
+        assert_eq!(
+            desired(&p, "okta.authorize_url"),
+            "https://x.okta.com/oauth2/v1/authorize"
+        );
+        assert_eq!(
+            desired(&p, "okta.access_token_url"),
+            "https://x.okta.com/oauth2/v1/token"
+        );
+        assert!(p.notes.is_empty());
+        // A host with a path that is no issuer, or another scheme: refused, with the host to write.
+        let e = err(&one("okta", "domain = \"http://x.okta.com\"\n"));
+        assert!(e.ends_with("help: write domain = \"x.okta.com\""), "{e}");
+        let e = err(&one(
+            "auth0",
+            "domain = \"x.auth0.com/authorize\"\naudience = \"a\"\n",
+        ));
+        assert_eq!(
+            e,
+            "p.toml:7:10: error: providers.auth0.domain = \"x.auth0.com/authorize\" is not a host name alone (`/authorize` follows the host)\n  help: write domain = \"x.auth0.com\""
+        );
+    }
+
+    #[test]
+    fn azure_tenant_as_url_is_reduced_and_a_bare_word_refused() {
+        let p = parse(
+            &one(
+                "azure_ad",
+                "tenant = \"https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0\"\n",
+            ),
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            desired(&p, "azure_ad.access_token_url"),
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+        );
+        assert!(
+            notes(&p).contains("read as tenant = \"contoso.onmicrosoft.com\""),
+            "{}",
+            notes(&p)
+        );
+        let e = err(&one("azure_ad", "tenant = \"contoso\"\n"));
+        assert!(e.starts_with("p.toml:7:10: error: providers.azure_ad.tenant = \"contoso\" is neither a tenant ID"), "{e}");
+        assert!(e.ends_with("help: write the Azure tenant ID or domain alone, such as tenant = \"contoso.onmicrosoft.com\""), "{e}");
+    }
+
+    #[test]
+    fn webapp_needs_a_scheme() {
+        let text = one("google", "").replace(
+            "[enforce]",
+            "[sso]\nwebapp = \"app.example.com/\"\n[enforce]",
+        );
+        assert_eq!(
+            err(&text),
+            "p.toml:3:10: error: sso.webapp = \"app.example.com/\" has no scheme (https:// or http://)\n  help: write webapp = \"https://app.example.com\""
+        );
+        let p = parse(&text.replace("\"app.", "\"https://app."), "p.toml").unwrap();
+        assert_eq!(p.sso.webapp.as_deref(), Some("https://app.example.com"));
+    }
+
+    #[test]
+    fn explicit_base_url_gets_its_slash_with_a_note() {
+        let body = "base_url = \"https://idp.example.com/x\"\nauthorize_url = \"https://idp.example.com/a\"\naccess_token_url = \"https://idp.example.com/t\"\n";
+        let p = parse(&one("keycloak", body), "p.toml").unwrap();
+        assert_eq!(
+            desired(&p, "keycloak.base_url"),
+            "https://idp.example.com/x/"
+        );
+        assert_eq!(
+            notes(&p),
+            "p.toml:7:12: note: providers.keycloak.base_url = \"https://idp.example.com/x\" lacks the trailing `/` ClearML appends paths to: read as \"https://idp.example.com/x/\"\n"
+        );
     }
 
     #[test]

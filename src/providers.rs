@@ -400,6 +400,26 @@ pub fn misprint(client: Client, key: &str, option: &str) -> Option<&'static Misp
     })
 }
 
+/// What a derivation input is: each kind has one rule for what is accepted as written, what
+/// is normalised (with a note) and what is refused. Every provider's inputs use these kinds,
+/// and so does `[sso] webapp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// A host name (`example.okta.com`, optionally `:port`); the templates add `https://`.
+    /// `https://` typed in front is dropped (a note says so); another scheme, a path, a query
+    /// or a space is refused.
+    Host,
+    /// An absolute `https://` or `http://` URL (`https://sso.example.com`, a path is allowed);
+    /// trailing `/`s are dropped. A URL without a scheme is refused (`sso.example.com` could
+    /// be http or https).
+    Url,
+    /// One URL path segment (a realm, an authorization server ID): no `/`, space, `?` or `#`.
+    Segment,
+    /// An Azure tenant: a tenant ID (GUID), a domain (`contoso.onmicrosoft.com`), or
+    /// `common`, `organizations`, `consumers`.
+    Tenant,
+}
+
 /// An input the policy gives so that the tool can derive URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Input {
@@ -409,33 +429,270 @@ pub struct Input {
     pub default: Option<&'static str>,
     /// What it is, for messages.
     pub about: &'static str,
-    /// A host name: a scheme and slashes the user typed are stripped.
-    pub host: bool,
+    /// What values are accepted and how they are normalised.
+    pub kind: InputKind,
+    /// URLs the identity provider shows (issuers) that people paste instead of the bare
+    /// value, as templates over the provider's inputs: `{url}/realms/{realm}`. A value that
+    /// matches one (trailing `/` aside) is split into the inputs it names, with a note; an
+    /// input it names that the policy gives with another value is refused.
+    pub pasted: &'static [&'static str],
 }
 
-impl Input {
-    /// The value as it goes into a URL template: a host loses the `https://` (or `http://`)
-    /// and slashes typed around it; any other input loses its trailing slashes (the templates
-    /// add their own).
-    pub fn normalize(&self, raw: &str) -> String {
-        if self.host {
-            raw.trim_start_matches("https://")
-                .trim_start_matches("http://")
-                .trim_matches('/')
-                .to_string()
-        } else {
-            raw.trim_end_matches('/').to_string()
+/// The value of an input as it goes into a URL template, and what was changed to get it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Normalized {
+    /// The value for the templates.
+    pub value: String,
+    /// Set when the value differs from what was written in more than trailing `/`s.
+    pub note: Option<String>,
+}
+
+/// Why an input's value is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputError {
+    /// Nothing left once normalised (`""`, `"https://"`).
+    Empty,
+    /// Not of the input's kind: `why` completes "`name = "…"` …"; `write` is the value to
+    /// write instead, when there is one.
+    Invalid {
+        /// What is wrong, lower-case, no subject.
+        why: String,
+        /// The value to write instead.
+        write: Option<String>,
+    },
+}
+
+fn invalid(why: impl Into<String>, write: Option<String>) -> InputError {
+    InputError::Invalid {
+        why: why.into(),
+        write,
+    }
+}
+
+/// The tenant names Microsoft's endpoints accept besides IDs and domains.
+const AZURE_TENANT_WORDS: &[&str] = &["common", "organizations", "consumers"];
+
+fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+impl InputKind {
+    /// The kind's rule applied to `raw`, as written in the policy.
+    pub fn normalize(self, raw: &str) -> Result<Normalized, InputError> {
+        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            let squeezed: String = raw.split_whitespace().collect::<Vec<_>>().join("");
+            let write = (self != InputKind::Segment && !squeezed.is_empty()).then_some(squeezed);
+            return Err(invalid("contains a space or a control character", write));
+        }
+        // Trailing `/`s go (the templates add their own), but not those of a bare scheme.
+        let trimmed = match raw.split_once("://") {
+            Some((scheme, rest)) if !scheme.contains('/') => {
+                &raw[..scheme.len() + 3 + rest.trim_end_matches('/').len()]
+            }
+            _ => raw.trim_end_matches('/'),
+        };
+        let plain = |value: &str| {
+            Ok(Normalized {
+                value: value.to_string(),
+                note: None,
+            })
+        };
+        match self {
+            InputKind::Host => {
+                let (host, note) = match trimmed.split_once("://") {
+                    Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => (
+                        rest.trim_end_matches('/'),
+                        Some(format!(
+                            "is read as the host `{rest}`: the derived URLs add https:// themselves"
+                        )),
+                    ),
+                    Some((scheme, rest)) => {
+                        let host = rest.split('/').next().unwrap_or_default();
+                        return Err(invalid(
+                            format!("is a {scheme}:// address; this input is a host name and the derived URLs are https://"),
+                            (!host.is_empty()).then(|| host.to_string()),
+                        ));
+                    }
+                    None => (trimmed, None),
+                };
+                if host.is_empty() {
+                    return Err(InputError::Empty);
+                }
+                if let Some(at) = host.find(['/', '?', '#', '@']) {
+                    let write = (at > 0).then(|| host[..at].to_string());
+                    return Err(invalid(
+                        format!(
+                            "is not a host name alone (`{}` follows the host)",
+                            &host[at..]
+                        ),
+                        write,
+                    ));
+                }
+                Ok(Normalized {
+                    value: host.to_string(),
+                    note,
+                })
+            }
+            InputKind::Url => {
+                if trimmed.is_empty() {
+                    return Err(InputError::Empty);
+                }
+                let split = raw.split_once("://");
+                let Some((scheme, rest)) = split.map(|(s, r)| (s, r.trim_end_matches('/'))) else {
+                    return Err(invalid(
+                        "has no scheme (https:// or http://)",
+                        Some(format!("https://{trimmed}")),
+                    ));
+                };
+                if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
+                    return Err(invalid(
+                        format!("has the scheme {scheme}://; a URL here is https:// or http://"),
+                        Some(format!("https://{rest}")),
+                    ));
+                }
+                if rest.is_empty() {
+                    return Err(InputError::Empty);
+                }
+                if rest.starts_with('/') {
+                    return Err(invalid("has no host after the scheme", None));
+                }
+                if rest.contains(['?', '#']) {
+                    let base = trimmed.split(['?', '#']).next().unwrap_or_default();
+                    return Err(invalid(
+                        "has a query or fragment",
+                        Some(base.trim_end_matches('/').to_string()),
+                    ));
+                }
+                plain(trimmed)
+            }
+            InputKind::Segment | InputKind::Tenant => {
+                if trimmed.is_empty() {
+                    return Err(InputError::Empty);
+                }
+                if trimmed.contains(['/', '?', '#']) {
+                    return Err(invalid(
+                        "is not one URL path segment (it has `/`, `?` or `#`)",
+                        None,
+                    ));
+                }
+                if self == InputKind::Tenant
+                    && !(is_guid(trimmed)
+                        || trimmed.contains('.')
+                        || AZURE_TENANT_WORDS.contains(&trimmed))
+                {
+                    return Err(invalid(
+                        "is neither a tenant ID (a GUID), a domain (`contoso.onmicrosoft.com`) nor one of `common`, `organizations`, `consumers`",
+                        None,
+                    ));
+                }
+                plain(trimmed)
+            }
         }
     }
 }
 
+impl Input {
+    /// The value as it goes into a URL template, by the input's [`InputKind`].
+    pub fn normalize(&self, raw: &str) -> Result<Normalized, InputError> {
+        self.kind.normalize(raw)
+    }
+}
+
+/// `[sso] webapp`: the web app's address, for the callback URLs. A URL input like any other.
+pub const WEBAPP: Input = Input {
+    name: "webapp",
+    default: None,
+    about: "ClearML web app address",
+    kind: InputKind::Url,
+    pasted: &[],
+};
+
 /// Why [`Provider::derive`] cannot derive the URLs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeriveError {
     /// Some inputs are given, this one is not, and it has no default.
     Missing(&'static Input),
     /// This input is empty once normalized (`""`, `"https://"`): the URLs would be broken.
     Empty(&'static Input),
+    /// This input's value is not of its kind ([`InputError::Invalid`]).
+    Invalid {
+        /// The input.
+        input: &'static Input,
+        /// What is wrong, lower-case, no subject.
+        why: String,
+        /// The value to write instead, when there is one.
+        write: Option<String>,
+    },
+    /// `input` was written as a URL naming `other` (`url = ".../realms/a"`), and the policy
+    /// gives `other` another value (`realm = "b"`).
+    Conflict {
+        /// The input written as a URL.
+        input: &'static Input,
+        /// The input the URL names.
+        other: &'static Input,
+        /// `other`'s value in the URL.
+        in_url: String,
+        /// `other`'s value as the policy gives it.
+        given: String,
+    },
+}
+
+/// What [`Provider::derive`] produces.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Derivation {
+    /// Every derived option with its value, in template order.
+    pub options: Vec<(&'static OptionSpec, String)>,
+    /// What was normalised, per input as written: `(input, note)`.
+    pub notes: Vec<(&'static Input, String)>,
+}
+
+/// Templates that replace a provider's `derived` when an input has a given value (Okta's
+/// `authorization_server = "org"`: the org authorization server has no ID in its URLs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variant {
+    /// The input.
+    pub input: &'static str,
+    /// Its value that selects these templates.
+    pub value: &'static str,
+    /// `(option, template)`, as [`Provider::derived`].
+    pub derived: &'static [(&'static str, &'static str)],
+}
+
+/// Matches `value` against `template` (`{name}` placeholders; a placeholder for which `wide`
+/// is true may span `/`, others match one non-empty segment), returning the captures.
+fn match_template(
+    template: &str,
+    value: &str,
+    wide: &dyn Fn(&str) -> bool,
+) -> Option<Vec<(String, String)>> {
+    if template.is_empty() {
+        return value.is_empty().then(Vec::new);
+    }
+    if let Some(rest) = template.strip_prefix('{') {
+        let (name, after) = rest.split_once('}')?;
+        // Longest capture first: a wide placeholder takes everything up to the last match.
+        for end in (1..=value.len()).rev() {
+            if !value.is_char_boundary(end) {
+                continue;
+            }
+            let cap = &value[..end];
+            if !wide(name) && cap.contains('/') {
+                continue;
+            }
+            if let Some(mut caps) = match_template(after, &value[end..], wide) {
+                caps.insert(0, (name.to_string(), cap.to_string()));
+                return Some(caps);
+            }
+        }
+        return None;
+    }
+    let literal_end = template.find('{').unwrap_or(template.len());
+    let rest = value.strip_prefix(&template[..literal_end])?;
+    match_template(&template[literal_end..], rest, wide)
 }
 
 /// One provider of the catalogue.
@@ -456,6 +713,8 @@ pub struct Provider {
     pub inputs: &'static [Input],
     /// `(option, template)`: `{input}` placeholders are replaced by the inputs' values.
     pub derived: &'static [(&'static str, &'static str)],
+    /// Templates used instead of `derived` when an input has a given value.
+    pub variants: &'static [Variant],
     /// Example string values for `init` specific to this provider (inputs, and options whose
     /// value depends on the provider); they win over the option's own example.
     pub examples: &'static [(&'static str, &'static str)],
@@ -465,21 +724,21 @@ pub struct Provider {
     pub setup: &'static [&'static str],
 }
 
-const fn input(name: &'static str, about: &'static str) -> Input {
+const fn input(name: &'static str, kind: InputKind, about: &'static str) -> Input {
     Input {
         name,
         default: None,
         about,
-        host: false,
+        kind,
+        pasted: &[],
     }
 }
 
-const fn host(name: &'static str, about: &'static str) -> Input {
-    Input {
-        name,
-        default: None,
-        about,
-        host: true,
+impl Input {
+    /// The same input with the URLs people paste instead of it.
+    const fn pasted(mut self, pasted: &'static [&'static str]) -> Input {
+        self.pasted = pasted;
+        self
     }
 }
 
@@ -499,6 +758,7 @@ const OAUTH: Provider = Provider {
     optional: &["default_company"],
     inputs: &[],
     derived: &[],
+    variants: &[],
     examples: &[],
     claims: "user ID, email, name",
     setup: &[],
@@ -537,7 +797,11 @@ pub const PROVIDERS: &[Provider] = &[
             "idp_logout", "claims.name", "default_company", "get_info_from_access_token", "admin_role",
             "groups.enabled", "groups.claim", "groups.admins", "groups.prohibit_user_signup_if_not_in_group",
         ],
-        inputs: &[input("url", "Keycloak server URL"), input("realm", "Keycloak realm name")],
+        inputs: &[
+            // The realm's issuer (`…/realms/clearml`) is what Keycloak shows as the endpoint.
+            input("url", InputKind::Url, "Keycloak server URL").pasted(&["{url}/realms/{realm}"]),
+            input("realm", InputKind::Segment, "Keycloak realm name"),
+        ],
         derived: &[
             ("base_url", "{url}/realms/{realm}/"),
             ("authorize_url", "{url}/realms/{realm}/protocol/openid-connect/auth"),
@@ -553,7 +817,7 @@ pub const PROVIDERS: &[Provider] = &[
         title: "Auth0",
         required: &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url", "audience"],
         optional: &[],
-        inputs: &[host("domain", "Auth0 tenant domain")],
+        inputs: &[input("domain", InputKind::Host, "Auth0 tenant domain")],
         derived: &[
             ("base_url", "https://{domain}/"),
             ("authorize_url", "https://{domain}/authorize"),
@@ -573,14 +837,30 @@ pub const PROVIDERS: &[Provider] = &[
         required: &["client_id", "client_secret", "base_url", "authorize_url", "access_token_url"],
         optional: &[],
         inputs: &[
-            host("domain", "Okta domain"),
-            Input { name: "authorization_server", default: Some("default"), about: "Okta authorization server ID", host: false },
+            // A custom authorization server's issuer is `https://{domain}/oauth2/{id}`.
+            input("domain", InputKind::Host, "Okta domain")
+                .pasted(&["https://{domain}/oauth2/{authorization_server}"]),
+            Input {
+                default: Some("default"),
+                ..input("authorization_server", InputKind::Segment, "Okta authorization server ID, or `org`")
+            },
         ],
         derived: &[
             ("base_url", "https://{domain}/oauth2/{authorization_server}/"),
             ("authorize_url", "https://{domain}/oauth2/{authorization_server}/v1/authorize"),
             ("access_token_url", "https://{domain}/oauth2/{authorization_server}/v1/token"),
         ],
+        // The org authorization server: issuer `https://{domain}`, endpoints under
+        // `/oauth2/v1/`; base_url is the issuer with its `/`, as for every other provider.
+        variants: &[Variant {
+            input: "authorization_server",
+            value: "org",
+            derived: &[
+                ("base_url", "https://{domain}/"),
+                ("authorize_url", "https://{domain}/oauth2/v1/authorize"),
+                ("access_token_url", "https://{domain}/oauth2/v1/token"),
+            ],
+        }],
         examples: &[("domain", "example.okta.com")],
         claims: "sub, email, name, email_verified",
         setup: &[
@@ -592,7 +872,12 @@ pub const PROVIDERS: &[Provider] = &[
     Provider {
         key: "azure_ad",
         title: "Azure AD (Microsoft Entra ID)",
-        inputs: &[input("tenant", "Azure tenant ID or domain")],
+        inputs: &[input("tenant", InputKind::Tenant, "Azure tenant ID or domain").pasted(&[
+            // The v2 issuer, the authority, and the v1 issuer Azure shows.
+            "https://login.microsoftonline.com/{tenant}/v2.0",
+            "https://login.microsoftonline.com/{tenant}",
+            "https://sts.windows.net/{tenant}",
+        ])],
         derived: &[
             ("authorize_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"),
             ("access_token_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"),
@@ -631,7 +916,7 @@ pub const PROVIDERS: &[Provider] = &[
         key: "cognito",
         title: "AWS Cognito",
         optional: &["identity_provider", "default_company", "display_name"],
-        inputs: &[host("domain", "Cognito user-pool domain")],
+        inputs: &[input("domain", InputKind::Host, "Cognito user-pool domain")],
         derived: &[
             ("authorize_url", "https://{domain}/oauth2/authorize"),
             ("access_token_url", "https://{domain}/oauth2/token"),
@@ -787,37 +1072,99 @@ impl Provider {
 
     /// Derives the URL options from the inputs the policy gives (`(input name, value as
     /// written)`; names that are not inputs of this provider are ignored). Nothing is derived
-    /// when no input is given; once one is, every input without a default is needed. Returns
-    /// every derived option with its value, in template order; the caller lets an option the
-    /// policy sets explicitly win.
-    pub fn derive(
-        &self,
-        given: &[(&str, &str)],
-    ) -> Result<Vec<(&'static OptionSpec, String)>, DeriveError> {
-        let given: Vec<(&str, &str)> = given
+    /// when no input is given; once one is, every input without a default is needed.
+    ///
+    /// One rule for every provider: an input written as one of its `pasted` URLs is split
+    /// into the inputs that URL names; each value then goes through its [`InputKind`]. What
+    /// was normalised comes back as notes; what cannot be is an error naming the input.
+    /// Returns every derived option with its value, in template order (a [`Variant`]'s
+    /// templates when one applies); the caller lets an option the policy sets explicitly win.
+    pub fn derive(&self, given: &[(&str, &str)]) -> Result<Derivation, DeriveError> {
+        let given: Vec<(&'static Input, &str)> = given
             .iter()
-            .copied()
-            .filter(|(n, _)| self.input(n).is_some())
+            .filter_map(|(n, v)| self.input(n).map(|i| (i, *v)))
             .collect();
         if given.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Derivation::default());
+        }
+        let mut notes = Vec::new();
+        // Values as written, then as split out of a pasted URL.
+        let mut raw: Vec<(&'static Input, String)> =
+            given.iter().map(|(i, v)| (*i, v.to_string())).collect();
+        let wide = |name: &str| self.input(name).is_some_and(|i| i.kind == InputKind::Url);
+        for (input, value) in &given {
+            let written = value.trim_end_matches('/');
+            let Some((template, caps)) = input
+                .pasted
+                .iter()
+                .find_map(|t| match_template(t, written, &wide).map(|c| (t, c)))
+            else {
+                continue;
+            };
+            let mut read = Vec::new();
+            for (name, cap) in caps {
+                let other = self.input(&name).expect("catalogue is consistent");
+                if other.name == input.name {
+                    set(&mut raw, other, cap.clone());
+                } else if let Some((_, mine)) = given.iter().find(|(i, _)| i.name == other.name) {
+                    let same = match (other.normalize(mine), other.normalize(&cap)) {
+                        (Ok(a), Ok(b)) => a.value == b.value,
+                        _ => false,
+                    };
+                    if !same {
+                        return Err(DeriveError::Conflict {
+                            input,
+                            other,
+                            in_url: cap,
+                            given: mine.to_string(),
+                        });
+                    }
+                } else {
+                    set(&mut raw, other, cap.clone());
+                }
+                read.push(format!("{} = \"{cap}\"", name));
+            }
+            notes.push((
+                *input,
+                format!(
+                    "is a URL of the form `{}`: read as {}",
+                    template,
+                    read.join(", ")
+                ),
+            ));
         }
         let mut values: Vec<(&str, String)> = Vec::new();
         for input in self.inputs {
-            let value = match given.iter().find(|(n, _)| *n == input.name) {
-                Some((_, raw)) => input.normalize(raw),
+            let written = match raw.iter().find(|(i, _)| i.name == input.name) {
+                Some((_, v)) => v.clone(),
                 None => input
                     .default
                     .ok_or(DeriveError::Missing(input))?
                     .to_string(),
             };
-            if value.is_empty() {
-                return Err(DeriveError::Empty(input));
+            match input.normalize(&written) {
+                Ok(n) => {
+                    if let Some(note) = n.note {
+                        notes.push((input, note));
+                    }
+                    values.push((input.name, n.value));
+                }
+                Err(InputError::Empty) => return Err(DeriveError::Empty(input)),
+                Err(InputError::Invalid { why, write }) => {
+                    return Err(DeriveError::Invalid { input, why, write })
+                }
             }
-            values.push((input.name, value));
         }
-        Ok(self
-            .derived
+        let templates = self
+            .variants
+            .iter()
+            .find(|v| {
+                values
+                    .iter()
+                    .any(|(n, val)| *n == v.input && val == v.value)
+            })
+            .map_or(self.derived, |v| v.derived);
+        let options = templates
             .iter()
             .map(|(option, template)| {
                 let mut url = template.to_string();
@@ -827,7 +1174,15 @@ impl Provider {
                 let option = self.option(option).expect("catalogue is consistent");
                 (option, url)
             })
-            .collect())
+            .collect();
+        Ok(Derivation { options, notes })
+    }
+}
+
+fn set(raw: &mut Vec<(&'static Input, String)>, input: &'static Input, value: String) {
+    match raw.iter_mut().find(|(i, _)| i.name == input.name) {
+        Some(slot) => slot.1 = value,
+        None => raw.push((input, value)),
     }
 }
 
@@ -852,7 +1207,11 @@ mod tests {
                     p.key
                 );
             }
-            for (_, template) in p.derived {
+            let variants = p.variants.iter().flat_map(|v| v.derived);
+            for v in p.variants {
+                assert!(p.input(v.input).is_some(), "{}: variant {}", p.key, v.input);
+            }
+            for (_, template) in p.derived.iter().chain(variants) {
                 for piece in template.split('{').skip(1) {
                     let name = piece.split('}').next().unwrap();
                     assert!(p.input(name).is_some(), "{}: {{{name}}}", p.key);
@@ -942,7 +1301,12 @@ mod tests {
         let got = kc
             .derive(&[("url", "https://sso.example.com//"), ("realm", "clearml")])
             .unwrap();
-        let got: Vec<(&str, &str)> = got.iter().map(|(o, v)| (o.name, v.as_str())).collect();
+        assert!(got.notes.is_empty(), "trailing slashes go silently");
+        let got: Vec<(&str, &str)> = got
+            .options
+            .iter()
+            .map(|(o, v)| (o.name, v.as_str()))
+            .collect();
         assert_eq!(
             got,
             [
@@ -960,9 +1324,10 @@ mod tests {
         // A host loses its scheme and slashes; a default fills a missing input.
         let okta = provider("okta").unwrap();
         let got = okta.derive(&[("domain", "https://x.okta.com/")]).unwrap();
-        assert_eq!(got[0].1, "https://x.okta.com/oauth2/default/");
+        assert_eq!(got.options[0].1, "https://x.okta.com/oauth2/default/");
+        assert_eq!(got.notes.len(), 1, "the scheme dropped is said");
         // Nothing given, nothing derived; a needed input missing or empty is an error.
-        assert_eq!(kc.derive(&[]), Ok(Vec::new()));
+        assert_eq!(kc.derive(&[]), Ok(Derivation::default()));
         assert_eq!(
             kc.derive(&[("url", "https://sso")]),
             Err(DeriveError::Missing(kc.input("realm").unwrap()))
@@ -970,6 +1335,96 @@ mod tests {
         assert_eq!(
             okta.derive(&[("domain", "https://")]),
             Err(DeriveError::Empty(okta.input("domain").unwrap()))
+        );
+    }
+
+    #[test]
+    fn input_kinds_normalise_or_refuse() {
+        use InputKind::*;
+        let ok = |k: InputKind, raw: &str| k.normalize(raw).map(|n| n.value);
+        let bad = |k: InputKind, raw: &str| match k.normalize(raw) {
+            Err(InputError::Invalid { write, .. }) => write,
+            other => panic!("{raw}: {other:?}"),
+        };
+        assert_eq!(ok(Host, "x.okta.com"), Ok("x.okta.com".into()));
+        assert_eq!(ok(Host, "https://x.okta.com/"), Ok("x.okta.com".into()));
+        assert_eq!(ok(Host, "localhost:8443"), Ok("localhost:8443".into()));
+        assert_eq!(bad(Host, "http://x.okta.com"), Some("x.okta.com".into()));
+        assert_eq!(
+            bad(Host, "x.okta.com/oauth2/aus1"),
+            Some("x.okta.com".into())
+        );
+        assert_eq!(bad(Host, "x .okta.com"), Some("x.okta.com".into()));
+        assert_eq!(Host.normalize("https://"), Err(InputError::Empty));
+        assert_eq!(
+            ok(Url, "https://sso.example.com/auth/"),
+            Ok("https://sso.example.com/auth".into())
+        );
+        assert_eq!(ok(Url, "http://kc:8080"), Ok("http://kc:8080".into()));
+        assert_eq!(
+            bad(Url, "sso.example.com"),
+            Some("https://sso.example.com".into())
+        );
+        assert_eq!(bad(Url, "ftp://sso"), Some("https://sso".into()));
+        assert_eq!(bad(Url, "https://sso/?x=1"), Some("https://sso".into()));
+        assert_eq!(bad(Url, "https:///x"), None);
+        assert_eq!(Url.normalize("https://"), Err(InputError::Empty));
+        assert_eq!(ok(Segment, "clearml/"), Ok("clearml".into()));
+        assert_eq!(bad(Segment, "my realm"), None);
+        assert_eq!(bad(Segment, "a/b"), None);
+        assert_eq!(Segment.normalize(""), Err(InputError::Empty));
+        for t in [
+            "contoso.onmicrosoft.com",
+            "organizations",
+            "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        ] {
+            assert_eq!(ok(Tenant, t), Ok(t.to_string()));
+        }
+        assert_eq!(bad(Tenant, "contoso"), None);
+    }
+
+    #[test]
+    fn pasted_urls_split_into_inputs_and_variants_switch_templates() {
+        let kc = provider("keycloak").unwrap();
+        let got = kc
+            .derive(&[("url", "https://sso/auth/realms/clearml/")])
+            .unwrap();
+        assert_eq!(got.options[0].1, "https://sso/auth/realms/clearml/");
+        assert_eq!(got.notes.len(), 1);
+        assert!(matches!(
+            kc.derive(&[("url", "https://sso/realms/a"), ("realm", "b")]),
+            Err(DeriveError::Conflict { ref in_url, ref given, .. }) if in_url == "a" && given == "b"
+        ));
+        let okta = provider("okta").unwrap();
+        let got = okta
+            .derive(&[("domain", "https://x.okta.com/oauth2/aus1")])
+            .unwrap();
+        assert_eq!(
+            got.options[1].1,
+            "https://x.okta.com/oauth2/aus1/v1/authorize"
+        );
+        let got = okta
+            .derive(&[("domain", "x.okta.com"), ("authorization_server", "org")])
+            .unwrap();
+        let urls: Vec<&str> = got.options.iter().map(|(_, v)| v.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://x.okta.com/",
+                "https://x.okta.com/oauth2/v1/authorize",
+                "https://x.okta.com/oauth2/v1/token"
+            ]
+        );
+        let az = provider("azure_ad").unwrap();
+        let got = az
+            .derive(&[(
+                "tenant",
+                "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0",
+            )])
+            .unwrap();
+        assert_eq!(
+            got.options[0].1,
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
         );
     }
 

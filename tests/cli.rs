@@ -282,6 +282,57 @@ fn explain_values_and_init_follow_the_exit_codes() {
     assert!(out.contains("turn OFF \"Full group path\""), "{out}");
 }
 
+#[test]
+fn explain_shows_urls_derived_from_a_normalised_policy_and_the_notes() {
+    // The Keycloak issuer pasted into `url`, an Okta issuer into `domain`, the Azure v2
+    // issuer into `tenant`, a webapp with a trailing `/`: each is read as its inputs, `explain`
+    // prints the URLs derived from them, and stderr says what was read how.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    std::fs::write(
+        &path,
+        r#"version = 1
+[enforce]
+plaintext_secrets = "allow"
+[sso]
+webapp = "https://app.example.com/"
+[providers.keycloak]
+client_id = "i"
+client_secret = "s"
+url = "https://sso.example.com/realms/clearml"
+[providers.okta]
+client_id = "i"
+client_secret = "s"
+domain = "https://x.okta.com/oauth2/default"
+[providers.azure_ad]
+client_id = "i"
+client_secret = "s"
+tenant = "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0"
+"#,
+    )
+    .unwrap();
+    let out = run(&["explain", "--policy", path.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for url in [
+        "https://sso.example.com/realms/clearml/protocol/openid-connect/auth",
+        "https://x.okta.com/oauth2/default/v1/token",
+        "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
+        "https://app.example.com/callback_okta",
+    ] {
+        assert!(stdout.contains(url), "{url} in\n{stdout}");
+    }
+    let stderr = text(&out.stderr);
+    let shown = path.display();
+    for note in [
+        format!("{shown}:9:7: note: providers.keycloak.url = "),
+        format!("{shown}:13:10: note: providers.okta.domain = "),
+        format!("{shown}:17:10: note: providers.azure_ad.tenant = "),
+    ] {
+        assert!(stderr.contains(&note), "{note} in\n{stderr}");
+    }
+}
+
 const NO_TARGET: &str = "tests/fixtures/no-target.yaml";
 const NO_TARGET_POLICY: &str = "--policy=tests/fixtures/policies/keycloak.toml";
 

@@ -27,10 +27,13 @@ pub fn find(flag: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// Finds, reads and parses the policy; errors name the file (and the line, from the parser).
+/// What the parser normalised (`FILE:LINE:COLUMN: note: …`) goes to stderr.
 pub fn load(flag: Option<&Path>) -> Result<Policy> {
     let path = find(flag)?;
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("{shown}: cannot read the policy file"))?;
-    Ok(policy::parse(&text, &shown)?)
+    let policy = policy::parse(&text, &shown)?;
+    eprint!("{}", policy.notes_text());
+    Ok(policy)
 }
