@@ -288,7 +288,7 @@ fn hidden_names(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
 
 /// Rule 2: SSO variables of providers the policy does not declare.
 fn undeclared_providers(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
-    let mut counts: Vec<(String, usize)> = Vec::new();
+    let mut counts: Vec<((Client, String), usize)> = Vec::new();
     let remove = ctx.policy.enforce.unknown_providers == UnknownProviders::Remove;
     for slot in env.iter_mut() {
         let Some((client, key)) = slot
@@ -301,15 +301,15 @@ fn undeclared_providers(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bo
         if ctx.declares(client, &key) {
             continue;
         }
-        match counts.iter_mut().find(|(p, _)| *p == key) {
+        match counts.iter_mut().find(|(p, _)| *p == (client, key.clone())) {
             Some((_, n)) => *n += 1,
-            None => counts.push((key, 1)),
+            None => counts.push(((client, key), 1)),
         }
         if remove {
             *slot = None;
         }
     }
-    for (provider, n) in &counts {
+    for ((client, provider), n) in &counts {
         let mut f = Finding::new(
             report::UNKNOWN_PROVIDER,
             format!(
@@ -317,20 +317,57 @@ fn undeclared_providers(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bo
             ),
         )
         .at(ctx.location.clone());
-        let keys = providers::PROVIDERS
-            .iter()
-            .map(|p| p.key)
-            .filter(|k| k != provider);
-        if let Some(near) = crate::policy::nearest(provider, keys) {
+        // What the policy could declare: only a key the policy parser accepts, under the
+        // client type the variables use.
+        let known = providers::provider(provider);
+        let declarable = known.is_some_and(|p| p.client == *client);
+        let wrong_client = known.filter(|_| !declarable);
+        if let Some(p) = wrong_client {
             f.message.push_str(&format!(
-                " (did you mean `{near}`? ClearML knows no `{provider}`)"
+                " (ClearML reads `{provider}` under `{}`, not `{}`)",
+                p.client.as_str(),
+                client.as_str()
             ));
+        } else if let Some(help) = known
+            .is_none()
+            .then(|| providers::alias_help(provider))
+            .flatten()
+        {
+            f.message
+                .push_str(&format!(" (ClearML knows no `{provider}`; {help})"));
+        } else if known.is_none() {
+            let keys = providers::PROVIDERS
+                .iter()
+                .filter(|p| p.client == *client)
+                .map(|p| p.key);
+            if let Some(near) = crate::policy::nearest(provider, keys) {
+                f.message.push_str(&format!(
+                    " (did you mean `{near}`? ClearML knows no `{provider}`)"
+                ));
+            }
         }
         match ctx.policy.enforce.unknown_providers {
-            UnknownProviders::Warn => {
+            UnknownProviders::Warn if declarable => {
                 f = f.help(format!(
-                "declare [providers.{provider}] or set [enforce] unknown_providers = \"remove\""
-            ))
+                    "declare [providers.{provider}] or set [enforce] unknown_providers = \"remove\""
+                ))
+            }
+            UnknownProviders::Warn => {
+                let what = match wrong_client {
+                    Some(p) if ctx.declares(p.client, p.key) => {
+                        format!("use `{}` in their names", p.client.as_str())
+                    }
+                    Some(p) => format!(
+                        "use `{}` in their names and declare [providers.{}]",
+                        p.client.as_str(),
+                        p.key
+                    ),
+                    None => "rename them to ClearML's provider key and declare it in the policy"
+                        .to_string(),
+                };
+                f = f.help(format!(
+                    "ClearML reads nothing for these variables: {what}, or set [enforce] unknown_providers = \"remove\""
+                ))
             }
             UnknownProviders::Deny => {}
             UnknownProviders::Remove => f = f.fixed(),

@@ -94,12 +94,35 @@ pub fn explain(policy: &Policy) -> String {
             callback(policy, spec)
         );
         let _ = writeln!(out, "  2. Return these claims: {}", spec.claims);
-        for (i, step) in spec.setup.iter().enumerate() {
+        let mut steps: Vec<&str> = spec.setup.to_vec();
+        let syncs_groups = p.settings.iter().any(|s| {
+            s.option.name == "groups.enabled"
+                && s.value == Value::Literal(crate::clearml_env::Literal::Bool(true))
+        });
+        if syncs_groups && !steps.iter().any(|s| s.contains("default_groups")) {
+            steps.push(providers::GROUP_SYNC_STEP);
+        }
+        for (i, step) in steps.iter().enumerate() {
             let _ = writeln!(out, "  {}. {step}", i + 3);
         }
     }
     if !policy.sso.switches.is_empty() {
         let _ = writeln!(out, "\nMulti-tenant switches: {}", providers::GLOBAL_SETUP);
+    }
+    let tenant_login = policy
+        .sso
+        .switches
+        .iter()
+        .any(|(o, on)| o.name == "tenant_login" && *on);
+    if tenant_login {
+        let (name, value) = providers::WEBSERVER_PASSWORD_LOGIN;
+        let _ = writeln!(
+            out,
+            "\nWebserver (not the apiserver): tenant_login needs {name}=\"{value}\" on the webserver container \
+             (the chart's webserver.extraEnvs); this tool does not set it, and render warns (webserver-login) \
+             when a workload named {} in the manifests lacks it.",
+            providers::WEBSERVER_WORKLOADS.join(", ")
+        );
     }
     out
 }
@@ -171,7 +194,9 @@ pub struct UnknownProvider {
 impl std::fmt::Display for UnknownProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "unknown provider `{}`", self.key)?;
-        if let Some(n) = self.nearest {
+        if let Some(help) = providers::alias_help(&self.key) {
+            write!(f, " ({help})")?;
+        } else if let Some(n) = self.nearest {
             write!(f, " (did you mean `{n}`?)")?;
         }
         write!(f, "; one of: {}", providers::keys_line())
@@ -199,7 +224,7 @@ pub fn init(key: &str) -> Result<String, UnknownProvider> {
         .map(|o| o.name)
         .collect();
     let enforce = Enforce::default();
-    let line = |setting: String, comment: &str| format!("{setting:<30}# {comment}\n");
+    let line = |setting: String, comment: &str| format!("{setting:<29} # {comment}\n");
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -214,7 +239,7 @@ pub fn init(key: &str) -> Result<String, UnknownProvider> {
     );
     out += &line(
         format!("containers = {}", toml_list(&target.containers.patterns)),
-        "globs on spec.containers[].name (init containers are never touched)",
+        "globs on spec.containers[].name: `clearml` is the apiserver's in chart 2.0-4.4 (init containers are never touched)",
     );
     let _ = writeln!(
         out,
@@ -396,6 +421,11 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("did you mean `keycloak`?"));
+        let e = init("entra").unwrap_err().to_string();
+        assert!(
+            e.starts_with("unknown provider `entra` (ClearML's key is `azure_ad`"),
+            "{e}"
+        );
     }
 
     #[test]

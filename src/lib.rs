@@ -21,6 +21,7 @@ pub mod providers;
 pub mod report;
 pub mod secrets;
 pub mod stream;
+pub mod surface;
 pub mod verify;
 pub mod yaml;
 
@@ -116,10 +117,11 @@ pub fn render_with(
     let mut seen: Vec<String> = Vec::new();
     let mut needs = Vec::with_capacity(docs.len());
     let mut skipped_workloads = Vec::new();
+    let webserver = surface::Webserver::for_policy(policy);
     for doc in &docs {
-        let (need, workload) = need_of(doc, policy);
+        let (need, workload) = need_of(doc, policy, webserver.as_ref());
         needs.push(need);
-        if workload && need == Need::Validate {
+        if workload && need != Need::Edit {
             skipped_workloads.push(doc);
         }
     }
@@ -182,6 +184,7 @@ pub fn render_with(
                         volumes: volumes.clone(),
                     };
                     changed |= correct::container(container, &ctx, &mut findings);
+                    surface::container(container, &ctx.location, &mut findings);
                 }
             }
         }
@@ -232,6 +235,9 @@ pub fn render_with(
             format!("workloads seen: {}", seen.join(", "))
         });
         findings.push(f);
+    }
+    if let Some(webserver) = &webserver {
+        webserver.check(policy, &docs, &kube, &sources, &mut findings);
     }
     if policy.enforce.mode == Mode::Audit {
         output = text.to_string();
@@ -359,13 +365,25 @@ enum Need {
 /// What a document needs, from its cheap identity ([`stream::Document::quick_identity`],
 /// which is what Kubernetes reads or nothing). Also returns whether it is a workload (for the
 /// `no-target` message).
-fn need_of(doc: &stream::Document, policy: &Policy) -> (Need, bool) {
+fn need_of(
+    doc: &stream::Document,
+    policy: &Policy,
+    webserver: Option<&surface::Webserver>,
+) -> (Need, bool) {
     let Some((kind, name)) = doc.quick_identity() else {
         return (Need::Edit, false);
     };
     let is_workload = policy.target.kinds.iter().any(|k| k == kind);
     let need = if is_workload {
         match name {
+            // A webserver to check is read, never edited.
+            Some(n) if webserver.is_some_and(|w| w.selects(policy, kind, n)) => {
+                if policy.target.selects_workload(kind, n) {
+                    Need::Edit
+                } else {
+                    Need::Read
+                }
+            }
             Some(n) if !policy.target.selects_workload(kind, n) => Need::Validate,
             _ => Need::Edit,
         }

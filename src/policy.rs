@@ -20,8 +20,11 @@ pub fn default_kinds() -> impl Iterator<Item = &'static str> + Clone {
 /// `[target] workloads` when the policy leaves it out: the apiserver Deployment (not
 /// `clearml-apiserver-asyncdelete`, which has no `apiserver` suffix).
 pub const DEFAULT_WORKLOADS: &[&str] = &["*apiserver"];
-/// `[target] containers` when the policy leaves it out.
-pub const DEFAULT_CONTAINERS: &[&str] = &["*apiserver"];
+/// `[target] containers` when the policy leaves it out: `clearml-apiserver` (public chart 5.0
+/// on, and the Enterprise chart) and `clearml`, the apiserver container's name in the public
+/// chart 2.0–4.4. Containers are only matched inside workloads `workloads` selects, so a
+/// `clearml` container of any other Deployment is never touched.
+pub const DEFAULT_CONTAINERS: &[&str] = &["*apiserver", "clearml"];
 
 /// The values of `[enforce] mode`, as written in the policy.
 pub const MODES: &[(&str, Mode)] = &[("fix", Mode::Fix), ("audit", Mode::Audit)];
@@ -718,10 +721,20 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
                                 policy.providers.push(p);
                             }
                         }
-                        None => {
-                            let keys: Vec<&str> = providers::keys().collect();
-                            l.unknown(t, k, "[providers] (not a ClearML provider key)", &keys);
-                        }
+                        None => match providers::alias_help(k) {
+                            Some(help) => l.at(
+                                t.key(k).and_then(|key| key.span()),
+                                format!("`[providers.{k}]`: {help}"),
+                                Some(format!(
+                                    "a provider table's name is ClearML's provider key; one of: {}",
+                                    providers::keys_line()
+                                )),
+                            ),
+                            None => {
+                                let keys: Vec<&str> = providers::keys().collect();
+                                l.unknown(t, k, "[providers] (not a ClearML provider key)", &keys);
+                            }
+                        },
                     }
                 }
             }
@@ -1420,6 +1433,50 @@ admins = ["clearml-admins"]
             e.contains("enforce.mode = \"fixx\" is not one of \"fix\", \"audit\""),
             "{e}"
         );
+    }
+
+    #[test]
+    fn provider_aliases_name_clearmls_key() {
+        let e = err("version = 1\n[providers.azure]\nclient_id = \"x\"\n");
+        assert!(
+            e.contains("p.toml:2:12: error: `[providers.azure]`: ClearML's key is `azure_ad` (Azure AD (Microsoft Entra ID))"),
+            "{e}"
+        );
+        assert!(
+            e.contains(
+                "help: a provider table's name is ClearML's provider key; one of: keycloak,"
+            ),
+            "{e}"
+        );
+        for (alias, key) in [
+            ("entra", "azure_ad"),
+            ("aws_cognito", "cognito"),
+            ("adfs", "ad_oauth"),
+        ] {
+            let e = err(&format!("version = 1\n[providers.{alias}]\n"));
+            assert!(
+                e.contains(&format!("`[providers.{alias}]`: ClearML's key is `{key}`")),
+                "{e}"
+            );
+        }
+        let e = err("version = 1\n[providers.microsoft]\n");
+        assert!(
+            e.contains("ClearML's keys are `azure_ad` (Azure AD (Microsoft Entra ID)), `ad_oauth` (Microsoft AD (OAuth)), `microsoft_ad` (Microsoft AD / Azure (SAML))"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn default_target_finds_every_chart_versions_apiserver() {
+        let t = Target::default();
+        // Public chart 5.0+ and Enterprise: container `clearml-apiserver`; 2.0–4.4: `clearml`.
+        assert!(t.selects_workload("Deployment", "clearml-apiserver"));
+        assert!(t.selects_container("clearml-apiserver"));
+        assert!(t.selects_container("clearml"));
+        // The async-delete twin (container `clearml` or `clearml-apiserver`) is not selected.
+        assert!(!t.selects_workload("Deployment", "clearml-apiserver-asyncdelete"));
+        assert!(!t.selects_workload("Deployment", "clearml-webserver"));
+        assert!(!t.selects_container("clearml-sidecar"));
     }
 
     #[test]

@@ -325,7 +325,27 @@ pub const GLOBAL_OPTIONS: &[OptionSpec] = &[
 ];
 
 /// What the `[sso]` switches need besides the apiserver's variables, for `explain`.
-pub const GLOBAL_SETUP: &str = "tenant_login users sign in at <webapp>/login/<tenant>; the webserver also needs WEBSERVER__onlyPasswordLogin=\"true\".";
+pub const GLOBAL_SETUP: &str = "tenant_login users sign in at <webapp>/login/<tenant>; tenants and their IdPs are configured through the API (sso.save_provider_configuration), not through env variables.";
+
+/// The webserver's variable multi-tenant login (`tenant_login = true`) needs, and its value.
+/// It belongs to the *webserver* container (the chart's `webserver.extraEnvs`), which this
+/// tool does not edit; `render` checks it on workloads [`WEBSERVER_WORKLOADS`] selects.
+pub const WEBSERVER_PASSWORD_LOGIN: (&str, &str) = ("WEBSERVER__onlyPasswordLogin", "true");
+
+/// Globs on `metadata.name` of the webserver workload checked for
+/// [`WEBSERVER_PASSWORD_LOGIN`] (the public chart's Deployment `<fullname>-webserver`).
+pub const WEBSERVER_WORKLOADS: &[&str] = &["*webserver"];
+
+/// ClearML's list of e-mail domains allowed to sign up (`services` → `login.email_filters.allowed`).
+/// Not an SSO provider option (it sits beside `login.sso`, and applies to every login), so the
+/// policy does not set it; the tool checks that its value, where a target container sets it, is a
+/// list ClearML reads as one (T11: the docs print it as a bare YAML list).
+pub const EMAIL_FILTERS: (Section, &str) = (Section::Services, "login.email_filters.allowed");
+
+/// The group-sync step every provider's checklist needs (Keycloak's own steps say it their
+/// way): ClearML maps IdP groups only onto groups that exist, `services.auth.default_groups`
+/// creates them when the apiserver starts.
+pub const GROUP_SYNC_STEP: &str = "Group sync maps IdP groups only onto ClearML groups that exist: create each by hand (Settings -> Users & Groups) or at apiserver start with services.auth.default_groups (CLEARML__services__auth__default_groups__<name>, set in apiserver.extraEnvs; this policy does not set it)";
 
 /// Names from ClearML's multi-tenant API that people put into env variable names by mistake,
 /// with the env option they mean: the API calls the token endpoint `token_endpoint`, the env
@@ -375,14 +395,15 @@ pub enum Affected {
 ///
 /// ClearML's Azure AD page prints the default company as
 /// `CLEARML__secure__login__sso__oauth_client__ad_oauth__default_company`; `ad_oauth` is the
-/// separate Microsoft AD (AD FS) provider. Every `ad_oauth` option is renamed next to an
-/// `azure_ad` policy (the page shows the misprint on `default_company` only; restricting the
-/// rename to it is `options: Affected::Only(&["default_company"])`).
+/// separate Microsoft AD (AD FS) provider. Only `default_company` is renamed next to an
+/// `azure_ad` policy, the one option the page misprints: any other `ad_oauth` variable (a
+/// real AD FS client ID, secret or endpoint) is an undeclared provider's, reported as such and
+/// never moved into the Azure block.
 pub const MISPRINTS: &[Misprint] = &[Misprint {
     client: Client::OAuth,
     written: "ad_oauth",
     meant: "azure_ad",
-    options: Affected::All,
+    options: Affected::Only(&["default_company"]),
     message: "`ad_oauth` is the Microsoft AD provider; this policy configures Azure AD",
     help: "ClearML's Azure AD page prints `…__ad_oauth__default_company`; the Azure AD key is `azure_ad`",
 }];
@@ -782,7 +803,7 @@ const KEYCLOAK_GROUPS: &[&str] = &[
     "For group sync (groups.enabled): in the ClearML client open Client Scopes -> the `<client>-dedicated` scope -> Add mapper -> By configuration -> Group membership",
     "Mapper name `groups`, Token claim name `groups`, turn OFF \"Full group path\", save",
     "Verify: Client details -> Client scopes -> Evaluate, pick a user with groups; the `groups` claim must appear in both the generated ID token and the generated user info",
-    "Create, in ClearML, a group named like each Keycloak group to sync (groups are never created automatically)",
+    "Create, in ClearML, a group named like each Keycloak group to sync (group sync never creates groups): by hand under Settings -> Users & Groups, or at apiserver start with services.auth.default_groups (CLEARML__services__auth__default_groups__<name>, set in apiserver.extraEnvs; this policy does not set it)",
     "For role-based admins (admin_role): assign the role and make sure the `roles` claim is in the access token or user info",
 ];
 
@@ -992,6 +1013,46 @@ pub fn keys() -> impl Iterator<Item = &'static str> + Clone {
 /// The provider keys as one comma-separated line, for help texts.
 pub fn keys_line() -> String {
     keys().collect::<Vec<_>>().join(", ")
+}
+
+/// Names people give a provider that are not ClearML's key, with the key(s) they mean (several
+/// when the name is ambiguous: "Microsoft" is Entra ID over OAuth, AD FS over OAuth, or AD over
+/// SAML). A policy table or an `init` argument under one of these names is refused with the
+/// right key; nothing is ever renamed on the strength of an alias.
+pub const ALIASES: &[(&str, &[&str])] = &[
+    ("azure", &["azure_ad"]),
+    ("entra", &["azure_ad"]),
+    ("entra_id", &["azure_ad"]),
+    ("aws_cognito", &["cognito"]),
+    ("adfs", &["ad_oauth"]),
+    ("microsoft", &["azure_ad", "ad_oauth", "microsoft_ad"]),
+    ("jumpcloud", &["jumpcloudsaml"]),
+    ("pingidentity", &["ping"]),
+];
+
+/// The ClearML keys an alias stands for, if `name` is one ([`ALIASES`]).
+pub fn alias(name: &str) -> Option<&'static [&'static str]> {
+    ALIASES
+        .iter()
+        .find(|(a, _)| a.eq_ignore_ascii_case(name))
+        .map(|(_, keys)| *keys)
+}
+
+/// What to say about a provider name that is not a ClearML key: the key an alias means, with
+/// its title (`ClearML's key is `azure_ad` (Azure AD (Microsoft Entra ID))`), or `None`.
+pub fn alias_help(name: &str) -> Option<String> {
+    let keys = alias(name)?;
+    let described: Vec<String> = keys
+        .iter()
+        .map(|k| {
+            let p = provider(k).expect("aliases name catalogue keys");
+            format!("`{}` ({})", p.key, p.title)
+        })
+        .collect();
+    Some(match described.as_slice() {
+        [one] => format!("ClearML's key is {one}"),
+        many => format!("ClearML's keys are {}", many.join(", ")),
+    })
 }
 
 impl OptionSpec {
@@ -1275,8 +1336,39 @@ mod tests {
         }
         let m = misprint(Client::OAuth, "ad_oauth", "default_company").unwrap();
         assert_eq!(m.meant, "azure_ad");
+        // `ad_oauth` is a real provider: its own credentials and endpoints are not misprints.
+        for option in [
+            "client_id",
+            "client_secret",
+            "authorize_url",
+            "access_token_url",
+        ] {
+            assert!(
+                misprint(Client::OAuth, "ad_oauth", option).is_none(),
+                "{option}"
+            );
+        }
         assert!(misprint(Client::Saml, "ad_oauth", "default_company").is_none());
         assert!(misprint(Client::OAuth, "azure_ad", "default_company").is_none());
+    }
+
+    #[test]
+    fn aliases_point_at_catalogue_keys_and_are_not_keys() {
+        for (name, keys) in ALIASES {
+            assert!(provider(name).is_none(), "{name} is a key, not an alias");
+            assert!(!keys.is_empty());
+            for k in *keys {
+                assert!(provider(k).is_some(), "{name} -> {k}");
+            }
+        }
+        assert_eq!(
+            alias_help("azure").unwrap(),
+            "ClearML's key is `azure_ad` (Azure AD (Microsoft Entra ID))"
+        );
+        assert!(alias_help("Microsoft")
+            .unwrap()
+            .starts_with("ClearML's keys are `azure_ad`"));
+        assert_eq!(alias_help("keycloak"), None);
     }
 
     #[test]

@@ -144,6 +144,7 @@ codes! {
     METADATA_NOT_MOUNTED = "metadata-not-mounted", Error, "idp_metadata_file names a path no volumeMount of the container provides";
     UNVERIFIED_OUTPUT = "unverified-output", Error, "read back as Kubernetes reads it, the corrected document would not give exactly the policy or would change something else; nothing was written";
     ALIASED_ENV = "aliased-env", Error, "a target container uses YAML anchors, aliases or `<<` merges; the tool does not edit it";
+    WEBSERVER_LOGIN = "webserver-login", Warning, "tenant_login is on but the webserver lacks WEBSERVER__onlyPasswordLogin=\"true\"; not edited";
 }
 
 /// Where every finding goes, and the one place its severity is decided (from its code, whether

@@ -661,3 +661,57 @@ fn report_to_a_fifo_without_reader_fails_at_once() {
     };
     assert_eq!(status.code(), Some(2));
 }
+
+/// The items through the binary: a provider alias is a policy error naming ClearML's
+/// key (exit 2), `init` does the same, and `explain` for a multi-tenant policy names the
+/// webserver's variable while a group-syncing provider's checklist names default_groups.
+#[test]
+fn aliases_webserver_and_group_sync_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let alias = dir.path().join("alias.toml");
+    std::fs::write(&alias, "version = 1\n[providers.entra]\ntenant = \"x\"\n").unwrap();
+    let out = run(&["explain", "--policy", alias.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(":2:12: error: `[providers.entra]`: ClearML's key is `azure_ad`"),
+        "{err}"
+    );
+    let out = run(&["init", "aws_cognito"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("ClearML's key is `cognito`"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let tenant = dir.path().join("tenant.toml");
+    std::fs::write(
+        &tenant,
+        "version = 1\n[sso]\ntenant_login = true\n[secrets]\nexternal = [\"idp\"]\n[providers.ping]\nclient_id = { secret = \"idp\", key = \"id\" }\nclient_secret = { secret = \"idp\", key = \"secret\" }\nauthorize_url = \"https://auth.pingone.com/E/as/authorize\"\naccess_token_url = \"https://auth.pingone.com/E/as/token\"\ngroups.enabled = true\n",
+    )
+    .unwrap();
+    let out = run(&["explain", "--policy", tenant.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains(
+            "tenant_login needs WEBSERVER__onlyPasswordLogin=\"true\" on the webserver container"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("CLEARML__services__auth__default_groups__<name>"),
+        "{shown}"
+    );
+
+    // The example chart's webserver has no WEBSERVER__onlyPasswordLogin: a warning, exit 0.
+    let out = run(
+        &["check", "--policy", tenant.to_str().unwrap(), EXAMPLE],
+        b"",
+    );
+    let err = text(&out.stdout) + &text(&out.stderr);
+    assert!(err.contains("warning[webserver-login]"), "{err}");
+    assert!(err.contains("Deployment clearml-webserver"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}

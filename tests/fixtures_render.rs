@@ -243,6 +243,10 @@ fixture! {
     trap_t06_claimenv => "traps/t06-claimenv.yaml" with "microsoft_ad.toml",
     trap_t08_t23_names => "traps/t08-t23-names.yaml" with "keycloak.toml",
     trap_t26_numeric_company => "traps/t26-numeric-company.yaml" with "ping.toml",
+    trap_t01_ad_oauth_real_provider => "traps/t01-ad-oauth-real-provider.yaml" with "azure_ad.toml",
+    old_chart => "old-chart.yaml" with "keycloak.toml",
+    tenant_webserver => "tenant-webserver.yaml" with "tenant.toml",
+    surface_names => "surface-names.yaml" with "keycloak.toml",
 }
 
 #[test]
@@ -254,4 +258,22 @@ fn untouched_stream_is_byte_identical() {
     let second = render(first.output.as_bytes(), &policy).unwrap();
     assert_eq!(second.output.as_bytes(), first.output.as_bytes());
     assert!(!second.changed);
+}
+
+#[test]
+fn old_chart_twin_and_other_clearml_containers_are_untouched() {
+    // Chart 2.0–4.4: the apiserver's container is `clearml`; so is the async-delete twin's and
+    // the fileserver's. Only the apiserver Deployment (document 1) may change.
+    let input = std::fs::read_to_string(root().join("tests/fixtures/old-chart.yaml")).unwrap();
+    let outcome = render(input.as_bytes(), &load_policy("keycloak.toml")).unwrap();
+    let (a, b) = (stream::split(&input), stream::split(&outcome.output));
+    assert_ne!(
+        a[0].raw, b[0].raw,
+        "the apiserver's `clearml` container is edited"
+    );
+    assert_eq!(
+        a[1].raw, b[1].raw,
+        "clearml-apiserver-asyncdelete is untouched"
+    );
+    assert_eq!(a[2].raw, b[2].raw, "clearml-fileserver is untouched");
 }

@@ -1,0 +1,328 @@
+//! ClearML's SSO surface beyond the policy's settings: variables next to the SSO ones that the
+//! policy does not set but that decide whether SSO works. These checks report and never edit
+//! (the proof in [`crate::verify`] holds every non-SSO variable to its value):
+//!
+//! - a typo in the client-type segment (`oauth_clients`, `saml_clent`) of a target container's
+//!   variable: ClearML reads the key, but no provider ever looks there (`unknown-option`);
+//! - `CLEARML__services__login__email_filters__allowed` on a target container must be a list
+//!   ClearML reads as one (`not-a-list`; T11 prints it as a bare YAML list);
+//! - with `[sso] tenant_login = true`, the webserver workload (`*webserver`) needs
+//!   `WEBSERVER__onlyPasswordLogin="true"` (`webserver-login`).
+
+use crate::clearml_env::{self, Hocon};
+use crate::k8s::{self, ObjectRef};
+use crate::policy::Policy;
+use crate::providers::{self, Client};
+use crate::report::{self, Finding, Location, Sink};
+use crate::stream;
+use crate::yaml::Node;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// The client-type segment of a variable that addresses `login.sso.<segment>.<…>` with a
+/// segment that is no client type, as ClearML would read the name (`CLEARML__` or `TRAINS__`,
+/// lower-cased, `__` as `.`). `None` for every other name.
+pub fn unknown_client_segment(raw: &str) -> Option<String> {
+    let (head, rest) = raw.trim().split_once("__")?;
+    if !(head.eq_ignore_ascii_case("clearml") || head == "TRAINS") {
+        return None;
+    }
+    let lowered = rest.replace("__", ".").to_lowercase();
+    let (_section, path) = lowered.split_once('.')?;
+    let below = path.strip_prefix("login.sso.")?;
+    let (segment, tail) = below.split_once('.')?;
+    let known = [Client::OAuth, Client::Saml].map(Client::as_str);
+    (!segment.is_empty() && !tail.is_empty() && !known.contains(&segment))
+        .then(|| segment.to_string())
+}
+
+/// Whether a variable name is the e-mail filter list, as ClearML reads names.
+fn is_email_filters(raw: &str) -> bool {
+    let Some(rest) = raw.strip_prefix("CLEARML__") else {
+        return false;
+    };
+    let (section, path) = providers::EMAIL_FILTERS;
+    rest.replace("__", ".").to_lowercase() == format!("{}.{path}", section.as_str())
+}
+
+/// What is wrong with the e-mail filter list's value, if anything (`None` also for a
+/// `valueFrom`, which cannot be read before install).
+fn email_filters_problem(entry: &Node) -> Option<&'static str> {
+    let value = entry.get("value")?;
+    if let Node::Seq { .. } = value {
+        return Some("is a YAML list, and Kubernetes needs a string");
+    }
+    match k8s::to_json(value) {
+        serde_json::Value::String(text) => match clearml_env::read(&text) {
+            Hocon::List(items) if items.iter().all(|i| matches!(i, Hocon::Str(_))) => None,
+            Hocon::List(_) => Some("is a list ClearML reads with items that are not strings"),
+            _ => Some("is not a list as ClearML reads it"),
+        },
+        _ => Some("is not a YAML string"),
+    }
+}
+
+/// The checks on one target container's env (after [`crate::correct::container`]).
+pub fn container(container: &Node, location: &Location, findings: &mut Sink) {
+    let Some(env) = container.get("env") else {
+        return;
+    };
+    for entry in env.items() {
+        let Some(name) = entry.get_str("name") else {
+            continue;
+        };
+        let at = Location {
+            variable: Some(name.to_string()),
+            ..location.clone()
+        };
+        if let Some(segment) = unknown_client_segment(name) {
+            let known = [Client::OAuth, Client::Saml].map(Client::as_str);
+            let mut f = Finding::new(
+                report::UNKNOWN_OPTION,
+                format!(
+                    "`{segment}` is not a client type ClearML reads (`{}` or `{}`): no provider reads this variable; kept as is",
+                    known[0], known[1]
+                ),
+            )
+            .at(at.clone());
+            if let Some(near) = crate::policy::nearest(&segment, known) {
+                f = f.help(format!("did you mean `{near}`?"));
+            }
+            findings.push(f);
+        }
+        if is_email_filters(name) {
+            if let Some(problem) = email_filters_problem(entry) {
+                findings.push(
+                    Finding::new(
+                        report::NOT_A_LIST,
+                        format!("login.email_filters.allowed {problem}; not edited (the policy does not set it)"),
+                    )
+                    .help("write the allowed e-mail domains as one quoted string holding a list: value: '[\"example.com\",\"my-domain.ai\"]'")
+                    .at(at),
+                );
+            }
+        }
+    }
+}
+
+/// The webserver check, when the policy needs it (`tenant_login = true`).
+pub struct Webserver {
+    workloads: GlobSet,
+}
+
+impl Webserver {
+    /// `Some` when the policy turns multi-tenant login on.
+    pub fn for_policy(policy: &Policy) -> Option<Webserver> {
+        let on = policy
+            .sso
+            .switches
+            .iter()
+            .any(|(o, v)| o.name == "tenant_login" && *v);
+        if !on {
+            return None;
+        }
+        let mut b = GlobSetBuilder::new();
+        for p in providers::WEBSERVER_WORKLOADS {
+            b.add(Glob::new(p).expect("valid glob"));
+        }
+        Some(Webserver {
+            workloads: b.build().expect("valid globs"),
+        })
+    }
+
+    /// Whether a workload of this kind and name is a webserver to check.
+    pub fn selects(&self, policy: &Policy, kind: &str, name: &str) -> bool {
+        policy.target.kinds.iter().any(|k| k == kind) && self.workloads.is_match(name)
+    }
+
+    /// Checks every webserver workload among the documents read as Kubernetes reads them.
+    pub fn check(
+        &self,
+        policy: &Policy,
+        docs: &[stream::Document],
+        kube: &[Option<serde_json::Value>],
+        sources: &[Option<&str>],
+        findings: &mut Sink,
+    ) {
+        for ((doc, object), source) in docs.iter().zip(kube).zip(sources) {
+            let Some(object) = object else { continue };
+            let mut objects = Vec::new();
+            flatten(object, &mut objects);
+            for o in objects {
+                let kind = o["kind"].as_str().unwrap_or_default();
+                let name = o["metadata"]["name"].as_str().unwrap_or_default();
+                if !self.selects(policy, kind, name) {
+                    continue;
+                }
+                let Some(path) = k8s::pod_spec_path(kind) else {
+                    continue;
+                };
+                let spec = path.iter().fold(o, |v, k| &v[*k]);
+                let containers = spec["containers"].as_array().cloned().unwrap_or_default();
+                let judged: Vec<(String, Option<String>)> = containers
+                    .iter()
+                    .map(|c| {
+                        let cname = c["name"].as_str().unwrap_or_default().to_string();
+                        (cname, password_login_problem(c))
+                    })
+                    .collect();
+                if judged.is_empty() || judged.iter().any(|(_, p)| p.is_none()) {
+                    continue;
+                }
+                let (container, problem) = &judged[0];
+                let (var, value) = providers::WEBSERVER_PASSWORD_LOGIN;
+                let annotation =
+                    o["metadata"]["annotations"][k8s::HELM4_FILENAME_ANNOTATION].as_str();
+                findings.push(
+                    Finding::new(
+                        report::WEBSERVER_LOGIN,
+                        format!("[sso] tenant_login is on, and the webserver's {var} {}; ClearML's multi-tenant login needs it \"{value}\" (the tool does not edit the webserver)", problem.as_deref().unwrap_or_default()),
+                    )
+                    .help(format!("set it in the chart's values: webserver.extraEnvs: [{{ name: {var}, value: \"{value}\" }}]"))
+                    .at(Location {
+                        document: doc.index,
+                        line: doc.start_line,
+                        object: ObjectRef {
+                            kind: kind.to_string(),
+                            name: name.to_string(),
+                            namespace: o["metadata"]["namespace"].as_str().map(str::to_string),
+                            source: source.or(annotation).map(str::to_string),
+                        },
+                        container: Some(container.clone()),
+                        variable: Some(var.to_string()),
+                    }),
+                );
+            }
+        }
+    }
+}
+
+/// The objects of a document read as Kubernetes reads it, the items of a `…List` flattened.
+fn flatten<'a>(doc: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
+    let kind = doc["kind"].as_str().unwrap_or_default();
+    match doc["items"].as_array() {
+        Some(items) if k8s::is_list_kind(kind) => items.iter().for_each(|i| flatten(i, out)),
+        _ => out.push(doc),
+    }
+}
+
+/// What is wrong with a webserver container's `WEBSERVER__onlyPasswordLogin`, if anything
+/// (Kubernetes keeps the last entry of a name; a `valueFrom` cannot be read and is accepted).
+fn password_login_problem(container: &serde_json::Value) -> Option<String> {
+    let (var, want) = providers::WEBSERVER_PASSWORD_LOGIN;
+    let env = container["env"].as_array().cloned().unwrap_or_default();
+    let last = env.iter().rev().find(|e| e["name"].as_str() == Some(var));
+    match last {
+        Some(e) if e.get("valueFrom").is_some() => None,
+        Some(e) => match e["value"].as_str() {
+            Some(v) if v.trim() == want => None,
+            Some(v) => Some(format!("is `{v}`")),
+            None => Some("has no value".to_string()),
+        },
+        None if env
+            .iter()
+            .any(|e| e["name"].as_str().is_some_and(|n| n.trim() == var)) =>
+        {
+            Some(
+                "is spelled with surrounding whitespace (T28), which is another variable"
+                    .to_string(),
+            )
+        }
+        None => Some("is not set".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_segment_typos_are_found_and_real_names_are_not() {
+        let seg = |n: &str| unknown_client_segment(n);
+        assert_eq!(
+            seg("CLEARML__secure__login__sso__oauth_clients__keycloak__client_id").as_deref(),
+            Some("oauth_clients")
+        );
+        assert_eq!(
+            seg("CLEARML__services__login__sso__saml_clent__duo__claims__name").as_deref(),
+            Some("saml_clent")
+        );
+        assert_eq!(
+            seg("CLEARML__secure__login__sso__oauth_client__keycloak__client_id"),
+            None
+        );
+        assert_eq!(seg("CLEARML__services__login__sso__tenant_login"), None);
+        assert_eq!(
+            seg("CLEARML__services__login__email_filters__allowed"),
+            None
+        );
+        assert_eq!(
+            seg("OTHER__services__login__sso__oauth_clients__x__y"),
+            None
+        );
+    }
+
+    #[test]
+    fn email_filters_name_as_clearml_reads_it() {
+        assert!(is_email_filters(
+            "CLEARML__services__login__email_filters__allowed"
+        ));
+        assert!(is_email_filters(
+            "CLEARML__SERVICES__LOGIN__EMAIL_FILTERS__ALLOWED"
+        ));
+        assert!(!is_email_filters(
+            "clearml__services__login__email_filters__allowed"
+        ));
+        assert!(!is_email_filters(
+            "CLEARML__secure__login__email_filters__allowed"
+        ));
+    }
+
+    #[test]
+    fn email_filters_value_must_read_as_a_list_of_strings() {
+        let entry = |yaml: &str| crate::yaml::parse(yaml).unwrap().unwrap();
+        let problem = |yaml: &str| email_filters_problem(&entry(yaml));
+        assert_eq!(
+            problem("name: x\nvalue: '[\"example.com\",\"b.ai\"]'\n"),
+            None
+        );
+        assert_eq!(
+            problem("name: x\nvalueFrom: {configMapKeyRef: {name: a, key: b}}\n"),
+            None
+        );
+        assert!(problem("name: x\nvalue: [\"example.com\"]\n")
+            .unwrap()
+            .contains("YAML list"));
+        assert!(problem("name: x\nvalue: example.com\n")
+            .unwrap()
+            .contains("not a list"));
+        assert!(problem("name: x\nvalue: '[1, 2]'\n")
+            .unwrap()
+            .contains("not strings"));
+    }
+
+    #[test]
+    fn password_login_is_judged_as_kubernetes_reads_env() {
+        let c = |env: serde_json::Value| serde_json::json!({ "name": "w", "env": env });
+        let v = providers::WEBSERVER_PASSWORD_LOGIN.0;
+        assert_eq!(
+            password_login_problem(&c(serde_json::json!([{ "name": v, "value": "true" }]))),
+            None
+        );
+        assert_eq!(
+            password_login_problem(&c(
+                serde_json::json!([{ "name": v, "value": "true" }, { "name": v, "value": "false" }])
+            ))
+            .as_deref(),
+            Some("is `false`")
+        );
+        assert!(password_login_problem(&c(
+            serde_json::json!([{ "name": format!("{v} "), "value": "true" }])
+        ))
+        .unwrap()
+        .contains("T28"));
+        assert_eq!(
+            password_login_problem(&c(serde_json::json!([]))).as_deref(),
+            Some("is not set")
+        );
+    }
+}
