@@ -5,7 +5,7 @@
 //! names (whitespace, the Azure key misprint) → undeclared providers → the policy's settings →
 //! other SSO options' spelling → value hygiene → secrets and mounts.
 
-use crate::clearml_env::{self, Hocon, Literal, Prefix, SsoName, ValueIssue};
+use crate::clearml_env::{self, Defined, Hocon, Literal, Prefix, SsoName, Substituted, ValueIssue};
 use crate::k8s;
 use crate::policy::{CheckScope, Desired, Plaintext, Policy, UnknownProviders, Value};
 use crate::providers::{self, Client, OptionSpec, Section};
@@ -175,9 +175,11 @@ pub fn container(container: &mut Node, ctx: &Context, findings: &mut Sink) -> bo
     changed |= undeclared_providers(&mut env, ctx, findings);
     changed |= policy_settings(&mut env, ctx, findings);
     changed |= other_options(&mut env, ctx, findings);
-    changed |= value_hygiene(&mut env, ctx, findings);
+    let from = env_from_variables(container, ctx);
+    changed |= value_hygiene(&mut env, &from, ctx, findings);
     let entries: Vec<Entry> = env.into_iter().flatten().collect();
     secret_references(&entries, ctx, findings);
+    stored_values(&entries, &from, ctx, findings);
     other_references(container, ctx, findings);
     metadata_mounts(&entries, container, ctx, findings);
     let nodes: Vec<Node> = entries.into_iter().map(|e| e.node).collect();
@@ -759,12 +761,70 @@ fn keep_what_clearml_read(
     changed
 }
 
+/// The variables the container's `envFrom` sources in the stream define (their keys, with the
+/// source's prefix); their values are not judged here, only that they exist. Sources outside
+/// the stream define nothing the tool can see.
+fn env_from_variables(container: &Node, ctx: &Context) -> Vec<(String, Defined)> {
+    use k8s_openapi::api::core::v1::EnvFromSource;
+    let env_from: Vec<EnvFromSource> = k8s::typed(container, "envFrom").unwrap_or_default();
+    let namespace = ctx.location.object.namespace.as_deref();
+    let mut vars = Vec::new();
+    for source in &env_from {
+        let prefix = source.prefix.clone().unwrap_or_default();
+        let (secret, name) = match (&source.secret_ref, &source.config_map_ref) {
+            (Some(r), _) => (true, &r.name),
+            (None, Some(r)) => (false, &r.name),
+            (None, None) => continue,
+        };
+        let provided = ctx.inventory.sources.iter().filter(|s| {
+            s.kind.is_secret() == secret
+                && s.object.name == *name
+                && s.absent_at_start.is_none()
+                && namespace
+                    .zip(s.object.namespace.as_deref())
+                    .is_none_or(|(a, b)| a == b)
+        });
+        for s in provided {
+            vars.extend(
+                s.keys
+                    .iter()
+                    .map(|(k, _)| (format!("{prefix}{k}"), Defined::Unknown)),
+            );
+        }
+    }
+    vars
+}
+
+/// What one env entry defines for substitutions: a literal's text (unknown when Kubernetes
+/// expands it first), anything else defined with an unknown value.
+fn defined(e: &Entry) -> (String, Defined) {
+    let value = match e.node.get("value") {
+        Some(v @ Node::Scalar { .. }) => v.as_str().filter(|t| !t.contains("$(")),
+        _ => None,
+    };
+    let d = value.map_or(Defined::Unknown, |t| Defined::Text(t.to_string()));
+    (e.name.clone(), d)
+}
+
 /// Rule 5: values of SSO variables the policy did not write, as ClearML would read them:
 /// fixed where the right form is certain, an error where ClearML would fail and nothing says
 /// what is right.
-fn value_hygiene(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
+fn value_hygiene(
+    env: &mut Env,
+    from: &[(String, Defined)],
+    ctx: &Context,
+    findings: &mut Sink,
+) -> bool {
     let mut changed = false;
-    for e in live(env) {
+    // What each entry sees: Kubernetes expands `$(VAR)` from what is set before it; pyhocon
+    // resolves `${VAR}` from the whole environment.
+    let process: Vec<(String, Defined)> = from
+        .iter()
+        .cloned()
+        .chain(env.iter().flatten().map(defined))
+        .collect();
+    for (position, e) in (from.len()..).zip(live(env)) {
+        let earlier = process[..position].to_vec();
         let Some(sso) = e.sso.clone() else { continue };
         if e.from_policy {
             continue;
@@ -800,9 +860,23 @@ fn value_hygiene(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
         let Some(text) = e.literal().map(str::to_string) else {
             continue;
         };
-        let judged = clearml_env::judge(&text, option);
+        let around = clearml_env::Surroundings {
+            stored: false,
+            earlier,
+            process: process.clone(),
+            placeholders: Some(&ctx.policy.secrets.placeholders),
+        };
+        let judged = clearml_env::judge(&text, option, &around);
         for issue in &judged.issues {
-            findings.push(value_finding(issue, &text, &sso, &show).at(loc.clone()));
+            let f = if judged.expanded {
+                // What Kubernetes makes of `$(VAR)` cannot be rewritten here, and may hold
+                // another variable's value: described, never shown.
+                unrewritable_finding(issue, &sso, "after Kubernetes expands its `$(…)`, ")
+                    .help("write the value so that, once expanded, it is a HOCON-quoted string (`\"$(VAR)\"`), or set this option in the policy")
+            } else {
+                value_finding(issue, &text, &sso, &show)
+            };
+            findings.push(f.at(loc.clone()));
         }
         if let Some(fixed) = judged.corrected.filter(|f| *f != text) {
             e.node.set("value", Node::string(&fixed));
@@ -810,6 +884,96 @@ fn value_hygiene(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
         }
     }
     changed
+}
+
+/// Why ClearML misreads a value, in words that show none of it.
+fn misread_reason(issue: &ValueIssue, sso: &SsoName) -> String {
+    let option = &sso.option;
+    match issue {
+        ValueIssue::OtherKeys => "a `,` or a line break outside quotes makes ClearML read other keys from it".into(),
+        ValueIssue::CommentTail => "ClearML cuts it at the `#` or `//` (a HOCON comment)".into(),
+        ValueIssue::Unparseable(why) => format!("ClearML's HOCON parser rejects it ({why}): the apiserver fails to start"),
+        ValueIssue::SurroundingWhitespace => "it has leading or trailing whitespace (a line break from `echo … | base64`?), which ClearML drops".into(),
+        ValueIssue::Escape => "it holds a backslash escape (`\\n`, `\\\\`…) that ClearML replaces".into(),
+        ValueIssue::NotAList { .. } => format!("`{option}` needs a list; ClearML would read one string"),
+        ValueIssue::QuotedBoolean(_) | ValueIssue::BooleanSpelling(_) => format!("`{option}` needs a boolean; ClearML would read a string"),
+        ValueIssue::BooleanWord { meant, clearml_reads } => format!("`{option}` needs a boolean; the word means {meant}, ClearML would read {clearml_reads}"),
+        ValueIssue::UnclearBoolean => format!("`{option}` takes true or false; the value has no certain meaning"),
+        ValueIssue::Number { .. } => "ClearML reads it as a number (or a duration), not as the text".into(),
+        ValueIssue::NoTrailingSlash { .. } => format!("`{option}` must end with `/`"),
+        ValueIssue::Substitution { var, outcome: Substituted::Resolved { .. } } => format!("a substitution of `{var}` gives ClearML a string, and `{option}` needs a boolean or a list"),
+        ValueIssue::Substitution { .. } => "it holds a `${…}` ClearML cannot resolve".into(),
+        ValueIssue::KubernetesReference { .. } => "a `$` outside quotes stops ClearML's parser".into(),
+        ValueIssue::QuotedSubstitution => "ClearML reads `${…}` inside quotes as text".into(),
+        ValueIssue::Placeholder => "it is a placeholder ([secrets] placeholders)".into(),
+        ValueIssue::Fragile => "it reads as written only because HOCON accepts it unquoted".into(),
+    }
+}
+
+/// The finding for an issue in a value the tool cannot rewrite (stored in a Secret or
+/// ConfigMap, or what Kubernetes expands): an error when ClearML misreads it, a warning when
+/// it reads it fragilely; the substitution and placeholder codes keep their own meaning.
+fn unrewritable_finding(issue: &ValueIssue, sso: &SsoName, what: &str) -> Finding {
+    let reason = misread_reason(issue, sso);
+    let code = match issue {
+        ValueIssue::Fragile => report::FRAGILE_VALUE,
+        ValueIssue::Placeholder => report::PLACEHOLDER_VALUE,
+        ValueIssue::QuotedSubstitution => report::QUOTED_SUBSTITUTION,
+        ValueIssue::Substitution { var, outcome } => {
+            return substitution_finding(var, outcome, sso, false);
+        }
+        _ if !issue.misreads() => {
+            return Finding::new(report::FRAGILE_VALUE, format!("{what}{reason}"))
+        }
+        _ => report::MISREAD_VALUE,
+    };
+    Finding::new(code, format!("{what}{reason}"))
+}
+
+/// The finding for an unquoted `${VAR}`, as pyhocon resolves it. The variable's name is
+/// shown only when the value may be (`reveal`, from [`shown`]): a `${…}` on a credential may
+/// hold the credential itself, and docker-compose's `VAR:-default` carries a value after `:`.
+fn substitution_finding(var: &str, outcome: &Substituted, sso: &SsoName, reveal: bool) -> Finding {
+    let base = var.split(':').next().unwrap_or_default();
+    let (subst, optional, name) = if reveal {
+        (
+            format!("`${{{base}}}`"),
+            format!("`${{?{base}}}`"),
+            format!("`{base}`"),
+        )
+    } else {
+        (
+            "`${…}`".to_string(),
+            "`${?…}`".to_string(),
+            "its variable".to_string(),
+        )
+    };
+    match outcome {
+        Substituted::Resolved { wrong_type: false } => Finding::new(
+            report::ENV_SUBSTITUTION,
+            format!("{subst}: ClearML reads the raw text of {name} from the container's environment (not parsed as HOCON)"),
+        ),
+        Substituted::Resolved { wrong_type: true } => Finding::new(
+            report::MISREAD_VALUE,
+            format!("a substitution gives ClearML a string, and `{}` needs a boolean or a list", sso.option),
+        )
+        .help(format!("write `{}` itself as true/false or a list, or set this option in the policy", sso.option)),
+        Substituted::Dropped => Finding::new(
+            report::OPTIONAL_SUBSTITUTION,
+            format!("{optional}: {name} is defined nowhere in the container, so ClearML drops this setting"),
+        )
+        .help(format!("define {name} in the container's env, or remove the variable")),
+        Substituted::Fails if base != var => Finding::new(
+            report::COMPOSE_VARIABLE,
+            "docker-compose syntax `${VAR:…}`: ClearML's parser looks up a variable named with the `:…` part, which cannot exist, and the apiserver fails to start",
+        )
+        .help(format!("write {subst} with {name} defined in the container's env, or set this option in the policy")),
+        Substituted::Fails => Finding::new(
+            report::COMPOSE_VARIABLE,
+            format!("{subst}: {name} is defined nowhere in the container, so ClearML cannot resolve it and the apiserver fails to start"),
+        )
+        .help(format!("define {name} in the container's env (ClearML then reads its raw text), write {optional} to leave the option unset without it, or set this option in the policy (a literal, or {{ secret = NAME, key = KEY }})")),
+    }
 }
 
 /// The finding for one way ClearML misreads a value the policy did not write (`text` as
@@ -826,11 +990,55 @@ fn value_finding(
             "ClearML would read more than this option from the value: a `,` or a line break outside quotes starts another key (it could set any setting, a credential included)",
         )
         .help("quote the value as a JSON string, or set this option in the policy"),
-        ValueIssue::Substitution => Finding::new(
-            report::COMPOSE_VARIABLE,
-            format!("the value{} is docker-compose syntax; Kubernetes passes it literally and ClearML fails to start", show(text).suffix()),
+        ValueIssue::Substitution { var, outcome } => {
+            substitution_finding(var, outcome, sso, matches!(show(text), Shown::Value(_)))
+        }
+        ValueIssue::QuotedSubstitution => Finding::new(
+            report::QUOTED_SUBSTITUTION,
+            "inside quotes `${…}` is text: ClearML reads the characters `${…}`, not the variable",
         )
-        .help("set this option in the policy (a literal, or { secret = NAME, key = KEY }), or write $(VAR) to use another env var"),
+        .help("remove the quotes around `${VAR}` to read the variable (it must be defined in the container), or set this option in the policy"),
+        ValueIssue::KubernetesReference { var } => {
+            let var = match show(text) {
+                Shown::Value(_) => format!("`{var}`"),
+                Shown::Shape(_) => "its variable".into(),
+            };
+            Finding::new(
+                report::UNPARSEABLE_VALUE,
+                format!("`$(…)`: {var} is not defined earlier in the container's env, so Kubernetes leaves it as written and ClearML's parser stops at the `$`"),
+            )
+            .help(format!("define {var} above this entry (Kubernetes expands `$(VAR)` only from earlier entries), or set this option in the policy"))
+        }
+        ValueIssue::Placeholder => Finding::new(
+            report::PLACEHOLDER_VALUE,
+            format!("the value{} is a placeholder ([secrets] placeholders), not a real setting", show(text).suffix()),
+        )
+        .help("put the real value in, set this option in the policy, or remove the variable"),
+        ValueIssue::SurroundingWhitespace | ValueIssue::Fragile => {
+            unrewritable_finding(issue, sso, "the value: ")
+        }
+        ValueIssue::Escape => Finding::new(
+            report::UNPARSEABLE_VALUE,
+            misread_reason(issue, sso),
+        )
+        .help("quote the value as a JSON string (with the backslash doubled if it is meant), or set this option in the policy"),
+        ValueIssue::BooleanWord { meant, clearml_reads } => Finding::new(
+            report::NOT_A_BOOLEAN,
+            format!(
+                "{} is not a boolean to ClearML (it would read it as {clearml_reads}): written as {meant}",
+                show(clearml_env::strip_comment(text).trim()).subject()
+            ),
+        )
+        .fixed(),
+        ValueIssue::UnclearBoolean => Finding::new(
+            report::UNCLEAR_BOOLEAN,
+            format!(
+                "`{}` takes true or false; {} has no certain meaning",
+                sso.option,
+                show(clearml_env::strip_comment(text).trim()).subject()
+            ),
+        )
+        .help("write true or false, or set this option in the policy"),
         ValueIssue::CommentTail => Finding::new(
             report::COMMENT_IN_VALUE,
             format!("a ` # …` comment tail in the value{} was removed", show(text).suffix()),
@@ -966,6 +1174,111 @@ fn secret_references(entries: &[Entry], ctx: &Context, findings: &mut Sink) {
             }
         }
     }
+}
+
+/// Rule 6a: ClearML parses every `CLEARML__` value as HOCON, whatever its source, so the
+/// values SSO settings read from a Secret or ConfigMap in the stream are judged like literals
+/// — but they cannot be rewritten here, and are never shown: the finding names the object and
+/// key and says how to store the value. A SealedSecret's values are encrypted and an
+/// ExternalSecret's come from its provider at install: `explain` says how to store those.
+fn stored_values(
+    entries: &[Entry],
+    from: &[(String, Defined)],
+    ctx: &Context,
+    findings: &mut Sink,
+) {
+    let process: Vec<(String, Defined)> = from
+        .iter()
+        .cloned()
+        .chain(entries.iter().map(defined))
+        .collect();
+    let namespace = ctx.location.object.namespace.as_deref();
+    for e in entries {
+        let Some(sso) = &e.sso else { continue };
+        let Ok(var) = k8s::env_var(&e.node) else {
+            continue;
+        };
+        let Some(from_ref) = var.value_from.as_ref() else {
+            continue;
+        };
+        let (kind, name, key) = match (&from_ref.secret_key_ref, &from_ref.config_map_key_ref) {
+            (Some(r), _) => (RefKind::Secret, &r.name, &r.key),
+            (None, Some(r)) => (RefKind::ConfigMap, &r.name, &r.key),
+            (None, None) => continue,
+        };
+        // A missing, empty or placeholder key is the gate's finding already.
+        let provided =
+            secrets::resolve(ctx.inventory, ctx.policy, kind, name, Some(key), namespace);
+        if !matches!(provided, Resolution::Provided(_)) {
+            continue;
+        }
+        let Some((source, stored)) =
+            secrets::stored_value(ctx.inventory, kind, name, key, namespace)
+        else {
+            continue;
+        };
+        let around = clearml_env::Surroundings {
+            stored: true,
+            earlier: Vec::new(),
+            process: process.clone(),
+            placeholders: Some(&ctx.policy.secrets.placeholders),
+        };
+        let judged = clearml_env::judge(stored.text_for_judging(), sso.option(), &around);
+        let what = format!("key `{key}` of {} `{name}`: ", kind.as_str());
+        for issue in &judged.issues {
+            let f =
+                unrewritable_finding(issue, sso, &what).help(store_help(issue, source, name, key));
+            findings.push(f.at(ctx.at(&e.name)));
+        }
+    }
+}
+
+/// How to store a value so that ClearML reads it as written: HOCON-quoted (a JSON string),
+/// in the shape the source is made with; a placeholder stands for the value, never the value.
+fn store_help(issue: &ValueIssue, source: secrets::SourceKind, name: &str, key: &str) -> String {
+    use secrets::SourceKind;
+    let shape = match issue {
+        ValueIssue::NotAList { .. } => "a list, `[\"…\"]`",
+        ValueIssue::QuotedBoolean(_)
+        | ValueIssue::BooleanSpelling(_)
+        | ValueIssue::BooleanWord { .. }
+        | ValueIssue::UnclearBoolean => "`true` or `false`",
+        ValueIssue::Placeholder => "the real value",
+        _ => {
+            "HOCON-quoted: the value in double quotes, with `\\` and `\"` escaped (`\"ab+cd=ef\"`)"
+        }
+    };
+    let example = match source {
+        SourceKind::Secret => {
+            format!(" — kubectl create secret generic {name} --from-literal={key}='\"<value>\"'")
+        }
+        SourceKind::ConfigMap => {
+            format!(" — kubectl create configmap {name} --from-literal={key}='\"<value>\"'")
+        }
+        SourceKind::ExternalSecret => {
+            format!(" — in the ExternalSecret's template: {key}: '\"{{{{ .{key} }}}}\"'")
+        }
+        SourceKind::SealedSecret => String::new(),
+    };
+    let whitespace = if *issue == ValueIssue::SurroundingWhitespace {
+        " (without the surrounding whitespace if it is not part of it: `printf %s`, not `echo`, before base64)"
+    } else {
+        ""
+    };
+    let example = if matches!(
+        issue,
+        ValueIssue::Placeholder
+            | ValueIssue::NotAList { .. }
+            | ValueIssue::QuotedBoolean(_)
+            | ValueIssue::BooleanSpelling(_)
+            | ValueIssue::BooleanWord { .. }
+            | ValueIssue::UnclearBoolean
+    ) {
+        String::new()
+    } else {
+        example
+    };
+    format!("store it as {shape}{whitespace}{example}")
 }
 
 /// Rule 6b, for `[secrets] check = "all"`: `envFrom` sources and the Secret/ConfigMap volumes

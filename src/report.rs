@@ -134,7 +134,14 @@ codes! {
     NON_STRING_VALUE = "non-string-value", Warning, "an env value YAML reads as a boolean, number, list or null; Kubernetes needs a string";
     AZURE_AD_KEY = "azure-ad-key", Warning, "an `ad_oauth` variable next to an `azure_ad` policy: ClearML's Azure page misprints the key";
     NAME_WHITESPACE = "name-whitespace", Warning, "a variable name with leading or trailing whitespace";
-    COMPOSE_VARIABLE = "compose-variable", Error, "a docker-compose `${VAR}`: Kubernetes passes it literally and ClearML fails to parse it";
+    COMPOSE_VARIABLE = "compose-variable", Error, "a `${VAR}` ClearML cannot resolve (VAR defined nowhere in the container, or docker-compose's `${VAR:?err}`): the apiserver fails to start";
+    ENV_SUBSTITUTION = "env-substitution", Note, "an unquoted `${VAR}` ClearML resolves from the container's environment: it reads VAR's raw text";
+    OPTIONAL_SUBSTITUTION = "optional-substitution", Warning, "`${?VAR}` with VAR defined nowhere in the container: ClearML drops the setting";
+    QUOTED_SUBSTITUTION = "quoted-substitution", Warning, "`\"${VAR}\"`: inside quotes ClearML reads the text `${VAR}`, not VAR";
+    PLACEHOLDER_VALUE = "placeholder-value", Error, "an SSO value that is a placeholder (`<company_id>`, `changeme`; [secrets] placeholders)";
+    UNCLEAR_BOOLEAN = "unclear-boolean", Error, "a boolean option whose value has no certain meaning";
+    MISREAD_VALUE = "misread-value", Error, "a value the tool cannot rewrite (a Secret's or ConfigMap's, or what Kubernetes expands `$(VAR)` to) that ClearML fails on or reads as something else: it parses every value as HOCON";
+    FRAGILE_VALUE = "fragile-value", Warning, "a Secret or ConfigMap value ClearML reads as written only because HOCON happens to accept it unquoted";
     UNPARSEABLE_VALUE = "unparseable-value", Error, "a value ClearML's HOCON parser rejects";
     COMMENT_IN_VALUE = "comment-in-value", Warning, "a ` # …` tail inside a value; removed";
     NOT_A_LIST = "not-a-list", Warning, "a bare value where ClearML needs a list; bracketed";

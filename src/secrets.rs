@@ -28,6 +28,25 @@ pub enum KeyState {
     InvalidBase64,
 }
 
+/// A value a Secret or ConfigMap holds, kept so that ClearML's reading of it can be judged
+/// (`clearml_env::judge`). `Debug` shows its length only, and it has no `Display`: nothing
+/// that formats an inventory can print a secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Stored(String);
+
+impl Stored {
+    /// The text, for judging only; never put it in a message.
+    pub fn text_for_judging(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Stored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Stored(<{} bytes, not shown>)", self.0.len())
+    }
+}
+
 /// Where a provided Secret or ConfigMap comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
@@ -58,6 +77,10 @@ pub struct Source {
     pub object: ObjectRef,
     /// Keys with their verdicts.
     pub keys: Vec<(String, KeyState)>,
+    /// The values the stream shows, by key: decoded `data` that is UTF-8, `stringData`,
+    /// ConfigMap `data`, an ExternalSecret template entry with no `{{ }}` in it. None for a
+    /// SealedSecret (encrypted) or a value an ExternalSecret fetches at install.
+    pub values: Vec<(String, Stored)>,
     /// An ExternalSecret with `dataFrom`: it provides keys that cannot be known here.
     pub any_key: bool,
     /// A Helm hook that does not exist when the apiserver starts, and why.
@@ -178,21 +201,29 @@ impl Inventory {
             .unwrap_or_default();
         let mut object_ref = ObjectRef::of_json(object, source);
         let spec = object.get("spec");
+        let mut values = Vec::new();
         let (kind, keys, any_key) = match (kind, api_group(object)) {
             ("Secret", "") => {
-                let mut keys: Vec<(String, KeyState)> = entries(object.get("data"))
-                    .map(|(k, v)| {
-                        let state = match v.as_str().and_then(decode_data) {
-                            Some(bytes) => judge(&bytes, placeholders),
-                            None => KeyState::InvalidBase64,
-                        };
-                        (k.clone(), state)
-                    })
-                    .collect();
+                let mut keys: Vec<(String, KeyState)> = Vec::new();
+                for (k, v) in entries(object.get("data")) {
+                    let state = match v.as_str().and_then(decode_data) {
+                        Some(bytes) => {
+                            let state = judge(&bytes, placeholders);
+                            if let Ok(s) = String::from_utf8(bytes) {
+                                values.push((k.clone(), Stored(s)));
+                            }
+                            state
+                        }
+                        None => KeyState::InvalidBase64,
+                    };
+                    keys.push((k.clone(), state));
+                }
                 for (k, v) in entries(object.get("stringData")) {
                     // stringData wins over data for the same key, as in the API server.
                     keys.retain(|(existing, _)| existing != k);
+                    values.retain(|(existing, _)| existing != k);
                     keys.push((k.clone(), judge(text(v).as_bytes(), placeholders)));
+                    values.push((k.clone(), Stored(text(v).to_string())));
                 }
                 (SourceKind::Secret, keys, false)
             }
@@ -201,6 +232,9 @@ impl Inventory {
                     .chain(entries(object.get("binaryData")))
                     .map(|(k, v)| (k.clone(), judge(text(v).as_bytes(), placeholders)))
                     .collect();
+                values.extend(
+                    entries(object.get("data")).map(|(k, v)| (k.clone(), Stored(text(v).into()))),
+                );
                 (SourceKind::ConfigMap, keys, false)
             }
             ("ExternalSecret", "external-secrets.io") => {
@@ -231,6 +265,12 @@ impl Inventory {
                         keys.clear();
                         any_key = false;
                     }
+                    // A template entry without `{{` is the value as it will be stored;
+                    // with one, part of it comes from the provider at install.
+                    values.extend(entries(template.get("data")).filter_map(|(k, v)| {
+                        let v = v.as_str()?;
+                        (!v.contains("{{")).then(|| (k.clone(), Stored(v.to_string())))
+                    }));
                     keys.extend(
                         entries(template.get("data")).map(|(k, _)| (k.clone(), KeyState::Present)),
                     );
@@ -259,6 +299,7 @@ impl Inventory {
             kind,
             object: object_ref,
             keys,
+            values,
             any_key,
             absent_at_start: hook_absence(object, list),
         });
@@ -373,6 +414,26 @@ pub fn resolve(
                 .collect(),
         )
     }
+}
+
+/// The value a reference reads, when the stream shows it: from the same source [`resolve`]
+/// takes the key from (the first, in document order, that exists when the apiserver starts).
+pub fn stored_value<'a>(
+    inv: &'a Inventory,
+    kind: RefKind,
+    name: &str,
+    key: &str,
+    namespace: Option<&str>,
+) -> Option<(SourceKind, &'a Stored)> {
+    let source = inv.sources.iter().find(|s| {
+        s.kind.is_secret() == (kind == RefKind::Secret)
+            && s.object.name == name
+            && same_namespace(s.object.namespace.as_deref(), namespace)
+            && s.absent_at_start.is_none()
+            && s.keys.iter().any(|(k, _)| k == key)
+    })?;
+    let value = source.values.iter().find(|(k, _)| k == key)?;
+    Some((source.kind, &value.1))
 }
 
 /// Builds the inventory of a whole stream, each document as Kubernetes reads it.

@@ -247,6 +247,9 @@ fixture! {
     old_chart => "old-chart.yaml" with "keycloak.toml",
     tenant_webserver => "tenant-webserver.yaml" with "tenant.toml",
     surface_names => "surface-names.yaml" with "keycloak.toml",
+    substitutions_and_booleans => "substitutions-and-booleans.yaml" with "keycloak.toml",
+    stored_values => "stored-values.yaml" with "keycloak-in-stream.toml" refused,
+    placeholders => "placeholders.yaml" with "keycloak.toml" refused,
 }
 
 #[test]
@@ -276,4 +279,46 @@ fn old_chart_twin_and_other_clearml_containers_are_untouched() {
         "clearml-apiserver-asyncdelete is untouched"
     );
     assert_eq!(a[2].raw, b[2].raw, "clearml-fileserver is untouched");
+}
+
+fn loader_on_input(fixture: &str) -> serde_json::Value {
+    let input = std::fs::read_to_string(root().join("tests/fixtures").join(fixture)).unwrap();
+    let python = tool("CLEARML_SSO_PYTHON");
+    let script = root().join("tests/conformance/clearml_loader.py");
+    let args = [
+        script.to_str().unwrap(),
+        "clearml-apiserver",
+        "clearml-apiserver",
+    ];
+    let out = run_in(&python, &args, input.as_bytes(), None, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn stored_values_input_stops_clearml() {
+    // `ab+cd=ef#gh` in client_secret: pyhocon raises, the apiserver would not start.
+    let got = loader_on_input("stored-values.yaml");
+    let errors = got["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("ParseException")),
+        "{got}"
+    );
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn placeholders_input_reaches_clearml_as_written() {
+    // Nothing stops ClearML: it would run with the docs' placeholders and a `maybe` it takes
+    // as true — why the tool refuses them.
+    let got = loader_on_input("placeholders.yaml");
+    assert_eq!(got["errors"], serde_json::json!([]));
+    let kc = &got["config"]["services"]["login"]["sso"]["oauth_client"]["keycloak"];
+    assert_eq!(kc["admin_role"], "<ADMIN_ROLE>");
+    assert_eq!(kc["code_challenge"], "maybe");
+    let company = &got["config"]["secure"]["login"]["sso"]["oauth_client"]["keycloak"];
+    assert_eq!(company["default_company"], "<company_id>");
 }

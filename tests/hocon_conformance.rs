@@ -191,3 +191,152 @@ fn reading_existing_values_agrees_with_pyhocon() {
         }
     }
 }
+
+/// pyhocon's verdict on each value in an environment.
+fn pyhocon_in(items: &[(&str, &[(&str, &str)])]) -> Vec<Value> {
+    let python = tool("CLEARML_SSO_PYTHON");
+    let script = root().join("tests/conformance/hocon_values.py");
+    let input: Vec<Value> = items
+        .iter()
+        .map(|(v, env)| {
+            json!([
+                v,
+                env.iter()
+                    .copied()
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            ])
+        })
+        .collect();
+    let out = run_in(
+        &python,
+        &[script.to_str().unwrap()],
+        &serde_json::to_vec(&input).unwrap(),
+        None,
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn option(name: &str) -> &'static clearml_sso::providers::OptionSpec {
+    clearml_sso::providers::options(clearml_sso::providers::Client::OAuth)
+        .iter()
+        .find(|o| o.name == name)
+        .unwrap()
+}
+
+/// A value stored in a Secret (a `client_secret`): where the tool says ClearML misreads it,
+/// pyhocon fails or reads other text; where it finds nothing or only fragility, pyhocon reads
+/// exactly the stored text.
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn stored_values_are_judged_as_pyhocon_reads_them() {
+    let values = [
+        "ab+cd=ef#gh",
+        "a/b+c==",
+        "abc#def",
+        "p@ss!word",
+        "12345678901234567890",
+        "secret\n",
+        "secret ",
+        " secret",
+        "\"ab+cd=ef#gh\"",
+        "9yq2Xl0bF8tV3nRkC4sWmJ7eHdPaZu1G",
+        "3f9a2b",
+        "123abc",
+        "1e5",
+        "1.2.3",
+        "5s",
+        "5 minutes",
+        "a\\nb",
+        "a\\b",
+        "Corp SSO",
+        "a//b",
+        "Az~8Q~secret.value_with.dots",
+        "Ok7aSecretValue-With_Symbols~1",
+        "x:y",
+        "a$b",
+    ];
+    let around = clearml_env::Surroundings {
+        stored: true,
+        ..Default::default()
+    };
+    let items: Vec<(&str, &[(&str, &str)])> = values.iter().map(|v| (*v, &[][..])).collect();
+    for (v, p) in values.iter().zip(pyhocon_in(&items)) {
+        let j = clearml_env::judge(v, Some(option("client_secret")), &around);
+        let misread = j.issues.iter().any(|i| i.misreads());
+        // A quoted value means the text inside the quotes.
+        let meant: String = serde_json::from_str(v).unwrap_or_else(|_| v.to_string());
+        let same = p.get("ok") == Some(&json!(meant));
+        assert_eq!(misread, !same, "{v:?}: issues {:?}, pyhocon {p}", j.issues);
+    }
+}
+
+/// Substitutions and Kubernetes' `$(VAR)`, with the container's environment, against pyhocon
+/// (the expansion is the loader's, `tests/conformance/clearml_loader.py`).
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn substitutions_resolve_as_pyhocon_resolves_them() {
+    use clearml_env::{Defined, Substituted, ValueIssue};
+    let env: &[(&str, &str)] = &[("VAR", "a+b"), ("T", "true")];
+    let cases: Vec<(&str, Value)> = vec![
+        ("${VAR}", json!({"ok": "a+b"})),
+        ("${T}", json!({"ok": "true"})),
+        ("pre${VAR}", json!({"ok": "prea+b"})),
+        ("${?VAR}", json!({"ok": "a+b"})),
+        ("${?NOPE}", json!({"dropped": true})),
+        ("\"${VAR}\"", json!({"ok": "${VAR}"})),
+        ("${NOPE}", json!({"error": "ConfigSubstitutionException"})),
+        (
+            "${VAR:?err}",
+            json!({"error": "ConfigSubstitutionException"}),
+        ),
+        ("$(VAR)", json!({"error": "ParseException"})),
+    ];
+    let items: Vec<(&str, &[(&str, &str)])> = cases.iter().map(|(v, _)| (*v, env)).collect();
+    for ((v, want), got) in cases.iter().zip(pyhocon_in(&items)) {
+        assert_eq!(&got, want, "pyhocon on {v:?}");
+    }
+    let process: Vec<(String, Defined)> = env
+        .iter()
+        .map(|(n, v)| (n.to_string(), Defined::Text(v.to_string())))
+        .collect();
+    let around = clearml_env::Surroundings {
+        process,
+        ..Default::default()
+    };
+    let outcome = |v: &str| {
+        clearml_env::judge(v, Some(option("display_name")), &around)
+            .issues
+            .into_iter()
+            .find_map(|i| match i {
+                ValueIssue::Substitution { outcome, .. } => Some(outcome),
+                _ => None,
+            })
+    };
+    let resolved = Some(Substituted::Resolved { wrong_type: false });
+    assert_eq!(outcome("${VAR}"), resolved);
+    assert_eq!(outcome("${?NOPE}"), Some(Substituted::Dropped));
+    assert_eq!(outcome("${NOPE}"), Some(Substituted::Fails));
+    assert_eq!(outcome("${VAR:?err}"), Some(Substituted::Fails));
+    // `${T}` gives ClearML the string "true", never the boolean.
+    let b = clearml_env::judge("${T}", Some(option("debug")), &around);
+    assert!(b.issues.iter().any(|i| i.misreads()));
+}
+
+/// Words on boolean options: pyhocon reads `yes`/`no`/`on`/`off`/`enabled`/`disabled` as
+/// strings and `1`/`0` as numbers, never as booleans.
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn boolean_words_are_not_booleans_to_pyhocon() {
+    let words: Vec<String> = [
+        "yes", "no", "on", "off", "enabled", "disabled", "Yes", "NO", "1", "0",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for (w, p) in words.iter().zip(pyhocon(&words)) {
+        let got = p.get("ok").unwrap_or_else(|| panic!("{w}: {p}"));
+        assert!(!got.is_boolean(), "{w}: pyhocon {got}");
+    }
+}

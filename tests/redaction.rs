@@ -53,6 +53,8 @@ fn stream(broken: bool) -> String {
 "
         ));
     }
+    // The Secret's value is a folded scalar kept clean with `>-`: a plain `>` ends it with a
+    // line break, which ClearML drops (a `misread-value` error of its own, not this test's).
     format!(
         "---
 # Source: clearml/templates/all.yaml
@@ -71,7 +73,7 @@ items:
             image: allegroai/clearml
             env:
 {env}  - stringData:
-      client_secret: >
+      client_secret: >-
         {MARK}
     data:
       other: {b64}

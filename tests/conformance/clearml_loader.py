@@ -8,13 +8,20 @@
 3. The env is read like `BasicConfig._read_extra_env_config_values` in clearml-server's
    `apiserver/config/basic.py`: for the prefixes TRAINS__ then CLEARML__ (upper case; the later
    one wins), the variables starting with the prefix in sorted order, `__` -> `.`, lower-cased,
-   `"{path}: {value}"` parsed with pyhocon and merged into one tree.
+   `"{path}: {value}"` parsed with pyhocon and merged into one tree. pyhocon resolves a
+   `${VAR}` it cannot find in the parsed text from `os.environ`, which in the apiserver is the
+   container's environment: the process environment is set to exactly that env while parsing.
+4. Before that, a literal `value` is expanded as Kubernetes does
+   (`third_party/forked/golang/expansion`): `$$` is `$`, `$(VAR)` is VAR's value when VAR was
+   set by an earlier entry, anything else stays as written.
 
 usage: clearml_loader.py WORKLOAD CONTAINER < stream.yaml
 stdout: JSON {"env": {...}, "config": {...}, "errors": [...]}
 """
 import base64
 import json
+import os
+import re
 import sys
 
 import yaml
@@ -40,12 +47,28 @@ def objects(doc):
 
 
 def read_env(env):
-    result = ConfigTree()
-    for prefix in ("TRAINS__", "CLEARML__"):
-        for key in sorted(k for k in env if k.startswith(prefix)):
-            path = key[len(prefix):].replace("__", ".").lower()
-            result = ConfigTree.merge_configs(result, ConfigFactory.parse_string(f"{path}: {env[key]}"))
-    return result
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        result = ConfigTree()
+        for prefix in ("TRAINS__", "CLEARML__"):
+            for key in sorted(k for k in env if k.startswith(prefix)):
+                path = key[len(prefix):].replace("__", ".").lower()
+                result = ConfigTree.merge_configs(result, ConfigFactory.parse_string(f"{path}: {env[key]}"))
+        return result
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def expand(value, earlier):
+    def one(m):
+        if m.group(0) == "$$":
+            return "$"
+        name = m.group(1)
+        return earlier[name] if name in earlier else m.group(0)
+    return re.sub(r"\$\$|\$\(([^)]*)\)", one, value)
 
 
 def main():
@@ -79,7 +102,7 @@ def main():
                     if not isinstance(e["value"], str):
                         errors.append(f"{name}: value is {type(e['value']).__name__} {e['value']!r} in YAML 1.1, not a string")
                         continue
-                    env[name] = e["value"]  # Kubernetes keeps the last of duplicate names
+                    env[name] = expand(e["value"], env)  # the last of a name wins
                 elif "secretKeyRef" in (e.get("valueFrom") or {}):
                     ref = e["valueFrom"]["secretKeyRef"]
                     env[name] = secret(ref["name"], ref["key"])
