@@ -48,6 +48,29 @@ pub struct SsoName {
     pub padded: bool,
 }
 
+/// Whether ClearML's loader takes this variable at all: its name starts with `CLEARML__` or
+/// `TRAINS__` (case-sensitive).
+pub fn read_by_clearml(name: &str) -> bool {
+    name.starts_with("CLEARML__") || name.starts_with("TRAINS__")
+}
+
+/// Whether a name, once ClearML turns it into a config path and parses `<path>: <value>` as
+/// HOCON, is only a key: letters, digits, `_`, `.` and `-`. Anything else (`:`, quotes,
+/// braces, `//`, `#`, spaces…) is HOCON syntax inside the name and can set any other key.
+pub fn name_is_only_a_key(name: &str) -> bool {
+    name.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// The config path ClearML builds from a variable it reads (section included, lower-cased,
+/// `__` as `.`): `secure.login.sso.oauth_client.google.client_secret`.
+pub fn config_path(name: &str) -> Option<String> {
+    let rest = name
+        .strip_prefix("CLEARML__")
+        .or_else(|| name.strip_prefix("TRAINS__"))?;
+    Some(rest.replace("__", ".").to_lowercase())
+}
+
 /// Parses a variable name into an SSO setting, if it addresses one (in any spelling).
 pub fn parse_name(raw: &str) -> Option<SsoName> {
     let name = raw.trim();
@@ -534,34 +557,23 @@ fn expand(text: &str, earlier: &[(String, Defined)]) -> Expansion {
     if !text.contains('$') {
         return Expansion::Unchanged;
     }
-    let mut out = String::with_capacity(text.len());
-    let (mut changed, mut unknown) = (false, false);
-    let mut rest = text;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        if let Some(r) = after.strip_prefix('$') {
-            out.push('$');
-            changed = true;
-            rest = r;
-        } else if let Some((name, r)) = after.strip_prefix('(').and_then(|a| a.split_once(')')) {
-            match lookup(earlier, name) {
-                Some(Defined::Text(v)) => out.push_str(v),
-                Some(Defined::Unknown) => unknown = true,
-                None => return Expansion::Undefined(name.to_string()),
-            }
-            changed = true;
-            rest = r;
-        } else {
-            out.push('$');
-            rest = after;
+    let (mut unknown, mut undefined) = (false, None);
+    let out = crate::k8s::expand_env(text, |name| match lookup(earlier, name) {
+        Some(Defined::Text(v)) => Some(v.clone()),
+        Some(Defined::Unknown) => {
+            unknown = true;
+            Some(String::new())
         }
-    }
-    out.push_str(rest);
-    match (unknown, changed) {
-        (true, _) => Expansion::Unknown,
-        (false, true) => Expansion::Text(out),
-        (false, false) => Expansion::Unchanged,
+        None => {
+            undefined.get_or_insert_with(|| name.to_string());
+            None
+        }
+    });
+    match (undefined, unknown) {
+        (Some(name), _) => Expansion::Undefined(name),
+        (None, true) => Expansion::Unknown,
+        (None, false) if out != text => Expansion::Text(out),
+        (None, false) => Expansion::Unchanged,
     }
 }
 

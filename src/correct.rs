@@ -94,10 +94,12 @@ fn live(env: &mut Env) -> impl Iterator<Item = &mut Entry> {
 pub fn desired_entry(name: &str, value: &Value) -> Node {
     let source = match value {
         Value::Literal(l) => {
+            // Kubernetes expands `$(VAR)` and `$$` in env values: every `$` is doubled so that
+            // the process gets the policy's text.
             return Node::map(vec![
                 ("name", Node::plain(name)),
-                ("value", Node::string(&l.to_env())),
-            ])
+                ("value", Node::string(&k8s::escape_env(&l.to_env()))),
+            ]);
         }
         Value::Secret { name, key } => ("secretKeyRef", name, key),
         Value::ConfigMap { name, key } => ("configMapKeyRef", name, key),
@@ -171,6 +173,7 @@ pub fn container(container: &mut Node, ctx: &Context, findings: &mut Sink) -> bo
         .into_iter()
         .map(|n| Some(Entry::new(n, false)))
         .collect();
+    names_with_hocon(&mut env, ctx, findings);
     let mut changed = hidden_names(&mut env, ctx, findings);
     changed |= undeclared_providers(&mut env, ctx, findings);
     changed |= policy_settings(&mut env, ctx, findings);
@@ -238,6 +241,30 @@ fn indirection(node: &Node) -> Option<String> {
             indirection(k).or_else(|| indirection(v))
         }),
         Node::Scalar { .. } => None,
+    }
+}
+
+/// Rule 0: a name ClearML turns into a config path must be only a key. ClearML parses
+/// `<path>: <value>`, so `:`, quotes, braces or `//` in the name are HOCON that can set any
+/// setting — a credential included. Such an entry is an error; its name, which may carry a
+/// credential, is never printed (it is called by its position), and no other rule sees it.
+fn names_with_hocon(env: &mut Env, ctx: &Context, findings: &mut Sink) {
+    for (i, e) in env.iter_mut().enumerate() {
+        let Some(e) = e.as_mut() else { continue };
+        let name = e.name.trim();
+        let clearml = clearml_env::read_by_clearml(name) || e.sso.is_some();
+        if clearml && !clearml_env::name_is_only_a_key(name) {
+            findings.push(
+                Finding::new(
+                    report::HOCON_IN_NAME,
+                    format!("env entry {} has a name ClearML would read as a config path with HOCON syntax in it (not shown)", i + 1),
+                )
+                .help("a CLEARML__ name may hold only letters, digits, `_`, `.` and `-`; remove this entry from the chart")
+                .at(ctx.location.clone()),
+            );
+            e.sso = None;
+            e.name = format!("env entry {}", i + 1);
+        }
     }
 }
 
@@ -535,6 +562,16 @@ fn value_difference(entry: &Node, d: &Desired) -> Option<(report::Code, String)>
     };
     let from = var.value_from.as_ref();
     match (&d.value, var.value.as_deref(), from) {
+        // Kubernetes expands `$` in env values: only the tool's own escaped spelling is sure
+        // to reach ClearML as the policy's text.
+        (Value::Literal(l), Some(text), None) if text.contains('$') => {
+            (text != k8s::escape_env(&l.to_env())).then(|| {
+                (
+                    report::VALUE_MISMATCH,
+                    "the value holds `$`, which Kubernetes expands before ClearML reads it".into(),
+                )
+            })
+        }
         (Value::Literal(l), Some(text), None) if l.matches(text) && !text.contains(" #") => None,
         (_, Some(text), None) if text.contains("${") => Some((
             report::COMPOSE_VARIABLE,

@@ -236,9 +236,23 @@ fn env_option(
 /// Whether a mapping is an env entry whose value must not be shown: its `name` addresses an
 /// SSO option whose values the catalogue does not call public.
 fn env_value_is_secret(entries: &[(Node, Node)]) -> bool {
-    env_option(entries).is_some_and(|(sso, _)| {
+    if let Some((sso, _)) = env_option(entries) {
         let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
-        !providers::value_is_public(provider, &sso.option)
+        return !providers::value_is_public(provider, &sso.option);
+    }
+    // A variable ClearML reads for a whole subtree that holds SSO settings (`…__oauth_client__x`
+    // set to `{client_secret: …}`), or any `secure` key: its value may be a credential.
+    let name = entries
+        .iter()
+        .find(|(k, _)| k.as_str() == Some("name"))
+        .and_then(|(_, v)| v.as_str())
+        .map(str::trim);
+    name.and_then(clearml_env::config_path).is_some_and(|path| {
+        let path = path.trim();
+        path.starts_with("secure")
+            || ["services.login.sso", "secure.login.sso"]
+                .iter()
+                .any(|sso| sso.starts_with(path) || path.starts_with(sso))
     })
 }
 

@@ -187,6 +187,46 @@ pub fn typed<T: serde::de::DeserializeOwned>(node: &Node, field: &str) -> Option
     serde_json::from_value(to_json(node.get(field)?)).ok()
 }
 
+/// Kubernetes' expansion of an env value (the kubelet's, before the process starts): `$$` is a
+/// `$`, `$(NAME)` is what `lookup` gives for NAME (a variable defined *earlier* in the list),
+/// and an undefined `$(NAME)` or any other `$` stays as written.
+pub fn expand_env(text: &str, mut lookup: impl FnMut(&str) -> Option<String>) -> String {
+    if !text.contains('$') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(r) = after.strip_prefix('$') {
+            out.push('$');
+            rest = r;
+        } else if let Some((name, r)) = after.strip_prefix('(').and_then(|a| a.split_once(')')) {
+            match lookup(name) {
+                Some(v) => out.push_str(&v),
+                None => {
+                    out.push_str("$(");
+                    out.push_str(name);
+                    out.push(')');
+                }
+            }
+            rest = r;
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The text to write so that Kubernetes' expansion gives back exactly `value`: every `$`
+/// doubled.
+pub fn escape_env(value: &str) -> String {
+    value.replace('$', "$$")
+}
+
 /// Reads an env entry as Kubernetes would; `Err` says why the API server would reject it.
 pub fn env_var(node: &Node) -> Result<EnvVar, serde_json::Error> {
     serde_json::from_value::<EnvVar>(to_json(node))

@@ -149,6 +149,7 @@ codes! {
     NOT_A_BOOLEAN = "not-a-boolean", Warning, "a quoted or differently spelled boolean; written as true/false";
     BASE_URL_SLASH = "base-url-slash", Warning, "a base_url without its trailing `/`; added";
     METADATA_NOT_MOUNTED = "metadata-not-mounted", Error, "idp_metadata_file names a path no volumeMount of the container provides";
+    HOCON_IN_NAME = "hocon-in-name", Error, "a variable name ClearML reads holds HOCON syntax (`:`, quotes, braces, `//`, spaces) that can set other keys; the name is never printed";
     UNVERIFIED_OUTPUT = "unverified-output", Error, "read back as Kubernetes reads it, the corrected document would not give exactly the policy or would change something else; nothing was written";
     ALIASED_ENV = "aliased-env", Error, "a target container uses YAML anchors, aliases or `<<` merges; the tool does not edit it";
     WEBSERVER_LOGIN = "webserver-login", Warning, "tenant_login is on but the webserver lacks WEBSERVER__onlyPasswordLogin=\"true\"; not edited";

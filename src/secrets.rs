@@ -295,6 +295,13 @@ impl Inventory {
             }
             _ => return,
         };
+        // Applied in stream order, a later object of the same name replaces an earlier one.
+        let replaced = |s: &Source| {
+            s.kind.is_secret() == kind.is_secret()
+                && s.object.name == object_ref.name
+                && s.object.namespace == object_ref.namespace
+        };
+        self.sources.retain(|s| !replaced(s));
         self.sources.push(Source {
             kind,
             object: object_ref,
@@ -638,6 +645,13 @@ mod tests {
             at(&merged, "k"),
             Resolution::Provided(SourceKind::ExternalSecret)
         );
+    }
+
+    #[test]
+    fn a_later_secret_of_the_same_name_replaces_an_earlier_one() {
+        let p = policy("");
+        let i = inv("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {k: v}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {other: v}\n", &p);
+        assert!(matches!(r(&i, &p, "s", "k"), Resolution::MissingKey(_)));
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! A failed proof is an error naming the document, container and what differs (paths and
 //! variable names, never values); the render then writes nothing.
 
-use crate::clearml_env::{self, Prefix};
+use crate::clearml_env;
 use crate::k8s;
 use crate::policy::{Plaintext, Policy, Value as PolicyValue};
 use crate::secrets::{self, Inventory, RefKind, Resolution};
@@ -149,9 +149,18 @@ fn first_difference(a: &Value, b: &Value, path: &mut String) -> bool {
     }
 }
 
-/// A container's effective env: for each name, the last entry (Kubernetes' rule).
-fn effective_env(container: &Value) -> Result<HashMap<&str, &Value>, String> {
-    let mut out = HashMap::new();
+/// One entry of a container's effective env, and what the process gets from it.
+struct Effective<'a> {
+    entry: &'a Value,
+    /// A literal after Kubernetes' `$(VAR)` expansion (against the entries before it); for a
+    /// `valueFrom`, the reference itself.
+    meaning: String,
+}
+
+/// A container's effective env: for each name, the last entry (Kubernetes' rule), with the
+/// value the process gets.
+fn effective_env(container: &Value) -> Result<HashMap<&str, Effective<'_>>, String> {
+    let mut out: HashMap<&str, Effective> = HashMap::new();
     match container.get("env") {
         None | Some(Value::Null) => {}
         Some(Value::Array(entries)) => {
@@ -160,7 +169,13 @@ fn effective_env(container: &Value) -> Result<HashMap<&str, &Value>, String> {
                     .get("name")
                     .and_then(Value::as_str)
                     .ok_or("an env entry without a string `name`")?;
-                out.insert(name, e);
+                let meaning = match e.get("value").and_then(Value::as_str) {
+                    Some(text) if e.get("valueFrom").is_none_or(Value::is_null) => {
+                        k8s::expand_env(text, |var| out.get(var).map(|d| d.meaning.clone()))
+                    }
+                    _ => format!("\u{1}{}", e.get("valueFrom").unwrap_or(&Value::Null)),
+                };
+                out.insert(name, Effective { entry: e, meaning });
             }
         }
         Some(_) => return Err("`env` is not a list".into()),
@@ -173,7 +188,8 @@ fn reference<'a>(entry: &'a Value, kind: &str) -> Option<&'a Value> {
 }
 
 /// Whether an effective entry gives exactly the policy's value or reference.
-fn gives(entry: &Value, want: &PolicyValue) -> bool {
+fn gives(effective: &Effective, want: &PolicyValue) -> bool {
+    let entry = effective.entry;
     let literal = entry.get("value").and_then(Value::as_str);
     let from = entry.get("valueFrom").filter(|v| !v.is_null());
     let same_ref = |kind: &str, name: &str, key: &str| {
@@ -190,20 +206,24 @@ fn gives(entry: &Value, want: &PolicyValue) -> bool {
                 .is_some_and(|o| o.len() == 1)
     };
     match want {
-        PolicyValue::Literal(l) => from.is_none() && literal.is_some_and(|t| l.matches(t)),
+        PolicyValue::Literal(l) => {
+            from.is_none() && literal.is_some() && l.matches(&effective.meaning)
+        }
         PolicyValue::Secret { name, key } => same_ref("secretKeyRef", name, key),
         PolicyValue::ConfigMap { name, key } => same_ref("configMapKeyRef", name, key),
     }
 }
 
-/// Whether ClearML would read this variable for (part of) the setting `d`: a prefix it reads,
-/// the same section, and a path equal to the setting's, above it or below it.
-fn competes(sso: &clearml_env::SsoName, d: &crate::policy::Desired) -> bool {
-    let read = matches!(sso.prefix, Prefix::Clearml | Prefix::Trains) && !sso.padded;
+/// Whether ClearML would read the variable `name` for (part of) the setting `d`: a name it
+/// reads whose config path is the setting's, above it or below it.
+fn competes(name: &str, d: &crate::policy::Desired) -> bool {
+    let want = format!("{}.{}", d.option.section.as_str(), d.path);
     let nested =
         |a: &str, b: &str| a.len() > b.len() && a.starts_with(b) && a[b.len()..].starts_with('.');
-    read && sso.section == Some(d.option.section)
-        && (sso.path == d.path || nested(&d.path, &sso.path) || nested(&sso.path, &d.path))
+    clearml_env::config_path(name).is_some_and(|p| {
+        let p = p.trim();
+        p == want || nested(&want, p) || nested(p, &want)
+    })
 }
 
 /// Variables that `envFrom` sources in the stream bring in and that ClearML would read for a
@@ -212,7 +232,7 @@ fn env_from_shadows<'a>(
     target: &'a Target,
     policy: &'a Policy,
     inventory: &'a Inventory,
-    env: &'a HashMap<&str, &Value>,
+    env: &'a HashMap<&str, Effective>,
 ) -> impl Iterator<Item = String> + 'a {
     let sources = target
         .value
@@ -237,9 +257,8 @@ fn env_from_shadows<'a>(
             .flat_map(|s| s.keys.iter().map(|(k, _)| k))
             .filter_map(move |key| {
                 let var = format!("{prefix}{key}");
-                let sso = clearml_env::parse_name(&var)?;
                 let d = policy.desired.iter().find(|d| {
-                    var != d.name && !env.contains_key(var.as_str()) && competes(&sso, d)
+                    var != d.name && !env.contains_key(var.as_str()) && competes(&var, d)
                 })?;
                 Some(format!(
                     "`envFrom` brings in `{var}`, which ClearML would also read for {}",
@@ -288,23 +307,31 @@ pub fn document(
                 continue;
             }
         };
-        // ClearML parses `<path>: <value>` for every variable it reads: a value that sets
-        // other keys could set any setting, the policy's included.
-        for (name, entry) in &ea {
-            let read = name.starts_with("CLEARML__") || name.starts_with("TRAINS__");
-            let text = entry
-                .get("value")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            if read && clearml_env::sets_other_keys(text) {
+        // ClearML parses `<path>: <value>` for every variable it reads: a name or value with
+        // HOCON syntax could set any setting, the policy's included. Such a name is not shown.
+        for (name, e) in &ea {
+            if !clearml_env::read_by_clearml(name) {
+                continue;
+            }
+            if !clearml_env::name_is_only_a_key(name) {
+                problems.push(format!(
+                    "{at}: an env name ClearML reads holds HOCON syntax (not shown)"
+                ));
+            } else if clearml_env::sets_other_keys(&e.meaning) {
                 problems.push(format!(
                     "{at}: the value of `{name}` would also set other ClearML settings (a `,` or a line break outside quotes starts another key)"
                 ));
             }
         }
-        // Variables that are not SSO settings keep their effective entry.
-        for name in eb.keys().chain(ea.keys()) {
-            if clearml_env::parse_name(name).is_none() && eb.get(name) != ea.get(name) {
+        // Variables that are not SSO settings keep their entry and what the process gets.
+        let names: std::collections::BTreeSet<&&str> = eb.keys().chain(ea.keys()).collect();
+        for name in names {
+            let same = match (eb.get(name), ea.get(name)) {
+                (Some(x), Some(y)) => x.entry == y.entry && x.meaning == y.meaning,
+                (None, None) => true,
+                _ => false,
+            };
+            if clearml_env::parse_name(name).is_none() && !same {
                 problems.push(format!(
                     "{at}: the variable `{name}` would {}",
                     if ea.contains_key(name) {
@@ -317,7 +344,7 @@ pub fn document(
         }
         for d in &policy.desired {
             match ea.get(d.name.as_str()) {
-                Some(entry) if gives(entry, &d.value) => {}
+                Some(e) if gives(e, &d.value) => {}
                 Some(_) => problems.push(format!(
                     "{at}: `{}` would not hold the policy's value for {}",
                     d.name, d.label
@@ -325,7 +352,7 @@ pub fn document(
                 None => problems.push(format!("{at}: `{}` ({}) would be missing", d.name, d.label)),
             }
             for other in ea.keys().filter(|n| **n != d.name) {
-                if clearml_env::parse_name(other).is_some_and(|sso| competes(&sso, d)) {
+                if competes(other, d) && clearml_env::name_is_only_a_key(other) {
                     problems.push(format!(
                         "{at}: `{other}` would also set {}, so ClearML might not read the policy's value",
                         d.label
@@ -334,7 +361,8 @@ pub fn document(
             }
         }
         problems.extend(env_from_shadows(a, policy, inventory, &ea).map(|m| format!("{at}: {m}")));
-        for (name, entry) in &ea {
+        for (name, e) in &ea {
+            let entry = e.entry;
             let Some(sso) = clearml_env::parse_name(name) else {
                 continue;
             };

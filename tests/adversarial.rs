@@ -111,6 +111,27 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         1,
         "Secret `sso` (key `id`) is not in the rendered manifests",
     ),
+    // HOCON in a name ClearML reads: refused, the name (and the credential in it) unprinted.
+    (
+        "hocon-in-name.yaml",
+        "keycloak.toml",
+        1,
+        "error[hocon-in-name]",
+    ),
+    // A parent key set as an object would merge into the policy's settings.
+    (
+        "parent-object.yaml",
+        "keycloak.toml",
+        1,
+        "would also set keycloak.client_secret",
+    ),
+    // Renaming a variable another one refers to by `$(NAME)` would change what that one gets.
+    (
+        "rename-breaks-reference.yaml",
+        "keycloak.toml",
+        1,
+        "the variable `LOGIN_URL` would change",
+    ),
     // Hook Secrets satisfy the gate only when they exist as the apiserver starts.
     (
         "hook-test.yaml",

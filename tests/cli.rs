@@ -544,12 +544,9 @@ fn control_characters_from_manifests_are_escaped_in_every_display_format() {
         "{err}"
     );
     assert!(!err.contains("pwned"), "{err}");
-    assert!(
-        err.contains(
-            r"variable CLEARML__services__login__sso__oauth_client__keycloak__idp_logut\x1b[2J"
-        ),
-        "{err}"
-    );
+    // A ClearML name with control characters is HOCON-unsafe: refused, and never printed.
+    assert!(err.contains("error[hocon-in-name]"), "{err}");
+    assert!(!err.contains("idp_logut"), "{err}");
     assert!(
         !err.lines().any(|l| l.starts_with("error[fake]")),
         "no forged line: {err}"
@@ -575,7 +572,8 @@ fn control_characters_from_manifests_are_escaped_in_every_display_format() {
                     .descendants()
                     .filter(|n| n.has_tag_name("failure"))
                     .count();
-                assert_eq!(failures, 1);
+                // The missing Secret, and the name with HOCON syntax.
+                assert_eq!(failures, 2);
                 assert!(
                     report.contains(r"forged/\x1b[31mclearml-apiserver"),
                     "{report}"
@@ -714,4 +712,49 @@ fn aliases_webserver_and_group_sync_through_the_binary() {
     assert!(err.contains("warning[webserver-login]"), "{err}");
     assert!(err.contains("Deployment clearml-webserver"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+/// Endless or huge inputs are refused at a limit instead of being read whole: a policy or an
+/// input of `/dev/zero` fails at once (exit 2 and 3), and a report path that is the input or
+/// the policy is refused before anything is written (exit 2, the file untouched).
+#[test]
+fn endless_inputs_and_a_report_over_an_input_are_refused() {
+    let out = run(
+        &[
+            "render",
+            "--policy",
+            "/dev/zero",
+            "examples/rendered/clearml.yaml",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("larger than"));
+    let out = run(
+        &["render", "--policy", "policies/keycloak.toml", "/dev/zero"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.yaml");
+    std::fs::copy(root().join("examples/rendered/clearml.yaml"), &input).unwrap();
+    let before = std::fs::read(&input).unwrap();
+    let out = run(
+        &[
+            "render",
+            "--policy",
+            "policies/keycloak.toml",
+            "--report",
+            input.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        before,
+        "the input was overwritten"
+    );
 }

@@ -215,6 +215,7 @@ fixture! {
     no_target => "no-target.yaml" with "keycloak.toml" refused,
     unset_options => "unset-options.yaml" with "keycloak.toml",
     rename_precedence => "rename-precedence.yaml" with "keycloak.toml",
+    dollar_policy => "dollar-policy.yaml" with "keycloak-dollar.toml",
     saml_mounted_directory => "saml/mounted-directory.yaml" with "microsoft_ad.toml",
     saml_subpath => "saml/subpath.yaml" with "microsoft_ad.toml",
     saml_wrong_key => "saml/wrong-key.yaml" with "microsoft_ad.toml" refused,

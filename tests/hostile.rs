@@ -329,14 +329,53 @@ fn json_form_documents_read_back() {
     );
 }
 
-/// Expected (issue 8): env names the tool trims and writes back — one with ` #` inside, one
-/// ending in `: yes`, one holding a BOM — and a key longer than an implicit key may be once
-/// escaped: exit 0, every name and the key read back exactly, and rendering the output again
-/// exits 0 with the same bytes (it used to exit 3, or drop the name's tail as a comment).
+/// Expected: env names ClearML would read as a config path with HOCON syntax in it — ` #`
+/// inside, `: yes` at the end, a BOM inside — are refused (exit 1, `hocon-in-name`), and never
+/// printed: such a name could carry a credential into ClearML's config.
+#[test]
+fn names_with_hocon_syntax_are_refused_unprinted() {
+    let input = std::fs::read(root().join("tests/fixtures/names-needing-quotes.yaml")).unwrap();
+    let r = render(&input);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+    assert_eq!(
+        r.stderr.matches("error[hocon-in-name]").count(),
+        3,
+        "{}",
+        r.stderr
+    );
+    for shown in ["a #b", "debug: yes", "\u{feff}", "x__debug"] {
+        assert!(
+            !r.stderr.contains(shown),
+            "{shown:?} printed:\n{}",
+            r.stderr
+        );
+    }
+}
+
+/// Expected (issue 8): a name the tool trims and writes back, and a key longer than an
+/// implicit key may be once escaped: exit 0, both read back exactly, and rendering the output
+/// again exits 0 with the same bytes (it used to exit 3).
 #[test]
 fn names_that_need_quotes_read_back() {
-    let input = std::fs::read(root().join("tests/fixtures/names-needing-quotes.yaml")).unwrap();
-    let first = render(&input);
+    let fixture =
+        std::fs::read_to_string(root().join("tests/fixtures/names-needing-quotes.yaml")).unwrap();
+    // Without the three names that are refused (see above): each is two lines.
+    let mut lines: Vec<&str> = Vec::new();
+    let mut skip = 0;
+    for line in fixture.lines() {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        if line.contains("a #b") || line.contains("debug: yes") || line.contains("\\ufeffb") {
+            skip = 1;
+            continue;
+        }
+        lines.push(line);
+    }
+    let input = lines.join("\n") + "\n";
+    let first = render(input.as_bytes());
     assert_eq!(first.code, 0, "{}", first.stderr);
     let out = text(&first.stdout);
     let second = render(&first.stdout);
@@ -347,26 +386,12 @@ fn names_that_need_quotes_read_back() {
         "a second render changed the output"
     );
     let env = pod_env(&out, "clearml-apiserver", "clearml-apiserver");
-    for (name, value) in [
-        (
-            "CLEARML__services__login__sso__oauth_client__a #b__display_name",
-            "comment",
-        ),
-        (
-            "CLEARML__services__login__sso__oauth_client__x__debug: yes",
-            "mapping",
-        ),
-        (
-            "CLEARML__services__login__sso__oauth_client__a\u{feff}b__display_name",
-            "bom",
-        ),
-    ] {
-        assert_eq!(
-            env.get(name).map(String::as_str),
-            Some(value),
-            "{name:?} in\n{out}"
-        );
-    }
+    assert_eq!(
+        env.get("CLEARML__services__login__sso__oauth_client__keycloak__display_name")
+            .map(String::as_str),
+        Some("Keycloak"),
+        "the trimmed name in\n{out}"
+    );
     let key = "\u{1}".repeat(300);
     assert_eq!(
         documents(&out)[0]["metadata"]["annotations"][key.as_str()],

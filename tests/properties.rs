@@ -202,7 +202,8 @@ fn render_cases() -> Vec<(String, Literal)> {
                         d.label,
                         v
                     );
-                    let text = v.as_str().unwrap().to_string();
+                    // What the process gets: Kubernetes expands `$$` and `$(VAR)` first.
+                    let text = kubernetes_value(&env, entries[0]);
                     prop_assert_eq!(
                         clearml_env::read(&text),
                         l.to_hocon(),
@@ -577,4 +578,25 @@ fn every_written_scalar_reads_back_in_yaml_1_1() {
             "PyYAML read {got} for {s:?} written as\n{written}"
         );
     }
+}
+
+/// The value an env entry gives the process: Kubernetes' expansion of its literal against the
+/// entries before it (each expanded in turn).
+fn kubernetes_value(env: &[clearml_sso::yaml::Node], entry: &clearml_sso::yaml::Node) -> String {
+    let mut defined: Vec<(String, String)> = Vec::new();
+    for e in env {
+        let raw = e.get("value").and_then(|v| v.as_str()).unwrap_or_default();
+        let value = k8s::expand_env(raw, |name| {
+            defined
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        });
+        if std::ptr::eq(e, entry) {
+            return value;
+        }
+        defined.push((e.get_str("name").unwrap_or_default().to_string(), value));
+    }
+    panic!("the entry is in the env list");
 }

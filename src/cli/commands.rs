@@ -7,23 +7,15 @@
 use super::args::{CheckArgs, PolicyArgs, RenderArgs};
 use super::exit::{self, fail, print};
 use super::{policy_file, report_file};
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clearml_sso::{diff, explain, render_with, report, Outcome, RenderOptions};
 use std::borrow::Cow;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
 fn read_input(input: Option<&Path>) -> Result<Vec<u8>> {
-    let shown = input.map_or("stdin".into(), |p| p.display().to_string());
-    let mut buf = Vec::new();
-    match input {
-        None => std::io::stdin().read_to_end(&mut buf).map(|_| ()),
-        Some(p) if p == Path::new("-") => std::io::stdin().read_to_end(&mut buf).map(|_| ()),
-        Some(p) => std::fs::read(p).map(|b| buf = b),
-    }
-    .with_context(|| format!("cannot read {shown}"))?;
-    Ok(buf)
+    super::files::read(input, super::files::MAX_INPUT)
 }
 
 /// Loads the policy, reads the input and renders: the shared first half of `render`,
@@ -55,7 +47,11 @@ fn findings_text(outcome: &Outcome) -> String {
 }
 
 pub fn render(args: RenderArgs) -> ExitCode {
-    if let Err(e) = report_file::check_path(args.report.as_deref()) {
+    let inputs = [
+        args.input.clone(),
+        policy_file::find(args.policy.as_deref()).ok(),
+    ];
+    if let Err(e) = report_file::check_path(args.report.as_deref(), &inputs) {
         return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
     }
     match prepare(args.policy.as_deref(), args.input.as_deref()) {
@@ -99,7 +95,11 @@ fn finish<'a>(
 }
 
 pub fn check(args: CheckArgs) -> ExitCode {
-    if let Err(e) = report_file::check_path(args.report.as_deref()) {
+    let inputs = [
+        args.input.clone(),
+        policy_file::find(args.policy.as_deref()).ok(),
+    ];
+    if let Err(e) = report_file::check_path(args.report.as_deref(), &inputs) {
         return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
     }
     let (_, outcome) = match prepare(args.policy.as_deref(), args.input.as_deref()) {
@@ -124,7 +124,11 @@ pub fn check(args: CheckArgs) -> ExitCode {
 }
 
 pub fn diff(args: RenderArgs) -> ExitCode {
-    if let Err(e) = report_file::check_path(args.report.as_deref()) {
+    let inputs = [
+        args.input.clone(),
+        policy_file::find(args.policy.as_deref()).ok(),
+    ];
+    if let Err(e) = report_file::check_path(args.report.as_deref(), &inputs) {
         return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
     }
     match prepare(args.policy.as_deref(), args.input.as_deref()) {

@@ -1,10 +1,11 @@
 //! The command line: argument grammar ([`args`]), what each command does ([`commands`]), where
-//! the policy comes from ([`policy_file`]), the `--report` file ([`report_file`]), exit codes
+//! the policy comes from ([`policy_file`]), bounded reads ([`files`]), the `--report` file ([`report_file`]), exit codes
 //! and failures ([`exit`]), and Helm 4's swallowed stderr ([`helm_stderr`]).
 
 mod args;
 mod commands;
 mod exit;
+mod files;
 mod helm_stderr;
 mod policy_file;
 mod report_file;

@@ -31,8 +31,10 @@ pub fn find(flag: Option<&Path>) -> Result<PathBuf> {
 pub fn load(flag: Option<&Path>) -> Result<Policy> {
     let path = find(flag)?;
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(&path)
+    let bytes = super::files::read(Some(&path), super::files::MAX_POLICY)
         .with_context(|| format!("{shown}: cannot read the policy file"))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{shown}: the policy file is not UTF-8"))?;
     let policy = policy::parse(&text, &shown)?;
     eprint!("{}", policy.notes_text());
     Ok(policy)

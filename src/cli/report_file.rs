@@ -63,8 +63,26 @@ fn names_stdout(path: &Path) -> bool {
 /// that is the same file as fd 1 (`--report out.yaml > out.yaml`, a symlink to the terminal).
 /// One exception: when stdout is `/dev/null`, a report to `/dev/null` by that name mixes
 /// nothing into anything, so it is allowed; the fd-1 names are refused whatever stdout is.
-pub fn check_path(path: Option<&Path>) -> Result<()> {
+pub fn check_path(path: Option<&Path>, inputs: &[Option<PathBuf>]) -> Result<()> {
     let Some(path) = path else { return Ok(()) };
+    // Writing the report over the manifests or the policy it is about would lose them.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(report) = std::fs::metadata(path) {
+            for input in inputs.iter().flatten() {
+                if std::fs::metadata(input)
+                    .is_ok_and(|i| i.dev() == report.dev() && i.ino() == report.ino())
+                {
+                    anyhow::bail!(
+                        "--report {}: that is the command's input ({}); give another file for the report",
+                        path.display(),
+                        input.display()
+                    );
+                }
+            }
+        }
+    }
     let refuse = || {
         anyhow::anyhow!(
             "--report {}: that is this command's standard output, which carries only the \

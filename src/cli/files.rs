@@ -1,0 +1,63 @@
+//! Reading the command's inputs (the manifests, the policy) without ever hanging or running
+//! out of memory: a FIFO nobody writes is opened without waiting (it reads as empty), and a
+//! file larger than a limit — `/dev/zero`, a mistaken disk image — is refused once the limit
+//! is passed instead of being read whole.
+
+use anyhow::{bail, Context as _, Result};
+use std::io::Read;
+use std::path::Path;
+
+/// Largest manifest stream read (a rendered release is a few megabytes).
+pub const MAX_INPUT: u64 = 512 * 1024 * 1024;
+/// Largest policy file read.
+pub const MAX_POLICY: u64 = 16 * 1024 * 1024;
+
+/// Opens `path` for reading without blocking on a FIFO, then makes it blocking again.
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let fd = file.as_raw_fd();
+        // SAFETY: fcntl on a descriptor this function owns.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+            }
+        }
+    }
+    Ok(file)
+}
+
+/// Reads all of `reader`, refusing more than `limit` bytes.
+fn read_limited(reader: impl Read, limit: u64, shown: &str) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut buf)
+        .with_context(|| format!("cannot read {shown}"))?;
+    if buf.len() as u64 > limit {
+        bail!("{shown} is larger than {limit} bytes; is it the right file?");
+    }
+    Ok(buf)
+}
+
+/// Reads a file (`None` or `-`: stdin) of at most `limit` bytes.
+pub fn read(path: Option<&Path>, limit: u64) -> Result<Vec<u8>> {
+    match path.filter(|p| *p != Path::new("-")) {
+        None => read_limited(std::io::stdin().lock(), limit, "stdin"),
+        Some(p) => {
+            let shown = p.display().to_string();
+            let file = open(p).with_context(|| format!("cannot read {shown}"))?;
+            read_limited(file, limit, &shown)
+        }
+    }
+}
