@@ -322,8 +322,21 @@ fn count(v: &Value) -> usize {
     }
 }
 
+/// The key kind of a key that came from a `<<` merge (explicit keys may follow it).
+const MERGED: u8 = 3;
+
 /// Reads one document's text as Kubernetes does. `Ok(None)` for a document with no content.
 pub fn read(text: &str) -> Result<Option<Value>, ReadError> {
+    read_keys(text, false)
+}
+
+/// [`read`], refusing a key written twice in one mapping: for the tool's own output, which
+/// must also read back through the tool's parser (it refuses duplicate keys).
+pub fn read_own_output(text: &str) -> Result<Option<Value>, ReadError> {
+    read_keys(text, true)
+}
+
+fn read_keys(text: &str, unique_keys: bool) -> Result<Option<Value>, ReadError> {
     let mut parser = Parser::new(text);
     let mut anchors: HashMap<String, Value> = HashMap::new();
     let mut stack: Vec<Open> = Vec::new();
@@ -430,13 +443,16 @@ pub fn read(text: &str) -> Result<Option<Value>, ReadError> {
                 }
                 Some(k) => {
                     let (name, kind) = key_text(&k).map_err(err)?;
-                    if kinds
-                        .insert(name.clone(), kind)
-                        .is_some_and(|old| old != kind)
-                    {
-                        return Err(err(format!(
-                            "the key `{name}` is given both as text and as another type"
-                        )));
+                    match kinds.insert(name.clone(), kind) {
+                        Some(old) if old != kind && old != MERGED => {
+                            return Err(err(format!(
+                                "the key `{name}` is given both as text and as another type"
+                            )))
+                        }
+                        Some(old) if old != MERGED && unique_keys => {
+                            return Err(err(format!("duplicate key `{name}`")))
+                        }
+                        _ => {}
                     }
                     map.insert(name, done.into_value().map_err(err)?);
                 }
@@ -467,7 +483,7 @@ fn merge(
     };
     for source in sources {
         for (k, v) in source {
-            kinds.entry(k.clone()).or_insert(0);
+            kinds.entry(k.clone()).or_insert(MERGED);
             map.insert(k, v);
         }
     }

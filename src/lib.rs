@@ -115,17 +115,17 @@ pub fn render_with(
     }
     let docs = stream::split(text);
     let mut seen: Vec<String> = Vec::new();
-    let mut needs = Vec::with_capacity(docs.len());
-    let mut skipped_workloads = Vec::new();
     let webserver = surface::Webserver::for_policy(policy);
-    for doc in &docs {
-        let (need, workload) = need_of(doc, policy, webserver.as_ref());
-        needs.push(need);
-        if workload && need != Need::Edit {
-            skipped_workloads.push(doc);
-        }
-    }
-    let (mut trees, kube) = parse_all(&docs, &needs)?;
+    let (mut trees, mut kube, needs) =
+        parse_all(&docs, |doc| need_of(doc, policy, webserver.as_ref()))?;
+    let skipped_workloads: Vec<&stream::Document> = docs
+        .iter()
+        .zip(&needs)
+        .filter(|(_, (need, workload))| *workload && *need != Need::Edit)
+        .map(|(doc, _)| doc)
+        .collect();
+    let needs: Vec<Need> = needs.into_iter().map(|(need, _)| need).collect();
+    read_referenced_configmaps(&docs, &needs, &mut kube, policy)?;
     let sources: Vec<Option<&str>> = docs.iter().map(|d| k8s::source_comment(d.raw)).collect();
     // The gate decides on what Kubernetes will read, not on the editing tree.
     let inventory = secrets::inventory(
@@ -140,62 +140,47 @@ pub fn render_with(
     let mut output = String::with_capacity(text.len() + 1024);
     let mut matched = 0;
     let mut changed_any = false;
-    for ((doc, tree), source) in docs.iter().zip(trees.iter_mut()).zip(&sources) {
-        let mut changed = false;
-        if let Some(root) = tree.as_mut() {
-            for object in k8s::objects_mut(root) {
-                let object_ref = k8s::ObjectRef::of(object, *source);
-                let targeted = policy
-                    .target
-                    .selects_workload(&object_ref.kind, &object_ref.name);
-                let Some(spec) = k8s::pod_spec_mut(object, &policy.target.kinds) else {
-                    continue;
-                };
-                let volumes = spec
-                    .get("volumes")
-                    .map(|v| v.items().to_vec())
-                    .unwrap_or_default();
-                let Some(Node::Seq {
-                    items: containers, ..
-                }) = spec.get_mut("containers")
-                else {
-                    continue;
-                };
-                for container in containers.iter_mut() {
-                    let name = container.get_str("name").unwrap_or_default().to_string();
-                    if !(targeted && policy.target.selects_container(&name)) {
-                        seen.push(format!(
-                            "{} {} (container {name})",
-                            object_ref.kind, object_ref.name
-                        ));
-                        continue;
-                    }
-                    matched += 1;
-                    let ctx = correct::Context {
-                        policy,
-                        inventory: &inventory,
-                        location: Location {
-                            document: doc.index,
-                            line: doc.start_line,
-                            object: object_ref.clone(),
-                            container: Some(name),
-                            variable: None,
-                        },
-                        volumes: volumes.clone(),
-                    };
-                    changed |= correct::container(container, &ctx, &mut findings);
-                    surface::container(container, &ctx.location, &mut findings);
-                }
-            }
-        }
-        match tree {
-            Some(root) if changed => {
-                let text = doc.with_body(&yaml::emit(root, yaml::Layout::detect(doc.raw)));
+    // Documents are corrected independently: two threads share those with a tree.
+    let mut corrected: Vec<(usize, Corrected)> = {
+        let mut work: Vec<(usize, &mut Node)> = trees
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, t)| Some((i, t.as_mut()?)))
+            .collect();
+        let half = work.len() / 2;
+        let (a, b) = work.split_at_mut(half);
+        let run = |part: &mut [(usize, &mut Node)]| {
+            part.iter_mut()
+                .map(|(i, root)| {
+                    let doc = &docs[*i];
+                    (*i, correct_doc(doc, root, sources[*i], policy, &inventory))
+                })
+                .collect::<Vec<_>>()
+        };
+        std::thread::scope(|scope| {
+            let helper = scope.spawn(|| run(b));
+            let mut mine = run(a);
+            mine.extend(helper.join().unwrap_or_default());
+            mine
+        })
+    };
+    corrected.sort_by_key(|(i, _)| *i);
+    let mut corrected = corrected.into_iter().peekable();
+    for doc in &docs {
+        let Some((_, c)) = corrected.next_if(|(i, _)| *i == doc.index) else {
+            output.push_str(doc.raw);
+            continue;
+        };
+        findings.absorb(c.findings);
+        seen.extend(c.seen);
+        matched += c.matched;
+        match c.emitted {
+            Some(text) => {
                 output.push_str(&text);
                 emitted[doc.index] = Some(text);
                 changed_any = true;
             }
-            _ => output.push_str(doc.raw),
+            None => output.push_str(doc.raw),
         }
     }
     if matched == 0 {
@@ -271,52 +256,70 @@ fn verify_all(
     inventory: &secrets::Inventory,
     findings: &mut report::Sink,
 ) {
-    for (doc, (before, after_text)) in docs.iter().zip(kube.iter().zip(emitted)) {
-        let Some(before) = before else { continue };
-        let read_back;
-        let after = match after_text {
-            None if verify::targets(before, policy).is_empty() => continue,
-            None => before,
-            // Readers disagree on where lines end there, and the tool keeps leading and
-            // trailing comment lines verbatim: a "comment" could hold content twice.
-            Some(_) if odd_line_break(doc).is_some() => {
-                findings.push(unverified(
-                    doc,
-                    before,
-                    "the document would be rewritten, and it holds a line break other than \\n"
-                        .into(),
-                ));
-                continue;
-            }
-            // The output must read back through the tool's own parser too (a second render
-            // changes nothing).
-            Some(t) if yaml::parse(t.trim_start_matches('\u{feff}')).is_err() => {
-                findings.push(unverified(
-                    doc,
-                    before,
-                    "the corrected document cannot be read back".into(),
-                ));
-                continue;
-            }
-            Some(t) => match k8s_yaml::read(t.trim_start_matches('\u{feff}')) {
-                Ok(Some(v)) => {
-                    read_back = v;
-                    &read_back
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // Documents are proved independently: two threads share them, as in `parse_all`.
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut found: Vec<(usize, Vec<Finding>)> = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(doc) = docs.get(i) else {
+                return found;
+            };
+            if let Some(before) = &kube[i] {
+                let f = verify_doc(doc, before, emitted[i].as_deref(), policy, inventory);
+                if !f.is_empty() {
+                    found.push((i, f));
                 }
-                Ok(None) | Err(_) => {
-                    findings.push(unverified(
-                        doc,
-                        before,
-                        "the corrected document cannot be read back".into(),
-                    ));
-                    continue;
-                }
-            },
-        };
-        for problem in verify::document(before, after, policy, inventory) {
-            findings.push(unverified(doc, before, problem));
+            }
         }
+    };
+    let mut found = std::thread::scope(|scope| {
+        let helper = scope.spawn(work);
+        let mut mine = work();
+        mine.extend(helper.join().unwrap_or_default());
+        mine
+    });
+    found.sort_by_key(|(i, _)| *i);
+    for f in found.into_iter().flat_map(|(_, f)| f) {
+        findings.push(f);
     }
+}
+
+/// The proof for one document (see [`verify`]): its findings, empty when it holds.
+fn verify_doc(
+    doc: &stream::Document,
+    before: &serde_json::Value,
+    after_text: Option<&str>,
+    policy: &Policy,
+    inventory: &secrets::Inventory,
+) -> Vec<Finding> {
+    let fail = |problem: &str| vec![unverified(doc, before, problem.to_string())];
+    let read_back;
+    let after = match after_text {
+        None if verify::targets(before, policy).is_empty() => return Vec::new(),
+        None => before,
+        // Readers disagree on where lines end there, and the tool keeps leading and trailing
+        // comment lines verbatim: a "comment" could hold content twice.
+        Some(_) if odd_line_break(doc).is_some() => {
+            return fail(
+                "the document would be rewritten, and it holds a line break other than \\n",
+            )
+        }
+        // Read back as Kubernetes does, with no key written twice: the tool's own parser must
+        // read it too (a second render changes nothing).
+        Some(t) => match k8s_yaml::read_own_output(t.trim_start_matches('\u{feff}')) {
+            Ok(Some(v)) => {
+                read_back = v;
+                &read_back
+            }
+            Ok(None) | Err(_) => return fail("the corrected document cannot be read back"),
+        },
+    };
+    verify::document(before, after, policy, inventory)
+        .into_iter()
+        .map(|problem| unverified(doc, before, problem))
+        .collect()
 }
 
 /// The stream line of the first line break other than `\n`/`\r\n` in a document (a lone
@@ -346,6 +349,73 @@ fn unverified(doc: &stream::Document, object: &serde_json::Value, problem: Strin
             container: None,
             variable: None,
         })
+}
+
+/// Reads, as Kubernetes does, the ConfigMaps a document the tool may edit refers to (by
+/// `configMapKeyRef`, `configMapRef`, a `configMap` volume or projection) or the policy reads
+/// from; the others were only validated.
+fn read_referenced_configmaps(
+    docs: &[stream::Document],
+    needs: &[Need],
+    kube: &mut [Option<serde_json::Value>],
+    policy: &Policy,
+) -> Result<(), InputError> {
+    fn collect<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                for (k, v) in o {
+                    if matches!(k.as_str(), "configMapKeyRef" | "configMapRef" | "configMap") {
+                        if let Some(n) = v.get("name").and_then(serde_json::Value::as_str) {
+                            out.push(n);
+                        }
+                    }
+                    collect(v, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| collect(v, out)),
+            _ => {}
+        }
+    }
+    let mut names: Vec<&str> = policy
+        .desired
+        .iter()
+        .filter_map(|d| match &d.value {
+            policy::Value::ConfigMap { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    for (v, need) in kube.iter().zip(needs) {
+        if let (Some(v), Need::Edit) = (v, need) {
+            collect(v, &mut names);
+        }
+    }
+    if names.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = names.into_iter().map(str::to_string).collect();
+    let wanted: Vec<usize> = (0..docs.len())
+        .filter(|&i| kube[i].is_none() && needs[i] == Need::Validate)
+        .filter(|&i| match docs[i].quick_identity() {
+            Some(("ConfigMap", Some(name))) => names.iter().any(|n| n == name),
+            Some(("ConfigMap", None)) => true,
+            _ => false,
+        })
+        .collect();
+    // Two threads, as in `parse_all`: a chart's ConfigMaps can be large.
+    let (a, b) = wanted.split_at(wanted.len() / 2);
+    let read = |part: &[usize]| {
+        part.iter()
+            .map(|&i| Ok((i, read_doc(&docs[i], false)?.map(|(_, v)| v))))
+            .collect::<Result<Vec<_>, InputError>>()
+    };
+    let (mine, theirs) = std::thread::scope(|scope| {
+        let helper = scope.spawn(|| read(b));
+        (read(a), helper.join().unwrap_or_else(|_| Ok(Vec::new())))
+    });
+    for (i, v) in mine?.into_iter().chain(theirs?) {
+        kube[i] = v;
+    }
+    Ok(())
 }
 
 /// How much of a document the tool must read.
@@ -387,6 +457,10 @@ fn need_of(
             Some(n) if !policy.target.selects_workload(kind, n) => Need::Validate,
             _ => Need::Edit,
         }
+    } else if kind == "ConfigMap" && policy.secrets.check != policy::CheckScope::All {
+        // Most ConfigMaps are the chart's own config: read only those a target refers to
+        // (see `read_referenced_configmaps`), after the targets are parsed.
+        Need::Validate
     } else if secrets::SOURCE_KINDS.contains(&kind) {
         Need::Read
     } else if k8s::is_list_kind(kind) {
@@ -409,7 +483,90 @@ fn input_error(doc: &stream::Document, e: yaml::ParseError) -> InputError {
 /// Parses the documents that need a tree and validates the others, on two threads that take
 /// documents from one shared counter: parsing is most of the cost and a stream's documents are
 /// independent. The first error in stream order among those found wins.
-type Parsed = (Vec<Option<Node>>, Vec<Option<serde_json::Value>>);
+/// What correcting one document gave.
+struct Corrected {
+    /// Its findings, already judged.
+    findings: report::Sink,
+    /// Containers of workloads that were not targeted (for the `no-target` message).
+    seen: Vec<String>,
+    /// How many containers were targeted.
+    matched: usize,
+    /// The rewritten document, when anything changed.
+    emitted: Option<String>,
+}
+
+/// Corrects every targeted container of one document's tree.
+fn correct_doc(
+    doc: &stream::Document,
+    root: &mut Node,
+    source: Option<&str>,
+    policy: &Policy,
+    inventory: &secrets::Inventory,
+) -> Corrected {
+    let mut out = Corrected {
+        findings: report::Sink::new(&policy.enforce),
+        seen: Vec::new(),
+        matched: 0,
+        emitted: None,
+    };
+    let mut changed = false;
+    for object in k8s::objects_mut(root) {
+        let object_ref = k8s::ObjectRef::of(object, source);
+        let targeted = policy
+            .target
+            .selects_workload(&object_ref.kind, &object_ref.name);
+        let Some(spec) = k8s::pod_spec_mut(object, &policy.target.kinds) else {
+            continue;
+        };
+        let volumes = spec
+            .get("volumes")
+            .map(|v| v.items().to_vec())
+            .unwrap_or_default();
+        let Some(Node::Seq {
+            items: containers, ..
+        }) = spec.get_mut("containers")
+        else {
+            continue;
+        };
+        for container in containers.iter_mut() {
+            let name = container.get_str("name").unwrap_or_default().to_string();
+            if !(targeted && policy.target.selects_container(&name)) {
+                out.seen.push(format!(
+                    "{} {} (container {name})",
+                    object_ref.kind, object_ref.name
+                ));
+                continue;
+            }
+            out.matched += 1;
+            let ctx = correct::Context {
+                policy,
+                inventory,
+                location: Location {
+                    document: doc.index,
+                    line: doc.start_line,
+                    object: object_ref.clone(),
+                    container: Some(name),
+                    variable: None,
+                },
+                volumes: volumes.clone(),
+            };
+            changed |= correct::container(container, &ctx, &mut out.findings);
+            surface::container(container, &ctx.location, &mut out.findings);
+        }
+    }
+    if changed {
+        out.emitted = Some(doc.with_body(&yaml::emit(root, yaml::Layout::detect(doc.raw))));
+    }
+    out
+}
+
+/// What `parse_all` gives: editing trees, Kubernetes' reading, and each document's need
+/// (with whether it is a workload).
+type Parsed = (
+    Vec<Option<Node>>,
+    Vec<Option<serde_json::Value>>,
+    Vec<(Need, bool)>,
+);
 
 /// Reads one document as Kubernetes does, and with `edit` also into the editing tree.
 fn read_doc(
@@ -439,17 +596,23 @@ fn read_doc(
     }
 }
 
-fn parse_all(docs: &[stream::Document], needs: &[Need]) -> Result<Parsed, InputError> {
+fn parse_all(
+    docs: &[stream::Document],
+    need_of: impl Fn(&stream::Document) -> (Need, bool) + Sync,
+) -> Result<Parsed, InputError> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let work = || {
         let mut trees: Vec<(usize, (Option<Node>, serde_json::Value))> = Vec::new();
+        let mut needs: Vec<(usize, (Need, bool))> = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(doc) = docs.get(i) else {
-                return Ok(trees);
+                return Ok((trees, needs));
             };
-            let result = match needs[i] {
+            let (need, workload) = need_of(doc);
+            needs.push((i, (need, workload)));
+            let result = match need {
                 Need::Validate => yaml::validate(doc.parse_text()).map_err(|e| input_error(doc, e)),
                 need => read_doc(doc, need == Need::Edit).map(|t| trees.extend(t.map(|t| (i, t)))),
             };
@@ -467,13 +630,17 @@ fn parse_all(docs: &[stream::Document], needs: &[Need]) -> Result<Parsed, InputE
     let mut out: Vec<Option<Node>> = Vec::new();
     out.resize_with(docs.len(), || None);
     let mut kube: Vec<Option<serde_json::Value>> = vec![None; docs.len()];
+    let mut needs = vec![(Need::Validate, false); docs.len()];
     match (mine, theirs) {
-        (Ok(a), Ok(b)) => {
+        (Ok((a, na)), Ok((b, nb))) => {
             for (i, (tree, read)) in a.into_iter().chain(b) {
                 out[i] = tree;
                 kube[i] = Some(read);
             }
-            Ok((out, kube))
+            for (i, n) in na.into_iter().chain(nb) {
+                needs[i] = n;
+            }
+            Ok((out, kube, needs))
         }
         (Err(a), Err(b)) => Err(if b.line < a.line { b } else { a }),
         (Err(e), _) | (_, Err(e)) => Err(e),

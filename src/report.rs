@@ -200,6 +200,11 @@ impl Sink {
         self.findings.push(f);
     }
 
+    /// Takes over the findings another sink (for the same policy) already judged.
+    pub fn absorb(&mut self, other: Sink) {
+        self.findings.extend(other.findings);
+    }
+
     /// Whether any finding so far fails the render.
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)

@@ -216,14 +216,24 @@ fn gives(effective: &Effective, want: &PolicyValue) -> bool {
 
 /// Whether ClearML would read the variable `name` for (part of) the setting `d`: a name it
 /// reads whose config path is the setting's, above it or below it.
-fn competes(name: &str, d: &crate::policy::Desired) -> bool {
-    let want = format!("{}.{}", d.option.section.as_str(), d.path);
-    let nested =
-        |a: &str, b: &str| a.len() > b.len() && a.starts_with(b) && a[b.len()..].starts_with('.');
-    clearml_env::config_path(name).is_some_and(|p| {
-        let p = p.trim();
-        p == want || nested(&want, p) || nested(p, &want)
-    })
+fn competes(path: &str, d: &crate::policy::Desired) -> bool {
+    let section = d.option.section.as_str();
+    let path = path.trim();
+    // `want` is `<section>.<d.path>`; compared without building it.
+    let is_want = |p: &str| {
+        p.len() == section.len() + 1 + d.path.len()
+            && p.starts_with(section)
+            && p[section.len()..].starts_with('.')
+            && p.ends_with(d.path.as_str())
+    };
+    let want_len = section.len() + 1 + d.path.len();
+    let above = path.len() < want_len && {
+        let want = format!("{section}.{}", d.path);
+        want.starts_with(path) && want[path.len()..].starts_with('.')
+    };
+    let below =
+        path.len() > want_len && is_want(&path[..want_len]) && path[want_len..].starts_with('.');
+    is_want(path) || above || below
 }
 
 /// Variables that `envFrom` sources in the stream bring in and that ClearML would read for a
@@ -257,8 +267,9 @@ fn env_from_shadows<'a>(
             .flat_map(|s| s.keys.iter().map(|(k, _)| k))
             .filter_map(move |key| {
                 let var = format!("{prefix}{key}");
+                let path = clearml_env::config_path(&var)?;
                 let d = policy.desired.iter().find(|d| {
-                    var != d.name && !env.contains_key(var.as_str()) && competes(&var, d)
+                    var != d.name && !env.contains_key(var.as_str()) && competes(&path, d)
                 })?;
                 Some(format!(
                     "`envFrom` brings in `{var}`, which ClearML would also read for {}",
@@ -342,6 +353,12 @@ pub fn document(
                 ));
             }
         }
+        // The config path of every name ClearML reads (and can read as only a key), once.
+        let paths: Vec<(&str, String)> = ea
+            .keys()
+            .filter(|n| clearml_env::name_is_only_a_key(n))
+            .filter_map(|n| Some((*n, clearml_env::config_path(n)?)))
+            .collect();
         for d in &policy.desired {
             match ea.get(d.name.as_str()) {
                 Some(e) if gives(e, &d.value) => {}
@@ -351,8 +368,8 @@ pub fn document(
                 )),
                 None => problems.push(format!("{at}: `{}` ({}) would be missing", d.name, d.label)),
             }
-            for other in ea.keys().filter(|n| **n != d.name) {
-                if competes(other, d) && clearml_env::name_is_only_a_key(other) {
+            for (other, path) in paths.iter().filter(|(n, _)| **n != d.name) {
+                if competes(path, d) {
                     problems.push(format!(
                         "{at}: `{other}` would also set {}, so ClearML might not read the policy's value",
                         d.label

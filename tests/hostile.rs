@@ -157,8 +157,8 @@ fn duplicate_keys() {
 }
 
 /// Expected: a "billion laughs" document costs nothing. Where the tool only passes it through
-/// (a Service), exit 0 and the bytes unchanged. Where it must read it as Kubernetes does (a
-/// ConfigMap may provide what the apiserver reads), exit 3 at once: Kubernetes' reader refuses
+/// (a Service, a ConfigMap nothing refers to), exit 0 and the bytes unchanged. Where it must
+/// read it as Kubernetes does (a ConfigMap the apiserver reads), exit 3 at once: Kubernetes' reader refuses
 /// such a document too ("excessive aliasing"). Inside the target document, anchors and aliases
 /// outside the container survive the rewrite unexpanded.
 #[test]
@@ -187,8 +187,16 @@ fn anchors_and_an_alias_bomb() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n{}",
         &indented.replace("    ", "  ")
     );
-    let start = Instant::now();
+    // A ConfigMap no target refers to is only validated: passed through.
     let r = render(format!("{}---\n{configmap}", text(&example())).as_bytes());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(text(&r.stdout).ends_with(&configmap));
+    // One the apiserver reads (envFrom) must be read as Kubernetes does: refused at once.
+    let reading = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n        - name: clearml-apiserver\n          image: a\n          envFrom:\n            - configMapRef: {{name: bomb}}\n---\n{configmap}"
+    );
+    let start = Instant::now();
+    let r = render(reading.as_bytes());
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("excessive aliasing"), "{}", r.stderr);
     assert!(start.elapsed() < Duration::from_secs(5));
