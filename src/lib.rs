@@ -157,12 +157,10 @@ pub fn render_with(
                 })
                 .collect::<Vec<_>>()
         };
-        std::thread::scope(|scope| {
-            let helper = scope.spawn(|| run(b));
-            let mut mine = run(a);
-            mine.extend(helper.join().unwrap_or_default());
-            mine
-        })
+        let parallel = work_is_large(&docs);
+        let (mut mine, theirs) = both(parallel, || run(a), || run(b));
+        mine.extend(theirs);
+        mine
     };
     corrected.sort_by_key(|(i, _)| *i);
     let mut corrected = corrected.into_iter().peekable();
@@ -274,12 +272,8 @@ fn verify_all(
             }
         }
     };
-    let mut found = std::thread::scope(|scope| {
-        let helper = scope.spawn(work);
-        let mut mine = work();
-        mine.extend(helper.join().unwrap_or_default());
-        mine
-    });
+    let (mut found, theirs) = both(work_is_large(docs), work, work);
+    found.extend(theirs);
     found.sort_by_key(|(i, _)| *i);
     for f in found.into_iter().flat_map(|(_, f)| f) {
         findings.push(f);
@@ -408,10 +402,7 @@ fn read_referenced_configmaps(
             .map(|&i| Ok((i, read_doc(&docs[i], false)?.map(|(_, v)| v))))
             .collect::<Result<Vec<_>, InputError>>()
     };
-    let (mine, theirs) = std::thread::scope(|scope| {
-        let helper = scope.spawn(|| read(b));
-        (read(a), helper.join().unwrap_or_else(|_| Ok(Vec::new())))
-    });
+    let (mine, theirs) = both(wanted.len() > 1, || read(a), || read(b));
     for (i, v) in mine?.into_iter().chain(theirs?) {
         kube[i] = v;
     }
@@ -483,6 +474,33 @@ fn input_error(doc: &stream::Document, e: yaml::ParseError) -> InputError {
 /// Parses the documents that need a tree and validates the others, on two threads that take
 /// documents from one shared counter: parsing is most of the cost and a stream's documents are
 /// independent. The first error in stream order among those found wins.
+/// Runs `a` and `b`, on two threads when `parallel` (the machine this runs on has two cores;
+/// for a small input, starting a thread costs more than it saves). A panic in either is
+/// propagated, never swallowed.
+fn both<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        let first = a();
+        return (first, b());
+    }
+    std::thread::scope(|scope| {
+        let helper = scope.spawn(b);
+        let first = a();
+        match helper.join() {
+            Ok(second) => (first, second),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// Whether a stream is large enough for a second thread to pay off.
+fn work_is_large(docs: &[stream::Document]) -> bool {
+    docs.len() >= 64
+}
+
 /// What correcting one document gave.
 struct Corrected {
     /// Its findings, already judged.
@@ -622,11 +640,7 @@ fn parse_all(
             }
         }
     };
-    let (mine, theirs) = std::thread::scope(|scope| {
-        let helper = scope.spawn(work);
-        let mine = work();
-        (mine, helper.join().expect("parsing does not panic"))
-    });
+    let (mine, theirs) = both(work_is_large(docs), work, work);
     let mut out: Vec<Option<Node>> = Vec::new();
     out.resize_with(docs.len(), || None);
     let mut kube: Vec<Option<serde_json::Value>> = vec![None; docs.len()];

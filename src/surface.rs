@@ -222,10 +222,7 @@ fn password_login_problem(container: &serde_json::Value) -> Option<String> {
             .iter()
             .any(|e| e["name"].as_str().is_some_and(|n| n.trim() == var)) =>
         {
-            Some(
-                "is spelled with surrounding whitespace (T28), which is another variable"
-                    .to_string(),
-            )
+            Some("is spelled with surrounding whitespace, which is another variable".to_string())
         }
         None => Some("is not set".to_string()),
     }
