@@ -316,7 +316,7 @@ mod tests {
             serde_json::json!([{ "name": format!("{v} "), "value": "true" }])
         ))
         .unwrap()
-        .contains("T28"));
+        .contains("surrounding whitespace"));
         assert_eq!(
             password_login_problem(&c(serde_json::json!([]))).as_deref(),
             Some("is not set")
