@@ -346,27 +346,32 @@ fn unverified(doc: &stream::Document, object: &serde_json::Value, problem: Strin
 }
 
 /// Reads, as Kubernetes does, the ConfigMaps a document the tool may edit refers to (by
-/// `configMapKeyRef`, `configMapRef`, a `configMap` volume or projection) or the policy reads
-/// from; the others were only validated.
+/// `configMapKeyRef`, `configMapRef`, and — when the policy sets a mounted IdP metadata file — a
+/// `configMap` volume or projection) or the policy reads from; the others were only validated.
+/// (With `[secrets] check = "all"` every ConfigMap was read already.)
 fn read_referenced_configmaps(
     docs: &[stream::Document],
     needs: &[Need],
     kube: &mut [Option<serde_json::Value>],
     policy: &Policy,
 ) -> Result<(), InputError> {
-    fn collect<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    // Volumes matter only for a mounted IdP metadata file (a SAML option the policy sets).
+    let volumes = policy.desired.iter().any(|d| d.option.mounted_file);
+    fn collect<'a>(v: &'a serde_json::Value, volumes: bool, out: &mut Vec<&'a str>) {
         match v {
             serde_json::Value::Object(o) => {
                 for (k, v) in o {
-                    if matches!(k.as_str(), "configMapKeyRef" | "configMapRef" | "configMap") {
+                    let refers = matches!(k.as_str(), "configMapKeyRef" | "configMapRef")
+                        || volumes && k == "configMap";
+                    if refers {
                         if let Some(n) = v.get("name").and_then(serde_json::Value::as_str) {
                             out.push(n);
                         }
                     }
-                    collect(v, out);
+                    collect(v, volumes, out);
                 }
             }
-            serde_json::Value::Array(a) => a.iter().for_each(|v| collect(v, out)),
+            serde_json::Value::Array(a) => a.iter().for_each(|v| collect(v, volumes, out)),
             _ => {}
         }
     }
@@ -380,7 +385,7 @@ fn read_referenced_configmaps(
         .collect();
     for (v, need) in kube.iter().zip(needs) {
         if let (Some(v), Need::Edit) = (v, need) {
-            collect(v, &mut names);
+            collect(v, volumes, &mut names);
         }
     }
     if names.is_empty() {
