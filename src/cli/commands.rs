@@ -46,13 +46,24 @@ fn findings_text(outcome: &Outcome) -> String {
     }
 }
 
+/// The `--report` path checks every command that writes one runs first (see `report_file`).
+fn check_report(
+    report: Option<&Path>,
+    input: Option<&Path>,
+    policy: Option<&Path>,
+) -> Result<(), ExitCode> {
+    let inputs = [input.map(Path::to_path_buf), policy_file::find(policy).ok()];
+    report_file::check_path(report, &inputs)
+        .map_err(|e| fail(exit::USAGE, &format!("clearml-sso: {e:#}")))
+}
+
 pub fn render(args: RenderArgs) -> ExitCode {
-    let inputs = [
-        args.input.clone(),
-        policy_file::find(args.policy.as_deref()).ok(),
-    ];
-    if let Err(e) = report_file::check_path(args.report.as_deref(), &inputs) {
-        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
+    if let Err(code) = check_report(
+        args.report.as_deref(),
+        args.input.as_deref(),
+        args.policy.as_deref(),
+    ) {
+        return code;
     }
     match prepare(args.policy.as_deref(), args.input.as_deref()) {
         Ok((_, outcome)) => finish(
@@ -95,12 +106,12 @@ fn finish<'a>(
 }
 
 pub fn check(args: CheckArgs) -> ExitCode {
-    let inputs = [
-        args.input.clone(),
-        policy_file::find(args.policy.as_deref()).ok(),
-    ];
-    if let Err(e) = report_file::check_path(args.report.as_deref(), &inputs) {
-        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
+    if let Err(code) = check_report(
+        args.report.as_deref(),
+        args.input.as_deref(),
+        args.policy.as_deref(),
+    ) {
+        return code;
     }
     let (_, outcome) = match prepare(args.policy.as_deref(), args.input.as_deref()) {
         Ok(r) => r,
@@ -124,12 +135,12 @@ pub fn check(args: CheckArgs) -> ExitCode {
 }
 
 pub fn diff(args: RenderArgs) -> ExitCode {
-    let inputs = [
-        args.input.clone(),
-        policy_file::find(args.policy.as_deref()).ok(),
-    ];
-    if let Err(e) = report_file::check_path(args.report.as_deref(), &inputs) {
-        return fail(exit::USAGE, &format!("clearml-sso: {e:#}"));
+    if let Err(code) = check_report(
+        args.report.as_deref(),
+        args.input.as_deref(),
+        args.policy.as_deref(),
+    ) {
+        return code;
     }
     match prepare(args.policy.as_deref(), args.input.as_deref()) {
         Ok((input, outcome)) => finish(&args, &outcome, "render would refuse; no diff", || {

@@ -12,10 +12,10 @@ pub const MAX_INPUT: u64 = 512 * 1024 * 1024;
 /// Largest policy file read.
 pub const MAX_POLICY: u64 = 16 * 1024 * 1024;
 
-/// Opens `path` for reading without blocking on a FIFO, then makes it blocking again.
-fn open(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
+/// Opens `path` without ever waiting: opening a FIFO blocks until its other end is opened, so
+/// the open is non-blocking (a FIFO nobody writes reads as empty; one nobody reads fails at
+/// once), and the file is made blocking again for the reads or writes that follow.
+pub fn open(path: &Path, options: &mut std::fs::OpenOptions) -> std::io::Result<std::fs::File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -56,7 +56,8 @@ pub fn read(path: Option<&Path>, limit: u64) -> Result<Vec<u8>> {
         None => read_limited(std::io::stdin().lock(), limit, "stdin"),
         Some(p) => {
             let shown = p.display().to_string();
-            let file = open(p).with_context(|| format!("cannot read {shown}"))?;
+            let file = open(p, std::fs::OpenOptions::new().read(true))
+                .with_context(|| format!("cannot read {shown}"))?;
             read_limited(file, limit, &shown)
         }
     }

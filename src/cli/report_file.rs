@@ -14,31 +14,15 @@ pub fn write(path: Option<&Path>, findings: &[report::Finding]) -> Result<()> {
         .with_context(|| format!("cannot write the report {}", path.display()))
 }
 
-/// Opens the report file for writing without ever waiting: opening a FIFO that nobody reads
-/// blocks forever, so the open is non-blocking (it then fails at once), and the file is made
-/// blocking again for the write.
+/// Opens the report file for writing without waiting on a FIFO nobody reads.
 fn open(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsRawFd;
-        let fd = file.as_raw_fd();
-        // SAFETY: fcntl on a descriptor this function owns.
-        unsafe {
-            let flags = libc::fcntl(fd, libc::F_GETFL);
-            if flags >= 0 {
-                libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
-            }
-        }
-    }
-    Ok(file)
+    super::files::open(
+        path,
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true),
+    )
 }
 
 /// Names of this process's standard output, whatever it is connected to.
