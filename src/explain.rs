@@ -78,6 +78,25 @@ pub fn explain(policy: &Policy) -> String {
             };
             let _ = writeln!(out, "  Secret {name}: {}{external}", keys.join(", "));
         }
+        // ClearML parses every value as HOCON, whatever its source: a Secret's value with `+`,
+        // `=`, `#`, `@`, `!` or only digits must be stored quoted. Values outside the stream
+        // cannot be checked, so say how to store them.
+        out.push_str(
+            "\nClearML parses each of these values as HOCON: store a value that is only digits, or has\n\
+             characters other than letters, digits, `-`, `_`, `.`, `/`, `:`, quoted as a JSON string,\n\
+             with no trailing newline, e.g.\n",
+        );
+        for (name, keys) in &secrets {
+            let literals: Vec<String> = keys
+                .iter()
+                .map(|k| format!("--from-literal={k}='\"<value>\"'"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  kubectl create secret generic {name} {}",
+                literals.join(" ")
+            );
+        }
     }
     for p in &policy.providers {
         let spec = p.spec;
