@@ -448,6 +448,20 @@ mod tests {
     }
 
     #[test]
+    fn explain_says_how_to_store_secret_values() {
+        let policy = crate::policy::parse(
+            "version = 1\n[providers.google]\nclient_id = { secret = \"s\", key = \"id\" }\nclient_secret = { secret = \"s\", key = \"secret\" }\n",
+            "p.toml",
+        )
+        .unwrap();
+        let text = explain(&policy);
+        assert!(
+            text.contains("kubectl create secret generic s --from-literal=id='\"<value>\"' --from-literal=secret='\"<value>\"'"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn explain_never_shows_a_literal_credential() {
         let policy = crate::policy::parse(
             "version = 1\n[enforce]\nplaintext_secrets = \"allow\"\n[sso]\nwebapp = \"https://app.example.com/\"\n[providers.google]\nclient_id = \"id-1\"\nclient_secret = \"hunter2-secret\"\n",
