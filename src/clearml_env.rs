@@ -453,6 +453,12 @@ pub enum ValueIssue {
     },
     /// A boolean option with a value whose meaning is not certain (`maybe`, `2`, a list).
     UnclearBoolean,
+    /// The option takes a string and ClearML would read `null`, a boolean or a list (what is
+    /// meant is not certain, so nothing is rewritten).
+    NotText {
+        /// What ClearML would read: "null", "a boolean", "a list".
+        reads: &'static str,
+    },
     /// The option takes a string and ClearML would read a number (or a duration: `5s`).
     Number {
         /// The number as written.
@@ -861,6 +867,15 @@ pub fn judge(
                 return Judgement::refuse(text, issues);
             }
         },
+        (Some(ValueType::Str), Hocon::Null | Hocon::Bool(_) | Hocon::List(_)) => {
+            let reads = match hocon {
+                Hocon::Null => "null",
+                Hocon::Bool(_) => "a boolean",
+                _ => "a list",
+            };
+            issues.push(ValueIssue::NotText { reads });
+            return Judgement::refuse(text, issues);
+        }
         (Some(ValueType::Str), Hocon::Number(n)) => {
             issues.push(ValueIssue::Number { text: n.clone() });
             fixed = hocon_string(n);

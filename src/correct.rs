@@ -272,6 +272,22 @@ fn names_with_hocon(env: &mut Env, ctx: &Context, findings: &mut Sink) {
 /// and a provider key ClearML's pages misprint, where the policy configures the key meant
 /// ([`providers::MISPRINTS`]).
 fn hidden_names(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
+    // A misprinted key that the container also uses for options the misprint does not explain
+    // is a real provider of its own (an AD FS `ad_oauth` client next to Azure): nothing of it
+    // is moved.
+    let real_providers: Vec<(Client, String)> = env
+        .iter()
+        .flatten()
+        .filter_map(|e| {
+            let sso = e.sso.as_ref()?;
+            let (client, key) = sso.provider.as_ref()?;
+            let explained = providers::misprint(*client, key, &sso.option).is_some();
+            let misprinted_key = providers::MISPRINTS
+                .iter()
+                .any(|m| m.client == *client && m.written == key);
+            (misprinted_key && !explained).then(|| (*client, key.clone()))
+        })
+        .collect();
     let mut changed = false;
     for e in live(env) {
         let Some(sso) = e.sso.clone() else { continue };
@@ -292,7 +308,12 @@ fn hidden_names(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
             .provider
             .as_ref()
             .and_then(|(client, key)| providers::misprint(*client, key, &sso.option))
-            .filter(|m| ctx.declares(m.client, m.meant) && !ctx.declares(m.client, m.written));
+            .filter(|m| ctx.declares(m.client, m.meant) && !ctx.declares(m.client, m.written))
+            .filter(|m| {
+                !real_providers
+                    .iter()
+                    .any(|(c, k)| *c == m.client && k == m.written)
+            });
         if let Some(m) = misprint {
             let section = sso.option().map_or(Section::Secure, |o| o.section);
             let name = clearml_env::canonical_name(
@@ -936,6 +957,7 @@ fn misread_reason(issue: &ValueIssue, sso: &SsoName) -> String {
         ValueIssue::QuotedBoolean(_) | ValueIssue::BooleanSpelling(_) => format!("`{option}` needs a boolean; ClearML would read a string"),
         ValueIssue::BooleanWord { meant, clearml_reads } => format!("`{option}` needs a boolean; the word means {meant}, ClearML would read {clearml_reads}"),
         ValueIssue::UnclearBoolean => format!("`{option}` takes true or false; the value has no certain meaning"),
+        ValueIssue::NotText { reads } => format!("`{option}` takes text; ClearML would read {reads}"),
         ValueIssue::Number { .. } => "ClearML reads it as a number (or a duration), not as the text".into(),
         ValueIssue::NoTrailingSlash { .. } => format!("`{option}` must end with `/`"),
         ValueIssue::Substitution { var, outcome: Substituted::Resolved { .. } } => format!("a substitution of `{var}` gives ClearML a string, and `{option}` needs a boolean or a list"),
@@ -1067,6 +1089,11 @@ fn value_finding(
             ),
         )
         .fixed(),
+        ValueIssue::NotText { reads } => Finding::new(
+            report::MISREAD_VALUE,
+            format!("`{}` takes text; ClearML would read {reads} from the value", sso.option),
+        )
+        .help("quote the value as a JSON string if the text is meant, or set this option in the policy"),
         ValueIssue::UnclearBoolean => Finding::new(
             report::UNCLEAR_BOOLEAN,
             format!(

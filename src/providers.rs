@@ -1155,6 +1155,36 @@ impl Provider {
         let wide = |name: &str| self.input(name).is_some_and(|i| i.kind == InputKind::Url);
         for (input, value) in &given {
             let written = value.trim_end_matches('/');
+            // A pasted form's fixed part (`/realms/`) written with nothing after it, or in
+            // another case (paths are case-sensitive): the URLs built from it would be wrong.
+            for template in input.pasted {
+                // Only a fixed part between two inputs (`{url}/realms/{realm}`).
+                let pieces: Vec<&str> = template.split('{').collect();
+                let between = pieces[..pieces.len().saturating_sub(1)]
+                    .iter()
+                    .filter_map(|p| p.split_once('}').map(|(_, lit)| lit));
+                for part in between.filter(|p| p.starts_with('/')) {
+                    let lower = written.to_ascii_lowercase();
+                    let part_lower = part.to_ascii_lowercase();
+                    let cut = part_lower.trim_end_matches('/');
+                    let bad = if lower.ends_with(cut) {
+                        Some(format!("ends in `{cut}` with nothing after it"))
+                    } else if lower.contains(&part_lower) && !written.contains(part) {
+                        Some(format!(
+                            "has `{part}` in another case; URL paths are case-sensitive"
+                        ))
+                    } else {
+                        None
+                    };
+                    if let Some(why) = bad {
+                        return Err(DeriveError::Invalid {
+                            input,
+                            why,
+                            write: None,
+                        });
+                    }
+                }
+            }
             let Some((template, caps)) = input
                 .pasted
                 .iter()
@@ -1487,6 +1517,20 @@ mod tests {
             kc.derive(&[("url", "https://sso/realms/a"), ("realm", "b")]),
             Err(DeriveError::Conflict { ref in_url, ref given, .. }) if in_url == "a" && given == "b"
         ));
+        // The fixed part with nothing after it, or in another case: refused, not doubled.
+        for url in [
+            "https://sso/realms/",
+            "https://sso/realms//",
+            "https://sso/REALMS/clearml",
+        ] {
+            assert!(
+                matches!(
+                    kc.derive(&[("url", url), ("realm", "x")]),
+                    Err(DeriveError::Invalid { .. })
+                ),
+                "{url}"
+            );
+        }
         let okta = provider("okta").unwrap();
         let got = okta
             .derive(&[("domain", "https://x.okta.com/oauth2/aus1")])

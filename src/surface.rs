@@ -46,18 +46,29 @@ fn is_email_filters(raw: &str) -> bool {
 
 /// What is wrong with the e-mail filter list's value, if anything (`None` also for a
 /// `valueFrom`, which cannot be read before install).
-fn email_filters_problem(entry: &Node) -> Option<&'static str> {
+fn email_filters_problem(entry: &Node) -> Option<(report::Code, &'static str)> {
     let value = entry.get("value")?;
+    let warn = |why| Some((report::NOT_A_LIST, why));
     if let Node::Seq { .. } = value {
-        return Some("is a YAML list, and Kubernetes needs a string");
+        return warn("is a YAML list, and Kubernetes needs a string");
     }
     match k8s::to_json(value) {
+        // ClearML parses it whether or not it is a list: a value it cannot parse, or one that
+        // sets other keys, stops or changes the apiserver.
+        serde_json::Value::String(text) if clearml_env::sets_other_keys(&text) => Some((
+            report::UNPARSEABLE_VALUE,
+            "would also set other ClearML settings (a `,` or a line break outside quotes and brackets)",
+        )),
         serde_json::Value::String(text) => match clearml_env::read(&text) {
+            Hocon::Unreadable(_) => Some((
+                report::UNPARSEABLE_VALUE,
+                "is a value ClearML's HOCON parser rejects: the apiserver fails to start",
+            )),
             Hocon::List(items) if items.iter().all(|i| matches!(i, Hocon::Str(_))) => None,
-            Hocon::List(_) => Some("is a list ClearML reads with items that are not strings"),
-            _ => Some("is not a list as ClearML reads it"),
+            Hocon::List(_) => warn("is a list ClearML reads with items that are not strings"),
+            _ => warn("is not a list as ClearML reads it"),
         },
-        _ => Some("is not a YAML string"),
+        _ => warn("is not a YAML string"),
     }
 }
 
@@ -70,6 +81,12 @@ pub fn container(container: &Node, location: &Location, findings: &mut Sink) {
         let Some(name) = entry.get_str("name") else {
             continue;
         };
+        // A ClearML name with HOCON syntax was refused unprinted (`hocon-in-name`).
+        let clearml =
+            clearml_env::read_by_clearml(name.trim()) || clearml_env::parse_name(name).is_some();
+        if clearml && !clearml_env::name_is_only_a_key(name.trim()) {
+            continue;
+        }
         let at = Location {
             variable: Some(name.to_string()),
             ..location.clone()
@@ -90,10 +107,10 @@ pub fn container(container: &Node, location: &Location, findings: &mut Sink) {
             findings.push(f);
         }
         if is_email_filters(name) {
-            if let Some(problem) = email_filters_problem(entry) {
+            if let Some((code, problem)) = email_filters_problem(entry) {
                 findings.push(
                     Finding::new(
-                        report::NOT_A_LIST,
+                        code,
                         format!("login.email_filters.allowed {problem}; not edited (the policy does not set it)"),
                     )
                     .help("write the allowed e-mail domains as one quoted string holding a list: value: '[\"example.com\",\"my-domain.ai\"]'")
@@ -277,7 +294,7 @@ mod tests {
     #[test]
     fn email_filters_value_must_read_as_a_list_of_strings() {
         let entry = |yaml: &str| crate::yaml::parse(yaml).unwrap().unwrap();
-        let problem = |yaml: &str| email_filters_problem(&entry(yaml));
+        let problem = |yaml: &str| email_filters_problem(&entry(yaml)).map(|(_, why)| why);
         assert_eq!(
             problem("name: x\nvalue: '[\"example.com\",\"b.ai\"]'\n"),
             None
@@ -295,6 +312,15 @@ mod tests {
         assert!(problem("name: x\nvalue: '[1, 2]'\n")
             .unwrap()
             .contains("not strings"));
+        let code = |yaml: &str| email_filters_problem(&entry(yaml)).map(|(c, _)| c.id);
+        assert_eq!(
+            code("name: x\nvalue: '[a.com, b+c.com]'\n"),
+            Some("unparseable-value")
+        );
+        assert_eq!(
+            code("name: x\nvalue: 'a.com, secure.x: y'\n"),
+            Some("unparseable-value")
+        );
     }
 
     #[test]

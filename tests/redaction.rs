@@ -28,8 +28,6 @@ fn stream(broken: bool) -> String {
             - name: TRAINS__secure__{SSO}__keycloak__client_secret
               value: >
                 {MARK}
-            - name: CLEARML__secure__{SSO}__okta__client_secret
-              value: [{MARK}]
             - name: CLEARML__secure__{SSO}__google__client_secret
               value: {NUMBER}
             - name: CLEARML__secure__{SSO}__keycloak__client_secrett
@@ -42,9 +40,13 @@ fn stream(broken: bool) -> String {
               value: {MARK}
 "
     );
+    // A list where a credential's text belongs is refused now (ClearML would read a list), so
+    // it sits with the other values that break the render.
     if broken {
         env.push_str(&format!(
-            "            - name: CLEARML__secure__{SSO}__keycloak__client_secretz
+            "            - name: CLEARML__secure__{SSO}__okta__client_secret
+              value: [{MARK}]
+            - name: CLEARML__secure__{SSO}__keycloak__client_secretz
               value: \"{MARK}`\"
             - name: CLEARML__secure__{SSO}__nosuchidp__client_secret
               value: \"${{{MARK}}}\"
