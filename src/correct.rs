@@ -843,24 +843,43 @@ fn env_from_variables(container: &Node, ctx: &Context) -> Vec<(String, Defined)>
                     .is_none_or(|(a, b)| a == b)
         });
         for s in provided {
-            vars.extend(
-                s.keys
-                    .iter()
-                    .map(|(k, _)| (format!("{prefix}{k}"), Defined::Unknown)),
-            );
+            vars.extend(s.keys.iter().map(|(k, _)| {
+                // The value when the stream shows it, so `$(VAR)` of it can be judged.
+                let value = s.values.iter().find(|(key, _)| key == k);
+                let d = value.map_or(Defined::Unknown, |(_, v)| {
+                    Defined::Text(v.text_for_judging().to_string())
+                });
+                (format!("{prefix}{k}"), d)
+            }));
         }
     }
     vars
 }
 
 /// What one env entry defines for substitutions: a literal's text (unknown when Kubernetes
-/// expands it first), anything else defined with an unknown value.
-fn defined(e: &Entry) -> (String, Defined) {
+/// expands it first), a Secret's or ConfigMap's value when the stream shows it, anything else
+/// defined with an unknown value.
+fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
     let value = match e.node.get("value") {
         Some(v @ Node::Scalar { .. }) => v.as_str().filter(|t| !t.contains("$(")),
         _ => None,
     };
-    let d = value.map_or(Defined::Unknown, |t| Defined::Text(t.to_string()));
+    let stored = || {
+        let var = k8s::env_var(&e.node).ok()?;
+        let from = var.value_from?;
+        let (kind, name, key) = match (from.secret_key_ref, from.config_map_key_ref) {
+            (Some(r), _) => (RefKind::Secret, r.name, r.key),
+            (None, Some(r)) => (RefKind::ConfigMap, r.name, r.key),
+            _ => return None,
+        };
+        let namespace = ctx.location.object.namespace.as_deref();
+        secrets::stored_value(ctx.inventory, kind, &name, &key, namespace)
+            .map(|(_, v)| v.text_for_judging().to_string())
+    };
+    let d = match value.map(str::to_string).or_else(stored) {
+        Some(t) => Defined::Text(t),
+        None => Defined::Unknown,
+    };
     (e.name.clone(), d)
 }
 
@@ -879,7 +898,7 @@ fn value_hygiene(
     let process: Vec<(String, Defined)> = from
         .iter()
         .cloned()
-        .chain(env.iter().flatten().map(defined))
+        .chain(env.iter().flatten().map(|e| defined(e, ctx)))
         .collect();
     for (position, e) in (from.len()..).zip(live(env)) {
         let earlier = process[..position].to_vec();
@@ -1254,7 +1273,7 @@ fn stored_values(
     let process: Vec<(String, Defined)> = from
         .iter()
         .cloned()
-        .chain(entries.iter().map(defined))
+        .chain(entries.iter().map(|e| defined(e, ctx)))
         .collect();
     let namespace = ctx.location.object.namespace.as_deref();
     for e in entries {

@@ -132,6 +132,13 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         1,
         "the variable `LOGIN_URL` would change",
     ),
+    // `$(VAR)` of a Secret-backed variable: the Secret's value is judged after the expansion.
+    (
+        "expanded-secret-reference.yaml",
+        "keycloak-hooks.toml",
+        1,
+        "after Kubernetes expands its `$(…)`",
+    ),
     // Hook Secrets satisfy the gate only when they exist as the apiserver starts.
     (
         "hook-test.yaml",
