@@ -1561,20 +1561,27 @@ fn metadata_mounts(entries: &[Entry], container: &Node, ctx: &Context, findings:
                     },
                 ))
             }
-            Some((mount, file)) => volumes
+            Some((mount, file)) => match volumes
                 .iter()
                 .find(|v| v.name == mount.name)
-                .and_then(|v| volume_files(v, ctx))
-                .filter(|(_, files)| !files.contains(&file))
-                .map(|(source, files)| {
-                    (
-                        format!(
-                            "idp_metadata_file{shown_path} is under the mount {}, but {source} has no file `{file}`",
-                            mount.mount_path
-                        ),
-                        format!("it has: {}", if files.is_empty() { "nothing".into() } else { files.join(", ") }),
-                    )
-                }),
+                .map_or(Files::Unknown, |v| volume_files(v, ctx))
+            {
+                Files::Known(source, files) if !files.contains(&file) => Some((
+                    format!(
+                        "idp_metadata_file{shown_path} is under the mount {}, but {source} has no file `{file}`",
+                        mount.mount_path
+                    ),
+                    format!("it has: {}", if files.is_empty() { "nothing".into() } else { files.join(", ") }),
+                )),
+                Files::Missing(source) => Some((
+                    format!(
+                        "idp_metadata_file{shown_path} is under the mount {}, from {source}, which is not in the rendered manifests",
+                        mount.mount_path
+                    ),
+                    "create it in the release, or list it under [secrets] external if it is created outside the release".to_string(),
+                )),
+                _ => None,
+            },
         };
         if let Some((message, help)) = problem {
             findings.push(
@@ -1586,38 +1593,74 @@ fn metadata_mounts(entries: &[Entry], container: &Node, ctx: &Context, findings:
     }
 }
 
-/// The files a ConfigMap or Secret volume shows (its `items[].path`, else the keys of the
-/// object the stream provides), with a description of the source; `None` when they cannot be
-/// known here (another volume type, or an object from outside the release).
-fn volume_files(
-    volume: &k8s_openapi::api::core::v1::Volume,
-    ctx: &Context,
-) -> Option<(String, Vec<String>)> {
-    let (kind, name, items) = if let Some(c) = &volume.config_map {
-        (RefKind::ConfigMap, c.name.clone(), c.items.as_ref())
-    } else if let Some(s) = &volume.secret {
-        (RefKind::Secret, s.secret_name.clone()?, s.items.as_ref())
-    } else {
-        return None;
-    };
-    let source = format!("{} `{name}`", kind.as_str());
-    if let Some(items) = items.filter(|i| !i.is_empty()) {
-        return Some((source, items.iter().map(|i| i.path.clone()).collect()));
+/// What a volume shows as files, as far as the stream tells.
+enum Files {
+    /// The files, and the source they come from (for messages).
+    Known(String, Vec<String>),
+    /// A ConfigMap or Secret that neither the stream nor `[secrets] external` provides.
+    Missing(String),
+    /// Cannot be known here: another volume type (emptyDir, a claim…), a source from outside
+    /// the release, an ExternalSecret with `dataFrom`.
+    Unknown,
+}
+
+/// The files a ConfigMap, Secret or projected volume shows: each source's `items[].path`, else
+/// the keys of the object the stream provides.
+fn volume_files(volume: &k8s_openapi::api::core::v1::Volume, ctx: &Context) -> Files {
+    use k8s_openapi::api::core::v1::KeyToPath;
+    let mut sources: Vec<(RefKind, String, Option<&Vec<KeyToPath>>)> = Vec::new();
+    if let Some(c) = &volume.config_map {
+        sources.push((RefKind::ConfigMap, c.name.clone(), c.items.as_ref()));
+    }
+    if let Some(s) = &volume.secret {
+        sources.push((
+            RefKind::Secret,
+            s.secret_name.clone().unwrap_or_default(),
+            s.items.as_ref(),
+        ));
+    }
+    for p in volume
+        .projected
+        .iter()
+        .flat_map(|p| p.sources.iter().flatten())
+    {
+        if let Some(c) = &p.config_map {
+            sources.push((RefKind::ConfigMap, c.name.clone(), c.items.as_ref()));
+        }
+        if let Some(s) = &p.secret {
+            sources.push((RefKind::Secret, s.name.clone(), s.items.as_ref()));
+        }
+    }
+    if sources.is_empty() {
+        return Files::Unknown;
     }
     let namespace = ctx.location.object.namespace.as_deref();
-    let provided = ctx.inventory.sources.iter().find(|s| {
-        s.kind.is_secret() == (kind == RefKind::Secret)
-            && s.object.name == name
-            && s.absent_at_start.is_none()
-            && !s.any_key
-            && (s.object.namespace.is_none()
-                || namespace.is_none()
-                || s.object.namespace.as_deref() == namespace)
-    })?;
-    Some((
-        source,
-        provided.keys.iter().map(|(k, _)| k.clone()).collect(),
-    ))
+    let mut files = Vec::new();
+    let mut described = Vec::new();
+    for (kind, name, items) in sources {
+        let source = format!("{} `{name}`", kind.as_str());
+        if let Some(items) = items.filter(|i| !i.is_empty()) {
+            files.extend(items.iter().map(|i| i.path.clone()));
+            described.push(source);
+            continue;
+        }
+        let provided = ctx.inventory.sources.iter().find(|s| {
+            s.kind.is_secret() == (kind == RefKind::Secret)
+                && s.object.name == name
+                && s.absent_at_start.is_none()
+                && (s.object.namespace.is_none()
+                    || namespace.is_none()
+                    || s.object.namespace.as_deref() == namespace)
+        });
+        let external = ctx.policy.secrets.external.iter().any(|e| e.name == name);
+        match provided {
+            Some(p) if !p.any_key => files.extend(p.keys.iter().map(|(k, _)| k.clone())),
+            None if !external => return Files::Missing(source),
+            _ => return Files::Unknown,
+        }
+        described.push(source);
+    }
+    Files::Known(described.join(" and "), files)
 }
 
 #[cfg(test)]

@@ -221,6 +221,8 @@ fixture! {
     saml_wrong_key => "saml/wrong-key.yaml" with "microsoft_ad.toml" refused,
     saml_subpath_wrong_key => "saml/subpath-wrong-key.yaml" with "microsoft_ad.toml" refused,
     saml_chart7_path => "saml/chart7-path.yaml" with "microsoft_ad.toml" refused,
+    saml_configmap_missing => "saml/configmap-missing.yaml" with "microsoft_ad.toml" refused,
+    saml_projected_items => "saml/projected-items.yaml" with "microsoft_ad.toml" refused,
     trap_t01_azure_ad_key => "traps/t01-azure-ad-key.yaml" with "azure_ad.toml",
     trap_t02_compose_default_company => "traps/t02-compose-default-company.yaml" with "azure_ad.toml" refused,
     trap_t04_ping_debug_backtick => "traps/t04-ping-debug-backtick.yaml" with "ping.toml" refused,
