@@ -600,6 +600,10 @@ impl InputKind {
                         None,
                     ));
                 }
+                // `.` and `..` are path steps, not names: the URL would point elsewhere.
+                if trimmed.chars().all(|c| c == '.') {
+                    return Err(invalid("is a path step (`.` or `..`), not a name", None));
+                }
                 if self == InputKind::Tenant
                     && !(is_guid(trimmed)
                         || trimmed.contains('.')
@@ -1494,6 +1498,7 @@ mod tests {
         assert_eq!(ok(Segment, "clearml/"), Ok("clearml".into()));
         assert_eq!(bad(Segment, "my realm"), None);
         assert_eq!(bad(Segment, "a/b"), None);
+        assert_eq!(bad(Segment, ".."), None);
         assert_eq!(Segment.normalize(""), Err(InputError::Empty));
         for t in [
             "contoso.onmicrosoft.com",
