@@ -433,6 +433,8 @@ pub enum ValueIssue {
     /// A stored value ClearML reads as written, but only because pyhocon happens to accept it
     /// unquoted (whitespace inside, `//`, a keyword, non-ASCII): quoted it is certain.
     Fragile,
+    /// A tab inside an unquoted value: pyhocon turns it into spaces (measured, 0.3.63).
+    TabInside,
     /// The option takes a list and the value is one bare string (`item`).
     NotAList {
         /// The string ClearML would read.
@@ -513,6 +515,9 @@ pub enum Defined {
     Text(String),
     /// Defined, from a source whose value is not known here (a Secret, the downward API…).
     Unknown,
+    /// Listed, but left unset by Kubernetes (an optional reference to a key nothing
+    /// provides): as if not defined.
+    Unset,
 }
 
 impl std::fmt::Debug for Defined {
@@ -520,6 +525,7 @@ impl std::fmt::Debug for Defined {
         match self {
             Defined::Text(t) => write!(f, "Text(<{} bytes, not shown>)", t.len()),
             Defined::Unknown => f.write_str("Unknown"),
+            Defined::Unset => f.write_str("Unset"),
         }
     }
 }
@@ -542,7 +548,11 @@ pub struct Surroundings<'a> {
 }
 
 fn lookup<'a>(vars: &'a [(String, Defined)], name: &str) -> Option<&'a Defined> {
-    vars.iter().rev().find(|(n, _)| n == name).map(|(_, d)| d)
+    vars.iter()
+        .rev()
+        .find(|(n, _)| n == name)
+        .map(|(_, d)| d)
+        .filter(|d| **d != Defined::Unset)
 }
 
 /// Kubernetes' expansion of an env value (`third_party/forked/golang/expansion` in
@@ -570,7 +580,8 @@ fn expand(text: &str, earlier: &[(String, Defined)]) -> Expansion {
             unknown = true;
             Some(String::new())
         }
-        None => {
+        // `lookup` never returns `Unset`: such a variable is not defined.
+        None | Some(Defined::Unset) => {
             undefined.get_or_insert_with(|| name.to_string());
             None
         }
@@ -883,6 +894,10 @@ pub fn judge(
         (_, Hocon::Str(s)) if slash && !s.ends_with('/') && !s.is_empty() => {
             issues.push(ValueIssue::NoTrailingSlash { url: s.clone() });
             fixed = hocon_string(&format!("{s}/"));
+        }
+        (_, Hocon::Str(s)) if bare && s.contains('\t') => {
+            issues.push(ValueIssue::TabInside);
+            fixed = hocon_string(s);
         }
         (_, Hocon::Str(s))
             if around.stored && bare && issues.is_empty() && *s == fixed && fragile(s) =>

@@ -860,6 +860,29 @@ fn env_from_variables(container: &Node, ctx: &Context) -> Vec<(String, Defined)>
 /// expands it first), a Secret's or ConfigMap's value when the stream shows it, anything else
 /// defined with an unknown value.
 fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
+    // An optional reference to a key nothing provides leaves the variable unset.
+    if let Some(from) = k8s::env_var(&e.node).ok().and_then(|v| v.value_from) {
+        let optional = match (&from.secret_key_ref, &from.config_map_key_ref) {
+            (Some(r), _) => {
+                (r.optional == Some(true)).then_some((RefKind::Secret, &r.name, &r.key))
+            }
+            (None, Some(r)) => {
+                (r.optional == Some(true)).then_some((RefKind::ConfigMap, &r.name, &r.key))
+            }
+            _ => None,
+        };
+        if let Some((kind, name, key)) = optional {
+            let namespace = ctx.location.object.namespace.as_deref();
+            let resolution =
+                secrets::resolve(ctx.inventory, ctx.policy, kind, name, Some(key), namespace);
+            if !matches!(
+                resolution,
+                Resolution::Provided(_) | Resolution::External | Resolution::MaybeByDataFrom
+            ) {
+                return (e.name.clone(), Defined::Unset);
+            }
+        }
+    }
     let value = match e.node.get("value") {
         Some(v @ Node::Scalar { .. }) => v.as_str().filter(|t| !t.contains("$(")),
         _ => None,
@@ -985,6 +1008,7 @@ fn misread_reason(issue: &ValueIssue, sso: &SsoName) -> String {
         ValueIssue::QuotedSubstitution => "ClearML reads `${…}` inside quotes as text".into(),
         ValueIssue::Placeholder => "it is a placeholder ([secrets] placeholders)".into(),
         ValueIssue::Fragile => "it reads as written only because HOCON accepts it unquoted".into(),
+        ValueIssue::TabInside => "it holds a tab, which ClearML's parser turns into spaces".into(),
     }
 }
 
@@ -1095,6 +1119,11 @@ fn value_finding(
         ValueIssue::SurroundingWhitespace | ValueIssue::Fragile => {
             unrewritable_finding(issue, sso, "the value: ")
         }
+        ValueIssue::TabInside => Finding::new(
+            report::NOT_A_STRING,
+            format!("`{}`: {}; quoted so that ClearML reads the tab", sso.option, misread_reason(issue, sso)),
+        )
+        .fixed(),
         ValueIssue::Escape => Finding::new(
             report::UNPARSEABLE_VALUE,
             misread_reason(issue, sso),
@@ -1308,10 +1337,29 @@ fn stored_values(
         };
         let judged = clearml_env::judge(stored.text_for_judging(), sso.option(), &around);
         let what = format!("key `{key}` of {} `{name}`: ", kind.as_str());
+        // A setting the policy requires must reach ClearML: a substitution that drops it is an
+        // error here, not the warning it is on an option nobody asked for.
+        let required = ctx.policy.desired.iter().any(|d| d.name == e.name);
         for issue in &judged.issues {
-            let f =
-                unrewritable_finding(issue, sso, &what).help(store_help(issue, source, name, key));
-            findings.push(f.at(ctx.at(&e.name)));
+            let dropped = matches!(
+                issue,
+                ValueIssue::Substitution {
+                    outcome: clearml_env::Substituted::Dropped,
+                    ..
+                }
+            );
+            let f = if dropped && required {
+                Finding::new(
+                    report::MISREAD_VALUE,
+                    format!("{what}its `${{?…}}` names a variable defined nowhere in the container, so ClearML drops this setting, which the policy requires"),
+                )
+            } else {
+                unrewritable_finding(issue, sso, &what)
+            };
+            findings.push(
+                f.help(store_help(issue, source, name, key))
+                    .at(ctx.at(&e.name)),
+            );
         }
     }
 }

@@ -685,6 +685,8 @@ pub struct Variant {
     pub value: &'static str,
     /// `(option, template)`, as [`Provider::derived`].
     pub derived: &'static [(&'static str, &'static str)],
+    /// Other values people write for it, refused with `value` as the fix.
+    pub stands_for: &'static [&'static str],
 }
 
 /// Matches `value` against `template` (`{name}` placeholders; a placeholder for which `wide`
@@ -880,6 +882,9 @@ pub const PROVIDERS: &[Provider] = &[
         variants: &[Variant {
             input: "authorization_server",
             value: "org",
+            // `https://x.okta.com/oauth2/v1` pasted as the domain names the org server's
+            // endpoint path, not a server ID.
+            stands_for: &["v1"],
             derived: &[
                 ("base_url", "https://{domain}/"),
                 ("authorize_url", "https://{domain}/oauth2/v1/authorize"),
@@ -1250,6 +1255,22 @@ impl Provider {
                 }
             }
         }
+        // A variant's value in another case, or a word that stands for it (the org server's
+        // `v1` URL segment): refused with the value to write.
+        for v in self.variants {
+            let Some((_, val)) = values.iter().find(|(n, _)| *n == v.input) else {
+                continue;
+            };
+            let other_case = val != v.value && val.eq_ignore_ascii_case(v.value);
+            if other_case || v.stands_for.iter().any(|w| val.eq_ignore_ascii_case(w)) {
+                let input = self.input(v.input).expect("variants name inputs");
+                return Err(DeriveError::Invalid {
+                    input,
+                    why: format!("looks like `{}` written another way", v.value),
+                    write: Some(v.value.to_string()),
+                });
+            }
+        }
         let templates = self
             .variants
             .iter()
@@ -1449,6 +1470,17 @@ mod tests {
         );
         // A host loses its scheme and slashes; a default fills a missing input.
         let okta = provider("okta").unwrap();
+        for (domain, server) in [
+            ("https://x.okta.com/oauth2/v1", None),
+            ("x.okta.com", Some("ORG")),
+        ] {
+            let mut given = vec![("domain", domain)];
+            given.extend(server.map(|s| ("authorization_server", s)));
+            assert!(
+                matches!(okta.derive(&given), Err(DeriveError::Invalid { ref write, .. }) if write.as_deref() == Some("org")),
+                "{domain} {server:?}"
+            );
+        }
         let got = okta.derive(&[("domain", "https://x.okta.com/")]).unwrap();
         assert_eq!(got.options[0].1, "https://x.okta.com/oauth2/default/");
         assert_eq!(got.notes.len(), 1, "the scheme dropped is said");

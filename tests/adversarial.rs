@@ -139,6 +139,25 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         1,
         "after Kubernetes expands its `$(…)`",
     ),
+    // A tab in a Secret's value, `${?X}` dropping a required setting, `${RAW}` of an unset RAW.
+    (
+        "secret-value-tab.yaml",
+        "keycloak-hooks.toml",
+        1,
+        "it holds a tab",
+    ),
+    (
+        "required-setting-dropped.yaml",
+        "keycloak-hooks.toml",
+        1,
+        "which the policy requires",
+    ),
+    (
+        "substitution-of-unset-variable.yaml",
+        "keycloak-hooks.toml",
+        1,
+        "error[compose-variable]",
+    ),
     // Hook Secrets satisfy the gate only when they exist as the apiserver starts.
     (
         "hook-test.yaml",
