@@ -574,7 +574,12 @@ fn correct_doc(
                 volumes: volumes.clone(),
             };
             changed |= correct::container(container, &ctx, &mut out.findings);
-            surface::container(container, &ctx.location, &mut out.findings);
+            let tenant_login = policy
+                .sso
+                .switches
+                .iter()
+                .any(|(o, on)| o.name == "tenant_login" && *on);
+            surface::container(container, &ctx.location, tenant_login, &mut out.findings);
         }
     }
     if changed {

@@ -73,10 +73,36 @@ fn email_filters_problem(entry: &Node) -> Option<(report::Code, &'static str)> {
 }
 
 /// The checks on one target container's env (after [`crate::correct::container`]).
-pub fn container(container: &Node, location: &Location, findings: &mut Sink) {
+pub fn container(
+    container: &Node,
+    location: &Location,
+    policy_sets_tenant_login: bool,
+    findings: &mut Sink,
+) {
     let Some(env) = container.get("env") else {
         return;
     };
+    // Multi-tenant login switched on in the manifest, not by the policy: the webserver is
+    // checked only for a policy's `tenant_login` (it is read only then), so say so.
+    let tenant_login_on = env.items().iter().rev().find_map(|e| {
+        let sso = clearml_env::parse_name(e.get_str("name")?)?;
+        (sso.provider.is_none() && sso.option == "tenant_login").then(|| {
+            matches!(
+                clearml_env::read(e.get_str("value").unwrap_or_default()),
+                Hocon::Bool(true)
+            )
+        })
+    });
+    if tenant_login_on == Some(true) && !policy_sets_tenant_login {
+        findings.push(
+            Finding::new(
+                report::WEBSERVER_LOGIN,
+                format!("tenant_login is on in the manifest; ClearML's multi-tenant login also needs the webserver's {}=\"true\", which the tool checks only when the policy sets [sso] tenant_login", providers::WEBSERVER_PASSWORD_LOGIN.0),
+            )
+            .help("set [sso] tenant_login = true in the policy, so that the webserver is checked too")
+            .at(location.clone()),
+        );
+    }
     for entry in env.items() {
         let Some(name) = entry.get_str("name") else {
             continue;
