@@ -963,22 +963,16 @@ fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option
             );
             return None;
         }
-        Err(DeriveError::Empty(input)) => {
-            let e = providers::InputError::Empty;
-            let example = spec.example(input.name);
-            input_error(
-                l,
-                place(input.name),
-                &table_name,
-                input,
-                &written(input.name),
-                e,
-                example,
-            );
-            return None;
-        }
-        Err(DeriveError::Invalid { input, why, write }) => {
-            let e = providers::InputError::Invalid { why, write };
+        Err(err @ (DeriveError::Empty(_) | DeriveError::Invalid { .. })) => {
+            let (input, e) = match err {
+                DeriveError::Invalid { input, why, write } => {
+                    (input, providers::InputError::Invalid { why, write })
+                }
+                DeriveError::Empty(input) | DeriveError::Missing(input) => {
+                    (input, providers::InputError::Empty)
+                }
+                DeriveError::Conflict { input, .. } => (input, providers::InputError::Empty),
+            };
             let example = spec.example(input.name);
             input_error(
                 l,

@@ -158,7 +158,12 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         1,
         "error[compose-variable]",
     ),
-    ("tenant-login-in-manifest.yaml", "keycloak.toml", 0, "warning[webserver-login]"),
+    (
+        "tenant-login-in-manifest.yaml",
+        "keycloak.toml",
+        0,
+        "warning[webserver-login]",
+    ),
     // Hook Secrets satisfy the gate only when they exist as the apiserver starts.
     (
         "hook-test.yaml",
