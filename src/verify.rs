@@ -214,6 +214,78 @@ fn gives(effective: &Effective, want: &PolicyValue) -> bool {
     }
 }
 
+/// Why a value ClearML reads from a Secret or ConfigMap is unsafe, if it is: it sets other
+/// keys, or ClearML's parser rejects it. (What it means for an SSO option is judged, and
+/// reported with the Secret and key, by the correction's value rules.)
+fn unsafe_for_clearml(text: &str) -> Option<&'static str> {
+    if clearml_env::sets_other_keys(text) {
+        Some("would also set other ClearML settings (a `,` or a line break outside quotes starts another key)")
+    } else if matches!(clearml_env::read(text), clearml_env::Hocon::Unreadable(_)) {
+        Some("is a value ClearML's HOCON parser rejects: the apiserver would not start")
+    } else {
+        None
+    }
+}
+
+/// The value a `secretKeyRef`/`configMapKeyRef` entry reads, when the stream shows it.
+fn stored_reference(
+    entry: &Value,
+    inventory: &Inventory,
+    namespace: Option<&str>,
+) -> Option<String> {
+    for (field, kind) in [
+        ("secretKeyRef", RefKind::Secret),
+        ("configMapKeyRef", RefKind::ConfigMap),
+    ] {
+        if let Some(r) = reference(entry, field) {
+            let (name, key) = (str_at(r, &["name"])?, str_at(r, &["key"])?);
+            return secrets::stored_value(inventory, kind, name, key, namespace)
+                .map(|(_, v)| v.text_for_judging().to_string());
+        }
+    }
+    None
+}
+
+/// The variables ClearML reads that the target's `envFrom` sources in the stream bring in
+/// (and `env` does not override), with their values when the stream shows them.
+fn env_from_values(
+    target: &Target,
+    inventory: &Inventory,
+    env: &HashMap<&str, Effective>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let sources = target
+        .value
+        .get("envFrom")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    for source in sources {
+        let prefix = source
+            .get("prefix")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let (secret, name) = match (source.get("secretRef"), source.get("configMapRef")) {
+            (Some(r), _) => (true, r.get("name").and_then(Value::as_str)),
+            (_, Some(r)) => (false, r.get("name").and_then(Value::as_str)),
+            _ => continue,
+        };
+        for s in inventory
+            .sources
+            .iter()
+            .filter(|s| Some(s.object.name.as_str()) == name && s.kind.is_secret() == secret)
+        {
+            for (key, value) in &s.values {
+                let var = format!("{prefix}{key}");
+                if clearml_env::read_by_clearml(&var) && !env.contains_key(var.as_str()) {
+                    out.push((var, value.text_for_judging().to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Whether ClearML would read the variable `name` for (part of) the setting `d`: a name it
 /// reads whose config path is the setting's, above it or below it.
 fn competes(path: &str, d: &crate::policy::Desired) -> bool {
@@ -331,6 +403,27 @@ pub fn document(
             } else if clearml_env::sets_other_keys(&e.meaning) {
                 problems.push(format!(
                     "{at}: the value of `{name}` would also set other ClearML settings (a `,` or a line break outside quotes starts another key)"
+                ));
+            } else if let Some(stored) =
+                stored_reference(e.entry, inventory, a.namespace.as_deref())
+            {
+                if let Some(why) = unsafe_for_clearml(&stored) {
+                    problems.push(format!(
+                        "{at}: the value `{name}` reads from a Secret or ConfigMap {why}"
+                    ));
+                }
+            }
+        }
+        // Every variable an `envFrom` source in the stream brings in that ClearML reads: its
+        // value is parsed as HOCON too.
+        for (var, stored) in env_from_values(a, inventory, &ea) {
+            if !clearml_env::name_is_only_a_key(&var) {
+                problems.push(format!(
+                    "{at}: an `envFrom` source brings in a name ClearML reads that holds HOCON syntax (not shown)"
+                ));
+            } else if let Some(why) = unsafe_for_clearml(&stored) {
+                problems.push(format!(
+                    "{at}: the value `envFrom` brings in as `{var}` {why}"
                 ));
             }
         }

@@ -164,6 +164,31 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         0,
         "warning[webserver-login]",
     ),
+    // Values ClearML reads from Secrets/ConfigMaps for any variable, SSO or not.
+    (
+        "envfrom-value-unparseable.yaml",
+        "okta-stream.toml",
+        1,
+        "HOCON parser rejects",
+    ),
+    (
+        "envfrom-value-sets-other-keys.yaml",
+        "okta-stream.toml",
+        1,
+        "would also set other ClearML settings",
+    ),
+    (
+        "secret-ref-sets-other-keys.yaml",
+        "okta-stream.toml",
+        1,
+        "would also set other ClearML settings",
+    ),
+    (
+        "envfrom-non-sso-sets-other-keys.yaml",
+        "okta-stream.toml",
+        1,
+        "would also set other ClearML settings",
+    ),
     // Hook Secrets satisfy the gate only when they exist as the apiserver starts.
     (
         "hook-test.yaml",
