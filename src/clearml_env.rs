@@ -274,16 +274,58 @@ pub fn hocon_string(s: &str) -> String {
     if bare {
         s.to_string()
     } else {
-        serde_json::to_string(s).expect("strings serialize")
+        hocon_quote(s)
     }
+}
+
+/// A HOCON quoted string as pyhocon 0.3.63 reads it back: it decodes only `\"`, `\\`,
+/// `\n`, `\r` and `\t` (measured: `\u0041`, `\/`, `\b` and `\f` stay as written), and keeps
+/// any other character, control characters included, as it is. So only those five are escaped.
+fn hocon_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Reads a HOCON quoted string (`t` starts with `"`) as pyhocon does (see [`hocon_quote`]):
+/// `None` when it does not close exactly at its end.
+fn hocon_unquote(t: &str) -> Option<String> {
+    let mut out = String::with_capacity(t.len());
+    let mut chars = t.strip_prefix('"')?.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return chars.as_str().is_empty().then_some(out),
+            '\\' => match chars.next()? {
+                '"' => out.push('"'),
+                '\\' => out.push('\\'),
+                'n' => out.push('\n'),
+                'r' => out.push('\r'),
+                't' => out.push('\t'),
+                other => {
+                    out.push('\\');
+                    out.push(other);
+                }
+            },
+            c => out.push(c),
+        }
+    }
+    None
 }
 
 /// A list of strings as HOCON: every item quoted, `["a","b"]`.
 pub fn hocon_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items
-        .iter()
-        .map(|i| serde_json::to_string(i).expect("strings serialize"))
-        .collect();
+    let quoted: Vec<String> = items.iter().map(|i| hocon_quote(i)).collect();
     format!("[{}]", quoted.join(","))
 }
 
@@ -304,9 +346,9 @@ pub fn read(text: &str) -> Hocon {
         return Hocon::List(items);
     }
     if t.starts_with('"') {
-        return match serde_json::from_str::<String>(t) {
-            Ok(s) => Hocon::Str(s),
-            Err(_) => Hocon::Unreadable("a quoted string that does not close properly"),
+        return match hocon_unquote(t) {
+            Some(s) => Hocon::Str(s),
+            None => Hocon::Unreadable("a quoted string that does not close properly"),
         };
     }
     // Unquoted `${…}` is a substitution (ClearML fails on an unknown one); quoted, it is text.
@@ -341,7 +383,8 @@ fn bare_word_ok(t: &str) -> bool {
             if chars.next().is_none() {
                 return false;
             }
-        } else if UNQUOTED_FORBIDDEN.contains(&c) {
+        } else if UNQUOTED_FORBIDDEN.contains(&c) || matches!(c, '\u{8}' | '\u{b}' | '\u{c}') {
+            // Backspace, vertical tab and form feed stop pyhocon's unquoted text (measured).
             return false;
         }
     }

@@ -72,6 +72,14 @@ fn tricky_strings() -> Vec<String> {
         "${NOT_A_VAR}",
         "10 seconds",
         "5m",
+        // Escapes pyhocon keeps as written, and control characters it keeps raw in quotes.
+        "x\\u0041",
+        "a\\/b",
+        "a\u{7}b",
+        "a\u{8}b\u{c}c",
+        "esc\u{1b}[31m",
+        "del\u{7f}",
+        "tab\tand\nnewline\r",
     ]
     .iter()
     .map(|s| s.to_string())
