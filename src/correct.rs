@@ -1555,6 +1555,7 @@ fn resolve_reference(
                 KeyState::Empty => "is empty",
                 KeyState::Placeholder => "holds a placeholder, not a real value",
                 KeyState::InvalidBase64 => "is not valid base64 under `data`",
+                KeyState::BinaryOnly => "is under `binaryData`, which an env reference cannot read (the kubelet reads `data` only)",
                 KeyState::Present => unreachable!("a present key resolves"),
             };
             Finding::new(missing_key, format!("key `{}` of {what} `{name}` {why}", key.unwrap_or_default()))

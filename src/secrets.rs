@@ -26,6 +26,8 @@ pub enum KeyState {
     Placeholder,
     /// `data` that is not valid base64: the API server rejects the Secret.
     InvalidBase64,
+    /// A ConfigMap's `binaryData` key: a file in a volume, but nothing an env reference reads.
+    BinaryOnly,
 }
 
 /// A value a Secret or ConfigMap holds, kept so that ClearML's reading of it can be judged
@@ -228,9 +230,14 @@ impl Inventory {
                 (SourceKind::Secret, keys, false)
             }
             ("ConfigMap", "") => {
+                // `binaryData` keys are files to a volume, but an env reference cannot read
+                // them (the kubelet reads `data` only).
                 let keys = entries(object.get("data"))
-                    .chain(entries(object.get("binaryData")))
                     .map(|(k, v)| (k.clone(), judge(text(v).as_bytes(), placeholders)))
+                    .chain(
+                        entries(object.get("binaryData"))
+                            .map(|(k, _)| (k.clone(), KeyState::BinaryOnly)),
+                    )
                     .collect();
                 values.extend(
                     entries(object.get("data")).map(|(k, v)| (k.clone(), Stored(text(v).into()))),
