@@ -1500,7 +1500,14 @@ fn other_references(container: &Node, ctx: &Context, findings: &mut Sink) {
                 resolve_reference(ctx, kind, &name, None, loc.clone(), findings);
             }
             for key in &keys {
-                resolve_reference(ctx, kind, &name, Some(key), loc.clone(), findings);
+                // A volume may project a ConfigMap's binaryData key (an env reference may not).
+                let namespace = ctx.location.object.namespace.as_deref();
+                let binary =
+                    secrets::resolve(ctx.inventory, ctx.policy, kind, &name, Some(key), namespace)
+                        == Resolution::BadKey(KeyState::BinaryOnly);
+                if !binary {
+                    resolve_reference(ctx, kind, &name, Some(key), loc.clone(), findings);
+                }
             }
         }
     }
