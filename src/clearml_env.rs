@@ -58,8 +58,12 @@ pub fn read_by_clearml(name: &str) -> bool {
 /// HOCON, is only a key: letters, digits, `_`, `.` and `-`. Anything else (`:`, quotes,
 /// braces, `//`, `#`, spaces…) is HOCON syntax inside the name and can set any other key.
 pub fn name_is_only_a_key(name: &str) -> bool {
-    name.chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    let chars_ok = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    // `CLEARML__` alone, or `____` inside, leaves an empty key, which pyhocon cannot parse.
+    let segments_ok = config_path(name).is_none_or(|p| p.split('.').all(|s| !s.is_empty()));
+    chars_ok && segments_ok
 }
 
 /// The config path ClearML builds from a variable it reads (section included, lower-cased,
@@ -1050,6 +1054,14 @@ mod tests {
         assert_eq!(dotted.path, canonical.path);
         assert_eq!(dotted.section, canonical.section);
         assert!(parse_name("CLEARML__services__ssoish").is_none());
+    }
+
+    #[test]
+    fn names_that_leave_an_empty_key_are_not_keys() {
+        assert!(!name_is_only_a_key("CLEARML__"));
+        assert!(!name_is_only_a_key("CLEARML____x"));
+        assert!(name_is_only_a_key("CLEARML__services__x"));
+        assert!(name_is_only_a_key("MY_VAR"));
     }
 
     #[test]
