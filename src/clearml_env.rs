@@ -656,7 +656,8 @@ fn substitutions(text: &str) -> Vec<(String, bool, bool)> {
             escaped = true;
         } else if c == b'"' {
             in_quotes = !in_quotes;
-        } else if text[i..].starts_with("${") {
+        } else if bytes[i..].starts_with(b"${") {
+            // (Bytes, not `text[i..]`: `i` may be inside a multi-byte character.)
             if let Some(end) = text[i + 2..].find('}') {
                 let inner = &text[i + 2..i + 2 + end];
                 let (optional, name) = match inner.strip_prefix('?') {
@@ -1054,6 +1055,17 @@ mod tests {
         assert_eq!(dotted.path, canonical.path);
         assert_eq!(dotted.section, canonical.section);
         assert!(parse_name("CLEARML__services__ssoish").is_none());
+    }
+
+    #[test]
+    fn substitutions_in_text_with_multibyte_characters() {
+        // Found by the render fuzzer: a byte index inside `ѝ` was sliced.
+        let s = judge("/optѝlearml/x", None, &Surroundings::default());
+        assert!(s.issues.is_empty());
+        assert_eq!(
+            substitutions("ѝ${A}ѝ\\ѝ"),
+            vec![("A".to_string(), false, false)]
+        );
     }
 
     #[test]
