@@ -303,8 +303,12 @@ fn competes(path: &str, d: &crate::policy::Desired) -> bool {
         let want = format!("{section}.{}", d.path);
         want.starts_with(path) && want[path.len()..].starts_with('.')
     };
-    let below =
-        path.len() > want_len && is_want(&path[..want_len]) && path[want_len..].starts_with('.');
+    // `get`: a name from an envFrom source may hold multi-byte characters.
+    let below = path.len() > want_len
+        && path.get(..want_len).is_some_and(is_want)
+        && path
+            .get(want_len..)
+            .is_some_and(|rest| rest.starts_with('.'));
     is_want(path) || above || below
 }
 
@@ -576,6 +580,16 @@ mod tests {
         let doc = read(&doc).unwrap().unwrap();
         let problems = document(&doc, &doc, &p, &inv);
         assert!(problems.iter().any(|m| m.contains("`envFrom` brings in `CLEARML__SECURE__login__sso__oauth_client__google__client_id`")), "{problems:?}");
+    }
+
+    #[test]
+    fn a_multibyte_path_never_panics() {
+        let p = policy();
+        for d in &p.desired {
+            let want = format!("{}.{}", d.option.section.as_str(), d.path);
+            let path = format!("{}é.x", &want[..want.len() - 1]);
+            assert!(!competes(&path, d));
+        }
     }
 
     #[test]
