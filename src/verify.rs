@@ -246,13 +246,13 @@ fn stored_reference(
     None
 }
 
-/// The variables ClearML reads that the target's `envFrom` sources in the stream bring in
-/// (and `env` does not override), with their values when the stream shows them.
-fn env_from_values(
+/// The variables the target's `envFrom` sources in the stream bring in and its `env` does not
+/// override, each with its value when the stream shows it.
+fn env_from_variables(
     target: &Target,
     inventory: &Inventory,
     env: &HashMap<&str, Effective>,
-) -> Vec<(String, String)> {
+) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
     let sources = target
         .value
@@ -275,11 +275,13 @@ fn env_from_values(
             .iter()
             .filter(|s| Some(s.object.name.as_str()) == name && s.kind.is_secret() == secret)
         {
-            for (key, value) in &s.values {
+            for (key, _) in &s.keys {
                 let var = format!("{prefix}{key}");
-                if clearml_env::read_by_clearml(&var) && !env.contains_key(var.as_str()) {
-                    out.push((var, value.text_for_judging().to_string()));
+                if env.contains_key(var.as_str()) {
+                    continue;
                 }
+                let value = s.values.iter().find(|(k, _)| k == key);
+                out.push((var, value.map(|(_, v)| v.text_for_judging().to_string())));
             }
         }
     }
@@ -314,46 +316,20 @@ fn competes(path: &str, d: &crate::policy::Desired) -> bool {
 
 /// Variables that `envFrom` sources in the stream bring in and that ClearML would read for a
 /// setting of the policy under another spelling (the same spelling is overridden by `env`).
-fn env_from_shadows<'a>(
-    target: &'a Target,
-    policy: &'a Policy,
-    inventory: &'a Inventory,
-    env: &'a HashMap<&str, Effective>,
-) -> impl Iterator<Item = String> + 'a {
-    let sources = target
-        .value
-        .get("envFrom")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten();
-    sources.flat_map(move |source| {
-        let prefix = source
-            .get("prefix")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let (kind, name) = match (source.get("secretRef"), source.get("configMapRef")) {
-            (Some(r), _) => (true, r.get("name").and_then(Value::as_str)),
-            (_, Some(r)) => (false, r.get("name").and_then(Value::as_str)),
-            _ => (true, None),
-        };
-        inventory
-            .sources
-            .iter()
-            .filter(move |s| Some(s.object.name.as_str()) == name && s.kind.is_secret() == kind)
-            .flat_map(|s| s.keys.iter().map(|(k, _)| k))
-            .filter_map(move |key| {
-                let var = format!("{prefix}{key}");
-                let path = clearml_env::config_path(&var)?;
-                let d = policy.desired.iter().find(|d| {
-                    var != d.name && !env.contains_key(var.as_str()) && competes(&path, d)
-                })?;
-                Some(format!(
-                    "`envFrom` brings in `{var}`, which ClearML would also read for {}",
-                    d.label
-                ))
-            })
-            .collect::<Vec<_>>()
-    })
+fn env_from_shadows(from: &[(String, Option<String>)], policy: &Policy) -> Vec<String> {
+    from.iter()
+        .filter_map(|(var, _)| {
+            let path = clearml_env::config_path(var)?;
+            let d = policy
+                .desired
+                .iter()
+                .find(|d| *var != d.name && competes(&path, d))?;
+            Some(format!(
+                "`envFrom` brings in `{var}`, which ClearML would also read for {}",
+                d.label
+            ))
+        })
+        .collect()
 }
 
 /// Checks one document: `before` as read from the input, `after` as it would be written.
@@ -420,12 +396,14 @@ pub fn document(
         }
         // Every variable an `envFrom` source in the stream brings in that ClearML reads: its
         // value is parsed as HOCON too.
-        for (var, stored) in env_from_values(a, inventory, &ea) {
-            if !clearml_env::name_is_only_a_key(&var) {
+        let from = env_from_variables(a, inventory, &ea);
+        for (var, stored) in from.iter().filter(|(v, _)| clearml_env::read_by_clearml(v)) {
+            let Some(stored) = stored else { continue };
+            if !clearml_env::name_is_only_a_key(var) {
                 problems.push(format!(
                     "{at}: an `envFrom` source brings in a name ClearML reads that holds HOCON syntax (not shown)"
                 ));
-            } else if let Some(why) = unsafe_for_clearml(&stored) {
+            } else if let Some(why) = unsafe_for_clearml(stored) {
                 problems.push(format!(
                     "{at}: the value `envFrom` brings in as `{var}` {why}"
                 ));
@@ -474,7 +452,11 @@ pub fn document(
                 }
             }
         }
-        problems.extend(env_from_shadows(a, policy, inventory, &ea).map(|m| format!("{at}: {m}")));
+        problems.extend(
+            env_from_shadows(&from, policy)
+                .into_iter()
+                .map(|m| format!("{at}: {m}")),
+        );
         for (name, e) in &ea {
             let entry = e.entry;
             let Some(sso) = clearml_env::parse_name(name) else {

@@ -18,9 +18,14 @@ fn read_input(input: Option<&Path>) -> Result<Vec<u8>> {
     super::files::read(input, super::files::MAX_INPUT)
 }
 
-/// Loads the policy, reads the input and renders: the shared first half of `render`,
-/// `check` and `diff`. `Err` is the exit code of a failure already reported.
-fn prepare(policy: Option<&Path>, input: Option<&Path>) -> Result<(Vec<u8>, Outcome), ExitCode> {
+/// Checks the `--report` path, loads the policy, reads the input and renders: the shared first
+/// half of `render`, `check` and `diff`. `Err` is the exit code of a failure already reported.
+fn prepare(
+    report: Option<&Path>,
+    policy: Option<&Path>,
+    input: Option<&Path>,
+) -> Result<(Vec<u8>, Outcome), ExitCode> {
+    check_report(report, input, policy)?;
     let policy =
         policy_file::load(policy).map_err(|e| fail(exit::USAGE, &format!("clearml-sso: {e:#}")))?;
     let bytes = read_input(input).map_err(|e| fail(exit::INPUT, &format!("clearml-sso: {e:#}")))?;
@@ -58,14 +63,11 @@ fn check_report(
 }
 
 pub fn render(args: RenderArgs) -> ExitCode {
-    if let Err(code) = check_report(
+    match prepare(
         args.report.as_deref(),
-        args.input.as_deref(),
         args.policy.as_deref(),
+        args.input.as_deref(),
     ) {
-        return code;
-    }
-    match prepare(args.policy.as_deref(), args.input.as_deref()) {
         Ok((_, outcome)) => finish(
             &args,
             &outcome,
@@ -106,14 +108,11 @@ fn finish<'a>(
 }
 
 pub fn check(args: CheckArgs) -> ExitCode {
-    if let Err(code) = check_report(
+    let (_, outcome) = match prepare(
         args.report.as_deref(),
-        args.input.as_deref(),
         args.policy.as_deref(),
+        args.input.as_deref(),
     ) {
-        return code;
-    }
-    let (_, outcome) = match prepare(args.policy.as_deref(), args.input.as_deref()) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -135,14 +134,11 @@ pub fn check(args: CheckArgs) -> ExitCode {
 }
 
 pub fn diff(args: RenderArgs) -> ExitCode {
-    if let Err(code) = check_report(
+    match prepare(
         args.report.as_deref(),
-        args.input.as_deref(),
         args.policy.as_deref(),
+        args.input.as_deref(),
     ) {
-        return code;
-    }
-    match prepare(args.policy.as_deref(), args.input.as_deref()) {
         Ok((input, outcome)) => finish(&args, &outcome, "render would refuse; no diff", || {
             let input = String::from_utf8(input).expect("render accepted it as UTF-8");
             Cow::Owned(diff::unified(&input, &outcome.output))
