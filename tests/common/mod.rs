@@ -2,6 +2,8 @@
 //! binaries, reading a rendered apiserver's env and reading it back as ClearML would.
 #![allow(dead_code)]
 
+pub mod release;
+
 use serde_yaml::Value;
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -1,0 +1,122 @@
+//! Release artifacts and a local HTTP server for the install tests: the bare-binary tarball and
+//! `SHA256SUMS` of the release contract (`clearml-sso-X.Y.Z-<os>-<arch>.tar.gz` holding
+//! `clearml-sso` and `LICENSE` at the top level; `SHA256SUMS` in `sha256sum` format), made
+//! from the cargo-built binary, served by Python's `http.server` on 127.0.0.1.
+
+use super::{bin, root, tool};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// The version the release carries: Cargo.toml's.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// This machine's `<os>-<arch>` as the release names it.
+pub fn platform() -> String {
+    let os = match std::env::consts::OS {
+        "linux" => "linux",
+        "macos" => "darwin",
+        other => panic!("no release platform for the OS {other}"),
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => panic!("no release platform for the architecture {other}"),
+    };
+    format!("{os}-{arch}")
+}
+
+/// The tarball's file name for this machine.
+pub fn tarball_name() -> String {
+    format!("clearml-sso-{VERSION}-{}.tar.gz", platform())
+}
+
+fn ok(cmd: &mut Command) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Writes this machine's tarball and `SHA256SUMS` into `dir` (made by `tar` and `sha256sum`,
+/// as `scripts/release` does).
+pub fn make_release(dir: &Path) {
+    let stage = tempfile::tempdir().unwrap();
+    std::fs::copy(bin(), stage.path().join("clearml-sso")).unwrap();
+    let mut files = vec!["clearml-sso"];
+    if root().join("LICENSE").exists() {
+        std::fs::copy(root().join("LICENSE"), stage.path().join("LICENSE")).unwrap();
+        files.push("LICENSE");
+    }
+    ok(Command::new("tar")
+        .arg("-czf")
+        .arg(dir.join(tarball_name()))
+        .arg("-C")
+        .arg(stage.path())
+        .args(&files));
+    let sums = Command::new("sha256sum")
+        .arg(tarball_name())
+        .current_dir(dir)
+        .output()
+        .expect("sha256sum");
+    assert!(sums.status.success());
+    std::fs::write(dir.join("SHA256SUMS"), sums.stdout).unwrap();
+}
+
+/// `python3 -m http.server` serving a directory on 127.0.0.1 (a free port); stopped on drop.
+pub struct Server {
+    child: Child,
+    pub url: String,
+}
+
+impl Server {
+    pub fn serve(dir: &Path) -> Server {
+        let python = tool("CLEARML_SSO_PYTHON");
+        let mut child = Command::new(python)
+            .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"])
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 -m http.server");
+        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .split(" port ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or_else(|| panic!("http.server did not say its port: {line:?}"));
+        Server {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A release directory and its server.
+pub fn served_release() -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    make_release(dir.path());
+    let server = Server::serve(dir.path());
+    (dir, server)
+}
+
+/// `scripts/install-binary`.
+pub fn install_script() -> PathBuf {
+    root().join("scripts/install-binary")
+}

@@ -1,0 +1,359 @@
+//! `scripts/install-binary` (the logic of the composite action `action.yml`) against a real HTTP
+//! server on 127.0.0.1 serving a release made from this build: a matching sum installs a binary
+//! that runs; a wrong sum, a missing file, an unknown OS or architecture fail with a message
+//! that says so, and install nothing. Then the action itself: its step run with its inputs.
+
+mod common;
+use common::release::*;
+use common::*;
+use std::path::Path;
+use std::process::Output;
+
+/// Runs the install script with `env`, PATH first searching `path_first` when given.
+fn install(env: &[(&str, &str)], path_first: Option<&Path>) -> Output {
+    let path = match path_first {
+        Some(p) => format!("{}:{}", p.display(), std::env::var("PATH").unwrap()),
+        None => std::env::var("PATH").unwrap(),
+    };
+    let mut vars = vec![("PATH", path.as_str())];
+    vars.extend_from_slice(env);
+    let cwd = tempfile::tempdir().unwrap();
+    run_in(
+        Path::new("/bin/bash"),
+        &[install_script().to_str().unwrap()],
+        b"",
+        Some(cwd.path()),
+        &vars,
+    )
+}
+
+/// The install directory holds nothing at all (not even a partial file).
+fn assert_nothing_installed(dir: &Path, out: &Output) {
+    assert!(!out.status.success(), "{}", text(&out.stderr));
+    let left: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "installed {left:?} after a failure");
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn a_matching_sum_installs_a_binary_that_runs() {
+    let (_release, server) = served_release();
+    for version in [VERSION.to_string(), format!("v{VERSION}"), "latest".into()] {
+        let dest = tempfile::tempdir().unwrap();
+        let gh_path = dest.path().join("github_path");
+        let bin_dir = dest.path().join("bin");
+        let out = install(
+            &[
+                ("CLEARML_SSO_VERSION", &version),
+                ("CLEARML_SSO_RELEASES", &server.url),
+                ("CLEARML_SSO_INSTALL_DIR", bin_dir.to_str().unwrap()),
+                ("GITHUB_PATH", gh_path.to_str().unwrap()),
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{version}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(&tarball_name()),
+            "{}",
+            text(&out.stderr)
+        );
+        let ran = run_in(&bin_dir.join("clearml-sso"), &["--version"], b"", None, &[]);
+        assert_eq!(text(&ran.stdout).trim(), format!("clearml-sso {VERSION}"));
+        // The binary installed is the one served, byte for byte.
+        assert_eq!(
+            std::fs::read(bin_dir.join("clearml-sso")).unwrap(),
+            std::fs::read(bin()).unwrap()
+        );
+        // GitHub Actions puts the directory on PATH for later steps.
+        assert_eq!(
+            std::fs::read_to_string(&gh_path).unwrap(),
+            format!("{}\n", bin_dir.display())
+        );
+        let entries: Vec<_> = std::fs::read_dir(&bin_dir).unwrap().collect();
+        assert_eq!(entries.len(), 1, "only the binary: {entries:?}");
+    }
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn a_wrong_sum_installs_nothing() {
+    let (release, server) = served_release();
+    // The tarball changed after SHA256SUMS was written (a tampered or corrupt download).
+    let tarball = release.path().join(tarball_name());
+    let mut bytes = std::fs::read(&tarball).unwrap();
+    bytes.extend_from_slice(b"tampered");
+    std::fs::write(&tarball, bytes).unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    let out = install(
+        &[
+            ("CLEARML_SSO_VERSION", VERSION),
+            ("CLEARML_SSO_RELEASES", &server.url),
+            ("CLEARML_SSO_INSTALL_DIR", dest.path().to_str().unwrap()),
+        ],
+        None,
+    );
+    assert_nothing_installed(dest.path(), &out);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("{} has SHA-256", tarball_name()))
+            && err.contains("but SHA256SUMS says")
+            && err.contains("nothing installed"),
+        "{err}"
+    );
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn a_missing_file_installs_nothing() {
+    let platform = platform();
+    // The tarball listed in SHA256SUMS but not served.
+    let (release, server) = served_release();
+    std::fs::remove_file(release.path().join(tarball_name())).unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    let out = install(
+        &[
+            ("CLEARML_SSO_VERSION", VERSION),
+            ("CLEARML_SSO_RELEASES", &server.url),
+            ("CLEARML_SSO_INSTALL_DIR", dest.path().to_str().unwrap()),
+        ],
+        None,
+    );
+    assert_nothing_installed(dest.path(), &out);
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "cannot download {}/{}",
+            server.url,
+            tarball_name()
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // No SHA256SUMS: nothing is installed unchecked.
+    let (release, server) = served_release();
+    std::fs::remove_file(release.path().join("SHA256SUMS")).unwrap();
+    let out = install(
+        &[
+            ("CLEARML_SSO_VERSION", VERSION),
+            ("CLEARML_SSO_RELEASES", &server.url),
+            ("CLEARML_SSO_INSTALL_DIR", dest.path().to_str().unwrap()),
+        ],
+        None,
+    );
+    assert_nothing_installed(dest.path(), &out);
+    assert!(
+        text(&out.stderr).contains(&format!("cannot download {}/SHA256SUMS", server.url)),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A version that was not released: SHA256SUMS lists no tarball of it.
+    let (_release, server) = served_release();
+    let out = install(
+        &[
+            ("CLEARML_SSO_VERSION", "9.9.9"),
+            ("CLEARML_SSO_RELEASES", &server.url),
+            ("CLEARML_SSO_INSTALL_DIR", dest.path().to_str().unwrap()),
+        ],
+        None,
+    );
+    assert_nothing_installed(dest.path(), &out);
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "lists no clearml-sso-9.9.9-{platform}.tar.gz: this release has no binary for {platform}"
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Not a version at all.
+    let out = install(
+        &[
+            ("CLEARML_SSO_VERSION", "main"),
+            ("CLEARML_SSO_RELEASES", &server.url),
+            ("CLEARML_SSO_INSTALL_DIR", dest.path().to_str().unwrap()),
+        ],
+        None,
+    );
+    assert_nothing_installed(dest.path(), &out);
+    assert!(
+        text(&out.stderr).contains("version 'main' is not X.Y.Z, vX.Y.Z or latest"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A `uname` that answers `sysname` for -s and `machine` for -m, as another machine's would.
+fn uname_of(dir: &Path, sysname: &str, machine: &str) {
+    let script = format!(
+        "#!/bin/sh\ncase \"$1\" in -s) echo {sysname} ;; -m) echo {machine} ;; *) exit 2 ;; esac\n"
+    );
+    let path = dir.join("uname");
+    std::fs::write(&path, script).unwrap();
+    let mut perm = std::fs::metadata(&path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&path, perm).unwrap();
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn an_unknown_os_or_architecture_installs_nothing() {
+    let (_release, server) = served_release();
+    for (sysname, machine, message) in [
+        (
+            "FreeBSD",
+            "amd64",
+            "no clearml-sso release for the operating system 'FreeBSD'",
+        ),
+        (
+            "Linux",
+            "riscv64",
+            "no clearml-sso release for the architecture 'riscv64'",
+        ),
+    ] {
+        let shim = tempfile::tempdir().unwrap();
+        uname_of(shim.path(), sysname, machine);
+        let dest = tempfile::tempdir().unwrap();
+        let out = install(
+            &[
+                ("CLEARML_SSO_VERSION", VERSION),
+                ("CLEARML_SSO_RELEASES", &server.url),
+                ("CLEARML_SSO_INSTALL_DIR", dest.path().to_str().unwrap()),
+            ],
+            Some(shim.path()),
+        );
+        assert_nothing_installed(dest.path(), &out);
+        assert!(text(&out.stderr).contains(message), "{}", text(&out.stderr));
+    }
+    // A known platform this release has no binary for (here: the other OS of the same arch).
+    let other = if platform().starts_with("linux") {
+        ("Darwin", "darwin")
+    } else {
+        ("Linux", "linux")
+    };
+    let machine = if platform().ends_with("amd64") {
+        "x86_64"
+    } else {
+        "aarch64"
+    };
+    let shim = tempfile::tempdir().unwrap();
+    uname_of(shim.path(), other.0, machine);
+    let dest = tempfile::tempdir().unwrap();
+    let out = install(
+        &[
+            ("CLEARML_SSO_VERSION", VERSION),
+            ("CLEARML_SSO_RELEASES", &server.url),
+            ("CLEARML_SSO_INSTALL_DIR", dest.path().to_str().unwrap()),
+        ],
+        Some(shim.path()),
+    );
+    assert_nothing_installed(dest.path(), &out);
+    let arch = platform().split('-').nth(1).unwrap().to_string();
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "this release has no binary for {}-{arch}",
+            other.1
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// The action's one step, run as the runner runs a composite action: `${{ inputs.NAME }}` replaced
+/// by the `with:` value or the input's default, GITHUB_ACTION_PATH the repository root, and
+/// GITHUB_PATH's lines put in front of PATH for the next step.
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn the_action_installs_and_puts_the_binary_on_path() {
+    use serde_yaml::Value;
+    let action: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(root().join("action.yml")).unwrap()).unwrap();
+    assert_eq!(action["runs"]["using"], "composite");
+    let inputs = action["inputs"].as_mapping().unwrap();
+    let names: Vec<&str> = inputs.keys().map(|k| k.as_str().unwrap()).collect();
+    assert_eq!(names, ["version", "base-url", "install-dir"]);
+    assert_eq!(action["inputs"]["version"]["default"], "latest");
+
+    let (_release, server) = served_release();
+    let runner_temp = tempfile::tempdir().unwrap();
+    let gh_path = runner_temp.path().join("github_path");
+    std::fs::write(&gh_path, "").unwrap();
+    let with = [("base-url", server.url.as_str())];
+    let input = |name: &str| -> String {
+        with.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_else(|| action["inputs"][name]["default"].as_str().unwrap().into())
+    };
+    let expand = |s: &str| -> String {
+        let mut out = s.to_string();
+        for name in &names {
+            out = out.replace(&format!("${{{{ inputs.{name} }}}}"), &input(name));
+        }
+        assert!(
+            !out.contains("${{"),
+            "an expression the test does not expand: {out}"
+        );
+        out
+    };
+    let steps = action["runs"]["steps"].as_sequence().unwrap();
+    assert_eq!(steps.len(), 1);
+    let step = &steps[0];
+    assert_eq!(step["shell"], "bash");
+    let env: Vec<(String, String)> = step["env"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.as_str().unwrap().into(), expand(v.as_str().unwrap())))
+        .collect();
+    let root_dir = root();
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    vars.extend([
+        ("GITHUB_ACTION_PATH", root_dir.to_str().unwrap()),
+        ("GITHUB_PATH", gh_path.to_str().unwrap()),
+        ("RUNNER_TEMP", runner_temp.path().to_str().unwrap()),
+    ]);
+    // The runner's `bash` shell: `bash --noprofile --norc -eo pipefail {0}`.
+    let script = runner_temp.path().join("step.sh");
+    std::fs::write(&script, expand(step["run"].as_str().unwrap())).unwrap();
+    let out = run_in(
+        Path::new("/bin/bash"),
+        &[
+            "--noprofile",
+            "--norc",
+            "-eo",
+            "pipefail",
+            script.to_str().unwrap(),
+        ],
+        b"",
+        Some(runner_temp.path()),
+        &vars,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let added = std::fs::read_to_string(&gh_path).unwrap();
+    let want = runner_temp.path().join("clearml-sso/bin");
+    assert_eq!(
+        added,
+        format!("{}\n", want.display()),
+        "the default install dir"
+    );
+    // The next step finds clearml-sso through PATH.
+    let path = format!("{}:/usr/bin:/bin", added.trim());
+    let next = run_in(
+        Path::new("/bin/bash"),
+        &["-c", "command -v clearml-sso && clearml-sso --version"],
+        b"",
+        None,
+        &[("PATH", &path)],
+    );
+    assert!(next.status.success(), "{}", text(&next.stderr));
+    assert_eq!(
+        text(&next.stdout),
+        format!(
+            "{}\nclearml-sso {VERSION}\n",
+            want.join("clearml-sso").display()
+        )
+    );
+}
