@@ -1,0 +1,166 @@
+//! The GitHub workflows: checked by actionlint (with ShellCheck on every `run:` script), and
+//! shaped as the release contract says (the release workflow calls the same `scripts/release`
+//! the tests run, with its documented command lines).
+
+mod common;
+use common::*;
+use serde_yaml::Value;
+use std::path::{Path, PathBuf};
+
+fn workflow(name: &str) -> Value {
+    let path = root().join(".github/workflows").join(name);
+    serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every `run:` script of a job.
+fn runs(job: &Value) -> Vec<String> {
+    job["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["run"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// actionlint on `files` (cwd `dir`), ShellCheck on the `run:` scripts.
+pub fn actionlint(dir: &Path, files: &[PathBuf]) -> std::process::Output {
+    let shellcheck = tool("SHELLCHECK_BIN");
+    let mut args = vec![
+        "-no-color".to_string(),
+        "-shellcheck".into(),
+        shellcheck.display().to_string(),
+    ];
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_in(&tool("ACTIONLINT_BIN"), &args, b"", Some(dir), &[])
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn the_workflows_pass_actionlint_and_shellcheck() {
+    let files: Vec<PathBuf> = ["ci.yml", "release.yml"]
+        .iter()
+        .map(|f| root().join(".github/workflows").join(f))
+        .collect();
+    let out = actionlint(&root(), &files);
+    assert!(
+        out.status.success(),
+        "actionlint found problems in the workflows:\n{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// The check above can fail: a typo in an expression and a shell mistake are both reported.
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn actionlint_reports_a_broken_workflow() {
+    let release = std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+    let cases = [
+        (
+            "matrix.platform }}/clearml-sso\"",
+            "matrix.platfrom }}/clearml-sso\"",
+            "property \"platfrom\" is not defined",
+        ),
+        (
+            "scripts/release --build-only out",
+            "scripts/release --build-only $OUT_DIR",
+            "SC2086",
+        ),
+    ];
+    for (from, to, expect) in cases {
+        assert!(release.contains(from), "release.yml has no {from}");
+        let broken = dir.path().join(".github/workflows/release.yml");
+        std::fs::write(&broken, release.replacen(from, to, 1)).unwrap();
+        let out = actionlint(dir.path(), &[broken]);
+        assert!(!out.status.success(), "{to}: not reported");
+        assert!(
+            text(&out.stdout).contains(expect),
+            "{to}: {}",
+            text(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn ci_runs_the_test_suite() {
+    let ci = workflow("ci.yml");
+    let job = &ci["jobs"]["test"];
+    assert!(
+        runs(job).iter().any(|r| r.trim() == "scripts/test"),
+        "ci.yml runs scripts/test: {:?}",
+        runs(job)
+    );
+    assert!(ci["on"]["pull_request"].is_null() && ci["on"].get("pull_request").is_some());
+}
+
+#[test]
+fn release_builds_each_platform_natively_then_packages_with_scripts_release() {
+    let release = workflow("release.yml");
+    assert_eq!(
+        release["on"]["push"]["tags"][0], "v[0-9]+.[0-9]+.[0-9]+",
+        "released on a tag vX.Y.Z"
+    );
+    let build = &release["jobs"]["build"];
+    assert_eq!(build["runs-on"], "${{ matrix.runner }}");
+    let matrix: Vec<(String, String)> = build["strategy"]["matrix"]["include"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["runner"].as_str().unwrap().to_string(),
+                m["platform"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("ubuntu-24.04", "linux-amd64"),
+        ("ubuntu-24.04-arm", "linux-arm64"),
+        ("macos-14", "darwin-arm64"),
+        ("macos-15-intel", "darwin-amd64"),
+    ];
+    assert_eq!(
+        matrix,
+        want.map(|(r, p)| (r.to_string(), p.to_string())),
+        "one native runner per platform"
+    );
+    assert!(runs(build)
+        .iter()
+        .any(|r| r.trim() == "scripts/release --build-only out"));
+    let upload = build["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/upload-artifact@"))
+        })
+        .expect("the build job uploads its binary");
+    assert_eq!(
+        upload["with"]["path"],
+        "out/bin/${{ matrix.platform }}/clearml-sso"
+    );
+
+    let publish = &release["jobs"]["publish"];
+    assert_eq!(publish["needs"], "build");
+    let scripts = runs(publish).join("\n");
+    for line in [
+        "install -D -m 0755 \"$dir/clearml-sso\" \"out/bin/$platform/clearml-sso\"",
+        "scripts/release --no-build --push ghcr.io/clearml-sso/clearml-sso out",
+        "gpg --batch --import",
+        "echo \"CLEARML_SSO_SIGN_KEY=$uid\" >>\"$GITHUB_ENV\"",
+        "test -s \"out/clearml-sso-$version.tgz.prov\"",
+        "sha256sum --check --strict SHA256SUMS",
+        "gh release create \"$GITHUB_REF_NAME\"",
+        "out/clearml-sso-\"$version\"-*.tar.gz out/SHA256SUMS",
+    ] {
+        assert!(scripts.contains(line), "the publish job runs {line}");
+    }
+    assert_eq!(publish["permissions"]["contents"], "write");
+    assert_eq!(publish["permissions"]["packages"], "write");
+}
