@@ -261,86 +261,33 @@ fn an_unknown_os_or_architecture_installs_nothing() {
     );
 }
 
-/// The action's one step, run as the runner runs a composite action: `${{ inputs.NAME }}` replaced
-/// by the `with:` value or the input's default, GITHUB_ACTION_PATH the repository root, and
-/// GITHUB_PATH's lines put in front of PATH for the next step.
+/// The action's one step, run as the runner runs it ([`run_action`]), with the defaults but the
+/// base URL: the binary lands in $RUNNER_TEMP/clearml-sso/bin and the next step finds it on PATH.
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn the_action_installs_and_puts_the_binary_on_path() {
-    use serde_yaml::Value;
-    let action: Value =
+    let action: serde_yaml::Value =
         serde_yaml::from_str(&std::fs::read_to_string(root().join("action.yml")).unwrap()).unwrap();
-    assert_eq!(action["runs"]["using"], "composite");
-    let inputs = action["inputs"].as_mapping().unwrap();
-    let names: Vec<&str> = inputs.keys().map(|k| k.as_str().unwrap()).collect();
+    let names: Vec<&str> = action["inputs"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap())
+        .collect();
     assert_eq!(names, ["version", "base-url", "install-dir"]);
     assert_eq!(action["inputs"]["version"]["default"], "latest");
 
     let (_release, server) = served_release();
     let runner_temp = tempfile::tempdir().unwrap();
-    let gh_path = runner_temp.path().join("github_path");
-    std::fs::write(&gh_path, "").unwrap();
-    let with = [("base-url", server.url.as_str())];
-    let input = |name: &str| -> String {
-        with.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string())
-            .unwrap_or_else(|| action["inputs"][name]["default"].as_str().unwrap().into())
-    };
-    let expand = |s: &str| -> String {
-        let mut out = s.to_string();
-        for name in &names {
-            out = out.replace(&format!("${{{{ inputs.{name} }}}}"), &input(name));
-        }
-        assert!(
-            !out.contains("${{"),
-            "an expression the test does not expand: {out}"
-        );
-        out
-    };
-    let steps = action["runs"]["steps"].as_sequence().unwrap();
-    assert_eq!(steps.len(), 1);
-    let step = &steps[0];
-    assert_eq!(step["shell"], "bash");
-    let env: Vec<(String, String)> = step["env"]
-        .as_mapping()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.as_str().unwrap().into(), expand(v.as_str().unwrap())))
-        .collect();
-    let root_dir = root();
-    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    vars.extend([
-        ("GITHUB_ACTION_PATH", root_dir.to_str().unwrap()),
-        ("GITHUB_PATH", gh_path.to_str().unwrap()),
-        ("RUNNER_TEMP", runner_temp.path().to_str().unwrap()),
-    ]);
-    // The runner's `bash` shell: `bash --noprofile --norc -eo pipefail {0}`.
-    let script = runner_temp.path().join("step.sh");
-    std::fs::write(&script, expand(step["run"].as_str().unwrap())).unwrap();
-    let out = run_in(
-        Path::new("/bin/bash"),
-        &[
-            "--noprofile",
-            "--norc",
-            "-eo",
-            "pipefail",
-            script.to_str().unwrap(),
-        ],
-        b"",
-        Some(runner_temp.path()),
-        &vars,
-    );
+    let (out, added) = run_action(&[("base-url", &server.url)], runner_temp.path());
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let added = std::fs::read_to_string(&gh_path).unwrap();
     let want = runner_temp.path().join("clearml-sso/bin");
     assert_eq!(
         added,
-        format!("{}\n", want.display()),
+        [want.display().to_string()],
         "the default install dir"
     );
-    // The next step finds clearml-sso through PATH.
-    let path = format!("{}:/usr/bin:/bin", added.trim());
+    let path = format!("{}:/usr/bin:/bin", added[0]);
     let next = run_in(
         Path::new("/bin/bash"),
         &["-c", "command -v clearml-sso && clearml-sso --version"],
@@ -356,4 +303,19 @@ fn the_action_installs_and_puts_the_binary_on_path() {
             want.join("clearml-sso").display()
         )
     );
+
+    // A wrong sum fails the step and puts nothing on PATH.
+    let (release, server) = served_release();
+    let tarball = release.path().join(tarball_name());
+    let mut bytes = std::fs::read(&tarball).unwrap();
+    bytes.push(0);
+    std::fs::write(&tarball, bytes).unwrap();
+    let runner_temp = tempfile::tempdir().unwrap();
+    let (out, added) = run_action(&[("base-url", &server.url)], runner_temp.path());
+    assert!(!out.status.success());
+    assert!(added.is_empty(), "{added:?}");
+    assert!(!runner_temp
+        .path()
+        .join("clearml-sso/bin/clearml-sso")
+        .exists());
 }

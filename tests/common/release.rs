@@ -120,3 +120,85 @@ pub fn served_release() -> (tempfile::TempDir, Server) {
 pub fn install_script() -> PathBuf {
     root().join("scripts/install-binary")
 }
+
+/// Runs the composite action `action.yml` as the runner does: its one `bash` step with
+/// `${{ inputs.NAME }}` replaced by the `with:` value or the input's default,
+/// GITHUB_ACTION_PATH the repository root, GITHUB_PATH and RUNNER_TEMP in `runner_temp`.
+/// Returns the step's output and the lines the step added to GITHUB_PATH (which the runner
+/// puts in front of PATH for the next steps).
+pub fn run_action(
+    with: &[(&str, &str)],
+    runner_temp: &Path,
+) -> (std::process::Output, Vec<String>) {
+    use serde_yaml::Value;
+    let action: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(root().join("action.yml")).unwrap()).unwrap();
+    assert_eq!(action["runs"]["using"], "composite");
+    let names: Vec<String> = action["inputs"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect();
+    for (k, _) in with {
+        assert!(names.iter().any(|n| n == k), "the action has no input {k}");
+    }
+    let input = |name: &str| -> String {
+        with.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_else(|| action["inputs"][name]["default"].as_str().unwrap().into())
+    };
+    let expand = |s: &str| -> String {
+        let mut out = s.to_string();
+        for name in &names {
+            out = out.replace(&format!("${{{{ inputs.{name} }}}}"), &input(name));
+        }
+        assert!(
+            !out.contains("${{"),
+            "an expression the test does not expand: {out}"
+        );
+        out
+    };
+    let steps = action["runs"]["steps"].as_sequence().unwrap();
+    assert_eq!(steps.len(), 1, "one step");
+    let step = &steps[0];
+    assert_eq!(step["shell"], "bash");
+    let gh_path = runner_temp.join("github_path");
+    std::fs::write(&gh_path, "").unwrap();
+    let env: Vec<(String, String)> = step["env"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.as_str().unwrap().into(), expand(v.as_str().unwrap())))
+        .collect();
+    let root_dir = root();
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    vars.extend([
+        ("GITHUB_ACTION_PATH", root_dir.to_str().unwrap()),
+        ("GITHUB_PATH", gh_path.to_str().unwrap()),
+        ("RUNNER_TEMP", runner_temp.to_str().unwrap()),
+    ]);
+    // The runner's `bash` shell: `bash --noprofile --norc -eo pipefail {0}`.
+    let script = runner_temp.join("action-step.sh");
+    std::fs::write(&script, expand(step["run"].as_str().unwrap())).unwrap();
+    let out = super::run_in(
+        Path::new("/bin/bash"),
+        &[
+            "--noprofile",
+            "--norc",
+            "-eo",
+            "pipefail",
+            script.to_str().unwrap(),
+        ],
+        b"",
+        Some(runner_temp),
+        &vars,
+    );
+    let added = std::fs::read_to_string(&gh_path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    (out, added)
+}
