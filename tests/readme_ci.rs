@@ -78,8 +78,11 @@ fn env_of(v: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// Names and values (a job's env, a step's `with:`).
+type Vars = Vec<(String, String)>;
+
 /// The GitHub job: its env, the `with:` of its clearml-sso action step, and its check step.
-fn github_job() -> (Vec<(String, String)>, Vec<(String, String)>, String) {
+fn github_job() -> (Vars, Vars, String) {
     let job = job("github");
     let (_, job) = job["jobs"].as_mapping().unwrap().iter().next().unwrap();
     let steps = job["steps"].as_sequence().unwrap();
