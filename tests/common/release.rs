@@ -108,10 +108,20 @@ impl Drop for Server {
     }
 }
 
-/// A release directory and its server.
+/// A release directory of its own (tests may tamper with it) and its server. The release is
+/// made once per test binary and copied: compressing the debug binary takes seconds.
 pub fn served_release() -> (tempfile::TempDir, Server) {
+    static MADE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let made = MADE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        make_release(dir.path());
+        dir
+    });
     let dir = tempfile::tempdir().unwrap();
-    make_release(dir.path());
+    for entry in std::fs::read_dir(made.path()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
     let server = Server::serve(dir.path());
     (dir, server)
 }
