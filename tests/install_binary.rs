@@ -168,6 +168,26 @@ fn a_missing_file_installs_nothing() {
         text(&out.stderr)
     );
 
+    // Plain HTTP from another machine: the sums would not protect the download.
+    let out = install(
+        &[
+            ("CLEARML_SSO_VERSION", VERSION),
+            (
+                "CLEARML_SSO_RELEASES",
+                "http://releases.example.com/clearml-sso",
+            ),
+            ("CLEARML_SSO_INSTALL_DIR", dest.path().to_str().unwrap()),
+        ],
+        None,
+    );
+    assert_nothing_installed(dest.path(), &out);
+    assert!(
+        text(&out.stderr)
+            .contains("is neither https:// nor a plain http:// server on this machine"),
+        "{}",
+        text(&out.stderr)
+    );
+
     // Not a version at all.
     let out = install(
         &[
