@@ -339,3 +339,31 @@ fn the_action_installs_and_puts_the_binary_on_path() {
         .join("clearml-sso/bin/clearml-sso")
         .exists());
 }
+
+/// Settings come from the environment: an argument is refused with the usage (and `--help`
+/// shows it), before anything is downloaded.
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn arguments_show_the_usage_and_install_nothing() {
+    let script = install_script();
+    let help = run_in(
+        Path::new("/bin/bash"),
+        &[script.to_str().unwrap(), "--help"],
+        b"",
+        None,
+        &[],
+    );
+    assert_eq!(help.status.code(), Some(0));
+    assert!(text(&help.stderr).contains("CLEARML_SSO_INSTALL_DIR  where the binary goes"));
+    let dest = tempfile::tempdir().unwrap();
+    let out = run_in(
+        Path::new("/bin/bash"),
+        &[script.to_str().unwrap(), "0.1.0"],
+        b"",
+        None,
+        &[("CLEARML_SSO_INSTALL_DIR", dest.path().to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("Settings (environment):"));
+    assert_nothing_installed(dest.path(), &out);
+}
