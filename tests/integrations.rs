@@ -263,48 +263,67 @@ fn run_generate(policy: &str) -> Output {
     for f in ["values-sso.yaml", "clearml-sso.toml"] {
         std::fs::set_permissions(app.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    // The plugin's home (Helm's cache and config), owned by the plugin's user.
+    // The plugin's home (Helm's cache and config), writable by the plugin's user.
     let home = base.path().join("home");
     std::fs::create_dir(&home).unwrap();
-    std::os::unix::fs::chown(&home, Some(65534), Some(65534)).unwrap();
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o777)).unwrap();
 
+    let env = [
+        ("PATH", format!("{}:/usr/bin:/bin", tools.display())),
+        ("HOME", home.display().to_string()),
+        ("ARGOCD_APP_NAME", "clearml".into()),
+        ("ARGOCD_APP_NAMESPACE", "clearml".into()),
+        (
+            "ARGOCD_APP_REVISION",
+            "0123456789abcdef0123456789abcdef01234567".into(),
+        ),
+        (
+            "ARGOCD_APP_SOURCE_REPO_URL",
+            "https://git.example.com/platform/deploy.git".into(),
+        ),
+        ("ARGOCD_APP_SOURCE_PATH", "apps/clearml".into()),
+        ("ARGOCD_APP_SOURCE_TARGET_REVISION", "main".into()),
+        ("KUBE_VERSION", "1.32".into()),
+        ("KUBE_API_VERSIONS", "v1,apps/v1,batch/v1".into()),
+        ("ARGOCD_ENV_VALUES_FILE", "values-sso.yaml".into()),
+    ];
+    // Changing user needs root: as root directly (this project's CI), else through `sudo -n`
+    // (a GitHub runner); the environment is set last, by `env -i`, so sudo cannot alter it.
+    let root_user = std::fs::metadata("/proc/self").map(|m| {
+        use std::os::unix::fs::MetadataExt;
+        m.uid() == 0
+    });
+    let mut wrapper: Vec<String> = if root_user.unwrap_or(false) {
+        vec![]
+    } else {
+        vec!["/usr/bin/sudo".into(), "-n".into()]
+    };
+    wrapper.extend(
+        [
+            "/usr/bin/setsid",
+            "--wait",
+            "/usr/bin/setpriv",
+            "--reuid",
+            "65534",
+            "--regid",
+            "65534",
+            "--clear-groups",
+            "--",
+            "/usr/bin/env",
+            "-i",
+        ]
+        .map(String::from),
+    );
+    wrapper.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
     let run = |argv: &[String]| -> Output {
-        std::process::Command::new("/usr/bin/setsid")
-            .args([
-                "--wait",
-                "/usr/bin/setpriv",
-                "--reuid",
-                "65534",
-                "--regid",
-                "65534",
-                "--clear-groups",
-                "--",
-            ])
+        std::process::Command::new(&wrapper[0])
+            .args(&wrapper[1..])
             .args(argv)
             .current_dir(&app)
             .env_clear()
-            .envs([
-                ("PATH", format!("{}:/usr/bin:/bin", tools.display())),
-                ("HOME", home.display().to_string()),
-                ("ARGOCD_APP_NAME", "clearml".into()),
-                ("ARGOCD_APP_NAMESPACE", "clearml".into()),
-                (
-                    "ARGOCD_APP_REVISION",
-                    "0123456789abcdef0123456789abcdef01234567".into(),
-                ),
-                (
-                    "ARGOCD_APP_SOURCE_REPO_URL",
-                    "https://git.example.com/platform/deploy.git".into(),
-                ),
-                ("ARGOCD_APP_SOURCE_PATH", "apps/clearml".into()),
-                ("ARGOCD_APP_SOURCE_TARGET_REVISION", "main".into()),
-                ("KUBE_VERSION", "1.32".into()),
-                ("KUBE_API_VERSIONS", "v1,apps/v1,batch/v1".into()),
-                ("ARGOCD_ENV_VALUES_FILE", "values-sso.yaml".into()),
-            ])
             .stdin(std::process::Stdio::null())
             .output()
-            .expect("setsid setpriv")
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", wrapper[0]))
     };
     // The wrapping does what it says: uid and gid 65534, no groups, no controlling terminal.
     let probe = run(&[
