@@ -61,8 +61,8 @@ fn actionlint_reports_a_broken_workflow() {
     std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
     let cases = [
         (
-            "matrix.platform }}/clearml-sso\"",
-            "matrix.platfrom }}/clearml-sso\"",
+            "PLATFORM: ${{ matrix.platform }}",
+            "PLATFORM: ${{ matrix.platfrom }}",
             "property \"platfrom\" is not defined",
         ),
         (
