@@ -237,14 +237,14 @@ fn copy_tree(from: &Path, to: &Path) {
 /// Runs the plugin's generate command in an Application source directory as uid/gid 65534 with
 /// no supplementary groups, in a new session (no controlling terminal), stdin /dev/null, and
 /// only the environment Argo CD gives a plugin.
-fn run_generate(policy: &str) -> Output {
+fn run_generate(helm: &str, policy: &str) -> Output {
     let base = tempfile::tempdir().unwrap();
     std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     // Tools the unprivileged user can execute (the cache they come from is root's).
     let tools = base.path().join("tools");
     std::fs::create_dir(&tools).unwrap();
     std::fs::set_permissions(&tools, std::fs::Permissions::from_mode(0o755)).unwrap();
-    for (from, name) in [(tool("HELM3_BIN"), "helm"), (bin(), "clearml-sso")] {
+    for (from, name) in [(tool(helm), "helm"), (bin(), "clearml-sso")] {
         std::fs::copy(from, tools.join(name)).unwrap();
         std::fs::set_permissions(tools.join(name), std::fs::Permissions::from_mode(0o755)).unwrap();
     }
@@ -350,25 +350,27 @@ fn argocd_plugin_generate_runs_unprivileged_without_a_terminal() {
         "{argv:?}"
     );
     let policy = std::fs::read_to_string(root().join("policies/keycloak.toml")).unwrap();
-    let out = run_generate(&policy);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let stream = text(&out.stdout);
-    assert_corrected(&stream);
-    // Rendered with the Application's name and namespace Argo CD passed.
-    let docs = documents(&stream);
-    assert!(docs
-        .iter()
-        .any(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "clearml-apiserver"));
+    // Argo CD's repo-server ships Helm 3; a sidecar image may carry Helm 4.
+    for helm in ["HELM3_BIN", "HELM4_BIN"] {
+        let out = run_generate(helm, &policy);
+        assert!(out.status.success(), "{helm}: {}", text(&out.stderr));
+        let stream = text(&out.stdout);
+        assert_corrected(&stream);
+        let docs = documents(&stream);
+        assert!(docs
+            .iter()
+            .any(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "clearml-apiserver"));
 
-    // A refusal reaches Argo CD as a failed generate with nothing to apply.
-    let out = run_generate(BROKEN_POLICY);
-    assert!(!out.status.success());
-    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
-    assert!(
-        text(&out.stderr).contains("not-there"),
-        "{}",
-        text(&out.stderr)
-    );
+        // A refusal reaches Argo CD as a failed generate with nothing to apply.
+        let out = run_generate(helm, BROKEN_POLICY);
+        assert!(!out.status.success());
+        assert!(out.stdout.is_empty(), "{helm}: {}", text(&out.stdout));
+        assert!(
+            text(&out.stderr).contains("not-there"),
+            "{helm}: {}",
+            text(&out.stderr)
+        );
+    }
 }
 
 #[test]
