@@ -1546,10 +1546,19 @@ fn resolve_reference(
                 "create {what} `{name}`{with_key} in the release{sources}, or list it under [secrets] external = [\"{name}\"] if it is created outside the release"
             ),
         ),
-        Resolution::MissingKey(keys) => Finding::new(
-            missing_key,
-            format!("{what} `{name}` has no key `{}` (it has: {})", key.unwrap_or_default(), keys.join(", ")),
-        ),
+        Resolution::MissingKey(keys) => {
+            let key = key.unwrap_or_default();
+            // Key names only: a near miss is usually a typo on one side or the other.
+            let help = match crate::policy::nearest_typo(key, keys.iter().map(String::as_str)) {
+                Some(near) => format!("did you mean `{near}`? Use the key {what} `{name}` has, or add `{key}` to it"),
+                None => format!("add key `{key}` to {what} `{name}`, or reference one of the keys it has"),
+            };
+            Finding::new(
+                missing_key,
+                format!("{what} `{name}` has no key `{key}` (it has: {})", keys.join(", ")),
+            )
+            .help(help)
+        }
         Resolution::Hook(why) => Finding::new(
             missing,
             format!("{what} `{name}` is {why}: it does not exist when the apiserver starts"),
