@@ -555,3 +555,48 @@ fn init_explain_kubectl_then_helm3_render_of_the_public_like_chart_gives_clearml
         "GOCSPX-abc//def"
     );
 }
+
+// The README says the same as the binary.
+
+/// The fenced block of `lang` that follows `heading` in the README.
+fn readme_block(heading: &str, lang: &str) -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let after = &readme[readme.find(heading).expect(heading)..];
+    let fence = format!("```{lang}\n");
+    let start = after.find(&fence).unwrap() + fence.len();
+    after[start..start + after[start..].find("\n```").unwrap()].to_string()
+}
+
+#[test]
+fn readme_policy_example_declares_the_secret_it_reads() {
+    let example = readme_block("## Policy (version 1)", "toml");
+    let policy = clearml_sso::policy::parse(&example, "README").unwrap();
+    assert!(policy.warnings.is_empty(), "{}", policy.notes_text());
+    for (name, _) in policy_references(&example) {
+        assert!(
+            policy.secrets.external.iter().any(|e| e.name == name),
+            "the README example reads Secret {name} without declaring it"
+        );
+    }
+}
+
+#[test]
+fn readme_first_run_kubectl_line_is_the_one_explain_prints() {
+    let block = readme_block("### First run on the public chart", "sh");
+    let joined = block.replace("\\\n  ", "");
+    let readme_line = joined
+        .lines()
+        .find(|l| l.starts_with("kubectl create secret"))
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = init_to(dir.path(), &["keycloak"]);
+    let explain = text(&run(&["explain", "--policy", policy.to_str().unwrap()], b"").stdout);
+    assert_eq!(
+        kubectl_lines(&explain),
+        [readme_line.replace("-n clearml", "-n <namespace>")]
+    );
+    assert!(
+        block.contains("helm repo add allegroai https://allegroai.github.io/clearml-helm-charts")
+    );
+}
