@@ -600,3 +600,64 @@ fn readme_first_run_kubectl_line_is_the_one_explain_prints() {
         block.contains("helm repo add allegroai https://allegroai.github.io/clearml-helm-charts")
     );
 }
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helm4_output_dir_post_renders_before_writing() {
+    // The contrast the empty-input help relies on: Helm 4 runs the plugin on the whole
+    // stream and writes the corrected files.
+    let helm = tool("HELM4_BIN");
+    let dir = tempfile::tempdir().unwrap();
+    let p = |s: &str| dir.path().join(s).display().to_string();
+    let env_owned = [
+        ("HELM_CACHE_HOME", p("cache")),
+        ("HELM_CONFIG_HOME", p("config")),
+        ("HELM_DATA_HOME", p("data")),
+        ("HELM_PLUGINS", p("data/plugins")),
+    ];
+    let env: Vec<(&str, &str)> = env_owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let src = dir.path().join("plugin-src");
+    std::fs::create_dir_all(src.join("bin")).unwrap();
+    std::fs::copy(root().join("plugin.yaml"), src.join("plugin.yaml")).unwrap();
+    std::fs::copy(bin(), src.join("bin/clearml-sso")).unwrap();
+    let installed = run_in(
+        &helm,
+        &["plugin", "install", src.to_str().unwrap()],
+        b"",
+        None,
+        &env,
+    );
+    assert!(installed.status.success(), "{}", text(&installed.stderr));
+    let out_dir = p("out");
+    let policy = format!(
+        "--policy={}",
+        root().join("policies/keycloak.toml").display()
+    );
+    let out = run_in(
+        &helm,
+        &[
+            "template",
+            "clearml",
+            "examples/chart/clearml",
+            "--output-dir",
+            &out_dir,
+            "--post-renderer",
+            "clearml-sso",
+            "--post-renderer-args",
+            &policy,
+        ],
+        b"",
+        None,
+        &env,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(
+        dir.path()
+            .join("out/clearml/templates/apiserver-deployment.yaml"),
+    )
+    .unwrap();
+    assert!(
+        written.contains("oauth_client__keycloak__base_url"),
+        "{written}"
+    );
+}
