@@ -411,7 +411,9 @@ pub fn resolve(
     });
     match found {
         Some((source, KeyState::Present)) => return Resolution::Provided(source),
-        Some((_, state)) if !external => return Resolution::BadKey(state),
+        // The release's own copy is what the apiserver reads, listed external or not: an
+        // empty or placeholder key there is not vouched for by `[secrets] external`.
+        Some((_, state)) => return Resolution::BadKey(state),
         _ => {}
     }
     if external {
@@ -529,6 +531,20 @@ mod tests {
         assert_eq!(r(&i, &p, "idp", "anything"), Resolution::External);
         assert_eq!(r(&i, &p, "pinned", "only"), Resolution::External);
         assert_eq!(r(&i, &p, "pinned", "other"), Resolution::Missing);
+        // A copy in the stream is judged all the same: its placeholder is what ClearML reads.
+        let i = inv(
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: idp}\nstringData: {a: changeme, b: real-value}\n",
+            &p,
+        );
+        assert_eq!(
+            r(&i, &p, "idp", "a"),
+            Resolution::BadKey(KeyState::Placeholder)
+        );
+        assert_eq!(
+            r(&i, &p, "idp", "b"),
+            Resolution::Provided(SourceKind::Secret)
+        );
+        assert_eq!(r(&i, &p, "idp", "c"), Resolution::External);
     }
 
     #[test]

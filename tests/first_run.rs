@@ -661,3 +661,25 @@ fn helm4_output_dir_post_renders_before_writing() {
         "{written}"
     );
 }
+
+#[test]
+fn a_release_copy_of_an_external_secret_is_still_judged() {
+    // The bundled policies declare `clearml-sso` external; when the release creates it too
+    // (the example chart with its values), a placeholder there is what ClearML would read.
+    let example = std::fs::read_to_string(root().join("examples/rendered/clearml.yaml")).unwrap();
+    let ok = run(&["--policy=policies/keycloak.toml"], example.as_bytes());
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    let placeholder = example.replace(
+        "keycloak_client_secret: \"9yq2Xl0bF8tV3nRkC4sWmJ7eHdPaZu1G\"",
+        "keycloak_client_secret: \"changeme\"",
+    );
+    assert_ne!(placeholder, example);
+    let out = run(&["--policy=policies/keycloak.toml"], placeholder.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("error[missing-secret-key]: key `keycloak_client_secret` of Secret `clearml-sso` holds a placeholder"),
+        "{}",
+        text(&out.stderr)
+    );
+}
