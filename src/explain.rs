@@ -182,9 +182,10 @@ pub fn stored_objects(policy: &Policy) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "  kubectl create {} generic {} -n <namespace> {}",
+            "  kubectl create {} {} -n <namespace> {}",
+            // `kubectl create secret` has types (generic, tls…); `create configmap` has none.
             if o.kind == "Secret" {
-                "secret"
+                "secret generic"
             } else {
                 "configmap"
             },
@@ -636,6 +637,20 @@ mod tests {
         assert!(
             text.contains("kubectl create secret generic s -n <namespace> --from-literal=id='\"<google.client_id>\"' --from-literal=secret='\"<google.client_secret>\"'\n"),
             "{text}"
+        );
+        let policy = crate::policy::parse(
+            "version = 1\n[providers.keycloak]\nclient_id = { configmap = \"idp\", key = \"id\" }\nclient_secret = { secret = \"s\", key = \"secret\" }\nurl = \"https://sso.example.com\"\nrealm = \"r\"\n",
+            "p.toml",
+        )
+        .unwrap();
+        let both = explain(&policy);
+        assert!(
+            both.contains("\n  kubectl create configmap idp -n <namespace> --from-literal=id='\"<keycloak.client_id>\"'\n"),
+            "{both}"
+        );
+        assert!(
+            both.contains("\nSecrets and ConfigMaps the render requires"),
+            "{both}"
         );
         // The characters named are the ones the writer quotes for.
         for c in clearml_env::UNQUOTED_FORBIDDEN {

@@ -220,6 +220,10 @@ fn init_output_is_kept_unless_force() {
         text(&run(&["init", "keycloak"], b"").stdout),
         "--output writes exactly what stdout would carry"
     );
+    // `--output -` is stdout.
+    let dash = run(&["init", "keycloak", "--output", "-"], b"");
+    assert_eq!(dash.status.code(), Some(0));
+    assert_eq!(text(&dash.stdout), written);
     // --force means nothing without --output.
     let alone = run(&["init", "keycloak", "--force"], b"");
     assert_eq!(alone.status.code(), Some(2));

@@ -43,7 +43,8 @@ pub struct InitArgs {
     /// Provider keys, as in `[providers.KEY]` of a policy; several share one policy.
     #[arg(value_parser = ProviderKey, required = true, num_args = 1.., value_name = "PROVIDER")]
     pub providers: Vec<String>,
-    /// Write the policy to FILE instead of stdout; an existing FILE is kept unless --force.
+    /// Write the policy to FILE instead of stdout (`-`: stdout); an existing FILE is kept
+    /// unless --force.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Overwrite an existing --output FILE.

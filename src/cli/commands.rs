@@ -174,7 +174,8 @@ pub fn init(args: InitArgs) -> ExitCode {
         Ok(text) => text,
         Err(e) => return fail(exit::USAGE, &format!("clearml-sso: {e}")),
     };
-    let Some(path) = args.output.as_deref() else {
+    // `--output -` is stdout, as `-` is stdin for INPUT.
+    let Some(path) = args.output.as_deref().filter(|p| *p != Path::new("-")) else {
         return print(&text);
     };
     let shown = path.display();
