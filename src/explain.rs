@@ -155,19 +155,32 @@ pub fn stored_objects(policy: &Policy) -> String {
         "\n{kinds} the render requires (in the release, or listed under [secrets] external):\n"
     );
     for o in &objects {
-        let external = policy.secrets.external.iter().any(|e| e.name == o.name);
+        // A pinned entry (`NAME/KEY`) vouches for its key only.
+        let covered = |key: &str| {
+            policy
+                .secrets
+                .external
+                .iter()
+                .any(|e| e.name == o.name && e.key.as_deref().is_none_or(|k| k == key))
+        };
         let keys: Vec<&str> = o.keys.iter().map(|(k, _)| *k).collect();
+        let uncovered: Vec<&str> = keys.iter().copied().filter(|k| !covered(k)).collect();
+        let status = if uncovered.is_empty() {
+            "external: create it before installing".to_string()
+        } else if uncovered.len() == keys.len() {
+            "not under [secrets] external: the release must create it".to_string()
+        } else {
+            format!(
+                "external for some keys only: the release must provide {}",
+                uncovered.join(", ")
+            )
+        };
         let _ = writeln!(
             out,
-            "  {} {}: {}   ({})",
+            "  {} {}: {}   ({status})",
             o.kind,
             o.name,
-            keys.join(", "),
-            if external {
-                "external: create it before installing"
-            } else {
-                "not under [secrets] external: the release must create it"
-            }
+            keys.join(", ")
         );
     }
     out.push_str(
@@ -644,6 +657,22 @@ mod tests {
         )
         .unwrap();
         let both = explain(&policy);
+        assert!(
+            both.contains(
+                "  Secret s: secret   (not under [secrets] external: the release must create it)\n"
+            ),
+            "{both}"
+        );
+        let pinned = crate::policy::parse(
+            "version = 1\n[secrets]\nexternal = [\"s/id\"]\n[providers.google]\nclient_id = { secret = \"s\", key = \"id\" }\nclient_secret = { secret = \"s\", key = \"secret\" }\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert!(
+            explain(&pinned).contains("  Secret s: id, secret   (external for some keys only: the release must provide secret)\n"),
+            "{}",
+            explain(&pinned)
+        );
         assert!(
             both.contains("\n  kubectl create configmap idp -n <namespace> --from-literal=id='\"<keycloak.client_id>\"'\n"),
             "{both}"
