@@ -687,3 +687,34 @@ fn a_release_copy_of_an_external_secret_is_still_judged() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn missing_secret_names_a_secret_one_typo_away() {
+    let policy =
+        std::fs::read_to_string(root().join("tests/fixtures/policies/keycloak-in-stream.toml"))
+            .unwrap()
+            .replace("\"clearml-sso\"", "\"clearml-ssso\"");
+    let dir = tempfile::tempdir().unwrap();
+    let p = temp_file(&dir, "p.toml", &policy);
+    let input = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-sso\nstringData:\n  keycloak_client_id: v\n---\n{}",
+        public_like()
+    );
+    let out = run(&["--policy", p.to_str().unwrap()], input.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("help: did you mean Secret `clearml-sso`, which the release provides? Otherwise create Secret `clearml-ssso`"),
+        "{err}"
+    );
+    // `clearml-conf` (also in the stream) is no typo of `clearml-sso`.
+    let out = run(
+        &["--policy=tests/fixtures/policies/keycloak-in-stream.toml"],
+        public_like().as_bytes(),
+    );
+    assert!(
+        !text(&out.stderr).contains("did you mean"),
+        "{}",
+        text(&out.stderr)
+    );
+}
