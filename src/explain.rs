@@ -161,7 +161,7 @@ pub fn stored_objects(policy: &Policy) -> String {
                 .secrets
                 .external
                 .iter()
-                .any(|e| e.name == o.name && e.key.as_deref().is_none_or(|k| k == key))
+                .any(|e| e.covers(o.name, Some(key)))
         };
         let keys: Vec<&str> = o.keys.iter().map(|(k, _)| *k).collect();
         let uncovered: Vec<&str> = keys.iter().copied().filter(|k| !covered(k)).collect();

@@ -137,9 +137,9 @@ impl Policy {
             .collect();
         let mut out = Vec::new();
         for (entry, span) in self.secrets.external.iter().zip(spans) {
-            let used = reads.iter().any(|(name, key)| {
-                *name == entry.name && entry.key.as_deref().is_none_or(|k| k == *key)
-            });
+            let used = reads
+                .iter()
+                .any(|(name, key)| entry.covers(name, Some(key)));
             if used {
                 continue;
             }
@@ -383,6 +383,14 @@ pub struct External {
     pub name: String,
     /// The key it pins; `None`: any key.
     pub key: Option<String>,
+}
+
+impl External {
+    /// Whether this entry vouches for `key` of `name` (`None`: the object as a whole, as an
+    /// `envFrom` reads it): the name matches and the entry pins no key or that key.
+    pub fn covers(&self, name: &str, key: Option<&str>) -> bool {
+        self.name == name && (self.key.is_none() || self.key.as_deref() == key)
+    }
 }
 
 /// `[secrets] check`.

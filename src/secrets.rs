@@ -385,11 +385,7 @@ pub fn resolve(
             s.object.name == name && same_namespace(s.object.namespace.as_deref(), namespace)
         })
         .partition(|s| s.absent_at_start.is_none());
-    let external = policy
-        .secrets
-        .external
-        .iter()
-        .any(|e| e.name == name && (e.key.is_none() || e.key.as_deref() == key));
+    let external = policy.secrets.external.iter().any(|e| e.covers(name, key));
     let absent = || match hooks.first() {
         Some(h) => Resolution::Hook(h.absent_at_start.clone().unwrap_or_default()),
         None => Resolution::Missing,
