@@ -217,9 +217,9 @@ pub fn stored_objects(policy: &Policy) -> String {
         out,
         "\nClearML parses each value as HOCON. Store it quoted, as above: \"…\" with a \" inside written\n\
          \\\", a \\ written \\\\, and no trailing newline (in the shell, keep the single quotes; a ' inside is\n\
-         written '\\''). Unquoted, a value reads as written only when it is plain ASCII with no whitespace,\n\
-         no `//` outside `://`, none of {forbidden}, and is not a number (123, 1e3), a\n\
-         duration (5s, 10 minutes) or one of {} (any case).\n",
+         written '\\''). Unquoted, a value reads as written only when it is plain ASCII with no whitespace\n\
+         or control character, no `//` outside `://`, none of {forbidden}, and is not a number\n\
+         (123, 1e3), a duration (5s, 10 minutes) or one of {} (any case).\n",
         clearml_env::KEYWORDS.join(" ")
     );
     out
