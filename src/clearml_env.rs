@@ -176,8 +176,9 @@ pub enum Hocon {
 }
 
 /// Characters that end or break an unquoted HOCON string in pyhocon 0.3.x
-/// (its `unquoted_string` pattern), plus whitespace.
-const UNQUOTED_FORBIDDEN: &[char] = &[
+/// (its `unquoted_string` pattern), plus whitespace. Public so `explain` tells users the same
+/// list the tool writes by.
+pub const UNQUOTED_FORBIDDEN: &[char] = &[
     '^', '`', '+', '?', '!', '@', '*', '&', '"', '[', '{', ']', '}', '#', ',', '=', '$', '\\',
 ];
 
@@ -255,10 +256,11 @@ fn is_duration(t: &str) -> bool {
     end > 0 && UNITS.contains(&t[end..].trim_start_matches(' '))
 }
 
+/// Words an unquoted HOCON value does not read as text (any case): booleans, null, `include`.
+pub const KEYWORDS: &[&str] = &["true", "false", "null", "yes", "no", "on", "off", "include"];
+
 fn is_keyword(s: &str) -> bool {
-    ["true", "false", "null", "yes", "no", "on", "off", "include"]
-        .iter()
-        .any(|k| s.eq_ignore_ascii_case(k))
+    KEYWORDS.iter().any(|k| s.eq_ignore_ascii_case(k))
 }
 
 /// Writes a string so that HOCON reads it back unchanged: bare when that is safe,

@@ -1541,15 +1541,36 @@ fn resolve_reference(
             report::KEY_FROM_DATAFROM,
             format!("{what} `{name}`{key_text} is expected from an ExternalSecret's dataFrom; the key cannot be checked before install"),
         ),
-        Resolution::Missing => Finding::new(missing, format!("{what} `{name}`{key_text} is not in the rendered manifests")).help(
-            format!(
-                "create {what} `{name}`{with_key} in the release{sources}, or list it under [secrets] external = [\"{name}\"] if it is created outside the release"
-            ),
-        ),
-        Resolution::MissingKey(keys) => Finding::new(
-            missing_key,
-            format!("{what} `{name}` has no key `{}` (it has: {})", key.unwrap_or_default(), keys.join(", ")),
-        ),
+        Resolution::Missing => {
+            // A typo of a name the stream does provide (names only, never values).
+            let provided = ctx
+                .inventory
+                .sources
+                .iter()
+                .filter(|s| s.kind.is_secret() == (kind == RefKind::Secret))
+                .map(|s| s.object.name.as_str());
+            let near = crate::policy::nearest_typo(name, provided)
+                .map(|n| format!("did you mean {what} `{n}`, which the release provides? Otherwise "))
+                .unwrap_or_default();
+            Finding::new(missing, format!("{what} `{name}`{key_text} is not in the rendered manifests")).help(
+                format!(
+                    "{near}create {what} `{name}`{with_key} in the release{sources}, or list it under [secrets] external = [\"{name}\"] if it is created outside the release"
+                ),
+            )
+        }
+        Resolution::MissingKey(keys) => {
+            let key = key.unwrap_or_default();
+            // Key names only: a near miss is usually a typo on one side or the other.
+            let help = match crate::policy::nearest_typo(key, keys.iter().map(String::as_str)) {
+                Some(near) => format!("did you mean `{near}`? Use the key {what} `{name}` has, or add `{key}` to it"),
+                None => format!("add key `{key}` to {what} `{name}`, or reference one of the keys it has"),
+            };
+            Finding::new(
+                missing_key,
+                format!("{what} `{name}` has no key `{key}` (it has: {})", keys.join(", ")),
+            )
+            .help(help)
+        }
         Resolution::Hook(why) => Finding::new(
             missing,
             format!("{what} `{name}` is {why}: it does not exist when the apiserver starts"),

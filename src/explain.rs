@@ -2,6 +2,7 @@
 //! identity-provider checklist), `values` (the same settings as Helm `apiserver.extraEnvs`)
 //! and `init` (a commented starter policy per provider). All three read the catalogue.
 
+use crate::clearml_env;
 use crate::correct::desired_entry;
 use crate::policy::{self, Enforce, Policy, SecretsPolicy, Target, Value};
 use crate::providers::{self, Client, Provider, Section};
@@ -57,47 +58,7 @@ pub fn explain(policy: &Policy) -> String {
             shown(&d.value, d.option.secret)
         );
     }
-    let mut secrets: Vec<(String, Vec<String>)> = Vec::new();
-    for d in &policy.desired {
-        if let Value::Secret { name, key } = &d.value {
-            match secrets.iter_mut().find(|(n, _)| n == name) {
-                Some((_, keys)) => keys.push(key.clone()),
-                None => secrets.push((name.clone(), vec![key.clone()])),
-            }
-        }
-    }
-    if !secrets.is_empty() {
-        out.push_str(
-            "\nSecrets the render requires (in the release, or listed under [secrets] external):\n",
-        );
-        for (name, keys) in &secrets {
-            let external = if policy.secrets.external.iter().any(|e| e.name == *name) {
-                "   (external)"
-            } else {
-                ""
-            };
-            let _ = writeln!(out, "  Secret {name}: {}{external}", keys.join(", "));
-        }
-        // ClearML parses every value as HOCON, whatever its source: a Secret's value with `+`,
-        // `=`, `#`, `@`, `!` or only digits must be stored quoted. Values outside the stream
-        // cannot be checked, so say how to store them.
-        out.push_str(
-            "\nClearML parses each of these values as HOCON: store a value that is only digits, or has\n\
-             characters other than letters, digits, `-`, `_`, `.`, `/`, `:`, quoted as a JSON string,\n\
-             with no trailing newline, e.g.\n",
-        );
-        for (name, keys) in &secrets {
-            let literals: Vec<String> = keys
-                .iter()
-                .map(|k| format!("--from-literal={k}='\"<value>\"'"))
-                .collect();
-            let _ = writeln!(
-                out,
-                "  kubectl create secret generic {name} {}",
-                literals.join(" ")
-            );
-        }
-    }
+    out.push_str(&stored_objects(policy));
     for p in &policy.providers {
         let spec = p.spec;
         let _ = writeln!(
@@ -143,6 +104,124 @@ pub fn explain(policy: &Policy) -> String {
             providers::WEBSERVER_WORKLOADS.join(", ")
         );
     }
+    out
+}
+
+/// One Secret or ConfigMap the policy reads: kind, name, and each key with the option label
+/// it serves (`keycloak.client_secret`), in policy order.
+struct Stored<'p> {
+    kind: &'static str,
+    name: &'p str,
+    keys: Vec<(&'p str, &'p str)>,
+}
+
+/// The Secrets and ConfigMaps the policy reads, grouped by object.
+fn stored(policy: &Policy) -> Vec<Stored<'_>> {
+    let mut out: Vec<Stored> = Vec::new();
+    for d in &policy.desired {
+        let (kind, name, key) = match &d.value {
+            Value::Secret { name, key } => ("Secret", name, key),
+            Value::ConfigMap { name, key } => ("ConfigMap", name, key),
+            Value::Literal(_) => continue,
+        };
+        match out.iter_mut().find(|s| s.kind == kind && s.name == name) {
+            Some(s) if !s.keys.iter().any(|(k, _)| k == key) => s.keys.push((key, &d.label)),
+            Some(_) => {}
+            None => out.push(Stored {
+                kind,
+                name,
+                keys: vec![(key, &d.label)],
+            }),
+        }
+    }
+    out
+}
+
+/// `explain`'s section on the Secrets (and ConfigMaps) the policy reads: where the render
+/// looks for each, the `kubectl create` line that makes one outside the release (placeholders,
+/// never values), and how to write a value so that ClearML's HOCON parser reads it as written.
+/// Empty when the policy reads none.
+pub fn stored_objects(policy: &Policy) -> String {
+    let objects = stored(policy);
+    if objects.is_empty() {
+        return String::new();
+    }
+    let kinds = if objects.iter().all(|o| o.kind == "Secret") {
+        "Secrets"
+    } else {
+        "Secrets and ConfigMaps"
+    };
+    let mut out = format!(
+        "\n{kinds} the render requires (in the release, or listed under [secrets] external):\n"
+    );
+    for o in &objects {
+        // A pinned entry (`NAME/KEY`) vouches for its key only.
+        let covered = |key: &str| {
+            policy
+                .secrets
+                .external
+                .iter()
+                .any(|e| e.covers(o.name, Some(key)))
+        };
+        let keys: Vec<&str> = o.keys.iter().map(|(k, _)| *k).collect();
+        let uncovered: Vec<&str> = keys.iter().copied().filter(|k| !covered(k)).collect();
+        let status = if uncovered.is_empty() {
+            "external: create it before installing".to_string()
+        } else if uncovered.len() == keys.len() {
+            "not under [secrets] external: the release must create it".to_string()
+        } else {
+            format!(
+                "external for some keys only: the release must provide {}",
+                uncovered.join(", ")
+            )
+        };
+        let _ = writeln!(
+            out,
+            "  {} {}: {}   ({status})",
+            o.kind,
+            o.name,
+            keys.join(", ")
+        );
+    }
+    out.push_str(
+        "\nTo create them outside the release, in the release's namespace (helm --namespace),\n\
+         replacing each <…> with the value, inside the double quotes:\n",
+    );
+    for o in &objects {
+        let literals: Vec<String> = o
+            .keys
+            .iter()
+            .map(|(k, label)| format!("--from-literal={k}='\"<{label}>\"'"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  kubectl create {} {} -n <namespace> {}",
+            // `kubectl create secret` has types (generic, tls…); `create configmap` has none.
+            if o.kind == "Secret" {
+                "secret generic"
+            } else {
+                "configmap"
+            },
+            o.name,
+            literals.join(" ")
+        );
+    }
+    // ClearML parses every value as HOCON, whatever its source; values outside the stream
+    // cannot be checked, so say how to store them (the rule is clearml_env's).
+    let forbidden: String = clearml_env::UNQUOTED_FORBIDDEN
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let _ = write!(
+        out,
+        "\nClearML parses each value as HOCON. Store it quoted, as above: \"…\" with a \" inside written\n\
+         \\\", a \\ written \\\\, and no trailing newline (in the shell, keep the single quotes; a ' inside is\n\
+         written '\\''). Unquoted, a value reads as written only when it is plain ASCII with no whitespace\n\
+         or control character, no `//` outside `://`, none of {forbidden}, and is not a number\n\
+         (123, 1e3), a duration (5s, 10 minutes) or one of {} (any case).\n",
+        clearml_env::KEYWORDS.join(" ")
+    );
     out
 }
 
@@ -224,33 +303,83 @@ impl std::fmt::Display for UnknownProvider {
 
 impl std::error::Error for UnknownProvider {}
 
-/// `init PROVIDER`: a commented starter policy. `Err` names the valid providers.
+/// `init PROVIDER…`: a commented starter policy for one or more providers. `Err` names the
+/// valid providers, or the key given twice.
 ///
 /// Everything in it comes from the catalogue (inputs, required and optional options, example
 /// values) and from the policy parser's defaults, so the starter cannot drift from what
-/// [`crate::policy::parse`] accepts and assumes.
-pub fn init(key: &str) -> Result<String, UnknownProvider> {
-    let Some(p) = providers::provider(key) else {
-        return Err(UnknownProvider {
-            key: key.to_string(),
-            nearest: policy::nearest(key, providers::keys()),
-        });
-    };
+/// [`crate::policy::parse`] accepts and assumes. The credentials it reads come from Secret
+/// [`INIT_SECRET`], listed under `[secrets] external`: the public chart does not create it, so
+/// the first render succeeds once that Secret exists (`explain` prints the `kubectl` line).
+pub fn init<S: AsRef<str>>(keys: &[S]) -> Result<String, InitError> {
+    let mut specs: Vec<&'static Provider> = Vec::new();
+    for key in keys.iter().map(AsRef::as_ref) {
+        let Some(p) = providers::provider(key) else {
+            return Err(InitError::Unknown(UnknownProvider {
+                key: key.to_string(),
+                nearest: policy::nearest(key, providers::keys()),
+            }));
+        };
+        if specs.iter().any(|s| s.key == p.key) {
+            return Err(InitError::Repeated(p.key.to_string()));
+        }
+        specs.push(p);
+    }
+    if specs.is_empty() {
+        return Err(InitError::Unknown(UnknownProvider {
+            key: String::new(),
+            nearest: None,
+        }));
+    }
+    let titles: Vec<&str> = specs.iter().map(|p| p.title).collect();
+    let key_list: Vec<&str> = specs.iter().map(|p| p.key).collect();
     let target = Target::default();
-    let credentials: Vec<&str> = providers::options(p.client)
-        .iter()
-        .filter(|o| o.secret)
-        .map(|o| o.name)
-        .collect();
+    // The option names each provider reads from the Secret (its credentials without an
+    // example value), and whether any does.
+    let from_secret = |p: &Provider| -> Vec<&'static str> {
+        p.required
+            .iter()
+            .filter(|n| !p.derived_options().any(|d| d == **n))
+            .filter(|n| {
+                p.option(n).is_some_and(|o| {
+                    o.section == Section::Secure
+                        && p.client == Client::OAuth
+                        && !p.examples.iter().any(|(e, _)| e == *n)
+                })
+            })
+            .copied()
+            .collect()
+    };
+    let reads_secret = specs.iter().any(|p| !from_secret(p).is_empty());
+    let credentials: Vec<&str> = {
+        let mut names: Vec<&str> = Vec::new();
+        for p in &specs {
+            for o in providers::options(p.client).iter().filter(|o| o.secret) {
+                if !names.contains(&o.name) {
+                    names.push(o.name);
+                }
+            }
+        }
+        names
+    };
     let enforce = Enforce::default();
     let line = |setting: String, comment: &str| format!("{setting:<29} # {comment}\n");
     let mut out = String::new();
     let _ = writeln!(
         out,
         "# clearml-sso policy: {} single sign-on for the ClearML apiserver.",
-        p.title
+        titles.join(" and ")
     );
-    let _ = writeln!(out, "# Generated by `clearml-sso init {key}`. Check it with `clearml-sso explain --policy FILE`.");
+    let _ = writeln!(
+        out,
+        "# Generated by `clearml-sso init {}`. Next: `clearml-sso explain --policy FILE`{}.",
+        key_list.join(" "),
+        if reads_secret {
+            " prints the `kubectl create secret` line for the Secret it reads and the identity-provider steps"
+        } else {
+            " prints the identity-provider steps"
+        }
+    );
     out.push_str("version = 1\n\n[target]\n");
     out += &line(
         format!("workloads  = {}", toml_list(&target.workloads.patterns)),
@@ -298,15 +427,32 @@ pub fn init(key: &str) -> Result<String, UnknownProvider> {
         ),
     );
     out.push_str("\n[secrets]\n");
-    let external: Vec<String> = SecretsPolicy::default()
-        .external
-        .iter()
-        .map(|e| e.name.clone())
-        .collect();
-    out += &line(
-        format!("external = {}", toml_list(&external)),
-        &format!("Secrets created outside the Helm release, e.g. [\"{INIT_SECRET}\"]"),
-    );
+    if reads_secret {
+        out += &line(
+            format!("external = [\"{INIT_SECRET}\"]"),
+            "Secrets created outside the Helm release (the public chart creates none for SSO); drop it if your release creates it",
+        );
+    } else {
+        let external: Vec<String> = SecretsPolicy::default()
+            .external
+            .iter()
+            .map(|e| e.name.clone())
+            .collect();
+        out += &line(
+            format!("external = {}", toml_list(&external)),
+            &format!("Secrets created outside the Helm release, e.g. [\"{INIT_SECRET}\"]"),
+        );
+    }
+    for p in &specs {
+        provider_starter(&mut out, p, &from_secret(p));
+    }
+    Ok(out)
+}
+
+/// One `[providers.KEY]` table of a starter policy; `from_secret` are the options read from
+/// Secret [`INIT_SECRET`] under key `KEY_OPTION` (unique across providers).
+fn provider_starter(out: &mut String, p: &Provider, from_secret: &[&str]) {
+    let key = p.key;
     out.push('\n');
     let _ = writeln!(
         out,
@@ -317,10 +463,7 @@ pub fn init(key: &str) -> Result<String, UnknownProvider> {
     let derived: Vec<&str> = p.derived_options().collect();
     for name in p.required.iter().filter(|n| !derived.contains(n)) {
         let option = p.option(name).expect("catalogue is consistent");
-        let credential = option.section == Section::Secure
-            && p.client == Client::OAuth
-            && !p.examples.iter().any(|(n, _)| n == name);
-        let setting = if credential {
+        let setting = if from_secret.contains(name) {
             format!("{name} = {{ secret = \"{INIT_SECRET}\", key = \"{key}_{name}\" }}")
         } else {
             format!("{name} = {}", p.example(name))
@@ -342,8 +485,30 @@ pub fn init(key: &str) -> Result<String, UnknownProvider> {
             let _ = writeln!(out, "{setting:<60} # {}", option.about);
         }
     }
-    Ok(out)
 }
+
+/// Why `init` wrote nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InitError {
+    /// A key the catalogue does not have.
+    Unknown(UnknownProvider),
+    /// The same provider asked for twice (one policy holds one table per provider).
+    Repeated(String),
+}
+
+impl std::fmt::Display for InitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InitError::Unknown(u) => u.fmt(f),
+            InitError::Repeated(key) => write!(
+                f,
+                "provider `{key}` is given twice; a policy has one [providers.{key}] table"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for InitError {}
 
 /// The Secret `init` points OAuth credentials at.
 pub const INIT_SECRET: &str = "clearml-sso";
@@ -355,7 +520,7 @@ mod tests {
     #[test]
     fn every_starter_policy_is_a_valid_policy() {
         for p in providers::PROVIDERS {
-            let text = init(p.key).unwrap();
+            let text = init(&[p.key]).unwrap();
             let policy = crate::policy::parse(&text, "init")
                 .unwrap_or_else(|e| panic!("{}:\n{e}\n{text}", p.key));
             assert_eq!(policy.providers[0].spec.key, p.key);
@@ -379,7 +544,34 @@ mod tests {
                 bare.target.containers.patterns
             );
             assert_eq!(policy.target.exclude.patterns, bare.target.exclude.patterns);
-            assert_eq!(policy.secrets.external, bare.secrets.external);
+            // The Secret the starter reads is declared external (the public chart does not
+            // create it); a starter that reads none declares none.
+            let reads: Vec<&str> = policy
+                .desired
+                .iter()
+                .filter_map(|d| match &d.value {
+                    Value::Secret { name, .. } => Some(name.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let external: Vec<&str> = policy
+                .secrets
+                .external
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect();
+            if reads.is_empty() {
+                assert_eq!(policy.secrets.external, bare.secrets.external);
+            } else {
+                assert!(reads.iter().all(|r| *r == INIT_SECRET), "{}", p.key);
+                assert_eq!(external, [INIT_SECRET], "{}", p.key);
+            }
+            assert!(
+                policy.notes.is_empty(),
+                "{}: {}",
+                p.key,
+                policy.notes_text()
+            );
             assert_eq!(policy.desired, bare.desired, "{}", p.key);
             // Every required option is set or derived.
             for name in p.required {
@@ -423,8 +615,8 @@ mod tests {
 
     #[test]
     fn starter_and_values_snapshots() {
-        insta::assert_snapshot!("init_keycloak", init("keycloak").unwrap());
-        insta::assert_snapshot!("init_microsoft_ad", init("microsoft_ad").unwrap());
+        insta::assert_snapshot!("init_keycloak", init(&["keycloak"]).unwrap());
+        insta::assert_snapshot!("init_microsoft_ad", init(&["microsoft_ad"]).unwrap());
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/policies/keycloak.toml"
@@ -436,11 +628,11 @@ mod tests {
 
     #[test]
     fn unknown_provider_suggests() {
-        assert!(init("keycloack")
+        assert!(init(&["keycloack"])
             .unwrap_err()
             .to_string()
             .contains("did you mean `keycloak`?"));
-        let e = init("entra").unwrap_err().to_string();
+        let e = init(&["entra"]).unwrap_err().to_string();
         assert!(
             e.starts_with("unknown provider `entra` (ClearML's key is `azure_ad`"),
             "{e}"
@@ -456,9 +648,46 @@ mod tests {
         .unwrap();
         let text = explain(&policy);
         assert!(
-            text.contains("kubectl create secret generic s --from-literal=id='\"<value>\"' --from-literal=secret='\"<value>\"'"),
+            text.contains("kubectl create secret generic s -n <namespace> --from-literal=id='\"<google.client_id>\"' --from-literal=secret='\"<google.client_secret>\"'\n"),
             "{text}"
         );
+        let policy = crate::policy::parse(
+            "version = 1\n[providers.keycloak]\nclient_id = { configmap = \"idp\", key = \"id\" }\nclient_secret = { secret = \"s\", key = \"secret\" }\nurl = \"https://sso.example.com\"\nrealm = \"r\"\n",
+            "p.toml",
+        )
+        .unwrap();
+        let both = explain(&policy);
+        assert!(
+            both.contains(
+                "  Secret s: secret   (not under [secrets] external: the release must create it)\n"
+            ),
+            "{both}"
+        );
+        let pinned = crate::policy::parse(
+            "version = 1\n[secrets]\nexternal = [\"s/id\"]\n[providers.google]\nclient_id = { secret = \"s\", key = \"id\" }\nclient_secret = { secret = \"s\", key = \"secret\" }\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert!(
+            explain(&pinned).contains("  Secret s: id, secret   (external for some keys only: the release must provide secret)\n"),
+            "{}",
+            explain(&pinned)
+        );
+        assert!(
+            both.contains("\n  kubectl create configmap idp -n <namespace> --from-literal=id='\"<keycloak.client_id>\"'\n"),
+            "{both}"
+        );
+        assert!(
+            both.contains("\nSecrets and ConfigMaps the render requires"),
+            "{both}"
+        );
+        // The characters named are the ones the writer quotes for.
+        for c in clearml_env::UNQUOTED_FORBIDDEN {
+            assert!(
+                text.contains(&format!(" {c} ")) || text.contains(&format!(" {c},")),
+                "{c}: {text}"
+            );
+        }
     }
 
     #[test]

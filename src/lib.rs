@@ -211,7 +211,9 @@ pub fn render_with(
                 policy.target.workloads.patterns, policy.target.containers.patterns
             ),
         );
-        f = f.help(if seen.is_empty() {
+        f = f.help(if is_empty_stream(text) {
+            EMPTY_INPUT_HELP.to_string()
+        } else if seen.is_empty() {
             "the input has no workloads with containers; is this the rendered ClearML chart?"
                 .to_string()
         } else {
@@ -278,6 +280,20 @@ fn verify_all(
     for f in found.into_iter().flat_map(|(_, f)| f) {
         findings.push(f);
     }
+}
+
+/// What an empty input usually means: Helm 3's `helm template --output-dir` hands a
+/// post-renderer an empty stream (and writes the files unprocessed), measured with Helm 3.17.
+const EMPTY_INPUT_HELP: &str = "the input is empty. Under `helm template --output-dir`, Helm 3 writes the templates to that \
+     directory uncorrected and gives the post-renderer an empty stream: render to stdout instead (`helm template … --post-renderer clearml-sso > rendered.yaml`), \
+     or pipe `helm template` without --output-dir into `clearml-sso check`";
+
+/// Whether a stream holds no document: only blank lines, comments and `---`/`...` markers.
+fn is_empty_stream(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
+    })
 }
 
 /// The proof for one document (see [`verify`]): its findings, empty when it holds.

@@ -70,6 +70,9 @@ pub struct Policy {
     /// What was normalised while loading (`domain = "https://x"` read as the host, a
     /// `base_url` given its `/`…), in file order: the CLI shows them as `FILE:LINE:COLUMN: note:`.
     pub notes: Vec<Problem>,
+    /// What loads but probably is not what was meant (an `[secrets] external` entry the policy
+    /// never reads), shown as `FILE:LINE:COLUMN: warning:`; the policy still loads.
+    pub warnings: Vec<Problem>,
 }
 
 /// `[sso]`.
@@ -104,10 +107,75 @@ impl Policy {
     /// The notes as the CLI prints them (one `FILE:LINE:COLUMN: note: …` per note, each line
     /// ending in a newline; empty when there are none).
     pub fn notes_text(&self) -> String {
+        let mut all: Vec<(&str, &Problem)> = self.notes.iter().map(|n| ("note", n)).collect();
+        all.extend(self.warnings.iter().map(|w| ("warning", w)));
+        all.sort_by_key(|(_, p)| (p.line, p.column));
         let mut out = String::new();
-        for n in &self.notes {
-            out.push_str(&format_problem(&self.source, "note", n));
+        for (level, n) in all {
+            out.push_str(&format_problem(&self.source, level, n));
             out.push('\n');
+        }
+        out
+    }
+
+    /// `[secrets] external` entries (with their spans) that match nothing the policy reads,
+    /// each as a warning naming the nearest reference. Only under `check = "sso"`: with
+    /// `"all"` an entry may stand for a Secret the chart's own references read.
+    fn unused_external(&self, loader: &Loader, spans: &[Option<Range<usize>>]) -> Vec<Problem> {
+        if self.secrets.check != CheckScope::Sso {
+            return Vec::new();
+        }
+        let reads: Vec<(&str, &str)> = self
+            .desired
+            .iter()
+            .filter_map(|d| match &d.value {
+                Value::Secret { name, key } | Value::ConfigMap { name, key } => {
+                    Some((name.as_str(), key.as_str()))
+                }
+                Value::Literal(_) => None,
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (entry, span) in self.secrets.external.iter().zip(spans) {
+            let used = reads
+                .iter()
+                .any(|(name, key)| entry.covers(name, Some(key)));
+            if used {
+                continue;
+            }
+            let (written, candidates): (String, Vec<String>) = match &entry.key {
+                Some(key) => (
+                    format!("{}/{key}", entry.name),
+                    reads.iter().map(|(n, k)| format!("{n}/{k}")).collect(),
+                ),
+                None => (
+                    entry.name.clone(),
+                    reads.iter().map(|(n, _)| n.to_string()).collect(),
+                ),
+            };
+            let near = nearest(&written, candidates.iter().map(String::as_str));
+            let mut names: Vec<&str> = reads.iter().map(|(n, _)| *n).collect();
+            names.sort_unstable();
+            names.dedup();
+            let help = match near {
+                Some(n) => format!("did you mean `{n}`?"),
+                None if names.is_empty() => "the policy reads no Secret; remove the entry".into(),
+                None => format!(
+                    "the policy reads {}; an entry only vouches for a Secret of that name",
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            out.push(loader.problem(
+                span.clone(),
+                format!(
+                    "[secrets] external entry `{written}` matches no Secret or key the policy reads"
+                ),
+                Some(help),
+            ));
         }
         out
     }
@@ -317,6 +385,14 @@ pub struct External {
     pub key: Option<String>,
 }
 
+impl External {
+    /// Whether this entry vouches for `key` of `name` (`None`: the object as a whole, as an
+    /// `envFrom` reads it): the name matches and the entry pins no key or that key.
+    pub fn covers(&self, name: &str, key: Option<&str>) -> bool {
+        self.name == name && (self.key.is_none() || self.key.as_deref() == key)
+    }
+}
+
 /// `[secrets] check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckScope {
@@ -426,6 +502,25 @@ const NEAREST_MAX_CHARS: usize = 64;
 /// length differs by more than the allowed distance is skipped unmeasured (the distance is at
 /// least the difference in length), so a key of megabytes costs nothing.
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    nearest_within(word, candidates, |len| (len / 3).max(2))
+}
+
+/// [`nearest`] for names that come in families of siblings — the keys of one Secret
+/// (`apiserver_key`, `apiserver_secret`) — where only a typo of one or two edits is a near
+/// miss; a looser match would offer a sibling for a key that is simply absent.
+pub fn nearest_typo<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    nearest_within(word, candidates, |_| 2)
+}
+
+/// The nearest candidate within `limit(longer length)` edits (Damerau-Levenshtein).
+fn nearest_within<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    limit: impl Fn(usize) -> usize,
+) -> Option<&'a str> {
     // Checked on bytes first, so a huge word is not even counted.
     if word.len() > 4 * NEAREST_MAX_CHARS {
         return None;
@@ -437,7 +532,7 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     candidates
         .into_iter()
         .filter_map(|c| {
-            let limit = (c.len().max(word.len()) / 3).max(2);
+            let limit = limit(c.len().max(word.len()));
             if c.chars().count().abs_diff(chars) > limit {
                 return None;
             }
@@ -649,7 +744,9 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
         sso: SsoPolicy::default(),
         desired: Vec::new(),
         notes: Vec::new(),
+        warnings: Vec::new(),
     };
+    let mut external_spans: Vec<Option<Range<usize>>> = Vec::new();
     let mut has_version = false;
     for (key, item) in root.iter() {
         match key {
@@ -673,6 +770,10 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
                     match k {
                         "external" => {
                             let entries = l.strings(v, "secrets.external").unwrap_or_default();
+                            external_spans = v
+                                .as_array()
+                                .map(|a| a.iter().map(|e| e.span()).collect())
+                                .unwrap_or_default();
                             policy.secrets.external = entries
                                 .iter()
                                 .map(|e| match e.split_once('/') {
@@ -757,6 +858,7 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
     }
     if l.problems.is_empty() {
         policy.compute_desired();
+        policy.warnings = policy.unused_external(&l, &external_spans);
         l.notes.sort_by_key(|p| (p.line, p.column));
         policy.notes = l.notes;
         Ok(policy)

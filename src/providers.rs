@@ -275,9 +275,10 @@ pub const SAML_OPTIONS: &[OptionSpec] = &[
             "idp_metadata_file",
             Secure,
             Str,
-            "path of the IdP metadata XML inside the apiserver container",
+            "path of the IdP metadata XML inside the apiserver container (put it in apiserver.additionalConfigs: mounted at /opt/clearml/config by chart 7.0 and later)",
         )
-        .with_example("\"/opt/clearml/config/default/metadata.xml\"")
+        // The public chart's current mount (7.0+); `/opt/clearml/config/default` before.
+        .with_example("\"/opt/clearml/config/metadata.xml\"")
     },
     DEFAULT_COMPANY,
     opt(

@@ -385,11 +385,7 @@ pub fn resolve(
             s.object.name == name && same_namespace(s.object.namespace.as_deref(), namespace)
         })
         .partition(|s| s.absent_at_start.is_none());
-    let external = policy
-        .secrets
-        .external
-        .iter()
-        .any(|e| e.name == name && (e.key.is_none() || e.key.as_deref() == key));
+    let external = policy.secrets.external.iter().any(|e| e.covers(name, key));
     let absent = || match hooks.first() {
         Some(h) => Resolution::Hook(h.absent_at_start.clone().unwrap_or_default()),
         None => Resolution::Missing,
@@ -411,7 +407,9 @@ pub fn resolve(
     });
     match found {
         Some((source, KeyState::Present)) => return Resolution::Provided(source),
-        Some((_, state)) if !external => return Resolution::BadKey(state),
+        // The release's own copy is what the apiserver reads, listed external or not: an
+        // empty or placeholder key there is not vouched for by `[secrets] external`.
+        Some((_, state)) => return Resolution::BadKey(state),
         _ => {}
     }
     if external {
@@ -529,6 +527,20 @@ mod tests {
         assert_eq!(r(&i, &p, "idp", "anything"), Resolution::External);
         assert_eq!(r(&i, &p, "pinned", "only"), Resolution::External);
         assert_eq!(r(&i, &p, "pinned", "other"), Resolution::Missing);
+        // A copy in the stream is judged all the same: its placeholder is what ClearML reads.
+        let i = inv(
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: idp}\nstringData: {a: changeme, b: real-value}\n",
+            &p,
+        );
+        assert_eq!(
+            r(&i, &p, "idp", "a"),
+            Resolution::BadKey(KeyState::Placeholder)
+        );
+        assert_eq!(
+            r(&i, &p, "idp", "b"),
+            Resolution::Provided(SourceKind::Secret)
+        );
+        assert_eq!(r(&i, &p, "idp", "c"), Resolution::External);
     }
 
     #[test]

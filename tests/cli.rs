@@ -131,7 +131,11 @@ fn missing_secret_exits_1_with_nothing_on_stdout_and_no_secret_value() {
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-sso\nstringData:\n  other_key: {SECRET_VALUE}\n---\n{}",
         std::fs::read_to_string(root().join("tests/fixtures/no-target.yaml")).unwrap().replace("-asyncdelete", "")
     );
-    let out = run(&["--policy=policies/keycloak.toml"], input.as_bytes());
+    // A policy that expects the Secret in the release (the bundled ones declare it external).
+    let out = run(
+        &["--policy=tests/fixtures/policies/keycloak-in-stream.toml"],
+        input.as_bytes(),
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);

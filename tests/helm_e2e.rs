@@ -67,6 +67,17 @@ fn policy(name: &str) -> String {
     format!("--policy={}", root().join("policies").join(name).display())
 }
 
+/// The Keycloak policy that expects Secret `clearml-sso` in the release (the bundled ones
+/// declare it external, so they render the chart without it).
+fn in_release_policy() -> String {
+    format!(
+        "--policy={}",
+        root()
+            .join("tests/fixtures/policies/keycloak-in-stream.toml")
+            .display()
+    )
+}
+
 fn assert_keycloak_settings(stream: &str) {
     let config = clearml_config(stream, "clearml-apiserver", "clearml-apiserver");
     assert_eq!(
@@ -176,7 +187,7 @@ fn helm3_fails_and_names_the_missing_secret() {
     let helm = helm3();
     let home = HelmHome::new();
     // Without the values file the chart does not create Secret clearml-sso.
-    let out = template(&home, &helm, &bin_path(), &policy("keycloak.toml"), false);
+    let out = template(&home, &helm, &bin_path(), &in_release_policy(), false);
     assert!(!out.status.success());
     assert!(
         out.stdout.is_empty(),
@@ -196,7 +207,7 @@ fn helm4_fails_and_the_user_sees_the_missing_secret() {
     let helm = helm4();
     let home = HelmHome::new();
     home.install_plugin(&helm);
-    let out = template(&home, &helm, "clearml-sso", &policy("keycloak.toml"), false);
+    let out = template(&home, &helm, "clearml-sso", &in_release_policy(), false);
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);

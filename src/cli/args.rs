@@ -34,12 +34,22 @@ pub enum Command {
     Explain(PolicyArgs),
     /// Print the policy's settings as `apiserver.extraEnvs` for clearml-values.override.yaml.
     Values(PolicyArgs),
-    /// Print a commented starter policy for a provider.
-    Init {
-        /// Provider key, as in `[providers.KEY]` of a policy.
-        #[arg(value_parser = ProviderKey)]
-        provider: String,
-    },
+    /// Print a commented starter policy for one or more providers.
+    Init(InitArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InitArgs {
+    /// Provider keys, as in `[providers.KEY]` of a policy; several share one policy.
+    #[arg(value_parser = ProviderKey, required = true, num_args = 1.., value_name = "PROVIDER")]
+    pub providers: Vec<String>,
+    /// Write the policy to FILE instead of stdout (`-`: stdout); an existing FILE is kept
+    /// unless --force.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite an existing --output FILE.
+    #[arg(long, requires = "output")]
+    pub force: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -91,7 +101,7 @@ fn format_parser() -> impl TypedValueParser<Value = report::Format> {
     .map(|name| report::Format::from_name(&name).expect("only the table's names are accepted"))
 }
 
-/// `init PROVIDER`: help lists the catalogue's keys. Any text is let through: `explain::init`
+/// `init PROVIDER…`: help lists the catalogue's keys. Any text is let through: `explain::init`
 /// rejects an unknown key with a "did you mean" from the same catalogue (and exit code 2,
 /// like a clap error).
 #[derive(Clone)]

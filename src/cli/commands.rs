@@ -4,7 +4,7 @@
 //! and nothing at all when the command fails; findings and errors go to stderr; `--report`
 //! is written before anything reaches stdout, and never to stdout itself.
 
-use super::args::{CheckArgs, PolicyArgs, RenderArgs};
+use super::args::{CheckArgs, InitArgs, PolicyArgs, RenderArgs};
 use super::exit::{self, fail, print};
 use super::{policy_file, report_file};
 use anyhow::Result;
@@ -167,9 +167,44 @@ pub fn values(args: PolicyArgs) -> ExitCode {
     }
 }
 
-pub fn init(provider: &str) -> ExitCode {
-    match explain::init(provider) {
-        Ok(text) => print(&text),
-        Err(e) => fail(exit::USAGE, &format!("clearml-sso: {e}")),
+/// `init`: the starter on stdout, or into `--output FILE`, which must not exist yet unless
+/// `--force` (a policy someone edited is not overwritten by accident).
+pub fn init(args: InitArgs) -> ExitCode {
+    let text = match explain::init(&args.providers) {
+        Ok(text) => text,
+        Err(e) => return fail(exit::USAGE, &format!("clearml-sso: {e}")),
+    };
+    // `--output -` is stdout, as `-` is stdin for INPUT.
+    let Some(path) = args.output.as_deref().filter(|p| *p != Path::new("-")) else {
+        return print(&text);
+    };
+    let shown = path.display();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if args.force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let written = super::files::open(path, &mut options)
+        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.flush()));
+    match written {
+        Ok(()) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "clearml-sso: wrote {shown}; next: clearml-sso explain --policy {shown}"
+            );
+            ExitCode::from(exit::OK)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => fail(
+            exit::USAGE,
+            &format!(
+                "clearml-sso: {shown} exists; nothing was written (add --force to overwrite it)"
+            ),
+        ),
+        Err(e) => fail(
+            exit::USAGE,
+            &format!("clearml-sso: cannot write {shown}: {e}"),
+        ),
     }
 }

@@ -37,7 +37,7 @@ pub fn run() -> ExitCode {
         Some(Command::Diff(args)) => commands::diff(args),
         Some(Command::Explain(args)) => commands::explain(args),
         Some(Command::Values(args)) => commands::values(args),
-        Some(Command::Init { provider }) => commands::init(&provider),
+        Some(Command::Init(args)) => commands::init(args),
         None => commands::render(cli.render),
     }
 }

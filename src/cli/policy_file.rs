@@ -9,30 +9,51 @@ pub const POLICY_ENV: &str = "CLEARML_SSO_POLICY";
 /// Policy file looked for in the working directory last.
 pub const POLICY_DEFAULT: &str = "clearml-sso.toml";
 
+/// Where the policy path came from, so an error can say which of the three to fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Flag,
+    Env,
+    WorkingDirectory,
+}
+
 /// Finds the policy file: `--policy`, then `$CLEARML_SSO_POLICY`, then `./clearml-sso.toml`.
 pub fn find(flag: Option<&Path>) -> Result<PathBuf> {
+    locate(flag).map(|(path, _)| path)
+}
+
+fn locate(flag: Option<&Path>) -> Result<(PathBuf, Origin)> {
     if let Some(p) = flag {
-        return Ok(p.to_path_buf());
+        return Ok((p.to_path_buf(), Origin::Flag));
     }
     if let Some(p) = std::env::var_os(POLICY_ENV).filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
+        return Ok((PathBuf::from(p), Origin::Env));
     }
     let default = PathBuf::from(POLICY_DEFAULT);
     if default.is_file() {
-        return Ok(default);
+        return Ok((default, Origin::WorkingDirectory));
     }
     bail!(
         "no policy file: pass --policy FILE, set ${POLICY_ENV}, or create ./{POLICY_DEFAULT} (`clearml-sso init PROVIDER` prints a starter; `clearml-sso init --help` lists the providers)"
     )
 }
 
-/// Finds, reads and parses the policy; errors name the file (and the line, from the parser).
-/// What the parser normalised (`FILE:LINE:COLUMN: note: …`) goes to stderr.
+/// Finds, reads and parses the policy; errors name the file (and the line, from the parser),
+/// and, when the path came from `$CLEARML_SSO_POLICY`, that variable: a stale export in a
+/// shell or CI job is otherwise hard to see.
+/// What the parser normalised (`FILE:LINE:COLUMN: note: …`) and its warnings go to stderr.
 pub fn load(flag: Option<&Path>) -> Result<Policy> {
-    let path = find(flag)?;
+    let (path, origin) = locate(flag)?;
     let shown = path.display().to_string();
-    let bytes = super::files::read(Some(&path), super::files::MAX_POLICY)
-        .with_context(|| format!("{shown}: cannot read the policy file"))?;
+    let bytes = super::files::read(Some(&path), super::files::MAX_POLICY).with_context(|| {
+        if origin == Origin::Env {
+            format!(
+                "{shown}: cannot read the policy file named by ${POLICY_ENV} (pass --policy FILE, or fix or unset ${POLICY_ENV})"
+            )
+        } else {
+            format!("{shown}: cannot read the policy file")
+        }
+    })?;
     let text = String::from_utf8(bytes)
         .map_err(|_| anyhow::anyhow!("{shown}: the policy file is not UTF-8"))?;
     let policy = policy::parse(&text, &shown)?;
