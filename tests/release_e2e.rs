@@ -956,3 +956,54 @@ fn release_without_a_key_is_unsigned_with_a_warning_and_a_named_missing_key_fail
         .env("GNUPGHOME", no_keys.path())
         .output();
 }
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helm4_reads_an_exported_keyring_not_gpgs_keybox() {
+    // The quirk docs/install.md describes: the key imported into a modern gpg (pubring.kbx)
+    // does not let Helm verify with its default ~/.gnupg/pubring.gpg; `gpg --export` into that
+    // file does.
+    let r = release();
+    let user = tempfile::tempdir().unwrap();
+    let gnupg = user.path().join(".gnupg");
+    let home = HelmHome::new();
+    let mut env = home.env();
+    env.push(("HOME".into(), user.path().display().to_string()));
+    env.push(("GNUPGHOME".into(), gnupg.display().to_string()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let gpg = tool("GPG_BIN");
+    let imported = run_in(
+        &gpg,
+        &["--batch", "--import", r.keyring.to_str().unwrap()],
+        b"",
+        None,
+        &env,
+    );
+    assert!(imported.status.success(), "{}", both(&imported));
+    assert!(
+        gnupg.join("pubring.kbx").exists(),
+        "modern gpg keeps a keybox"
+    );
+    let tgz = r.tgz();
+    let install = |env: &[(&str, &str)]| {
+        run_in(
+            &tool("HELM4_BIN"),
+            &["plugin", "install", tgz.to_str().unwrap()],
+            b"",
+            None,
+            env,
+        )
+    };
+    let refused = install(&env);
+    assert!(!refused.status.success(), "{}", both(&refused));
+    assert!(both(&refused).contains("pubring.gpg"), "{}", both(&refused));
+    let exported = run_in(&gpg, &["--batch", "--export"], b"", None, &env);
+    assert!(exported.status.success() && !exported.stdout.is_empty());
+    std::fs::write(gnupg.join("pubring.gpg"), &exported.stdout).unwrap();
+    assert_verified_install(&install(&env), "default keyring after gpg --export");
+    let gpgconf = gpg.with_file_name("gpgconf");
+    let _ = Command::new(gpgconf)
+        .args(["--kill", "all"])
+        .env("GNUPGHOME", &gnupg)
+        .output();
+}
