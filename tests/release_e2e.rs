@@ -889,6 +889,13 @@ fn install_plugin_installs_and_updates_for_helm4_and_helm3_without_rust() {
         "{}",
         both(&shared)
     );
+    let warned = install_plugin_script(user.path(), &path, &tool("HELM3_BIN"), &base, &[]);
+    assert!(warned.status.success(), "{}", both(&warned));
+    assert!(
+        text(&warned.stderr).contains("WARNING: Helm 3's plugin directory"),
+        "install-plugin points out the Helm 4 plugin in Helm 3's directory: {}",
+        both(&warned)
+    );
     let mut list = Command::new(tool("HELM3_BIN"));
     list.args(["plugin", "list"])
         .env_clear()
