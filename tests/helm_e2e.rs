@@ -41,13 +41,15 @@ impl HelmHome {
         run_in(helm, args, b"", None, &env)
     }
 
-    /// Installs the plugin the way a user does: a directory with the repository's
-    /// `plugin.yaml` and the binary at `bin/clearml-sso`, then `helm plugin install DIR`.
+    /// Installs the plugin as a plugin directory: the repository's `plugin.yaml` and this
+    /// build at `bin/<os>-<arch>/clearml-sso`, then `helm plugin install DIR` (the signed
+    /// release tarball is tested in tests/release_e2e.rs).
     fn install_plugin(&self, helm4: &Path) {
         let dir = self.dir.path().join("plugin-src");
-        std::fs::create_dir_all(dir.join("bin")).unwrap();
+        let bin_dir = dir.join("bin").join(plugin_platform());
+        std::fs::create_dir_all(&bin_dir).unwrap();
         std::fs::copy(root().join("plugin.yaml"), dir.join("plugin.yaml")).unwrap();
-        std::fs::copy(bin(), dir.join("bin/clearml-sso")).unwrap();
+        std::fs::copy(bin(), bin_dir.join("clearml-sso")).unwrap();
         let out = self.run(helm4, &["plugin", "install", dir.to_str().unwrap()]);
         assert!(
             out.status.success(),

@@ -39,6 +39,20 @@ pub fn tool(var: &str) -> PathBuf {
     }
 }
 
+/// This machine's `<os>-<arch>` as Helm and plugin.yaml's `bin/<os>-<arch>/` name it.
+pub fn plugin_platform() -> String {
+    let os = match std::env::consts::OS {
+        "macos" => "darwin",
+        other => other,
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    format!("{os}-{arch}")
+}
+
 /// Runs `program args` with `stdin`, in `cwd` (repo root when `None`), with extra env.
 pub fn run_in(
     program: &Path,
