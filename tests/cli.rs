@@ -191,7 +191,8 @@ fn audit_mode_changes_nothing_and_fails_on_drift() {
     assert_eq!(drift.status.code(), Some(1));
     assert!(drift.stdout.is_empty());
     assert!(
-        text(&drift.stderr).contains("error[missing-variable]: drift: added keycloak.client_id"),
+        text(&drift.stderr)
+            .contains("error[missing-variable]: drift: would add keycloak.client_id"),
         "{}",
         text(&drift.stderr)
     );
@@ -537,13 +538,15 @@ fn control_characters_from_manifests_are_escaped_in_every_display_format() {
         err.contains(r"Deployment clearml\r\nerror[fake]: forged/\x1b[31mclearml-apiserver"),
         "{err}"
     );
-    // A value with a line break outside quotes could set other ClearML keys, so it is never
-    // quoted in a message, escaped or not.
-    assert!(
-        err.contains("keycloak.base_url: the value differs from the policy"),
-        "{err}"
-    );
     assert!(!err.contains("pwned"), "{err}");
+    // A value with a line break outside quotes could set other ClearML keys, so it is never
+    // quoted in a message, escaped or not. (A refused render lists no corrections: `check` does.)
+    let check = text(&run(&["check", policy], HOSTILE.as_bytes()).stdout);
+    assert!(
+        check.contains("keycloak.base_url: the value differs from the policy"),
+        "{check}"
+    );
+    assert!(!check.contains("pwned"), "{check}");
     // A ClearML name with control characters is HOCON-unsafe: refused, and never printed.
     assert!(err.contains("error[hocon-in-name]"), "{err}");
     assert!(!err.contains("idp_logut"), "{err}");
@@ -559,7 +562,7 @@ fn control_characters_from_manifests_are_escaped_in_every_display_format() {
         "{err}"
     );
 
-    for format in ["text", "github", "sarif", "junit"] {
+    for format in ["text", "github", "gitlab", "sarif", "junit"] {
         let out = run(&["check", policy, "--format", format], HOSTILE.as_bytes());
         assert_eq!(out.status.code(), Some(1), "{format}");
         let report = text(&out.stdout);
@@ -582,6 +585,10 @@ fn control_characters_from_manifests_are_escaped_in_every_display_format() {
             "sarif" => {
                 let sarif: serde_json::Value = serde_json::from_str(&report).unwrap();
                 assert_eq!(sarif["version"], "2.1.0");
+            }
+            "gitlab" => {
+                let issues: serde_json::Value = serde_json::from_str(&report).unwrap();
+                assert!(!issues.as_array().unwrap().is_empty(), "{report}");
             }
             "github" => {
                 assert!(

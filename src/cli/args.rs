@@ -53,9 +53,13 @@ pub struct CheckArgs {
     /// Also fail (exit 1) when `render` would change anything.
     #[arg(long)]
     pub strict: bool,
-    /// Also write the findings as a JSON report to FILE.
+    /// Also write the findings as a JSON report to FILE (written on every exit).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Path of the chart's parent directory in your repository, put before template paths
+    /// (`clearml/templates/…`) in github, gitlab and sarif output, so findings attach to your files.
+    #[arg(long, value_name = "DIR")]
+    pub chart_root: Option<String>,
     /// Manifests to read; stdin when absent or `-`.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
@@ -73,7 +77,7 @@ pub struct RenderArgs {
     /// Policy file [default: $CLEARML_SSO_POLICY, then ./clearml-sso.toml]
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// Also write the findings as a JSON report to FILE (written even when the render fails).
+    /// Also write the findings as a JSON report to FILE (written on every exit, failures included).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// Manifests to read; stdin when absent or `-`.
