@@ -27,8 +27,21 @@ pub fn callback(policy: &Policy, provider: &Provider) -> String {
     }
 }
 
+/// Validates the policy exactly as `render` does before it reads any manifest: `Err` holds
+/// what `render` would refuse whatever the chart (the parser's checks have passed already).
+pub fn check(policy: &Policy) -> Result<(), Vec<crate::report::Finding>> {
+    let refusals = crate::correct::policy_refusals(policy);
+    if refusals.is_empty() {
+        Ok(())
+    } else {
+        Err(refusals)
+    }
+}
+
 /// `explain`: the env vars the policy produces and, per provider, what to set up in the IdP.
-pub fn explain(policy: &Policy) -> String {
+/// `Err`: what `render` would refuse in the policy ([`check`]); nothing is explained then.
+pub fn explain(policy: &Policy) -> Result<String, Vec<crate::report::Finding>> {
+    check(policy)?;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -143,27 +156,14 @@ pub fn explain(policy: &Policy) -> String {
             providers::WEBSERVER_WORKLOADS.join(", ")
         );
     }
-    out
+    Ok(out)
 }
 
 /// `values`: the policy's env as `apiserver.extraEnvs` for `clearml-values.override.yaml`.
-/// Refuses (like `render`) when a credential is a literal under `plaintext_secrets = "deny"`:
-/// the values file would carry it in clear.
-pub fn values(policy: &Policy) -> Result<String, Box<crate::report::Finding>> {
-    let literal = policy
-        .desired
-        .iter()
-        .find(|d| d.option.secret && matches!(d.value, Value::Literal(_)));
-    if let (Some(d), crate::policy::Plaintext::Deny) = (literal, policy.enforce.plaintext_secrets) {
-        return Err(Box::new(crate::report::Finding::new(
-            crate::report::PLAINTEXT_SECRET,
-            format!("{} is a literal value; a values file would carry it in clear", d.label),
-        )
-        .help(format!(
-            "reference a Secret ({} = {{ secret = \"NAME\", key = \"KEY\" }}) or set [enforce] plaintext_secrets = \"allow\"",
-            d.option.name
-        ))));
-    }
+/// Refuses what `render` refuses in any manifests ([`check`]): a values file would carry a
+/// literal credential in clear, or a placeholder.
+pub fn values(policy: &Policy) -> Result<String, Vec<crate::report::Finding>> {
+    check(policy)?;
     let entries: Vec<Node> = policy
         .desired
         .iter()
@@ -454,7 +454,7 @@ mod tests {
             "p.toml",
         )
         .unwrap();
-        let text = explain(&policy);
+        let text = explain(&policy).unwrap();
         assert!(
             text.contains("kubectl create secret generic s --from-literal=id='\"<value>\"' --from-literal=secret='\"<value>\"'"),
             "{text}"
@@ -468,7 +468,7 @@ mod tests {
             "p.toml",
         )
         .unwrap();
-        let text = explain(&policy);
+        let text = explain(&policy).unwrap();
         assert!(!text.contains("hunter2-secret"), "{text}");
         assert!(
             text.contains("https://app.example.com/callback_google"),

@@ -153,11 +153,28 @@ fn plaintext_secret_is_refused_without_printing_it() {
     let err = text(&out.stderr);
     assert!(
         err.contains(
-            "error[plaintext-secret]: `client_secret` of provider `google` is a literal value"
+            "error[plaintext-secret]: google.client_secret is a literal value in the policy"
         ),
         "{err}"
     );
+    assert_eq!(
+        err.matches("error[plaintext-secret]").count(),
+        1,
+        "once: {err}"
+    );
     assert!(!err.contains(SECRET_VALUE), "{err}");
+    // `explain` and `values` refuse what render refuses, by the same rule.
+    for cmd in ["explain", "values"] {
+        let refused = run(&[cmd, "--policy", p.to_str().unwrap()], b"");
+        assert_eq!(refused.status.code(), Some(1), "{cmd}");
+        assert!(refused.stdout.is_empty(), "{cmd}");
+        let err = text(&refused.stderr);
+        assert!(
+            err.contains("error[plaintext-secret]: google.client_secret"),
+            "{cmd}: {err}"
+        );
+        assert!(!err.contains(SECRET_VALUE), "{cmd}: {err}");
+    }
     let allowed =
         std::fs::read_to_string(&p).unwrap() + "[enforce]\nplaintext_secrets = \"allow\"\n";
     let p2 = temp_file(&dir, "p2.toml", &allowed);

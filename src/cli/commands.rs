@@ -233,9 +233,20 @@ pub fn diff(args: RenderArgs) -> ExitCode {
     }
 }
 
+/// `explain` and `values` refuse a policy `render` would refuse in any manifests: its
+/// findings and why on stderr, exit 1, nothing on stdout.
+fn refused_policy(findings: &[report::Finding]) -> ExitCode {
+    let mut text = report::format(findings, report::Format::Text, &report::Style::default());
+    text.push_str("clearml-sso: render refuses this policy whatever the manifests; fix it first");
+    fail(exit::VIOLATION, &text)
+}
+
 pub fn explain(args: PolicyArgs) -> ExitCode {
     match policy_file::load(args.policy.as_deref()) {
-        Ok(policy) => print(&explain::explain(&policy)),
+        Ok(policy) => match explain::explain(&policy) {
+            Ok(text) => print(&text),
+            Err(findings) => refused_policy(&findings),
+        },
         Err(stop) => fail(stop.code, &stop.message),
     }
 }
@@ -244,10 +255,7 @@ pub fn values(args: PolicyArgs) -> ExitCode {
     match policy_file::load(args.policy.as_deref()) {
         Ok(policy) => match explain::values(&policy) {
             Ok(text) => print(&text),
-            Err(finding) => fail(
-                exit::VIOLATION,
-                &report::format(&[*finding], report::Format::Text, &report::Style::default()),
-            ),
+            Err(findings) => refused_policy(&findings),
         },
         Err(stop) => fail(stop.code, &stop.message),
     }
