@@ -121,3 +121,50 @@ impl TypedValueParser for ProviderKey {
         ))
     }
 }
+
+/// What can still be read from a command line clap refused (exit 2), so that the error reaches
+/// `--report` and `check --format` like any other: whether the command is `check`, a valid
+/// `--format`, the `--report` path, and every other argument (each may name an input, which
+/// the report must never overwrite).
+#[derive(Debug, Default)]
+pub struct Salvaged {
+    /// The command is `check`.
+    pub check: bool,
+    /// `--format NAME`, when NAME is a format.
+    pub format: Option<report::Format>,
+    /// `--report FILE`.
+    pub report: Option<PathBuf>,
+    /// Every other argument, as a path.
+    pub others: Vec<PathBuf>,
+}
+
+/// Reads [`Salvaged`] from the raw arguments (without the program name): `--flag VALUE` and
+/// `--flag=VALUE`, the last one winning, as clap would have it.
+pub fn salvage(raw: &[std::ffi::OsString]) -> Salvaged {
+    let mut out = Salvaged {
+        check: raw.first().is_some_and(|a| a == "check"),
+        ..Salvaged::default()
+    };
+    let mut args = raw.iter();
+    while let Some(arg) = args.next() {
+        let text = arg.to_string_lossy();
+        let (flag, inline) = match text.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (text.to_string(), None),
+        };
+        let mut value = || match &inline {
+            Some(v) => Some(std::ffi::OsString::from(v)),
+            None => args.next().cloned(),
+        };
+        match flag.as_str() {
+            "--report" => out.report = value().map(PathBuf::from),
+            "--format" => {
+                out.format = value().and_then(|v| report::Format::from_name(&v.to_string_lossy()))
+            }
+            _ => out
+                .others
+                .push(PathBuf::from(inline.map_or(arg.clone(), Into::into))),
+        }
+    }
+    out
+}

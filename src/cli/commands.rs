@@ -86,6 +86,36 @@ fn stopped(
     fail(code, &message)
 }
 
+/// A command line clap refused (already printed, exit 2): the error as a `usage-error` finding
+/// in `--report` and, for `check` in a machine-readable format, on stdout — whatever of the
+/// two could be read from the arguments. A `--report` path that names another argument's file
+/// (or stdout) is left alone.
+pub fn unparsed(salvaged: super::args::Salvaged, clap_error: &str) -> ExitCode {
+    let message = clap_error
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ");
+    let finding = report::Finding::new(report::USAGE_ERROR, message)
+        .help("see `clearml-sso --help`, or `clearml-sso COMMAND --help`");
+    let findings = [finding];
+    let style = report::Style::default();
+    let others: Vec<Option<std::path::PathBuf>> = salvaged.others.into_iter().map(Some).collect();
+    let report = salvaged.report.as_deref();
+    if report_file::check_path(report, &others).is_ok() {
+        if let Err(e) = report_file::write(report, &findings, &style) {
+            let _ = writeln!(std::io::stderr(), "clearml-sso: {e:#}");
+        }
+    }
+    if let Some(format) = salvaged
+        .format
+        .filter(|f| salvaged.check && *f != report::Format::Text)
+    {
+        let _ = std::io::stdout().write_all(report::format(&findings, format, &style).as_bytes());
+    }
+    ExitCode::from(exit::USAGE)
+}
+
 /// The `--report` path checks every command that writes one runs first (see `report_file`).
 fn check_report(
     report: Option<&Path>,
