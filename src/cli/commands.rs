@@ -45,7 +45,7 @@ fn prepare(
     // small nodes on a large stream) would only delay the exit.
     let options = RenderOptions { leak_parsed: true };
     let outcome = render_with(&bytes, &policy, options).map_err(|e| {
-        let message = format!("{name}: input is not a readable manifest stream: {e}");
+        let message = format!("input is not a readable manifest stream: {e}");
         let finding =
             report::Finding::new(report::UNREADABLE_INPUT, message.clone()).in_file(report::Spot {
                 path: name.clone(),
@@ -54,7 +54,7 @@ fn prepare(
             });
         let stop = Stop {
             code: exit::INPUT,
-            message: format!("clearml-sso: {message}"),
+            message: format!("clearml-sso: {name}: {message}"),
             findings: vec![finding],
         };
         (stop, true)
