@@ -192,23 +192,26 @@ fn finish<'a>(
             exit::USAGE,
             &format!("{}\n{e}", refusal_text(outcome, refusal)),
         ),
-        (false, report_error) => {
-            let text = if outcome.findings.is_empty() {
-                String::new()
-            } else {
-                report::format(&outcome.findings, report::Format::Text, &style)
-            };
-            match report_error {
-                Some(e) => fail(
-                    exit::USAGE,
-                    &format!("{text}{e}clearml-sso: nothing was written"),
-                ),
-                None => {
-                    let _ = std::io::stderr().write_all(text.as_bytes());
-                    print(&output())
-                }
-            }
+        (false, Some(e)) => fail(
+            exit::USAGE,
+            &format!(
+                "{}{e}clearml-sso: nothing was written",
+                findings_text(outcome, &style)
+            ),
+        ),
+        (false, None) => {
+            let _ = std::io::stderr().write_all(findings_text(outcome, &style).as_bytes());
+            print(&output())
         }
+    }
+}
+
+/// Findings as text with the summary line (empty when there are none).
+fn findings_text(outcome: &Outcome, style: &report::Style) -> String {
+    if outcome.findings.is_empty() {
+        String::new()
+    } else {
+        report::format(&outcome.findings, report::Format::Text, style)
     }
 }
 
