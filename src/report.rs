@@ -224,7 +224,7 @@ impl Sink {
 pub struct Location {
     /// 0-based document index in the stream. Every format shows it 1-based
     /// ([`Location::document_number`]), like lines: `document 1` is the first.
-    #[serde(rename = "document", serialize_with = "serialize_document_number")]
+    #[serde(serialize_with = "serialize_document_number")]
     pub document: usize,
     /// 1-based line of the document start in the stream.
     pub line: usize,
@@ -237,15 +237,20 @@ pub struct Location {
     pub variable: Option<String>,
 }
 
+/// A document's 0-based index as every format shows it: 1-based.
+fn shown_document(index: usize) -> usize {
+    index + 1
+}
+
 impl Location {
     /// The document's number as every format shows it: 1-based.
     pub fn document_number(&self) -> usize {
-        self.document + 1
+        shown_document(self.document)
     }
 }
 
 fn serialize_document_number<S: serde::Serializer>(index: &usize, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(*index as u64 + 1)
+    s.serialize_u64(shown_document(*index) as u64)
 }
 
 /// A place in a file named on the command line — the policy, or the input stream — for a
