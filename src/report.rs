@@ -1109,6 +1109,82 @@ mod tests {
     }
 
     #[test]
+    fn would_puts_every_correction_in_the_conditional() {
+        let cases = [
+            ("added keycloak.client_id", "would add keycloak.client_id"),
+            (
+                "`x` is read from the `secure` section, not `services`; renamed to Y",
+                "`x` is read from the `secure` section, not `services`; would be renamed to Y",
+            ),
+            (
+                "the name `X ` has surrounding whitespace; trimmed",
+                "the name `X ` has surrounding whitespace; would be trimmed",
+            ),
+            (
+                "a ` # …` comment tail in the value was removed",
+                "a ` # …` comment tail in the value would be removed",
+            ),
+            (
+                "the value is not a YAML string; written as 'true'",
+                "the value is not a YAML string; would be written as 'true'",
+            ),
+            (
+                "`a`: tab; quoted so that ClearML reads the tab",
+                "`a`: tab; would be quoted so that ClearML reads the tab",
+            ),
+            (
+                "2 env entries set keycloak.base_url (A, B); one remains",
+                "2 env entries set keycloak.base_url (A, B); one would remain",
+            ),
+            (
+                "ClearML read none of them; kept the last one, as Kubernetes would",
+                "ClearML read none of them; would keep the last one, as Kubernetes would",
+            ),
+            (
+                "2 env entries become Y; why",
+                "2 env entries would become Y; why",
+            ),
+            // Already conditional, or no correction verb: unchanged.
+            (
+                "`x` would be read as a number, not the text: would be written as \"1\"",
+                "`x` would be read as a number, not the text: would be written as \"1\"",
+            ),
+            (
+                "keycloak.base_url: the value differs from the policy",
+                "keycloak.base_url: the value differs from the policy",
+            ),
+            ("not added here", "not added here"),
+        ];
+        for (done, not_done) in cases {
+            assert_eq!(would(done), not_done);
+            assert_eq!(would(not_done), not_done, "twice changes nothing");
+        }
+    }
+
+    #[test]
+    fn chart_root_prefixes_template_paths_only_when_given() {
+        let src = "clearml/templates/a.yaml";
+        let with = |root: Option<&str>| Style {
+            chart_root: root.map(str::to_string),
+            ..Style::default()
+        };
+        assert_eq!(with(None).template_path(src), src);
+        assert_eq!(with(Some(".")).template_path(src), src);
+        assert_eq!(
+            with(Some("deploy/charts")).template_path(src),
+            "deploy/charts/clearml/templates/a.yaml"
+        );
+        assert_eq!(
+            with(Some("deploy/charts/")).template_path(src),
+            "deploy/charts/clearml/templates/a.yaml"
+        );
+        assert_eq!(
+            with(Some("/")).template_path(src),
+            "/clearml/templates/a.yaml"
+        );
+    }
+
+    #[test]
     fn every_format_has_one_name() {
         for &(name, format, _) in Format::ALL {
             // A new variant stops this match compiling: give it a row in Format::ALL.
