@@ -365,6 +365,38 @@ fn a_usage_error_is_reported_too() {
         &std::fs::read_to_string(&report).unwrap(),
         Some("usage-error"),
     );
+    // A report that cannot be written: exit 2, and check's document says why.
+    let unwritable = dir.path().join("no-such-dir/r.json");
+    for (policy, finding) in [
+        ("--policy=policies/keycloak.toml", None),
+        ("--policy=no-such-policy.toml", Some("policy-error")),
+    ] {
+        for format in FORMATS.iter().filter(|f| **f != "text") {
+            let out = run(
+                &[
+                    "check",
+                    policy,
+                    "--format",
+                    format,
+                    "--report",
+                    unwritable.to_str().unwrap(),
+                    EXAMPLE,
+                ],
+                b"",
+            );
+            let what = format!("unwritable report, {policy}, {format}");
+            assert_eq!(out.status.code(), Some(2), "{what}");
+            let stdout = text(&out.stdout);
+            assert_document(&what, format, &stdout, Some("usage-error"));
+            if let Some(code) = finding {
+                assert_document(&what, format, &stdout, Some(code));
+            }
+            assert!(
+                text(&out.stderr).contains("cannot write the report"),
+                "{what}"
+            );
+        }
+    }
     // A --report that names another argument's file is never written over.
     let policy = dir.path().join("p.toml");
     std::fs::copy(root().join("policies/keycloak.toml"), &policy).unwrap();

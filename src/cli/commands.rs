@@ -71,17 +71,22 @@ fn stopped(
     document: Option<(report::Format, &report::Style)>,
 ) -> ExitCode {
     let style = report::Style::default();
-    let mut code = stop.code;
-    let mut message = stop.message;
+    let Stop {
+        mut code,
+        mut message,
+        mut findings,
+    } = stop;
     if report_usable {
-        if let Err(e) = report_file::write(report_path, &stop.findings, &style) {
+        if let Err(e) = report_file::write(report_path, &findings, &style) {
+            let why = format!("clearml-sso: {e:#}");
             code = exit::USAGE;
-            message.push_str(&format!("\nclearml-sso: {e:#}"));
+            findings.push(exit::usage_finding(&why));
+            message.push('\n');
+            message.push_str(&why);
         }
     }
     if let Some((format, style)) = document.filter(|(f, _)| *f != report::Format::Text) {
-        let _ =
-            std::io::stdout().write_all(report::format(&stop.findings, format, style).as_bytes());
+        let _ = std::io::stdout().write_all(report::format(&findings, format, style).as_bytes());
     }
     fail(code, &message)
 }
@@ -230,8 +235,17 @@ pub fn check(args: CheckArgs) -> ExitCode {
         Err(stop) => return stopped(stop, args.report.as_deref(), Some((args.format, &style))),
     };
     if let Err(e) = report_file::write(args.report.as_deref(), &outcome.findings, &style) {
+        // Exit 2 (the report asked for is missing); the document says so too.
+        let why = format!("clearml-sso: {e:#}");
         let text = report::format(&outcome.findings, report::Format::Text, &style);
-        return fail(exit::USAGE, &format!("{text}clearml-sso: {e:#}"));
+        let mut findings = outcome.findings;
+        findings.push(exit::usage_finding(&why));
+        let stop = Stop {
+            code: exit::USAGE,
+            message: format!("{text}{why}"),
+            findings,
+        };
+        return stopped((stop, false), None, Some((args.format, &style)));
     }
     let printed = print(&report::format(&outcome.findings, args.format, &style));
     if outcome.has_errors() || (args.strict && outcome.changed) {

@@ -58,11 +58,10 @@ pub struct Stop {
 impl Stop {
     /// A usage error (exit 2) with no place in a file: the message is the finding.
     pub fn usage(message: String) -> Stop {
-        let finding = Finding::new(report::USAGE_ERROR, strip_tool(&message));
         Stop {
             code: USAGE,
+            findings: vec![usage_finding(&message)],
             message,
-            findings: vec![finding],
         }
     }
 
@@ -84,6 +83,11 @@ impl Stop {
             findings: vec![finding],
         }
     }
+}
+
+/// A usage error's message (as printed on stderr) as a `usage-error` finding.
+pub fn usage_finding(message: &str) -> Finding {
+    Finding::new(report::USAGE_ERROR, strip_tool(message))
 }
 
 /// A message without the `clearml-sso: ` every stderr line starts with (a finding's format
