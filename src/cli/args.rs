@@ -26,7 +26,7 @@ pub struct Cli {
 pub enum Command {
     /// Read manifests, write them with the SSO settings corrected (the default command).
     Render(RenderArgs),
-    /// CI mode: print the findings, never the manifests; exit 1 on any error.
+    /// CI mode: print the findings (in --format, on every exit), never the manifests; exit 1 on any error.
     Check(CheckArgs),
     /// Show, as a unified diff, what `render` would change (secret values redacted).
     Diff(RenderArgs),
@@ -50,7 +50,8 @@ pub struct CheckArgs {
     /// Report format.
     #[arg(long, value_parser = format_parser(), default_value = report::Format::Text.name())]
     pub format: report::Format,
-    /// Also fail (exit 1) when `render` would change anything.
+    /// Also fail (exit 1) when `render` would change anything: for manifests applied without
+    /// the post-renderer (`helm template` output in GitOps, `clearml-sso values`).
     #[arg(long)]
     pub strict: bool,
     /// Also write the findings as a JSON report to FILE (written on every exit).
