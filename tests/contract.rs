@@ -599,6 +599,24 @@ fn chart_root_attaches_findings_to_the_users_files() {
         issues.iter().all(|i| i["location"]["path"] == path),
         "{gitlab}"
     );
+    // On the bundled chart's own render, every path is a file of this repository.
+    let out = run(
+        &[
+            "check",
+            "--policy=tests/fixtures/policies/keycloak-idp.toml",
+            "--chart-root=examples/chart",
+            "--format=gitlab",
+            EXAMPLE,
+        ],
+        b"",
+    );
+    let gitlab: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let issues = gitlab.as_array().unwrap();
+    assert!(!issues.is_empty());
+    for i in issues {
+        let path = i["location"]["path"].as_str().unwrap();
+        assert!(root().join(path).is_file(), "{path} is not a file here");
+    }
     // The JSON report keeps the template path as Helm wrote it.
     let json: serde_json::Value = serde_json::from_slice(&run(&args("json"), b"").stdout).unwrap();
     assert_eq!(
