@@ -30,11 +30,15 @@ pub fn callback(policy: &Policy, provider: &Provider) -> String {
 /// Validates the policy exactly as `render` does before it reads any manifest: `Err` holds
 /// what `render` would refuse whatever the chart (the parser's checks have passed already).
 pub fn check(policy: &Policy) -> Result<(), Vec<crate::report::Finding>> {
-    let refusals = crate::correct::policy_refusals(policy);
-    if refusals.is_empty() {
-        Ok(())
+    // Judged by the sink, as in `render`: severity is decided in one place.
+    let mut sink = crate::report::Sink::new(&policy.enforce);
+    for f in crate::correct::policy_refusals(policy) {
+        sink.push(f);
+    }
+    if sink.has_errors() {
+        Err(sink.into_findings())
     } else {
-        Err(refusals)
+        Ok(())
     }
 }
 
