@@ -474,7 +474,7 @@ fn input_error(doc: &stream::Document, e: yaml::ParseError) -> InputError {
     InputError {
         line: doc.start_line + e.line.saturating_sub(1),
         column: e.column,
-        document: Some(doc.index + 1),
+        document: Some(doc.number()),
         message: format!("not valid YAML: {}", e.message),
     }
 }
@@ -618,7 +618,7 @@ fn read_doc(
         Err(e) => Err(InputError {
             line: doc.start_line + e.line.saturating_sub(1),
             column: e.column,
-            document: Some(doc.index + 1),
+            document: Some(doc.number()),
             message: format!(
                 "Kubernetes' YAML reader would not read this document: {}",
                 e.message

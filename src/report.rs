@@ -223,7 +223,7 @@ impl Sink {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Location {
     /// 0-based document index in the stream. Every format shows it 1-based
-    /// ([`Location::document_number`]), like lines: `document 1` is the first.
+    /// ([`crate::stream::document_number`]), like lines: `document 1` is the first.
     #[serde(serialize_with = "serialize_document_number")]
     pub document: usize,
     /// 1-based line of the document start in the stream.
@@ -237,20 +237,15 @@ pub struct Location {
     pub variable: Option<String>,
 }
 
-/// A document's 0-based index as every format shows it: 1-based.
-fn shown_document(index: usize) -> usize {
-    index + 1
-}
-
 impl Location {
     /// The document's number as every format shows it: 1-based.
     pub fn document_number(&self) -> usize {
-        shown_document(self.document)
+        crate::stream::document_number(self.document)
     }
 }
 
 fn serialize_document_number<S: serde::Serializer>(index: &usize, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(shown_document(*index) as u64)
+    s.serialize_u64(crate::stream::document_number(*index) as u64)
 }
 
 /// A place in a file named on the command line — the policy, or the input stream — for a
