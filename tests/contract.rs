@@ -16,8 +16,8 @@ const FORMATS: &[&str] = &["text", "json", "github", "gitlab", "sarif", "junit"]
 const SECRET: &str = "Zq8vKx3mP0sW7nLr2TyB5cHd";
 const EXAMPLE: &str = "examples/rendered/clearml.yaml";
 
-/// One exit path: its arguments (before the command's own), stdin, expected exit code and the
-/// code every report must name (`None` for exit 0).
+/// One exit path: its policy, stdin (empty: an input file that does not exist is named
+/// instead), expected exit code and the code every report must name (`None` for exit 0).
 struct Case {
     name: &'static str,
     policy: String,
@@ -82,6 +82,13 @@ fn cases(dir: &Path) -> Vec<Case> {
             name: "unreadable input",
             policy: good.clone(),
             input: not_yaml,
+            code: 3,
+            finding: Some("unreadable-input"),
+        },
+        Case {
+            name: "input file missing",
+            policy: good.clone(),
+            input: Vec::new(),
             code: 3,
             finding: Some("unreadable-input"),
         },
@@ -231,14 +238,17 @@ fn every_exit_path_keeps_the_contract_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
     for case in cases(dir.path()) {
         let policy = format!("--policy={}", case.policy);
+        let missing = case
+            .input
+            .is_empty()
+            .then(|| dir.path().join("no-such-input.yaml").display().to_string());
         // render and diff: stdout empty on failure, the report written and valid.
         for cmd in ["render", "diff"] {
             let report = dir.path().join(format!("{cmd}.json"));
             let _ = std::fs::remove_file(&report);
-            let out = run(
-                &[cmd, &policy, "--report", report.to_str().unwrap()],
-                &case.input,
-            );
+            let mut args = vec![cmd, &policy, "--report", report.to_str().unwrap()];
+            args.extend(missing.as_deref());
+            let out = run(&args, &case.input);
             let what = format!("{cmd} / {}", case.name);
             assert_eq!(
                 out.status.code(),
@@ -260,17 +270,16 @@ fn every_exit_path_keeps_the_contract_in_every_format() {
         for format in FORMATS {
             let report = dir.path().join(format!("check-{format}.json"));
             let _ = std::fs::remove_file(&report);
-            let out = run(
-                &[
-                    "check",
-                    &policy,
-                    "--format",
-                    format,
-                    "--report",
-                    report.to_str().unwrap(),
-                ],
-                &case.input,
-            );
+            let mut args = vec![
+                "check",
+                &policy,
+                "--format",
+                format,
+                "--report",
+                report.to_str().unwrap(),
+            ];
+            args.extend(missing.as_deref());
+            let out = run(&args, &case.input);
             let what = format!("check --format {format} / {}", case.name);
             assert_eq!(
                 out.status.code(),
