@@ -427,6 +427,7 @@ const WOULD: &[(&str, &str)] = &[
     ("; trimmed", "; would be trimmed"),
     (" was removed", " would be removed"),
     ("written as ", "would be written as "),
+    ("written with ", "would be written with "),
     ("quoted so that", "would be quoted so that"),
     ("; one remains", "; one would remain"),
     ("; kept the last one", "; would keep the last one"),
@@ -1122,6 +1123,10 @@ mod tests {
             (
                 "the value is not a YAML string; written as 'true'",
                 "the value is not a YAML string; would be written as 'true'",
+            ),
+            (
+                "base_url ends without `/`: written with a trailing `/`",
+                "base_url ends without `/`: would be written with a trailing `/`",
             ),
             (
                 "`a`: tab; quoted so that ClearML reads the tab",

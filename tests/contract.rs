@@ -666,3 +666,73 @@ fn explain_refuses_what_render_refuses() {
     let ok = run(&["explain", "--policy=policies/keycloak.toml"], b"");
     assert_eq!(ok.status.code(), Some(0));
 }
+
+/// Every correction any fixture draws, under any bundled or fixture policy, reads as what
+/// `render` would do once put in the conditional (`check`, `diff`, a refused render, audit):
+/// no past-tense claim of a change that did not happen.
+#[test]
+fn every_correction_message_has_a_conditional_form() {
+    const PAST: &[&str] = &[
+        "added ",
+        "renamed",
+        "trimmed",
+        "removed",
+        "written",
+        "quoted so",
+        "remains",
+        "kept the last",
+        "entries become",
+        "made required",
+        "bracketed",
+        "replaced",
+        "corrected",
+    ];
+    let mut policies = Vec::new();
+    for dir in ["policies", "tests/fixtures/policies"] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                if let Ok(p) = clearml_sso::policy::parse(&text, &path.display().to_string()) {
+                    policies.push(p);
+                }
+            }
+        }
+    }
+    let mut inputs = Vec::new();
+    for dir in [
+        "tests/fixtures",
+        "tests/fixtures/traps",
+        "tests/fixtures/saml",
+    ] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                inputs.push(std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut seen = 0;
+    for policy in &policies {
+        for input in &inputs {
+            let Ok(outcome) = clearml_sso::render(input, policy) else {
+                continue;
+            };
+            for f in outcome.findings.iter().filter(|f| f.fixed) {
+                seen += 1;
+                let proposed = clearml_sso::report::would(&f.message);
+                let unclaimed = PAST.iter().all(|p| {
+                    proposed.matches(p).count()
+                        == proposed.matches(&format!("would be {p}")).count()
+                            + proposed.matches(&format!("would {p}")).count()
+                });
+                assert!(
+                    unclaimed,
+                    "{}: `{}` still claims a change: {proposed}",
+                    f.code.id, f.message
+                );
+            }
+        }
+    }
+    assert!(seen > 50, "the fixtures draw corrections: {seen}");
+}
