@@ -435,7 +435,7 @@ const WOULD: &[(&str, &str)] = &[
 ];
 
 /// A correction's message as what `render` would do: `added X` becomes `would add X`,
-/// `renamed to Y` becomes `would be renamed to Y`, and so on ([`WOULD`]).
+/// `renamed to Y` becomes `would be renamed to Y`, and so on (the table `WOULD`).
 pub fn would(message: &str) -> String {
     let mut out = match message.strip_prefix("added ") {
         Some(rest) => format!("would add {rest}"),
@@ -553,7 +553,7 @@ pub enum Format {
 impl Format {
     /// Every format: its name on the command line (`check --format NAME`), and a line of help.
     /// The CLI offers exactly these, so a new format is added here only (and its writer in
-    /// [`format`]).
+    /// `report::format`).
     pub const ALL: &[(&'static str, Format, &'static str)] = &[
         ("text", Format::Text, "For people"),
         (
@@ -595,11 +595,6 @@ impl Format {
             .find(|e| e.1 == self)
             .map(|e| e.0)
             .expect("every format is in Format::ALL")
-    }
-
-    /// The names of every format, `text|json|…`, for help and error messages.
-    pub fn names() -> String {
-        Self::ALL.iter().map(|e| e.0).collect::<Vec<_>>().join("|")
     }
 }
 
