@@ -1229,9 +1229,6 @@ fn value_finding(
     }
 }
 
-/// Rule 6: every Secret the container's SSO variables end up reading must be provided (with
-/// `[secrets] check = "all"`: every Secret and ConfigMap the container reads), and credentials
-/// must not be literals under `plaintext_secrets = "deny"`.
 /// What the policy alone makes `render` refuse, whatever the manifests: a credential written
 /// as a literal under `plaintext_secrets = "deny"`, and a value matching `[secrets]
 /// placeholders`. One rule for every command: `render` reports these once (not per container),
@@ -1279,6 +1276,9 @@ pub fn policy_refusals(policy: &Policy) -> Vec<Finding> {
     out
 }
 
+/// Rule 6: every Secret the container's SSO variables end up reading must be provided (with
+/// `[secrets] check = "all"`: every Secret and ConfigMap the container reads), and credentials
+/// must not be literals under `plaintext_secrets = "deny"`.
 fn secret_references(entries: &[Entry], ctx: &Context, findings: &mut Sink) {
     let all = ctx.policy.secrets.check == CheckScope::All;
     for e in entries {
