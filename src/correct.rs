@@ -1229,6 +1229,14 @@ fn value_finding(
     }
 }
 
+/// What to do about a credential written as a literal (`plaintext-secret`).
+fn plaintext_help(option: &str) -> String {
+    format!(
+        "put it in a Secret and reference it: {} (or set [enforce] plaintext_secrets = \"allow\")",
+        crate::policy::secret_reference_example(option)
+    )
+}
+
 /// What the policy alone makes `render` refuse, whatever the manifests: a credential written
 /// as a literal under `plaintext_secrets = "deny"`, and a value matching `[secrets]
 /// placeholders`. One rule for every command: `render` reports these once (not per container),
@@ -1250,10 +1258,7 @@ pub fn policy_refusals(policy: &Policy) -> Vec<Finding> {
                     report::PLAINTEXT_SECRET,
                     format!("{} is a literal value in the policy", d.label),
                 )
-                .help(format!(
-                    "put it in a Secret and reference it: {} = {{ secret = \"NAME\", key = \"KEY\" }} (or set [enforce] plaintext_secrets = \"allow\")",
-                    d.option.name
-                ))
+                .help(plaintext_help(d.option.name))
                 .in_file(file.clone()),
             );
         }
@@ -1299,12 +1304,12 @@ fn secret_references(entries: &[Entry], ctx: &Context, findings: &mut Sink) {
             {
                 let owner = sso.provider.as_ref().map_or("SSO", |(_, k)| k.as_str());
                 findings.push(
-                    Finding::new(report::PLAINTEXT_SECRET, format!("`{}` of provider `{owner}` is a literal value", sso.option))
-                        .help(format!(
-                            "put it in a Secret and reference it: {} = {{ secret = \"NAME\", key = \"KEY\" }} (or set [enforce] plaintext_secrets = \"allow\")",
-                            sso.option
-                        ))
-                        .at(loc.clone()),
+                    Finding::new(
+                        report::PLAINTEXT_SECRET,
+                        format!("`{}` of provider `{owner}` is a literal value", sso.option),
+                    )
+                    .help(plaintext_help(&sso.option))
+                    .at(loc.clone()),
                 );
             }
         }

@@ -1074,7 +1074,7 @@ fn missing_help(spec: &'static Provider, missing: &[&str]) -> Option<String> {
         let lines: Vec<String> = to_write
             .iter()
             .map(|name| match spec.option(name) {
-                Some(o) if o.secret => format!("{name} = {{ secret = \"NAME\", key = \"KEY\" }}"),
+                Some(o) if o.secret => secret_reference_example(name),
                 _ => format!("{name} = {}", spec.example(name)),
             })
             .collect();
@@ -1093,6 +1093,12 @@ fn missing_help(spec: &'static Provider, missing: &[&str]) -> Option<String> {
         ));
     }
     (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// How a policy reads an option from a Secret, as help text: `client_secret = { secret = "NAME",
+/// key = "KEY" }`.
+pub fn secret_reference_example(option: &str) -> String {
+    format!("{option} = {{ secret = \"NAME\", key = \"KEY\" }}")
 }
 
 /// `a` or `an` before a provider's title (`an Okta login`, `an AWS Cognito login`).
