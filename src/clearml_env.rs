@@ -776,7 +776,8 @@ impl Judgement {
     }
 }
 
-fn is_placeholder(text: &str, hocon: &Hocon, globs: Option<&crate::policy::Globs>) -> bool {
+/// Whether a value (its text, and what HOCON reads from it) matches `[secrets] placeholders`.
+pub fn is_placeholder(text: &str, hocon: &Hocon, globs: Option<&crate::policy::Globs>) -> bool {
     let Some(globs) = globs else { return false };
     let t = text.trim();
     match hocon {

@@ -1229,6 +1229,58 @@ fn value_finding(
     }
 }
 
+/// What to do about a credential written as a literal (`plaintext-secret`).
+fn plaintext_help(option: &str) -> String {
+    format!(
+        "put it in a Secret and reference it: {} (or set [enforce] plaintext_secrets = \"allow\")",
+        crate::policy::secret_reference_example(option)
+    )
+}
+
+/// What the policy alone makes `render` refuse, whatever the manifests: a credential written
+/// as a literal under `plaintext_secrets = "deny"`, and a value matching `[secrets]
+/// placeholders`. One rule for every command: `render` reports these once (not per container),
+/// `explain` and `values` refuse the policy on them, so none of them accepts what another refuses.
+pub fn policy_refusals(policy: &Policy) -> Vec<Finding> {
+    let file = report::Spot {
+        path: policy.source.clone(),
+        line: 0,
+        column: 0,
+    };
+    let mut out = Vec::new();
+    for d in &policy.desired {
+        let Value::Literal(l) = &d.value else {
+            continue;
+        };
+        if d.option.secret && policy.enforce.plaintext_secrets == Plaintext::Deny {
+            out.push(
+                Finding::new(
+                    report::PLAINTEXT_SECRET,
+                    format!("{} is a literal value in the policy", d.label),
+                )
+                .help(plaintext_help(d.option.name))
+                .in_file(file.clone()),
+            );
+        }
+        let text = l.to_env();
+        let placeholders = Some(&policy.secrets.placeholders);
+        if clearml_env::is_placeholder(&text, &clearml_env::read(&text), placeholders) {
+            out.push(
+                Finding::new(
+                    report::PLACEHOLDER_VALUE,
+                    format!(
+                        "{} in the policy is a placeholder ([secrets] placeholders), not a real setting",
+                        d.label
+                    ),
+                )
+                .help("write the real value, or leave the option out")
+                .in_file(file.clone()),
+            );
+        }
+    }
+    out
+}
+
 /// Rule 6: every Secret the container's SSO variables end up reading must be provided (with
 /// `[secrets] check = "all"`: every Secret and ConfigMap the container reads), and credentials
 /// must not be literals under `plaintext_secrets = "deny"`.
@@ -1244,18 +1296,20 @@ fn secret_references(entries: &[Entry], ctx: &Context, findings: &mut Sink) {
         let loc = ctx.at(&e.name);
         if let Some(sso) = &e.sso {
             let secret_option = sso.option().is_some_and(|o| o.secret);
+            // The policy's own literal is judged once, by `policy_refusals`.
             if secret_option
+                && !e.from_policy
                 && var.value.is_some()
                 && ctx.policy.enforce.plaintext_secrets == Plaintext::Deny
             {
                 let owner = sso.provider.as_ref().map_or("SSO", |(_, k)| k.as_str());
                 findings.push(
-                    Finding::new(report::PLAINTEXT_SECRET, format!("`{}` of provider `{owner}` is a literal value", sso.option))
-                        .help(format!(
-                            "put it in a Secret and reference it: {} = {{ secret = \"NAME\", key = \"KEY\" }} (or set [enforce] plaintext_secrets = \"allow\")",
-                            sso.option
-                        ))
-                        .at(loc.clone()),
+                    Finding::new(
+                        report::PLAINTEXT_SECRET,
+                        format!("`{}` of provider `{owner}` is a literal value", sso.option),
+                    )
+                    .help(plaintext_help(&sso.option))
+                    .at(loc.clone()),
                 );
             }
         }

@@ -28,8 +28,25 @@ pub fn callback(policy: &Policy, provider: &Provider) -> String {
     }
 }
 
+/// Validates the policy exactly as `render` does before it reads any manifest: `Err` holds
+/// what `render` would refuse whatever the chart (the parser's checks have passed already).
+pub fn check(policy: &Policy) -> Result<(), Vec<crate::report::Finding>> {
+    // Judged by the sink, as in `render`: severity is decided in one place.
+    let mut sink = crate::report::Sink::new(&policy.enforce);
+    for f in crate::correct::policy_refusals(policy) {
+        sink.push(f);
+    }
+    if sink.has_errors() {
+        Err(sink.into_findings())
+    } else {
+        Ok(())
+    }
+}
+
 /// `explain`: the env vars the policy produces and, per provider, what to set up in the IdP.
-pub fn explain(policy: &Policy) -> String {
+/// `Err`: what `render` would refuse in the policy ([`check`]); nothing is explained then.
+pub fn explain(policy: &Policy) -> Result<String, Vec<crate::report::Finding>> {
+    check(policy)?;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -104,7 +121,7 @@ pub fn explain(policy: &Policy) -> String {
             providers::WEBSERVER_WORKLOADS.join(", ")
         );
     }
-    out
+    Ok(out)
 }
 
 /// One Secret or ConfigMap the policy reads: kind, name, and each key with the option label
@@ -226,23 +243,10 @@ pub fn stored_objects(policy: &Policy) -> String {
 }
 
 /// `values`: the policy's env as `apiserver.extraEnvs` for `clearml-values.override.yaml`.
-/// Refuses (like `render`) when a credential is a literal under `plaintext_secrets = "deny"`:
-/// the values file would carry it in clear.
-pub fn values(policy: &Policy) -> Result<String, Box<crate::report::Finding>> {
-    let literal = policy
-        .desired
-        .iter()
-        .find(|d| d.option.secret && matches!(d.value, Value::Literal(_)));
-    if let (Some(d), crate::policy::Plaintext::Deny) = (literal, policy.enforce.plaintext_secrets) {
-        return Err(Box::new(crate::report::Finding::new(
-            crate::report::PLAINTEXT_SECRET,
-            format!("{} is a literal value; a values file would carry it in clear", d.label),
-        )
-        .help(format!(
-            "reference a Secret ({} = {{ secret = \"NAME\", key = \"KEY\" }}) or set [enforce] plaintext_secrets = \"allow\"",
-            d.option.name
-        ))));
-    }
+/// Refuses what `render` refuses in any manifests ([`check`]): a values file would carry a
+/// literal credential in clear, or a placeholder.
+pub fn values(policy: &Policy) -> Result<String, Vec<crate::report::Finding>> {
+    check(policy)?;
     let entries: Vec<Node> = policy
         .desired
         .iter()
@@ -646,7 +650,7 @@ mod tests {
             "p.toml",
         )
         .unwrap();
-        let text = explain(&policy);
+        let text = explain(&policy).unwrap();
         assert!(
             text.contains("kubectl create secret generic s -n <namespace> --from-literal=id='\"<google.client_id>\"' --from-literal=secret='\"<google.client_secret>\"'\n"),
             "{text}"
@@ -656,7 +660,7 @@ mod tests {
             "p.toml",
         )
         .unwrap();
-        let both = explain(&policy);
+        let both = explain(&policy).unwrap();
         assert!(
             both.contains(
                 "  Secret s: secret   (not under [secrets] external: the release must create it)\n"
@@ -668,10 +672,10 @@ mod tests {
             "p.toml",
         )
         .unwrap();
+        let pinned = explain(&pinned).unwrap();
         assert!(
-            explain(&pinned).contains("  Secret s: id, secret   (external for some keys only: the release must provide secret)\n"),
-            "{}",
-            explain(&pinned)
+            pinned.contains("  Secret s: id, secret   (external for some keys only: the release must provide secret)\n"),
+            "{pinned}"
         );
         assert!(
             both.contains("\n  kubectl create configmap idp -n <namespace> --from-literal=id='\"<keycloak.client_id>\"'\n"),
@@ -697,7 +701,7 @@ mod tests {
             "p.toml",
         )
         .unwrap();
-        let text = explain(&policy);
+        let text = explain(&policy).unwrap();
         assert!(!text.contains("hunter2-secret"), "{text}");
         assert!(
             text.contains("https://app.example.com/callback_google"),

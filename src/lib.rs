@@ -137,6 +137,9 @@ pub fn render_with(
     let mut emitted: Vec<Option<String>> = vec![None; docs.len()];
 
     let mut findings = report::Sink::new(&policy.enforce);
+    for f in correct::policy_refusals(policy) {
+        findings.push(f);
+    }
     let mut output = String::with_capacity(text.len() + 1024);
     let mut matched = 0;
     let mut changed_any = false;
@@ -487,7 +490,7 @@ fn input_error(doc: &stream::Document, e: yaml::ParseError) -> InputError {
     InputError {
         line: doc.start_line + e.line.saturating_sub(1),
         column: e.column,
-        document: Some(doc.index + 1),
+        document: Some(doc.number()),
         message: format!("not valid YAML: {}", e.message),
     }
 }
@@ -631,7 +634,7 @@ fn read_doc(
         Err(e) => Err(InputError {
             line: doc.start_line + e.line.saturating_sub(1),
             column: e.column,
-            document: Some(doc.index + 1),
+            document: Some(doc.number()),
             message: format!(
                 "Kubernetes' YAML reader would not read this document: {}",
                 e.message

@@ -1136,19 +1136,7 @@ fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option
         .filter(|r| !settings.iter().any(|s| s.option.name == *r))
         .collect();
     if !missing.is_empty() {
-        let help = if spec.inputs.is_empty() {
-            None
-        } else {
-            let names: Vec<String> = spec
-                .inputs
-                .iter()
-                .map(|i| format!("`{}`", i.name))
-                .collect();
-            Some(format!(
-                "the URLs can be derived: set {}",
-                names.join(" and ")
-            ))
-        };
+        let help = missing_help(spec, &missing);
         let span = item.span().or_else(|| {
             t.iter()
                 .next()
@@ -1158,8 +1146,9 @@ fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option
         l.at(
             span,
             format!(
-                "{what} is missing {}, required for a {} login",
+                "{what} is missing {}, required for {} {} login",
                 quote_list(&missing),
+                article(spec.title),
                 spec.title
             ),
             help,
@@ -1173,6 +1162,54 @@ fn load_provider(l: &mut Loader, spec: &'static Provider, item: &Item) -> Option
     };
     settings.sort_by_key(order);
     Some(ProviderPolicy { spec, settings })
+}
+
+/// What to write for each required option a provider table lacks: a credential as a Secret
+/// reference, another option with its example, and URLs the provider derives by naming the
+/// inputs they are derived from (only those: a missing `client_id` is not solved by a URL).
+fn missing_help(spec: &'static Provider, missing: &[&str]) -> Option<String> {
+    let (derivable, to_write): (Vec<&str>, Vec<&str>) = missing
+        .iter()
+        .partition(|m| spec.derived_options().any(|d| d == **m));
+    let mut parts: Vec<String> = Vec::new();
+    if !to_write.is_empty() {
+        let lines: Vec<String> = to_write
+            .iter()
+            .map(|name| match spec.option(name) {
+                Some(o) if o.secret => secret_reference_example(name),
+                _ => format!("{name} = {}", spec.example(name)),
+            })
+            .collect();
+        parts.push(format!("add {}", lines.join(", ")));
+    }
+    if !derivable.is_empty() {
+        let inputs: Vec<String> = spec
+            .inputs
+            .iter()
+            .map(|i| format!("`{}`", i.name))
+            .collect();
+        parts.push(format!(
+            "{} can be derived: set {}",
+            quote_list(&derivable),
+            inputs.join(" and ")
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// How a policy reads an option from a Secret, as help text: `client_secret = { secret = "NAME",
+/// key = "KEY" }`.
+pub fn secret_reference_example(option: &str) -> String {
+    format!("{option} = {{ secret = \"NAME\", key = \"KEY\" }}")
+}
+
+/// `a` or `an` before a provider's title (`an Okta login`, `an AWS Cognito login`).
+fn article(title: &str) -> &'static str {
+    if title.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 /// Refuses an input's value: where it is, what is wrong, and what to write (`example`, TOML,
@@ -1414,6 +1451,30 @@ admins = ["clearml-admins"]
 
     fn err(text: &str) -> String {
         parse(text, "p.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_missing_key_gets_help_for_that_key() {
+        // The URLs are derived here: the help asks for the credentials only.
+        let e = err("version = 1\n[providers.keycloak]\nurl = \"https://k\"\nrealm = \"r\"\n");
+        assert!(
+            e.contains("help: add client_id = \"...\", client_secret = { secret = \"NAME\", key = \"KEY\" }"),
+            "{e}"
+        );
+        assert!(!e.contains("derived"), "{e}");
+        // Credentials and URLs both missing: each gets its own help, and the grammar fits.
+        let e =
+            err("version = 1\n[providers.okta]\nclient_secret = { secret = \"s\", key = \"k\" }\n");
+        assert!(e.contains("required for an Okta login"), "{e}");
+        assert!(
+            e.contains("help: add client_id = \"...\"; `base_url`, `authorize_url`, `access_token_url` can be derived: set `domain` and `authorization_server`"),
+            "{e}"
+        );
+        let e = err(
+            "version = 1\n[providers.google]\nclient_secret = { secret = \"s\", key = \"k\" }\n",
+        );
+        assert!(e.contains("required for a Google login"), "{e}");
+        assert!(e.contains("help: add client_id = "), "{e}");
     }
 
     #[test]

@@ -153,6 +153,9 @@ codes! {
     UNVERIFIED_OUTPUT = "unverified-output", Error, "read back as Kubernetes reads it, the corrected document would not give exactly the policy or would change something else; nothing was written";
     ALIASED_ENV = "aliased-env", Error, "a target container uses YAML anchors, aliases or `<<` merges; the tool does not edit it";
     WEBSERVER_LOGIN = "webserver-login", Warning, "tenant_login is on but the webserver lacks WEBSERVER__onlyPasswordLogin=\"true\"; not edited";
+    USAGE_ERROR = "usage-error", Error, "the command line cannot be carried out (no policy file, a --report path that is the output or an input); exit 2";
+    POLICY_ERROR = "policy-error", Error, "the policy file cannot be read or is not a valid policy (FILE:LINE:COLUMN); exit 2";
+    UNREADABLE_INPUT = "unreadable-input", Error, "the input is not a readable manifest stream (not UTF-8, not YAML, NUL bytes); exit 3";
 }
 
 /// Where every finding goes, and the one place its severity is decided (from its code, whether
@@ -195,7 +198,7 @@ impl Sink {
         f.severity = self.severity(&f);
         if f.fixed && self.audit {
             f.fixed = false;
-            f.message = format!("drift: {}", f.message);
+            f.message = format!("drift: {}", would(&f.message));
         }
         self.findings.push(f);
     }
@@ -219,7 +222,9 @@ impl Sink {
 /// Where a finding is.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Location {
-    /// 0-based document index in the stream.
+    /// 0-based document index in the stream. Every format shows it 1-based
+    /// ([`crate::stream::document_number`]), like lines: `document 1` is the first.
+    #[serde(serialize_with = "serialize_document_number")]
     pub document: usize,
     /// 1-based line of the document start in the stream.
     pub line: usize,
@@ -230,6 +235,40 @@ pub struct Location {
     pub container: Option<String>,
     /// The env variable, when the finding is about one.
     pub variable: Option<String>,
+}
+
+impl Location {
+    /// The document's number as every format shows it: 1-based.
+    pub fn document_number(&self) -> usize {
+        crate::stream::document_number(self.document)
+    }
+}
+
+fn serialize_document_number<S: serde::Serializer>(index: &usize, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(crate::stream::document_number(*index) as u64)
+}
+
+/// A place in a file named on the command line — the policy, or the input stream — for a
+/// finding that is not about a manifest object (a policy error, unreadable input).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Spot {
+    /// The file as named to the user (`stdin` for standard input).
+    pub path: String,
+    /// 1-based line; 0 when the finding is about the file as a whole.
+    pub line: usize,
+    /// 1-based column; 0 when unknown.
+    pub column: usize,
+}
+
+impl Spot {
+    /// `FILE:LINE:COLUMN`, leaving out what is unknown.
+    pub fn describe(&self) -> String {
+        match (self.line, self.column) {
+            (0, _) => self.path.clone(),
+            (l, 0) => format!("{}:{l}", self.path),
+            (l, c) => format!("{}:{l}:{c}", self.path),
+        }
+    }
 }
 
 impl Serialize for ObjectRef {
@@ -257,6 +296,9 @@ pub struct Finding {
     pub help: Option<String>,
     /// Where (absent for stream-wide findings such as `no-target`).
     pub location: Option<Location>,
+    /// Where in a file named on the command line (the policy, the input), for findings that
+    /// are not about a manifest object.
+    pub file: Option<Spot>,
     /// Whether `render` corrected it.
     pub fixed: bool,
 }
@@ -270,6 +312,7 @@ impl Finding {
             message: message.into(),
             help: None,
             location: None,
+            file: None,
             fixed: false,
         }
     }
@@ -283,6 +326,12 @@ impl Finding {
     /// Sets the location.
     pub fn at(mut self, location: Location) -> Finding {
         self.location = Some(location);
+        self
+    }
+
+    /// Sets the place in a file named on the command line.
+    pub fn in_file(mut self, spot: Spot) -> Finding {
+        self.file = Some(spot);
         self
     }
 
@@ -314,10 +363,15 @@ pub fn describe(loc: &Location) -> String {
     });
     match &o.source {
         Some(src) => {
-            let _ = write!(s, " ({src}, document {})", loc.document + 1);
+            let _ = write!(s, " ({src}, document {})", loc.document_number());
         }
         None => {
-            let _ = write!(s, " (document {}, line {})", loc.document + 1, loc.line);
+            let _ = write!(
+                s,
+                " (document {}, line {})",
+                loc.document_number(),
+                loc.line
+            );
         }
     }
     if let Some(c) = &loc.container {
@@ -329,22 +383,101 @@ pub fn describe(loc: &Location) -> String {
     s
 }
 
+/// How findings are written, beyond the format: whether the corrections they describe were
+/// made, and where the user's files are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Style {
+    /// The corrections were not made (`check`, `diff`, a refused render): a corrected finding
+    /// says what `render` would do (`would add …`, see [`would`]), and text marks it
+    /// `(render fixes this)` instead of `(fixed)`.
+    pub proposed: bool,
+    /// `--chart-root DIR`: put before a template path (`clearml/templates/…`, relative to the
+    /// chart's parent directory) where a format attaches a finding to a file (GitHub, SARIF,
+    /// GitLab), so that it lands on the file in the user's repository.
+    pub chart_root: Option<String>,
+    /// The input's name (`stdin` for standard input): the file a GitLab issue is attached to
+    /// when its document has no template path (GitLab needs a path for every issue).
+    pub input: Option<String>,
+}
+
+impl Style {
+    /// A template path as the user's repository names it: under `chart_root` when given.
+    fn template_path(&self, source: &str) -> String {
+        match self.chart_root.as_deref() {
+            None | Some("" | "." | "./") => source.to_string(),
+            Some(root) => format!("{}/{source}", root.trim_end_matches('/')),
+        }
+    }
+
+    /// What a finding says: its message, in the conditional when its correction was not made.
+    fn message<'a>(&self, f: &'a Finding) -> Cow<'a, str> {
+        if self.proposed && f.fixed {
+            Cow::Owned(would(&f.message))
+        } else {
+            Cow::Borrowed(&f.message)
+        }
+    }
+}
+
+/// What a correction's message says in the past tense, and what it says when the correction
+/// was not made. One table for every rule's message, so `check`, `diff`, a refused render and
+/// audit mode never claim a change that did not happen.
+const WOULD: &[(&str, &str)] = &[
+    ("renamed to ", "would be renamed to "),
+    ("; trimmed", "; would be trimmed"),
+    (" was removed", " would be removed"),
+    ("written as ", "would be written as "),
+    ("written with ", "would be written with "),
+    ("quoted so that", "would be quoted so that"),
+    ("; one remains", "; one would remain"),
+    ("; kept the last one", "; would keep the last one"),
+    (" env entries become ", " env entries would become "),
+];
+
+/// A correction's message as what `render` would do: `added X` becomes `would add X`,
+/// `renamed to Y` becomes `would be renamed to Y`, and so on (the table `WOULD`).
+pub fn would(message: &str) -> String {
+    let mut out = match message.strip_prefix("added ") {
+        Some(rest) => format!("would add {rest}"),
+        None => message.to_string(),
+    };
+    for (done, not_done) in WOULD {
+        if let Some(at) = out.find(done) {
+            if !out[..at].ends_with("would ") && !out[..at].ends_with("would be ") {
+                out.replace_range(at..at + done.len(), not_done);
+            }
+        }
+    }
+    out
+}
+
 /// Human-readable findings, one block each, errors first.
-pub fn text(findings: &[Finding]) -> String {
+pub fn text(findings: &[Finding], style: &Style) -> String {
     let mut sorted: Vec<&Finding> = findings.iter().collect();
     sorted.sort_by_key(|f| f.severity);
     let mut out = String::new();
     for f in sorted {
-        let fixed = if f.fixed { " (fixed)" } else { "" };
+        let message = style.message(f);
+        // A proposed correction whose message has no verb to put in the conditional
+        // (`value … differs from the policy's …`) says who corrects it.
+        let fixed = match (f.fixed, style.proposed) {
+            (false, _) => "",
+            (true, false) => " (fixed)",
+            (true, true) if *message == f.message => " (render fixes this)",
+            (true, true) => "",
+        };
         let _ = writeln!(
             out,
             "{}[{}]: {}{fixed}",
             f.severity.as_str(),
             f.code.id,
-            escape_control(&f.message)
+            escape_control(&message)
         );
         if let Some(loc) = &f.location {
             let _ = writeln!(out, "  --> {}", escape_control(&describe(loc)));
+        }
+        if let Some(spot) = &f.file {
+            let _ = writeln!(out, "  --> {}", escape_control(&spot.describe()));
         }
         if let Some(help) = &f.help {
             let _ = writeln!(out, "  help: {}", escape_control(help));
@@ -369,23 +502,25 @@ pub fn summary(findings: &[Finding]) -> String {
 struct JsonFinding<'a> {
     code: &'a str,
     severity: Severity,
-    message: &'a str,
+    message: Cow<'a, str>,
     help: Option<&'a str>,
     fixed: bool,
     location: Option<&'a Location>,
+    file: Option<&'a Spot>,
 }
 
-/// The JSON report: `{"version":1,"findings":[…]}`.
-pub fn json(findings: &[Finding]) -> String {
+/// The JSON report: `{"version":1,"errors":N,"findings":[…]}`.
+pub fn json(findings: &[Finding], style: &Style) -> String {
     let list: Vec<JsonFinding> = findings
         .iter()
         .map(|f| JsonFinding {
             code: f.code.id,
             severity: f.severity,
-            message: &f.message,
+            message: style.message(f),
             help: f.help.as_deref(),
             fixed: f.fixed,
             location: f.location.as_ref(),
+            file: f.file.as_ref(),
         })
         .collect();
     let errors = findings
@@ -407,15 +542,18 @@ pub enum Format {
     Json,
     /// GitHub Actions workflow commands (`::error …`).
     Github,
+    /// GitLab Code Quality, shown in merge requests.
+    Gitlab,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
-    /// JUnit XML, for Jenkins and GitLab.
+    /// JUnit XML, for Jenkins and GitLab test reports.
     Junit,
 }
 
 impl Format {
     /// Every format: its name on the command line (`check --format NAME`), and a line of help.
-    /// The CLI offers exactly these, so a new format is added here only.
+    /// The CLI offers exactly these, so a new format is added here only (and its writer in
+    /// `report::format`).
     pub const ALL: &[(&'static str, Format, &'static str)] = &[
         ("text", Format::Text, "For people"),
         (
@@ -426,14 +564,23 @@ impl Format {
         (
             "github",
             Format::Github,
-            "GitHub Actions workflow commands (`::error …`)",
+            "GitHub Actions workflow commands (`::error …`), shown on the pull request",
+        ),
+        (
+            "gitlab",
+            Format::Gitlab,
+            "GitLab Code Quality JSON (artifacts:reports:codequality), shown in the merge request",
         ),
         (
             "sarif",
             Format::Sarif,
             "SARIF 2.1.0, for code-scanning dashboards",
         ),
-        ("junit", Format::Junit, "JUnit XML, for Jenkins and GitLab"),
+        (
+            "junit",
+            Format::Junit,
+            "JUnit XML, for Jenkins and GitLab test reports",
+        ),
     ];
 
     /// The format called `name` in [`Format::ALL`].
@@ -451,20 +598,29 @@ impl Format {
     }
 }
 
-/// Writes `findings` in `format`.
-pub fn format(findings: &[Finding], format: Format) -> String {
+/// Writes `findings` in `format`. Every format yields a complete, valid document, also for no
+/// findings or for findings that are errors of the command line or the policy.
+pub fn format(findings: &[Finding], format: Format, style: &Style) -> String {
     match format {
         Format::Text => {
-            let mut out = text(findings);
+            let mut out = text(findings, style);
             out.push_str(&summary(findings));
             out.push('\n');
             out
         }
-        Format::Json => json(findings) + "\n",
-        Format::Github => github(findings),
-        Format::Sarif => sarif(findings) + "\n",
-        Format::Junit => junit(findings),
+        Format::Json => json(findings, style) + "\n",
+        Format::Github => github(findings, style),
+        Format::Gitlab => gitlab(findings, style) + "\n",
+        Format::Sarif => sarif(findings, style) + "\n",
+        Format::Junit => junit(findings, style),
     }
+}
+
+/// A note about a setting `render` adds or adjusts by design (`missing-variable`): not a
+/// problem in the user's files, so formats that annotate files leave it out (it is counted in
+/// the summary, and the JSON, SARIF, JUnit and text reports keep it).
+fn annotates(f: &Finding) -> bool {
+    !(f.fixed && f.severity == Severity::Note)
 }
 
 fn github_escape(s: &str, property: bool) -> String {
@@ -480,26 +636,39 @@ fn github_escape(s: &str, property: bool) -> String {
 }
 
 /// GitHub Actions annotations: one `::error` / `::warning` / `::notice` line per finding,
-/// attached to the chart template when the finding names one.
-pub fn github(findings: &[Finding]) -> String {
+/// attached to the chart template when the finding names one (under `--chart-root`), or to
+/// `FILE`, line and column for a finding in a file named on the command line (a policy error).
+pub fn github(findings: &[Finding], style: &Style) -> String {
     let mut out = String::new();
-    for f in findings {
+    for f in findings.iter().filter(|f| annotates(f)) {
         let level = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Note => "notice",
         };
-        let mut props = vec![format!(
+        let mut props = Vec::new();
+        if let Some(spot) = &f.file {
+            props.push(format!(
+                "file={}",
+                github_escape(&escape_control(&spot.path), true)
+            ));
+            if spot.line > 0 {
+                props.push(format!("line={}", spot.line));
+            }
+            if spot.column > 0 {
+                props.push(format!("col={}", spot.column));
+            }
+        } else if let Some(src) = f.location.as_ref().and_then(|l| l.object.source.as_deref()) {
+            props.push(format!(
+                "file={}",
+                github_escape(&escape_control(&style.template_path(src)), true)
+            ));
+        }
+        props.push(format!(
             "title={}",
             github_escape(&format!("clearml-sso {}", f.code.id), true)
-        )];
-        if let Some(src) = f.location.as_ref().and_then(|l| l.object.source.as_deref()) {
-            props.insert(
-                0,
-                format!("file={}", github_escape(&escape_control(src), true)),
-            );
-        }
-        let mut message = escape_control(&f.message).into_owned();
+        ));
+        let mut message = escape_control(&style.message(f)).into_owned();
         if let Some(loc) = &f.location {
             message.push_str(&format!(" [{}]", escape_control(&describe(loc))));
         }
@@ -517,8 +686,87 @@ pub fn github(findings: &[Finding]) -> String {
     out
 }
 
-/// SARIF 2.1.0: a rule per finding code, a result per finding, located at the chart template.
-pub fn sarif(findings: &[Finding]) -> String {
+/// A 128-bit FNV-1a hash as 32 hex digits: stable across builds and platforms (unlike the
+/// standard library's hasher), which is all a GitLab fingerprint needs.
+fn fingerprint(parts: &[&str]) -> String {
+    let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            h ^= u128::from(b);
+            h = h.wrapping_mul(0x0000000001000000000000000000013b);
+        }
+    }
+    format!("{h:032x}")
+}
+
+/// GitLab Code Quality: a JSON array of issues, each with `description`, `check_name`,
+/// `fingerprint`, `severity` (`info` | `minor` | `major` | `critical` | `blocker`) and
+/// `location` (`path`, `lines.begin`). The path is the template (under `--chart-root`), else
+/// the file a policy or input error is in, else the input (at the document's line).
+pub fn gitlab(findings: &[Finding], style: &Style) -> String {
+    let input = style.input.as_deref().unwrap_or("stdin");
+    let mut seen: Vec<String> = Vec::new();
+    let issues: Vec<serde_json::Value> = findings
+        .iter()
+        .filter(|f| annotates(f))
+        .map(|f| {
+            let source = f.location.as_ref().and_then(|l| l.object.source.as_deref());
+            let (path, line) = match (&f.file, source, &f.location) {
+                (Some(spot), _, _) => (spot.path.clone(), spot.line),
+                (None, Some(src), _) => (style.template_path(src), 1),
+                (None, None, Some(loc)) => (input.to_string(), loc.line),
+                (None, None, None) => (input.to_string(), 1),
+            };
+            let mut description = escape_control(&style.message(f)).into_owned();
+            if let Some(loc) = &f.location {
+                description.push_str(&format!(" [{}]", escape_control(&describe(loc))));
+            }
+            if let Some(help) = &f.help {
+                description.push_str(&format!(" Help: {}", escape_control(help)));
+            }
+            // Identifies the issue across runs: what and where, not the document's number,
+            // which moves when the chart changes; a repeat of the same issue gets a count.
+            let place = f.location.as_ref().map(|l| {
+                let o = &l.object;
+                [
+                    o.kind.as_str(),
+                    o.namespace.as_deref().unwrap_or_default(),
+                    o.name.as_str(),
+                    l.container.as_deref().unwrap_or_default(),
+                    l.variable.as_deref().unwrap_or_default(),
+                ]
+                .join("/")
+            });
+            let mut print = fingerprint(&[
+                f.code.id,
+                &path,
+                place.as_deref().unwrap_or_default(),
+                &f.message,
+            ]);
+            let repeats = seen.iter().filter(|p| **p == print).count();
+            seen.push(print.clone());
+            if repeats > 0 {
+                print = fingerprint(&[&print, &repeats.to_string()]);
+            }
+            serde_json::json!({
+                "description": description,
+                "check_name": format!("clearml-sso/{}", f.code.id),
+                "fingerprint": print,
+                "severity": match f.severity {
+                    Severity::Error => "critical",
+                    Severity::Warning => "minor",
+                    Severity::Note => "info",
+                },
+                "location": { "path": escape_control(&path), "lines": { "begin": line.max(1) } },
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&issues).expect("issues serialize")
+}
+
+/// SARIF 2.1.0: a rule per finding code, a result per finding, located at the chart template
+/// (under `--chart-root`) or at the line and column of a file named on the command line.
+pub fn sarif(findings: &[Finding], style: &Style) -> String {
     let level = |s: Severity| match s {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -538,7 +786,7 @@ pub fn sarif(findings: &[Finding]) -> String {
     let results: Vec<serde_json::Value> = findings
         .iter()
         .map(|f| {
-            let mut text = escape_control(&f.message).into_owned();
+            let mut text = escape_control(&style.message(f)).into_owned();
             if let Some(help) = &f.help {
                 text.push_str(&format!(" Help: {}", escape_control(help)));
             }
@@ -567,13 +815,25 @@ pub fn sarif(findings: &[Finding]) -> String {
                         "fullyQualifiedName": escape_control(&logical),
                         "kind": "resource",
                     }],
+                    "properties": { "document": loc.document_number() },
                 });
                 if let Some(src) = &o.source {
                     location["physicalLocation"] = serde_json::json!({
-                        "artifactLocation": { "uri": escape_control(src) }
+                        "artifactLocation": { "uri": escape_control(&style.template_path(src)) }
                     });
                 }
                 result["locations"] = serde_json::json!([location]);
+            } else if let Some(spot) = &f.file {
+                let mut physical = serde_json::json!({
+                    "artifactLocation": { "uri": escape_control(&spot.path) }
+                });
+                if spot.line > 0 {
+                    physical["region"] = serde_json::json!({ "startLine": spot.line });
+                    if spot.column > 0 {
+                        physical["region"]["startColumn"] = serde_json::json!(spot.column);
+                    }
+                }
+                result["locations"] = serde_json::json!([{ "physicalLocation": physical }]);
             }
             result
         })
@@ -617,7 +877,7 @@ fn xml_escape(s: &str, lines: bool) -> String {
 }
 
 /// JUnit XML: a test case per finding (errors fail), or one passing case when all is well.
-pub fn junit(findings: &[Finding]) -> String {
+pub fn junit(findings: &[Finding], style: &Style) -> String {
     let failures = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -638,18 +898,22 @@ pub fn junit(findings: &[Finding]) -> String {
         );
     }
     for f in findings {
-        let classname = f.location.as_ref().map_or("clearml-sso".to_string(), |l| {
-            let o = &l.object;
-            format!(
-                "{}/{}{}",
-                o.kind,
-                o.name,
-                l.container
-                    .as_ref()
-                    .map(|c| format!("/{c}"))
-                    .unwrap_or_default()
-            )
-        });
+        let classname = match (&f.location, &f.file) {
+            (Some(l), _) => {
+                let o = &l.object;
+                format!(
+                    "{}/{}{}",
+                    o.kind,
+                    o.name,
+                    l.container
+                        .as_ref()
+                        .map(|c| format!("/{c}"))
+                        .unwrap_or_default()
+                )
+            }
+            (None, Some(spot)) => spot.path.clone(),
+            (None, None) => "clearml-sso".to_string(),
+        };
         let name = match f.location.as_ref().and_then(|l| l.variable.as_deref()) {
             Some(v) => format!("{} {v}", f.code.id),
             None => f.code.id.to_string(),
@@ -661,9 +925,13 @@ pub fn junit(findings: &[Finding]) -> String {
             xml_escape(&name, false)
         );
         // Each field is one line (escaped on its own); the breaks between them are kept.
-        let mut body = escape_control(&f.message).into_owned();
+        let message = style.message(f);
+        let mut body = escape_control(&message).into_owned();
         if let Some(loc) = &f.location {
             body.push_str(&format!("\n{}", escape_control(&describe(loc))));
+        }
+        if let Some(spot) = &f.file {
+            body.push_str(&format!("\n{}", escape_control(&spot.describe())));
         }
         if let Some(help) = &f.help {
             body.push_str(&format!("\nhelp: {}", escape_control(help)));
@@ -673,7 +941,7 @@ pub fn junit(findings: &[Finding]) -> String {
                 out,
                 ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
                 f.code.id,
-                xml_escape(&f.message, false),
+                xml_escape(&message, false),
                 xml_escape(&body, true)
             );
         } else {
@@ -731,7 +999,7 @@ mod tests {
             .help("create it, or list it under [secrets] external")
             .at(loc),
         ];
-        insta::assert_snapshot!(text(&findings));
+        insta::assert_snapshot!(text(&findings, &Style::default()));
         insta::assert_snapshot!(summary(&findings), @"clearml-sso: 1 error, 0 warnings, 1 note");
     }
 
@@ -779,17 +1047,23 @@ mod tests {
     #[test]
     fn every_display_format_escapes_control_characters() {
         let findings = hostile_findings();
-        for format in [Format::Text, Format::Github, Format::Sarif, Format::Junit] {
-            let out = super::format(&findings, format);
+        for format in [
+            Format::Text,
+            Format::Github,
+            Format::Gitlab,
+            Format::Sarif,
+            Format::Junit,
+        ] {
+            let out = super::format(&findings, format, &Style::default());
             let bad: Vec<char> = out
                 .chars()
                 .filter(|c| *c != '\n' && needs_escape(*c))
                 .collect();
             assert!(bad.is_empty(), "{format:?} let through {bad:?}:\n{out}");
         }
-        let text = text(&findings);
+        let text = text(&findings, &Style::default());
         assert_eq!(text.lines().count(), 5, "no forged lines:\n{text}");
-        let github = github(&findings);
+        let github = github(&findings, &Style::default());
         assert_eq!(
             github.lines().count(),
             3,
@@ -800,7 +1074,7 @@ mod tests {
     #[test]
     fn junit_is_well_formed_xml_and_sarif_json_for_hostile_text() {
         let findings = hostile_findings();
-        let xml = junit(&findings);
+        let xml = junit(&findings, &Style::default());
         let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}:\n{xml}"));
         let failure = doc
             .descendants()
@@ -810,16 +1084,98 @@ mod tests {
             .attribute("message")
             .unwrap()
             .contains(r"a\x1b[31mred\rfake\nline"));
-        let sarif: serde_json::Value = serde_json::from_str(&sarif(&findings)).unwrap();
+        let sarif: serde_json::Value =
+            serde_json::from_str(&sarif(&findings, &Style::default())).unwrap();
         let message = sarif["runs"][0]["results"][0]["message"]["text"]
             .as_str()
             .unwrap();
         assert!(message.contains(r"\x1b[31m") && !message.contains('\u{1b}'));
         // The JSON report keeps the exact strings; JSON escapes them itself.
-        let json: serde_json::Value = serde_json::from_str(&json(&findings)).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&json(&findings, &Style::default())).unwrap();
         assert_eq!(
             json["findings"][0]["message"],
             format!("Secret `{HOSTILE}` is missing")
+        );
+    }
+
+    #[test]
+    fn would_puts_every_correction_in_the_conditional() {
+        let cases = [
+            ("added keycloak.client_id", "would add keycloak.client_id"),
+            (
+                "`x` is read from the `secure` section, not `services`; renamed to Y",
+                "`x` is read from the `secure` section, not `services`; would be renamed to Y",
+            ),
+            (
+                "the name `X ` has surrounding whitespace; trimmed",
+                "the name `X ` has surrounding whitespace; would be trimmed",
+            ),
+            (
+                "a ` # …` comment tail in the value was removed",
+                "a ` # …` comment tail in the value would be removed",
+            ),
+            (
+                "the value is not a YAML string; written as 'true'",
+                "the value is not a YAML string; would be written as 'true'",
+            ),
+            (
+                "base_url ends without `/`: written with a trailing `/`",
+                "base_url ends without `/`: would be written with a trailing `/`",
+            ),
+            (
+                "`a`: tab; quoted so that ClearML reads the tab",
+                "`a`: tab; would be quoted so that ClearML reads the tab",
+            ),
+            (
+                "2 env entries set keycloak.base_url (A, B); one remains",
+                "2 env entries set keycloak.base_url (A, B); one would remain",
+            ),
+            (
+                "ClearML read none of them; kept the last one, as Kubernetes would",
+                "ClearML read none of them; would keep the last one, as Kubernetes would",
+            ),
+            (
+                "2 env entries become Y; why",
+                "2 env entries would become Y; why",
+            ),
+            // Already conditional, or no correction verb: unchanged.
+            (
+                "`x` would be read as a number, not the text: would be written as \"1\"",
+                "`x` would be read as a number, not the text: would be written as \"1\"",
+            ),
+            (
+                "keycloak.base_url: the value differs from the policy",
+                "keycloak.base_url: the value differs from the policy",
+            ),
+            ("not added here", "not added here"),
+        ];
+        for (done, not_done) in cases {
+            assert_eq!(would(done), not_done);
+            assert_eq!(would(not_done), not_done, "twice changes nothing");
+        }
+    }
+
+    #[test]
+    fn chart_root_prefixes_template_paths_only_when_given() {
+        let src = "clearml/templates/a.yaml";
+        let with = |root: Option<&str>| Style {
+            chart_root: root.map(str::to_string),
+            ..Style::default()
+        };
+        assert_eq!(with(None).template_path(src), src);
+        assert_eq!(with(Some(".")).template_path(src), src);
+        assert_eq!(
+            with(Some("deploy/charts")).template_path(src),
+            "deploy/charts/clearml/templates/a.yaml"
+        );
+        assert_eq!(
+            with(Some("deploy/charts/")).template_path(src),
+            "deploy/charts/clearml/templates/a.yaml"
+        );
+        assert_eq!(
+            with(Some("/")).template_path(src),
+            "/clearml/templates/a.yaml"
         );
     }
 
@@ -828,11 +1184,16 @@ mod tests {
         for &(name, format, _) in Format::ALL {
             // A new variant stops this match compiling: give it a row in Format::ALL.
             match format {
-                Format::Text | Format::Json | Format::Github | Format::Sarif | Format::Junit => {}
+                Format::Text
+                | Format::Json
+                | Format::Github
+                | Format::Gitlab
+                | Format::Sarif
+                | Format::Junit => {}
             }
             assert_eq!(Format::from_name(name), Some(format));
             assert_eq!(format.name(), name);
         }
-        assert_eq!(Format::ALL.len(), 5, "one row per variant");
+        assert_eq!(Format::ALL.len(), 6, "one row per variant");
     }
 }

@@ -17,6 +17,19 @@ pub struct Document<'a> {
     pub index: usize,
 }
 
+/// The number a document is shown by in every message and format: 1-based, like lines
+/// (`document 1` is the first), from its 0-based `index`.
+pub fn document_number(index: usize) -> usize {
+    index + 1
+}
+
+impl Document<'_> {
+    /// This document's number as shown to users ([`document_number`]).
+    pub fn number(&self) -> usize {
+        document_number(self.index)
+    }
+}
+
 fn is_marker(line: &str) -> bool {
     line.strip_prefix("---")
         .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))

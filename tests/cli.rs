@@ -157,11 +157,28 @@ fn plaintext_secret_is_refused_without_printing_it() {
     let err = text(&out.stderr);
     assert!(
         err.contains(
-            "error[plaintext-secret]: `client_secret` of provider `google` is a literal value"
+            "error[plaintext-secret]: google.client_secret is a literal value in the policy"
         ),
         "{err}"
     );
+    assert_eq!(
+        err.matches("error[plaintext-secret]").count(),
+        1,
+        "once: {err}"
+    );
     assert!(!err.contains(SECRET_VALUE), "{err}");
+    // `explain` and `values` refuse what render refuses, by the same rule.
+    for cmd in ["explain", "values"] {
+        let refused = run(&[cmd, "--policy", p.to_str().unwrap()], b"");
+        assert_eq!(refused.status.code(), Some(1), "{cmd}");
+        assert!(refused.stdout.is_empty(), "{cmd}");
+        let err = text(&refused.stderr);
+        assert!(
+            err.contains("error[plaintext-secret]: google.client_secret"),
+            "{cmd}: {err}"
+        );
+        assert!(!err.contains(SECRET_VALUE), "{cmd}: {err}");
+    }
     let allowed =
         std::fs::read_to_string(&p).unwrap() + "[enforce]\nplaintext_secrets = \"allow\"\n";
     let p2 = temp_file(&dir, "p2.toml", &allowed);
@@ -195,7 +212,8 @@ fn audit_mode_changes_nothing_and_fails_on_drift() {
     assert_eq!(drift.status.code(), Some(1));
     assert!(drift.stdout.is_empty());
     assert!(
-        text(&drift.stderr).contains("error[missing-variable]: drift: added keycloak.client_id"),
+        text(&drift.stderr)
+            .contains("error[missing-variable]: drift: would add keycloak.client_id"),
         "{}",
         text(&drift.stderr)
     );
@@ -541,13 +559,15 @@ fn control_characters_from_manifests_are_escaped_in_every_display_format() {
         err.contains(r"Deployment clearml\r\nerror[fake]: forged/\x1b[31mclearml-apiserver"),
         "{err}"
     );
-    // A value with a line break outside quotes could set other ClearML keys, so it is never
-    // quoted in a message, escaped or not.
-    assert!(
-        err.contains("keycloak.base_url: the value differs from the policy"),
-        "{err}"
-    );
     assert!(!err.contains("pwned"), "{err}");
+    // A value with a line break outside quotes could set other ClearML keys, so it is never
+    // quoted in a message, escaped or not. (A refused render lists no corrections: `check` does.)
+    let check = text(&run(&["check", policy], HOSTILE.as_bytes()).stdout);
+    assert!(
+        check.contains("keycloak.base_url: the value differs from the policy"),
+        "{check}"
+    );
+    assert!(!check.contains("pwned"), "{check}");
     // A ClearML name with control characters is HOCON-unsafe: refused, and never printed.
     assert!(err.contains("error[hocon-in-name]"), "{err}");
     assert!(!err.contains("idp_logut"), "{err}");
@@ -563,7 +583,7 @@ fn control_characters_from_manifests_are_escaped_in_every_display_format() {
         "{err}"
     );
 
-    for format in ["text", "github", "sarif", "junit"] {
+    for format in ["text", "github", "gitlab", "sarif", "junit"] {
         let out = run(&["check", policy, "--format", format], HOSTILE.as_bytes());
         assert_eq!(out.status.code(), Some(1), "{format}");
         let report = text(&out.stdout);
@@ -586,6 +606,10 @@ fn control_characters_from_manifests_are_escaped_in_every_display_format() {
             "sarif" => {
                 let sarif: serde_json::Value = serde_json::from_str(&report).unwrap();
                 assert_eq!(sarif["version"], "2.1.0");
+            }
+            "gitlab" => {
+                let issues: serde_json::Value = serde_json::from_str(&report).unwrap();
+                assert!(!issues.as_array().unwrap().is_empty(), "{report}");
             }
             "github" => {
                 assert!(

@@ -114,7 +114,10 @@ fn check(fixture: &str, policy_name: &str, refused: bool) -> String {
         outcome.has_errors()
     );
     snap.push_str("== findings ==\n");
-    snap.push_str(&clearml_sso::report::text(&outcome.findings));
+    snap.push_str(&clearml_sso::report::text(
+        &outcome.findings,
+        &clearml_sso::report::Style::default(),
+    ));
     let (a, b) = (stream::split(&input), stream::split(&outcome.output));
     assert_eq!(
         a.len(),

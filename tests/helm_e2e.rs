@@ -491,3 +491,57 @@ fn retry_busy<T>(mut spawn: impl FnMut() -> std::io::Result<T>) -> T {
     }
     panic!("the executable stayed busy");
 }
+
+/// Under Helm 3 and Helm 4 a policy error (exit 2) still writes `--report` — the channel a CI
+/// job reads, since Helm 4 drops a plugin's stderr — and the user sees the error once.
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn a_policy_error_under_helm_reaches_the_report_and_the_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "version = 1\n[providers.keycloak]\nclient_id = \"x\"\nclientsecret = \"y\"\n",
+    )
+    .unwrap();
+    let helm4_home = HelmHome::new();
+    helm4_home.install_plugin(&helm4());
+    for (name, helm, home, renderer) in [
+        ("helm3", helm3(), HelmHome::new(), bin_path()),
+        ("helm4", helm4(), helm4_home, "clearml-sso".to_string()),
+    ] {
+        let report = dir.path().join(format!("{name}.json"));
+        let out = home.run(
+            &helm,
+            &[
+                "template",
+                "clearml",
+                CHART,
+                "--post-renderer",
+                &renderer,
+                "--post-renderer-args",
+                &format!("--policy={}", bad.display()),
+                "--post-renderer-args",
+                &format!("--report={}", report.display()),
+            ],
+        );
+        assert!(!out.status.success(), "{name}");
+        assert!(out.stdout.is_empty(), "{name}: {}", text(&out.stdout));
+        let err = text(&out.stderr);
+        assert_eq!(
+            err.matches("4:1: error: unknown key `clientsecret`")
+                .count(),
+            1,
+            "{name}: the user sees the error once: {err}"
+        );
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&report)
+                .unwrap_or_else(|e| panic!("{name}: no report ({e}); stderr: {err}")),
+        )
+        .unwrap();
+        let f = &json["findings"][0];
+        assert_eq!(f["code"], "policy-error", "{name}: {json}");
+        assert_eq!(f["file"]["line"], 4, "{name}: {json}");
+        assert_eq!(json["errors"], 1, "{name}");
+    }
+}

@@ -9,7 +9,10 @@ use common::*;
 const MARK: &str = "S3CR3T-MARKER-7f3a";
 /// A numeric credential: YAML reads it as a number, the tool rewrites it as a string.
 const NUMBER: &str = "98127364519283746";
-const FORMATS: &[&str] = &["text", "json", "github", "sarif", "junit"];
+/// Every format the binary offers (the library's table), so a new one is covered here too.
+fn formats() -> impl Iterator<Item = &'static str> {
+    clearml_sso::report::Format::ALL.iter().map(|f| f.0)
+}
 const SSO: &str = "login__sso__oauth_client";
 
 /// One `kind: List` holding the apiserver and, right after its env list (so a diff shows it as
@@ -131,7 +134,7 @@ fn no_planted_secret_reaches_any_output() {
                 vec!["render", &flag, &report_flag],
                 vec!["diff", &flag, &report_flag],
             ];
-            for format in FORMATS {
+            for format in formats() {
                 commands.push(vec!["check", &flag, "--format", format, &report_flag]);
             }
             for args in &commands {

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if out.has_errors() {
-        let text = report::format(&out.findings, Format::Text);
+        let text = report::format(&out.findings, Format::Text, &report::Style::default());
         assert!(
             text.contains("error["),
             "a refusal names its error:\n{text}"

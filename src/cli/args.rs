@@ -26,7 +26,7 @@ pub struct Cli {
 pub enum Command {
     /// Read manifests, write them with the SSO settings corrected (the default command).
     Render(RenderArgs),
-    /// CI mode: print the findings, never the manifests; exit 1 on any error.
+    /// CI mode: print the findings (in --format, on every exit), never the manifests; exit 1 on any error.
     Check(CheckArgs),
     /// Show, as a unified diff, what `render` would change (secret values redacted).
     Diff(RenderArgs),
@@ -60,12 +60,17 @@ pub struct CheckArgs {
     /// Report format.
     #[arg(long, value_parser = format_parser(), default_value = report::Format::Text.name())]
     pub format: report::Format,
-    /// Also fail (exit 1) when `render` would change anything.
+    /// Also fail (exit 1) when `render` would change anything: for manifests applied without
+    /// the post-renderer (`helm template` output in GitOps, `clearml-sso values`).
     #[arg(long)]
     pub strict: bool,
-    /// Also write the findings as a JSON report to FILE.
+    /// Also write the findings as a JSON report to FILE (written on every exit).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Path of the chart's parent directory in your repository, put before template paths
+    /// (`clearml/templates/…`) in github, gitlab and sarif output, so findings attach to your files.
+    #[arg(long, value_name = "DIR")]
+    pub chart_root: Option<String>,
     /// Manifests to read; stdin when absent or `-`.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
@@ -83,7 +88,7 @@ pub struct RenderArgs {
     /// Policy file [default: $CLEARML_SSO_POLICY, then ./clearml-sso.toml]
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// Also write the findings as a JSON report to FILE (written even when the render fails).
+    /// Also write the findings as a JSON report to FILE (written on every exit, failures included).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// Manifests to read; stdin when absent or `-`.
@@ -126,4 +131,51 @@ impl TypedValueParser for ProviderKey {
                 .map(|p| PossibleValue::new(p.key).help(p.title)),
         ))
     }
+}
+
+/// What can still be read from a command line clap refused (exit 2), so that the error reaches
+/// `--report` and `check --format` like any other: whether the command is `check`, a valid
+/// `--format`, the `--report` path, and every other argument (each may name an input, which
+/// the report must never overwrite).
+#[derive(Debug, Default)]
+pub struct Salvaged {
+    /// The command is `check`.
+    pub check: bool,
+    /// `--format NAME`, when NAME is a format.
+    pub format: Option<report::Format>,
+    /// `--report FILE`.
+    pub report: Option<PathBuf>,
+    /// Every other argument, as a path.
+    pub others: Vec<PathBuf>,
+}
+
+/// Reads [`Salvaged`] from the raw arguments (without the program name): `--flag VALUE` and
+/// `--flag=VALUE`, the last one winning, as clap would have it.
+pub fn salvage(raw: &[std::ffi::OsString]) -> Salvaged {
+    let mut out = Salvaged {
+        check: raw.first().is_some_and(|a| a == "check"),
+        ..Salvaged::default()
+    };
+    let mut args = raw.iter();
+    while let Some(arg) = args.next() {
+        let text = arg.to_string_lossy();
+        let (flag, inline) = match text.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (text.to_string(), None),
+        };
+        let mut value = || match &inline {
+            Some(v) => Some(std::ffi::OsString::from(v)),
+            None => args.next().cloned(),
+        };
+        match flag.as_str() {
+            "--report" => out.report = value().map(PathBuf::from),
+            "--format" => {
+                out.format = value().and_then(|v| report::Format::from_name(&v.to_string_lossy()))
+            }
+            _ => out
+                .others
+                .push(PathBuf::from(inline.map_or(arg.clone(), Into::into))),
+        }
+    }
+    out
 }

@@ -2,53 +2,123 @@
 //!
 //! The output contract: stdout carries only the command's output (the manifests for `render`)
 //! and nothing at all when the command fails; findings and errors go to stderr; `--report`
-//! is written before anything reaches stdout, and never to stdout itself.
+//! is written before anything reaches stdout, and never to stdout itself. `check` is the one
+//! command whose output *is* the findings: its stdout holds the report in the chosen format on
+//! every exit (with `--format text`, an error that stops the run before any finding — exit 2 or
+//! 3 — is on stderr only).
+//!
+//! A run stopped by a usage, policy or input error ([`Stop`]) still writes `--report` (the error
+//! as a finding), unless the `--report` path itself is what is wrong.
 
 use super::args::{CheckArgs, InitArgs, PolicyArgs, RenderArgs};
-use super::exit::{self, fail, print};
+use super::exit::{self, fail, print, Stop};
 use super::{policy_file, report_file};
-use anyhow::Result;
 use clearml_sso::{diff, explain, render_with, report, Outcome, RenderOptions};
 use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-fn read_input(input: Option<&Path>) -> Result<Vec<u8>> {
-    super::files::read(input, super::files::MAX_INPUT)
+/// The name an input is shown by: its path, or `stdin`.
+fn input_name(input: Option<&Path>) -> String {
+    input
+        .filter(|p| *p != Path::new("-"))
+        .map_or("stdin".to_string(), |p| p.display().to_string())
 }
 
 /// Checks the `--report` path, loads the policy, reads the input and renders: the shared first
-/// half of `render`, `check` and `diff`. `Err` is the exit code of a failure already reported.
+/// half of `render`, `check` and `diff`. `Err` says why the run stopped, and whether the
+/// `--report` path can take a report about it (not when the path itself is the problem).
 fn prepare(
     report: Option<&Path>,
     policy: Option<&Path>,
     input: Option<&Path>,
-) -> Result<(Vec<u8>, Outcome), ExitCode> {
-    check_report(report, input, policy)?;
-    let policy =
-        policy_file::load(policy).map_err(|e| fail(exit::USAGE, &format!("clearml-sso: {e:#}")))?;
-    let bytes = read_input(input).map_err(|e| fail(exit::INPUT, &format!("clearml-sso: {e:#}")))?;
-    let name = input.map_or("stdin".to_string(), |p| p.display().to_string());
+) -> Result<(Vec<u8>, Outcome), (Stop, bool)> {
+    check_report(report, input, policy).map_err(|stop| (stop, false))?;
+    let policy = policy_file::load(policy).map_err(|stop| (stop, true))?;
+    let name = input_name(input);
+    let bytes = super::files::read(input, super::files::MAX_INPUT).map_err(|e| {
+        let stop = Stop::in_file(exit::INPUT, format!("clearml-sso: {e:#}"), &name);
+        (stop, true)
+    })?;
     // Every command exits right after this one render: freeing the parsed documents (many
     // small nodes on a large stream) would only delay the exit.
     let options = RenderOptions { leak_parsed: true };
     let outcome = render_with(&bytes, &policy, options).map_err(|e| {
-        fail(
-            exit::INPUT,
-            &format!("clearml-sso: {name}: input is not a readable manifest stream: {e}"),
-        )
+        let message = format!("input is not a readable manifest stream: {e}");
+        let finding =
+            report::Finding::new(report::UNREADABLE_INPUT, message.clone()).in_file(report::Spot {
+                path: name.clone(),
+                line: e.line,
+                column: e.column,
+            });
+        let stop = Stop {
+            code: exit::INPUT,
+            message: format!("clearml-sso: {name}: {message}"),
+            findings: vec![finding],
+        };
+        (stop, true)
     })?;
     Ok((bytes, outcome))
 }
 
-/// Findings as text with the summary line (empty when there are none).
-fn findings_text(outcome: &Outcome) -> String {
-    if outcome.findings.is_empty() {
-        String::new()
-    } else {
-        report::format(&outcome.findings, report::Format::Text)
+/// Ends a run [`prepare`] stopped: the report (when its path can take one), then, for `check`
+/// in a machine-readable format, the same error as a document on stdout, then the message on
+/// stderr. A report that cannot be written makes it exit 2, as everywhere.
+fn stopped(
+    (stop, report_usable): (Stop, bool),
+    report_path: Option<&Path>,
+    document: Option<(report::Format, &report::Style)>,
+) -> ExitCode {
+    let style = report::Style::default();
+    let Stop {
+        mut code,
+        mut message,
+        mut findings,
+    } = stop;
+    if report_usable {
+        if let Err(e) = report_file::write(report_path, &findings, &style) {
+            let why = format!("clearml-sso: {e:#}");
+            code = exit::USAGE;
+            findings.push(exit::usage_finding(&why));
+            message.push('\n');
+            message.push_str(&why);
+        }
     }
+    if let Some((format, style)) = document.filter(|(f, _)| *f != report::Format::Text) {
+        let _ = std::io::stdout().write_all(report::format(&findings, format, style).as_bytes());
+    }
+    fail(code, &message)
+}
+
+/// A command line clap refused (already printed, exit 2): the error as a `usage-error` finding
+/// in `--report` and, for `check` in a machine-readable format, on stdout — whatever of the
+/// two could be read from the arguments. A `--report` path that names another argument's file
+/// (or stdout) is left alone.
+pub fn unparsed(salvaged: super::args::Salvaged, clap_error: &str) -> ExitCode {
+    let message = clap_error
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ");
+    let finding = report::Finding::new(report::USAGE_ERROR, message)
+        .help("see `clearml-sso --help`, or `clearml-sso COMMAND --help`");
+    let findings = [finding];
+    let style = report::Style::default();
+    let others: Vec<Option<std::path::PathBuf>> = salvaged.others.into_iter().map(Some).collect();
+    let report = salvaged.report.as_deref();
+    if report_file::check_path(report, &others).is_ok() {
+        if let Err(e) = report_file::write(report, &findings, &style) {
+            let _ = writeln!(std::io::stderr(), "clearml-sso: {e:#}");
+        }
+    }
+    if let Some(format) = salvaged
+        .format
+        .filter(|f| salvaged.check && *f != report::Format::Text)
+    {
+        let _ = std::io::stdout().write_all(report::format(&findings, format, &style).as_bytes());
+    }
+    ExitCode::from(exit::USAGE)
 }
 
 /// The `--report` path checks every command that writes one runs first (see `report_file`).
@@ -56,10 +126,9 @@ fn check_report(
     report: Option<&Path>,
     input: Option<&Path>,
     policy: Option<&Path>,
-) -> Result<(), ExitCode> {
+) -> Result<(), Stop> {
     let inputs = [input.map(Path::to_path_buf), policy_file::find(policy).ok()];
-    report_file::check_path(report, &inputs)
-        .map_err(|e| fail(exit::USAGE, &format!("clearml-sso: {e:#}")))
+    report_file::check_path(report, &inputs).map_err(|e| Stop::usage(format!("clearml-sso: {e:#}")))
 }
 
 pub fn render(args: RenderArgs) -> ExitCode {
@@ -72,55 +141,113 @@ pub fn render(args: RenderArgs) -> ExitCode {
             &args,
             &outcome,
             "render refused; nothing was written",
+            true,
             || Cow::Borrowed(&outcome.output),
         ),
-        Err(code) => code,
+        Err(stop) => stopped(stop, args.report.as_deref(), None),
     }
+}
+
+/// What stderr shows of a refused run: the findings that stand whatever render would
+/// correct (its errors, and what it reports without correcting), the summary of those, and
+/// `refusal`, with how many corrections were not made. The corrections themselves are not
+/// listed: none of them happened (`check` lists them, saying what render would do).
+fn refusal_text(outcome: &Outcome, refusal: &str) -> String {
+    let standing: Vec<report::Finding> = outcome
+        .findings
+        .iter()
+        .filter(|f| !f.fixed)
+        .cloned()
+        .collect();
+    let not_made = outcome.findings.len() - standing.len();
+    let mut text = report::format(&standing, report::Format::Text, &report::Style::default());
+    text.push_str(&format!("clearml-sso: {refusal}"));
+    if not_made > 0 {
+        let s = if not_made == 1 { "" } else { "s" };
+        text.push_str(&format!(
+            " ({not_made} correction{s} it would also make: `clearml-sso check` lists them)"
+        ));
+    }
+    text
 }
 
 /// The second half `render` and `diff` share: write the report (even on failure, and before
 /// any byte reaches stdout), refuse on any error saying `refusal`, else print the findings to
 /// stderr and `output()` to stdout. A report that cannot be written fails the run with
 /// `exit::USAGE` (the command line asked for it), also when the render fails anyway: the
-/// findings and the reason both go to stderr, stdout gets nothing.
+/// findings and the reason both go to stderr, stdout gets nothing. `writes`: the output is
+/// the corrected manifests (`render`); else (`diff`) the findings say what render would do.
 fn finish<'a>(
     args: &RenderArgs,
     outcome: &Outcome,
     refusal: &str,
+    writes: bool,
     output: impl FnOnce() -> Cow<'a, str>,
 ) -> ExitCode {
-    let report_error = report_file::write(args.report.as_deref(), &outcome.findings)
+    let style = report::Style {
+        proposed: outcome.has_errors() || !writes,
+        ..Default::default()
+    };
+    let report_error = report_file::write(args.report.as_deref(), &outcome.findings, &style)
         .err()
         .map(|e| format!("clearml-sso: {e:#}\n"));
-    let text = findings_text(outcome);
     match (outcome.has_errors(), report_error) {
-        (true, None) => fail(exit::VIOLATION, &format!("{text}clearml-sso: {refusal}")),
-        (true, Some(e)) => fail(exit::USAGE, &format!("{text}clearml-sso: {refusal}\n{e}")),
+        (true, None) => fail(exit::VIOLATION, &refusal_text(outcome, refusal)),
+        (true, Some(e)) => fail(
+            exit::USAGE,
+            &format!("{}\n{e}", refusal_text(outcome, refusal)),
+        ),
         (false, Some(e)) => fail(
             exit::USAGE,
-            &format!("{text}{e}clearml-sso: nothing was written"),
+            &format!(
+                "{}{e}clearml-sso: nothing was written",
+                findings_text(outcome, &style)
+            ),
         ),
         (false, None) => {
-            let _ = std::io::stderr().write_all(text.as_bytes());
+            let _ = std::io::stderr().write_all(findings_text(outcome, &style).as_bytes());
             print(&output())
         }
     }
 }
 
+/// Findings as text with the summary line (empty when there are none).
+fn findings_text(outcome: &Outcome, style: &report::Style) -> String {
+    if outcome.findings.is_empty() {
+        String::new()
+    } else {
+        report::format(&outcome.findings, report::Format::Text, style)
+    }
+}
+
 pub fn check(args: CheckArgs) -> ExitCode {
+    let style = report::Style {
+        proposed: true,
+        chart_root: args.chart_root.clone(),
+        input: Some(input_name(args.input.as_deref())),
+    };
     let (_, outcome) = match prepare(
         args.report.as_deref(),
         args.policy.as_deref(),
         args.input.as_deref(),
     ) {
         Ok(r) => r,
-        Err(code) => return code,
+        Err(stop) => return stopped(stop, args.report.as_deref(), Some((args.format, &style))),
     };
-    if let Err(e) = report_file::write(args.report.as_deref(), &outcome.findings) {
-        let text = findings_text(&outcome);
-        return fail(exit::USAGE, &format!("{text}clearml-sso: {e:#}"));
+    if let Err(e) = report_file::write(args.report.as_deref(), &outcome.findings, &style) {
+        // Exit 2 (the report asked for is missing); the document says so too.
+        let why = format!("clearml-sso: {e:#}");
+        let text = report::format(&outcome.findings, report::Format::Text, &style);
+        let mut findings = outcome.findings;
+        findings.push(exit::usage_finding(&why));
+        let stop = Stop {
+            code: exit::USAGE,
+            message: format!("{text}{why}"),
+            findings,
+        };
+        return stopped((stop, false), None, Some((args.format, &style)));
     }
-    let printed = print(&report::format(&outcome.findings, args.format));
+    let printed = print(&report::format(&outcome.findings, args.format, &style));
     if outcome.has_errors() || (args.strict && outcome.changed) {
         if args.strict && outcome.changed && !outcome.has_errors() {
             let _ = writeln!(
@@ -139,18 +266,35 @@ pub fn diff(args: RenderArgs) -> ExitCode {
         args.policy.as_deref(),
         args.input.as_deref(),
     ) {
-        Ok((input, outcome)) => finish(&args, &outcome, "render would refuse; no diff", || {
-            let input = String::from_utf8(input).expect("render accepted it as UTF-8");
-            Cow::Owned(diff::unified(&input, &outcome.output))
-        }),
-        Err(code) => code,
+        Ok((input, outcome)) => finish(
+            &args,
+            &outcome,
+            "render would refuse; no diff",
+            false,
+            || {
+                let input = String::from_utf8(input).expect("render accepted it as UTF-8");
+                Cow::Owned(diff::unified(&input, &outcome.output))
+            },
+        ),
+        Err(stop) => stopped(stop, args.report.as_deref(), None),
     }
+}
+
+/// `explain` and `values` refuse a policy `render` would refuse in any manifests: its
+/// findings and why on stderr, exit 1, nothing on stdout.
+fn refused_policy(findings: &[report::Finding]) -> ExitCode {
+    let mut text = report::format(findings, report::Format::Text, &report::Style::default());
+    text.push_str("clearml-sso: render refuses this policy whatever the manifests; fix it first");
+    fail(exit::VIOLATION, &text)
 }
 
 pub fn explain(args: PolicyArgs) -> ExitCode {
     match policy_file::load(args.policy.as_deref()) {
-        Ok(policy) => print(&explain::explain(&policy)),
-        Err(e) => fail(exit::USAGE, &format!("clearml-sso: {e:#}")),
+        Ok(policy) => match explain::explain(&policy) {
+            Ok(text) => print(&text),
+            Err(findings) => refused_policy(&findings),
+        },
+        Err(stop) => fail(stop.code, &stop.message),
     }
 }
 
@@ -158,12 +302,9 @@ pub fn values(args: PolicyArgs) -> ExitCode {
     match policy_file::load(args.policy.as_deref()) {
         Ok(policy) => match explain::values(&policy) {
             Ok(text) => print(&text),
-            Err(finding) => fail(
-                exit::VIOLATION,
-                &report::format(&[*finding], report::Format::Text),
-            ),
+            Err(findings) => refused_policy(&findings),
         },
-        Err(e) => fail(exit::USAGE, &format!("clearml-sso: {e:#}")),
+        Err(stop) => fail(stop.code, &stop.message),
     }
 }
 

@@ -2,7 +2,7 @@
 //! to the user.
 
 use super::helm_stderr;
-use clearml_sso::report;
+use clearml_sso::report::{self, Finding, Spot};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -40,4 +40,61 @@ pub fn print(text: &str) -> ExitCode {
         Ok(()) => ExitCode::from(OK),
         Err(e) => fail(USAGE, &format!("clearml-sso: cannot write the output: {e}")),
     }
+}
+
+/// A run stopped before its result, with exit 2 (usage, policy) or 3 (input): the message for
+/// stderr, and the same as findings, so that `--report` and `check --format` hold the error
+/// too (a CI job reading them must never find an empty or stale document).
+#[derive(Debug)]
+pub struct Stop {
+    /// The exit code.
+    pub code: u8,
+    /// What stderr says, as it always did (`FILE:LINE:COLUMN: error: …` for a policy).
+    pub message: String,
+    /// The same, as findings (`usage-error`, `policy-error`, `unreadable-input`).
+    pub findings: Vec<Finding>,
+}
+
+impl Stop {
+    /// A usage error (exit 2) with no place in a file: the message is the finding.
+    pub fn usage(message: String) -> Stop {
+        Stop {
+            code: USAGE,
+            findings: vec![usage_finding(&message)],
+            message,
+        }
+    }
+
+    /// An error in the file `path` as a whole (exit `code`): the message is the finding.
+    pub fn in_file(code: u8, message: String, path: &str) -> Stop {
+        let what = if code == INPUT {
+            report::UNREADABLE_INPUT
+        } else {
+            report::POLICY_ERROR
+        };
+        let finding = Finding::new(what, strip_tool(&message)).in_file(Spot {
+            path: path.to_string(),
+            line: 0,
+            column: 0,
+        });
+        Stop {
+            code,
+            message,
+            findings: vec![finding],
+        }
+    }
+}
+
+/// A usage error's message (as printed on stderr) as a `usage-error` finding.
+pub fn usage_finding(message: &str) -> Finding {
+    Finding::new(report::USAGE_ERROR, strip_tool(message))
+}
+
+/// A message without the `clearml-sso: ` every stderr line starts with (a finding's format
+/// names the tool itself).
+fn strip_tool(message: &str) -> String {
+    message
+        .strip_prefix("clearml-sso: ")
+        .unwrap_or(message)
+        .to_string()
 }

@@ -27,6 +27,8 @@ pub fn run() -> ExitCode {
             let _ = e.print();
             if code != exit::OK {
                 helm_stderr::tell_user(&e.to_string());
+                let raw: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+                return commands::unparsed(args::salvage(&raw), &e.to_string());
             }
             return ExitCode::from(code);
         }

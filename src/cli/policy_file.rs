@@ -1,7 +1,9 @@
 //! Which policy file a command reads, and reading it.
 
-use anyhow::{bail, Context as _, Result};
+use super::exit::{self, Stop};
+use anyhow::{bail, Result};
 use clearml_sso::policy::{self, Policy};
+use clearml_sso::report::{self, Finding, Spot};
 use std::path::{Path, PathBuf};
 
 /// Environment variable naming the policy file when `--policy` is not given.
@@ -39,24 +41,48 @@ fn locate(flag: Option<&Path>) -> Result<(PathBuf, Origin)> {
 }
 
 /// Finds, reads and parses the policy; errors name the file (and the line, from the parser),
-/// and, when the path came from `$CLEARML_SSO_POLICY`, that variable: a stale export in a
-/// shell or CI job is otherwise hard to see.
-/// What the parser normalised (`FILE:LINE:COLUMN: note: …`) and its warnings go to stderr.
-pub fn load(flag: Option<&Path>) -> Result<Policy> {
-    let (path, origin) = locate(flag)?;
+/// and, when the path came from `$CLEARML_SSO_POLICY`, that variable (a stale export in a
+/// shell or CI job is otherwise hard to see); each problem is also a `policy-error` finding at its `FILE:LINE:COLUMN`. What the parser
+/// normalised (`FILE:LINE:COLUMN: note: …`) and its warnings go to stderr.
+pub fn load(flag: Option<&Path>) -> Result<Policy, Stop> {
+    let (path, origin) = locate(flag).map_err(|e| Stop::usage(format!("clearml-sso: {e:#}")))?;
     let shown = path.display().to_string();
-    let bytes = super::files::read(Some(&path), super::files::MAX_POLICY).with_context(|| {
+    let in_file = |message: String| Stop::in_file(exit::USAGE, message, &shown);
+    let bytes = super::files::read(Some(&path), super::files::MAX_POLICY).map_err(|e| {
         if origin == Origin::Env {
-            format!(
-                "{shown}: cannot read the policy file named by ${POLICY_ENV} (pass --policy FILE, or fix or unset ${POLICY_ENV})"
-            )
+            in_file(format!(
+                "clearml-sso: {shown}: cannot read the policy file named by ${POLICY_ENV}: {e:#} (pass --policy FILE, or fix or unset ${POLICY_ENV})"
+            ))
         } else {
-            format!("{shown}: cannot read the policy file")
+            in_file(format!(
+                "clearml-sso: {shown}: cannot read the policy file: {e:#}"
+            ))
         }
     })?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| anyhow::anyhow!("{shown}: the policy file is not UTF-8"))?;
-    let policy = policy::parse(&text, &shown)?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        in_file(format!(
+            "clearml-sso: {shown}: the policy file is not UTF-8"
+        ))
+    })?;
+    let policy = policy::parse(&text, &shown).map_err(|e| Stop {
+        code: exit::USAGE,
+        message: format!("clearml-sso: {e}"),
+        findings: e
+            .problems
+            .iter()
+            .map(|p| {
+                let f = Finding::new(report::POLICY_ERROR, p.message.clone()).in_file(Spot {
+                    path: e.source.clone(),
+                    line: p.line,
+                    column: p.column,
+                });
+                match &p.help {
+                    Some(help) => f.help(help.clone()),
+                    None => f,
+                }
+            })
+            .collect(),
+    })?;
     eprint!("{}", policy.notes_text());
     Ok(policy)
 }

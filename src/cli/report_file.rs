@@ -5,11 +5,15 @@ use clearml_sso::report;
 use std::path::{Path, PathBuf};
 
 /// Writes the JSON report of `findings` to `path`, when `--report` was given.
-pub fn write(path: Option<&Path>, findings: &[report::Finding]) -> Result<()> {
+pub fn write(
+    path: Option<&Path>,
+    findings: &[report::Finding],
+    style: &report::Style,
+) -> Result<()> {
     let Some(path) = path else { return Ok(()) };
     open(path)
         .and_then(|mut f| {
-            std::io::Write::write_all(&mut f, (report::json(findings) + "\n").as_bytes())
+            std::io::Write::write_all(&mut f, (report::json(findings, style) + "\n").as_bytes())
         })
         .with_context(|| format!("cannot write the report {}", path.display()))
 }
