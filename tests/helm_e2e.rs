@@ -333,6 +333,194 @@ fn every_bundled_policy_renders_and_values_give_the_same_config() {
     }
 }
 
+// Seen under Helm: Helm 3 and Helm 4 both drop a post-renderer's stderr when it succeeds, so a
+// summary of what the render did is written to Helm's own stderr.
+
+/// A non-secret value the drift values put in `base_url` (the findings quote it; the summary
+/// must not), and the client secret written as a literal.
+const DRIFTED_URL: &str = "https://drifted.example.org/realms/clearml/";
+const LITERAL_SECRET: &str = "PlainLeakedSecret123";
+
+/// Values that add drift to the apiserver: a wrong `base_url`, the client secret as a literal.
+fn drift_values(dir: &tempfile::TempDir) -> PathBuf {
+    temp_file(
+        dir,
+        "drift.yaml",
+        &format!(
+            "apiserver:\n  extraEnvs:\n    - name: CLEARML__services__login__sso__oauth_client__keycloak__base_url\n      value: \"{DRIFTED_URL}\"\n    - name: CLEARML__secure__login__sso__oauth_client__keycloak__client_secret\n      value: \"{LITERAL_SECRET}\"\n"
+        ),
+    )
+}
+
+/// `helm template clearml CHART -f VALUES -f EXTRA… --post-renderer R` with each of
+/// `renderer_args` as a `--post-renderer-args`.
+fn template_with(
+    home: &HelmHome,
+    helm: &Path,
+    renderer: &str,
+    extra_values: &[&Path],
+    renderer_args: &[&str],
+) -> std::process::Output {
+    let mut args = vec!["template", "clearml", CHART, "-f", VALUES];
+    for v in extra_values {
+        args.extend(["-f", v.to_str().unwrap()]);
+    }
+    args.extend(["--post-renderer", renderer]);
+    for a in renderer_args {
+        args.extend(["--post-renderer-args", a]);
+    }
+    home.run(helm, &args)
+}
+
+/// Helm 3 with the binary's path, and Helm 4 with the plugin installed, each in a home of its
+/// own (Helm 3 fails on every command when a Helm 4 plugin is in its plugin directory).
+fn both_helms() -> [(&'static str, HelmHome, PathBuf, String); 2] {
+    let (helm4, home4) = (helm4(), HelmHome::new());
+    home4.install_plugin(&helm4);
+    [
+        ("Helm 3", HelmHome::new(), helm3(), bin_path()),
+        ("Helm 4", home4, helm4, "clearml-sso".into()),
+    ]
+}
+
+fn assert_no_secret(what: &str, out: &str) {
+    for secret in [KEYCLOAK_SECRET, LITERAL_SECRET] {
+        assert!(!out.contains(secret), "{what} shows a secret value:\n{out}");
+    }
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helm_3_and_4_show_what_a_successful_render_corrected() {
+    let dir = tempfile::tempdir().unwrap();
+    let drift = drift_values(&dir);
+    for (name, home, helm, renderer) in both_helms() {
+        let out = template_with(
+            &home,
+            &helm,
+            &renderer,
+            &[&drift],
+            &[&policy("keycloak.toml")],
+        );
+        let err = text(&out.stderr);
+        assert!(out.status.success(), "{name}: {err}");
+        assert_keycloak_settings(&text(&out.stdout));
+        // Once, with the workload, the counts, each warning and where to see the rest.
+        assert_eq!(
+            err.matches(
+                "clearml-sso: Deployment clearml-apiserver (clearml/templates/apiserver-deployment.yaml), \
+                 container clearml-apiserver: 9 SSO settings added, 2 corrected\n"
+            )
+            .count(),
+            1,
+            "{name}: {err}"
+        );
+        for line in [
+            "  warning[value-mismatch] CLEARML__services__login__sso__oauth_client__keycloak__base_url: a setting's value differed from the policy (corrected)\n",
+            "  warning[value-source] CLEARML__secure__login__sso__oauth_client__keycloak__client_secret: ",
+            "run `clearml-sso diff` to see them",
+        ] {
+            assert_eq!(err.matches(line).count(), 1, "{name}: {line:?} in\n{err}");
+        }
+        assert!(!err.contains(DRIFTED_URL), "{name}: never a value:\n{err}");
+        assert_no_secret(name, &err);
+    }
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helm_quiet_silences_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let drift = drift_values(&dir);
+    for (name, home, helm, renderer) in both_helms() {
+        let out = template_with(
+            &home,
+            &helm,
+            &renderer,
+            &[&drift],
+            &[&policy("keycloak.toml"), "--quiet"],
+        );
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        assert_keycloak_settings(&text(&out.stdout));
+        assert_eq!(text(&out.stderr), "", "{name}: --quiet");
+    }
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helm_fails_on_warnings_when_denied_and_shows_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let drift = drift_values(&dir);
+    let strict = temp_file(
+        &dir,
+        "strict.toml",
+        &std::fs::read_to_string(root().join("policies/keycloak.toml"))
+            .unwrap()
+            .replacen("[enforce]\n", "[enforce]\nwarnings = \"deny\"\n", 1),
+    );
+    let strict = format!("--policy={}", strict.display());
+    for (name, home, helm, renderer) in both_helms() {
+        for args in [
+            vec![policy("keycloak.toml"), "--deny-warnings".to_string()],
+            vec![strict.clone()],
+        ] {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = template_with(&home, &helm, &renderer, &[&drift], &args);
+            let err = text(&out.stderr);
+            assert!(!out.status.success(), "{name} {args:?}: {err}");
+            assert!(out.stdout.is_empty(), "{name} {args:?}: nothing rendered");
+            // The reason is visible once: inside Helm 3's error, written by us under Helm 4.
+            for reason in [
+                "error[value-mismatch]: keycloak.base_url:",
+                "error[value-source]: keycloak.client_secret:",
+            ] {
+                assert_eq!(err.matches(reason).count(), 1, "{name} {args:?}: {err}");
+            }
+            assert_eq!(
+                err.matches(clearml_sso::report::DENIED_WARNING).count(),
+                2,
+                "{name} {args:?}: {err}"
+            );
+            assert_no_secret(name, &err);
+        }
+        // Without the flag or setting the same render passes.
+        let out = template_with(
+            &home,
+            &helm,
+            &renderer,
+            &[&drift],
+            &[&policy("keycloak.toml")],
+        );
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helm_clean_render_says_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // `clearml-sso values` gives the chart exactly the policy's settings.
+    let values = run(&["values", &policy("keycloak.toml")], b"");
+    assert!(values.status.success(), "{}", text(&values.stderr));
+    let clean = temp_file(&dir, "clean.yaml", &text(&values.stdout));
+    for (name, home, helm, renderer) in both_helms() {
+        let out = template_with(
+            &home,
+            &helm,
+            &renderer,
+            &[&clean],
+            &[&policy("keycloak.toml")],
+        );
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        assert_keycloak_settings(&text(&out.stdout));
+        assert_eq!(
+            text(&out.stderr),
+            "",
+            "{name}: nothing changed, nothing said"
+        );
+    }
+}
+
 // The Helm 4 stderr helper outside Helm: a parent that is not Helm, or whose stderr is ours,
 // or whose stderr cannot be written without waiting. `sh -c '…; exit $?'` keeps the shell
 // alive as the parent (a lone command would be exec'd in its place).

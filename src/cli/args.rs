@@ -53,6 +53,9 @@ pub struct CheckArgs {
     /// Also fail (exit 1) when `render` would change anything.
     #[arg(long)]
     pub strict: bool,
+    /// Every warning is an error, as with `[enforce] warnings = "deny"` in the policy.
+    #[arg(long)]
+    pub deny_warnings: bool,
     /// Also write the findings as a JSON report to FILE.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
@@ -76,6 +79,14 @@ pub struct RenderArgs {
     /// Also write the findings as a JSON report to FILE (written even when the render fails).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Every warning is an error (exit 1, nothing written), as with `[enforce] warnings =
+    /// "deny"` in the policy.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Print nothing on stderr when the render succeeds: no findings, and under Helm no
+    /// summary. Failures are always shown.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Manifests to read; stdin when absent or `-`.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,

@@ -6,9 +6,9 @@
 
 use super::args::{CheckArgs, PolicyArgs, RenderArgs};
 use super::exit::{self, fail, print};
-use super::{policy_file, report_file};
+use super::{helm_stderr, policy_file, report_file};
 use anyhow::Result;
-use clearml_sso::{diff, explain, render_with, report, Outcome, RenderOptions};
+use clearml_sso::{diff, explain, policy, render_with, report, summary, Outcome, RenderOptions};
 use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
@@ -20,14 +20,20 @@ fn read_input(input: Option<&Path>) -> Result<Vec<u8>> {
 
 /// Checks the `--report` path, loads the policy, reads the input and renders: the shared first
 /// half of `render`, `check` and `diff`. `Err` is the exit code of a failure already reported.
+/// `deny_warnings` is `--deny-warnings`; `quiet` keeps the policy's notes off stderr.
 fn prepare(
     report: Option<&Path>,
     policy: Option<&Path>,
     input: Option<&Path>,
+    deny_warnings: bool,
+    quiet: bool,
 ) -> Result<(Vec<u8>, Outcome), ExitCode> {
     check_report(report, input, policy)?;
-    let policy =
-        policy_file::load(policy).map_err(|e| fail(exit::USAGE, &format!("clearml-sso: {e:#}")))?;
+    let mut policy = policy_file::load(policy, quiet)
+        .map_err(|e| fail(exit::USAGE, &format!("clearml-sso: {e:#}")))?;
+    if deny_warnings {
+        policy.enforce.warnings = policy::Warnings::Deny;
+    }
     let bytes = read_input(input).map_err(|e| fail(exit::INPUT, &format!("clearml-sso: {e:#}")))?;
     let name = input.map_or("stdin".to_string(), |p| p.display().to_string());
     // Every command exits right after this one render: freeing the parsed documents (many
@@ -67,14 +73,32 @@ pub fn render(args: RenderArgs) -> ExitCode {
         args.report.as_deref(),
         args.policy.as_deref(),
         args.input.as_deref(),
+        args.deny_warnings,
+        args.quiet,
     ) {
-        Ok((_, outcome)) => finish(
-            &args,
-            &outcome,
-            "render refused; nothing was written",
-            || Cow::Borrowed(&outcome.output),
-        ),
+        Ok((_, outcome)) => {
+            let code = finish(
+                &args,
+                &outcome,
+                "render refused; nothing was written",
+                || Cow::Borrowed(&outcome.output),
+            );
+            if code == ExitCode::from(exit::OK) && !args.quiet {
+                tell_helm_summary(&args, &outcome);
+            }
+            code
+        }
         Err(code) => code,
+    }
+}
+
+/// Under Helm, which drops our stderr on success, the summary of what the render did goes to
+/// Helm's own stderr (`helm_stderr`); elsewhere the findings on our stderr say it already.
+fn tell_helm_summary(args: &RenderArgs, outcome: &Outcome) {
+    let policy = policy_file::find(args.policy.as_deref())
+        .map_or_else(|_| "FILE".to_string(), |p| p.display().to_string());
+    if let Some(text) = summary::helm_summary(outcome, &policy) {
+        helm_stderr::tell_success(&text);
     }
 }
 
@@ -101,7 +125,9 @@ fn finish<'a>(
             &format!("{text}{e}clearml-sso: nothing was written"),
         ),
         (false, None) => {
-            let _ = std::io::stderr().write_all(text.as_bytes());
+            if !args.quiet {
+                let _ = std::io::stderr().write_all(text.as_bytes());
+            }
             print(&output())
         }
     }
@@ -112,6 +138,8 @@ pub fn check(args: CheckArgs) -> ExitCode {
         args.report.as_deref(),
         args.policy.as_deref(),
         args.input.as_deref(),
+        args.deny_warnings,
+        false,
     ) {
         Ok(r) => r,
         Err(code) => return code,
@@ -138,6 +166,8 @@ pub fn diff(args: RenderArgs) -> ExitCode {
         args.report.as_deref(),
         args.policy.as_deref(),
         args.input.as_deref(),
+        args.deny_warnings,
+        args.quiet,
     ) {
         Ok((input, outcome)) => finish(&args, &outcome, "render would refuse; no diff", || {
             let input = String::from_utf8(input).expect("render accepted it as UTF-8");
@@ -148,14 +178,14 @@ pub fn diff(args: RenderArgs) -> ExitCode {
 }
 
 pub fn explain(args: PolicyArgs) -> ExitCode {
-    match policy_file::load(args.policy.as_deref()) {
+    match policy_file::load(args.policy.as_deref(), false) {
         Ok(policy) => print(&explain::explain(&policy)),
         Err(e) => fail(exit::USAGE, &format!("clearml-sso: {e:#}")),
     }
 }
 
 pub fn values(args: PolicyArgs) -> ExitCode {
-    match policy_file::load(args.policy.as_deref()) {
+    match policy_file::load(args.policy.as_deref(), false) {
         Ok(policy) => match explain::values(&policy) {
             Ok(text) => print(&text),
             Err(finding) => fail(

@@ -24,7 +24,7 @@ pub fn fail(code: u8, message: &str) -> ExitCode {
         text.push('\n');
     }
     let _ = std::io::stderr().write_all(text.as_bytes());
-    helm_stderr::tell_user(&format!(
+    helm_stderr::tell_failure(&format!(
         "Error from the clearml-sso post-renderer:\n{text}"
     ));
     ExitCode::from(code)

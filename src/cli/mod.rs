@@ -26,7 +26,7 @@ pub fn run() -> ExitCode {
             };
             let _ = e.print();
             if code != exit::OK {
-                helm_stderr::tell_user(&e.to_string());
+                helm_stderr::tell_failure(&e.to_string());
             }
             return ExitCode::from(code);
         }

@@ -27,8 +27,8 @@ pub fn find(flag: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// Finds, reads and parses the policy; errors name the file (and the line, from the parser).
-/// What the parser normalised (`FILE:LINE:COLUMN: note: …`) goes to stderr.
-pub fn load(flag: Option<&Path>) -> Result<Policy> {
+/// What the parser normalised (`FILE:LINE:COLUMN: note: …`) goes to stderr unless `quiet`.
+pub fn load(flag: Option<&Path>, quiet: bool) -> Result<Policy> {
     let path = find(flag)?;
     let shown = path.display().to_string();
     let bytes = super::files::read(Some(&path), super::files::MAX_POLICY)
@@ -36,6 +36,8 @@ pub fn load(flag: Option<&Path>) -> Result<Policy> {
     let text = String::from_utf8(bytes)
         .map_err(|_| anyhow::anyhow!("{shown}: the policy file is not UTF-8"))?;
     let policy = policy::parse(&text, &shown)?;
-    eprint!("{}", policy.notes_text());
+    if !quiet {
+        eprint!("{}", policy.notes_text());
+    }
     Ok(policy)
 }
