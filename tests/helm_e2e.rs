@@ -666,3 +666,78 @@ fn retry_busy<T>(mut spawn: impl FnMut() -> std::io::Result<T>) -> T {
     }
     panic!("the executable stayed busy");
 }
+
+const EXAMPLE: &str = "examples/rendered/clearml.yaml";
+const SUMMARY: &str = "container clearml-apiserver: 11 SSO settings added, 0 corrected\n";
+
+/// A render that succeeds, with our stderr to the log file `$1` (see
+/// [`failing_render_elsewhere`]) and its output dropped.
+fn succeeding_render_elsewhere(extra: &str) -> String {
+    format!(
+        "\"$0\" --policy=policies/keycloak.toml {extra} {EXAMPLE} >/dev/null 2>\"$1\" & wait $!"
+    )
+}
+
+#[test]
+fn a_success_summary_reaches_a_helm_parent_only() {
+    let fake = FakeHelm::new();
+    let helm = fake.path("helm");
+    let script = succeeding_render_elsewhere("");
+    // Helm 4 runs its plugin (the variables, the plugin directory); Helm 3 an executable, with
+    // no variable. Either way the summary reaches the parent's stderr, once.
+    for helm3 in [false, true] {
+        let mut cmd = fake.command(&helm, &script);
+        if helm3 {
+            cmd.env_remove("HELM_PLUGIN_NAME")
+                .env_remove("HELM_PLUGIN_DIR");
+        }
+        let out = retry_busy(|| cmd.output());
+        assert_eq!(out.status.code(), Some(0), "helm3 {helm3}");
+        let err = text(&out.stderr);
+        assert_eq!(err.matches(SUMMARY).count(), 1, "helm3 {helm3}: {err}");
+        assert!(err.contains("run `clearml-sso diff` to see them"), "{err}");
+        assert!(
+            !fake.our_stderr().contains(SUMMARY),
+            "the summary is for Helm's stderr; ours has the findings"
+        );
+        assert!(fake.our_stderr().contains("note[missing-variable]"));
+    }
+    // --quiet: nothing anywhere.
+    let out = retry_busy(|| {
+        fake.command(&helm, &succeeding_render_elsewhere("--quiet"))
+            .output()
+    });
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stderr), "", "--quiet");
+    assert_eq!(fake.our_stderr(), "", "--quiet");
+    // A parent that is not Helm gets nothing.
+    let out = fake
+        .command(Path::new("/bin/sh"), &script)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stderr), "", "a shell is not Helm");
+    // Our stderr is the parent's: the findings say it there, no summary on top.
+    let shared = format!("\"$0\" --policy=policies/keycloak.toml {EXAMPLE} >/dev/null");
+    let out = retry_busy(|| fake.command(&helm, &shared).output());
+    assert_eq!(out.status.code(), Some(0));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("note[missing-variable]") && !err.contains(SUMMARY),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failure_under_helm_3_is_left_to_helm() {
+    // Helm 3 quotes a failing post-renderer's stderr in its own error: writing it to Helm's
+    // stderr as well would show it twice.
+    let fake = FakeHelm::new();
+    let mut cmd = fake.command(&fake.path("helm"), &failing_render_elsewhere());
+    cmd.env_remove("HELM_PLUGIN_NAME")
+        .env_remove("HELM_PLUGIN_DIR");
+    let out = retry_busy(|| cmd.output());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "", "left to Helm 3");
+    assert_eq!(fake.our_stderr().matches(BROKEN_MESSAGE).count(), 1);
+}
