@@ -297,6 +297,16 @@ pub fn init(key: &str) -> Result<String, UnknownProvider> {
             alternatives(policy::UNKNOWN_PROVIDERS_CHOICES)
         ),
     );
+    out += &line(
+        format!(
+            "warnings = \"{}\"",
+            policy::choice_name(policy::WARNINGS_CHOICES, enforce.warnings)
+        ),
+        &format!(
+            "{} (\"deny\": any warning fails the render)",
+            alternatives(policy::WARNINGS_CHOICES)
+        ),
+    );
     out.push_str("\n[secrets]\n");
     let external: Vec<String> = SecretsPolicy::default()
         .external

@@ -1,6 +1,6 @@
 //! The command line: argument grammar ([`args`]), what each command does ([`commands`]), where
 //! the policy comes from ([`policy_file`]), bounded reads ([`files`]), the `--report` file ([`report_file`]), exit codes
-//! and failures ([`exit`]), and Helm 4's swallowed stderr ([`helm_stderr`]).
+//! and failures ([`exit`]), and Helm's swallowed stderr ([`helm_stderr`]).
 
 mod args;
 mod commands;
