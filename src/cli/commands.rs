@@ -8,7 +8,7 @@ use super::args::{CheckArgs, PolicyArgs, RenderArgs};
 use super::exit::{self, fail, print};
 use super::{helm_stderr, policy_file, report_file};
 use anyhow::Result;
-use clearml_sso::{diff, explain, policy, render_with, report, summary, Outcome, RenderOptions};
+use clearml_sso::{diff, explain, render_with, report, summary, Outcome, RenderOptions};
 use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
@@ -32,7 +32,7 @@ fn prepare(
     let mut policy = policy_file::load(policy, quiet)
         .map_err(|e| fail(exit::USAGE, &format!("clearml-sso: {e:#}")))?;
     if deny_warnings {
-        policy.enforce.warnings = policy::Warnings::Deny;
+        policy.enforce.warnings = clearml_sso::policy::Warnings::Deny;
     }
     let bytes = read_input(input).map_err(|e| fail(exit::INPUT, &format!("clearml-sso: {e:#}")))?;
     let name = input.map_or("stdin".to_string(), |p| p.display().to_string());
