@@ -456,8 +456,11 @@ fn helm_fails_on_warnings_when_denied_and_shows_why() {
         "strict.toml",
         &std::fs::read_to_string(root().join("policies/keycloak.toml"))
             .unwrap()
-            .replacen("[enforce]\n", "[enforce]\nwarnings = \"deny\"\n", 1),
+            .replacen("warnings = \"allow\"", "warnings = \"deny\"", 1),
     );
+    assert!(std::fs::read_to_string(&strict)
+        .unwrap()
+        .contains("warnings = \"deny\""));
     let strict = format!("--policy={}", strict.display());
     for (name, home, helm, renderer) in both_helms() {
         for args in [
