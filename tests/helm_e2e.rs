@@ -540,9 +540,15 @@ struct FakeHelm {
 
 impl FakeHelm {
     fn new() -> FakeHelm {
-        let dir = tempfile::tempdir().unwrap();
+        // Beside the build, so the plugin's binary can be a hard link: a copy is open for
+        // writing while it is made, and a child another test forks then keeps that descriptor
+        // until it execs — the shell's exec of the copy then fails with "text file busy".
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
         std::fs::create_dir_all(dir.path().join("plugin/bin")).unwrap();
-        std::fs::copy(bin(), dir.path().join("plugin/bin/clearml-sso")).unwrap();
+        let plugin_bin = dir.path().join("plugin/bin/clearml-sso");
+        if std::fs::hard_link(bin(), &plugin_bin).is_err() {
+            std::fs::copy(bin(), &plugin_bin).unwrap();
+        }
         std::fs::copy("/bin/sh", dir.path().join("helm")).unwrap();
         FakeHelm { dir }
     }

@@ -77,9 +77,35 @@ fn inside_plugin_dir() -> bool {
     std::fs::canonicalize(&exe).unwrap_or(exe).starts_with(dir)
 }
 
-/// Whether a process name or executable file name says `helm`.
+/// Whether a process name or executable file name is Helm's: `helm`, or `helm` and a version
+/// (`helm3`, `helm-v3.17.2`, `helm_4`). Not any name containing it: `helmfile`, Terraform's
+/// `terraform-provider-helm` or a test binary `helm_e2e-…` are other programs.
 fn says_helm(name: &str) -> bool {
-    name.to_ascii_lowercase().contains("helm")
+    name.to_ascii_lowercase()
+        .strip_prefix("helm")
+        .is_some_and(|rest| {
+            rest.chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '_' | 'v'))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn helm_is_named_helm_with_at_most_a_version() {
+        for name in ["helm", "HELM", "helm3", "helm4", "helm-v3.17.2", "helm_4.1"] {
+            assert!(super::says_helm(name), "{name}");
+        }
+        for name in [
+            "helmfile",
+            "terraform-provider-helm_v2.17.0_x5",
+            "helm_e2e-0a1b2c3d",
+            "sh",
+            "",
+        ] {
+            assert!(!super::says_helm(name), "{name}");
+        }
+    }
 }
 
 #[cfg(target_os = "linux")]
