@@ -463,9 +463,11 @@ fn helm_fails_on_warnings_when_denied_and_shows_why() {
         .contains("warnings = \"deny\""));
     let strict = format!("--policy={}", strict.display());
     for (name, home, helm, renderer) in both_helms() {
+        // `--quiet` silences a success only: the refusal is shown all the same.
         for args in [
             vec![policy("keycloak.toml"), "--deny-warnings".to_string()],
             vec![strict.clone()],
+            vec![strict.clone(), "--quiet".to_string()],
         ] {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let out = template_with(&home, &helm, &renderer, &[&drift], &args);
