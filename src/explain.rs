@@ -430,6 +430,16 @@ pub fn init<S: AsRef<str>>(keys: &[S]) -> Result<String, InitError> {
             alternatives(policy::UNKNOWN_PROVIDERS_CHOICES)
         ),
     );
+    out += &line(
+        format!(
+            "warnings = \"{}\"",
+            policy::choice_name(policy::WARNINGS_CHOICES, enforce.warnings)
+        ),
+        &format!(
+            "{} (\"deny\": any warning fails the render)",
+            alternatives(policy::WARNINGS_CHOICES)
+        ),
+    );
     out.push_str("\n[secrets]\n");
     if reads_secret {
         out += &line(

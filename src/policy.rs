@@ -37,6 +37,9 @@ pub const UNKNOWN_PROVIDERS_CHOICES: &[(&str, UnknownProviders)] = &[
     ("deny", UnknownProviders::Deny),
     ("remove", UnknownProviders::Remove),
 ];
+/// The values of `[enforce] warnings`.
+pub const WARNINGS_CHOICES: &[(&str, Warnings)] =
+    &[("allow", Warnings::Allow), ("deny", Warnings::Deny)];
 /// The values of `[secrets] check`.
 pub const CHECK_CHOICES: &[(&str, CheckScope)] =
     &[("sso", CheckScope::Sso), ("all", CheckScope::All)];
@@ -320,6 +323,16 @@ pub enum UnknownProviders {
     Remove,
 }
 
+/// `[enforce] warnings`: whether a warning (something corrected or worth a look) passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Warnings {
+    /// The render succeeds, with the warning reported.
+    Allow,
+    /// Every warning fails the render, for teams that enforce the policy rather than have
+    /// the tool correct drift (`--deny-warnings` sets it from the command line).
+    Deny,
+}
+
 /// `[enforce]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Enforce {
@@ -329,16 +342,19 @@ pub struct Enforce {
     pub plaintext_secrets: Plaintext,
     /// SSO variables of undeclared providers.
     pub unknown_providers: UnknownProviders,
+    /// Whether warnings fail the render.
+    pub warnings: Warnings,
 }
 
 impl Default for Enforce {
     /// `[enforce]` when the policy leaves it out: fix, no plaintext credentials, warn about
-    /// undeclared providers.
+    /// undeclared providers, let warnings pass.
     fn default() -> Self {
         Enforce {
             mode: Mode::Fix,
             plaintext_secrets: Plaintext::Deny,
             unknown_providers: UnknownProviders::Warn,
+            warnings: Warnings::Allow,
         }
     }
 }
@@ -708,7 +724,7 @@ const ROOT_KEYS: &[&str] = &[
     "providers",
 ];
 const TARGET_KEYS: &[&str] = &["workloads", "containers", "exclude", "kinds"];
-const ENFORCE_KEYS: &[&str] = &["mode", "plaintext_secrets", "unknown_providers"];
+const ENFORCE_KEYS: &[&str] = &["mode", "plaintext_secrets", "unknown_providers", "warnings"];
 const SECRETS_KEYS: &[&str] = &["external", "placeholders", "check"];
 
 /// Parses and validates a policy. `source` names the file in messages.
@@ -991,6 +1007,11 @@ fn load_enforce(l: &mut Loader, item: &Item, enforce: &mut Enforce) {
                 if let Some(u) = l.choice(v, "enforce.unknown_providers", UNKNOWN_PROVIDERS_CHOICES)
                 {
                     enforce.unknown_providers = u;
+                }
+            }
+            "warnings" => {
+                if let Some(w) = l.choice(v, "enforce.warnings", WARNINGS_CHOICES) {
+                    enforce.warnings = w;
                 }
             }
             _ => l.unknown(t, k, "[enforce]", ENFORCE_KEYS),
@@ -1590,6 +1611,33 @@ admins = ["clearml-admins"]
             e.contains("enforce.mode = \"fixx\" is not one of \"fix\", \"audit\""),
             "{e}"
         );
+    }
+
+    #[test]
+    fn enforce_warnings_is_read_and_a_bad_value_points_at_it() {
+        let p = parse(KEYCLOAK, "p.toml").unwrap();
+        assert_eq!(
+            p.enforce.warnings,
+            Warnings::Allow,
+            "warnings pass by default"
+        );
+        let p = parse(
+            &format!("{KEYCLOAK}[enforce]\nwarnings = \"deny\"\n"),
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(p.enforce.warnings, Warnings::Deny);
+        let text = format!("{KEYCLOAK}[enforce]\nwarnings = \"error\"\n");
+        let line = text.lines().count();
+        let e = err(&text);
+        assert!(
+            e.contains(&format!(
+                "p.toml:{line}:12: error: enforce.warnings = \"error\" is not one of \"allow\", \"deny\""
+            )),
+            "{e}"
+        );
+        let e = err(&format!("{KEYCLOAK}[enforce]\nwarning = \"deny\"\n"));
+        assert!(e.contains("did you mean `warnings`?"), "{e}");
     }
 
     #[test]

@@ -158,6 +158,11 @@ codes! {
     UNREADABLE_INPUT = "unreadable-input", Error, "the input is not a readable manifest stream (not UTF-8, not YAML, NUL bytes); exit 3";
 }
 
+/// The help a warning gets when `[enforce] warnings = "deny"` (or `--deny-warnings`) makes it
+/// fail the render.
+pub const DENIED_WARNING: &str =
+    "a warning, refused because warnings fail the render here ([enforce] warnings = \"deny\" or --deny-warnings)";
+
 /// Where every finding goes, and the one place its severity is decided (from its code, whether
 /// it was corrected, and the policy's `[enforce]` switches). Rules build findings; only the sink
 /// judges them.
@@ -165,6 +170,7 @@ codes! {
 pub struct Sink {
     audit: bool,
     deny_unknown_providers: bool,
+    deny_warnings: bool,
     findings: Vec<Finding>,
 }
 
@@ -175,30 +181,46 @@ impl Sink {
             audit: enforce.mode == crate::policy::Mode::Audit,
             deny_unknown_providers: enforce.unknown_providers
                 == crate::policy::UnknownProviders::Deny,
+            deny_warnings: enforce.warnings == crate::policy::Warnings::Deny,
             findings: Vec::new(),
         }
     }
 
-    /// The severity of a finding as built by a rule.
-    fn severity(&self, f: &Finding) -> Severity {
+    /// The severity of a finding as built by a rule, and whether it is an error only because
+    /// `[enforce] warnings = "deny"` refuses warnings.
+    fn severity(&self, f: &Finding) -> (Severity, bool) {
         // Audit changes nothing, so every drift fails; `deny` makes unknown providers fail.
         let raised =
             f.fixed && self.audit || f.code == UNKNOWN_PROVIDER && self.deny_unknown_providers;
-        if raised {
+        let severity = if raised {
             Severity::Error
         } else if f.fixed && f.code.severity == Severity::Error {
             Severity::Warning // corrected, so no longer fatal
         } else {
             f.code.severity
+        };
+        if severity == Severity::Warning && self.deny_warnings {
+            (Severity::Error, true)
+        } else {
+            (severity, false)
         }
     }
 
     /// Judges and keeps a finding.
     pub fn push(&mut self, mut f: Finding) {
-        f.severity = self.severity(&f);
+        let (severity, denied_warning) = self.severity(&f);
+        f.severity = severity;
         if f.fixed && self.audit {
             f.fixed = false;
             f.message = format!("drift: {}", would(&f.message));
+        } else if denied_warning {
+            // The render is refused, so nothing was corrected; the help says why a warning
+            // stopped it.
+            f.fixed = false;
+            f.help = Some(match f.help.take() {
+                Some(help) => format!("{help}; {DENIED_WARNING}"),
+                None => DENIED_WARNING.to_string(),
+            });
         }
         self.findings.push(f);
     }
@@ -1195,5 +1217,39 @@ mod tests {
             assert_eq!(format.name(), name);
         }
         assert_eq!(Format::ALL.len(), 6, "one row per variant");
+    }
+
+    #[test]
+    fn sink_fails_warnings_only_when_denied() {
+        use crate::policy::{Enforce, Warnings};
+        let judged = |warnings, f: Finding| {
+            let mut sink = Sink::new(&Enforce {
+                warnings,
+                ..Enforce::default()
+            });
+            sink.push(f);
+            sink.into_findings().remove(0)
+        };
+        let drift = || Finding::new(VALUE_MISMATCH, "m").fixed();
+        let allowed = judged(Warnings::Allow, drift());
+        assert_eq!((allowed.severity, allowed.fixed), (Severity::Warning, true));
+        let denied = judged(Warnings::Deny, drift());
+        assert_eq!((denied.severity, denied.fixed), (Severity::Error, false));
+        assert_eq!(denied.help.as_deref(), Some(DENIED_WARNING));
+        // A corrected error is a warning when allowed, so an error again when denied.
+        let fixed_error = judged(Warnings::Deny, Finding::new(PLAINTEXT_SECRET, "p").fixed());
+        assert_eq!(fixed_error.severity, Severity::Error);
+        // Notes (a setting added) pass either way.
+        let added = judged(Warnings::Deny, Finding::new(MISSING_VARIABLE, "a").fixed());
+        assert_eq!((added.severity, added.fixed), (Severity::Note, true));
+        // An existing help is kept, the reason appended.
+        let helped = judged(
+            Warnings::Deny,
+            Finding::new(UNKNOWN_PROVIDER, "u").help("declare it"),
+        );
+        assert_eq!(
+            helped.help.unwrap(),
+            format!("declare it; {DENIED_WARNING}")
+        );
     }
 }

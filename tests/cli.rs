@@ -225,6 +225,81 @@ fn audit_mode_changes_nothing_and_fails_on_drift() {
 }
 
 #[test]
+fn denied_warnings_fail_render_diff_and_check_from_the_policy_or_the_flag() {
+    const DRIFT: &str = "tests/fixtures/value-drift.yaml";
+    const POLICY: &str = "tests/fixtures/policies/keycloak.toml";
+    let dir = tempfile::tempdir().unwrap();
+    let text_of = std::fs::read_to_string(root().join(POLICY)).unwrap();
+    assert!(
+        !text_of.contains("[enforce]"),
+        "the fixture policy leaves [enforce] out"
+    );
+    let strict = temp_file(
+        &dir,
+        "strict.toml",
+        &format!("{text_of}\n[enforce]\nwarnings = \"deny\"\n"),
+    );
+    let strict = format!("--policy={}", strict.display());
+    let policy = format!("--policy={POLICY}");
+    // Allowed (the default), the drift is corrected with warnings.
+    let allowed = run(&[&policy, DRIFT], b"");
+    assert_eq!(allowed.status.code(), Some(0), "{}", text(&allowed.stderr));
+    assert!(text(&allowed.stderr).contains("warning[value-mismatch]"));
+    for args in [
+        vec![policy.as_str(), "--deny-warnings", DRIFT],
+        vec![strict.as_str(), DRIFT],
+        vec!["diff", policy.as_str(), "--deny-warnings", DRIFT],
+        vec!["check", strict.as_str(), DRIFT],
+        vec!["check", policy.as_str(), "--deny-warnings", DRIFT],
+    ] {
+        let out = run(&args, b"");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        let findings = if args[0] == "check" {
+            text(&out.stdout)
+        } else {
+            assert!(out.stdout.is_empty(), "{args:?}: nothing written");
+            err
+        };
+        assert!(
+            findings.contains("error[value-mismatch]: keycloak.authorize_url")
+                && findings.contains(clearml_sso::report::DENIED_WARNING)
+                && !findings.contains("warning["),
+            "{args:?}: {findings}"
+        );
+    }
+    // Notes are not warnings: a render that only adds settings passes.
+    let added = run(&[&policy, "--deny-warnings", EXAMPLE], b"");
+    assert_eq!(added.status.code(), Some(0), "{}", text(&added.stderr));
+}
+
+#[test]
+fn quiet_silences_a_success_but_never_a_failure() {
+    let ok = run(
+        &["--quiet", "--policy=policies/keycloak.toml", EXAMPLE],
+        b"",
+    );
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(!ok.stdout.is_empty());
+    assert_eq!(text(&ok.stderr), "", "a quiet success says nothing");
+    let failed = run(
+        &[
+            "-q",
+            "--policy=tests/fixtures/policies/keycloak-idp.toml",
+            "tests/fixtures/check-broken.yaml",
+        ],
+        b"",
+    );
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(failed.stdout.is_empty());
+    assert!(
+        text(&failed.stderr).contains("error[missing-secret]"),
+        "{}",
+        text(&failed.stderr)
+    );
+}
+
+#[test]
 fn report_file_is_written_even_on_failure() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");

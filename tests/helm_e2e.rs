@@ -346,6 +346,199 @@ fn every_bundled_policy_renders_and_values_give_the_same_config() {
     }
 }
 
+// Seen under Helm: Helm 3 and Helm 4 both drop a post-renderer's stderr when it succeeds, so a
+// summary of what the render did is written to Helm's own stderr.
+
+/// A non-secret value the drift values put in `base_url` (the findings quote it; the summary
+/// must not), and the client secret written as a literal.
+const DRIFTED_URL: &str = "https://drifted.example.org/realms/clearml/";
+const LITERAL_SECRET: &str = "PlainLeakedSecret123";
+
+/// Values that add drift to the apiserver: a wrong `base_url`, the client secret as a literal.
+fn drift_values(dir: &tempfile::TempDir) -> PathBuf {
+    temp_file(
+        dir,
+        "drift.yaml",
+        &format!(
+            "apiserver:\n  extraEnvs:\n    - name: CLEARML__services__login__sso__oauth_client__keycloak__base_url\n      value: \"{DRIFTED_URL}\"\n    - name: CLEARML__secure__login__sso__oauth_client__keycloak__client_secret\n      value: \"{LITERAL_SECRET}\"\n"
+        ),
+    )
+}
+
+/// `helm template clearml CHART -f VALUES -f EXTRA… --post-renderer R` with each of
+/// `renderer_args` as a `--post-renderer-args`.
+fn template_with(
+    home: &HelmHome,
+    helm: &Path,
+    renderer: &str,
+    extra_values: &[&Path],
+    renderer_args: &[&str],
+) -> std::process::Output {
+    let mut args = vec!["template", "clearml", CHART, "-f", VALUES];
+    for v in extra_values {
+        args.extend(["-f", v.to_str().unwrap()]);
+    }
+    args.extend(["--post-renderer", renderer]);
+    for a in renderer_args {
+        args.extend(["--post-renderer-args", a]);
+    }
+    home.run(helm, &args)
+}
+
+/// Helm 3 with the binary's path, and Helm 4 with the plugin installed, each in a home of its
+/// own (Helm 3 fails on every command when a Helm 4 plugin is in its plugin directory).
+fn both_helms() -> [(&'static str, HelmHome, PathBuf, String); 2] {
+    let (helm4, home4) = (helm4(), HelmHome::new());
+    home4.install_plugin(&helm4);
+    [
+        ("Helm 3", HelmHome::new(), helm3(), bin_path()),
+        ("Helm 4", home4, helm4, "clearml-sso".into()),
+    ]
+}
+
+fn assert_no_secret(what: &str, out: &str) {
+    for secret in [KEYCLOAK_SECRET, LITERAL_SECRET] {
+        assert!(!out.contains(secret), "{what} shows a secret value:\n{out}");
+    }
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helm_3_and_4_show_what_a_successful_render_corrected() {
+    let dir = tempfile::tempdir().unwrap();
+    let drift = drift_values(&dir);
+    for (name, home, helm, renderer) in both_helms() {
+        let out = template_with(
+            &home,
+            &helm,
+            &renderer,
+            &[&drift],
+            &[&policy("keycloak.toml")],
+        );
+        let err = text(&out.stderr);
+        assert!(out.status.success(), "{name}: {err}");
+        assert_keycloak_settings(&text(&out.stdout));
+        // Once, with the workload, the counts, each warning and where to see the rest.
+        assert_eq!(
+            err.matches(
+                "clearml-sso: Deployment clearml-apiserver (clearml/templates/apiserver-deployment.yaml), \
+                 container clearml-apiserver: 9 SSO settings added, 2 corrected\n"
+            )
+            .count(),
+            1,
+            "{name}: {err}"
+        );
+        for line in [
+            "  warning[value-mismatch] CLEARML__services__login__sso__oauth_client__keycloak__base_url: a setting's value differed from the policy (corrected)\n",
+            "  warning[value-source] CLEARML__secure__login__sso__oauth_client__keycloak__client_secret: ",
+            "run `clearml-sso diff` to see them",
+        ] {
+            assert_eq!(err.matches(line).count(), 1, "{name}: {line:?} in\n{err}");
+        }
+        assert!(!err.contains(DRIFTED_URL), "{name}: never a value:\n{err}");
+        assert_no_secret(name, &err);
+    }
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helm_quiet_silences_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let drift = drift_values(&dir);
+    for (name, home, helm, renderer) in both_helms() {
+        let out = template_with(
+            &home,
+            &helm,
+            &renderer,
+            &[&drift],
+            &[&policy("keycloak.toml"), "--quiet"],
+        );
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        assert_keycloak_settings(&text(&out.stdout));
+        assert_eq!(text(&out.stderr), "", "{name}: --quiet");
+    }
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helm_fails_on_warnings_when_denied_and_shows_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let drift = drift_values(&dir);
+    let strict = temp_file(
+        &dir,
+        "strict.toml",
+        &std::fs::read_to_string(root().join("policies/keycloak.toml"))
+            .unwrap()
+            .replacen("warnings = \"allow\"", "warnings = \"deny\"", 1),
+    );
+    assert!(std::fs::read_to_string(&strict)
+        .unwrap()
+        .contains("warnings = \"deny\""));
+    let strict = format!("--policy={}", strict.display());
+    for (name, home, helm, renderer) in both_helms() {
+        // `--quiet` silences a success only: the refusal is shown all the same.
+        for args in [
+            vec![policy("keycloak.toml"), "--deny-warnings".to_string()],
+            vec![strict.clone()],
+            vec![strict.clone(), "--quiet".to_string()],
+        ] {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = template_with(&home, &helm, &renderer, &[&drift], &args);
+            let err = text(&out.stderr);
+            assert!(!out.status.success(), "{name} {args:?}: {err}");
+            assert!(out.stdout.is_empty(), "{name} {args:?}: nothing rendered");
+            // The reason is visible once: inside Helm 3's error, written by us under Helm 4.
+            for reason in [
+                "error[value-mismatch]: keycloak.base_url:",
+                "error[value-source]: keycloak.client_secret:",
+            ] {
+                assert_eq!(err.matches(reason).count(), 1, "{name} {args:?}: {err}");
+            }
+            assert_eq!(
+                err.matches(clearml_sso::report::DENIED_WARNING).count(),
+                2,
+                "{name} {args:?}: {err}"
+            );
+            assert_no_secret(name, &err);
+        }
+        // Without the flag or setting the same render passes.
+        let out = template_with(
+            &home,
+            &helm,
+            &renderer,
+            &[&drift],
+            &[&policy("keycloak.toml")],
+        );
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helm_clean_render_says_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // `clearml-sso values` gives the chart exactly the policy's settings.
+    let values = run(&["values", &policy("keycloak.toml")], b"");
+    assert!(values.status.success(), "{}", text(&values.stderr));
+    let clean = temp_file(&dir, "clean.yaml", &text(&values.stdout));
+    for (name, home, helm, renderer) in both_helms() {
+        let out = template_with(
+            &home,
+            &helm,
+            &renderer,
+            &[&clean],
+            &[&policy("keycloak.toml")],
+        );
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        assert_keycloak_settings(&text(&out.stdout));
+        assert_eq!(
+            text(&out.stderr),
+            "",
+            "{name}: nothing changed, nothing said"
+        );
+    }
+}
+
 // The Helm 4 stderr helper outside Helm: a parent that is not Helm, or whose stderr is ours,
 // or whose stderr cannot be written without waiting. `sh -c '…; exit $?'` keeps the shell
 // alive as the parent (a lone command would be exec'd in its place).
@@ -362,9 +555,15 @@ struct FakeHelm {
 
 impl FakeHelm {
     fn new() -> FakeHelm {
-        let dir = tempfile::tempdir().unwrap();
+        // Beside the build, so the plugin's binary can be a hard link: a copy is open for
+        // writing while it is made, and a child another test forks then keeps that descriptor
+        // until it execs — the shell's exec of the copy then fails with "text file busy".
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
         std::fs::create_dir_all(dir.path().join("plugin/bin")).unwrap();
-        std::fs::copy(bin(), dir.path().join("plugin/bin/clearml-sso")).unwrap();
+        let plugin_bin = dir.path().join("plugin/bin/clearml-sso");
+        if std::fs::hard_link(bin(), &plugin_bin).is_err() {
+            std::fs::copy(bin(), &plugin_bin).unwrap();
+        }
         std::fs::copy("/bin/sh", dir.path().join("helm")).unwrap();
         FakeHelm { dir }
     }
@@ -544,4 +743,79 @@ fn a_policy_error_under_helm_reaches_the_report_and_the_user() {
         assert_eq!(f["file"]["line"], 4, "{name}: {json}");
         assert_eq!(json["errors"], 1, "{name}");
     }
+}
+
+const EXAMPLE: &str = "examples/rendered/clearml.yaml";
+const SUMMARY: &str = "container clearml-apiserver: 11 SSO settings added, 0 corrected\n";
+
+/// A render that succeeds, with our stderr to the log file `$1` (see
+/// [`failing_render_elsewhere`]) and its output dropped.
+fn succeeding_render_elsewhere(extra: &str) -> String {
+    format!(
+        "\"$0\" --policy=policies/keycloak.toml {extra} {EXAMPLE} >/dev/null 2>\"$1\" & wait $!"
+    )
+}
+
+#[test]
+fn a_success_summary_reaches_a_helm_parent_only() {
+    let fake = FakeHelm::new();
+    let helm = fake.path("helm");
+    let script = succeeding_render_elsewhere("");
+    // Helm 4 runs its plugin (the variables, the plugin directory); Helm 3 an executable, with
+    // no variable. Either way the summary reaches the parent's stderr, once.
+    for helm3 in [false, true] {
+        let mut cmd = fake.command(&helm, &script);
+        if helm3 {
+            cmd.env_remove("HELM_PLUGIN_NAME")
+                .env_remove("HELM_PLUGIN_DIR");
+        }
+        let out = retry_busy(|| cmd.output());
+        assert_eq!(out.status.code(), Some(0), "helm3 {helm3}");
+        let err = text(&out.stderr);
+        assert_eq!(err.matches(SUMMARY).count(), 1, "helm3 {helm3}: {err}");
+        assert!(err.contains("run `clearml-sso diff` to see them"), "{err}");
+        assert!(
+            !fake.our_stderr().contains(SUMMARY),
+            "the summary is for Helm's stderr; ours has the findings"
+        );
+        assert!(fake.our_stderr().contains("note[missing-variable]"));
+    }
+    // --quiet: nothing anywhere.
+    let out = retry_busy(|| {
+        fake.command(&helm, &succeeding_render_elsewhere("--quiet"))
+            .output()
+    });
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stderr), "", "--quiet");
+    assert_eq!(fake.our_stderr(), "", "--quiet");
+    // A parent that is not Helm gets nothing.
+    let out = fake
+        .command(Path::new("/bin/sh"), &script)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stderr), "", "a shell is not Helm");
+    // Our stderr is the parent's: the findings say it there, no summary on top.
+    let shared = format!("\"$0\" --policy=policies/keycloak.toml {EXAMPLE} >/dev/null");
+    let out = retry_busy(|| fake.command(&helm, &shared).output());
+    assert_eq!(out.status.code(), Some(0));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("note[missing-variable]") && !err.contains(SUMMARY),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failure_under_helm_3_is_left_to_helm() {
+    // Helm 3 quotes a failing post-renderer's stderr in its own error: writing it to Helm's
+    // stderr as well would show it twice.
+    let fake = FakeHelm::new();
+    let mut cmd = fake.command(&fake.path("helm"), &failing_render_elsewhere());
+    cmd.env_remove("HELM_PLUGIN_NAME")
+        .env_remove("HELM_PLUGIN_DIR");
+    let out = retry_busy(|| cmd.output());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "", "left to Helm 3");
+    assert_eq!(fake.our_stderr().matches(BROKEN_MESSAGE).count(), 1);
 }

@@ -1,6 +1,6 @@
 //! "Never print a secret", through the built binary: a marker value planted in every shape a
 //! secret takes in a manifest or a policy never appears in what `render`, `check` (every
-//! format) and `diff` print or report — and `diff` stays linear on thousands of duplicates.
+//! format) and `diff` print or report, nor in the summary written under Helm — and `diff` stays linear on thousands of duplicates.
 
 mod common;
 use base64::Engine;
@@ -121,8 +121,16 @@ fn no_planted_secret_reaches_any_output() {
             ),
         ),
         ("literal-allow", policy(&literal, allow)),
+        (
+            "refs-deny-warnings",
+            policy(
+                reference,
+                "[enforce]\nplaintext_secrets = \"allow\"\nwarnings = \"deny\"",
+            ),
+        ),
     ];
     let mut diffs = 0;
+    let mut summaries = 0;
     for broken in [false, true] {
         let input = stream(broken);
         for (name, body) in &policies {
@@ -136,6 +144,19 @@ fn no_planted_secret_reaches_any_output() {
             ];
             for format in formats() {
                 commands.push(vec!["check", &flag, "--format", format, &report_flag]);
+            }
+            // The summary written to Helm's stderr shows no value at all, not even a public one.
+            let parsed = clearml_sso::policy::parse(body, name).unwrap();
+            let outcome = clearml_sso::render(input.as_bytes(), &parsed).unwrap();
+            if !outcome.has_errors() {
+                let summary = clearml_sso::summary::helm_summary(&outcome, name).unwrap();
+                assert_clean(&format!("{name}: summary"), summary.as_bytes());
+                assert!(!summary.contains("ml-admins"), "{name}:\n{summary}");
+                assert!(
+                    summary.contains("warning[unknown-option]"),
+                    "{name}:\n{summary}"
+                );
+                summaries += 1;
             }
             for args in &commands {
                 let _ = std::fs::remove_file(&report);
@@ -190,6 +211,7 @@ fn no_planted_secret_reaches_any_output() {
     }
     // Clean stream: every policy but `refs-deny` (the literal credentials are errors) renders.
     assert_eq!(diffs, 3);
+    assert_eq!(summaries, 3, "the same renders succeed in the library");
 }
 
 #[test]

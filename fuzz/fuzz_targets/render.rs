@@ -1,7 +1,8 @@
 //! The whole render with a fixed policy: never a panic; a clean render keeps the document
 //! count, is idempotent (its output renders clean to itself) and diffs. A refused render is
 //! where the CLI writes nothing to stdout, so the findings on stderr are all the user gets:
-//! they must name an error, and `output` is never looked at.
+//! they must name an error, and `output` is never looked at. A clean render's summary for
+//! Helm's stderr is there when it has something to say, and escapes what it shows.
 #![no_main]
 use clearml_sso::report::{self, Format};
 use libfuzzer_sys::fuzz_target;
@@ -23,6 +24,20 @@ fuzz_target!(|data: &[u8]| {
             "a refusal names its error:\n{text}"
         );
         return;
+    }
+    // The summary written under Helm: there exactly when something changed or warns, one
+    // line per line (no control character of the input gets through).
+    let summary = clearml_sso::summary::helm_summary(&out, "keycloak.toml");
+    let warns = out
+        .findings
+        .iter()
+        .any(|f| f.fixed || f.severity == report::Severity::Warning);
+    assert_eq!(summary.is_some(), out.changed || warns);
+    if let Some(s) = &summary {
+        assert!(
+            !s.chars().any(|c| c.is_control() && c != '\n'),
+            "a control character reached the summary:\n{s:?}"
+        );
     }
     let input = std::str::from_utf8(data).unwrap();
     assert_eq!(

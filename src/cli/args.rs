@@ -64,6 +64,9 @@ pub struct CheckArgs {
     /// the post-renderer (`helm template` output in GitOps, `clearml-sso values`).
     #[arg(long)]
     pub strict: bool,
+    /// Every warning is an error, as with `[enforce] warnings = "deny"` in the policy.
+    #[arg(long)]
+    pub deny_warnings: bool,
     /// Also write the findings as a JSON report to FILE (written on every exit).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
@@ -91,6 +94,14 @@ pub struct RenderArgs {
     /// Also write the findings as a JSON report to FILE (written on every exit, failures included).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Every warning is an error (exit 1, nothing written), as with `[enforce] warnings =
+    /// "deny"` in the policy.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Print nothing on stderr when the render succeeds: no findings, and under Helm no
+    /// summary. Failures are always shown.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Manifests to read; stdin when absent or `-`.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,

@@ -12,8 +12,8 @@
 
 use super::args::{CheckArgs, InitArgs, PolicyArgs, RenderArgs};
 use super::exit::{self, fail, print, Stop};
-use super::{policy_file, report_file};
-use clearml_sso::{diff, explain, render_with, report, Outcome, RenderOptions};
+use super::{helm_stderr, policy_file, report_file};
+use clearml_sso::{diff, explain, render_with, report, summary, Outcome, RenderOptions};
 use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
@@ -29,13 +29,19 @@ fn input_name(input: Option<&Path>) -> String {
 /// Checks the `--report` path, loads the policy, reads the input and renders: the shared first
 /// half of `render`, `check` and `diff`. `Err` says why the run stopped, and whether the
 /// `--report` path can take a report about it (not when the path itself is the problem).
+/// `deny_warnings` is `--deny-warnings`; `quiet` keeps the policy's notes off stderr.
 fn prepare(
     report: Option<&Path>,
     policy: Option<&Path>,
     input: Option<&Path>,
+    deny_warnings: bool,
+    quiet: bool,
 ) -> Result<(Vec<u8>, Outcome), (Stop, bool)> {
     check_report(report, input, policy).map_err(|stop| (stop, false))?;
-    let policy = policy_file::load(policy).map_err(|stop| (stop, true))?;
+    let mut policy = policy_file::load(policy, quiet).map_err(|stop| (stop, true))?;
+    if deny_warnings {
+        policy.enforce.warnings = clearml_sso::policy::Warnings::Deny;
+    }
     let name = input_name(input);
     let bytes = super::files::read(input, super::files::MAX_INPUT).map_err(|e| {
         let stop = Stop::in_file(exit::INPUT, format!("clearml-sso: {e:#}"), &name);
@@ -136,14 +142,22 @@ pub fn render(args: RenderArgs) -> ExitCode {
         args.report.as_deref(),
         args.policy.as_deref(),
         args.input.as_deref(),
+        args.deny_warnings,
+        args.quiet,
     ) {
-        Ok((_, outcome)) => finish(
-            &args,
-            &outcome,
-            "render refused; nothing was written",
-            true,
-            || Cow::Borrowed(&outcome.output),
-        ),
+        Ok((_, outcome)) => {
+            let code = finish(
+                &args,
+                &outcome,
+                "render refused; nothing was written",
+                true,
+                || Cow::Borrowed(&outcome.output),
+            );
+            if code == ExitCode::from(exit::OK) && !args.quiet {
+                tell_helm_summary(&args, &outcome);
+            }
+            code
+        }
         Err(stop) => stopped(stop, args.report.as_deref(), None),
     }
 }
@@ -169,6 +183,16 @@ fn refusal_text(outcome: &Outcome, refusal: &str) -> String {
         ));
     }
     text
+}
+
+/// Under Helm, which drops our stderr on success, the summary of what the render did goes to
+/// Helm's own stderr (`helm_stderr`); elsewhere the findings on our stderr say it already.
+fn tell_helm_summary(args: &RenderArgs, outcome: &Outcome) {
+    let policy = policy_file::find(args.policy.as_deref())
+        .map_or_else(|_| "FILE".to_string(), |p| p.display().to_string());
+    if let Some(text) = summary::helm_summary(outcome, &policy) {
+        helm_stderr::tell_success(&text);
+    }
 }
 
 /// The second half `render` and `diff` share: write the report (even on failure, and before
@@ -205,7 +229,9 @@ fn finish<'a>(
             ),
         ),
         (false, None) => {
-            let _ = std::io::stderr().write_all(findings_text(outcome, &style).as_bytes());
+            if !args.quiet {
+                let _ = std::io::stderr().write_all(findings_text(outcome, &style).as_bytes());
+            }
             print(&output())
         }
     }
@@ -230,6 +256,8 @@ pub fn check(args: CheckArgs) -> ExitCode {
         args.report.as_deref(),
         args.policy.as_deref(),
         args.input.as_deref(),
+        args.deny_warnings,
+        false,
     ) {
         Ok(r) => r,
         Err(stop) => return stopped(stop, args.report.as_deref(), Some((args.format, &style))),
@@ -265,6 +293,8 @@ pub fn diff(args: RenderArgs) -> ExitCode {
         args.report.as_deref(),
         args.policy.as_deref(),
         args.input.as_deref(),
+        args.deny_warnings,
+        args.quiet,
     ) {
         Ok((input, outcome)) => finish(
             &args,
@@ -289,7 +319,7 @@ fn refused_policy(findings: &[report::Finding]) -> ExitCode {
 }
 
 pub fn explain(args: PolicyArgs) -> ExitCode {
-    match policy_file::load(args.policy.as_deref()) {
+    match policy_file::load(args.policy.as_deref(), false) {
         Ok(policy) => match explain::explain(&policy) {
             Ok(text) => print(&text),
             Err(findings) => refused_policy(&findings),
@@ -299,7 +329,7 @@ pub fn explain(args: PolicyArgs) -> ExitCode {
 }
 
 pub fn values(args: PolicyArgs) -> ExitCode {
-    match policy_file::load(args.policy.as_deref()) {
+    match policy_file::load(args.policy.as_deref(), false) {
         Ok(policy) => match explain::values(&policy) {
             Ok(text) => print(&text),
             Err(findings) => refused_policy(&findings),

@@ -15,7 +15,8 @@ pub const USAGE: u8 = 2;
 /// Input manifests unreadable.
 pub const INPUT: u8 = 3;
 
-/// Prints a failure to stderr, and under Helm 4 also where the user can see it. Control
+/// Prints a failure to stderr, and under Helm 4 also where the user can see it (Helm 3
+/// quotes our stderr in its error). Control
 /// characters are escaped here, the one place every failure passes: a policy error or an
 /// input file name may carry them as well as findings do.
 pub fn fail(code: u8, message: &str) -> ExitCode {
@@ -24,7 +25,7 @@ pub fn fail(code: u8, message: &str) -> ExitCode {
         text.push('\n');
     }
     let _ = std::io::stderr().write_all(text.as_bytes());
-    helm_stderr::tell_user(&format!(
+    helm_stderr::tell_failure(&format!(
         "Error from the clearml-sso post-renderer:\n{text}"
     ));
     ExitCode::from(code)

@@ -1,60 +1,249 @@
-//! Getting a failure in front of the user under Helm 4, which discards a plugin's stderr.
+//! Getting a message in front of the user under Helm, which does not show a post-renderer's
+//! stderr when it succeeds (Helm 3 and 4), nor when it fails under Helm 4.
 //!
-//! Helm 4 runs a `postrenderer/v1` plugin with its stderr captured and then dropped; the user
-//! sees only "plugin exited with error". Helm is the plugin's parent process, so the reason is
-//! also written to Helm's own standard error: the terminal or CI log the user is reading.
-//! Under Helm 3 (or run by hand) our stderr already reaches the user and nothing extra is
-//! written.
+//! Helm 3 runs `--post-renderer` as an executable (by path or through `PATH`) with its stderr
+//! captured: on failure it is quoted inside Helm's error, on success dropped. Helm 4 runs a
+//! `postrenderer/v1` plugin the same way but drops the stderr in both cases, saying only
+//! "plugin exited with error". Helm is this program's parent process, so what the user must
+//! see is also written to Helm's own standard error — the terminal or CI log they are reading:
+//! a failure under Helm 4 ([`tell_failure`]), the summary of a successful render under either
+//! ([`tell_success`]). A failure under Helm 3 is left to Helm, which shows it already.
 //!
 //! Three rules keep this from doing harm:
-//! - It only happens when Helm really runs this program as its plugin: the plugin variables
-//!   Helm sets are there, this executable lives in `HELM_PLUGIN_DIR`, and the parent process is
-//!   a `helm`. The variables alone prove nothing: a shell started from a plugin's environment
-//!   inherits them.
+//! - It only happens when Helm really is the parent: the parent process's executable or
+//!   command name says `helm`. It is Helm 4's plugin when, besides, the plugin variables Helm
+//!   sets are there and this executable lives in `HELM_PLUGIN_DIR` (the variables alone prove
+//!   nothing: a shell started from a plugin's environment inherits them); otherwise it is
+//!   Helm 3, which sets no variable for a post-renderer.
 //! - Never to the place our own stderr already goes (same file, same terminal), so the user
 //!   never reads the message twice.
 //! - Never blocks: a FIFO whose reader left, a full pipe or a stopped terminal make us give up
 //!   within a bounded time rather than hang Helm.
 //!
-//! Linux only (it needs `/proc` and `pidfd_getfd`); elsewhere it does nothing.
+//! Linux reads the parent from `/proc` and duplicates Helm's fd 2 with `pidfd_getfd`. macOS has
+//! neither: the parent's executable comes from `proc_pidpath`, and the message goes to the
+//! controlling terminal (`/dev/tty`), unless our stderr is a terminal already; without one (CI)
+//! it is lost, and the README points to `--report`. Elsewhere nothing extra is written.
 
 /// Whether Helm set its plugin variables for this process (they are inherited too, so this
 /// alone does not mean Helm is the parent).
-pub fn running_as_helm_plugin() -> bool {
+fn running_as_helm_plugin() -> bool {
     std::env::var_os("HELM_PLUGIN_NAME").is_some() && std::env::var_os("HELM_PLUGIN_DIR").is_some()
 }
 
-/// Writes `message` where the user of Helm 4 will see it. Returns whether it was written
+/// Which Helm runs this process, as far as can be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Helm {
+    /// Helm 3, running the post-renderer as an executable; it shows our stderr on failure.
+    Three,
+    /// Helm 4, running this program as its plugin; it never shows our stderr.
+    FourPlugin,
+}
+
+fn parent_helm() -> Option<Helm> {
+    if !platform::parent_is_helm(std::os::unix::process::parent_id()) {
+        return None;
+    }
+    Some(if running_as_helm_plugin() && inside_plugin_dir() {
+        Helm::FourPlugin
+    } else {
+        Helm::Three
+    })
+}
+
+/// Writes a failure where the user of Helm 4 will see it. Returns whether it was written
 /// somewhere besides our own stderr.
-pub fn tell_user(message: &str) -> bool {
-    if !running_as_helm_plugin() {
+pub fn tell_failure(message: &str) -> bool {
+    parent_helm() == Some(Helm::FourPlugin) && platform::tell_helm(message)
+}
+
+/// Writes the summary of a successful render where the user of Helm 3 or 4 will see it.
+/// Returns whether it was written somewhere besides our own stderr.
+pub fn tell_success(message: &str) -> bool {
+    parent_helm().is_some() && platform::tell_helm(message)
+}
+
+/// Whether this executable is the one Helm was asked to run: inside `HELM_PLUGIN_DIR`
+/// (plugin.yaml runs `${HELM_PLUGIN_DIR}/bin/…`). A process that merely inherited another
+/// plugin's variables is elsewhere.
+fn inside_plugin_dir() -> bool {
+    let (Some(dir), Ok(exe)) = (std::env::var_os("HELM_PLUGIN_DIR"), std::env::current_exe())
+    else {
         return false;
-    }
-    #[cfg(target_os = "linux")]
-    {
-        linux::tell_user(message)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = message;
-        false
+    };
+    let Ok(dir) = std::fs::canonicalize(dir) else {
+        return false;
+    };
+    std::fs::canonicalize(&exe).unwrap_or(exe).starts_with(dir)
+}
+
+/// Whether a process name or executable file name is Helm's: `helm`, or `helm` and a version
+/// (`helm3`, `helm-v3.17.2`, `helm_4`). Not any name containing it: `helmfile`, Terraform's
+/// `terraform-provider-helm` or a test binary `helm_e2e-…` are other programs.
+fn says_helm(name: &str) -> bool {
+    name.to_ascii_lowercase()
+        .strip_prefix("helm")
+        .is_some_and(|rest| {
+            rest.chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '_' | 'v'))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn helm_is_named_helm_with_at_most_a_version() {
+        for name in ["helm", "HELM", "helm3", "helm4", "helm-v3.17.2", "helm_4.1"] {
+            assert!(super::says_helm(name), "{name}");
+        }
+        for name in [
+            "helmfile",
+            "terraform-provider-helm_v2.17.0_x5",
+            "helm_e2e-0a1b2c3d",
+            "sh",
+            "",
+        ] {
+            assert!(!super::says_helm(name), "{name}");
+        }
     }
 }
 
 #[cfg(target_os = "linux")]
-mod linux {
+use linux as platform;
+#[cfg(target_os = "macos")]
+use macos as platform;
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+mod platform {
+    pub(super) fn parent_is_helm(_: u32) -> bool {
+        false
+    }
+    pub(super) fn tell_helm(_: &str) -> bool {
+        false
+    }
+}
+
+/// What Linux and macOS share: a write that never waits long.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+mod unix {
     use std::ffi::CString;
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
     use std::time::{Duration, Instant};
 
     /// How long a write may wait for a full pipe or a stopped terminal before giving up.
     const PATIENCE: Duration = Duration::from_millis(1000);
 
-    pub(super) fn tell_user(message: &str) -> bool {
-        let ppid = std::os::unix::process::parent_id();
-        if !inside_plugin_dir() || !parent_is_helm(ppid) {
+    /// With `stty tostop`, a background job writing to its terminal is stopped by SIGTTOU until
+    /// brought to the foreground: a wait with no bound. Ignored, the write just happens; the
+    /// process is about to exit, so the changed disposition matters to nothing else.
+    pub(super) fn ignore_sigttou() {
+        // SAFETY: setting a signal to SIG_IGN installs no handler.
+        unsafe { libc::signal(libc::SIGTTOU, libc::SIG_IGN) };
+    }
+
+    /// Opens for writing without ever waiting: O_NONBLOCK (a FIFO without a reader fails with
+    /// ENXIO, and later writes never block), O_NOCTTY (a terminal never becomes ours).
+    pub(super) fn open_nonblocking(path: &str) -> Option<OwnedFd> {
+        let path = CString::new(path).ok()?;
+        let flags =
+            libc::O_WRONLY | libc::O_APPEND | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
+        // SAFETY: a NUL-terminated path; the fd is owned on success.
+        let fd = unsafe { libc::open(path.as_ptr(), flags) };
+        (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+    }
+
+    /// Writes all of `message` with a non-blocking `write` on `fd`, waiting for room at most
+    /// [`PATIENCE`] in all; false when it gives up or the write fails (EPIPE: no reader).
+    pub(super) fn write_bounded(fd: &OwnedFd, message: &str) -> bool {
+        bounded(fd, message.as_bytes(), |buf| {
+            // SAFETY: writes from a live buffer of the given length.
+            unsafe { libc::write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len()) }
+        })
+    }
+
+    pub(super) fn bounded(
+        fd: &OwnedFd,
+        mut rest: &[u8],
+        mut write: impl FnMut(&[u8]) -> isize,
+    ) -> bool {
+        let deadline = Instant::now() + PATIENCE;
+        while !rest.is_empty() {
+            let n = write(rest);
+            if n > 0 {
+                rest = &rest[n as usize..];
+                continue;
+            }
+            let err = std::io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EINTR) if n < 0 => continue,
+                Some(libc::EAGAIN) if n < 0 => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return false;
+                    }
+                    let mut pfd = libc::pollfd {
+                        fd: fd.as_raw_fd(),
+                        events: libc::POLLOUT,
+                        revents: 0,
+                    };
+                    // SAFETY: one valid pollfd.
+                    let ready = unsafe { libc::poll(&mut pfd, 1, left.as_millis() as libc::c_int) };
+                    if ready < 0
+                        && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR)
+                    {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
+/// macOS: no `/proc`, no pidfd. Untested here (no macOS machine); kept small.
+#[cfg(target_os = "macos")]
+mod macos {
+    use super::unix::{ignore_sigttou, open_nonblocking, write_bounded};
+
+    /// The parent's executable through `proc_pidpath`.
+    pub(super) fn parent_is_helm(ppid: u32) -> bool {
+        let mut buf = vec![0u8; libc::PROC_PIDPATHINFO_MAXSIZE as usize];
+        // SAFETY: the buffer is as long as the size passed; the result is the length written.
+        let n = unsafe {
+            libc::proc_pidpath(
+                ppid as libc::c_int,
+                buf.as_mut_ptr().cast(),
+                buf.len() as u32,
+            )
+        };
+        if n <= 0 {
             return false;
         }
+        let path = String::from_utf8_lossy(&buf[..n as usize]);
+        path.rsplit('/').next().is_some_and(super::says_helm)
+    }
+
+    /// The controlling terminal, unless our stderr is a terminal (then it is already there).
+    pub(super) fn tell_helm(message: &str) -> bool {
+        // SAFETY: isatty only inspects the descriptor.
+        if unsafe { libc::isatty(2) } == 1 {
+            return false;
+        }
+        ignore_sigttou();
+        open_nonblocking("/dev/tty").is_some_and(|fd| write_bounded(&fd, message))
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use super::unix::{bounded, ignore_sigttou, open_nonblocking, write_bounded};
+    use std::ffi::CString;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+    /// Writes to Helm's fd 2 (Helm being the parent, as the caller found).
+    pub(super) fn tell_helm(message: &str) -> bool {
+        let ppid = std::os::unix::process::parent_id();
         let ours = fstat(2);
         // Best: a duplicate of Helm's own fd 2 (pidfd_getfd). For a regular file it shares
         // Helm's offset, so Helm's own error line lands after ours (`2>log` without append).
@@ -92,31 +281,9 @@ mod linux {
         }
     }
 
-    /// With `stty tostop`, a background job writing to its terminal is stopped by SIGTTOU until
-    /// brought to the foreground: a wait with no bound. Ignored, the write just happens; the
-    /// process is about to exit, so the changed disposition matters to nothing else.
-    fn ignore_sigttou() {
-        // SAFETY: setting a signal to SIG_IGN installs no handler.
-        unsafe { libc::signal(libc::SIGTTOU, libc::SIG_IGN) };
-    }
-
-    /// Whether this executable is the one Helm was asked to run: inside `HELM_PLUGIN_DIR`
-    /// (plugin.yaml runs `${HELM_PLUGIN_DIR}/bin/clearml-sso`). A process that merely inherited
-    /// another plugin's variables is elsewhere.
-    fn inside_plugin_dir() -> bool {
-        let (Some(dir), Ok(exe)) = (std::env::var_os("HELM_PLUGIN_DIR"), std::env::current_exe())
-        else {
-            return false;
-        };
-        let Ok(dir) = std::fs::canonicalize(dir) else {
-            return false;
-        };
-        std::fs::canonicalize(&exe).unwrap_or(exe).starts_with(dir)
-    }
-
     /// Whether the parent process's executable or command name says `helm`.
-    fn parent_is_helm(ppid: u32) -> bool {
-        let helm = |s: &str| s.to_ascii_lowercase().contains("helm");
+    pub(super) fn parent_is_helm(ppid: u32) -> bool {
+        let helm = super::says_helm;
         let exe = std::fs::read_link(format!("/proc/{ppid}/exe"))
             .ok()
             .and_then(|p| p.file_name().map(|n| helm(&n.to_string_lossy())));
@@ -198,27 +365,7 @@ mod linux {
             .then(|| Identity::from(unsafe { &st.assume_init() }))
     }
 
-    /// Opens for writing without ever waiting: O_NONBLOCK (a FIFO without a reader fails with
-    /// ENXIO, and later writes never block), O_NOCTTY (a terminal never becomes ours).
-    fn open_nonblocking(path: &str) -> Option<OwnedFd> {
-        let path = CString::new(path).ok()?;
-        let flags =
-            libc::O_WRONLY | libc::O_APPEND | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
-        // SAFETY: a NUL-terminated path; the fd is owned on success.
-        let fd = unsafe { libc::open(path.as_ptr(), flags) };
-        (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
-    }
-
-    /// Writes all of `message` with a non-blocking `write` on `fd`, waiting for room at most
-    /// [`PATIENCE`] in all; false when it gives up or the write fails (EPIPE: no reader).
-    fn write_bounded(fd: &OwnedFd, message: &str) -> bool {
-        bounded(fd, message.as_bytes(), |buf| {
-            // SAFETY: writes from a live buffer of the given length.
-            unsafe { libc::write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len()) }
-        })
-    }
-
-    /// As [`write_bounded`] for a socket, where `MSG_DONTWAIT` makes one send non-blocking
+    /// As [`write_bounded`](super::unix::write_bounded) for a socket, where `MSG_DONTWAIT` makes one send non-blocking
     /// without changing the descriptor Helm shares.
     fn send_bounded(fd: &OwnedFd, message: &str) -> bool {
         bounded(fd, message.as_bytes(), |buf| {
@@ -232,40 +379,5 @@ mod linux {
                 )
             }
         })
-    }
-
-    fn bounded(fd: &OwnedFd, mut rest: &[u8], mut write: impl FnMut(&[u8]) -> isize) -> bool {
-        let deadline = Instant::now() + PATIENCE;
-        while !rest.is_empty() {
-            let n = write(rest);
-            if n > 0 {
-                rest = &rest[n as usize..];
-                continue;
-            }
-            let err = std::io::Error::last_os_error();
-            match err.raw_os_error() {
-                Some(libc::EINTR) if n < 0 => continue,
-                Some(libc::EAGAIN) if n < 0 => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return false;
-                    }
-                    let mut pfd = libc::pollfd {
-                        fd: fd.as_raw_fd(),
-                        events: libc::POLLOUT,
-                        revents: 0,
-                    };
-                    // SAFETY: one valid pollfd.
-                    let ready = unsafe { libc::poll(&mut pfd, 1, left.as_millis() as libc::c_int) };
-                    if ready < 0
-                        && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR)
-                    {
-                        return false;
-                    }
-                }
-                _ => return false,
-            }
-        }
-        true
     }
 }

@@ -1,6 +1,6 @@
 //! The command line: argument grammar ([`args`]), what each command does ([`commands`]), where
 //! the policy comes from ([`policy_file`]), bounded reads ([`files`]), the `--report` file ([`report_file`]), exit codes
-//! and failures ([`exit`]), and Helm 4's swallowed stderr ([`helm_stderr`]).
+//! and failures ([`exit`]), and Helm's swallowed stderr ([`helm_stderr`]).
 
 mod args;
 mod commands;
@@ -26,7 +26,7 @@ pub fn run() -> ExitCode {
             };
             let _ = e.print();
             if code != exit::OK {
-                helm_stderr::tell_user(&e.to_string());
+                helm_stderr::tell_failure(&e.to_string());
                 let raw: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
                 return commands::unparsed(args::salvage(&raw), &e.to_string());
             }

@@ -90,7 +90,9 @@ pub fn check_path(path: Option<&Path>, inputs: &[Option<PathBuf>]) -> Result<()>
             .try_clone_to_owned()
             .and_then(|fd| std::fs::File::from(fd).metadata());
         if let (Ok(out), Ok(report)) = (stdout, std::fs::metadata(path)) {
-            let dev_null = out.file_type().is_char_device() && out.rdev() == libc::makedev(1, 3);
+            // /dev/null's device number differs between systems (1,3 on Linux, 3,2 on macOS).
+            let dev_null = out.file_type().is_char_device()
+                && std::fs::metadata("/dev/null").is_ok_and(|n| n.rdev() == out.rdev());
             if out.dev() == report.dev() && out.ino() == report.ino() && !dev_null {
                 return Err(refuse());
             }
