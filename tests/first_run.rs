@@ -621,9 +621,10 @@ fn helm4_output_dir_post_renders_before_writing() {
     ];
     let env: Vec<(&str, &str)> = env_owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let src = dir.path().join("plugin-src");
-    std::fs::create_dir_all(src.join("bin")).unwrap();
+    let bin_dir = src.join("bin").join(plugin_platform());
+    std::fs::create_dir_all(&bin_dir).unwrap();
     std::fs::copy(root().join("plugin.yaml"), src.join("plugin.yaml")).unwrap();
-    std::fs::copy(bin(), src.join("bin/clearml-sso")).unwrap();
+    std::fs::copy(bin(), bin_dir.join("clearml-sso")).unwrap();
     let installed = run_in(
         &helm,
         &["plugin", "install", src.to_str().unwrap()],
