@@ -455,6 +455,34 @@ fn release_makes_every_artifact_with_a_static_binary() {
     }
 }
 
+/// The release workflow's `gh release create` uploads every file this signed release holds
+/// besides `bin/`, and each file it uploads is one of them (its `*` covers the other platforms).
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn the_release_workflow_uploads_every_file_scripts_release_made() {
+    use common::release::{glob_matches, workflow_uploads};
+    let r = release();
+    let uploads = workflow_uploads(&version());
+    let made: Vec<String> = std::fs::read_dir(&r.out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name != "bin")
+        .collect();
+    assert!(made.len() >= 5, "{made:?}");
+    for file in &made {
+        assert!(
+            uploads.iter().any(|p| glob_matches(p, file)),
+            "release.yml does not upload {file} (uploads: {uploads:?})"
+        );
+    }
+    for pattern in &uploads {
+        assert!(
+            made.iter().any(|f| glob_matches(pattern, f)),
+            "release.yml uploads {pattern}, which scripts/release did not make ({made:?})"
+        );
+    }
+}
+
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn helm4_installs_the_signed_plugin_from_the_file_and_renders() {
