@@ -1,6 +1,7 @@
 //! The GitHub workflows: checked by actionlint (with ShellCheck on every `run:` script), and
 //! shaped as the release contract says (the release workflow calls the same `scripts/release`
-//! the tests run, with its documented command lines).
+//! the tests run, with its documented command lines, gives it settings under the names it
+//! reads, and uploads every file it makes).
 
 mod common;
 use common::*;
@@ -256,6 +257,58 @@ fn release_uploads_every_file_scripts_release_makes() {
         assert!(
             made.iter().any(|f| glob_matches(pattern, f)),
             "release.yml uploads {pattern}, which scripts/release does not make ({made:?})"
+        );
+    }
+}
+
+/// Every setting the publish job hands to scripts/release (a step's `env:` or a line appended to
+/// `$GITHUB_ENV`) is one scripts/release or scripts/oci-push reads: a renamed variable there
+/// would otherwise be ignored silently (an unsigned release, a push without credentials).
+#[test]
+fn release_hands_scripts_release_the_settings_it_reads() {
+    let release = workflow("release.yml");
+    let publish = &release["jobs"]["publish"];
+    let read = [
+        std::fs::read_to_string(root().join("scripts/release")).unwrap(),
+        std::fs::read_to_string(root().join("scripts/oci-push")).unwrap(),
+    ]
+    .join("\n");
+    let mut handed: Vec<String> = Vec::new();
+    for step in publish["steps"].as_sequence().unwrap() {
+        let run = step["run"].as_str().unwrap_or_default();
+        if run.contains("scripts/release") {
+            if let Some(env) = step["env"].as_mapping() {
+                handed.extend(env.keys().map(|k| k.as_str().unwrap().to_string()));
+            }
+        }
+        for line in run.lines() {
+            if let Some(rest) = line.trim().strip_prefix("echo \"") {
+                if line.contains(">>\"$GITHUB_ENV\"") {
+                    handed.push(rest.split('=').next().unwrap().to_string());
+                }
+            }
+        }
+    }
+    for want in [
+        "CLEARML_SSO_SIGN_KEY",
+        "CLEARML_SSO_SIGN_PASSPHRASE_FILE",
+        "CLEARML_SSO_ORAS_PYTHON",
+        "CLEARML_SSO_OCI_USERNAME",
+        "CLEARML_SSO_OCI_PASSWORD",
+        "HELM_BIN",
+        "GNUPGHOME",
+    ] {
+        assert!(
+            handed.iter().any(|h| h == want),
+            "the publish job sets {want}: {handed:?}"
+        );
+    }
+    for name in &handed {
+        assert!(
+            read.contains(&format!("${name}"))
+                || read.contains(&format!("${{{name}"))
+                || read.contains(&format!("\"{name}\"")),
+            "release.yml sets {name}, which neither scripts/release nor scripts/oci-push reads"
         );
     }
 }
