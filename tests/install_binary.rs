@@ -1,7 +1,8 @@
 //! `scripts/install-binary` (the logic of the composite action `action.yml`) against a real HTTP
-//! server on 127.0.0.1 serving a release made from this build: a matching sum installs a binary
-//! that runs; a wrong sum, a missing file, an unknown OS or architecture fail with a message
-//! that says so, and install nothing. Then the action itself: its step run with its inputs.
+//! server on 127.0.0.1 serving a release that `scripts/release --no-build` made from this build
+//! (Helm 4 packs it: `$HELM4_BIN`): a matching sum installs a binary that runs; a wrong sum, a
+//! missing file, an unknown OS or architecture fail with a message that says so, and install
+//! nothing. Then the action itself: its step run with its inputs.
 
 mod common;
 use common::release::*;

@@ -1,8 +1,9 @@
 //! The README's CI jobs, run locally in a scratch copy of the repository layout with the pinned
 //! Helm 3 as `helm`: each job installs clearml-sso as the README says — the GitHub job through
 //! the action (`action.yml`), the GitLab job with its own `curl` and `sha256sum` lines — from a
-//! local HTTP server serving a release made from this build, then runs its check. Left out:
-//! steps that install Helm (`azure/setup-helm`, `apk add`), which need the CI's own machine.
+//! local HTTP server serving a release that `scripts/release --no-build` made from this build
+//! (Helm 4 packs it), then runs its check. Left out: steps that install Helm
+//! (`azure/setup-helm`, `apk add`), which need the CI's own machine.
 
 mod common;
 use common::release::*;

@@ -455,6 +455,34 @@ fn release_makes_every_artifact_with_a_static_binary() {
     }
 }
 
+/// The release workflow's `gh release create` uploads every file this signed release holds
+/// besides `bin/`, and each file it uploads is one of them (its `*` covers the other platforms).
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn the_release_workflow_uploads_every_file_scripts_release_made() {
+    use common::release::{glob_matches, workflow_uploads};
+    let r = release();
+    let uploads = workflow_uploads(&version());
+    let made: Vec<String> = std::fs::read_dir(&r.out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name != "bin")
+        .collect();
+    assert!(made.len() >= 5, "{made:?}");
+    for file in &made {
+        assert!(
+            uploads.iter().any(|p| glob_matches(p, file)),
+            "release.yml does not upload {file} (uploads: {uploads:?})"
+        );
+    }
+    for pattern in &uploads {
+        assert!(
+            made.iter().any(|f| glob_matches(pattern, f)),
+            "release.yml uploads {pattern}, which scripts/release did not make ({made:?})"
+        );
+    }
+}
+
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn helm4_installs_the_signed_plugin_from_the_file_and_renders() {
@@ -1013,4 +1041,135 @@ fn helm4_reads_an_exported_keyring_not_gpgs_keybox() {
         .args(["--kill", "all"])
         .env("GNUPGHOME", &gnupg)
         .output();
+}
+
+/// The release workflow's signing path: an ASCII-armored private key with a passphrase (the
+/// secret CLEARML_SSO_SIGNING_KEY) imported into an empty GNUPGHOME with `gpg --batch --import`,
+/// named by fingerprint in CLEARML_SSO_SIGN_KEY, its passphrase in the file
+/// CLEARML_SSO_SIGN_PASSPHRASE_FILE. scripts/release signs with it, never prints the
+/// passphrase, and Helm 4 verifies the result with the public key it wrote.
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn release_signs_with_an_imported_key_and_its_passphrase_file() {
+    const UID: &str = "clearml-sso passphrase test <passphrase-test@example.invalid>";
+    const PASSPHRASE: &str = "Wq8-correct-horse-7Zr";
+    let r = release();
+    let gpg = tool("GPG_BIN");
+    let home_of = |dir: &Path| {
+        std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+        dir.to_str().unwrap().to_string()
+    };
+    // Where the key was made (a maintainer's machine), and the release job's empty home.
+    let maker = tempfile::Builder::new().prefix("gnupg").tempdir().unwrap();
+    let job = tempfile::Builder::new().prefix("gnupg").tempdir().unwrap();
+    let (maker_home, job_home) = (home_of(maker.path()), home_of(job.path()));
+    let in_maker = |args: &[&str]| run_in(&gpg, args, b"", None, &[("GNUPGHOME", &maker_home)]);
+    let made = in_maker(&[
+        "--batch",
+        "--pinentry-mode",
+        "loopback",
+        "--passphrase",
+        PASSPHRASE,
+        "--quick-generate-key",
+        UID,
+        "rsa3072",
+        "sign",
+        "never",
+    ]);
+    assert!(made.status.success(), "{}", both(&made));
+    let armored = in_maker(&[
+        "--batch",
+        "--pinentry-mode",
+        "loopback",
+        "--passphrase",
+        PASSPHRASE,
+        "--armor",
+        "--export-secret-keys",
+        UID,
+    ]);
+    assert!(armored.status.success(), "{}", both(&armored));
+    assert!(text(&armored.stdout).starts_with("-----BEGIN PGP PRIVATE KEY BLOCK-----"));
+
+    let imported = run_in(
+        &gpg,
+        &["--batch", "--import"],
+        &armored.stdout,
+        None,
+        &[("GNUPGHOME", &job_home)],
+    );
+    assert!(imported.status.success(), "{}", both(&imported));
+    let listed = run_in(
+        &gpg,
+        &["--batch", "--with-colons", "--list-secret-keys"],
+        b"",
+        None,
+        &[("GNUPGHOME", &job_home)],
+    );
+    let fpr = text(&listed.stdout)
+        .lines()
+        .find(|l| l.starts_with("fpr:"))
+        .and_then(|l| l.split(':').nth(9))
+        .expect("the imported key's fingerprint")
+        .to_string();
+    let pass_file = job.path().join("sign-passphrase");
+    std::fs::write(&pass_file, format!("{PASSPHRASE}\n")).unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let bin_dir = out.path().join("bin").join(plugin_platform());
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    std::fs::copy(
+        r.out
+            .join("bin")
+            .join(plugin_platform())
+            .join("clearml-sso"),
+        bin_dir.join("clearml-sso"),
+    )
+    .unwrap();
+    let signed = release_script(
+        &["--no-build", out.path().to_str().unwrap()],
+        job.path(),
+        &[
+            ("CLEARML_SSO_SIGN_KEY", &fpr),
+            (
+                "CLEARML_SSO_SIGN_PASSPHRASE_FILE",
+                pass_file.to_str().unwrap(),
+            ),
+        ],
+    );
+    assert!(signed.status.success(), "{}", both(&signed));
+    assert!(
+        !both(&signed).contains(PASSPHRASE),
+        "the passphrase was printed"
+    );
+    assert!(
+        !text(&signed.stderr).contains("NOT signed"),
+        "{}",
+        both(&signed)
+    );
+    let tgz = out.path().join(format!("clearml-sso-{}.tgz", version()));
+    assert!(out
+        .path()
+        .join(format!("clearml-sso-{}.tgz.prov", version()))
+        .is_file());
+    let home = HelmHome::new();
+    let keyring = out.path().join("clearml-sso-signing-key.gpg");
+    let installed = home.install(tgz.to_str().unwrap(), &keyring, &[]);
+    let all = both(&installed);
+    assert!(installed.status.success(), "{all}");
+    assert!(
+        all.contains("Plugin Hash Verified") && all.contains(UID),
+        "Helm did not verify the signature: {all}"
+    );
+    // The key the test release signed with does not verify this one.
+    let home = HelmHome::new();
+    let refused = home.install(tgz.to_str().unwrap(), &r.keyring, &[]);
+    assert!(!refused.status.success(), "{}", both(&refused));
+
+    let gpgconf = gpg.with_file_name("gpgconf");
+    for home in [&maker_home, &job_home] {
+        let _ = Command::new(&gpgconf)
+            .args(["--kill", "all"])
+            .env("GNUPGHOME", home)
+            .output();
+    }
 }

@@ -77,6 +77,7 @@ fn scripts_parse_with_bash_n() {
     for script in [
         "release",
         "install-plugin",
+        "install-binary",
         "fetch-test-deps",
         "test",
         "example",

@@ -1,7 +1,7 @@
-//! Release artifacts and a local HTTP server for the install tests: the bare-binary tarball and
-//! `SHA256SUMS` of the release contract (`clearml-sso-X.Y.Z-<os>-<arch>.tar.gz` holding
-//! `clearml-sso` and `LICENSE` at the top level; `SHA256SUMS` in `sha256sum` format), made
-//! from the cargo-built binary, served by Python's `http.server` on 127.0.0.1.
+//! Release artifacts and a local HTTP server for the install tests: a release of the cargo-built
+//! binary made by the real `scripts/release --no-build` (the bare-binary tarball
+//! `clearml-sso-X.Y.Z-<os>-<arch>.tar.gz`, the unsigned plugin tarball and `SHA256SUMS`), served
+//! by Python's `http.server` on 127.0.0.1; and what the release workflow uploads.
 
 use super::{bin, root, tool};
 use std::io::{BufRead, BufReader};
@@ -31,40 +31,56 @@ pub fn tarball_name() -> String {
     format!("clearml-sso-{VERSION}-{}.tar.gz", platform())
 }
 
-fn ok(cmd: &mut Command) {
-    let out = cmd
+/// Makes this build's release in `dir` with the real `scripts/release --no-build`: the cargo-built
+/// binary placed at `bin/<os>-<arch>/clearml-sso` as a release job places the per-platform
+/// builds, then packaged by the script (Helm 4, `$HELM4_BIN`, packs the plugin; the bare tarball
+/// and SHA256SUMS are the script's own). Without a signing key (an empty GNUPGHOME) the plugin is
+/// unsigned, which the script warns about; these tests use the bare tarball and SHA256SUMS. The
+/// binary is not the static release build (tests/release_e2e.rs makes that once): the install
+/// scripts do not care how it was linked, and one static build per test binary would cost
+/// minutes. `bin/` is removed afterwards: a GitHub release holds only the packaged files.
+pub fn make_release(dir: &Path) {
+    let platform_dir = dir.join("bin").join(platform());
+    std::fs::create_dir_all(&platform_dir).unwrap();
+    std::fs::copy(bin(), platform_dir.join("clearml-sso")).unwrap();
+    let gnupg = tempfile::Builder::new().prefix("gnupg").tempdir().unwrap();
+    std::fs::set_permissions(
+        gnupg.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let helm4 = tool("HELM4_BIN");
+    let out = Command::new(root().join("scripts/release"))
+        .arg("--no-build")
+        .arg(dir)
+        .env("HELM_BIN", &helm4)
+        .env("GNUPGHOME", gnupg.path())
+        .env_remove("CLEARML_SSO_SIGN_KEY")
+        .env_remove("CLEARML_SSO_SIGN_PASSPHRASE_FILE")
+        .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+        .expect("scripts/release");
+    // gpg started an agent for the empty home while looking for a key: stop it.
+    let gpgconf = tool("GPG_BIN").with_file_name("gpgconf");
+    let _ = Command::new(gpgconf)
+        .args(["--kill", "all"])
+        .env("GNUPGHOME", gnupg.path())
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        "scripts/release --no-build failed: {stderr}"
     );
-}
-
-/// Writes this machine's tarball and `SHA256SUMS` into `dir` (made by `tar` and `sha256sum`,
-/// as `scripts/release` does).
-pub fn make_release(dir: &Path) {
-    let stage = tempfile::tempdir().unwrap();
-    std::fs::copy(bin(), stage.path().join("clearml-sso")).unwrap();
-    let mut files = vec!["clearml-sso"];
-    if root().join("LICENSE").exists() {
-        std::fs::copy(root().join("LICENSE"), stage.path().join("LICENSE")).unwrap();
-        files.push("LICENSE");
-    }
-    ok(Command::new("tar")
-        .arg("-czf")
-        .arg(dir.join(tarball_name()))
-        .arg("-C")
-        .arg(stage.path())
-        .args(&files));
-    let sums = Command::new("sha256sum")
-        .arg(tarball_name())
-        .current_dir(dir)
-        .output()
-        .expect("sha256sum");
-    assert!(sums.status.success());
-    std::fs::write(dir.join("SHA256SUMS"), sums.stdout).unwrap();
+    assert!(
+        stderr.contains("WARNING: no gpg secret key found"),
+        "unsigned, and said so: {stderr}"
+    );
+    assert!(
+        dir.join(tarball_name()).is_file() && dir.join("SHA256SUMS").is_file(),
+        "scripts/release made no {} or SHA256SUMS: {stderr}",
+        tarball_name()
+    );
+    std::fs::remove_dir_all(dir.join("bin")).unwrap();
 }
 
 /// `python3 -m http.server` serving a directory on 127.0.0.1 (a free port); stopped on drop.
@@ -109,7 +125,7 @@ impl Drop for Server {
 }
 
 /// A release directory of its own (tests may tamper with it) and its server. The release is
-/// made once per test binary and copied: compressing the debug binary takes seconds.
+/// made once per test binary and copied: packing the debug binary takes seconds.
 pub fn served_release() -> (tempfile::TempDir, Server) {
     static MADE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     let made = MADE.get_or_init(|| {
@@ -211,4 +227,52 @@ pub fn run_action(
         .map(str::to_string)
         .collect();
     (out, added)
+}
+
+/// The files the release workflow (`.github/workflows/release.yml`) uploads to the GitHub
+/// release, as patterns relative to its OUTDIR (`*` matches any text), for `version`: the
+/// `out/…` arguments of its `gh release create`.
+pub fn workflow_uploads(version: &str) -> Vec<String> {
+    use serde_yaml::Value;
+    let path = root().join(".github/workflows/release.yml");
+    let workflow: Value = serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let creates: Vec<&str> = workflow["jobs"]["publish"]["steps"]
+        .as_sequence()
+        .expect("release.yml has a publish job with steps")
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .filter(|r| r.contains("gh release create"))
+        .collect();
+    assert_eq!(
+        creates.len(),
+        1,
+        "one `gh release create` step: {creates:?}"
+    );
+    let command = creates[0].replace("\\\n", " ");
+    let command = &command[command.find("gh release create").unwrap()..];
+    let command = command.lines().next().unwrap();
+    let uploads: Vec<String> = command
+        .split_whitespace()
+        .filter(|w| w.trim_start_matches('"').starts_with("out/"))
+        .map(|w| {
+            let w = w.replace('"', "").replace("${version}", version);
+            let w = w.replace("$version", version);
+            assert!(!w.contains('$'), "a variable this test does not know: {w}");
+            w["out/".len()..].to_string()
+        })
+        .collect();
+    assert!(!uploads.is_empty(), "no out/ files in: {command}");
+    uploads
+}
+
+/// `name` matches `pattern`, whose `*` matches any text.
+pub fn glob_matches(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => {
+            name.starts_with(head)
+                && (head.len()..=name.len())
+                    .any(|i| name.is_char_boundary(i) && glob_matches(tail, &name[i..]))
+        }
+    }
 }
