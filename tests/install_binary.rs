@@ -108,7 +108,7 @@ fn a_wrong_sum_installs_nothing() {
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn a_missing_file_installs_nothing() {
-    let platform = platform();
+    let platform = plugin_platform();
     // The tarball listed in SHA256SUMS but not served.
     let (release, server) = served_release();
     std::fs::remove_file(release.path().join(tarball_name())).unwrap();
@@ -249,12 +249,12 @@ fn an_unknown_os_or_architecture_installs_nothing() {
         assert!(text(&out.stderr).contains(message), "{}", text(&out.stderr));
     }
     // A known platform this release has no binary for (here: the other OS of the same arch).
-    let other = if platform().starts_with("linux") {
+    let other = if plugin_platform().starts_with("linux") {
         ("Darwin", "darwin")
     } else {
         ("Linux", "linux")
     };
-    let machine = if platform().ends_with("amd64") {
+    let machine = if plugin_platform().ends_with("amd64") {
         "x86_64"
     } else {
         "aarch64"
@@ -271,7 +271,7 @@ fn an_unknown_os_or_architecture_installs_nothing() {
         Some(shim.path()),
     );
     assert_nothing_installed(dest.path(), &out);
-    let arch = platform().split('-').nth(1).unwrap().to_string();
+    let arch = plugin_platform().split('-').nth(1).unwrap().to_string();
     assert!(
         text(&out.stderr).contains(&format!(
             "this release has no binary for {}-{arch}",

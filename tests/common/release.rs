@@ -11,24 +11,9 @@ use std::process::{Child, Command, Stdio};
 /// The version the release carries: Cargo.toml's.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// This machine's `<os>-<arch>` as the release names it.
-pub fn platform() -> String {
-    let os = match std::env::consts::OS {
-        "linux" => "linux",
-        "macos" => "darwin",
-        other => panic!("no release platform for the OS {other}"),
-    };
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        other => panic!("no release platform for the architecture {other}"),
-    };
-    format!("{os}-{arch}")
-}
-
 /// The tarball's file name for this machine.
 pub fn tarball_name() -> String {
-    format!("clearml-sso-{VERSION}-{}.tar.gz", platform())
+    format!("clearml-sso-{VERSION}-{}.tar.gz", super::plugin_platform())
 }
 
 /// Makes this build's release in `dir` with the real `scripts/release --no-build`: the cargo-built
@@ -40,7 +25,7 @@ pub fn tarball_name() -> String {
 /// scripts do not care how it was linked, and one static build per test binary would cost
 /// minutes. `bin/` is removed afterwards: a GitHub release holds only the packaged files.
 pub fn make_release(dir: &Path) {
-    let platform_dir = dir.join("bin").join(platform());
+    let platform_dir = dir.join("bin").join(super::plugin_platform());
     std::fs::create_dir_all(&platform_dir).unwrap();
     std::fs::copy(bin(), platform_dir.join("clearml-sso")).unwrap();
     let gnupg = tempfile::Builder::new().prefix("gnupg").tempdir().unwrap();
