@@ -533,6 +533,8 @@ fn correct_doc(
         emitted: None,
     };
     let mut changed = false;
+    // The tree as parsed: the output keeps the text of every node the correction leaves alone.
+    let before = root.clone();
     for object in k8s::objects_mut(root) {
         let object_ref = k8s::ObjectRef::of(object, source);
         let targeted = policy
@@ -583,7 +585,13 @@ fn correct_doc(
         }
     }
     if changed {
-        out.emitted = Some(doc.with_body(&yaml::emit(root, yaml::Layout::detect(doc.raw))));
+        let layout = yaml::Layout::detect(doc.raw);
+        let text = doc.parse_text();
+        out.emitted = Some(match yaml::splice(text, &before, root, layout) {
+            // The byte-order mark `parse_text` left out.
+            Some(spliced) => format!("{}{spliced}", &doc.raw[..doc.raw.len() - text.len()]),
+            None => doc.with_body(&yaml::emit(root, layout)),
+        });
     }
     out
 }
