@@ -4,7 +4,7 @@
 //! and nothing at all when the command fails; findings and errors go to stderr; `--report`
 //! is written before anything reaches stdout, and never to stdout itself.
 
-use super::args::{CheckArgs, PolicyArgs, RenderArgs};
+use super::args::{CheckArgs, DiffArgs, PolicyArgs, RenderArgs};
 use super::exit::{self, fail, print};
 use super::{policy_file, report_file};
 use anyhow::Result;
@@ -133,17 +133,49 @@ pub fn check(args: CheckArgs) -> ExitCode {
     printed
 }
 
-pub fn diff(args: RenderArgs) -> ExitCode {
-    match prepare(
-        args.report.as_deref(),
-        args.policy.as_deref(),
-        args.input.as_deref(),
+/// `diff`: the diff on stdout, what it means on stderr. A refused render shows no diff — and
+/// says so, with the errors, so that an empty stdout never reads as "no changes" (exit 1, as
+/// `render`'s). With `--exit-code`, a render that would change something exits 1 as well.
+pub fn diff(args: DiffArgs) -> ExitCode {
+    let (input, outcome) = match prepare(
+        args.render.report.as_deref(),
+        args.render.policy.as_deref(),
+        args.render.input.as_deref(),
     ) {
-        Ok((input, outcome)) => finish(&args, &outcome, "render would refuse; no diff", || {
-            let input = String::from_utf8(input).expect("render accepted it as UTF-8");
-            Cow::Owned(diff::unified(&input, &outcome.output))
-        }),
-        Err(code) => code,
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let errors = outcome
+        .findings
+        .iter()
+        .filter(|f| f.severity == report::Severity::Error)
+        .count();
+    let refusal = format!(
+        "render would refuse ({errors} error{} above), so there is no diff to show; this is not \"no changes\"",
+        if errors == 1 { "" } else { "s" }
+    );
+    let input = String::from_utf8(input).expect("render accepted it as UTF-8");
+    let changed = input != outcome.output;
+    let code = finish(&args.render, &outcome, &refusal, || {
+        Cow::Owned(diff::unified(&input, &outcome.output))
+    });
+    if code != ExitCode::from(exit::OK) {
+        return code;
+    }
+    let documents = diff::changed_documents(&input, &outcome.output);
+    let _ = writeln!(
+        std::io::stderr(),
+        "clearml-sso: {}",
+        match documents {
+            0 => "render would change nothing".to_string(),
+            1 => "render would change 1 document".to_string(),
+            n => format!("render would change {n} documents"),
+        }
+    );
+    if args.exit_code && changed {
+        ExitCode::from(exit::VIOLATION)
+    } else {
+        code
     }
 }
 
