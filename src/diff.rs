@@ -8,10 +8,13 @@
 //! to guess what a secret looks like in YAML (quoted, folded, multi-line, in a JSON or flow
 //! entry, a list item). Because both sides are re-emitted, differences that only come from
 //! re-emission (a folded `>` block written back as `|`, `{}` versus a block mapping, comments,
-//! CRLF line ends, the `---` line) are not in the diff, and a document whose only changes are
-//! of that kind is left out. A document whose only changes are to redacted values gets its
-//! header and `@@ only redacted values change @@`. Line numbers in the hunks count lines of the
-//! re-emitted document.
+//! CRLF line ends, the `---` line) are not in the hunks. (`render` keeps the text of what it
+//! does not correct, so its output rarely has such differences; when a document was written
+//! whole with the same content, its header says `@@ only the way it is written changes @@`, so
+//! that the diff is empty exactly when the output is the input.) A document whose only changes
+//! are to redacted values gets its header and `@@ only redacted values change @@`. Line numbers
+//! in the hunks count lines of the re-emitted document. Headers name the template as findings
+//! do (`# Source:`, else Helm 4's annotation), else the document's 1-based number.
 //!
 //! Sensitive, in the diffed documents:
 //! - every value under a Secret's `data` and `stringData` (also inside `kind: *List` items),
