@@ -533,8 +533,15 @@ fn correct_doc(
         emitted: None,
     };
     let mut changed = false;
-    // The tree as parsed: the output keeps the text of every node the correction leaves alone.
-    let before = root.clone();
+    // The tree as parsed, when anything in it may be corrected: the output keeps the text of
+    // every node the correction leaves alone.
+    let before = k8s::objects(root)
+        .into_iter()
+        .any(|o| {
+            let o = k8s::ObjectRef::of(o, source);
+            policy.target.selects_workload(&o.kind, &o.name)
+        })
+        .then(|| root.clone());
     for object in k8s::objects_mut(root) {
         let object_ref = k8s::ObjectRef::of(object, source);
         let targeted = policy
@@ -587,7 +594,8 @@ fn correct_doc(
     if changed {
         let layout = yaml::Layout::detect(doc.raw);
         let text = doc.parse_text();
-        out.emitted = Some(match yaml::splice(text, &before, root, layout) {
+        let spliced = before.and_then(|before| yaml::splice(text, &before, root, layout));
+        out.emitted = Some(match spliced {
             // The byte-order mark `parse_text` left out.
             Some(spliced) => format!("{}{spliced}", &doc.raw[..doc.raw.len() - text.len()]),
             None => doc.with_body(&yaml::emit(root, layout)),
