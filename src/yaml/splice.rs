@@ -49,7 +49,7 @@ pub fn splice(text: &str, old: &Node, new: &Node, layout: Layout) -> Option<Stri
     }
     out.push_str(&text[at..]);
     let back = super::parse(&out).ok()??;
-    same(&back, new).then_some(out)
+    reads_as(&back, new).then_some(out)
 }
 
 /// Line starts of a text, for turning a parser position (line, column in characters) into a
@@ -240,6 +240,9 @@ impl Splicer<'_, '_> {
         let (Node::Map { entries: olds, .. }, Node::Map { entries: news, .. }) = (old, new) else {
             return false;
         };
+        if news.is_empty() {
+            return false; // `{}`, written with the entry
+        }
         let Some(units) = olds
             .iter()
             .map(|(k, v)| self.entry_unit(k, v))
@@ -353,6 +356,9 @@ impl Splicer<'_, '_> {
         let (Node::Seq { items: olds, .. }, Node::Seq { items: news, .. }) = (old, new) else {
             return false;
         };
+        if news.is_empty() {
+            return false; // `[]`, written with the entry
+        }
         let Some(units) = olds
             .iter()
             .map(|i| self.item_unit(i))
@@ -490,10 +496,22 @@ fn first_entry_same(a: &Node, b: &Node) -> bool {
     }
 }
 
+/// Whether the spliced text, read back, is the corrected tree: [`same`], except that a scalar
+/// the tool made may come back quoted where the emitter had to quote it (in a flow collection);
+/// the emitter writes a made scalar plain only where that reads as a string.
+fn reads_as(back: &Node, new: &Node) -> bool {
+    compare(back, new, true)
+}
+
 /// Whether two trees hold the same YAML: scalars with the same value, tag and plainness (the
 /// YAML 1.1 type of a plain scalar depends on its text), collections with the same children,
 /// the same anchors and aliases. Positions and block-versus-flow are not compared.
 fn same(a: &Node, b: &Node) -> bool {
+    compare(a, b, false)
+}
+
+fn compare(a: &Node, b: &Node, made_any_style: bool) -> bool {
+    let same = |a: &Node, b: &Node| compare(a, b, made_any_style);
     if a.props() != b.props() {
         return false;
     }
@@ -507,9 +525,13 @@ fn same(a: &Node, b: &Node) -> bool {
             Node::Scalar {
                 value: vb,
                 style: sb,
+                line: lb,
                 ..
             },
-        ) => va == vb && (*sa == Style::Plain) == (*sb == Style::Plain),
+        ) => {
+            va == vb
+                && (made_any_style && *lb == 0 || (*sa == Style::Plain) == (*sb == Style::Plain))
+        }
         (Node::Seq { items: ia, .. }, Node::Seq { items: ib, .. }) => {
             ia.len() == ib.len() && ia.iter().zip(ib).all(|(x, y)| same(x, y))
         }
@@ -699,11 +721,96 @@ spec:
     }
 
     #[test]
+    fn a_plain_word_yaml_reads_otherwise_is_rewritten_even_with_the_same_text() {
+        // `on` plain is a boolean to Kubernetes; the tool's string "on" must not keep it.
+        let (out, _) = edited("env:\n- name: A\n  value: on\n", |root| {
+            let Some(Node::Seq { items, .. }) = root.get_mut("env") else {
+                panic!()
+            };
+            items[0] = entry("A", "on");
+        });
+        assert_eq!(out.unwrap(), "env:\n- name: A\n  value: 'on'\n");
+    }
+
+    #[test]
     fn prefixes_before_a_key() {
         assert_eq!(prefix_kind("   "), Some(false));
         assert_eq!(prefix_kind("  - "), Some(true));
         assert_eq!(prefix_kind("- -   "), Some(true));
         assert_eq!(prefix_kind("--- "), None);
         assert_eq!(prefix_kind("? "), None);
+    }
+
+    /// Paths (child indices; a mapping's value by entry) to every node of a tree.
+    fn paths(node: &Node, at: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        out.push(at.clone());
+        let children: Vec<&Node> = match node {
+            Node::Map { entries, .. } => entries.iter().map(|(_, v)| v).collect(),
+            Node::Seq { items, .. } => items.iter().collect(),
+            _ => Vec::new(),
+        };
+        for (i, c) in children.into_iter().enumerate() {
+            at.push(i);
+            paths(c, at, out);
+            at.pop();
+        }
+    }
+
+    fn at<'a>(node: &'a mut Node, path: &[usize]) -> &'a mut Node {
+        path.iter().fold(node, |n, &i| match n {
+            Node::Map { entries, .. } => &mut entries[i].1,
+            Node::Seq { items, .. } => &mut items[i],
+            _ => unreachable!("paths lead through collections"),
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// Random edits of the kinds a correction makes (values replaced, entries and items
+        /// removed, added, written anew) on a chart-like document: the splice, when it is made,
+        /// reads — with serde_yaml, a reader independent of the tool — as the corrected tree
+        /// written whole by the emitter; and never a panic.
+        #[test]
+        fn random_edits_read_back_as_the_emitted_tree(
+            ops in proptest::collection::vec((0usize..1000, 0u8..5, "[a-z: #'\"{}\\-]{0,8}"), 1..6)
+        ) {
+            let old = crate::yaml::parse(CHART).unwrap().unwrap();
+            let mut new = old.clone();
+            for (pick, op, text) in &ops {
+                let mut all = Vec::new();
+                paths(&new, &mut Vec::new(), &mut all);
+                let path = &all[pick % all.len()];
+                let node = at(&mut new, path);
+                match (op, node) {
+                    (0, n @ Node::Scalar { .. }) => *n = Node::string(text),
+                    (1, Node::Map { entries, .. }) if !entries.is_empty() => {
+                        entries.remove(pick % entries.len());
+                    }
+                    (1, Node::Seq { items, .. }) if !items.is_empty() => {
+                        items.remove(pick % items.len());
+                    }
+                    (2, Node::Seq { items, .. }) => {
+                        let i = pick % (items.len() + 1);
+                        items.insert(i, entry(text, text));
+                    }
+                    (3, n @ Node::Map { .. }) => n.set(&format!("k{text}"), Node::string(text)),
+                    (4, Node::Seq { items, .. }) if !items.is_empty() => {
+                        let i = pick % items.len();
+                        let name = items[i].get_str("name").unwrap_or("x").to_string();
+                        items[i] = entry(&name, text);
+                    }
+                    _ => {}
+                }
+            }
+            let layout = Layout::detect(CHART);
+            if let Some(out) = splice(CHART, &old, &new, layout) {
+                let read = |t: &str| serde_yaml::from_str::<serde_yaml::Value>(t).unwrap();
+                proptest::prop_assert_eq!(
+                    read(&out),
+                    read(&crate::yaml::emit(&new, layout)),
+                    "{}", out
+                );
+            }
+        }
     }
 }
