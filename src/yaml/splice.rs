@@ -25,6 +25,11 @@ use super::{Ctx, Emitter, Layout, Node, Place, Style};
 /// The source text of `old` with the edits that make it `new`; `None` when the edit cannot
 /// be made (or would not read back as `new`): the caller then emits the document anew.
 pub fn splice(text: &str, old: &Node, new: &Node, layout: Layout) -> Option<String> {
+    // Lines are counted at `\n`; the parser also ends one at a lone `\r`.
+    let bytes = text.as_bytes();
+    if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
+        return None;
+    }
     let src = Source::new(text);
     let mut edits = Vec::new();
     let mut s = Splicer {
