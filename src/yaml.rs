@@ -3,9 +3,10 @@
 //! `serde_yaml` would resolve `0644` to 644 and forget that `"on"` was quoted; re-emitting
 //! from its values could change what Kubernetes (a YAML 1.1 reader) sees. This tree keeps each
 //! scalar's text and style, so a changed document is written back with every untouched scalar
-//! spelled exactly as the chart spelled it. Comments inside a changed document are not kept
-//! (the stream keeps leading and trailing comments); untouched documents never pass through
-//! here at all.
+//! spelled exactly as the chart spelled it. The emitter does not keep comments inside a
+//! document: a changed document is normally written by [`splice`] instead, which keeps the
+//! source text of everything the correction leaves alone and uses the emitter only for what it
+//! rewrites. Untouched documents never pass through here at all.
 
 mod splice;
 
