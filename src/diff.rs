@@ -8,10 +8,13 @@
 //! to guess what a secret looks like in YAML (quoted, folded, multi-line, in a JSON or flow
 //! entry, a list item). Because both sides are re-emitted, differences that only come from
 //! re-emission (a folded `>` block written back as `|`, `{}` versus a block mapping, comments,
-//! CRLF line ends, the `---` line) are not in the diff, and a document whose only changes are
-//! of that kind is left out. A document whose only changes are to redacted values gets its
-//! header and `@@ only redacted values change @@`. Line numbers in the hunks count lines of the
-//! re-emitted document.
+//! CRLF line ends, the `---` line) are not in the hunks. (`render` keeps the text of what it
+//! does not correct, so its output rarely has such differences; when a document was written
+//! whole with the same content, its header says `@@ only the way it is written changes @@`, so
+//! that the diff is empty exactly when the output is the input.) A document whose only changes
+//! are to redacted values gets its header and `@@ only redacted values change @@`. Line numbers
+//! in the hunks count lines of the re-emitted document. Headers name the template as findings
+//! do (`# Source:`, else Helm 4's annotation), else the document's 1-based number.
 //!
 //! Sensitive, in the diffed documents:
 //! - every value under a Secret's `data` and `stringData` (also inside `kind: *List` items),
@@ -346,6 +349,32 @@ fn parse(doc: &stream::Document) -> Option<Node> {
     yaml::parse(doc.parse_text()).ok().flatten()
 }
 
+/// How many documents `output` changes (what `diff` shows a header for).
+pub fn changed_documents(input: &str, output: &str) -> usize {
+    let (before, after) = (stream::split(input), stream::split(output));
+    before
+        .iter()
+        .zip(&after)
+        .filter(|(a, b)| a.raw != b.raw)
+        .count()
+}
+
+/// A diff header's name for a document: its template, as findings name it (`# Source:`, else
+/// Helm 4's annotation — Helm 4 hands a post-renderer no `# Source:` comments), else its
+/// 1-based number in the stream, as text findings count.
+fn label(doc: &stream::Document) -> String {
+    let comment = k8s::source_comment(doc.raw);
+    let source = match comment {
+        Some(c) => Some(c.to_string()),
+        None => parse(doc).and_then(|root| k8s::ObjectRef::of(&root, None).source),
+    };
+    // A template path is shown as findings show it: a control character cannot forge a line.
+    source.map_or_else(
+        || format!("document {}", doc.index + 1),
+        |s| crate::report::escape_control(&s).into_owned(),
+    )
+}
+
 /// A unified diff of each document `output` changes, headed by the document's template,
 /// computed from redacted re-emissions of both sides.
 pub fn unified(input: &str, output: &str) -> String {
@@ -377,9 +406,7 @@ pub fn unified(input: &str, output: &str) -> String {
                 yaml::emit(&t, layout)
             })
         });
-        let name = k8s::source_comment(a.raw)
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("document {}", a.index + 1));
+        let name = label(a);
         if ea == eb {
             // Either only re-emission differs (nothing to show) or only redacted values do:
             // then say so, or the diff would hide a change `render` makes.
@@ -389,11 +416,15 @@ pub fn unified(input: &str, output: &str) -> String {
                     yaml::emit(&t, layout)
                 })
             });
-            if pa != pb {
-                out.push_str(&format!(
-                    "--- a/{name}\n+++ b/{name}\n@@ only redacted values change @@\n"
-                ));
-            }
+            // Or neither: the document is written differently with the same content (the
+            // emitter wrote it whole): said too, so that the diff is empty only when `render`
+            // changes nothing.
+            let what = if pa != pb {
+                "only redacted values change"
+            } else {
+                "only the way it is written changes"
+            };
+            out.push_str(&format!("--- a/{name}\n+++ b/{name}\n@@ {what} @@\n"));
             continue;
         }
         let diff = TextDiff::from_lines(&ea, &eb);
@@ -492,12 +523,18 @@ mod tests {
     }
 
     #[test]
-    fn reemission_only_changes_are_not_shown() {
+    fn reemission_only_changes_are_named_not_shown() {
         let secret =
             format!("---\n# Source: c/s.yaml\nkind: Secret\nstringData:\n  k: >\n    {MARK}\n");
         let input = format!("{secret}---\n# Source: c/a.yaml\nkind: A\nx: >\n  folded\nm: {{}}\n");
         let output = format!("{secret}---\n# Source: c/a.yaml\nkind: A\nx: |\n  folded\nm: {{}}\n");
-        assert_eq!(unified(&input, &output), "");
+        // Not hidden either: the output's bytes differ (render writes such a document this
+        // way only when it cannot keep its text), so the header says how.
+        assert_eq!(
+            unified(&input, &output),
+            "--- a/c/a.yaml\n+++ b/c/a.yaml\n@@ only the way it is written changes @@\n"
+        );
+        assert_eq!(unified(&input, &input), "");
         // A changed List shows its Secret as context only redacted.
         let list = format!("kind: List\nitems:\n- kind: Secret\n  stringData:\n    k: >\n      {MARK}\n- kind: Pod\n  x: 1\n");
         let d = unified(&list, &list.replace("x: 1", "x: 2"));
@@ -513,6 +550,27 @@ mod tests {
             unified(&doc(MARK), &doc("other-secret")),
             "--- a/document 1\n+++ b/document 1\n@@ only redacted values change @@\n"
         );
+    }
+
+    #[test]
+    fn helm4_documents_are_named_by_their_template() {
+        // Helm 4 hands a post-renderer no `# Source:` comments, only the annotation.
+        let doc = |kind: &str| {
+            format!(
+                "kind: {kind}\nmetadata:\n  annotations:\n    {}: 'clearml/templates/api.yaml'\n",
+                k8s::HELM4_FILENAME_ANNOTATION
+            )
+        };
+        let input = format!("{}---\n{}", doc("A"), "kind: B\n");
+        let output = format!("{}---\n{}", doc("C"), "kind: D\n");
+        let d = unified(&input, &output);
+        assert!(
+            d.starts_with("--- a/clearml/templates/api.yaml\n+++ b/clearml/templates/api.yaml\n"),
+            "{d}"
+        );
+        assert!(d.contains("--- a/document 2\n"), "{d}");
+        assert_eq!(changed_documents(&input, &output), 2);
+        assert_eq!(changed_documents(&input, &input), 0);
     }
 
     #[test]

@@ -553,6 +553,15 @@ fn correct_doc(
         emitted: None,
     };
     let mut changed = false;
+    // The tree as parsed, when anything in it may be corrected: the output keeps the text of
+    // every node the correction leaves alone.
+    let before = k8s::objects(root)
+        .into_iter()
+        .any(|o| {
+            let o = k8s::ObjectRef::of(o, source);
+            policy.target.selects_workload(&o.kind, &o.name)
+        })
+        .then(|| root.clone());
     for object in k8s::objects_mut(root) {
         let object_ref = k8s::ObjectRef::of(object, source);
         let targeted = policy
@@ -603,7 +612,14 @@ fn correct_doc(
         }
     }
     if changed {
-        out.emitted = Some(doc.with_body(&yaml::emit(root, yaml::Layout::detect(doc.raw))));
+        let layout = yaml::Layout::detect(doc.raw);
+        let text = doc.parse_text();
+        let spliced = before.and_then(|before| yaml::splice(text, &before, root, layout));
+        out.emitted = Some(match spliced {
+            // The byte-order mark `parse_text` left out.
+            Some(spliced) => format!("{}{spliced}", &doc.raw[..doc.raw.len() - text.len()]),
+            None => doc.with_body(&yaml::emit(root, layout)),
+        });
     }
     out
 }

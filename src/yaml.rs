@@ -3,9 +3,14 @@
 //! `serde_yaml` would resolve `0644` to 644 and forget that `"on"` was quoted; re-emitting
 //! from its values could change what Kubernetes (a YAML 1.1 reader) sees. This tree keeps each
 //! scalar's text and style, so a changed document is written back with every untouched scalar
-//! spelled exactly as the chart spelled it. Comments inside a changed document are not kept
-//! (the stream keeps leading and trailing comments); untouched documents never pass through
-//! here at all.
+//! spelled exactly as the chart spelled it. The emitter does not keep comments inside a
+//! document: a changed document is normally written by [`splice`] instead, which keeps the
+//! source text of everything the correction leaves alone and uses the emitter only for what it
+//! rewrites. Untouched documents never pass through here at all.
+
+mod splice;
+
+pub use splice::splice;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use std::fmt::Write as _;
@@ -592,26 +597,29 @@ impl Emitter<'_> {
                         self.pad(key_indent);
                     }
                     inline = false;
-                    if self.key(key) {
-                        // An explicit key (`? key`): its `:` goes on a line of its own.
-                        self.out.push('\n');
-                        self.pad(key_indent);
-                    }
-                    self.out.push(':');
-                    self.seq_indented =
-                        match (key, value.items().first().and_then(Node::content_col)) {
-                            // `- ` precedes the first item's content: compare the dash with the key.
-                            (Node::Scalar { line, col, .. }, Some(item))
-                                if *line != 0 && item >= 2 =>
-                            {
-                                Some(item - 2 > *col)
-                            }
-                            _ => None,
-                        };
-                    self.node(value, key_indent, Ctx::MapValue);
+                    self.entry(key, value, key_indent);
                 }
             }
         }
+    }
+
+    /// Writes one mapping entry whose key starts at the current position (already padded to
+    /// `key_indent`).
+    fn entry(&mut self, key: &Node, value: &Node, key_indent: usize) {
+        if self.key(key) {
+            // An explicit key (`? key`): its `:` goes on a line of its own.
+            self.out.push('\n');
+            self.pad(key_indent);
+        }
+        self.out.push(':');
+        self.seq_indented = match (key, value.items().first().and_then(Node::content_col)) {
+            // `- ` precedes the first item's content: compare the dash with the key.
+            (Node::Scalar { line, col, .. }, Some(item)) if *line != 0 && item >= 2 => {
+                Some(item - 2 > *col)
+            }
+            _ => None,
+        };
+        self.node(value, key_indent, Ctx::MapValue);
     }
 
     /// Writes a mapping key; returns whether it used the explicit `? key` form (complex keys,

@@ -29,7 +29,7 @@ pub enum Command {
     /// CI mode: print the findings (in --format, on every exit), never the manifests; exit 1 on any error.
     Check(CheckArgs),
     /// Show, as a unified diff, what `render` would change (secret values redacted).
-    Diff(RenderArgs),
+    Diff(DiffArgs),
     /// Show the env variables the policy produces and the identity-provider checklist.
     Explain(PolicyArgs),
     /// Print the policy's settings as `apiserver.extraEnvs` for clearml-values.override.yaml.
@@ -105,6 +105,16 @@ pub struct RenderArgs {
     /// Manifests to read; stdin when absent or `-`.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub render: RenderArgs,
+    /// Exit 1 when `render` would change anything, 0 when not (as `git diff --exit-code`).
+    /// A refused render exits 1 too, with nothing on stdout and the reason on stderr.
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 /// `--format NAME`: the names of `report::Format::ALL`, each with its line of help.

@@ -10,7 +10,7 @@
 //! A run stopped by a usage, policy or input error ([`Stop`]) still writes `--report` (the error
 //! as a finding), unless the `--report` path itself is what is wrong.
 
-use super::args::{CheckArgs, InitArgs, PolicyArgs, RenderArgs};
+use super::args::{CheckArgs, DiffArgs, InitArgs, PolicyArgs, RenderArgs};
 use super::exit::{self, fail, print, Stop};
 use super::{helm_stderr, policy_file, report_file};
 use clearml_sso::{diff, explain, render_with, report, summary, Outcome, RenderOptions};
@@ -288,25 +288,53 @@ pub fn check(args: CheckArgs) -> ExitCode {
     printed
 }
 
-pub fn diff(args: RenderArgs) -> ExitCode {
-    match prepare(
-        args.report.as_deref(),
-        args.policy.as_deref(),
-        args.input.as_deref(),
-        args.deny_warnings,
-        args.quiet,
+/// `diff`: the diff on stdout, what it means on stderr. A refused render shows no diff — and
+/// says so, with the errors, so that an empty stdout never reads as "no changes" (exit 1, as
+/// `render`'s). With `--exit-code`, a render that would change something exits 1 as well.
+pub fn diff(args: DiffArgs) -> ExitCode {
+    let (input, outcome) = match prepare(
+        args.render.report.as_deref(),
+        args.render.policy.as_deref(),
+        args.render.input.as_deref(),
+        args.render.deny_warnings,
+        args.render.quiet,
     ) {
-        Ok((input, outcome)) => finish(
-            &args,
-            &outcome,
-            "render would refuse; no diff",
-            false,
-            || {
-                let input = String::from_utf8(input).expect("render accepted it as UTF-8");
-                Cow::Owned(diff::unified(&input, &outcome.output))
-            },
-        ),
-        Err(stop) => stopped(stop, args.report.as_deref(), None),
+        Ok(r) => r,
+        Err(stop) => return stopped(stop, args.render.report.as_deref(), None),
+    };
+    let errors = outcome
+        .findings
+        .iter()
+        .filter(|f| f.severity == report::Severity::Error)
+        .count();
+    let refusal = format!(
+        "render would refuse ({errors} error{} above), so there is no diff to show; this is not \"no changes\"",
+        if errors == 1 { "" } else { "s" }
+    );
+    let input = String::from_utf8(input).expect("render accepted it as UTF-8");
+    let changed = input != outcome.output;
+    let code = finish(&args.render, &outcome, &refusal, false, || {
+        Cow::Owned(diff::unified(&input, &outcome.output))
+    });
+    if code != ExitCode::from(exit::OK) {
+        return code;
+    }
+    let documents = diff::changed_documents(&input, &outcome.output);
+    if !args.render.quiet {
+        let _ = writeln!(
+            std::io::stderr(),
+            "clearml-sso: {}",
+            match documents {
+                0 => "render would change nothing".to_string(),
+                1 => "render would change 1 document".to_string(),
+                n => format!("render would change {n} documents"),
+            }
+        );
+    }
+    if args.exit_code && changed {
+        ExitCode::from(exit::VIOLATION)
+    } else {
+        code
     }
 }
 
