@@ -3,7 +3,9 @@
 //! (including `http://127.0.0.1:80@host/`, which curl sends to `host`) is refused before anything
 //! is downloaded, by `scripts/install-binary` (the action) and `scripts/install-plugin` alike;
 //! and `scripts/install-plugin` cut short while piped into bash (`curl … | bash` over a dropped
-//! connection) runs nothing at all.
+//! connection) runs nothing at all; and a release whose binary does not run on this machine
+//! (another architecture, a broken build) never replaces an installed one (served from this
+//! process: plain `cargo test` has no Python).
 
 mod common;
 use common::*;
@@ -149,5 +151,134 @@ fn install_plugin_cut_short_in_a_pipe_runs_nothing() {
     assert!(
         err.contains("install-plugin: cannot download http://127.0.0.1:9/SHA256SUMS"),
         "{err}"
+    );
+}
+
+/// A static file server on 127.0.0.1 in this test process (plain `cargo test` has no Python):
+/// GET /NAME answers the file NAME in `dir`, anything else 404.
+fn serve(dir: PathBuf) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            loop {
+                let mut header = String::new();
+                match reader.read_line(&mut header) {
+                    Ok(n) if n > 2 => continue,
+                    _ => break,
+                }
+            }
+            let name = line.split_whitespace().nth(1).unwrap_or("/");
+            let name = name.trim_start_matches('/');
+            let body = (!name.contains('/') && !name.is_empty())
+                .then(|| std::fs::read(dir.join(name)).ok())
+                .flatten();
+            let _ = match body {
+                Some(b) => stream
+                    .write_all(
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            b.len()
+                        )
+                        .as_bytes(),
+                    )
+                    .and_then(|_| stream.write_all(&b)),
+                None => stream.write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                ),
+            };
+        }
+    });
+    format!("http://127.0.0.1:{port}/")
+}
+
+/// A release directory as scripts/release lays it out for the bare binary: the tarball for this
+/// machine holding `binary` as clearml-sso, and SHA256SUMS (also naming a plugin tarball, which
+/// install-plugin reads the version from; the binary path never downloads it).
+fn bare_release(dir: &Path, binary: &[u8]) {
+    let version = env!("CARGO_PKG_VERSION");
+    let stage = tempfile::tempdir().unwrap();
+    let exe = stage.path().join("clearml-sso");
+    std::fs::write(&exe, binary).unwrap();
+    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let tarball = format!("clearml-sso-{version}-{}.tar.gz", plugin_platform());
+    let tar = std::process::Command::new("tar")
+        .arg("-czf")
+        .arg(dir.join(&tarball))
+        .arg("-C")
+        .arg(stage.path())
+        .arg("clearml-sso")
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let sum = std::process::Command::new("sha256sum")
+        .arg(&tarball)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(sum.status.success());
+    let sums = format!(
+        "{}  clearml-sso-{version}.tgz\n{}",
+        "0".repeat(64),
+        text(&sum.stdout)
+    );
+    std::fs::write(dir.join("SHA256SUMS"), sums).unwrap();
+}
+
+fn install_plugin_binary(base: &str, home: &Path, dest: &Path) -> std::process::Output {
+    run_in(
+        &bash(),
+        &[
+            root().join("scripts/install-plugin").to_str().unwrap(),
+            "--binary",
+            "--bin-dir",
+            dest.to_str().unwrap(),
+            "--base",
+            base,
+        ],
+        b"",
+        Some(home),
+        &[
+            ("PATH", "/usr/bin:/bin"),
+            ("HOME", home.to_str().unwrap()),
+            ("HELM_BIN", ""),
+        ],
+    )
+}
+
+/// A release whose binary for this machine does not run here (built for another architecture,
+/// or broken) installs nothing, and an installed one stays; the same release with this build
+/// installs (the harness works).
+#[test]
+fn install_plugin_never_installs_a_binary_that_does_not_run_here() {
+    let home = tempfile::tempdir().unwrap();
+    let dest = home.path().join("bin");
+
+    let good = tempfile::tempdir().unwrap();
+    bare_release(good.path(), &std::fs::read(bin()).unwrap());
+    let out = install_plugin_binary(&serve(good.path().to_path_buf()), home.path(), &dest);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let installed = std::fs::read(dest.join("clearml-sso")).unwrap();
+
+    // Not an executable of this machine: exec fails ("exec format error").
+    let bad = tempfile::tempdir().unwrap();
+    let mut foreign = b"\x7fELF\x02\x01\x01\0".to_vec();
+    foreign.resize(4096, 0xa5);
+    bare_release(bad.path(), &foreign);
+    let out = install_plugin_binary(&serve(bad.path().to_path_buf()), home.path(), &dest);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("does not run on this machine") && err.contains("nothing installed"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(dest.join("clearml-sso")).unwrap(),
+        installed,
+        "the working binary was replaced: {err}"
     );
 }
