@@ -230,16 +230,31 @@ fn bare_release(dir: &Path, binary: &[u8]) {
 }
 
 fn install_plugin_binary(base: &str, home: &Path, dest: &Path) -> std::process::Output {
+    install_plugin_binary_with(&[], base, home, dest)
+}
+
+fn install_plugin_binary_with(
+    extra: &[&str],
+    base: &str,
+    home: &Path,
+    dest: &Path,
+) -> std::process::Output {
+    let script = root().join("scripts/install-plugin");
+    let mut args = vec![script.to_str().unwrap()];
+    args.extend_from_slice(extra);
     run_in(
         &bash(),
         &[
-            root().join("scripts/install-plugin").to_str().unwrap(),
-            "--binary",
-            "--bin-dir",
-            dest.to_str().unwrap(),
-            "--base",
-            base,
-        ],
+            &args[..],
+            &[
+                "--binary",
+                "--bin-dir",
+                dest.to_str().unwrap(),
+                "--base",
+                base,
+            ],
+        ]
+        .concat(),
         b"",
         Some(home),
         &[
@@ -248,6 +263,31 @@ fn install_plugin_binary(base: &str, home: &Path, dest: &Path) -> std::process::
             ("HELM_BIN", ""),
         ],
     )
+}
+
+/// `--version latest` (as the action's input is spelt) is the release at the URL, not a
+/// version called "latest"; a version the mirror does not hold is refused.
+#[test]
+fn install_plugin_takes_version_latest() {
+    let home = tempfile::tempdir().unwrap();
+    let release = tempfile::tempdir().unwrap();
+    bare_release(release.path(), &std::fs::read(bin()).unwrap());
+    let base = serve(release.path().to_path_buf());
+    for version in ["latest", env!("CARGO_PKG_VERSION")] {
+        let dest = home.path().join(version);
+        let out = install_plugin_binary_with(&["--version", version], &base, home.path(), &dest);
+        assert!(out.status.success(), "{version}: {}", text(&out.stderr));
+        assert!(dest.join("clearml-sso").is_file(), "{version}");
+    }
+    let dest = home.path().join("other");
+    let out = install_plugin_binary_with(&["--version", "9.9.9"], &base, home.path(), &dest);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not the requested 9.9.9"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dest.exists());
 }
 
 /// A release whose binary for this machine does not run here (built for another architecture,
