@@ -322,3 +322,57 @@ fn install_plugin_never_installs_a_binary_that_does_not_run_here() {
         "the working binary was replaced: {err}"
     );
 }
+
+/// Someone who installed with `cargo install` before has an older clearml-sso in ~/.cargo/bin,
+/// usually ahead of ~/.local/bin on PATH: that is the one Helm 3 would run, so the install
+/// says so, naming it and its version. With the new one first, nothing is said.
+#[test]
+fn install_plugin_warns_when_an_older_binary_comes_first_on_path() {
+    let home = tempfile::tempdir().unwrap();
+    let release = tempfile::tempdir().unwrap();
+    bare_release(release.path(), &std::fs::read(bin()).unwrap());
+    let base = serve(release.path().to_path_buf());
+    let cargo_bin = home.path().join(".cargo/bin");
+    std::fs::create_dir_all(&cargo_bin).unwrap();
+    let old = cargo_bin.join("clearml-sso");
+    std::fs::write(&old, "#!/bin/sh\necho clearml-sso 0.0.1\n").unwrap();
+    std::fs::set_permissions(&old, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let dest = home.path().join(".local/bin");
+    let script = root().join("scripts/install-plugin");
+    let run = |path: String| {
+        run_in(
+            &bash(),
+            &[script.to_str().unwrap(), "--binary", "--base", &base],
+            b"",
+            Some(home.path()),
+            &[
+                ("PATH", &path),
+                ("HOME", home.path().to_str().unwrap()),
+                ("HELM_BIN", ""),
+            ],
+        )
+    };
+    let out = run(format!(
+        "{}:{}:/usr/bin:/bin",
+        cargo_bin.display(),
+        dest.display()
+    ));
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "WARNING: `clearml-sso` on PATH is {} (clearml-sso 0.0.1), which comes before {}",
+            old.display(),
+            dest.display()
+        )),
+        "{err}"
+    );
+    let out = run(format!(
+        "{}:{}:/usr/bin:/bin",
+        dest.display(),
+        cargo_bin.display()
+    ));
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("WARNING"), "{err}");
+}
