@@ -59,7 +59,7 @@ pub fn helm_summary(outcome: &Outcome, policy: &str) -> Option<String> {
     if hidden > 0 {
         let _ = writeln!(out, "  … {} not shown", plural(hidden, "warning"));
     }
-    let policy = escape_control(policy);
+    let policy = shell_word(&escape_control(policy));
     if outcome.changed {
         let _ = writeln!(
             out,
@@ -148,6 +148,17 @@ fn place(loc: &Location) -> String {
     s
 }
 
+/// `s` as one word of a shell command line, for the command the user is told to run: as is when
+/// it holds only characters no shell treats specially, else in single quotes (a `'` inside
+/// written `'\''`), so that pasting it never runs `$(…)` or splits on a space in a path.
+fn shell_word(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_./:=@%+,-".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
@@ -231,5 +242,21 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("… 3 warnings not shown"), "{s}");
+    }
+
+    #[test]
+    fn the_diff_command_quotes_the_policy_path_for_the_shell() {
+        let o = outcome("policies/keycloak.toml", "examples/rendered/clearml.yaml");
+        for (path, word) in [
+            ("policies/keycloak.toml", "policies/keycloak.toml"),
+            ("/tmp/my dir;$(x)/p.toml", "'/tmp/my dir;$(x)/p.toml'"),
+            ("it's `here`.toml", "'it'\\''s `here`.toml'"),
+        ] {
+            let s = helm_summary(&o, path).unwrap();
+            assert!(
+                s.ends_with(&format!("clearml-sso diff --policy={word}\n")),
+                "{path}: {s}"
+            );
+        }
     }
 }

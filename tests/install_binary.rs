@@ -368,3 +368,49 @@ fn arguments_show_the_usage_and_install_nothing() {
     assert!(text(&out.stderr).contains("Settings (environment):"));
     assert_nothing_installed(dest.path(), &out);
 }
+
+/// An action input reaches the script unexpanded: `install-dir: ~/tools` is the home's `tools`
+/// (not a directory named `~`), and a relative `install-dir` goes on GITHUB_PATH as an
+/// absolute path (a later step with its own `working-directory` must still find the binary).
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn a_tilde_or_relative_install_dir_is_made_absolute() {
+    let (_release, server) = served_release();
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    for (input, want) in [
+        ("~/tools", home.path().join("tools")),
+        ("~", home.path().to_path_buf()),
+        ("rel/bin", work.path().join("rel/bin")),
+    ] {
+        let gh_path = work.path().join("github_path");
+        let _ = std::fs::remove_file(&gh_path);
+        let out = run_in(
+            Path::new("/bin/bash"),
+            &[install_script().to_str().unwrap()],
+            b"",
+            Some(work.path()),
+            &[
+                ("HOME", home.path().to_str().unwrap()),
+                ("CLEARML_SSO_RELEASES", &server.url),
+                ("CLEARML_SSO_INSTALL_DIR", input),
+                ("GITHUB_PATH", gh_path.to_str().unwrap()),
+            ],
+        );
+        assert!(out.status.success(), "{input}: {}", text(&out.stderr));
+        assert!(
+            want.join("clearml-sso").is_file(),
+            "{input}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            !work.path().join("~").exists(),
+            "{input}: a directory named ~"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&gh_path).unwrap(),
+            format!("{}\n", want.display()),
+            "{input}"
+        );
+    }
+}

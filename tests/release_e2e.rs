@@ -938,6 +938,141 @@ fn install_plugin_installs_and_updates_for_helm4_and_helm3_without_rust() {
     );
 }
 
+/// An update from a release whose plugin fails verification (here: repacked with another
+/// binary, SHA256SUMS rewritten to match, the .prov and key left as signed) keeps the installed
+/// plugin: install-plugin verifies the new tarball before it uninstalls the old one. And
+/// `--binary` with Helm 4 installs the binary but says Helm 4 will not run it from PATH.
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn install_plugin_keeps_the_installed_plugin_when_an_update_fails_verification() {
+    let r = release();
+    let v = version();
+    let tgz_name = format!("clearml-sso-{v}.tgz");
+    let good = format!("http://127.0.0.1:{}/", serve(r.out.clone()));
+    let tools = tools_only_path();
+    let user = tempfile::tempdir().unwrap();
+    let path = format!(
+        "{}:{}",
+        user.path().join(".local/bin").display(),
+        tools.path().display()
+    );
+    let helm4 = tool("HELM4_BIN");
+    let out = install_plugin_script(user.path(), &path, &helm4, &good, &[]);
+    assert!(out.status.success(), "{}", both(&out));
+    let installed = user
+        .path()
+        .join(".local/share/helm/plugins/clearml-sso/bin")
+        .join(plugin_platform())
+        .join("clearml-sso");
+    let before = std::fs::read(&installed).unwrap();
+
+    // The bad release: the same files, the plugin tarball repacked with a script as its binary.
+    let bad = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&r.out).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), bad.path().join(entry.file_name())).unwrap();
+        }
+    }
+    let unpacked = tempfile::tempdir().unwrap();
+    let tar = find_system_tool("tar");
+    let x = run_in(
+        &tar,
+        &[
+            "-xzf",
+            r.tgz().to_str().unwrap(),
+            "-C",
+            unpacked.path().to_str().unwrap(),
+        ],
+        b"",
+        None,
+        &[],
+    );
+    assert!(x.status.success(), "{}", both(&x));
+    let binary = unpacked
+        .path()
+        .join("clearml-sso/bin")
+        .join(plugin_platform())
+        .join("clearml-sso");
+    std::fs::write(&binary, "#!/bin/sh\ncat\n").unwrap();
+    let c = run_in(
+        &tar,
+        &[
+            "-czf",
+            bad.path().join(&tgz_name).to_str().unwrap(),
+            "-C",
+            unpacked.path().to_str().unwrap(),
+            "clearml-sso",
+        ],
+        b"",
+        None,
+        &[],
+    );
+    assert!(c.status.success(), "{}", both(&c));
+    let sum = run_in(
+        &find_system_tool("sha256sum"),
+        &[&tgz_name],
+        b"",
+        Some(bad.path()),
+        &[],
+    );
+    let sum = text(&sum.stdout);
+    let sums = std::fs::read_to_string(bad.path().join("SHA256SUMS")).unwrap();
+    let sums: String = sums
+        .lines()
+        .map(|l| if l.ends_with(&format!("  {tgz_name}")) { sum.trim_end().to_string() } else { l.to_string() } + "\n")
+        .collect();
+    assert!(sums.contains(sum.trim_end()), "{sums}");
+    std::fs::write(bad.path().join("SHA256SUMS"), sums).unwrap();
+    let bad_url = format!("http://127.0.0.1:{}/", serve(bad.path().to_path_buf()));
+
+    let out = install_plugin_script(user.path(), &path, &helm4, &bad_url, &[]);
+    let all = both(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("sha256 sum does not match")
+            && all
+                .contains("failed verification (above); the installed clearml-sso plugin is kept"),
+        "{all}"
+    );
+    assert!(!all.contains("Uninstalled plugin"), "{all}");
+    assert_eq!(
+        std::fs::read(&installed).unwrap(),
+        before,
+        "the plugin was replaced"
+    );
+    let render = Command::new(&helm4)
+        .args(render_args())
+        .current_dir(root())
+        .env_clear()
+        .env("HOME", user.path())
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert_rendered(&render, "Helm 4 after a refused update");
+
+    // --binary with Helm 4: installed, and told that Helm 4 runs plugins, not PATH.
+    let bin_dir = user.path().join("binary-only");
+    let out = Command::new(find_system_tool("bash"))
+        .arg(root().join("scripts/install-plugin"))
+        .args(["--binary", "--bin-dir", bin_dir.to_str().unwrap()])
+        .env_clear()
+        .env("HOME", user.path())
+        .env("PATH", &path)
+        .env("HELM_BIN", &helm4)
+        .env("CLEARML_SSO_RELEASES", &good)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let all = both(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(bin_dir.join("clearml-sso").is_file(), "{all}");
+    assert!(
+        all.contains("Helm 4") && all.contains("does not run a post-renderer from PATH"),
+        "{all}"
+    );
+}
+
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn release_without_a_key_is_unsigned_with_a_warning_and_a_named_missing_key_fails() {

@@ -54,13 +54,14 @@ fn parent_helm() -> Option<Helm> {
 /// Writes a failure where the user of Helm 4 will see it. Returns whether it was written
 /// somewhere besides our own stderr.
 pub fn tell_failure(message: &str) -> bool {
-    parent_helm() == Some(Helm::FourPlugin) && platform::tell_helm(message)
+    // Helm 4 then writes its own error line to the same stderr.
+    parent_helm() == Some(Helm::FourPlugin) && platform::tell_helm(message, true)
 }
 
 /// Writes the summary of a successful render where the user of Helm 3 or 4 will see it.
 /// Returns whether it was written somewhere besides our own stderr.
 pub fn tell_success(message: &str) -> bool {
-    parent_helm().is_some() && platform::tell_helm(message)
+    parent_helm().is_some() && platform::tell_helm(message, false)
 }
 
 /// Whether this executable is the one Helm was asked to run: inside `HELM_PLUGIN_DIR`
@@ -118,7 +119,7 @@ mod platform {
     pub(super) fn parent_is_helm(_: u32) -> bool {
         false
     }
-    pub(super) fn tell_helm(_: &str) -> bool {
+    pub(super) fn tell_helm(_: &str, _: bool) -> bool {
         false
     }
 }
@@ -225,7 +226,7 @@ mod macos {
     }
 
     /// The controlling terminal, unless our stderr is a terminal (then it is already there).
-    pub(super) fn tell_helm(message: &str) -> bool {
+    pub(super) fn tell_helm(message: &str, _helm_writes_after: bool) -> bool {
         // SAFETY: isatty only inspects the descriptor.
         if unsafe { libc::isatty(2) } == 1 {
             return false;
@@ -241,8 +242,9 @@ mod linux {
     use std::ffi::CString;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
-    /// Writes to Helm's fd 2 (Helm being the parent, as the caller found).
-    pub(super) fn tell_helm(message: &str) -> bool {
+    /// Writes to Helm's fd 2 (Helm being the parent, as the caller found). `helm_writes_after`:
+    /// Helm will write to it again once we exit (its error line after a failure).
+    pub(super) fn tell_helm(message: &str, helm_writes_after: bool) -> bool {
         let ppid = std::os::unix::process::parent_id();
         let ours = fstat(2);
         // Best: a duplicate of Helm's own fd 2 (pidfd_getfd). For a regular file it shares
@@ -256,14 +258,17 @@ mod linux {
             Some(fd) => fstat(fd.as_raw_fd()),
             None => stat(&path), // stat never opens, so it cannot wait on a FIFO
         };
-        let Some(theirs) = theirs else {
-            // Helm's stderr cannot be seen at all: the controlling terminal is the last resort,
-            // unless our stderr is a terminal already.
+        // The controlling terminal is the last resort, unless our stderr is a terminal already.
+        let tty = || {
             if ours.is_some_and(|o| o.is_char()) {
                 return false;
             }
             ignore_sigttou();
-            return open_nonblocking("/dev/tty").is_some_and(|fd| write_bounded(&fd, message));
+            open_nonblocking("/dev/tty").is_some_and(|fd| write_bounded(&fd, message))
+        };
+        let Some(theirs) = theirs else {
+            // Helm's stderr cannot be seen at all.
+            return tty();
         };
         if theirs.is_dev_null() || ours.is_some_and(|o| o.same_place(&theirs)) {
             return false;
@@ -273,12 +278,40 @@ mod linux {
             (libc::S_IFREG, Some(fd)) => {
                 std::io::Write::write_all(&mut std::fs::File::from(fd), message.as_bytes()).is_ok()
             }
+            // A regular file without Helm's descriptor (no pidfd_getfd: Linux before 5.6, such as
+            // RHEL 8's 4.18, or Yama's ptrace_scope 1 for a non-root user, Ubuntu's default).
+            // Our own open file description ends where the file ends, but Helm's offset does not
+            // move: whatever Helm writes next through it (its error line, or with `&>log` the
+            // manifests) lands on our message. Only when nothing will: Helm appends (`2>>log`),
+            // or after a success Helm's stdout is elsewhere. Else the terminal, or nothing.
+            (libc::S_IFREG, None) => {
+                let safe = helm_stderr_appends(ppid)
+                    || (!helm_writes_after
+                        && stat(&format!("/proc/{ppid}/fd/1"))
+                            .is_none_or(|out| !out.same_place(&theirs)));
+                if safe {
+                    open_nonblocking(&path).is_some_and(|fd| write_bounded(&fd, message))
+                } else {
+                    tty()
+                }
+            }
             (libc::S_IFSOCK, Some(fd)) => send_bounded(&fd, message),
             // Pipes, FIFOs and terminals: a fresh open file description of our own, so that
             // O_NONBLOCK does not change Helm's (or the shell's) descriptor. Opening a FIFO
             // without a reader fails at once (ENXIO) instead of waiting for one.
             _ => open_nonblocking(&path).is_some_and(|fd| write_bounded(&fd, message)),
         }
+    }
+
+    /// Whether Helm's fd 2 was opened for appending (`flags:` in `/proc/PID/fdinfo/2`, octal).
+    fn helm_stderr_appends(ppid: u32) -> bool {
+        std::fs::read_to_string(format!("/proc/{ppid}/fdinfo/2"))
+            .ok()
+            .and_then(|info| {
+                let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?;
+                i64::from_str_radix(flags.trim(), 8).ok()
+            })
+            .is_some_and(|flags| flags & i64::from(libc::O_APPEND) != 0)
     }
 
     /// Whether the parent process's executable or command name says `helm`.
