@@ -1237,17 +1237,34 @@ fn plaintext_help(option: &str) -> String {
     )
 }
 
-/// What the policy alone makes `render` refuse, whatever the manifests: a credential written
-/// as a literal under `plaintext_secrets = "deny"`, and a value matching `[secrets]
-/// placeholders`. One rule for every command: `render` reports these once (not per container),
-/// `explain` and `values` refuse the policy on them, so none of them accepts what another refuses.
+/// What the policy alone makes `render` report, whatever the manifests: a credential written
+/// as a literal under `plaintext_secrets = "deny"`, a value matching `[secrets]
+/// placeholders`, and the policy's warnings (an `[secrets] external` entry it never reads,
+/// an error under `warnings = "deny"`). One rule for every command: `render` reports these once
+/// (not per container), `explain` and `values` refuse the policy on the errors, so none of them
+/// accepts what another refuses.
 pub fn policy_refusals(policy: &Policy) -> Vec<Finding> {
     let file = report::Spot {
         path: policy.source.clone(),
         line: 0,
         column: 0,
     };
-    let mut out = Vec::new();
+    let mut out: Vec<Finding> = policy
+        .warnings
+        .iter()
+        .map(|w| {
+            let f =
+                Finding::new(report::UNUSED_EXTERNAL, w.message.clone()).in_file(report::Spot {
+                    line: w.line,
+                    column: w.column,
+                    ..file.clone()
+                });
+            match &w.help {
+                Some(help) => f.help(help.clone()),
+                None => f,
+            }
+        })
+        .collect();
     for d in &policy.desired {
         let Value::Literal(l) = &d.value else {
             continue;

@@ -74,7 +74,8 @@ pub struct Policy {
     /// `base_url` given its `/`…), in file order: the CLI shows them as `FILE:LINE:COLUMN: note:`.
     pub notes: Vec<Problem>,
     /// What loads but probably is not what was meant (an `[secrets] external` entry the policy
-    /// never reads), shown as `FILE:LINE:COLUMN: warning:`; the policy still loads.
+    /// never reads); the policy still loads. `render`, `check` and `diff` report each as an
+    /// `unused-external` finding, `explain` and `values` as `FILE:LINE:COLUMN: warning:`.
     pub warnings: Vec<Problem>,
 }
 
@@ -110,12 +111,21 @@ impl Policy {
     /// The notes as the CLI prints them (one `FILE:LINE:COLUMN: note: …` per note, each line
     /// ending in a newline; empty when there are none).
     pub fn notes_text(&self) -> String {
-        let mut all: Vec<(&str, &Problem)> = self.notes.iter().map(|n| ("note", n)).collect();
-        all.extend(self.warnings.iter().map(|w| ("warning", w)));
-        all.sort_by_key(|(_, p)| (p.line, p.column));
+        self.problems_text("note", &self.notes)
+    }
+
+    /// The warnings in the same form (`FILE:LINE:COLUMN: warning: …`), for `explain` and
+    /// `values`, which print no findings; `render`, `check` and `diff` report each as an
+    /// `unused-external` finding instead (see `correct::policy_refusals`), so that it is
+    /// counted, in every format and `--report`, and refused under `warnings = "deny"`.
+    pub fn warnings_text(&self) -> String {
+        self.problems_text("warning", &self.warnings)
+    }
+
+    fn problems_text(&self, level: &str, problems: &[Problem]) -> String {
         let mut out = String::new();
-        for (level, n) in all {
-            out.push_str(&format_problem(&self.source, level, n));
+        for p in problems {
+            out.push_str(&format_problem(&self.source, level, p));
             out.push('\n');
         }
         out

@@ -152,6 +152,7 @@ codes! {
     HOCON_IN_NAME = "hocon-in-name", Error, "a variable name ClearML reads holds HOCON syntax (`:`, quotes, braces, `//`, spaces) that can set other keys; the name is never printed";
     UNVERIFIED_OUTPUT = "unverified-output", Error, "read back as Kubernetes reads it, the corrected document would not give exactly the policy or would change something else; nothing was written";
     ALIASED_ENV = "aliased-env", Error, "a target container uses YAML anchors, aliases or `<<` merges; the tool does not edit it";
+    UNUSED_EXTERNAL = "unused-external", Warning, "a [secrets] external entry matches no Secret or key the policy reads (its help names the nearest one)";
     WEBSERVER_LOGIN = "webserver-login", Warning, "tenant_login is on but the webserver lacks WEBSERVER__onlyPasswordLogin=\"true\"; not edited";
     USAGE_ERROR = "usage-error", Error, "the command line cannot be carried out (no policy file, a --report path that is the output or an input); exit 2";
     POLICY_ERROR = "policy-error", Error, "the policy file cannot be read or is not a valid policy (FILE:LINE:COLUMN); exit 2";

@@ -318,21 +318,34 @@ fn external_entries_the_policy_never_reads_are_warned_about() {
         .unwrap()
         + 1;
     let p = policy.to_str().unwrap();
+    // `explain` prints them as the parser's warnings; `check` as findings at the same spot.
     for args in [vec!["explain", "--policy", p], vec!["check", "--policy", p]] {
         let out = run(&args, public_like().as_bytes());
-        let err = text(&out.stderr);
-        assert!(
-            err.contains(&format!("clearml-sso.toml:{line}:13: warning: [secrets] external entry `clearml-ssso` matches no Secret or key the policy reads\n  help: did you mean `clearml-sso`?")),
-            "{args:?}: {err}"
-        );
-        assert!(
-            err.contains("entry `clearml-sso/keycloak_client_secrett` matches no Secret or key the policy reads\n  help: did you mean `clearml-sso/keycloak_client_secret`?"),
-            "{err}"
-        );
-        assert!(
-            err.contains("entry `unrelated-thing` matches no Secret or key the policy reads\n  help: the policy reads `clearml-sso`"),
-            "{err}"
-        );
+        let err = if args[0] == "check" {
+            text(&out.stdout)
+        } else {
+            text(&out.stderr)
+        };
+        let first = if args[0] == "check" {
+            format!("warning[unused-external]: [secrets] external entry `clearml-ssso` matches no Secret or key the policy reads\n  --> {p}:{line}:13\n  help: did you mean `clearml-sso`?")
+        } else {
+            format!("clearml-sso.toml:{line}:13: warning: [secrets] external entry `clearml-ssso` matches no Secret or key the policy reads\n  help: did you mean `clearml-sso`?")
+        };
+        assert!(err.contains(&first), "{args:?}: {err}");
+        for (entry, help) in [
+            (
+                "clearml-sso/keycloak_client_secrett",
+                "did you mean `clearml-sso/keycloak_client_secret`?",
+            ),
+            ("unrelated-thing", "the policy reads `clearml-sso`"),
+        ] {
+            let message = format!("entry `{entry}` matches no Secret or key the policy reads\n");
+            let at = err
+                .find(&message)
+                .unwrap_or_else(|| panic!("{message}: {err}"));
+            let next_help = err[at..].split("  help: ").nth(1).unwrap_or_default();
+            assert!(next_help.starts_with(help), "{err}");
+        }
         assert!(
             !err.contains("`clearml-sso/keycloak_client_id` matches"),
             "{err}"
@@ -353,6 +366,94 @@ fn external_entries_the_policy_never_reads_are_warned_about() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// The policy's warning is a finding like any other: counted in the summary, in `--report` and
+/// every format, and refused by `--deny-warnings` / `warnings = "deny"` — by `render` and, for
+/// the policy setting, by `explain` and `values` too (before, it was only a line on stderr:
+/// exit 0 with "0 warnings" under `--deny-warnings`, and absent from every report).
+#[test]
+fn an_unused_external_entry_is_a_warning_finding_that_deny_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = init_to(dir.path(), &["keycloak"]);
+    let base = std::fs::read_to_string(&policy).unwrap().replace(
+        "external = [\"clearml-sso\"]",
+        "external = [\"clearml-sso\", \"clearml-ssso\"]",
+    );
+    std::fs::write(&policy, &base).unwrap();
+    let p = policy.to_str().unwrap();
+    let report = dir.path().join("r.json");
+    let r = report.to_str().unwrap();
+    let input = public_like();
+    // Allowed: exit 0, counted, reported.
+    let out = run(&["--policy", p, "--report", r], input.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning[unused-external]: [secrets] external entry `clearml-ssso`"),
+        "{err}"
+    );
+    assert!(err.contains("0 errors, 1 warning,"), "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let found = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "unused-external")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(found["severity"], "warning");
+    assert_eq!(found["file"]["path"], p);
+    assert!(found["file"]["line"].as_u64().unwrap() > 0);
+    let github = run(
+        &["check", "--policy", p, "--format", "github"],
+        input.as_bytes(),
+    );
+    assert!(
+        text(&github.stdout).contains(&format!("::warning file={p},line=")),
+        "{}",
+        text(&github.stdout)
+    );
+    // --deny-warnings: refused, nothing on stdout, the report says why.
+    let out = run(
+        &["--policy", p, "--deny-warnings", "--report", r],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("error[unused-external]"),
+        "{}",
+        text(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["errors"], 1, "{json}");
+    // warnings = "deny" in the policy: render, explain and values all refuse it.
+    std::fs::write(
+        &policy,
+        base.replace("warnings = \"allow\"", "warnings = \"deny\""),
+    )
+    .unwrap();
+    for args in [
+        vec!["render", "--policy", p],
+        vec!["explain", "--policy", p],
+        vec!["values", "--policy", p],
+    ] {
+        let out = run(&args, input.as_bytes());
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            text(&out.stderr).contains("error[unused-external]"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
 }
 
 #[test]
