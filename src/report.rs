@@ -787,6 +787,22 @@ pub fn gitlab(findings: &[Finding], style: &Style) -> String {
     serde_json::to_string_pretty(&issues).expect("issues serialize")
 }
 
+/// A file path as SARIF's `artifactLocation.uri`, which must be a URI reference (RFC 3986):
+/// every byte but the unreserved characters and `/` percent-encoded, so that a space, `%`, `#`,
+/// `?`, a `:` in the first segment (read as a scheme) or a control character in a chart root,
+/// template or policy path still names that file (code-scanning tools decode it).
+fn sarif_uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 /// SARIF 2.1.0: a rule per finding code, a result per finding, located at the chart template
 /// (under `--chart-root`) or at the line and column of a file named on the command line.
 pub fn sarif(findings: &[Finding], style: &Style) -> String {
@@ -842,13 +858,13 @@ pub fn sarif(findings: &[Finding], style: &Style) -> String {
                 });
                 if let Some(src) = &o.source {
                     location["physicalLocation"] = serde_json::json!({
-                        "artifactLocation": { "uri": escape_control(&style.template_path(src)) }
+                        "artifactLocation": { "uri": sarif_uri(&style.template_path(src)) }
                     });
                 }
                 result["locations"] = serde_json::json!([location]);
             } else if let Some(spot) = &f.file {
                 let mut physical = serde_json::json!({
-                    "artifactLocation": { "uri": escape_control(&spot.path) }
+                    "artifactLocation": { "uri": sarif_uri(&spot.path) }
                 });
                 if spot.line > 0 {
                     physical["region"] = serde_json::json!({ "startLine": spot.line });
