@@ -705,6 +705,46 @@ fn sarif_uris_are_percent_encoded_paths() {
     );
 }
 
+/// A CLEARML__ variable the correction does not own (not an SSO setting) whose value sets other
+/// keys, or a prefix of the policy's settings (`CLEARML__services`), is refused by the proof;
+/// its help says what is wrong with it, not the YAML advice (anchors, `<<` merges) the proof's
+/// other failures get — the chart has no YAML trick in it.
+#[test]
+fn a_refused_hocon_value_or_prefix_variable_gets_help_that_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.toml");
+    std::fs::write(
+        &policy,
+        "version = 1\n[secrets]\nexternal = [\"sso\"]\n[providers.google]\nclient_id = \"abc\"\nclient_secret = { secret = \"sso\", key = \"google_client_secret\" }\n",
+    )
+    .unwrap();
+    let p = policy.to_str().unwrap();
+    let chart = |name: &str, value: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n        env:\n        - name: {name}\n          value: {value}\n")
+    };
+    for (name, value, help) in [
+        (
+            "CLEARML__zzz",
+            r#""1\nsecure.login.sso.oauth_client.google.client_id: evil""#,
+            "ClearML parses every CLEARML__ variable as HOCON `path: value`",
+        ),
+        (
+            "CLEARML__secure",
+            r#"'{login.sso.oauth_client.google.client_id: evil}'"#,
+            "ClearML merges every CLEARML__ variable into one configuration",
+        ),
+    ] {
+        let out = run(&["--policy", p], chart(name, value).as_bytes());
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(out.stdout.is_empty());
+        assert!(err.contains("error[unverified-output]"), "{name}: {err}");
+        assert!(err.contains(help), "{name}: {err}");
+        assert!(!err.contains("anchors and aliases"), "{name}: {err}");
+        assert!(!err.contains("evil"), "{name}: a value is shown: {err}");
+    }
+}
+
 #[test]
 fn explain_refuses_what_render_refuses() {
     let dir = tempfile::tempdir().unwrap();
