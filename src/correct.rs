@@ -1022,7 +1022,10 @@ fn unrewritable_finding(issue: &ValueIssue, sso: &SsoName, what: &str) -> Findin
         ValueIssue::Placeholder => report::PLACEHOLDER_VALUE,
         ValueIssue::QuotedSubstitution => report::QUOTED_SUBSTITUTION,
         ValueIssue::Substitution { var, outcome } => {
-            return substitution_finding(var, outcome, sso, false);
+            // Named like every other stored value's finding: the key and its Secret.
+            let mut f = substitution_finding(var, outcome, sso, false);
+            f.message = format!("{what}{}", f.message);
+            return f;
         }
         _ if !issue.misreads() => {
             return Finding::new(report::FRAGILE_VALUE, format!("{what}{reason}"))
@@ -1446,6 +1449,10 @@ fn store_help(issue: &ValueIssue, source: secrets::SourceKind, name: &str, key: 
         | ValueIssue::BooleanWord { .. }
         | ValueIssue::UnclearBoolean => "`true` or `false`",
         ValueIssue::Placeholder => "the real value",
+        // Quoting makes the text `${VAR}` itself the value; resolving it needs VAR defined.
+        ValueIssue::Substitution { .. } => {
+            "the value itself, HOCON-quoted (`\"…\"`; or define the variable `${…}` names in the container's env, whose raw text ClearML then reads)"
+        }
         _ => {
             "HOCON-quoted: the value in double quotes, with `\\` and `\"` escaped (`\"ab+cd=ef\"`)"
         }

@@ -303,6 +303,35 @@ fn missing_secret_key_names_the_nearest_key_and_no_value() {
     );
 }
 
+/// A `${VAR}` stored in the Secret is named like every other stored value's finding (key and
+/// Secret; before, only "`${…}`: its variable is defined nowhere"), and its help offers both
+/// ways out, not only quoting (which makes the text `${VAR}` itself the credential).
+#[test]
+fn a_substitution_stored_in_the_secret_names_its_key_and_both_fixes() {
+    let input = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-sso\nstringData:\n  keycloak_client_id: '\"clearml\"'\n  keycloak_client_secret: '${{KC_SECRET}}'\n---\n{}",
+        public_like()
+    );
+    let out = run(
+        &["--policy=tests/fixtures/policies/keycloak-in-stream.toml"],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "error[compose-variable]: key `keycloak_client_secret` of Secret `clearml-sso`: `${…}`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("or define the variable"), "{err}");
+    assert!(
+        !err.contains("KC_SECRET"),
+        "the stored text is not shown: {err}"
+    );
+}
+
 #[test]
 fn external_entries_the_policy_never_reads_are_warned_about() {
     let dir = tempfile::tempdir().unwrap();
