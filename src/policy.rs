@@ -1374,6 +1374,79 @@ fn load_options(
     }
 }
 
+/// A Secret or ConfigMap name Kubernetes accepts: a DNS-1123 subdomain (at most 253
+/// characters, dot-separated labels of lower-case letters, digits and `-`, each starting and
+/// ending with a letter or digit).
+fn is_object_name(name: &str) -> bool {
+    name.len() <= 253
+        && name.split('.').all(|label| {
+            let b = label.as_bytes();
+            !b.is_empty()
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b[0] != b'-'
+                && b[b.len() - 1] != b'-'
+        })
+}
+
+/// A key Kubernetes accepts in a Secret's or ConfigMap's data: `[-._a-zA-Z0-9]+`, at most
+/// 253 characters, not `.` or `..`.
+fn is_object_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 253
+        && key != "."
+        && key != ".."
+        && key
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// The nearest name Kubernetes accepts: lower case, any other character as `-`, no `-` or
+/// `.` at the ends of a label.
+fn suggested_name(name: &str) -> String {
+    let mapped: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let labels: Vec<&str> = mapped
+        .split('.')
+        .map(|l| l.trim_matches('-'))
+        .filter(|l| !l.is_empty())
+        .collect();
+    match labels.join(".") {
+        s if s.is_empty() => "clearml-sso".into(),
+        s => s.chars().take(253).collect(),
+    }
+}
+
+/// The nearest key Kubernetes accepts: any other character as `_` (`fallback` when nothing of
+/// `key` is left).
+fn suggested_key(key: &str, fallback: &str) -> String {
+    let mapped: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(253)
+        .collect();
+    if mapped.is_empty() || mapped == "." || mapped == ".." {
+        fallback.replace('.', "_")
+    } else {
+        mapped
+    }
+}
+
 fn is_reference(item: &Item) -> bool {
     item.as_table_like()
         .is_some_and(|t| t.contains_key("secret") || t.contains_key("configmap"))
@@ -1414,6 +1487,34 @@ fn load_value(
             return None;
         };
         let key = l.string(key_item, &format!("{what}.key"))?;
+        // Kubernetes refuses any other name or key (the API server rejects the workload, and
+        // `kubectl create secret` the key): refused here, before `explain` prints a command
+        // line with it and `render` writes a reference nothing can satisfy.
+        let object = if kind == "secret" {
+            "Secret"
+        } else {
+            "ConfigMap"
+        };
+        let mut valid = true;
+        if !is_object_name(&name) {
+            l.at(
+                name_item.span(),
+                format!("{what}.{kind} = {name:?} is not a name Kubernetes allows for a {object} (lower-case letters, digits, `-` and `.`, starting and ending with a letter or digit)"),
+                Some(format!("write {kind} = {:?}", suggested_name(&name))),
+            );
+            valid = false;
+        }
+        if !is_object_key(&key) {
+            l.at(
+                key_item.span(),
+                format!("{what}.key = {key:?} is not a key Kubernetes allows in a {object} (letters, digits, `-`, `_` and `.`)"),
+                Some(format!("write key = {:?}", suggested_key(&key, option.name))),
+            );
+            valid = false;
+        }
+        if !valid {
+            return None;
+        }
         return Some(if kind == "secret" {
             Value::Secret { name, key }
         } else {

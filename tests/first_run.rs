@@ -332,6 +332,58 @@ fn a_substitution_stored_in_the_secret_names_its_key_and_both_fixes() {
     );
 }
 
+/// A Secret name or key Kubernetes does not allow is a policy error (exit 2, at its line), for
+/// every command: before, `render` exited 0 with a `secretKeyRef` the API server rejects, and
+/// `explain` printed it into the `kubectl` line (`--from-literal=$(id)=…` runs a command when
+/// pasted; `a=b` makes kubectl store key `a`).
+#[test]
+fn a_secret_name_or_key_kubernetes_refuses_is_a_policy_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = init_to(dir.path(), &["google"]);
+    let base = std::fs::read_to_string(&policy).unwrap();
+    let p = policy.to_str().unwrap();
+    for (from, to, what) in [
+        (
+            "key = \"google_client_id\"",
+            "key = \"$(id)\"",
+            "key = \"$(id)\" is not a key",
+        ),
+        (
+            "key = \"google_client_id\"",
+            "key = \"a=b\"",
+            "key = \"a=b\" is not a key",
+        ),
+        (
+            "key = \"google_client_id\"",
+            "key = \"..\"",
+            "key = \"..\" is not a key",
+        ),
+        (
+            "secret = \"clearml-sso\", key = \"google_client_id\"",
+            "secret = \"Clearml_SSO\", key = \"google_client_id\"",
+            "secret = \"Clearml_SSO\" is not a name",
+        ),
+    ] {
+        let text_policy = base.replacen(from, to, 1);
+        assert_ne!(text_policy, base);
+        std::fs::write(&policy, &text_policy).unwrap();
+        let line = text_policy.lines().position(|l| l.contains(to)).unwrap() + 1;
+        for args in [
+            vec!["render", "--policy", p],
+            vec!["explain", "--policy", p],
+            vec!["values", "--policy", p],
+        ] {
+            let out = run(&args, public_like().as_bytes());
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?} {to}: {err}");
+            assert!(out.stdout.is_empty(), "{args:?} {to}");
+            assert!(err.contains(&format!("clearml-sso.toml:{line}:")), "{err}");
+            assert!(err.contains(what), "{err}");
+            assert!(err.contains("help: write "), "{err}");
+        }
+    }
+}
+
 #[test]
 fn external_entries_the_policy_never_reads_are_warned_about() {
     let dir = tempfile::tempdir().unwrap();
