@@ -1562,6 +1562,21 @@ fn load_value(
             return None;
         }
     };
+    // An env value is a C string: the container runtime refuses a NUL in it, so the apiserver
+    // would not start. (Every other character is carried; the value is quoted as needed.)
+    let texts: Vec<&str> = match &literal {
+        Literal::Str(s) => vec![s.as_str()],
+        Literal::List(items) => items.iter().map(String::as_str).collect(),
+        Literal::Bool(_) => Vec::new(),
+    };
+    if texts.iter().any(|t| t.contains('\0')) {
+        l.at(
+            item.span(),
+            format!("{what} contains a NUL character (\\u0000), which no environment variable can hold: the apiserver's container would not start"),
+            Some("remove it".into()),
+        );
+        return None;
+    }
     Some(Value::Literal(literal))
 }
 

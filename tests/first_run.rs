@@ -384,6 +384,32 @@ fn a_secret_name_or_key_kubernetes_refuses_is_a_policy_error() {
     }
 }
 
+/// A NUL in a policy literal (TOML allows `\u0000`) is a policy error: before, `render` exited
+/// 0 with it in an env value, which the container runtime refuses (the apiserver never starts).
+#[test]
+fn a_nul_in_a_policy_value_is_a_policy_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = init_to(dir.path(), &["keycloak"]);
+    let base = std::fs::read_to_string(&policy).unwrap();
+    for extra in [
+        "claims.name = \"na\\u0000me\"\n",
+        "groups.admins = [\"ok\", \"a\\u0000b\"]\n",
+    ] {
+        let text_policy = base.replacen("realm = ", &format!("{extra}realm = "), 1);
+        std::fs::write(&policy, &text_policy).unwrap();
+        for args in [
+            vec!["render", "--policy", policy.to_str().unwrap()],
+            vec!["explain", "--policy", policy.to_str().unwrap()],
+        ] {
+            let out = run(&args, public_like().as_bytes());
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?} {extra}: {err}");
+            assert!(out.stdout.is_empty());
+            assert!(err.contains("contains a NUL character"), "{err}");
+        }
+    }
+}
+
 #[test]
 fn external_entries_the_policy_never_reads_are_warned_about() {
     let dir = tempfile::tempdir().unwrap();
