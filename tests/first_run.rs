@@ -410,6 +410,33 @@ fn a_nul_in_a_policy_value_is_a_policy_error() {
     }
 }
 
+/// A key the policy reads that holds a NUL byte (in `data` or, through a YAML escape, in
+/// `stringData`) cannot reach the apiserver: no environment variable can hold one, and the
+/// container runtime refuses the container. Before, `render` exited 0.
+#[test]
+fn a_secret_value_with_a_nul_byte_is_refused() {
+    for secret in [
+        "data:\n  keycloak_client_id: ImNsZWFybWwi\n  keycloak_client_secret: ImEAYiI=\n",
+        "stringData:\n  keycloak_client_id: '\"clearml\"'\n  keycloak_client_secret: \"\\\"a\\0b\\\"\"\n",
+    ] {
+        let input = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-sso\n{secret}---\n{}",
+            public_like()
+        );
+        let out = run(
+            &["--policy=tests/fixtures/policies/keycloak-in-stream.toml"],
+            input.as_bytes(),
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{secret}: {err}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            err.contains("error[missing-secret-key]: key `keycloak_client_secret` of Secret `clearml-sso` holds a NUL byte"),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn external_entries_the_policy_never_reads_are_warned_about() {
     let dir = tempfile::tempdir().unwrap();
