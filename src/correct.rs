@@ -1661,6 +1661,7 @@ fn resolve_reference(
                 KeyState::Empty => "is empty",
                 KeyState::Placeholder => "holds a placeholder, not a real value",
                 KeyState::InvalidBase64 => "is not valid base64 under `data`",
+                KeyState::NotUtf8 => "is not UTF-8 text: the apiserver (Python) reads such bytes as escapes it cannot send to the identity provider",
                 KeyState::Nul => "holds a NUL byte, which no environment variable can hold: the apiserver's container would not start",
                 KeyState::BinaryOnly => "is under `binaryData`, which an env reference cannot read (the kubelet reads `data` only)",
                 KeyState::Present => unreachable!("a present key resolves"),

@@ -412,12 +412,25 @@ fn a_nul_in_a_policy_value_is_a_policy_error() {
 
 /// A key the policy reads that holds a NUL byte (in `data` or, through a YAML escape, in
 /// `stringData`) cannot reach the apiserver: no environment variable can hold one, and the
-/// container runtime refuses the container. Before, `render` exited 0.
+/// container runtime refuses the container. Bytes that are not UTF-8 reach ClearML as
+/// surrogate escapes it cannot send to the IdP (and were not judged at all). Before, `render`
+/// exited 0 on both.
 #[test]
 fn a_secret_value_with_a_nul_byte_is_refused() {
-    for secret in [
-        "data:\n  keycloak_client_id: ImNsZWFybWwi\n  keycloak_client_secret: ImEAYiI=\n",
-        "stringData:\n  keycloak_client_id: '\"clearml\"'\n  keycloak_client_secret: \"\\\"a\\0b\\\"\"\n",
+    for (secret, why) in [
+        (
+            "data:\n  keycloak_client_id: ImNsZWFybWwi\n  keycloak_client_secret: ImEAYiI=\n",
+            "holds a NUL byte",
+        ),
+        (
+            "stringData:\n  keycloak_client_id: '\"clearml\"'\n  keycloak_client_secret: \"\\\"a\\0b\\\"\"\n",
+            "holds a NUL byte",
+        ),
+        // Not UTF-8: Python reads surrogate escapes, which it cannot send to the IdP.
+        (
+            "data:\n  keycloak_client_id: ImNsZWFybWwi\n  keycloak_client_secret: ImH/YiI=\n",
+            "is not UTF-8 text",
+        ),
     ] {
         let input = format!(
             "apiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-sso\n{secret}---\n{}",
@@ -431,7 +444,7 @@ fn a_secret_value_with_a_nul_byte_is_refused() {
         assert_eq!(out.status.code(), Some(1), "{secret}: {err}");
         assert!(out.stdout.is_empty());
         assert!(
-            err.contains("error[missing-secret-key]: key `keycloak_client_secret` of Secret `clearml-sso` holds a NUL byte"),
+            err.contains(&format!("error[missing-secret-key]: key `keycloak_client_secret` of Secret `clearml-sso` {why}")),
             "{err}"
         );
     }
