@@ -992,6 +992,7 @@ fn misread_reason(issue: &ValueIssue, sso: &SsoName) -> String {
     match issue {
         ValueIssue::OtherKeys => "a `,` or a line break outside quotes makes ClearML read other keys from it".into(),
         ValueIssue::CommentTail => "ClearML cuts it at the `#` or `//` (a HOCON comment)".into(),
+        ValueIssue::Unparseable(why) if *why == clearml_env::JOINED => format!("it holds {why}: {}", clearml_env::unreadable_outcome(why)),
         ValueIssue::Unparseable(why) => format!("ClearML's HOCON parser rejects it ({why}): the apiserver fails to start"),
         ValueIssue::SurroundingWhitespace => "it has leading or trailing whitespace (a line break from `echo … | base64`?), which ClearML drops".into(),
         ValueIssue::Escape => "it holds a backslash escape (`\\n`, `\\\\`…) that ClearML replaces".into(),
@@ -1163,7 +1164,11 @@ fn value_finding(
             let bare = clearml_env::strip_comment(text).trim_end();
             Finding::new(
                 report::UNPARSEABLE_VALUE,
-                format!("ClearML cannot parse the value{}: {why}", show(bare).suffix()),
+                if *why == clearml_env::JOINED {
+                    format!("ClearML does not read the value{} as written: it holds {why}", show(bare).suffix())
+                } else {
+                    format!("ClearML cannot parse the value{}: {why}", show(bare).suffix())
+                },
             )
             .help("quote it as a JSON string, or set this option in the policy")
         }

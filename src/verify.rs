@@ -220,8 +220,12 @@ fn gives(effective: &Effective, want: &PolicyValue) -> bool {
 fn unsafe_for_clearml(text: &str) -> Option<&'static str> {
     if clearml_env::sets_other_keys(text) {
         Some("would also set other ClearML settings (a `,` or a line break outside quotes starts another key)")
-    } else if matches!(clearml_env::read(text), clearml_env::Hocon::Unreadable(_)) {
-        Some("is a value ClearML's HOCON parser rejects: the apiserver would not start")
+    } else if let clearml_env::Hocon::Unreadable(why) = clearml_env::read(text) {
+        Some(if why == clearml_env::JOINED {
+            "has a quoted part with text next to it: ClearML would read other text than the quoted part, or not start"
+        } else {
+            "is a value ClearML's HOCON parser rejects: the apiserver would not start"
+        })
     } else {
         None
     }

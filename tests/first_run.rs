@@ -450,6 +450,31 @@ fn a_secret_value_with_a_nul_byte_is_refused() {
     }
 }
 
+/// A stored value with text next to its quoted part (`"abc" def`, `abc "def"`) is refused, and
+/// the reason is what pyhocon does — it joins the parts (`abc def`) — not "the parser rejects
+/// it: the apiserver fails to start", which is false for these.
+#[test]
+fn a_quoted_part_with_text_next_to_it_is_refused_for_what_clearml_does() {
+    for stored in [r#"'"abc" def'"#, r#"'abc "def"'"#, r#"'"abc"def'"#] {
+        let input = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-sso\nstringData:\n  keycloak_client_id: '\"clearml\"'\n  keycloak_client_secret: {stored}\n---\n{}",
+            public_like()
+        );
+        let out = run(
+            &["--policy=tests/fixtures/policies/keycloak-in-stream.toml"],
+            input.as_bytes(),
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stored}: {err}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            err.contains("key `keycloak_client_secret` of Secret `clearml-sso`: it holds a quoted part with text next to it, which ClearML joins to it (HOCON concatenation)"),
+            "{stored}: {err}"
+        );
+        assert!(!err.contains("parser rejects it"), "{stored}: {err}");
+    }
+}
+
 #[test]
 fn external_entries_the_policy_never_reads_are_warned_about() {
     let dir = tempfile::tempdir().unwrap();
