@@ -1264,9 +1264,11 @@ fn input_error(
             format!("write {name} = {example}"),
         ),
         providers::InputError::Invalid { why, write } => (
-            format!("{table}.{name} = \"{raw}\" {why}"),
+            // Quoted as TOML would (`\"`, `\\`, control characters escaped), so the value
+            // shown is the one in the file, not a string that seems to end early.
+            format!("{table}.{name} = {raw:?} {why}"),
             match write {
-                Some(w) => format!("write {name} = \"{w}\""),
+                Some(w) => format!("write {name} = {w:?}"),
                 None => format!(
                     "write the {} alone, such as {name} = {example}",
                     input.about

@@ -475,6 +475,25 @@ fn a_quoted_part_with_text_next_to_it_is_refused_for_what_clearml_does() {
     }
 }
 
+/// A refused derivation input is shown as written in the file: a `"` inside is `\"`, so the
+/// value shown does not seem to end early (it printed `realm = "cl"ear $ml"`).
+#[test]
+fn a_refused_input_is_quoted_as_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = init_to(dir.path(), &["keycloak"]);
+    let text_policy = std::fs::read_to_string(&policy)
+        .unwrap()
+        .replace("realm = \"clearml\"", r#"realm = "cl\"ear $ml""#);
+    std::fs::write(&policy, &text_policy).unwrap();
+    let out = run(&["explain", "--policy", policy.to_str().unwrap()], b"");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(r#"providers.keycloak.realm = "cl\"ear $ml" contains a space"#),
+        "{err}"
+    );
+}
+
 #[test]
 fn external_entries_the_policy_never_reads_are_warned_about() {
     let dir = tempfile::tempdir().unwrap();
