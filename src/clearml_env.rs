@@ -304,15 +304,33 @@ fn hocon_quote(s: &str) -> String {
     out
 }
 
+/// Why [`read`] does not model a value whose quoted part has text next to it (`"a" b`,
+/// `"a"b`, `a "b"`): pyhocon joins the parts (HOCON concatenation: `a b`, `ab`) or fails on
+/// what follows, so ClearML does not read the quoted text alone. Not a parse error as such.
+pub const JOINED: &str =
+    "a quoted part with text next to it, which ClearML joins to it (HOCON concatenation) or fails on";
+
+/// What follows from a value [`read`] finds [`Hocon::Unreadable`] for `why`: a parse error
+/// stops the apiserver; a [`JOINED`] value is read as other text, or stops it.
+pub fn unreadable_outcome(why: &str) -> &'static str {
+    if why == JOINED {
+        "ClearML reads other text than the quoted part, or the apiserver fails to start"
+    } else {
+        "the apiserver fails to start"
+    }
+}
+
 /// Reads a HOCON quoted string (`t` starts with `"`) as pyhocon does (see [`hocon_quote`]):
-/// `None` when it does not close exactly at its end.
-fn hocon_unquote(t: &str) -> Option<String> {
+/// `Err(true)` when it closes before its end (text follows), `Err(false)` when it never
+/// closes properly.
+fn hocon_unquote(t: &str) -> Result<String, bool> {
     let mut out = String::with_capacity(t.len());
-    let mut chars = t.strip_prefix('"')?.chars();
+    let mut chars = t.strip_prefix('"').ok_or(false)?.chars();
     while let Some(c) = chars.next() {
         match c {
-            '"' => return chars.as_str().is_empty().then_some(out),
-            '\\' => match chars.next()? {
+            '"' if chars.as_str().is_empty() => return Ok(out),
+            '"' => return Err(true),
+            '\\' => match chars.next().ok_or(false)? {
                 '"' => out.push('"'),
                 '\\' => out.push('\\'),
                 'n' => out.push('\n'),
@@ -326,7 +344,7 @@ fn hocon_unquote(t: &str) -> Option<String> {
             c => out.push(c),
         }
     }
-    None
+    Err(false)
 }
 
 /// A list of strings as HOCON: every item quoted, `["a","b"]`.
@@ -353,8 +371,9 @@ pub fn read(text: &str) -> Hocon {
     }
     if t.starts_with('"') {
         return match hocon_unquote(t) {
-            Some(s) => Hocon::Str(s),
-            None => Hocon::Unreadable("a quoted string that does not close properly"),
+            Ok(s) => Hocon::Str(s),
+            Err(true) => Hocon::Unreadable(JOINED),
+            Err(false) => Hocon::Unreadable("a quoted string that does not close properly"),
         };
     }
     // Unquoted `${…}` is a substitution (ClearML fails on an unknown one); quoted, it is text.
@@ -374,7 +393,14 @@ pub fn read(text: &str) -> Hocon {
         return Hocon::Number(t.to_string());
     }
     if !bare_word_ok(t) {
-        return Hocon::Unreadable("a character HOCON does not accept unquoted");
+        // `a "b"`: a quoted part after bare text is joined, as after a quoted one.
+        let joined =
+            t.contains('"') && t.split('"').count() % 2 == 1 && bare_word_ok(&t.replace('"', ""));
+        return Hocon::Unreadable(if joined {
+            JOINED
+        } else {
+            "a character HOCON does not accept unquoted"
+        });
     }
     // pyhocon joins whitespace-separated bare words back into one string.
     Hocon::Str(t.to_string())

@@ -992,6 +992,7 @@ fn misread_reason(issue: &ValueIssue, sso: &SsoName) -> String {
     match issue {
         ValueIssue::OtherKeys => "a `,` or a line break outside quotes makes ClearML read other keys from it".into(),
         ValueIssue::CommentTail => "ClearML cuts it at the `#` or `//` (a HOCON comment)".into(),
+        ValueIssue::Unparseable(why) if *why == clearml_env::JOINED => format!("it holds {why}: {}", clearml_env::unreadable_outcome(why)),
         ValueIssue::Unparseable(why) => format!("ClearML's HOCON parser rejects it ({why}): the apiserver fails to start"),
         ValueIssue::SurroundingWhitespace => "it has leading or trailing whitespace (a line break from `echo … | base64`?), which ClearML drops".into(),
         ValueIssue::Escape => "it holds a backslash escape (`\\n`, `\\\\`…) that ClearML replaces".into(),
@@ -1022,7 +1023,10 @@ fn unrewritable_finding(issue: &ValueIssue, sso: &SsoName, what: &str) -> Findin
         ValueIssue::Placeholder => report::PLACEHOLDER_VALUE,
         ValueIssue::QuotedSubstitution => report::QUOTED_SUBSTITUTION,
         ValueIssue::Substitution { var, outcome } => {
-            return substitution_finding(var, outcome, sso, false);
+            // Named like every other stored value's finding: the key and its Secret.
+            let mut f = substitution_finding(var, outcome, sso, false);
+            f.message = format!("{what}{}", f.message);
+            return f;
         }
         _ if !issue.misreads() => {
             return Finding::new(report::FRAGILE_VALUE, format!("{what}{reason}"))
@@ -1160,7 +1164,11 @@ fn value_finding(
             let bare = clearml_env::strip_comment(text).trim_end();
             Finding::new(
                 report::UNPARSEABLE_VALUE,
-                format!("ClearML cannot parse the value{}: {why}", show(bare).suffix()),
+                if *why == clearml_env::JOINED {
+                    format!("ClearML does not read the value{} as written: it holds {why}", show(bare).suffix())
+                } else {
+                    format!("ClearML cannot parse the value{}: {why}", show(bare).suffix())
+                },
             )
             .help("quote it as a JSON string, or set this option in the policy")
         }
@@ -1237,17 +1245,34 @@ fn plaintext_help(option: &str) -> String {
     )
 }
 
-/// What the policy alone makes `render` refuse, whatever the manifests: a credential written
-/// as a literal under `plaintext_secrets = "deny"`, and a value matching `[secrets]
-/// placeholders`. One rule for every command: `render` reports these once (not per container),
-/// `explain` and `values` refuse the policy on them, so none of them accepts what another refuses.
+/// What the policy alone makes `render` report, whatever the manifests: a credential written
+/// as a literal under `plaintext_secrets = "deny"`, a value matching `[secrets]
+/// placeholders`, and the policy's warnings (an `[secrets] external` entry it never reads,
+/// an error under `warnings = "deny"`). One rule for every command: `render` reports these once
+/// (not per container), `explain` and `values` refuse the policy on the errors, so none of them
+/// accepts what another refuses.
 pub fn policy_refusals(policy: &Policy) -> Vec<Finding> {
     let file = report::Spot {
         path: policy.source.clone(),
         line: 0,
         column: 0,
     };
-    let mut out = Vec::new();
+    let mut out: Vec<Finding> = policy
+        .warnings
+        .iter()
+        .map(|w| {
+            let f =
+                Finding::new(report::UNUSED_EXTERNAL, w.message.clone()).in_file(report::Spot {
+                    line: w.line,
+                    column: w.column,
+                    ..file.clone()
+                });
+            match &w.help {
+                Some(help) => f.help(help.clone()),
+                None => f,
+            }
+        })
+        .collect();
     for d in &policy.desired {
         let Value::Literal(l) = &d.value else {
             continue;
@@ -1429,6 +1454,10 @@ fn store_help(issue: &ValueIssue, source: secrets::SourceKind, name: &str, key: 
         | ValueIssue::BooleanWord { .. }
         | ValueIssue::UnclearBoolean => "`true` or `false`",
         ValueIssue::Placeholder => "the real value",
+        // Quoting makes the text `${VAR}` itself the value; resolving it needs VAR defined.
+        ValueIssue::Substitution { .. } => {
+            "the value itself, HOCON-quoted (`\"…\"`; or define the variable `${…}` names in the container's env, whose raw text ClearML then reads)"
+        }
         _ => {
             "HOCON-quoted: the value in double quotes, with `\\` and `\"` escaped (`\"ab+cd=ef\"`)"
         }
@@ -1637,6 +1666,8 @@ fn resolve_reference(
                 KeyState::Empty => "is empty",
                 KeyState::Placeholder => "holds a placeholder, not a real value",
                 KeyState::InvalidBase64 => "is not valid base64 under `data`",
+                KeyState::NotUtf8 => "is not UTF-8 text: the apiserver (Python) reads such bytes as escapes it cannot send to the identity provider",
+                KeyState::Nul => "holds a NUL byte, which no environment variable can hold: the apiserver's container would not start",
                 KeyState::BinaryOnly => "is under `binaryData`, which an env reference cannot read (the kubelet reads `data` only)",
                 KeyState::Present => unreachable!("a present key resolves"),
             };

@@ -308,7 +308,7 @@ fn verify_doc(
     policy: &Policy,
     inventory: &secrets::Inventory,
 ) -> Vec<Finding> {
-    let fail = |problem: &str| vec![unverified(doc, before, problem.to_string())];
+    let fail = |problem: &str| vec![unverified(doc, before, problem.to_string(), None)];
     let read_back;
     let after = match after_text {
         None if verify::targets(before, policy).is_empty() => return Vec::new(),
@@ -330,9 +330,12 @@ fn verify_doc(
             Ok(None) | Err(_) => return fail("the corrected document cannot be read back"),
         },
     };
-    verify::document(before, after, policy, inventory)
+    verify::problems(before, after, policy, inventory)
         .into_iter()
-        .map(|problem| unverified(doc, before, problem))
+        .map(|p| {
+            let help = p.help.map(|h| format!("nothing was written. {h}"));
+            unverified(doc, before, p.message, help)
+        })
         .collect()
 }
 
@@ -348,9 +351,17 @@ fn odd_line_break(doc: &stream::Document) -> Option<usize> {
         .map(|(i, _)| doc.start_line + text[..i].matches('\n').count())
 }
 
-fn unverified(doc: &stream::Document, object: &serde_json::Value, problem: String) -> Finding {
+/// An `unverified-output` error; `help` is the proof's own advice for the problem, else it is
+/// the line-break or YAML advice (what makes a proof fail that the rules did not foresee).
+fn unverified(
+    doc: &stream::Document,
+    object: &serde_json::Value,
+    problem: String,
+    help: Option<String>,
+) -> Finding {
     let object = k8s::ObjectRef::of_json(object, k8s::source_comment(doc.raw));
     let help = match odd_line_break(doc) {
+        _ if help.is_some() => help.unwrap_or_default(),
         Some(line) => format!("nothing was written. Line {line} holds a line break other than \\n (a lone carriage return, U+0085, U+2028 or U+2029): Kubernetes' YAML reader starts a new line there, so text that looks like a comment is read as content. Remove it from the chart"),
         None => "nothing was written. The document relies on YAML that hides values from the tool or that readers disagree on (anchors and aliases, `<<` merge keys): write the apiserver workload out plainly in the chart".to_string(),
     };

@@ -74,7 +74,8 @@ pub struct Policy {
     /// `base_url` given its `/`…), in file order: the CLI shows them as `FILE:LINE:COLUMN: note:`.
     pub notes: Vec<Problem>,
     /// What loads but probably is not what was meant (an `[secrets] external` entry the policy
-    /// never reads), shown as `FILE:LINE:COLUMN: warning:`; the policy still loads.
+    /// never reads); the policy still loads. `render`, `check` and `diff` report each as an
+    /// `unused-external` finding, `explain` and `values` as `FILE:LINE:COLUMN: warning:`.
     pub warnings: Vec<Problem>,
 }
 
@@ -110,12 +111,21 @@ impl Policy {
     /// The notes as the CLI prints them (one `FILE:LINE:COLUMN: note: …` per note, each line
     /// ending in a newline; empty when there are none).
     pub fn notes_text(&self) -> String {
-        let mut all: Vec<(&str, &Problem)> = self.notes.iter().map(|n| ("note", n)).collect();
-        all.extend(self.warnings.iter().map(|w| ("warning", w)));
-        all.sort_by_key(|(_, p)| (p.line, p.column));
+        self.problems_text("note", &self.notes)
+    }
+
+    /// The warnings in the same form (`FILE:LINE:COLUMN: warning: …`), for `explain` and
+    /// `values`, which print no findings; `render`, `check` and `diff` report each as an
+    /// `unused-external` finding instead (see `correct::policy_refusals`), so that it is
+    /// counted, in every format and `--report`, and refused under `warnings = "deny"`.
+    pub fn warnings_text(&self) -> String {
+        self.problems_text("warning", &self.warnings)
+    }
+
+    fn problems_text(&self, level: &str, problems: &[Problem]) -> String {
         let mut out = String::new();
-        for (level, n) in all {
-            out.push_str(&format_problem(&self.source, level, n));
+        for p in problems {
+            out.push_str(&format_problem(&self.source, level, p));
             out.push('\n');
         }
         out
@@ -1254,9 +1264,11 @@ fn input_error(
             format!("write {name} = {example}"),
         ),
         providers::InputError::Invalid { why, write } => (
-            format!("{table}.{name} = \"{raw}\" {why}"),
+            // Quoted as TOML would (`\"`, `\\`, control characters escaped), so the value
+            // shown is the one in the file, not a string that seems to end early.
+            format!("{table}.{name} = {raw:?} {why}"),
             match write {
-                Some(w) => format!("write {name} = \"{w}\""),
+                Some(w) => format!("write {name} = {w:?}"),
                 None => format!(
                     "write the {} alone, such as {name} = {example}",
                     input.about
@@ -1364,6 +1376,79 @@ fn load_options(
     }
 }
 
+/// A Secret or ConfigMap name Kubernetes accepts: a DNS-1123 subdomain (at most 253
+/// characters, dot-separated labels of lower-case letters, digits and `-`, each starting and
+/// ending with a letter or digit).
+fn is_object_name(name: &str) -> bool {
+    name.len() <= 253
+        && name.split('.').all(|label| {
+            let b = label.as_bytes();
+            !b.is_empty()
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b[0] != b'-'
+                && b[b.len() - 1] != b'-'
+        })
+}
+
+/// A key Kubernetes accepts in a Secret's or ConfigMap's data: `[-._a-zA-Z0-9]+`, at most
+/// 253 characters, not `.` or `..`.
+fn is_object_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 253
+        && key != "."
+        && key != ".."
+        && key
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// The nearest name Kubernetes accepts: lower case, any other character as `-`, no `-` or
+/// `.` at the ends of a label.
+fn suggested_name(name: &str) -> String {
+    let mapped: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let labels: Vec<&str> = mapped
+        .split('.')
+        .map(|l| l.trim_matches('-'))
+        .filter(|l| !l.is_empty())
+        .collect();
+    match labels.join(".") {
+        s if s.is_empty() => "clearml-sso".into(),
+        s => s.chars().take(253).collect(),
+    }
+}
+
+/// The nearest key Kubernetes accepts: any other character as `_` (`fallback` when nothing of
+/// `key` is left).
+fn suggested_key(key: &str, fallback: &str) -> String {
+    let mapped: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(253)
+        .collect();
+    if mapped.is_empty() || mapped == "." || mapped == ".." {
+        fallback.replace('.', "_")
+    } else {
+        mapped
+    }
+}
+
 fn is_reference(item: &Item) -> bool {
     item.as_table_like()
         .is_some_and(|t| t.contains_key("secret") || t.contains_key("configmap"))
@@ -1404,6 +1489,34 @@ fn load_value(
             return None;
         };
         let key = l.string(key_item, &format!("{what}.key"))?;
+        // Kubernetes refuses any other name or key (the API server rejects the workload, and
+        // `kubectl create secret` the key): refused here, before `explain` prints a command
+        // line with it and `render` writes a reference nothing can satisfy.
+        let object = if kind == "secret" {
+            "Secret"
+        } else {
+            "ConfigMap"
+        };
+        let mut valid = true;
+        if !is_object_name(&name) {
+            l.at(
+                name_item.span(),
+                format!("{what}.{kind} = {name:?} is not a name Kubernetes allows for a {object} (lower-case letters, digits, `-` and `.`, starting and ending with a letter or digit)"),
+                Some(format!("write {kind} = {:?}", suggested_name(&name))),
+            );
+            valid = false;
+        }
+        if !is_object_key(&key) {
+            l.at(
+                key_item.span(),
+                format!("{what}.key = {key:?} is not a key Kubernetes allows in a {object} (letters, digits, `-`, `_` and `.`)"),
+                Some(format!("write key = {:?}", suggested_key(&key, option.name))),
+            );
+            valid = false;
+        }
+        if !valid {
+            return None;
+        }
         return Some(if kind == "secret" {
             Value::Secret { name, key }
         } else {
@@ -1451,6 +1564,21 @@ fn load_value(
             return None;
         }
     };
+    // An env value is a C string: the container runtime refuses a NUL in it, so the apiserver
+    // would not start. (Every other character is carried; the value is quoted as needed.)
+    let texts: Vec<&str> = match &literal {
+        Literal::Str(s) => vec![s.as_str()],
+        Literal::List(items) => items.iter().map(String::as_str).collect(),
+        Literal::Bool(_) => Vec::new(),
+    };
+    if texts.iter().any(|t| t.contains('\0')) {
+        l.at(
+            item.span(),
+            format!("{what} contains a NUL character (\\u0000), which no environment variable can hold: the apiserver's container would not start"),
+            Some("remove it".into()),
+        );
+        return None;
+    }
     Some(Value::Literal(literal))
 }
 

@@ -152,6 +152,7 @@ codes! {
     HOCON_IN_NAME = "hocon-in-name", Error, "a variable name ClearML reads holds HOCON syntax (`:`, quotes, braces, `//`, spaces) that can set other keys; the name is never printed";
     UNVERIFIED_OUTPUT = "unverified-output", Error, "read back as Kubernetes reads it, the corrected document would not give exactly the policy or would change something else; nothing was written";
     ALIASED_ENV = "aliased-env", Error, "a target container uses YAML anchors, aliases or `<<` merges; the tool does not edit it";
+    UNUSED_EXTERNAL = "unused-external", Warning, "a [secrets] external entry matches no Secret or key the policy reads (its help names the nearest one)";
     WEBSERVER_LOGIN = "webserver-login", Warning, "tenant_login is on but the webserver lacks WEBSERVER__onlyPasswordLogin=\"true\"; not edited";
     USAGE_ERROR = "usage-error", Error, "the command line cannot be carried out (no policy file, a --report path that is the output or an input); exit 2";
     POLICY_ERROR = "policy-error", Error, "the policy file cannot be read or is not a valid policy (FILE:LINE:COLUMN); exit 2";
@@ -786,6 +787,22 @@ pub fn gitlab(findings: &[Finding], style: &Style) -> String {
     serde_json::to_string_pretty(&issues).expect("issues serialize")
 }
 
+/// A file path as SARIF's `artifactLocation.uri`, which must be a URI reference (RFC 3986):
+/// every byte but the unreserved characters and `/` percent-encoded, so that a space, `%`, `#`,
+/// `?`, a `:` in the first segment (read as a scheme) or a control character in a chart root,
+/// template or policy path still names that file (code-scanning tools decode it).
+fn sarif_uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 /// SARIF 2.1.0: a rule per finding code, a result per finding, located at the chart template
 /// (under `--chart-root`) or at the line and column of a file named on the command line.
 pub fn sarif(findings: &[Finding], style: &Style) -> String {
@@ -841,13 +858,13 @@ pub fn sarif(findings: &[Finding], style: &Style) -> String {
                 });
                 if let Some(src) = &o.source {
                     location["physicalLocation"] = serde_json::json!({
-                        "artifactLocation": { "uri": escape_control(&style.template_path(src)) }
+                        "artifactLocation": { "uri": sarif_uri(&style.template_path(src)) }
                     });
                 }
                 result["locations"] = serde_json::json!([location]);
             } else if let Some(spot) = &f.file {
                 let mut physical = serde_json::json!({
-                    "artifactLocation": { "uri": escape_control(&spot.path) }
+                    "artifactLocation": { "uri": sarif_uri(&spot.path) }
                 });
                 if spot.line > 0 {
                     physical["region"] = serde_json::json!({ "startLine": spot.line });

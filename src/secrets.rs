@@ -26,6 +26,12 @@ pub enum KeyState {
     Placeholder,
     /// `data` that is not valid base64: the API server rejects the Secret.
     InvalidBase64,
+    /// A NUL byte: no environment variable can hold it, so the container runtime refuses to
+    /// start a container whose env reads it.
+    Nul,
+    /// Bytes that are not UTF-8: ClearML (Python) reads them with surrogate escapes, which it
+    /// cannot send to the identity provider (and the tool cannot judge how HOCON reads them).
+    NotUtf8,
     /// A ConfigMap's `binaryData` key: a file in a volume, but nothing an env reference reads.
     BinaryOnly,
 }
@@ -97,7 +103,11 @@ pub struct Inventory {
 }
 
 fn judge(bytes: &[u8], placeholders: &Globs) -> KeyState {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    if bytes.contains(&0) {
+        KeyState::Nul
+    } else if std::str::from_utf8(bytes).is_err() {
+        KeyState::NotUtf8
+    } else if bytes.iter().all(u8::is_ascii_whitespace) {
         KeyState::Empty
     } else if std::str::from_utf8(bytes).is_ok_and(|s| placeholders.is_match(s.trim())) {
         KeyState::Placeholder

@@ -29,13 +29,17 @@ pub fn helm_summary(outcome: &Outcome, policy: &str) -> Option<String> {
     let mut shown = 0;
     let mut hidden = 0;
     for g in &groups {
-        let _ = writeln!(
-            out,
-            "clearml-sso: {}: {} added, {} corrected",
-            escape_control(&g.place),
-            plural(g.added.len(), "SSO setting"),
-            g.corrected.len(),
-        );
+        if g.in_policy {
+            let _ = writeln!(out, "clearml-sso: {}:", escape_control(&g.place));
+        } else {
+            let _ = writeln!(
+                out,
+                "clearml-sso: {}: {} added, {} corrected",
+                escape_control(&g.place),
+                plural(g.added.len(), "SSO setting"),
+                g.corrected.len(),
+            );
+        }
         for f in &g.warnings {
             if shown == MAX_WARNING_LINES {
                 hidden += 1;
@@ -77,6 +81,8 @@ pub fn helm_summary(outcome: &Outcome, policy: &str) -> Option<String> {
 /// What happened in one container (or, for findings without a place, in the stream).
 struct Group<'a> {
     place: String,
+    /// The place is the policy file (its warnings), where nothing is added or corrected.
+    in_policy: bool,
     /// Variables added (distinct).
     added: Vec<&'a str>,
     /// Variables corrected (distinct; a correction without a variable counts once).
@@ -92,12 +98,18 @@ fn group(findings: &[Finding]) -> Vec<Group<'_>> {
         if !f.fixed && !warning {
             continue;
         }
-        let place = f.location.as_ref().map_or("the manifests".into(), place);
+        let in_policy = f.location.is_none() && f.file.is_some();
+        let place = match (&f.location, &f.file) {
+            (Some(loc), _) => place(loc),
+            (None, Some(spot)) => format!("policy {}", spot.path),
+            (None, None) => "the manifests".into(),
+        };
         let i = match groups.iter().position(|g| g.place == place) {
             Some(i) => i,
             None => {
                 groups.push(Group {
                     place,
+                    in_policy,
                     added: Vec::new(),
                     corrected: Vec::new(),
                     warnings: Vec::new(),

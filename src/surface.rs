@@ -60,6 +60,10 @@ fn email_filters_problem(entry: &Node) -> Option<(report::Code, &'static str)> {
             "would also set other ClearML settings (a `,` or a line break outside quotes and brackets)",
         )),
         serde_json::Value::String(text) => match clearml_env::read(&text) {
+            Hocon::Unreadable(why) if why == clearml_env::JOINED => Some((
+                report::UNPARSEABLE_VALUE,
+                "has a quoted part with text next to it: ClearML reads other text than the quoted part, or fails to start",
+            )),
             Hocon::Unreadable(_) => Some((
                 report::UNPARSEABLE_VALUE,
                 "is a value ClearML's HOCON parser rejects: the apiserver fails to start",

@@ -220,8 +220,12 @@ fn gives(effective: &Effective, want: &PolicyValue) -> bool {
 fn unsafe_for_clearml(text: &str) -> Option<&'static str> {
     if clearml_env::sets_other_keys(text) {
         Some("would also set other ClearML settings (a `,` or a line break outside quotes starts another key)")
-    } else if matches!(clearml_env::read(text), clearml_env::Hocon::Unreadable(_)) {
-        Some("is a value ClearML's HOCON parser rejects: the apiserver would not start")
+    } else if let clearml_env::Hocon::Unreadable(why) = clearml_env::read(text) {
+        Some(if why == clearml_env::JOINED {
+            "has a quoted part with text next to it: ClearML would read other text than the quoted part, or not start"
+        } else {
+            "is a value ClearML's HOCON parser rejects: the apiserver would not start"
+        })
     } else {
         None
     }
@@ -334,21 +338,61 @@ fn env_from_shadows(from: &[(String, Option<String>)], policy: &Policy) -> Vec<S
 
 /// Checks one document: `before` as read from the input, `after` as it would be written.
 /// Returns the problems found, each a sentence naming where (never a value).
+/// What to do about a value or name ClearML would read as more than one setting: not the YAML
+/// advice the other problems get (they arise only from YAML the tool cannot see through).
+pub const HOCON_VALUE_HELP: &str = "ClearML parses every CLEARML__ variable as HOCON `path: value` and merges them into one configuration, so this one could set any setting, the policy's included. Write the value in the chart as a quoted HOCON string (`\"…\"`, with `\\` and `\"` escaped), or remove the variable";
+/// The same for a value read from a Secret or ConfigMap.
+pub const HOCON_STORED_HELP: &str = "ClearML parses every CLEARML__ variable as HOCON `path: value`: store the value in its Secret or ConfigMap HOCON-quoted (`\"…\"`, with `\\` and `\"` escaped), or remove the variable";
+/// A name ClearML reads that holds HOCON syntax.
+pub const HOCON_NAME_HELP: &str = "a CLEARML__ name may hold only letters, digits, `_`, `.` and `-`; remove this entry (or `envFrom` key) from the chart";
+/// Another variable whose path is a prefix or extension of a policy setting's.
+pub const COMPETING_HELP: &str = "ClearML merges every CLEARML__ variable into one configuration, so this one sets the policy's setting too and could win: remove it from the chart, and set what it holds in the policy";
+
+/// One thing the proof found, with what to do about it when that is not the generic advice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// What differs (names, never values).
+    pub message: String,
+    /// What to do, for the problems a chart can have without any YAML trick.
+    pub help: Option<&'static str>,
+}
+
+/// The proof's problems for one document, as messages (see [`problems`]).
 pub fn document(
     before: &Value,
     after: &Value,
     policy: &Policy,
     inventory: &Inventory,
 ) -> Vec<String> {
-    let mut problems = Vec::new();
+    problems(before, after, policy, inventory)
+        .into_iter()
+        .map(|p| p.message)
+        .collect()
+}
+
+/// Proves one document (see the module): every way Kubernetes or ClearML would read it other
+/// than the policy says, empty when the proof holds.
+pub fn problems(
+    before: &Value,
+    after: &Value,
+    policy: &Policy,
+    inventory: &Inventory,
+) -> Vec<Problem> {
+    let mut helped: Vec<Problem> = Vec::new();
+    let mut hocon = |message: String, help: &'static str| {
+        helped.push(Problem {
+            message,
+            help: Some(help),
+        })
+    };
+    let mut problems: Vec<String> = Vec::new();
     let (tb, ta) = (targets(before, policy), targets(after, policy));
     let ids = |t: &[Target]| t.iter().map(|t| t.at.clone()).collect::<Vec<_>>();
     if ids(&tb) != ids(&ta) {
-        problems.push(
-            "Kubernetes would read a different set of targeted containers in the output than in the input"
-                .to_string(),
-        );
-        return problems;
+        return vec![Problem {
+            message: "Kubernetes would read a different set of targeted containers in the output than in the input".to_string(),
+            help: None,
+        }];
     }
     let mut path = String::new();
     if first_difference(
@@ -377,20 +421,22 @@ pub fn document(
                 continue;
             }
             if !clearml_env::name_is_only_a_key(name) {
-                problems.push(format!(
-                    "{at}: an env name ClearML reads holds HOCON syntax (not shown)"
-                ));
+                hocon(
+                    format!("{at}: an env name ClearML reads holds HOCON syntax (not shown)"),
+                    HOCON_NAME_HELP,
+                );
             } else if clearml_env::sets_other_keys(&e.meaning) {
-                problems.push(format!(
+                hocon(format!(
                     "{at}: the value of `{name}` would also set other ClearML settings (a `,` or a line break outside quotes starts another key)"
-                ));
+                ), HOCON_VALUE_HELP);
             } else if let Some(stored) =
                 stored_reference(e.entry, inventory, a.namespace.as_deref())
             {
                 if let Some(why) = unsafe_for_clearml(&stored) {
-                    problems.push(format!(
-                        "{at}: the value `{name}` reads from a Secret or ConfigMap {why}"
-                    ));
+                    hocon(
+                        format!("{at}: the value `{name}` reads from a Secret or ConfigMap {why}"),
+                        HOCON_STORED_HELP,
+                    );
                 }
             }
         }
@@ -400,13 +446,14 @@ pub fn document(
         for (var, stored) in from.iter().filter(|(v, _)| clearml_env::read_by_clearml(v)) {
             let Some(stored) = stored else { continue };
             if !clearml_env::name_is_only_a_key(var) {
-                problems.push(format!(
+                hocon(format!(
                     "{at}: an `envFrom` source brings in a name ClearML reads that holds HOCON syntax (not shown)"
-                ));
+                ), HOCON_NAME_HELP);
             } else if let Some(why) = unsafe_for_clearml(stored) {
-                problems.push(format!(
-                    "{at}: the value `envFrom` brings in as `{var}` {why}"
-                ));
+                hocon(
+                    format!("{at}: the value `envFrom` brings in as `{var}` {why}"),
+                    HOCON_STORED_HELP,
+                );
             }
         }
         // Variables that are not SSO settings keep their entry and what the process gets.
@@ -445,10 +492,10 @@ pub fn document(
             }
             for (other, path) in paths.iter().filter(|(n, _)| **n != d.name) {
                 if competes(path, d) {
-                    problems.push(format!(
+                    hocon(format!(
                         "{at}: `{other}` would also set {}, so ClearML might not read the policy's value",
                         d.label
-                    ));
+                    ), COMPETING_HELP);
                 }
             }
         }
@@ -493,7 +540,15 @@ pub fn document(
             }
         }
     }
-    problems
+    let mut all: Vec<Problem> = problems
+        .into_iter()
+        .map(|message| Problem {
+            message,
+            help: None,
+        })
+        .collect();
+    all.extend(helped);
+    all
 }
 
 #[cfg(test)]

@@ -634,6 +634,117 @@ fn chart_root_attaches_findings_to_the_users_files() {
     );
 }
 
+/// SARIF's `uri` is a URI reference: a chart root or policy path with a space, `%`, `#`, `,`
+/// or a `:` in its first segment is percent-encoded (before, it was written as it is: `my
+/// charts/…` is not a URI, and `a:b/…` reads as scheme `a`), and decodes to the path GitHub
+/// and GitLab are given.
+#[test]
+fn sarif_uris_are_percent_encoded_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("my policy #1.toml");
+    std::fs::write(&policy, "version = 1\n[providers.keycloak]\nclientid = 1\n").unwrap();
+    let uri_of = |sarif: &serde_json::Value| {
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+            ["uri"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let decode = |uri: &str| {
+        let (mut out, mut bytes) = (Vec::new(), uri.bytes());
+        while let Some(b) = bytes.next() {
+            if b == b'%' {
+                let hex: String = [bytes.next().unwrap(), bytes.next().unwrap()]
+                    .iter()
+                    .map(|&c| c as char)
+                    .collect();
+                out.push(u8::from_str_radix(&hex, 16).unwrap());
+            } else {
+                out.push(b);
+            }
+        }
+        String::from_utf8(out).unwrap()
+    };
+    let is_uri_reference = |uri: &str| {
+        uri.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~/%".contains(&b))
+    };
+    // A policy error, at the policy file.
+    let out = run(
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "--policy",
+            policy.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let uri = uri_of(&serde_json::from_slice(&out.stdout).unwrap());
+    assert!(is_uri_reference(&uri), "{uri}");
+    assert_eq!(decode(&uri), policy.to_str().unwrap());
+    // A finding at a template under a chart root with a space, `%` and `:`.
+    let root_dir = "de:ploy/my charts,100%";
+    let out = run(
+        &[
+            "check",
+            "--policy=tests/fixtures/policies/keycloak-idp.toml",
+            "--chart-root",
+            root_dir,
+            "--format=sarif",
+            "tests/fixtures/check-broken.yaml",
+        ],
+        b"",
+    );
+    let uri = uri_of(&serde_json::from_slice(&out.stdout).unwrap());
+    assert!(is_uri_reference(&uri), "{uri}");
+    assert_eq!(
+        decode(&uri),
+        format!("{root_dir}/clearml/templates/apiserver-deployment.yaml")
+    );
+}
+
+/// A CLEARML__ variable the correction does not own (not an SSO setting) whose value sets other
+/// keys, or a prefix of the policy's settings (`CLEARML__services`), is refused by the proof;
+/// its help says what is wrong with it, not the YAML advice (anchors, `<<` merges) the proof's
+/// other failures get — the chart has no YAML trick in it.
+#[test]
+fn a_refused_hocon_value_or_prefix_variable_gets_help_that_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.toml");
+    std::fs::write(
+        &policy,
+        "version = 1\n[secrets]\nexternal = [\"sso\"]\n[providers.google]\nclient_id = \"abc\"\nclient_secret = { secret = \"sso\", key = \"google_client_secret\" }\n",
+    )
+    .unwrap();
+    let p = policy.to_str().unwrap();
+    let chart = |name: &str, value: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n        env:\n        - name: {name}\n          value: {value}\n")
+    };
+    for (name, value, help) in [
+        (
+            "CLEARML__zzz",
+            r#""1\nsecure.login.sso.oauth_client.google.client_id: evil""#,
+            "ClearML parses every CLEARML__ variable as HOCON `path: value`",
+        ),
+        (
+            "CLEARML__secure",
+            r#"'{login.sso.oauth_client.google.client_id: evil}'"#,
+            "ClearML merges every CLEARML__ variable into one configuration",
+        ),
+    ] {
+        let out = run(&["--policy", p], chart(name, value).as_bytes());
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(out.stdout.is_empty());
+        assert!(err.contains("error[unverified-output]"), "{name}: {err}");
+        assert!(err.contains(help), "{name}: {err}");
+        assert!(!err.contains("anchors and aliases"), "{name}: {err}");
+        assert!(!err.contains("evil"), "{name}: a value is shown: {err}");
+    }
+}
+
 #[test]
 fn explain_refuses_what_render_refuses() {
     let dir = tempfile::tempdir().unwrap();

@@ -303,6 +303,197 @@ fn missing_secret_key_names_the_nearest_key_and_no_value() {
     );
 }
 
+/// A `${VAR}` stored in the Secret is named like every other stored value's finding (key and
+/// Secret; before, only "`${…}`: its variable is defined nowhere"), and its help offers both
+/// ways out, not only quoting (which makes the text `${VAR}` itself the credential).
+#[test]
+fn a_substitution_stored_in_the_secret_names_its_key_and_both_fixes() {
+    let input = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-sso\nstringData:\n  keycloak_client_id: '\"clearml\"'\n  keycloak_client_secret: '${{KC_SECRET}}'\n---\n{}",
+        public_like()
+    );
+    let out = run(
+        &["--policy=tests/fixtures/policies/keycloak-in-stream.toml"],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "error[compose-variable]: key `keycloak_client_secret` of Secret `clearml-sso`: `${…}`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("or define the variable"), "{err}");
+    assert!(
+        !err.contains("KC_SECRET"),
+        "the stored text is not shown: {err}"
+    );
+}
+
+/// A Secret name or key Kubernetes does not allow is a policy error (exit 2, at its line), for
+/// every command: before, `render` exited 0 with a `secretKeyRef` the API server rejects, and
+/// `explain` printed it into the `kubectl` line (`--from-literal=$(id)=…` runs a command when
+/// pasted; `a=b` makes kubectl store key `a`).
+#[test]
+fn a_secret_name_or_key_kubernetes_refuses_is_a_policy_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = init_to(dir.path(), &["google"]);
+    let base = std::fs::read_to_string(&policy).unwrap();
+    let p = policy.to_str().unwrap();
+    for (from, to, what) in [
+        (
+            "key = \"google_client_id\"",
+            "key = \"$(id)\"",
+            "key = \"$(id)\" is not a key",
+        ),
+        (
+            "key = \"google_client_id\"",
+            "key = \"a=b\"",
+            "key = \"a=b\" is not a key",
+        ),
+        (
+            "key = \"google_client_id\"",
+            "key = \"..\"",
+            "key = \"..\" is not a key",
+        ),
+        (
+            "secret = \"clearml-sso\", key = \"google_client_id\"",
+            "secret = \"Clearml_SSO\", key = \"google_client_id\"",
+            "secret = \"Clearml_SSO\" is not a name",
+        ),
+    ] {
+        let text_policy = base.replacen(from, to, 1);
+        assert_ne!(text_policy, base);
+        std::fs::write(&policy, &text_policy).unwrap();
+        let line = text_policy.lines().position(|l| l.contains(to)).unwrap() + 1;
+        for args in [
+            vec!["render", "--policy", p],
+            vec!["explain", "--policy", p],
+            vec!["values", "--policy", p],
+        ] {
+            let out = run(&args, public_like().as_bytes());
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?} {to}: {err}");
+            assert!(out.stdout.is_empty(), "{args:?} {to}");
+            assert!(err.contains(&format!("clearml-sso.toml:{line}:")), "{err}");
+            assert!(err.contains(what), "{err}");
+            assert!(err.contains("help: write "), "{err}");
+        }
+    }
+}
+
+/// A NUL in a policy literal (TOML allows `\u0000`) is a policy error: before, `render` exited
+/// 0 with it in an env value, which the container runtime refuses (the apiserver never starts).
+#[test]
+fn a_nul_in_a_policy_value_is_a_policy_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = init_to(dir.path(), &["keycloak"]);
+    let base = std::fs::read_to_string(&policy).unwrap();
+    for extra in [
+        "claims.name = \"na\\u0000me\"\n",
+        "groups.admins = [\"ok\", \"a\\u0000b\"]\n",
+    ] {
+        let text_policy = base.replacen("realm = ", &format!("{extra}realm = "), 1);
+        std::fs::write(&policy, &text_policy).unwrap();
+        for args in [
+            vec!["render", "--policy", policy.to_str().unwrap()],
+            vec!["explain", "--policy", policy.to_str().unwrap()],
+        ] {
+            let out = run(&args, public_like().as_bytes());
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?} {extra}: {err}");
+            assert!(out.stdout.is_empty());
+            assert!(err.contains("contains a NUL character"), "{err}");
+        }
+    }
+}
+
+/// A key the policy reads that holds a NUL byte (in `data` or, through a YAML escape, in
+/// `stringData`) cannot reach the apiserver: no environment variable can hold one, and the
+/// container runtime refuses the container. Bytes that are not UTF-8 reach ClearML as
+/// surrogate escapes it cannot send to the IdP (and were not judged at all). Before, `render`
+/// exited 0 on both.
+#[test]
+fn a_secret_value_with_a_nul_byte_is_refused() {
+    for (secret, why) in [
+        (
+            "data:\n  keycloak_client_id: ImNsZWFybWwi\n  keycloak_client_secret: ImEAYiI=\n",
+            "holds a NUL byte",
+        ),
+        (
+            "stringData:\n  keycloak_client_id: '\"clearml\"'\n  keycloak_client_secret: \"\\\"a\\0b\\\"\"\n",
+            "holds a NUL byte",
+        ),
+        // Not UTF-8: Python reads surrogate escapes, which it cannot send to the IdP.
+        (
+            "data:\n  keycloak_client_id: ImNsZWFybWwi\n  keycloak_client_secret: ImH/YiI=\n",
+            "is not UTF-8 text",
+        ),
+    ] {
+        let input = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-sso\n{secret}---\n{}",
+            public_like()
+        );
+        let out = run(
+            &["--policy=tests/fixtures/policies/keycloak-in-stream.toml"],
+            input.as_bytes(),
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{secret}: {err}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            err.contains(&format!("error[missing-secret-key]: key `keycloak_client_secret` of Secret `clearml-sso` {why}")),
+            "{err}"
+        );
+    }
+}
+
+/// A stored value with text next to its quoted part (`"abc" def`, `abc "def"`) is refused, and
+/// the reason is what pyhocon does — it joins the parts (`abc def`) — not "the parser rejects
+/// it: the apiserver fails to start", which is false for these.
+#[test]
+fn a_quoted_part_with_text_next_to_it_is_refused_for_what_clearml_does() {
+    for stored in [r#"'"abc" def'"#, r#"'abc "def"'"#, r#"'"abc"def'"#] {
+        let input = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-sso\nstringData:\n  keycloak_client_id: '\"clearml\"'\n  keycloak_client_secret: {stored}\n---\n{}",
+            public_like()
+        );
+        let out = run(
+            &["--policy=tests/fixtures/policies/keycloak-in-stream.toml"],
+            input.as_bytes(),
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stored}: {err}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            err.contains("key `keycloak_client_secret` of Secret `clearml-sso`: it holds a quoted part with text next to it, which ClearML joins to it (HOCON concatenation)"),
+            "{stored}: {err}"
+        );
+        assert!(!err.contains("parser rejects it"), "{stored}: {err}");
+    }
+}
+
+/// A refused derivation input is shown as written in the file: a `"` inside is `\"`, so the
+/// value shown does not seem to end early (it printed `realm = "cl"ear $ml"`).
+#[test]
+fn a_refused_input_is_quoted_as_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = init_to(dir.path(), &["keycloak"]);
+    let text_policy = std::fs::read_to_string(&policy)
+        .unwrap()
+        .replace("realm = \"clearml\"", r#"realm = "cl\"ear $ml""#);
+    std::fs::write(&policy, &text_policy).unwrap();
+    let out = run(&["explain", "--policy", policy.to_str().unwrap()], b"");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(r#"providers.keycloak.realm = "cl\"ear $ml" contains a space"#),
+        "{err}"
+    );
+}
+
 #[test]
 fn external_entries_the_policy_never_reads_are_warned_about() {
     let dir = tempfile::tempdir().unwrap();
@@ -318,21 +509,34 @@ fn external_entries_the_policy_never_reads_are_warned_about() {
         .unwrap()
         + 1;
     let p = policy.to_str().unwrap();
+    // `explain` prints them as the parser's warnings; `check` as findings at the same spot.
     for args in [vec!["explain", "--policy", p], vec!["check", "--policy", p]] {
         let out = run(&args, public_like().as_bytes());
-        let err = text(&out.stderr);
-        assert!(
-            err.contains(&format!("clearml-sso.toml:{line}:13: warning: [secrets] external entry `clearml-ssso` matches no Secret or key the policy reads\n  help: did you mean `clearml-sso`?")),
-            "{args:?}: {err}"
-        );
-        assert!(
-            err.contains("entry `clearml-sso/keycloak_client_secrett` matches no Secret or key the policy reads\n  help: did you mean `clearml-sso/keycloak_client_secret`?"),
-            "{err}"
-        );
-        assert!(
-            err.contains("entry `unrelated-thing` matches no Secret or key the policy reads\n  help: the policy reads `clearml-sso`"),
-            "{err}"
-        );
+        let err = if args[0] == "check" {
+            text(&out.stdout)
+        } else {
+            text(&out.stderr)
+        };
+        let first = if args[0] == "check" {
+            format!("warning[unused-external]: [secrets] external entry `clearml-ssso` matches no Secret or key the policy reads\n  --> {p}:{line}:13\n  help: did you mean `clearml-sso`?")
+        } else {
+            format!("clearml-sso.toml:{line}:13: warning: [secrets] external entry `clearml-ssso` matches no Secret or key the policy reads\n  help: did you mean `clearml-sso`?")
+        };
+        assert!(err.contains(&first), "{args:?}: {err}");
+        for (entry, help) in [
+            (
+                "clearml-sso/keycloak_client_secrett",
+                "did you mean `clearml-sso/keycloak_client_secret`?",
+            ),
+            ("unrelated-thing", "the policy reads `clearml-sso`"),
+        ] {
+            let message = format!("entry `{entry}` matches no Secret or key the policy reads\n");
+            let at = err
+                .find(&message)
+                .unwrap_or_else(|| panic!("{message}: {err}"));
+            let next_help = err[at..].split("  help: ").nth(1).unwrap_or_default();
+            assert!(next_help.starts_with(help), "{err}");
+        }
         assert!(
             !err.contains("`clearml-sso/keycloak_client_id` matches"),
             "{err}"
@@ -353,6 +557,94 @@ fn external_entries_the_policy_never_reads_are_warned_about() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// The policy's warning is a finding like any other: counted in the summary, in `--report` and
+/// every format, and refused by `--deny-warnings` / `warnings = "deny"` — by `render` and, for
+/// the policy setting, by `explain` and `values` too (before, it was only a line on stderr:
+/// exit 0 with "0 warnings" under `--deny-warnings`, and absent from every report).
+#[test]
+fn an_unused_external_entry_is_a_warning_finding_that_deny_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = init_to(dir.path(), &["keycloak"]);
+    let base = std::fs::read_to_string(&policy).unwrap().replace(
+        "external = [\"clearml-sso\"]",
+        "external = [\"clearml-sso\", \"clearml-ssso\"]",
+    );
+    std::fs::write(&policy, &base).unwrap();
+    let p = policy.to_str().unwrap();
+    let report = dir.path().join("r.json");
+    let r = report.to_str().unwrap();
+    let input = public_like();
+    // Allowed: exit 0, counted, reported.
+    let out = run(&["--policy", p, "--report", r], input.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning[unused-external]: [secrets] external entry `clearml-ssso`"),
+        "{err}"
+    );
+    assert!(err.contains("0 errors, 1 warning,"), "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let found = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "unused-external")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(found["severity"], "warning");
+    assert_eq!(found["file"]["path"], p);
+    assert!(found["file"]["line"].as_u64().unwrap() > 0);
+    let github = run(
+        &["check", "--policy", p, "--format", "github"],
+        input.as_bytes(),
+    );
+    assert!(
+        text(&github.stdout).contains(&format!("::warning file={p},line=")),
+        "{}",
+        text(&github.stdout)
+    );
+    // --deny-warnings: refused, nothing on stdout, the report says why.
+    let out = run(
+        &["--policy", p, "--deny-warnings", "--report", r],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("error[unused-external]"),
+        "{}",
+        text(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["errors"], 1, "{json}");
+    // warnings = "deny" in the policy: render, explain and values all refuse it.
+    std::fs::write(
+        &policy,
+        base.replace("warnings = \"allow\"", "warnings = \"deny\""),
+    )
+    .unwrap();
+    for args in [
+        vec!["render", "--policy", p],
+        vec!["explain", "--policy", p],
+        vec!["values", "--policy", p],
+    ] {
+        let out = run(&args, input.as_bytes());
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            text(&out.stderr).contains("error[unused-external]"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
 }
 
 #[test]

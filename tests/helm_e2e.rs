@@ -440,6 +440,38 @@ fn helm_3_and_4_show_what_a_successful_render_corrected() {
     }
 }
 
+/// The policy's own warning (an `[secrets] external` entry it never reads) reaches the user
+/// under Helm 3 and 4 too: in the summary, under the policy file, with its code (before, it was
+/// a line on the post-renderer's stderr, which both Helms drop on success).
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helm_3_and_4_show_the_policys_own_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let text_policy = std::fs::read_to_string(root().join("policies/keycloak.toml"))
+        .unwrap()
+        .replace(
+            "external = [\"clearml-sso\"]",
+            "external = [\"clearml-sso\", \"clearml-ssso\"]",
+        );
+    assert!(text_policy.contains("clearml-ssso"));
+    let policy = temp_file(&dir, "typo.toml", &text_policy);
+    let arg = format!("--policy={}", policy.display());
+    for (name, home, helm, renderer) in both_helms() {
+        let out = template_with(&home, &helm, &renderer, &[], &[&arg]);
+        let err = text(&out.stderr);
+        assert!(out.status.success(), "{name}: {err}");
+        assert_eq!(
+            err.matches(&format!(
+                "clearml-sso: policy {}:\n  warning[unused-external]: ",
+                policy.display()
+            ))
+            .count(),
+            1,
+            "{name}: {err}"
+        );
+    }
+}
+
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn helm_quiet_silences_the_summary() {

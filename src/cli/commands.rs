@@ -349,7 +349,11 @@ fn refused_policy(findings: &[report::Finding]) -> ExitCode {
 pub fn explain(args: PolicyArgs) -> ExitCode {
     match policy_file::load(args.policy.as_deref(), false) {
         Ok(policy) => match explain::explain(&policy) {
-            Ok(text) => print(&text),
+            Ok(text) => {
+                // No findings are printed on success: the policy's warnings as the parser's.
+                let _ = write!(std::io::stderr(), "{}", policy.warnings_text());
+                print(&text)
+            }
             Err(findings) => refused_policy(&findings),
         },
         Err(stop) => fail(stop.code, &stop.message),
@@ -359,7 +363,11 @@ pub fn explain(args: PolicyArgs) -> ExitCode {
 pub fn values(args: PolicyArgs) -> ExitCode {
     match policy_file::load(args.policy.as_deref(), false) {
         Ok(policy) => match explain::values(&policy) {
-            Ok(text) => print(&text),
+            Ok(text) => {
+                // No findings are printed on success: the policy's warnings as the parser's.
+                let _ = write!(std::io::stderr(), "{}", policy.warnings_text());
+                print(&text)
+            }
             Err(findings) => refused_policy(&findings),
         },
         Err(stop) => fail(stop.code, &stop.message),

@@ -43,7 +43,8 @@ fn locate(flag: Option<&Path>) -> Result<(PathBuf, Origin)> {
 /// Finds, reads and parses the policy; errors name the file (and the line, from the parser),
 /// and, when the path came from `$CLEARML_SSO_POLICY`, that variable (a stale export in a
 /// shell or CI job is otherwise hard to see); each problem is also a `policy-error` finding at its `FILE:LINE:COLUMN`. What the parser
-/// normalised (`FILE:LINE:COLUMN: note: …`) and its warnings go to stderr unless `quiet`.
+/// normalised (`FILE:LINE:COLUMN: note: …`) goes to stderr unless `quiet`; its warnings are
+/// findings of the render (`explain` and `values` print them themselves).
 pub fn load(flag: Option<&Path>, quiet: bool) -> Result<Policy, Stop> {
     let (path, origin) = locate(flag).map_err(|e| Stop::usage(format!("clearml-sso: {e:#}")))?;
     let shown = path.display().to_string();
