@@ -257,3 +257,61 @@ fn diff_of_twenty_thousand_duplicates_completes() {
         &diff[..diff.len().min(2000)]
     );
 }
+
+/// A container the policy does not target may name an SSO credential through an alias, a `<<`
+/// merge or a `!!binary` tag; Kubernetes reads each as that credential, and `diff` shows the
+/// lines next to the apiserver's changes as context: the values there stay redacted.
+#[test]
+fn diff_context_hides_credentials_named_through_aliases_merges_and_tags() {
+    use base64::Engine as _;
+    let name = format!("CLEARML__secure__{SSO}__google__client_secret");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&name);
+    let input = format!(
+        "apiVersion: v1
+kind: Secret
+metadata:
+  name: sso
+stringData:
+  id: the-client-id
+  secret: not-a-placeholder
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: clearml-apiserver
+spec:
+  template:
+    spec:
+      containers:
+      - name: sidecar
+        args: [&n {name}, &k name]
+        env:
+        - name: !!binary {b64}
+          value: {MARK}-1
+        - <<: {{name: {name}}}
+          value: {MARK}-2
+        - *k : {name}
+          value: {MARK}-3
+        - name: *n
+          value: {MARK}-4
+      - env:
+        - name: CLEARML__secure__{SSO}__google__client_id
+          value: an-id
+        name: clearml-apiserver
+"
+    );
+    let policy = root().join("tests/fixtures/policies/google-stream.toml");
+    let out = run(
+        &["diff", "--policy", policy.to_str().unwrap()],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The context lines are there (the test would show nothing otherwise).
+    assert!(
+        text(&out.stdout).contains("value: <redacted>"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_clean("diff", &out.stdout);
+    assert_clean("diff's stderr", &out.stderr);
+}
