@@ -31,7 +31,8 @@
 //!   (`client_secret`) in a changed document — so the policy's literal, too. Whole values only:
 //!   a Secret holding `clearml` does not blank the word out of other text. (Values of other
 //!   non-public options, such as a misspelled boolean, are blanked where they are but not
-//!   everywhere: `true` would blank half a manifest.)
+//!   everywhere: `true` would blank half a manifest.) A scalar ClearML reads as such a value,
+//!   or as a HOCON list holding one, is blanked too.
 //!
 //! Cost: one pass over each parsed document plus hash-set look-ups, linear in its size.
 
@@ -442,7 +443,7 @@ fn redact_node(node: &mut Node, known: &Known, secret: &Secret, path: &mut Vec<u
     }
     match node {
         Node::Scalar { value, .. } => {
-            if value != REDACTED && known.contains(value) {
+            if value != REDACTED && holds_known(value, known) {
                 blank(node);
             }
         }
@@ -475,6 +476,19 @@ fn redact_node(node: &mut Node, known: &Known, secret: &Secret, path: &mut Vec<u
         }
         Node::Alias(_) => {}
     }
+}
+
+/// Whether a scalar is a known secret value, or holds one as ClearML reads it: a quoted
+/// string, an item of a HOCON list (`["<the client secret>"]` pasted into the admin groups).
+fn holds_known(value: &str, known: &Known) -> bool {
+    fn hocon(h: &clearml_env::Hocon, known: &Known) -> bool {
+        match h {
+            clearml_env::Hocon::Str(s) | clearml_env::Hocon::Number(s) => known.contains(s),
+            clearml_env::Hocon::List(items) => items.iter().any(|i| hocon(i, known)),
+            _ => false,
+        }
+    }
+    known.contains(value) || hocon(&clearml_env::read(value), known)
 }
 
 /// Writes every collection in block style (what [`redact`] does besides redacting).

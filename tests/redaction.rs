@@ -315,3 +315,80 @@ spec:
     assert_clean("diff", &out.stdout);
     assert_clean("diff's stderr", &out.stderr);
 }
+
+/// A credential pasted into an option whose values findings may quote (`base_url`, a claim, the
+/// admin groups): the value a Secret in the stream holds is not shown there either.
+#[test]
+fn a_secret_value_in_a_public_option_is_not_quoted() {
+    let input = format!(
+        "apiVersion: v1
+kind: Secret
+metadata:
+  name: clearml-sso
+stringData:
+  client_secret: {MARK}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: clearml-apiserver
+spec:
+  template:
+    spec:
+      containers:
+      - name: clearml-apiserver
+        image: a
+        env:
+        - name: CLEARML__services__{SSO}__keycloak__base_url
+          value: {MARK}
+        - name: CLEARML__services__{SSO}__keycloak__claims__name
+          value: \"{MARK}\"
+        - name: CLEARML__services__{SSO}__keycloak__groups__admins
+          value: '[\"{MARK}\"]'
+"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    std::fs::write(
+        &path,
+        policy(
+            "{ secret = \"clearml-sso\", key = \"client_secret\" }",
+            "[providers.keycloak.groups]\nenabled = true\nadmins = [\"clearml-admins\"]\n[providers.keycloak.claims]\nname = \"preferred_username\"",
+        ),
+    )
+    .unwrap();
+    let policy = path.to_str().unwrap();
+    let mut runs = vec![
+        (
+            "render".to_string(),
+            run(&["render", "--policy", policy], input.as_bytes()),
+        ),
+        (
+            "diff".to_string(),
+            run(&["diff", "--policy", policy], input.as_bytes()),
+        ),
+    ];
+    for f in formats() {
+        runs.push((
+            format!("check --format {f}"),
+            run(
+                &["check", "--policy", policy, "--format", f],
+                input.as_bytes(),
+            ),
+        ));
+    }
+    for (what, out) in runs {
+        // The mismatches are reported (the test would prove nothing otherwise).
+        assert!(
+            text(&out.stderr).contains("value-mismatch")
+                || text(&out.stdout).contains("value-mismatch"),
+            "{what}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        if what != "render" {
+            assert_clean(&what, &out.stdout);
+        }
+        assert_clean(&what, &out.stderr);
+    }
+}
