@@ -23,13 +23,16 @@
 //! - the value of every env entry whose name addresses an SSO option in any spelling (any
 //!   prefix, section, case, surrounding whitespace) unless the catalogue says the option's
 //!   values are public ([`providers::value_is_public`]): credentials, `secure` options,
-//!   misspelled options and providers ClearML does not know are all redacted;
+//!   misspelled options and providers ClearML does not know are all redacted. Name and value
+//!   are read as Kubernetes reads them, in any container: through aliases (the anchored node
+//!   is blanked where it stands), `<<` merges and a `!!binary` tag;
 //! - any scalar, key or value, whose whole text (trimmed) is a value held by a Secret in the
 //!   stream (`data` raw and decoded, `stringData`), or a literal of a credential option
 //!   (`client_secret`) in a changed document — so the policy's literal, too. Whole values only:
 //!   a Secret holding `clearml` does not blank the word out of other text. (Values of other
 //!   non-public options, such as a misspelled boolean, are blanked where they are but not
-//!   everywhere: `true` would blank half a manifest.)
+//!   everywhere: `true` would blank half a manifest.) A scalar ClearML reads as such a value,
+//!   or as a HOCON list holding one, is blanked too.
 //!
 //! Cost: one pass over each parsed document plus hash-set look-ups, linear in its size.
 
@@ -39,6 +42,7 @@ use crate::providers;
 use crate::stream;
 use crate::yaml::{self, Node, Style};
 use similar::TextDiff;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// What a sensitive scalar is replaced by.
@@ -126,9 +130,14 @@ impl Known {
         // Aliases are not followed while walking (only to read a value), so nothing loops.
         match node {
             Node::Map { entries, .. } => {
-                if env_option(entries).is_some_and(|(_, o)| o.is_some_and(|o| o.secret)) {
-                    if let Some(v) = node.get("value") {
-                        self.add_all(resolve(v, anchors));
+                let name = entry_name(entries, anchors, 0);
+                if name
+                    .as_deref()
+                    .and_then(env_option)
+                    .is_some_and(|(_, o)| o.is_some_and(|o| o.secret))
+                {
+                    for v in entry_values(entries, anchors, 0) {
+                        self.add_all(v);
                     }
                 }
                 for (_, v) in entries {
@@ -222,35 +231,113 @@ fn blank_secret_fields(object: &mut Node) {
     }
 }
 
-/// The SSO setting a mapping's `name` addresses, if it is an env entry of one, with the
-/// catalogue's entry for its option.
-fn env_option(
+/// Deepest chain of `<<` merges followed to find an env entry's name or value (a chart has
+/// one level; the bound keeps nested merges of a hostile document linear).
+const MERGE_DEPTH: usize = 8;
+
+/// A scalar's text as Kubernetes reads it: an alias followed, a `!!binary` value decoded.
+fn text_of<'a>(node: &'a Node, anchors: &HashMap<usize, &'a Node>) -> Option<Cow<'a, str>> {
+    let Node::Scalar { value, tag, .. } = resolve(node, anchors) else {
+        return None;
+    };
+    if tag.as_deref() == Some("!!binary") {
+        use base64::Engine as _;
+        let compact: String = value.split_ascii_whitespace().collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(compact)
+            .ok()?;
+        return String::from_utf8(bytes).ok().map(Cow::Owned);
+    }
+    Some(Cow::Borrowed(value))
+}
+
+/// The mappings a `<<` entry's value merges in (a mapping, or a sequence of them), aliases
+/// followed.
+fn merged<'a>(value: &'a Node, anchors: &HashMap<usize, &'a Node>) -> Vec<&'a Node> {
+    match resolve(value, anchors) {
+        m @ Node::Map { .. } => vec![m],
+        Node::Seq { items, .. } => items
+            .iter()
+            .map(|i| resolve(i, anchors))
+            .filter(|i| matches!(i, Node::Map { .. }))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The `name` of a mapping as Kubernetes reads it: key and value through aliases and
+/// `!!binary`, else from what a `<<` key merges in — so that an env entry whose name is
+/// written in any of those ways is still recognised.
+fn entry_name(
     entries: &[(Node, Node)],
-) -> Option<(clearml_env::SsoName, Option<&'static providers::OptionSpec>)> {
-    let name = entries
+    anchors: &HashMap<usize, &Node>,
+    depth: usize,
+) -> Option<String> {
+    let key_is = |k: &Node, want: &str| text_of(k, anchors).is_some_and(|t| t == want);
+    if let Some((_, v)) = entries.iter().rev().find(|(k, _)| key_is(k, "name")) {
+        return text_of(v, anchors).map(Cow::into_owned);
+    }
+    if depth >= MERGE_DEPTH {
+        return None;
+    }
+    entries
         .iter()
-        .find(|(k, _)| k.as_str() == Some("name"))
-        .and_then(|(_, v)| v.as_str());
-    let sso = name.and_then(clearml_env::parse_name)?;
+        .filter(|(k, _)| key_is(k, "<<"))
+        .flat_map(|(_, v)| merged(v, anchors))
+        .find_map(|m| match m {
+            Node::Map { entries, .. } => entry_name(entries, anchors, depth + 1),
+            _ => None,
+        })
+}
+
+/// Every node an env entry's `value` may come from: its own `value` (alias followed) and those
+/// of the mappings it merges in.
+fn entry_values<'a>(
+    entries: &'a [(Node, Node)],
+    anchors: &HashMap<usize, &'a Node>,
+    depth: usize,
+) -> Vec<&'a Node> {
+    let key_is = |k: &Node, want: &str| text_of(k, anchors).is_some_and(|t| t == want);
+    let mut out: Vec<&Node> = entries
+        .iter()
+        .filter(|(k, _)| key_is(k, "value"))
+        .map(|(_, v)| resolve(v, anchors))
+        .collect();
+    if depth < MERGE_DEPTH {
+        for (_, v) in entries.iter().filter(|(k, _)| key_is(k, "<<")) {
+            for m in merged(v, anchors) {
+                if let Node::Map { entries, .. } = m {
+                    out.extend(entry_values(entries, anchors, depth + 1));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The SSO setting an env entry's name addresses, if any, with the catalogue's entry for its
+/// option.
+fn env_option(
+    name: &str,
+) -> Option<(clearml_env::SsoName, Option<&'static providers::OptionSpec>)> {
+    let sso = clearml_env::parse_name(name)?;
     let option = sso.option();
     Some((sso, option))
 }
 
-/// Whether a mapping is an env entry whose value must not be shown: its `name` addresses an
-/// SSO option whose values the catalogue does not call public.
-fn env_value_is_secret(entries: &[(Node, Node)]) -> bool {
-    if let Some((sso, _)) = env_option(entries) {
+/// Whether an env entry named `name` (as [`entry_name`] reads it) has a value that must not
+/// be shown: the name addresses an SSO option whose values the catalogue does not call public.
+fn env_value_is_secret(name: Option<&str>) -> bool {
+    let Some(name) = name else {
+        return false;
+    };
+    if let Some((sso, _)) = env_option(name) {
         let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
         return !providers::value_is_public(provider, &sso.option);
     }
     // A variable ClearML reads for a whole subtree that holds SSO settings (`…__oauth_client__x`
     // set to `{client_secret: …}`), or any `secure` key: its value may be a credential.
-    let name = entries
-        .iter()
-        .find(|(k, _)| k.as_str() == Some("name"))
-        .and_then(|(_, v)| v.as_str())
-        .map(str::trim);
-    name.and_then(clearml_env::config_path).is_some_and(|path| {
+    clearml_env::config_path(name.trim()).is_some_and(|path| {
         let path = path.trim();
         path.starts_with("secure")
             || ["services.login.sso", "secure.login.sso"]
@@ -283,39 +370,125 @@ fn blank(node: &mut Node) {
 /// Redacts a parsed document in place and writes every collection in block style, so that
 /// both sides of a diff are emitted alike.
 pub fn redact(root: &mut Node, known: &Known) {
+    // Which env entries hide their value is decided first, reading names and values as
+    // Kubernetes does (aliases, merges, `!!binary`), which needs the anchors of the whole tree.
+    let mut secret = Secret::default();
+    find_secret_env(root, &anchors(root), &mut Vec::new(), &mut secret);
     for object in k8s::objects_mut(root) {
         blank_secret_fields(object);
     }
-    redact_node(root, known);
+    redact_node(root, known, &secret, &mut Vec::new());
 }
 
-fn redact_node(node: &mut Node, known: &Known) {
+/// Where the values of secret env entries are: the entries (by path of child indices, a
+/// mapping's value counted by entry) and the anchored nodes their values come from.
+#[derive(Default)]
+struct Secret {
+    entries: HashSet<Vec<usize>>,
+    anchors: HashSet<usize>,
+}
+
+fn find_secret_env(
+    node: &Node,
+    anchors: &HashMap<usize, &Node>,
+    path: &mut Vec<usize>,
+    out: &mut Secret,
+) {
+    let children: Box<dyn Iterator<Item = &Node>> = match node {
+        Node::Map { entries, .. } => {
+            if env_value_is_secret(entry_name(entries, anchors, 0).as_deref()) {
+                out.entries.insert(path.clone());
+                // A value or merged mapping that is an alias shows at its anchor.
+                let mut via: Vec<&Node> = entries
+                    .iter()
+                    .filter(|(k, _)| text_of(k, anchors).is_some_and(|t| t == "value" || t == "<<"))
+                    .map(|(_, v)| v)
+                    .collect();
+                let mut depth = 0;
+                while let Some(v) = via.pop() {
+                    if let Node::Alias(id) = v {
+                        if out.anchors.insert(*id) && depth < MERGE_DEPTH {
+                            if let Some(Node::Seq { items, .. }) = anchors.get(id) {
+                                via.extend(items);
+                            }
+                        }
+                    } else if let Node::Seq { items, .. } = v {
+                        via.extend(items);
+                    }
+                    depth += 1;
+                }
+            }
+            Box::new(entries.iter().map(|(_, v)| v))
+        }
+        Node::Seq { items, .. } => Box::new(items.iter()),
+        Node::Scalar { .. } | Node::Alias(_) => return,
+    };
+    for (i, c) in children.enumerate() {
+        path.push(i);
+        find_secret_env(c, anchors, path, out);
+        path.pop();
+    }
+}
+
+fn redact_node(node: &mut Node, known: &Known, secret: &Secret, path: &mut Vec<usize>) {
+    let anchor = match node {
+        Node::Scalar { anchor, .. } | Node::Seq { anchor, .. } | Node::Map { anchor, .. } => {
+            *anchor
+        }
+        Node::Alias(_) => 0,
+    };
+    if anchor != 0 && secret.anchors.contains(&anchor) {
+        blank(node);
+        return;
+    }
     match node {
         Node::Scalar { value, .. } => {
-            if value != REDACTED && known.contains(value) {
+            if value != REDACTED && holds_known(value, known) {
                 blank(node);
             }
         }
         Node::Seq { items, flow, .. } => {
             *flow = false;
-            items.iter_mut().for_each(|i| redact_node(i, known));
+            for (i, item) in items.iter_mut().enumerate() {
+                path.push(i);
+                redact_node(item, known, secret, path);
+                path.pop();
+            }
         }
         Node::Map { entries, flow, .. } => {
             *flow = false;
             // Decided before any key is touched (a key could itself be a known value).
-            let secret_env = env_value_is_secret(entries);
-            for (k, v) in entries.iter_mut() {
-                let is_value = k.as_str() == Some("value");
-                redact_node(k, known);
+            let secret_env = secret.entries.contains(path.as_slice());
+            for (i, (k, v)) in entries.iter_mut().enumerate() {
+                // `value` however written (an alias, which is not followed here, a tag), and
+                // what a `<<` merges in.
+                let is_value = matches!(k, Node::Alias(_))
+                    || text_of(k, &HashMap::new()).is_some_and(|t| t == "value" || t == "<<");
+                redact_node(k, known, secret, &mut Vec::new());
+                path.push(i);
                 if secret_env && is_value {
                     blank(v);
                 } else {
-                    redact_node(v, known);
+                    redact_node(v, known, secret, path);
                 }
+                path.pop();
             }
         }
         Node::Alias(_) => {}
     }
+}
+
+/// Whether a scalar is a known secret value, or holds one as ClearML reads it: a quoted
+/// string, an item of a HOCON list (`["<the client secret>"]` pasted into the admin groups).
+fn holds_known(value: &str, known: &Known) -> bool {
+    fn hocon(h: &clearml_env::Hocon, known: &Known) -> bool {
+        match h {
+            clearml_env::Hocon::Str(s) | clearml_env::Hocon::Number(s) => known.contains(s),
+            clearml_env::Hocon::List(items) => items.iter().any(|i| hocon(i, known)),
+            _ => false,
+        }
+    }
+    known.contains(value) || hocon(&clearml_env::read(value), known)
 }
 
 /// Writes every collection in block style (what [`redact`] does besides redacting).
@@ -493,6 +666,44 @@ mod tests {
         // A public option keeps its value.
         let doc = "env:\n- name: CLEARML__services__login__sso__oauth_client__keycloak__base_url\n  value: https://sso/\n";
         assert_eq!(redacted(doc, &Known::default()), doc);
+    }
+
+    #[test]
+    fn an_env_entry_named_through_an_alias_merge_or_tag_is_still_redacted() {
+        // Kubernetes reads each of these entries as the SSO credential with the marker as its
+        // value (aliases followed, `<<` merged, `!!binary` decoded); a non-target container
+        // may hold them, and a diff shows its lines as context.
+        let name = "CLEARML__secure__login__sso__oauth_client__google__client_secret";
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(name);
+        let anchors = format!(
+            "a: [&n {name}, &k name, &vk value, &v anchored-{MARK}]\nm: &vm {{value: merged-{MARK}}}\nl: &nm {{name: {name}}}\n"
+        );
+        let merged = format!("merged-{MARK}");
+        let anchored = format!("anchored-{MARK}");
+        for (entry, value) in [
+            (format!("- name: *n\n  value: {MARK}\n"), MARK),
+            (format!("- *k : {name}\n  value: {MARK}\n"), MARK),
+            (format!("- name: {name}\n  *vk : {MARK}\n"), MARK),
+            (format!("- <<: {{name: {name}}}\n  value: {MARK}\n"), MARK),
+            (format!("- <<: *nm\n  value: {MARK}\n"), MARK),
+            (format!("- <<: [*nm]\n  value: {MARK}\n"), MARK),
+            (format!("- name: !!binary {b64}\n  value: {MARK}\n"), MARK),
+            (format!("- name: {name}\n  value: *v\n"), anchored.as_str()),
+            (format!("- name: {name}\n  <<: *vm\n"), merged.as_str()),
+            (format!("- name: {name}\n  <<: {{value: {MARK}}}\n"), MARK),
+        ] {
+            let doc = format!("{anchors}env:\n{entry}");
+            let out = redacted(&doc, &Known::default());
+            // The marker stands alone only in the entry; the anchored ones must go where the
+            // entry uses them.
+            let shown = |v: &str| out.split([' ', '\n']).any(|w| w == v);
+            assert!(!shown(value), "{entry}: {out}");
+            // Its value is known too, so it is blanked wherever else it stands.
+            let mut known = Known::default();
+            known.collect(&yaml::parse(&doc).unwrap().unwrap());
+            assert!(known.contains(value), "{entry}");
+        }
     }
 
     #[test]

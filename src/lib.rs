@@ -239,7 +239,8 @@ pub fn render_with(
     if options.leak_parsed {
         std::mem::forget((trees, kube));
     }
-    let findings = findings.into_findings();
+    let mut findings = findings.into_findings();
+    hide_stored_secrets(&mut findings, &inventory);
     Ok(Outcome {
         output,
         findings,
@@ -337,6 +338,48 @@ fn verify_doc(
             unverified(doc, before, p.message, help)
         })
         .collect()
+}
+
+/// A finding quotes the value of an option the catalogue calls public (a `base_url`, a claim);
+/// a chart may still have put a credential there — the value a Secret in the stream holds,
+/// pasted into the wrong variable. Such a value, wherever a message or help quotes it whole
+/// (between backquotes or quotes, also inside a HOCON list), is not shown.
+fn hide_stored_secrets(findings: &mut [Finding], inventory: &secrets::Inventory) {
+    let mut values: Vec<&str> = inventory
+        .sources
+        .iter()
+        .filter(|s| s.kind.is_secret())
+        .flat_map(|s| s.values.iter().map(|(_, v)| v.text_for_judging().trim()))
+        .filter(|v| !v.is_empty())
+        .collect();
+    if values.is_empty() {
+        return;
+    }
+    // Longest first: a value inside a longer one is replaced with it.
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    values.dedup();
+    let quote = |c: Option<char>| matches!(c, Some('`' | '\'' | '"'));
+    let hide = |text: &mut String| {
+        for v in &values {
+            let mut from = 0;
+            while let Some(i) = text[from..].find(v).map(|i| i + from) {
+                let end = i + v.len();
+                if quote(text[..i].chars().next_back()) && quote(text[end..].chars().next()) {
+                    const HIDDEN: &str = "(not shown: a value a Secret in the stream holds)";
+                    text.replace_range(i..end, HIDDEN);
+                    from = i + HIDDEN.len();
+                } else {
+                    from = end;
+                }
+            }
+        }
+    };
+    for f in findings {
+        hide(&mut f.message);
+        if let Some(help) = &mut f.help {
+            hide(help);
+        }
+    }
 }
 
 /// The stream line of the first line break other than `\n`/`\r\n` in a document (a lone

@@ -257,3 +257,138 @@ fn diff_of_twenty_thousand_duplicates_completes() {
         &diff[..diff.len().min(2000)]
     );
 }
+
+/// A container the policy does not target may name an SSO credential through an alias, a `<<`
+/// merge or a `!!binary` tag; Kubernetes reads each as that credential, and `diff` shows the
+/// lines next to the apiserver's changes as context: the values there stay redacted.
+#[test]
+fn diff_context_hides_credentials_named_through_aliases_merges_and_tags() {
+    use base64::Engine as _;
+    let name = format!("CLEARML__secure__{SSO}__google__client_secret");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&name);
+    let input = format!(
+        "apiVersion: v1
+kind: Secret
+metadata:
+  name: sso
+stringData:
+  id: the-client-id
+  secret: not-a-placeholder
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: clearml-apiserver
+spec:
+  template:
+    spec:
+      containers:
+      - name: sidecar
+        args: [&n {name}, &k name]
+        env:
+        - name: !!binary {b64}
+          value: {MARK}-1
+        - <<: {{name: {name}}}
+          value: {MARK}-2
+        - *k : {name}
+          value: {MARK}-3
+        - name: *n
+          value: {MARK}-4
+      - env:
+        - name: CLEARML__secure__{SSO}__google__client_id
+          value: an-id
+        name: clearml-apiserver
+"
+    );
+    let policy = root().join("tests/fixtures/policies/google-stream.toml");
+    let out = run(
+        &["diff", "--policy", policy.to_str().unwrap()],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The context lines are there (the test would show nothing otherwise).
+    assert!(
+        text(&out.stdout).contains("value: <redacted>"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_clean("diff", &out.stdout);
+    assert_clean("diff's stderr", &out.stderr);
+}
+
+/// A credential pasted into an option whose values findings may quote (`base_url`, a claim, the
+/// admin groups): the value a Secret in the stream holds is not shown there either.
+#[test]
+fn a_secret_value_in_a_public_option_is_not_quoted() {
+    let input = format!(
+        "apiVersion: v1
+kind: Secret
+metadata:
+  name: clearml-sso
+stringData:
+  client_secret: {MARK}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: clearml-apiserver
+spec:
+  template:
+    spec:
+      containers:
+      - name: clearml-apiserver
+        image: a
+        env:
+        - name: CLEARML__services__{SSO}__keycloak__base_url
+          value: {MARK}
+        - name: CLEARML__services__{SSO}__keycloak__claims__name
+          value: \"{MARK}\"
+        - name: CLEARML__services__{SSO}__keycloak__groups__admins
+          value: '[\"{MARK}\"]'
+"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    std::fs::write(
+        &path,
+        policy(
+            "{ secret = \"clearml-sso\", key = \"client_secret\" }",
+            "[providers.keycloak.groups]\nenabled = true\nadmins = [\"clearml-admins\"]\n[providers.keycloak.claims]\nname = \"preferred_username\"",
+        ),
+    )
+    .unwrap();
+    let policy = path.to_str().unwrap();
+    let mut runs = vec![
+        (
+            "render".to_string(),
+            run(&["render", "--policy", policy], input.as_bytes()),
+        ),
+        (
+            "diff".to_string(),
+            run(&["diff", "--policy", policy], input.as_bytes()),
+        ),
+    ];
+    for f in formats() {
+        runs.push((
+            format!("check --format {f}"),
+            run(
+                &["check", "--policy", policy, "--format", f],
+                input.as_bytes(),
+            ),
+        ));
+    }
+    for (what, out) in runs {
+        // The mismatches are reported (the test would prove nothing otherwise).
+        assert!(
+            text(&out.stderr).contains("value-mismatch")
+                || text(&out.stdout).contains("value-mismatch"),
+            "{what}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        if what != "render" {
+            assert_clean(&what, &out.stdout);
+        }
+        assert_clean(&what, &out.stderr);
+    }
+}
