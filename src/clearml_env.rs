@@ -614,10 +614,10 @@ pub struct Surroundings<'a> {
     pub stored: bool,
     /// What Kubernetes has set before this entry (envFrom sources, then the earlier env
     /// entries, the last of a name winning): what `$(VAR)` expands to.
-    pub earlier: Vec<(String, Defined)>,
+    pub earlier: &'a [(String, Defined)],
     /// The container's whole environment (every entry, every envFrom source in the stream):
     /// what `${VAR}` resolves to.
-    pub process: Vec<(String, Defined)>,
+    pub process: &'a [(String, Defined)],
     /// The policy's `[secrets] placeholders`.
     pub placeholders: Option<&'a crate::policy::Globs>,
 }
@@ -826,7 +826,7 @@ pub fn judge(
 ) -> Judgement {
     // Kubernetes expands `$(VAR)` before ClearML sees anything.
     if !around.stored {
-        match expand(text, &around.earlier) {
+        match expand(text, around.earlier) {
             Expansion::Unchanged => {}
             Expansion::Undefined(var) => {
                 return Judgement::refuse(text, vec![ValueIssue::KubernetesReference { var }])
@@ -842,7 +842,7 @@ pub fn judge(
             }
             Expansion::Text(expanded) => {
                 let inner = Surroundings {
-                    earlier: Vec::new(),
+                    earlier: &[],
                     ..around.clone()
                 };
                 let j = judge(&expanded, option, &inner);
@@ -1271,7 +1271,7 @@ mod tests {
     #[test]
     fn substitutions_follow_the_container_environment() {
         let around = Surroundings {
-            process: vec![("IDP".into(), Defined::Text("x".into()))],
+            process: &[("IDP".into(), Defined::Text("x".into()))],
             ..Default::default()
         };
         let outcome = |v: &str, o: &str| match issues(v, o, &around).as_slice() {
@@ -1309,7 +1309,7 @@ mod tests {
     #[test]
     fn kubernetes_expands_earlier_variables_first() {
         let around = Surroundings {
-            earlier: vec![
+            earlier: &[
                 ("A".into(), Defined::Text("a+b".into())),
                 ("S".into(), Defined::Unknown),
             ],

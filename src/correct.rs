@@ -924,7 +924,7 @@ fn value_hygiene(
         .chain(env.iter().flatten().map(|e| defined(e, ctx)))
         .collect();
     for (position, e) in (from.len()..).zip(live(env)) {
-        let earlier = process[..position].to_vec();
+        let earlier = &process[..position];
         let Some(sso) = e.sso.clone() else { continue };
         if e.from_policy {
             continue;
@@ -963,7 +963,7 @@ fn value_hygiene(
         let around = clearml_env::Surroundings {
             stored: false,
             earlier,
-            process: process.clone(),
+            process: &process,
             placeholders: Some(&ctx.policy.secrets.placeholders),
         };
         let judged = clearml_env::judge(&text, option, &around);
@@ -1410,8 +1410,8 @@ fn stored_values(
         };
         let around = clearml_env::Surroundings {
             stored: true,
-            earlier: Vec::new(),
-            process: process.clone(),
+            earlier: &[],
+            process: &process,
             placeholders: Some(&ctx.policy.secrets.placeholders),
         };
         let judged = clearml_env::judge(stored.text_for_judging(), sso.option(), &around);
