@@ -869,7 +869,7 @@ pub fn judge(
                 continue;
             }
             let defined = env_name(&var)
-                .then(|| lookup(&around.process, &var))
+                .then(|| lookup(around.process, &var))
                 .flatten();
             let outcome = match (defined, optional) {
                 (Some(d), _) => {
