@@ -310,7 +310,7 @@ fn substitutions_resolve_as_pyhocon_resolves_them() {
         .map(|(n, v)| (n.to_string(), Defined::Text(v.to_string())))
         .collect();
     let around = clearml_env::Surroundings {
-        process,
+        process: &process,
         ..Default::default()
     };
     let outcome = |v: &str| {
