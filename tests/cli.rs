@@ -861,3 +861,26 @@ fn endless_inputs_and_a_report_over_an_input_are_refused() {
         "the input was overwritten"
     );
 }
+
+/// GitLab names the report `--format gitlab` writes "Code Quality": that name is accepted too
+/// and gives the same document.
+#[test]
+fn format_codequality_is_gitlab() {
+    let policy = "--policy=policies/keycloak.toml";
+    let gitlab = run(&["check", policy, "--format", "gitlab"], &example());
+    assert_eq!(gitlab.status.code(), Some(0), "{}", text(&gitlab.stderr));
+    let issues: serde_json::Value = serde_json::from_slice(&gitlab.stdout).unwrap();
+    assert!(issues.is_array(), "{issues}");
+    for alias in ["codequality", "code-quality"] {
+        let out = run(&["check", policy, "--format", alias], &example());
+        assert_eq!(out.status.code(), Some(0), "{alias}: {}", text(&out.stderr));
+        assert_eq!(out.stdout, gitlab.stdout, "{alias}");
+    }
+    let out = run(&["check", policy, "--format", "codeqality"], &example());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("gitlab"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -117,14 +117,28 @@ pub struct DiffArgs {
     pub exit_code: bool,
 }
 
+/// GitLab calls the report `--format gitlab` feeds "Code Quality": those names are accepted too
+/// (clap hands the alias through as typed).
+const GITLAB_ALIASES: [&str; 2] = ["codequality", "code-quality"];
+
 /// `--format NAME`: the names of `report::Format::ALL`, each with its line of help.
 fn format_parser() -> impl TypedValueParser<Value = report::Format> {
-    PossibleValuesParser::new(
-        report::Format::ALL
-            .iter()
-            .map(|&(name, _, about)| PossibleValue::new(name).help(about)),
-    )
-    .map(|name| report::Format::from_name(&name).expect("only the table's names are accepted"))
+    PossibleValuesParser::new(report::Format::ALL.iter().map(|&(name, _, about)| {
+        let value = PossibleValue::new(name).help(about);
+        if name == "gitlab" {
+            value.aliases(GITLAB_ALIASES)
+        } else {
+            value
+        }
+    }))
+    .map(|name| {
+        let name = if GITLAB_ALIASES.contains(&name.as_str()) {
+            "gitlab"
+        } else {
+            &name
+        };
+        report::Format::from_name(name).expect("only the table's names and aliases are accepted")
+    })
 }
 
 /// `init PROVIDER…`: help lists the catalogue's keys. Any text is let through: `explain::init`
