@@ -114,30 +114,34 @@ fn without_target_env(doc: &Value, targets: &[Target]) -> Value {
 fn first_difference(a: &Value, b: &Value, path: &mut String) -> bool {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
-            for k in x.keys().chain(y.keys()) {
-                match (x.get(k), y.get(k)) {
-                    (Some(p), Some(q)) => {
-                        let len = path.len();
-                        path.push('/');
-                        path.push_str(k);
-                        if first_difference(p, q, path) {
-                            return true;
-                        }
-                        path.truncate(len);
-                    }
-                    _ => {
-                        path.push('/');
-                        path.push_str(k);
-                        return true;
-                    }
+            // Each key in both is compared once (visiting it again from `y` would make the
+            // walk exponential in the depth); then only the keys `x` lacks are left.
+            for (k, p) in x {
+                let len = path.len();
+                path.push('/');
+                path.push_str(k);
+                match y.get(k) {
+                    Some(q) if !first_difference(p, q, path) => {}
+                    _ => return true,
                 }
+                path.truncate(len);
             }
-            false
+            match y.keys().find(|k| !x.contains_key(*k)) {
+                Some(k) => {
+                    path.push('/');
+                    path.push_str(k);
+                    true
+                }
+                None => false,
+            }
         }
         (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
             for (i, (p, q)) in x.iter().zip(y).enumerate() {
                 let len = path.len();
-                path.push_str(&format!("/{i}"));
+                {
+                    use std::fmt::Write as _;
+                    let _ = write!(path, "/{i}");
+                }
                 if first_difference(p, q, path) {
                     return true;
                 }
@@ -562,6 +566,37 @@ mod tests {
         let doc = read(&doc).unwrap().unwrap();
         let problems = document(&doc, &doc, &p, &inv);
         assert!(problems.iter().any(|m| m.contains("`envFrom` brings in `CLEARML__SECURE__login__sso__oauth_client__google__client_id`")), "{problems:?}");
+    }
+
+    #[test]
+    fn first_difference_names_the_first_differing_path() {
+        let at = |a: &str, b: &str| {
+            let mut path = String::new();
+            first_difference(
+                &read(a).unwrap().unwrap(),
+                &read(b).unwrap().unwrap(),
+                &mut path,
+            )
+            .then_some(path)
+        };
+        let deep = "a: {b: {c: [1, {d: 2, e: 3}]}, f: 4}\n";
+        assert_eq!(at(deep, deep), None);
+        assert_eq!(
+            at(deep, "a: {b: {c: [1, {d: 2, e: 5}]}, f: 4}\n").as_deref(),
+            Some("/a/b/c/1/e")
+        );
+        assert_eq!(
+            at(deep, "a: {b: {c: [1, {d: 2}]}, f: 4}\n").as_deref(),
+            Some("/a/b/c/1/e")
+        );
+        assert_eq!(
+            at(deep, "a: {b: {c: [1, {d: 2, e: 3, g: 0}]}, f: 4}\n").as_deref(),
+            Some("/a/b/c/1/g")
+        );
+        assert_eq!(
+            at(deep, "a: {b: {c: [1]}, f: 4}\n").as_deref(),
+            Some("/a/b/c")
+        );
     }
 
     #[test]
