@@ -90,43 +90,30 @@ pub fn targets<'a>(doc: &'a Value, policy: &Policy) -> Vec<Target<'a>> {
     out
 }
 
-/// The document with the `env` of every targeted container removed.
-fn without_target_env(doc: &Value, targets: &[Target]) -> Value {
-    let mut doc = doc.clone();
-    for t in targets {
-        let mut object = &mut doc;
-        for &i in &t.at.0 {
-            object = &mut object["items"][i];
-        }
-        let kind = object["kind"].as_str().unwrap_or_default().to_string();
-        let mut spec = object;
-        for step in k8s::pod_spec_path(&kind).unwrap_or_default() {
-            spec = &mut spec[*step];
-        }
-        if let Some(c) = spec["containers"][t.at.1].as_object_mut() {
-            c.remove("env");
-        }
-    }
-    doc
-}
-
-/// The first JSON path at which two values differ (for a message that shows no value).
-fn first_difference(a: &Value, b: &Value, path: &mut String) -> bool {
+/// The first JSON path at which two values differ (for a message that shows no value),
+/// leaving out the `env` of each targeted container: `envs` pairs each one as read from one
+/// side with the same container (same path) on the other, and since a node is told by its
+/// address, the walk skips `env` exactly where removing it from both documents would.
+fn first_difference(a: &Value, b: &Value, envs: &[(&Value, &Value)], path: &mut String) -> bool {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
+            let skip_env = envs
+                .iter()
+                .any(|(p, q)| std::ptr::eq(*p, a) && std::ptr::eq(*q, b));
+            let compared = |k: &str| !(skip_env && k == "env");
             // Each key in both is compared once (visiting it again from `y` would make the
             // walk exponential in the depth); then only the keys `x` lacks are left.
-            for (k, p) in x {
+            for (k, p) in x.iter().filter(|(k, _)| compared(k)) {
                 let len = path.len();
                 path.push('/');
                 path.push_str(k);
                 match y.get(k) {
-                    Some(q) if !first_difference(p, q, path) => {}
+                    Some(q) if !first_difference(p, q, envs, path) => {}
                     _ => return true,
                 }
                 path.truncate(len);
             }
-            match y.keys().find(|k| !x.contains_key(*k)) {
+            match y.keys().find(|k| compared(k) && !x.contains_key(*k)) {
                 Some(k) => {
                     path.push('/');
                     path.push_str(k);
@@ -142,7 +129,7 @@ fn first_difference(a: &Value, b: &Value, path: &mut String) -> bool {
                     use std::fmt::Write as _;
                     let _ = write!(path, "/{i}");
                 }
-                if first_difference(p, q, path) {
+                if first_difference(p, q, envs, path) {
                     return true;
                 }
                 path.truncate(len);
@@ -355,11 +342,14 @@ pub fn document(
         return problems;
     }
     let mut path = String::new();
-    if first_difference(
-        &without_target_env(before, &tb),
-        &without_target_env(after, &ta),
-        &mut path,
-    ) {
+    // The same ids: each targeted container of `before` pairs with the one at its path in
+    // `after`.
+    let envs: Vec<(&Value, &Value)> = tb
+        .iter()
+        .zip(&ta)
+        .map(|(b, a)| (b.value, a.value))
+        .collect();
+    if first_difference(before, after, &envs, &mut path) {
         problems.push(format!(
             "outside the SSO env lists, Kubernetes would read the output differently at `{}`",
             if path.is_empty() { "/" } else { &path }
@@ -575,6 +565,7 @@ mod tests {
             first_difference(
                 &read(a).unwrap().unwrap(),
                 &read(b).unwrap().unwrap(),
+                &[],
                 &mut path,
             )
             .then_some(path)
@@ -597,6 +588,43 @@ mod tests {
             at(deep, "a: {b: {c: [1]}, f: 4}\n").as_deref(),
             Some("/a/b/c")
         );
+    }
+
+    #[test]
+    fn only_the_env_of_targeted_containers_is_set_aside() {
+        let sidecar =
+            "      - name: sidecar\n        env:\n        - name: A\n          value: a\n";
+        let before = format!("{GOOD}{sidecar}");
+        // An SSO variable added to the target's env is no change outside the env lists.
+        let added = GOOD.replace(
+            "        - name: MONGO\n",
+            "        - name: CLEARML__secure__login__sso__oauth_client__google__x\n          value: y\n        - name: MONGO\n",
+        );
+        let problems = check(&before, &format!("{added}{sidecar}"));
+        assert!(
+            !problems.iter().any(|p| p.contains("outside")),
+            "{problems:?}"
+        );
+        // The env of a container the policy does not target is compared like anything else.
+        let after = format!("{GOOD}{}", sidecar.replace("value: a", "value: b"));
+        assert!(
+            check(&before, &after)
+                .iter()
+                .any(|p| p.contains("at `/spec/template/spec/containers/1/env/0/value`")),
+            "{:?}",
+            check(&before, &after)
+        );
+        // So is every other key of the targeted container.
+        let after = format!(
+            "{}{sidecar}",
+            GOOD.replace(
+                "      - name: clearml-apiserver\n",
+                "      - name: clearml-apiserver\n        image: x\n"
+            )
+        );
+        assert!(check(&before, &after)
+            .iter()
+            .any(|p| p.contains("at `/spec/template/spec/containers/0/image`")));
     }
 
     #[test]
