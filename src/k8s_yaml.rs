@@ -182,7 +182,12 @@ pub fn resolve_plain(text: &str) -> Scalar {
             if looks_like_timestamp(text) {
                 return str();
             }
-            let plain = text.replace('_', "");
+            // go-yaml removes every `_` first (most numbers have none: no copy then).
+            let plain = if text.contains('_') {
+                std::borrow::Cow::Owned(text.replace('_', ""))
+            } else {
+                std::borrow::Cow::Borrowed(text)
+            };
             if let Some(int) = parse_go_int(&plain) {
                 return int;
             }

@@ -292,10 +292,10 @@ fn competes(path: &str, d: &crate::policy::Desired) -> bool {
             && p.ends_with(d.path.as_str())
     };
     let want_len = section.len() + 1 + d.path.len();
-    let above = path.len() < want_len && {
-        let want = format!("{section}.{}", d.path);
-        want.starts_with(path) && want[path.len()..].starts_with('.')
-    };
+    let want = || section.bytes().chain([b'.']).chain(d.path.bytes());
+    let above = path.len() < want_len
+        && want().take(path.len()).eq(path.bytes())
+        && want().nth(path.len()) == Some(b'.');
     // `get`: a name from an envFrom source may hold multi-byte characters.
     let below = path.len() > want_len
         && path.get(..want_len).is_some_and(is_want)
@@ -625,6 +625,22 @@ mod tests {
         assert!(check(&before, &after)
             .iter()
             .any(|p| p.contains("at `/spec/template/spec/containers/0/image`")));
+    }
+
+    #[test]
+    fn competes_above_below_and_at_the_setting() {
+        let p = policy();
+        let d = &p.desired[0];
+        let want = format!("{}.{}", d.option.section.as_str(), d.path);
+        let mut above = want.clone();
+        while let Some(dot) = above.rfind('.') {
+            above.truncate(dot);
+            assert!(competes(&above, d), "{above}");
+            assert!(!competes(&format!("{above}x"), d), "{above}x");
+            assert!(!competes(&above[..above.len() - 1], d), "{above} minus one");
+        }
+        assert!(competes(&want, d) && competes(&format!("{want}.x"), d));
+        assert!(!competes(&format!("{want}x"), d) && !competes("", d));
     }
 
     #[test]
