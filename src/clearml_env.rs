@@ -72,7 +72,34 @@ pub fn config_path(name: &str) -> Option<String> {
     let rest = name
         .strip_prefix("CLEARML__")
         .or_else(|| name.strip_prefix("TRAINS__"))?;
-    Some(rest.replace("__", ".").to_lowercase())
+    Some(dotted(rest))
+}
+
+/// What ClearML makes of a variable name after its `CLEARML__`/`TRAINS__` prefix: every `__`
+/// (left to right, not overlapping) becomes `.`, then it is lower-cased. The same as
+/// `rest.replace("__", ".").to_lowercase()`, without a substring searcher per name (names
+/// are checked many times per container).
+pub fn dotted(rest: &str) -> String {
+    let bytes = rest.as_bytes();
+    let mut out = String::with_capacity(rest.len());
+    let (mut i, mut start) = (0, 0);
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'_' && bytes[i + 1] == b'_' {
+            out.push_str(&rest[start..i]);
+            out.push('.');
+            i += 2;
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&rest[start..]);
+    if out.is_ascii() {
+        out.make_ascii_lowercase();
+        out
+    } else {
+        out.to_lowercase()
+    }
 }
 
 /// Parses a variable name into an SSO setting, if it addresses one (in any spelling).
@@ -99,7 +126,7 @@ pub fn parse_name(raw: &str) -> Option<SsoName> {
         }
         _ => return None,
     };
-    let lowered = rest.replace("__", ".").to_lowercase();
+    let lowered = dotted(rest);
     let (section_text, path) = lowered.split_once('.')?;
     let below = path.strip_prefix("login.sso.")?;
     let (provider, option) = match below.split_once('.') {
@@ -1074,6 +1101,32 @@ impl Literal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dotted_is_replace_then_lowercase() {
+        for name in [
+            "",
+            "_",
+            "__",
+            "___",
+            "____",
+            "a__b",
+            "A___B",
+            "x__",
+            "__x",
+            "login__SSO__oauth_client",
+            "\u{3a3}__\u{391}\u{3a3}",
+            "\u{130}__X",
+            "\u{e9}_\u{c9}__",
+            "a_b_c",
+        ] {
+            assert_eq!(
+                dotted(name),
+                name.replace("__", ".").to_lowercase(),
+                "{name:?}"
+            );
+        }
+    }
 
     #[test]
     fn dotted_spellings_are_the_same_setting() {

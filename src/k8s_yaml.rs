@@ -182,7 +182,12 @@ pub fn resolve_plain(text: &str) -> Scalar {
             if looks_like_timestamp(text) {
                 return str();
             }
-            let plain = text.replace('_', "");
+            // go-yaml removes every `_` first (most numbers have none: no copy then).
+            let plain = if text.contains('_') {
+                std::borrow::Cow::Owned(text.replace('_', ""))
+            } else {
+                std::borrow::Cow::Borrowed(text)
+            };
             if let Some(int) = parse_go_int(&plain) {
                 return int;
             }
@@ -271,13 +276,13 @@ fn to_json(s: Scalar) -> Result<Value, String> {
 }
 
 /// A mapping key as `sigs.k8s.io/yaml` writes it into JSON.
-fn key_text(key: &Parsed) -> Result<(String, u8), String> {
+fn key_text(key: Parsed) -> Result<(String, u8), String> {
     match key {
-        Parsed::Scalar(Scalar::Str(s)) => Ok((s.clone(), 0)),
+        Parsed::Scalar(Scalar::Str(s)) => Ok((s, 0)),
         Parsed::Scalar(Scalar::Bool(b)) => Ok((b.to_string(), 1)),
         Parsed::Scalar(Scalar::Int(i)) => Ok((i.to_string(), 2)),
         // An alias used as a key: its value was stored already read.
-        Parsed::Value(Value::String(s)) => Ok((s.clone(), 0)),
+        Parsed::Value(Value::String(s)) => Ok((s, 0)),
         Parsed::Value(Value::Bool(b)) => Ok((b.to_string(), 1)),
         Parsed::Value(Value::Number(n)) if n.is_i64() => Ok((n.to_string(), 2)),
         _ => Err("a mapping key that is not a string, a boolean or an integer".into()),
@@ -303,8 +308,9 @@ enum Open {
     Seq(Vec<Value>, Option<String>),
     Map {
         map: Map<String, Value>,
-        /// The type each key had (1 and "1" both become "1": Kubernetes' result would depend
-        /// on Go's map order, so that is refused).
+        /// The type each key of `map` had (1 and "1" both become "1": Kubernetes' result would
+        /// depend on Go's map order, so that is refused). A key of `map` missing here was
+        /// text (kind 0), as nearly all are: they cost no copy.
         kinds: HashMap<String, u8>,
         key: Option<Parsed>,
         anchor: Option<String>,
@@ -442,8 +448,11 @@ fn read_keys(text: &str, unique_keys: bool) -> Result<Option<Value>, ReadError> 
                     merge(map, kinds, done.into_value().map_err(err)?).map_err(err)?
                 }
                 Some(k) => {
-                    let (name, kind) = key_text(&k).map_err(err)?;
-                    match kinds.insert(name.clone(), kind) {
+                    let (name, kind) = key_text(k).map_err(err)?;
+                    let old = map
+                        .contains_key(&name)
+                        .then(|| kinds.get(&name).copied().unwrap_or(0));
+                    match old {
                         Some(old) if old != kind && old != MERGED => {
                             return Err(err(format!(
                                 "the key `{name}` is given both as text and as another type"
@@ -453,6 +462,11 @@ fn read_keys(text: &str, unique_keys: bool) -> Result<Option<Value>, ReadError> 
                             return Err(err(format!("duplicate key `{name}`")))
                         }
                         _ => {}
+                    }
+                    if kind != 0 {
+                        kinds.insert(name.clone(), kind);
+                    } else if !kinds.is_empty() {
+                        kinds.remove(&name);
                     }
                     map.insert(name, done.into_value().map_err(err)?);
                 }
@@ -483,7 +497,10 @@ fn merge(
     };
     for source in sources {
         for (k, v) in source {
-            kinds.entry(k.clone()).or_insert(MERGED);
+            // A key already there keeps the type it was given.
+            if !map.contains_key(&k) {
+                kinds.insert(k.clone(), MERGED);
+            }
             map.insert(k, v);
         }
     }
@@ -541,6 +558,26 @@ mod tests {
         assert!(read("<<: 1\n").is_err());
         let bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n";
         assert!(read(bomb).is_err());
+    }
+
+    #[test]
+    fn key_types_through_merges() {
+        let base = "a: &a {1: v0}\n";
+        // A merged key takes any later spelling; an explicit one keeps its type through a merge.
+        assert_eq!(
+            r(&format!("{base}b: {{<<: *a, '1': v1}}\n"))["b"],
+            json!({"1": "v1"})
+        );
+        assert_eq!(
+            r(&format!("{base}b: {{'1': v1, <<: *a}}\n"))["b"],
+            json!({"1": "v0"})
+        );
+        assert!(read(&format!("{base}b: {{1: v1, <<: *a, '1': v2}}\n")).is_err());
+        assert!(read("b: {true: 1, 'true': 2}\n").is_err());
+        assert_eq!(r("b: {'x': 1, x: 2}\n")["b"], json!({"x": 2}));
+        assert!(read_own_output("b: {'x': 1, x: 2}\n").is_err());
+        assert!(read_own_output(&format!("{base}b: {{<<: *a, '1': v1}}\n")).is_ok());
+        assert!(read_own_output("b: {1: 1, 2: 2, 1: 3}\n").is_err());
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub fn unknown_client_segment(raw: &str) -> Option<String> {
     if !(head.eq_ignore_ascii_case("clearml") || head == "TRAINS") {
         return None;
     }
-    let lowered = rest.replace("__", ".").to_lowercase();
+    let lowered = clearml_env::dotted(rest);
     let (_section, path) = lowered.split_once('.')?;
     let below = path.strip_prefix("login.sso.")?;
     let (segment, tail) = below.split_once('.')?;
@@ -41,7 +41,7 @@ fn is_email_filters(raw: &str) -> bool {
         return false;
     };
     let (section, path) = providers::EMAIL_FILTERS;
-    rest.replace("__", ".").to_lowercase() == format!("{}.{path}", section.as_str())
+    clearml_env::dotted(rest) == format!("{}.{path}", section.as_str())
 }
 
 /// What is wrong with the e-mail filter list's value, if anything (`None` also for a

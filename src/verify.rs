@@ -90,55 +90,46 @@ pub fn targets<'a>(doc: &'a Value, policy: &Policy) -> Vec<Target<'a>> {
     out
 }
 
-/// The document with the `env` of every targeted container removed.
-fn without_target_env(doc: &Value, targets: &[Target]) -> Value {
-    let mut doc = doc.clone();
-    for t in targets {
-        let mut object = &mut doc;
-        for &i in &t.at.0 {
-            object = &mut object["items"][i];
-        }
-        let kind = object["kind"].as_str().unwrap_or_default().to_string();
-        let mut spec = object;
-        for step in k8s::pod_spec_path(&kind).unwrap_or_default() {
-            spec = &mut spec[*step];
-        }
-        if let Some(c) = spec["containers"][t.at.1].as_object_mut() {
-            c.remove("env");
-        }
-    }
-    doc
-}
-
-/// The first JSON path at which two values differ (for a message that shows no value).
-fn first_difference(a: &Value, b: &Value, path: &mut String) -> bool {
+/// The first JSON path at which two values differ (for a message that shows no value),
+/// leaving out the `env` of each targeted container: `envs` pairs each one as read from one
+/// side with the same container (same path) on the other, and since a node is told by its
+/// address, the walk skips `env` exactly where removing it from both documents would.
+fn first_difference(a: &Value, b: &Value, envs: &[(&Value, &Value)], path: &mut String) -> bool {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
-            for k in x.keys().chain(y.keys()) {
-                match (x.get(k), y.get(k)) {
-                    (Some(p), Some(q)) => {
-                        let len = path.len();
-                        path.push('/');
-                        path.push_str(k);
-                        if first_difference(p, q, path) {
-                            return true;
-                        }
-                        path.truncate(len);
-                    }
-                    _ => {
-                        path.push('/');
-                        path.push_str(k);
-                        return true;
-                    }
+            let skip_env = envs
+                .iter()
+                .any(|(p, q)| std::ptr::eq(*p, a) && std::ptr::eq(*q, b));
+            let compared = |k: &str| !(skip_env && k == "env");
+            // Each key in both is compared once (visiting it again from `y` would make the
+            // walk exponential in the depth); then only the keys `x` lacks are left.
+            for (k, p) in x.iter().filter(|(k, _)| compared(k)) {
+                let len = path.len();
+                path.push('/');
+                path.push_str(k);
+                match y.get(k) {
+                    Some(q) if !first_difference(p, q, envs, path) => {}
+                    _ => return true,
                 }
+                path.truncate(len);
             }
-            false
+            match y.keys().find(|k| compared(k) && !x.contains_key(*k)) {
+                Some(k) => {
+                    path.push('/');
+                    path.push_str(k);
+                    true
+                }
+                None => false,
+            }
         }
         (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
             for (i, (p, q)) in x.iter().zip(y).enumerate() {
                 let len = path.len();
-                path.push_str(&format!("/{i}"));
-                if first_difference(p, q, path) {
+                {
+                    use std::fmt::Write as _;
+                    let _ = write!(path, "/{i}");
+                }
+                if first_difference(p, q, envs, path) {
                     return true;
                 }
                 path.truncate(len);
@@ -305,10 +296,10 @@ fn competes(path: &str, d: &crate::policy::Desired) -> bool {
             && p.ends_with(d.path.as_str())
     };
     let want_len = section.len() + 1 + d.path.len();
-    let above = path.len() < want_len && {
-        let want = format!("{section}.{}", d.path);
-        want.starts_with(path) && want[path.len()..].starts_with('.')
-    };
+    let want = || section.bytes().chain([b'.']).chain(d.path.bytes());
+    let above = path.len() < want_len
+        && want().take(path.len()).eq(path.bytes())
+        && want().nth(path.len()) == Some(b'.');
     // `get`: a name from an envFrom source may hold multi-byte characters.
     let below = path.len() > want_len
         && path.get(..want_len).is_some_and(is_want)
@@ -395,11 +386,14 @@ pub fn problems(
         }];
     }
     let mut path = String::new();
-    if first_difference(
-        &without_target_env(before, &tb),
-        &without_target_env(after, &ta),
-        &mut path,
-    ) {
+    // The same ids: each targeted container of `before` pairs with the one at its path in
+    // `after`.
+    let envs: Vec<(&Value, &Value)> = tb
+        .iter()
+        .zip(&ta)
+        .map(|(b, a)| (b.value, a.value))
+        .collect();
+    if first_difference(before, after, &envs, &mut path) {
         problems.push(format!(
             "outside the SSO env lists, Kubernetes would read the output differently at `{}`",
             if path.is_empty() { "/" } else { &path }
@@ -617,6 +611,91 @@ mod tests {
         let doc = read(&doc).unwrap().unwrap();
         let problems = document(&doc, &doc, &p, &inv);
         assert!(problems.iter().any(|m| m.contains("`envFrom` brings in `CLEARML__SECURE__login__sso__oauth_client__google__client_id`")), "{problems:?}");
+    }
+
+    #[test]
+    fn first_difference_names_the_first_differing_path() {
+        let at = |a: &str, b: &str| {
+            let mut path = String::new();
+            first_difference(
+                &read(a).unwrap().unwrap(),
+                &read(b).unwrap().unwrap(),
+                &[],
+                &mut path,
+            )
+            .then_some(path)
+        };
+        let deep = "a: {b: {c: [1, {d: 2, e: 3}]}, f: 4}\n";
+        assert_eq!(at(deep, deep), None);
+        assert_eq!(
+            at(deep, "a: {b: {c: [1, {d: 2, e: 5}]}, f: 4}\n").as_deref(),
+            Some("/a/b/c/1/e")
+        );
+        assert_eq!(
+            at(deep, "a: {b: {c: [1, {d: 2}]}, f: 4}\n").as_deref(),
+            Some("/a/b/c/1/e")
+        );
+        assert_eq!(
+            at(deep, "a: {b: {c: [1, {d: 2, e: 3, g: 0}]}, f: 4}\n").as_deref(),
+            Some("/a/b/c/1/g")
+        );
+        assert_eq!(
+            at(deep, "a: {b: {c: [1]}, f: 4}\n").as_deref(),
+            Some("/a/b/c")
+        );
+    }
+
+    #[test]
+    fn only_the_env_of_targeted_containers_is_set_aside() {
+        let sidecar =
+            "      - name: sidecar\n        env:\n        - name: A\n          value: a\n";
+        let before = format!("{GOOD}{sidecar}");
+        // An SSO variable added to the target's env is no change outside the env lists.
+        let added = GOOD.replace(
+            "        - name: MONGO\n",
+            "        - name: CLEARML__secure__login__sso__oauth_client__google__x\n          value: y\n        - name: MONGO\n",
+        );
+        let problems = check(&before, &format!("{added}{sidecar}"));
+        assert!(
+            !problems.iter().any(|p| p.contains("outside")),
+            "{problems:?}"
+        );
+        // The env of a container the policy does not target is compared like anything else.
+        let after = format!("{GOOD}{}", sidecar.replace("value: a", "value: b"));
+        assert!(
+            check(&before, &after)
+                .iter()
+                .any(|p| p.contains("at `/spec/template/spec/containers/1/env/0/value`")),
+            "{:?}",
+            check(&before, &after)
+        );
+        // So is every other key of the targeted container.
+        let after = format!(
+            "{}{sidecar}",
+            GOOD.replace(
+                "      - name: clearml-apiserver\n",
+                "      - name: clearml-apiserver\n        image: x\n"
+            )
+        );
+        assert!(check(&before, &after)
+            .iter()
+            .any(|p| p.contains("at `/spec/template/spec/containers/0/image`")));
+    }
+
+    #[test]
+    fn competes_above_below_and_at_the_setting() {
+        let p = policy();
+        let d = &p.desired[0];
+        let want = format!("{}.{}", d.option.section.as_str(), d.path);
+        let mut above = want.clone();
+        while let Some(dot) = above.rfind('.') {
+            above.truncate(dot);
+            assert!(competes(&above, d), "{above}");
+            assert!(!competes(&format!("{above}x"), d), "{above}x");
+            assert!(!competes(&above[..above.len() - 1], d), "{above} minus one");
+        }
+        assert!(competes(&want, d) && competes(&format!("{want}.x"), d));
+        assert!(!competes(&format!("{want}x"), d) && !competes("", d));
     }
 
     #[test]
