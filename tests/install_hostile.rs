@@ -206,7 +206,10 @@ fn bare_release(dir: &Path, binary: &[u8]) {
     std::fs::write(&exe, binary).unwrap();
     std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let tarball = format!("clearml-sso-{version}-{}.tar.gz", plugin_platform());
+    // The machine's tools, as the scripts get them: plain `cargo test` may run with a PATH
+    // holding only cargo and rustc.
     let tar = std::process::Command::new("tar")
+        .env("PATH", "/usr/bin:/bin")
         .arg("-czf")
         .arg(dir.join(&tarball))
         .arg("-C")
@@ -216,6 +219,7 @@ fn bare_release(dir: &Path, binary: &[u8]) {
         .unwrap();
     assert!(tar.success());
     let sum = std::process::Command::new("sha256sum")
+        .env("PATH", "/usr/bin:/bin")
         .arg(&tarball)
         .current_dir(dir)
         .output()
