@@ -189,6 +189,59 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         1,
         "would also set other ClearML settings",
     ),
+    // ClearML merges the `*.conf` files of its config directory (the public chart mounts
+    // apiserver.additionalConfigs there): one that can set SSO settings is refused, its text
+    // never printed; a harmless one (and SAML metadata next to it) renders.
+    (
+        "config-file-harmless.yaml",
+        "keycloak.toml",
+        0,
+        "0 errors, 0 warnings",
+    ),
+    (
+        "config-file-secure-sso.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: ConfigMap `clearml-apiserver-configmap` key `secure.conf`, mounted at /opt/clearml/config/secure.conf",
+    ),
+    (
+        "config-file-services-login-items.yaml",
+        "keycloak.toml",
+        1,
+        "key `login`, mounted at /opt/clearml/config/services/login.conf, is a config file ClearML reads (`services/login.conf`)",
+    ),
+    (
+        "config-file-subpath.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: ConfigMap `extra-config` key `secure.conf`",
+    ),
+    (
+        "config-file-include.yaml",
+        "keycloak.toml",
+        1,
+        "it has an `include`",
+    ),
+    (
+        "config-file-config-dir-env.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /etc/clearml/secure.conf",
+    ),
+    // What the tool cannot see there is a warning: an external additionalConfigs ConfigMap is
+    // a legitimate install ([enforce] warnings = "deny" refuses it).
+    (
+        "config-file-external-configmap.yaml",
+        "keycloak.toml",
+        0,
+        "warning[unseen-config-file]: the volumeMount /opt/clearml/config (ConfigMap `clearml-apiserver-configmap`, not in the rendered manifests)",
+    ),
+    (
+        "config-file-emptydir.yaml",
+        "keycloak.toml",
+        0,
+        "warning[unseen-config-file]: the volumeMount /opt/clearml/config/extra (volume `scratch`)",
+    ),
     // Hook Secrets satisfy the gate only when they exist as the apiserver starts.
     (
         "hook-test.yaml",
