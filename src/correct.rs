@@ -2084,6 +2084,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn config_files_that_may_set_sso_settings() {
+        let sets = |path: &str, text: &str| sets_sso(path, text).is_some();
+        // Every spelling of the key (pyhocon agrees: tests/config_file_conformance.rs).
+        for text in [
+            "login { sso { a: 1 } }",
+            "login.sso.oauth_client.x.client_id = y",
+            "\"login\" { \"sso\" { a: 1 } }",
+            "login { \"\"\"sso\"\"\" { a: 1 } }",
+            "login { s\"so\" { a: 1 } }",
+            "login { SSO += { a: 1 } }",
+        ] {
+            assert!(sets("secure.conf", text), "{text}");
+            assert!(sets("apiserver.conf", text), "anywhere: {text}");
+        }
+        assert!(sets(
+            "services/login/sso.conf",
+            "oauth_client.x.client_id: y"
+        ));
+        assert!(sets(
+            "services/login.sso.conf",
+            "oauth_client.x.client_id: y"
+        ));
+        // Text the tool cannot see, on the way to `login.sso` only.
+        assert!(sets("services.conf", "include \"x.conf\""));
+        assert!(sets("secure/login.conf", "include required(file(\"x\"))"));
+        assert!(!sets("apiserver.conf", "include \"x.conf\""));
+        assert!(sets("secure.conf", "login { \"\\u0073so\": 1 }"));
+        // Not the key: other words, other sections, substitutions.
+        assert!(!sets(
+            "apiserver.conf",
+            "auth { fixed_users { enabled: true } }"
+        ));
+        assert!(!sets(
+            "secure.conf",
+            "lossless: true, sso_like: 1, x-sso: 2"
+        ));
+        assert!(!sets("secure.conf", "login: ${?LOGIN}"));
+    }
+
+    #[test]
     fn values_are_shown_only_for_public_options_of_declared_providers() {
         let kc = Some((Client::OAuth, "keycloak"));
         let text = |v: &str, p, o: &str, d| shown(v, p, o, d).to_string();
