@@ -1771,16 +1771,19 @@ const DEFAULT_CONFIG_DIR: &str = "/opt/clearml/config";
 const CONFIG_DIR_VARIABLES: [&str; 2] = ["CLEARML_CONFIG_DIR", "TRAINS_CONFIG_DIR"];
 
 /// ClearML's config directories for a container; `None` when the variable that chooses them
-/// has a value the tool cannot know (a Secret outside the stream, `$VAR`, a relative path):
-/// then every directory may be one.
+/// has a value the tool cannot know (a Secret outside the stream, `$VAR`, a relative path, an
+/// `envFrom` source it cannot see): then every directory may be one.
 fn config_dirs(entries: &[Entry], container: &Node, ctx: &Context) -> Option<Vec<String>> {
     let from = env_from_variables(container, ctx);
+    let unseen = env_from_unseen(container, ctx);
     for name in CONFIG_DIR_VARIABLES {
         // Kubernetes: the last env entry of a name wins, and any env entry over envFrom.
         let value = match entries.iter().rev().find(|e| e.name == name) {
             Some(e) => defined(e, ctx).1,
             None => match from.iter().rev().find(|(n, _)| n == name) {
                 Some((_, d)) => d.clone(),
+                // A source the tool cannot see may define it.
+                None if unseen => return None,
                 None => continue,
             },
         };
@@ -1803,6 +1806,35 @@ fn config_dirs(entries: &[Entry], container: &Node, ctx: &Context) -> Option<Vec
         BUILT_IN_CONFIG_DIR.to_string(),
         DEFAULT_CONFIG_DIR.to_string(),
     ])
+}
+
+/// Whether an `envFrom` source of the container has keys the tool cannot know (a source
+/// outside the stream, an ExternalSecret with `dataFrom`): it may set `CLEARML_CONFIG_DIR`.
+fn env_from_unseen(container: &Node, ctx: &Context) -> bool {
+    use k8s_openapi::api::core::v1::EnvFromSource;
+    let env_from: Vec<EnvFromSource> = k8s::typed(container, "envFrom").unwrap_or_default();
+    let namespace = ctx.location.object.namespace.as_deref();
+    env_from.iter().any(|source| {
+        let (secret, name) = match (&source.secret_ref, &source.config_map_ref) {
+            (Some(r), _) => (true, &r.name),
+            (None, Some(r)) => (false, &r.name),
+            (None, None) => return false,
+        };
+        let provided: Vec<_> = ctx
+            .inventory
+            .sources
+            .iter()
+            .filter(|s| {
+                s.kind.is_secret() == secret
+                    && s.object.name == *name
+                    && s.absent_at_start.is_none()
+                    && namespace
+                        .zip(s.object.namespace.as_deref())
+                        .is_none_or(|(a, b)| a == b)
+            })
+            .collect();
+        provided.is_empty() || provided.iter().any(|s| s.any_key)
+    })
 }
 
 /// `path` is `dir` or inside it (paths without a trailing `/`; `""` is the root).
@@ -1871,7 +1903,7 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
     let dirs_text = match &dirs {
         Some(d) => d.join(", "),
         None => format!(
-            "any directory ({} has a value the tool cannot read)",
+            "any directory: {} has a value the tool cannot read, or may come from an envFrom source it cannot see",
             CONFIG_DIR_VARIABLES.join(" or ")
         ),
     };
@@ -1978,7 +2010,11 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
                             Finding::new(
                                 report::SSO_IN_CONFIG_FILE,
                                 format!(
-                                    "{source}, mounted at {at}, is a config file ClearML reads (`{relative}`), and {why}: SSO settings there reach ClearML next to the policy's, unchecked"
+                                    "{source}, mounted at {at}, {}, and {why}: SSO settings there reach ClearML next to the policy's, unchecked",
+                                    match &dirs {
+                                        Some(_) => format!("is a config file ClearML reads (`{relative}`)"),
+                                        None => format!("may be a config file ClearML reads (its config directory may be {dirs_text})"),
+                                    }
                                 ),
                             )
                             .help("move these settings into the policy (or drop them): ClearML merges every `*.conf` of its config directory, and the env variables the policy writes win only for the keys they set")
