@@ -360,3 +360,28 @@ fn optional_true_in_any_spelling_is_optional() {
         );
     }
 }
+
+/// A config volume the tool cannot see is a warning, so `--deny-warnings` (or
+/// `[enforce] warnings = "deny"`) refuses it: the strict reading of "exit 0 is a proof".
+#[test]
+fn an_unseen_config_volume_is_refused_when_warnings_are_denied() {
+    let policy = root().join("tests/fixtures/policies/keycloak.toml");
+    let input = root().join("tests/fixtures/adversarial/config-file-external-configmap.yaml");
+    let out = run(
+        &[
+            "render",
+            "--deny-warnings",
+            "--policy",
+            policy.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ],
+        b"",
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains("error[unseen-config-file]") && stderr.contains("warnings fail the render"),
+        "{stderr}"
+    );
+}
