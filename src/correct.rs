@@ -1991,21 +1991,33 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
             if not_conf(&at) {
                 continue;
             }
-            // Its path below the config directory it is in (the whole path when any may be).
-            let relative = match &dirs {
-                None => Some(at.clone()),
-                Some(d) => d.iter().find_map(|d| {
-                    at.strip_prefix(d)
-                        .and_then(|r| r.strip_prefix('/'))
-                        .map(str::to_string)
-                }),
+            // Its paths below the config directories it is in: ClearML reads it once per
+            // directory, under each path (every tail of its path when any directory may be one).
+            let relatives: Vec<String> = match &dirs {
+                None => {
+                    let parts: Vec<&str> = at.split('/').filter(|p| !p.is_empty()).collect();
+                    (0..parts.len()).map(|i| parts[i..].join("/")).collect()
+                }
+                Some(d) => d
+                    .iter()
+                    .filter_map(|d| {
+                        at.strip_prefix(d)
+                            .and_then(|r| r.strip_prefix('/'))
+                            .map(str::to_string)
+                    })
+                    .collect(),
             };
-            let Some(relative) = relative else { continue };
+            if relatives.is_empty() {
+                continue;
+            }
             let source = format!("{} `{}` key `{}`", f.kind.as_str(), f.name, f.key);
             let stored = secrets::stored_value(ctx.inventory, f.kind, &f.name, &f.key, namespace);
             match stored {
                 Some((_, text)) => {
-                    if let Some(why) = sets_sso(&relative, text.text_for_judging()) {
+                    let found = relatives
+                        .iter()
+                        .find_map(|r| sets_sso(r, text.text_for_judging()).map(|why| (r, why)));
+                    if let Some((relative, why)) = found {
                         findings.push(
                             Finding::new(
                                 report::SSO_IN_CONFIG_FILE,

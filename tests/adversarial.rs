@@ -235,6 +235,12 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         "may be a config file ClearML reads (its config directory may be any directory",
     ),
     (
+        "config-file-envfrom-unseen-include.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /etc/x/services/secure.conf, may be a config file ClearML reads",
+    ),
+    (
         "config-file-envfrom-seen.yaml",
         "keycloak.toml",
         0,
