@@ -185,6 +185,7 @@ pub fn container(container: &mut Node, ctx: &Context, findings: &mut Sink) -> bo
     stored_values(&entries, &from, ctx, findings);
     other_references(container, ctx, findings);
     metadata_mounts(&entries, container, ctx, findings);
+    config_files(&entries, container, ctx, findings);
     let nodes: Vec<Node> = entries.into_iter().map(|e| e.node).collect();
     match container.get_mut("env") {
         // Back into the same list node, which keeps its own style.
@@ -1728,12 +1729,19 @@ fn metadata_mounts(entries: &[Entry], container: &Node, ctx: &Context, findings:
                 .find(|v| v.name == mount.name)
                 .map_or(Files::Unknown, |v| volume_files(v, ctx))
             {
-                Files::Known(source, files) if !files.contains(&file) => Some((
+                Files::Known(source, files) if !files.iter().any(|f| f.path == file) => Some((
                     format!(
                         "idp_metadata_file{shown_path} is under the mount {}, but {source} has no file `{file}`",
                         mount.mount_path
                     ),
-                    format!("it has: {}", if files.is_empty() { "nothing".into() } else { files.join(", ") }),
+                    format!(
+                        "it has: {}",
+                        if files.is_empty() {
+                            "nothing".into()
+                        } else {
+                            files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", ")
+                        }
+                    ),
                 )),
                 Files::Missing(source) => Some((
                     format!(
@@ -1755,15 +1763,303 @@ fn metadata_mounts(entries: &[Entry], container: &Node, ctx: &Context, findings:
     }
 }
 
+/// Where ClearML server looks for `*.conf` files: its built-in directory, then the first
+/// non-empty of `CLEARML_CONFIG_DIR`, `TRAINS_CONFIG_DIR` (`:`-separated, with `$VAR` and `~`
+/// expanded), else `/opt/clearml/config` (`apiserver/config/basic.py`).
+const BUILT_IN_CONFIG_DIR: &str = "/opt/clearml/apiserver/config/default";
+const DEFAULT_CONFIG_DIR: &str = "/opt/clearml/config";
+const CONFIG_DIR_VARIABLES: [&str; 2] = ["CLEARML_CONFIG_DIR", "TRAINS_CONFIG_DIR"];
+
+/// ClearML's config directories for a container; `None` when the variable that chooses them
+/// has a value the tool cannot know (a Secret outside the stream, `$VAR`, a relative path, an
+/// `envFrom` source it cannot see): then every directory may be one.
+fn config_dirs(entries: &[Entry], container: &Node, ctx: &Context) -> Option<Vec<String>> {
+    let from = env_from_variables(container, ctx);
+    let unseen = env_from_unseen(container, ctx);
+    for name in CONFIG_DIR_VARIABLES {
+        // Kubernetes: the last env entry of a name wins, and any env entry over envFrom.
+        let value = match entries.iter().rev().find(|e| e.name == name) {
+            Some(e) => defined(e, ctx).1,
+            None => match from.iter().rev().find(|(n, _)| n == name) {
+                Some((_, d)) => d.clone(),
+                // A source the tool cannot see may define it.
+                None if unseen => return None,
+                None => continue,
+            },
+        };
+        match value {
+            Defined::Unset => continue,
+            Defined::Text(t) if t.is_empty() => continue,
+            Defined::Text(t) => {
+                let dirs: Vec<String> = t.split(':').map(str::to_string).collect();
+                if dirs.iter().any(|d| !d.starts_with('/') || d.contains('$')) {
+                    return None;
+                }
+                let mut dirs = dirs;
+                dirs.push(BUILT_IN_CONFIG_DIR.to_string());
+                return Some(dirs);
+            }
+            Defined::Unknown => return None,
+        }
+    }
+    Some(vec![
+        BUILT_IN_CONFIG_DIR.to_string(),
+        DEFAULT_CONFIG_DIR.to_string(),
+    ])
+}
+
+/// Whether an `envFrom` source of the container has keys the tool cannot know (a source
+/// outside the stream, an ExternalSecret with `dataFrom`): it may set `CLEARML_CONFIG_DIR`.
+fn env_from_unseen(container: &Node, ctx: &Context) -> bool {
+    use k8s_openapi::api::core::v1::EnvFromSource;
+    let env_from: Vec<EnvFromSource> = k8s::typed(container, "envFrom").unwrap_or_default();
+    let namespace = ctx.location.object.namespace.as_deref();
+    env_from.iter().any(|source| {
+        let (secret, name) = match (&source.secret_ref, &source.config_map_ref) {
+            (Some(r), _) => (true, &r.name),
+            (None, Some(r)) => (false, &r.name),
+            (None, None) => return false,
+        };
+        let provided: Vec<_> = ctx
+            .inventory
+            .sources
+            .iter()
+            .filter(|s| {
+                s.kind.is_secret() == secret
+                    && s.object.name == *name
+                    && s.absent_at_start.is_none()
+                    && namespace
+                        .zip(s.object.namespace.as_deref())
+                        .is_none_or(|(a, b)| a == b)
+            })
+            .collect();
+        provided.is_empty() || provided.iter().any(|s| s.any_key)
+    })
+}
+
+/// `path` is `dir` or inside it (paths without a trailing `/`; `""` is the root).
+fn is_under(path: &str, dir: &str) -> bool {
+    path == dir || path.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
+}
+
+/// Why a config file's text may set SSO settings, or `None`. Conservative on purpose: any
+/// `sso` token in the file's path or text (quotes dropped first, so `"sso"`, `s"so"` and
+/// `"""sso"""` count; dotted keys, `+=` and nesting all spell the token), and, in a file whose
+/// place puts it on the way to `secure.login.sso` or `services.login.sso`, an `include` (it
+/// brings text the tool does not see) or a `\u` escape (a key spelled in escapes).
+/// Substitutions are not a way in: pyhocon resolves `${…}` within the file, and an
+/// environment variable substitutes as a string, never as an object with keys.
+fn sets_sso(relative: &str, text: &str) -> Option<&'static str> {
+    let tokens = |s: &str| -> Vec<String> {
+        s.to_ascii_lowercase()
+            .replace('"', "")
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let key = relative.strip_suffix(".conf").unwrap_or(relative);
+    let path = tokens(key);
+    if path.iter().any(|t| t == "sso") {
+        return Some("its path names an `sso` key");
+    }
+    if tokens(text).iter().any(|t| t == "sso") {
+        return Some("it names an `sso` key");
+    }
+    // The file's own key (its path below the config directory, `/` and `.` as separators):
+    // only `secure`, `services`, `*.login` and below can hold `login.sso`.
+    let on_the_way = match path.as_slice() {
+        [] => true,
+        [s, rest @ ..] => {
+            (s == "secure" || s == "services") && rest.first().is_none_or(|l| l == "login")
+        }
+    };
+    if !on_the_way {
+        return None;
+    }
+    if tokens(text).iter().any(|t| t == "include") {
+        return Some("it has an `include`, which brings in text the tool cannot see");
+    }
+    if text.contains("\\u") {
+        return Some("it has a `\\u` escape, which can spell a key the tool cannot read");
+    }
+    None
+}
+
+/// Rule 7: ClearML's own config files. ClearML merges every `*.conf` below its config
+/// directories before the env variables, which win only for the keys they set: a file can add
+/// a provider or an option the policy does not have. A file the stream shows that may set SSO
+/// settings is an error; a volume there whose files the tool cannot see is a warning (an
+/// external ConfigMap for `apiserver.additionalConfigs` is a legitimate install).
+fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &mut Sink) {
+    use k8s_openapi::api::core::v1::{Volume, VolumeMount};
+    let mounts: Vec<VolumeMount> = k8s::typed(container, "volumeMounts").unwrap_or_default();
+    let volumes: Vec<Volume> = ctx
+        .volumes
+        .iter()
+        .filter_map(|v| serde_json::from_value(k8s::to_json(v)).ok())
+        .collect();
+    let dirs = config_dirs(entries, container, ctx);
+    let dirs_text = match &dirs {
+        Some(d) => d.join(", "),
+        None => format!(
+            "any directory: {} has a value the tool cannot read, or may come from an envFrom source it cannot see",
+            CONFIG_DIR_VARIABLES.join(" or ")
+        ),
+    };
+    let namespace = ctx.location.object.namespace.as_deref();
+    let unseen = |mount: &VolumeMount, what: String| {
+        Finding::new(
+            report::UNSEEN_CONFIG_FILE,
+            format!(
+                "the volumeMount {} ({what}) is at ClearML's config directory ({dirs_text}); the tool cannot see its `*.conf` files, which could set SSO settings",
+                mount.mount_path
+            ),
+        )
+        .help("make sure no `.conf` file there sets `login.sso` (secure.conf) or `sso` (services/login.conf): keep all SSO settings in the policy; with [enforce] warnings = \"deny\" this refuses the render")
+        .at(ctx.location.clone())
+    };
+    for m in &mounts {
+        let mount = m.mount_path.trim_end_matches('/');
+        // The config directory the mount reaches, and the mount's place relative to it.
+        let reaches = match &dirs {
+            None => true,
+            Some(d) => d.iter().any(|d| is_under(mount, d) || is_under(d, mount)),
+        };
+        // A subPath mount is one file (or a directory of the volume): one whose name is not
+        // `*.conf` is taken for a file ClearML does not read, such as the SAML metadata.
+        let sub = m.sub_path.as_deref().filter(|s| !s.is_empty());
+        let not_conf = |p: &str| {
+            !p.rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+                .ends_with(".conf")
+        };
+        if !reaches
+            || sub.is_some()
+                && not_conf(mount)
+                && dirs
+                    .as_ref()
+                    .is_some_and(|d| d.iter().any(|d| is_under(mount, d) && mount != d))
+        {
+            continue;
+        }
+        let volume = volumes.iter().find(|v| v.name == m.name);
+        let opaque_part = volume.and_then(|v| v.projected.as_ref()).is_some_and(|p| {
+            p.sources
+                .iter()
+                .flatten()
+                .any(|s| s.config_map.is_none() && s.secret.is_none())
+        });
+        if m.sub_path_expr.as_deref().is_some_and(|s| !s.is_empty()) {
+            findings.push(unseen(m, format!("volume `{}` with subPathExpr", m.name)));
+            continue;
+        }
+        if opaque_part {
+            // downwardAPI, serviceAccountToken…: files whose text the stream does not hold.
+            findings.push(unseen(m, format!("volume `{}`, in part", m.name)));
+        }
+        let files = match volume.map_or(Files::Unknown, |v| volume_files(v, ctx)) {
+            Files::Known(_, files) => files,
+            Files::Missing(source) => {
+                findings.push(unseen(
+                    m,
+                    format!("{source}, not in the rendered manifests"),
+                ));
+                continue;
+            }
+            Files::Unknown => {
+                let what = match volume {
+                    Some(_) => format!("volume `{}`", m.name),
+                    None => format!("volume `{}`, which the pod does not define", m.name),
+                };
+                findings.push(unseen(m, what));
+                continue;
+            }
+        };
+        for f in &files {
+            // Where the file appears in the container.
+            let at = match sub {
+                None => format!("{mount}/{}", f.path),
+                Some(s) if f.path == s => mount.to_string(),
+                Some(s) => match f.path.strip_prefix(s).and_then(|r| r.strip_prefix('/')) {
+                    Some(rest) => format!("{mount}/{rest}"),
+                    None => continue,
+                },
+            };
+            if not_conf(&at) {
+                continue;
+            }
+            // Its paths below the config directories it is in: ClearML reads it once per
+            // directory, under each path (every tail of its path when any directory may be one).
+            let relatives: Vec<String> = match &dirs {
+                None => {
+                    let parts: Vec<&str> = at.split('/').filter(|p| !p.is_empty()).collect();
+                    (0..parts.len()).map(|i| parts[i..].join("/")).collect()
+                }
+                Some(d) => d
+                    .iter()
+                    .filter_map(|d| {
+                        at.strip_prefix(d)
+                            .and_then(|r| r.strip_prefix('/'))
+                            .map(str::to_string)
+                    })
+                    .collect(),
+            };
+            if relatives.is_empty() {
+                continue;
+            }
+            let source = format!("{} `{}` key `{}`", f.kind.as_str(), f.name, f.key);
+            let stored = secrets::stored_value(ctx.inventory, f.kind, &f.name, &f.key, namespace);
+            match stored {
+                Some((_, text)) => {
+                    let found = relatives
+                        .iter()
+                        .find_map(|r| sets_sso(r, text.text_for_judging()).map(|why| (r, why)));
+                    if let Some((relative, why)) = found {
+                        findings.push(
+                            Finding::new(
+                                report::SSO_IN_CONFIG_FILE,
+                                format!(
+                                    "{source}, mounted at {at}, {}, and {why}: SSO settings there reach ClearML next to the policy's, unchecked",
+                                    match &dirs {
+                                        Some(_) => format!("is a config file ClearML reads (`{relative}`)"),
+                                        None => format!("may be a config file ClearML reads (its config directory may be {dirs_text})"),
+                                    }
+                                ),
+                            )
+                            .help("move these settings into the policy (or drop them): ClearML merges every `*.conf` of its config directory, and the env variables the policy writes win only for the keys they set")
+                            .at(ctx.location.clone()),
+                        );
+                    }
+                }
+                None => findings.push(unseen(
+                    m,
+                    format!("{source}, whose text the stream does not show"),
+                )),
+            }
+        }
+    }
+}
+
 /// What a volume shows as files, as far as the stream tells.
 enum Files {
     /// The files, and the source they come from (for messages).
-    Known(String, Vec<String>),
+    Known(String, Vec<VolumeFile>),
     /// A ConfigMap or Secret that neither the stream nor `[secrets] external` provides.
     Missing(String),
     /// Cannot be known here: another volume type (emptyDir, a claim…), a source from outside
     /// the release, an ExternalSecret with `dataFrom`.
     Unknown,
+}
+
+/// One file a volume shows: its path inside the volume and the key of the object it holds.
+struct VolumeFile {
+    path: String,
+    kind: RefKind,
+    name: String,
+    key: String,
 }
 
 /// The files a ConfigMap, Secret or projected volume shows: each source's `items[].path`, else
@@ -1801,8 +2097,14 @@ fn volume_files(volume: &k8s_openapi::api::core::v1::Volume, ctx: &Context) -> F
     let mut described = Vec::new();
     for (kind, name, items) in sources {
         let source = format!("{} `{name}`", kind.as_str());
+        let file = |path: &str, key: &str| VolumeFile {
+            path: path.to_string(),
+            kind,
+            name: name.clone(),
+            key: key.to_string(),
+        };
         if let Some(items) = items.filter(|i| !i.is_empty()) {
-            files.extend(items.iter().map(|i| i.path.clone()));
+            files.extend(items.iter().map(|i| file(&i.path, &i.key)));
             described.push(source);
             continue;
         }
@@ -1816,7 +2118,7 @@ fn volume_files(volume: &k8s_openapi::api::core::v1::Volume, ctx: &Context) -> F
         });
         let external = ctx.policy.secrets.external.iter().any(|e| e.name == name);
         match provided {
-            Some(p) if !p.any_key => files.extend(p.keys.iter().map(|(k, _)| k.clone())),
+            Some(p) if !p.any_key => files.extend(p.keys.iter().map(|(k, _)| file(k, k))),
             None if !external => return Files::Missing(source),
             _ => return Files::Unknown,
         }
@@ -1828,6 +2130,46 @@ fn volume_files(volume: &k8s_openapi::api::core::v1::Volume, ctx: &Context) -> F
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_files_that_may_set_sso_settings() {
+        let sets = |path: &str, text: &str| sets_sso(path, text).is_some();
+        // Every spelling of the key (pyhocon agrees: tests/config_file_conformance.rs).
+        for text in [
+            "login { sso { a: 1 } }",
+            "login.sso.oauth_client.x.client_id = y",
+            "\"login\" { \"sso\" { a: 1 } }",
+            "login { \"\"\"sso\"\"\" { a: 1 } }",
+            "login { s\"so\" { a: 1 } }",
+            "login { SSO += { a: 1 } }",
+        ] {
+            assert!(sets("secure.conf", text), "{text}");
+            assert!(sets("apiserver.conf", text), "anywhere: {text}");
+        }
+        assert!(sets(
+            "services/login/sso.conf",
+            "oauth_client.x.client_id: y"
+        ));
+        assert!(sets(
+            "services/login.sso.conf",
+            "oauth_client.x.client_id: y"
+        ));
+        // Text the tool cannot see, on the way to `login.sso` only.
+        assert!(sets("services.conf", "include \"x.conf\""));
+        assert!(sets("secure/login.conf", "include required(file(\"x\"))"));
+        assert!(!sets("apiserver.conf", "include \"x.conf\""));
+        assert!(sets("secure.conf", "login { \"\\u0073so\": 1 }"));
+        // Not the key: other words, other sections, substitutions.
+        assert!(!sets(
+            "apiserver.conf",
+            "auth { fixed_users { enabled: true } }"
+        ));
+        assert!(!sets(
+            "secure.conf",
+            "lossless: true, sso_like: 1, x-sso: 2"
+        ));
+        assert!(!sets("secure.conf", "login: ${?LOGIN}"));
+    }
 
     #[test]
     fn values_are_shown_only_for_public_options_of_declared_providers() {

@@ -429,8 +429,9 @@ fn read_referenced_configmaps(
     kube: &mut [Option<serde_json::Value>],
     policy: &Policy,
 ) -> Result<(), InputError> {
-    // Volumes matter only for a mounted IdP metadata file (a SAML option the policy sets).
-    let volumes = policy.desired.iter().any(|d| d.option.mounted_file);
+    // Volumes matter always: ClearML reads `*.conf` files from its config directory
+    // (`correct::config_files`), and a SAML policy's IdP metadata file is mounted.
+    let volumes = true;
     fn collect<'a>(v: &'a serde_json::Value, volumes: bool, out: &mut Vec<&'a str>) {
         match v {
             serde_json::Value::Object(o) => {

@@ -149,6 +149,8 @@ codes! {
     NOT_A_BOOLEAN = "not-a-boolean", Warning, "a quoted or differently spelled boolean; written as true/false";
     BASE_URL_SLASH = "base-url-slash", Warning, "a base_url without its trailing `/`; added";
     METADATA_NOT_MOUNTED = "metadata-not-mounted", Error, "idp_metadata_file names a path no volumeMount of the container provides";
+    SSO_IN_CONFIG_FILE = "sso-in-config-file", Error, "a `*.conf` file ClearML reads from its config directory (a ConfigMap or Secret in the stream) may set SSO settings next to the policy's; its text is never printed";
+    UNSEEN_CONFIG_FILE = "unseen-config-file", Warning, "a volume at ClearML's config directory whose `*.conf` files the tool cannot see (not in the stream, emptyDir, a claim, hostPath…): they could set SSO settings";
     HOCON_IN_NAME = "hocon-in-name", Error, "a variable name ClearML reads holds HOCON syntax (`:`, quotes, braces, `//`, spaces) that can set other keys; the name is never printed";
     UNVERIFIED_OUTPUT = "unverified-output", Error, "read back as Kubernetes reads it, the corrected document would not give exactly the policy or would change something else; nothing was written";
     ALIASED_ENV = "aliased-env", Error, "a target container uses YAML anchors, aliases or `<<` merges; the tool does not edit it";

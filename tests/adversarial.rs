@@ -189,6 +189,77 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         1,
         "would also set other ClearML settings",
     ),
+    // ClearML merges the `*.conf` files of its config directory (the public chart mounts
+    // apiserver.additionalConfigs there): one that can set SSO settings is refused, its text
+    // never printed; a harmless one (and SAML metadata next to it) renders.
+    (
+        "config-file-harmless.yaml",
+        "keycloak.toml",
+        0,
+        "0 errors, 0 warnings",
+    ),
+    (
+        "config-file-secure-sso.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: ConfigMap `clearml-apiserver-configmap` key `secure.conf`, mounted at /opt/clearml/config/secure.conf",
+    ),
+    (
+        "config-file-services-login-items.yaml",
+        "keycloak.toml",
+        1,
+        "key `login`, mounted at /opt/clearml/config/services/login.conf, is a config file ClearML reads (`services/login.conf`)",
+    ),
+    (
+        "config-file-subpath.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: ConfigMap `extra-config` key `secure.conf`",
+    ),
+    (
+        "config-file-include.yaml",
+        "keycloak.toml",
+        1,
+        "it has an `include`",
+    ),
+    (
+        "config-file-config-dir-env.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /etc/clearml/secure.conf",
+    ),
+    (
+        "config-file-envfrom-unseen.yaml",
+        "keycloak.toml",
+        1,
+        "may be a config file ClearML reads (its config directory may be any directory",
+    ),
+    (
+        "config-file-envfrom-unseen-include.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /etc/x/services/secure.conf, may be a config file ClearML reads",
+    ),
+    (
+        "config-file-envfrom-seen.yaml",
+        "keycloak.toml",
+        0,
+        "0 errors, 0 warnings",
+    ),
+    // What the tool cannot see there is a warning: an external additionalConfigs ConfigMap is
+    // a legitimate install ([enforce] warnings = "deny" refuses it).
+    (
+        "config-file-external-configmap.yaml",
+        "keycloak.toml",
+        0,
+        "warning[unseen-config-file]: the volumeMount /opt/clearml/config (ConfigMap `clearml-apiserver-configmap`, not in the rendered manifests)",
+    ),
+    (
+        "config-file-emptydir.yaml",
+        "keycloak.toml",
+        0,
+        "warning[unseen-config-file]: the volumeMount /opt/clearml/config/extra (volume `scratch`)",
+    ),
     // Hook Secrets satisfy the gate only when they exist as the apiserver starts.
     (
         "hook-test.yaml",
@@ -283,6 +354,40 @@ fn optional_true_in_any_spelling_is_optional() {
             input.as_bytes(),
         );
         let stderr = text(&out.stderr);
-        assert!(!stderr.contains("absent"), "optional: {spelling}\n{stderr}");
+        // Not required: no error names them. (An optional source the tool cannot see may still
+        // exist outside the release: the envFrom may set CLEARML_CONFIG_DIR, so the volume gets
+        // an `unseen-config-file` warning.)
+        assert_eq!(out.status.code(), Some(0), "optional: {spelling}\n{stderr}");
+        assert!(
+            !stderr
+                .lines()
+                .any(|l| l.starts_with("error") && l.contains("absent")),
+            "optional: {spelling}\n{stderr}"
+        );
     }
+}
+
+/// A config volume the tool cannot see is a warning, so `--deny-warnings` (or
+/// `[enforce] warnings = "deny"`) refuses it: the strict reading of "exit 0 is a proof".
+#[test]
+fn an_unseen_config_volume_is_refused_when_warnings_are_denied() {
+    let policy = root().join("tests/fixtures/policies/keycloak.toml");
+    let input = root().join("tests/fixtures/adversarial/config-file-external-configmap.yaml");
+    let out = run(
+        &[
+            "render",
+            "--deny-warnings",
+            "--policy",
+            policy.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ],
+        b"",
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains("error[unseen-config-file]") && stderr.contains("warnings fail the render"),
+        "{stderr}"
+    );
 }

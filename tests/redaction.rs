@@ -392,3 +392,94 @@ spec:
         assert_clean(&what, &out.stderr);
     }
 }
+
+/// A `*.conf` file ClearML reads from its config directory is refused when it may set SSO
+/// settings, and its text (here a credential, in a ConfigMap and, base64, in a Secret) is never
+/// printed: not by `render`, `diff`, or `check` in any format, nor in the report.
+#[test]
+fn config_file_text_reaches_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD
+        .encode(format!("sso.oauth_client.evil.client_secret: \"{MARK}\"\n"));
+    let input = format!(
+        "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: clearml-apiserver-configmap
+data:
+  secure.conf: |
+    login {{ sso {{ oauth_client {{ evilprov {{ client_secret: \"{MARK}\" }} }} }} }}
+  apiserver.conf: |
+    auth {{ note: \"{MARK}\" }}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: more-config
+data:
+  login.conf: {b64}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: clearml-apiserver
+spec:
+  template:
+    spec:
+      volumes:
+      - name: config
+        configMap: {{name: clearml-apiserver-configmap}}
+      - name: more
+        secret: {{secretName: more-config}}
+      containers:
+      - name: clearml-apiserver
+        image: allegroai/clearml
+        volumeMounts:
+        - {{name: config, mountPath: /opt/clearml/config}}
+        - {{name: more, mountPath: /opt/clearml/config/services}}
+"
+    );
+    let p = temp_file(
+        &dir,
+        "policy.toml",
+        &policy(
+            "{ secret = \"clearml-sso\", key = \"client_secret\" }",
+            "[secrets]\nexternal = [\"clearml-sso\"]",
+        ),
+    );
+    let flag = format!("--policy={}", p.display());
+    let report = dir.path().join("report.json");
+    let report_flag = format!("--report={}", report.display());
+    let mut commands: Vec<Vec<&str>> = vec![
+        vec!["render", &flag, &report_flag],
+        vec!["diff", &flag, &report_flag],
+    ];
+    for format in formats() {
+        commands.push(vec!["check", &flag, "--format", format, &report_flag]);
+    }
+    for args in &commands {
+        let _ = std::fs::remove_file(&report);
+        let out = run(args, input.as_bytes());
+        let what = format!("clearml-sso {}", args.join(" "));
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", text(&out.stderr));
+        assert_clean(&format!("{what} (stderr)"), &out.stderr);
+        assert_clean(&format!("{what} (stdout)"), &out.stdout);
+        assert_clean(
+            &format!("{what} (report)"),
+            &std::fs::read(&report).expect("the report is written"),
+        );
+        if args[0] == "check" && args[3] == "text" {
+            let report = text(&out.stdout);
+            // Both files are refused, each named by object, key and path; apiserver.conf is not.
+            assert!(
+                report.contains("ConfigMap `clearml-apiserver-configmap` key `secure.conf`, mounted at /opt/clearml/config/secure.conf"),
+                "{report}"
+            );
+            assert!(
+                report.contains("Secret `more-config` key `login.conf`, mounted at /opt/clearml/config/services/login.conf"),
+                "{report}"
+            );
+            assert!(!report.contains("apiserver.conf"), "{report}");
+        }
+    }
+}
