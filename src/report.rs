@@ -367,25 +367,28 @@ impl Finding {
     }
 }
 
-/// Describes a location in one line: `Deployment clearml/clearml-apiserver (templates/a.yaml), container x, variable Y`.
-pub fn describe(loc: &Location) -> String {
-    let o = &loc.object;
-    let mut s = format!(
-        "{} ",
-        if o.kind.is_empty() {
-            "document"
-        } else {
-            &o.kind
-        }
-    );
-    if let Some(ns) = &o.namespace {
-        let _ = write!(s, "{ns}/");
-    }
-    s.push_str(if o.name.is_empty() {
+/// `Deployment ns/name`: an object's kind (`document` when it has none), namespace and name.
+pub fn object_name(o: &ObjectRef) -> String {
+    let kind = if o.kind.is_empty() {
+        "document"
+    } else {
+        &o.kind
+    };
+    let name = if o.name.is_empty() {
         "<unnamed>"
     } else {
         &o.name
-    });
+    };
+    match &o.namespace {
+        Some(ns) => format!("{kind} {ns}/{name}"),
+        None => format!("{kind} {name}"),
+    }
+}
+
+/// Describes a location in one line: `Deployment clearml/clearml-apiserver (templates/a.yaml), container x, variable Y`.
+pub fn describe(loc: &Location) -> String {
+    let o = &loc.object;
+    let mut s = object_name(o);
     match &o.source {
         Some(src) => {
             let _ = write!(s, " ({src}, document {})", loc.document_number());

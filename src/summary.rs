@@ -137,20 +137,7 @@ fn group(findings: &[Finding]) -> Vec<Group<'_>> {
 /// variable.
 fn place(loc: &Location) -> String {
     let o = &loc.object;
-    let mut s = if o.kind.is_empty() {
-        "document".to_string()
-    } else {
-        o.kind.clone()
-    };
-    s.push(' ');
-    if let Some(ns) = &o.namespace {
-        let _ = write!(s, "{ns}/");
-    }
-    s.push_str(if o.name.is_empty() {
-        "<unnamed>"
-    } else {
-        &o.name
-    });
+    let mut s = crate::report::object_name(o);
     if let Some(src) = &o.source {
         let _ = write!(s, " ({src})");
     }
