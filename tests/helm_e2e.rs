@@ -5,6 +5,7 @@
 //! copy of `/bin/sh` posing as Helm run anywhere.
 
 mod common;
+use common::helm::HelmHome;
 use common::*;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -12,58 +13,6 @@ use std::path::{Path, PathBuf};
 const CHART: &str = "examples/chart/clearml";
 const VALUES: &str = "examples/values-sso-secret.yaml";
 const KEYCLOAK_SECRET: &str = "9yq2Xl0bF8tV3nRkC4sWmJ7eHdPaZu1G";
-
-/// A private Helm home so tests never touch the user's.
-struct HelmHome {
-    dir: tempfile::TempDir,
-}
-
-impl HelmHome {
-    fn new() -> HelmHome {
-        HelmHome {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn env(&self) -> Vec<(String, String)> {
-        let p = |s: &str| self.dir.path().join(s).display().to_string();
-        vec![
-            ("HELM_CACHE_HOME".into(), p("cache")),
-            ("HELM_CONFIG_HOME".into(), p("config")),
-            ("HELM_DATA_HOME".into(), p("data")),
-            ("HELM_PLUGINS".into(), p("data/plugins")),
-        ]
-    }
-
-    fn run(&self, helm: &Path, args: &[&str]) -> std::process::Output {
-        let env = self.env();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        run_in(helm, args, b"", None, &env)
-    }
-
-    /// Installs the plugin as a plugin directory: the repository's `plugin.yaml` and this
-    /// build at `bin/<os>-<arch>/clearml-sso`, then `helm plugin install DIR` (the signed
-    /// release tarball is tested in tests/release_e2e.rs).
-    fn install_plugin(&self, helm4: &Path) {
-        let dir = self.dir.path().join("plugin-src");
-        let bin_dir = dir.join("bin").join(plugin_platform());
-        std::fs::create_dir_all(&bin_dir).unwrap();
-        std::fs::copy(root().join("plugin.yaml"), dir.join("plugin.yaml")).unwrap();
-        std::fs::copy(bin(), bin_dir.join("clearml-sso")).unwrap();
-        let out = self.run(helm4, &["plugin", "install", dir.to_str().unwrap()]);
-        assert!(
-            out.status.success(),
-            "helm plugin install failed: {}",
-            text(&out.stderr)
-        );
-        let list = self.run(helm4, &["plugin", "list"]);
-        assert!(
-            text(&list.stdout).contains("clearml-sso"),
-            "plugin not listed: {}",
-            text(&list.stdout)
-        );
-    }
-}
 
 fn policy(name: &str) -> String {
     format!("--policy={}", root().join("policies").join(name).display())
@@ -150,7 +99,7 @@ fn helm3_post_renderer_gives_the_apiserver_the_policy_settings() {
 fn helm4_plugin_gives_the_apiserver_the_policy_settings() {
     let helm = helm4();
     let home = HelmHome::new();
-    home.install_plugin(&helm);
+    home.install_plugin();
     let out = template(&home, &helm, "clearml-sso", &policy("keycloak.toml"), true);
     assert!(out.status.success(), "helm 4 failed: {}", text(&out.stderr));
     let stdout = text(&out.stdout);
@@ -166,7 +115,7 @@ fn helm4_plugin_gives_the_apiserver_the_policy_settings() {
 fn helm4_relative_policy_path_resolves_against_the_users_directory() {
     let helm = helm4();
     let home = HelmHome::new();
-    home.install_plugin(&helm);
+    home.install_plugin();
     let out = template(
         &home,
         &helm,
@@ -208,7 +157,7 @@ fn helm3_fails_and_names_the_missing_secret() {
 fn helm4_fails_and_the_user_sees_the_missing_secret() {
     let helm = helm4();
     let home = HelmHome::new();
-    home.install_plugin(&helm);
+    home.install_plugin();
     let out = template(&home, &helm, "clearml-sso", &in_release_policy(), false);
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
@@ -283,7 +232,7 @@ fn untouched_documents_are_byte_identical_and_render_is_idempotent() {
 fn every_bundled_policy_renders_and_values_give_the_same_config() {
     let (helm3, helm4) = (helm3(), helm4());
     let home = HelmHome::new();
-    home.install_plugin(&helm4);
+    home.install_plugin();
     let mut policies: Vec<PathBuf> = std::fs::read_dir(root().join("policies"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -389,7 +338,7 @@ fn template_with(
 /// own (Helm 3 fails on every command when a Helm 4 plugin is in its plugin directory).
 fn both_helms() -> [(&'static str, HelmHome, PathBuf, String); 2] {
     let (helm4, home4) = (helm4(), HelmHome::new());
-    home4.install_plugin(&helm4);
+    home4.install_plugin();
     [
         ("Helm 3", HelmHome::new(), helm3(), bin_path()),
         ("Helm 4", home4, helm4, "clearml-sso".into()),
@@ -736,7 +685,7 @@ fn a_policy_error_under_helm_reaches_the_report_and_the_user() {
     )
     .unwrap();
     let helm4_home = HelmHome::new();
-    helm4_home.install_plugin(&helm4());
+    helm4_home.install_plugin();
     for (name, helm, home, renderer) in [
         ("helm3", helm3(), HelmHome::new(), bin_path()),
         ("helm4", helm4(), helm4_home, "clearml-sso".to_string()),

@@ -8,6 +8,7 @@
 //! message, before Helm's line; without append, nothing of ours (the terminal, if any, gets it).
 
 mod common;
+use common::helm::HelmHome;
 use common::*;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -31,43 +32,8 @@ assert libc.prctl(22, 2, ctypes.byref(p), 0, 0) == 0, 'seccomp %d' % ctypes.get_
 os.execv(sys.argv[1], sys.argv[1:])
 "#;
 
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Home {
-        Home {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn env(&self) -> Vec<(String, String)> {
-        let p = |s: &str| self.dir.path().join(s).display().to_string();
-        vec![
-            ("HELM_CACHE_HOME".into(), p("cache")),
-            ("HELM_CONFIG_HOME".into(), p("config")),
-            ("HELM_DATA_HOME".into(), p("data")),
-            ("HELM_PLUGINS".into(), p("data/plugins")),
-        ]
-    }
-    /// The plugin as a directory: plugin.yaml and this build at bin/<os>-<arch>/.
-    fn install_plugin(&self) {
-        let dir = self.dir.path().join("plugin-src");
-        let bin_dir = dir.join("bin").join(plugin_platform());
-        std::fs::create_dir_all(&bin_dir).unwrap();
-        std::fs::copy(root().join("plugin.yaml"), dir.join("plugin.yaml")).unwrap();
-        std::fs::copy(bin(), bin_dir.join("clearml-sso")).unwrap();
-        let env = self.env();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let out = run_in(
-            &tool("HELM4_BIN"),
-            &["plugin", "install", dir.to_str().unwrap()],
-            b"",
-            None,
-            &env,
-        );
-        assert!(out.status.success(), "{}", text(&out.stderr));
-    }
+/// What these tests do with a private Helm home (tests/common/helm.rs).
+impl HelmHome {
     /// `helm template` of the example chart under the filter, in a new session (no terminal),
     /// stdout to `out` and stderr to `err` (the same open file for `2>&1`).
     fn template(&self, helm: &Path, renderer: &str, policy: &str, out: File, err: File) -> bool {
@@ -116,7 +82,7 @@ fn open(path: &Path, append: bool) -> File {
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn a_failure_under_helm4_is_whole_or_absent_in_a_log_file_without_pidfd_getfd() {
-    let home = Home::new();
+    let home = HelmHome::new();
     home.install_plugin();
     let helm4 = tool("HELM4_BIN");
     let dir = tempfile::tempdir().unwrap();
@@ -155,7 +121,7 @@ fn a_failure_under_helm4_is_whole_or_absent_in_a_log_file_without_pidfd_getfd() 
 
 /// The example chart without its values (no Secret in the release) and a policy that expects
 /// the Secret there: the render fails.
-fn failing(home: &Home, helm4: &Path, out: File, err: File) -> bool {
+fn failing(home: &HelmHome, helm4: &Path, out: File, err: File) -> bool {
     let mut cmd = Command::new(tool("CLEARML_SSO_PYTHON"));
     cmd.args(["-c", NO_PIDFD_GETFD])
         .arg(helm4)
@@ -181,12 +147,12 @@ fn failing(home: &Home, helm4: &Path, out: File, err: File) -> bool {
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn a_success_summary_never_lands_in_the_manifests_without_pidfd_getfd() {
-    let home4 = Home::new();
+    let home4 = HelmHome::new();
     home4.install_plugin();
     let bin = bin().display().to_string();
     let keycloak: PathBuf = root().join("policies/keycloak.toml");
     for (name, home, helm, renderer) in [
-        ("Helm 3", Home::new(), tool("HELM3_BIN"), bin.as_str()),
+        ("Helm 3", HelmHome::new(), tool("HELM3_BIN"), bin.as_str()),
         ("Helm 4", home4, tool("HELM4_BIN"), "clearml-sso"),
     ] {
         let dir = tempfile::tempdir().unwrap();

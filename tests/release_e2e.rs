@@ -8,6 +8,7 @@
 //! All ignored under plain `cargo test` (they need `scripts/fetch-test-deps`).
 
 mod common;
+use common::helm::HelmHome;
 use common::*;
 use serde_json::json;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -126,31 +127,10 @@ impl Release {
     }
 }
 
-/// A private Helm home (all four locations), so nothing touches the user's. HELM_PLUGINS is
-/// $HELM_DATA_HOME/plugins because Helm 4.1.4 installs a tarball there whatever HELM_PLUGINS says.
-struct HelmHome {
-    dir: tempfile::TempDir,
-}
-
+/// What the release tests do with a private Helm home (tests/common/helm.rs).
 impl HelmHome {
-    fn new() -> HelmHome {
-        HelmHome {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn env(&self) -> Vec<(String, String)> {
-        let p = |s: &str| self.dir.path().join(s).display().to_string();
-        vec![
-            ("HELM_CACHE_HOME".into(), p("cache")),
-            ("HELM_CONFIG_HOME".into(), p("config")),
-            ("HELM_DATA_HOME".into(), p("data")),
-            ("HELM_PLUGINS".into(), p("data/plugins")),
-        ]
-    }
     fn helm(&self, helm: &Path, args: &[&str]) -> Output {
-        let env = self.env();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        run_in(helm, args, b"", None, &env)
+        self.run(helm, args)
     }
     /// `helm plugin install SOURCE --keyring KEYRING [extra]`, verification on (the default).
     fn install(&self, source: &str, keyring: &Path, extra: &[&str]) -> Output {

@@ -2,6 +2,7 @@
 //! binaries, reading a rendered apiserver's env and reading it back as ClearML would.
 #![allow(dead_code)]
 
+pub mod helm;
 pub mod release;
 
 use serde_yaml::Value;
