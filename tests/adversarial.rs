@@ -216,6 +216,26 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         1,
         "error[sso-in-config-file]: ConfigMap `extra-config` key `secure.conf`",
     ),
+    // Paths as the runtime and pathlib read them: `//`, `.` and a trailing `/` change nothing.
+    (
+        "config-file-mount-path-unclean.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
+    (
+        "config-file-config-dir-trailing-slash.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /etc/clearml/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
+    // subPath names a directory of the volume: its files are read where they appear.
+    (
+        "config-file-subpath-directory.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/services/login.conf, is a config file ClearML reads (`services/login.conf`)",
+    ),
     (
         "config-file-include.yaml",
         "keycloak.toml",
