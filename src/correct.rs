@@ -2050,9 +2050,9 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
                 continue;
             }
             let source = format!("{} `{}` key `{}`", f.kind.as_str(), f.name, f.key);
-            let stored = secrets::stored_value(ctx.inventory, f.kind, &f.name, &f.key, namespace);
+            let stored = secrets::file_text(ctx.inventory, f.kind, &f.name, &f.key, namespace);
             match stored {
-                Some((_, text)) => {
+                Some(text) => {
                     let found = relatives
                         .iter()
                         .find_map(|r| sets_sso(r, text.text_for_judging()).map(|why| (r, why)));

@@ -237,6 +237,12 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         "mounted at /opt/clearml/config/services/login.conf, is a config file ClearML reads (`services/login.conf`)",
     ),
     (
+        "config-file-binary-data.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: ConfigMap `extra-config` key `secure.conf`, mounted at /opt/clearml/config/secure.conf",
+    ),
+    (
         "config-file-include.yaml",
         "keycloak.toml",
         1,
