@@ -243,6 +243,12 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         "error[sso-in-config-file]: ConfigMap `extra-config` key `secure.conf`, mounted at /opt/clearml/config/secure.conf",
     ),
     (
+        "config-file-float-mode.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: ConfigMap `extra-config` key `secure.conf`, mounted at /opt/clearml/config/secure.conf",
+    ),
+    (
         "config-file-include.yaml",
         "keycloak.toml",
         1,
