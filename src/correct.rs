@@ -1952,10 +1952,18 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
             None => true,
             Some(d) => d.iter().any(|d| is_under(mount, d) || is_under(d, mount)),
         };
+        // A ConfigMap, Secret or projected volume also shows its files under `..data/` (and a
+        // `..<timestamp>/` directory): Kubernetes keeps keys and item paths from starting with
+        // `..`, so a subPath that does is one of those, and the rest of it is the file's path.
         let sub = m
             .sub_path
             .as_deref()
             .map(clean_path)
+            .map(|s| match s.split_once('/') {
+                Some((first, rest)) if first.starts_with("..") => rest.to_string(),
+                None if s.starts_with("..") => String::new(),
+                _ => s,
+            })
             .filter(|s| !s.is_empty());
         let not_conf = |p: &str| {
             !p.rsplit('/')

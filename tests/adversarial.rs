@@ -249,6 +249,12 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         "error[sso-in-config-file]: ConfigMap `extra-config` key `secure.conf`, mounted at /opt/clearml/config/secure.conf",
     ),
     (
+        "config-file-subpath-data-dir.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
+    (
         "config-file-include.yaml",
         "keycloak.toml",
         1,
