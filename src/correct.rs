@@ -21,8 +21,8 @@ pub struct Context<'a> {
     pub inventory: &'a Inventory,
     /// The container's location (no variable set).
     pub location: Location,
-    /// The pod's `volumes` (for `[secrets] check = "all"`).
-    pub volumes: Vec<Node>,
+    /// The pod's `volumes` as Kubernetes reads them (aliases and `<<` merges resolved).
+    pub volumes: Vec<serde_json::Value>,
 }
 
 impl Context<'_> {
@@ -1531,7 +1531,7 @@ fn other_references(container: &Node, ctx: &Context, findings: &mut Sink) {
     let volumes: Vec<Volume> = ctx
         .volumes
         .iter()
-        .filter_map(|v| serde_json::from_value(k8s::to_json(v)).ok())
+        .filter_map(|v| serde_json::from_value(v.clone()).ok())
         .collect();
     for volume in volumes
         .iter()
@@ -1688,7 +1688,7 @@ fn metadata_mounts(entries: &[Entry], container: &Node, ctx: &Context, findings:
     let volumes: Vec<Volume> = ctx
         .volumes
         .iter()
-        .filter_map(|v| serde_json::from_value(k8s::to_json(v)).ok())
+        .filter_map(|v| serde_json::from_value(v.clone()).ok())
         .collect();
     for e in entries {
         let Some(sso) = &e.sso else { continue };
@@ -1923,7 +1923,7 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
     let volumes: Vec<Volume> = ctx
         .volumes
         .iter()
-        .filter_map(|v| serde_json::from_value(k8s::to_json(v)).ok())
+        .filter_map(|v| serde_json::from_value(v.clone()).ok())
         .collect();
     let dirs = config_dirs(entries, container, ctx);
     let dirs_text = match &dirs {

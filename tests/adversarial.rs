@@ -254,6 +254,19 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         1,
         "mounted at /opt/clearml/config/secure.conf, is a config file ClearML reads (`secure.conf`)",
     ),
+    // The pod's volumes are read as Kubernetes reads them: aliases and merges resolved.
+    (
+        "config-file-volume-alias.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
+    (
+        "config-file-volume-merge.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
     (
         "config-file-include.yaml",
         "keycloak.toml",
