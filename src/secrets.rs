@@ -306,16 +306,30 @@ impl Inventory {
             ("SealedSecret", "bitnami.com") => {
                 // The controller names the Secret after the SealedSecret itself, whatever
                 // `spec.template.metadata.name` says.
-                let keys = entries(spec.and_then(|s| s.get("encryptedData")))
-                    .map(|(k, v)| {
-                        let state = if text(v).trim().is_empty() {
-                            KeyState::Empty
-                        } else {
-                            KeyState::Present
-                        };
-                        (k.clone(), state)
-                    })
-                    .collect();
+                let mut keys: Vec<(String, KeyState)> =
+                    entries(spec.and_then(|s| s.get("encryptedData")))
+                        .map(|(k, v)| {
+                            let state = if text(v).trim().is_empty() {
+                                KeyState::Empty
+                            } else {
+                                KeyState::Present
+                            };
+                            (k.clone(), state)
+                        })
+                        .collect();
+                // `spec.template.data`: keys the controller adds, rendered as Go templates over
+                // the decrypted values (over an encrypted key of the same name). One without
+                // `{{` is stored as written.
+                let template_data = spec
+                    .and_then(|s| s.get("template"))
+                    .and_then(|t| t.get("data"));
+                for (k, v) in entries(template_data) {
+                    keys.retain(|(existing, _)| existing != k);
+                    keys.push((k.clone(), KeyState::Present));
+                    if let Some(v) = v.as_str().filter(|v| !v.contains("{{")) {
+                        values.push((k.clone(), Stored(v.to_string())));
+                    }
+                }
                 (SourceKind::SealedSecret, keys, false)
             }
             _ => return,

@@ -267,6 +267,13 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         1,
         "mounted at /opt/clearml/config/secure.conf, is a config file ClearML reads (`secure.conf`)",
     ),
+    // A SealedSecret's template.data keys are in the Secret it creates.
+    (
+        "config-file-sealed-template.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: Secret `extra-config` key `secure.conf`, mounted at /opt/clearml/config/secure.conf",
+    ),
     (
         "config-file-include.yaml",
         "keycloak.toml",
