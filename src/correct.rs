@@ -21,8 +21,8 @@ pub struct Context<'a> {
     pub inventory: &'a Inventory,
     /// The container's location (no variable set).
     pub location: Location,
-    /// The pod's `volumes` (for `[secrets] check = "all"`).
-    pub volumes: Vec<Node>,
+    /// The pod's `volumes` as Kubernetes reads them (aliases and `<<` merges resolved).
+    pub volumes: Vec<serde_json::Value>,
 }
 
 impl Context<'_> {
@@ -1531,7 +1531,7 @@ fn other_references(container: &Node, ctx: &Context, findings: &mut Sink) {
     let volumes: Vec<Volume> = ctx
         .volumes
         .iter()
-        .filter_map(|v| serde_json::from_value(k8s::to_json(v)).ok())
+        .filter_map(|v| serde_json::from_value(v.clone()).ok())
         .collect();
     for volume in volumes
         .iter()
@@ -1688,7 +1688,7 @@ fn metadata_mounts(entries: &[Entry], container: &Node, ctx: &Context, findings:
     let volumes: Vec<Volume> = ctx
         .volumes
         .iter()
-        .filter_map(|v| serde_json::from_value(k8s::to_json(v)).ok())
+        .filter_map(|v| serde_json::from_value(v.clone()).ok())
         .collect();
     for e in entries {
         let Some(sso) = &e.sso else { continue };
@@ -1791,11 +1791,11 @@ fn config_dirs(entries: &[Entry], container: &Node, ctx: &Context) -> Option<Vec
             Defined::Unset => continue,
             Defined::Text(t) if t.is_empty() => continue,
             Defined::Text(t) => {
-                let dirs: Vec<String> = t.split(':').map(str::to_string).collect();
+                let dirs: Vec<&str> = t.split(':').collect();
                 if dirs.iter().any(|d| !d.starts_with('/') || d.contains('$')) {
                     return None;
                 }
-                let mut dirs = dirs;
+                let mut dirs: Vec<String> = dirs.into_iter().map(clean_path).collect();
                 dirs.push(BUILT_IN_CONFIG_DIR.to_string());
                 return Some(dirs);
             }
@@ -1837,9 +1837,35 @@ fn env_from_unseen(container: &Node, ctx: &Context) -> bool {
     })
 }
 
-/// `path` is `dir` or inside it (paths without a trailing `/`; `""` is the root).
+/// `path` is `dir` or inside it (both [`clean_path`]ed; `""` is the root).
 fn is_under(path: &str, dir: &str) -> bool {
     path == dir || path.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
+}
+
+/// A path as the kubelet and the container runtime (Go's `filepath.Clean`) and Python's
+/// `pathlib` read it: no empty or `.` parts, `..` taken lexically, no trailing `/` (so
+/// `/opt/clearml//config/` and `/opt/clearml/./config` are `/opt/clearml/config`). The root is `""`.
+fn clean_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    if path.starts_with('/') {
+        if joined.is_empty() {
+            String::new()
+        } else {
+            format!("/{joined}")
+        }
+    } else {
+        joined
+    }
 }
 
 /// Why a config file's text may set SSO settings, or `None`. Conservative on purpose: any
@@ -1897,7 +1923,7 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
     let volumes: Vec<Volume> = ctx
         .volumes
         .iter()
-        .filter_map(|v| serde_json::from_value(k8s::to_json(v)).ok())
+        .filter_map(|v| serde_json::from_value(v.clone()).ok())
         .collect();
     let dirs = config_dirs(entries, container, ctx);
     let dirs_text = match &dirs {
@@ -1920,15 +1946,25 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
         .at(ctx.location.clone())
     };
     for m in &mounts {
-        let mount = m.mount_path.trim_end_matches('/');
+        let mount = &clean_path(&m.mount_path);
         // The config directory the mount reaches, and the mount's place relative to it.
         let reaches = match &dirs {
             None => true,
             Some(d) => d.iter().any(|d| is_under(mount, d) || is_under(d, mount)),
         };
-        // A subPath mount is one file (or a directory of the volume): one whose name is not
-        // `*.conf` is taken for a file ClearML does not read, such as the SAML metadata.
-        let sub = m.sub_path.as_deref().filter(|s| !s.is_empty());
+        // A ConfigMap, Secret or projected volume also shows its files under `..data/` (and a
+        // `..<timestamp>/` directory): Kubernetes keeps keys and item paths from starting with
+        // `..`, so a subPath that does is one of those, and the rest of it is the file's path.
+        let sub = m
+            .sub_path
+            .as_deref()
+            .map(clean_path)
+            .map(|s| match s.split_once('/') {
+                Some((first, rest)) if first.starts_with("..") => rest.to_string(),
+                None if s.starts_with("..") => String::new(),
+                _ => s,
+            })
+            .filter(|s| !s.is_empty());
         let not_conf = |p: &str| {
             !p.rsplit('/')
                 .next()
@@ -1936,16 +1972,23 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
                 .to_ascii_lowercase()
                 .ends_with(".conf")
         };
-        if !reaches
-            || sub.is_some()
-                && not_conf(mount)
-                && dirs
-                    .as_ref()
-                    .is_some_and(|d| d.iter().any(|d| is_under(mount, d) && mount != d))
-        {
+        if !reaches {
             continue;
         }
         let volume = volumes.iter().find(|v| v.name == m.name);
+        let files = volume.map_or(Files::Unknown, |v| volume_files(v, ctx));
+        // A subPath mount is one file or a directory of the volume. When the volume's files are
+        // known, each is judged where it appears; when not, one whose name is not `*.conf`
+        // below the config directory is taken for a file ClearML does not read, such as the
+        // SAML metadata.
+        let one_other_file = sub.is_some()
+            && not_conf(mount)
+            && dirs
+                .as_ref()
+                .is_some_and(|d| d.iter().any(|d| is_under(mount, d) && mount != d));
+        if one_other_file && !matches!(files, Files::Known(..)) {
+            continue;
+        }
         let opaque_part = volume.and_then(|v| v.projected.as_ref()).is_some_and(|p| {
             p.sources
                 .iter()
@@ -1956,11 +1999,11 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
             findings.push(unseen(m, format!("volume `{}` with subPathExpr", m.name)));
             continue;
         }
-        if opaque_part {
+        if opaque_part && !one_other_file {
             // downwardAPI, serviceAccountToken…: files whose text the stream does not hold.
             findings.push(unseen(m, format!("volume `{}`, in part", m.name)));
         }
-        let files = match volume.map_or(Files::Unknown, |v| volume_files(v, ctx)) {
+        let files = match files {
             Files::Known(_, files) => files,
             Files::Missing(source) => {
                 findings.push(unseen(
@@ -1980,10 +2023,14 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
         };
         for f in &files {
             // Where the file appears in the container.
-            let at = match sub {
-                None => format!("{mount}/{}", f.path),
-                Some(s) if f.path == s => mount.to_string(),
-                Some(s) => match f.path.strip_prefix(s).and_then(|r| r.strip_prefix('/')) {
+            let path = clean_path(&f.path);
+            let at = match &sub {
+                None => format!("{mount}/{path}"),
+                Some(s) if path == *s => mount.to_string(),
+                Some(s) => match path
+                    .strip_prefix(s.as_str())
+                    .and_then(|r| r.strip_prefix('/'))
+                {
                     Some(rest) => format!("{mount}/{rest}"),
                     None => continue,
                 },
@@ -2011,9 +2058,9 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
                 continue;
             }
             let source = format!("{} `{}` key `{}`", f.kind.as_str(), f.name, f.key);
-            let stored = secrets::stored_value(ctx.inventory, f.kind, &f.name, &f.key, namespace);
+            let stored = secrets::file_text(ctx.inventory, f.kind, &f.name, &f.key, namespace);
             match stored {
-                Some((_, text)) => {
+                Some(text) => {
                     let found = relatives
                         .iter()
                         .find_map(|r| sets_sso(r, text.text_for_judging()).map(|why| (r, why)));

@@ -266,6 +266,10 @@ fn to_json(s: Scalar) -> Result<Value, String> {
         Scalar::Bool(b) => Value::Bool(b),
         Scalar::Int(i) => Value::from(i),
         Scalar::UInt(u) => Value::from(u),
+        // sigs.k8s.io/yaml hands the API server the float as Go's JSON writes it: a whole
+        // number below 1e21 without a dot (`420.0`, `4.2e2` -> `420`), which an integer field
+        // (a volume's `defaultMode`) takes. Beyond i64, no Kubernetes integer field takes it.
+        Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Value::from(f as i64),
         Scalar::Float(f) => Value::Number(
             Number::from_f64(f)
                 .ok_or_else(|| "a NaN or infinite number has no JSON form".to_string())?,
@@ -522,7 +526,8 @@ mod tests {
         assert_eq!(
             v,
             json!({"a": true, "b": "yes", "c": 31, "d": 1000, "e": 5, "f": 15, "g": "inf",
-                   "h": "2001-12-14", "i": 1000.0, "j": null, "k": 8.0,
+                   // whole floats reach the API server as Go's JSON writes them: no dot
+                   "h": "2001-12-14", "i": 1000, "j": null, "k": 8,
                    "l": 12345678901234567890u64, "m": -7, "p": false, "false": 1})
         );
     }

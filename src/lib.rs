@@ -157,7 +157,11 @@ pub fn render_with(
             part.iter_mut()
                 .map(|(i, root)| {
                     let doc = &docs[*i];
-                    (*i, correct_doc(doc, root, sources[*i], policy, &inventory))
+                    let kube = kube[*i].as_ref();
+                    (
+                        *i,
+                        correct_doc(doc, root, kube, sources[*i], policy, &inventory),
+                    )
                 })
                 .collect::<Vec<_>>()
         };
@@ -597,6 +601,7 @@ struct Corrected {
 fn correct_doc(
     doc: &stream::Document,
     root: &mut Node,
+    kube: Option<&serde_json::Value>,
     source: Option<&str>,
     policy: &Policy,
     inventory: &secrets::Inventory,
@@ -617,7 +622,13 @@ fn correct_doc(
             policy.target.selects_workload(&o.kind, &o.name)
         })
         .then(|| root.clone());
-    for object in k8s::objects_mut(root) {
+    // The same objects as Kubernetes reads them, for what the tool only reads (volumes): an
+    // alias or `<<` merge there is resolved, as it is for Kubernetes.
+    let objects = k8s::objects_mut(root);
+    let kube_objects = kube
+        .map(k8s::json_objects)
+        .filter(|o| o.len() == objects.len());
+    for (index, object) in objects.into_iter().enumerate() {
         let object_ref = k8s::ObjectRef::of(object, source);
         let targeted = policy
             .target
@@ -625,10 +636,22 @@ fn correct_doc(
         let Some(spec) = k8s::pod_spec_mut(object, &policy.target.kinds) else {
             continue;
         };
-        let volumes = spec
-            .get("volumes")
-            .map(|v| v.items().to_vec())
-            .unwrap_or_default();
+        let kube_spec = kube_objects.as_ref().and_then(|o| {
+            k8s::pod_spec_path(&object_ref.kind)?
+                .iter()
+                .try_fold(o[index], |v, step| v.get(step))
+        });
+        let volumes: Vec<serde_json::Value> = match kube_spec {
+            Some(spec) => spec
+                .get("volumes")
+                .and_then(serde_json::Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            None => spec
+                .get("volumes")
+                .map(|v| v.items().iter().map(k8s::to_json).collect())
+                .unwrap_or_default(),
+        };
         let Some(Node::Seq {
             items: containers, ..
         }) = spec.get_mut("containers")

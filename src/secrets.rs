@@ -89,6 +89,9 @@ pub struct Source {
     /// ConfigMap `data`, an ExternalSecret template entry with no `{{ }}` in it. None for a
     /// SealedSecret (encrypted) or a value an ExternalSecret fetches at install.
     pub values: Vec<(String, Stored)>,
+    /// A ConfigMap's `binaryData` that decodes to UTF-8: the text a volume shows as a file
+    /// (ClearML may read it as a `*.conf`), never an env value, so kept apart from `values`.
+    pub binary_values: Vec<(String, Stored)>,
     /// An ExternalSecret with `dataFrom`: it provides keys that cannot be known here.
     pub any_key: bool,
     /// A Helm hook that does not exist when the apiserver starts, and why.
@@ -214,6 +217,7 @@ impl Inventory {
         let mut object_ref = ObjectRef::of_json(object, source);
         let spec = object.get("spec");
         let mut values = Vec::new();
+        let mut binary_values = Vec::new();
         let (kind, keys, any_key) = match (kind, api_group(object)) {
             ("Secret", "") => {
                 let mut keys: Vec<(String, KeyState)> = Vec::new();
@@ -252,6 +256,10 @@ impl Inventory {
                 values.extend(
                     entries(object.get("data")).map(|(k, v)| (k.clone(), Stored(text(v).into()))),
                 );
+                binary_values.extend(entries(object.get("binaryData")).filter_map(|(k, v)| {
+                    let bytes = v.as_str().and_then(decode_data)?;
+                    Some((k.clone(), Stored(String::from_utf8(bytes).ok()?)))
+                }));
                 (SourceKind::ConfigMap, keys, false)
             }
             ("ExternalSecret", "external-secrets.io") => {
@@ -298,16 +306,30 @@ impl Inventory {
             ("SealedSecret", "bitnami.com") => {
                 // The controller names the Secret after the SealedSecret itself, whatever
                 // `spec.template.metadata.name` says.
-                let keys = entries(spec.and_then(|s| s.get("encryptedData")))
-                    .map(|(k, v)| {
-                        let state = if text(v).trim().is_empty() {
-                            KeyState::Empty
-                        } else {
-                            KeyState::Present
-                        };
-                        (k.clone(), state)
-                    })
-                    .collect();
+                let mut keys: Vec<(String, KeyState)> =
+                    entries(spec.and_then(|s| s.get("encryptedData")))
+                        .map(|(k, v)| {
+                            let state = if text(v).trim().is_empty() {
+                                KeyState::Empty
+                            } else {
+                                KeyState::Present
+                            };
+                            (k.clone(), state)
+                        })
+                        .collect();
+                // `spec.template.data`: keys the controller adds, rendered as Go templates over
+                // the decrypted values (over an encrypted key of the same name). One without
+                // `{{` is stored as written.
+                let template_data = spec
+                    .and_then(|s| s.get("template"))
+                    .and_then(|t| t.get("data"));
+                for (k, v) in entries(template_data) {
+                    keys.retain(|(existing, _)| existing != k);
+                    keys.push((k.clone(), KeyState::Present));
+                    if let Some(v) = v.as_str().filter(|v| !v.contains("{{")) {
+                        values.push((k.clone(), Stored(v.to_string())));
+                    }
+                }
                 (SourceKind::SealedSecret, keys, false)
             }
             _ => return,
@@ -324,6 +346,7 @@ impl Inventory {
             object: object_ref,
             keys,
             values,
+            binary_values,
             any_key,
             absent_at_start: hook_absence(object, list),
         });
@@ -456,6 +479,33 @@ pub fn stored_value<'a>(
     })?;
     let value = source.values.iter().find(|(k, _)| k == key)?;
     Some((source.kind, &value.1))
+}
+
+/// The text a volume shows for a key of a Secret or ConfigMap the stream provides: its
+/// value ([`stored_value`]) or, for a ConfigMap, its `binaryData` decoded as UTF-8.
+pub fn file_text<'a>(
+    inv: &'a Inventory,
+    kind: RefKind,
+    name: &str,
+    key: &str,
+    namespace: Option<&str>,
+) -> Option<&'a Stored> {
+    if let Some((_, value)) = stored_value(inv, kind, name, key, namespace) {
+        return Some(value);
+    }
+    inv.sources
+        .iter()
+        .find(|s| {
+            s.kind.is_secret() == (kind == RefKind::Secret)
+                && s.object.name == name
+                && same_namespace(s.object.namespace.as_deref(), namespace)
+                && s.absent_at_start.is_none()
+                && s.keys.iter().any(|(k, _)| k == key)
+        })?
+        .binary_values
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
 }
 
 /// Builds the inventory of a whole stream, each document as Kubernetes reads it.

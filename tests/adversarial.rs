@@ -216,6 +216,64 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         1,
         "error[sso-in-config-file]: ConfigMap `extra-config` key `secure.conf`",
     ),
+    // Paths as the runtime and pathlib read them: `//`, `.` and a trailing `/` change nothing.
+    (
+        "config-file-mount-path-unclean.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
+    (
+        "config-file-config-dir-trailing-slash.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /etc/clearml/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
+    // subPath names a directory of the volume: its files are read where they appear.
+    (
+        "config-file-subpath-directory.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/services/login.conf, is a config file ClearML reads (`services/login.conf`)",
+    ),
+    (
+        "config-file-binary-data.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: ConfigMap `extra-config` key `secure.conf`, mounted at /opt/clearml/config/secure.conf",
+    ),
+    (
+        "config-file-float-mode.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: ConfigMap `extra-config` key `secure.conf`, mounted at /opt/clearml/config/secure.conf",
+    ),
+    (
+        "config-file-subpath-data-dir.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
+    // The pod's volumes are read as Kubernetes reads them: aliases and merges resolved.
+    (
+        "config-file-volume-alias.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
+    (
+        "config-file-volume-merge.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
+    // A SealedSecret's template.data keys are in the Secret it creates.
+    (
+        "config-file-sealed-template.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: Secret `extra-config` key `secure.conf`, mounted at /opt/clearml/config/secure.conf",
+    ),
     (
         "config-file-include.yaml",
         "keycloak.toml",
