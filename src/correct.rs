@@ -1678,18 +1678,30 @@ fn resolve_reference(
     findings.push(finding.at(loc));
 }
 
+/// The container's volumeMounts and the pod's volumes, typed (the volumes as Kubernetes reads
+/// them: aliases and merges resolved), for the rules that follow a file into a volume.
+fn mounts_and_volumes(
+    container: &Node,
+    ctx: &Context,
+) -> (
+    Vec<k8s_openapi::api::core::v1::VolumeMount>,
+    Vec<k8s_openapi::api::core::v1::Volume>,
+) {
+    let mounts = k8s::typed(container, "volumeMounts").unwrap_or_default();
+    let volumes = ctx
+        .volumes
+        .iter()
+        .filter_map(|v| serde_json::from_value(v.clone()).ok())
+        .collect();
+    (mounts, volumes)
+}
+
 /// Rule 7: a SAML `idp_metadata_file` must be a file the container really has: under a
 /// volumeMount (or the file a `subPath` mount places), and, when the volume is a ConfigMap or
 /// Secret the stream provides, one of the files it projects (`items[].path`, else its keys).
 /// Otherwise the apiserver starts without its IdP metadata.
 fn metadata_mounts(entries: &[Entry], container: &Node, ctx: &Context, findings: &mut Sink) {
-    use k8s_openapi::api::core::v1::{Volume, VolumeMount};
-    let mounts: Vec<VolumeMount> = k8s::typed(container, "volumeMounts").unwrap_or_default();
-    let volumes: Vec<Volume> = ctx
-        .volumes
-        .iter()
-        .filter_map(|v| serde_json::from_value(v.clone()).ok())
-        .collect();
+    let (mounts, volumes) = mounts_and_volumes(container, ctx);
     for e in entries {
         let Some(sso) = &e.sso else { continue };
         if !sso.option().is_some_and(|o| o.mounted_file) {
@@ -1918,13 +1930,7 @@ fn sets_sso(relative: &str, text: &str) -> Option<&'static str> {
 /// settings is an error; a volume there whose files the tool cannot see is a warning (an
 /// external ConfigMap for `apiserver.additionalConfigs` is a legitimate install).
 fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &mut Sink) {
-    use k8s_openapi::api::core::v1::{Volume, VolumeMount};
-    let mounts: Vec<VolumeMount> = k8s::typed(container, "volumeMounts").unwrap_or_default();
-    let volumes: Vec<Volume> = ctx
-        .volumes
-        .iter()
-        .filter_map(|v| serde_json::from_value(v.clone()).ok())
-        .collect();
+    let (mounts, volumes) = mounts_and_volumes(container, ctx);
     let dirs = config_dirs(entries, container, ctx);
     let dirs_text = match &dirs {
         Some(d) => d.join(", "),
@@ -1934,7 +1940,7 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
         ),
     };
     let namespace = ctx.location.object.namespace.as_deref();
-    let unseen = |mount: &VolumeMount, what: String| {
+    let unseen = |mount: &k8s_openapi::api::core::v1::VolumeMount, what: String| {
         Finding::new(
             report::UNSEEN_CONFIG_FILE,
             format!(
