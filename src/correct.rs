@@ -820,6 +820,24 @@ fn keep_what_clearml_read(
     changed
 }
 
+/// The sources in the stream an `envFrom` entry reads: the Secrets (`secret`) or ConfigMaps of
+/// that name, in the workload's namespace when both say one, present when the pod starts.
+fn env_from_sources<'a>(
+    ctx: &'a Context,
+    secret: bool,
+    name: &'a str,
+    namespace: Option<&'a str>,
+) -> impl Iterator<Item = &'a crate::secrets::Source> + 'a {
+    ctx.inventory.sources.iter().filter(move |s| {
+        s.kind.is_secret() == secret
+            && s.object.name == name
+            && s.absent_at_start.is_none()
+            && namespace
+                .zip(s.object.namespace.as_deref())
+                .is_none_or(|(a, b)| a == b)
+    })
+}
+
 /// The variables the container's `envFrom` sources in the stream define (their keys, with the
 /// source's prefix); their values are not judged here, only that they exist. Sources outside
 /// the stream define nothing the tool can see.
@@ -835,15 +853,7 @@ fn env_from_variables(container: &Node, ctx: &Context) -> Vec<(String, Defined)>
             (None, Some(r)) => (false, &r.name),
             (None, None) => continue,
         };
-        let provided = ctx.inventory.sources.iter().filter(|s| {
-            s.kind.is_secret() == secret
-                && s.object.name == *name
-                && s.absent_at_start.is_none()
-                && namespace
-                    .zip(s.object.namespace.as_deref())
-                    .is_none_or(|(a, b)| a == b)
-        });
-        for s in provided {
+        for s in env_from_sources(ctx, secret, name, namespace) {
             vars.extend(s.keys.iter().map(|(k, _)| {
                 // The value when the stream shows it, so `$(VAR)` of it can be judged.
                 let value = s.values.iter().find(|(key, _)| key == k);
@@ -1832,19 +1842,7 @@ fn env_from_unseen(container: &Node, ctx: &Context) -> bool {
             (None, Some(r)) => (false, &r.name),
             (None, None) => return false,
         };
-        let provided: Vec<_> = ctx
-            .inventory
-            .sources
-            .iter()
-            .filter(|s| {
-                s.kind.is_secret() == secret
-                    && s.object.name == *name
-                    && s.absent_at_start.is_none()
-                    && namespace
-                        .zip(s.object.namespace.as_deref())
-                        .is_none_or(|(a, b)| a == b)
-            })
-            .collect();
+        let provided: Vec<_> = env_from_sources(ctx, secret, name, namespace).collect();
         provided.is_empty() || provided.iter().any(|s| s.any_key)
     })
 }
