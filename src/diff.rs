@@ -241,12 +241,7 @@ fn text_of<'a>(node: &'a Node, anchors: &HashMap<usize, &'a Node>) -> Option<Cow
         return None;
     };
     if tag.as_deref() == Some("!!binary") {
-        use base64::Engine as _;
-        let compact: String = value.split_ascii_whitespace().collect();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(compact)
-            .ok()?;
-        return String::from_utf8(bytes).ok().map(Cow::Owned);
+        return crate::k8s_yaml::binary_text(value).ok().map(Cow::Owned);
     }
     Some(Cow::Borrowed(value))
 }

@@ -202,6 +202,17 @@ pub fn resolve_plain(text: &str) -> Scalar {
     }
 }
 
+/// The text of a `!!binary` scalar: base64 with any whitespace (YAML folds long values over
+/// lines), decoded, and read as UTF-8 — the string Kubernetes' JSON holds.
+pub fn binary_text(text: &str) -> Result<String, &'static str> {
+    use base64::Engine as _;
+    let compact: String = text.split_ascii_whitespace().collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map_err(|_| "!!binary value is not valid base64")?;
+    String::from_utf8(bytes).map_err(|_| "!!binary value is not UTF-8 text")
+}
+
 /// A scalar with an explicit tag, as go-yaml v2 reads it into JSON.
 fn resolve_tagged(text: &str, tag: &str) -> Result<Scalar, String> {
     let Some(short) = tag.strip_prefix(CORE) else {
@@ -210,16 +221,7 @@ fn resolve_tagged(text: &str, tag: &str) -> Result<Scalar, String> {
     let fail = || Err(format!("cannot read `!!{short}` value as a {short}"));
     match short {
         "str" | "timestamp" => Ok(Scalar::Str(text.to_string())),
-        "binary" => {
-            use base64::Engine as _;
-            let compact: String = text.split_ascii_whitespace().collect();
-            match base64::engine::general_purpose::STANDARD.decode(compact) {
-                Ok(bytes) => String::from_utf8(bytes)
-                    .map(Scalar::Str)
-                    .map_err(|_| "!!binary value is not UTF-8 text".to_string()),
-                Err(_) => Err("!!binary value is not valid base64".into()),
-            }
-        }
+        "binary" => binary_text(text).map(Scalar::Str).map_err(str::to_string),
         "merge" => Ok(Scalar::Merge),
         "bool" => match resolve_plain(text) {
             b @ Scalar::Bool(_) => Ok(b),
