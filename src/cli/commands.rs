@@ -312,7 +312,6 @@ pub fn diff(args: DiffArgs) -> ExitCode {
         if errors == 1 { "" } else { "s" }
     );
     let input = String::from_utf8(input).expect("render accepted it as UTF-8");
-    let changed = input != outcome.output;
     let code = finish(&args.render, &outcome, &refusal, false, || {
         Cow::Owned(diff::unified(&input, &outcome.output))
     });
@@ -331,7 +330,8 @@ pub fn diff(args: DiffArgs) -> ExitCode {
             }
         );
     }
-    if args.exit_code && changed {
+    // The documents whose text differs: exactly when the output is not the input.
+    if args.exit_code && documents > 0 {
         ExitCode::from(exit::VIOLATION)
     } else {
         code
