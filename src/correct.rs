@@ -2222,6 +2222,48 @@ mod tests {
         assert!(!sets("secure.conf", "login: ${?LOGIN}"));
     }
 
+    /// A SAML policy whose metadata file is `metadata` (a path) and the apiserver mounting
+    /// the ConfigMap that holds `metadata.xml` with `mount`.
+    fn metadata_findings(metadata: &str, mount: &str) -> Vec<Finding> {
+        let policy = crate::policy::parse(
+            &format!("version = 1\n[providers.microsoft_ad]\nentity_id = \"clearml\"\nidp_metadata_file = \"{metadata}\"\nclaims.email = \"emailAddress\"\n"),
+            "p.toml",
+        )
+        .unwrap();
+        let stream = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  metadata.xml: <EntityDescriptor/>\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      volumes:\n      - name: config\n        configMap:\n          name: cm\n      containers:\n      - name: clearml-apiserver\n        volumeMounts:\n        - name: config\n{mount}");
+        crate::render(stream.as_bytes(), &policy).unwrap().findings
+    }
+
+    #[test]
+    fn a_metadata_file_under_an_unclean_mount_path_or_data_subpath_is_found() {
+        let file = "/opt/clearml/config/default/metadata.xml";
+        for (metadata, mount) in [
+            (file, "          mountPath: /opt/clearml//config/default\n"),
+            (file, "          mountPath: /opt/clearml/./config/default/\n"),
+            (file, "          mountPath: /opt/clearml/config/default/metadata.xml\n          subPath: ..data/metadata.xml\n"),
+            ("/opt/clearml/config//default/metadata.xml", "          mountPath: /opt/clearml/config/default\n"),
+            ("/opt/clearml/config/./default/metadata.xml", "          mountPath: /opt/clearml/config/default\n"),
+        ] {
+            let findings = metadata_findings(metadata, mount);
+            assert!(
+                !findings.iter().any(|f| f.code == report::METADATA_NOT_MOUNTED),
+                "{metadata} under {mount}: {findings:?}"
+            );
+        }
+        // Still refused: another file, another directory.
+        for (metadata, mount) in [
+            ("/opt/clearml/config/default/other.xml", "          mountPath: /opt/clearml//config/default\n"),
+            (file, "          mountPath: /opt/clearml/config/default/metadata.xml\n          subPath: ..data/other.xml\n"),
+            (file, "          mountPath: /opt/clearml/config/defaults\n"),
+        ] {
+            let findings = metadata_findings(metadata, mount);
+            assert!(
+                findings.iter().any(|f| f.code == report::METADATA_NOT_MOUNTED),
+                "{metadata} under {mount}: {findings:?}"
+            );
+        }
+    }
+
     #[test]
     fn values_are_shown_only_for_public_options_of_declared_providers() {
         let kc = Some((Client::OAuth, "keycloak"));

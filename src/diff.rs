@@ -702,6 +702,21 @@ mod tests {
     }
 
     #[test]
+    fn a_merged_name_after_an_explicit_one_is_the_name_kubernetes_reads() {
+        // go-yaml v2 applies a `<<` merge over the keys before it: this sidecar's entry is
+        // the Google client secret, not `HARMLESS`, and its value must not be shown.
+        let name = "CLEARML__secure__login__sso__oauth_client__google__client_secret";
+        let doc = |image: &str| {
+            format!(
+                "kind: Pod\nmetadata:\n  name: p\n  annotations:\n    a: &n {name}\nspec:\n  containers:\n  - name: sidecar\n    env:\n    - name: HARMLESS\n      <<: {{name: *n}}\n      value: {MARK}\n    image: {image}\n"
+            )
+        };
+        let d = unified(&doc("a"), &doc("b"));
+        assert!(d.contains("+    image: b"), "{d}");
+        assert!(!d.contains(MARK), "{d}");
+    }
+
+    #[test]
     fn known_values_are_blanked_only_as_whole_scalars() {
         let mut known = Known::default();
         let secret = format!(

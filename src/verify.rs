@@ -570,6 +570,25 @@ mod tests {
     }
 
     #[test]
+    fn an_env_from_source_of_the_same_name_in_another_namespace_is_not_read() {
+        // The Secret in `other` holds a ClearML variable whose value would set other keys;
+        // the apiserver in `clearml` reads the one in its own namespace, which does not.
+        let policy = policy();
+        let stream = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: extra\n  namespace: other\nstringData:\n  CLEARML__services__x: \"a, y: b\"\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: extra\n  namespace: clearml\nstringData:\n  FOO: bar\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\n  namespace: clearml\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n        envFrom:\n        - secretRef:\n            name: extra\n";
+        let out = crate::render(stream.as_bytes(), &policy).unwrap();
+        assert!(!out.has_errors(), "{:?}", out.findings);
+        // In its own namespace, the same Secret is read and refused.
+        let same = stream
+            .replace("namespace: other", "namespace: clearml")
+            .replace(
+                "  name: extra\n  namespace: clearml\nstringData:\n  FOO",
+                "  name: extra2\n  namespace: clearml\nstringData:\n  FOO",
+            );
+        let out = crate::render(same.as_bytes(), &policy).unwrap();
+        assert!(out.has_errors(), "{:?}", out.findings);
+    }
+
+    #[test]
     fn the_policy_applied_passes() {
         assert_eq!(check(GOOD, GOOD), Vec::<String>::new());
     }
