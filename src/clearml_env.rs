@@ -676,7 +676,7 @@ fn expand(text: &str, earlier: &[(String, Defined)]) -> Expansion {
         return Expansion::Unchanged;
     }
     let (mut unknown, mut undefined) = (false, None);
-    let out = crate::k8s::expand_env(text, |name| match lookup(earlier, name) {
+    let out = crate::kube::objects::expand_env(text, |name| match lookup(earlier, name) {
         Some(Defined::Text(v)) => Some(v.clone()),
         Some(Defined::Unknown) => {
             unknown = true;

@@ -6,11 +6,11 @@
 //! other SSO options' spelling → value hygiene → secrets and mounts.
 
 use crate::clearml_env::{self, Defined, Hocon, Literal, Prefix, SsoName, Substituted, ValueIssue};
-use crate::k8s;
+use crate::kube::objects;
+use crate::kube::sources::{self, Inventory, KeyState, RefKind, Resolution};
 use crate::policy::{CheckScope, Desired, Plaintext, Policy, UnknownProviders, Value};
 use crate::providers::{self, Client, OptionSpec, Section};
 use crate::report::{self, Finding, Location, Sink};
-use crate::secrets::{self, Inventory, KeyState, RefKind, Resolution};
 use crate::yaml::Node;
 
 /// What a rule needs to know besides the env list.
@@ -81,7 +81,7 @@ impl Entry {
 
 /// Whether Kubernetes (YAML 1.1) reads this scalar as a string.
 fn is_string(node: &Node) -> bool {
-    matches!(k8s::to_json(node), serde_json::Value::String(_))
+    matches!(objects::to_json(node), serde_json::Value::String(_))
 }
 
 type Env = Vec<Option<Entry>>;
@@ -98,7 +98,7 @@ pub fn desired_entry(name: &str, value: &Value) -> Node {
             // the process gets the policy's text.
             return Node::map(vec![
                 ("name", Node::plain(name)),
-                ("value", Node::string(&k8s::escape_env(&l.to_env()))),
+                ("value", Node::string(&objects::escape_env(&l.to_env()))),
             ]);
         }
         Value::Secret { name, key } => ("secretKeyRef", name, key),
@@ -565,7 +565,7 @@ fn shown(value: &str, provider: Option<(Client, &str)>, option: &str, declared: 
 /// Compares an existing entry's value with the setting: `None` when ClearML would read the
 /// policy's value from it, else the finding code and a message that shows no secret value.
 fn value_difference(entry: &Node, d: &Desired) -> Option<(report::Code, String)> {
-    let var = match k8s::env_var(entry) {
+    let var = match objects::env_var(entry) {
         Ok(v) => v,
         Err(_) => {
             return Some((
@@ -587,7 +587,7 @@ fn value_difference(entry: &Node, d: &Desired) -> Option<(report::Code, String)>
         // Kubernetes expands `$` in env values: only the tool's own escaped spelling is sure
         // to reach ClearML as the policy's text.
         (Value::Literal(l), Some(text), None) if text.contains('$') => {
-            (text != k8s::escape_env(&l.to_env())).then(|| {
+            (text != objects::escape_env(&l.to_env())).then(|| {
                 (
                     report::VALUE_MISMATCH,
                     "the value holds `$`, which Kubernetes expands before ClearML reads it".into(),
@@ -827,7 +827,7 @@ fn env_from_sources<'a>(
     secret: bool,
     name: &'a str,
     namespace: Option<&'a str>,
-) -> impl Iterator<Item = &'a crate::secrets::Source> + 'a {
+) -> impl Iterator<Item = &'a crate::kube::sources::Source> + 'a {
     ctx.inventory.sources.iter().filter(move |s| {
         s.kind.is_secret() == secret
             && s.object.name == name
@@ -843,7 +843,7 @@ fn env_from_sources<'a>(
 /// the stream define nothing the tool can see.
 fn env_from_variables(container: &Node, ctx: &Context) -> Vec<(String, Defined)> {
     use k8s_openapi::api::core::v1::EnvFromSource;
-    let env_from: Vec<EnvFromSource> = k8s::typed(container, "envFrom").unwrap_or_default();
+    let env_from: Vec<EnvFromSource> = objects::typed(container, "envFrom").unwrap_or_default();
     let namespace = ctx.location.object.namespace.as_deref();
     let mut vars = Vec::new();
     for source in &env_from {
@@ -872,7 +872,7 @@ fn env_from_variables(container: &Node, ctx: &Context) -> Vec<(String, Defined)>
 /// defined with an unknown value.
 fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
     // An optional reference to a key nothing provides leaves the variable unset.
-    if let Some(from) = k8s::env_var(&e.node).ok().and_then(|v| v.value_from) {
+    if let Some(from) = objects::env_var(&e.node).ok().and_then(|v| v.value_from) {
         let optional = match (&from.secret_key_ref, &from.config_map_key_ref) {
             (Some(r), _) => {
                 (r.optional == Some(true)).then_some((RefKind::Secret, &r.name, &r.key))
@@ -885,7 +885,7 @@ fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
         if let Some((kind, name, key)) = optional {
             let namespace = ctx.location.object.namespace.as_deref();
             let resolution =
-                secrets::resolve(ctx.inventory, ctx.policy, kind, name, Some(key), namespace);
+                sources::resolve(ctx.inventory, ctx.policy, kind, name, Some(key), namespace);
             if !matches!(
                 resolution,
                 Resolution::Provided(_) | Resolution::External | Resolution::MaybeByDataFrom
@@ -899,7 +899,7 @@ fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
         _ => None,
     };
     let stored = || {
-        let var = k8s::env_var(&e.node).ok()?;
+        let var = objects::env_var(&e.node).ok()?;
         let from = var.value_from?;
         let (kind, name, key) = match (from.secret_key_ref, from.config_map_key_ref) {
             (Some(r), _) => (RefKind::Secret, r.name, r.key),
@@ -907,7 +907,7 @@ fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
             _ => return None,
         };
         let namespace = ctx.location.object.namespace.as_deref();
-        secrets::stored_value(ctx.inventory, kind, &name, &key, namespace)
+        sources::stored_value(ctx.inventory, kind, &name, &key, namespace)
             .map(|(_, v)| v.text_for_judging().to_string())
     };
     let d = match value.map(str::to_string).or_else(stored) {
@@ -1326,7 +1326,7 @@ fn secret_references(entries: &[Entry], ctx: &Context, findings: &mut Sink) {
         if e.sso.is_none() && !all {
             continue;
         }
-        let Ok(var) = k8s::env_var(&e.node) else {
+        let Ok(var) = objects::env_var(&e.node) else {
             continue;
         };
         let loc = ctx.at(&e.name);
@@ -1397,7 +1397,7 @@ fn stored_values(
     let namespace = ctx.location.object.namespace.as_deref();
     for e in entries {
         let Some(sso) = &e.sso else { continue };
-        let Ok(var) = k8s::env_var(&e.node) else {
+        let Ok(var) = objects::env_var(&e.node) else {
             continue;
         };
         let Some(from_ref) = var.value_from.as_ref() else {
@@ -1410,12 +1410,12 @@ fn stored_values(
         };
         // A missing, empty or placeholder key is the gate's finding already.
         let provided =
-            secrets::resolve(ctx.inventory, ctx.policy, kind, name, Some(key), namespace);
+            sources::resolve(ctx.inventory, ctx.policy, kind, name, Some(key), namespace);
         if !matches!(provided, Resolution::Provided(_)) {
             continue;
         }
         let Some((source, stored)) =
-            secrets::stored_value(ctx.inventory, kind, name, key, namespace)
+            sources::stored_value(ctx.inventory, kind, name, key, namespace)
         else {
             continue;
         };
@@ -1456,8 +1456,8 @@ fn stored_values(
 
 /// How to store a value so that ClearML reads it as written: HOCON-quoted (a JSON string),
 /// in the shape the source is made with; a placeholder stands for the value, never the value.
-fn store_help(issue: &ValueIssue, source: secrets::SourceKind, name: &str, key: &str) -> String {
-    use secrets::SourceKind;
+fn store_help(issue: &ValueIssue, source: sources::SourceKind, name: &str, key: &str) -> String {
+    use sources::SourceKind;
     let shape = match issue {
         ValueIssue::NotAList { .. } => "a list, `[\"…\"]`",
         ValueIssue::QuotedBoolean(_)
@@ -1518,7 +1518,7 @@ fn other_references(container: &Node, ctx: &Context, findings: &mut Sink) {
         variable: Some(what),
         ..ctx.location.clone()
     };
-    let env_from: Vec<EnvFromSource> = k8s::typed(container, "envFrom").unwrap_or_default();
+    let env_from: Vec<EnvFromSource> = objects::typed(container, "envFrom").unwrap_or_default();
     for source in &env_from {
         let refs = [
             source
@@ -1537,7 +1537,7 @@ fn other_references(container: &Node, ctx: &Context, findings: &mut Sink) {
             }
         }
     }
-    let mounts: Vec<VolumeMount> = k8s::typed(container, "volumeMounts").unwrap_or_default();
+    let mounts: Vec<VolumeMount> = objects::typed(container, "volumeMounts").unwrap_or_default();
     let volumes: Vec<Volume> = ctx
         .volumes
         .iter()
@@ -1597,7 +1597,7 @@ fn other_references(container: &Node, ctx: &Context, findings: &mut Sink) {
                 // A volume may project a ConfigMap's binaryData key (an env reference may not).
                 let namespace = ctx.location.object.namespace.as_deref();
                 let binary =
-                    secrets::resolve(ctx.inventory, ctx.policy, kind, &name, Some(key), namespace)
+                    sources::resolve(ctx.inventory, ctx.policy, kind, &name, Some(key), namespace)
                         == Resolution::BadKey(KeyState::BinaryOnly);
                 if !binary {
                     resolve_reference(ctx, kind, &name, Some(key), loc.clone(), findings);
@@ -1629,7 +1629,7 @@ fn resolve_reference(
     } else {
         ""
     };
-    let finding = match secrets::resolve(ctx.inventory, ctx.policy, kind, name, key, namespace) {
+    let finding = match sources::resolve(ctx.inventory, ctx.policy, kind, name, key, namespace) {
         Resolution::Provided(_) | Resolution::External => return,
         Resolution::MaybeByDataFrom => Finding::new(
             report::KEY_FROM_DATAFROM,
@@ -1697,7 +1697,7 @@ fn mounts_and_volumes(
     Vec<k8s_openapi::api::core::v1::VolumeMount>,
     Vec<k8s_openapi::api::core::v1::Volume>,
 ) {
-    let mounts = k8s::typed(container, "volumeMounts").unwrap_or_default();
+    let mounts = objects::typed(container, "volumeMounts").unwrap_or_default();
     let volumes = ctx
         .volumes
         .iter()
@@ -1834,7 +1834,7 @@ fn config_dirs(entries: &[Entry], container: &Node, ctx: &Context) -> Option<Vec
 /// outside the stream, an ExternalSecret with `dataFrom`): it may set `CLEARML_CONFIG_DIR`.
 fn env_from_unseen(container: &Node, ctx: &Context) -> bool {
     use k8s_openapi::api::core::v1::EnvFromSource;
-    let env_from: Vec<EnvFromSource> = k8s::typed(container, "envFrom").unwrap_or_default();
+    let env_from: Vec<EnvFromSource> = objects::typed(container, "envFrom").unwrap_or_default();
     let namespace = ctx.location.object.namespace.as_deref();
     env_from.iter().any(|source| {
         let (secret, name) = match (&source.secret_ref, &source.config_map_ref) {
@@ -2062,7 +2062,7 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
                 continue;
             }
             let source = format!("{} `{}` key `{}`", f.kind.as_str(), f.name, f.key);
-            let stored = secrets::file_text(ctx.inventory, f.kind, &f.name, &f.key, namespace);
+            let stored = sources::file_text(ctx.inventory, f.kind, &f.name, &f.key, namespace);
             match stored {
                 Some(text) => {
                     let found = relatives

@@ -37,9 +37,9 @@
 //! Cost: one pass over each parsed document plus hash-set look-ups, linear in its size.
 
 use crate::clearml_env;
-use crate::k8s;
+use crate::kube::objects;
+use crate::kube::stream;
 use crate::providers;
-use crate::stream;
 use crate::yaml::{self, Node, Style};
 use similar::TextDiff;
 use std::borrow::Cow;
@@ -87,7 +87,7 @@ impl Known {
     /// literals of its credential env entries, aliases resolved.
     pub fn collect(&mut self, root: &Node) {
         let anchors = anchors(root);
-        for object in k8s::objects(root) {
+        for object in objects::objects(root) {
             let kind = object.get_str("kind").unwrap_or_default();
             for (field, value) in secret_values(object) {
                 let value = resolve(value, &anchors);
@@ -95,7 +95,7 @@ impl Known {
                 if kind == "Secret" && field == "data" {
                     if let Some(text) = value.as_str() {
                         // Decoded exactly as the API server would.
-                        if let Some(b) = crate::secrets::decode_data(text.trim()) {
+                        if let Some(b) = crate::kube::sources::decode_data(text.trim()) {
                             self.add(&String::from_utf8_lossy(&b));
                         }
                     }
@@ -241,7 +241,7 @@ fn text_of<'a>(node: &'a Node, anchors: &HashMap<usize, &'a Node>) -> Option<Cow
         return None;
     };
     if tag.as_deref() == Some("!!binary") {
-        return crate::k8s_yaml::binary_text(value).ok().map(Cow::Owned);
+        return crate::kube::read::binary_text(value).ok().map(Cow::Owned);
     }
     Some(Cow::Borrowed(value))
 }
@@ -369,7 +369,7 @@ pub fn redact(root: &mut Node, known: &Known) {
     // Kubernetes does (aliases, merges, `!!binary`), which needs the anchors of the whole tree.
     let mut secret = Secret::default();
     find_secret_env(root, &anchors(root), &mut Vec::new(), &mut secret);
-    for object in k8s::objects_mut(root) {
+    for object in objects::objects_mut(root) {
         blank_secret_fields(object);
     }
     redact_node(root, known, &secret, &mut Vec::new());
@@ -531,10 +531,10 @@ pub fn changed_documents(input: &str, output: &str) -> usize {
 /// Helm 4's annotation — Helm 4 hands a post-renderer no `# Source:` comments), else its
 /// 1-based number in the stream, as text findings count.
 fn label(doc: &stream::Document) -> String {
-    let comment = k8s::source_comment(doc.raw);
+    let comment = objects::source_comment(doc.raw);
     let source = match comment {
         Some(c) => Some(c.to_string()),
-        None => parse(doc).and_then(|root| k8s::ObjectRef::of(&root, None).source),
+        None => parse(doc).and_then(|root| objects::ObjectRef::of(&root, None).source),
     };
     // A template path is shown as findings show it: a control character cannot forge a line.
     source.map_or_else(
@@ -779,7 +779,7 @@ mod tests {
         let doc = |kind: &str| {
             format!(
                 "kind: {kind}\nmetadata:\n  annotations:\n    {}: 'clearml/templates/api.yaml'\n",
-                k8s::HELM4_FILENAME_ANNOTATION
+                objects::HELM4_FILENAME_ANNOTATION
             )
         };
         let input = format!("{}---\n{}", doc("A"), "kind: B\n");

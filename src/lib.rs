@@ -13,19 +13,22 @@ pub mod clearml_env;
 pub mod correct;
 pub mod diff;
 pub mod explain;
-pub mod k8s;
-pub mod k8s_yaml;
-pub mod libyaml;
+pub mod kube;
 pub mod policy;
 pub mod providers;
 pub mod report;
-pub mod secrets;
-pub mod stream;
 pub mod summary;
 pub mod surface;
 pub mod verify;
 pub mod yaml;
 
+// The paths these modules had before they moved into their rooms: the CLI, the integration
+// tests, the fuzz targets and the benchmarks name them.
+pub use kube::objects as k8s;
+pub use kube::read as k8s_yaml;
+pub use kube::{libyaml, sources as secrets, stream};
+
+use kube::{objects, read, sources};
 use policy::{Mode, Policy};
 use report::{Finding, Location, Severity};
 use std::fmt;
@@ -127,9 +130,12 @@ pub fn render_with(
         .collect();
     let needs: Vec<Need> = needs.into_iter().map(|(need, _)| need).collect();
     read_referenced_configmaps(&docs, &needs, &mut kube, policy)?;
-    let sources: Vec<Option<&str>> = docs.iter().map(|d| k8s::source_comment(d.raw)).collect();
+    let sources: Vec<Option<&str>> = docs
+        .iter()
+        .map(|d| objects::source_comment(d.raw))
+        .collect();
     // The gate decides on what Kubernetes will read, not on the editing tree.
-    let inventory = secrets::inventory(
+    let inventory = sources::inventory(
         kube.iter()
             .zip(&sources)
             .filter_map(|(t, s)| t.as_ref().map(|t| (t, *s))),
@@ -195,9 +201,9 @@ pub fn render_with(
             let Ok(Some(root)) = yaml::parse(doc.parse_text()) else {
                 continue;
             };
-            let object = k8s::ObjectRef::of(&root, None);
+            let object = objects::ObjectRef::of(&root, None);
             let mut root = root;
-            let containers = k8s::pod_spec_mut(&mut root, &policy.target.kinds)
+            let containers = objects::pod_spec_mut(&mut root, &policy.target.kinds)
                 .and_then(|spec| {
                     spec.get("containers").map(|c| {
                         c.items()
@@ -262,7 +268,7 @@ fn verify_all(
     kube: &[Option<serde_json::Value>],
     emitted: &[Option<String>],
     policy: &Policy,
-    inventory: &secrets::Inventory,
+    inventory: &sources::Inventory,
     findings: &mut report::Sink,
 ) {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -311,7 +317,7 @@ fn verify_doc(
     before: &serde_json::Value,
     after_text: Option<&str>,
     policy: &Policy,
-    inventory: &secrets::Inventory,
+    inventory: &sources::Inventory,
 ) -> Vec<Finding> {
     let fail = |problem: &str| vec![unverified(doc, before, problem.to_string(), None)];
     let read_back;
@@ -327,7 +333,7 @@ fn verify_doc(
         }
         // Read back as Kubernetes does, with no key written twice: the tool's own parser must
         // read it too (a second render changes nothing).
-        Some(t) => match k8s_yaml::read_own_output(t.trim_start_matches('\u{feff}')) {
+        Some(t) => match read::read_own_output(t.trim_start_matches('\u{feff}')) {
             Ok(Some(v)) => {
                 read_back = v;
                 &read_back
@@ -348,7 +354,7 @@ fn verify_doc(
 /// a chart may still have put a credential there — the value a Secret in the stream holds,
 /// pasted into the wrong variable. Such a value, wherever a message or help quotes it whole
 /// (between backquotes or quotes, also inside a HOCON list), is not shown.
-fn hide_stored_secrets(findings: &mut [Finding], inventory: &secrets::Inventory) {
+fn hide_stored_secrets(findings: &mut [Finding], inventory: &sources::Inventory) {
     let mut values: Vec<&str> = inventory
         .sources
         .iter()
@@ -406,7 +412,7 @@ fn unverified(
     problem: String,
     help: Option<String>,
 ) -> Finding {
-    let object = k8s::ObjectRef::of_json(object, k8s::source_comment(doc.raw));
+    let object = objects::ObjectRef::of_json(object, objects::source_comment(doc.raw));
     let help = match odd_line_break(doc) {
         _ if help.is_some() => help.unwrap_or_default(),
         Some(line) => format!("nothing was written. Line {line} holds a line break other than \\n (a lone carriage return, U+0085, U+2028 or U+2029): Kubernetes' YAML reader starts a new line there, so text that looks like a comment is read as content. Remove it from the chart"),
@@ -500,7 +506,7 @@ enum Need {
     /// workloads, …).
     Validate,
     /// Read it as Kubernetes does: it may provide a Secret or ConfigMap (see
-    /// [`secrets::SOURCE_KINDS`]). It is never edited, so it needs no editing tree.
+    /// [`sources::SOURCE_KINDS`]). It is never edited, so it needs no editing tree.
     Read,
     /// Both: it may hold a target container (or is a `List`, or could not be identified
     /// cheaply).
@@ -536,9 +542,9 @@ fn need_of(
         // Most ConfigMaps are the chart's own config: read only those a target refers to
         // (see `read_referenced_configmaps`), after the targets are parsed.
         Need::Validate
-    } else if secrets::SOURCE_KINDS.contains(&kind) {
+    } else if sources::SOURCE_KINDS.contains(&kind) {
         Need::Read
-    } else if k8s::is_list_kind(kind) {
+    } else if objects::is_list_kind(kind) {
         Need::Edit
     } else {
         Need::Validate
@@ -604,7 +610,7 @@ fn correct_doc(
     kube: Option<&serde_json::Value>,
     source: Option<&str>,
     policy: &Policy,
-    inventory: &secrets::Inventory,
+    inventory: &sources::Inventory,
 ) -> Corrected {
     let mut out = Corrected {
         findings: report::Sink::new(&policy.enforce),
@@ -615,29 +621,29 @@ fn correct_doc(
     let mut changed = false;
     // The tree as parsed, when anything in it may be corrected: the output keeps the text of
     // every node the correction leaves alone.
-    let before = k8s::objects(root)
+    let before = objects::objects(root)
         .into_iter()
         .any(|o| {
-            let o = k8s::ObjectRef::of(o, source);
+            let o = objects::ObjectRef::of(o, source);
             policy.target.selects_workload(&o.kind, &o.name)
         })
         .then(|| root.clone());
     // The same objects as Kubernetes reads them, for what the tool only reads (volumes): an
     // alias or `<<` merge there is resolved, as it is for Kubernetes.
-    let objects = k8s::objects_mut(root);
+    let objects = objects::objects_mut(root);
     let kube_objects = kube
-        .map(k8s::json_objects)
+        .map(objects::json_objects)
         .filter(|o| o.len() == objects.len());
     for (index, object) in objects.into_iter().enumerate() {
-        let object_ref = k8s::ObjectRef::of(object, source);
+        let object_ref = objects::ObjectRef::of(object, source);
         let targeted = policy
             .target
             .selects_workload(&object_ref.kind, &object_ref.name);
-        let Some(spec) = k8s::pod_spec_mut(object, &policy.target.kinds) else {
+        let Some(spec) = objects::pod_spec_mut(object, &policy.target.kinds) else {
             continue;
         };
         let kube_spec = kube_objects.as_ref().and_then(|o| {
-            k8s::pod_spec_path(&object_ref.kind)?
+            objects::pod_spec_path(&object_ref.kind)?
                 .iter()
                 .try_fold(o[index], |v, step| v.get(step))
         });
@@ -649,7 +655,7 @@ fn correct_doc(
                 .unwrap_or_default(),
             None => spec
                 .get("volumes")
-                .map(|v| v.items().iter().map(k8s::to_json).collect())
+                .map(|v| v.items().iter().map(objects::to_json).collect())
                 .unwrap_or_default(),
         };
         let Some(Node::Seq {
@@ -723,7 +729,7 @@ fn read_doc(
     } else {
         None
     };
-    match k8s_yaml::read(doc.parse_text()) {
+    match read::read(doc.parse_text()) {
         Ok(Some(kube)) => Ok(Some((tree, kube))),
         Ok(None) => Ok(None),
         Err(e) => Err(InputError {

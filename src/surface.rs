@@ -10,11 +10,11 @@
 //!   `WEBSERVER__onlyPasswordLogin="true"` (`webserver-login`).
 
 use crate::clearml_env::{self, Hocon};
-use crate::k8s::{self, ObjectRef};
+use crate::kube::objects::{self, ObjectRef};
+use crate::kube::stream;
 use crate::policy::Policy;
 use crate::providers::{self, Client};
 use crate::report::{self, Finding, Location, Sink};
-use crate::stream;
 use crate::yaml::Node;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
@@ -52,7 +52,7 @@ fn email_filters_problem(entry: &Node) -> Option<(report::Code, &'static str)> {
     if let Node::Seq { .. } = value {
         return warn("is a YAML list, and Kubernetes needs a string");
     }
-    match k8s::to_json(value) {
+    match objects::to_json(value) {
         // ClearML parses it whether or not it is a list: a value it cannot parse, or one that
         // sets other keys, stops or changes the apiserver.
         serde_json::Value::String(text) if clearml_env::sets_other_keys(&text) => Some((
@@ -200,7 +200,7 @@ impl Webserver {
                 if !self.selects(policy, kind, name) {
                     continue;
                 }
-                let Some(path) = k8s::pod_spec_path(kind) else {
+                let Some(path) = objects::pod_spec_path(kind) else {
                     continue;
                 };
                 let spec = path.iter().fold(o, |v, k| &v[*k]);
@@ -218,7 +218,7 @@ impl Webserver {
                 let (container, problem) = &judged[0];
                 let (var, value) = providers::WEBSERVER_PASSWORD_LOGIN;
                 let annotation =
-                    o["metadata"]["annotations"][k8s::HELM4_FILENAME_ANNOTATION].as_str();
+                    o["metadata"]["annotations"][objects::HELM4_FILENAME_ANNOTATION].as_str();
                 findings.push(
                     Finding::new(
                         report::WEBSERVER_LOGIN,
@@ -247,7 +247,7 @@ impl Webserver {
 fn flatten<'a>(doc: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
     let kind = doc["kind"].as_str().unwrap_or_default();
     match doc["items"].as_array() {
-        Some(items) if k8s::is_list_kind(kind) => items.iter().for_each(|i| flatten(i, out)),
+        Some(items) if objects::is_list_kind(kind) => items.iter().for_each(|i| flatten(i, out)),
         _ => out.push(doc),
     }
 }

@@ -1,7 +1,7 @@
 //! Verify before emit: the proof behind exit 0.
 //!
 //! After the correction, every document that holds a targeted container is read again the
-//! way Kubernetes reads it ([`crate::k8s_yaml`]: aliases expanded, `<<` merges applied, the
+//! way Kubernetes reads it ([`crate::kube::read`]: aliases expanded, `<<` merges applied, the
 //! last of a duplicate key kept, every YAML line break honoured) — a reader independent of the
 //! editing tree — and two things are proved before a byte reaches stdout:
 //!
@@ -18,9 +18,9 @@
 //! variable names, never values); the render then writes nothing.
 
 use crate::clearml_env;
-use crate::k8s;
+use crate::kube::objects;
+use crate::kube::sources::{self, Inventory, RefKind, Resolution};
 use crate::policy::{Plaintext, Policy, Value as PolicyValue};
-use crate::secrets::{self, Inventory, RefKind, Resolution};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -45,7 +45,7 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 
 fn collect<'a>(object: &'a Value, policy: &Policy, path: Vec<usize>, out: &mut Vec<Target<'a>>) {
     let kind = str_at(object, &["kind"]).unwrap_or_default();
-    if k8s::json_is_list(object) {
+    if objects::json_is_list(object) {
         if let Some(items) = object.get("items").and_then(Value::as_array) {
             for (i, item) in items.iter().enumerate() {
                 let mut p = path.clone();
@@ -59,7 +59,7 @@ fn collect<'a>(object: &'a Value, policy: &Policy, path: Vec<usize>, out: &mut V
     if !policy.target.selects_workload(kind, name) {
         return;
     }
-    let Some(spec_path) = k8s::pod_spec_path(kind) else {
+    let Some(spec_path) = objects::pod_spec_path(kind) else {
         return;
     };
     let spec = spec_path.iter().try_fold(object, |v, k| v.get(k));
@@ -162,7 +162,7 @@ fn effective_env(container: &Value) -> Result<HashMap<&str, Effective<'_>>, Stri
                     .ok_or("an env entry without a string `name`")?;
                 let meaning = match e.get("value").and_then(Value::as_str) {
                     Some(text) if e.get("valueFrom").is_none_or(Value::is_null) => {
-                        k8s::expand_env(text, |var| out.get(var).map(|d| d.meaning.clone()))
+                        objects::expand_env(text, |var| out.get(var).map(|d| d.meaning.clone()))
                     }
                     _ => format!("\u{1}{}", e.get("valueFrom").unwrap_or(&Value::Null)),
                 };
@@ -234,7 +234,7 @@ fn stored_reference(
     ] {
         if let Some(r) = reference(entry, field) {
             let (name, key) = (str_at(r, &["name"])?, str_at(r, &["key"])?);
-            return secrets::stored_value(inventory, kind, name, key, namespace)
+            return sources::stored_value(inventory, kind, name, key, namespace)
                 .map(|(_, v)| v.text_for_judging().to_string());
         }
     }
@@ -524,7 +524,7 @@ pub fn problems(
                     problems.push(format!("{at}: `{name}` has a {kind} without a name or key"));
                     continue;
                 };
-                match secrets::resolve(inventory, policy, ref_kind, rname, Some(key), a.namespace.as_deref()) {
+                match sources::resolve(inventory, policy, ref_kind, rname, Some(key), a.namespace.as_deref()) {
                     Resolution::Provided(_) | Resolution::External | Resolution::MaybeByDataFrom => {}
                     _ => problems.push(format!(
                         "{at}: `{name}` would read {} `{rname}` key `{key}`, which the release does not provide",
@@ -548,7 +548,7 @@ pub fn problems(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::k8s_yaml::read;
+    use crate::kube::read::read;
 
     fn policy() -> Policy {
         crate::policy::parse(

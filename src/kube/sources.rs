@@ -6,7 +6,7 @@
 //! `[secrets] external` list. Only names, keys and a verdict per key are kept: values are
 //! decoded to be judged (empty, placeholder) and dropped, so nothing downstream can print them.
 
-use crate::k8s::{self, ObjectRef};
+use crate::kube::objects::{self, ObjectRef};
 use crate::policy::{Globs, Policy};
 use k8s_openapi::ByteString;
 use serde_json::Value;
@@ -515,8 +515,8 @@ pub fn inventory<'a>(
 ) -> Inventory {
     let mut inv = Inventory::default();
     for (root, source) in docs {
-        let list = k8s::json_is_list(root).then_some(root);
-        for object in k8s::json_objects(root) {
+        let list = objects::json_is_list(root).then_some(root);
+        for object in objects::json_objects(root) {
             inv.add(object, list, source, placeholders);
         }
     }
@@ -535,9 +535,9 @@ mod tests {
     }
 
     fn inv(yaml: &str, p: &Policy) -> Inventory {
-        let docs: Vec<Value> = crate::stream::split(yaml)
+        let docs: Vec<Value> = crate::kube::stream::split(yaml)
             .iter()
-            .filter_map(|d| crate::k8s_yaml::read(d.parse_text()).unwrap())
+            .filter_map(|d| crate::kube::read::read(d.parse_text()).unwrap())
             .collect();
         inventory(docs.iter().map(|d| (d, None)), &p.secrets.placeholders)
     }

@@ -167,7 +167,7 @@ pub fn to_json(node: &Node) -> serde_json::Value {
             value, style, tag, ..
         } => {
             let plain = *style == crate::yaml::Style::Plain;
-            crate::k8s_yaml::scalar(value, plain, tag.as_deref())
+            crate::kube::read::scalar(value, plain, tag.as_deref())
         }
         Node::Seq { items, .. } => J::Array(items.iter().map(to_json).collect()),
         Node::Map { entries, .. } => J::Object(

@@ -4,7 +4,7 @@
 //! `kubectl`, Helm and the API server turn YAML into JSON with `sigs.k8s.io/yaml`, which sits
 //! on a Go port of libyaml (go-yaml v2). This module reproduces that reading, independently of
 //! the editing tree in [`crate::yaml`] (a different parser: libyaml itself, see
-//! [`crate::libyaml`], so line breaks — CR, LF, CRLF, NEL, LS, PS — and scanning rules are
+//! [`crate::kube::libyaml`], so line breaks — CR, LF, CRLF, NEL, LS, PS — and scanning rules are
 //! libyaml's):
 //!
 //! - plain scalars resolve as YAML 1.1 (`yes`/`on`/`off` are booleans, `0x1F`, `017`, `1_000`,
@@ -18,7 +18,7 @@
 //!
 //! The result is a `serde_json::Value`, the shape the API types (`k8s-openapi`) read.
 
-use crate::libyaml::{Event, Parser, Style};
+use crate::kube::libyaml::{Event, Parser, Style};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 use std::fmt;

@@ -1,7 +1,7 @@
 //! Parser events from libyaml itself (`unsafe-libyaml`, a line-for-line Rust translation of
 //! the C library), behind a safe interface.
 //!
-//! [`crate::k8s_yaml`] reads documents the way Kubernetes does; Kubernetes' Go YAML library is
+//! [`crate::kube::read`] reads documents the way Kubernetes does; Kubernetes' Go YAML library is
 //! a port of libyaml, so libyaml's own scanner is the closest reader to it there is. A safe
 //! re-implementation was tried first and panicked on a block scalar at the end of the input;
 //! libyaml reports every problem as an error instead. All `unsafe` of the crate is here.

@@ -1,0 +1,13 @@
+//! The Kubernetes side: how a stream is split ([`stream`]), how each document is read as the
+//! API server reads it ([`read`], on the libyaml binding [`libyaml`]), where objects keep their
+//! pod specs and who they are ([`objects`]), and what a release's Secrets and ConfigMaps
+//! provide to the references that read them ([`sources`]).
+//!
+//! Facts about Kubernetes only: nothing here knows ClearML, the policy's settings or how a
+//! finding is worded, and nothing here edits a document.
+
+pub mod libyaml;
+pub mod objects;
+pub mod read;
+pub mod sources;
+pub mod stream;
