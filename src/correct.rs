@@ -8,6 +8,7 @@
 use crate::clearml_env::{self, Defined, Hocon, Literal, Prefix, SsoName, Substituted, ValueIssue};
 use crate::kube::objects;
 use crate::kube::sources::{self, Inventory, KeyState, RefKind, Resolution};
+use crate::kube::volumes::{self, clean_path, is_under, Files};
 use crate::policy::{CheckScope, Desired, Plaintext, Policy, UnknownProviders, Value};
 use crate::providers::{self, Client, OptionSpec, Section};
 use crate::report::{self, Finding, Location, Sink};
@@ -820,51 +821,23 @@ fn keep_what_clearml_read(
     changed
 }
 
-/// The sources in the stream an `envFrom` entry reads: the Secrets (`secret`) or ConfigMaps of
-/// that name, in the workload's namespace when both say one, present when the pod starts.
-fn env_from_sources<'a>(
-    ctx: &'a Context,
-    secret: bool,
-    name: &'a str,
-    namespace: Option<&'a str>,
-) -> impl Iterator<Item = &'a crate::kube::sources::Source> + 'a {
-    ctx.inventory.sources.iter().filter(move |s| {
-        s.kind.is_secret() == secret
-            && s.object.name == name
-            && s.absent_at_start.is_none()
-            && namespace
-                .zip(s.object.namespace.as_deref())
-                .is_none_or(|(a, b)| a == b)
-    })
-}
-
 /// The variables the container's `envFrom` sources in the stream define (their keys, with the
 /// source's prefix); their values are not judged here, only that they exist. Sources outside
 /// the stream define nothing the tool can see.
 fn env_from_variables(container: &Node, ctx: &Context) -> Vec<(String, Defined)> {
-    use k8s_openapi::api::core::v1::EnvFromSource;
-    let env_from: Vec<EnvFromSource> = objects::typed(container, "envFrom").unwrap_or_default();
+    let env_from: Vec<k8s_openapi::api::core::v1::EnvFromSource> =
+        objects::typed(container, "envFrom").unwrap_or_default();
     let namespace = ctx.location.object.namespace.as_deref();
-    let mut vars = Vec::new();
-    for source in &env_from {
-        let prefix = source.prefix.clone().unwrap_or_default();
-        let (secret, name) = match (&source.secret_ref, &source.config_map_ref) {
-            (Some(r), _) => (true, &r.name),
-            (None, Some(r)) => (false, &r.name),
-            (None, None) => continue,
-        };
-        for s in env_from_sources(ctx, secret, name, namespace) {
-            vars.extend(s.keys.iter().map(|(k, _)| {
-                // The value when the stream shows it, so `$(VAR)` of it can be judged.
-                let value = s.values.iter().find(|(key, _)| key == k);
-                let d = value.map_or(Defined::Unknown, |(_, v)| {
-                    Defined::Text(v.text_for_judging().to_string())
-                });
-                (format!("{prefix}{k}"), d)
-            }));
-        }
-    }
-    vars
+    sources::env_from(&env_from, ctx.inventory, namespace)
+        .into_iter()
+        .map(|v| {
+            // The value when the stream shows it, so `$(VAR)` of it can be judged.
+            let d = v.value.map_or(Defined::Unknown, |v| {
+                Defined::Text(v.text_for_judging().to_string())
+            });
+            (v.name, d)
+        })
+        .collect()
 }
 
 /// What one env entry defines for substitutions: a literal's text (unknown when Kubernetes
@@ -1688,6 +1661,12 @@ fn resolve_reference(
     findings.push(finding.at(loc));
 }
 
+/// The files a volume of the pod shows (see [`volumes::volume_files`]).
+fn volume_files(volume: &k8s_openapi::api::core::v1::Volume, ctx: &Context) -> Files {
+    let namespace = ctx.location.object.namespace.as_deref();
+    volumes::volume_files(volume, ctx.inventory, ctx.policy, namespace)
+}
+
 /// The container's volumeMounts and the pod's volumes, typed (the volumes as Kubernetes reads
 /// them: aliases and merges resolved), for the rules that follow a file into a volume.
 fn mounts_and_volumes(
@@ -1724,16 +1703,9 @@ fn metadata_mounts(entries: &[Entry], container: &Node, ctx: &Context, findings:
         let declared = provider.is_none_or(|(c, k)| ctx.declares(c, k));
         let shown_path = shown(&path, provider, &sso.option, declared).suffix();
         // The mount the path falls under, and the file name inside the volume.
-        let hit = mounts.iter().find_map(|m| {
-            let mount = m.mount_path.trim_end_matches('/');
-            match m.sub_path.as_deref().filter(|s| !s.is_empty()) {
-                Some(sub) => (path == mount).then(|| (m, sub.to_string())),
-                None => path
-                    .strip_prefix(mount)
-                    .and_then(|rest| rest.strip_prefix('/'))
-                    .map(|rest| (m, rest.to_string())),
-            }
-        });
+        let hit = mounts
+            .iter()
+            .find_map(|m| Some((m, volumes::file_at(m, &path)?)));
         let problem = match hit {
             None => {
                 let seen: Vec<&str> = mounts.iter().map(|m| m.mount_path.as_str()).collect();
@@ -1751,7 +1723,7 @@ fn metadata_mounts(entries: &[Entry], container: &Node, ctx: &Context, findings:
                 .find(|v| v.name == mount.name)
                 .map_or(Files::Unknown, |v| volume_files(v, ctx))
             {
-                Files::Known(source, files) if !files.iter().any(|f| f.path == file) => Some((
+                Files::Known(source, files) if !files.iter().any(|f| clean_path(&f.path) == file) => Some((
                     format!(
                         "idp_metadata_file{shown_path} is under the mount {}, but {source} has no file `{file}`",
                         mount.mount_path
@@ -1797,7 +1769,10 @@ const CONFIG_DIR_VARIABLES: [&str; 2] = ["CLEARML_CONFIG_DIR", "TRAINS_CONFIG_DI
 /// `envFrom` source it cannot see): then every directory may be one.
 fn config_dirs(entries: &[Entry], container: &Node, ctx: &Context) -> Option<Vec<String>> {
     let from = env_from_variables(container, ctx);
-    let unseen = env_from_unseen(container, ctx);
+    let env_from: Vec<k8s_openapi::api::core::v1::EnvFromSource> =
+        objects::typed(container, "envFrom").unwrap_or_default();
+    let namespace = ctx.location.object.namespace.as_deref();
+    let unseen = sources::env_from_unseen(&env_from, ctx.inventory, namespace);
     for name in CONFIG_DIR_VARIABLES {
         // Kubernetes: the last env entry of a name wins, and any env entry over envFrom.
         let value = match entries.iter().rev().find(|e| e.name == name) {
@@ -1828,54 +1803,6 @@ fn config_dirs(entries: &[Entry], container: &Node, ctx: &Context) -> Option<Vec
         BUILT_IN_CONFIG_DIR.to_string(),
         DEFAULT_CONFIG_DIR.to_string(),
     ])
-}
-
-/// Whether an `envFrom` source of the container has keys the tool cannot know (a source
-/// outside the stream, an ExternalSecret with `dataFrom`): it may set `CLEARML_CONFIG_DIR`.
-fn env_from_unseen(container: &Node, ctx: &Context) -> bool {
-    use k8s_openapi::api::core::v1::EnvFromSource;
-    let env_from: Vec<EnvFromSource> = objects::typed(container, "envFrom").unwrap_or_default();
-    let namespace = ctx.location.object.namespace.as_deref();
-    env_from.iter().any(|source| {
-        let (secret, name) = match (&source.secret_ref, &source.config_map_ref) {
-            (Some(r), _) => (true, &r.name),
-            (None, Some(r)) => (false, &r.name),
-            (None, None) => return false,
-        };
-        let provided: Vec<_> = env_from_sources(ctx, secret, name, namespace).collect();
-        provided.is_empty() || provided.iter().any(|s| s.any_key)
-    })
-}
-
-/// `path` is `dir` or inside it (both [`clean_path`]ed; `""` is the root).
-fn is_under(path: &str, dir: &str) -> bool {
-    path == dir || path.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
-}
-
-/// A path as the kubelet and the container runtime (Go's `filepath.Clean`) and Python's
-/// `pathlib` read it: no empty or `.` parts, `..` taken lexically, no trailing `/` (so
-/// `/opt/clearml//config/` and `/opt/clearml/./config` are `/opt/clearml/config`). The root is `""`.
-fn clean_path(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    let joined = parts.join("/");
-    if path.starts_with('/') {
-        if joined.is_empty() {
-            String::new()
-        } else {
-            format!("/{joined}")
-        }
-    } else {
-        joined
-    }
 }
 
 /// Why a config file's text may set SSO settings, or `None`. Conservative on purpose: any
@@ -1956,19 +1883,7 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
             None => true,
             Some(d) => d.iter().any(|d| is_under(mount, d) || is_under(d, mount)),
         };
-        // A ConfigMap, Secret or projected volume also shows its files under `..data/` (and a
-        // `..<timestamp>/` directory): Kubernetes keeps keys and item paths from starting with
-        // `..`, so a subPath that does is one of those, and the rest of it is the file's path.
-        let sub = m
-            .sub_path
-            .as_deref()
-            .map(clean_path)
-            .map(|s| match s.split_once('/') {
-                Some((first, rest)) if first.starts_with("..") => rest.to_string(),
-                None if s.starts_with("..") => String::new(),
-                _ => s,
-            })
-            .filter(|s| !s.is_empty());
+        let (_, sub) = volumes::mount_parts(m);
         let not_conf = |p: &str| {
             !p.rsplit('/')
                 .next()
@@ -2027,17 +1942,8 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
         };
         for f in &files {
             // Where the file appears in the container.
-            let path = clean_path(&f.path);
-            let at = match &sub {
-                None => format!("{mount}/{path}"),
-                Some(s) if path == *s => mount.to_string(),
-                Some(s) => match path
-                    .strip_prefix(s.as_str())
-                    .and_then(|r| r.strip_prefix('/'))
-                {
-                    Some(rest) => format!("{mount}/{rest}"),
-                    None => continue,
-                },
+            let Some(at) = volumes::landing(m, &f.path) else {
+                continue;
             };
             if not_conf(&at) {
                 continue;
@@ -2092,90 +1998,6 @@ fn config_files(entries: &[Entry], container: &Node, ctx: &Context, findings: &m
             }
         }
     }
-}
-
-/// What a volume shows as files, as far as the stream tells.
-enum Files {
-    /// The files, and the source they come from (for messages).
-    Known(String, Vec<VolumeFile>),
-    /// A ConfigMap or Secret that neither the stream nor `[secrets] external` provides.
-    Missing(String),
-    /// Cannot be known here: another volume type (emptyDir, a claim…), a source from outside
-    /// the release, an ExternalSecret with `dataFrom`.
-    Unknown,
-}
-
-/// One file a volume shows: its path inside the volume and the key of the object it holds.
-struct VolumeFile {
-    path: String,
-    kind: RefKind,
-    name: String,
-    key: String,
-}
-
-/// The files a ConfigMap, Secret or projected volume shows: each source's `items[].path`, else
-/// the keys of the object the stream provides.
-fn volume_files(volume: &k8s_openapi::api::core::v1::Volume, ctx: &Context) -> Files {
-    use k8s_openapi::api::core::v1::KeyToPath;
-    let mut sources: Vec<(RefKind, String, Option<&Vec<KeyToPath>>)> = Vec::new();
-    if let Some(c) = &volume.config_map {
-        sources.push((RefKind::ConfigMap, c.name.clone(), c.items.as_ref()));
-    }
-    if let Some(s) = &volume.secret {
-        sources.push((
-            RefKind::Secret,
-            s.secret_name.clone().unwrap_or_default(),
-            s.items.as_ref(),
-        ));
-    }
-    for p in volume
-        .projected
-        .iter()
-        .flat_map(|p| p.sources.iter().flatten())
-    {
-        if let Some(c) = &p.config_map {
-            sources.push((RefKind::ConfigMap, c.name.clone(), c.items.as_ref()));
-        }
-        if let Some(s) = &p.secret {
-            sources.push((RefKind::Secret, s.name.clone(), s.items.as_ref()));
-        }
-    }
-    if sources.is_empty() {
-        return Files::Unknown;
-    }
-    let namespace = ctx.location.object.namespace.as_deref();
-    let mut files = Vec::new();
-    let mut described = Vec::new();
-    for (kind, name, items) in sources {
-        let source = format!("{} `{name}`", kind.as_str());
-        let file = |path: &str, key: &str| VolumeFile {
-            path: path.to_string(),
-            kind,
-            name: name.clone(),
-            key: key.to_string(),
-        };
-        if let Some(items) = items.filter(|i| !i.is_empty()) {
-            files.extend(items.iter().map(|i| file(&i.path, &i.key)));
-            described.push(source);
-            continue;
-        }
-        let provided = ctx.inventory.sources.iter().find(|s| {
-            s.kind.is_secret() == (kind == RefKind::Secret)
-                && s.object.name == name
-                && s.absent_at_start.is_none()
-                && (s.object.namespace.is_none()
-                    || namespace.is_none()
-                    || s.object.namespace.as_deref() == namespace)
-        });
-        let external = ctx.policy.secrets.external.iter().any(|e| e.name == name);
-        match provided {
-            Some(p) if !p.any_key => files.extend(p.keys.iter().map(|(k, _)| file(k, k))),
-            None if !external => return Files::Missing(source),
-            _ => return Files::Unknown,
-        }
-        described.push(source);
-    }
-    Files::Known(described.join(" and "), files)
 }
 
 #[cfg(test)]

@@ -242,45 +242,26 @@ fn stored_reference(
 }
 
 /// The variables the target's `envFrom` sources in the stream bring in and its `env` does not
-/// override, each with its value when the stream shows it.
+/// override, each with its value when the stream shows it (the corrections' resolution:
+/// [`sources::env_from`], in the workload's namespace).
 fn env_from_variables(
     target: &Target,
     inventory: &Inventory,
     env: &HashMap<&str, Effective>,
 ) -> Vec<(String, Option<String>)> {
-    let mut out = Vec::new();
-    let sources = target
+    let env_from: Vec<k8s_openapi::api::core::v1::EnvFromSource> = target
         .value
         .get("envFrom")
-        .and_then(Value::as_array)
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    sources::env_from(&env_from, inventory, target.namespace.as_deref())
         .into_iter()
-        .flatten();
-    for source in sources {
-        let prefix = source
-            .get("prefix")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let (secret, name) = match (source.get("secretRef"), source.get("configMapRef")) {
-            (Some(r), _) => (true, r.get("name").and_then(Value::as_str)),
-            (_, Some(r)) => (false, r.get("name").and_then(Value::as_str)),
-            _ => continue,
-        };
-        for s in inventory
-            .sources
-            .iter()
-            .filter(|s| Some(s.object.name.as_str()) == name && s.kind.is_secret() == secret)
-        {
-            for (key, _) in &s.keys {
-                let var = format!("{prefix}{key}");
-                if env.contains_key(var.as_str()) {
-                    continue;
-                }
-                let value = s.values.iter().find(|(k, _)| k == key);
-                out.push((var, value.map(|(_, v)| v.text_for_judging().to_string())));
-            }
-        }
-    }
-    out
+        .filter(|v| !env.contains_key(v.name.as_str()))
+        .map(|v| {
+            let value = v.value.map(|s| s.text_for_judging().to_string());
+            (v.name, value)
+        })
+        .collect()
 }
 
 /// Whether ClearML would read the variable `name` for (part of) the setting `d`: a name it

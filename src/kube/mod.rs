@@ -11,3 +11,4 @@ pub mod objects;
 pub mod read;
 pub mod sources;
 pub mod stream;
+pub mod volumes;

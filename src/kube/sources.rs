@@ -8,6 +8,7 @@
 
 use crate::kube::objects::{self, ObjectRef};
 use crate::policy::{Globs, Policy};
+use k8s_openapi::api::core::v1::EnvFromSource;
 use k8s_openapi::ByteString;
 use serde_json::Value;
 
@@ -103,6 +104,25 @@ pub struct Source {
 pub struct Inventory {
     /// Sources in document order.
     pub sources: Vec<Source>,
+}
+
+impl Inventory {
+    /// The sources a reference from a workload in `namespace` reads: the Secrets (`secret`)
+    /// or ConfigMaps named `name`, in that namespace when both name one, that exist when the
+    /// pod starts, in document order.
+    pub fn present<'a: 'q, 'q>(
+        &'a self,
+        secret: bool,
+        name: &'q str,
+        namespace: Option<&'q str>,
+    ) -> impl Iterator<Item = &'a Source> + 'q {
+        self.sources.iter().filter(move |s| {
+            s.kind.is_secret() == secret
+                && s.object.name == name
+                && s.absent_at_start.is_none()
+                && same_namespace(s.object.namespace.as_deref(), namespace)
+        })
+    }
 }
 
 fn judge(bytes: &[u8], placeholders: &Globs) -> KeyState {
@@ -470,13 +490,9 @@ pub fn stored_value<'a>(
     key: &str,
     namespace: Option<&str>,
 ) -> Option<(SourceKind, &'a Stored)> {
-    let source = inv.sources.iter().find(|s| {
-        s.kind.is_secret() == (kind == RefKind::Secret)
-            && s.object.name == name
-            && same_namespace(s.object.namespace.as_deref(), namespace)
-            && s.absent_at_start.is_none()
-            && s.keys.iter().any(|(k, _)| k == key)
-    })?;
+    let source = inv
+        .present(kind == RefKind::Secret, name, namespace)
+        .find(|s| s.keys.iter().any(|(k, _)| k == key))?;
     let value = source.values.iter().find(|(k, _)| k == key)?;
     Some((source.kind, &value.1))
 }
@@ -493,19 +509,69 @@ pub fn file_text<'a>(
     if let Some((_, value)) = stored_value(inv, kind, name, key, namespace) {
         return Some(value);
     }
-    inv.sources
-        .iter()
-        .find(|s| {
-            s.kind.is_secret() == (kind == RefKind::Secret)
-                && s.object.name == name
-                && same_namespace(s.object.namespace.as_deref(), namespace)
-                && s.absent_at_start.is_none()
-                && s.keys.iter().any(|(k, _)| k == key)
-        })?
+    inv.present(kind == RefKind::Secret, name, namespace)
+        .find(|s| s.keys.iter().any(|(k, _)| k == key))?
         .binary_values
         .iter()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v)
+}
+
+/// One variable an `envFrom` source in the stream brings into a container.
+pub struct FromEnv<'a> {
+    /// Its name: the source's key with the entry's prefix.
+    pub name: String,
+    /// Its value, when the stream shows it.
+    pub value: Option<&'a Stored>,
+}
+
+/// The variables a container's `envFrom` list brings in from the sources in the stream, in
+/// the order Kubernetes sets them (a later one of a name wins; any `env` entry wins over them
+/// all). The one `envFrom` resolution: the corrections and the proof both read it.
+pub fn env_from<'a>(
+    env_from: &[EnvFromSource],
+    inv: &'a Inventory,
+    namespace: Option<&str>,
+) -> Vec<FromEnv<'a>> {
+    let mut out = Vec::new();
+    for entry in env_from {
+        let Some((secret, name)) = env_from_target(entry) else {
+            continue;
+        };
+        let prefix = entry.prefix.as_deref().unwrap_or_default();
+        for s in inv.present(secret, name, namespace) {
+            out.extend(s.keys.iter().map(|(k, _)| FromEnv {
+                name: format!("{prefix}{k}"),
+                value: s.values.iter().find(|(key, _)| key == k).map(|(_, v)| v),
+            }));
+        }
+    }
+    out
+}
+
+/// Whether an `envFrom` entry of the list reads a source whose keys the tool cannot know (one
+/// outside the stream, an ExternalSecret with `dataFrom`): it may set any variable.
+pub fn env_from_unseen(
+    env_from: &[EnvFromSource],
+    inv: &Inventory,
+    namespace: Option<&str>,
+) -> bool {
+    env_from.iter().any(|entry| {
+        let Some((secret, name)) = env_from_target(entry) else {
+            return false;
+        };
+        let provided: Vec<&Source> = inv.present(secret, name, namespace).collect();
+        provided.is_empty() || provided.iter().any(|s| s.any_key)
+    })
+}
+
+/// Whether an `envFrom` entry reads a Secret (else a ConfigMap), and its name.
+fn env_from_target(entry: &EnvFromSource) -> Option<(bool, &str)> {
+    match (&entry.secret_ref, &entry.config_map_ref) {
+        (Some(r), _) => Some((true, &r.name)),
+        (None, Some(r)) => Some((false, &r.name)),
+        (None, None) => None,
+    }
 }
 
 /// Builds the inventory of a whole stream, each document as Kubernetes reads it.
