@@ -11,6 +11,7 @@ use crate::kube::sources::{self, Inventory, KeyState, RefKind, Resolution};
 use crate::kube::volumes::{self, clean_path, is_under, Files};
 use crate::policy::{CheckScope, Desired, Plaintext, Policy, UnknownProviders, Value};
 use crate::providers::{self, Client, OptionSpec, Section};
+use crate::redact::{shown, Shown};
 use crate::report::{self, Finding, Location, Sink};
 use crate::yaml::Node;
 
@@ -498,69 +499,6 @@ fn policy_settings(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
         }
     }
     changed
-}
-
-/// What a finding message may say about a value: the value itself, or only its shape.
-enum Shown {
-    /// The value, shown in backquotes.
-    Value(String),
-    /// A description without the content (`a 17-digit number`, `a list of 2 item(s)`).
-    Shape(String),
-}
-
-impl std::fmt::Display for Shown {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Shown::Value(v) => write!(f, "`{v}`"),
-            Shown::Shape(s) => f.write_str(s),
-        }
-    }
-}
-
-impl Shown {
-    /// The subject of a sentence: `` `value` ``, or "the value".
-    fn subject(&self) -> String {
-        match self {
-            Shown::Value(v) => format!("`{v}`"),
-            Shown::Shape(_) => "the value".into(),
-        }
-    }
-
-    /// `` `value` `` to append to "the value", or nothing when only the shape may be shown.
-    fn suffix(&self) -> String {
-        match self {
-            Shown::Value(v) => format!(" `{v}`"),
-            Shown::Shape(_) => String::new(),
-        }
-    }
-}
-
-/// The one way a finding message gets a value of an SSO setting: the value only when the
-/// catalogue says the option's values are public ([`providers::value_is_public`]) and the
-/// provider is one the policy declares; otherwise only its shape. Findings reach stderr,
-/// every `check` format, `--report` and Helm's own output, so a credential — or a value of a
-/// misspelled option or an unknown provider, which may be one — must never be in them.
-fn shown(value: &str, provider: Option<(Client, &str)>, option: &str, declared: bool) -> Shown {
-    if clearml_env::sets_other_keys(value) {
-        // Whatever the option, such a value may carry another setting's credential.
-        return Shown::Shape("a value that sets other keys".into());
-    }
-    if declared && providers::value_is_public(provider, option) {
-        return Shown::Value(value.to_string());
-    }
-    let t = value.trim();
-    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-    Shown::Shape(match clearml_env::read(t) {
-        _ if t.is_empty() => "an empty value".into(),
-        _ if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => {
-            format!("a {}-digit number", digits.len())
-        }
-        Hocon::List(items) => format!("a list of {} item(s)", items.len()),
-        _ if t.starts_with('[') => "a list".into(),
-        Hocon::Bool(_) => "a boolean".into(),
-        Hocon::Number(_) => "a number".into(),
-        _ => "a string".into(),
-    })
 }
 
 /// Compares an existing entry's value with the setting: `None` when ClearML would read the
@@ -2084,31 +2022,5 @@ mod tests {
                 "{metadata} under {mount}: {findings:?}"
             );
         }
-    }
-
-    #[test]
-    fn values_are_shown_only_for_public_options_of_declared_providers() {
-        let kc = Some((Client::OAuth, "keycloak"));
-        let text = |v: &str, p, o: &str, d| shown(v, p, o, d).to_string();
-        assert_eq!(text("https://x/", kc, "base_url", true), "`https://x/`");
-        assert_eq!(text("true", None, "tenant_login", true), "`true`");
-        // Credentials, `secure` options, misspellings, undeclared or unknown providers.
-        assert_eq!(
-            text("98127364519283746", kc, "client_secret", true),
-            "a 17-digit number"
-        );
-        assert_eq!(
-            text("[\"a\",\"b\"]", kc, "client_id", true),
-            "a list of 2 item(s)"
-        );
-        assert_eq!(text("s3cr3t", kc, "client_secrett", true), "a string");
-        assert_eq!(text("https://x/", kc, "base_url", false), "a string");
-        assert_eq!(
-            text("True", Some((Client::OAuth, "keycloack")), "debug", true),
-            "a boolean"
-        );
-        assert_eq!(text(" ", kc, "client_secret", true), "an empty value");
-        assert_eq!(shown("x", kc, "client_secret", true).suffix(), "");
-        assert_eq!(shown("x", kc, "client_secret", true).subject(), "the value");
     }
 }

@@ -16,6 +16,7 @@ pub mod explain;
 pub mod kube;
 pub mod policy;
 pub mod providers;
+pub mod redact;
 pub mod report;
 pub mod summary;
 pub mod surface;
@@ -250,7 +251,7 @@ pub fn render_with(
         std::mem::forget((trees, kube));
     }
     let mut findings = findings.into_findings();
-    hide_stored_secrets(&mut findings, &inventory);
+    redact::hide_stored_secrets(&mut findings, &inventory);
     Ok(Outcome {
         output,
         findings,
@@ -348,48 +349,6 @@ fn verify_doc(
             unverified(doc, before, p.message, help)
         })
         .collect()
-}
-
-/// A finding quotes the value of an option the catalogue calls public (a `base_url`, a claim);
-/// a chart may still have put a credential there — the value a Secret in the stream holds,
-/// pasted into the wrong variable. Such a value, wherever a message or help quotes it whole
-/// (between backquotes or quotes, also inside a HOCON list), is not shown.
-fn hide_stored_secrets(findings: &mut [Finding], inventory: &sources::Inventory) {
-    let mut values: Vec<&str> = inventory
-        .sources
-        .iter()
-        .filter(|s| s.kind.is_secret())
-        .flat_map(|s| s.values.iter().map(|(_, v)| v.text_for_judging().trim()))
-        .filter(|v| !v.is_empty())
-        .collect();
-    if values.is_empty() {
-        return;
-    }
-    // Longest first: a value inside a longer one is replaced with it.
-    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-    values.dedup();
-    let quote = |c: Option<char>| matches!(c, Some('`' | '\'' | '"'));
-    let hide = |text: &mut String| {
-        for v in &values {
-            let mut from = 0;
-            while let Some(i) = text[from..].find(v).map(|i| i + from) {
-                let end = i + v.len();
-                if quote(text[..i].chars().next_back()) && quote(text[end..].chars().next()) {
-                    const HIDDEN: &str = "(not shown: a value a Secret in the stream holds)";
-                    text.replace_range(i..end, HIDDEN);
-                    from = i + HIDDEN.len();
-                } else {
-                    from = end;
-                }
-            }
-        }
-    };
-    for f in findings {
-        hide(&mut f.message);
-        if let Some(help) = &mut f.help {
-            hide(help);
-        }
-    }
 }
 
 /// The stream line of the first line break other than `\n`/`\r\n` in a document (a lone

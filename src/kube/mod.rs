@@ -11,4 +11,5 @@ pub mod objects;
 pub mod read;
 pub mod sources;
 pub mod stream;
+pub mod tree;
 pub mod volumes;

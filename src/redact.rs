@@ -1,0 +1,417 @@
+//! What may be printed: the one place that decides it.
+//!
+//! Findings reach stderr, every `check` format, `--report` and Helm's own output; `diff`
+//! prints manifests. Every value that could be a credential is kept out of them here:
+//! - a finding quotes a value of an SSO setting only through [`shown`]: the value when the
+//!   catalogue calls the option's values public and the provider is declared, else its shape;
+//! - [`hide_stored_secrets`]: a value a Secret in the stream holds, quoted whole anywhere in a
+//!   finding, is replaced;
+//! - [`redact`] blanks, in a document as Kubernetes reads it ([`crate::kube::tree::as_read`]),
+//!   every value under a Secret-like kind's data fields ([`SECRET_FIELDS`]), the value of
+//!   every env entry whose name addresses an SSO option in any spelling (any prefix, section,
+//!   case, surrounding whitespace) unless the catalogue says the option's values are public
+//!   ([`providers::value_is_public`]), and any scalar, key or value, whose whole text (trimmed)
+//!   is a [`Known`] secret value: one a Secret in the stream holds (`data` raw and decoded,
+//!   `stringData`), or a literal of a credential option (`client_secret`) — so the policy's
+//!   literal, too. Whole values only: a Secret holding `clearml` does not blank the word out
+//!   of other text. (Values of other non-public options, such as a misspelled boolean, are
+//!   blanked where they are but not everywhere: `true` would blank half a manifest.) A scalar
+//!   ClearML reads as such a value, or as a HOCON list holding one, is blanked too.
+//!
+//! Because names and values are read as Kubernetes reads them (aliases expanded, `<<` merges
+//! applied as go-yaml does, `!!binary` decoded), no spelling of a document can name a
+//! credential past the redaction. This module decides; it formats no output of its own.
+//!
+//! Cost: one pass over each document plus hash-set look-ups, linear in its size.
+
+use crate::clearml_env::{self, Hocon};
+use crate::kube::objects;
+use crate::kube::sources::{self, Inventory};
+use crate::providers::{self, Client};
+use crate::report::Finding;
+use crate::yaml::{Node, Style};
+use serde_json::Value;
+use std::collections::HashSet;
+
+/// What a sensitive scalar is replaced by.
+pub const REDACTED: &str = "<redacted>";
+
+/// Where Secret-like kinds keep values, as paths from the object.
+pub const SECRET_FIELDS: &[(&str, &[&[&str]])] = &[
+    ("Secret", &[&["data"], &["stringData"]]),
+    (
+        "SealedSecret",
+        &[
+            &["spec", "encryptedData"],
+            &["spec", "template", "data"],
+            &["spec", "template", "stringData"],
+        ],
+    ),
+    ("ExternalSecret", &[&["spec", "target", "template", "data"]]),
+    (
+        "ClusterExternalSecret",
+        &[&["spec", "externalSecretSpec", "target", "template", "data"]],
+    ),
+];
+
+/// What a finding message may say about a value: the value itself, or only its shape.
+pub enum Shown {
+    /// The value, shown in backquotes.
+    Value(String),
+    /// A description without the content (`a 17-digit number`, `a list of 2 item(s)`).
+    Shape(String),
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Shown::Value(v) => write!(f, "`{v}`"),
+            Shown::Shape(s) => f.write_str(s),
+        }
+    }
+}
+
+impl Shown {
+    /// The subject of a sentence: `` `value` ``, or "the value".
+    pub fn subject(&self) -> String {
+        match self {
+            Shown::Value(v) => format!("`{v}`"),
+            Shown::Shape(_) => "the value".into(),
+        }
+    }
+
+    /// `` `value` `` to append to "the value", or nothing when only the shape may be shown.
+    pub fn suffix(&self) -> String {
+        match self {
+            Shown::Value(v) => format!(" `{v}`"),
+            Shown::Shape(_) => String::new(),
+        }
+    }
+}
+
+/// The one way a finding message gets a value of an SSO setting: the value only when the
+/// catalogue says the option's values are public ([`providers::value_is_public`]) and the
+/// provider is one the policy declares; otherwise only its shape. Findings reach stderr,
+/// every `check` format, `--report` and Helm's own output, so a credential — or a value of a
+/// misspelled option or an unknown provider, which may be one — must never be in them.
+pub fn shown(value: &str, provider: Option<(Client, &str)>, option: &str, declared: bool) -> Shown {
+    if clearml_env::sets_other_keys(value) {
+        // Whatever the option, such a value may carry another setting's credential.
+        return Shown::Shape("a value that sets other keys".into());
+    }
+    if declared && providers::value_is_public(provider, option) {
+        return Shown::Value(value.to_string());
+    }
+    let t = value.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    Shown::Shape(match clearml_env::read(t) {
+        _ if t.is_empty() => "an empty value".into(),
+        _ if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => {
+            format!("a {}-digit number", digits.len())
+        }
+        Hocon::List(items) => format!("a list of {} item(s)", items.len()),
+        _ if t.starts_with('[') => "a list".into(),
+        Hocon::Bool(_) => "a boolean".into(),
+        Hocon::Number(_) => "a number".into(),
+        _ => "a string".into(),
+    })
+}
+
+/// A finding quotes the value of an option the catalogue calls public (a `base_url`, a claim);
+/// a chart may still have put a credential there — the value a Secret in the stream holds,
+/// pasted into the wrong variable. Such a value, wherever a message or help quotes it whole
+/// (between backquotes or quotes, also inside a HOCON list), is not shown.
+pub fn hide_stored_secrets(findings: &mut [Finding], inventory: &Inventory) {
+    let mut values: Vec<&str> = inventory
+        .sources
+        .iter()
+        .filter(|s| s.kind.is_secret())
+        .flat_map(|s| s.values.iter().map(|(_, v)| v.text_for_judging().trim()))
+        .filter(|v| !v.is_empty())
+        .collect();
+    if values.is_empty() {
+        return;
+    }
+    // Longest first: a value inside a longer one is replaced with it.
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    values.dedup();
+    let quote = |c: Option<char>| matches!(c, Some('`' | '\'' | '"'));
+    let hide = |text: &mut String| {
+        for v in &values {
+            let mut from = 0;
+            while let Some(i) = text[from..].find(v).map(|i| i + from) {
+                let end = i + v.len();
+                if quote(text[..i].chars().next_back()) && quote(text[end..].chars().next()) {
+                    const HIDDEN: &str = "(not shown: a value a Secret in the stream holds)";
+                    text.replace_range(i..end, HIDDEN);
+                    from = i + HIDDEN.len();
+                } else {
+                    from = end;
+                }
+            }
+        }
+    };
+    for f in findings {
+        hide(&mut f.message);
+        if let Some(help) = &mut f.help {
+            hide(help);
+        }
+    }
+}
+
+/// Values that are secret wherever they appear as a whole scalar.
+#[derive(Debug, Default)]
+pub struct Known(HashSet<String>);
+
+impl Known {
+    fn add(&mut self, value: &str) {
+        let t = value.trim();
+        if !t.is_empty() && !self.0.contains(t) {
+            self.0.insert(t.to_string());
+        }
+    }
+
+    /// Whether `value`, trimmed, is a known secret value.
+    pub fn contains(&self, value: &str) -> bool {
+        self.0.contains(value.trim())
+    }
+
+    /// Collects the secret values of one document as Kubernetes reads it
+    /// ([`crate::kube::read::read`]): its Secret-like objects' values and the literals of its
+    /// credential env entries.
+    pub fn collect(&mut self, root: &Value) {
+        for object in objects::json_objects(root) {
+            let kind = object
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let Some((_, paths)) = SECRET_FIELDS.iter().find(|(k, _)| *k == kind) else {
+                continue;
+            };
+            for path in *paths {
+                let field = path[path.len() - 1];
+                let Some(node) = path.iter().try_fold(object, |v, step| v.get(step)) else {
+                    continue;
+                };
+                let values: Vec<&Value> = match node {
+                    Value::Object(o) => o.values().collect(),
+                    other => vec![other],
+                };
+                for value in values {
+                    self.add_all(value);
+                    if let (true, Some(text)) =
+                        (kind == "Secret" && field == "data", value.as_str())
+                    {
+                        // Decoded exactly as the API server would.
+                        if let Some(b) = sources::decode_data(text.trim()) {
+                            self.add(&String::from_utf8_lossy(&b));
+                        }
+                    }
+                }
+            }
+        }
+        self.collect_env(root);
+    }
+
+    /// Every scalar inside `value` (itself, or a collection's keys and values).
+    fn add_all(&mut self, value: &Value) {
+        match value {
+            Value::String(s) => {
+                self.add(s);
+                // The string ClearML would read from an env value (`"x"`, `x # note`).
+                if let Hocon::Str(s) = clearml_env::read(s) {
+                    self.add(&s);
+                }
+            }
+            Value::Number(n) => self.add(&n.to_string()),
+            Value::Bool(_) | Value::Null => {}
+            Value::Array(items) => items.iter().for_each(|i| self.add_all(i)),
+            Value::Object(o) => o.iter().for_each(|(k, v)| {
+                self.add(k);
+                self.add_all(v);
+            }),
+        }
+    }
+
+    /// The values of env entries (any mapping with a `name` and a `value`) whose name is a
+    /// credential option's.
+    fn collect_env(&mut self, value: &Value) {
+        match value {
+            Value::Object(o) => {
+                let name = o.get("name").and_then(Value::as_str);
+                if name
+                    .and_then(env_option)
+                    .is_some_and(|(_, o)| o.is_some_and(|o| o.secret))
+                {
+                    if let Some(v) = o.get("value") {
+                        self.add_all(v);
+                    }
+                }
+                o.values().for_each(|v| self.collect_env(v));
+            }
+            Value::Array(items) => items.iter().for_each(|i| self.collect_env(i)),
+            _ => {}
+        }
+    }
+}
+
+/// The SSO setting an env entry's name addresses, if any, with the catalogue's entry for its
+/// option.
+fn env_option(
+    name: &str,
+) -> Option<(clearml_env::SsoName, Option<&'static providers::OptionSpec>)> {
+    let sso = clearml_env::parse_name(name)?;
+    let option = sso.option();
+    Some((sso, option))
+}
+
+/// Whether an env entry named `name` (as Kubernetes reads it) has a value that must not
+/// be shown: the name addresses an SSO option whose values the catalogue does not call public.
+fn env_value_is_secret(name: Option<&str>) -> bool {
+    let Some(name) = name else {
+        return false;
+    };
+    if let Some((sso, _)) = env_option(name) {
+        let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
+        return !providers::value_is_public(provider, &sso.option);
+    }
+    // A variable ClearML reads for a whole subtree that holds SSO settings (`…__oauth_client__x`
+    // set to `{client_secret: …}`), or any `secure` key: its value may be a credential.
+    clearml_env::config_path(name.trim()).is_some_and(|path| {
+        let path = path.trim();
+        path.starts_with("secure")
+            || ["services.login.sso", "secure.login.sso"]
+                .iter()
+                .any(|sso| sso.starts_with(path) || path.starts_with(sso))
+    })
+}
+
+/// Replaces a node by the marker, keeping its anchor (aliases to it stay valid) and position
+/// (the emitter reads sequence indentation from positions). An alias shows no content.
+fn blank(node: &mut Node) {
+    let (anchor, line, col) = match node {
+        Node::Alias(_) => return,
+        Node::Scalar {
+            anchor, line, col, ..
+        } => (*anchor, *line, *col),
+        // A collection's own position is not its content's column: let the layout decide.
+        Node::Seq { anchor, .. } | Node::Map { anchor, .. } => (*anchor, 0, 0),
+    };
+    *node = Node::Scalar {
+        value: REDACTED.into(),
+        style: Style::Plain,
+        tag: None,
+        anchor,
+        line,
+        col,
+    };
+}
+
+/// Replaces the secret fields' values of a Secret-like object by the marker.
+fn blank_secret_fields(object: &mut Node) {
+    let kind = object.get_str("kind").unwrap_or_default();
+    let Some((_, paths)) = SECRET_FIELDS.iter().find(|(k, _)| *k == kind) else {
+        return;
+    };
+    for path in *paths {
+        let mut node = Some(&mut *object);
+        for step in *path {
+            node = node.and_then(|n| n.get_mut(step));
+        }
+        match node {
+            Some(Node::Map { entries, .. }) => entries.iter_mut().for_each(|(_, v)| blank(v)),
+            Some(other) => blank(other),
+            None => {}
+        }
+    }
+}
+
+/// Redacts a document as Kubernetes reads it ([`crate::kube::tree::as_read`]: no alias, no
+/// merge) in place, and writes every collection in block style, so that both sides of a diff
+/// are emitted alike.
+pub fn redact(root: &mut Node, known: &Known) {
+    for object in objects::objects_mut(root) {
+        blank_secret_fields(object);
+    }
+    redact_node(root, known);
+}
+
+fn redact_node(node: &mut Node, known: &Known) {
+    match node {
+        Node::Scalar { value, .. } => {
+            if value != REDACTED && holds_known(value, known) {
+                blank(node);
+            }
+        }
+        Node::Seq { items, flow, .. } => {
+            *flow = false;
+            items.iter_mut().for_each(|i| redact_node(i, known));
+        }
+        Node::Map { entries, flow, .. } => {
+            *flow = false;
+            // Decided before any key is touched (a key could itself be a known value).
+            let name = entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some("name"))
+                .and_then(|(_, v)| match objects::to_json(v) {
+                    Value::String(s) => Some(s),
+                    _ => None,
+                });
+            let secret_env = env_value_is_secret(name.as_deref());
+            for (k, v) in entries.iter_mut() {
+                let is_value = k.as_str() == Some("value");
+                redact_node(k, known);
+                if secret_env && is_value {
+                    blank(v);
+                } else {
+                    redact_node(v, known);
+                }
+            }
+        }
+        Node::Alias(_) => {}
+    }
+}
+
+/// Whether a scalar is a known secret value, or holds one as ClearML reads it: a quoted
+/// string, an item of a HOCON list (`["<the client secret>"]` pasted into the admin groups).
+fn holds_known(value: &str, known: &Known) -> bool {
+    fn hocon(h: &clearml_env::Hocon, known: &Known) -> bool {
+        match h {
+            clearml_env::Hocon::Str(s) | clearml_env::Hocon::Number(s) => known.contains(s),
+            clearml_env::Hocon::List(items) => items.iter().any(|i| hocon(i, known)),
+            _ => false,
+        }
+    }
+    known.contains(value) || hocon(&clearml_env::read(value), known)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_shown_only_for_public_options_of_declared_providers() {
+        let kc = Some((Client::OAuth, "keycloak"));
+        let text = |v: &str, p, o: &str, d| shown(v, p, o, d).to_string();
+        assert_eq!(text("https://x/", kc, "base_url", true), "`https://x/`");
+        assert_eq!(text("true", None, "tenant_login", true), "`true`");
+        // Credentials, `secure` options, misspellings, undeclared or unknown providers.
+        assert_eq!(
+            text("98127364519283746", kc, "client_secret", true),
+            "a 17-digit number"
+        );
+        assert_eq!(
+            text("[\"a\",\"b\"]", kc, "client_id", true),
+            "a list of 2 item(s)"
+        );
+        assert_eq!(text("s3cr3t", kc, "client_secrett", true), "a string");
+        assert_eq!(text("https://x/", kc, "base_url", false), "a string");
+        assert_eq!(
+            text("True", Some((Client::OAuth, "keycloack")), "debug", true),
+            "a boolean"
+        );
+        assert_eq!(text(" ", kc, "client_secret", true), "an empty value");
+        assert_eq!(shown("x", kc, "client_secret", true).suffix(), "");
+        assert_eq!(shown("x", kc, "client_secret", true).subject(), "the value");
+    }
+}
