@@ -65,16 +65,6 @@ fn reading(doc: &stream::Document) -> Option<(Node, serde_json::Value)> {
     Some((tree::as_read(&parse(doc)?, &json), json))
 }
 
-/// How many documents `output` changes (what `diff` shows a header for).
-pub fn changed_documents(input: &str, output: &str) -> usize {
-    let (before, after) = (stream::split(input), stream::split(output));
-    before
-        .iter()
-        .zip(&after)
-        .filter(|(a, b)| a.raw != b.raw)
-        .count()
-}
-
 /// A diff header's name for a document: its template, as findings name it (`# Source:`, else
 /// Helm 4's annotation — Helm 4 hands a post-renderer no `# Source:` comments), else its
 /// 1-based number in the stream, as text findings count.
@@ -345,8 +335,8 @@ mod tests {
             "{d}"
         );
         assert!(d.contains("--- a/document 2\n"), "{d}");
-        assert_eq!(changed_documents(&input, &output), 2);
-        assert_eq!(changed_documents(&input, &input), 0);
+        assert_eq!(stream::changed_documents(&input, &output), 2);
+        assert_eq!(stream::changed_documents(&input, &input), 0);
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub struct Outcome {
     pub output: String,
     /// Every finding, in stream order.
     pub findings: Vec<Finding>,
-    /// Whether any document was changed.
+    /// Whether any document was changed ([`Outcome::changed_documents`] is not 0).
     pub changed: bool,
 }
 
@@ -56,6 +56,11 @@ pub struct RenderOptions {
 }
 
 impl Outcome {
+    /// How many documents of `input` (what was rendered) the output changes.
+    pub fn changed_documents(&self, input: &str) -> usize {
+        stream::changed_documents(input, &self.output)
+    }
+
     /// Whether an error-level finding means the render must fail.
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
@@ -253,9 +258,9 @@ pub fn render_with(
     let mut findings = findings.into_findings();
     redact::hide_stored_secrets(&mut findings, &inventory);
     Ok(Outcome {
+        changed: changed_any && stream::changed_documents(text, &output) > 0,
         output,
         findings,
-        changed: changed_any,
     })
 }
 

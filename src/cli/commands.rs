@@ -318,7 +318,7 @@ pub fn diff(args: DiffArgs) -> ExitCode {
     if code != ExitCode::from(exit::OK) {
         return code;
     }
-    let documents = diff::changed_documents(&input, &outcome.output);
+    let documents = outcome.changed_documents(&input);
     if !args.render.quiet {
         let _ = writeln!(
             std::io::stderr(),

@@ -249,6 +249,18 @@ impl Document<'_> {
     }
 }
 
+/// How many documents `output` changes: those whose text differs from the input's. The one
+/// answer to "does the render change anything": `Outcome::changed` (`check --strict`) and
+/// `diff` (its headers, `--exit-code`) both read it.
+pub fn changed_documents(input: &str, output: &str) -> usize {
+    let (before, after) = (split(input), split(output));
+    before
+        .iter()
+        .zip(&after)
+        .filter(|(a, b)| a.raw != b.raw)
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
