@@ -14,6 +14,7 @@ pub mod correct;
 pub mod diff;
 pub mod explain;
 pub mod kube;
+mod parallel;
 pub mod policy;
 pub mod providers;
 pub mod redact;
@@ -250,7 +251,7 @@ pub fn render_with(
         emitted.iter_mut().for_each(|e| *e = None);
     }
     if !findings.has_errors() {
-        verify_all(&docs, &kube, &emitted, policy, &inventory, &mut findings);
+        verify::all(&docs, &kube, &emitted, policy, &inventory, &mut findings);
     }
     if options.leak_parsed {
         std::mem::forget((trees, kube));
@@ -264,44 +265,8 @@ pub fn render_with(
     })
 }
 
+use parallel::{both, work_is_large};
 use yaml::Node;
-
-/// Proves, for every document that holds a targeted container or was changed, that what
-/// Kubernetes will read is the policy and nothing else changed (see [`verify`]). A failure
-/// is an error finding, so nothing is written.
-fn verify_all(
-    docs: &[stream::Document],
-    kube: &[Option<serde_json::Value>],
-    emitted: &[Option<String>],
-    policy: &Policy,
-    inventory: &sources::Inventory,
-    findings: &mut report::Sink,
-) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    // Documents are proved independently: two threads share them, as in `parse_all`.
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut found: Vec<(usize, Vec<Finding>)> = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(doc) = docs.get(i) else {
-                return found;
-            };
-            if let Some(before) = &kube[i] {
-                let f = verify_doc(doc, before, emitted[i].as_deref(), policy, inventory);
-                if !f.is_empty() {
-                    found.push((i, f));
-                }
-            }
-        }
-    };
-    let (mut found, theirs) = both(work_is_large(docs), work, work);
-    found.extend(theirs);
-    found.sort_by_key(|(i, _)| *i);
-    for f in found.into_iter().flat_map(|(_, f)| f) {
-        findings.push(f);
-    }
-}
 
 /// What an empty input usually means: Helm 3's `helm template --output-dir` hands a
 /// post-renderer an empty stream (and writes the files unprocessed), measured with Helm 3.17.
@@ -315,82 +280,6 @@ fn is_empty_stream(text: &str) -> bool {
         let t = l.trim();
         t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
     })
-}
-
-/// The proof for one document (see [`verify`]): its findings, empty when it holds.
-fn verify_doc(
-    doc: &stream::Document,
-    before: &serde_json::Value,
-    after_text: Option<&str>,
-    policy: &Policy,
-    inventory: &sources::Inventory,
-) -> Vec<Finding> {
-    let fail = |problem: &str| vec![unverified(doc, before, problem.to_string(), None)];
-    let read_back;
-    let after = match after_text {
-        None if verify::targets(before, policy).is_empty() => return Vec::new(),
-        None => before,
-        // Readers disagree on where lines end there, and the tool keeps leading and trailing
-        // comment lines verbatim: a "comment" could hold content twice.
-        Some(_) if odd_line_break(doc).is_some() => {
-            return fail(
-                "the document would be rewritten, and it holds a line break other than \\n",
-            )
-        }
-        // Read back as Kubernetes does, with no key written twice: the tool's own parser must
-        // read it too (a second render changes nothing).
-        Some(t) => match read::read_own_output(t.trim_start_matches('\u{feff}')) {
-            Ok(Some(v)) => {
-                read_back = v;
-                &read_back
-            }
-            Ok(None) | Err(_) => return fail("the corrected document cannot be read back"),
-        },
-    };
-    verify::problems(before, after, policy, inventory)
-        .into_iter()
-        .map(|p| {
-            let help = p.help.map(|h| format!("nothing was written. {h}"));
-            unverified(doc, before, p.message, help)
-        })
-        .collect()
-}
-
-/// The stream line of the first line break other than `\n`/`\r\n` in a document (a lone
-/// carriage return, U+0085, U+2028, U+2029): Kubernetes' reader ends a line there.
-fn odd_line_break(doc: &stream::Document) -> Option<usize> {
-    let text = doc.raw;
-    text.char_indices()
-        .find(|&(i, c)| {
-            matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
-                || c == '\r' && text.as_bytes().get(i + 1) != Some(&b'\n')
-        })
-        .map(|(i, _)| doc.start_line + text[..i].matches('\n').count())
-}
-
-/// An `unverified-output` error; `help` is the proof's own advice for the problem, else it is
-/// the line-break or YAML advice (what makes a proof fail that the rules did not foresee).
-fn unverified(
-    doc: &stream::Document,
-    object: &serde_json::Value,
-    problem: String,
-    help: Option<String>,
-) -> Finding {
-    let object = objects::ObjectRef::of_json(object, objects::source_comment(doc.raw));
-    let help = match odd_line_break(doc) {
-        _ if help.is_some() => help.unwrap_or_default(),
-        Some(line) => format!("nothing was written. Line {line} holds a line break other than \\n (a lone carriage return, U+0085, U+2028 or U+2029): Kubernetes' YAML reader starts a new line there, so text that looks like a comment is read as content. Remove it from the chart"),
-        None => "nothing was written. The document relies on YAML that hides values from the tool or that readers disagree on (anchors and aliases, `<<` merge keys): write the apiserver workload out plainly in the chart".to_string(),
-    };
-    Finding::new(report::UNVERIFIED_OUTPUT, problem)
-        .help(help)
-        .at(Location {
-            document: doc.index,
-            line: doc.start_line,
-            object,
-            container: None,
-            variable: None,
-        })
 }
 
 /// Reads, as Kubernetes does, the ConfigMaps a document the tool may edit refers to (by
@@ -523,36 +412,6 @@ fn input_error(doc: &stream::Document, e: yaml::ParseError) -> InputError {
         document: Some(doc.number()),
         message: format!("not valid YAML: {}", e.message),
     }
-}
-
-/// Parses the documents that need a tree and validates the others, on two threads that take
-/// documents from one shared counter: parsing is most of the cost and a stream's documents are
-/// independent. The first error in stream order among those found wins.
-/// Runs `a` and `b`, on two threads when `parallel` (the machine this runs on has two cores;
-/// for a small input, starting a thread costs more than it saves). A panic in either is
-/// propagated, never swallowed.
-fn both<A: Send, B: Send>(
-    parallel: bool,
-    a: impl FnOnce() -> A + Send,
-    b: impl FnOnce() -> B + Send,
-) -> (A, B) {
-    if !parallel {
-        let first = a();
-        return (first, b());
-    }
-    std::thread::scope(|scope| {
-        let helper = scope.spawn(b);
-        let first = a();
-        match helper.join() {
-            Ok(second) => (first, second),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    })
-}
-
-/// Whether a stream is large enough for a second thread to pay off.
-fn work_is_large(docs: &[stream::Document]) -> bool {
-    docs.len() >= 64
 }
 
 /// What correcting one document gave.
@@ -708,6 +567,9 @@ fn read_doc(
     }
 }
 
+/// Parses the documents that need a tree and validates the others, on two threads that take
+/// documents from one shared counter: parsing is most of the cost and a stream's documents are
+/// independent. The first error in stream order among those found wins.
 fn parse_all(
     docs: &[stream::Document],
     need_of: impl Fn(&stream::Document) -> (Need, bool) + Sync,
