@@ -9,6 +9,7 @@
 
 #![warn(missing_docs)]
 
+pub mod clearml;
 pub mod clearml_env;
 pub mod correct;
 pub mod diff;
@@ -16,6 +17,7 @@ pub mod explain;
 pub mod kube;
 mod parallel;
 pub mod policy;
+mod policy_refusals;
 pub mod providers;
 pub mod redact;
 pub mod report;
@@ -32,7 +34,7 @@ pub use kube::{libyaml, sources as secrets, stream};
 
 use kube::{objects, read, sources};
 use policy::{Mode, Policy};
-use report::{Finding, Location, Severity};
+use report::{Finding, Severity};
 use std::fmt;
 
 /// The result of a render: the output stream and what was found on the way.
@@ -158,7 +160,7 @@ pub fn render_with(
     let mut matched = 0;
     let mut changed_any = false;
     // Documents are corrected independently: two threads share those with a tree.
-    let mut corrected: Vec<(usize, Corrected)> = {
+    let mut corrected: Vec<(usize, correct::Corrected)> = {
         let mut work: Vec<(usize, &mut Node)> = trees
             .iter_mut()
             .enumerate()
@@ -173,7 +175,7 @@ pub fn render_with(
                     let kube = kube[*i].as_ref();
                     (
                         *i,
-                        correct_doc(doc, root, kube, sources[*i], policy, &inventory),
+                        correct::document(doc, root, kube, sources[*i], policy, &inventory),
                     )
                 })
                 .collect::<Vec<_>>()
@@ -412,123 +414,6 @@ fn input_error(doc: &stream::Document, e: yaml::ParseError) -> InputError {
         document: Some(doc.number()),
         message: format!("not valid YAML: {}", e.message),
     }
-}
-
-/// What correcting one document gave.
-struct Corrected {
-    /// Its findings, already judged.
-    findings: report::Sink,
-    /// Containers of workloads that were not targeted (for the `no-target` message).
-    seen: Vec<String>,
-    /// How many containers were targeted.
-    matched: usize,
-    /// The rewritten document, when anything changed.
-    emitted: Option<String>,
-}
-
-/// Corrects every targeted container of one document's tree.
-fn correct_doc(
-    doc: &stream::Document,
-    root: &mut Node,
-    kube: Option<&serde_json::Value>,
-    source: Option<&str>,
-    policy: &Policy,
-    inventory: &sources::Inventory,
-) -> Corrected {
-    let mut out = Corrected {
-        findings: report::Sink::new(&policy.enforce),
-        seen: Vec::new(),
-        matched: 0,
-        emitted: None,
-    };
-    let mut changed = false;
-    // The tree as parsed, when anything in it may be corrected: the output keeps the text of
-    // every node the correction leaves alone.
-    let before = objects::objects(root)
-        .into_iter()
-        .any(|o| {
-            let o = objects::ObjectRef::of(o, source);
-            policy.target.selects_workload(&o.kind, &o.name)
-        })
-        .then(|| root.clone());
-    // The same objects as Kubernetes reads them, for what the tool only reads (volumes): an
-    // alias or `<<` merge there is resolved, as it is for Kubernetes.
-    let objects = objects::objects_mut(root);
-    let kube_objects = kube
-        .map(objects::json_objects)
-        .filter(|o| o.len() == objects.len());
-    for (index, object) in objects.into_iter().enumerate() {
-        let object_ref = objects::ObjectRef::of(object, source);
-        let targeted = policy
-            .target
-            .selects_workload(&object_ref.kind, &object_ref.name);
-        let Some(spec) = objects::pod_spec_mut(object, &policy.target.kinds) else {
-            continue;
-        };
-        let kube_spec = kube_objects.as_ref().and_then(|o| {
-            objects::pod_spec_path(&object_ref.kind)?
-                .iter()
-                .try_fold(o[index], |v, step| v.get(step))
-        });
-        let volumes: Vec<serde_json::Value> = match kube_spec {
-            Some(spec) => spec
-                .get("volumes")
-                .and_then(serde_json::Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
-            None => spec
-                .get("volumes")
-                .map(|v| v.items().iter().map(objects::to_json).collect())
-                .unwrap_or_default(),
-        };
-        let Some(Node::Seq {
-            items: containers, ..
-        }) = spec.get_mut("containers")
-        else {
-            continue;
-        };
-        for container in containers.iter_mut() {
-            let name = container.get_str("name").unwrap_or_default().to_string();
-            if !(targeted && policy.target.selects_container(&name)) {
-                out.seen.push(format!(
-                    "{} {} (container {name})",
-                    object_ref.kind, object_ref.name
-                ));
-                continue;
-            }
-            out.matched += 1;
-            let ctx = correct::Context {
-                policy,
-                inventory,
-                location: Location {
-                    document: doc.index,
-                    line: doc.start_line,
-                    object: object_ref.clone(),
-                    container: Some(name),
-                    variable: None,
-                },
-                volumes: volumes.clone(),
-            };
-            changed |= correct::container(container, &ctx, &mut out.findings);
-            let tenant_login = policy
-                .sso
-                .switches
-                .iter()
-                .any(|(o, on)| o.name == "tenant_login" && *on);
-            surface::container(container, &ctx.location, tenant_login, &mut out.findings);
-        }
-    }
-    if changed {
-        let layout = yaml::Layout::detect(doc.raw);
-        let text = doc.parse_text();
-        let spliced = before.and_then(|before| yaml::splice(text, &before, root, layout));
-        out.emitted = Some(match spliced {
-            // The byte-order mark `parse_text` left out.
-            Some(spliced) => format!("{}{spliced}", &doc.raw[..doc.raw.len() - text.len()]),
-            None => doc.with_body(&yaml::emit(root, layout)),
-        });
-    }
-    out
 }
 
 /// What `parse_all` gives: editing trees, Kubernetes' reading, and each document's need

@@ -1,0 +1,3 @@
+//! How ClearML reads things: its config files ([`files`]).
+
+pub mod files;

@@ -1,0 +1,382 @@
+//! References: every Secret and ConfigMap an SSO variable (or, with `check = "all"`, any
+//! variable) reads must be provided when the apiserver starts, and a stored value must be one
+//! ClearML reads as written. Which source a reference reads is [`crate::kube::sources`]'s.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// Rule 6: every Secret the container's SSO variables end up reading must be provided (with
+/// `[secrets] check = "all"`: every Secret and ConfigMap the container reads), and credentials
+/// must not be literals under `plaintext_secrets = "deny"`.
+pub(super) fn secret_references(entries: &[Entry], ctx: &Context, findings: &mut Sink) {
+    let all = ctx.policy.secrets.check == CheckScope::All;
+    for e in entries {
+        if e.sso.is_none() && !all {
+            continue;
+        }
+        let Ok(var) = objects::env_var(&e.node) else {
+            continue;
+        };
+        let loc = ctx.at(&e.name);
+        if let Some(sso) = &e.sso {
+            let secret_option = sso.option().is_some_and(|o| o.secret);
+            // The policy's own literal is judged once, by `policy_refusals`.
+            if secret_option
+                && !e.from_policy
+                && var.value.is_some()
+                && ctx.policy.enforce.plaintext_secrets == Plaintext::Deny
+            {
+                let owner = sso.provider.as_ref().map_or("SSO", |(_, k)| k.as_str());
+                findings.push(
+                    Finding::new(
+                        report::PLAINTEXT_SECRET,
+                        format!("`{}` of provider `{owner}` is a literal value", sso.option),
+                    )
+                    .help(plaintext_help(&sso.option))
+                    .at(loc.clone()),
+                );
+            }
+        }
+        let from = var.value_from.as_ref();
+        if let Some(r) = from.and_then(|f| f.secret_key_ref.as_ref()) {
+            // An optional reference outside SSO is the chart's choice; SSO ones were made required.
+            if e.sso.is_some() || r.optional != Some(true) {
+                resolve_reference(
+                    ctx,
+                    RefKind::Secret,
+                    &r.name,
+                    Some(&r.key),
+                    loc.clone(),
+                    findings,
+                );
+            }
+        }
+        if let Some(r) = from.and_then(|f| f.config_map_key_ref.as_ref()) {
+            if e.sso.is_some() || r.optional != Some(true) {
+                resolve_reference(
+                    ctx,
+                    RefKind::ConfigMap,
+                    &r.name,
+                    Some(&r.key),
+                    loc.clone(),
+                    findings,
+                );
+            }
+        }
+    }
+}
+
+/// Rule 6a: ClearML parses every `CLEARML__` value as HOCON, whatever its source, so the
+/// values SSO settings read from a Secret or ConfigMap in the stream are judged like literals
+/// — but they cannot be rewritten here, and are never shown: the finding names the object and
+/// key and says how to store the value. A SealedSecret's values are encrypted and an
+/// ExternalSecret's come from its provider at install: `explain` says how to store those.
+pub(super) fn stored_values(
+    entries: &[Entry],
+    from: &[(String, Defined)],
+    ctx: &Context,
+    findings: &mut Sink,
+) {
+    let process: Vec<(String, Defined)> = from
+        .iter()
+        .cloned()
+        .chain(entries.iter().map(|e| defined(e, ctx)))
+        .collect();
+    let namespace = ctx.location.object.namespace.as_deref();
+    for e in entries {
+        let Some(sso) = &e.sso else { continue };
+        let Ok(var) = objects::env_var(&e.node) else {
+            continue;
+        };
+        let Some(from_ref) = var.value_from.as_ref() else {
+            continue;
+        };
+        let (kind, name, key) = match (&from_ref.secret_key_ref, &from_ref.config_map_key_ref) {
+            (Some(r), _) => (RefKind::Secret, &r.name, &r.key),
+            (None, Some(r)) => (RefKind::ConfigMap, &r.name, &r.key),
+            (None, None) => continue,
+        };
+        // A missing, empty or placeholder key is the gate's finding already.
+        let provided =
+            sources::resolve(ctx.inventory, ctx.policy, kind, name, Some(key), namespace);
+        if !matches!(provided, Resolution::Provided(_)) {
+            continue;
+        }
+        let Some((source, stored)) =
+            sources::stored_value(ctx.inventory, kind, name, key, namespace)
+        else {
+            continue;
+        };
+        let around = clearml_env::Surroundings {
+            stored: true,
+            earlier: &[],
+            process: &process,
+            placeholders: Some(&ctx.policy.secrets.placeholders),
+        };
+        let judged = clearml_env::judge(stored.text_for_judging(), sso.option(), &around);
+        let what = format!("key `{key}` of {} `{name}`: ", kind.as_str());
+        // A setting the policy requires must reach ClearML: a substitution that drops it is an
+        // error here, not the warning it is on an option nobody asked for.
+        let required = ctx.policy.desired.iter().any(|d| d.name == e.name);
+        for issue in &judged.issues {
+            let dropped = matches!(
+                issue,
+                ValueIssue::Substitution {
+                    outcome: clearml_env::Substituted::Dropped,
+                    ..
+                }
+            );
+            let f = if dropped && required {
+                Finding::new(
+                    report::MISREAD_VALUE,
+                    format!("{what}its `${{?…}}` names a variable defined nowhere in the container, so ClearML drops this setting, which the policy requires"),
+                )
+            } else {
+                unrewritable_finding(issue, sso, &what)
+            };
+            findings.push(
+                f.help(store_help(issue, source, name, key))
+                    .at(ctx.at(&e.name)),
+            );
+        }
+    }
+}
+
+/// How to store a value so that ClearML reads it as written: HOCON-quoted (a JSON string),
+/// in the shape the source is made with; a placeholder stands for the value, never the value.
+pub(super) fn store_help(
+    issue: &ValueIssue,
+    source: sources::SourceKind,
+    name: &str,
+    key: &str,
+) -> String {
+    use sources::SourceKind;
+    let shape = match issue {
+        ValueIssue::NotAList { .. } => "a list, `[\"…\"]`",
+        ValueIssue::QuotedBoolean(_)
+        | ValueIssue::BooleanSpelling(_)
+        | ValueIssue::BooleanWord { .. }
+        | ValueIssue::UnclearBoolean => "`true` or `false`",
+        ValueIssue::Placeholder => "the real value",
+        // Quoting makes the text `${VAR}` itself the value; resolving it needs VAR defined.
+        ValueIssue::Substitution { .. } => {
+            "the value itself, HOCON-quoted (`\"…\"`; or define the variable `${…}` names in the container's env, whose raw text ClearML then reads)"
+        }
+        _ => {
+            "HOCON-quoted: the value in double quotes, with `\\` and `\"` escaped (`\"ab+cd=ef\"`)"
+        }
+    };
+    let example = match source {
+        SourceKind::Secret => {
+            format!(" — kubectl create secret generic {name} --from-literal={key}='\"<value>\"'")
+        }
+        SourceKind::ConfigMap => {
+            format!(" — kubectl create configmap {name} --from-literal={key}='\"<value>\"'")
+        }
+        SourceKind::ExternalSecret => {
+            format!(" — in the ExternalSecret's template: {key}: '\"{{{{ .{key} }}}}\"'")
+        }
+        SourceKind::SealedSecret => String::new(),
+    };
+    let whitespace = if *issue == ValueIssue::SurroundingWhitespace {
+        " (without the surrounding whitespace if it is not part of it: `printf %s`, not `echo`, before base64)"
+    } else {
+        ""
+    };
+    let example = if matches!(
+        issue,
+        ValueIssue::Placeholder
+            | ValueIssue::NotAList { .. }
+            | ValueIssue::QuotedBoolean(_)
+            | ValueIssue::BooleanSpelling(_)
+            | ValueIssue::BooleanWord { .. }
+            | ValueIssue::UnclearBoolean
+    ) {
+        String::new()
+    } else {
+        example
+    };
+    format!("store it as {shape}{whitespace}{example}")
+}
+
+/// Rule 6b, for `[secrets] check = "all"`: `envFrom` sources and the Secret/ConfigMap volumes
+/// the container mounts (read through the API types, so `optional: True` is a YAML 1.1
+/// boolean as Kubernetes reads it). References marked optional are the chart's choice.
+pub(super) fn other_references(container: &Node, ctx: &Context, findings: &mut Sink) {
+    use k8s_openapi::api::core::v1::{EnvFromSource, Volume, VolumeMount};
+    if ctx.policy.secrets.check != CheckScope::All {
+        return;
+    }
+    let at = |what: String| Location {
+        variable: Some(what),
+        ..ctx.location.clone()
+    };
+    let env_from: Vec<EnvFromSource> = objects::typed(container, "envFrom").unwrap_or_default();
+    for source in &env_from {
+        let refs = [
+            source
+                .secret_ref
+                .as_ref()
+                .map(|r| ("secretRef", RefKind::Secret, &r.name, r.optional)),
+            source
+                .config_map_ref
+                .as_ref()
+                .map(|r| ("configMapRef", RefKind::ConfigMap, &r.name, r.optional)),
+        ];
+        for (field, kind, name, optional) in refs.into_iter().flatten() {
+            if optional != Some(true) {
+                let loc = at(format!("envFrom {field} {name}"));
+                resolve_reference(ctx, kind, name, None, loc, findings);
+            }
+        }
+    }
+    let mounts: Vec<VolumeMount> = objects::typed(container, "volumeMounts").unwrap_or_default();
+    let volumes: Vec<Volume> = ctx
+        .volumes
+        .iter()
+        .filter_map(|v| serde_json::from_value(v.clone()).ok())
+        .collect();
+    for volume in volumes
+        .iter()
+        .filter(|v| mounts.iter().any(|m| m.name == v.name))
+    {
+        // (kind, name, the keys it projects, optional)
+        let mut refs: Vec<(RefKind, String, Vec<String>, Option<bool>)> = Vec::new();
+        let keys = |items: &Option<Vec<k8s_openapi::api::core::v1::KeyToPath>>| {
+            items
+                .iter()
+                .flatten()
+                .map(|i| i.key.clone())
+                .collect::<Vec<_>>()
+        };
+        if let Some(s) = &volume.secret {
+            let name = s.secret_name.clone().unwrap_or_default();
+            refs.push((RefKind::Secret, name, keys(&s.items), s.optional));
+        }
+        if let Some(c) = &volume.config_map {
+            refs.push((
+                RefKind::ConfigMap,
+                c.name.clone(),
+                keys(&c.items),
+                c.optional,
+            ));
+        }
+        for source in volume
+            .projected
+            .iter()
+            .flat_map(|p| p.sources.iter().flatten())
+        {
+            if let Some(s) = &source.secret {
+                refs.push((RefKind::Secret, s.name.clone(), keys(&s.items), s.optional));
+            }
+            if let Some(c) = &source.config_map {
+                refs.push((
+                    RefKind::ConfigMap,
+                    c.name.clone(),
+                    keys(&c.items),
+                    c.optional,
+                ));
+            }
+        }
+        for (kind, name, keys, optional) in refs {
+            if optional == Some(true) {
+                continue;
+            }
+            let loc = at(format!("volume {}", volume.name));
+            if keys.is_empty() {
+                resolve_reference(ctx, kind, &name, None, loc.clone(), findings);
+            }
+            for key in &keys {
+                // A volume may project a ConfigMap's binaryData key (an env reference may not).
+                let namespace = ctx.location.object.namespace.as_deref();
+                let binary =
+                    sources::resolve(ctx.inventory, ctx.policy, kind, &name, Some(key), namespace)
+                        == Resolution::BadKey(KeyState::BinaryOnly);
+                if !binary {
+                    resolve_reference(ctx, kind, &name, Some(key), loc.clone(), findings);
+                }
+            }
+        }
+    }
+}
+
+/// Resolves one reference and reports what is wrong with it.
+pub(super) fn resolve_reference(
+    ctx: &Context,
+    kind: RefKind,
+    name: &str,
+    key: Option<&str>,
+    loc: Location,
+    findings: &mut Sink,
+) {
+    let namespace = ctx.location.object.namespace.as_deref();
+    let (missing, missing_key) = match kind {
+        RefKind::Secret => (report::MISSING_SECRET, report::MISSING_SECRET_KEY),
+        RefKind::ConfigMap => (report::MISSING_CONFIGMAP, report::MISSING_CONFIGMAP_KEY),
+    };
+    let what = kind.as_str();
+    let key_text = key.map(|k| format!(" (key `{k}`)")).unwrap_or_default();
+    let with_key = key.map(|k| format!(" with key `{k}`")).unwrap_or_default();
+    let sources = if kind == RefKind::Secret {
+        " (a Secret, ExternalSecret or SealedSecret)"
+    } else {
+        ""
+    };
+    let finding = match sources::resolve(ctx.inventory, ctx.policy, kind, name, key, namespace) {
+        Resolution::Provided(_) | Resolution::External => return,
+        Resolution::MaybeByDataFrom => Finding::new(
+            report::KEY_FROM_DATAFROM,
+            format!("{what} `{name}`{key_text} is expected from an ExternalSecret's dataFrom; the key cannot be checked before install"),
+        ),
+        Resolution::Missing => {
+            // A typo of a name the stream does provide (names only, never values).
+            let provided = ctx
+                .inventory
+                .sources
+                .iter()
+                .filter(|s| s.kind.is_secret() == (kind == RefKind::Secret))
+                .map(|s| s.object.name.as_str());
+            let near = crate::policy::nearest_typo(name, provided)
+                .map(|n| format!("did you mean {what} `{n}`, which the release provides? Otherwise "))
+                .unwrap_or_default();
+            Finding::new(missing, format!("{what} `{name}`{key_text} is not in the rendered manifests")).help(
+                format!(
+                    "{near}create {what} `{name}`{with_key} in the release{sources}, or list it under [secrets] external = [\"{name}\"] if it is created outside the release"
+                ),
+            )
+        }
+        Resolution::MissingKey(keys) => {
+            let key = key.unwrap_or_default();
+            // Key names only: a near miss is usually a typo on one side or the other.
+            let help = match crate::policy::nearest_typo(key, keys.iter().map(String::as_str)) {
+                Some(near) => format!("did you mean `{near}`? Use the key {what} `{name}` has, or add `{key}` to it"),
+                None => format!("add key `{key}` to {what} `{name}`, or reference one of the keys it has"),
+            };
+            Finding::new(
+                missing_key,
+                format!("{what} `{name}` has no key `{key}` (it has: {})", keys.join(", ")),
+            )
+            .help(help)
+        }
+        Resolution::Hook(why) => Finding::new(
+            missing,
+            format!("{what} `{name}` is {why}: it does not exist when the apiserver starts"),
+        )
+        .help(format!(
+            "make {what} `{name}` a regular resource of the release, or a `pre-install,pre-upgrade` hook without `hook-succeeded` in its delete policy"
+        )),
+        Resolution::BadKey(state) => {
+            let why = match state {
+                KeyState::Empty => "is empty",
+                KeyState::Placeholder => "holds a placeholder, not a real value",
+                KeyState::InvalidBase64 => "is not valid base64 under `data`",
+                KeyState::NotUtf8 => "is not UTF-8 text: the apiserver (Python) reads such bytes as escapes it cannot send to the identity provider",
+                KeyState::Nul => "holds a NUL byte, which no environment variable can hold: the apiserver's container would not start",
+                KeyState::BinaryOnly => "is under `binaryData`, which an env reference cannot read (the kubelet reads `data` only)",
+                KeyState::Present => unreachable!("a present key resolves"),
+            };
+            Finding::new(missing_key, format!("key `{}` of {what} `{name}` {why}", key.unwrap_or_default()))
+        }
+    };
+    findings.push(finding.at(loc));
+}

@@ -1,0 +1,411 @@
+//! Value hygiene: values of SSO variables the policy did not write, as ClearML would read
+//! them (after Kubernetes' `$(VAR)` expansion and with what `envFrom` brings in), fixed where
+//! the right form is certain and refused where ClearML would fail.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// The variables the container's `envFrom` sources in the stream define (their keys, with the
+/// source's prefix); their values are not judged here, only that they exist. Sources outside
+/// the stream define nothing the tool can see.
+pub(super) fn env_from_variables(container: &Node, ctx: &Context) -> Vec<(String, Defined)> {
+    let env_from: Vec<k8s_openapi::api::core::v1::EnvFromSource> =
+        objects::typed(container, "envFrom").unwrap_or_default();
+    let namespace = ctx.location.object.namespace.as_deref();
+    sources::env_from(&env_from, ctx.inventory, namespace)
+        .into_iter()
+        .map(|v| {
+            // The value when the stream shows it, so `$(VAR)` of it can be judged.
+            let d = v.value.map_or(Defined::Unknown, |v| {
+                Defined::Text(v.text_for_judging().to_string())
+            });
+            (v.name, d)
+        })
+        .collect()
+}
+
+/// What one env entry defines for substitutions: a literal's text (unknown when Kubernetes
+/// expands it first), a Secret's or ConfigMap's value when the stream shows it, anything else
+/// defined with an unknown value.
+pub(super) fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
+    // An optional reference to a key nothing provides leaves the variable unset.
+    if let Some(from) = objects::env_var(&e.node).ok().and_then(|v| v.value_from) {
+        let optional = match (&from.secret_key_ref, &from.config_map_key_ref) {
+            (Some(r), _) => {
+                (r.optional == Some(true)).then_some((RefKind::Secret, &r.name, &r.key))
+            }
+            (None, Some(r)) => {
+                (r.optional == Some(true)).then_some((RefKind::ConfigMap, &r.name, &r.key))
+            }
+            _ => None,
+        };
+        if let Some((kind, name, key)) = optional {
+            let namespace = ctx.location.object.namespace.as_deref();
+            let resolution =
+                sources::resolve(ctx.inventory, ctx.policy, kind, name, Some(key), namespace);
+            if !matches!(
+                resolution,
+                Resolution::Provided(_) | Resolution::External | Resolution::MaybeByDataFrom
+            ) {
+                return (e.name.clone(), Defined::Unset);
+            }
+        }
+    }
+    let value = match e.node.get("value") {
+        Some(v @ Node::Scalar { .. }) => v.as_str().filter(|t| !t.contains("$(")),
+        _ => None,
+    };
+    let stored = || {
+        let var = objects::env_var(&e.node).ok()?;
+        let from = var.value_from?;
+        let (kind, name, key) = match (from.secret_key_ref, from.config_map_key_ref) {
+            (Some(r), _) => (RefKind::Secret, r.name, r.key),
+            (None, Some(r)) => (RefKind::ConfigMap, r.name, r.key),
+            _ => return None,
+        };
+        let namespace = ctx.location.object.namespace.as_deref();
+        sources::stored_value(ctx.inventory, kind, &name, &key, namespace)
+            .map(|(_, v)| v.text_for_judging().to_string())
+    };
+    let d = match value.map(str::to_string).or_else(stored) {
+        Some(t) => Defined::Text(t),
+        None => Defined::Unknown,
+    };
+    (e.name.clone(), d)
+}
+
+/// Rule 5: values of SSO variables the policy did not write, as ClearML would read them:
+/// fixed where the right form is certain, an error where ClearML would fail and nothing says
+/// what is right.
+pub(super) fn value_hygiene(
+    env: &mut Env,
+    from: &[(String, Defined)],
+    ctx: &Context,
+    findings: &mut Sink,
+) -> bool {
+    let mut changed = false;
+    // What each entry sees: Kubernetes expands `$(VAR)` from what is set before it; pyhocon
+    // resolves `${VAR}` from the whole environment.
+    let process: Vec<(String, Defined)> = from
+        .iter()
+        .cloned()
+        .chain(env.iter().flatten().map(|e| defined(e, ctx)))
+        .collect();
+    for (position, e) in (from.len()..).zip(live(env)) {
+        let earlier = &process[..position];
+        let Some(sso) = e.sso.clone() else { continue };
+        if e.from_policy {
+            continue;
+        }
+        let loc = ctx.at(&e.name);
+        let option = sso.option();
+        let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
+        let declared = provider.is_none_or(|(c, k)| ctx.declares(c, k));
+        let show = |v: &str| shown(v, provider, &sso.option, declared);
+        // A YAML bool, number, null or list where Kubernetes needs a string (T11).
+        if let Some(v) = e.node.get("value").filter(|v| !is_string(v)) {
+            let text = match v {
+                Node::Seq { items, .. } => clearml_env::hocon_list(
+                    &items
+                        .iter()
+                        .map(|i| i.as_str().unwrap_or_default().to_string())
+                        .collect::<Vec<_>>(),
+                ),
+                other => other.as_str().unwrap_or_default().to_string(),
+            };
+            let message = match show(&text) {
+                Shown::Value(v) => format!("the value is not a YAML string; written as '{v}'"),
+                shape => format!("the value ({shape}) is not a YAML string; written as a string"),
+            };
+            findings.push(
+                Finding::new(report::NON_STRING_VALUE, message)
+                    .at(loc.clone())
+                    .fixed(),
+            );
+            e.node.set("value", Node::string(&text));
+            changed = true;
+        }
+        let Some(text) = e.literal().map(str::to_string) else {
+            continue;
+        };
+        let around = clearml_env::Surroundings {
+            stored: false,
+            earlier,
+            process: &process,
+            placeholders: Some(&ctx.policy.secrets.placeholders),
+        };
+        let judged = clearml_env::judge(&text, option, &around);
+        for issue in &judged.issues {
+            let f = if judged.expanded {
+                // What Kubernetes makes of `$(VAR)` cannot be rewritten here, and may hold
+                // another variable's value: described, never shown.
+                unrewritable_finding(issue, &sso, "after Kubernetes expands its `$(…)`, ")
+                    .help("write the value so that, once expanded, it is a HOCON-quoted string (`\"$(VAR)\"`), or set this option in the policy")
+            } else {
+                value_finding(issue, &text, &sso, &show)
+            };
+            findings.push(f.at(loc.clone()));
+        }
+        if let Some(fixed) = judged.corrected.filter(|f| *f != text) {
+            e.node.set("value", Node::string(&fixed));
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Why ClearML misreads a value, in words that show none of it.
+pub(super) fn misread_reason(issue: &ValueIssue, sso: &SsoName) -> String {
+    let option = &sso.option;
+    match issue {
+        ValueIssue::OtherKeys => "a `,` or a line break outside quotes makes ClearML read other keys from it".into(),
+        ValueIssue::CommentTail => "ClearML cuts it at the `#` or `//` (a HOCON comment)".into(),
+        ValueIssue::Unparseable(why) if *why == clearml_env::JOINED => format!("it holds {why}: {}", clearml_env::unreadable_outcome(why)),
+        ValueIssue::Unparseable(why) => format!("ClearML's HOCON parser rejects it ({why}): the apiserver fails to start"),
+        ValueIssue::SurroundingWhitespace => "it has leading or trailing whitespace (a line break from `echo … | base64`?), which ClearML drops".into(),
+        ValueIssue::Escape => "it holds a backslash escape (`\\n`, `\\\\`…) that ClearML replaces".into(),
+        ValueIssue::NotAList { .. } => format!("`{option}` needs a list; ClearML would read one string"),
+        ValueIssue::QuotedBoolean(_) | ValueIssue::BooleanSpelling(_) => format!("`{option}` needs a boolean; ClearML would read a string"),
+        ValueIssue::BooleanWord { meant, clearml_reads } => format!("`{option}` needs a boolean; the word means {meant}, ClearML would read {clearml_reads}"),
+        ValueIssue::UnclearBoolean => format!("`{option}` takes true or false; the value has no certain meaning"),
+        ValueIssue::NotText { reads } => format!("`{option}` takes text; ClearML would read {reads}"),
+        ValueIssue::Number { .. } => "ClearML reads it as a number (or a duration), not as the text".into(),
+        ValueIssue::NoTrailingSlash { .. } => format!("`{option}` must end with `/`"),
+        ValueIssue::Substitution { var, outcome: Substituted::Resolved { .. } } => format!("a substitution of `{var}` gives ClearML a string, and `{option}` needs a boolean or a list"),
+        ValueIssue::Substitution { .. } => "it holds a `${…}` ClearML cannot resolve".into(),
+        ValueIssue::KubernetesReference { .. } => "a `$` outside quotes stops ClearML's parser".into(),
+        ValueIssue::QuotedSubstitution => "ClearML reads `${…}` inside quotes as text".into(),
+        ValueIssue::Placeholder => "it is a placeholder ([secrets] placeholders)".into(),
+        ValueIssue::Fragile => "it reads as written only because HOCON accepts it unquoted".into(),
+        ValueIssue::TabInside => "it holds a tab, which ClearML's parser turns into spaces".into(),
+    }
+}
+
+/// The finding for an issue in a value the tool cannot rewrite (stored in a Secret or
+/// ConfigMap, or what Kubernetes expands): an error when ClearML misreads it, a warning when
+/// it reads it fragilely; the substitution and placeholder codes keep their own meaning.
+pub(super) fn unrewritable_finding(issue: &ValueIssue, sso: &SsoName, what: &str) -> Finding {
+    let reason = misread_reason(issue, sso);
+    let code = match issue {
+        ValueIssue::Fragile => report::FRAGILE_VALUE,
+        ValueIssue::Placeholder => report::PLACEHOLDER_VALUE,
+        ValueIssue::QuotedSubstitution => report::QUOTED_SUBSTITUTION,
+        ValueIssue::Substitution { var, outcome } => {
+            // Named like every other stored value's finding: the key and its Secret.
+            let mut f = substitution_finding(var, outcome, sso, false);
+            f.message = format!("{what}{}", f.message);
+            return f;
+        }
+        _ if !issue.misreads() => {
+            return Finding::new(report::FRAGILE_VALUE, format!("{what}{reason}"))
+        }
+        _ => report::MISREAD_VALUE,
+    };
+    Finding::new(code, format!("{what}{reason}"))
+}
+
+/// The finding for an unquoted `${VAR}`, as pyhocon resolves it. The variable's name is
+/// shown only when the value may be (`reveal`, from [`shown`]): a `${…}` on a credential may
+/// hold the credential itself, and docker-compose's `VAR:-default` carries a value after `:`.
+pub(super) fn substitution_finding(
+    var: &str,
+    outcome: &Substituted,
+    sso: &SsoName,
+    reveal: bool,
+) -> Finding {
+    let base = var.split(':').next().unwrap_or_default();
+    let (subst, optional, name) = if reveal {
+        (
+            format!("`${{{base}}}`"),
+            format!("`${{?{base}}}`"),
+            format!("`{base}`"),
+        )
+    } else {
+        (
+            "`${…}`".to_string(),
+            "`${?…}`".to_string(),
+            "its variable".to_string(),
+        )
+    };
+    match outcome {
+        Substituted::Resolved { wrong_type: false } => Finding::new(
+            report::ENV_SUBSTITUTION,
+            format!("{subst}: ClearML reads the raw text of {name} from the container's environment (not parsed as HOCON)"),
+        ),
+        Substituted::Resolved { wrong_type: true } => Finding::new(
+            report::MISREAD_VALUE,
+            format!("a substitution gives ClearML a string, and `{}` needs a boolean or a list", sso.option),
+        )
+        .help(format!("write `{}` itself as true/false or a list, or set this option in the policy", sso.option)),
+        Substituted::Dropped => Finding::new(
+            report::OPTIONAL_SUBSTITUTION,
+            format!("{optional}: {name} is defined nowhere in the container, so ClearML drops this setting"),
+        )
+        .help(format!("define {name} in the container's env, or remove the variable")),
+        Substituted::Fails if base != var => Finding::new(
+            report::COMPOSE_VARIABLE,
+            "docker-compose syntax `${VAR:…}`: ClearML's parser looks up a variable named with the `:…` part, which cannot exist, and the apiserver fails to start",
+        )
+        .help(format!("write {subst} with {name} defined in the container's env, or set this option in the policy")),
+        Substituted::Fails => Finding::new(
+            report::COMPOSE_VARIABLE,
+            format!("{subst}: {name} is defined nowhere in the container, so ClearML cannot resolve it and the apiserver fails to start"),
+        )
+        .help(format!("define {name} in the container's env (ClearML then reads its raw text), write {optional} to leave the option unset without it, or set this option in the policy (a literal, or {{ secret = NAME, key = KEY }})")),
+    }
+}
+
+/// The finding for one way ClearML misreads a value the policy did not write (`text` as
+/// written): fixed in place, or an error where nothing says what is right.
+pub(super) fn value_finding(
+    issue: &ValueIssue,
+    text: &str,
+    sso: &SsoName,
+    show: &dyn Fn(&str) -> Shown,
+) -> Finding {
+    match issue {
+        ValueIssue::OtherKeys => Finding::new(
+            report::UNPARSEABLE_VALUE,
+            "ClearML would read more than this option from the value: a `,` or a line break outside quotes starts another key (it could set any setting, a credential included)",
+        )
+        .help("quote the value as a JSON string, or set this option in the policy"),
+        ValueIssue::Substitution { var, outcome } => {
+            substitution_finding(var, outcome, sso, matches!(show(text), Shown::Value(_)))
+        }
+        ValueIssue::QuotedSubstitution => Finding::new(
+            report::QUOTED_SUBSTITUTION,
+            "inside quotes `${…}` is text: ClearML reads the characters `${…}`, not the variable",
+        )
+        .help("remove the quotes around `${VAR}` to read the variable (it must be defined in the container), or set this option in the policy"),
+        ValueIssue::KubernetesReference { var } => {
+            let var = match show(text) {
+                Shown::Value(_) => format!("`{var}`"),
+                Shown::Shape(_) => "its variable".into(),
+            };
+            Finding::new(
+                report::UNPARSEABLE_VALUE,
+                format!("`$(…)`: {var} is not defined earlier in the container's env, so Kubernetes leaves it as written and ClearML's parser stops at the `$`"),
+            )
+            .help(format!("define {var} above this entry (Kubernetes expands `$(VAR)` only from earlier entries), or set this option in the policy"))
+        }
+        ValueIssue::Placeholder => Finding::new(
+            report::PLACEHOLDER_VALUE,
+            format!("the value{} is a placeholder ([secrets] placeholders), not a real setting", show(text).suffix()),
+        )
+        .help("put the real value in, set this option in the policy, or remove the variable"),
+        ValueIssue::SurroundingWhitespace | ValueIssue::Fragile => {
+            unrewritable_finding(issue, sso, "the value: ")
+        }
+        ValueIssue::TabInside => Finding::new(
+            report::NOT_A_STRING,
+            format!("`{}`: {}; quoted so that ClearML reads the tab", sso.option, misread_reason(issue, sso)),
+        )
+        .fixed(),
+        ValueIssue::Escape => Finding::new(
+            report::UNPARSEABLE_VALUE,
+            misread_reason(issue, sso),
+        )
+        .help("quote the value as a JSON string (with the backslash doubled if it is meant), or set this option in the policy"),
+        ValueIssue::BooleanWord { meant, clearml_reads } => Finding::new(
+            report::NOT_A_BOOLEAN,
+            format!(
+                "{} is not a boolean to ClearML (it would read it as {clearml_reads}): written as {meant}",
+                show(clearml_env::strip_comment(text).trim()).subject()
+            ),
+        )
+        .fixed(),
+        ValueIssue::NotText { reads } => Finding::new(
+            report::MISREAD_VALUE,
+            format!("`{}` takes text; ClearML would read {reads} from the value", sso.option),
+        )
+        .help("quote the value as a JSON string if the text is meant, or set this option in the policy"),
+        ValueIssue::UnclearBoolean => Finding::new(
+            report::UNCLEAR_BOOLEAN,
+            format!(
+                "`{}` takes true or false; {} has no certain meaning",
+                sso.option,
+                show(clearml_env::strip_comment(text).trim()).subject()
+            ),
+        )
+        .help("write true or false, or set this option in the policy"),
+        ValueIssue::CommentTail => Finding::new(
+            report::COMMENT_IN_VALUE,
+            format!("a ` # …` comment tail in the value{} was removed", show(text).suffix()),
+        )
+        .fixed(),
+        ValueIssue::Unparseable(why) => {
+            let bare = clearml_env::strip_comment(text).trim_end();
+            Finding::new(
+                report::UNPARSEABLE_VALUE,
+                if *why == clearml_env::JOINED {
+                    format!("ClearML does not read the value{} as written: it holds {why}", show(bare).suffix())
+                } else {
+                    format!("ClearML cannot parse the value{}: {why}", show(bare).suffix())
+                },
+            )
+            .help("quote it as a JSON string, or set this option in the policy")
+        }
+        ValueIssue::NotAList { item } => {
+            let list = clearml_env::hocon_list(std::slice::from_ref(item));
+            Finding::new(
+                report::NOT_A_LIST,
+                match show(item) {
+                    Shown::Value(v) => format!(
+                        "`{}` needs a list; `{v}` would be a string: written as {list}",
+                        sso.option
+                    ),
+                    Shown::Shape(_) => format!(
+                        "`{}` needs a list; the value would be a string: written as a list",
+                        sso.option
+                    ),
+                },
+            )
+            .fixed()
+        }
+        ValueIssue::QuotedBoolean(b) => Finding::new(
+            report::NOT_A_BOOLEAN,
+            format!(
+                "{} is a string to ClearML, not a boolean: written as {b}",
+                show(clearml_env::strip_comment(text).trim_end()).subject()
+            ),
+        )
+        .fixed(),
+        ValueIssue::BooleanSpelling(b) => Finding::new(
+            report::NOT_A_BOOLEAN,
+            format!(
+                "{} written as {b}",
+                show(clearml_env::strip_comment(text).trim_end()).subject()
+            ),
+        )
+        .fixed(),
+        ValueIssue::Number { text: n } => {
+            let quoted = clearml_env::hocon_string(n);
+            Finding::new(
+                report::NOT_A_STRING,
+                format!(
+                    "`{}` would be read as a number, not the text{}: written as {}",
+                    sso.option,
+                    show(n).suffix(),
+                    match show(&quoted) {
+                        Shown::Value(_) => quoted.clone(),
+                        Shown::Shape(_) => "a quoted string".to_string(),
+                    }
+                ),
+            )
+            .fixed()
+        }
+        ValueIssue::NoTrailingSlash { url } => {
+            let with_slash = clearml_env::hocon_string(&format!("{url}/"));
+            Finding::new(
+                report::BASE_URL_SLASH,
+                match show(url) {
+                    Shown::Value(v) => {
+                        format!("base_url `{v}` ends without `/`: written as {with_slash}")
+                    }
+                    Shown::Shape(_) => "base_url ends without `/`: written with a trailing `/`".into(),
+                },
+            )
+            .fixed()
+        }
+    }
+}
