@@ -10,7 +10,6 @@
 #![warn(missing_docs)]
 
 pub mod clearml;
-pub mod clearml_env;
 pub mod correct;
 pub mod diff;
 pub mod explain;
@@ -31,6 +30,12 @@ pub mod yaml;
 pub use kube::objects as k8s;
 pub use kube::read as k8s_yaml;
 pub use kube::{libyaml, sources as secrets, stream};
+/// How ClearML reads a variable: [`clearml::names`] and [`clearml::values`] under their old
+/// path.
+pub mod clearml_env {
+    pub use crate::clearml::names::*;
+    pub use crate::clearml::values::*;
+}
 
 use kube::{objects, read, sources};
 use policy::{Mode, Policy};

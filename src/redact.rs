@@ -24,7 +24,10 @@
 //!
 //! Cost: one pass over each document plus hash-set look-ups, linear in its size.
 
-use crate::clearml_env::{self, Hocon};
+use crate::clearml::{
+    names,
+    values::{self, Hocon},
+};
 use crate::kube::objects;
 use crate::kube::sources::{self, Inventory};
 use crate::providers::{self, Client};
@@ -95,7 +98,7 @@ impl Shown {
 /// every `check` format, `--report` and Helm's own output, so a credential — or a value of a
 /// misspelled option or an unknown provider, which may be one — must never be in them.
 pub fn shown(value: &str, provider: Option<(Client, &str)>, option: &str, declared: bool) -> Shown {
-    if clearml_env::sets_other_keys(value) {
+    if values::sets_other_keys(value) {
         // Whatever the option, such a value may carry another setting's credential.
         return Shown::Shape("a value that sets other keys".into());
     }
@@ -104,7 +107,7 @@ pub fn shown(value: &str, provider: Option<(Client, &str)>, option: &str, declar
     }
     let t = value.trim();
     let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-    Shown::Shape(match clearml_env::read(t) {
+    Shown::Shape(match values::read(t) {
         _ if t.is_empty() => "an empty value".into(),
         _ if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => {
             format!("a {}-digit number", digits.len())
@@ -219,7 +222,7 @@ impl Known {
             Value::String(s) => {
                 self.add(s);
                 // The string ClearML would read from an env value (`"x"`, `x # note`).
-                if let Hocon::Str(s) = clearml_env::read(s) {
+                if let Hocon::Str(s) = values::read(s) {
                     self.add(&s);
                 }
             }
@@ -257,10 +260,8 @@ impl Known {
 
 /// The SSO setting an env entry's name addresses, if any, with the catalogue's entry for its
 /// option.
-fn env_option(
-    name: &str,
-) -> Option<(clearml_env::SsoName, Option<&'static providers::OptionSpec>)> {
-    let sso = clearml_env::parse_name(name)?;
+fn env_option(name: &str) -> Option<(names::SsoName, Option<&'static providers::OptionSpec>)> {
+    let sso = names::parse_name(name)?;
     let option = sso.option();
     Some((sso, option))
 }
@@ -277,7 +278,7 @@ fn env_value_is_secret(name: Option<&str>) -> bool {
     }
     // A variable ClearML reads for a whole subtree that holds SSO settings (`…__oauth_client__x`
     // set to `{client_secret: …}`), or any `secure` key: its value may be a credential.
-    clearml_env::config_path(name.trim()).is_some_and(|path| {
+    names::config_path(name.trim()).is_some_and(|path| {
         let path = path.trim();
         path.starts_with("secure")
             || ["services.login.sso", "secure.login.sso"]
@@ -375,14 +376,14 @@ fn redact_node(node: &mut Node, known: &Known) {
 /// Whether a scalar is a known secret value, or holds one as ClearML reads it: a quoted
 /// string, an item of a HOCON list (`["<the client secret>"]` pasted into the admin groups).
 fn holds_known(value: &str, known: &Known) -> bool {
-    fn hocon(h: &clearml_env::Hocon, known: &Known) -> bool {
+    fn hocon(h: &values::Hocon, known: &Known) -> bool {
         match h {
-            clearml_env::Hocon::Str(s) | clearml_env::Hocon::Number(s) => known.contains(s),
-            clearml_env::Hocon::List(items) => items.iter().any(|i| hocon(i, known)),
+            values::Hocon::Str(s) | values::Hocon::Number(s) => known.contains(s),
+            values::Hocon::List(items) => items.iter().any(|i| hocon(i, known)),
             _ => false,
         }
     }
-    known.contains(value) || hocon(&clearml_env::read(value), known)
+    known.contains(value) || hocon(&values::read(value), known)
 }
 
 #[cfg(test)]

@@ -9,7 +9,10 @@
 //! - with `[sso] tenant_login = true`, the webserver workload (`*webserver`) needs
 //!   `WEBSERVER__onlyPasswordLogin="true"` (`webserver-login`).
 
-use crate::clearml_env::{self, Hocon};
+use crate::clearml::{
+    names,
+    values::{self, Hocon},
+};
 use crate::kube::objects::{self, ObjectRef};
 use crate::kube::stream;
 use crate::policy::Policy;
@@ -26,7 +29,7 @@ pub fn unknown_client_segment(raw: &str) -> Option<String> {
     if !(head.eq_ignore_ascii_case("clearml") || head == "TRAINS") {
         return None;
     }
-    let lowered = clearml_env::dotted(rest);
+    let lowered = names::dotted(rest);
     let (_section, path) = lowered.split_once('.')?;
     let below = path.strip_prefix("login.sso.")?;
     let (segment, tail) = below.split_once('.')?;
@@ -41,7 +44,7 @@ fn is_email_filters(raw: &str) -> bool {
         return false;
     };
     let (section, path) = providers::EMAIL_FILTERS;
-    clearml_env::dotted(rest) == format!("{}.{path}", section.as_str())
+    names::dotted(rest) == format!("{}.{path}", section.as_str())
 }
 
 /// What is wrong with the e-mail filter list's value, if anything (`None` also for a
@@ -55,12 +58,12 @@ fn email_filters_problem(entry: &Node) -> Option<(report::Code, &'static str)> {
     match objects::to_json(value) {
         // ClearML parses it whether or not it is a list: a value it cannot parse, or one that
         // sets other keys, stops or changes the apiserver.
-        serde_json::Value::String(text) if clearml_env::sets_other_keys(&text) => Some((
+        serde_json::Value::String(text) if values::sets_other_keys(&text) => Some((
             report::UNPARSEABLE_VALUE,
             "would also set other ClearML settings (a `,` or a line break outside quotes and brackets)",
         )),
-        serde_json::Value::String(text) => match clearml_env::read(&text) {
-            Hocon::Unreadable(why) if why == clearml_env::JOINED => Some((
+        serde_json::Value::String(text) => match values::read(&text) {
+            Hocon::Unreadable(why) if why == values::JOINED => Some((
                 report::UNPARSEABLE_VALUE,
                 "has a quoted part with text next to it: ClearML reads other text than the quoted part, or fails to start",
             )),
@@ -89,10 +92,10 @@ pub fn container(
     // Multi-tenant login switched on in the manifest, not by the policy: the webserver is
     // checked only for a policy's `tenant_login` (it is read only then), so say so.
     let tenant_login_on = env.items().iter().rev().find_map(|e| {
-        let sso = clearml_env::parse_name(e.get_str("name")?)?;
+        let sso = names::parse_name(e.get_str("name")?)?;
         (sso.provider.is_none() && sso.option == "tenant_login").then(|| {
             matches!(
-                clearml_env::read(e.get_str("value").unwrap_or_default()),
+                values::read(e.get_str("value").unwrap_or_default()),
                 Hocon::Bool(true)
             )
         })
@@ -112,9 +115,8 @@ pub fn container(
             continue;
         };
         // A ClearML name with HOCON syntax was refused unprinted (`hocon-in-name`).
-        let clearml =
-            clearml_env::read_by_clearml(name.trim()) || clearml_env::parse_name(name).is_some();
-        if clearml && !clearml_env::name_is_only_a_key(name.trim()) {
+        let clearml = names::read_by_clearml(name.trim()) || names::parse_name(name).is_some();
+        if clearml && !names::name_is_only_a_key(name.trim()) {
             continue;
         }
         let at = Location {

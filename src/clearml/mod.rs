@@ -1,3 +1,7 @@
-//! How ClearML reads things: its config files ([`files`]).
+//! How ClearML reads things: a variable's name ([`names`]), its value ([`values`]), and its
+//! config files ([`files`]). What ClearML does, as its loader and pyhocon do it; nothing here
+//! knows the policy, a manifest's layout, or how a finding is worded.
 
 pub mod files;
+pub mod names;
+pub mod values;

@@ -49,7 +49,7 @@ pub(super) fn metadata_mounts(
         if !sso.option().is_some_and(|o| o.mounted_file) {
             continue;
         }
-        let Some(Hocon::Str(path)) = e.literal().map(clearml_env::read) else {
+        let Some(Hocon::Str(path)) = e.literal().map(clearml::values::read) else {
             continue;
         };
         let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));

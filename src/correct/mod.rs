@@ -8,7 +8,7 @@
 //! `references` (Secrets and ConfigMaps) → `files` (mounted metadata, config files).
 //!
 //! What a workload is and where its files are is [`crate::kube`]'s; how ClearML reads a name
-//! or value is [`crate::clearml_env`]'s; what a finding may print is [`crate::redact`]'s. The
+//! or value is [`crate::clearml`]'s; what a finding may print is [`crate::redact`]'s. The
 //! rules only compare and decide; they never print.
 
 mod files;
@@ -24,7 +24,11 @@ use references::*;
 use settings::*;
 use values::*;
 
-use crate::clearml_env::{self, Defined, Hocon, Literal, Prefix, SsoName, Substituted, ValueIssue};
+use crate::clearml::{
+    self,
+    names::{Prefix, SsoName},
+    values::{Defined, Hocon, Literal, Substituted, ValueIssue},
+};
 use crate::kube::objects;
 use crate::kube::sources::{self, Inventory, KeyState, RefKind, Resolution};
 use crate::kube::stream;
@@ -78,7 +82,7 @@ struct Entry {
 impl Entry {
     fn new(node: Node, from_policy: bool) -> Entry {
         let name = node.get_str("name").unwrap_or_default().to_string();
-        let sso = clearml_env::parse_name(&name);
+        let sso = clearml::names::parse_name(&name);
         Entry {
             node,
             name,

@@ -51,8 +51,8 @@ pub(super) fn names_with_hocon(env: &mut Env, ctx: &Context, findings: &mut Sink
     for (i, e) in env.iter_mut().enumerate() {
         let Some(e) = e.as_mut() else { continue };
         let name = e.name.trim();
-        let clearml = clearml_env::read_by_clearml(name) || e.sso.is_some();
-        if clearml && !clearml_env::name_is_only_a_key(name) {
+        let clearml = clearml::names::read_by_clearml(name) || e.sso.is_some();
+        if clearml && !clearml::names::name_is_only_a_key(name) {
             findings.push(
                 Finding::new(
                     report::HOCON_IN_NAME,
@@ -115,9 +115,9 @@ pub(super) fn hidden_names(env: &mut Env, ctx: &Context, findings: &mut Sink) ->
             });
         if let Some(m) = misprint {
             let section = sso.option().map_or(Section::Secure, |o| o.section);
-            let name = clearml_env::canonical_name(
+            let name = clearml::names::canonical_name(
                 section,
-                &clearml_env::provider_path(m.client, m.meant, &sso.option),
+                &clearml::names::provider_path(m.client, m.meant, &sso.option),
             );
             findings.push(
                 Finding::new(
@@ -275,7 +275,7 @@ pub(super) fn other_options(env: &mut Env, ctx: &Context, findings: &mut Sink) -
             findings.push(f);
             continue;
         };
-        let canonical = clearml_env::canonical_name(option.section, &sso.path);
+        let canonical = clearml::names::canonical_name(option.section, &sso.path);
         if let Some(f) = spelling_finding(&sso, &e.name, option, &canonical) {
             findings.push(
                 Finding {

@@ -107,13 +107,14 @@ pub(super) fn stored_values(
         else {
             continue;
         };
-        let around = clearml_env::Surroundings {
+        let placeholder = |s: &str| ctx.policy.secrets.placeholders.is_match(s);
+        let around = clearml::values::Surroundings {
             stored: true,
             earlier: &[],
             process: &process,
-            placeholders: Some(&ctx.policy.secrets.placeholders),
+            placeholders: Some(&placeholder),
         };
-        let judged = clearml_env::judge(stored.text_for_judging(), sso.option(), &around);
+        let judged = clearml::values::judge(stored.text_for_judging(), sso.option(), &around);
         let what = format!("key `{key}` of {} `{name}`: ", kind.as_str());
         // A setting the policy requires must reach ClearML: a substitution that drops it is an
         // error here, not the warning it is on an option nobody asked for.
@@ -122,7 +123,7 @@ pub(super) fn stored_values(
             let dropped = matches!(
                 issue,
                 ValueIssue::Substitution {
-                    outcome: clearml_env::Substituted::Dropped,
+                    outcome: clearml::values::Substituted::Dropped,
                     ..
                 }
             );

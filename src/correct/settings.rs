@@ -1,6 +1,6 @@
 //! The policy's settings: each written once, under its canonical name, with the policy's value
 //! or reference. What an existing entry holds is compared here; how it is read is
-//! [`crate::clearml_env`]'s.
+//! [`crate::clearml`]'s.
 
 #[allow(unused_imports)]
 use super::*;
@@ -114,7 +114,7 @@ pub(super) fn value_difference(entry: &Node, d: &Desired) -> Option<(report::Cod
             "a docker-compose `${…}` reached the manifest; Kubernetes does not expand it".into(),
         )),
         (Value::Literal(l), Some(text), None) => {
-            let bare = clearml_env::strip_comment(text).trim_end();
+            let bare = clearml::values::strip_comment(text).trim_end();
             if l.matches(text) && bare == text.trim_end() {
                 None
             } else if l.matches(text) {

@@ -105,7 +105,7 @@ pub(super) fn value_hygiene(
         // A YAML bool, number, null or list where Kubernetes needs a string (T11).
         if let Some(v) = e.node.get("value").filter(|v| !is_string(v)) {
             let text = match v {
-                Node::Seq { items, .. } => clearml_env::hocon_list(
+                Node::Seq { items, .. } => clearml::values::hocon_list(
                     &items
                         .iter()
                         .map(|i| i.as_str().unwrap_or_default().to_string())
@@ -128,13 +128,14 @@ pub(super) fn value_hygiene(
         let Some(text) = e.literal().map(str::to_string) else {
             continue;
         };
-        let around = clearml_env::Surroundings {
+        let placeholder = |s: &str| ctx.policy.secrets.placeholders.is_match(s);
+        let around = clearml::values::Surroundings {
             stored: false,
             earlier,
             process: &process,
-            placeholders: Some(&ctx.policy.secrets.placeholders),
+            placeholders: Some(&placeholder),
         };
-        let judged = clearml_env::judge(&text, option, &around);
+        let judged = clearml::values::judge(&text, option, &around);
         for issue in &judged.issues {
             let f = if judged.expanded {
                 // What Kubernetes makes of `$(VAR)` cannot be rewritten here, and may hold
@@ -160,7 +161,7 @@ pub(super) fn misread_reason(issue: &ValueIssue, sso: &SsoName) -> String {
     match issue {
         ValueIssue::OtherKeys => "a `,` or a line break outside quotes makes ClearML read other keys from it".into(),
         ValueIssue::CommentTail => "ClearML cuts it at the `#` or `//` (a HOCON comment)".into(),
-        ValueIssue::Unparseable(why) if *why == clearml_env::JOINED => format!("it holds {why}: {}", clearml_env::unreadable_outcome(why)),
+        ValueIssue::Unparseable(why) if *why == clearml::values::JOINED => format!("it holds {why}: {}", clearml::values::unreadable_outcome(why)),
         ValueIssue::Unparseable(why) => format!("ClearML's HOCON parser rejects it ({why}): the apiserver fails to start"),
         ValueIssue::SurroundingWhitespace => "it has leading or trailing whitespace (a line break from `echo … | base64`?), which ClearML drops".into(),
         ValueIssue::Escape => "it holds a backslash escape (`\\n`, `\\\\`…) that ClearML replaces".into(),
@@ -310,7 +311,7 @@ pub(super) fn value_finding(
             report::NOT_A_BOOLEAN,
             format!(
                 "{} is not a boolean to ClearML (it would read it as {clearml_reads}): written as {meant}",
-                show(clearml_env::strip_comment(text).trim()).subject()
+                show(clearml::values::strip_comment(text).trim()).subject()
             ),
         )
         .fixed(),
@@ -324,7 +325,7 @@ pub(super) fn value_finding(
             format!(
                 "`{}` takes true or false; {} has no certain meaning",
                 sso.option,
-                show(clearml_env::strip_comment(text).trim()).subject()
+                show(clearml::values::strip_comment(text).trim()).subject()
             ),
         )
         .help("write true or false, or set this option in the policy"),
@@ -334,10 +335,10 @@ pub(super) fn value_finding(
         )
         .fixed(),
         ValueIssue::Unparseable(why) => {
-            let bare = clearml_env::strip_comment(text).trim_end();
+            let bare = clearml::values::strip_comment(text).trim_end();
             Finding::new(
                 report::UNPARSEABLE_VALUE,
-                if *why == clearml_env::JOINED {
+                if *why == clearml::values::JOINED {
                     format!("ClearML does not read the value{} as written: it holds {why}", show(bare).suffix())
                 } else {
                     format!("ClearML cannot parse the value{}: {why}", show(bare).suffix())
@@ -346,7 +347,7 @@ pub(super) fn value_finding(
             .help("quote it as a JSON string, or set this option in the policy")
         }
         ValueIssue::NotAList { item } => {
-            let list = clearml_env::hocon_list(std::slice::from_ref(item));
+            let list = clearml::values::hocon_list(std::slice::from_ref(item));
             Finding::new(
                 report::NOT_A_LIST,
                 match show(item) {
@@ -366,7 +367,7 @@ pub(super) fn value_finding(
             report::NOT_A_BOOLEAN,
             format!(
                 "{} is a string to ClearML, not a boolean: written as {b}",
-                show(clearml_env::strip_comment(text).trim_end()).subject()
+                show(clearml::values::strip_comment(text).trim_end()).subject()
             ),
         )
         .fixed(),
@@ -374,12 +375,12 @@ pub(super) fn value_finding(
             report::NOT_A_BOOLEAN,
             format!(
                 "{} written as {b}",
-                show(clearml_env::strip_comment(text).trim_end()).subject()
+                show(clearml::values::strip_comment(text).trim_end()).subject()
             ),
         )
         .fixed(),
         ValueIssue::Number { text: n } => {
-            let quoted = clearml_env::hocon_string(n);
+            let quoted = clearml::values::hocon_string(n);
             Finding::new(
                 report::NOT_A_STRING,
                 format!(
@@ -395,7 +396,7 @@ pub(super) fn value_finding(
             .fixed()
         }
         ValueIssue::NoTrailingSlash { url } => {
-            let with_slash = clearml_env::hocon_string(&format!("{url}/"));
+            let with_slash = clearml::values::hocon_string(&format!("{url}/"));
             Finding::new(
                 report::BASE_URL_SLASH,
                 match show(url) {

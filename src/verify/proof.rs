@@ -17,7 +17,7 @@
 //! A failed proof is an error naming the document, container and what differs (paths and
 //! variable names, never values); the render then writes nothing.
 
-use crate::clearml_env;
+use crate::clearml::{names, values};
 use crate::kube::objects;
 use crate::kube::sources::{self, Inventory, RefKind, Resolution};
 use crate::policy::{Plaintext, Policy, Value as PolicyValue};
@@ -209,10 +209,10 @@ fn gives(effective: &Effective, want: &PolicyValue) -> bool {
 /// keys, or ClearML's parser rejects it. (What it means for an SSO option is judged, and
 /// reported with the Secret and key, by the correction's value rules.)
 fn unsafe_for_clearml(text: &str) -> Option<&'static str> {
-    if clearml_env::sets_other_keys(text) {
+    if values::sets_other_keys(text) {
         Some("would also set other ClearML settings (a `,` or a line break outside quotes starts another key)")
-    } else if let clearml_env::Hocon::Unreadable(why) = clearml_env::read(text) {
-        Some(if why == clearml_env::JOINED {
+    } else if let values::Hocon::Unreadable(why) = values::read(text) {
+        Some(if why == values::JOINED {
             "has a quoted part with text next to it: ClearML would read other text than the quoted part, or not start"
         } else {
             "is a value ClearML's HOCON parser rejects: the apiserver would not start"
@@ -295,7 +295,7 @@ fn competes(path: &str, d: &crate::policy::Desired) -> bool {
 fn env_from_shadows(from: &[(String, Option<String>)], policy: &Policy) -> Vec<String> {
     from.iter()
         .filter_map(|(var, _)| {
-            let path = clearml_env::config_path(var)?;
+            let path = names::config_path(var)?;
             let d = policy
                 .desired
                 .iter()
@@ -392,15 +392,15 @@ pub fn problems(
         // ClearML parses `<path>: <value>` for every variable it reads: a name or value with
         // HOCON syntax could set any setting, the policy's included. Such a name is not shown.
         for (name, e) in &ea {
-            if !clearml_env::read_by_clearml(name) {
+            if !names::read_by_clearml(name) {
                 continue;
             }
-            if !clearml_env::name_is_only_a_key(name) {
+            if !names::name_is_only_a_key(name) {
                 hocon(
                     format!("{at}: an env name ClearML reads holds HOCON syntax (not shown)"),
                     HOCON_NAME_HELP,
                 );
-            } else if clearml_env::sets_other_keys(&e.meaning) {
+            } else if values::sets_other_keys(&e.meaning) {
                 hocon(format!(
                     "{at}: the value of `{name}` would also set other ClearML settings (a `,` or a line break outside quotes starts another key)"
                 ), HOCON_VALUE_HELP);
@@ -418,9 +418,9 @@ pub fn problems(
         // Every variable an `envFrom` source in the stream brings in that ClearML reads: its
         // value is parsed as HOCON too.
         let from = env_from_variables(a, inventory, &ea);
-        for (var, stored) in from.iter().filter(|(v, _)| clearml_env::read_by_clearml(v)) {
+        for (var, stored) in from.iter().filter(|(v, _)| names::read_by_clearml(v)) {
             let Some(stored) = stored else { continue };
-            if !clearml_env::name_is_only_a_key(var) {
+            if !names::name_is_only_a_key(var) {
                 hocon(format!(
                     "{at}: an `envFrom` source brings in a name ClearML reads that holds HOCON syntax (not shown)"
                 ), HOCON_NAME_HELP);
@@ -439,7 +439,7 @@ pub fn problems(
                 (None, None) => true,
                 _ => false,
             };
-            if clearml_env::parse_name(name).is_none() && !same {
+            if names::parse_name(name).is_none() && !same {
                 problems.push(format!(
                     "{at}: the variable `{name}` would {}",
                     if ea.contains_key(name) {
@@ -453,8 +453,8 @@ pub fn problems(
         // The config path of every name ClearML reads (and can read as only a key), once.
         let paths: Vec<(&str, String)> = ea
             .keys()
-            .filter(|n| clearml_env::name_is_only_a_key(n))
-            .filter_map(|n| Some((*n, clearml_env::config_path(n)?)))
+            .filter(|n| names::name_is_only_a_key(n))
+            .filter_map(|n| Some((*n, names::config_path(n)?)))
             .collect();
         for d in &policy.desired {
             match ea.get(d.name.as_str()) {
@@ -481,7 +481,7 @@ pub fn problems(
         );
         for (name, e) in &ea {
             let entry = e.entry;
-            let Some(sso) = clearml_env::parse_name(name) else {
+            let Some(sso) = names::parse_name(name) else {
                 continue;
             };
             let credential = sso.option().is_none_or(|o| o.secret);

@@ -1,187 +1,12 @@
-//! How ClearML reads an environment variable: the name grammar and HOCON-safe values.
+//! How ClearML reads an environment variable's value: HOCON reading and judging.
 //!
-//! ClearML's loader takes a variable only if its name starts with the
-//! upper-case `CLEARML__` (or legacy `TRAINS__`), replaces `__` by `.`, lower-cases the path,
-//! and parses `"{path}: {value}"` as HOCON with pyhocon. Two spellings that give the same
-//! path are the same setting; a spelling ClearML ignores is a setting that silently isn't there.
-//! docs/how-clearml-reads-sso.md explains these rules for users; numbers such as T9 name the
-//! traps of docs/traps.md.
+//! ClearML parses `"{path}: {value}"` as HOCON with pyhocon, after Kubernetes has expanded
+//! `$(VAR)` in the value: what a value means to ClearML, whether it sets other keys, and
+//! whether it is what an option needs, is decided here ([`read`], [`judge`]). Pure: no
+//! finding, no message, no policy (the caller says what a placeholder is). The name grammar
+//! is [`super::names`]'s.
 
-use crate::providers::{Client, Section, ValueType};
-
-/// The prefix of a variable name, as ClearML would treat it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Prefix {
-    /// `CLEARML__`: read.
-    Clearml,
-    /// `clearml__`, `Clearml__`…: not read (the loader's prefix test is case-sensitive).
-    ClearmlWrongCase,
-    /// `TRAINS__`: read, but any `CLEARML__` spelling of the same key wins.
-    Trains,
-    /// `ALLEGRO__` (old docs, T9) or `KLIQUE__` (a rebranded copy of the docs, T30): not read.
-    Foreign(String),
-}
-
-/// Prefixes seen on SSO variables in the wild that ClearML does not read (traps T9 and T30,
-/// docs/traps.md).
-const FOREIGN_PREFIXES: &[&str] = &["ALLEGRO", "KLIQUE"];
-
-/// A variable name that addresses an SSO setting, in any spelling ClearML or a user might use.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SsoName {
-    /// The prefix as written.
-    pub prefix: Prefix,
-    /// `secure` or `services`; `None` when the section is neither.
-    pub section: Option<Section>,
-    /// The section segment, lower-cased.
-    pub section_text: String,
-    /// The key ClearML builds below the section: lower-cased, dotted
-    /// (`login.sso.oauth_client.keycloak.groups.admins`). Two names with the same path and
-    /// section are the same setting.
-    pub path: String,
-    /// `(client type, provider key)` for a provider option; `None` for a switch of SSO as a
-    /// whole (`login.sso.tenant_login`).
-    pub provider: Option<(Client, String)>,
-    /// The option below the provider (`groups.admins`), or the switch's name.
-    pub option: String,
-    /// The name had leading or trailing whitespace (T5: copied from the docs with a space).
-    pub padded: bool,
-}
-
-/// Whether ClearML's loader takes this variable at all: its name starts with `CLEARML__` or
-/// `TRAINS__` (case-sensitive).
-pub fn read_by_clearml(name: &str) -> bool {
-    name.starts_with("CLEARML__") || name.starts_with("TRAINS__")
-}
-
-/// Whether a name, once ClearML turns it into a config path and parses `<path>: <value>` as
-/// HOCON, is only a key: letters, digits, `_`, `.` and `-`. Anything else (`:`, quotes,
-/// braces, `//`, `#`, spaces…) is HOCON syntax inside the name and can set any other key.
-pub fn name_is_only_a_key(name: &str) -> bool {
-    let chars_ok = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    // `CLEARML__` alone, or `____` inside, leaves an empty key, which pyhocon cannot parse.
-    let segments_ok = config_path(name).is_none_or(|p| p.split('.').all(|s| !s.is_empty()));
-    chars_ok && segments_ok
-}
-
-/// The config path ClearML builds from a variable it reads (section included, lower-cased,
-/// `__` as `.`): `secure.login.sso.oauth_client.google.client_secret`.
-pub fn config_path(name: &str) -> Option<String> {
-    let rest = name
-        .strip_prefix("CLEARML__")
-        .or_else(|| name.strip_prefix("TRAINS__"))?;
-    Some(dotted(rest))
-}
-
-/// What ClearML makes of a variable name after its `CLEARML__`/`TRAINS__` prefix: every `__`
-/// (left to right, not overlapping) becomes `.`, then it is lower-cased. The same as
-/// `rest.replace("__", ".").to_lowercase()`, without a substring searcher per name (names
-/// are checked many times per container).
-pub fn dotted(rest: &str) -> String {
-    let bytes = rest.as_bytes();
-    let mut out = String::with_capacity(rest.len());
-    let (mut i, mut start) = (0, 0);
-    while i + 1 < bytes.len() {
-        if bytes[i] == b'_' && bytes[i + 1] == b'_' {
-            out.push_str(&rest[start..i]);
-            out.push('.');
-            i += 2;
-            start = i;
-        } else {
-            i += 1;
-        }
-    }
-    out.push_str(&rest[start..]);
-    if out.is_ascii() {
-        out.make_ascii_lowercase();
-        out
-    } else {
-        out.to_lowercase()
-    }
-}
-
-/// Parses a variable name into an SSO setting, if it addresses one (in any spelling).
-pub fn parse_name(raw: &str) -> Option<SsoName> {
-    let name = raw.trim();
-    // Most variables are not SSO settings: rule them out before allocating anything. Only
-    // `sso` is looked for: ClearML turns `__` into `.`, so `login.sso` written with a dot
-    // addresses the same setting as `login__sso`.
-    const MARK: &[u8] = b"sso";
-    if !name
-        .as_bytes()
-        .windows(MARK.len())
-        .any(|w| w.eq_ignore_ascii_case(MARK))
-    {
-        return None;
-    }
-    let (head, rest) = name.split_once("__")?;
-    let prefix = match head {
-        "CLEARML" => Prefix::Clearml,
-        "TRAINS" => Prefix::Trains,
-        h if h.eq_ignore_ascii_case("clearml") => Prefix::ClearmlWrongCase,
-        h if FOREIGN_PREFIXES.iter().any(|f| h.eq_ignore_ascii_case(f)) => {
-            Prefix::Foreign(h.to_string())
-        }
-        _ => return None,
-    };
-    let lowered = dotted(rest);
-    let (section_text, path) = lowered.split_once('.')?;
-    let below = path.strip_prefix("login.sso.")?;
-    let (provider, option) = match below.split_once('.') {
-        Some((client, rest)) if client == "oauth_client" || client == "saml_client" => {
-            let client = if client == "oauth_client" {
-                Client::OAuth
-            } else {
-                Client::Saml
-            };
-            let (provider, option) = rest.split_once('.')?;
-            if provider.is_empty() || option.is_empty() {
-                return None;
-            }
-            (Some((client, provider.to_string())), option.to_string())
-        }
-        Some(_) => return None,
-        None if below.is_empty() => return None,
-        None => (None, below.to_string()),
-    };
-    Some(SsoName {
-        prefix,
-        section: Section::parse(section_text),
-        section_text: section_text.to_string(),
-        path: path.to_string(),
-        provider,
-        option,
-        padded: name.len() != raw.len(),
-    })
-}
-
-impl SsoName {
-    /// The catalogue entry for this variable's option, if ClearML documents it.
-    pub fn option(&self) -> Option<&'static crate::providers::OptionSpec> {
-        let options = match &self.provider {
-            Some((client, _)) => crate::providers::options(*client),
-            None => crate::providers::GLOBAL_OPTIONS,
-        };
-        options.iter().find(|o| o.name == self.option)
-    }
-}
-
-/// The path below the section for a provider option: `login.sso.<client>.<provider>.<option>`.
-pub fn provider_path(client: Client, provider: &str, option: &str) -> String {
-    format!("login.sso.{}.{provider}.{option}", client.as_str())
-}
-
-/// The path below the section for a switch of SSO as a whole: `login.sso.<name>`.
-pub fn global_path(name: &str) -> String {
-    format!("login.sso.{name}")
-}
-
-/// The one spelling the tool writes: `CLEARML__<section>__` + the path with `.` → `__`.
-pub fn canonical_name(section: Section, path: &str) -> String {
-    format!("CLEARML__{}__{}", section.as_str(), path.replace('.', "__"))
-}
+use crate::providers::ValueType;
 
 /// A value as ClearML ends up holding it after HOCON parsing.
 #[derive(Debug, Clone, PartialEq)]
@@ -634,7 +459,7 @@ impl std::fmt::Debug for Defined {
 
 /// Where a value is judged: what surrounds it in the container. Built by the correction
 /// rules; [`judge`] only reads it.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Surroundings<'a> {
     /// The text is a Secret's or ConfigMap's value: nothing can be rewritten, whitespace
     /// around it is stored, and Kubernetes does not expand `$(VAR)` in it.
@@ -645,8 +470,19 @@ pub struct Surroundings<'a> {
     /// The container's whole environment (every entry, every envFrom source in the stream):
     /// what `${VAR}` resolves to.
     pub process: &'a [(String, Defined)],
-    /// The policy's `[secrets] placeholders`.
-    pub placeholders: Option<&'a crate::policy::Globs>,
+    /// Whether a text is a placeholder (the policy's `[secrets] placeholders`).
+    pub placeholders: Option<&'a dyn Fn(&str) -> bool>,
+}
+
+impl std::fmt::Debug for Surroundings<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Surroundings")
+            .field("stored", &self.stored)
+            .field("earlier", &self.earlier)
+            .field("process", &self.process)
+            .field("placeholders", &self.placeholders.is_some())
+            .finish()
+    }
 }
 
 fn lookup<'a>(vars: &'a [(String, Defined)], name: &str) -> Option<&'a Defined> {
@@ -830,16 +666,16 @@ impl Judgement {
 }
 
 /// Whether a value (its text, and what HOCON reads from it) matches `[secrets] placeholders`.
-pub fn is_placeholder(text: &str, hocon: &Hocon, globs: Option<&crate::policy::Globs>) -> bool {
-    let Some(globs) = globs else { return false };
+pub fn is_placeholder(text: &str, hocon: &Hocon, globs: Option<&dyn Fn(&str) -> bool>) -> bool {
+    let Some(is_match) = globs else { return false };
     let t = text.trim();
     match hocon {
         Hocon::List(items) => items.iter().any(|i| match i {
-            Hocon::Str(s) => globs.is_match(s.trim()),
+            Hocon::Str(s) => is_match(s.trim()),
             _ => false,
         }),
-        Hocon::Str(s) => globs.is_match(s.trim()) || globs.is_match(t),
-        _ => !t.is_empty() && globs.is_match(t),
+        Hocon::Str(s) => is_match(s.trim()) || is_match(t),
+        _ => !t.is_empty() && is_match(t),
     }
 }
 
@@ -1103,43 +939,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dotted_is_replace_then_lowercase() {
-        for name in [
-            "",
-            "_",
-            "__",
-            "___",
-            "____",
-            "a__b",
-            "A___B",
-            "x__",
-            "__x",
-            "login__SSO__oauth_client",
-            "\u{3a3}__\u{391}\u{3a3}",
-            "\u{130}__X",
-            "\u{e9}_\u{c9}__",
-            "a_b_c",
-        ] {
-            assert_eq!(
-                dotted(name),
-                name.replace("__", ".").to_lowercase(),
-                "{name:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn dotted_spellings_are_the_same_setting() {
-        let dotted =
-            parse_name("CLEARML__secure__login.sso__oauth_client__google__client_secret").unwrap();
-        let canonical =
-            parse_name("CLEARML__secure__login__sso__oauth_client__google__client_secret").unwrap();
-        assert_eq!(dotted.path, canonical.path);
-        assert_eq!(dotted.section, canonical.section);
-        assert!(parse_name("CLEARML__services__ssoish").is_none());
-    }
-
-    #[test]
     fn substitutions_in_text_with_multibyte_characters() {
         // Found by the render fuzzer: a byte index inside `ѝ` was sliced.
         let s = judge("/optѝlearml/x", None, &Surroundings::default());
@@ -1148,14 +947,6 @@ mod tests {
             substitutions("ѝ${A}ѝ\\ѝ"),
             vec![("A".to_string(), false, false)]
         );
-    }
-
-    #[test]
-    fn names_that_leave_an_empty_key_are_not_keys() {
-        assert!(!name_is_only_a_key("CLEARML__"));
-        assert!(!name_is_only_a_key("CLEARML____x"));
-        assert!(name_is_only_a_key("CLEARML__services__x"));
-        assert!(name_is_only_a_key("MY_VAR"));
     }
 
     #[test]
@@ -1183,48 +974,6 @@ mod tests {
         ] {
             assert!(!sets_other_keys(good), "{good:?}");
         }
-    }
-
-    #[test]
-    fn names_in_every_spelling_address_the_same_setting() {
-        let a =
-            parse_name("CLEARML__secure__login__sso__oauth_client__keycloak__client_id").unwrap();
-        let b =
-            parse_name("CLEARML__SECURE__LOGIN__SSO__OAUTH_CLIENT__KEYCLOAK__CLIENT_ID").unwrap();
-        assert_eq!(a, b);
-        let lower =
-            parse_name("clearml__secure__login__sso__oauth_client__keycloak__client_id").unwrap();
-        assert_eq!(lower.prefix, Prefix::ClearmlWrongCase);
-        let nested =
-            parse_name("CLEARML__services__login__sso__oauth_client__keycloak__groups__admins")
-                .unwrap();
-        assert_eq!(nested.option, "groups.admins");
-        assert_eq!(nested.path, "login.sso.oauth_client.keycloak.groups.admins");
-        let global = parse_name("CLEARML__services__login__sso__tenant_login").unwrap();
-        assert_eq!(
-            (global.provider, global.option.as_str()),
-            (None, "tenant_login")
-        );
-        let padded =
-            parse_name("CLEARML__secure__login__sso__oauth_client__ping__client_secret ").unwrap();
-        assert!(padded.padded);
-        let foreign =
-            parse_name("ALLEGRO__secure__login__sso__saml_client__microsoft_ad__entity_id")
-                .unwrap();
-        assert_eq!(foreign.prefix, Prefix::Foreign("ALLEGRO".into()));
-        assert!(parse_name("CLEARML__apiserver__auth__fixed_users__enabled").is_none());
-        assert!(parse_name("OTHER__secure__login__sso__oauth_client__x__y").is_none());
-    }
-
-    #[test]
-    fn canonical_name_joins_nested_options() {
-        assert_eq!(
-            canonical_name(
-                Section::Services,
-                &provider_path(Client::OAuth, "keycloak", "groups.admins")
-            ),
-            "CLEARML__services__login__sso__oauth_client__keycloak__groups__admins"
-        );
     }
 
     #[test]
@@ -1269,7 +1018,7 @@ mod tests {
     }
 
     fn opt(name: &str) -> &'static crate::providers::OptionSpec {
-        crate::providers::options(Client::OAuth)
+        crate::providers::options(crate::providers::Client::OAuth)
             .iter()
             .find(|o| o.name == name)
             .unwrap()
@@ -1398,6 +1147,7 @@ mod tests {
         )
         .unwrap();
         let globs = policy.secrets.placeholders;
+        let globs = |s: &str| globs.is_match(s);
         let around = Surroundings {
             placeholders: Some(&globs),
             ..Default::default()

@@ -1,0 +1,276 @@
+//! How ClearML reads an environment variable's name: the name grammar.
+//!
+//! ClearML's loader takes a variable only if its name starts with the
+//! upper-case `CLEARML__` (or legacy `TRAINS__`), replaces `__` by `.`, lower-cases the path,
+//! and parses `"{path}: {value}"` as HOCON with pyhocon. Two spellings that give the same
+//! path are the same setting; a spelling ClearML ignores is a setting that silently isn't there.
+//! docs/how-clearml-reads-sso.md explains these rules for users; numbers such as T9 name the
+//! traps of docs/traps.md. How the value is read is [`super::values`]'s.
+
+use crate::providers::{Client, Section};
+
+/// The prefix of a variable name, as ClearML would treat it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prefix {
+    /// `CLEARML__`: read.
+    Clearml,
+    /// `clearml__`, `Clearml__`…: not read (the loader's prefix test is case-sensitive).
+    ClearmlWrongCase,
+    /// `TRAINS__`: read, but any `CLEARML__` spelling of the same key wins.
+    Trains,
+    /// `ALLEGRO__` (old docs, T9) or `KLIQUE__` (a rebranded copy of the docs, T30): not read.
+    Foreign(String),
+}
+
+/// Prefixes seen on SSO variables in the wild that ClearML does not read (traps T9 and T30,
+/// docs/traps.md).
+const FOREIGN_PREFIXES: &[&str] = &["ALLEGRO", "KLIQUE"];
+
+/// A variable name that addresses an SSO setting, in any spelling ClearML or a user might use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoName {
+    /// The prefix as written.
+    pub prefix: Prefix,
+    /// `secure` or `services`; `None` when the section is neither.
+    pub section: Option<Section>,
+    /// The section segment, lower-cased.
+    pub section_text: String,
+    /// The key ClearML builds below the section: lower-cased, dotted
+    /// (`login.sso.oauth_client.keycloak.groups.admins`). Two names with the same path and
+    /// section are the same setting.
+    pub path: String,
+    /// `(client type, provider key)` for a provider option; `None` for a switch of SSO as a
+    /// whole (`login.sso.tenant_login`).
+    pub provider: Option<(Client, String)>,
+    /// The option below the provider (`groups.admins`), or the switch's name.
+    pub option: String,
+    /// The name had leading or trailing whitespace (T5: copied from the docs with a space).
+    pub padded: bool,
+}
+
+/// Whether ClearML's loader takes this variable at all: its name starts with `CLEARML__` or
+/// `TRAINS__` (case-sensitive).
+pub fn read_by_clearml(name: &str) -> bool {
+    name.starts_with("CLEARML__") || name.starts_with("TRAINS__")
+}
+
+/// Whether a name, once ClearML turns it into a config path and parses `<path>: <value>` as
+/// HOCON, is only a key: letters, digits, `_`, `.` and `-`. Anything else (`:`, quotes,
+/// braces, `//`, `#`, spaces…) is HOCON syntax inside the name and can set any other key.
+pub fn name_is_only_a_key(name: &str) -> bool {
+    let chars_ok = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    // `CLEARML__` alone, or `____` inside, leaves an empty key, which pyhocon cannot parse.
+    let segments_ok = config_path(name).is_none_or(|p| p.split('.').all(|s| !s.is_empty()));
+    chars_ok && segments_ok
+}
+
+/// The config path ClearML builds from a variable it reads (section included, lower-cased,
+/// `__` as `.`): `secure.login.sso.oauth_client.google.client_secret`.
+pub fn config_path(name: &str) -> Option<String> {
+    let rest = name
+        .strip_prefix("CLEARML__")
+        .or_else(|| name.strip_prefix("TRAINS__"))?;
+    Some(dotted(rest))
+}
+
+/// What ClearML makes of a variable name after its `CLEARML__`/`TRAINS__` prefix: every `__`
+/// (left to right, not overlapping) becomes `.`, then it is lower-cased. The same as
+/// `rest.replace("__", ".").to_lowercase()`, without a substring searcher per name (names
+/// are checked many times per container).
+pub fn dotted(rest: &str) -> String {
+    let bytes = rest.as_bytes();
+    let mut out = String::with_capacity(rest.len());
+    let (mut i, mut start) = (0, 0);
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'_' && bytes[i + 1] == b'_' {
+            out.push_str(&rest[start..i]);
+            out.push('.');
+            i += 2;
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&rest[start..]);
+    if out.is_ascii() {
+        out.make_ascii_lowercase();
+        out
+    } else {
+        out.to_lowercase()
+    }
+}
+
+/// Parses a variable name into an SSO setting, if it addresses one (in any spelling).
+pub fn parse_name(raw: &str) -> Option<SsoName> {
+    let name = raw.trim();
+    // Most variables are not SSO settings: rule them out before allocating anything. Only
+    // `sso` is looked for: ClearML turns `__` into `.`, so `login.sso` written with a dot
+    // addresses the same setting as `login__sso`.
+    const MARK: &[u8] = b"sso";
+    if !name
+        .as_bytes()
+        .windows(MARK.len())
+        .any(|w| w.eq_ignore_ascii_case(MARK))
+    {
+        return None;
+    }
+    let (head, rest) = name.split_once("__")?;
+    let prefix = match head {
+        "CLEARML" => Prefix::Clearml,
+        "TRAINS" => Prefix::Trains,
+        h if h.eq_ignore_ascii_case("clearml") => Prefix::ClearmlWrongCase,
+        h if FOREIGN_PREFIXES.iter().any(|f| h.eq_ignore_ascii_case(f)) => {
+            Prefix::Foreign(h.to_string())
+        }
+        _ => return None,
+    };
+    let lowered = dotted(rest);
+    let (section_text, path) = lowered.split_once('.')?;
+    let below = path.strip_prefix("login.sso.")?;
+    let (provider, option) = match below.split_once('.') {
+        Some((client, rest)) if client == "oauth_client" || client == "saml_client" => {
+            let client = if client == "oauth_client" {
+                Client::OAuth
+            } else {
+                Client::Saml
+            };
+            let (provider, option) = rest.split_once('.')?;
+            if provider.is_empty() || option.is_empty() {
+                return None;
+            }
+            (Some((client, provider.to_string())), option.to_string())
+        }
+        Some(_) => return None,
+        None if below.is_empty() => return None,
+        None => (None, below.to_string()),
+    };
+    Some(SsoName {
+        prefix,
+        section: Section::parse(section_text),
+        section_text: section_text.to_string(),
+        path: path.to_string(),
+        provider,
+        option,
+        padded: name.len() != raw.len(),
+    })
+}
+
+impl SsoName {
+    /// The catalogue entry for this variable's option, if ClearML documents it.
+    pub fn option(&self) -> Option<&'static crate::providers::OptionSpec> {
+        let options = match &self.provider {
+            Some((client, _)) => crate::providers::options(*client),
+            None => crate::providers::GLOBAL_OPTIONS,
+        };
+        options.iter().find(|o| o.name == self.option)
+    }
+}
+
+/// The path below the section for a provider option: `login.sso.<client>.<provider>.<option>`.
+pub fn provider_path(client: Client, provider: &str, option: &str) -> String {
+    format!("login.sso.{}.{provider}.{option}", client.as_str())
+}
+
+/// The path below the section for a switch of SSO as a whole: `login.sso.<name>`.
+pub fn global_path(name: &str) -> String {
+    format!("login.sso.{name}")
+}
+
+/// The one spelling the tool writes: `CLEARML__<section>__` + the path with `.` → `__`.
+pub fn canonical_name(section: Section, path: &str) -> String {
+    format!("CLEARML__{}__{}", section.as_str(), path.replace('.', "__"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_is_replace_then_lowercase() {
+        for name in [
+            "",
+            "_",
+            "__",
+            "___",
+            "____",
+            "a__b",
+            "A___B",
+            "x__",
+            "__x",
+            "login__SSO__oauth_client",
+            "\u{3a3}__\u{391}\u{3a3}",
+            "\u{130}__X",
+            "\u{e9}_\u{c9}__",
+            "a_b_c",
+        ] {
+            assert_eq!(
+                dotted(name),
+                name.replace("__", ".").to_lowercase(),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn dotted_spellings_are_the_same_setting() {
+        let dotted =
+            parse_name("CLEARML__secure__login.sso__oauth_client__google__client_secret").unwrap();
+        let canonical =
+            parse_name("CLEARML__secure__login__sso__oauth_client__google__client_secret").unwrap();
+        assert_eq!(dotted.path, canonical.path);
+        assert_eq!(dotted.section, canonical.section);
+        assert!(parse_name("CLEARML__services__ssoish").is_none());
+    }
+
+    #[test]
+    fn names_that_leave_an_empty_key_are_not_keys() {
+        assert!(!name_is_only_a_key("CLEARML__"));
+        assert!(!name_is_only_a_key("CLEARML____x"));
+        assert!(name_is_only_a_key("CLEARML__services__x"));
+        assert!(name_is_only_a_key("MY_VAR"));
+    }
+
+    #[test]
+    fn names_in_every_spelling_address_the_same_setting() {
+        let a =
+            parse_name("CLEARML__secure__login__sso__oauth_client__keycloak__client_id").unwrap();
+        let b =
+            parse_name("CLEARML__SECURE__LOGIN__SSO__OAUTH_CLIENT__KEYCLOAK__CLIENT_ID").unwrap();
+        assert_eq!(a, b);
+        let lower =
+            parse_name("clearml__secure__login__sso__oauth_client__keycloak__client_id").unwrap();
+        assert_eq!(lower.prefix, Prefix::ClearmlWrongCase);
+        let nested =
+            parse_name("CLEARML__services__login__sso__oauth_client__keycloak__groups__admins")
+                .unwrap();
+        assert_eq!(nested.option, "groups.admins");
+        assert_eq!(nested.path, "login.sso.oauth_client.keycloak.groups.admins");
+        let global = parse_name("CLEARML__services__login__sso__tenant_login").unwrap();
+        assert_eq!(
+            (global.provider, global.option.as_str()),
+            (None, "tenant_login")
+        );
+        let padded =
+            parse_name("CLEARML__secure__login__sso__oauth_client__ping__client_secret ").unwrap();
+        assert!(padded.padded);
+        let foreign =
+            parse_name("ALLEGRO__secure__login__sso__saml_client__microsoft_ad__entity_id")
+                .unwrap();
+        assert_eq!(foreign.prefix, Prefix::Foreign("ALLEGRO".into()));
+        assert!(parse_name("CLEARML__apiserver__auth__fixed_users__enabled").is_none());
+        assert!(parse_name("OTHER__secure__login__sso__oauth_client__x__y").is_none());
+    }
+
+    #[test]
+    fn canonical_name_joins_nested_options() {
+        assert_eq!(
+            canonical_name(
+                Section::Services,
+                &provider_path(Client::OAuth, "keycloak", "groups.admins")
+            ),
+            "CLEARML__services__login__sso__oauth_client__keycloak__groups__admins"
+        );
+    }
+}
