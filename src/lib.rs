@@ -33,6 +33,7 @@ pub use kube::{libyaml, sources as secrets, stream};
 /// How ClearML reads a variable: [`clearml::names`] and [`clearml::values`] under their old
 /// path.
 pub mod clearml_env {
+    pub use crate::clearml::judge::*;
     pub use crate::clearml::names::*;
     pub use crate::clearml::values::*;
 }

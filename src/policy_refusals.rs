@@ -1,7 +1,7 @@
 //! What the policy alone makes `render` report, whatever the manifests. Judged from the
 //! policy and the catalogue; it never reads a manifest.
 
-use crate::clearml::values;
+use crate::clearml::{judge, values};
 use crate::policy::{Plaintext, Policy, Value};
 use crate::report::{self, Finding};
 
@@ -49,7 +49,7 @@ pub fn policy_refusals(policy: &Policy) -> Vec<Finding> {
         }
         let text = l.to_env();
         let placeholder = |s: &str| policy.secrets.placeholders.is_match(s);
-        if values::is_placeholder(&text, &values::read(&text), Some(&placeholder)) {
+        if judge::is_placeholder(&text, &values::read(&text), Some(&placeholder)) {
             out.push(
                 Finding::new(
                     report::PLACEHOLDER_VALUE,

@@ -25,7 +25,7 @@
 //! Cost: one pass over each document plus hash-set look-ups, linear in its size.
 
 use crate::clearml::{
-    names,
+    judge, names,
     values::{self, Hocon},
 };
 use crate::kube::objects;
@@ -98,7 +98,7 @@ impl Shown {
 /// every `check` format, `--report` and Helm's own output, so a credential — or a value of a
 /// misspelled option or an unknown provider, which may be one — must never be in them.
 pub fn shown(value: &str, provider: Option<(Client, &str)>, option: &str, declared: bool) -> Shown {
-    if values::sets_other_keys(value) {
+    if judge::sets_other_keys(value) {
         // Whatever the option, such a value may carry another setting's credential.
         return Shown::Shape("a value that sets other keys".into());
     }

@@ -10,7 +10,7 @@
 //!   `WEBSERVER__onlyPasswordLogin="true"` (`webserver-login`).
 
 use crate::clearml::{
-    names,
+    judge, names,
     values::{self, Hocon},
 };
 use crate::kube::objects::{self, ObjectRef};
@@ -58,7 +58,7 @@ fn email_filters_problem(entry: &Node) -> Option<(report::Code, &'static str)> {
     match objects::to_json(value) {
         // ClearML parses it whether or not it is a list: a value it cannot parse, or one that
         // sets other keys, stops or changes the apiserver.
-        serde_json::Value::String(text) if values::sets_other_keys(&text) => Some((
+        serde_json::Value::String(text) if judge::sets_other_keys(&text) => Some((
             report::UNPARSEABLE_VALUE,
             "would also set other ClearML settings (a `,` or a line break outside quotes and brackets)",
         )),

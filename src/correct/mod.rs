@@ -26,8 +26,9 @@ use values::*;
 
 use crate::clearml::{
     self,
+    judge::{Defined, Substituted, ValueIssue},
     names::{Prefix, SsoName},
-    values::{Defined, Hocon, Literal, Substituted, ValueIssue},
+    values::{Hocon, Literal},
 };
 use crate::kube::objects;
 use crate::kube::sources::{self, Inventory, KeyState, RefKind, Resolution};

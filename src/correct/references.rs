@@ -108,13 +108,13 @@ pub(super) fn stored_values(
             continue;
         };
         let placeholder = |s: &str| ctx.policy.secrets.placeholders.is_match(s);
-        let around = clearml::values::Surroundings {
+        let around = clearml::judge::Surroundings {
             stored: true,
             earlier: &[],
             process: &process,
             placeholders: Some(&placeholder),
         };
-        let judged = clearml::values::judge(stored.text_for_judging(), sso.option(), &around);
+        let judged = clearml::judge::judge(stored.text_for_judging(), sso.option(), &around);
         let what = format!("key `{key}` of {} `{name}`: ", kind.as_str());
         // A setting the policy requires must reach ClearML: a substitution that drops it is an
         // error here, not the warning it is on an option nobody asked for.
@@ -123,7 +123,7 @@ pub(super) fn stored_values(
             let dropped = matches!(
                 issue,
                 ValueIssue::Substitution {
-                    outcome: clearml::values::Substituted::Dropped,
+                    outcome: clearml::judge::Substituted::Dropped,
                     ..
                 }
             );

@@ -129,13 +129,13 @@ pub(super) fn value_hygiene(
             continue;
         };
         let placeholder = |s: &str| ctx.policy.secrets.placeholders.is_match(s);
-        let around = clearml::values::Surroundings {
+        let around = clearml::judge::Surroundings {
             stored: false,
             earlier,
             process: &process,
             placeholders: Some(&placeholder),
         };
-        let judged = clearml::values::judge(&text, option, &around);
+        let judged = clearml::judge::judge(&text, option, &around);
         for issue in &judged.issues {
             let f = if judged.expanded {
                 // What Kubernetes makes of `$(VAR)` cannot be rewritten here, and may hold

@@ -38,7 +38,7 @@ pub enum KeyState {
 }
 
 /// A value a Secret or ConfigMap holds, kept so that ClearML's reading of it can be judged
-/// (`values::judge`). `Debug` shows its length only, and it has no `Display`: nothing
+/// (`crate::clearml::judge::judge`). `Debug` shows its length only, and it has no `Display`: nothing
 /// that formats an inventory can print a secret.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Stored(String);

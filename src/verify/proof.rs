@@ -17,7 +17,7 @@
 //! A failed proof is an error naming the document, container and what differs (paths and
 //! variable names, never values); the render then writes nothing.
 
-use crate::clearml::{names, values};
+use crate::clearml::{judge, names, values};
 use crate::kube::objects;
 use crate::kube::sources::{self, Inventory, RefKind, Resolution};
 use crate::policy::{Plaintext, Policy, Value as PolicyValue};
@@ -209,7 +209,7 @@ fn gives(effective: &Effective, want: &PolicyValue) -> bool {
 /// keys, or ClearML's parser rejects it. (What it means for an SSO option is judged, and
 /// reported with the Secret and key, by the correction's value rules.)
 fn unsafe_for_clearml(text: &str) -> Option<&'static str> {
-    if values::sets_other_keys(text) {
+    if judge::sets_other_keys(text) {
         Some("would also set other ClearML settings (a `,` or a line break outside quotes starts another key)")
     } else if let values::Hocon::Unreadable(why) = values::read(text) {
         Some(if why == values::JOINED {
@@ -400,7 +400,7 @@ pub fn problems(
                     format!("{at}: an env name ClearML reads holds HOCON syntax (not shown)"),
                     HOCON_NAME_HELP,
                 );
-            } else if values::sets_other_keys(&e.meaning) {
+            } else if judge::sets_other_keys(&e.meaning) {
                 hocon(format!(
                     "{at}: the value of `{name}` would also set other ClearML settings (a `,` or a line break outside quotes starts another key)"
                 ), HOCON_VALUE_HELP);

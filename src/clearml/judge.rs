@@ -1,0 +1,794 @@
+//! How ClearML would take a value: judged for the option it sets, in the container it is in
+//! (Kubernetes' `$(VAR)` expansion first, then ClearML's `${VAR}` substitution and HOCON
+//! reading), as issues — never as findings or messages. Pure: the caller says what surrounds
+//! the value and what a placeholder is. Reading HOCON is [`super::values`]'s.
+
+use super::values::*;
+use crate::providers::ValueType;
+
+/// Something in a variable's text that makes ClearML read other than what it seems to say,
+/// or fail. The one place the tool decides how ClearML reads a value: the correction rules
+/// only choose what to do about each (replace from the policy, fix in place, refuse).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueIssue {
+    /// An unquoted pyhocon substitution (`${VAR}`, `${?VAR}`, or docker-compose's
+    /// `${VAR:?err}`), and what ClearML makes of it in this container.
+    Substitution {
+        /// The name between the braces, as written.
+        var: String,
+        /// What happens.
+        outcome: Substituted,
+    },
+    /// `"${VAR}"`: inside quotes pyhocon does not substitute; ClearML holds the text `${VAR}`.
+    QuotedSubstitution,
+    /// A Kubernetes `$(VAR)` whose VAR is not defined earlier in the container's env:
+    /// Kubernetes leaves it as written, and a `$` outside quotes stops pyhocon.
+    KubernetesReference {
+        /// The variable's name.
+        var: String,
+    },
+    /// A placeholder from the docs or a template (`<company_id>`, `changeme`): matches the
+    /// policy's `[secrets] placeholders`.
+    Placeholder,
+    /// ClearML parses `<path>: <value>` as HOCON, so a `,` or a line break outside quotes and
+    /// brackets (or an unbalanced bracket) makes the value set other keys too — any setting,
+    /// a credential included.
+    OtherKeys,
+    /// A ` # …` (or ` // …`) tail that HOCON drops as a comment.
+    CommentTail,
+    /// HOCON cannot parse it; ClearML fails to start.
+    Unparseable(&'static str),
+    /// A stored value (Secret, ConfigMap) with leading or trailing whitespace, which pyhocon
+    /// drops from an unquoted value (`echo secret | base64` stores `secret\n`).
+    SurroundingWhitespace,
+    /// A backslash escape (`\n`, `\\`, `\"`…) in an unquoted value: pyhocon replaces it.
+    Escape,
+    /// A stored value ClearML reads as written, but only because pyhocon happens to accept it
+    /// unquoted (whitespace inside, `//`, a keyword, non-ASCII): quoted it is certain.
+    Fragile,
+    /// A tab inside an unquoted value: pyhocon turns it into spaces (measured, 0.3.63).
+    TabInside,
+    /// The option takes a list and the value is one bare string (`item`).
+    NotAList {
+        /// The string ClearML would read.
+        item: String,
+    },
+    /// The option takes a boolean and the value is the *string* `"true"`/`"false"`.
+    QuotedBoolean(bool),
+    /// A boolean spelled other than `true`/`false` (`True`, `FALSE`).
+    BooleanSpelling(bool),
+    /// A boolean option spelled as a word or digit whose meaning is certain (`yes`, `off`,
+    /// `enabled`, `0`): pyhocon reads the words as strings, which ClearML takes as true when
+    /// not empty, and the digits as numbers.
+    BooleanWord {
+        /// What the word means.
+        meant: bool,
+        /// What ClearML makes of it (a non-empty string or a non-zero number is true).
+        clearml_reads: bool,
+    },
+    /// A boolean option with a value whose meaning is not certain (`maybe`, `2`, a list).
+    UnclearBoolean,
+    /// The option takes a string and ClearML would read `null`, a boolean or a list (what is
+    /// meant is not certain, so nothing is rewritten).
+    NotText {
+        /// What ClearML would read: "null", "a boolean", "a list".
+        reads: &'static str,
+    },
+    /// The option takes a string and ClearML would read a number (or a duration: `5s`).
+    Number {
+        /// The number as written.
+        text: String,
+    },
+    /// The option's URL must end with `/` and does not.
+    NoTrailingSlash {
+        /// The URL as ClearML would read it.
+        url: String,
+    },
+}
+
+/// What an unquoted `${…}` gives ClearML (pyhocon 0.3.63 resolves a substitution it cannot
+/// find in the parsed text from `os.environ`, the apiserver's process environment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Substituted {
+    /// VAR is defined in the container: ClearML reads its value as raw text, never parsed
+    /// (`true` stays the string `"true"`, `a+b` is fine).
+    Resolved {
+        /// The option takes a boolean or a list, which a substitution never gives.
+        wrong_type: bool,
+    },
+    /// `${?VAR}` with VAR undefined: the key (or that part of the value) is dropped.
+    Dropped,
+    /// `${VAR}` with VAR undefined, or a name no variable can have (`VAR:?err`, `VAR:-x`):
+    /// the apiserver fails to start.
+    Fails,
+}
+
+impl ValueIssue {
+    /// Whether ClearML fails on the value or reads something other than its text means. The
+    /// rest (a fragile spelling, a resolved substitution, a boolean spelled `True`) read as
+    /// meant.
+    pub fn misreads(&self) -> bool {
+        !matches!(
+            self,
+            ValueIssue::Fragile
+                | ValueIssue::BooleanSpelling(_)
+                | ValueIssue::Substitution {
+                    outcome: Substituted::Resolved { wrong_type: false },
+                    ..
+                }
+        )
+    }
+}
+
+/// What a variable the value may refer to is defined as. The text is held only to be judged;
+/// `Debug` never shows it (it may be a credential written as a literal).
+#[derive(Clone, PartialEq, Eq)]
+pub enum Defined {
+    /// A literal whose text is known.
+    Text(String),
+    /// Defined, from a source whose value is not known here (a Secret, the downward API…).
+    Unknown,
+    /// Listed, but left unset by Kubernetes (an optional reference to a key nothing
+    /// provides): as if not defined.
+    Unset,
+}
+
+impl std::fmt::Debug for Defined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Defined::Text(t) => write!(f, "Text(<{} bytes, not shown>)", t.len()),
+            Defined::Unknown => f.write_str("Unknown"),
+            Defined::Unset => f.write_str("Unset"),
+        }
+    }
+}
+
+/// Where a value is judged: what surrounds it in the container. Built by the correction
+/// rules; [`judge`] only reads it.
+#[derive(Clone, Default)]
+pub struct Surroundings<'a> {
+    /// The text is a Secret's or ConfigMap's value: nothing can be rewritten, whitespace
+    /// around it is stored, and Kubernetes does not expand `$(VAR)` in it.
+    pub stored: bool,
+    /// What Kubernetes has set before this entry (envFrom sources, then the earlier env
+    /// entries, the last of a name winning): what `$(VAR)` expands to.
+    pub earlier: &'a [(String, Defined)],
+    /// The container's whole environment (every entry, every envFrom source in the stream):
+    /// what `${VAR}` resolves to.
+    pub process: &'a [(String, Defined)],
+    /// Whether a text is a placeholder (the policy's `[secrets] placeholders`).
+    pub placeholders: Option<&'a dyn Fn(&str) -> bool>,
+}
+
+impl std::fmt::Debug for Surroundings<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Surroundings")
+            .field("stored", &self.stored)
+            .field("earlier", &self.earlier)
+            .field("process", &self.process)
+            .field("placeholders", &self.placeholders.is_some())
+            .finish()
+    }
+}
+
+fn lookup<'a>(vars: &'a [(String, Defined)], name: &str) -> Option<&'a Defined> {
+    vars.iter()
+        .rev()
+        .find(|(n, _)| n == name)
+        .map(|(_, d)| d)
+        .filter(|d| **d != Defined::Unset)
+}
+
+/// Kubernetes' expansion of an env value (`third_party/forked/golang/expansion` in
+/// Kubernetes): `$$` is a `$`, `$(VAR)` is VAR's value when VAR is defined earlier, and
+/// anything else — an undefined `$(VAR)` included — stays as written.
+enum Expansion {
+    /// Nothing to expand.
+    Unchanged,
+    /// The expanded text.
+    Text(String),
+    /// A referenced variable's value is not known here.
+    Unknown,
+    /// `$(VAR)` with VAR not defined earlier: left as written.
+    Undefined(String),
+}
+
+fn expand(text: &str, earlier: &[(String, Defined)]) -> Expansion {
+    if !text.contains('$') {
+        return Expansion::Unchanged;
+    }
+    let (mut unknown, mut undefined) = (false, None);
+    let out = crate::kube::objects::expand_env(text, |name| match lookup(earlier, name) {
+        Some(Defined::Text(v)) => Some(v.clone()),
+        Some(Defined::Unknown) => {
+            unknown = true;
+            Some(String::new())
+        }
+        // `lookup` never returns `Unset`: such a variable is not defined.
+        None | Some(Defined::Unset) => {
+            undefined.get_or_insert_with(|| name.to_string());
+            None
+        }
+    });
+    match (undefined, unknown) {
+        (Some(name), _) => Expansion::Undefined(name),
+        (None, true) => Expansion::Unknown,
+        (None, false) if out != text => Expansion::Text(out),
+        (None, false) => Expansion::Unchanged,
+    }
+}
+
+/// The `${…}` substitutions of a value: `(name, optional, quoted)`, in order. pyhocon's
+/// pattern is `\$\{(\?)?([^}]+)\}`; inside a quoted string it is text.
+fn substitutions(text: &str) -> Vec<(String, bool, bool)> {
+    let mut found = Vec::new();
+    let (mut in_quotes, mut escaped) = (false, false);
+    let mut i = 0;
+    let bytes = text.as_bytes();
+    while i < bytes.len() {
+        let c = bytes[i];
+        if escaped {
+            escaped = false;
+        } else if c == b'\\' && in_quotes {
+            escaped = true;
+        } else if c == b'"' {
+            in_quotes = !in_quotes;
+        } else if bytes[i..].starts_with(b"${") {
+            // (Bytes, not `text[i..]`: `i` may be inside a multi-byte character.)
+            if let Some(end) = text[i + 2..].find('}') {
+                let inner = &text[i + 2..i + 2 + end];
+                let (optional, name) = match inner.strip_prefix('?') {
+                    Some(n) => (true, n),
+                    None => (false, inner),
+                };
+                if !name.is_empty() {
+                    found.push((name.to_string(), optional, in_quotes));
+                }
+                i += 2 + end;
+            }
+        }
+        i += 1;
+    }
+    found
+}
+
+/// Whether an environment variable can have this name (what `${…}` looks up): letters,
+/// digits, `_`, `.`, `-`. docker-compose's `VAR:?err` / `VAR:-default` cannot.
+fn env_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// Whether pyhocon replaces a backslash escape in an unquoted value: `\\`, `\"`, `\n`, `\r`,
+/// `\t` (measured with pyhocon 0.3.63: `\b`, `\f`, `\/`, `\u` and the rest stay as written).
+fn has_escape(t: &str) -> bool {
+    t.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'\\' && b"\\\"nrt".contains(&w[1]))
+}
+
+/// Whether ClearML, parsing `<path>: <text>` as HOCON, would get more than that one key: a
+/// `,` or a line break at the top level (outside quotes, brackets and comments) followed by
+/// more content, or a closing bracket that opens nothing. Applies to every variable ClearML
+/// reads, SSO or not.
+pub fn sets_other_keys(text: &str) -> bool {
+    let mut depth = 0usize;
+    let mut chars = text.chars().peekable();
+    let mut separated = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                if separated {
+                    return true;
+                }
+                // A quoted string (triple quotes are a run of quoted strings here: fine).
+                while let Some(q) = chars.next() {
+                    match q {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '[' | '{' => {
+                if separated {
+                    return true;
+                }
+                depth += 1;
+            }
+            ']' | '}' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return true,
+            },
+            '#' => {
+                // A comment runs to the end of the line; the line break still separates.
+                while chars.peek().is_some_and(|&n| n != '\n' && n != '\r') {
+                    chars.next();
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                while chars.peek().is_some_and(|&n| n != '\n' && n != '\r') {
+                    chars.next();
+                }
+            }
+            ',' | '\n' | '\r' if depth == 0 => separated = true,
+            c if c.is_whitespace() => {}
+            _ if separated => return true,
+            _ => {}
+        }
+    }
+    depth != 0 && separated
+}
+
+/// How ClearML reads one variable's text for an option.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    /// What ClearML holds, as read from the text as it is.
+    pub read: Hocon,
+    /// What is wrong with it, in the order it was found.
+    pub issues: Vec<ValueIssue>,
+    /// The text that gives ClearML what the value means, when every issue can be fixed
+    /// without guessing (`None` after a failing substitution, an unparseable value, a
+    /// placeholder; always `None` with an issue in a stored or Kubernetes-expanded value,
+    /// which the tool cannot rewrite).
+    pub corrected: Option<String>,
+    /// The issues are in what Kubernetes made of `$(VAR)` references, not in the text.
+    pub expanded: bool,
+}
+
+impl Judgement {
+    fn refuse(text: &str, issues: Vec<ValueIssue>) -> Judgement {
+        Judgement {
+            read: read(text),
+            issues,
+            corrected: None,
+            expanded: false,
+        }
+    }
+}
+
+/// Whether a value (its text, and what HOCON reads from it) matches `[secrets] placeholders`.
+pub fn is_placeholder(text: &str, hocon: &Hocon, globs: Option<&dyn Fn(&str) -> bool>) -> bool {
+    let Some(is_match) = globs else { return false };
+    let t = text.trim();
+    match hocon {
+        Hocon::List(items) => items.iter().any(|i| match i {
+            Hocon::Str(s) => is_match(s.trim()),
+            _ => false,
+        }),
+        Hocon::Str(s) => is_match(s.trim()) || is_match(t),
+        _ => !t.is_empty() && is_match(t),
+    }
+}
+
+/// Judges `text` (a variable's value) as ClearML reads it for `option` (`None`: an option the
+/// catalogue does not know, judged for syntax only), in its surroundings. Pure: no finding,
+/// no message.
+pub fn judge(
+    text: &str,
+    option: Option<&crate::providers::OptionSpec>,
+    around: &Surroundings,
+) -> Judgement {
+    // Kubernetes expands `$(VAR)` before ClearML sees anything.
+    if !around.stored {
+        match expand(text, around.earlier) {
+            Expansion::Unchanged => {}
+            Expansion::Undefined(var) => {
+                return Judgement::refuse(text, vec![ValueIssue::KubernetesReference { var }])
+            }
+            // What ClearML reads depends on a value not in sight.
+            Expansion::Unknown => {
+                return Judgement {
+                    read: Hocon::Unreadable("a $(VAR) whose value is not known here"),
+                    issues: Vec::new(),
+                    corrected: Some(text.to_string()),
+                    expanded: true,
+                }
+            }
+            Expansion::Text(expanded) => {
+                let inner = Surroundings {
+                    earlier: &[],
+                    ..around.clone()
+                };
+                let j = judge(&expanded, option, &inner);
+                let clean = j.issues.iter().all(|i| !i.misreads());
+                return Judgement {
+                    corrected: clean.then(|| text.to_string()),
+                    expanded: true,
+                    ..j
+                };
+            }
+        }
+    }
+    let read_as_is = read(text);
+    if sets_other_keys(text) {
+        return Judgement::refuse(text, vec![ValueIssue::OtherKeys]);
+    }
+    let subs = substitutions(text);
+    if subs.iter().any(|(_, _, quoted)| !quoted) {
+        let mut issues = Vec::new();
+        let ty = option.map(|o| o.value_type);
+        let wrong_type = matches!(ty, Some(ValueType::Bool | ValueType::List));
+        for (var, optional, quoted) in subs {
+            if quoted {
+                continue;
+            }
+            let defined = env_name(&var)
+                .then(|| lookup(around.process, &var))
+                .flatten();
+            let outcome = match (defined, optional) {
+                (Some(d), _) => {
+                    if let Defined::Text(v) = d {
+                        if is_placeholder(v, &Hocon::Str(v.clone()), around.placeholders) {
+                            issues.push(ValueIssue::Placeholder);
+                        }
+                    }
+                    Substituted::Resolved { wrong_type }
+                }
+                (None, true) if env_name(&var) => Substituted::Dropped,
+                (None, _) => Substituted::Fails,
+            };
+            issues.push(ValueIssue::Substitution { var, outcome });
+        }
+        let clean = issues.iter().all(|i| !i.misreads());
+        return Judgement {
+            read: read_as_is,
+            issues,
+            corrected: clean.then(|| text.to_string()),
+            expanded: false,
+        };
+    }
+    let mut issues = Vec::new();
+    if !subs.is_empty() {
+        issues.push(ValueIssue::QuotedSubstitution);
+    }
+    let mut fixed = text.to_string();
+    let stripped = strip_comment(&fixed).trim_end();
+    if stripped != fixed.trim_end() {
+        issues.push(ValueIssue::CommentTail);
+        fixed = stripped.to_string();
+    }
+    let hocon = read(&fixed);
+    if let Hocon::Unreadable(why) = hocon {
+        // Unparseable with the comment cut off, it fails as a whole: the cut is moot.
+        issues.retain(|i| *i != ValueIssue::CommentTail);
+        issues.push(ValueIssue::Unparseable(why));
+        return Judgement::refuse(text, issues);
+    }
+    if is_placeholder(&fixed, &hocon, around.placeholders) {
+        issues.push(ValueIssue::Placeholder);
+        return Judgement::refuse(text, issues);
+    }
+    let bare = !fixed.trim_start().starts_with(['"', '[']);
+    if bare && has_escape(&fixed) {
+        // Whether the escape was meant is not certain: refused, not rewritten.
+        issues.push(ValueIssue::Escape);
+        return Judgement::refuse(text, issues);
+    }
+    if around.stored && bare && fixed.trim() != fixed && !fixed.trim().is_empty() {
+        issues.push(ValueIssue::SurroundingWhitespace);
+    }
+    let ty = option.map(|o| o.value_type);
+    let slash = option.is_some_and(|o| o.trailing_slash);
+    match (ty, &hocon) {
+        (Some(ValueType::List), Hocon::Str(s)) => {
+            issues.push(ValueIssue::NotAList { item: s.clone() });
+            fixed = hocon_list(std::slice::from_ref(s));
+        }
+        (Some(ValueType::Bool), Hocon::Str(s))
+            if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
+        {
+            let b = s.eq_ignore_ascii_case("true");
+            issues.push(ValueIssue::QuotedBoolean(b));
+            fixed = b.to_string();
+        }
+        (Some(ValueType::Bool), Hocon::Bool(b)) if fixed.trim() != b.to_string() => {
+            issues.push(ValueIssue::BooleanSpelling(*b));
+            fixed = b.to_string();
+        }
+        (Some(ValueType::Bool), Hocon::Bool(_)) => {}
+        (Some(ValueType::Bool), other) => match boolean_word(other) {
+            Some((meant, clearml_reads)) => {
+                issues.push(ValueIssue::BooleanWord {
+                    meant,
+                    clearml_reads,
+                });
+                fixed = meant.to_string();
+            }
+            None => {
+                issues.push(ValueIssue::UnclearBoolean);
+                return Judgement::refuse(text, issues);
+            }
+        },
+        (Some(ValueType::Str), Hocon::Null | Hocon::Bool(_) | Hocon::List(_)) => {
+            let reads = match hocon {
+                Hocon::Null => "null",
+                Hocon::Bool(_) => "a boolean",
+                _ => "a list",
+            };
+            issues.push(ValueIssue::NotText { reads });
+            return Judgement::refuse(text, issues);
+        }
+        (Some(ValueType::Str), Hocon::Number(n)) => {
+            issues.push(ValueIssue::Number { text: n.clone() });
+            fixed = hocon_string(n);
+        }
+        (_, Hocon::Str(s)) if slash && !s.ends_with('/') && !s.is_empty() => {
+            issues.push(ValueIssue::NoTrailingSlash { url: s.clone() });
+            fixed = hocon_string(&format!("{s}/"));
+        }
+        (_, Hocon::Str(s)) if bare && s.contains('\t') => {
+            issues.push(ValueIssue::TabInside);
+            fixed = hocon_string(s);
+        }
+        (_, Hocon::Str(s))
+            if around.stored && bare && issues.is_empty() && *s == fixed && fragile(s) =>
+        {
+            issues.push(ValueIssue::Fragile);
+        }
+        _ => {}
+    }
+    let rewritable = !around.stored || issues.is_empty();
+    Judgement {
+        read: read_as_is,
+        issues,
+        corrected: rewritable.then_some(fixed),
+        expanded: false,
+    }
+}
+
+/// Whether pyhocon reads `s` unquoted as itself only by its details: whitespace inside
+/// (words joined back), `//` (text only right after a non-space), a keyword, non-ASCII
+/// (Unicode digits and spaces count as such to it). Digits first are not: a whole value is
+/// a number only if all of it is one ([`is_number`]).
+fn fragile(s: &str) -> bool {
+    !s.is_ascii() || s.contains(char::is_whitespace) || s.contains("//") || is_keyword(s)
+}
+
+/// What a word or digit on a boolean option means, and what ClearML makes of it:
+/// `(meant, clearml_reads)`. pyhocon reads `yes`/`on`/`no`/`off`/`enabled`/`disabled` as
+/// strings (true to ClearML when not empty) and `1`/`0` as numbers (measured with pyhocon
+/// 0.3.63, `tests/hocon_conformance.rs`). `None` when the meaning is not certain.
+fn boolean_word(read: &Hocon) -> Option<(bool, bool)> {
+    const TRUE: &[&str] = &["yes", "on", "enabled", "enable", "1"];
+    const FALSE: &[&str] = &["no", "off", "disabled", "disable", "0"];
+    let (word, clearml_reads) = match read {
+        Hocon::Str(s) => (s.trim(), !s.is_empty()),
+        Hocon::Number(n) => (n.trim(), n.trim() != "0"),
+        _ => return None,
+    };
+    let is = |list: &[&str]| list.iter().any(|w| w.eq_ignore_ascii_case(word));
+    if is(TRUE) {
+        Some((true, clearml_reads))
+    } else if is(FALSE) {
+        Some((false, clearml_reads))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn substitutions_in_text_with_multibyte_characters() {
+        // Found by the render fuzzer: a byte index inside `ѝ` was sliced.
+        let s = judge("/optѝlearml/x", None, &Surroundings::default());
+        assert!(s.issues.is_empty());
+        assert_eq!(
+            substitutions("ѝ${A}ѝ\\ѝ"),
+            vec![("A".to_string(), false, false)]
+        );
+    }
+
+    #[test]
+    fn values_that_set_other_keys() {
+        for bad in [
+            "x, secure.login.sso.oauth_client.google.client_secret: e",
+            "x\nsecure.login.sso.oauth_client.google.client_secret: e",
+            "x # c\nsecure.a: e",
+            "{}\nsecure {login {a: e}}",
+            "x } y {",
+            "\"q\", b: c",
+        ] {
+            assert!(sets_other_keys(bad), "{bad:?}");
+        }
+        for good in [
+            "https://x.example.com/a",
+            "[\"a\", \"b\"]",
+            "[a,\n b]",
+            "{a: 1, b: 2}",
+            "\"a, b: c\"",
+            "x # a, b: c",
+            "x,",
+            "x\n",
+            "",
+        ] {
+            assert!(!sets_other_keys(good), "{good:?}");
+        }
+    }
+
+    fn opt(name: &str) -> &'static crate::providers::OptionSpec {
+        crate::providers::options(crate::providers::Client::OAuth)
+            .iter()
+            .find(|o| o.name == name)
+            .unwrap()
+    }
+
+    fn issues(text: &str, option: &str, around: &Surroundings) -> Vec<ValueIssue> {
+        judge(text, Some(opt(option)), around).issues
+    }
+
+    #[test]
+    fn stored_values_are_judged_as_hocon() {
+        let stored = Surroundings {
+            stored: true,
+            ..Default::default()
+        };
+        let misread = |v: &str| {
+            let j = judge(v, Some(opt("client_secret")), &stored);
+            assert!(j.corrected.is_none() || j.issues.is_empty(), "{v:?}");
+            j.issues.iter().any(ValueIssue::misreads)
+        };
+        for bad in [
+            "ab+cd=ef#gh",
+            "a/b+c==",
+            "abc#def",
+            "p@ss!word",
+            "12345678901234567890",
+            "secret\n",
+            "secret ",
+            " secret",
+            "a\\nb",
+            "5s",
+        ] {
+            assert!(misread(bad), "{bad:?}");
+        }
+        for good in [
+            "\"ab+cd=ef#gh\"",
+            "9yq2Xl0bF8tV3nRkC4sWmJ7eHdPaZu1G",
+            "3f9a2b",
+            "a\\b",
+            "\"x\"\n",
+        ] {
+            assert!(!misread(good), "{good:?}");
+        }
+        assert_eq!(
+            issues("Corp SSO", "display_name", &stored),
+            vec![ValueIssue::Fragile]
+        );
+        // A literal with surrounding whitespace reads the same and is not a stored value.
+        assert!(issues("secret ", "client_secret", &Surroundings::default()).is_empty());
+    }
+
+    #[test]
+    fn substitutions_follow_the_container_environment() {
+        let around = Surroundings {
+            process: &[("IDP".into(), Defined::Text("x".into()))],
+            ..Default::default()
+        };
+        let outcome = |v: &str, o: &str| match issues(v, o, &around).as_slice() {
+            [ValueIssue::Substitution { outcome, .. }] => Some(outcome.clone()),
+            _ => None,
+        };
+        let ok = Some(Substituted::Resolved { wrong_type: false });
+        assert_eq!(outcome("${IDP}", "display_name"), ok);
+        assert_eq!(outcome("pre${IDP}", "display_name"), ok);
+        assert_eq!(
+            outcome("${?NOPE}", "display_name"),
+            Some(Substituted::Dropped)
+        );
+        assert_eq!(outcome("${NOPE}", "display_name"), Some(Substituted::Fails));
+        assert_eq!(
+            outcome("${IDP:?err}", "display_name"),
+            Some(Substituted::Fails)
+        );
+        assert_eq!(
+            outcome("${IDP}", "debug"),
+            Some(Substituted::Resolved { wrong_type: true })
+        );
+        assert_eq!(
+            issues("\"${IDP}\"", "display_name", &around),
+            vec![ValueIssue::QuotedSubstitution]
+        );
+        let j = judge("${IDP}", Some(opt("display_name")), &around);
+        assert_eq!(
+            j.corrected.as_deref(),
+            Some("${IDP}"),
+            "a resolved one is kept"
+        );
+    }
+
+    #[test]
+    fn kubernetes_expands_earlier_variables_first() {
+        let around = Surroundings {
+            earlier: &[
+                ("A".into(), Defined::Text("a+b".into())),
+                ("S".into(), Defined::Unknown),
+            ],
+            ..Default::default()
+        };
+        // Expanded, `a+b` unquoted stops pyhocon; quoted it is fine.
+        let j = judge("$(A)", Some(opt("display_name")), &around);
+        assert!(j.expanded && j.corrected.is_none());
+        assert!(matches!(j.issues.as_slice(), [ValueIssue::Unparseable(_)]));
+        let j = judge("\"$(A)\"", Some(opt("display_name")), &around);
+        assert!(j.issues.is_empty() && j.corrected.as_deref() == Some("\"$(A)\""));
+        assert_eq!(
+            issues("$(LATER)", "display_name", &around),
+            vec![ValueIssue::KubernetesReference {
+                var: "LATER".into()
+            }]
+        );
+        assert!(
+            issues("$(S)", "display_name", &around).is_empty(),
+            "unknown: not judged"
+        );
+        // `$$` is a `$` to Kubernetes, which pyhocon refuses unquoted.
+        assert!(issues("a$$b", "display_name", &around)
+            .iter()
+            .any(|i| matches!(i, ValueIssue::Unparseable(_))));
+    }
+
+    #[test]
+    fn placeholders_and_boolean_words() {
+        let policy = crate::policy::parse(
+            "version = 1\n[providers.google]\nclient_id = \"a\"\nclient_secret = { secret = \"s\", key = \"k\" }\n",
+            "p.toml",
+        )
+        .unwrap();
+        let globs = policy.secrets.placeholders;
+        let globs = |s: &str| globs.is_match(s);
+        let around = Surroundings {
+            placeholders: Some(&globs),
+            ..Default::default()
+        };
+        for v in [
+            "<company_id>",
+            "changeme",
+            "[\"<admin group name in Keycloak>\"]",
+        ] {
+            let o = if v.starts_with('[') {
+                "groups.admins"
+            } else {
+                "default_company"
+            };
+            let j = judge(v, Some(opt(o)), &around);
+            assert_eq!(j.issues, vec![ValueIssue::Placeholder], "{v}");
+            assert!(j.corrected.is_none());
+        }
+        let word = |v: &str| judge(v, Some(opt("debug")), &around);
+        for (v, meant, reads) in [
+            ("no", false, true),
+            ("off", false, true),
+            ("yes", true, true),
+            ("enabled", true, true),
+            ("0", false, false),
+            ("1", true, true),
+        ] {
+            let j = word(v);
+            assert_eq!(
+                j.issues,
+                vec![ValueIssue::BooleanWord {
+                    meant,
+                    clearml_reads: reads
+                }],
+                "{v}"
+            );
+            assert_eq!(j.corrected, Some(meant.to_string()));
+        }
+        let j = word("maybe");
+        assert_eq!(j.issues, vec![ValueIssue::UnclearBoolean]);
+        assert!(j.corrected.is_none());
+    }
+
+    #[test]
+    fn defined_values_are_never_shown() {
+        let d = Defined::Text("hunter2".into());
+        assert!(!format!("{d:?}").contains("hunter2"));
+    }
+}
