@@ -20,7 +20,8 @@
 //! a sequence item at column `d` likewise owns the deeper lines after its `-`. Blank and
 //! comment lines after the last owned line are left where they are.
 
-use super::{Ctx, Emitter, Layout, Node, Place, Style};
+use super::emit::{Ctx, Emitter, Place};
+use super::{Layout, Node, Style};
 
 /// The source text of `old` with the edits that make it `new`; `None` when the edit cannot
 /// be made (or would not read back as `new`): the caller then emits the document anew.
@@ -208,7 +209,7 @@ impl Splicer<'_, '_> {
         let Some(len) = len else {
             return false;
         };
-        let with = super::scalar_text(new_value, *new_style, *new_line != 0, Place::Block, 0);
+        let with = super::emit::scalar_text(new_value, *new_style, *new_line != 0, Place::Block, 0);
         if with.contains('\n') {
             return false;
         }
