@@ -213,24 +213,13 @@ pub fn render_with(
     if matched == 0 {
         // The error path: describe the workloads that were skipped unparsed too.
         for doc in skipped_workloads {
-            let Ok(Some(root)) = yaml::parse(doc.parse_text()) else {
+            let Ok(Some(read)) = read::read(doc.parse_text()) else {
                 continue;
             };
-            let object = objects::ObjectRef::of(&root, None);
-            let mut root = root;
-            let containers = objects::pod_spec_mut(&mut root, &policy.target.kinds)
-                .and_then(|spec| {
-                    spec.get("containers").map(|c| {
-                        c.items()
-                            .iter()
-                            .filter_map(|c| c.get_str("name"))
-                            .map(str::to_string)
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .unwrap_or_default();
-            for c in containers {
-                seen.push(format!("{} {} (container {c})", object.kind, object.name));
+            for c in kube::workload::containers(&read) {
+                if policy.target.kinds.iter().any(|k| k == c.kind) {
+                    seen.push(format!("{} {} (container {})", c.kind, c.workload, c.name));
+                }
             }
         }
         let mut f = Finding::new(

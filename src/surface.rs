@@ -14,7 +14,7 @@ use crate::clearml::{
     values::{self, Hocon},
 };
 use crate::kube::objects::{self, ObjectRef};
-use crate::kube::stream;
+use crate::kube::{stream, workload};
 use crate::policy::Policy;
 use crate::providers::{self, Client};
 use crate::report::{self, Finding, Location, Sink};
@@ -194,33 +194,28 @@ impl Webserver {
     ) {
         for ((doc, object), source) in docs.iter().zip(kube).zip(sources) {
             let Some(object) = object else { continue };
-            let mut objects = Vec::new();
-            flatten(object, &mut objects);
-            for o in objects {
-                let kind = o["kind"].as_str().unwrap_or_default();
-                let name = o["metadata"]["name"].as_str().unwrap_or_default();
-                if !self.selects(policy, kind, name) {
-                    continue;
+            let containers = workload::containers(object);
+            // Each webserver workload's containers, together.
+            let mut workloads: Vec<Vec<&workload::Container>> = Vec::new();
+            for c in containers
+                .iter()
+                .filter(|c| self.selects(policy, c.kind, c.workload))
+            {
+                match workloads.last_mut() {
+                    Some(w) if w[0].at.0 == c.at.0 => w.push(c),
+                    _ => workloads.push(vec![c]),
                 }
-                let Some(path) = objects::pod_spec_path(kind) else {
-                    continue;
-                };
-                let spec = path.iter().fold(o, |v, k| &v[*k]);
-                let containers = spec["containers"].as_array().cloned().unwrap_or_default();
-                let judged: Vec<(String, Option<String>)> = containers
+            }
+            for w in workloads {
+                let judged: Vec<(&str, Option<String>)> = w
                     .iter()
-                    .map(|c| {
-                        let cname = c["name"].as_str().unwrap_or_default().to_string();
-                        (cname, password_login_problem(c))
-                    })
+                    .map(|c| (c.name, password_login_problem(c.value)))
                     .collect();
-                if judged.is_empty() || judged.iter().any(|(_, p)| p.is_none()) {
+                if judged.iter().any(|(_, p)| p.is_none()) {
                     continue;
                 }
                 let (container, problem) = &judged[0];
                 let (var, value) = providers::WEBSERVER_PASSWORD_LOGIN;
-                let annotation =
-                    o["metadata"]["annotations"][objects::HELM4_FILENAME_ANNOTATION].as_str();
                 findings.push(
                     Finding::new(
                         report::WEBSERVER_LOGIN,
@@ -230,27 +225,13 @@ impl Webserver {
                     .at(Location {
                         document: doc.index,
                         line: doc.start_line,
-                        object: ObjectRef {
-                            kind: kind.to_string(),
-                            name: name.to_string(),
-                            namespace: o["metadata"]["namespace"].as_str().map(str::to_string),
-                            source: source.or(annotation).map(str::to_string),
-                        },
-                        container: Some(container.clone()),
+                        object: ObjectRef::of_json(w[0].object, *source),
+                        container: Some(container.to_string()),
                         variable: Some(var.to_string()),
                     }),
                 );
             }
         }
-    }
-}
-
-/// The objects of a document read as Kubernetes reads it, the items of a `…List` flattened.
-fn flatten<'a>(doc: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
-    let kind = doc["kind"].as_str().unwrap_or_default();
-    match doc["items"].as_array() {
-        Some(items) if objects::is_list_kind(kind) => items.iter().for_each(|i| flatten(i, out)),
-        _ => out.push(doc),
     }
 }
 

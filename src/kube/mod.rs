@@ -13,3 +13,4 @@ pub mod sources;
 pub mod stream;
 pub mod tree;
 pub mod volumes;
+pub mod workload;

@@ -18,8 +18,8 @@
 //! variable names, never values); the render then writes nothing.
 
 use crate::clearml::{judge, names, values};
-use crate::kube::objects;
 use crate::kube::sources::{self, Inventory, RefKind, Resolution};
+use crate::kube::{objects, workload};
 use crate::policy::{Plaintext, Policy, Value as PolicyValue};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -43,51 +43,22 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
 }
 
-fn collect<'a>(object: &'a Value, policy: &Policy, path: Vec<usize>, out: &mut Vec<Target<'a>>) {
-    let kind = str_at(object, &["kind"]).unwrap_or_default();
-    if objects::json_is_list(object) {
-        if let Some(items) = object.get("items").and_then(Value::as_array) {
-            for (i, item) in items.iter().enumerate() {
-                let mut p = path.clone();
-                p.push(i);
-                collect(item, policy, p, out);
-            }
-        }
-        return;
-    }
-    let name = str_at(object, &["metadata", "name"]).unwrap_or_default();
-    if !policy.target.selects_workload(kind, name) {
-        return;
-    }
-    let Some(spec_path) = objects::pod_spec_path(kind) else {
-        return;
-    };
-    let spec = spec_path.iter().try_fold(object, |v, k| v.get(k));
-    let Some(containers) = spec
-        .and_then(|s| s.get("containers"))
-        .and_then(Value::as_array)
-    else {
-        return;
-    };
-    for (i, c) in containers.iter().enumerate() {
-        let cname = str_at(c, &["name"]).unwrap_or_default();
-        if policy.target.selects_container(cname) {
-            out.push(Target {
-                at: (path.clone(), i),
-                workload: format!("{kind}/{name}"),
-                namespace: str_at(object, &["metadata", "namespace"]).map(str::to_string),
-                container: cname.to_string(),
-                value: c,
-            });
-        }
-    }
-}
-
 /// The containers of a document the policy targets, as Kubernetes reads the document.
 pub fn targets<'a>(doc: &'a Value, policy: &Policy) -> Vec<Target<'a>> {
-    let mut out = Vec::new();
-    collect(doc, policy, Vec::new(), &mut out);
-    out
+    workload::containers(doc)
+        .into_iter()
+        .filter(|c| {
+            policy.target.selects_workload(c.kind, c.workload)
+                && policy.target.selects_container(c.name)
+        })
+        .map(|c| Target {
+            workload: format!("{}/{}", c.kind, c.workload),
+            namespace: c.namespace.map(str::to_string),
+            container: c.name.to_string(),
+            value: c.value,
+            at: c.at,
+        })
+        .collect()
 }
 
 /// The first JSON path at which two values differ (for a message that shows no value),
