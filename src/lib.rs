@@ -2,12 +2,17 @@
 //! post-renderer or a CI check.
 //!
 //! One entry point, [`render`] ([`render_with`] for options), is shared by the CLI, the tests
-//! and the benchmarks. Data flows one way: the stream is split into documents ([`stream`]),
-//! each is parsed ([`yaml`]), the Secrets are inventoried ([`secrets`]), every target container
-//! is corrected ([`correct`]), and the documents are joined back — untouched ones byte
-//! for byte. The command line around it (arguments, exit codes, Helm's stderr) is the binary's.
+//! and the benchmarks. This file is the pipeline and nothing else; data flows one way: the
+//! stream is split into documents ([`kube::stream`]), each is read as Kubernetes reads it
+//! ([`kube::read`]) and, where the tool may edit, parsed into an editing tree ([`yaml`]); the
+//! Secrets and ConfigMaps are inventoried ([`kube::sources`]); every target container is
+//! corrected ([`correct`]); the result is proved ([`verify`]); what the findings may print is
+//! decided by [`redact`]; and the documents are joined back — untouched ones byte for byte.
+//! The command line around it (arguments, exit codes, Helm's stderr) is the binary's.
 
 #![warn(missing_docs)]
+// All unsafe code of the library is the libyaml binding (`kube::libyaml`), allowed there only.
+#![deny(unsafe_code)]
 
 pub mod clearml;
 pub mod correct;
