@@ -3,11 +3,18 @@
 //! [`crate::kube::volumes`]'s; which directories and files ClearML reads is
 //! [`crate::clearml::files`]'s.
 
-#[allow(unused_imports)]
-use super::*;
+use super::context::{Context, Entry};
+use super::values::{defined, env_from_variables};
 use crate::clearml::files::{
     sets_sso, BUILT_IN_CONFIG_DIR, CONFIG_DIR_VARIABLES, DEFAULT_CONFIG_DIR,
 };
+use crate::clearml::{self, judge::Defined, values::Hocon};
+use crate::kube::objects;
+use crate::kube::sources::{self};
+use crate::kube::volumes::{self, clean_path, is_under, Files};
+use crate::redact::shown;
+use crate::report::{self, Finding, Sink};
+use crate::yaml::Node;
 
 /// The files a volume of the pod shows (see [`volumes::volume_files`]).
 pub(super) fn volume_files(volume: &k8s_openapi::api::core::v1::Volume, ctx: &Context) -> Files {

@@ -1,7 +1,8 @@
 //! The heart of the tool: one target container's env list, compared with the policy,
 //! becomes the corrected env list plus a finding for every difference.
 //!
-//! [`document`] walks a document's target containers; [`container`] runs the rules in order,
+//! [`document`] walks a document's target containers; [`container`] runs the rules in order
+//! over a container's [`Context`] (`context`: the data every rule reads),
 //! each a small function over the parsed env entries, one file per family: `names`
 //! (whitespace, HOCON in names, the Azure key misprint, undeclared providers, other SSO
 //! options' spelling) → `settings` (the policy's settings) → `values` (value hygiene) →
@@ -11,6 +12,7 @@
 //! or value is [`crate::clearml`]'s; what a finding may print is [`crate::redact`]'s. The
 //! rules only compare and decide; they never print.
 
+mod context;
 mod files;
 mod names;
 mod references;
@@ -18,131 +20,23 @@ mod settings;
 mod values;
 
 pub use crate::policy_refusals::policy_refusals;
-use files::*;
-use names::*;
-use references::*;
-use settings::*;
-use values::*;
+pub use context::Context;
+use context::{Entry, Env};
+pub use settings::desired_entry;
 
-use crate::clearml::{
-    self,
-    judge::{Defined, Substituted, ValueIssue},
-    names::{Prefix, SsoName},
-    values::{Hocon, Literal},
-};
 use crate::kube::objects;
-use crate::kube::sources::{self, Inventory, KeyState, RefKind, Resolution};
+use crate::kube::sources::{self};
 use crate::kube::stream;
-use crate::kube::volumes::{self, clean_path, is_under, Files};
-use crate::policy::{CheckScope, Desired, Plaintext, Policy, UnknownProviders, Value};
-use crate::policy_refusals::plaintext_help;
-use crate::providers::{self, Client, OptionSpec, Section};
-use crate::redact::{shown, Shown};
+use crate::policy::Policy;
 use crate::report::{self, Finding, Location, Sink};
 use crate::surface;
 use crate::yaml;
 use crate::yaml::Node;
-
-/// What a rule needs to know besides the env list.
-pub struct Context<'a> {
-    /// The policy.
-    pub policy: &'a Policy,
-    /// Secrets the stream provides.
-    pub inventory: &'a Inventory,
-    /// The container's location (no variable set).
-    pub location: Location,
-    /// The pod's `volumes` as Kubernetes reads them (aliases and `<<` merges resolved).
-    pub volumes: Vec<serde_json::Value>,
-}
-
-impl Context<'_> {
-    fn at(&self, variable: &str) -> Location {
-        Location {
-            variable: Some(variable.to_string()),
-            ..self.location.clone()
-        }
-    }
-
-    fn declares(&self, client: Client, key: &str) -> bool {
-        self.policy
-            .providers
-            .iter()
-            .any(|p| p.spec.client == client && p.spec.key == key)
-    }
-}
-
-/// One env entry with its parsed name.
-struct Entry {
-    node: Node,
-    name: String,
-    sso: Option<SsoName>,
-    /// Written by the tool from the policy in this run.
-    from_policy: bool,
-}
-
-impl Entry {
-    fn new(node: Node, from_policy: bool) -> Entry {
-        let name = node.get_str("name").unwrap_or_default().to_string();
-        let sso = clearml::names::parse_name(&name);
-        Entry {
-            node,
-            name,
-            sso,
-            from_policy,
-        }
-    }
-
-    fn rename(&mut self, name: &str) {
-        self.node.set("name", Node::plain(name));
-        *self = Entry::new(
-            std::mem::replace(&mut self.node, Node::plain("")),
-            self.from_policy,
-        );
-    }
-
-    /// The literal `value`, when the entry has one that is a string.
-    fn literal(&self) -> Option<&str> {
-        match self.node.get("value") {
-            Some(v @ Node::Scalar { .. }) if is_string(v) => v.as_str(),
-            _ => None,
-        }
-    }
-}
-
-/// Whether Kubernetes (YAML 1.1) reads this scalar as a string.
-fn is_string(node: &Node) -> bool {
-    matches!(objects::to_json(node), serde_json::Value::String(_))
-}
-
-type Env = Vec<Option<Entry>>;
-
-fn live(env: &mut Env) -> impl Iterator<Item = &mut Entry> {
-    env.iter_mut().flatten()
-}
-
-/// The env entry the policy wants for one setting.
-pub fn desired_entry(name: &str, value: &Value) -> Node {
-    let source = match value {
-        Value::Literal(l) => {
-            // Kubernetes expands `$(VAR)` and `$$` in env values: every `$` is doubled so that
-            // the process gets the policy's text.
-            return Node::map(vec![
-                ("name", Node::plain(name)),
-                ("value", Node::string(&objects::escape_env(&l.to_env()))),
-            ]);
-        }
-        Value::Secret { name, key } => ("secretKeyRef", name, key),
-        Value::ConfigMap { name, key } => ("configMapKeyRef", name, key),
-    };
-    let reference = Node::map(vec![
-        ("name", Node::string(source.1)),
-        ("key", Node::string(source.2)),
-    ]);
-    Node::map(vec![
-        ("name", Node::plain(name)),
-        ("valueFrom", Node::map(vec![(source.0, reference)])),
-    ])
-}
+use files::{config_files, metadata_mounts};
+use names::{hidden_names, names_with_hocon, other_options, undeclared_providers};
+use references::{other_references, secret_references, stored_values};
+use settings::policy_settings;
+use values::{env_from_variables, value_hygiene};
 
 /// Makes the container's env match the policy. Returns whether anything changed.
 pub fn container(container: &mut Node, ctx: &Context, findings: &mut Sink) -> bool {

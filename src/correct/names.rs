@@ -3,8 +3,14 @@
 //! and other SSO options' spelling, with which of several spellings ClearML reads.
 //! Values are not judged here.
 
-#[allow(unused_imports)]
-use super::*;
+use super::context::{live, Context, Env};
+use crate::clearml::{
+    self,
+    names::{Prefix, SsoName},
+};
+use crate::policy::UnknownProviders;
+use crate::providers::{self, Client, OptionSpec, Section};
+use crate::report::{self, Finding, Sink};
 
 /// Why a prefix other than `CLEARML__` is a problem.
 pub(super) fn prefix_message(prefix: &Prefix) -> String {

@@ -2,8 +2,18 @@
 //! variable) reads must be provided when the apiserver starts, and a stored value must be one
 //! ClearML reads as written. Which source a reference reads is [`crate::kube::sources`]'s.
 
-#[allow(unused_imports)]
-use super::*;
+use super::context::{Context, Entry};
+use super::values::{defined, unrewritable_finding};
+use crate::clearml::{
+    self,
+    judge::{Defined, ValueIssue},
+};
+use crate::kube::objects;
+use crate::kube::sources::{self, KeyState, RefKind, Resolution};
+use crate::policy::{CheckScope, Plaintext};
+use crate::policy_refusals::plaintext_help;
+use crate::report::{self, Finding, Location, Sink};
+use crate::yaml::Node;
 
 /// Rule 6: every Secret the container's SSO variables end up reading must be provided (with
 /// `[secrets] check = "all"`: every Secret and ConfigMap the container reads), and credentials

@@ -2,8 +2,14 @@
 //! or reference. What an existing entry holds is compared here; how it is read is
 //! [`crate::clearml`]'s.
 
-#[allow(unused_imports)]
-use super::*;
+use super::context::{Context, Entry, Env};
+use super::names::spelling_finding;
+use crate::clearml::{self, names::SsoName, values::Literal};
+use crate::kube::objects;
+use crate::policy::{Desired, Value};
+use crate::redact::{shown, Shown};
+use crate::report::{self, Finding, Sink};
+use crate::yaml::Node;
 
 /// Rule 3: every setting of the policy, exactly once, spelled canonically, with its value.
 pub(super) fn policy_settings(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
@@ -184,4 +190,28 @@ pub(super) fn reference_difference(
     } else {
         None
     }
+}
+
+/// The env entry the policy wants for one setting.
+pub fn desired_entry(name: &str, value: &Value) -> Node {
+    let source = match value {
+        Value::Literal(l) => {
+            // Kubernetes expands `$(VAR)` and `$$` in env values: every `$` is doubled so that
+            // the process gets the policy's text.
+            return Node::map(vec![
+                ("name", Node::plain(name)),
+                ("value", Node::string(&objects::escape_env(&l.to_env()))),
+            ]);
+        }
+        Value::Secret { name, key } => ("secretKeyRef", name, key),
+        Value::ConfigMap { name, key } => ("configMapKeyRef", name, key),
+    };
+    let reference = Node::map(vec![
+        ("name", Node::string(source.1)),
+        ("key", Node::string(source.2)),
+    ]);
+    Node::map(vec![
+        ("name", Node::plain(name)),
+        ("valueFrom", Node::map(vec![(source.0, reference)])),
+    ])
 }

@@ -2,8 +2,17 @@
 //! them (after Kubernetes' `$(VAR)` expansion and with what `envFrom` brings in), fixed where
 //! the right form is certain and refused where ClearML would fail.
 
-#[allow(unused_imports)]
-use super::*;
+use super::context::{is_string, live, Context, Entry, Env};
+use crate::clearml::{
+    self,
+    judge::{Defined, Substituted, ValueIssue},
+    names::SsoName,
+};
+use crate::kube::objects;
+use crate::kube::sources::{self, RefKind, Resolution};
+use crate::redact::{shown, Shown};
+use crate::report::{self, Finding, Sink};
+use crate::yaml::Node;
 
 /// The variables the container's `envFrom` sources in the stream define (their keys, with the
 /// source's prefix); their values are not judged here, only that they exist. Sources outside

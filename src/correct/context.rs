@@ -1,0 +1,87 @@
+//! What every rule reads besides the env list: the [`Context`] of one container, and its env
+//! entries with their parsed names ([`Entry`]). Data only; no rule.
+
+use crate::clearml::names::{self, SsoName};
+use crate::kube::objects;
+use crate::kube::sources::Inventory;
+use crate::policy::Policy;
+use crate::providers::Client;
+use crate::report::Location;
+use crate::yaml::Node;
+
+/// What a rule needs to know besides the env list.
+pub struct Context<'a> {
+    /// The policy.
+    pub policy: &'a Policy,
+    /// Secrets the stream provides.
+    pub inventory: &'a Inventory,
+    /// The container's location (no variable set).
+    pub location: Location,
+    /// The pod's `volumes` as Kubernetes reads them (aliases and `<<` merges resolved).
+    pub volumes: Vec<serde_json::Value>,
+}
+
+impl Context<'_> {
+    pub(super) fn at(&self, variable: &str) -> Location {
+        Location {
+            variable: Some(variable.to_string()),
+            ..self.location.clone()
+        }
+    }
+
+    pub(super) fn declares(&self, client: Client, key: &str) -> bool {
+        self.policy
+            .providers
+            .iter()
+            .any(|p| p.spec.client == client && p.spec.key == key)
+    }
+}
+
+/// One env entry with its parsed name.
+pub struct Entry {
+    pub node: Node,
+    pub name: String,
+    pub sso: Option<SsoName>,
+    /// Written by the tool from the policy in this run.
+    pub from_policy: bool,
+}
+
+impl Entry {
+    pub fn new(node: Node, from_policy: bool) -> Entry {
+        let name = node.get_str("name").unwrap_or_default().to_string();
+        let sso = names::parse_name(&name);
+        Entry {
+            node,
+            name,
+            sso,
+            from_policy,
+        }
+    }
+
+    pub fn rename(&mut self, name: &str) {
+        self.node.set("name", Node::plain(name));
+        *self = Entry::new(
+            std::mem::replace(&mut self.node, Node::plain("")),
+            self.from_policy,
+        );
+    }
+
+    /// The literal `value`, when the entry has one that is a string.
+    pub fn literal(&self) -> Option<&str> {
+        match self.node.get("value") {
+            Some(v @ Node::Scalar { .. }) if is_string(v) => v.as_str(),
+            _ => None,
+        }
+    }
+}
+
+/// Whether Kubernetes (YAML 1.1) reads this scalar as a string.
+pub fn is_string(node: &Node) -> bool {
+    matches!(objects::to_json(node), serde_json::Value::String(_))
+}
+
+pub type Env = Vec<Option<Entry>>;
+
+pub fn live(env: &mut Env) -> impl Iterator<Item = &mut Entry> {
+    env.iter_mut().flatten()
+}
