@@ -1,5 +1,6 @@
 //! `diff`: what `render` would change, as a unified diff per changed document, computed from
-//! redacted documents so that no secret value can be printed.
+//! redacted documents so that no secret value can be printed. It formats; what is redacted is
+//! [`crate::redact`]'s decision, and which documents changed is [`crate::kube::stream`]'s.
 //!
 //! For each changed document both sides are parsed into the tool's tree, every sensitive
 //! scalar is replaced by [`crate::redact::REDACTED`] in the tree, both trees are written with the same emitter

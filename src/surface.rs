@@ -8,6 +8,9 @@
 //!   ClearML reads as one (`not-a-list`; T11 prints it as a bare YAML list);
 //! - with `[sso] tenant_login = true`, the webserver workload (`*webserver`) needs
 //!   `WEBSERVER__onlyPasswordLogin="true"` (`webserver-login`).
+//!
+//! It reports only: it never edits a document, and the workloads it reads come from
+//! [`crate::kube::workload`].
 
 use crate::clearml::{
     judge, names,

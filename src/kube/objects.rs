@@ -1,5 +1,7 @@
-//! Kubernetes shapes: where each workload kind keeps its pod spec, object identity, and
-//! typed reading of env entries through `k8s-openapi`.
+//! Kubernetes shapes: where each workload kind keeps its pod spec, object identity, typed
+//! reading of env entries through `k8s-openapi`, and the kubelet's `$(VAR)` expansion. Facts
+//! about Kubernetes objects only: nothing here knows ClearML or the policy, selects a target
+//! or words a finding.
 
 use crate::yaml::Node;
 use k8s_openapi::api::core::v1::EnvVar;

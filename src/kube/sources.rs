@@ -5,6 +5,10 @@
 //! that targets it, a `SealedSecret` (bitnami.com) that unseals to it, or the policy's
 //! `[secrets] external` list. Only names, keys and a verdict per key are kept: values are
 //! decoded to be judged (empty, placeholder) and dropped, so nothing downstream can print them.
+//!
+//! Every reference resolves here, with one namespace rule ([`Inventory::present`]): a
+//! `secretKeyRef`, a volume's source, and `envFrom` ([`env_from`], shared by the corrections
+//! and the proof). It judges nothing about what ClearML makes of a value and words no finding.
 
 use crate::kube::objects::{self, ObjectRef};
 use crate::policy::{Globs, Policy};

@@ -4,7 +4,8 @@
 //! Documents are cut at `---` lines (a document marker is only legal at column 0 and cannot
 //! occur inside content, so a textual cut is exact). Each document keeps every byte of its
 //! own text — its `---` line, `# Source:` comments, CRLF line ends, a leading BOM — so an
-//! untouched document is written back byte for byte.
+//! untouched document is written back byte for byte. Whether a render changes anything is
+//! decided here once ([`changed_documents`]). It never parses a document's content.
 
 /// One document of the stream, as the exact text it had in the input.
 #[derive(Debug, Clone, PartialEq, Eq)]

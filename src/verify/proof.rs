@@ -15,7 +15,9 @@
 //!    under `plaintext_secrets = "deny"` no credential is a literal.
 //!
 //! A failed proof is an error naming the document, container and what differs (paths and
-//! variable names, never values); the render then writes nothing.
+//! variable names, never values); the render then writes nothing. The proof reads; it never
+//! corrects, and it shares with the corrections only the facts of [`crate::kube`] (which
+//! containers there are, which sources a reference reads) and of [`crate::clearml`].
 
 use crate::clearml::{judge, names, values};
 use crate::kube::sources::{self, Inventory, RefKind, Resolution};
