@@ -852,11 +852,11 @@ fn init_explain_kubectl_then_helm3_render_of_the_public_like_chart_gives_clearml
     );
 }
 
-// The README says the same as the binary.
+// The README and docs/policy.md say the same as the binary.
 
-/// The fenced block of `lang` that follows `heading` in the README.
-fn readme_block(heading: &str, lang: &str) -> String {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+/// The fenced block of `lang` that follows `heading` in `file` (the README, or a page of docs/).
+fn readme_block(file: &str, heading: &str, lang: &str) -> String {
+    let readme = std::fs::read_to_string(root().join(file)).unwrap();
     let after = &readme[readme.find(heading).expect(heading)..];
     let fence = format!("```{lang}\n");
     let start = after.find(&fence).unwrap() + fence.len();
@@ -865,20 +865,29 @@ fn readme_block(heading: &str, lang: &str) -> String {
 
 #[test]
 fn readme_policy_example_declares_the_secret_it_reads() {
-    let example = readme_block("## Policy (version 1)", "toml");
-    let policy = clearml_sso::policy::parse(&example, "README").unwrap();
-    assert!(policy.warnings.is_empty(), "{}", policy.notes_text());
-    for (name, _) in policy_references(&example) {
+    for (file, heading) in [
+        ("README.md", "## The policy"),
+        ("docs/policy.md", "# Policy (version 1)"),
+    ] {
+        let example = readme_block(file, heading, "toml");
+        let policy = clearml_sso::policy::parse(&example, file).unwrap();
         assert!(
-            policy.secrets.external.iter().any(|e| e.name == name),
-            "the README example reads Secret {name} without declaring it"
+            policy.warnings.is_empty(),
+            "{file}: {}",
+            policy.notes_text()
         );
+        for (name, _) in policy_references(&example) {
+            assert!(
+                policy.secrets.external.iter().any(|e| e.name == name),
+                "the example in {file} reads Secret {name} without declaring it"
+            );
+        }
     }
 }
 
 #[test]
 fn readme_first_run_kubectl_line_is_the_one_explain_prints() {
-    let block = readme_block("### First run on the public chart", "sh");
+    let block = readme_block("README.md", "### First run on the public chart", "sh");
     let joined = block.replace("\\\n  ", "");
     let readme_line = joined
         .lines()

@@ -1,8 +1,8 @@
-//! The README's CI jobs, run locally in a scratch copy of the repository layout with the pinned
-//! Helm 3 as `helm`: each job installs clearml-sso as the README says — the GitHub job through
-//! the action (`action.yml`), the GitLab job with its own `curl` and `sha256sum` lines — from a
-//! local HTTP server serving a release that `scripts/release --no-build` made from this build
-//! (Helm 4 packs it), then runs its check. Left out: steps that install Helm
+//! The CI jobs of docs/ci.md, run locally in a scratch copy of the repository layout with the
+//! pinned Helm 3 as `helm`: each job installs clearml-sso as docs/ci.md says — the GitHub job
+//! through the action (`action.yml`), the GitLab job with its own `curl` and `sha256sum` lines —
+//! from a local HTTP server serving a release that `scripts/release --no-build` made from this
+//! build (Helm 4 packs it), then runs its check. Left out: steps that install Helm
 //! (`azure/setup-helm`, `apk add`), which need the CI's own machine.
 
 mod common;
@@ -11,18 +11,18 @@ use common::*;
 use serde_yaml::Value;
 use std::path::Path;
 
-/// The YAML block that follows `<!-- ci:NAME -->` in the README.
+/// The YAML block that follows `<!-- ci:NAME -->` in docs/ci.md.
 fn job(name: &str) -> Value {
     serde_yaml::from_str(&job_text(name)).unwrap()
 }
 
 /// That block as text.
 fn job_text(name: &str) -> String {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
     let marker = format!("<!-- ci:{name} -->");
     let after = &readme[readme
         .find(&marker)
-        .unwrap_or_else(|| panic!("README has no {marker}"))..];
+        .unwrap_or_else(|| panic!("docs/ci.md has no {marker}"))..];
     let block = after
         .split("```yaml\n")
         .nth(1)
@@ -187,7 +187,7 @@ fn gitlab_env(server: &Server) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The README's job blocks parse and have the shape the tests below run (no Helm needed).
+/// The job blocks of docs/ci.md parse and have the shape the tests below run (no Helm needed).
 #[test]
 fn readme_ci_jobs_are_well_formed() {
     let (env, _, _) = github_job();
@@ -326,7 +326,7 @@ fn gitlab_job_passes_a_sound_policy_and_fails_a_broken_one() {
     assert!(!dir.path().join("clearml-sso.xml").exists());
 }
 
-/// The README's GitHub job is a valid workflow: actionlint (with ShellCheck) passes it.
+/// The GitHub job of docs/ci.md is a valid workflow: actionlint (with ShellCheck) passes it.
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn github_actions_job_passes_actionlint() {
