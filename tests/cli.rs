@@ -342,7 +342,7 @@ fn example_rendering_is_up_to_date_with_the_example_chart() {
     assert_eq!(
         text(&out.stdout),
         text(&example()),
-        "re-render examples/rendered/clearml.yaml (see README)"
+        "re-render examples/rendered/clearml.yaml (see CONTRIBUTING.md)"
     );
 }
 
