@@ -21,7 +21,6 @@ pub mod providers;
 pub mod report;
 pub mod secrets;
 pub mod stream;
-pub mod summary;
 pub mod surface;
 pub mod verify;
 pub mod yaml;
