@@ -1,9 +1,9 @@
 //! GitLab Code Quality: a JSON array of issues shown in the merge request, each with a
-//! fingerprint stable across runs.
+//! fingerprint that stays the same across runs while the issue does.
 //!
 //! Every issue needs a file: the template, the file a policy or input error is in, or the
-//! input. Text is escaped with [`escape_control`]; it must not show a finding's value in the
-//! fingerprint's stead (the fingerprint is a hash).
+//! input. Text passes through [`escape_control`]; the fingerprint must not depend on the
+//! document's number, which moves whenever the chart changes.
 
 use super::{annotates, describe, escape_control, Finding, Severity, Style};
 
