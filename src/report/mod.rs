@@ -5,7 +5,7 @@
 //!
 //! This file owns the model — [`Severity`], the [`Code`] table, [`Finding`], [`Location`],
 //! [`Spot`], the [`Sink`] that judges every finding from its code and the policy's `[enforce]`
-//! switches, the [`Style`] a report is written in, and [`format`], which picks the writer.
+//! switches, the [`Style`] a report is written in, and [`format()`], which picks the writer.
 //! Each writer (`text`, `json`, `github`, `gitlab`, `sarif`, `junit`) only lays out findings
 //! the sink already judged; none may change a severity or a message's meaning. `helm_summary`
 //! is the value-free account written under Helm after a success.
