@@ -8,6 +8,8 @@
 //! for byte. The command line around it (arguments, exit codes, Helm's stderr) is the binary's.
 
 #![warn(missing_docs)]
+// Only the libyaml binding may use `unsafe`: it allows it in its own first line.
+#![deny(unsafe_code)]
 
 pub mod clearml_env;
 pub mod correct;
@@ -21,7 +23,6 @@ pub mod providers;
 pub mod report;
 pub mod secrets;
 pub mod stream;
-pub mod summary;
 pub mod surface;
 pub mod verify;
 pub mod yaml;

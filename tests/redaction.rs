@@ -149,7 +149,7 @@ fn no_planted_secret_reaches_any_output() {
             let parsed = clearml_sso::policy::parse(body, name).unwrap();
             let outcome = clearml_sso::render(input.as_bytes(), &parsed).unwrap();
             if !outcome.has_errors() {
-                let summary = clearml_sso::summary::helm_summary(&outcome, name).unwrap();
+                let summary = clearml_sso::report::helm_summary(&outcome, name).unwrap();
                 assert_clean(&format!("{name}: summary"), summary.as_bytes());
                 assert!(!summary.contains("ml-admins"), "{name}:\n{summary}");
                 assert!(
