@@ -23,7 +23,7 @@
 //! Linux reads the parent from `/proc` and duplicates Helm's fd 2 with `pidfd_getfd`. macOS has
 //! neither: the parent's executable comes from `proc_pidpath`, and the message goes to the
 //! controlling terminal (`/dev/tty`), unless our stderr is a terminal already; without one (CI)
-//! it is lost, and the README points to `--report`. Elsewhere nothing extra is written.
+//! it is lost, and docs/helm.md points to `--report`. Elsewhere nothing extra is written.
 //!
 //! The system calls go through `rustix` (no `unsafe` here); the two it lacks — ignoring
 //! SIGTTOU, and macOS's `proc_pidpath` — are in [`super::sys`].

@@ -1,4 +1,4 @@
-//! The JSON report (`{"version":1,"errors":N,"findings":[…]}`), documented in the README.
+//! The JSON report (`{"version":1,"errors":N,"findings":[…]}`), documented in docs/ci.md.
 //!
 //! It keeps the exact strings (JSON escapes them itself); it must not change the shape of
 //! version 1, which tools read.

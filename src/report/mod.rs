@@ -455,7 +455,7 @@ pub fn would(message: &str) -> String {
 pub enum Format {
     /// For people.
     Text,
-    /// The JSON report (`version: 1`), documented in the README.
+    /// The JSON report (`version: 1`), documented in docs/ci.md.
     Json,
     /// GitHub Actions workflow commands (`::error …`).
     Github,
@@ -476,7 +476,7 @@ impl Format {
         (
             "json",
             Format::Json,
-            "The JSON report (`version: 1`), documented in the README",
+            "The JSON report (`version: 1`), documented in docs/ci.md",
         ),
         (
             "github",
