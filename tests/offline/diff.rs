@@ -2,6 +2,7 @@
 //! a refused render saying why, Helm 4 input named by template (real Helm 4 for that one),
 //! and a changed Deployment whose every untouched node keeps its bytes.
 
+use crate::harness::helm::HelmHome;
 use crate::harness::*;
 use std::path::Path;
 
@@ -240,21 +241,8 @@ fn helm4_post_renderer_input(dir: &Path) -> String {
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let home = |s: &str| dir.join(s).display().to_string();
-    let env = [
-        ("HELM_CACHE_HOME", home("cache")),
-        ("HELM_CONFIG_HOME", home("config")),
-        ("HELM_DATA_HOME", home("data")),
-        ("HELM_PLUGINS", home("data/plugins")),
-    ];
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let install = run_in(
-        &helm,
-        &["plugin", "install", plugin.to_str().unwrap()],
-        b"",
-        None,
-        &env,
-    );
+    let home = HelmHome::new();
+    let install = home.run(&helm, &["plugin", "install", plugin.to_str().unwrap()]);
     assert!(install.status.success(), "{}", text(&install.stderr));
     let args = [
         "template",
@@ -265,7 +253,7 @@ fn helm4_post_renderer_input(dir: &Path) -> String {
         "--post-renderer",
         "capture",
     ];
-    let out = run_in(&helm, &args, b"", None, &env);
+    let out = home.run(&helm, &args);
     assert!(out.status.success(), "{}", text(&out.stderr));
     std::fs::read_to_string(captured).unwrap()
 }

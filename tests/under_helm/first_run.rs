@@ -8,6 +8,7 @@
 //! so "public-like" below is the example chart rendered without `examples/values-sso-secret.yaml`
 //! (with Helm), or the pre-rendered example with its `secret-sso.yaml` document removed.
 
+use crate::harness::helm::HelmHome;
 use crate::harness::*;
 use std::path::Path;
 
@@ -706,23 +707,13 @@ fn an_empty_input_says_what_happened_and_what_to_do() {
 #[ignore = "needs scripts/fetch-test-deps"]
 fn helm3_output_dir_gives_an_empty_stream_and_the_render_says_so() {
     let helm = tool("HELM3_BIN");
-    let dir = tempfile::tempdir().unwrap();
-    let out_dir = dir.path().join("out");
-    let env = [
-        ("HELM_CACHE_HOME", dir.path().join("cache")),
-        ("HELM_CONFIG_HOME", dir.path().join("config")),
-        ("HELM_DATA_HOME", dir.path().join("data")),
-    ];
-    let env: Vec<(&str, String)> = env
-        .iter()
-        .map(|(k, v)| (*k, v.display().to_string()))
-        .collect();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let home = HelmHome::new();
+    let out_dir = home.dir.path().join("out");
     let policy = format!(
         "--policy={}",
         root().join("policies/keycloak.toml").display()
     );
-    let out = run_in(
+    let out = home.run(
         &helm,
         &[
             "template",
@@ -735,9 +726,6 @@ fn helm3_output_dir_gives_an_empty_stream_and_the_render_says_so() {
             "--post-renderer-args",
             &policy,
         ],
-        b"",
-        None,
-        &env,
     );
     assert!(!out.status.success());
     let err = text(&out.stderr);
@@ -763,18 +751,14 @@ fn init_explain_kubectl_then_helm3_render_of_the_public_like_chart_gives_clearml
     let dir = tempfile::tempdir().unwrap();
     let policy = init_to(dir.path(), &["keycloak", "google"]);
     let flag = format!("--policy={}", policy.display());
-    let env = [
-        ("HELM_CACHE_HOME", dir.path().join("cache")),
-        ("HELM_CONFIG_HOME", dir.path().join("config")),
-        ("HELM_DATA_HOME", dir.path().join("data")),
-        ("KUBECONFIG", dir.path().join("no-kubeconfig")),
-        ("HOME", dir.path().to_path_buf()),
-    ];
-    let env: Vec<(&str, String)> = env
-        .iter()
-        .map(|(k, v)| (*k, v.display().to_string()))
-        .collect();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let helm_home = HelmHome::new();
+    let mut env = helm_home.env();
+    env.push((
+        "KUBECONFIG".into(),
+        dir.path().join("no-kubeconfig").display().to_string(),
+    ));
+    env.push(("HOME".into(), dir.path().display().to_string()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     // 1. The first render, as the user runs it (chart default values: no SSO Secret).
     let bin_path = bin().display().to_string();
     let render = |extra: &[&str]| {
@@ -902,34 +886,14 @@ fn helm4_output_dir_post_renders_before_writing() {
     // The contrast the empty-input help relies on: Helm 4 runs the plugin on the whole
     // stream and writes the corrected files.
     let helm = tool("HELM4_BIN");
-    let dir = tempfile::tempdir().unwrap();
-    let p = |s: &str| dir.path().join(s).display().to_string();
-    let env_owned = [
-        ("HELM_CACHE_HOME", p("cache")),
-        ("HELM_CONFIG_HOME", p("config")),
-        ("HELM_DATA_HOME", p("data")),
-        ("HELM_PLUGINS", p("data/plugins")),
-    ];
-    let env: Vec<(&str, &str)> = env_owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let src = dir.path().join("plugin-src");
-    let bin_dir = src.join("bin").join(plugin_platform());
-    std::fs::create_dir_all(&bin_dir).unwrap();
-    std::fs::copy(root().join("plugin.yaml"), src.join("plugin.yaml")).unwrap();
-    std::fs::copy(bin(), bin_dir.join("clearml-sso")).unwrap();
-    let installed = run_in(
-        &helm,
-        &["plugin", "install", src.to_str().unwrap()],
-        b"",
-        None,
-        &env,
-    );
-    assert!(installed.status.success(), "{}", text(&installed.stderr));
-    let out_dir = p("out");
+    let home = HelmHome::new();
+    home.install_plugin();
+    let out_dir = home.dir.path().join("out").display().to_string();
     let policy = format!(
         "--policy={}",
         root().join("policies/keycloak.toml").display()
     );
-    let out = run_in(
+    let out = home.run(
         &helm,
         &[
             "template",
@@ -942,13 +906,11 @@ fn helm4_output_dir_post_renders_before_writing() {
             "--post-renderer-args",
             &policy,
         ],
-        b"",
-        None,
-        &env,
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let written = std::fs::read_to_string(
-        dir.path()
+        home.dir
+            .path()
             .join("out/clearml/templates/apiserver-deployment.yaml"),
     )
     .unwrap();
