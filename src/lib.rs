@@ -11,7 +11,8 @@
 //! The command line around it (arguments, exit codes, Helm's stderr) is the binary's.
 
 #![warn(missing_docs)]
-// All unsafe code of the library is the libyaml binding (`kube::libyaml`), allowed there only.
+// Only the libyaml binding (`kube::libyaml`) may use `unsafe`: it allows it in its own first
+// line.
 #![deny(unsafe_code)]
 
 pub mod clearml;
@@ -25,7 +26,6 @@ mod policy_refusals;
 pub mod providers;
 pub mod redact;
 pub mod report;
-pub mod summary;
 pub mod surface;
 pub mod verify;
 pub mod yaml;

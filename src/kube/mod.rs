@@ -6,7 +6,6 @@
 //! Facts about Kubernetes only: nothing here knows ClearML, the policy's settings or how a
 //! finding is worded, and nothing here edits a document.
 
-#[allow(unsafe_code)]
 pub mod libyaml;
 pub mod objects;
 pub mod read;
