@@ -8,10 +8,10 @@
 //! as `render` would apply them, so it first refuses what `render` refuses ([`check`]), a
 //! literal credential under `plaintext_secrets = "deny"` included.
 
+use crate::catalogue::{self, Client, Provider, Section};
 use crate::clearml_env;
 use crate::correct::desired_entry;
 use crate::policy::{self, Enforce, Policy, SecretsPolicy, Target, Value};
-use crate::providers::{self, Client, Provider, Section};
 use crate::yaml::{self, Layout, Node};
 use std::fmt::Write as _;
 
@@ -29,7 +29,7 @@ fn shown(value: &Value, secret: bool) -> String {
 /// The callback URL to register, from `[sso] webapp` when the policy gives it.
 pub fn callback(policy: &Policy, provider: &Provider) -> String {
     match &policy.sso.webapp {
-        Some(web) => providers::callback_url(web, provider.key),
+        Some(web) => catalogue::callback_url(web, provider.key),
         None => format!("<clearml webapp address>{}", provider.callback_path()),
     }
 }
@@ -103,14 +103,14 @@ pub fn explain(policy: &Policy) -> Result<String, Vec<crate::report::Finding>> {
                 && s.value == Value::Literal(crate::clearml_env::Literal::Bool(true))
         });
         if syncs_groups && !steps.iter().any(|s| s.contains("default_groups")) {
-            steps.push(providers::GROUP_SYNC_STEP);
+            steps.push(catalogue::GROUP_SYNC_STEP);
         }
         for (i, step) in steps.iter().enumerate() {
             let _ = writeln!(out, "  {}. {step}", i + 3);
         }
     }
     if !policy.sso.switches.is_empty() {
-        let _ = writeln!(out, "\nMulti-tenant switches: {}", providers::GLOBAL_SETUP);
+        let _ = writeln!(out, "\nMulti-tenant switches: {}", catalogue::GLOBAL_SETUP);
     }
     let tenant_login = policy
         .sso
@@ -118,13 +118,13 @@ pub fn explain(policy: &Policy) -> Result<String, Vec<crate::report::Finding>> {
         .iter()
         .any(|(o, on)| o.name == "tenant_login" && *on);
     if tenant_login {
-        let (name, value) = providers::WEBSERVER_PASSWORD_LOGIN;
+        let (name, value) = catalogue::WEBSERVER_PASSWORD_LOGIN;
         let _ = writeln!(
             out,
             "\nWebserver (not the apiserver): tenant_login needs {name}=\"{value}\" on the webserver container \
              (the chart's webserver.extraEnvs); this tool does not set it, and render warns (webserver-login) \
              when a workload named {} in the manifests lacks it.",
-            providers::WEBSERVER_WORKLOADS.join(", ")
+            catalogue::WEBSERVER_WORKLOADS.join(", ")
         );
     }
     Ok(out)
@@ -302,12 +302,12 @@ pub struct UnknownProvider {
 impl std::fmt::Display for UnknownProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "unknown provider `{}`", self.key)?;
-        if let Some(help) = providers::alias_help(&self.key) {
+        if let Some(help) = catalogue::alias_help(&self.key) {
             write!(f, " ({help})")?;
         } else if let Some(n) = self.nearest {
             write!(f, " (did you mean `{n}`?)")?;
         }
-        write!(f, "; one of: {}", providers::keys_line())
+        write!(f, "; one of: {}", catalogue::keys_line())
     }
 }
 
@@ -324,10 +324,10 @@ impl std::error::Error for UnknownProvider {}
 pub fn init<S: AsRef<str>>(keys: &[S]) -> Result<String, InitError> {
     let mut specs: Vec<&'static Provider> = Vec::new();
     for key in keys.iter().map(AsRef::as_ref) {
-        let Some(p) = providers::provider(key) else {
+        let Some(p) = catalogue::provider(key) else {
             return Err(InitError::Unknown(UnknownProvider {
                 key: key.to_string(),
-                nearest: policy::nearest(key, providers::keys()),
+                nearest: policy::nearest(key, catalogue::keys()),
             }));
         };
         if specs.iter().any(|s| s.key == p.key) {
@@ -364,7 +364,7 @@ pub fn init<S: AsRef<str>>(keys: &[S]) -> Result<String, InitError> {
     let credentials: Vec<&str> = {
         let mut names: Vec<&str> = Vec::new();
         for p in &specs {
-            for o in providers::options(p.client).iter().filter(|o| o.secret) {
+            for o in catalogue::options(p.client).iter().filter(|o| o.secret) {
                 if !names.contains(&o.name) {
                     names.push(o.name);
                 }
@@ -539,7 +539,7 @@ mod tests {
 
     #[test]
     fn every_starter_policy_is_a_valid_policy() {
-        for p in providers::PROVIDERS {
+        for p in catalogue::PROVIDERS {
             let text = init(&[p.key]).unwrap();
             let policy = crate::policy::parse(&text, "init")
                 .unwrap_or_else(|e| panic!("{}:\n{e}\n{text}", p.key));

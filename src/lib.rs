@@ -15,6 +15,7 @@
 // line.
 #![deny(unsafe_code)]
 
+pub mod catalogue;
 pub mod clearml;
 pub mod correct;
 pub mod diff;
@@ -23,7 +24,6 @@ pub mod kube;
 mod parallel;
 pub mod policy;
 mod policy_refusals;
-pub mod providers;
 pub mod redact;
 pub mod report;
 pub mod surface;

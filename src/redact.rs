@@ -10,7 +10,7 @@
 //!   every value under a Secret-like kind's data fields ([`SECRET_FIELDS`]), the value of
 //!   every env entry whose name addresses an SSO option in any spelling (any prefix, section,
 //!   case, surrounding whitespace) unless the catalogue says the option's values are public
-//!   ([`providers::value_is_public`]), and any scalar, key or value, whose whole text (trimmed)
+//!   ([`catalogue::value_is_public`]), and any scalar, key or value, whose whole text (trimmed)
 //!   is a [`Known`] secret value: one a Secret in the stream holds (`data` raw and decoded,
 //!   `stringData`), or a literal of a credential option (`client_secret`) — so the policy's
 //!   literal, too. Whole values only: a Secret holding `clearml` does not blank the word out
@@ -24,13 +24,13 @@
 //!
 //! Cost: one pass over each document plus hash-set look-ups, linear in its size.
 
+use crate::catalogue::{self, Client};
 use crate::clearml::{
     judge, names,
     values::{self, Hocon},
 };
 use crate::kube::objects;
 use crate::kube::sources::{self, Inventory};
-use crate::providers::{self, Client};
 use crate::report::Finding;
 use crate::yaml::{Node, Style};
 use serde_json::Value;
@@ -93,7 +93,7 @@ impl Shown {
 }
 
 /// The one way a finding message gets a value of an SSO setting: the value only when the
-/// catalogue says the option's values are public ([`providers::value_is_public`]) and the
+/// catalogue says the option's values are public ([`catalogue::value_is_public`]) and the
 /// provider is one the policy declares; otherwise only its shape. Findings reach stderr,
 /// every `check` format, `--report` and Helm's own output, so a credential — or a value of a
 /// misspelled option or an unknown provider, which may be one — must never be in them.
@@ -102,7 +102,7 @@ pub fn shown(value: &str, provider: Option<(Client, &str)>, option: &str, declar
         // Whatever the option, such a value may carry another setting's credential.
         return Shown::Shape("a value that sets other keys".into());
     }
-    if declared && providers::value_is_public(provider, option) {
+    if declared && catalogue::value_is_public(provider, option) {
         return Shown::Value(value.to_string());
     }
     let t = value.trim();
@@ -260,7 +260,7 @@ impl Known {
 
 /// The SSO setting an env entry's name addresses, if any, with the catalogue's entry for its
 /// option.
-fn env_option(name: &str) -> Option<(names::SsoName, Option<&'static providers::OptionSpec>)> {
+fn env_option(name: &str) -> Option<(names::SsoName, Option<&'static catalogue::OptionSpec>)> {
     let sso = names::parse_name(name)?;
     let option = sso.option();
     Some((sso, option))
@@ -274,7 +274,7 @@ fn env_value_is_secret(name: Option<&str>) -> bool {
     };
     if let Some((sso, _)) = env_option(name) {
         let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
-        return !providers::value_is_public(provider, &sso.option);
+        return !catalogue::value_is_public(provider, &sso.option);
     }
     // A variable ClearML reads for a whole subtree that holds SSO settings (`…__oauth_client__x`
     // set to `{client_secret: …}`), or any `secure` key: its value may be a credential.

@@ -12,6 +12,7 @@
 //! It reports only: it never edits a document, and the workloads it reads come from
 //! [`crate::kube::workload`].
 
+use crate::catalogue::{self, Client};
 use crate::clearml::{
     judge, names,
     values::{self, Hocon},
@@ -19,7 +20,6 @@ use crate::clearml::{
 use crate::kube::objects::{self, ObjectRef};
 use crate::kube::{stream, workload};
 use crate::policy::Policy;
-use crate::providers::{self, Client};
 use crate::report::{self, Finding, Location, Sink};
 use crate::yaml::Node;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -46,7 +46,7 @@ fn is_email_filters(raw: &str) -> bool {
     let Some(rest) = raw.strip_prefix("CLEARML__") else {
         return false;
     };
-    let (section, path) = providers::EMAIL_FILTERS;
+    let (section, path) = catalogue::EMAIL_FILTERS;
     names::dotted(rest) == format!("{}.{path}", section.as_str())
 }
 
@@ -107,7 +107,7 @@ pub fn container(
         findings.push(
             Finding::new(
                 report::WEBSERVER_LOGIN,
-                format!("tenant_login is on in the manifest; ClearML's multi-tenant login also needs the webserver's {}=\"true\", which the tool checks only when the policy sets [sso] tenant_login", providers::WEBSERVER_PASSWORD_LOGIN.0),
+                format!("tenant_login is on in the manifest; ClearML's multi-tenant login also needs the webserver's {}=\"true\", which the tool checks only when the policy sets [sso] tenant_login", catalogue::WEBSERVER_PASSWORD_LOGIN.0),
             )
             .help("set [sso] tenant_login = true in the policy, so that the webserver is checked too")
             .at(location.clone()),
@@ -173,7 +173,7 @@ impl Webserver {
             return None;
         }
         let mut b = GlobSetBuilder::new();
-        for p in providers::WEBSERVER_WORKLOADS {
+        for p in catalogue::WEBSERVER_WORKLOADS {
             b.add(Glob::new(p).expect("valid glob"));
         }
         Some(Webserver {
@@ -218,7 +218,7 @@ impl Webserver {
                     continue;
                 }
                 let (container, problem) = &judged[0];
-                let (var, value) = providers::WEBSERVER_PASSWORD_LOGIN;
+                let (var, value) = catalogue::WEBSERVER_PASSWORD_LOGIN;
                 findings.push(
                     Finding::new(
                         report::WEBSERVER_LOGIN,
@@ -241,7 +241,7 @@ impl Webserver {
 /// What is wrong with a webserver container's `WEBSERVER__onlyPasswordLogin`, if anything
 /// (Kubernetes keeps the last entry of a name; a `valueFrom` cannot be read and is accepted).
 fn password_login_problem(container: &serde_json::Value) -> Option<String> {
-    let (var, want) = providers::WEBSERVER_PASSWORD_LOGIN;
+    let (var, want) = catalogue::WEBSERVER_PASSWORD_LOGIN;
     let env = container["env"].as_array().cloned().unwrap_or_default();
     let last = env.iter().rev().find(|e| e["name"].as_str() == Some(var));
     match last {
@@ -342,7 +342,7 @@ mod tests {
     #[test]
     fn password_login_is_judged_as_kubernetes_reads_env() {
         let c = |env: serde_json::Value| serde_json::json!({ "name": "w", "env": env });
-        let v = providers::WEBSERVER_PASSWORD_LOGIN.0;
+        let v = catalogue::WEBSERVER_PASSWORD_LOGIN.0;
         assert_eq!(
             password_login_problem(&c(serde_json::json!([{ "name": v, "value": "true" }]))),
             None

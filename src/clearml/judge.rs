@@ -4,7 +4,7 @@
 //! the value and what a placeholder is. Reading HOCON is [`super::values`]'s.
 
 use super::values::*;
-use crate::providers::ValueType;
+use crate::catalogue::ValueType;
 
 /// Something in a variable's text that makes ClearML read other than what it seems to say,
 /// or fail. The one place the tool decides how ClearML reads a value: the correction rules
@@ -370,7 +370,7 @@ pub fn is_placeholder(text: &str, hocon: &Hocon, globs: Option<&dyn Fn(&str) -> 
 /// no message.
 pub fn judge(
     text: &str,
-    option: Option<&crate::providers::OptionSpec>,
+    option: Option<&crate::catalogue::OptionSpec>,
     around: &Surroundings,
 ) -> Judgement {
     // Kubernetes expands `$(VAR)` before ClearML sees anything.
@@ -612,8 +612,8 @@ mod tests {
         }
     }
 
-    fn opt(name: &str) -> &'static crate::providers::OptionSpec {
-        crate::providers::options(crate::providers::Client::OAuth)
+    fn opt(name: &str) -> &'static crate::catalogue::OptionSpec {
+        crate::catalogue::options(crate::catalogue::Client::OAuth)
             .iter()
             .find(|o| o.name == name)
             .unwrap()

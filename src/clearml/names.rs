@@ -7,7 +7,7 @@
 //! docs/how-clearml-reads-sso.md explains these rules for users; numbers such as T9 name the
 //! traps of docs/traps.md. How the value is read is [`super::values`]'s.
 
-use crate::providers::{Client, Section};
+use crate::catalogue::{Client, Section};
 
 /// The prefix of a variable name, as ClearML would treat it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,10 +159,10 @@ pub fn parse_name(raw: &str) -> Option<SsoName> {
 
 impl SsoName {
     /// The catalogue entry for this variable's option, if ClearML documents it.
-    pub fn option(&self) -> Option<&'static crate::providers::OptionSpec> {
+    pub fn option(&self) -> Option<&'static crate::catalogue::OptionSpec> {
         let options = match &self.provider {
-            Some((client, _)) => crate::providers::options(*client),
-            None => crate::providers::GLOBAL_OPTIONS,
+            Some((client, _)) => crate::catalogue::options(*client),
+            None => crate::catalogue::GLOBAL_OPTIONS,
         };
         options.iter().find(|o| o.name == self.option)
     }

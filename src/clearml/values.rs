@@ -5,7 +5,7 @@
 //! policy's literal values ([`Literal`]). Pure: no finding, no message, no policy. Whether a
 //! value is right for its option is [`super::judge`]'s; the name grammar [`super::names`]'s.
 
-use crate::providers::ValueType;
+use crate::catalogue::ValueType;
 
 /// A value as ClearML ends up holding it after HOCON parsing.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,10 +1,10 @@
 //! The command line's grammar (clap). Value lists come from the library's tables — report
-//! formats from `report::Format::ALL`, provider keys from `providers::PROVIDERS` — so a new
+//! formats from `report::Format::ALL`, provider keys from `catalogue::PROVIDERS` — so a new
 //! format or provider needs no edit here, and help offers only what the library accepts.
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
-use clearml_sso::{providers, report};
+use clearml_sso::{catalogue, report};
 use std::ffi::OsStr;
 use std::path::PathBuf;
 
@@ -161,7 +161,7 @@ impl TypedValueParser for ProviderKey {
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
         Some(Box::new(
-            providers::PROVIDERS
+            catalogue::PROVIDERS
                 .iter()
                 .map(|p| PossibleValue::new(p.key).help(p.title)),
         ))

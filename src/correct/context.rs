@@ -1,11 +1,11 @@
 //! What every rule reads besides the env list: the [`Context`] of one container, and its env
 //! entries with their parsed names ([`Entry`]). Data only; no rule.
 
+use crate::catalogue::Client;
 use crate::clearml::names::{self, SsoName};
 use crate::kube::objects;
 use crate::kube::sources::Inventory;
 use crate::policy::Policy;
-use crate::providers::Client;
 use crate::report::Location;
 use crate::yaml::Node;
 

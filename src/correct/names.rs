@@ -4,12 +4,12 @@
 //! Values are not judged here.
 
 use super::context::{live, Context, Env};
+use crate::catalogue::{self, Client, OptionSpec, Section};
 use crate::clearml::{
     self,
     names::{Prefix, SsoName},
 };
 use crate::policy::UnknownProviders;
-use crate::providers::{self, Client, OptionSpec, Section};
 use crate::report::{self, Finding, Sink};
 
 /// Why a prefix other than `CLEARML__` is a problem.
@@ -75,7 +75,7 @@ pub(super) fn names_with_hocon(env: &mut Env, ctx: &Context, findings: &mut Sink
 
 /// Rule 1: names that hide their setting — surrounding whitespace (trap T5, docs/traps.md),
 /// and a provider key ClearML's pages misprint, where the policy configures the key meant
-/// ([`providers::MISPRINTS`]).
+/// ([`catalogue::MISPRINTS`]).
 pub(super) fn hidden_names(env: &mut Env, ctx: &Context, findings: &mut Sink) -> bool {
     // A misprinted key that the container also uses for options the misprint does not explain
     // is a real provider of its own (an AD FS `ad_oauth` client next to Azure): nothing of it
@@ -86,8 +86,8 @@ pub(super) fn hidden_names(env: &mut Env, ctx: &Context, findings: &mut Sink) ->
         .filter_map(|e| {
             let sso = e.sso.as_ref()?;
             let (client, key) = sso.provider.as_ref()?;
-            let explained = providers::misprint(*client, key, &sso.option).is_some();
-            let misprinted_key = providers::MISPRINTS
+            let explained = catalogue::misprint(*client, key, &sso.option).is_some();
+            let misprinted_key = catalogue::MISPRINTS
                 .iter()
                 .any(|m| m.client == *client && m.written == key);
             (misprinted_key && !explained).then(|| (*client, key.clone()))
@@ -112,7 +112,7 @@ pub(super) fn hidden_names(env: &mut Env, ctx: &Context, findings: &mut Sink) ->
         let misprint = sso
             .provider
             .as_ref()
-            .and_then(|(client, key)| providers::misprint(*client, key, &sso.option))
+            .and_then(|(client, key)| catalogue::misprint(*client, key, &sso.option))
             .filter(|m| ctx.declares(m.client, m.meant) && !ctx.declares(m.client, m.written))
             .filter(|m| {
                 !real_providers
@@ -174,7 +174,7 @@ pub(super) fn undeclared_providers(env: &mut Env, ctx: &Context, findings: &mut 
         .at(ctx.location.clone());
         // What the policy could declare: only a key the policy parser accepts, under the
         // client type the variables use.
-        let known = providers::provider(provider);
+        let known = catalogue::provider(provider);
         let declarable = known.is_some_and(|p| p.client == *client);
         let wrong_client = known.filter(|_| !declarable);
         if let Some(p) = wrong_client {
@@ -185,13 +185,13 @@ pub(super) fn undeclared_providers(env: &mut Env, ctx: &Context, findings: &mut 
             ));
         } else if let Some(help) = known
             .is_none()
-            .then(|| providers::alias_help(provider))
+            .then(|| catalogue::alias_help(provider))
             .flatten()
         {
             f.message
                 .push_str(&format!(" (ClearML knows no `{provider}`; {help})"));
         } else if known.is_none() {
-            let keys = providers::PROVIDERS
+            let keys = catalogue::PROVIDERS
                 .iter()
                 .filter(|p| p.client == *client)
                 .map(|p| p.key);
@@ -253,8 +253,8 @@ pub(super) fn other_options(env: &mut Env, ctx: &Context, findings: &mut Sink) -
         }
         let Some(option) = sso.option() else {
             let names: Vec<&str> = match &sso.provider {
-                Some((client, _)) => providers::options(*client).iter().map(|o| o.name).collect(),
-                None => providers::GLOBAL_OPTIONS.iter().map(|o| o.name).collect(),
+                Some((client, _)) => catalogue::options(*client).iter().map(|o| o.name).collect(),
+                None => catalogue::GLOBAL_OPTIONS.iter().map(|o| o.name).collect(),
             };
             let owner = sso
                 .provider
@@ -268,7 +268,7 @@ pub(super) fn other_options(env: &mut Env, ctx: &Context, findings: &mut Sink) -
                 ),
             )
             .at(ctx.at(&e.name));
-            let api = providers::API_VOCABULARY
+            let api = catalogue::API_VOCABULARY
                 .iter()
                 .find(|(api, _)| *api == sso.option);
             if let Some((api, env)) = api {

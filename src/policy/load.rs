@@ -16,8 +16,8 @@ use super::{
     SecretsPolicy, SsoPolicy, Target, Value, CHECK_CHOICES, MODES, PLAINTEXT_CHOICES,
     UNKNOWN_PROVIDERS_CHOICES, WARNINGS_CHOICES,
 };
+use crate::catalogue;
 use crate::clearml_env::{self, Literal};
-use crate::providers;
 use std::ops::Range;
 use toml_edit::Item;
 
@@ -138,23 +138,23 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
                     continue;
                 };
                 for (k, v) in t.iter() {
-                    match providers::provider(k) {
+                    match catalogue::provider(k) {
                         Some(spec) => {
                             if let Some(p) = load_provider(&mut l, spec, v) {
                                 policy.providers.push(p);
                             }
                         }
-                        None => match providers::alias_help(k) {
+                        None => match catalogue::alias_help(k) {
                             Some(help) => l.at(
                                 t.key(k).and_then(|key| key.span()),
                                 format!("`[providers.{k}]`: {help}"),
                                 Some(format!(
                                     "a provider table's name is ClearML's provider key; one of: {}",
-                                    providers::keys_line()
+                                    catalogue::keys_line()
                                 )),
                             ),
                             None => {
-                                let keys: Vec<&str> = providers::keys().collect();
+                                let keys: Vec<&str> = catalogue::keys().collect();
                                 l.unknown(t, k, "[providers] (not a ClearML provider key)", &keys);
                             }
                         },
@@ -334,14 +334,14 @@ fn load_sso(l: &mut Loader, item: &Item, sso: &mut SsoPolicy) {
     let Some(t) = table(l, item, "[sso]") else {
         return;
     };
-    let mut valid: Vec<&str> = providers::GLOBAL_OPTIONS.iter().map(|o| o.name).collect();
+    let mut valid: Vec<&str> = catalogue::GLOBAL_OPTIONS.iter().map(|o| o.name).collect();
     valid.push("webapp");
     for (k, v) in t.iter() {
         if k == "webapp" {
             let Some(raw) = l.string(v, "sso.webapp") else {
                 continue;
             };
-            let input = &providers::WEBAPP;
+            let input = &catalogue::WEBAPP;
             match input.normalize(&raw) {
                 Ok(n) => {
                     if let Some(note) = n.note {
@@ -359,7 +359,7 @@ fn load_sso(l: &mut Loader, item: &Item, sso: &mut SsoPolicy) {
                     "\"https://app.example.com\"".into(),
                 ),
             }
-        } else if let Some(option) = providers::GLOBAL_OPTIONS.iter().find(|o| o.name == k) {
+        } else if let Some(option) = catalogue::GLOBAL_OPTIONS.iter().find(|o| o.name == k) {
             match v.as_bool() {
                 Some(b) => sso.switches.push((option, b)),
                 None => l.at(

@@ -9,7 +9,7 @@
 use super::error::Problem;
 use super::glob::Globs;
 use super::suggest::did_you_mean;
-use crate::providers;
+use crate::catalogue;
 use std::ops::Range;
 use toml_edit::{Item, TableLike, Value as TomlValue};
 
@@ -184,21 +184,21 @@ pub(super) fn input_error(
     l: &mut Loader,
     span: Option<Range<usize>>,
     table: &str,
-    input: &providers::Input,
+    input: &catalogue::Input,
     raw: &str,
-    e: providers::InputError,
+    e: catalogue::InputError,
     example: String,
 ) {
     let name = input.name;
     let (message, help) = match e {
-        providers::InputError::Empty => (
+        catalogue::InputError::Empty => (
             format!(
                 "{table}.{name} ({}) is empty: nothing is left to build URLs from",
                 input.about
             ),
             format!("write {name} = {example}"),
         ),
-        providers::InputError::Invalid { why, write } => (
+        catalogue::InputError::Invalid { why, write } => (
             // Quoted as TOML would (`\"`, `\\`, control characters escaped), so the value
             // shown is the one in the file, not a string that seems to end early.
             format!("{table}.{name} = {raw:?} {why}"),

@@ -29,8 +29,8 @@ pub use load::parse;
 pub use provider_table::secret_reference_example;
 pub use suggest::{nearest, nearest_typo};
 
+use crate::catalogue::{OptionSpec, Provider};
 use crate::clearml_env::Literal;
-use crate::providers::{OptionSpec, Provider};
 use error::format_problem;
 
 /// Workload kinds that carry a pod template, searched by default: every kind the tool knows

@@ -2,15 +2,15 @@
 //! inputs URLs are derived from (`url` + `realm`, `domain`…), each value as a literal of the
 //! option's type or a Secret / ConfigMap reference, and the help for what is missing.
 //!
-//! The catalogue (`crate::providers`) says which options and inputs exist and how URLs are
+//! The catalogue (`crate::catalogue`) says which options and inputs exist and how URLs are
 //! derived; this only reads a table against it. It must not accept what ClearML or Kubernetes
 //! would refuse (an empty list item, a NUL, a name Kubernetes does not allow): each is refused
 //! here, at its place in the file.
 
 use super::loader::{input_error, table, type_name, Loader};
 use super::{ProviderPolicy, Setting, Value};
+use crate::catalogue::{self, DeriveError, OptionSpec, Provider, ValueType};
 use crate::clearml_env::Literal;
-use crate::providers::{self, DeriveError, OptionSpec, Provider, ValueType};
 use std::ops::Range;
 use toml_edit::{Item, TableLike};
 
@@ -88,12 +88,12 @@ pub(super) fn load_provider(
         Err(err @ (DeriveError::Empty(_) | DeriveError::Invalid { .. })) => {
             let (input, e) = match err {
                 DeriveError::Invalid { input, why, write } => {
-                    (input, providers::InputError::Invalid { why, write })
+                    (input, catalogue::InputError::Invalid { why, write })
                 }
                 DeriveError::Empty(input) | DeriveError::Missing(input) => {
-                    (input, providers::InputError::Empty)
+                    (input, catalogue::InputError::Empty)
                 }
-                DeriveError::Conflict { input, .. } => (input, providers::InputError::Empty),
+                DeriveError::Conflict { input, .. } => (input, catalogue::InputError::Empty),
             };
             let example = spec.example(input.name);
             input_error(
@@ -176,7 +176,7 @@ pub(super) fn load_provider(
         return None;
     }
     let order = |s: &Setting| {
-        providers::options(spec.client)
+        catalogue::options(spec.client)
             .iter()
             .position(|o| o.name == s.option.name)
     };
@@ -255,7 +255,7 @@ fn load_options(
     settings: &mut Vec<Setting>,
     inputs: &mut Vec<GivenInput>,
 ) {
-    let mut valid = keys_under(providers::options(spec.client), prefix);
+    let mut valid = keys_under(catalogue::options(spec.client), prefix);
     if prefix.is_empty() {
         valid.extend(spec.inputs.iter().map(|i| i.name));
     }

@@ -225,8 +225,8 @@ fn pyhocon_in(items: &[(&str, &[(&str, &str)])]) -> Vec<Value> {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn option(name: &str) -> &'static clearml_sso::providers::OptionSpec {
-    clearml_sso::providers::options(clearml_sso::providers::Client::OAuth)
+fn option(name: &str) -> &'static clearml_sso::catalogue::OptionSpec {
+    clearml_sso::catalogue::options(clearml_sso::catalogue::Client::OAuth)
         .iter()
         .find(|o| o.name == name)
         .unwrap()
