@@ -9,7 +9,7 @@
 //! literal credential under `plaintext_secrets = "deny"` included.
 
 use crate::catalogue::{self, Client, Provider, Section};
-use crate::clearml_env;
+use crate::clearml::values;
 use crate::correct::desired_entry;
 use crate::policy::{self, Enforce, Policy, SecretsPolicy, Target, Value};
 use crate::yaml::{self, Layout, Node};
@@ -100,7 +100,7 @@ pub fn explain(policy: &Policy) -> Result<String, Vec<crate::report::Finding>> {
         let mut steps: Vec<&str> = spec.setup.to_vec();
         let syncs_groups = p.settings.iter().any(|s| {
             s.option.name == "groups.enabled"
-                && s.value == Value::Literal(crate::clearml_env::Literal::Bool(true))
+                && s.value == Value::Literal(crate::clearml::values::Literal::Bool(true))
         });
         if syncs_groups && !steps.iter().any(|s| s.contains("default_groups")) {
             steps.push(catalogue::GROUP_SYNC_STEP);
@@ -231,7 +231,7 @@ pub fn stored_objects(policy: &Policy) -> String {
     }
     // ClearML parses every value as HOCON, whatever its source; values outside the stream
     // cannot be checked, so say how to store them (the rule is clearml_env's).
-    let forbidden: String = clearml_env::UNQUOTED_FORBIDDEN
+    let forbidden: String = values::UNQUOTED_FORBIDDEN
         .iter()
         .map(|c| c.to_string())
         .collect::<Vec<_>>()
@@ -243,7 +243,7 @@ pub fn stored_objects(policy: &Policy) -> String {
          written '\\''). Unquoted, a value reads as written only when it is plain ASCII with no whitespace\n\
          or control character, no `//` outside `://`, none of {forbidden}, and is not a number\n\
          (123, 1e3), a duration (5s, 10 minutes) or one of {} (any case).\n",
-        clearml_env::KEYWORDS.join(" ")
+        values::KEYWORDS.join(" ")
     );
     out
 }
@@ -702,7 +702,7 @@ mod tests {
             "{both}"
         );
         // The characters named are the ones the writer quotes for.
-        for c in clearml_env::UNQUOTED_FORBIDDEN {
+        for c in values::UNQUOTED_FORBIDDEN {
             assert!(
                 text.contains(&format!(" {c} ")) || text.contains(&format!(" {c},")),
                 "{c}: {text}"

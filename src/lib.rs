@@ -30,13 +30,13 @@ pub mod surface;
 pub mod verify;
 pub mod yaml;
 
-// The paths these modules had before they moved into their rooms: the CLI, the integration
-// tests, the fuzz targets and the benchmarks name them.
+// The paths these modules had before they moved into their rooms, which the integration
+// tests and the fuzz targets name: the same modules, not copies.
 pub use kube::objects as k8s;
 pub use kube::read as k8s_yaml;
-pub use kube::{libyaml, sources as secrets, stream};
-/// How ClearML reads a variable: [`clearml::names`] and [`clearml::values`] under their old
-/// path.
+pub use kube::stream;
+/// How ClearML reads a variable ([`clearml::names`], [`clearml::values`], [`clearml::judge`])
+/// under the one path the tests and fuzz targets name.
 pub mod clearml_env {
     pub use crate::clearml::judge::*;
     pub use crate::clearml::names::*;

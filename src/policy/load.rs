@@ -17,7 +17,7 @@ use super::{
     UNKNOWN_PROVIDERS_CHOICES, WARNINGS_CHOICES,
 };
 use crate::catalogue;
-use crate::clearml_env::{self, Literal};
+use crate::clearml::{names, values::Literal};
 use std::ops::Range;
 use toml_edit::Item;
 
@@ -258,11 +258,11 @@ impl Policy {
         let mut out = Vec::new();
         for p in &self.providers {
             for s in &p.settings {
-                let path = clearml_env::provider_path(p.spec.client, p.spec.key, s.option.name);
+                let path = names::provider_path(p.spec.client, p.spec.key, s.option.name);
                 out.push(Desired {
                     option: s.option,
                     provider: Some(p.spec),
-                    name: clearml_env::canonical_name(s.option.section, &path),
+                    name: names::canonical_name(s.option.section, &path),
                     path,
                     value: s.value.clone(),
                     derived: s.derived,
@@ -271,11 +271,11 @@ impl Policy {
             }
         }
         for (option, value) in &self.sso.switches {
-            let path = clearml_env::global_path(option.name);
+            let path = names::global_path(option.name);
             out.push(Desired {
                 option,
                 provider: None,
-                name: clearml_env::canonical_name(option.section, &path),
+                name: names::canonical_name(option.section, &path),
                 path,
                 value: Value::Literal(Literal::Bool(*value)),
                 derived: false,
@@ -312,7 +312,7 @@ fn load_target(l: &mut Loader, item: &Item, target: &mut Target) {
                     continue;
                 };
                 for kind in &kinds {
-                    if crate::k8s::pod_spec_path(kind).is_none() {
+                    if crate::kube::objects::pod_spec_path(kind).is_none() {
                         let help = did_you_mean(kind, default_kinds());
                         l.at(
                             v.span(),

@@ -30,13 +30,15 @@ pub use provider_table::secret_reference_example;
 pub use suggest::{nearest, nearest_typo};
 
 use crate::catalogue::{OptionSpec, Provider};
-use crate::clearml_env::Literal;
+use crate::clearml::values::Literal;
 use error::format_problem;
 
 /// Workload kinds that carry a pod template, searched by default: every kind the tool knows
-/// the pod-spec path of ([`crate::k8s::POD_SPEC_PATHS`], the one table of workload kinds).
+/// the pod-spec path of ([`crate::kube::objects::POD_SPEC_PATHS`], the one table of workload kinds).
 pub fn default_kinds() -> impl Iterator<Item = &'static str> + Clone {
-    crate::k8s::POD_SPEC_PATHS.iter().map(|(kind, _)| *kind)
+    crate::kube::objects::POD_SPEC_PATHS
+        .iter()
+        .map(|(kind, _)| *kind)
 }
 
 /// `[target] workloads` when the policy leaves it out: the apiserver Deployment (not

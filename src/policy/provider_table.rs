@@ -10,7 +10,7 @@
 use super::loader::{input_error, table, type_name, Loader};
 use super::{ProviderPolicy, Setting, Value};
 use crate::catalogue::{self, DeriveError, OptionSpec, Provider, ValueType};
-use crate::clearml_env::Literal;
+use crate::clearml::values::Literal;
 use std::ops::Range;
 use toml_edit::{Item, TableLike};
 

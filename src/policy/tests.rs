@@ -2,7 +2,7 @@
 //! of each problem. The leaves (`glob`, `suggest`) test themselves.
 
 use super::*;
-use crate::clearml_env::Literal;
+use crate::clearml::values::Literal;
 
 const KEYCLOAK: &str = r#"version = 1
 [providers.keycloak]

@@ -214,7 +214,7 @@ mod tests {
     #[test]
     fn warnings_are_capped_and_names_escaped() {
         let loc = |i: usize| Location {
-            object: crate::k8s::ObjectRef {
+            object: crate::kube::objects::ObjectRef {
                 kind: "Deployment".into(),
                 name: "api\u{1b}[31mserver".into(),
                 namespace: None,

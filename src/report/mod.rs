@@ -37,7 +37,7 @@ pub use junit::junit;
 pub use sarif::sarif;
 pub use text::{summary, text};
 
-use crate::k8s::ObjectRef;
+use crate::kube::objects::ObjectRef;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -219,7 +219,7 @@ impl Sink {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Location {
     /// 0-based document index in the stream. Every format shows it 1-based
-    /// ([`crate::stream::document_number`]), like lines: `document 1` is the first.
+    /// ([`crate::kube::stream::document_number`]), like lines: `document 1` is the first.
     #[serde(serialize_with = "serialize_document_number")]
     pub document: usize,
     /// 1-based line of the document start in the stream.
@@ -236,12 +236,12 @@ pub struct Location {
 impl Location {
     /// The document's number as every format shows it: 1-based.
     pub fn document_number(&self) -> usize {
-        crate::stream::document_number(self.document)
+        crate::kube::stream::document_number(self.document)
     }
 }
 
 fn serialize_document_number<S: serde::Serializer>(index: &usize, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(crate::stream::document_number(*index) as u64)
+    s.serialize_u64(crate::kube::stream::document_number(*index) as u64)
 }
 
 /// A place in a file named on the command line — the policy, or the input stream — for a
