@@ -112,7 +112,7 @@ fn is_list(root: &Node) -> bool {
     root.get("items").is_some()
 }
 
-/// [`is_list`] for a document as Kubernetes reads it.
+/// `is_list` for a document as Kubernetes reads it.
 pub fn json_is_list(root: &serde_json::Value) -> bool {
     root.get("items").is_some()
 }
