@@ -20,8 +20,10 @@
 //! a sequence item at column `d` likewise owns the deeper lines after its `-`. Blank and
 //! comment lines after the last owned line are left where they are.
 
-use super::emit::{Ctx, Emitter, Place};
-use super::{Layout, Node, Style};
+use super::emit::{Ctx, Emitter, Layout};
+use super::node::Node;
+use super::parse::parse;
+use super::scalar::{scalar_text, Place, Style};
 
 /// The source text of `old` with the edits that make it `new`; `None` when the edit cannot
 /// be made (or would not read back as `new`): the caller then emits the document anew.
@@ -54,7 +56,7 @@ pub fn splice(text: &str, old: &Node, new: &Node, layout: Layout) -> Option<Stri
         at = end;
     }
     out.push_str(&text[at..]);
-    let back = super::parse(&out).ok()??;
+    let back = parse(&out).ok()??;
     reads_as(&back, new).then_some(out)
 }
 
@@ -209,7 +211,7 @@ impl Splicer<'_, '_> {
         let Some(len) = len else {
             return false;
         };
-        let with = super::emit::scalar_text(new_value, *new_style, *new_line != 0, Place::Block, 0);
+        let with = scalar_text(new_value, *new_style, *new_line != 0, Place::Block, 0);
         if with.contains('\n') {
             return false;
         }
