@@ -219,7 +219,7 @@ pub const WEBAPP: Input = Input {
     pasted: &[],
 };
 
-/// Why [`Provider::derive`] cannot derive the URLs.
+/// Why [`Provider::derive`](super::Provider::derive)(super::Provider::derive) cannot derive the URLs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeriveError {
     /// Some inputs are given, this one is not, and it has no default.
@@ -249,7 +249,7 @@ pub enum DeriveError {
     },
 }
 
-/// What [`Provider::derive`] produces.
+/// What [`Provider::derive`](super::Provider::derive)(super::Provider::derive) produces.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Derivation {
     /// Every derived option with its value, in template order.
@@ -266,7 +266,7 @@ pub struct Variant {
     pub input: &'static str,
     /// Its value that selects these templates.
     pub value: &'static str,
-    /// `(option, template)`, as [`Provider::derived`].
+    /// `(option, template)`, as [`Provider::derived`](super::Provider::derived).
     pub derived: &'static [(&'static str, &'static str)],
     /// Other values people write for it, refused with `value` as the fix.
     pub stands_for: &'static [&'static str],
