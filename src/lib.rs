@@ -23,7 +23,6 @@ pub mod explain;
 pub mod kube;
 mod parallel;
 pub mod policy;
-mod policy_refusals;
 pub mod redact;
 pub mod report;
 pub mod surface;

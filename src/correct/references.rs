@@ -10,8 +10,8 @@ use crate::clearml::{
 };
 use crate::kube::objects;
 use crate::kube::sources::{self, KeyState, RefKind, Resolution};
+use crate::policy::plaintext_help;
 use crate::policy::{CheckScope, Plaintext};
-use crate::policy_refusals::plaintext_help;
 use crate::report::{self, Finding, Location, Sink};
 use crate::yaml::Node;
 

@@ -6,7 +6,8 @@
 //! entry vouches for, how the notes and warnings are printed). Reading the file is `load` (the
 //! root tables, and what the policy wants once read) and `provider_table` (one provider's
 //! options, values and references), both over `loader` (places and typed reads); what is wrong
-//! with a file is `error`. `glob` (the name patterns) and `suggest` ("did you mean") are leaves
+//! with a file is `error`; what the policy alone makes `render` report, whatever the
+//! manifests, is `refusals`. `glob` (the name patterns) and `suggest` ("did you mean") are leaves
 //! that import nothing else from the crate.
 //!
 //! It must not read manifests or judge them: the policy says what is wanted; the corrections
@@ -19,6 +20,7 @@ mod glob;
 mod load;
 mod loader;
 mod provider_table;
+mod refusals;
 mod suggest;
 #[cfg(test)]
 mod tests;
@@ -27,6 +29,8 @@ pub use error::{PolicyError, Problem};
 pub use glob::Globs;
 pub use load::parse;
 pub use provider_table::secret_reference_example;
+pub(crate) use refusals::plaintext_help;
+pub use refusals::policy_refusals;
 pub use suggest::{nearest, nearest_typo};
 
 use crate::catalogue::{OptionSpec, Provider};

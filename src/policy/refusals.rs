@@ -1,8 +1,8 @@
 //! What the policy alone makes `render` report, whatever the manifests. Judged from the
 //! policy and the catalogue; it never reads a manifest.
 
+use super::{secret_reference_example, Plaintext, Policy, Value};
 use crate::clearml::{judge, values};
-use crate::policy::{Plaintext, Policy, Value};
 use crate::report::{self, Finding};
 
 /// What the policy alone makes `render` report, whatever the manifests: a credential written
@@ -70,6 +70,6 @@ pub fn policy_refusals(policy: &Policy) -> Vec<Finding> {
 pub(crate) fn plaintext_help(option: &str) -> String {
     format!(
         "put it in a Secret and reference it: {} (or set [enforce] plaintext_secrets = \"allow\")",
-        crate::policy::secret_reference_example(option)
+        secret_reference_example(option)
     )
 }
