@@ -39,7 +39,7 @@ pub fn callback(policy: &Policy, provider: &Provider) -> String {
 pub fn check(policy: &Policy) -> Result<(), Vec<crate::report::Finding>> {
     // Judged by the sink, as in `render`: severity is decided in one place.
     let mut sink = crate::report::Sink::new(&policy.enforce);
-    for f in crate::correct::policy_refusals(policy) {
+    for f in crate::policy::policy_refusals(policy) {
         sink.push(f);
     }
     if sink.has_errors() {

@@ -163,7 +163,7 @@ pub fn render_with(
     let mut emitted: Vec<Option<String>> = vec![None; docs.len()];
 
     let mut findings = report::Sink::new(&policy.enforce);
-    for f in correct::policy_refusals(policy) {
+    for f in policy::policy_refusals(policy) {
         findings.push(f);
     }
     let mut output = String::with_capacity(text.len() + 1024);

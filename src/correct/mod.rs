@@ -19,7 +19,6 @@ mod references;
 mod settings;
 mod values;
 
-pub use crate::policy::policy_refusals;
 pub use context::Context;
 use context::{Entry, Env};
 pub use settings::desired_entry;
