@@ -293,27 +293,6 @@ fn read_referenced_configmaps(
     kube: &mut [Option<serde_json::Value>],
     policy: &Policy,
 ) -> Result<(), InputError> {
-    // Volumes matter always: ClearML reads `*.conf` files from its config directory
-    // (`correct::config_files`), and a SAML policy's IdP metadata file is mounted.
-    let volumes = true;
-    fn collect<'a>(v: &'a serde_json::Value, volumes: bool, out: &mut Vec<&'a str>) {
-        match v {
-            serde_json::Value::Object(o) => {
-                for (k, v) in o {
-                    let refers = matches!(k.as_str(), "configMapKeyRef" | "configMapRef")
-                        || volumes && k == "configMap";
-                    if refers {
-                        if let Some(n) = v.get("name").and_then(serde_json::Value::as_str) {
-                            out.push(n);
-                        }
-                    }
-                    collect(v, volumes, out);
-                }
-            }
-            serde_json::Value::Array(a) => a.iter().for_each(|v| collect(v, volumes, out)),
-            _ => {}
-        }
-    }
     let mut names: Vec<&str> = policy
         .desired
         .iter()
@@ -324,7 +303,9 @@ fn read_referenced_configmaps(
         .collect();
     for (v, need) in kube.iter().zip(needs) {
         if let (Some(v), Need::Edit) = (v, need) {
-            collect(v, volumes, &mut names);
+            // Volumes too: ClearML reads `*.conf` files from its config directory, and a SAML
+            // policy's IdP metadata file is mounted.
+            names.extend(objects::configmaps_named(v));
         }
     }
     if names.is_empty() {

@@ -89,6 +89,30 @@ pub fn json_objects(root: &serde_json::Value) -> Vec<&serde_json::Value> {
         .unwrap_or_default()
 }
 
+/// The names of the ConfigMaps an object (as Kubernetes reads it) refers to anywhere: by
+/// `configMapKeyRef`, `configMapRef` (`envFrom`), or a `configMap` volume or projection.
+pub fn configmaps_named(v: &serde_json::Value) -> Vec<&str> {
+    fn collect<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                for (k, v) in o {
+                    if matches!(k.as_str(), "configMapKeyRef" | "configMapRef" | "configMap") {
+                        if let Some(n) = v.get("name").and_then(serde_json::Value::as_str) {
+                            out.push(n);
+                        }
+                    }
+                    collect(v, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| collect(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    collect(v, &mut out);
+    out
+}
+
 /// The `# Source: path` comment Helm 3 puts at the top of each document.
 pub fn source_comment(raw: &str) -> Option<&str> {
     raw.lines()
