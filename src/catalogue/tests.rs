@@ -1,3 +1,5 @@
+//! Tests of the catalogue: every provider's and option's facts hold together.
+
 use super::*;
 use Section::Secure;
 use ValueType::Str;

@@ -1,4 +1,4 @@
-//! How ClearML reads an environment variable's value: HOCON reading and judging.
+//! How ClearML reads an environment variable's value: HOCON.
 //!
 //! ClearML parses `"{path}: {value}"` as HOCON with pyhocon: what a value's text means to
 //! ClearML ([`read`]), how to write a string or list it reads as exactly that, and the

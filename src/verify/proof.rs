@@ -1,4 +1,4 @@
-//! Verify before emit: the proof behind exit 0.
+//! The proof behind exit 0, for one document (its driver is [`super`]).
 //!
 //! After the correction, every document that holds a targeted container is read again the
 //! way Kubernetes reads it ([`crate::kube::read`]: aliases expanded, `<<` merges applied, the
