@@ -481,3 +481,27 @@ fn parse_all(
         (Err(e), _) | (_, Err(e)) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_is_the_count_of_changed_documents() {
+        let policy = policy::parse(
+            "version = 1\n[secrets]\nexternal = [\"s\"]\n[providers.google]\nclient_id = \"abc\"\nclient_secret = { secret = \"s\", key = \"k\" }\n",
+            "p.toml",
+        )
+        .unwrap();
+        let apiserver = "kind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n";
+        let input = format!("{apiserver}---\nkind: Service\nmetadata:\n  name: s\n");
+        let out = render(input.as_bytes(), &policy).unwrap();
+        assert!(!out.has_errors(), "{:?}", out.findings);
+        assert!(out.changed);
+        assert_eq!(out.changed_documents(&input), 1);
+        // Its output is what the policy wants: nothing to change, by either reading.
+        let again = render(out.output.as_bytes(), &policy).unwrap();
+        assert!(!again.changed);
+        assert_eq!(again.changed_documents(&out.output), 0);
+    }
+}
