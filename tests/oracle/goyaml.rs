@@ -207,18 +207,13 @@ const WORDS: &[&str] = &[
     "https://x/y",
     "a b c",
     "a  b",
-    "@x",
-    "`x",
-    "%x",
-    "!x",
-    "&x",
-    "*x",
-    "|x",
-    ">x",
-    "'x",
-    "\"x",
     "x'",
     "x\"",
+];
+
+/// Plain-scalar starts that most readers refuse or read as something else.
+const HOSTILE: &[&str] = &[
+    "@x", "`x", "%x", "!x", "&x", "*x", "|x", ">x", "'x", "\"x", "a?b",
 ];
 
 fn digits(r: &mut Rng, radix: u32, max: usize) -> String {
@@ -334,8 +329,10 @@ fn number(r: &mut Rng) -> String {
 fn plain(r: &mut Rng) -> String {
     if r.chance(55) {
         number(r)
-    } else {
+    } else if r.chance(95) {
         r.pick(WORDS).to_string()
+    } else {
+        r.pick(HOSTILE).to_string()
     }
 }
 
@@ -474,7 +471,7 @@ fn alias(r: &mut Rng, d: &Doc_, maps: bool) -> Option<String> {
 fn key(r: &mut Rng, d: &mut Doc_) -> String {
     match r.below(20) {
         0..=9 => r
-            .pick(&["a", "b", "c", "kind", "name", "x", "<<", "1", "true"])
+            .pick(&["a", "b", "c", "kind", "name", "x", "1", "true"])
             .to_string(),
         10..=12 => plain(r),
         13 => quoted(r),
@@ -564,14 +561,14 @@ fn block_map(r: &mut Rng, d: &mut Doc_, indent: usize, depth: usize) -> String {
         }
         if r.chance(12) {
             // A merge, in one of its forms.
-            let v = match r.below(4) {
-                0 => alias(r, d, true).unwrap_or_else(|| "{m: 1}".into()),
+            let v = match r.below(7) {
+                0 | 4 | 5 => alias(r, d, true).unwrap_or_else(|| "{m: 1}".into()),
                 1 => format!(
                     "[{}, {}]",
                     alias(r, d, true).unwrap_or_else(|| "{m: 1}".into()),
                     alias(r, d, true).unwrap_or_else(|| "{n: 2}".into())
                 ),
-                2 => flow(r, d, 2),
+                2 | 6 => format!("{{m: {}, x: {}}}", plain(r), plain(r)),
                 _ => alias(r, d, false).unwrap_or_else(|| plain(r)),
             };
             let k = r.pick(&["<<", "<<", "!!merge <<", "'<<'", "! <<"]);
@@ -608,7 +605,7 @@ fn block_map(r: &mut Rng, d: &mut Doc_, indent: usize, depth: usize) -> String {
                     let v = flow_value(r, d, depth + 1);
                     out.push_str(&format!(
                         "{seq_pad}-{}{v}\n",
-                        r.pick(&[" ", " ", "\t", "  "])
+                        r.pick(&[" ", " ", " ", " ", " ", " ", "\t", "  "])
                     ));
                 }
             }
