@@ -22,9 +22,14 @@
 //!   result would depend on Go's map order;
 //! - aliases, and `<<` merges in go-yaml's order (each merged mapping overwrites the keys set
 //!   before it; in `<<: [*a, *b]` the earlier mapping wins), and its alias-ratio limit;
-//! - only the first document of the text counts (go-yaml's `Unmarshal` reads no further).
+//! - only the first document of the text counts (go-yaml's `Unmarshal` reads no further);
+//! - where go-yaml's scanner (a port of an older libyaml) differs from libyaml's, the text is
+//!   patched so that libyaml reads what go-yaml reads (`{a:}`, `!x,`), or the document is
+//!   refused where go-yaml refuses it (`\/` escapes, `?` inside a flow scalar).
 //!
-//! It must not guess: anything go-yaml refuses is refused here, and nothing else.
+//! It must not guess: anything go-yaml refuses is refused here, and nothing else — except
+//! what the tool refuses for its own safety (nesting deeper than [`crate::yaml::MAX_DEPTH`],
+//! more than a million values built through aliases).
 
 use crate::libyaml::{Event, Parser, Style};
 use serde_json::{Map, Number, Value};
