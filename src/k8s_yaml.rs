@@ -888,16 +888,38 @@ fn read_keys(text: &str, unique_keys: bool) -> Result<Option<Value>, ReadError> 
     //   character that the text does not hold, given back as `:` in the values;
     // - go-yaml's tags take `,`, `[` and `]` (`!x,`), libyaml's end before them: each becomes
     //   its URI escape (`%2C`), which libyaml decodes into the same tag.
+    // - go-yaml takes a byte-order mark after the first character for text, where libyaml
+    //   skips one at the start of a line: each becomes a stand-in, given back as U+FEFF.
+    let free = |taken: &[char]| {
+        ('\u{e000}'..='\u{f8ff}').find(|c| !taken.contains(c) && !text.contains(*c))
+    };
+    let mut stand_ins: Vec<(char, char)> = Vec::new();
     let mut patched: Option<String> = None;
-    let mut stand_in: Option<char> = None;
+    if text.contains('\u{feff}') {
+        let Some(c) = free(&[]) else {
+            return Err(ReadError {
+                line: 0,
+                column: 0,
+                message: "byte-order marks inside a text that uses every private-use character"
+                    .into(),
+            });
+        };
+        stand_ins.push((c, '\u{feff}'));
+        patched = Some(text.replace('\u{feff}', c.encode_utf8(&mut [0; 4])));
+    }
     for _ in 0..256 {
         let input = patched.as_deref().unwrap_or(&text);
-        let (at, with): (usize, Cow<str>) = match read_events(input, stand_in, unique_keys) {
+        let (at, with): (usize, Cow<str>) = match read_events(input, &stand_ins, unique_keys) {
             Err(Retry::Colon(at)) if input.as_bytes().get(at) == Some(&b':') => {
-                stand_in =
-                    stand_in.or_else(|| ('\u{e000}'..='\u{f8ff}').find(|c| !text.contains(*c)));
-                match stand_in {
-                    Some(c) => (at, Cow::Owned(c.to_string())),
+                let colon = stand_ins.iter().find(|(_, o)| *o == ':').map(|(c, _)| *c);
+                let taken: Vec<char> = stand_ins.iter().map(|(c, _)| *c).collect();
+                match colon.or_else(|| free(&taken)) {
+                    Some(c) => {
+                        if colon.is_none() {
+                            stand_ins.push((c, ':'));
+                        }
+                        (at, Cow::Owned(c.to_string()))
+                    }
                     None => break,
                 }
             }
@@ -969,7 +991,7 @@ fn longer_go_tag(text: &str, start: usize) -> Option<usize> {
 
 fn read_events(
     text: &str,
-    stand_in: Option<char>,
+    stand_ins: &[(char, char)],
     unique_keys: bool,
 ) -> Result<Option<Value>, Retry> {
     let mut parser = Parser::new(text);
@@ -1152,8 +1174,10 @@ fn read_events(
                 if let Some(at) = longer_go_tag(text, span.0) {
                     return Err(Retry::Tag(at));
                 }
-                if let Some(c) = stand_in.filter(|c| value.contains(*c)) {
-                    value = value.replace(c, ":");
+                for &(c, original) in stand_ins {
+                    if value.contains(c) {
+                        value = value.replace(c, original.encode_utf8(&mut [0; 4]));
+                    }
                 }
                 scanned_as_go_yaml(text, style, span, in_flow, &value).map_err(err)?;
                 let merge = value == "<<"

@@ -87,10 +87,14 @@ pub fn split(input: &str) -> Vec<Document<'_>> {
         // A dropped separator goes from go-yaml's text too, but for its line break, which
         // keeps line numbers (a blank first line changes nothing for go-yaml, where the
         // marker would: a `%` directive or `...` after it would end its document).
-        skip = if dropped {
-            marker[..marker_end].trim_end_matches('\n').len()
-        } else {
+        skip = if !dropped {
             0
+        } else if marker[marker_end..].starts_with('\u{feff}') {
+            // go-yaml skips a byte-order mark at the start of its text, not after a line
+            // break: the whole line goes, so that the mark starts the text.
+            marker_end
+        } else {
+            marker[..marker_end].trim_end_matches('\n').len()
         };
     }
     if start < input.len() || docs.is_empty() {
