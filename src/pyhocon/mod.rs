@@ -209,7 +209,7 @@ impl Duration {
         }
         // relativedelta._fix
         let carry = |f: &mut [String; 7], from: usize, to: usize, base: u64, limit: u64| {
-            if f[from].len() > 20 || f[from].parse::<u64>().is_ok_and(|v| v > limit) {
+            if f[from].len() > 18 || f[from].parse::<u64>().is_ok_and(|v| v > limit) {
                 let (d, m) = pystr::divmod_small(&f[from], base);
                 f[from] = m.to_string();
                 f[to] = pystr::add(&f[to], &d);

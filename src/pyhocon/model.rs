@@ -94,6 +94,17 @@ pub enum Obj {
 #[derive(Default)]
 pub struct Arena {
     pub objs: Vec<Obj>,
+    /// How deep the recursive operations below are: pyhocon recurses in Python, so a cycle
+    /// (or a very deep tree) ends in RecursionError there, and in an error here.
+    pub depth: usize,
+}
+
+/// Recursion beyond this is Python's RecursionError (Python's limit is 1000 frames; each level
+/// here costs pyhocon several).
+pub const RECURSION_LIMIT: usize = 150;
+
+fn recursion_error() -> Error {
+    Error::Python("RecursionError")
 }
 
 pub fn wrong_type() -> Error {
@@ -258,6 +269,17 @@ impl Arena {
 
     /// `ConfigTree.merge_configs(a, b, copy_trees)`.
     pub fn merge_configs(&mut self, a: Id, b: Id, copy_trees: bool) -> Result<Id, Error> {
+        self.depth += 1;
+        let r = if self.depth > RECURSION_LIMIT {
+            Err(recursion_error())
+        } else {
+            self.merge_configs_inner(a, b, copy_trees)
+        };
+        self.depth -= 1;
+        r
+    }
+
+    fn merge_configs_inner(&mut self, a: Id, b: Id, copy_trees: bool) -> Result<Id, Error> {
         for (key, value) in self.items_get(b)? {
             let a_tree = if self.contains(a, &key)? {
                 match self.getitem(a, &key)? {
@@ -546,6 +568,17 @@ impl Arena {
 
     /// `ConfigValues.transform()`.
     pub fn transform(&mut self, c: Id) -> Result<Tok, Error> {
+        self.depth += 1;
+        let r = if self.depth > RECURSION_LIMIT {
+            Err(recursion_error())
+        } else {
+            self.transform_inner(c)
+        };
+        self.depth -= 1;
+        r
+    }
+
+    fn transform_inner(&mut self, c: Id) -> Result<Tok, Error> {
         if !self.get_substitutions(c).is_empty() {
             return Ok(Tok::Values(c));
         }

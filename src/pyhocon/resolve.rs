@@ -3,7 +3,7 @@
 //! statement by statement, with the process environment given as a parameter. Knows nothing
 //! of the grammar.
 
-use super::model::{parse_key, Arena, Id, Key, Obj, Tok};
+use super::model::{parse_key, Arena, Id, Key, Obj, Tok, RECURSION_LIMIT};
 use super::Error;
 use std::collections::HashMap;
 
@@ -18,25 +18,31 @@ fn subst_error() -> Error {
 
 impl Resolver<'_, '_> {
     /// `_find_substitutions(item)`.
-    fn find(&self, item: &Tok) -> Vec<Id> {
-        match item {
-            Tok::Values(c) => self.a.get_substitutions(*c),
-            Tok::Tree(t) => {
-                let vals: Vec<Tok> = self
-                    .a
-                    .tree(*t)
-                    .items
-                    .iter()
-                    .map(|(_, v)| v.clone())
-                    .collect();
-                vals.iter().flat_map(|v| self.find(v)).collect()
-            }
-            Tok::List(l) => {
-                let vals = self.a.list(*l).clone();
-                vals.iter().flat_map(|v| self.find(v)).collect()
-            }
-            _ => Vec::new(),
+    fn find(&self, item: &Tok) -> Result<Vec<Id>, Error> {
+        self.find_at(item, 0)
+    }
+
+    fn find_at(&self, item: &Tok, depth: usize) -> Result<Vec<Id>, Error> {
+        if depth > RECURSION_LIMIT {
+            return Err(Error::Python("RecursionError"));
         }
+        let vals: Vec<Tok> = match item {
+            Tok::Values(c) => return Ok(self.a.get_substitutions(*c)),
+            Tok::Tree(t) => self
+                .a
+                .tree(*t)
+                .items
+                .iter()
+                .map(|(_, v)| v.clone())
+                .collect(),
+            Tok::List(l) => self.a.list(*l).clone(),
+            _ => return Ok(Vec::new()),
+        };
+        let mut out = Vec::new();
+        for v in &vals {
+            out.extend(self.find_at(v, depth + 1)?);
+        }
+        Ok(out)
     }
 
     /// `_resolve_variable(config, substitution)`.
@@ -117,7 +123,7 @@ impl Resolver<'_, '_> {
                 (None, _) => return Err(Error::Python("TypeError")),
                 _ => return Err(Error::Unsupported),
             }
-            let found = self.find(&result);
+            let found = self.find(&result)?;
             if !found.is_empty() {
                 new_subs = found;
                 unresolved = true;
@@ -156,6 +162,17 @@ impl Resolver<'_, '_> {
 
     /// `_final_fixup(item)`.
     fn final_fixup(&mut self, item: &Tok) -> Result<Tok, Error> {
+        self.a.depth += 1;
+        let r = if self.a.depth > RECURSION_LIMIT {
+            Err(Error::Python("RecursionError"))
+        } else {
+            self.final_fixup_inner(item)
+        };
+        self.a.depth -= 1;
+        r
+    }
+
+    fn final_fixup_inner(&mut self, item: &Tok) -> Result<Tok, Error> {
         match item {
             Tok::Values(c) => self.a.transform(*c),
             Tok::List(l) => {
@@ -206,7 +223,7 @@ impl Resolver<'_, '_> {
             let mut previous = history[0].clone();
             for current in history[1..].iter() {
                 let mut current = current.clone();
-                for s in self.find(&current) {
+                for s in self.find(&current)? {
                     let variable = self.a.sub(s).variable.clone();
                     let path = parse_key(&variable);
                     if path.len() > 1
@@ -237,7 +254,7 @@ impl Resolver<'_, '_> {
                 previous = current;
             }
             if history.len() == 1 {
-                for s in self.find(&previous) {
+                for s in self.find(&previous)? {
                     let variable = self.a.sub(s).variable.clone();
                     let path = parse_key(&variable);
                     if path.len() > 1
@@ -268,7 +285,7 @@ impl Resolver<'_, '_> {
     /// `resolve_substitutions(config)`.
     pub fn resolve(&mut self, config: &Tok) -> Result<(), Error> {
         self.fixup_self_references(config)?;
-        let mut substitutions = self.find(config);
+        let mut substitutions = self.find(config)?;
         if !substitutions.is_empty() {
             let mut any_unresolved = true;
             let mut previous: Vec<Id> = Vec::new();
