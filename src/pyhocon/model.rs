@@ -84,6 +84,7 @@ pub struct Subst {
 }
 
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // one arena of objects; boxing buys nothing here
 pub enum Obj {
     Tree(Tree),
     List(Vec<Tok>),
@@ -693,15 +694,11 @@ impl Arena {
                         stack.extend(self.cv(c).tokens.iter().cloned());
                     }
                 }
-                Tok::Tree(i) => {
-                    if seen.insert(i) {
-                        stack.extend(self.tree(i).items.iter().map(|(_, v)| v.clone()));
-                    }
+                Tok::Tree(i) if seen.insert(i) => {
+                    stack.extend(self.tree(i).items.iter().map(|(_, v)| v.clone()));
                 }
-                Tok::List(i) => {
-                    if seen.insert(i) {
-                        stack.extend(self.list(i).iter().cloned());
-                    }
+                Tok::List(i) if seen.insert(i) => {
+                    stack.extend(self.list(i).iter().cloned());
                 }
                 _ => {}
             }

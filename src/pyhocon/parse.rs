@@ -190,14 +190,9 @@ impl<'a> Parser<'a> {
     }
 
     fn starts(&self, i: usize, lit: &str) -> bool {
-        let mut j = i;
-        for c in lit.chars() {
-            if self.at(j) != Some(c) {
-                return false;
-            }
-            j += 1;
-        }
-        true
+        lit.chars()
+            .enumerate()
+            .all(|(k, c)| self.at(i + k) == Some(c))
     }
 
     fn text(&self, from: usize, to: usize) -> String {
