@@ -20,6 +20,7 @@ pub mod k8s_yaml;
 pub mod libyaml;
 pub mod policy;
 pub mod providers;
+pub mod pyhocon;
 pub mod report;
 pub mod secrets;
 pub mod stream;
