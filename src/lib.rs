@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod clearml_env;
+pub mod clearml_loader;
 pub mod correct;
 pub mod diff;
 pub mod explain;
