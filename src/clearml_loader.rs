@@ -33,7 +33,8 @@
 //! files of one folder have keys one of which is a prefix of the other, the result depends on
 //! it, and [`Loaded::order_dependent`] says so (the tree is then the one for the order of
 //! [`Input::listing_order`], else names in code-point order, a directory's own files first).
-//! Paths are taken lexically (`..` removed by text): the model knows no symlinks.
+//! A `..` in a folder is resolved as the kernel does (the directory before it must exist);
+//! the model knows no symlinks.
 //!
 //! The webserver is not modelled here. It reads `WEBSERVER__*` with `update_from_env.py` of
 //! the server's docker build: each value is read as JSON (`json.loads`), falling back to the
@@ -451,12 +452,31 @@ fn folder_path(
             }
         }
     }
-    let joined = if p.starts_with('/') {
+    Ok(if p.starts_with('/') {
         p
     } else {
         format!("{cwd}/{p}")
-    };
-    Ok(normalize(&joined))
+    })
+}
+
+/// The directory `p` names, resolving each `..` as the kernel does: the path before it must
+/// be a directory. `Some(None)` when it is not a directory, `None` when that is unknown.
+fn resolve_dir(p: &str, is_dir: &dyn Fn(&str) -> Option<bool>) -> Option<Option<String>> {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                match is_dir(&format!("/{}", parts.join("/")))? {
+                    true => parts.pop(),
+                    false => return Some(None),
+                };
+            }
+            s => parts.push(s),
+        }
+    }
+    let path = format!("/{}", parts.join("/"));
+    Some(is_dir(&path)?.then_some(path))
 }
 
 fn normalize(p: &str) -> String {
@@ -532,9 +552,9 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
     let mut folders = vec![default];
     for v in value.split(':') {
         let p = folder_path(&expandvars(v, &env), &input.cwd, &env)?;
-        match is_dir(&p) {
-            Some(true) => folders.push(p),
-            Some(false) => {}
+        match resolve_dir(&p, &is_dir) {
+            Some(Some(p)) => folders.push(p),
+            Some(None) => {}
             None => unknown.push((vec![], format!("folder {p} is not visible"))),
         }
     }
@@ -615,7 +635,12 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
                 source: file.clone(),
                 error,
             })?;
-            let path = parse_key(&key);
+            // Files whose keys are prefix-related (a leading `-` aside, which only the final
+            // merge reads) change each other's values or order of merging.
+            let path: Vec<String> = parse_key(&key)
+                .into_iter()
+                .map(|k| k.trim_start_matches('-').to_string())
+                .collect();
             for (other, op) in &keyed {
                 if op.starts_with(&path) || path.starts_with(op) {
                     order_dependent.push((other.clone(), file.clone()));

@@ -4,3 +4,4 @@
 //! kept as a fixture and checked without the oracles.
 
 mod pyhocon;
+mod loader;
