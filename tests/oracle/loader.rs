@@ -91,20 +91,19 @@ const SNIPPETS: &[&str] = &[
     "login: \"flat\"",
     "login.sso: [1, 2]",
     "\"login.sso\": 5",
-    "\"\" : 1",
     "login { \"a.b\": { c: 1 } }",
     "a: ${?HOME}",
-    "b: ${NOPE}",
     "c: { d: 1 }, e: ${c}",
     "auth.fixed_users.enabled: true",
     "x = 1\ny = [ {z: 1} ]",
     "secure.login.sso.k: v",
     "services.login.sso.k: v",
     "-secure { login.sso.k: w }",
-    "{ unbalanced",
-    "k: @",
     "",
 ];
+/// File contents that stop the apiserver (a parse failure, an unresolved substitution, an
+/// empty key that the merge cannot look up).
+const FAILING_SNIPPETS: &[&str] = &["\"\" : 1", "{ unbalanced", "k: @", "b: ${NOPE}"];
 const PREFIXES: &[&str] = &[
     "CLEARML__",
     "CLEARML__",
@@ -168,8 +167,11 @@ fn gen_case(r: &mut Rng, root: &str) -> Case {
             let name = r.pick(FILE_NAMES);
             let mut text = String::new();
             for _ in 0..1 + r.below(2) {
-                if r.below(6) == 0 {
+                if r.below(10) == 0 {
                     text.push_str(&format!("login.sso.oauth_client.keycloak.client_id: {}\n", value(r)));
+                } else if r.below(30) == 0 {
+                    text.push_str(r.pick(FAILING_SNIPPETS));
+                    text.push('\n');
                 } else {
                     text.push_str(r.pick(SNIPPETS));
                     text.push('\n');
@@ -208,7 +210,7 @@ fn gen_case(r: &mut Rng, root: &str) -> Case {
             env.push((var.into(), v));
         }
     }
-    for _ in 0..r.below(7) {
+    for _ in 0..r.below(6) {
         let mut name = r.pick(PREFIXES).to_string();
         for i in 0..1 + r.below(5) {
             if i > 0 {
@@ -220,7 +222,7 @@ fn gen_case(r: &mut Rng, root: &str) -> Case {
             // A capital whose lower case Python 3.9 does not know (Unicode 14).
             name.push('\u{2C2F}');
         }
-        let v = match r.below(3) {
+        let v = match r.below(6) {
             0 => value(r),
             _ => r.pick(VALUES).to_string(),
         };
