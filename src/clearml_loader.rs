@@ -36,10 +36,27 @@
 //! A `..` in a folder is resolved as the kernel does (the directory before it must exist);
 //! the model knows no symlinks.
 //!
-//! The webserver is not modelled here. It reads `WEBSERVER__*` with `update_from_env.py` of
-//! the server's docker build: each value is read as JSON (`json.loads`), falling back to the
-//! raw string when that fails, and stored in the webapp's JSON configuration under the path
-//! from the rest of the name (see that file for the exact keys).
+//! The webserver is not modelled here (not ported: described for whoever writes or judges
+//! its variables). Its entrypoint (`docker/build/internal_files/entrypoint.sh`, `set -e`)
+//! writes `{}` to /tmp/configuration.json (or copies
+//! /mnt/external_files/configs/configuration.json when that file exists), then runs
+//! `update_from_env.py --verbose /tmp/configuration.json /usr/share/nginx/html/configuration.json`:
+//! - argparse opens (truncates) the output file before anything is read;
+//! - every variable whose name `startswith("WEBSERVER__")` (case-sensitive), in
+//!   `os.environ`'s order, goes into a dict keyed by `name.lstrip("WEBSERVER__")` — `lstrip`
+//!   removes leading *characters* of the set {W, E, B, S, R, V, _}, not the prefix, so
+//!   `WEBSERVER__SERVER_URL` is keyed `URL` and `WEBSERVER__displayedServerUrls` is keyed
+//!   `displayedServerUrls`; two names giving one key: the later value wins;
+//! - each value is `json.loads(value)` (Python's JSON: `NaN`, `Infinity`, `-Infinity`
+//!   accepted, integers of any size, lone surrogate escapes kept, duplicate object keys: the
+//!   last wins, surrounding whitespace allowed); a value that is not JSON (a bare word, an
+//!   empty value) prints an error and exits 2, so the container stops (and the output file is
+//!   already empty);
+//! - keys matching an existing leaf of the input file (its path joined with `__`, compared
+//!   case-insensitively with `key.lower()`) replace that leaf in place; the others are split on
+//!   `__` and set as nested objects (`set_path`), a path through a non-object printing an error
+//!   and being skipped (not fatal);
+//! - the result is written with `json.dump(sort_keys=True, indent=2)`.
 //!
 //! This module depends only on [`crate::pyhocon`]. It reads no file and no environment of the
 //! process it runs in, prints nothing, and knows nothing of Kubernetes or of the policy.
@@ -103,6 +120,35 @@ pub struct Loaded {
     pub unknown: Vec<(Vec<String>, String)>,
     /// Pairs of files of one folder whose order (the filesystem's) can change the tree.
     pub order_dependent: Vec<(String, String)>,
+    /// The sources (a file, a variable) that set something at or under `secure.login.sso` or
+    /// `services.login.sso`, or a non-object above it (keys read with one leading `-`
+    /// dropped): `(path, source)`, variables first (the loader reads them first).
+    pub sso_sources: Vec<(&'static str, String)>,
+}
+
+/// The two SSO paths ClearML reads.
+pub const SSO_PATHS: [&str; 2] = ["secure.login.sso", "services.login.sso"];
+
+/// Whether `tree`, read from `prefix`, holds something at or under `path` (each key with one
+/// leading `-` dropped, as the final merge reads it).
+fn mentions(tree: &Tree, prefix: &[String], path: &[&str]) -> bool {
+    if prefix.len() >= path.len() {
+        return prefix[..path.len()].iter().zip(path).all(|(a, b)| a == b);
+    }
+    if !prefix.iter().zip(path).all(|(a, b)| a == b) {
+        return false;
+    }
+    tree.borrow().iter().any(|(k, v)| {
+        let mut p = prefix.to_vec();
+        p.extend(parse_key(k).into_iter().map(|e| e.strip_prefix('-').map(String::from).unwrap_or(e)));
+        match v {
+            Node::Tree(t) => mentions(t, &p, path),
+            Node::Leaf(_) => {
+                let n = p.len().min(path.len());
+                p[..n].iter().zip(path).all(|(a, b)| a == b)
+            }
+        }
+    })
 }
 
 /// Why the apiserver would not start.
@@ -560,6 +606,7 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
     }
 
     // _reload: the environment first.
+    let mut sso_sources = Vec::new();
     let env_config = new_tree();
     for prefix in ["TRAINS__", "CLEARML__"] {
         let mut keys: Vec<&str> = input
@@ -586,6 +633,12 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
                     error: "AttributeError",
                 });
             };
+            for sso in SSO_PATHS {
+                let path: Vec<&str> = sso.split('.').collect();
+                if mentions(&t, &[], &path) {
+                    sso_sources.push((sso, format!("variable {key}")));
+                }
+            }
             merge(&env_config, &t, false, true, 0).map_err(|error| Failure::Merge {
                 source: key.to_string(),
                 error,
@@ -631,7 +684,20 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
                 path: file.clone(),
                 error,
             })?;
-            put(&conf, &key, from_value(tree)).map_err(|error| Failure::Merge {
+            let node = from_value(tree);
+            if let Node::Tree(t) = &node {
+                let prefix: Vec<String> = parse_key(&key)
+                    .into_iter()
+                    .map(|e| e.strip_prefix('-').map(String::from).unwrap_or(e))
+                    .collect();
+                for sso in SSO_PATHS {
+                    let path: Vec<&str> = sso.split('.').collect();
+                    if mentions(t, &prefix, &path) {
+                        sso_sources.push((sso, format!("file {file}")));
+                    }
+                }
+            }
+            put(&conf, &key, node).map_err(|error| Failure::Merge {
                 source: file.clone(),
                 error,
             })?;
@@ -664,6 +730,7 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
         folders,
         unknown,
         order_dependent,
+        sso_sources,
     })
 }
 
@@ -736,6 +803,12 @@ pub struct SsoSubtree {
     pub ancestors: Vec<(String, Shape)>,
     /// Whether something the loader could not see may change it.
     pub unknown: bool,
+    /// The files and variables that set something at or under it, or a non-object above it.
+    pub sources: Vec<String>,
+    /// Some source set it, yet the final tree has no object there: a key above it (or it)
+    /// was replaced by a non-object or by an object without it (a `-` override, an
+    /// object-valued variable, a later file).
+    pub dropped: bool,
 }
 
 /// What a key holds.
@@ -782,11 +855,20 @@ pub fn sso_view(loaded: &Loaded) -> [SsoSubtree; 2] {
             let n = p.len().min(3);
             p[..n].iter().zip(want.iter()).all(|(a, b)| a == b)
         });
+        let sources: Vec<String> = loaded
+            .sso_sources
+            .iter()
+            .filter(|(p, _)| *p == path)
+            .map(|(_, s)| s.clone())
+            .collect();
+        let dropped = !sources.is_empty() && !matches!(value, Some(Value::Object(_)));
         SsoSubtree {
             path,
             value,
             ancestors,
             unknown,
+            sources,
+            dropped,
         }
     })
 }
@@ -864,6 +946,60 @@ mod tests {
         let e = |k: &str| (k == "A").then(|| "x".to_string());
         assert_eq!(expandvars("$A/${A}/$B/${}/$", &e), "x/x/$B/${}/$");
         assert_eq!(expandvars("${A", &e), "${A");
+    }
+
+    #[test]
+    fn object_valued_variable_and_flat_login_are_reported() {
+        let i = Input::new(
+            env(&[
+                (
+                    "CLEARML__secure__login__sso__oauth_client__keycloak",
+                    "{client_id: x, client_secret: y}",
+                ),
+                ("CLEARML__services__login", "flat"),
+            ]),
+            files(&[(DEF, "a: 1"), ("/opt/clearml/config/services/login.conf", "sso.k: v")]),
+        );
+        let l = load(&i).unwrap();
+        let [sec, svc] = sso_view(&l);
+        let kc = Value::Object(vec![(
+            "oauth_client".into(),
+            Value::Object(vec![(
+                "keycloak".into(),
+                Value::Object(vec![
+                    ("client_id".into(), Value::String("x".into())),
+                    ("client_secret".into(), Value::String("y".into())),
+                ]),
+            )]),
+        )]);
+        assert_eq!(sec.value, Some(kc));
+        assert!(!sec.dropped);
+        assert_eq!(svc.value, None);
+        assert_eq!(svc.ancestors[1], ("services.login".to_string(), Shape::NotObject));
+        assert!(svc.dropped, "{svc:?}");
+        assert_eq!(
+            svc.sources,
+            [
+                "variable CLEARML__services__login",
+                "file /opt/clearml/config/services/login.conf"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_dash_file_in_an_extra_folder_replaces_the_whole_tree() {
+        let i = Input::new(
+            vec![],
+            files(&[
+                (DEF, "a: 1"),
+                ("/opt/trains/config/secure.conf", "login.sso.a: 1"),
+                ("/opt/clearml/config/-secure.conf", "x: 1"),
+            ]),
+        );
+        let [sec, _] = sso_view(&load(&i).unwrap());
+        assert_eq!(sec.value, None);
+        assert_eq!(sec.ancestors[0], ("secure".to_string(), Shape::Object));
+        assert!(sec.dropped);
     }
 
     #[test]
