@@ -676,6 +676,37 @@ impl Arena {
         }
     }
 
+    /// Whether the `ConfigValues` `target` is inside `v` (through object items, list items and
+    /// the tokens of `ConfigValues`).
+    pub fn reaches(&self, v: &Tok, target: Id) -> bool {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![v.clone()];
+        while let Some(t) = stack.pop() {
+            match t {
+                Tok::Values(c) => {
+                    if c == target {
+                        return true;
+                    }
+                    if seen.insert(c) {
+                        stack.extend(self.cv(c).tokens.iter().cloned());
+                    }
+                }
+                Tok::Tree(i) => {
+                    if seen.insert(i) {
+                        stack.extend(self.tree(i).items.iter().map(|(_, v)| v.clone()));
+                    }
+                }
+                Tok::List(i) => {
+                    if seen.insert(i) {
+                        stack.extend(self.list(i).iter().cloned());
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
     /// `copy.deepcopy(v)`: every object reachable from `v` (through items, tokens, parents,
     /// overridden values, histories) is copied once, identities preserved among the copies.
     pub fn deepcopy(&mut self, v: &Tok) -> Tok {

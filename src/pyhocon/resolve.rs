@@ -82,6 +82,13 @@ impl Resolver<'_, '_> {
             _ if sub.index + 1 == n => resolved.clone(),
             r => Tok::Str(self.a.py_str(r)? + &sub.ws),
         };
+        // A value that holds the very `ConfigValues` it is substituted into makes pyhocon
+        // copy the tree into itself, one level more each round: it ends in RecursionError at
+        // a depth that depends on the caller's Python stack, or leaves unresolved objects in
+        // the tree. Not modelled: refused.
+        if matches!(formatted, Tok::Tree(_) | Tok::List(_)) && self.a.reaches(&formatted, c) {
+            return Err(Error::Unsupported);
+        }
         let copy = self.a.deepcopy(&formatted);
         if sub.index >= n {
             return Err(Error::Python("IndexError"));

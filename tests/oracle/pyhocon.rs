@@ -78,6 +78,14 @@ pub(crate) fn normalize(j: &Json) -> Json {
     }
 }
 
+fn has_unresolved(j: &Json) -> bool {
+    match j {
+        Json::Object(m) => m.contains_key("unresolved") || m.values().any(has_unresolved),
+        Json::Array(a) => a.iter().any(has_unresolved),
+        _ => false,
+    }
+}
+
 fn is_error(j: &Json) -> bool {
     j.get("error").is_some()
 }
@@ -270,6 +278,30 @@ const STRUCTS: &[&str] = &[
     ", k: [1], k += [2]",
     "\n# comment\n",
     "\n// c\nk: 2",
+    ", a: ${secure}",
+    "\nsecure.x: ${?secure.y}",
+    ", k: {x: 1}, k2: ${k} {y: 2}",
+    ", k: [1], k2: ${k} [2]",
+    ", k: ${k2}, k2: ${k}",
+    ", k: 1, k: ${k} 2",
+    ", k += ${X}",
+    ", k: {a: ${X}}, k.b: 2",
+    ", k: null, k: ${?k}",
+    ", k: ${?k} x",
+    "\nk: 5 days, k2: ${k} x",
+    ", k: true, k2: ${k} y",
+    ", k: 1.5, k2: ${k}s",
+    ", k: [${X}, ${?Y}]",
+    ", k: {a: 1} {b: ${X}}",
+    ", k.a: 1, k: ${k} {b: 2}",
+    ", k: [1] [${X}]",
+    ", k: {a: ${?NOPE}}",
+    ", k: ${HOME}${X}",
+    ", k: [${k2}], k2: {a: 1}",
+    ", k: {a: [${X}]} {b: 1}",
+    ", k: ${X} ${X}",
+    ", k: 1, k += 2",
+    ", k: [], k += [${X}]",
 ];
 const ENV_VALUES: &[&str] = &[
     "y",
@@ -507,6 +539,7 @@ fn pyhocon_differential() {
     let oracle_time = started.elapsed();
 
     let (mut same, mut both_fail, mut quoted_ok) = (0usize, 0usize, 0usize);
+    let mut refused_unresolved = 0usize;
     let mut disagreements: Vec<Json> = Vec::new();
     for (c, oracle) in cases.iter().zip(&answers) {
         let mine = tagged(&read(&c.text, &c.env));
@@ -517,6 +550,12 @@ fn pyhocon_differential() {
                 let ok = normalize(oracle) == want && mine == want;
                 quoted_ok += usize::from(ok);
                 ok
+            }
+            None if mine == json!({ "error": "Unsupported" }) && has_unresolved(oracle) => {
+                // A substitution copied into itself: pyhocon leaves ConfigValues objects in
+                // the tree (ClearML would hold them as values); the reader refuses.
+                refused_unresolved += 1;
+                continue;
             }
             None => agree(oracle, &mine),
         };
@@ -531,20 +570,24 @@ fn pyhocon_differential() {
         }
     }
     let quote_checks = cases.iter().filter(|c| c.quoted.is_some()).count();
-    println!(
-        "pyhocon differential: {} values, {same} same tree, {both_fail} both fail, {} disagree (seed {seed})",
+    // Straight to stderr, past the test harness' capture: the counts are printed on success too.
+    let summary = format!(
+        "pyhocon differential: {} values, {same} same tree, {both_fail} both fail, {} disagree (seed {seed})\n\
+         pyhocon differential: {refused_unresolved} refused by the reader where pyhocon leaves unresolved objects in the tree\n\
+         pyhocon quote round trips: {quoted_ok} of {quote_checks} read back exactly\n\
+         pyhocon oracle time: {:.1} s for {} values ({:.0} values/s over 2 processes)\n",
         cases.len(),
-        disagreements.len()
-    );
-    println!("pyhocon quote round trips: {quoted_ok} of {quote_checks} read back exactly");
-    println!(
-        "pyhocon oracle time: {:.1} s for {} values ({:.0} values/s over 2 processes)",
+        disagreements.len(),
         oracle_time.as_secs_f64(),
         cases.len(),
         cases.len() as f64 / oracle_time.as_secs_f64()
     );
+    std::io::stderr()
+        .write_all(summary.as_bytes())
+        .expect("write the summary");
+    let dump = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pyhocon-disagreements.jsonl");
+    let _ = std::fs::remove_file(&dump);
     if !disagreements.is_empty() {
-        let dump = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pyhocon-disagreements.jsonl");
         let text: String = disagreements.iter().map(|d| format!("{d}\n")).collect();
         std::fs::write(&dump, text).expect("write the disagreements");
         for d in disagreements.iter().take(5) {

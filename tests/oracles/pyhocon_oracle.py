@@ -16,6 +16,8 @@ import datetime
 import json
 import os
 import re
+import resource
+import signal
 import sys
 from collections import OrderedDict
 
@@ -35,6 +37,23 @@ if period_impl is datetime.timedelta:
 
 class IncludeAttempted(BaseException):
     pass
+
+
+class Timeout(BaseException):
+    """pyhocon still working after TIME_LIMIT seconds on one text: it loops (some
+    substitution cycles never end); the apiserver would hang at start."""
+
+
+TIME_LIMIT = float(os.environ.get("PYHOCON_ORACLE_TIME_LIMIT", "5"))
+
+
+def _on_alarm(signum, frame):
+    raise Timeout()
+
+
+signal.signal(signal.SIGALRM, _on_alarm)
+# A loop that grows memory ends as MemoryError, not as the machine's memory.
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
 
 def _refuse(*args, **kwargs):
@@ -116,9 +135,15 @@ def answer(req, parse):
         os.environ.clear()
         os.environ.update(req.get("env") or {})
         try:
-            return tag(parse(req["text"]))
+            signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
+            try:
+                return tag(parse(req["text"]))
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
         except IncludeAttempted:
             return {"error": "include"}
+        except Timeout:
+            return {"error": "timeout"}
         except BaseException as e:  # noqa: B036 — the oracle must survive every input
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
