@@ -140,7 +140,11 @@ fn mentions(tree: &Tree, prefix: &[String], path: &[&str]) -> bool {
     }
     tree.borrow().iter().any(|(k, v)| {
         let mut p = prefix.to_vec();
-        p.extend(parse_key(k).into_iter().map(|e| e.strip_prefix('-').map(String::from).unwrap_or(e)));
+        p.extend(
+            parse_key(k)
+                .into_iter()
+                .map(|e| e.strip_prefix('-').map(String::from).unwrap_or(e)),
+        );
         match v {
             Node::Tree(t) => mentions(t, &p, path),
             Node::Leaf(_) => {
@@ -567,19 +571,15 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     let env = |k: &str| envmap.get(k).map(|v| v.to_string());
-    let files: BTreeMap<String, &String> = input
-        .files
-        .iter()
-        .map(|(k, v)| (normalize(k), v))
-        .collect();
+    let files: BTreeMap<String, &String> =
+        input.files.iter().map(|(k, v)| (normalize(k), v)).collect();
     let opaque: Vec<String> = input.opaque_dirs.iter().map(|d| normalize(d)).collect();
     let is_dir = |p: &str| -> Option<bool> {
         if opaque.iter().any(|o| is_under(p, o)) {
             return None;
         }
         Some(
-            files.keys().any(|f| f != p && is_under(f, p))
-                || opaque.iter().any(|o| is_under(o, p)),
+            files.keys().any(|f| f != p && is_under(f, p)) || opaque.iter().any(|o| is_under(o, p)),
         )
     };
 
@@ -589,7 +589,10 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
     match is_dir(&default) {
         Some(true) => {}
         Some(false) => return Err(Failure::NoDefaultFolder(default)),
-        None => unknown.push((vec![], format!("the default folder {default} is not visible"))),
+        None => unknown.push((
+            vec![],
+            format!("the default folder {default} is not visible"),
+        )),
     }
     let value = ["CLEARML_CONFIG_DIR", "TRAINS_CONFIG_DIR"]
         .iter()
@@ -657,7 +660,10 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
         };
         for o in &opaque {
             if is_under(o, folder) && o != folder {
-                let rel: Vec<&str> = o[folder.len()..].split('/').filter(|s| !s.is_empty()).collect();
+                let rel: Vec<&str> = o[folder.len()..]
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .collect();
                 let prefix = if rel.iter().any(|s| s.contains('"')) {
                     vec![]
                 } else {
@@ -760,7 +766,11 @@ fn rglob(folder: &str, files: &BTreeMap<String, &String>) -> Vec<String> {
             }
         }
     }
-    let is_dir = |e: &Vec<String>| entries.iter().any(|o| o.len() > e.len() && o.starts_with(e));
+    let is_dir = |e: &Vec<String>| {
+        entries
+            .iter()
+            .any(|o| o.len() > e.len() && o.starts_with(e))
+    };
     let mut out = Vec::new();
     fn walk(
         dir: &[String],
@@ -836,7 +846,9 @@ pub fn sso_view(loaded: &Loaded) -> [SsoSubtree; 2] {
         let mut value = None;
         for (i, k) in want.iter().enumerate() {
             let next = match cur {
-                Some(Value::Object(items)) => items.iter().find(|(key, _)| key == k).map(|(_, v)| v),
+                Some(Value::Object(items)) => {
+                    items.iter().find(|(key, _)| key == k).map(|(_, v)| v)
+                }
                 _ => None,
             };
             if i < 2 {
@@ -878,10 +890,14 @@ mod tests {
     use super::*;
 
     fn files(xs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        xs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        xs.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
     fn env(xs: &[(&str, &str)]) -> Vec<(String, String)> {
-        xs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        xs.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
     const DEF: &str = "/opt/clearml/apiserver/config/default/apiserver.conf";
 
@@ -903,7 +919,10 @@ mod tests {
                 ("CLEARML__-secure__x", "2"),
                 ("clearml__secure__y", "3"),
             ]),
-            files(&[(DEF, "a: 1"), ("/opt/clearml/config/secure.conf", "login.sso.b: 5")]),
+            files(&[
+                (DEF, "a: 1"),
+                ("/opt/clearml/config/secure.conf", "login.sso.b: 5"),
+            ]),
         );
         let l = load(&i).unwrap();
         let [sec, _] = sso_view(&l);
@@ -925,8 +944,13 @@ mod tests {
             files(&[(DEF, "a: 1"), ("/opt/clearml/x/secure.conf", "k: 1")]),
         );
         let l = load(&i).unwrap();
-        assert_eq!(l.folders, ["/opt/clearml/apiserver/config/default", "/opt/clearml"]);
-        let Value::Object(top) = &l.config else { panic!() };
+        assert_eq!(
+            l.folders,
+            ["/opt/clearml/apiserver/config/default", "/opt/clearml"]
+        );
+        let Value::Object(top) = &l.config else {
+            panic!()
+        };
         assert!(top.iter().any(|(k, _)| k == "x"));
         assert!(top.iter().any(|(k, _)| k == "apiserver"));
     }
@@ -935,7 +959,10 @@ mod tests {
     fn failures_name_their_source() {
         let i = Input::new(env(&[("CLEARML__a", "@")]), files(&[(DEF, "a: 1")]));
         assert!(matches!(load(&i), Err(Failure::Variable { name, .. }) if name == "CLEARML__a"));
-        let i = Input::new(vec![], files(&[(DEF, "a: 1"), ("/opt/clearml/config/x.conf/y", "")]));
+        let i = Input::new(
+            vec![],
+            files(&[(DEF, "a: 1"), ("/opt/clearml/config/x.conf/y", "")]),
+        );
         assert!(matches!(load(&i), Err(Failure::DirectoryNamedConf(_))));
         let i = Input::new(vec![], files(&[]));
         assert!(matches!(load(&i), Err(Failure::NoDefaultFolder(_))));
@@ -958,7 +985,10 @@ mod tests {
                 ),
                 ("CLEARML__services__login", "flat"),
             ]),
-            files(&[(DEF, "a: 1"), ("/opt/clearml/config/services/login.conf", "sso.k: v")]),
+            files(&[
+                (DEF, "a: 1"),
+                ("/opt/clearml/config/services/login.conf", "sso.k: v"),
+            ]),
         );
         let l = load(&i).unwrap();
         let [sec, svc] = sso_view(&l);
@@ -975,7 +1005,10 @@ mod tests {
         assert_eq!(sec.value, Some(kc));
         assert!(!sec.dropped);
         assert_eq!(svc.value, None);
-        assert_eq!(svc.ancestors[1], ("services.login".to_string(), Shape::NotObject));
+        assert_eq!(
+            svc.ancestors[1],
+            ("services.login".to_string(), Shape::NotObject)
+        );
         assert!(svc.dropped, "{svc:?}");
         assert_eq!(
             svc.sources,

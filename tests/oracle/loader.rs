@@ -5,7 +5,8 @@
 //! decides it for folder trees); where the model says the order of two files can change the
 //! values, it is run again with the order the oracle's filesystem gave. Every disagreement
 //! found is kept in tests/fixtures/clearml_loader/found/ and replayed by `loader_fixtures_replay`
-//! (no Python needed).
+//! (no Python needed). `ORACLE_SEED` (default 17) and `ORACLE_LOADER_COUNT` (default 20,000)
+//! choose the run; the cases are split over two oracle processes.
 
 use super::pyhocon::{normalize, python, tag, value, Rng};
 use clearml_sso::clearml_loader::{self, Failure, Input};
@@ -26,7 +27,8 @@ struct Case {
 }
 
 fn image_defaults() -> Vec<(String, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clearml_loader/image_default");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/clearml_loader/image_default");
     let mut out = Vec::new();
     let mut stack = vec![dir.clone()];
     while let Some(d) = stack.pop() {
@@ -35,8 +37,15 @@ fn image_defaults() -> Vec<(String, String)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(&dir).expect("under").to_string_lossy().into_owned();
-                out.push((rel, std::fs::read_to_string(&p).expect("read a default file")));
+                let rel = p
+                    .strip_prefix(&dir)
+                    .expect("under")
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((
+                    rel,
+                    std::fs::read_to_string(&p).expect("read a default file"),
+                ));
             }
         }
     }
@@ -117,10 +126,37 @@ const PREFIXES: &[&str] = &[
     "CLEARML___",
 ];
 const PIECES: &[&str] = &[
-    "secure", "secure", "SECURE", "Secure", "services", "services", "login", "login", "LOGIN",
-    "sso", "sso", "SSO", "oauth_client", "keycloak", "google", "client_id", "client_secret",
-    "-secure", "-login", "-sso", "-services", "login ", " sso", "a.b", "ÄÖ", "İ", "ΣΑΣ", "",
-    "x", "_x", "x_",
+    "secure",
+    "secure",
+    "SECURE",
+    "Secure",
+    "services",
+    "services",
+    "login",
+    "login",
+    "LOGIN",
+    "sso",
+    "sso",
+    "SSO",
+    "oauth_client",
+    "keycloak",
+    "google",
+    "client_id",
+    "client_secret",
+    "-secure",
+    "-login",
+    "-sso",
+    "-services",
+    "login ",
+    " sso",
+    "a.b",
+    "ÄÖ",
+    "İ",
+    "ΣΑΣ",
+    "",
+    "x",
+    "_x",
+    "x_",
 ];
 const VALUES: &[&str] = &[
     "x",
@@ -168,7 +204,10 @@ fn gen_case(r: &mut Rng, root: &str) -> Case {
             let mut text = String::new();
             for _ in 0..1 + r.below(2) {
                 if r.below(10) == 0 {
-                    text.push_str(&format!("login.sso.oauth_client.keycloak.client_id: {}\n", value(r)));
+                    text.push_str(&format!(
+                        "login.sso.oauth_client.keycloak.client_id: {}\n",
+                        value(r)
+                    ));
                 } else if r.below(30) == 0 {
                     text.push_str(r.pick(FAILING_SNIPPETS));
                     text.push('\n');
@@ -179,9 +218,9 @@ fn gen_case(r: &mut Rng, root: &str) -> Case {
             }
             let path = format!("{root}{folder}/{name}");
             // A path cannot be both a file and a directory.
-            let clash = files
-                .keys()
-                .any(|k: &String| k.starts_with(&format!("{path}/")) || path.starts_with(&format!("{k}/")));
+            let clash = files.keys().any(|k: &String| {
+                k.starts_with(&format!("{path}/")) || path.starts_with(&format!("{k}/"))
+            });
             if !clash {
                 files.insert(path, text);
             }
@@ -293,7 +332,13 @@ fn judge(case: &Case, root: &str, oracle: &Json) -> (Verdict, bool) {
                         .into_iter()
                         .flatten()
                         .filter_map(|f| f.as_str())
-                        .map(|f| if f.starts_with('/') { f.to_string() } else { format!("{}/{f}", inp.cwd) })
+                        .map(|f| {
+                            if f.starts_with('/') {
+                                f.to_string()
+                            } else {
+                                format!("{}/{f}", inp.cwd)
+                            }
+                        })
                         .collect();
                     inp.listing_order.insert(normalize_path(&folder), list);
                 }
@@ -308,7 +353,14 @@ fn judge(case: &Case, root: &str, oracle: &Json) -> (Verdict, bool) {
     let oracle_fails = oracle.get("error").is_some();
     let v = match (&mine, oracle_fails) {
         (Err(Failure::Unknown(_)), _) => Verdict::Unknown,
-        (Err(_), true) if !oracle["error"].as_str().unwrap_or("").starts_with("oracle:") => Verdict::BothFail,
+        (Err(_), true)
+            if !oracle["error"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("oracle:") =>
+        {
+            Verdict::BothFail
+        }
         (Ok(l), false) => {
             let a = canonical(&tag(&l.config));
             let b = canonical(&oracle["config"]);
@@ -378,15 +430,26 @@ fn run_oracle(root: &str, lines: Vec<String>) -> Vec<Json> {
             .collect::<Vec<_>>()
     });
     let status = child.wait().expect("wait for the oracle");
-    assert!(status.success(), "the ClearML loader oracle failed: {status}");
-    assert_eq!(answers.len(), n, "the oracle answered {} of {n}", answers.len());
+    assert!(
+        status.success(),
+        "the ClearML loader oracle failed: {status}"
+    );
+    assert_eq!(
+        answers.len(),
+        n,
+        "the oracle answered {} of {n}",
+        answers.len()
+    );
     answers
 }
 
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn loader_differential() {
-    let seed: u64 = std::env::var("ORACLE_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_SEED);
+    let seed: u64 = std::env::var("ORACLE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(DEFAULT_SEED);
     let count: usize = std::env::var("ORACLE_LOADER_COUNT")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -395,7 +458,11 @@ fn loader_differential() {
     // Each case recreates a directory tree: on tmpfs where there is one (on a disk, removing
     // the trees takes most of the run).
     let shm = PathBuf::from("/dev/shm");
-    let tmp = if shm.is_dir() { shm } else { std::env::temp_dir() };
+    let tmp = if shm.is_dir() {
+        shm
+    } else {
+        std::env::temp_dir()
+    };
     let base = tmp.join(format!("clearml-loader-oracle-{}", std::process::id()));
     let workers = 2;
     let results: Vec<(Vec<Case>, Vec<Json>, String)> = std::thread::scope(|s| {
@@ -415,7 +482,10 @@ fn loader_differential() {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("worker")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("worker"))
+            .collect()
     });
     let _ = std::fs::remove_dir_all(&base);
     let oracle_time = start.elapsed().as_secs_f64();
@@ -429,19 +499,22 @@ fn loader_differential() {
                 Verdict::Same => same += 1,
                 Verdict::BothFail => both_fail += 1,
                 Verdict::Unknown => unknown += 1,
-                Verdict::Disagree(why) => disagreements.push((case, root.clone(), oracle.clone(), why)),
+                Verdict::Disagree(why) => {
+                    disagreements.push((case, root.clone(), oracle.clone(), why))
+                }
             }
         }
     }
     println!(
         "clearml loader differential: {count} cases, {same} same config, {both_fail} both fail, \
-         {} disagree, {unknown} unknown to the model, {replayed_n} replayed in the filesystem's \
-         order (seed {seed}, {:.1}s, {oracle_time:.1}s of it generating and running the oracles)",
+         {} disagree (seed {seed}); {unknown} unknown to the model, {replayed_n} replayed in the \
+         filesystem's order; {:.1}s, {oracle_time:.1}s of it generating and running the oracles",
         disagreements.len(),
         start.elapsed().as_secs_f64()
     );
     if !disagreements.is_empty() {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/clearml-loader-disagreements");
+        let dir =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/clearml-loader-disagreements");
         let _ = std::fs::create_dir_all(&dir);
         for (i, (case, root, oracle, why)) in disagreements.iter().take(5).enumerate() {
             let fixture = json!({
@@ -449,14 +522,27 @@ fn loader_differential() {
                 "files": case.files.iter().map(|(k, v)| (k.replace(root.as_str(), ROOT_MARK), json!(v))).collect::<serde_json::Map<_, _>>(),
                 "oracle": oracle.to_string().replace(root.as_str(), ROOT_MARK),
             });
-            let _ = std::fs::write(dir.join(format!("{i}.json")), serde_json::to_string_pretty(&fixture).unwrap_or_default());
+            let _ = std::fs::write(
+                dir.join(format!("{i}.json")),
+                serde_json::to_string_pretty(&fixture).unwrap_or_default(),
+            );
             eprintln!("--- disagreement {i}\n{}\n{why}", request(case, root));
         }
-        panic!("{} disagreements (written to {})", disagreements.len(), dir.display());
+        panic!(
+            "{} disagreements (written to {})",
+            disagreements.len(),
+            dir.display()
+        );
     }
     assert!(same > count / 3, "too few cases load: {same}");
-    assert!(both_fail > count / 50, "too few failures exercised: {both_fail}");
-    assert!(unknown < count / 10, "too many cases unknown to the model: {unknown}");
+    assert!(
+        both_fail > count / 50,
+        "too few failures exercised: {both_fail}"
+    );
+    assert!(
+        unknown < count / 10,
+        "too many cases unknown to the model: {unknown}"
+    );
 }
 
 /// Every disagreement ever found, replayed without Python: the model gives the oracle's answer.
@@ -470,14 +556,20 @@ fn loader_fixtures_replay() {
             continue;
         }
         let root = "/tmp/replay-root";
-        let f: Json = serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("JSON");
+        let f: Json =
+            serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("JSON");
         let sub = |s: &str| s.replace(ROOT_MARK, root);
         let case = Case {
             env: f["env"]
                 .as_array()
                 .expect("env")
                 .iter()
-                .map(|kv| (sub(kv[0].as_str().unwrap_or("")), sub(kv[1].as_str().unwrap_or(""))))
+                .map(|kv| {
+                    (
+                        sub(kv[0].as_str().unwrap_or("")),
+                        sub(kv[1].as_str().unwrap_or("")),
+                    )
+                })
                 .collect(),
             files: f["files"]
                 .as_object()
@@ -486,7 +578,8 @@ fn loader_fixtures_replay() {
                 .map(|(k, v)| (sub(k), v.as_str().unwrap_or("").to_string()))
                 .collect(),
         };
-        let oracle: Json = serde_json::from_str(&sub(f["oracle"].as_str().expect("oracle"))).expect("oracle JSON");
+        let oracle: Json =
+            serde_json::from_str(&sub(f["oracle"].as_str().expect("oracle"))).expect("oracle JSON");
         let (v, _) = judge(&case, root, &oracle);
         if let Verdict::Disagree(why) = v {
             panic!("{}: {why}", p.display());

@@ -3,5 +3,5 @@
 //! them are ignored by a plain `cargo test`), and the replay of every disagreement ever found,
 //! kept as a fixture and checked without the oracles.
 
-mod pyhocon;
 mod loader;
+mod pyhocon;

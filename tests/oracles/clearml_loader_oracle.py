@@ -25,6 +25,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import sys
 import types
 from pathlib import Path
@@ -117,13 +118,20 @@ def run(req, parse_string):
         os.environ.update(dict(req["env"]))
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                cfg = basic.BasicConfig(folder=DEFAULT_FOLDER, verbose=False)
+                # pyhocon_oracle's limit: some substitution cycles never end in pyhocon.
+                signal.setitimer(signal.ITIMER_REAL, pyhocon_oracle.TIME_LIMIT)
+                try:
+                    cfg = basic.BasicConfig(folder=DEFAULT_FOLDER, verbose=False)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
                 listing = {
                     str(p): [str(f) for f in Path(p).rglob("*.conf")] for p in cfg._paths
                 }
             return {"config": pyhocon_oracle.tag(cfg._config), "listing": listing}
         except pyhocon_oracle.IncludeAttempted:
             return {"error": "include"}
+        except pyhocon_oracle.Timeout:
+            return {"error": "timeout"}
         except BaseException as e:  # noqa: B036 — the oracle must survive every input
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
