@@ -106,6 +106,14 @@ const SNIPPETS: &[&str] = &[
     "auth.fixed_users.enabled: true",
     "x = 1\ny = [ {z: 1} ]",
     "secure.login.sso.k: v",
+    "\"a.\\\"b\": { c: 1 }",
+    "\"\\\"b\": 1, b: { q: 2 }",
+    "login { \"sso\": { x: 1 } }",
+    "\"login\" { \"-sso\" { z: 3 } }",
+    "login = null",
+    "login.sso { a: ${?login.sso.b}, b: 2 }",
+    "\"$\": 1",
+    "\"a b\": { \" c\": 1 }",
     "services.login.sso.k: v",
     "-secure { login.sso.k: w }",
     "",
@@ -174,6 +182,10 @@ const VALUES: &[&str] = &[
     "{ sso { oauth_client { keycloak { client_id: a } } } }",
     "-1",
     "",
+    "{\"a.b\": 1, \"-sso\": {}}",
+    "{ \"\\\"x\": 1 }",
+    "{ login { sso { k: v } }, -login { } }",
+    "${?CLEARML__secure__login__sso__a}",
 ];
 
 fn gen_case(r: &mut Rng, root: &str) -> Case {
