@@ -36,27 +36,8 @@
 //! A `..` in a folder is resolved as the kernel does (the directory before it must exist);
 //! the model knows no symlinks.
 //!
-//! The webserver is not modelled here (not ported: described for whoever writes or judges
-//! its variables). Its entrypoint (`docker/build/internal_files/entrypoint.sh`, `set -e`)
-//! writes `{}` to /tmp/configuration.json (or copies
-//! /mnt/external_files/configs/configuration.json when that file exists), then runs
-//! `update_from_env.py --verbose /tmp/configuration.json /usr/share/nginx/html/configuration.json`:
-//! - argparse opens (truncates) the output file before anything is read;
-//! - every variable whose name `startswith("WEBSERVER__")` (case-sensitive), in
-//!   `os.environ`'s order, goes into a dict keyed by `name.lstrip("WEBSERVER__")` — `lstrip`
-//!   removes leading *characters* of the set {W, E, B, S, R, V, _}, not the prefix, so
-//!   `WEBSERVER__SERVER_URL` is keyed `URL` and `WEBSERVER__displayedServerUrls` is keyed
-//!   `displayedServerUrls`; two names giving one key: the later value wins;
-//! - each value is `json.loads(value)` (Python's JSON: `NaN`, `Infinity`, `-Infinity`
-//!   accepted, integers of any size, lone surrogate escapes kept, duplicate object keys: the
-//!   last wins, surrounding whitespace allowed); a value that is not JSON (a bare word, an
-//!   empty value) prints an error and exits 2, so the container stops (and the output file is
-//!   already empty);
-//! - keys matching an existing leaf of the input file (its path joined with `__`, compared
-//!   case-insensitively with `key.lower()`) replace that leaf in place; the others are split on
-//!   `__` and set as nested objects (`set_path`), a path through a non-object printing an error
-//!   and being skipped (not fatal);
-//! - the result is written with `json.dump(sort_keys=True, indent=2)`.
+//! The webserver reads its `WEBSERVER__*` variables with another script and JSON:
+//! [`crate::clearml_webserver`].
 //!
 //! This module depends only on [`crate::pyhocon`]. It reads no file and no environment of the
 //! process it runs in, prints nothing, and knows nothing of Kubernetes or of the policy.

@@ -11,6 +11,7 @@
 
 pub mod clearml_env;
 pub mod clearml_loader;
+pub mod clearml_webserver;
 pub mod correct;
 pub mod diff;
 pub mod explain;

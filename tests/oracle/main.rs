@@ -5,3 +5,4 @@
 
 mod loader;
 mod pyhocon;
+mod webserver;

@@ -1,7 +1,7 @@
 """ClearML's configuration loader as an oracle for tests/oracle/loader.rs.
 
 This runs the loader itself: clearml-server's apiserver/config/basic.py, kept verbatim in
-tests/oracles/clearml_apiserver/basic.py, its class BasicConfig built as the apiserver builds it
+tests/oracles/clearml_server/basic.py, its class BasicConfig built as the apiserver builds it
 (`BasicConfig()`, verbose off), with pyhocon 0.3.63 and boltons from the test venv. Only what
 cannot exist on a test machine is redirected: the image's default folder and the two extra
 folders are under ROOT (argv[1]); basic.py's `apiserver.utilities.json` is the standard json
@@ -48,7 +48,7 @@ sys.modules["apiserver"] = apiserver
 sys.modules["apiserver.utilities"] = utilities
 
 spec = importlib.util.spec_from_file_location(
-    "clearml_basic", os.path.join(HERE, "clearml_apiserver", "basic.py")
+    "clearml_basic", os.path.join(HERE, "clearml_server", "basic.py")
 )
 basic = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(basic)
