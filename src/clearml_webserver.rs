@@ -214,6 +214,9 @@ mod tests {
         assert_eq!(out, WebOutcome::Stops("WEBSERVER__a".into()));
         let out = webserver_config(&env(&[("WEBSERVER__a", "NaN")]), None);
         assert_eq!(out, WebOutcome::Unknown("WEBSERVER__a".into()));
+        // Found by the differential test: Python reads `-0` as the int 0.
+        let out = webserver_config(&env(&[("WEBSERVER__a", "[-0]")]), None);
+        assert_eq!(out, WebOutcome::Unknown("WEBSERVER__a".into()));
     }
 
     #[test]
