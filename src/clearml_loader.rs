@@ -67,6 +67,15 @@ pub struct Input {
     pub cwd: String,
     /// The default folder ([`DEFAULT_FOLDER`] in the image).
     pub default_folder: String,
+    /// The default folder is the image's own, its files not given: it is taken to give
+    /// `secure` and `services` as objects (its `secure.conf` and `services/*.conf`) and nothing
+    /// at or under `secure.login` or `services.login` (clearml-server's defaults hold no
+    /// `login` key). Their existence matters: a variable's `-login` key, kept as is when the
+    /// environment alone has no `secure` yet, is read as `login` only when the folders gave a
+    /// `secure` object. `tests/oracle/loader.rs` checks that the SSO subtrees are then the same
+    /// as with the files. The tree lacks the defaults' other keys ([`Loaded::assumed`]); a
+    /// folder inside the default folder is then unknown.
+    pub default_folder_is_image: bool,
     /// The folders read when no override variable is set ([`EXTRA_CONFIG_PATHS`]).
     pub extra_config_paths: Vec<String>,
     /// `rglob`'s order per folder (folder path as normalized here → file paths), when known;
@@ -83,6 +92,7 @@ impl Input {
             opaque_dirs: Vec::new(),
             cwd: IMAGE_WORKDIR.to_string(),
             default_folder: DEFAULT_FOLDER.to_string(),
+            default_folder_is_image: false,
             extra_config_paths: EXTRA_CONFIG_PATHS.iter().map(|s| s.to_string()).collect(),
             listing_order: BTreeMap::new(),
         }
@@ -99,6 +109,8 @@ pub struct Loaded {
     /// Key paths (pyhocon path elements) under which an opaque directory could put anything;
     /// an empty path means the whole tree. With a reason.
     pub unknown: Vec<(Vec<String>, String)>,
+    /// What was assumed rather than read ([`Input::default_folder_is_image`]).
+    pub assumed: Vec<String>,
     /// Pairs of files of one folder whose order (the filesystem's) can change the tree.
     pub order_dependent: Vec<(String, String)>,
     /// The sources (a file, a variable) that set something at or under `secure.login.sso` or
@@ -554,7 +566,10 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
     let env = |k: &str| envmap.get(k).map(|v| v.to_string());
     let files: BTreeMap<String, &String> =
         input.files.iter().map(|(k, v)| (normalize(k), v)).collect();
-    let opaque: Vec<String> = input.opaque_dirs.iter().map(|d| normalize(d)).collect();
+    let mut opaque: Vec<String> = input.opaque_dirs.iter().map(|d| normalize(d)).collect();
+    if input.default_folder_is_image {
+        opaque.push(normalize(&input.default_folder));
+    }
     let is_dir = |p: &str| -> Option<bool> {
         if opaque.iter().any(|o| is_under(p, o)) {
             return None;
@@ -567,13 +582,21 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
     // __init__: the default folder, then _get_paths.
     let default = normalize(&input.default_folder);
     let mut unknown: Vec<(Vec<String>, String)> = Vec::new();
-    match is_dir(&default) {
-        Some(true) => {}
-        Some(false) => return Err(Failure::NoDefaultFolder(default)),
-        None => unknown.push((
-            vec![],
-            format!("the default folder {default} is not visible"),
-        )),
+    let mut assumed = Vec::new();
+    if input.default_folder_is_image {
+        assumed.push(format!(
+            "the image's default folder {default}: secure and services objects, nothing at or \
+             under secure.login or services.login"
+        ));
+    } else {
+        match is_dir(&default) {
+            Some(true) => {}
+            Some(false) => return Err(Failure::NoDefaultFolder(default)),
+            None => unknown.push((
+                vec![],
+                format!("the default folder {default} is not visible"),
+            )),
+        }
     }
     let value = ["CLEARML_CONFIG_DIR", "TRAINS_CONFIG_DIR"]
         .iter()
@@ -633,8 +656,14 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
     // then each folder.
     let mut order_dependent = Vec::new();
     let mut configs = Vec::new();
-    for folder in &folders {
+    for (index, folder) in folders.iter().enumerate() {
         let conf = new_tree();
+        if index == 0 && input.default_folder_is_image {
+            set(&conf, "secure", Node::Tree(new_tree()));
+            set(&conf, "services", Node::Tree(new_tree()));
+            configs.push((folder.clone(), conf));
+            continue;
+        }
         let listing = match input.listing_order.get(folder) {
             Some(l) => l.iter().map(|p| normalize(p)).collect(),
             None => rglob(folder, &files),
@@ -716,6 +745,7 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
         config: to_value(&Node::Tree(result), 0),
         folders,
         unknown,
+        assumed,
         order_dependent,
         sso_sources,
     })
@@ -1014,6 +1044,34 @@ mod tests {
         assert_eq!(sec.value, None);
         assert_eq!(sec.ancestors[0], ("secure".to_string(), Shape::Object));
         assert!(sec.dropped);
+    }
+
+    #[test]
+    fn a_dash_login_variable_needs_a_secure_object_from_the_folders() {
+        // Found by the differential test: the environment alone has no `secure`, so the
+        // variable's `-login` key is kept as is; the final merge reads it as `login` only if
+        // the folders gave a `secure` object (the image's defaults do).
+        let v = env(&[(
+            "TRAINS__Secure__-login",
+            "{ sso { oauth_client { keycloak { client_id: a } } } }",
+        )]);
+        let with = Input::new(
+            v.clone(),
+            files(&[
+                (DEF, "a: 1"),
+                (&DEF.replace("apiserver.conf", "secure.conf"), "x: 1"),
+            ]),
+        );
+        let [sec, _] = sso_view(&load(&with).unwrap());
+        assert!(sec.value.is_some());
+        let without = Input::new(v.clone(), files(&[(DEF, "a: 1")]));
+        let [sec, _] = sso_view(&load(&without).unwrap());
+        assert_eq!(sec.value, None);
+        let mut image = Input::new(v, BTreeMap::new());
+        image.default_folder_is_image = true;
+        let l = load(&image).unwrap();
+        assert!(sso_view(&l)[0].value.is_some());
+        assert_eq!(l.assumed.len(), 1);
     }
 
     #[test]

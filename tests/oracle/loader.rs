@@ -362,6 +362,59 @@ fn judge(case: &Case, root: &str, oracle: &Json) -> (Verdict, bool) {
         }
         m => m,
     };
+    // Where the default folder is like the image's (secure.conf, services/), the same case
+    // with its files not given (`default_folder_is_image`): the SSO subtrees must be the
+    // oracle's.
+    let default_like_image = ["secure.conf", "services/"].iter().all(|f| {
+        let p = format!("{}/{f}", inp.default_folder);
+        inp.files.keys().any(|k| k.starts_with(&p))
+    });
+    if let (Some(cfg), true) = (oracle.get("config"), default_like_image) {
+        let mut inp = inp.clone();
+        inp.files
+            .retain(|k, _| !k.starts_with(&format!("{}/", inp.default_folder)));
+        inp.default_folder_is_image = true;
+        let kept = inp.files.clone();
+        for list in inp.listing_order.values_mut() {
+            list.retain(|f| kept.contains_key(f));
+        }
+        let sso = |j: &Json| {
+            let mut out = Vec::new();
+            for top in ["secure", "services"] {
+                let mut cur = Some(j.clone());
+                for k in [top, "login", "sso"] {
+                    cur = cur.and_then(|c| {
+                        c.get("object")?
+                            .as_array()?
+                            .iter()
+                            .find(|kv| kv[0] == k)
+                            .map(|kv| kv[1].clone())
+                    });
+                }
+                out.push(cur.map(|c| canonical(&c)));
+            }
+            out
+        };
+        match clearml_loader::load(&inp) {
+            Ok(l) if sso(&tag(&l.config)) != sso(cfg) => {
+                return (
+                    Verdict::Disagree(format!(
+                        "without the default folder's files: mine {:?}\noracle {:?}",
+                        sso(&tag(&l.config)),
+                        sso(cfg)
+                    )),
+                    replayed,
+                )
+            }
+            Err(e) if !matches!(e, Failure::Unknown(_)) => {
+                return (
+                    Verdict::Disagree(format!("without the default folder's files: mine {e:?}")),
+                    replayed,
+                )
+            }
+            _ => {}
+        }
+    }
     let oracle_fails = oracle.get("error").is_some();
     let v = match (&mine, oracle_fails) {
         (Err(Failure::Unknown(_)), _) => Verdict::Unknown,
