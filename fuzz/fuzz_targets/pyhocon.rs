@@ -28,6 +28,10 @@ fuzz_target!(|data: &[u8]| {
             "secure".into(),
             Value::Object(vec![("x".into(), Value::String(text.into()))]),
         )]);
-        assert_eq!(read, Ok(want), "quote() must read back as the string itself");
+        assert_eq!(
+            read,
+            Ok(want),
+            "quote() must read back as the string itself"
+        );
     }
 });

@@ -74,6 +74,9 @@ pub enum Error {
     Include,
     /// Nesting deeper than pyhocon's recursion allows (`RecursionError` in Python).
     TooDeep,
+    /// pyhocon never finishes on it (a cycle among overridden values, or substitutions that
+    /// keep producing substitutions): the apiserver would hang at start.
+    Hangs,
     /// Another Python exception, by class name (`ConfigWrongTypeException`,
     /// `ConfigSubstitutionException`, `OverflowError`, ...).
     Python(&'static str),
@@ -87,6 +90,7 @@ impl std::fmt::Display for Error {
             Error::Syntax => write!(f, "pyhocon cannot parse it (syntax error)"),
             Error::Include => write!(f, "it has an `include`, which pyhocon would follow"),
             Error::TooDeep => write!(f, "it nests deeper than pyhocon can read"),
+            Error::Hangs => write!(f, "pyhocon never finishes reading it"),
             Error::Python(e) => write!(f, "pyhocon fails with {e}"),
             Error::Unsupported => write!(f, "it takes a path through pyhocon not modelled"),
         }

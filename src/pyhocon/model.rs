@@ -84,6 +84,7 @@ pub struct Subst {
 }
 
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // one arena of objects; boxing buys nothing here
 pub enum Obj {
     Tree(Tree),
     List(Vec<Tok>),
@@ -508,12 +509,16 @@ impl Arena {
         c
     }
 
-    /// `ConfigValues.get_substitutions()`.
-    pub fn get_substitutions(&self, c: Id) -> Vec<Id> {
+    /// `ConfigValues.get_substitutions()`. It walks the chain of overridden values; on a
+    /// cycle pyhocon loops forever.
+    pub fn get_substitutions(&self, c: Id) -> Result<Vec<Id>, Error> {
         let mut lst: Vec<Id> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut node = c;
-        let mut guard = 0;
         loop {
+            if !seen.insert(node) {
+                return Err(Error::Hangs);
+            }
             let mine: Vec<Id> = self
                 .cv(node)
                 .tokens
@@ -528,12 +533,8 @@ impl Arena {
                 Tok::Values(n) => node = *n,
                 _ => break,
             }
-            guard += 1;
-            if guard > 10_000 {
-                break;
-            }
         }
-        lst
+        Ok(lst)
     }
 
     /// Python truthiness.
@@ -579,7 +580,7 @@ impl Arena {
     }
 
     fn transform_inner(&mut self, c: Id) -> Result<Tok, Error> {
-        if !self.get_substitutions(c).is_empty() {
+        if !self.get_substitutions(c)?.is_empty() {
             return Ok(Tok::Values(c));
         }
         let tokens: Vec<Tok> = self
@@ -605,11 +606,13 @@ impl Arena {
             0 => {
                 let mut child: Vec<Id> = Vec::new();
                 let mut node = self.cv(c).overridden.clone();
-                let mut guard = 0;
-                while self.truthy(&node) && guard < 10_000 {
-                    guard += 1;
+                let mut seen = std::collections::HashSet::new();
+                while self.truthy(&node) {
                     match node {
                         Tok::Values(n) => {
+                            if !seen.insert(n) {
+                                return Err(Error::Hangs);
+                            }
                             match self.transform(n)? {
                                 Tok::Tree(v) => child.push(v),
                                 _ => break,
@@ -691,15 +694,11 @@ impl Arena {
                         stack.extend(self.cv(c).tokens.iter().cloned());
                     }
                 }
-                Tok::Tree(i) => {
-                    if seen.insert(i) {
-                        stack.extend(self.tree(i).items.iter().map(|(_, v)| v.clone()));
-                    }
+                Tok::Tree(i) if seen.insert(i) => {
+                    stack.extend(self.tree(i).items.iter().map(|(_, v)| v.clone()));
                 }
-                Tok::List(i) => {
-                    if seen.insert(i) {
-                        stack.extend(self.list(i).iter().cloned());
-                    }
+                Tok::List(i) if seen.insert(i) => {
+                    stack.extend(self.list(i).iter().cloned());
                 }
                 _ => {}
             }

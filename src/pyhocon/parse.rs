@@ -32,8 +32,10 @@ fn stop<T>(r: R<T>) -> R<T> {
     }
 }
 
-/// Nesting (objects and lists inside values) beyond which pyhocon's recursion in Python
-/// fails with `RecursionError`; the reader fails the same way instead of overflowing.
+/// Nesting of objects and lists the reader accepts. pyhocon's parse recurses in Python and
+/// fails with `RecursionError` at about 32 levels from a shallow stack (fewer from a deeper
+/// caller, such as the apiserver's loader); the reader refuses deeper text with
+/// [`Error::TooDeep`], below both, so it never accepts what pyhocon might not read.
 pub const MAX_DEPTH: usize = 25;
 
 pub struct Parser<'a> {
@@ -190,14 +192,9 @@ impl<'a> Parser<'a> {
     }
 
     fn starts(&self, i: usize, lit: &str) -> bool {
-        let mut j = i;
-        for c in lit.chars() {
-            if self.at(j) != Some(c) {
-                return false;
-            }
-            j += 1;
-        }
-        true
+        lit.chars()
+            .enumerate()
+            .all(|(k, c)| self.at(i + k) == Some(c))
     }
 
     fn text(&self, from: usize, to: usize) -> String {

@@ -73,7 +73,7 @@ pub fn float_repr(x: f64) -> String {
         out.push_str("0.0");
         return out;
     }
-    if decpt > 16 || decpt < -3 {
+    if !(-3..=16).contains(&decpt) {
         out.push_str(&digits[..1]);
         if digits.len() > 1 {
             out.push('.');

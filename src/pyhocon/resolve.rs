@@ -27,7 +27,7 @@ impl Resolver<'_, '_> {
             return Err(Error::Python("RecursionError"));
         }
         let vals: Vec<Tok> = match item {
-            Tok::Values(c) => return Ok(self.a.get_substitutions(*c)),
+            Tok::Values(c) => return self.a.get_substitutions(*c),
             Tok::Tree(t) => self
                 .a
                 .tree(*t)
@@ -313,7 +313,7 @@ impl Resolver<'_, '_> {
             {
                 rounds += 1;
                 if rounds > 10_000 {
-                    return Err(Error::Unsupported);
+                    return Err(Error::Hangs);
                 }
                 any_unresolved = false;
                 previous = substitutions.clone();
@@ -388,6 +388,9 @@ impl Resolver<'_, '_> {
                             return Err(Error::Python("ValueError"));
                         }
                         continue;
+                    }
+                    if substitutions.len() > 100_000 {
+                        return Err(Error::Hangs);
                     }
                     for &s in &cache_values {
                         let (ok, mut rv) = self.resolve_variable(config, s)?;

@@ -540,9 +540,15 @@ fn pyhocon_differential() {
 
     let (mut same, mut both_fail, mut quoted_ok) = (0usize, 0usize, 0usize);
     let mut refused_unresolved = 0usize;
+    let mut slowest = (std::time::Duration::ZERO, String::new());
     let mut disagreements: Vec<Json> = Vec::new();
     for (c, oracle) in cases.iter().zip(&answers) {
+        let t0 = Instant::now();
         let mine = tagged(&read(&c.text, &c.env));
+        let took = t0.elapsed();
+        if took > slowest.0 {
+            slowest = (took, c.text.clone());
+        }
         let ok = match &c.quoted {
             Some(s) => {
                 let path = c.text.split(": ").next().unwrap_or_default();
@@ -575,12 +581,14 @@ fn pyhocon_differential() {
         "pyhocon differential: {} values, {same} same tree, {both_fail} both fail, {} disagree (seed {seed})\n\
          pyhocon differential: {refused_unresolved} refused by the reader where pyhocon leaves unresolved objects in the tree\n\
          pyhocon quote round trips: {quoted_ok} of {quote_checks} read back exactly\n\
-         pyhocon oracle time: {:.1} s for {} values ({:.0} values/s over 2 processes)\n",
+         pyhocon oracle time: {:.1} s for {} values ({:.0} values/s over 2 processes); \
+         the reader's slowest value: {:.1} ms\n",
         cases.len(),
         disagreements.len(),
         oracle_time.as_secs_f64(),
         cases.len(),
-        cases.len() as f64 / oracle_time.as_secs_f64()
+        cases.len() as f64 / oracle_time.as_secs_f64(),
+        slowest.0.as_secs_f64() * 1000.0
     );
     std::io::stderr()
         .write_all(summary.as_bytes())
