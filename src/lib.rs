@@ -12,6 +12,8 @@
 #![deny(unsafe_code)]
 
 pub mod clearml_env;
+pub mod clearml_loader;
+pub mod clearml_webserver;
 pub mod correct;
 pub mod diff;
 pub mod explain;

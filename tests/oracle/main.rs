@@ -3,4 +3,6 @@
 //! them are ignored by a plain `cargo test`), and the replay of every disagreement ever found,
 //! kept as a fixture and checked without the oracles.
 
+mod loader;
 mod pyhocon;
+mod webserver;

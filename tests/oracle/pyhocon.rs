@@ -35,7 +35,7 @@ fn tagged(r: &Result<Value, pyhocon::Error>) -> Json {
     }
 }
 
-fn tag(v: &Value) -> Json {
+pub(crate) fn tag(v: &Value) -> Json {
     match v {
         Value::Object(items) => {
             json!({ "object": items.iter().map(|(k, v)| json!([k, tag(v)])).collect::<Vec<_>>() })
@@ -60,7 +60,7 @@ fn tag(v: &Value) -> Json {
 
 /// The oracle's answer with each float as its bits (Python's repr and Rust's parse agree on
 /// the value; the text differs).
-fn normalize(j: &Json) -> Json {
+pub(crate) fn normalize(j: &Json) -> Json {
     match j {
         Json::Object(m) => {
             if let Some(Json::String(f)) = m.get("float") {
@@ -104,10 +104,10 @@ fn read(text: &str, env: &[(String, String)]) -> Result<Value, pyhocon::Error> {
 
 // ---- the generator ----
 
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         // splitmix64
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
@@ -115,10 +115,10 @@ impl Rng {
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+    pub(crate) fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
         xs[self.below(xs.len())]
     }
 }
@@ -336,7 +336,7 @@ fn any_char(r: &mut Rng) -> char {
 }
 
 /// One generated value, weighted to HOCON syntax.
-fn value(r: &mut Rng) -> String {
+pub(crate) fn value(r: &mut Rng) -> String {
     if r.below(4) == 0 {
         // Realistic: a URL or a secret, sometimes with a hostile tail.
         let mut v = if r.below(2) == 0 {
@@ -447,7 +447,7 @@ fn nested_string(path: &str, s: &str) -> Json {
     v
 }
 
-fn python() -> String {
+pub(crate) fn python() -> String {
     std::env::var("CLEARML_SSO_PYTHON").unwrap_or_else(|_| {
         panic!(
             "CLEARML_SSO_PYTHON is not set: run `eval \"$(scripts/fetch-test-deps)\"` first \
