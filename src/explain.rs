@@ -1,6 +1,12 @@
 //! What a policy means, for people: `explain` (the env vars it produces and the
 //! identity-provider checklist), `values` (the same settings as Helm `apiserver.extraEnvs`)
 //! and `init` (a commented starter policy per provider). All three read the catalogue.
+//!
+//! They read the policy and the catalogue only, never manifests. `explain` must never show a
+//! credential's value: one written as a literal is shown as `<literal value, not shown>`, a
+//! reference as the Secret and key it names (`shown` decides). `values` writes the settings
+//! as `render` would apply them, so it first refuses what `render` refuses ([`check`]), a
+//! literal credential under `plaintext_secrets = "deny"` included.
 
 use crate::clearml_env;
 use crate::correct::desired_entry;

@@ -8,8 +8,12 @@
 //! for byte. The command line around it (arguments, exit codes, Helm's stderr) is the binary's.
 
 #![warn(missing_docs)]
+// Only the libyaml binding may use `unsafe`: it allows it in its own first line.
+#![deny(unsafe_code)]
 
 pub mod clearml_env;
+pub mod clearml_loader;
+pub mod clearml_webserver;
 pub mod correct;
 pub mod diff;
 pub mod explain;
@@ -18,10 +22,10 @@ pub mod k8s_yaml;
 pub mod libyaml;
 pub mod policy;
 pub mod providers;
+pub mod pyhocon;
 pub mod report;
 pub mod secrets;
 pub mod stream;
-pub mod summary;
 pub mod surface;
 pub mod verify;
 pub mod yaml;

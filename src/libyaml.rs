@@ -6,6 +6,8 @@
 //! re-implementation was tried first and panicked on a block scalar at the end of the input;
 //! libyaml reports every problem as an error instead. All `unsafe` of the crate is here.
 
+#![allow(unsafe_code)]
+
 use std::ffi::CStr;
 use std::mem::MaybeUninit;
 use unsafe_libyaml as unsafe_sys;

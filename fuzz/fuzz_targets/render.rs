@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     }
     // The summary written under Helm: there exactly when something changed or warns, one
     // line per line (no control character of the input gets through).
-    let summary = clearml_sso::summary::helm_summary(&out, "keycloak.toml");
+    let summary = clearml_sso::report::helm_summary(&out, "keycloak.toml");
     let warns = out
         .findings
         .iter()

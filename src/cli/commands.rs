@@ -13,7 +13,7 @@
 use super::args::{CheckArgs, DiffArgs, InitArgs, PolicyArgs, RenderArgs};
 use super::exit::{self, fail, print, Stop};
 use super::{helm_stderr, policy_file, report_file};
-use clearml_sso::{diff, explain, render_with, report, summary, Outcome, RenderOptions};
+use clearml_sso::{diff, explain, render_with, report, Outcome, RenderOptions};
 use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
@@ -190,7 +190,7 @@ fn refusal_text(outcome: &Outcome, refusal: &str) -> String {
 fn tell_helm_summary(args: &RenderArgs, outcome: &Outcome) {
     let policy = policy_file::find(args.policy.as_deref())
         .map_or_else(|_| "FILE".to_string(), |p| p.display().to_string());
-    if let Some(text) = summary::helm_summary(outcome, &policy) {
+    if let Some(text) = report::helm_summary(outcome, &policy) {
         helm_stderr::tell_success(&text);
     }
 }

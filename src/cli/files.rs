@@ -19,19 +19,14 @@ pub fn open(path: &Path, options: &mut std::fs::OpenOptions) -> std::io::Result<
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as std::ffi::c_int);
     }
     let file = options.open(path)?;
     #[cfg(unix)]
     {
-        use std::os::fd::AsRawFd;
-        let fd = file.as_raw_fd();
-        // SAFETY: fcntl on a descriptor this function owns.
-        unsafe {
-            let flags = libc::fcntl(fd, libc::F_GETFL);
-            if flags >= 0 {
-                libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
-            }
+        use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
+        if let Ok(flags) = fcntl_getfl(&file) {
+            let _ = fcntl_setfl(&file, flags - OFlags::NONBLOCK);
         }
     }
     Ok(file)

@@ -23,7 +23,10 @@
 //! Linux reads the parent from `/proc` and duplicates Helm's fd 2 with `pidfd_getfd`. macOS has
 //! neither: the parent's executable comes from `proc_pidpath`, and the message goes to the
 //! controlling terminal (`/dev/tty`), unless our stderr is a terminal already; without one (CI)
-//! it is lost, and the README points to `--report`. Elsewhere nothing extra is written.
+//! it is lost, and docs/helm.md points to `--report`. Elsewhere nothing extra is written.
+//!
+//! The system calls go through `rustix` (no `unsafe` here); the two it lacks — ignoring
+//! SIGTTOU, and macOS's `proc_pidpath` — are in [`super::sys`].
 
 /// Whether Helm set its plugin variables for this process (they are inherited too, so this
 /// alone does not mean Helm is the parent).
@@ -127,75 +130,55 @@ mod platform {
 /// What Linux and macOS share: a write that never waits long.
 #[cfg(any(target_os = "linux", target_os = "macos"))]
 mod unix {
-    use std::ffi::CString;
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    use rustix::fs::{Mode, OFlags};
+    use rustix::io::Errno;
+    use std::os::fd::OwnedFd;
     use std::time::{Duration, Instant};
 
     /// How long a write may wait for a full pipe or a stopped terminal before giving up.
     const PATIENCE: Duration = Duration::from_millis(1000);
 
-    /// With `stty tostop`, a background job writing to its terminal is stopped by SIGTTOU until
-    /// brought to the foreground: a wait with no bound. Ignored, the write just happens; the
-    /// process is about to exit, so the changed disposition matters to nothing else.
-    pub(super) fn ignore_sigttou() {
-        // SAFETY: setting a signal to SIG_IGN installs no handler.
-        unsafe { libc::signal(libc::SIGTTOU, libc::SIG_IGN) };
-    }
-
     /// Opens for writing without ever waiting: O_NONBLOCK (a FIFO without a reader fails with
     /// ENXIO, and later writes never block), O_NOCTTY (a terminal never becomes ours).
     pub(super) fn open_nonblocking(path: &str) -> Option<OwnedFd> {
-        let path = CString::new(path).ok()?;
         let flags =
-            libc::O_WRONLY | libc::O_APPEND | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
-        // SAFETY: a NUL-terminated path; the fd is owned on success.
-        let fd = unsafe { libc::open(path.as_ptr(), flags) };
-        (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+            OFlags::WRONLY | OFlags::APPEND | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        rustix::fs::open(path, flags, Mode::empty()).ok()
     }
 
     /// Writes all of `message` with a non-blocking `write` on `fd`, waiting for room at most
     /// [`PATIENCE`] in all; false when it gives up or the write fails (EPIPE: no reader).
     pub(super) fn write_bounded(fd: &OwnedFd, message: &str) -> bool {
-        bounded(fd, message.as_bytes(), |buf| {
-            // SAFETY: writes from a live buffer of the given length.
-            unsafe { libc::write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len()) }
-        })
+        bounded(fd, message.as_bytes(), |buf| rustix::io::write(fd, buf))
     }
 
     pub(super) fn bounded(
         fd: &OwnedFd,
         mut rest: &[u8],
-        mut write: impl FnMut(&[u8]) -> isize,
+        mut write: impl FnMut(&[u8]) -> rustix::io::Result<usize>,
     ) -> bool {
         let deadline = Instant::now() + PATIENCE;
         while !rest.is_empty() {
-            let n = write(rest);
-            if n > 0 {
-                rest = &rest[n as usize..];
-                continue;
-            }
-            let err = std::io::Error::last_os_error();
-            match err.raw_os_error() {
-                Some(libc::EINTR) if n < 0 => continue,
-                Some(libc::EAGAIN) if n < 0 => {
+            match write(rest) {
+                Ok(0) => return false,
+                Ok(n) => rest = &rest[n..],
+                Err(Errno::INTR) => continue,
+                Err(Errno::AGAIN) => {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
                         return false;
                     }
-                    let mut pfd = libc::pollfd {
-                        fd: fd.as_raw_fd(),
-                        events: libc::POLLOUT,
-                        revents: 0,
-                    };
-                    // SAFETY: one valid pollfd.
-                    let ready = unsafe { libc::poll(&mut pfd, 1, left.as_millis() as libc::c_int) };
-                    if ready < 0
-                        && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR)
-                    {
+                    let Ok(timeout) = Timespec::try_from(left) else {
                         return false;
+                    };
+                    let mut fds = [PollFd::new(fd, PollFlags::OUT)];
+                    match poll(&mut fds, Some(&timeout)) {
+                        Ok(_) | Err(Errno::INTR) => {}
+                        Err(_) => return false,
                     }
                 }
-                _ => return false,
+                Err(_) => return false,
             }
         }
         true
@@ -205,48 +188,40 @@ mod unix {
 /// macOS: no `/proc`, no pidfd. Untested here (no macOS machine); kept small.
 #[cfg(target_os = "macos")]
 mod macos {
-    use super::unix::{ignore_sigttou, open_nonblocking, write_bounded};
+    use super::super::sys;
+    use super::unix::{open_nonblocking, write_bounded};
+    use std::io::IsTerminal as _;
 
     /// The parent's executable through `proc_pidpath`.
     pub(super) fn parent_is_helm(ppid: u32) -> bool {
-        let mut buf = vec![0u8; libc::PROC_PIDPATHINFO_MAXSIZE as usize];
-        // SAFETY: the buffer is as long as the size passed; the result is the length written.
-        let n = unsafe {
-            libc::proc_pidpath(
-                ppid as libc::c_int,
-                buf.as_mut_ptr().cast(),
-                buf.len() as u32,
-            )
-        };
-        if n <= 0 {
-            return false;
-        }
-        let path = String::from_utf8_lossy(&buf[..n as usize]);
-        path.rsplit('/').next().is_some_and(super::says_helm)
+        sys::process_path(ppid)
+            .is_some_and(|path| path.rsplit('/').next().is_some_and(super::says_helm))
     }
 
     /// The controlling terminal, unless our stderr is a terminal (then it is already there).
     pub(super) fn tell_helm(message: &str, _helm_writes_after: bool) -> bool {
-        // SAFETY: isatty only inspects the descriptor.
-        if unsafe { libc::isatty(2) } == 1 {
+        if std::io::stderr().is_terminal() {
             return false;
         }
-        ignore_sigttou();
+        sys::ignore_sigttou();
         open_nonblocking("/dev/tty").is_some_and(|fd| write_bounded(&fd, message))
     }
 }
 
 #[cfg(target_os = "linux")]
 mod linux {
-    use super::unix::{bounded, ignore_sigttou, open_nonblocking, write_bounded};
-    use std::ffi::CString;
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+    use super::super::sys::ignore_sigttou;
+    use super::unix::{bounded, open_nonblocking, write_bounded};
+    use rustix::fs::{makedev, Dev, FileType, OFlags, Stat};
+    use rustix::net::SendFlags;
+    use rustix::process::{Pid, PidfdFlags, PidfdGetfdFlags};
+    use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
     /// Writes to Helm's fd 2 (Helm being the parent, as the caller found). `helm_writes_after`:
     /// Helm will write to it again once we exit (its error line after a failure).
     pub(super) fn tell_helm(message: &str, helm_writes_after: bool) -> bool {
         let ppid = std::os::unix::process::parent_id();
-        let ours = fstat(2);
+        let ours = fstat(std::io::stderr());
         // Best: a duplicate of Helm's own fd 2 (pidfd_getfd). For a regular file it shares
         // Helm's offset, so Helm's own error line lands after ours (`2>log` without append).
         let dup = parent_stderr(ppid);
@@ -255,7 +230,7 @@ mod linux {
             None => format!("/proc/{ppid}/fd/2"),
         };
         let theirs = match &dup {
-            Some(fd) => fstat(fd.as_raw_fd()),
+            Some(fd) => fstat(fd),
             None => stat(&path), // stat never opens, so it cannot wait on a FIFO
         };
         // The controlling terminal is the last resort, unless our stderr is a terminal already.
@@ -274,8 +249,8 @@ mod linux {
             return false;
         }
         ignore_sigttou();
-        match (theirs.kind(), dup) {
-            (libc::S_IFREG, Some(fd)) => {
+        match (theirs.kind, dup) {
+            (FileType::RegularFile, Some(fd)) => {
                 std::io::Write::write_all(&mut std::fs::File::from(fd), message.as_bytes()).is_ok()
             }
             // A regular file without Helm's descriptor (no pidfd_getfd: Linux before 5.6, such as
@@ -284,7 +259,7 @@ mod linux {
             // move: whatever Helm writes next through it (its error line, or with `&>log` the
             // manifests) lands on our message. Only when nothing will: Helm appends (`2>>log`),
             // or after a success Helm's stdout is elsewhere. Else the terminal, or nothing.
-            (libc::S_IFREG, None) => {
+            (FileType::RegularFile, None) => {
                 let safe = helm_stderr_appends(ppid)
                     || (!helm_writes_after
                         && stat(&format!("/proc/{ppid}/fd/1"))
@@ -295,7 +270,7 @@ mod linux {
                     tty()
                 }
             }
-            (libc::S_IFSOCK, Some(fd)) => send_bounded(&fd, message),
+            (FileType::Socket, Some(fd)) => send_bounded(&fd, message),
             // Pipes, FIFOs and terminals: a fresh open file description of our own, so that
             // O_NONBLOCK does not change Helm's (or the shell's) descriptor. Opening a FIFO
             // without a reader fails at once (ENXIO) instead of waiting for one.
@@ -311,7 +286,7 @@ mod linux {
                 let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?;
                 i64::from_str_radix(flags.trim(), 8).ok()
             })
-            .is_some_and(|flags| flags & i64::from(libc::O_APPEND) != 0)
+            .is_some_and(|flags| flags & i64::from(OFlags::APPEND.bits()) != 0)
     }
 
     /// Whether the parent process's executable or command name says `helm`.
@@ -325,47 +300,36 @@ mod linux {
     }
 
     /// Helm's fd 2, duplicated into this process. Needs ptrace access to the parent (root, or a
-    /// kernel without Yama restrictions); `None` otherwise.
+    /// kernel without Yama restrictions); `None` otherwise. The pidfd is closed when dropped.
     fn parent_stderr(ppid: u32) -> Option<OwnedFd> {
-        // SAFETY: plain syscalls on integers; the returned fd is owned by the OwnedFd on
-        // success and the pidfd is closed on every path.
-        unsafe {
-            let pidfd = libc::syscall(libc::SYS_pidfd_open, ppid as libc::c_long, 0);
-            if pidfd < 0 {
-                return None;
-            }
-            let fd = libc::syscall(libc::SYS_pidfd_getfd, pidfd, 2, 0);
-            libc::close(pidfd as libc::c_int);
-            (fd >= 0).then(|| OwnedFd::from_raw_fd(fd as RawFd))
-        }
+        let pid = Pid::from_raw(i32::try_from(ppid).ok()?)?;
+        let pidfd = rustix::process::pidfd_open(pid, PidfdFlags::empty()).ok()?;
+        rustix::process::pidfd_getfd(&pidfd, 2, PidfdGetfdFlags::empty()).ok()
     }
 
     /// The identity of an open file: enough to tell whether two descriptors reach one place.
     #[derive(Clone, Copy)]
     struct Identity {
-        dev: libc::dev_t,
-        ino: libc::ino_t,
-        mode: libc::mode_t,
-        rdev: libc::dev_t,
+        dev: Dev,
+        ino: u64,
+        kind: FileType,
+        rdev: Dev,
     }
 
     impl Identity {
-        fn from(st: &libc::stat) -> Identity {
+        fn from(st: &Stat) -> Identity {
             Identity {
                 dev: st.st_dev,
                 ino: st.st_ino,
-                mode: st.st_mode,
+                kind: FileType::from_raw_mode(st.st_mode),
                 rdev: st.st_rdev,
             }
         }
-        fn kind(&self) -> libc::mode_t {
-            self.mode & libc::S_IFMT
-        }
         fn is_char(&self) -> bool {
-            self.kind() == libc::S_IFCHR
+            self.kind == FileType::CharacterDevice
         }
         fn is_dev_null(&self) -> bool {
-            self.is_char() && self.rdev == libc::makedev(1, 3)
+            self.is_char() && self.rdev == makedev(1, 3)
         }
         /// Same inode, or the same character device under two names (a terminal seen through
         /// `/dev/pts/N` and through `/dev/tty`, which is whichever terminal controls us).
@@ -374,7 +338,7 @@ mod linux {
                 return true;
             }
             if self.is_char() && other.is_char() {
-                let controlling = libc::makedev(5, 0);
+                let controlling = makedev(5, 0);
                 return self.rdev == other.rdev
                     || self.rdev == controlling
                     || other.rdev == controlling;
@@ -383,34 +347,19 @@ mod linux {
         }
     }
 
-    fn fstat(fd: RawFd) -> Option<Identity> {
-        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-        // SAFETY: fstat writes a full `stat` on success; it is read only then.
-        (unsafe { libc::fstat(fd, st.as_mut_ptr()) } == 0)
-            .then(|| Identity::from(unsafe { &st.assume_init() }))
+    fn fstat(fd: impl AsFd) -> Option<Identity> {
+        rustix::fs::fstat(fd).ok().map(|st| Identity::from(&st))
     }
 
     fn stat(path: &str) -> Option<Identity> {
-        let path = CString::new(path).ok()?;
-        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-        // SAFETY: as in `fstat`, with a NUL-terminated path.
-        (unsafe { libc::stat(path.as_ptr(), st.as_mut_ptr()) } == 0)
-            .then(|| Identity::from(unsafe { &st.assume_init() }))
+        rustix::fs::stat(path).ok().map(|st| Identity::from(&st))
     }
 
     /// As [`write_bounded`](super::unix::write_bounded) for a socket, where `MSG_DONTWAIT` makes one send non-blocking
     /// without changing the descriptor Helm shares.
     fn send_bounded(fd: &OwnedFd, message: &str) -> bool {
         bounded(fd, message.as_bytes(), |buf| {
-            // SAFETY: sends from a live buffer of the given length.
-            unsafe {
-                libc::send(
-                    fd.as_raw_fd(),
-                    buf.as_ptr().cast(),
-                    buf.len(),
-                    libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-                )
-            }
+            rustix::net::send(fd, buf, SendFlags::DONTWAIT | SendFlags::NOSIGNAL)
         })
     }
 }

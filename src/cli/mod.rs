@@ -1,6 +1,8 @@
 //! The command line: argument grammar ([`args`]), what each command does ([`commands`]), where
 //! the policy comes from ([`policy_file`]), bounded reads ([`files`]), the `--report` file ([`report_file`]), exit codes
-//! and failures ([`exit`]), and Helm's swallowed stderr ([`helm_stderr`]).
+//! and failures ([`exit`]), Helm's swallowed stderr ([`helm_stderr`]), and the only `unsafe`
+//! code of the binary, the system calls `rustix` lacks (`sys`). It must not judge findings or
+//! edit manifests itself: that is the library's, which in turn knows nothing of processes.
 
 mod args;
 mod commands;
@@ -9,6 +11,8 @@ mod files;
 mod helm_stderr;
 mod policy_file;
 mod report_file;
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+mod sys;
 
 use args::{Cli, Command};
 use clap::Parser as _;

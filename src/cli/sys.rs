@@ -1,0 +1,36 @@
+//! The binary's only `unsafe` code: the two system calls `rustix` does not offer, each behind a
+//! safe function. Everything else the binary asks of the system goes through `rustix` or std.
+//!
+//! It must stay this small: a call `rustix` (or std) has belongs there, not here, and no
+//! policy or Helm logic belongs here at all (that is `helm_stderr`'s).
+
+#![allow(unsafe_code)]
+
+/// With `stty tostop`, a background job writing to its terminal is stopped by SIGTTOU until
+/// brought to the foreground: a wait with no bound. Ignored, the write just happens; the
+/// process is about to exit, so the changed disposition matters to nothing else. (`rustix`
+/// has no call to set a signal's disposition.)
+pub(super) fn ignore_sigttou() {
+    // SAFETY: setting a signal to SIG_IGN installs no handler.
+    unsafe { libc::signal(libc::SIGTTOU, libc::SIG_IGN) };
+}
+
+/// The executable of process `pid` through macOS's `proc_pidpath` (there is no `/proc`), or
+/// `None` when it cannot be read. Not valid UTF-8 is read lossily: only the file name is
+/// compared, with names that are ASCII.
+#[cfg(target_os = "macos")]
+pub(super) fn process_path(pid: u32) -> Option<String> {
+    let mut buf = vec![0u8; libc::PROC_PIDPATHINFO_MAXSIZE as usize];
+    // SAFETY: the buffer is as long as the size passed; the result is the length written.
+    let n = unsafe {
+        libc::proc_pidpath(
+            pid as libc::c_int,
+            buf.as_mut_ptr().cast(),
+            buf.len() as u32,
+        )
+    };
+    if n <= 0 {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&buf[..n as usize]).into_owned())
+}

@@ -1,0 +1,450 @@
+//! Inputs built to make the tool say "fixed" while Kubernetes would read something else
+//! (tests/fixtures/adversarial): YAML that readers disagree on, aliases and merges that carry
+//! values past the tool or its edits elsewhere, and Secrets that will not exist when the
+//! apiserver starts. Each either renders to exactly the policy or is refused with nothing on
+//! stdout; the outcome of each is pinned here.
+
+use crate::harness::*;
+
+/// (fixture, policy, exit code, a finding code or message that must be on stderr)
+const CASES: &[(&str, &str, i32, &str)] = &[
+    // A lone CR is a line break to Kubernetes: the "comment" hides a second `spec`.
+    (
+        "lone-cr-hidden-spec.yaml",
+        "keycloak.toml",
+        3,
+        "duplicate key `spec`",
+    ),
+    // Inside the body, such a comment hides content the emitter would drop: proof fails.
+    (
+        "lone-cr-mid-comment.yaml",
+        "keycloak.toml",
+        1,
+        "error[unverified-output]",
+    ),
+    // Kubernetes keeps the last `metadata`: the document is parsed and refused, not skipped.
+    (
+        "duplicate-metadata.yaml",
+        "keycloak.toml",
+        3,
+        "duplicate key `metadata`",
+    ),
+    // The container's env comes from a merge: writing a new `env:` would lose it.
+    (
+        "merge-key-container.yaml",
+        "keycloak.toml",
+        1,
+        "error[aliased-env]",
+    ),
+    // An alias entry after the policy's entry is what Kubernetes keeps.
+    (
+        "alias-entry-after-policy.yaml",
+        "keycloak.toml",
+        1,
+        "error[aliased-env]",
+    ),
+    (
+        "alias-entry-wins.yaml",
+        "keycloak.toml",
+        1,
+        "error[aliased-env]",
+    ),
+    // An anchored env list shared with another container: an edit would spread.
+    (
+        "shared-env-anchor.yaml",
+        "keycloak.toml",
+        1,
+        "error[aliased-env]",
+    ),
+    (
+        "shared-env-anchor-target-first.yaml",
+        "keycloak.toml",
+        1,
+        "error[aliased-env]",
+    ),
+    // A NEL or lone CR in a comment of a document to be rewritten: readers disagree on where
+    // lines end, and a kept comment line could hold content twice.
+    (
+        "nel-comment.yaml",
+        "keycloak.toml",
+        1,
+        "line break other than",
+    ),
+    (
+        "lone-cr-leading-comment.yaml",
+        "google-stream.toml",
+        1,
+        "line break other than",
+    ),
+    // ClearML parses `<path>: <value>` as HOCON: a value can set other keys, a credential too.
+    (
+        "hocon-injection-other-variable.yaml",
+        "google-stream.toml",
+        1,
+        "would also set other ClearML settings",
+    ),
+    (
+        "hocon-injection-sso-option.yaml",
+        "google-stream.toml",
+        1,
+        "error[unparseable-value]",
+    ),
+    // `login.sso` with a dot is the same setting to ClearML: renamed, and the literal replaced.
+    (
+        "dotted-name-literal.yaml",
+        "google-stream.toml",
+        0,
+        "renamed to CLEARML__secure__login__sso__oauth_client__google__client_secret",
+    ),
+    // A tag makes Kubernetes read a name other than as written.
+    (
+        "binary-tag-name.yaml",
+        "google-stream.toml",
+        1,
+        "a YAML tag (`!!binary`)",
+    ),
+    // Any object with `items` is a list to kubectl and Helm: that Secret is never created.
+    (
+        "secret-with-items.yaml",
+        "google-stream.toml",
+        1,
+        "Secret `sso` (key `id`) is not in the rendered manifests",
+    ),
+    // HOCON in a name ClearML reads: refused, the name (and the credential in it) unprinted.
+    (
+        "hocon-in-name.yaml",
+        "keycloak.toml",
+        1,
+        "error[hocon-in-name]",
+    ),
+    // A parent key set as an object would merge into the policy's settings.
+    (
+        "parent-object.yaml",
+        "keycloak.toml",
+        1,
+        "would also set keycloak.client_secret",
+    ),
+    // Renaming a variable another one refers to by `$(NAME)` would change what that one gets.
+    (
+        "rename-breaks-reference.yaml",
+        "keycloak.toml",
+        1,
+        "the variable `LOGIN_URL` would change",
+    ),
+    // `$(VAR)` of a Secret-backed variable: the Secret's value is judged after the expansion.
+    (
+        "expanded-secret-reference.yaml",
+        "keycloak-hooks.toml",
+        1,
+        "after Kubernetes expands its `$(…)`",
+    ),
+    // A tab in a Secret's value, `${?X}` dropping a required setting, `${RAW}` of an unset RAW.
+    (
+        "secret-value-tab.yaml",
+        "keycloak-hooks.toml",
+        1,
+        "it holds a tab",
+    ),
+    (
+        "required-setting-dropped.yaml",
+        "keycloak-hooks.toml",
+        1,
+        "which the policy requires",
+    ),
+    (
+        "substitution-of-unset-variable.yaml",
+        "keycloak-hooks.toml",
+        1,
+        "error[compose-variable]",
+    ),
+    (
+        "tenant-login-in-manifest.yaml",
+        "keycloak.toml",
+        0,
+        "warning[webserver-login]",
+    ),
+    // Values ClearML reads from Secrets/ConfigMaps for any variable, SSO or not.
+    (
+        "envfrom-value-unparseable.yaml",
+        "okta-stream.toml",
+        1,
+        "HOCON parser rejects",
+    ),
+    (
+        "envfrom-value-sets-other-keys.yaml",
+        "okta-stream.toml",
+        1,
+        "would also set other ClearML settings",
+    ),
+    (
+        "secret-ref-sets-other-keys.yaml",
+        "okta-stream.toml",
+        1,
+        "would also set other ClearML settings",
+    ),
+    (
+        "envfrom-non-sso-sets-other-keys.yaml",
+        "okta-stream.toml",
+        1,
+        "would also set other ClearML settings",
+    ),
+    // ClearML merges the `*.conf` files of its config directory (the public chart mounts
+    // apiserver.additionalConfigs there): one that can set SSO settings is refused, its text
+    // never printed; a harmless one (and SAML metadata next to it) renders.
+    (
+        "config-file-harmless.yaml",
+        "keycloak.toml",
+        0,
+        "0 errors, 0 warnings",
+    ),
+    (
+        "config-file-secure-sso.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: ConfigMap `clearml-apiserver-configmap` key `secure.conf`, mounted at /opt/clearml/config/secure.conf",
+    ),
+    (
+        "config-file-services-login-items.yaml",
+        "keycloak.toml",
+        1,
+        "key `login`, mounted at /opt/clearml/config/services/login.conf, is a config file ClearML reads (`services/login.conf`)",
+    ),
+    (
+        "config-file-subpath.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: ConfigMap `extra-config` key `secure.conf`",
+    ),
+    // Paths as the runtime and pathlib read them: `//`, `.` and a trailing `/` change nothing.
+    (
+        "config-file-mount-path-unclean.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
+    (
+        "config-file-config-dir-trailing-slash.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /etc/clearml/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
+    // subPath names a directory of the volume: its files are read where they appear.
+    (
+        "config-file-subpath-directory.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/services/login.conf, is a config file ClearML reads (`services/login.conf`)",
+    ),
+    (
+        "config-file-binary-data.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: ConfigMap `extra-config` key `secure.conf`, mounted at /opt/clearml/config/secure.conf",
+    ),
+    (
+        "config-file-float-mode.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: ConfigMap `extra-config` key `secure.conf`, mounted at /opt/clearml/config/secure.conf",
+    ),
+    (
+        "config-file-subpath-data-dir.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
+    // The pod's volumes are read as Kubernetes reads them: aliases and merges resolved.
+    (
+        "config-file-volume-alias.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
+    (
+        "config-file-volume-merge.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /opt/clearml/config/secure.conf, is a config file ClearML reads (`secure.conf`)",
+    ),
+    // A SealedSecret's template.data keys are in the Secret it creates.
+    (
+        "config-file-sealed-template.yaml",
+        "keycloak.toml",
+        1,
+        "error[sso-in-config-file]: Secret `extra-config` key `secure.conf`, mounted at /opt/clearml/config/secure.conf",
+    ),
+    (
+        "config-file-include.yaml",
+        "keycloak.toml",
+        1,
+        "it has an `include`",
+    ),
+    (
+        "config-file-config-dir-env.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /etc/clearml/secure.conf",
+    ),
+    (
+        "config-file-envfrom-unseen.yaml",
+        "keycloak.toml",
+        1,
+        "may be a config file ClearML reads (its config directory may be any directory",
+    ),
+    (
+        "config-file-envfrom-unseen-include.yaml",
+        "keycloak.toml",
+        1,
+        "mounted at /etc/x/services/secure.conf, may be a config file ClearML reads",
+    ),
+    (
+        "config-file-envfrom-seen.yaml",
+        "keycloak.toml",
+        0,
+        "0 errors, 0 warnings",
+    ),
+    // What the tool cannot see there is a warning: an external additionalConfigs ConfigMap is
+    // a legitimate install ([enforce] warnings = "deny" refuses it).
+    (
+        "config-file-external-configmap.yaml",
+        "keycloak.toml",
+        0,
+        "warning[unseen-config-file]: the volumeMount /opt/clearml/config (ConfigMap `clearml-apiserver-configmap`, not in the rendered manifests)",
+    ),
+    (
+        "config-file-emptydir.yaml",
+        "keycloak.toml",
+        0,
+        "warning[unseen-config-file]: the volumeMount /opt/clearml/config/extra (volume `scratch`)",
+    ),
+    // Hook Secrets satisfy the gate only when they exist as the apiserver starts.
+    (
+        "hook-test.yaml",
+        "keycloak-hooks.toml",
+        1,
+        "is a `test` hook",
+    ),
+    (
+        "hook-post-install.yaml",
+        "keycloak-hooks.toml",
+        1,
+        "is a `post-install` hook",
+    ),
+    (
+        "hook-pre-install-hook-succeeded.yaml",
+        "keycloak-hooks.toml",
+        1,
+        "deleted once it succeeded",
+    ),
+    (
+        "hook-pre-install-pre-upgrade-before-hook-creation.yaml",
+        "keycloak-hooks.toml",
+        0,
+        "0 errors",
+    ),
+];
+
+#[test]
+fn every_adversarial_input_is_refused_or_proved() {
+    let dir = root().join("tests/fixtures/adversarial");
+    let mut listed: Vec<&str> = CASES.iter().map(|c| c.0).collect();
+    listed.sort();
+    let mut present: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    present.sort();
+    assert_eq!(listed, present, "every fixture has a pinned outcome");
+    for (fixture, policy, code, expect) in CASES {
+        let policy = root().join("tests/fixtures/policies").join(policy);
+        let input = dir.join(fixture);
+        let out = run(
+            &[
+                "render",
+                "--policy",
+                policy.to_str().unwrap(),
+                input.to_str().unwrap(),
+            ],
+            b"",
+        );
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(*code), "{fixture}: {stderr}");
+        assert!(
+            stderr.contains(expect),
+            "{fixture}: expected `{expect}` in\n{stderr}"
+        );
+        assert!(
+            !stderr.contains("S3CR3T-MARKER"),
+            "{fixture}: a secret reached stderr"
+        );
+        if *code != 0 {
+            assert!(stdout.is_empty(), "{fixture}: output on failure");
+        } else {
+            // What Kubernetes reads (serde_yaml, like it a libyaml port) has the policy.
+            let env = pod_env(&stdout, "clearml-apiserver", "clearml-apiserver");
+            assert!(
+                env.keys().any(
+                    |k| k.starts_with("CLEARML__secure__login__sso__oauth_client__")
+                        && k.ends_with("__client_secret")
+                ),
+                "{fixture}: {env:?}"
+            );
+            assert!(
+                !stdout.contains("S3CR3T-MARKER"),
+                "{fixture}: a literal survived"
+            );
+        }
+    }
+}
+
+/// `optional: True` is a YAML 1.1 boolean to Kubernetes: such an envFrom source or volume is
+/// the chart's choice and must not be required (it was, when read as text).
+#[test]
+fn optional_true_in_any_spelling_is_optional() {
+    let policy = root().join("tests/fixtures/policies/keycloak-check-all.toml");
+    for spelling in ["true", "True", "TRUE", "yes", "on"] {
+        let input = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      volumes:\n      - name: v\n        secret: {{secretName: absent, optional: {spelling}}}\n      containers:\n      - name: clearml-apiserver\n        image: a\n        envFrom:\n        - configMapRef: {{name: absent-too, optional: {spelling}}}\n        volumeMounts:\n        - {{name: v, mountPath: /v}}\n"
+        );
+        let out = run(
+            &["render", "--policy", policy.to_str().unwrap()],
+            input.as_bytes(),
+        );
+        let stderr = text(&out.stderr);
+        // Not required: no error names them. (An optional source the tool cannot see may still
+        // exist outside the release: the envFrom may set CLEARML_CONFIG_DIR, so the volume gets
+        // an `unseen-config-file` warning.)
+        assert_eq!(out.status.code(), Some(0), "optional: {spelling}\n{stderr}");
+        assert!(
+            !stderr
+                .lines()
+                .any(|l| l.starts_with("error") && l.contains("absent")),
+            "optional: {spelling}\n{stderr}"
+        );
+    }
+}
+
+/// A config volume the tool cannot see is a warning, so `--deny-warnings` (or
+/// `[enforce] warnings = "deny"`) refuses it: the strict reading of "exit 0 is a proof".
+#[test]
+fn an_unseen_config_volume_is_refused_when_warnings_are_denied() {
+    let policy = root().join("tests/fixtures/policies/keycloak.toml");
+    let input = root().join("tests/fixtures/adversarial/config-file-external-configmap.yaml");
+    let out = run(
+        &[
+            "render",
+            "--deny-warnings",
+            "--policy",
+            policy.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ],
+        b"",
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains("error[unseen-config-file]") && stderr.contains("warnings fail the render"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,425 @@
+//! The recipes of docs/integrations.md, run as far as this machine allows (no cluster, no
+//! network): helmfile with real helmfile and Helm 3; the Terraform block read with python-hcl2
+//! and its post-renderer settings given to real Helm as the provider gives them; the Argo CD
+//! plugin's `generate` command as an unprivileged user without a terminal, with the
+//! environment Argo CD sets; the Flux values plus `check --strict` in CI.
+
+use crate::harness::*;
+use serde_yaml::Value;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// The fenced block after `<!-- test:NAME -->` in docs/integrations.md.
+fn block(name: &str) -> String {
+    let doc = std::fs::read_to_string(root().join("docs/integrations.md")).unwrap();
+    let marker = format!("<!-- test:{name} -->");
+    let after = &doc[doc
+        .find(&marker)
+        .unwrap_or_else(|| panic!("docs/integrations.md has no {marker}"))..];
+    let body = &after[after.find("```").unwrap()..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    body[..body.find("\n```").unwrap()].to_string()
+}
+
+/// The env value the apiserver gets for `name` (literal or `secretKeyRef` name/key).
+fn apiserver_env(stream: &str, name: &str) -> Option<String> {
+    pod_env(stream, "clearml-apiserver", "clearml-apiserver")
+        .get(name)
+        .cloned()
+}
+
+const KEYCLOAK_AUTHORIZE: &str =
+    "CLEARML__services__login__sso__oauth_client__keycloak__authorize_url";
+const KEYCLOAK_AUTHORIZE_URL: &str =
+    "https://sso.example.com/realms/clearml/protocol/openid-connect/auth";
+
+/// The policy's settings reached the apiserver: the derived URL and the Secret's client id.
+fn assert_corrected(stream: &str) {
+    assert_eq!(
+        apiserver_env(stream, KEYCLOAK_AUTHORIZE).as_deref(),
+        Some(KEYCLOAK_AUTHORIZE_URL),
+        "{stream}"
+    );
+    assert_eq!(
+        apiserver_env(
+            stream,
+            "CLEARML__secure__login__sso__oauth_client__keycloak__client_id"
+        )
+        .as_deref(),
+        Some("clearml")
+    );
+}
+
+const BROKEN_POLICY: &str = "version = 1\n[providers.keycloak]\nclient_id = { secret = \"not-there\", key = \"id\" }\nclient_secret = { secret = \"not-there\", key = \"secret\" }\nurl = \"https://sso.example.com\"\nrealm = \"clearml\"\n";
+
+/// A directory with `helm` (Helm 3) and `clearml-sso` (this build), for PATH.
+fn tools_dir(dir: &Path) -> PathBuf {
+    let tools = dir.join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    std::os::unix::fs::symlink(tool("HELM3_BIN"), tools.join("helm")).unwrap();
+    std::os::unix::fs::symlink(bin(), tools.join("clearml-sso")).unwrap();
+    tools
+}
+
+fn with_path(tools: &Path) -> String {
+    format!("{}:/usr/bin:/bin", tools.display())
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helmfile_renders_through_clearml_sso() {
+    let dir = tempfile::tempdir().unwrap();
+    let tools = tools_dir(dir.path());
+    // The recipe, with the example chart and values in place of the chart repository.
+    let mut helmfile: Value = serde_yaml::from_str(&block("helmfile")).unwrap();
+    let release = &mut helmfile["releases"][0];
+    assert_eq!(release["postRenderer"], "clearml-sso");
+    assert_eq!(
+        release["postRendererArgs"],
+        serde_yaml::from_str::<Value>("[--policy=clearml-sso.toml]").unwrap()
+    );
+    release["chart"] = root()
+        .join("examples/chart/clearml")
+        .display()
+        .to_string()
+        .into();
+    release["values"] = vec![Value::from(
+        root()
+            .join("examples/values-sso-secret.yaml")
+            .display()
+            .to_string(),
+    )]
+    .into();
+    helmfile.as_mapping_mut().unwrap().remove("repositories");
+    std::fs::write(
+        dir.path().join("helmfile.yaml"),
+        serde_yaml::to_string(&helmfile).unwrap(),
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("policies/keycloak.toml"),
+        dir.path().join("clearml-sso.toml"),
+    )
+    .unwrap();
+    let path = with_path(&tools);
+    let helmfile_bin = tool("HELMFILE_BIN");
+    let run = |dir: &Path| -> Output {
+        run_in(
+            &helmfile_bin,
+            &["--helm-binary", "helm", "template", "--skip-deps"],
+            b"",
+            Some(dir),
+            &[("PATH", &path), ("HOME", dir.to_str().unwrap())],
+        )
+    };
+    let out = run(dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_corrected(&text(&out.stdout));
+
+    // A policy whose Secret is missing: helmfile fails, with clearml-sso's reason.
+    std::fs::write(dir.path().join("clearml-sso.toml"), BROKEN_POLICY).unwrap();
+    let out = run(dir.path());
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("not-there"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!text(&out.stdout).contains("kind: Deployment"));
+}
+
+/// The `postrender` block's `binary_path` and `args`, read by python-hcl2 as Terraform would
+/// read them (string values; `${path.module}` left to the caller).
+fn terraform_postrender() -> (String, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = dir.path().join("main.tf");
+    std::fs::write(&tf, block("terraform")).unwrap();
+    let script = r#"
+import hcl2, json, sys
+doc = hcl2.load(open(sys.argv[1]))
+unq = lambda s: s[1:-1] if s.startswith('"') and s.endswith('"') else s
+release = doc["resource"][0]['"helm_release"']['"clearml"']
+pr = release["postrender"][0]
+print(json.dumps({"binary_path": unq(pr["binary_path"]), "args": [unq(a) for a in pr["args"]]}))
+"#;
+    let out = run_in(
+        &tool("HCL2_PYTHON"),
+        &["-c", script, tf.to_str().unwrap()],
+        b"",
+        None,
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (
+        v["binary_path"].as_str().unwrap().to_string(),
+        v["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect(),
+    )
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn terraform_postrender_settings_render_through_helm() {
+    let (binary, args) = terraform_postrender();
+    assert_eq!(binary, "clearml-sso");
+    assert_eq!(args, ["--policy=${path.module}/clearml-sso.toml"]);
+    // The module directory, and Helm run elsewhere (Terraform does not run it in the module).
+    let module = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("policies/keycloak.toml"),
+        module.path().join("clearml-sso.toml"),
+    )
+    .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let tools = tools_dir(elsewhere.path());
+    let chart = root().join("examples/chart/clearml");
+    let values = root().join("examples/values-sso-secret.yaml");
+    let mut helm_args = vec![
+        "template".to_string(),
+        "clearml".into(),
+        chart.display().to_string(),
+        "-f".into(),
+        values.display().to_string(),
+        "--post-renderer".into(),
+        binary,
+    ];
+    for a in &args {
+        helm_args.push("--post-renderer-args".into());
+        helm_args.push(a.replace("${path.module}", module.path().to_str().unwrap()));
+    }
+    let helm_args: Vec<&str> = helm_args.iter().map(String::as_str).collect();
+    let out = run_in(
+        &tool("HELM3_BIN"),
+        &helm_args,
+        b"",
+        Some(elsewhere.path()),
+        &[("PATH", &with_path(&tools))],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_corrected(&text(&out.stdout));
+}
+
+/// The Argo CD plugin's `generate` command (command + args) from the recipe.
+fn argocd_generate() -> Vec<String> {
+    let plugin: Value = serde_yaml::from_str(&block("argocd")).unwrap();
+    assert_eq!(plugin["kind"], "ConfigManagementPlugin");
+    assert_eq!(plugin["apiVersion"], "argoproj.io/v1alpha1");
+    let generate = &plugin["spec"]["generate"];
+    let mut argv: Vec<String> = serde_yaml::from_value(generate["command"].clone()).unwrap();
+    let args: Vec<String> = serde_yaml::from_value(generate["args"].clone()).unwrap();
+    argv.extend(args);
+    argv
+}
+
+/// Copies `from` into `to` (files and directories), readable by everyone.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+            std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+}
+
+/// Runs the plugin's generate command in an Application source directory as uid/gid 65534 with
+/// no supplementary groups, in a new session (no controlling terminal), stdin /dev/null, and
+/// only the environment Argo CD gives a plugin.
+fn run_generate(helm: &str, policy: &str) -> Output {
+    let base = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    // Tools the unprivileged user can execute (the cache they come from is root's).
+    let tools = base.path().join("tools");
+    std::fs::create_dir(&tools).unwrap();
+    std::fs::set_permissions(&tools, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for (from, name) in [(tool(helm), "helm"), (bin(), "clearml-sso")] {
+        std::fs::copy(from, tools.join(name)).unwrap();
+        std::fs::set_permissions(tools.join(name), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // The Application's source: the chart, its values, the policy.
+    let app = base.path().join("repo/apps/clearml");
+    copy_tree(&root().join("examples/chart/clearml"), &app);
+    for d in [base.path().join("repo"), base.path().join("repo/apps")] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::copy(
+        root().join("examples/values-sso-secret.yaml"),
+        app.join("values-sso.yaml"),
+    )
+    .unwrap();
+    std::fs::write(app.join("clearml-sso.toml"), policy).unwrap();
+    for f in ["values-sso.yaml", "clearml-sso.toml"] {
+        std::fs::set_permissions(app.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    // The plugin's home (Helm's cache and config), writable by the plugin's user.
+    let home = base.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o777)).unwrap();
+
+    let env = [
+        ("PATH", format!("{}:/usr/bin:/bin", tools.display())),
+        ("HOME", home.display().to_string()),
+        ("ARGOCD_APP_NAME", "clearml".into()),
+        ("ARGOCD_APP_NAMESPACE", "clearml".into()),
+        (
+            "ARGOCD_APP_REVISION",
+            "0123456789abcdef0123456789abcdef01234567".into(),
+        ),
+        (
+            "ARGOCD_APP_SOURCE_REPO_URL",
+            "https://git.example.com/platform/deploy.git".into(),
+        ),
+        ("ARGOCD_APP_SOURCE_PATH", "apps/clearml".into()),
+        ("ARGOCD_APP_SOURCE_TARGET_REVISION", "main".into()),
+        ("KUBE_VERSION", "1.32".into()),
+        ("KUBE_API_VERSIONS", "v1,apps/v1,batch/v1".into()),
+        ("ARGOCD_ENV_VALUES_FILE", "values-sso.yaml".into()),
+    ];
+    // Changing user needs root: as root directly (this project's CI), else through `sudo -n`
+    // (a GitHub runner); the environment is set last, by `env -i`, so sudo cannot alter it.
+    let root_user = std::fs::metadata("/proc/self").map(|m| {
+        use std::os::unix::fs::MetadataExt;
+        m.uid() == 0
+    });
+    let mut wrapper: Vec<String> = if root_user.unwrap_or(false) {
+        vec![]
+    } else {
+        vec!["/usr/bin/sudo".into(), "-n".into()]
+    };
+    wrapper.extend(
+        [
+            "/usr/bin/setsid",
+            "--wait",
+            "/usr/bin/setpriv",
+            "--reuid",
+            "65534",
+            "--regid",
+            "65534",
+            "--clear-groups",
+            "--",
+            "/usr/bin/env",
+            "-i",
+        ]
+        .map(String::from),
+    );
+    wrapper.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
+    let run = |argv: &[String]| -> Output {
+        std::process::Command::new(&wrapper[0])
+            .args(&wrapper[1..])
+            .args(argv)
+            .current_dir(&app)
+            .env_clear()
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", wrapper[0]))
+    };
+    // The wrapping does what it says: uid and gid 65534, no groups, no controlling terminal.
+    let probe = run(&[
+        "/bin/sh".into(),
+        "-c".into(),
+        "id -u; id -G; if (exec 3</dev/tty) 2>/dev/null; then echo tty; else echo no-tty; fi"
+            .into(),
+    ]);
+    assert_eq!(
+        text(&probe.stdout),
+        "65534\n65534\nno-tty\n",
+        "{}",
+        text(&probe.stderr)
+    );
+    run(&argocd_generate())
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn argocd_plugin_generate_runs_unprivileged_without_a_terminal() {
+    let argv = argocd_generate();
+    assert!(
+        argv.last().unwrap().contains("| clearml-sso render"),
+        "{argv:?}"
+    );
+    let policy = std::fs::read_to_string(root().join("policies/keycloak.toml")).unwrap();
+    // Argo CD's repo-server ships Helm 3; a sidecar image may carry Helm 4.
+    for helm in ["HELM3_BIN", "HELM4_BIN"] {
+        let out = run_generate(helm, &policy);
+        assert!(out.status.success(), "{helm}: {}", text(&out.stderr));
+        let stream = text(&out.stdout);
+        assert_corrected(&stream);
+        let docs = documents(&stream);
+        assert!(docs
+            .iter()
+            .any(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "clearml-apiserver"));
+
+        // A refusal reaches Argo CD as a failed generate with nothing to apply.
+        let out = run_generate(helm, BROKEN_POLICY);
+        assert!(!out.status.success());
+        assert!(out.stdout.is_empty(), "{helm}: {}", text(&out.stdout));
+        assert!(
+            text(&out.stderr).contains("not-there"),
+            "{helm}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn flux_values_pass_the_ci_check_and_their_absence_fails_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tools = tools_dir(dir.path());
+    std::fs::copy(
+        root().join("policies/keycloak.toml"),
+        dir.path().join("clearml-sso.toml"),
+    )
+    .unwrap();
+    // `clearml-sso values` as the recipe runs it.
+    let values = run_in(
+        &bin(),
+        &["values", "--policy", "clearml-sso.toml"],
+        b"",
+        Some(dir.path()),
+        &[],
+    );
+    assert!(values.status.success(), "{}", text(&values.stderr));
+    std::fs::write(dir.path().join("clearml-sso-values.yaml"), &values.stdout).unwrap();
+    std::fs::copy(
+        root().join("examples/values-sso-secret.yaml"),
+        dir.path().join("clearml-values.yaml"),
+    )
+    .unwrap();
+    // The recipe's CI command, with the example chart for the chart repository.
+    let ci = block("flux-ci");
+    assert!(ci.contains("clearml-sso check --strict --policy clearml-sso.toml"));
+    let chart = root().join("examples/chart/clearml");
+    let ci = ci.replace("allegroai/clearml", chart.to_str().unwrap());
+    let path = with_path(&tools);
+    let run = |script: &str| {
+        run_in(
+            Path::new("/bin/bash"),
+            &["-eo", "pipefail", "-c", script],
+            b"",
+            Some(dir.path()),
+            &[("PATH", &path)],
+        )
+    };
+    let out = run(&ci);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    // Without the policy's values, the same check fails: render would have to add them.
+    let out = run(&ci.replace(" -f clearml-sso-values.yaml", ""));
+    assert!(!out.status.success(), "{}", text(&out.stderr));
+}
