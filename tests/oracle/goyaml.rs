@@ -902,7 +902,16 @@ fn fixtures_match_the_oracle() {
                 .expect("recorded answer")
                 .trim(),
         );
-        assert_eq!(a.docs, recorded.docs, "{}", p.display());
+        // Refusals compare as refusals: go-yaml's messages may name keys in Go's map order.
+        let outcome = |docs: &[Doc]| -> Vec<Option<Value>> {
+            docs.iter()
+                .map(|d| match d {
+                    Doc::Json(v) => Some(v.clone()),
+                    Doc::Refused(_) => None,
+                })
+                .collect()
+        };
+        assert_eq!(outcome(&a.docs), outcome(&recorded.docs), "{}", p.display());
         assert_eq!(a.stream_error, recorded.stream_error, "{}", p.display());
     }
 }
