@@ -394,6 +394,12 @@ fn put(t: &Tree, key: &str, value: Node) -> Result<(), PyErr> {
     if path.is_empty() {
         return Err("IndexError");
     }
+    // pyhocon's `_put` recurses once per part, so a long enough key is Python's
+    // RecursionError (about a thousand parts, fewer from a deeper stack); refused well before,
+    // never read as a configuration the apiserver might not get.
+    if path.len() > crate::pyhocon::MAX_KEY_PARTS {
+        return Err("RecursionError");
+    }
     let mut cur = t.clone();
     for elt in &path[..path.len() - 1] {
         let next = match raw_get(&cur, elt) {
@@ -973,6 +979,19 @@ mod tests {
         assert!(matches!(load(&i), Err(Failure::DirectoryNamedConf(_))));
         let i = Input::new(vec![], files(&[]));
         assert!(matches!(load(&i), Err(Failure::NoDefaultFolder(_))));
+    }
+
+    #[test]
+    fn a_key_of_too_many_parts_stops_the_apiserver_and_does_not_crash() {
+        // A variable name of a thousand parts, and a config file whose path makes a key of
+        // many parts: pyhocon's `put` recurses per part and fails (RecursionError).
+        let name = format!("CLEARML__{}", vec!["a"; 1000].join("__"));
+        let i = Input::new(env(&[(name.as_str(), "x")]), files(&[(DEF, "a: 1")]));
+        assert!(matches!(load(&i), Err(Failure::Variable { .. })));
+        let dir = vec!["a.a.a.a.a.a.a.a.a.a"; 20].join("/");
+        let path = format!("/opt/clearml/config/{dir}/x.conf");
+        let i = Input::new(vec![], files(&[(DEF, "a: 1"), (path.as_str(), "x: 1")]));
+        assert!(load(&i).is_err());
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
     ("StatefulSet", &["spec", "template", "spec"]),
     ("DaemonSet", &["spec", "template", "spec"]),
     ("ReplicaSet", &["spec", "template", "spec"]),
+    // The core/v1 ancestor of ReplicaSet: still served, and it runs pods like any other.
+    ("ReplicationController", &["spec", "template", "spec"]),
     ("Job", &["spec", "template", "spec"]),
     (
         "CronJob",

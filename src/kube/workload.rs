@@ -82,6 +82,8 @@ mod tests {
              "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "a"}, {"name": "b"}]}}}}}},
             {"kind": "Service", "metadata": {"name": "s"}},
             {"kind": "Whatever", "items": [{"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "x"}]}}]},
+            {"kind": "ReplicationController", "metadata": {"name": "r"},
+             "spec": {"template": {"spec": {"containers": [{"name": "y"}]}}}},
         ]});
         let found: Vec<_> = containers(&doc)
             .into_iter()
@@ -93,6 +95,7 @@ mod tests {
                 ((vec![0], 0), "CronJob", "c", Some("n"), "a"),
                 ((vec![0], 1), "CronJob", "c", Some("n"), "b"),
                 ((vec![2, 0], 0), "Pod", "p", None, "x"),
+                ((vec![3], 0), "ReplicationController", "r", None, "y"),
             ]
         );
     }

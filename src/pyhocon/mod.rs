@@ -20,6 +20,12 @@ pub use parse::UNITS as PERIOD_UNITS;
 
 use model::{Arena, Tok};
 
+/// The most parts a key may have (`a.b.c` has three). pyhocon stores a key by recursing once
+/// per part and fails with RecursionError at about a thousand; this reading refuses far below
+/// that (no real configuration key has more than a dozen), so it never accepts a key pyhocon
+/// might fail on, and never recurses deep enough to exhaust its own stack.
+pub const MAX_KEY_PARTS: usize = 64;
+
 /// pyhocon's typed value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

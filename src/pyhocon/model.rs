@@ -329,6 +329,11 @@ impl Arena {
     /// `ConfigTree.put(key, value, append)`.
     pub fn put(&mut self, t: Id, key: &str, value: Tok, append: bool) -> Result<(), Error> {
         let path = parse_key(key);
+        // `_put` recurses once per part (so does `put_path` here): pyhocon ends in
+        // RecursionError at about a thousand parts, fewer from a deeper stack.
+        if path.len() > super::MAX_KEY_PARTS {
+            return Err(recursion_error());
+        }
         self.put_path(t, &path, value, append)
     }
 

@@ -99,3 +99,15 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let deep = format!("a: {}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert_eq!(read(&deep), Err(Error::TooDeep));
 }
+
+#[test]
+fn a_key_of_many_parts_is_an_error_not_a_crash() {
+    // ClearML builds such a key from a variable name with many `__` (CLEARML__a__a__…).
+    let long = vec!["a"; 1000].join(".");
+    assert_eq!(
+        read(&format!("{long}: x")),
+        Err(Error::Python("RecursionError"))
+    );
+    let most = vec!["a"; super::MAX_KEY_PARTS].join(".");
+    assert!(read(&format!("{most}: x")).is_ok());
+}

@@ -33,6 +33,7 @@ POD_SPEC = {
     "StatefulSet": ["spec", "template", "spec"],
     "DaemonSet": ["spec", "template", "spec"],
     "ReplicaSet": ["spec", "template", "spec"],
+    "ReplicationController": ["spec", "template", "spec"],
     "Job": ["spec", "template", "spec"],
     "CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
 }

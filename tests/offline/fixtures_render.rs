@@ -19,9 +19,12 @@ fn load_policy(name: &str) -> policy::Policy {
 fn pod_spec<'a>(kind: &str, object: &'a Value) -> Option<&'a Value> {
     let path: &[&str] = match kind {
         "Pod" => &["spec"],
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {
-            &["spec", "template", "spec"]
-        }
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job" => &["spec", "template", "spec"],
         "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
         _ => return None,
     };
