@@ -17,12 +17,15 @@
 
 pub mod catalogue;
 pub mod clearml;
+pub mod clearml_loader;
+pub mod clearml_webserver;
 pub mod correct;
 pub mod diff;
 pub mod explain;
 pub mod kube;
 mod parallel;
 pub mod policy;
+pub mod pyhocon;
 pub mod redact;
 pub mod report;
 pub mod surface;

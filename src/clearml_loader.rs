@@ -1,0 +1,1089 @@
+//! ClearML's configuration loader, exactly: the tree the apiserver ends with for one container,
+//! or why it would not start. A port of clearml-server's `apiserver/config/basic.py`
+//! (`BasicConfig()` with its defaults, as `apiserver/config_repo.py` builds it), branch by
+//! branch, on pyhocon 0.3.63's object model ([`crate::pyhocon`] reads each text):
+//!
+//! 1. folders: the image's default folder ([`DEFAULT_FOLDER`]; it must be a directory or the
+//!    apiserver stops with `ValueError`), then the first *non-empty* of `CLEARML_CONFIG_DIR`,
+//!    `TRAINS_CONFIG_DIR`, else `/opt/trains/config:/opt/clearml/config`, split on `:`, each
+//!    through `os.path.expandvars` then `Path.expanduser`, kept only when it is a directory.
+//!    An empty entry (`a::b`, a trailing `:`) is `Path('')`, the working directory: the loader
+//!    then reads every `*.conf` under it (under `/opt/clearml` in the image).
+//! 2. each folder: every `*.conf` found by `rglob` (hidden files and hidden directories
+//!    included — a ConfigMap volume's `..<timestamp>` directory is read too; a *directory*
+//!    named `x.conf` fails to open and stops the apiserver), keyed by its relative path without
+//!    the suffix joined with `.`, and `ConfigTree.put` into that folder's tree: the key is split
+//!    by pyhocon's `parse_key`, an existing tree there is merged into in place.
+//! 3. the environment: prefixes `TRAINS__` then `CLEARML__` (exact, case-sensitive
+//!    `startswith`), names sorted by code point, path = rest with `__` → `.`, Python's
+//!    `.lower()`, each `"{path}: {value}"` read by pyhocon (the process environment as its
+//!    `${X}` fallback) and merged into the result with ClearML's `_merge_configs`.
+//! 4. the folder trees then the environment tree merged, in order, with `_merge_configs(...,
+//!    copy_trees=True)`: a key starting with `-` replaces instead of merging (the `-` is
+//!    dropped), and every `key in a` / `a[key]` is pyhocon's path lookup (`parse_key`) while
+//!    every `a[key] = v` is a raw dict store — this port keeps both, and Python's object
+//!    identity (a merged subtree is shared, `copy()` is shallow and reads through the path
+//!    lookup), so quirks such as an empty key raising `IndexError` are the loader's.
+//!
+//! What the caller must give: the container's final environment (Kubernetes' `envFrom`/`env`
+//! order and `$(VAR)` expansion already applied), every file visible in the container under
+//! the folders the loader may read, and the directories it cannot see ([`Input::opaque_dirs`]:
+//! the image's own files, volumes not in the stream). What those could change is reported as
+//! unknown ([`Loaded::unknown`]), never guessed. `rglob`'s order is the filesystem's: where two
+//! files of one folder have keys one of which is a prefix of the other, the result depends on
+//! it, and [`Loaded::order_dependent`] says so (the tree is then the one for the order of
+//! [`Input::listing_order`], else names in code-point order, a directory's own files first).
+//! A `..` in a folder is resolved as the kernel does (the directory before it must exist);
+//! the model knows no symlinks.
+//!
+//! The webserver reads its `WEBSERVER__*` variables with another script and JSON:
+//! [`crate::clearml_webserver`].
+//!
+//! This module depends only on [`crate::pyhocon`]. It reads no file and no environment of the
+//! process it runs in, prints nothing, and knows nothing of Kubernetes or of the policy.
+
+use crate::pyhocon::{self, Value};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+/// The image's default configuration folder (`Path(basic.py).with_name("default")`).
+pub const DEFAULT_FOLDER: &str = "/opt/clearml/apiserver/config/default";
+/// The extra folders read when neither override variable is set (`EXTRA_CONFIG_PATHS`).
+pub const EXTRA_CONFIG_PATHS: [&str; 2] = ["/opt/trains/config", "/opt/clearml/config"];
+/// The image's working directory (the Dockerfile's `WORKDIR`), for relative folders.
+pub const IMAGE_WORKDIR: &str = "/opt/clearml";
+
+/// What the loader reads in one container.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The process environment, in order, names unique.
+    pub env: Vec<(String, String)>,
+    /// Every file visible in the container that the loader may read: absolute path → text.
+    pub files: BTreeMap<String, String>,
+    /// Directories whose contents the caller cannot see (absolute).
+    pub opaque_dirs: Vec<String>,
+    /// The working directory (relative folders and empty entries resolve against it).
+    pub cwd: String,
+    /// The default folder ([`DEFAULT_FOLDER`] in the image).
+    pub default_folder: String,
+    /// The default folder is the image's own, its files not given: it is taken to give
+    /// `secure` and `services` as objects (its `secure.conf` and `services/*.conf`) and nothing
+    /// at or under `secure.login` or `services.login` (clearml-server's defaults hold no
+    /// `login` key). Their existence matters: a variable's `-login` key, kept as is when the
+    /// environment alone has no `secure` yet, is read as `login` only when the folders gave a
+    /// `secure` object. `tests/oracle/loader.rs` checks that the SSO subtrees are then the same
+    /// as with the files. The tree lacks the defaults' other keys ([`Loaded::assumed`]); a
+    /// folder inside the default folder is then unknown.
+    pub default_folder_is_image: bool,
+    /// The folders read when no override variable is set ([`EXTRA_CONFIG_PATHS`]).
+    pub extra_config_paths: Vec<String>,
+    /// `rglob`'s order per folder (folder path as normalized here → file paths), when known;
+    /// otherwise names in code-point order.
+    pub listing_order: BTreeMap<String, Vec<String>>,
+}
+
+impl Input {
+    /// An input with the image's folders and working directory.
+    pub fn new(env: Vec<(String, String)>, files: BTreeMap<String, String>) -> Input {
+        Input {
+            env,
+            files,
+            opaque_dirs: Vec::new(),
+            cwd: IMAGE_WORKDIR.to_string(),
+            default_folder: DEFAULT_FOLDER.to_string(),
+            default_folder_is_image: false,
+            extra_config_paths: EXTRA_CONFIG_PATHS.iter().map(|s| s.to_string()).collect(),
+            listing_order: BTreeMap::new(),
+        }
+    }
+}
+
+/// The configuration the apiserver ends with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    /// The final tree (keys as pyhocon stores them).
+    pub config: Value,
+    /// The folders read, in order (normalized paths).
+    pub folders: Vec<String>,
+    /// Key paths (pyhocon path elements) under which an opaque directory could put anything;
+    /// an empty path means the whole tree. With a reason.
+    pub unknown: Vec<(Vec<String>, String)>,
+    /// What was assumed rather than read ([`Input::default_folder_is_image`]).
+    pub assumed: Vec<String>,
+    /// Pairs of files of one folder whose order (the filesystem's) can change the tree.
+    pub order_dependent: Vec<(String, String)>,
+    /// The sources (a file, a variable) that set something at or under `secure.login.sso` or
+    /// `services.login.sso`, or a non-object above it (keys read with one leading `-`
+    /// dropped): `(path, source)`, variables first (the loader reads them first).
+    pub sso_sources: Vec<(&'static str, String)>,
+}
+
+/// The two SSO paths ClearML reads.
+pub const SSO_PATHS: [&str; 2] = ["secure.login.sso", "services.login.sso"];
+
+/// Whether `tree`, read from `prefix`, holds something at or under `path` (each key with one
+/// leading `-` dropped, as the final merge reads it).
+fn mentions(tree: &Tree, prefix: &[String], path: &[&str]) -> bool {
+    if prefix.len() >= path.len() {
+        return prefix[..path.len()].iter().zip(path).all(|(a, b)| a == b);
+    }
+    if !prefix.iter().zip(path).all(|(a, b)| a == b) {
+        return false;
+    }
+    tree.borrow().iter().any(|(k, v)| {
+        let mut p = prefix.to_vec();
+        p.extend(
+            parse_key(k)
+                .into_iter()
+                .map(|e| e.strip_prefix('-').map(String::from).unwrap_or(e)),
+        );
+        match v {
+            Node::Tree(t) => mentions(t, &p, path),
+            Node::Leaf(_) => {
+                let n = p.len().min(path.len());
+                p[..n].iter().zip(path).all(|(a, b)| a == b)
+            }
+        }
+    })
+}
+
+/// Why the apiserver would not start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The default folder is not a directory (`ValueError: Invalid configuration folder`).
+    NoDefaultFolder(String),
+    /// An environment variable's `"{path}: {value}"` fails in pyhocon.
+    Variable {
+        /// The variable's name.
+        name: String,
+        /// Why.
+        error: pyhocon::Error,
+    },
+    /// A configuration file fails to parse.
+    File {
+        /// Its path.
+        path: String,
+        /// Why.
+        error: pyhocon::Error,
+    },
+    /// A directory matched `*.conf` (`IsADirectoryError` when the loader opens it).
+    DirectoryNamedConf(String),
+    /// A Python exception raised by the loader's own merging (`IndexError` for an empty key,
+    /// `ConfigMissingException`, ...), while merging the named source.
+    Merge {
+        /// The file, folder or variable being merged.
+        source: String,
+        /// The exception's class.
+        error: &'static str,
+    },
+    /// The outcome depends on something this model does not know (a `~user` home directory,
+    /// `~` with no `HOME`, a lower-casing newer than the image's Python, ...).
+    Unknown(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::NoDefaultFolder(p) => write!(f, "the default folder {p} is not a directory"),
+            Failure::Variable { name, error } => write!(f, "variable {name}: {error}"),
+            Failure::File { path, error } => write!(f, "file {path}: {error}"),
+            Failure::DirectoryNamedConf(p) => write!(f, "{p} is a directory named *.conf"),
+            Failure::Merge { source, error } => write!(f, "merging {source} raises {error}"),
+            Failure::Unknown(why) => write!(f, "cannot tell: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Failure {}
+
+// ---- pyhocon's ConfigTree with Python's object identity ----
+
+type Tree = Rc<RefCell<Vec<(String, Node)>>>;
+
+#[derive(Debug, Clone)]
+enum Node {
+    Tree(Tree),
+    Leaf(Value),
+}
+
+/// A Python exception's class name.
+type PyErr = &'static str;
+
+fn new_tree() -> Tree {
+    Rc::new(RefCell::new(Vec::new()))
+}
+
+fn from_value(v: Value) -> Node {
+    match v {
+        Value::Object(items) => Node::Tree(Rc::new(RefCell::new(
+            items.into_iter().map(|(k, v)| (k, from_value(v))).collect(),
+        ))),
+        v => Node::Leaf(v),
+    }
+}
+
+fn to_value(n: &Node, depth: usize) -> Value {
+    match n {
+        Node::Leaf(v) => v.clone(),
+        Node::Tree(_) if depth > 400 => Value::Unresolved,
+        Node::Tree(t) => Value::Object(
+            t.borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), to_value(v, depth + 1)))
+                .collect(),
+        ),
+    }
+}
+
+/// `ConfigTree.parse_key`: `re.findall(r'"[^"]+"|[^<special>]+', key)`, a token with a
+/// special character kept as is, any other with its `"` stripped from both ends.
+pub fn parse_key(key: &str) -> Vec<String> {
+    const SPECIAL: &str = "$}[]:=+#`^?!@*&.";
+    let special = |c: char| SPECIAL.contains(c);
+    let chars: Vec<char> = key.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '"' {
+            if let Some(end) = chars[i + 1..].iter().position(|&c| c == '"') {
+                if end > 0 {
+                    let tok: String = chars[i..i + end + 2].iter().collect();
+                    i += end + 2;
+                    out.push(tok);
+                    continue;
+                }
+            }
+        }
+        if !special(chars[i]) {
+            let start = i;
+            while i < chars.len() && !special(chars[i]) {
+                i += 1;
+            }
+            out.push(chars[start..i].iter().collect());
+            continue;
+        }
+        i += 1;
+    }
+    out.into_iter()
+        .map(|t| {
+            if t.chars().any(special) {
+                t
+            } else {
+                t.trim_matches('"').to_string()
+            }
+        })
+        .collect()
+}
+
+fn raw_get(t: &Tree, k: &str) -> Option<Node> {
+    t.borrow()
+        .iter()
+        .find(|(key, _)| key == k)
+        .map(|(_, v)| v.clone())
+}
+
+/// `a[k] = v`: OrderedDict's store (an existing key keeps its place).
+fn set(t: &Tree, k: &str, v: Node) {
+    let mut items = t.borrow_mut();
+    if let Some(slot) = items.iter_mut().find(|(key, _)| key == k) {
+        slot.1 = v;
+    } else {
+        items.push((k.to_string(), v));
+    }
+}
+
+/// `ConfigTree._get(parse_key(key))`: `Ok(None)` where a default would be returned.
+fn path_get(t: &Tree, key: &str) -> Result<Option<Node>, PyErr> {
+    let path = parse_key(key);
+    if path.is_empty() {
+        return Err("IndexError");
+    }
+    let mut cur = t.clone();
+    for (i, elt) in path.iter().enumerate() {
+        let Some(n) = raw_get(&cur, elt) else {
+            return Ok(None);
+        };
+        if i == path.len() - 1 {
+            return Ok(Some(n));
+        }
+        match n {
+            Node::Tree(next) => cur = next,
+            Node::Leaf(_) => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
+/// `key in tree`.
+fn contains(t: &Tree, key: &str) -> Result<bool, PyErr> {
+    Ok(path_get(t, key)?.is_some())
+}
+
+/// `tree[key]` (raises where `_get` raises without a default).
+fn getitem(t: &Tree, key: &str) -> Result<Node, PyErr> {
+    let path = parse_key(key);
+    if path.is_empty() {
+        return Err("IndexError");
+    }
+    let mut cur = t.clone();
+    for (i, elt) in path.iter().enumerate() {
+        let Some(n) = raw_get(&cur, elt) else {
+            return Err("ConfigMissingException");
+        };
+        if i == path.len() - 1 {
+            return Ok(n);
+        }
+        match n {
+            Node::Tree(next) => cur = next,
+            Node::Leaf(_) => return Err("ConfigWrongTypeException"),
+        }
+    }
+    Err("ConfigMissingException")
+}
+
+/// `OrderedDict.copy` on a subclass: a new tree filled with `self[k]` for each raw key.
+fn copy(t: &Tree) -> Result<Tree, PyErr> {
+    let keys: Vec<String> = t.borrow().iter().map(|(k, _)| k.clone()).collect();
+    let out = new_tree();
+    for k in keys {
+        let v = getitem(t, &k)?;
+        set(&out, &k, v);
+    }
+    Ok(out)
+}
+
+/// pyhocon's `ConfigTree.merge_configs` (`clearml == false`) or ClearML's `_merge_configs`
+/// with its `-` override prefix (`clearml == true`).
+fn merge(a: &Tree, b: &Tree, copy_trees: bool, clearml: bool, depth: usize) -> Result<(), PyErr> {
+    if depth > 900 || Rc::ptr_eq(a, b) {
+        return Err("RecursionError");
+    }
+    let items: Vec<(String, Node)> = b.borrow().clone();
+    for (raw_key, value) in items {
+        let (key, override_) = match raw_key.strip_prefix('-') {
+            Some(rest) if clearml => (rest.to_string(), true),
+            _ => (raw_key.clone(), false),
+        };
+        let both_trees = !override_
+            && contains(a, &key)?
+            && matches!(getitem(a, &key)?, Node::Tree(_))
+            && matches!(getitem(b, &key)?, Node::Tree(_));
+        if both_trees {
+            if copy_trees {
+                let Node::Tree(cur) = getitem(a, &key)? else {
+                    return Err("TypeError");
+                };
+                set(a, &key, Node::Tree(copy(&cur)?));
+            }
+            let (Node::Tree(x), Node::Tree(y)) = (getitem(a, &key)?, getitem(b, &key)?) else {
+                // `_merge_configs` on a non-tree: `b.items()` fails.
+                return Err("AttributeError");
+            };
+            merge(&x, &y, copy_trees, clearml, depth + 1)?;
+        } else {
+            set(a, &key, value);
+        }
+    }
+    Ok(())
+}
+
+/// `ConfigTree.put(key, value)` on a tree that is not a root (`_read_recursive`'s `conf`).
+fn put(t: &Tree, key: &str, value: Node) -> Result<(), PyErr> {
+    let path = parse_key(key);
+    if path.is_empty() {
+        return Err("IndexError");
+    }
+    let mut cur = t.clone();
+    for elt in &path[..path.len() - 1] {
+        let next = match raw_get(&cur, elt) {
+            Some(Node::Tree(n)) => n,
+            _ => {
+                let n = new_tree();
+                set(&cur, elt, Node::Tree(n.clone()));
+                n
+            }
+        };
+        cur = next;
+    }
+    let last = &path[path.len() - 1];
+    if let Node::Tree(v) = &value {
+        if contains(&cur, last)? {
+            if let Node::Tree(existing) = getitem(&cur, last)? {
+                return merge(&existing, v, false, false, 0);
+            }
+        }
+    }
+    set(&cur, last, value);
+    Ok(())
+}
+
+// ---- paths ----
+
+/// Python 3.9's `posixpath.expandvars` with `env` as `os.environ`.
+pub fn expandvars(path: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
+    if !path.contains('$') {
+        return path.to_string();
+    }
+    let mut path: Vec<char> = path.chars().collect();
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut i = 0;
+    loop {
+        // search r'\$(\w+|\{[^}]*\})' from i
+        let mut found = None;
+        let mut s = i;
+        while s < path.len() {
+            if path[s] == '$' {
+                let mut e = s + 1;
+                while e < path.len() && is_word(path[e]) {
+                    e += 1;
+                }
+                if e > s + 1 {
+                    found = Some((s, e, path[s + 1..e].iter().collect::<String>()));
+                    break;
+                }
+                if s + 1 < path.len() && path[s + 1] == '{' {
+                    if let Some(off) = path[s + 2..].iter().position(|&c| c == '}') {
+                        let e = s + 2 + off + 1;
+                        found = Some((s, e, path[s + 2..e - 1].iter().collect::<String>()));
+                        break;
+                    }
+                }
+            }
+            s += 1;
+        }
+        let Some((start, end, name)) = found else {
+            break;
+        };
+        match env(&name) {
+            None => i = end,
+            Some(value) => {
+                let tail: Vec<char> = path[end..].to_vec();
+                path.truncate(start);
+                path.extend(value.chars());
+                i = path.len();
+                path.extend(tail);
+            }
+        }
+    }
+    path.into_iter().collect()
+}
+
+/// `Path(p).expanduser()` (Python 3.9), then made absolute against `cwd` and normalized as
+/// pathlib does plus `..` removed by text.
+fn folder_path(
+    p: &str,
+    cwd: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, Failure> {
+    let mut p = p.to_string();
+    if p.starts_with('~') {
+        let first_end = p.find('/').unwrap_or(p.len());
+        if first_end > 1 {
+            return Err(Failure::Unknown(format!(
+                "the home directory of user {:?} (the image's /etc/passwd)",
+                &p[1..first_end]
+            )));
+        }
+        match env("HOME") {
+            Some(home) if !home.is_empty() => p = format!("{home}/{}", &p[first_end..]),
+            _ => {
+                return Err(Failure::Unknown(
+                    "`~` with HOME unset or empty (the image's /etc/passwd, Python's version)"
+                        .into(),
+                ))
+            }
+        }
+    }
+    Ok(if p.starts_with('/') {
+        p
+    } else {
+        format!("{cwd}/{p}")
+    })
+}
+
+/// The directory `p` names, resolving each `..` as the kernel does: the path before it must
+/// be a directory. `Some(None)` when it is not a directory, `None` when that is unknown.
+fn resolve_dir(p: &str, is_dir: &dyn Fn(&str) -> Option<bool>) -> Option<Option<String>> {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                match is_dir(&format!("/{}", parts.join("/")))? {
+                    true => parts.pop(),
+                    false => return Some(None),
+                };
+            }
+            s => parts.push(s),
+        }
+    }
+    let path = format!("/{}", parts.join("/"));
+    Some(is_dir(&path)?.then_some(path))
+}
+
+fn normalize(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+fn is_under(path: &str, dir: &str) -> bool {
+    dir == "/" || path == dir || path.starts_with(&format!("{dir}/"))
+}
+
+/// Python 3.9's `str.lower()` where this port can be sure of it: `None` when the text holds a
+/// letter whose lower case was added after Unicode 13.0 (the image's Python 3.9).
+pub fn py_lower(s: &str) -> Option<String> {
+    let newer = |c: char| {
+        matches!(c as u32,
+            0x2C2F | 0xA7C0 | 0xA7D0 | 0xA7D6 | 0xA7D8 | 0x1C89 | 0xA7CB | 0xA7CC | 0xA7DA
+            | 0xA7DC | 0x10570..=0x10595 | 0x10D50..=0x10D65)
+    };
+    if s.chars().any(newer) {
+        return None;
+    }
+    Some(s.to_lowercase())
+}
+
+// ---- the loader ----
+
+/// Runs the loader on `input`: the final tree, or why the apiserver would not start.
+pub fn load(input: &Input) -> Result<Loaded, Failure> {
+    let envmap: BTreeMap<&str, &str> = input
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let env = |k: &str| envmap.get(k).map(|v| v.to_string());
+    let files: BTreeMap<String, &String> =
+        input.files.iter().map(|(k, v)| (normalize(k), v)).collect();
+    let mut opaque: Vec<String> = input.opaque_dirs.iter().map(|d| normalize(d)).collect();
+    if input.default_folder_is_image {
+        opaque.push(normalize(&input.default_folder));
+    }
+    let is_dir = |p: &str| -> Option<bool> {
+        if opaque.iter().any(|o| is_under(p, o)) {
+            return None;
+        }
+        Some(
+            files.keys().any(|f| f != p && is_under(f, p)) || opaque.iter().any(|o| is_under(o, p)),
+        )
+    };
+
+    // __init__: the default folder, then _get_paths.
+    let default = normalize(&input.default_folder);
+    let mut unknown: Vec<(Vec<String>, String)> = Vec::new();
+    let mut assumed = Vec::new();
+    if input.default_folder_is_image {
+        assumed.push(format!(
+            "the image's default folder {default}: secure and services objects, nothing at or \
+             under secure.login or services.login"
+        ));
+    } else {
+        match is_dir(&default) {
+            Some(true) => {}
+            Some(false) => return Err(Failure::NoDefaultFolder(default)),
+            None => unknown.push((
+                vec![],
+                format!("the default folder {default} is not visible"),
+            )),
+        }
+    }
+    let value = ["CLEARML_CONFIG_DIR", "TRAINS_CONFIG_DIR"]
+        .iter()
+        .find_map(|k| env(k).filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| input.extra_config_paths.join(":"));
+    let mut folders = vec![default];
+    for v in value.split(':') {
+        let p = folder_path(&expandvars(v, &env), &input.cwd, &env)?;
+        match resolve_dir(&p, &is_dir) {
+            Some(Some(p)) => folders.push(p),
+            Some(None) => {}
+            None => unknown.push((vec![], format!("folder {p} is not visible"))),
+        }
+    }
+
+    // _reload: the environment first.
+    let mut sso_sources = Vec::new();
+    let env_config = new_tree();
+    for prefix in ["TRAINS__", "CLEARML__"] {
+        let mut keys: Vec<&str> = input
+            .env
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| k.starts_with(prefix))
+            .collect();
+        keys.sort_unstable();
+        for key in keys {
+            let path = py_lower(&key[prefix.len()..].replace("__", ".")).ok_or_else(|| {
+                Failure::Unknown(format!(
+                    "variable {key}: a letter whose lower case is newer than the image's Python"
+                ))
+            })?;
+            let text = format!("{path}: {}", envmap[key]);
+            let tree = pyhocon::parse(&text, &env).map_err(|error| Failure::Variable {
+                name: key.to_string(),
+                error,
+            })?;
+            let Node::Tree(t) = from_value(tree) else {
+                return Err(Failure::Merge {
+                    source: key.to_string(),
+                    error: "AttributeError",
+                });
+            };
+            for sso in SSO_PATHS {
+                let path: Vec<&str> = sso.split('.').collect();
+                if mentions(&t, &[], &path) {
+                    sso_sources.push((sso, format!("variable {key}")));
+                }
+            }
+            merge(&env_config, &t, false, true, 0).map_err(|error| Failure::Merge {
+                source: key.to_string(),
+                error,
+            })?;
+        }
+    }
+
+    // then each folder.
+    let mut order_dependent = Vec::new();
+    let mut configs = Vec::new();
+    for (index, folder) in folders.iter().enumerate() {
+        let conf = new_tree();
+        if index == 0 && input.default_folder_is_image {
+            set(&conf, "secure", Node::Tree(new_tree()));
+            set(&conf, "services", Node::Tree(new_tree()));
+            configs.push((folder.clone(), conf));
+            continue;
+        }
+        let listing = match input.listing_order.get(folder) {
+            Some(l) => l.iter().map(|p| normalize(p)).collect(),
+            None => rglob(folder, &files),
+        };
+        for o in &opaque {
+            if is_under(o, folder) && o != folder {
+                let rel: Vec<&str> = o[folder.len()..]
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                let prefix = if rel.iter().any(|s| s.contains('"')) {
+                    vec![]
+                } else {
+                    parse_key(&rel.join("."))
+                };
+                unknown.push((prefix, format!("directory {o} is not visible")));
+            }
+        }
+        let mut keyed: Vec<(String, Vec<String>)> = Vec::new();
+        for file in listing {
+            let rel: Vec<&str> = file[folder.len()..]
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .collect();
+            let Some(text) = files.get(&file) else {
+                return Err(Failure::DirectoryNamedConf(file));
+            };
+            let mut parts: Vec<String> = rel.iter().map(|s| s.to_string()).collect();
+            if let Some(last) = parts.last_mut() {
+                *last = without_suffix(last);
+            }
+            let key = parts.join(".");
+            let tree = pyhocon::parse(text, &env).map_err(|error| Failure::File {
+                path: file.clone(),
+                error,
+            })?;
+            let node = from_value(tree);
+            if let Node::Tree(t) = &node {
+                let prefix: Vec<String> = parse_key(&key)
+                    .into_iter()
+                    .map(|e| e.strip_prefix('-').map(String::from).unwrap_or(e))
+                    .collect();
+                for sso in SSO_PATHS {
+                    let path: Vec<&str> = sso.split('.').collect();
+                    if mentions(t, &prefix, &path) {
+                        sso_sources.push((sso, format!("file {file}")));
+                    }
+                }
+            }
+            put(&conf, &key, node).map_err(|error| Failure::Merge {
+                source: file.clone(),
+                error,
+            })?;
+            // Files whose keys are prefix-related (a leading `-` aside, which only the final
+            // merge reads) change each other's values or order of merging.
+            let path: Vec<String> = parse_key(&key)
+                .into_iter()
+                .map(|k| k.trim_start_matches('-').to_string())
+                .collect();
+            for (other, op) in &keyed {
+                if op.starts_with(&path) || path.starts_with(op) {
+                    order_dependent.push((other.clone(), file.clone()));
+                }
+            }
+            keyed.push((file, path));
+        }
+        configs.push((folder.clone(), conf));
+    }
+    configs.push(("the environment".to_string(), env_config));
+
+    let result = new_tree();
+    for (source, config) in &configs {
+        merge(&result, config, true, true, 0).map_err(|error| Failure::Merge {
+            source: source.clone(),
+            error,
+        })?;
+    }
+    Ok(Loaded {
+        config: to_value(&Node::Tree(result), 0),
+        folders,
+        unknown,
+        assumed,
+        order_dependent,
+        sso_sources,
+    })
+}
+
+/// `Path(name).with_suffix("")`.
+fn without_suffix(name: &str) -> String {
+    match name.rfind('.') {
+        Some(i) if i > 0 && i < name.len() - 1 => name[..i].to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// What `Path(folder).rglob("*.conf")` yields, in one order the filesystem may give: a
+/// directory's own entries, then each subdirectory's, names in code-point order. Entries named
+/// `*.conf` may be directories (then the loader fails opening them).
+fn rglob(folder: &str, files: &BTreeMap<String, &String>) -> Vec<String> {
+    // every entry (file or directory) below folder, as relative parts
+    let mut entries: BTreeSet<Vec<String>> = BTreeSet::new();
+    for f in files.keys() {
+        if f.len() > folder.len() && is_under(f, folder) {
+            let rel: Vec<String> = f[folder.len()..]
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+            for n in 1..=rel.len() {
+                entries.insert(rel[..n].to_vec());
+            }
+        }
+    }
+    let is_dir = |e: &Vec<String>| {
+        entries
+            .iter()
+            .any(|o| o.len() > e.len() && o.starts_with(e))
+    };
+    let mut out = Vec::new();
+    fn walk(
+        dir: &[String],
+        entries: &BTreeSet<Vec<String>>,
+        is_dir: &dyn Fn(&Vec<String>) -> bool,
+        folder: &str,
+        out: &mut Vec<String>,
+    ) {
+        let children: Vec<&Vec<String>> = entries
+            .iter()
+            .filter(|e| e.len() == dir.len() + 1 && e.starts_with(dir))
+            .collect();
+        for c in &children {
+            let name = c.last().map(String::as_str).unwrap_or("");
+            if name.ends_with(".conf") {
+                let base = folder.trim_end_matches('/');
+                out.push(format!("{base}/{}", c.join("/")));
+            }
+        }
+        for c in children {
+            if is_dir(c) {
+                walk(c, entries, is_dir, folder, out);
+            }
+        }
+    }
+    walk(&[], &entries, &is_dir, folder, &mut out);
+    out
+}
+
+// ---- the SSO view ----
+
+/// One of the two SSO subtrees ClearML reads, and what happened above it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SsoSubtree {
+    /// `secure.login.sso` or `services.login.sso`.
+    pub path: &'static str,
+    /// The value there (an object when set as ClearML expects), or `None` when absent.
+    pub value: Option<Value>,
+    /// For `secure`/`services`, then `…login`: what the final tree holds there.
+    pub ancestors: Vec<(String, Shape)>,
+    /// Whether something the loader could not see may change it.
+    pub unknown: bool,
+    /// The files and variables that set something at or under it, or a non-object above it.
+    pub sources: Vec<String>,
+    /// Some source set it, yet the final tree has no object there: a key above it (or it)
+    /// was replaced by a non-object or by an object without it (a `-` override, an
+    /// object-valued variable, a later file).
+    pub dropped: bool,
+}
+
+/// What a key holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Nothing (or a parent is not an object).
+    Absent,
+    /// An object.
+    Object,
+    /// A value that is not an object (the SSO settings below it are gone).
+    NotObject,
+}
+
+/// The SSO subtrees of a loaded configuration, `secure.login.sso` then `services.login.sso`.
+pub fn sso_view(loaded: &Loaded) -> [SsoSubtree; 2] {
+    ["secure", "services"].map(|top| {
+        let path = if top == "secure" {
+            "secure.login.sso"
+        } else {
+            "services.login.sso"
+        };
+        let want = [top, "login", "sso"];
+        let mut ancestors = Vec::new();
+        let mut cur = Some(&loaded.config);
+        let mut value = None;
+        for (i, k) in want.iter().enumerate() {
+            let next = match cur {
+                Some(Value::Object(items)) => {
+                    items.iter().find(|(key, _)| key == k).map(|(_, v)| v)
+                }
+                _ => None,
+            };
+            if i < 2 {
+                let shape = match next {
+                    None => Shape::Absent,
+                    Some(Value::Object(_)) => Shape::Object,
+                    Some(_) => Shape::NotObject,
+                };
+                ancestors.push((want[..=i].join("."), shape));
+            } else {
+                value = next.cloned();
+            }
+            cur = next;
+        }
+        let unknown = loaded.unknown.iter().any(|(p, _)| {
+            let n = p.len().min(3);
+            p[..n].iter().zip(want.iter()).all(|(a, b)| a == b)
+        });
+        let sources: Vec<String> = loaded
+            .sso_sources
+            .iter()
+            .filter(|(p, _)| *p == path)
+            .map(|(_, s)| s.clone())
+            .collect();
+        let dropped = !sources.is_empty() && !matches!(value, Some(Value::Object(_)));
+        SsoSubtree {
+            path,
+            value,
+            ancestors,
+            unknown,
+            sources,
+            dropped,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(xs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        xs.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+    fn env(xs: &[(&str, &str)]) -> Vec<(String, String)> {
+        xs.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+    const DEF: &str = "/opt/clearml/apiserver/config/default/apiserver.conf";
+
+    #[test]
+    fn parse_key_is_pyhocons() {
+        assert_eq!(parse_key("a.b.c"), ["a", "b", "c"]);
+        assert_eq!(parse_key("a.\"b.c\""), ["a", "\"b.c\""]);
+        assert_eq!(parse_key("\"a\""), ["a"]);
+        assert_eq!(parse_key("a$b"), ["a", "b"]);
+        assert!(parse_key("").is_empty());
+        assert_eq!(parse_key("\"a.\"b\""), ["\"a.\"", "b"]);
+    }
+
+    #[test]
+    fn override_prefix_replaces_and_later_variables_merge() {
+        let i = Input::new(
+            env(&[
+                ("CLEARML__secure__login__sso__a", "1"),
+                ("CLEARML__-secure__x", "2"),
+                ("clearml__secure__y", "3"),
+            ]),
+            files(&[
+                (DEF, "a: 1"),
+                ("/opt/clearml/config/secure.conf", "login.sso.b: 5"),
+            ]),
+        );
+        let l = load(&i).unwrap();
+        let [sec, _] = sso_view(&l);
+        // `-` sorts before every letter: `CLEARML__-secure__x` is merged first and replaces
+        // nothing; the later `secure` variable merges; a lower-case prefix is ignored.
+        assert_eq!(
+            sec.value,
+            Some(Value::Object(vec![
+                ("b".into(), Value::Int("5".into())),
+                ("a".into(), Value::Int("1".into()))
+            ]))
+        );
+    }
+
+    #[test]
+    fn empty_folder_entry_is_the_working_directory() {
+        let i = Input::new(
+            env(&[("CLEARML_CONFIG_DIR", "/nope:")]),
+            files(&[(DEF, "a: 1"), ("/opt/clearml/x/secure.conf", "k: 1")]),
+        );
+        let l = load(&i).unwrap();
+        assert_eq!(
+            l.folders,
+            ["/opt/clearml/apiserver/config/default", "/opt/clearml"]
+        );
+        let Value::Object(top) = &l.config else {
+            panic!()
+        };
+        assert!(top.iter().any(|(k, _)| k == "x"));
+        assert!(top.iter().any(|(k, _)| k == "apiserver"));
+    }
+
+    #[test]
+    fn failures_name_their_source() {
+        let i = Input::new(env(&[("CLEARML__a", "@")]), files(&[(DEF, "a: 1")]));
+        assert!(matches!(load(&i), Err(Failure::Variable { name, .. }) if name == "CLEARML__a"));
+        let i = Input::new(
+            vec![],
+            files(&[(DEF, "a: 1"), ("/opt/clearml/config/x.conf/y", "")]),
+        );
+        assert!(matches!(load(&i), Err(Failure::DirectoryNamedConf(_))));
+        let i = Input::new(vec![], files(&[]));
+        assert!(matches!(load(&i), Err(Failure::NoDefaultFolder(_))));
+    }
+
+    #[test]
+    fn expandvars_is_posixpaths() {
+        let e = |k: &str| (k == "A").then(|| "x".to_string());
+        assert_eq!(expandvars("$A/${A}/$B/${}/$", &e), "x/x/$B/${}/$");
+        assert_eq!(expandvars("${A", &e), "${A");
+    }
+
+    #[test]
+    fn object_valued_variable_and_flat_login_are_reported() {
+        let i = Input::new(
+            env(&[
+                (
+                    "CLEARML__secure__login__sso__oauth_client__keycloak",
+                    "{client_id: x, client_secret: y}",
+                ),
+                ("CLEARML__services__login", "flat"),
+            ]),
+            files(&[
+                (DEF, "a: 1"),
+                ("/opt/clearml/config/services/login.conf", "sso.k: v"),
+            ]),
+        );
+        let l = load(&i).unwrap();
+        let [sec, svc] = sso_view(&l);
+        let kc = Value::Object(vec![(
+            "oauth_client".into(),
+            Value::Object(vec![(
+                "keycloak".into(),
+                Value::Object(vec![
+                    ("client_id".into(), Value::String("x".into())),
+                    ("client_secret".into(), Value::String("y".into())),
+                ]),
+            )]),
+        )]);
+        assert_eq!(sec.value, Some(kc));
+        assert!(!sec.dropped);
+        assert_eq!(svc.value, None);
+        assert_eq!(
+            svc.ancestors[1],
+            ("services.login".to_string(), Shape::NotObject)
+        );
+        assert!(svc.dropped, "{svc:?}");
+        assert_eq!(
+            svc.sources,
+            [
+                "variable CLEARML__services__login",
+                "file /opt/clearml/config/services/login.conf"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_dash_file_in_an_extra_folder_replaces_the_whole_tree() {
+        let i = Input::new(
+            vec![],
+            files(&[
+                (DEF, "a: 1"),
+                ("/opt/trains/config/secure.conf", "login.sso.a: 1"),
+                ("/opt/clearml/config/-secure.conf", "x: 1"),
+            ]),
+        );
+        let [sec, _] = sso_view(&load(&i).unwrap());
+        assert_eq!(sec.value, None);
+        assert_eq!(sec.ancestors[0], ("secure".to_string(), Shape::Object));
+        assert!(sec.dropped);
+    }
+
+    #[test]
+    fn a_dash_login_variable_needs_a_secure_object_from_the_folders() {
+        // Found by the differential test: the environment alone has no `secure`, so the
+        // variable's `-login` key is kept as is; the final merge reads it as `login` only if
+        // the folders gave a `secure` object (the image's defaults do).
+        let v = env(&[(
+            "TRAINS__Secure__-login",
+            "{ sso { oauth_client { keycloak { client_id: a } } } }",
+        )]);
+        let with = Input::new(
+            v.clone(),
+            files(&[
+                (DEF, "a: 1"),
+                (&DEF.replace("apiserver.conf", "secure.conf"), "x: 1"),
+            ]),
+        );
+        let [sec, _] = sso_view(&load(&with).unwrap());
+        assert!(sec.value.is_some());
+        let without = Input::new(v.clone(), files(&[(DEF, "a: 1")]));
+        let [sec, _] = sso_view(&load(&without).unwrap());
+        assert_eq!(sec.value, None);
+        let mut image = Input::new(v, BTreeMap::new());
+        image.default_folder_is_image = true;
+        let l = load(&image).unwrap();
+        assert!(sso_view(&l)[0].value.is_some());
+        assert_eq!(l.assumed.len(), 1);
+    }
+
+    #[test]
+    fn opaque_folders_make_sso_unknown() {
+        let mut i = Input::new(vec![], files(&[(DEF, "a: 1")]));
+        i.opaque_dirs = vec!["/opt/clearml/config/login".into()];
+        let l = load(&i).unwrap();
+        let [sec, svc] = sso_view(&l);
+        assert!(!sec.unknown);
+        assert!(!svc.unknown);
+        i.opaque_dirs = vec!["/opt/clearml/config/services".into()];
+        let [sec, svc] = sso_view(&load(&i).unwrap());
+        assert!(!sec.unknown && svc.unknown);
+    }
+}

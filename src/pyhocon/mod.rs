@@ -1,0 +1,288 @@
+//! pyhocon 0.3.63's reading of a text, exactly — `ConfigFactory.parse_string(text)` as the
+//! ClearML apiserver runs it (pyparsing 3.3.3 under it, python-dateutil installed): its typed
+//! tree or its failure, quirks included (a keyword prefix is concatenated as Python's `str()`
+//! of the keyword, `//` starts a comment only where a token starts, tabs are expanded before
+//! parsing, a trailing space turns a number into a string, ...). Also [`quote`], the writer
+//! whose output this reading gives back verbatim.
+//!
+//! This module is a port of pyhocon's `config_parser.py` and `config_tree.py`, proven against
+//! pyhocon itself by `tests/oracle/pyhocon.rs`. It depends on no other module of the crate and
+//! must not: it knows nothing of ClearML's loader, of Kubernetes or of the policy. It never
+//! reads the process environment: `${X}`'s fallback gets the environment as a parameter. It
+//! never reads files: an `include` that pyhocon would follow is [`Error::Include`].
+
+mod model;
+mod parse;
+mod pystr;
+mod resolve;
+
+use model::{Arena, Tok};
+
+/// pyhocon's typed value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A `ConfigTree`: keys in order, as pyhocon stores them (a key that needed quotes to
+    /// hold a `.` or another special character keeps its quotes, e.g. `"a.b"`).
+    Object(Vec<(String, Value)>),
+    /// A list.
+    List(Vec<Value>),
+    /// A `str`. When pyhocon concatenates a `null` into a string it writes Python's
+    /// `str(NoneValue())`, which holds a memory address; that text is [`NONE_VALUE_STR`] here.
+    String(String),
+    /// A Python int, as its decimal digits (with `-` when negative); any size.
+    Int(String),
+    /// A float.
+    Float(f64),
+    /// A bool.
+    Bool(bool),
+    /// `null` (pyhocon's `NoneValue`, or Python's None where pyhocon put one).
+    Null,
+    /// A duration (`10 days`, `5 ms`, ...).
+    Duration(Duration),
+    /// A `ConfigValues` or substitution left in the tree (pyhocon's own leftovers).
+    Unresolved,
+}
+
+/// A duration as pyhocon builds it with python-dateutil installed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Duration {
+    /// `dateutil.relativedelta` (every unit but milliseconds), normalized as it normalizes:
+    /// years, months, days, hours, minutes, seconds, microseconds, as decimal digits.
+    Relative([String; 7]),
+    /// `datetime.timedelta` (milliseconds): days, seconds, microseconds.
+    Timedelta {
+        /// Whole days (at most 999999999).
+        days: u64,
+        /// Seconds, below 86400.
+        seconds: u64,
+        /// Microseconds, below 1000000.
+        microseconds: u64,
+    },
+}
+
+/// The text this reader gives for Python's `str(NoneValue())` inside a concatenation (pyhocon's
+/// own has the object's memory address in place of `0x?`).
+pub const NONE_VALUE_STR: &str = "<pyhocon.config_tree.NoneValue object at 0x?>";
+
+/// Why pyhocon fails on a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// A pyparsing syntax error (`ParseException`, `ParseSyntaxException`).
+    Syntax,
+    /// The text has an `include` that pyhocon would follow: it would read a file, a URL or a
+    /// package resource; what that gives depends on the machine, so it is refused.
+    Include,
+    /// Nesting deeper than pyhocon's recursion allows (`RecursionError` in Python).
+    TooDeep,
+    /// pyhocon never finishes on it (a cycle among overridden values, or substitutions that
+    /// keep producing substitutions): the apiserver would hang at start.
+    Hangs,
+    /// Another Python exception, by class name (`ConfigWrongTypeException`,
+    /// `ConfigSubstitutionException`, `OverflowError`, ...).
+    Python(&'static str),
+    /// A path through pyhocon this port does not follow exactly; treat as a failure.
+    Unsupported,
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Syntax => write!(f, "pyhocon cannot parse it (syntax error)"),
+            Error::Include => write!(f, "it has an `include`, which pyhocon would follow"),
+            Error::TooDeep => write!(f, "it nests deeper than pyhocon can read"),
+            Error::Hangs => write!(f, "pyhocon never finishes reading it"),
+            Error::Python(e) => write!(f, "pyhocon fails with {e}"),
+            Error::Unsupported => write!(f, "it takes a path through pyhocon not modelled"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Reads `text` as `ConfigFactory.parse_string(text)` does, with `env` as the process
+/// environment for `${X}` that no key of the text defines.
+pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Value, Error> {
+    let mut arena = Arena::default();
+    let config = {
+        let mut p = parse::Parser::new(text, &mut arena);
+        p.parse_all()?
+    };
+    let mut r = resolve::Resolver { a: &mut arena, env };
+    r.resolve(&config)?;
+    Ok(to_value(&arena, &config, 0))
+}
+
+/// [`parse`] with an environment from name/value pairs.
+pub fn parse_with_env<'a>(
+    text: &str,
+    env: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Value, Error> {
+    let env: std::collections::HashMap<&str, &str> = env.into_iter().collect();
+    parse(text, &|k| env.get(k).map(|v| v.to_string()))
+}
+
+fn to_value(a: &Arena, t: &Tok, depth: usize) -> Value {
+    if depth > 200 {
+        return Value::Unresolved;
+    }
+    match t {
+        Tok::Str(s) | Tok::Unq(s) => Value::String(s.clone()),
+        Tok::Quoted(s, _) => Value::String(s.clone()),
+        Tok::Bool(b) => Value::Bool(*b),
+        Tok::Int(i) => Value::Int(i.clone()),
+        Tok::Float(f) => Value::Float(*f),
+        Tok::NoneV | Tok::Nil => Value::Null,
+        Tok::Period(d) => Value::Duration(d.clone()),
+        Tok::Tree(id) => Value::Object(
+            a.tree(*id)
+                .items
+                .iter()
+                .map(|(k, v)| (k.clone(), to_value(a, v, depth + 1)))
+                .collect(),
+        ),
+        Tok::List(id) => Value::List(
+            a.list(*id)
+                .iter()
+                .map(|v| to_value(a, v, depth + 1))
+                .collect(),
+        ),
+        Tok::Values(_) | Tok::Subst(_) | Tok::Group(_) => Value::Unresolved,
+    }
+}
+
+/// Writes `value` so that `"{path}: {quote(value)}"` is read by pyhocon as exactly the string
+/// `value`: a double-quoted string, with the backslash, the double quote and the three
+/// characters pyhocon would not keep inside quotes (newline; carriage return, kept but
+/// escaped for plainness; tab, which pyparsing expands to spaces) escaped as pyhocon unescapes
+/// them.
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl Duration {
+    /// `convert_period`: `int(value)` in `unit`.
+    fn from_unit(digits: &str, unit: &str) -> Result<Duration, Error> {
+        if digits.len() > 4300 {
+            return Err(Error::Python("ValueError"));
+        }
+        let n = pystr::normalize_digits(digits);
+        let zero = || String::from("0");
+        let mut f: [String; 7] = [zero(), zero(), zero(), zero(), zero(), zero(), zero()];
+        match unit {
+            "ns" | "nano" | "nanos" | "nanosecond" | "nanoseconds" => {
+                // int(period_value / 1000): a float division, then microseconds.
+                let q: f64 = format!("{n}e-3").parse().unwrap_or(f64::INFINITY);
+                if q.is_infinite() {
+                    return Err(Error::Python("OverflowError"));
+                }
+                f[6] = pystr::integral_float_digits(q.trunc());
+            }
+            "us" | "micro" | "micros" | "microsecond" | "microseconds" => f[6] = n,
+            "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => {
+                let (days, rem) = pystr::divmod_small(&n, 86_400_000);
+                let days: u64 = match days.parse() {
+                    Ok(d) if d <= 999_999_999 => d,
+                    _ => return Err(Error::Python("OverflowError")),
+                };
+                return Ok(Duration::Timedelta {
+                    days,
+                    seconds: rem / 1000,
+                    microseconds: (rem % 1000) * 1000,
+                });
+            }
+            "s" | "second" | "seconds" => f[5] = n,
+            "m" | "minute" | "minutes" => f[4] = n,
+            "h" | "hour" | "hours" => f[3] = n,
+            "d" | "day" | "days" => f[2] = n,
+            "w" | "week" | "weeks" => f[2] = pystr::mul_small(&n, 7),
+            "mo" | "month" | "months" => f[1] = n,
+            _ => f[0] = n,
+        }
+        // relativedelta._fix
+        let carry = |f: &mut [String; 7], from: usize, to: usize, base: u64, limit: u64| {
+            if f[from].len() > 18 || f[from].parse::<u64>().is_ok_and(|v| v > limit) {
+                let (d, m) = pystr::divmod_small(&f[from], base);
+                f[from] = m.to_string();
+                f[to] = pystr::add(&f[to], &d);
+            }
+        };
+        carry(&mut f, 6, 5, 1_000_000, 999_999);
+        carry(&mut f, 5, 4, 60, 59);
+        carry(&mut f, 4, 3, 60, 59);
+        carry(&mut f, 3, 2, 24, 23);
+        carry(&mut f, 1, 0, 12, 11);
+        Ok(Duration::Relative(f))
+    }
+
+    fn is_zero(&self) -> bool {
+        match self {
+            Duration::Relative(f) => f.iter().all(|x| x == "0"),
+            Duration::Timedelta {
+                days,
+                seconds,
+                microseconds,
+            } => *days == 0 && *seconds == 0 && *microseconds == 0,
+        }
+    }
+
+    /// Python's `str()` of the object.
+    fn py_str(&self) -> Result<String, Error> {
+        match self {
+            Duration::Relative(f) => {
+                const NAMES: [&str; 7] = [
+                    "years",
+                    "months",
+                    "days",
+                    "hours",
+                    "minutes",
+                    "seconds",
+                    "microseconds",
+                ];
+                let mut parts = Vec::new();
+                for (name, v) in NAMES.iter().zip(f) {
+                    if v != "0" {
+                        let x: f64 = v.parse().unwrap_or(f64::INFINITY);
+                        if x.is_infinite() {
+                            return Err(Error::Python("OverflowError"));
+                        }
+                        parts.push(format!("{name}={}", pystr::format_plus_g(x)));
+                    }
+                }
+                Ok(format!("relativedelta({})", parts.join(", ")))
+            }
+            Duration::Timedelta {
+                days,
+                seconds,
+                microseconds,
+            } => {
+                let (mm, ss) = (seconds / 60, seconds % 60);
+                let (hh, mm) = (mm / 60, mm % 60);
+                let mut s = format!("{hh}:{mm:02}:{ss:02}");
+                if *days != 0 {
+                    let plural = if *days != 1 { "s" } else { "" };
+                    s = format!("{days} day{plural}, {s}");
+                }
+                if *microseconds != 0 {
+                    s.push_str(&format!(".{microseconds:06}"));
+                }
+                Ok(s)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
