@@ -370,6 +370,15 @@ impl Literal {
         }
     }
 
+    /// The value pyhocon must read for it.
+    pub fn to_pyhocon(&self) -> Value {
+        match self {
+            Literal::Str(s) => Value::String(s.clone()),
+            Literal::List(items) => Value::List(items.iter().cloned().map(Value::String).collect()),
+            Literal::Bool(b) => Value::Bool(*b),
+        }
+    }
+
     /// Whether an existing variable text already gives ClearML this value, spelled canonically
     /// enough: booleans must be lower-case `true`/`false` (other spellings are normalised).
     pub fn matches(&self, text: &str) -> bool {
@@ -377,16 +386,7 @@ impl Literal {
             Literal::Bool(b) => text.trim() == b.to_string(),
             // pyhocon's own reading decides: the simplified [`read`] takes a bare
             // `true-north` for the text, pyhocon for `True-north`.
-            _ => {
-                let want = match self {
-                    Literal::Str(s) => Value::String(s.clone()),
-                    Literal::List(items) => {
-                        Value::List(items.iter().cloned().map(Value::String).collect())
-                    }
-                    Literal::Bool(b) => Value::Bool(*b),
-                };
-                read_one(text).is_some_and(|v| v == want)
-            }
+            _ => read_one(text).is_some_and(|v| v == self.to_pyhocon()),
         }
     }
 

@@ -39,6 +39,8 @@ pub struct Target<'a> {
     pub container: String,
     /// The container object.
     pub value: &'a Value,
+    /// The workload object holding it.
+    pub object: &'a Value,
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
@@ -58,6 +60,7 @@ pub fn targets<'a>(doc: &'a Value, policy: &Policy) -> Vec<Target<'a>> {
             namespace: c.namespace.map(str::to_string),
             container: c.name.to_string(),
             value: c.value,
+            object: c.object,
             at: c.at,
         })
         .collect()
@@ -486,6 +489,12 @@ pub fn problems(
                     )),
                 }
             }
+        }
+    }
+    // The trees, once nothing above is wrong: what ClearML's loader ends with is the policy.
+    if problems.is_empty() && helped.is_empty() {
+        for a in &ta {
+            helped.extend(super::tree::problems(a, policy, inventory));
         }
     }
     let mut all: Vec<Problem> = problems
