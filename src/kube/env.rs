@@ -176,8 +176,7 @@ pub fn mounted_files(
             };
             match sources::file_text(inventory, f.kind, &f.name, &f.key, namespace) {
                 Some(text) => {
-                    out.files
-                        .insert(path, text.text_for_judging().to_string());
+                    out.files.insert(path, text.text_for_judging().to_string());
                 }
                 None => out.opaque.push(path),
             }

@@ -78,7 +78,9 @@ pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<
                 Failure::Variable { name, error } if !names::name_is_only_a_key(name) => {
                     format!("a variable whose name holds HOCON syntax (not shown): {error}")
                 }
-                Failure::Merge { source, error } if !names::name_is_only_a_key(source) && !source.starts_with('/') => {
+                Failure::Merge { source, error }
+                    if !names::name_is_only_a_key(source) && !source.starts_with('/') =>
+                {
                     format!("merging a variable whose name holds HOCON syntax (not shown) raises {error}")
                 }
                 other => other.to_string(),
@@ -90,6 +92,19 @@ pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<
         }
     };
     let mut out = Vec::new();
+    // A config file that sets SSO settings is refused as the corrections refuse one they see
+    // (`sso-in-config-file`): the loader reads every directory it honours, this one too.
+    for sub in clearml_loader::sso_view(&loaded) {
+        for file in sub.sources.iter().filter_map(|s| s.strip_prefix("file ")) {
+            out.push(problem(
+                format!(
+                    "{where_}: the config file {file} that ClearML reads sets something at or above `{}`",
+                    sub.path
+                ),
+                TREE_HELP,
+            ));
+        }
+    }
     for d in &policy.desired {
         let path = format!("{}.{}", d.option.section.as_str(), d.path);
         let want = match &d.value {
