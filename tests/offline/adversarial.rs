@@ -548,6 +548,37 @@ fn clearml_reads_the_policy_or_the_render_is_refused() {
             !stderr.contains("attacker"),
             "{what}: a value reached stderr\n{stderr}"
         );
+        // No channel prints the value: every check format, --report, diff.
+        let dir = tempfile::tempdir().unwrap();
+        let (p, i) = (
+            temp_file(&dir, "p.toml", policy),
+            temp_file(&dir, "in.yaml", stream),
+        );
+        let report = dir.path().join("report.json");
+        let (p, i, r) = (
+            p.to_str().unwrap(),
+            i.to_str().unwrap(),
+            report.to_str().unwrap(),
+        );
+        let mut runs: Vec<Vec<&str>> = ["text", "json", "sarif", "junit", "github", "gitlab"]
+            .iter()
+            .map(|f| vec!["check", "--format", f, "--policy", p, i])
+            .collect();
+        runs.push(vec!["diff", "--policy", p, i]);
+        runs.push(vec!["render", "--report", r, "--policy", p, i]);
+        for args in runs {
+            let out = run(&args, b"");
+            let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert!(
+                !all.contains("attacker"),
+                "{what}: {args:?} printed the value"
+            );
+        }
+        let report = std::fs::read_to_string(&report).unwrap_or_default();
+        assert!(
+            !report.contains("attacker"),
+            "{what}: --report holds the value"
+        );
         // Without the hostile entry the same policy and release render.
         let clean = apiserver("", "", "", "");
         let (code, _, stderr) = render_text(policy, &clean);
