@@ -92,17 +92,35 @@ pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<
         }
     };
     let mut out = Vec::new();
-    // A config file that sets SSO settings is refused as the corrections refuse one they see
-    // (`sso-in-config-file`): the loader reads every directory it honours, this one too.
-    for sub in clearml_loader::sso_view(&loaded) {
-        for file in sub.sources.iter().filter_map(|s| s.strip_prefix("file ")) {
-            out.push(problem(
-                format!(
-                    "{where_}: the config file {file} that ClearML reads sets something at or above `{}`",
-                    sub.path
-                ),
-                TREE_HELP,
-            ));
+    // Config files that change the SSO settings are refused as the corrections refuse one
+    // they see (`sso-in-config-file`), in every directory the loader honours: the SSO subtrees
+    // are compared with those the environment alone gives. (A file naming `secure.login` that
+    // the variables then replace changes nothing.)
+    let views = clearml_loader::sso_view(&loaded);
+    if views
+        .iter()
+        .any(|v| !v.sources.iter().all(|s| s.starts_with("variable ")))
+    {
+        let mut alone = input.clone();
+        alone.files.clear();
+        let same = clearml_loader::load(&alone).is_ok_and(|l| {
+            clearml_loader::sso_view(&l)
+                .iter()
+                .zip(&views)
+                .all(|(a, b)| a.value == b.value)
+        });
+        if !same {
+            for sub in &views {
+                for file in sub.sources.iter().filter_map(|s| s.strip_prefix("file ")) {
+                    out.push(problem(
+                        format!(
+                            "{where_}: the config file {file} that ClearML reads sets something at or above `{}`",
+                            sub.path
+                        ),
+                        TREE_HELP,
+                    ));
+                }
+            }
         }
     }
     for d in &policy.desired {
