@@ -522,18 +522,14 @@ fn resolve_dir(p: &str, is_dir: &dyn Fn(&str) -> Option<bool>) -> Option<Option<
     Some(is_dir(&path)?.then_some(path))
 }
 
+/// A path cleaned (`crate::paths::clean_path`) and absolute, the root being `/`.
 fn normalize(p: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
+    let clean = crate::paths::clean_path(p);
+    if clean.starts_with('/') {
+        clean
+    } else {
+        format!("/{clean}")
     }
-    format!("/{}", parts.join("/"))
 }
 
 fn is_under(path: &str, dir: &str) -> bool {

@@ -24,6 +24,7 @@ pub mod diff;
 pub mod explain;
 pub mod kube;
 mod parallel;
+mod paths;
 pub mod policy;
 pub mod pyhocon;
 pub mod redact;

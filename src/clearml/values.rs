@@ -66,44 +66,7 @@ fn is_number(t: &str) -> bool {
 /// with python-dateutil installed, so they are counted too). ClearML then holds a timedelta,
 /// or pyhocon fails on it — never the text.
 fn is_duration(t: &str) -> bool {
-    const UNITS: &[&str] = &[
-        "ns",
-        "nano",
-        "nanos",
-        "nanosecond",
-        "nanoseconds",
-        "us",
-        "micro",
-        "micros",
-        "microsecond",
-        "microseconds",
-        "ms",
-        "milli",
-        "millis",
-        "millisecond",
-        "milliseconds",
-        "s",
-        "second",
-        "seconds",
-        "m",
-        "minute",
-        "minutes",
-        "h",
-        "hour",
-        "hours",
-        "w",
-        "week",
-        "weeks",
-        "d",
-        "day",
-        "days",
-        "mo",
-        "month",
-        "months",
-        "y",
-        "year",
-        "years",
-    ];
+    use crate::pyhocon::PERIOD_UNITS as UNITS;
     let end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     end > 0 && UNITS.contains(&t[end..].trim_start_matches(' '))
 }
@@ -136,7 +99,7 @@ pub fn hocon_string(s: &str) -> String {
     if bare {
         s.to_string()
     } else {
-        hocon_quote(s)
+        crate::pyhocon::quote(s)
     }
 }
 
@@ -156,26 +119,6 @@ fn reads_back_bare(s: &str) -> bool {
     read_one(s).is_some_and(|v| v == Value::String(s.to_string()))
 }
 
-/// A HOCON quoted string as pyhocon 0.3.63 reads it back: it decodes only `\"`, `\\`,
-/// `\n`, `\r` and `\t` (measured: `\u0041`, `\/`, `\b` and `\f` stay as written), and keeps
-/// any other character, control characters included, as it is. So only those five are escaped.
-fn hocon_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// Why [`read`] does not model a value whose quoted part has text next to it (`"a" b`,
 /// `"a"b`, `a "b"`): pyhocon joins the parts (HOCON concatenation: `a b`, `ab`) or fails on
 /// what follows, so ClearML does not read the quoted text alone. Not a parse error as such.
@@ -192,7 +135,7 @@ pub fn unreadable_outcome(why: &str) -> &'static str {
     }
 }
 
-/// Reads a HOCON quoted string (`t` starts with `"`) as pyhocon does (see [`hocon_quote`]):
+/// Reads a HOCON quoted string (`t` starts with `"`) as pyhocon does (see [`crate::pyhocon::quote`]):
 /// `Err(true)` when it closes before its end (text follows), `Err(false)` when it never
 /// closes properly.
 fn hocon_unquote(t: &str) -> Result<String, bool> {
@@ -221,7 +164,7 @@ fn hocon_unquote(t: &str) -> Result<String, bool> {
 
 /// A list of strings as HOCON: every item quoted, `["a","b"]`.
 pub fn hocon_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|i| hocon_quote(i)).collect();
+    let quoted: Vec<String> = items.iter().map(|i| crate::pyhocon::quote(i)).collect();
     format!("[{}]", quoted.join(","))
 }
 

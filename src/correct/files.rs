@@ -11,7 +11,8 @@ use crate::clearml::files::{
 use crate::clearml::{self, judge::Defined, values::Hocon};
 use crate::kube::objects;
 use crate::kube::sources::{self};
-use crate::kube::volumes::{self, clean_path, is_under, Files};
+use crate::kube::volumes::{self, Files};
+use crate::paths::{clean_path, is_under};
 use crate::redact::shown;
 use crate::report::{self, Finding, Sink};
 use crate::yaml::Node;

@@ -150,7 +150,7 @@ pub fn mounted_files(
         .collect();
     let mut out = MountedFiles::default();
     for m in &mounts {
-        let at = volumes::clean_path(&m.mount_path);
+        let at = crate::paths::clean_path(&m.mount_path);
         let volume = vols.iter().find(|v| v.name == m.name);
         let opaque_part = volume.and_then(|v| v.projected.as_ref()).is_some_and(|p| {
             p.sources

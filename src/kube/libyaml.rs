@@ -17,7 +17,9 @@ use unsafe_libyaml as unsafe_sys;
 pub enum Style {
     /// Unquoted.
     Plain,
-    /// `'…'`, `"…"`, `|` or `>`.
+    /// `"…"`.
+    DoubleQuoted,
+    /// `'…'`, `|` or `>`.
     Other,
 }
 
@@ -46,11 +48,17 @@ pub enum Event {
         style: Style,
         /// Whether a plain scalar without a tag is left to tag resolution.
         plain_implicit: bool,
+        /// Byte range of the scalar in the input (quotes included).
+        span: (usize, usize),
     },
     /// Start of a sequence.
     SequenceStart {
         /// `&anchor`.
         anchor: Option<String>,
+        /// `[…]` rather than a block sequence.
+        flow: bool,
+        /// Byte offset in the input where the node (its anchor or tag) starts.
+        start: usize,
     },
     /// End of a sequence.
     SequenceEnd,
@@ -58,6 +66,10 @@ pub enum Event {
     MappingStart {
         /// `&anchor`.
         anchor: Option<String>,
+        /// `{…}` rather than a block mapping.
+        flow: bool,
+        /// Byte offset in the input where the node (its anchor or tag) starts.
+        start: usize,
     },
     /// End of a mapping.
     MappingEnd,
@@ -72,6 +84,8 @@ pub struct Error {
     pub line: usize,
     /// 0-based column.
     pub column: usize,
+    /// Byte offset in the input.
+    pub index: usize,
 }
 
 /// A libyaml parser over a borrowed UTF-8 text.
@@ -144,6 +158,7 @@ unsafe fn error(parser: *const unsafe_sys::yaml_parser_t) -> Error {
         problem,
         line: mark.line as usize,
         column: mark.column as usize,
+        index: mark.index as usize,
     }
 }
 
@@ -179,20 +194,25 @@ unsafe fn convert(e: &unsafe_sys::yaml_event_t) -> Event {
                     anchor: text(s.anchor),
                     tag: text(s.tag),
                     value: String::from_utf8_lossy(bytes).into_owned(),
-                    style: if s.style == unsafe_sys::YAML_PLAIN_SCALAR_STYLE {
-                        Style::Plain
-                    } else {
-                        Style::Other
+                    style: match s.style {
+                        unsafe_sys::YAML_PLAIN_SCALAR_STYLE => Style::Plain,
+                        unsafe_sys::YAML_DOUBLE_QUOTED_SCALAR_STYLE => Style::DoubleQuoted,
+                        _ => Style::Other,
                     },
                     plain_implicit: s.plain_implicit,
+                    span: (e.start_mark.index as usize, e.end_mark.index as usize),
                 }
             }
             unsafe_sys::YAML_SEQUENCE_START_EVENT => Event::SequenceStart {
                 anchor: text(e.data.sequence_start.anchor),
+                flow: e.data.sequence_start.style == unsafe_sys::YAML_FLOW_SEQUENCE_STYLE,
+                start: e.start_mark.index as usize,
             },
             unsafe_sys::YAML_SEQUENCE_END_EVENT => Event::SequenceEnd,
             unsafe_sys::YAML_MAPPING_START_EVENT => Event::MappingStart {
                 anchor: text(e.data.mapping_start.anchor),
+                flow: e.data.mapping_start.style == unsafe_sys::YAML_FLOW_MAPPING_STYLE,
+                start: e.start_mark.index as usize,
             },
             unsafe_sys::YAML_MAPPING_END_EVENT => Event::MappingEnd,
             // YAML_STREAM_END_EVENT, and YAML_NO_EVENT which libyaml never returns on success.

@@ -1,25 +1,39 @@
 //! How Kubernetes reads a YAML document: the reader every decision that matters is checked
 //! against.
 //!
-//! `kubectl`, Helm and the API server turn YAML into JSON with `sigs.k8s.io/yaml`, which sits
-//! on a Go port of libyaml (go-yaml v2). This module reproduces that reading, independently of
-//! the editing tree in [`crate::yaml`] (a different parser: libyaml itself, see
-//! [`crate::kube::libyaml`], so line breaks — CR, LF, CRLF, NEL, LS, PS — and scanning rules are
-//! libyaml's):
+//! `kubectl`, Helm and the API server cut a stream into documents with apimachinery's
+//! `YAMLReader` (see [`crate::kube::stream`]) and turn each into JSON with `sigs.k8s.io/yaml`, which
+//! decodes with go-yaml v2 into Go values and writes those with Go's JSON encoder. This module
+//! reproduces that reading, ported from go-yaml 2.4's `decode.go`/`resolve.go` and
+//! `sigs.k8s.io/yaml`'s `yaml.go`, and checked against them by the differential test in
+//! `tests/oracle/goyaml.rs`. Parser events come from libyaml itself ([`crate::kube::libyaml`]), of
+//! which go-yaml's scanner and parser are a port; it is independent of the editing tree in
+//! [`crate::yaml`]. What it owns:
 //!
-//! - plain scalars resolve as YAML 1.1 (`yes`/`on`/`off` are booleans, `0x1F`, `017`, `1_000`,
-//!   `0b101` integers, `1e3` and `.5` floats, `.inf`/`.nan` floats that JSON cannot hold,
-//!   `~`/`null`/empty null; `inf`, `nan` and timestamps stay strings) — [`resolve_plain`];
-//! - a key given twice keeps its **last** value;
-//! - aliases are expanded; `<<` merges apply in document order, each merged mapping
-//!   overwriting what came before it (go-yaml v2's order: an explicit key *before* `<<` loses,
-//!   one after it wins; in `<<: [*a, *b]` the earlier mapping wins);
-//! - mapping keys become JSON strings (`true`, `12`); other key types are refused.
+//! - scalar resolution exactly as go-yaml's `resolve`: YAML 1.1 booleans and nulls from its
+//!   table, Go's `ParseInt`/`ParseUint` (bases, `_` removed first), then its float syntax with
+//!   `ParseFloat` (a float that overflows stays text: `123e4567`), timestamps kept as text,
+//!   explicit tags checked as go-yaml checks them — [`resolve_plain`];
+//! - Go's JSON numbers: a whole float below 1e21 is written without a dot (`1e3` is `1000`),
+//!   NaN and infinities are refused;
+//! - mapping keys as `sigs.k8s.io/yaml` writes them (`1e3` → `"1000"`, floats with float32
+//!   precision, `true`), and Go's map semantics: a key given twice keeps its last value, two
+//!   different keys that become one JSON key (`1` and `'1'`) are refused, because Kubernetes'
+//!   result would depend on Go's map order;
+//! - aliases, and `<<` merges in go-yaml's order (each merged mapping overwrites the keys set
+//!   before it; in `<<: [*a, *b]` the earlier mapping wins), and its alias-ratio limit;
+//! - only the first document of the text counts (go-yaml's `Unmarshal` reads no further);
+//! - where go-yaml's scanner (a port of an older libyaml) differs from libyaml's, the text is
+//!   patched so that libyaml reads what go-yaml reads (`{a:}`, `!x,`), or the document is
+//!   refused where go-yaml refuses it (`\/` escapes, `?` inside a flow scalar).
 //!
-//! The result is a `serde_json::Value`, the shape the API types (`k8s-openapi`) read.
+//! It must not guess: anything go-yaml refuses is refused here, and nothing else — except
+//! what the tool refuses for its own safety (nesting deeper than [`crate::yaml::MAX_DEPTH`],
+//! more than a million values built through aliases).
 
 use crate::kube::libyaml::{Event, Parser, Style};
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -43,62 +57,100 @@ impl fmt::Display for ReadError {
     }
 }
 
-/// What a scalar means once read.
+/// What a scalar means once read: the Go value go-yaml decodes it to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scalar {
     /// `null`, `~`, empty.
     Null,
     /// A YAML 1.1 boolean.
     Bool(bool),
-    /// An integer in `i64`.
+    /// An integer in `i64` (Go's `int`).
     Int(i64),
-    /// An integer above `i64::MAX`.
+    /// An integer above `i64::MAX` (Go's `uint64`).
     UInt(u64),
     /// A float (NaN and infinities included).
     Float(f64),
-    /// Text.
+    /// Text (timestamps included: go-yaml hands them over as the text they were).
     Str(String),
-    /// The merge key `<<`.
-    Merge,
 }
 
 const CORE: &str = "tag:yaml.org,2002:";
+const STR: &str = "tag:yaml.org,2002:str";
+const BINARY: &str = "tag:yaml.org,2002:binary";
+const MERGE: &str = "tag:yaml.org,2002:merge";
 
-/// Go's `strconv.ParseInt(s, 0, 64)` / `ParseUint`, after go-yaml removed every `_`: an
-/// optional sign, then `0x`/`0o`/`0b` prefixes, a leading `0` for octal, else decimal.
-fn parse_go_int(s: &str) -> Option<Scalar> {
+/// The tag go-yaml's `resolve` gives a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Null,
+    Bool,
+    Int,
+    Float,
+    Str,
+    Timestamp,
+}
+
+impl Kind {
+    fn tag(self) -> &'static str {
+        match self {
+            Kind::Null => "tag:yaml.org,2002:null",
+            Kind::Bool => "tag:yaml.org,2002:bool",
+            Kind::Int => "tag:yaml.org,2002:int",
+            Kind::Float => "tag:yaml.org,2002:float",
+            Kind::Str => STR,
+            Kind::Timestamp => "tag:yaml.org,2002:timestamp",
+        }
+    }
+}
+
+/// go-yaml's `shortTag`: `!!int` for the core tags, others as they are.
+fn short_tag(tag: &str) -> Cow<'_, str> {
+    match tag.strip_prefix(CORE) {
+        Some(short) => Cow::Owned(format!("!!{short}")),
+        None => Cow::Borrowed(tag),
+    }
+}
+
+/// Go's `strconv.ParseUint(s, base, 64)` for base 0 (a `0x`/`0o`/`0b` prefix, a leading `0`
+/// for octal, else decimal) or an explicit base; `s` has no `_` (go-yaml removed them).
+fn go_parse_uint(s: &str, base: u32) -> Option<u64> {
+    let (radix, body) = if base == 0 {
+        let b = s.as_bytes();
+        if b.len() >= 2 && b[0] == b'0' {
+            match b[1] {
+                b'x' | b'X' => (16, &s[2..]),
+                b'o' | b'O' => (8, &s[2..]),
+                b'b' | b'B' => (2, &s[2..]),
+                _ => (8, &s[1..]),
+            }
+        } else {
+            (10, s)
+        }
+    } else {
+        (base, s)
+    };
+    if body.is_empty() || !body.bytes().all(|c| (c as char).is_digit(radix)) {
+        return None;
+    }
+    u64::from_str_radix(body, radix).ok()
+}
+
+/// Go's `strconv.ParseInt(s, base, 64)`: an optional sign, then [`go_parse_uint`].
+fn go_parse_int(s: &str, base: u32) -> Option<i64> {
     let (negative, digits) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
-    let lower = digits.to_ascii_lowercase();
-    let (radix, body) = if let Some(rest) = lower.strip_prefix("0x") {
-        (16, rest)
-    } else if let Some(rest) = lower.strip_prefix("0o") {
-        (8, rest)
-    } else if let Some(rest) = lower.strip_prefix("0b") {
-        (2, rest)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, &lower[1..])
-    } else {
-        (10, lower.as_str())
-    };
-    if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    let magnitude = u128::from_str_radix(body, radix).ok()?;
+    let magnitude = go_parse_uint(digits, base)?;
     if negative {
-        let v = i128::try_from(magnitude).ok().map(|m| -m)?;
-        i64::try_from(v).ok().map(Scalar::Int)
-    } else if let Ok(v) = i64::try_from(magnitude) {
-        Some(Scalar::Int(v))
+        0i64.checked_sub_unsigned(magnitude)
     } else {
-        u64::try_from(magnitude).ok().map(Scalar::UInt)
+        i64::try_from(magnitude).ok()
     }
 }
 
-/// go-yaml v2's float syntax for plain scalars: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
+/// go-yaml's float syntax: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
 fn is_yaml_float(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
@@ -135,65 +187,131 @@ fn is_yaml_float(s: &str) -> bool {
     i == b.len()
 }
 
-/// go-yaml v2's timestamp check: four digits and a `-`, then one of its layouts. Only the
-/// answer matters: read into JSON, a timestamp stays the text it was.
-fn looks_like_timestamp(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() > 4 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && {
-        // `2006-1-2` with optional time: the date part must be year-month-day.
-        let date = s.split(['T', 't', ' ']).next().unwrap_or_default();
-        let parts: Vec<&str> = date.split('-').collect();
-        parts.len() == 3
-            && parts
-                .iter()
-                .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
+/// Go's `strconv.ParseFloat(s, 64)` on text starting with `.` (go-yaml calls it there without
+/// its float syntax): `.`, digits, an optional exponent, with `_` allowed between digits (Go's
+/// `underscoreOK`); an overflow to infinity is an error (so the text stays a string).
+fn go_parse_dot_float(s: &str) -> Option<f64> {
+    if s.contains('_') {
+        // Go's underscoreOK: each `_` between two digits.
+        let b = s.as_bytes();
+        let ok = b.iter().enumerate().all(|(i, &c)| {
+            c != b'_'
+                || (i > 0
+                    && b[i - 1].is_ascii_digit()
+                    && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+        });
+        if !ok {
+            return None;
+        }
+        return go_parse_dot_float(&s.replace('_', ""));
     }
+    // Hex, `inf` and `nan` cannot start with `.`; what is left is the YAML float syntax
+    // without a sign.
+    if !is_yaml_float(s) {
+        return None;
+    }
+    go_float(s)
 }
 
-/// How a plain (unquoted, untagged) scalar reads in YAML 1.1, as go-yaml v2 resolves it.
-pub fn resolve_plain(text: &str) -> Scalar {
+/// A decimal float as Go's `ParseFloat` reads it: `None` when it overflows.
+fn go_float(s: &str) -> Option<f64> {
+    s.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+/// go-yaml's `resolve(tag, in)` with its deferred check: the Go value a scalar decodes to, or
+/// go-yaml's error. `tag` is empty for an untagged plain scalar.
+fn resolve(tag: &str, text: &str) -> Result<(Kind, Scalar), String> {
+    let resolvable = matches!(
+        tag.strip_prefix(CORE),
+        Some("str" | "bool" | "int" | "float" | "null" | "timestamp")
+    ) || tag.is_empty();
+    if !resolvable {
+        return Ok((Kind::Str, Scalar::Str(text.to_string())));
+    }
+    let (kind, value) = resolve_untagged(tag, text);
+    if tag.is_empty() || tag == kind.tag() || tag == STR {
+        return Ok((kind, value));
+    }
+    if tag == Kind::Float.tag() {
+        if let Scalar::Int(i) = value {
+            return Ok((Kind::Float, Scalar::Float(i as f64)));
+        }
+    }
+    Err(format!(
+        "cannot decode {} `{text}` as a {}",
+        short_tag(kind.tag()),
+        short_tag(tag)
+    ))
+}
+
+/// The body of go-yaml's `resolve` for a resolvable tag (`""` or a core scalar tag).
+fn resolve_untagged(tag: &str, text: &str) -> (Kind, Scalar) {
+    let str = || (Kind::Str, Scalar::Str(text.to_string()));
+    if tag == STR {
+        return str();
+    }
+    // go-yaml's resolve table: which first bytes can start something other than text.
+    let hint = match text.as_bytes().first() {
+        None => b'N',
+        Some(b'+' | b'-') => b'S',
+        Some(b'0'..=b'9') => b'D',
+        Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => b'M',
+        Some(b'.') => b'.',
+        Some(_) => return str(),
+    };
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Scalar::Null,
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Scalar::Bool(true)
+            return (Kind::Bool, Scalar::Bool(true))
         }
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Scalar::Bool(false)
+            return (Kind::Bool, Scalar::Bool(false))
         }
-        ".nan" | ".NaN" | ".NAN" => return Scalar::Float(f64::NAN),
+        "" | "~" | "null" | "Null" | "NULL" => return (Kind::Null, Scalar::Null),
+        ".nan" | ".NaN" | ".NAN" => return (Kind::Float, Scalar::Float(f64::NAN)),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Scalar::Float(f64::INFINITY)
+            return (Kind::Float, Scalar::Float(f64::INFINITY))
         }
-        "-.inf" | "-.Inf" | "-.INF" => return Scalar::Float(f64::NEG_INFINITY),
-        "<<" => return Scalar::Merge,
+        "-.inf" | "-.Inf" | "-.INF" => return (Kind::Float, Scalar::Float(f64::NEG_INFINITY)),
         _ => {}
     }
-    let str = || Scalar::Str(text.to_string());
-    match text.as_bytes()[0] {
-        b'.' => {
-            // Go's ParseFloat on text starting with `.`: digits, optional exponent.
-            if is_yaml_float(text) {
-                text.parse().map_or_else(|_| str(), Scalar::Float)
-            } else {
-                str()
-            }
-        }
-        b'0'..=b'9' | b'-' | b'+' => {
-            if looks_like_timestamp(text) {
-                return str();
+    match hint {
+        b'.' => match go_parse_dot_float(text) {
+            Some(f) => (Kind::Float, Scalar::Float(f)),
+            None => str(),
+        },
+        b'D' | b'S' => {
+            if (tag.is_empty() || tag == Kind::Timestamp.tag()) && go_timestamp(text) {
+                return (Kind::Timestamp, Scalar::Str(text.to_string()));
             }
             // go-yaml removes every `_` first (most numbers have none: no copy then).
             let plain = if text.contains('_') {
-                std::borrow::Cow::Owned(text.replace('_', ""))
+                Cow::Owned(text.replace('_', ""))
             } else {
-                std::borrow::Cow::Borrowed(text)
+                Cow::Borrowed(text)
             };
-            if let Some(int) = parse_go_int(&plain) {
-                return int;
+            if let Some(i) = go_parse_int(&plain, 0) {
+                return (Kind::Int, Scalar::Int(i));
+            }
+            if let Some(u) = go_parse_uint(&plain, 0) {
+                return (Kind::Int, Scalar::UInt(u));
             }
             if is_yaml_float(&plain) {
-                if let Ok(f) = plain.parse() {
-                    return Scalar::Float(f);
+                if let Some(f) = go_float(&plain) {
+                    return (Kind::Float, Scalar::Float(f));
+                }
+            }
+            // go-yaml's own `0b` fallbacks, after Go's base-0 parse refused: they take a sign
+            // after the prefix (`0b-101` is -5).
+            if let Some(rest) = plain.strip_prefix("0b") {
+                if let Some(i) = go_parse_int(rest, 2) {
+                    return (Kind::Int, Scalar::Int(i));
+                }
+                if let Some(u) = go_parse_uint(rest, 2) {
+                    return (Kind::Int, Scalar::UInt(u));
+                }
+            } else if let Some(rest) = plain.strip_prefix("-0b") {
+                if let Some(i) = go_parse_int(&format!("-{rest}"), 2) {
+                    return (Kind::Int, Scalar::Int(i));
                 }
             }
             str()
@@ -202,8 +320,157 @@ pub fn resolve_plain(text: &str) -> Scalar {
     }
 }
 
+/// go-yaml's `parseTimestamp`: four digits and `-`, then one of its `time.Parse` layouts
+/// (`2006-1-2T15:4:5.999999999Z07:00`, the same with `t`, `2006-1-2 15:4:5.999999999`,
+/// `2006-1-2`), as Go's `time.Parse` reads them.
+fn go_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() <= 4 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return false;
+    }
+    [b'T', b't', b' ', 0]
+        .iter()
+        .any(|&sep| go_time_layout(b, sep))
+}
+
+/// Go's `getnum(s, false)`: one or two digits.
+fn getnum(s: &[u8]) -> Option<(u32, &[u8])> {
+    let d0 = *s.first().filter(|c| c.is_ascii_digit())?;
+    match s.get(1).filter(|c| c.is_ascii_digit()) {
+        Some(&d1) => Some((u32::from(d0 - b'0') * 10 + u32::from(d1 - b'0'), &s[2..])),
+        None => Some((u32::from(d0 - b'0'), &s[1..])),
+    }
+}
+
+/// Go's `time.atoi` on a short field: an optional sign and decimal digits, nothing else.
+fn go_atoi(s: &[u8]) -> bool {
+    let digits = match s.first() {
+        Some(b'+' | b'-') => &s[1..],
+        _ => s,
+    };
+    digits.iter().all(u8::is_ascii_digit)
+}
+
+/// One of go-yaml's timestamp layouts: `sep` is the date/time separator (`T`, `t`, or ` `
+/// for the zone-less layout), 0 for the date alone.
+fn go_time_layout(b: &[u8], sep: u8) -> bool {
+    let year: u32 = b[..4].iter().fold(0, |a, c| a * 10 + u32::from(c - b'0'));
+    let Some((month, rest)) = getnum(&b[5..]) else {
+        return false;
+    };
+    if !(1..=12).contains(&month) {
+        return false;
+    }
+    let Some(rest) = rest.strip_prefix(b"-") else {
+        return false;
+    };
+    let Some((day, mut rest)) = getnum(rest) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if day < 1 || day > days {
+        return false;
+    }
+    if sep == 0 {
+        return rest.is_empty();
+    }
+    // Go's `skip`: a space in the layout matches any run of spaces (none only at the end).
+    if sep == b' ' {
+        if rest.first().is_some_and(|&c| c != b' ') {
+            return false;
+        }
+        while rest.first() == Some(&b' ') {
+            rest = &rest[1..];
+        }
+    } else if let Some(r) = rest.strip_prefix(&[sep]) {
+        rest = r;
+    } else {
+        return false;
+    }
+    let mut fields = [0u32; 3];
+    for (i, field) in fields.iter_mut().enumerate() {
+        if i > 0 {
+            let Some(r) = rest.strip_prefix(b":") else {
+                return false;
+            };
+            rest = r;
+        }
+        let Some((n, r)) = getnum(rest) else {
+            return false;
+        };
+        *field = n;
+        rest = r;
+    }
+    if fields[0] >= 24 || fields[1] >= 60 || fields[2] >= 60 {
+        return false;
+    }
+    // `.999999999`: optional, any number of digits after `.` or `,`.
+    if rest.len() >= 2 && matches!(rest[0], b'.' | b',') && rest[1].is_ascii_digit() {
+        let mut i = 1;
+        while rest.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        rest = &rest[i..];
+    }
+    if sep == b' ' {
+        return rest.is_empty();
+    }
+    // `Z07:00`: `Z`, or a sign, two characters, `:`, two characters (Go's atoi on each).
+    if let Some(r) = rest.strip_prefix(b"Z") {
+        return r.is_empty();
+    }
+    rest.len() == 6
+        && matches!(rest[0], b'+' | b'-')
+        && rest[3] == b':'
+        && go_atoi(&rest[1..3])
+        && go_atoi(&rest[4..6])
+}
+
+/// How a plain (unquoted, untagged) scalar reads, as go-yaml v2 resolves it.
+pub fn resolve_plain(text: &str) -> Scalar {
+    resolve_untagged("", text).1
+}
+
+/// Base64 as Go's `base64.StdEncoding` decodes it: padding required, `\r` and `\n` ignored
+/// (other whitespace refused), trailing bits need not be zero.
+fn go_base64(text: &str) -> Option<Vec<u8>> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    use base64::Engine as _;
+    const GO_STD: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+    );
+    let compact: Cow<str> = if text.contains(['\r', '\n']) {
+        Cow::Owned(text.replace(['\r', '\n'], ""))
+    } else {
+        Cow::Borrowed(text)
+    };
+    GO_STD.decode(compact.as_bytes()).ok()
+}
+
+/// Bytes as a Go string reaches JSON: each byte that is not part of valid UTF-8 becomes
+/// U+FFFD (Go's encoder replaces them one by one).
+fn go_json_string(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for _ in chunk.invalid() {
+            out.push('\u{fffd}');
+        }
+    }
+    out
+}
+
 /// The text of a `!!binary` scalar: base64 with any whitespace (YAML folds long values over
-/// lines), decoded, and read as UTF-8 — the string Kubernetes' JSON holds.
+/// lines), decoded, and read as UTF-8 — for diff's redaction, which compares decoded values.
 pub fn binary_text(text: &str) -> Result<String, &'static str> {
     use base64::Engine as _;
     let compact: String = text.split_ascii_whitespace().collect();
@@ -213,35 +480,18 @@ pub fn binary_text(text: &str) -> Result<String, &'static str> {
     String::from_utf8(bytes).map_err(|_| "!!binary value is not UTF-8 text")
 }
 
-/// A scalar with an explicit tag, as go-yaml v2 reads it into JSON.
-fn resolve_tagged(text: &str, tag: &str) -> Result<Scalar, String> {
-    let Some(short) = tag.strip_prefix(CORE) else {
-        return Ok(Scalar::Str(text.to_string())); // `!`, `!custom`: text
-    };
-    let fail = || Err(format!("cannot read `!!{short}` value as a {short}"));
-    match short {
-        "str" | "timestamp" => Ok(Scalar::Str(text.to_string())),
-        "binary" => binary_text(text).map(Scalar::Str).map_err(str::to_string),
-        "merge" => Ok(Scalar::Merge),
-        "bool" => match resolve_plain(text) {
-            b @ Scalar::Bool(_) => Ok(b),
-            _ => fail(),
-        },
-        "null" => match resolve_plain(text) {
-            Scalar::Null => Ok(Scalar::Null),
-            _ => fail(),
-        },
-        "int" => match resolve_plain(text) {
-            i @ (Scalar::Int(_) | Scalar::UInt(_)) => Ok(i),
-            _ => fail(),
-        },
-        "float" => match resolve_plain(text) {
-            Scalar::Int(i) => Ok(Scalar::Float(i as f64)),
-            f @ Scalar::Float(_) => Ok(f),
-            _ => fail(),
-        },
-        _ => Ok(Scalar::Str(text.to_string())),
+/// go-yaml's `decoder.scalar` into an `interface{}`: the Go value of a scalar event.
+fn decode_scalar(tag: Option<&str>, text: &str, plain_implicit: bool) -> Result<Scalar, String> {
+    let tag = tag.unwrap_or_default();
+    if tag.is_empty() && !plain_implicit {
+        return Ok(Scalar::Str(text.to_string()));
     }
+    if tag == BINARY {
+        let bytes = go_base64(text)
+            .ok_or_else(|| "!!binary value contains invalid base64 data".to_string())?;
+        return Ok(Scalar::Str(go_json_string(&bytes)));
+    }
+    resolve(tag, text).map(|(_, v)| v)
 }
 
 /// A scalar of the editing tree as Kubernetes reads it: `plain` when written unquoted, `tag`
@@ -249,17 +499,70 @@ fn resolve_tagged(text: &str, tag: &str) -> Result<Scalar, String> {
 /// does not fit reads as the number 0 — only "not a string" matters to callers, and Kubernetes
 /// rejects such a value anyway.
 pub fn scalar(text: &str, plain: bool, tag: Option<&str>) -> Value {
-    let resolved = match tag {
-        Some(t) => match t.strip_prefix("!!") {
-            Some(short) => resolve_tagged(text, &format!("{CORE}{short}")),
-            None => Ok(Scalar::Str(text.to_string())),
-        },
-        None if plain => Ok(resolve_plain(text)),
-        None => Ok(Scalar::Str(text.to_string())),
-    };
-    resolved
-        .and_then(to_json)
-        .unwrap_or_else(|_| Value::from(0))
+    let full = tag.map(|t| match t.strip_prefix("!!") {
+        Some(short) => Cow::Owned(format!("{CORE}{short}")),
+        None => Cow::Borrowed(t),
+    });
+    match decode_scalar(full.as_deref(), text, plain || tag == Some("!")).and_then(to_json) {
+        Ok(Value::String(s)) if s == NON_FINITE => Value::from(0),
+        Ok(v) => v,
+        Err(_) => Value::from(0),
+    }
+}
+
+/// A Go float as Go's JSON encoder writes it, read back by `serde_json`: a whole number below
+/// 1e21 is written as the shortest digits that give the float back, padded with zeros
+/// (`2^63` is `9223372036854776000`), so it reads as that integer when one holds it (`420.0`
+/// is `420`, which an integer field such as a volume's `defaultMode` takes). NaN and
+/// infinities have no JSON form: they become [`NON_FINITE`], refused if still in the result.
+fn float_json(f: f64) -> Value {
+    if !f.is_finite() {
+        return Value::String(NON_FINITE.into());
+    }
+    if f.fract() == 0.0 && f.abs() < 1e21 && !(f == 0.0 && f.is_sign_negative()) {
+        let e = format!("{:e}", f.abs());
+        let (mantissa, exp) = e.split_once('e').unwrap_or((&e, "0"));
+        let exp: usize = exp.parse().unwrap_or(0);
+        let mut digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+        while digits.len() < exp + 1 {
+            digits.push('0');
+        }
+        if let Ok(u) = digits.parse::<u64>() {
+            if f >= 0.0 {
+                return Value::from(u);
+            }
+            if let Some(i) = 0i64.checked_sub_unsigned(u) {
+                return Value::from(i);
+            }
+        }
+    }
+    Number::from_f64(f).map_or(Value::Null, Value::Number)
+}
+
+/// Stands for a NaN or infinite float until the document is complete: go-yaml keeps only a
+/// key's last value, so one that is overwritten never reaches Go's JSON encoder, which
+/// refuses the others.
+const NON_FINITE: &str = "\u{0}clearml-sso: a NaN or infinite float\u{0}";
+
+/// Starts a stand-in key for what makes a mapping unwritable to `sigs.k8s.io/yaml` — a Go key
+/// it refuses (null, an integer above `i64`), or two different keys that give one JSON key
+/// (which one it keeps depends on Go's map order) — followed by the reason. Kept until the
+/// document is complete for the same reason: a mapping that is overwritten never reaches it.
+const BAD_KEY: &str = "\u{0}clearml-sso: ";
+
+/// What in a complete document Go's JSON writing refuses.
+fn unwritable(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if s == NON_FINITE => {
+            Some("json: unsupported value: a NaN or infinite number has no JSON form".into())
+        }
+        Value::Array(a) => a.iter().find_map(unwritable),
+        Value::Object(o) => o.iter().find_map(|(k, v)| match k.strip_prefix(BAD_KEY) {
+            Some(why) => Some(why.trim_end_matches('\u{0}').to_string()),
+            None => unwritable(v),
+        }),
+        _ => None,
+    }
 }
 
 fn to_json(s: Scalar) -> Result<Value, String> {
@@ -268,58 +571,194 @@ fn to_json(s: Scalar) -> Result<Value, String> {
         Scalar::Bool(b) => Value::Bool(b),
         Scalar::Int(i) => Value::from(i),
         Scalar::UInt(u) => Value::from(u),
-        // sigs.k8s.io/yaml hands the API server the float as Go's JSON writes it: a whole
-        // number below 1e21 without a dot (`420.0`, `4.2e2` -> `420`), which an integer field
-        // (a volume's `defaultMode`) takes. Beyond i64, no Kubernetes integer field takes it.
-        Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Value::from(f as i64),
-        Scalar::Float(f) => Value::Number(
-            Number::from_f64(f)
-                .ok_or_else(|| "a NaN or infinite number has no JSON form".to_string())?,
-        ),
+        Scalar::Float(f) => float_json(f),
         Scalar::Str(s) => Value::String(s),
-        Scalar::Merge => Value::String("<<".into()),
     })
 }
 
-/// A mapping key as `sigs.k8s.io/yaml` writes it into JSON.
-fn key_text(key: Parsed) -> Result<(String, u8), String> {
-    match key {
-        Parsed::Scalar(Scalar::Str(s)) => Ok((s, 0)),
-        Parsed::Scalar(Scalar::Bool(b)) => Ok((b.to_string(), 1)),
-        Parsed::Scalar(Scalar::Int(i)) => Ok((i.to_string(), 2)),
-        // An alias used as a key: its value was stored already read.
-        Parsed::Value(Value::String(s)) => Ok((s, 0)),
-        Parsed::Value(Value::Bool(b)) => Ok((b.to_string(), 1)),
-        Parsed::Value(Value::Number(n)) if n.is_i64() => Ok((n.to_string(), 2)),
-        _ => Err("a mapping key that is not a string, a boolean or an integer".into()),
+/// Go's `strconv.FormatFloat(f, 'g', -1, 32)`, as `sigs.k8s.io/yaml` writes a float key:
+/// the shortest digits that read back as the same float32, in `%e` form when the exponent is
+/// below -4 or at least 6, with go-yaml's names for infinities and NaN.
+fn go_float32_key(f: f64) -> String {
+    let g = f as f32;
+    if g.is_nan() {
+        return ".nan".into();
+    }
+    if g.is_infinite() {
+        return if g > 0.0 { ".inf" } else { "-.inf" }.into();
+    }
+    if g == 0.0 {
+        return if g.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits too: `d.ddde±x`.
+    let e = format!("{:e}", g.abs());
+    let (mantissa, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let sign = if g < 0.0 { "-" } else { "" };
+    if !(-4..6).contains(&exp) {
+        let rest = &digits[1..];
+        let dot = if rest.is_empty() { "" } else { "." };
+        let esign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{}{dot}{rest}e{esign}{:02}", &digits[..1], exp.abs());
+    }
+    if exp < 0 {
+        let zeros = "0".repeat((-exp - 1) as usize);
+        return format!("{sign}0.{zeros}{digits}");
+    }
+    let int_len = exp as usize + 1;
+    if digits.len() <= int_len {
+        format!("{sign}{digits}{}", "0".repeat(int_len - digits.len()))
+    } else {
+        format!("{sign}{}.{}", &digits[..int_len], &digits[int_len..])
     }
 }
 
-/// A node as read so far: scalars keep their resolution (the merge key must be told apart).
-enum Parsed {
-    Scalar(Scalar),
-    Value(Value),
+/// A Go map key's identity: which keys Go's map takes for the same one.
+#[derive(Debug, Clone, Copy)]
+enum KeyId {
+    Str,
+    Bool,
+    Int,
+    Float(f64),
 }
 
-impl Parsed {
-    fn into_value(self) -> Result<Value, String> {
-        match self {
-            Parsed::Scalar(s) => to_json(s),
-            Parsed::Value(v) => Ok(v),
+impl KeyId {
+    /// Go's `==` on two keys that give the same JSON key.
+    fn same(self, other: KeyId) -> bool {
+        match (self, other) {
+            (KeyId::Str, KeyId::Str) | (KeyId::Bool, KeyId::Bool) | (KeyId::Int, KeyId::Int) => {
+                true
+            }
+            (KeyId::Float(a), KeyId::Float(b)) => a == b,
+            _ => false,
         }
     }
 }
 
+/// What a mapping knows of its keys beyond their JSON text: the keys that were not text, and
+/// (for the tool's own output) which came from a merge. A key missing here was text given
+/// explicitly, as nearly all are: they cost nothing.
+#[derive(Debug, Clone, Default)]
+struct Keys {
+    ids: HashMap<String, (KeyId, bool)>,
+}
+
+/// The JSON key `sigs.k8s.io/yaml` makes of a Go key, and its identity.
+fn key_of(key: &Scalar) -> Result<(String, KeyId), String> {
+    match key {
+        Scalar::Str(s) => Ok((s.clone(), KeyId::Str)),
+        Scalar::Bool(b) => Ok((b.to_string(), KeyId::Bool)),
+        Scalar::Int(i) => Ok((i.to_string(), KeyId::Int)),
+        Scalar::Float(f) => Ok((go_float32_key(*f), KeyId::Float(*f))),
+        Scalar::UInt(u) => Ok((
+            format!("{BAD_KEY}Unsupported map key of type: uint64, key: {u}\u{0}"),
+            KeyId::Str,
+        )),
+        Scalar::Null => Ok((
+            format!("{BAD_KEY}Unsupported map key of type: nil\u{0}"),
+            KeyId::Str,
+        )),
+    }
+}
+
+/// Go's `SetMapIndex` on the decoded map, with the key's JSON text: a Go-equal key is
+/// replaced (a float key takes the new key, so `-0` and `0` swap text), a different key with
+/// the same text makes the result depend on Go's map order — marked with a [`BAD_KEY`] key
+/// (`true` is returned), refused if the mapping is in the complete document.
+fn set(
+    map: &mut Map<String, Value>,
+    keys: &mut Keys,
+    name: String,
+    id: KeyId,
+    merged: bool,
+    value: Value,
+    unique_keys: bool,
+) -> Result<bool, String> {
+    if let Some(&(old, old_merged)) = keys
+        .ids
+        .get(&name)
+        .or(map.contains_key(&name).then_some(&(KeyId::Str, false)))
+    {
+        if !old.same(id) {
+            map.insert(
+                format!("{BAD_KEY}the key `{name}` is given as two different keys (text and a number, or two numbers) that Kubernetes would keep in an unpredictable order\u{0}"),
+                Value::Null,
+            );
+            return Ok(true);
+        }
+        if unique_keys && !old_merged && !merged {
+            return Err(format!("duplicate key `{name}`"));
+        }
+    } else if let KeyId::Float(f) = id {
+        if f == 0.0 {
+            // Go's == takes -0 and 0 for one key, and its map then keeps the newer key.
+            let other = if name == "0" { "-0" } else { "0" };
+            if let Some((KeyId::Float(_), _)) = keys.ids.get(other) {
+                keys.ids.remove(other);
+                map.remove(other);
+            }
+        }
+    }
+    let record = !matches!(id, KeyId::Str) || merged;
+    if record {
+        keys.ids.insert(name.clone(), (id, merged));
+    } else if !keys.ids.is_empty() {
+        keys.ids.remove(&name);
+    }
+    map.insert(name, value);
+    Ok(false)
+}
+
+/// A finished node, as decoded so far.
+enum Done {
+    /// A scalar: its Go value, and whether it is the merge key `<<`.
+    Scalar(Scalar, bool),
+    /// A mapping, with its keys' identities (a merge needs them).
+    Map(Map<String, Value>, Keys),
+    /// A sequence, with the key identities of the mappings in it (for `<<: [...]`).
+    Seq(Vec<Value>, Vec<Option<Keys>>),
+    /// An alias.
+    Alias(Anchored),
+}
+
+/// What an anchor names: scalars keep their Go value (an alias may be a key).
+#[derive(Clone)]
+enum Anchored {
+    Scalar(Scalar),
+    Map(Value, Keys),
+    Seq(Value),
+}
+
+impl Done {
+    fn into_value(self) -> Result<(Value, Option<Keys>), String> {
+        Ok(match self {
+            Done::Scalar(s, _) => (to_json(s)?, None),
+            Done::Map(m, k) => (Value::Object(m), Some(k)),
+            Done::Seq(items, _) => (Value::Array(items), None),
+            Done::Alias(Anchored::Scalar(s)) => (to_json(s)?, None),
+            Done::Alias(Anchored::Map(v, k)) => (v, Some(k)),
+            Done::Alias(Anchored::Seq(v)) => (v, None),
+        })
+    }
+}
+
 enum Open {
-    Seq(Vec<Value>, Option<String>),
+    Seq {
+        items: Vec<Value>,
+        maps: Vec<Option<Keys>>,
+        anchor: Option<(String, u64)>,
+        cost: u64,
+        flow: bool,
+    },
     Map {
         map: Map<String, Value>,
-        /// The type each key of `map` had (1 and "1" both become "1": Kubernetes' result would
-        /// depend on Go's map order, so that is refused). A key of `map` missing here was
-        /// text (kind 0), as nearly all are: they cost no copy.
-        kinds: HashMap<String, u8>,
-        key: Option<Parsed>,
-        anchor: Option<String>,
+        keys: Keys,
+        /// The key read, waiting for its value; `Some(None)`-like merge keys are marked.
+        key: Option<Done>,
+        anchor: Option<(String, u64)>,
+        cost: u64,
+        flow: bool,
     },
 }
 
@@ -334,8 +773,81 @@ fn count(v: &Value) -> usize {
     }
 }
 
-/// The key kind of a key that came from a `<<` merge (explicit keys may follow it).
-const MERGED: u8 = 3;
+/// go-yaml's limit on aliasing: decoding fails once aliases make up too much of what was
+/// decoded (`allowedAliasRatio` in decode.go).
+struct AliasRatio {
+    decoded: u64,
+    aliased: u64,
+}
+
+impl AliasRatio {
+    /// Counts `decoded` more decode calls, `aliased` of them through an alias, and checks the
+    /// limit. Checking once after an alias's whole expansion is exact: during one, the ratio
+    /// only grows and the allowance only shrinks.
+    fn step(&mut self, decoded: u64, aliased: u64) -> Result<(), String> {
+        self.decoded += decoded;
+        self.aliased += aliased;
+        if self.exceeded() {
+            return Err("document contains excessive aliasing".into());
+        }
+        Ok(())
+    }
+
+    fn exceeded(&self) -> bool {
+        let allowed = if self.decoded <= 400_000 {
+            0.99
+        } else if self.decoded >= 4_000_000 {
+            0.10
+        } else {
+            0.99 - 0.89 * ((self.decoded - 400_000) as f64 / 3_600_000.0)
+        };
+        self.aliased > 100
+            && self.decoded > 1000
+            && self.aliased as f64 / self.decoded as f64 > allowed
+    }
+}
+
+/// Where go-yaml's scanner (a port of an older libyaml) reads differently from libyaml's:
+/// in a flow collection a plain scalar ends at `?` (which then starts a key where none can
+/// be, so go-yaml refuses the document), and a double-quoted scalar has no `\/` escape.
+fn scanned_as_go_yaml(
+    text: &str,
+    style: Style,
+    span: (usize, usize),
+    in_flow: bool,
+    value: &str,
+) -> Result<(), String> {
+    match style {
+        Style::Plain if in_flow && value.contains('?') => {
+            Err("did not find expected ',' or ']' (go-yaml ends a plain scalar at `?` inside [] and {})".into())
+        }
+        Style::DoubleQuoted => {
+            let source = text.as_bytes().get(span.0..span.1).unwrap_or_default();
+            let mut i = 0;
+            while i < source.len() {
+                if source[i] == b'\\' {
+                    if source.get(i + 1) == Some(&b'/') {
+                        return Err("found unknown escape character (go-yaml has no `\\/`)".into());
+                    }
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether a line is one apimachinery's YAML reader refuses the whole stream for: `---` at
+/// its start, then something other than spaces or a comment.
+fn bad_separator(line: &str) -> bool {
+    line.strip_prefix("---").is_some_and(|rest| {
+        let rest = rest.trim();
+        !rest.is_empty() && !rest.starts_with('#')
+    })
+}
 
 /// Reads one document's text as Kubernetes does. `Ok(None)` for a document with no content.
 pub fn read(text: &str) -> Result<Option<Value>, ReadError> {
@@ -349,168 +861,441 @@ pub fn read_own_output(text: &str) -> Result<Option<Value>, ReadError> {
 }
 
 fn read_keys(text: &str, unique_keys: bool) -> Result<Option<Value>, ReadError> {
+    if let Some((n, _)) = text
+        .split('\n')
+        .enumerate()
+        .find(|(_, line)| bad_separator(line))
+    {
+        return Err(ReadError {
+            line: n + 1,
+            column: 1,
+            message: "a `---` line with more than a comment after it: Kubernetes' YAML reader refuses the stream (invalid Yaml document separator)".into(),
+        });
+    }
+    // go-yaml skips one byte-order mark at the start; libyaml, told the text is UTF-8, would
+    // take it for content.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Kubernetes' reader hands go-yaml whole lines, each ending in a line feed.
+    let text: Cow<str> = if text.is_empty() || text.ends_with('\n') {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(format!("{text}\n"))
+    };
+    // Where go-yaml's scanner reads on and libyaml's stops, the text is patched so that
+    // libyaml reads what go-yaml reads, and read again:
+    // - go-yaml takes a `:` before a flow indicator inside a plain scalar (`{a:}`) as text,
+    //   where libyaml stops with "found unexpected ':'": each such `:` becomes a stand-in
+    //   character that the text does not hold, given back as `:` in the values;
+    // - go-yaml's tags take `,`, `[` and `]` (`!x,`), libyaml's end before them: each becomes
+    //   its URI escape (`%2C`), which libyaml decodes into the same tag.
+    // - go-yaml takes a byte-order mark after the first character for text, where libyaml
+    //   skips one at the start of a line: each becomes a stand-in, given back as U+FEFF.
+    let free = |taken: &[char]| {
+        ('\u{e000}'..='\u{f8ff}').find(|c| !taken.contains(c) && !text.contains(*c))
+    };
+    let mut stand_ins: Vec<(char, char)> = Vec::new();
+    let mut patched: Option<String> = None;
+    if text.contains('\u{feff}') {
+        let Some(c) = free(&[]) else {
+            return Err(ReadError {
+                line: 0,
+                column: 0,
+                message: "byte-order marks inside a text that uses every private-use character"
+                    .into(),
+            });
+        };
+        stand_ins.push((c, '\u{feff}'));
+        patched = Some(text.replace('\u{feff}', c.encode_utf8(&mut [0; 4])));
+    }
+    for _ in 0..256 {
+        let input = patched.as_deref().unwrap_or(&text);
+        let (at, with): (usize, Cow<str>) = match read_events(input, &stand_ins, unique_keys) {
+            Err(Retry::Colon(at)) if input.as_bytes().get(at) == Some(&b':') => {
+                let colon = stand_ins.iter().find(|(_, o)| *o == ':').map(|(c, _)| *c);
+                let taken: Vec<char> = stand_ins.iter().map(|(c, _)| *c).collect();
+                match colon.or_else(|| free(&taken)) {
+                    Some(c) => {
+                        if colon.is_none() {
+                            stand_ins.push((c, ':'));
+                        }
+                        (at, Cow::Owned(c.to_string()))
+                    }
+                    None => break,
+                }
+            }
+            Err(Retry::Tag(at)) => match input.as_bytes().get(at) {
+                Some(b',') => (at, Cow::Borrowed("%2C")),
+                Some(b'[') => (at, Cow::Borrowed("%5B")),
+                Some(b']') => (at, Cow::Borrowed("%5D")),
+                _ => break,
+            },
+            Err(Retry::Colon(_)) => break,
+            Err(Retry::Fail(e)) => return Err(e),
+            Ok(v) => return Ok(v),
+        };
+        let mut t = input.to_string();
+        t.replace_range(at..at + 1, &with);
+        patched = Some(t);
+    }
+    Err(ReadError {
+        line: 0,
+        column: 0,
+        message: "the document reads differently in go-yaml and libyaml in too many places".into(),
+    })
+}
+
+/// Why [`read_events`] stopped.
+enum Retry {
+    /// libyaml refused a `:` (at this byte) that go-yaml reads as text.
+    Colon(usize),
+    /// go-yaml's tag goes on at this byte (`,`, `[` or `]`) where libyaml's ended.
+    Tag(usize),
+    Fail(ReadError),
+}
+
+impl From<ReadError> for Retry {
+    fn from(e: ReadError) -> Retry {
+        Retry::Fail(e)
+    }
+}
+
+/// Where a node starting at `start` has a tag that go-yaml reads further than libyaml: the
+/// byte after libyaml's tag when it is `,`, `[` or `]` (go-yaml's tag characters, not
+/// libyaml's).
+fn longer_go_tag(text: &str, start: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = start;
+    if b.get(i) == Some(&b'&') {
+        while b
+            .get(i)
+            .is_some_and(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            i += 1;
+        }
+        while matches!(b.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+    }
+    if b.get(i) != Some(&b'!') || b.get(i + 1) == Some(&b'<') {
+        return None;
+    }
+    i += 1;
+    while b
+        .get(i)
+        .is_some_and(|&c| c.is_ascii_alphanumeric() || b"-_;/?:@&=+$.%!~*'()".contains(&c))
+    {
+        i += 1;
+    }
+    matches!(b.get(i), Some(b',' | b'[' | b']')).then_some(i)
+}
+
+fn read_events(
+    text: &str,
+    stand_ins: &[(char, char)],
+    unique_keys: bool,
+) -> Result<Option<Value>, Retry> {
     let mut parser = Parser::new(text);
-    let mut anchors: HashMap<String, Value> = HashMap::new();
+    let mut anchors: HashMap<String, (Anchored, u64)> = HashMap::new();
+    // go-yaml names a node when it starts: a later node with the same anchor takes the name
+    // even if it ends first. Each naming gets a number; a collection keeps the name at its end
+    // only if no node took it since.
+    let mut namings: HashMap<String, u64> = HashMap::new();
+    let mut naming = 0u64;
     let mut stack: Vec<Open> = Vec::new();
     let mut root: Option<Value> = None;
-    let mut documents = 0;
     let mut budget = ALIAS_BUDGET;
+    // Whether the document may hold what Go's JSON writing refuses (checked at its end).
+    let mut unwritable_seen = false;
+    let mut ratio = AliasRatio {
+        decoded: 0,
+        aliased: 0,
+    };
     loop {
-        let (event, line, column) = parser.next_event().map_err(|e| ReadError {
-            line: e.line + 1,
-            column: e.column + 1,
-            message: e.problem,
+        let (event, line, column) = parser.next_event().map_err(|e| {
+            if e.problem == "found unexpected ':'" {
+                return Retry::Colon(e.index);
+            }
+            if e.problem == "did not find expected whitespace or line break"
+                && matches!(text.as_bytes().get(e.index), Some(b',' | b'[' | b']'))
+            {
+                return Retry::Tag(e.index);
+            }
+            Retry::Fail(ReadError {
+                line: e.line + 1,
+                column: e.column + 1,
+                message: e.problem,
+            })
         })?;
         let err = |message: String| ReadError {
             line: line + 1,
             column: column + 1,
             message,
         };
-        let done: Parsed = match event {
-            Event::StreamEnd => break,
-            Event::StreamStart | Event::DocumentEnd => continue,
+        // The decode calls this node costs go-yaml (its `decodeCount`), and what came from an
+        // alias (its `aliasCount`).
+        let (done, cost): (Done, u64) = match event {
+            // go-yaml's Unmarshal reads the first document and nothing after it.
+            Event::StreamEnd | Event::DocumentEnd => break,
+            Event::StreamStart => continue,
             Event::DocumentStart => {
-                documents += 1;
-                if documents > 1 {
-                    return Err(err("a second document where one was expected".into()));
-                }
+                ratio.step(1, 0).map_err(err)?;
                 continue;
             }
-            Event::SequenceStart { anchor } => {
-                if stack.len() >= crate::yaml::MAX_DEPTH {
-                    return Err(err("nesting too deep".into()));
+            Event::SequenceStart {
+                anchor,
+                flow,
+                start,
+            } => {
+                if let Some(at) = longer_go_tag(text, start) {
+                    return Err(Retry::Tag(at));
                 }
-                stack.push(Open::Seq(Vec::new(), anchor));
+                if stack.len() >= crate::yaml::MAX_DEPTH {
+                    return Err(err("nesting too deep".into()).into());
+                }
+                // go-yaml decodes a merged sequence's items, not the sequence itself.
+                let merged = matches!(
+                    stack.last(),
+                    Some(Open::Map {
+                        key: Some(Done::Scalar(_, true)),
+                        ..
+                    })
+                );
+                let own = u64::from(!merged);
+                ratio.step(own, 0).map_err(err)?;
+                let anchor = anchor.map(|a| {
+                    // An alias inside the node itself is a cycle to go-yaml.
+                    anchors.remove(&a);
+                    naming += 1;
+                    namings.insert(a.clone(), naming);
+                    (a, naming)
+                });
+                stack.push(Open::Seq {
+                    items: Vec::new(),
+                    maps: Vec::new(),
+                    anchor,
+                    cost: own,
+                    flow,
+                });
                 continue;
             }
-            Event::MappingStart { anchor } => {
-                if stack.len() >= crate::yaml::MAX_DEPTH {
-                    return Err(err("nesting too deep".into()));
+            Event::MappingStart {
+                anchor,
+                flow,
+                start,
+            } => {
+                if let Some(at) = longer_go_tag(text, start) {
+                    return Err(Retry::Tag(at));
                 }
+                if stack.len() >= crate::yaml::MAX_DEPTH {
+                    return Err(err("nesting too deep".into()).into());
+                }
+                ratio.step(1, 0).map_err(err)?;
+                let anchor = anchor.map(|a| {
+                    anchors.remove(&a);
+                    naming += 1;
+                    namings.insert(a.clone(), naming);
+                    (a, naming)
+                });
                 stack.push(Open::Map {
                     map: Map::new(),
-                    kinds: HashMap::new(),
+                    keys: Keys::default(),
                     key: None,
                     anchor,
+                    cost: 1,
+                    flow,
                 });
                 continue;
             }
             Event::SequenceEnd => {
-                let Some(Open::Seq(items, anchor)) = stack.pop() else {
-                    return Err(err("unbalanced sequence".into()));
+                let Some(Open::Seq {
+                    items,
+                    maps,
+                    anchor,
+                    cost,
+                    ..
+                }) = stack.pop()
+                else {
+                    return Err(err("unbalanced sequence".into()).into());
                 };
-                let v = Value::Array(items);
-                if let Some(a) = anchor {
-                    anchors.insert(a, v.clone());
+                if let Some((a, _)) = anchor.filter(|(a, n)| namings.get(a) == Some(n)) {
+                    anchors.insert(a, (Anchored::Seq(Value::Array(items.clone())), cost));
                 }
-                Parsed::Value(v)
+                (Done::Seq(items, maps), cost)
             }
             Event::MappingEnd => {
-                let Some(Open::Map { map, anchor, .. }) = stack.pop() else {
-                    return Err(err("unbalanced mapping".into()));
+                let Some(Open::Map {
+                    map,
+                    keys,
+                    anchor,
+                    cost,
+                    ..
+                }) = stack.pop()
+                else {
+                    return Err(err("unbalanced mapping".into()).into());
                 };
-                let v = Value::Object(map);
-                if let Some(a) = anchor {
-                    anchors.insert(a, v.clone());
+                if let Some((a, _)) = anchor.filter(|(a, n)| namings.get(a) == Some(n)) {
+                    anchors.insert(
+                        a,
+                        (
+                            Anchored::Map(Value::Object(map.clone()), keys.clone()),
+                            cost,
+                        ),
+                    );
                 }
-                Parsed::Value(v)
+                (Done::Map(map, keys), cost)
             }
             Event::Alias(anchor) => {
-                let v = anchors
+                let (target, cost) = anchors
                     .get(&anchor)
-                    .ok_or_else(|| err(format!("unknown anchor `{anchor}`")))?
+                    .ok_or_else(|| err(format!("unknown anchor '{anchor}' referenced")))?
                     .clone();
+                let size = match &target {
+                    Anchored::Scalar(_) => 1,
+                    Anchored::Map(v, _) | Anchored::Seq(v) => count(v),
+                };
                 budget = budget
-                    .checked_sub(count(&v))
+                    .checked_sub(size)
                     .ok_or_else(|| err("excessive aliasing".into()))?;
-                Parsed::Value(v)
+                ratio.step(1 + cost, cost).map_err(err)?;
+                (Done::Alias(target), 1 + cost)
             }
             Event::Scalar {
                 anchor,
                 tag,
-                value,
+                mut value,
                 plain_implicit,
                 style,
+                span,
             } => {
-                let scalar = match tag {
-                    Some(tag) => resolve_tagged(&value, &tag).map_err(err)?,
-                    None if style == Style::Plain && plain_implicit => resolve_plain(&value),
-                    None => Scalar::Str(value),
-                };
-                if let Some(a) = anchor {
-                    anchors.insert(a, to_json(scalar.clone()).map_err(err)?);
+                let in_flow = matches!(
+                    stack.last(),
+                    Some(Open::Seq { flow: true, .. } | Open::Map { flow: true, .. })
+                );
+                if let Some(at) = longer_go_tag(text, span.0) {
+                    return Err(Retry::Tag(at));
                 }
-                Parsed::Scalar(scalar)
+                for &(c, original) in stand_ins {
+                    if value.contains(c) {
+                        value = value.replace(c, original.encode_utf8(&mut [0; 4]));
+                    }
+                }
+                scanned_as_go_yaml(text, style, span, in_flow, &value).map_err(err)?;
+                let merge = value == "<<"
+                    && (plain_implicit || tag.as_deref() == Some(MERGE))
+                    && matches!(stack.last(), Some(Open::Map { key: None, .. }));
+                let scalar = decode_scalar(tag.as_deref(), &value, plain_implicit).map_err(err)?;
+                unwritable_seen |= matches!(scalar, Scalar::Float(f) if !f.is_finite());
+                if let Some(a) = anchor {
+                    naming += 1;
+                    namings.insert(a.clone(), naming);
+                    anchors.insert(a, (Anchored::Scalar(scalar.clone()), 1));
+                }
+                // The merge key itself is never decoded.
+                let own = u64::from(!merge);
+                ratio.step(own, 0).map_err(err)?;
+                (Done::Scalar(scalar, merge), own)
             }
         };
         match stack.last_mut() {
-            None => root = Some(done.into_value().map_err(err)?),
-            Some(Open::Seq(items, _)) => items.push(done.into_value().map_err(err)?),
+            None => root = Some(done.into_value().map_err(err)?.0),
+            Some(Open::Seq {
+                items,
+                maps,
+                cost: c,
+                ..
+            }) => {
+                *c += cost;
+                let (v, keys) = done.into_value().map_err(err)?;
+                if let Some(k) = keys.filter(|k| !k.ids.is_empty()) {
+                    maps.resize_with(items.len(), || None);
+                    maps.push(Some(k));
+                }
+                items.push(v);
+            }
             Some(Open::Map {
-                map, kinds, key, ..
+                map,
+                keys,
+                key,
+                cost: c,
+                ..
             }) => match key.take() {
-                None => *key = Some(done),
-                Some(Parsed::Scalar(Scalar::Merge)) => {
-                    merge(map, kinds, done.into_value().map_err(err)?).map_err(err)?
+                None => {
+                    *c += cost;
+                    *key = Some(done);
+                }
+                Some(Done::Scalar(_, true)) => {
+                    *c += cost;
+                    unwritable_seen |= merge(map, keys, done, unique_keys).map_err(err)?
                 }
                 Some(k) => {
-                    let (name, kind) = key_text(k).map_err(err)?;
-                    let old = map
-                        .contains_key(&name)
-                        .then(|| kinds.get(&name).copied().unwrap_or(0));
-                    match old {
-                        Some(old) if old != kind && old != MERGED => {
-                            return Err(err(format!(
-                                "the key `{name}` is given both as text and as another type"
-                            )))
-                        }
-                        Some(old) if old != MERGED && unique_keys => {
-                            return Err(err(format!("duplicate key `{name}`")))
-                        }
-                        _ => {}
+                    *c += cost;
+                    unwritable_seen |= matches!(
+                        k,
+                        Done::Scalar(Scalar::Null | Scalar::UInt(_), _)
+                            | Done::Alias(Anchored::Scalar(Scalar::Null | Scalar::UInt(_)))
+                    );
+                    let (name, id) = match k {
+                        Done::Scalar(s, _) | Done::Alias(Anchored::Scalar(s)) => key_of(&s),
+                        _ => Err("invalid map key: a mapping or a sequence".to_string()),
                     }
-                    if kind != 0 {
-                        kinds.insert(name.clone(), kind);
-                    } else if !kinds.is_empty() {
-                        kinds.remove(&name);
-                    }
-                    map.insert(name, done.into_value().map_err(err)?);
+                    .map_err(err)?;
+                    let (v, _) = done.into_value().map_err(err)?;
+                    unwritable_seen |=
+                        set(map, keys, name, id, false, v, unique_keys).map_err(err)?;
                 }
             },
         }
     }
+    if let Some(message) = root
+        .as_ref()
+        .filter(|_| unwritable_seen)
+        .and_then(unwritable)
+    {
+        return Err(Retry::Fail(ReadError {
+            line: 0,
+            column: 0,
+            message,
+        }));
+    }
     Ok(root)
 }
 
-/// `<<` in go-yaml v2: each merged mapping's keys overwrite the current ones; in a list of
-/// mappings the earlier one wins, so they are applied last to first.
+/// `<<` in go-yaml v2: the merged mapping is decoded into the current one, its keys
+/// overwriting; in a list of mappings the earlier one wins, so they are applied last to first.
 fn merge(
     map: &mut Map<String, Value>,
-    kinds: &mut HashMap<String, u8>,
-    from: Value,
-) -> Result<(), String> {
-    let sources = match from {
-        Value::Object(o) => vec![o],
-        Value::Array(items) => items
-            .into_iter()
-            .rev()
-            .map(|i| match i {
-                Value::Object(o) => Ok(o),
-                _ => Err("a `<<` merge list item that is not a mapping".to_string()),
-            })
-            .collect::<Result<_, _>>()?,
-        _ => return Err("a `<<` merge of something that is not a mapping".into()),
-    };
-    for source in sources {
-        for (k, v) in source {
-            // A key already there keeps the type it was given.
-            if !map.contains_key(&k) {
-                kinds.insert(k.clone(), MERGED);
+    keys: &mut Keys,
+    from: Done,
+    unique_keys: bool,
+) -> Result<bool, String> {
+    const WANT_MAP: &str = "map merge requires map or sequence of maps as the value";
+    let sources: Vec<(Map<String, Value>, Keys)> = match from {
+        Done::Map(m, k) => vec![(m, k)],
+        Done::Alias(Anchored::Map(Value::Object(m), k)) => vec![(m, k)],
+        Done::Seq(items, maps) => {
+            let mut maps = maps.into_iter();
+            let mut sources = Vec::with_capacity(items.len());
+            for item in items {
+                let k = maps.next().flatten().unwrap_or_default();
+                match item {
+                    Value::Object(m) => sources.push((m, k)),
+                    _ => return Err(WANT_MAP.into()),
+                }
             }
-            map.insert(k, v);
+            sources.reverse();
+            sources
+        }
+        _ => return Err(WANT_MAP.into()),
+    };
+    let mut poisoned = false;
+    for (source, source_keys) in sources {
+        for (name, v) in source {
+            poisoned |= name.starts_with(BAD_KEY);
+            let id = source_keys.ids.get(&name).map_or(KeyId::Str, |&(id, _)| id);
+            poisoned |= set(map, keys, name, id, true, v, unique_keys)?;
         }
     }
-    Ok(())
+    Ok(poisoned)
 }
 
 #[cfg(test)]
@@ -558,9 +1343,16 @@ mod tests {
     #[test]
     fn refusals() {
         assert!(read("a: .inf\n").is_err(), "JSON has no infinity");
+        assert!(read("a: {1: x, '1': y}\n").is_err(), "ambiguous keys");
         assert!(read("1: a\n'1': b\n").is_err(), "ambiguous keys");
         assert!(read("? [a]\n: b\n").is_err());
-        assert!(read("a: 1\n---\nb: 2\n").is_err());
+        // go-yaml reads the first document of its text, nothing after it.
+        assert_eq!(r("a: 1\n---\nb: 2\n"), json!({"a": 1}));
+        assert_eq!(r("a: 1\n...\n]]]\n"), json!({"a": 1}));
+        assert!(
+            read("a: 1\n--- x\n").is_err(),
+            "Kubernetes' reader refuses the stream"
+        );
         assert!(read("a: !!int x\n").is_err());
         assert!(read("<<: 1\n").is_err());
         let bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n";
@@ -570,21 +1362,57 @@ mod tests {
     #[test]
     fn key_types_through_merges() {
         let base = "a: &a {1: v0}\n";
-        // A merged key takes any later spelling; an explicit one keeps its type through a merge.
+        // Go's map keeps the integer key 1 and the text key "1" apart: which one JSON gets
+        // depends on Go's map order, so the document is refused, whichever comes first.
+        assert!(read(&format!("{base}b: {{<<: *a, '1': v1}}\n")).is_err());
+        assert!(read(&format!("{base}b: {{'1': v1, <<: *a}}\n")).is_err());
+        assert!(read("b: {true: 1, 'true': 2}\n").is_err());
+        // The same Go key: the later value wins, a merge overwriting what came before it.
         assert_eq!(
-            r(&format!("{base}b: {{<<: *a, '1': v1}}\n"))["b"],
-            json!({"1": "v1"})
-        );
-        assert_eq!(
-            r(&format!("{base}b: {{'1': v1, <<: *a}}\n"))["b"],
+            r(&format!("{base}b: {{1: v1, <<: *a}}\n"))["b"],
             json!({"1": "v0"})
         );
-        assert!(read(&format!("{base}b: {{1: v1, <<: *a, '1': v2}}\n")).is_err());
-        assert!(read("b: {true: 1, 'true': 2}\n").is_err());
+        assert_eq!(r("b: {1: 1, 0x1: 2}\n")["b"], json!({"1": 2}));
         assert_eq!(r("b: {'x': 1, x: 2}\n")["b"], json!({"x": 2}));
+        // What is overwritten never reaches JSON.
+        assert_eq!(
+            r("a: {1: x, '1': y}\na: 2\nb: .inf\nb: 3\n"),
+            json!({"a": 2, "b": 3})
+        );
         assert!(read_own_output("b: {'x': 1, x: 2}\n").is_err());
-        assert!(read_own_output(&format!("{base}b: {{<<: *a, '1': v1}}\n")).is_ok());
+        assert!(read_own_output(&format!("{base}b: {{<<: *a, 2: v1}}\n")).is_ok());
         assert!(read_own_output("b: {1: 1, 2: 2, 1: 3}\n").is_err());
+    }
+
+    #[test]
+    fn keys_as_sigs_k8s_io_yaml_writes_them() {
+        assert_eq!(
+            r("1e3: a\n3.14159265358979: b\n1e6: c\n.inf: d\n1.5e-7: e\ntrue: f\n-0.0: g\n"),
+            json!({"1000": "a", "3.1415927": "b", "1e+06": "c", ".inf": "d", "1.5e-07": "e",
+                   "true": "f", "-0": "g"})
+        );
+        assert!(read("~: a\n").is_err());
+        assert!(read("18446744073709551615: a\n").is_err());
+    }
+
+    #[test]
+    fn floats_as_go_reads_and_writes_them() {
+        assert_eq!(
+            r("a: 123e4567\nb: 1e-400\nc: .1_5\nd: 1e20\ne: 18446744073709551616\nf: 0b-101\ng: 1e21\n"),
+            json!({"a": "123e4567", "b": 0, "c": 0.15, "d": 1e20,
+                   "e": 1.8446744073709552e19, "f": -5, "g": 1e21})
+        );
+    }
+
+    #[test]
+    fn scanner_differences_follow_go_yaml() {
+        assert_eq!(r("a: {c:, d: 1}\n"), json!({"a": {"c:": null, "d": 1}}));
+        assert_eq!(r("[!x, OFF, +494]\n"), json!(["OFF", 494]));
+        assert_eq!(r("a: !x,y z\n"), json!({"a": "z"}));
+        assert!(read("a: [a?b]\n").is_err());
+        assert_eq!(r("a: a?b\n"), json!({"a": "a?b"}));
+        assert!(read("a: \"\\/\"\n").is_err());
+        assert_eq!(r("a:\tb\n"), json!({"a": "b"}));
     }
 
     #[test]

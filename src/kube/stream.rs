@@ -1,11 +1,15 @@
 //! Splitting a multi-document YAML stream into documents whose text is kept verbatim, and
 //! joining it back.
 //!
-//! Documents are cut at `---` lines (a document marker is only legal at column 0 and cannot
-//! occur inside content, so a textual cut is exact). Each document keeps every byte of its
-//! own text — its `---` line, `# Source:` comments, CRLF line ends, a leading BOM — so an
-//! untouched document is written back byte for byte. Whether a render changes anything is
-//! decided here once ([`changed_documents`]). It never parses a document's content.
+//! Documents are cut where Kubernetes cuts them: apimachinery's `YAMLReader` (kubectl's and
+//! Helm's resource builder) reads the stream line by line (lines end at `\n`) and takes a line
+//! for a separator when it starts with `---` and the rest, without Unicode spaces, is empty
+//! or a `#` comment; any other line starting with `---` stops the stream
+//! ([`crate::kube::read::read`] refuses the document holding it). Each document keeps every
+//! byte of its own text — its `---` line, `# Source:` comments, CRLF line ends, a leading
+//! BOM — so an untouched document is written back byte for byte. Whether a render changes
+//! anything is decided here once ([`changed_documents`]). It never parses a document's
+//! content.
 
 /// One document of the stream, as the exact text it had in the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +20,9 @@ pub struct Document<'a> {
     pub start_line: usize,
     /// 0-based position in the stream.
     pub index: usize,
+    /// Bytes at the start of `raw` that Kubernetes' reader drops: the separator line that
+    /// ended the document before (without its line break).
+    kube_skip: usize,
 }
 
 /// The number a document is shown by in every message and format: 1-based, like lines
@@ -31,9 +38,12 @@ impl Document<'_> {
     }
 }
 
+/// apimachinery's separator test (Go's `strings.TrimSpace` trims what Rust's `trim` does).
 fn is_marker(line: &str) -> bool {
-    line.strip_prefix("---")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+    line.strip_prefix("---").is_some_and(|rest| {
+        let rest = rest.trim();
+        rest.is_empty() || rest.starts_with('#')
+    })
 }
 
 /// Cuts `input` into documents. Concatenating every `raw` gives back `input` exactly.
@@ -55,24 +65,46 @@ pub fn split(input: &str) -> Vec<Document<'_>> {
     }
     let mut docs = Vec::with_capacity(cuts.len() + 1);
     let (mut start, mut line) = (0, 1);
+    // Whether Kubernetes' reader has lines buffered when the next separator comes: if so the
+    // separator ends that document and is dropped, else it becomes the next one's first line.
+    let mut buffered = false;
+    let mut skip = 0;
     // A marker at the very start (after a BOM) opens the first document; it does not cut.
     for cut in cuts.into_iter().filter(|&c| c > offset) {
+        let raw = &input[start..cut];
+        let first_line = raw.find('\n').map_or(raw.len(), |e| e + 1);
+        buffered = start == 0 || buffered || raw.len() > first_line;
         docs.push(Document {
-            raw: &input[start..cut],
+            raw,
             start_line: line,
             index: docs.len(),
+            kube_skip: skip,
         });
-        line += input.as_bytes()[start..cut]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        line += raw.bytes().filter(|&b| b == b'\n').count();
         start = cut;
+        let marker = &input[cut..];
+        let marker_end = marker.find('\n').map_or(marker.len(), |e| e + 1);
+        let dropped = buffered;
+        buffered = !dropped;
+        // A dropped separator goes from go-yaml's text too, but for its line break, which
+        // keeps line numbers (a blank first line changes nothing for go-yaml, where the
+        // marker would: a `%` directive or `...` after it would end its document).
+        skip = if !dropped {
+            0
+        } else if marker[marker_end..].starts_with('\u{feff}') {
+            // go-yaml skips a byte-order mark at the start of its text, not after a line
+            // break: the whole line goes, so that the mark starts the text.
+            marker_end
+        } else {
+            marker[..marker_end].trim_end_matches('\n').len()
+        };
     }
     if start < input.len() || docs.is_empty() {
         docs.push(Document {
             raw: &input[start..],
             start_line: line,
             index: docs.len(),
+            kube_skip: skip,
         });
     }
     docs
@@ -87,9 +119,20 @@ fn strip_comment(rest: &str) -> &str {
 }
 
 impl Document<'_> {
-    /// The text to parse: `raw` without a leading byte-order mark.
+    /// The text to parse: `raw` without a leading byte-order mark, and without the separator
+    /// line Kubernetes drops (its line break stays, so line numbers do not move).
     pub fn parse_text(&self) -> &str {
-        self.raw.trim_start_matches('\u{feff}')
+        let text = self.raw[self.kube_skip..].trim_start_matches('\u{feff}');
+        // After a BOM, Kubernetes' reader sees no separator on the first line, so a `--- x`
+        // there is content (go-yaml skips the BOM itself): keep the BOM for it.
+        let first = text.split('\n').next().unwrap_or_default();
+        if text.len() != self.raw.len() - self.kube_skip
+            && !is_marker(first)
+            && first.starts_with("---")
+        {
+            return &self.raw[self.kube_skip..];
+        }
+        text
     }
 
     /// The line ending this document uses.
@@ -203,20 +246,10 @@ impl Document<'_> {
         let mut first_content = lines.len();
         for (i, line) in lines.iter().enumerate() {
             let bare = line.trim_start_matches('\u{feff}');
+            // A separator holds no content (Kubernetes' reader refuses a stream where one does).
             if is_marker(bare) {
-                let rest = bare[3..].trim();
-                if rest.is_empty() || rest.starts_with('#') {
-                    out.push_str(line);
-                    continue;
-                }
-                // Content on the `---` line itself: keep the marker, the content is re-emitted.
-                if bare.len() != line.len() {
-                    out.push('\u{feff}');
-                }
-                out.push_str("---");
-                out.push_str(nl);
-                first_content = i;
-                break;
+                out.push_str(line);
+                continue;
             }
             if !is_decoration(line) {
                 first_content = i;
@@ -282,15 +315,23 @@ mod tests {
     #[test]
     fn marker_needs_column_zero_and_a_break() {
         assert_eq!(raws("a: 1\n ---\nb: ---x\n---x: 1\n").len(), 1);
-        assert_eq!(raws("a: 1\n--- # c\nb: 2\n---\tc\n").len(), 3);
+        // `---\tc` is no separator: Kubernetes' reader refuses the stream, and so does the
+        // reading of the document that holds it.
+        let docs = split("a: 1\n--- # c\nb: 2\n---\tc\n");
+        assert_eq!(docs.len(), 2);
+        assert!(crate::kube::read::read(docs[1].parse_text()).is_err());
+        // A comment right after `---`, and Unicode spaces, still make a separator.
+        assert_eq!(raws("a: 1\n---#c\nb: 2\n---\u{a0}\nc: 3\n").len(), 3);
     }
 
     #[test]
     fn crlf_bom_and_trailing_content() {
-        let input = "\u{feff}---\r\na: 1\r\n--- |\r\n  text\r\n";
+        let input = "\u{feff}---\r\na: 1\r\n--- # c\r\n  text\r\n";
         let docs = split(input);
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0].parse_text(), "---\r\na: 1\r\n");
+        // Kubernetes' reader drops the separator that ends a document (its line break stays).
+        assert_eq!(docs[1].parse_text(), "\n  text\r\n");
         assert_eq!(docs.iter().map(|d| d.raw).collect::<String>(), input);
     }
 
@@ -364,7 +405,7 @@ mod tests {
             crlf.with_body("kind: B\nx: 1\n"),
             "---\r\n# c\r\nkind: B\r\nx: 1\r\n"
         );
-        let inline = &split("--- {kind: A}\n")[0];
-        assert_eq!(inline.with_body("kind: B\n"), "---\nkind: B\n");
+        let commented = &split("--- # c\nkind: A\n")[0];
+        assert_eq!(commented.with_body("kind: B\n"), "--- # c\nkind: B\n");
     }
 }

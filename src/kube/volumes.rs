@@ -3,7 +3,7 @@
 //!
 //! One answer for every rule that follows a file into a volume (the SAML metadata file, the
 //! config files ClearML reads): [`file_at`] (which file of the volume a container path is) and
-//! [`landing`] (where a file of the volume appears), both on [`clean_path`]ed paths, a
+//! [`landing`] (where a file of the volume appears), both on cleaned paths (`crate::paths`), a
 //! `subPath` through `..data/` included. What the files are comes from [`volume_files`].
 //! Nothing here knows ClearML or words a finding.
 
@@ -11,36 +11,7 @@ use crate::kube::sources::{Inventory, RefKind};
 use crate::policy::Policy;
 use k8s_openapi::api::core::v1::{KeyToPath, Volume, VolumeMount};
 
-/// A path as the kubelet and the container runtime (Go's `filepath.Clean`) and Python's
-/// `pathlib` read it: no empty or `.` parts, `..` taken lexically, no trailing `/` (so
-/// `/opt/clearml//config/` and `/opt/clearml/./config` are `/opt/clearml/config`). The root is `""`.
-pub fn clean_path(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    let joined = parts.join("/");
-    if path.starts_with('/') {
-        if joined.is_empty() {
-            String::new()
-        } else {
-            format!("/{joined}")
-        }
-    } else {
-        joined
-    }
-}
-
-/// `path` is `dir` or inside it (both [`clean_path`]ed; `""` is the root).
-pub fn is_under(path: &str, dir: &str) -> bool {
-    path == dir || path.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
-}
+use crate::paths::clean_path;
 
 /// A mount's place in the container and the part of the volume it shows (`None`: all of it),
 /// both cleaned. A ConfigMap, Secret or projected volume also shows its files under `..data/`

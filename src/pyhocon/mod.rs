@@ -16,6 +16,8 @@ mod parse;
 mod pystr;
 mod resolve;
 
+pub use parse::UNITS as PERIOD_UNITS;
+
 use model::{Arena, Tok};
 
 /// pyhocon's typed value.

@@ -44,7 +44,9 @@ pub struct Parser<'a> {
     depth: usize,
 }
 
-const UNITS: &[&str] = &[
+/// pyhocon's period units (`pyhocon/period_parser.py`: `period_type_map`; months and years
+/// with python-dateutil installed, as in the apiserver's image).
+pub const UNITS: &[&str] = &[
     "ns",
     "nano",
     "nanos",

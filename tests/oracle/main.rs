@@ -3,6 +3,7 @@
 //! them are ignored by a plain `cargo test`), and the replay of every disagreement ever found,
 //! kept as a fixture and checked without the oracles.
 
+mod goyaml;
 mod loader;
 mod pyhocon;
 mod webserver;
