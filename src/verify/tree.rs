@@ -7,7 +7,8 @@
 //! value pyhocon reads from what the output gives (a literal: the policy's value; a reference
 //! the stream shows: what pyhocon reads from the stored text; one it cannot show: a stand-in
 //! string no text can be); under `unknown_providers = "deny"`/`"remove"`, every provider in
-//! `secure.login.sso` and `services.login.sso` is one the policy declares. A loader failure (a
+//! `secure.login.sso` and `services.login.sso` is one the policy declares (under `"warn"`,
+//! every one the policy does not declare is named by a variable the corrections warn about). A loader failure (a
 //! value or file pyhocon fails on, in any variable ClearML reads) is a problem: the apiserver
 //! would not start. What the policy does not own (other options of declared providers, what a
 //! source the tool cannot see might add) is left to the findings that already cover it.
@@ -144,38 +145,49 @@ pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<
             ));
         }
     }
-    if matches!(
+    let strict = matches!(
         policy.enforce.unknown_providers,
         UnknownProviders::Deny | UnknownProviders::Remove
-    ) {
-        for sub in clearml_loader::sso_view(&loaded) {
-            let Some(sso) = &sub.value else { continue };
-            for client in ["oauth_client", "saml_client"] {
-                let Some(Value::Object(providers)) = at(sso, client) else {
-                    continue;
-                };
-                for (key, _) in providers {
-                    let declared = policy
-                        .providers
-                        .iter()
-                        .any(|p| p.spec.client.as_str() == client && p.spec.key == key.as_str());
-                    if !declared {
-                        let shown = if key
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                        {
-                            format!("`{key}`")
-                        } else {
-                            "(name not shown)".to_string()
-                        };
-                        out.push(problem(
-                            format!(
-                                "{where_}: ClearML's final configuration would hold the provider {shown} at `{}.{client}`, which the policy does not declare",
-                                sub.path
-                            ),
-                            TREE_HELP,
-                        ));
-                    }
+    );
+    // Under `warn`, an undeclared provider passes with the corrections' warning, which names
+    // its variables; one that reaches ClearML through no variable the tool reads as a provider
+    // option (an object-valued variable, a `-` key) would pass unwarned, so it is refused.
+    let warned = |client: &str, key: &str| {
+        env.vars.iter().any(|(n, _)| {
+            names::parse_name(n).is_some_and(|s| {
+                s.provider
+                    .as_ref()
+                    .is_some_and(|(c, k)| c.as_str() == client && k == key)
+            })
+        })
+    };
+    for sub in clearml_loader::sso_view(&loaded) {
+        let Some(sso) = &sub.value else { continue };
+        for client in ["oauth_client", "saml_client"] {
+            let Some(Value::Object(providers)) = at(sso, client) else {
+                continue;
+            };
+            for (key, _) in providers {
+                let declared = policy
+                    .providers
+                    .iter()
+                    .any(|p| p.spec.client.as_str() == client && p.spec.key == key.as_str());
+                if !declared && (strict || !warned(client, key)) {
+                    let shown = if key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    {
+                        format!("`{key}`")
+                    } else {
+                        "(name not shown)".to_string()
+                    };
+                    out.push(problem(
+                        format!(
+                            "{where_}: ClearML's final configuration would hold the provider {shown} at `{}.{client}`, which the policy does not declare",
+                            sub.path
+                        ),
+                        TREE_HELP,
+                    ));
                 }
             }
         }

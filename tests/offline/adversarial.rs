@@ -523,6 +523,20 @@ fn clearml_reads_the_policy_or_the_render_is_refused() {
             apiserver("", &var("CLEARML__secure__-login__sso__oauth_client__okta__client_id", "attacker"), "", ""),
             "the provider `okta`",
         ),
+        // Under the default `warn`, a provider through a spelling the corrections do not
+        // read as one (so nothing warns about it) is refused.
+        (
+            "an object-valued provider, warn",
+            keycloak_policy(""),
+            apiserver("", &var("CLEARML__secure__login__sso__oauth_client__okta", "{client_id: x, client_secret: attacker}"), "", ""),
+            "the provider `okta`",
+        ),
+        (
+            "a -login override key, warn",
+            keycloak_policy(""),
+            apiserver("", &var("CLEARML__secure__-login__sso__oauth_client__okta__client_id", "attacker"), "", ""),
+            "the provider `okta`",
+        ),
         // (f) the loader's other default directory.
         (
             "secure.conf at /opt/trains/config",
