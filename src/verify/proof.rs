@@ -13,6 +13,9 @@
 //!    the policy's value or reference, no other spelling ClearML reads addresses the same
 //!    setting, every SSO reference to a Secret or ConfigMap is provided (the secrets gate), and
 //!    under `plaintext_secrets = "deny"` no credential is a literal.
+//! 3. **ClearML's loader ends with the policy.** When 1 and 2 hold, [`super::tree`] runs
+//!    ClearML's loader on each targeted container of the output and compares its SSO trees
+//!    with the policy.
 //!
 //! A failed proof is an error naming the document, container and what differs (paths and
 //! variable names, never values); the render then writes nothing. The proof reads; it never
