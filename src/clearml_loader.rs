@@ -241,6 +241,14 @@ fn to_value(n: &Node, depth: usize) -> Value {
 pub fn parse_key(key: &str) -> Vec<String> {
     const SPECIAL: &str = "$}[]:=+#`^?!@*&.";
     let special = |c: char| SPECIAL.contains(c);
+    // The common key: no quote and no special character but `.`: the parts between dots.
+    if !key.contains(|c: char| c == '"' || (c != '.' && special(c))) {
+        return key
+            .split('.')
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect();
+    }
     let chars: Vec<char> = key.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;

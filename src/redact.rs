@@ -102,7 +102,13 @@ pub fn shown(value: &str, provider: Option<(Client, &str)>, option: &str, declar
         // Whatever the option, such a value may carry another setting's credential.
         return Shown::Shape("a value that sets other keys".into());
     }
-    if declared && catalogue::value_is_public(provider, option) {
+    if !reads_as_one_value(value)
+        && crate::pyhocon::parse(&format!("k: {value}"), &|_| None).is_ok()
+    {
+        // pyhocon reads an object there: keys below the option, maybe another's credential.
+        return Shown::Shape("a value that sets other keys".into());
+    }
+    if declared && catalogue::value_is_public(provider, option) && reads_as_one_value(value) {
         return Shown::Value(value.to_string());
     }
     let t = value.trim();
@@ -118,6 +124,28 @@ pub fn shown(value: &str, provider: Option<(Client, &str)>, option: &str, declar
         Hocon::Number(_) => "a number".into(),
         _ => "a string".into(),
     })
+}
+
+/// Whether pyhocon reads `"{path}: {value}"` as exactly one value at the path (no object, no
+/// other key): only then can the value be quoted, even for an option whose values are public,
+/// since text that ClearML reads as more keys may carry another option's credential. A value
+/// pyhocon fails on is not one. `${X}` is read with every variable defined: pyhocon puts an
+/// environment value in as a string, never as keys.
+pub fn reads_as_one_value(value: &str) -> bool {
+    fn no_object(v: &crate::pyhocon::Value) -> bool {
+        match v {
+            crate::pyhocon::Value::Object(_) => false,
+            crate::pyhocon::Value::List(items) => items.iter().all(no_object),
+            _ => true,
+        }
+    }
+    let any = |_: &str| Some("x".to_string());
+    match crate::pyhocon::parse(&format!("k: {value}"), &any) {
+        Ok(crate::pyhocon::Value::Object(items)) => {
+            matches!(items.as_slice(), [(k, v)] if k == "k" && no_object(v))
+        }
+        _ => false,
+    }
 }
 
 /// A finding quotes the value of an option the catalogue calls public (a `base_url`, a claim);
@@ -359,10 +387,21 @@ fn redact_node(node: &mut Node, known: &Known) {
                     _ => None,
                 });
             let secret_env = env_value_is_secret(name.as_deref());
+            // A value ClearML reads as more than one value (other keys, an object) may carry
+            // any setting's credential, whatever the variable's name.
+            let read_by_clearml = name
+                .as_deref()
+                .is_some_and(|n| names::read_by_clearml(n.trim_start()));
             for (k, v) in entries.iter_mut() {
                 let is_value = k.as_str() == Some("value");
                 redact_node(k, known);
-                if secret_env && is_value {
+                let many = is_value
+                    && read_by_clearml
+                    && match objects::to_json(v) {
+                        Value::String(s) => !reads_as_one_value(&s),
+                        _ => false,
+                    };
+                if secret_env && is_value || many {
                     blank(v);
                 } else {
                     redact_node(v, known);
@@ -414,5 +453,16 @@ mod tests {
         assert_eq!(text(" ", kc, "client_secret", true), "an empty value");
         assert_eq!(shown("x", kc, "client_secret", true).suffix(), "");
         assert_eq!(shown("x", kc, "client_secret", true).subject(), "the value");
+        // A public option whose text pyhocon reads as more keys (the `//` is no comment).
+        let injected = "https://hooks.example.com/, secure.login.sso.oauth_client.keycloak.client_secret: \"attacker\"";
+        assert_eq!(
+            text(injected, kc, "base_url", true),
+            "a value that sets other keys"
+        );
+        assert_eq!(
+            text("{a: attacker}", kc, "base_url", true),
+            "a value that sets other keys"
+        );
+        assert_eq!(text("a@b", kc, "base_url", true), "a string");
     }
 }

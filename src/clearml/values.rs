@@ -6,6 +6,7 @@
 //! value is right for its option is [`super::judge`]'s; the name grammar [`super::names`]'s.
 
 use crate::catalogue::ValueType;
+use crate::pyhocon::Value;
 
 /// A value as ClearML ends up holding it after HOCON parsing.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,12 +91,32 @@ pub fn hocon_string(s: &str) -> String {
         && !is_keyword(s)
         // `//` starts a comment in HOCON; pyhocon reads `scheme://` inside a bare string
         // as text, but nothing else.
-        && s.matches("//").count() == s.matches("://").count();
+        && s.matches("//").count() == s.matches("://").count()
+        // What decides: pyhocon itself gives back exactly `s` (a keyword prefix such as
+        // `true-north` is read as `True-north`; the checks above only keep the output as it was
+        // where it was already right).
+        && reads_back_bare(s);
     if bare {
         s.to_string()
     } else {
         crate::pyhocon::quote(s)
     }
+}
+
+/// What pyhocon reads for `k: {text}` when that is the one key `k` and nothing else (no
+/// `${…}` resolved from the environment: none is given).
+pub fn read_one(text: &str) -> Option<Value> {
+    match crate::pyhocon::parse(&format!("k: {text}"), &|_| None) {
+        Ok(Value::Object(mut items)) if items.len() == 1 && items[0].0 == "k" => {
+            items.pop().map(|(_, v)| v)
+        }
+        _ => None,
+    }
+}
+
+/// Whether pyhocon reads `k: {s}` as the one key `k` holding exactly the string `s`.
+fn reads_back_bare(s: &str) -> bool {
+    read_one(s).is_some_and(|v| v == Value::String(s.to_string()))
 }
 
 /// Why [`read`] does not model a value whose quoted part has text next to it (`"a" b`,
@@ -292,12 +313,23 @@ impl Literal {
         }
     }
 
+    /// The value pyhocon must read for it.
+    pub fn to_pyhocon(&self) -> Value {
+        match self {
+            Literal::Str(s) => Value::String(s.clone()),
+            Literal::List(items) => Value::List(items.iter().cloned().map(Value::String).collect()),
+            Literal::Bool(b) => Value::Bool(*b),
+        }
+    }
+
     /// Whether an existing variable text already gives ClearML this value, spelled canonically
     /// enough: booleans must be lower-case `true`/`false` (other spellings are normalised).
     pub fn matches(&self, text: &str) -> bool {
         match self {
             Literal::Bool(b) => text.trim() == b.to_string(),
-            _ => read(text) == self.to_hocon(),
+            // pyhocon's own reading decides: the simplified [`read`] takes a bare
+            // `true-north` for the text, pyhocon for `True-north`.
+            _ => read_one(text).is_some_and(|v| v == self.to_pyhocon()),
         }
     }
 
@@ -328,6 +360,10 @@ mod tests {
         assert_eq!(hocon_string("two words"), "\"two words\"");
         assert_eq!(hocon_string("a//b"), "\"a//b\"");
         assert_eq!(hocon_string(""), "\"\"");
+        // pyhocon reads a bare `true-north` as `True-north`, `null-x` as `None-x`.
+        assert_eq!(hocon_string("true-north"), "\"true-north\"");
+        assert_eq!(hocon_string("null-x"), "\"null-x\"");
+        assert_eq!(hocon_string("north-true"), "north-true");
         assert_eq!(hocon_list(&["a".into(), "b c".into()]), "[\"a\",\"b c\"]");
     }
 
@@ -354,6 +390,8 @@ mod tests {
         assert!(Literal::Str("x y".into()).matches("\"x y\""));
         assert!(Literal::List(vec!["a".into()]).matches("[a]"));
         assert!(!Literal::List(vec!["a".into()]).matches("a"));
+        assert!(!Literal::Str("true-north".into()).matches("true-north"));
+        assert!(Literal::Str("true-north".into()).matches("\"true-north\""));
     }
 
     #[test]

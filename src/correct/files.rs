@@ -6,7 +6,7 @@
 use super::context::{Context, Entry};
 use super::values::{defined, env_from_variables};
 use crate::clearml::files::{
-    sets_sso, BUILT_IN_CONFIG_DIR, CONFIG_DIR_VARIABLES, DEFAULT_CONFIG_DIR,
+    sets_sso, BUILT_IN_CONFIG_DIR, CONFIG_DIR_VARIABLES, EXTRA_CONFIG_DIRS,
 };
 use crate::clearml::{self, judge::Defined, values::Hocon};
 use crate::kube::objects;
@@ -157,10 +157,9 @@ pub(super) fn config_dirs(
             Defined::Unknown => return None,
         }
     }
-    Some(vec![
-        BUILT_IN_CONFIG_DIR.to_string(),
-        DEFAULT_CONFIG_DIR.to_string(),
-    ])
+    let mut dirs = vec![BUILT_IN_CONFIG_DIR.to_string()];
+    dirs.extend(EXTRA_CONFIG_DIRS.iter().map(|d| d.to_string()));
+    Some(dirs)
 }
 
 /// Rule 7: ClearML's own config files. ClearML merges every `*.conf` below its config

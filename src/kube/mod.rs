@@ -6,6 +6,7 @@
 //! Facts about Kubernetes only: nothing here knows ClearML, the policy's settings or how a
 //! finding is worded, and nothing here edits a document.
 
+pub mod env;
 pub mod libyaml;
 pub mod objects;
 pub mod read;

@@ -802,6 +802,14 @@ impl Arena {
 /// unquoted unless it holds one of those characters.
 pub fn parse_key(s: &str) -> Vec<String> {
     const SPECIAL: &str = "$}[]:=+#`^?!@*&.";
+    // The common key: no quote and no special character but `.`: the parts between dots.
+    if !s.contains(|c: char| c == '"' || (c != '.' && SPECIAL.contains(c))) {
+        return s
+            .split('.')
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect();
+    }
     let c: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;

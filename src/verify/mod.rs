@@ -7,6 +7,7 @@
 //! to correct; it only checks what the correction wrote.
 
 pub mod proof;
+pub mod tree;
 
 pub use proof::{document, problems, targets, Problem, Target};
 

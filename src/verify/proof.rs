@@ -13,6 +13,9 @@
 //!    the policy's value or reference, no other spelling ClearML reads addresses the same
 //!    setting, every SSO reference to a Secret or ConfigMap is provided (the secrets gate), and
 //!    under `plaintext_secrets = "deny"` no credential is a literal.
+//! 3. **ClearML's loader ends with the policy.** When 1 and 2 hold, [`super::tree`] runs
+//!    ClearML's loader on each targeted container of the output and compares its SSO trees
+//!    with the policy.
 //!
 //! A failed proof is an error naming the document, container and what differs (paths and
 //! variable names, never values); the render then writes nothing. The proof reads; it never
@@ -39,6 +42,8 @@ pub struct Target<'a> {
     pub container: String,
     /// The container object.
     pub value: &'a Value,
+    /// The workload object holding it.
+    pub object: &'a Value,
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
@@ -58,6 +63,7 @@ pub fn targets<'a>(doc: &'a Value, policy: &Policy) -> Vec<Target<'a>> {
             namespace: c.namespace.map(str::to_string),
             container: c.name.to_string(),
             value: c.value,
+            object: c.object,
             at: c.at,
         })
         .collect()
@@ -486,6 +492,12 @@ pub fn problems(
                     )),
                 }
             }
+        }
+    }
+    // The trees, once nothing above is wrong: what ClearML's loader ends with is the policy.
+    if problems.is_empty() && helped.is_empty() {
+        for a in &ta {
+            helped.extend(super::tree::problems(a, policy, inventory));
         }
     }
     let mut all: Vec<Problem> = problems

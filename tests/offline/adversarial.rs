@@ -448,3 +448,180 @@ fn an_unseen_config_volume_is_refused_when_warnings_are_denied() {
         "{stderr}"
     );
 }
+
+/// A Deployment whose apiserver container has `env` (YAML list entries, indented for `env:`)
+/// and `extra` pod-spec text (volumes), plus `before` documents.
+fn apiserver(before: &str, env: &str, mounts: &str, volumes: &str) -> String {
+    format!("{before}apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n{volumes}      containers:\n      - name: clearml-apiserver\n        image: a\n{mounts}        env:\n        - name: MONGO\n          value: m\n{env}")
+}
+
+/// Renders `stream` with `policy` (text); returns (exit code, stdout, stderr).
+fn render_text(policy: &str, stream: &str) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = temp_file(&dir, "p.toml", policy);
+    let s = temp_file(&dir, "in.yaml", stream);
+    let out = run(
+        &[
+            "render",
+            "--policy",
+            p.to_str().unwrap(),
+            s.to_str().unwrap(),
+        ],
+        b"",
+    );
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+fn keycloak_policy(extra: &str) -> String {
+    let base =
+        std::fs::read_to_string(root().join("tests/fixtures/policies/keycloak.toml")).unwrap();
+    format!("{base}\n{extra}")
+}
+
+const STRICT: &str = "[enforce]\nunknown_providers = \"deny\"\n";
+
+/// Exit 0 rests on ClearML's loader: what it ends with for the apiserver is the policy, or
+/// the render is refused with nothing on stdout and no value printed.
+#[test]
+fn clearml_reads_the_policy_or_the_render_is_refused() {
+    let var = |name: &str, value: &str| {
+        format!(
+            "        - name: {name}\n          value: {}\n",
+            serde_json::to_string(value).unwrap()
+        )
+    };
+    let refused: Vec<(&str, String, String, &str)> = vec![
+        // (a) `//` after text is no comment to pyhocon: the `,` starts another key.
+        (
+            "a URL value that sets the client secret",
+            keycloak_policy(""),
+            apiserver("", &var("CLEARML__services__webhooks__url", "https://hooks.example.com/, secure.login.sso.oauth_client.keycloak.client_secret: \"attacker\""), "", ""),
+            "",
+        ),
+        // (c) values pyhocon fails on in a variable the policy does not own.
+        ("a no-break space", keycloak_policy(""), apiserver("", &var("CLEARML__apiserver__x", "a\u{a0}b"), "", ""), "would not start"),
+        ("an @", keycloak_policy(""), apiserver("", &var("CLEARML__apiserver__x", "a@b"), "", ""), "would not start"),
+        ("an unexpanded $(A)", keycloak_policy(""), apiserver("", &var("CLEARML__apiserver__x", "$(A)"), "", ""), "would not start"),
+        ("an unbalanced [", keycloak_policy(""), apiserver("", &var("CLEARML__apiserver__x", "[a"), "", ""), "would not start"),
+        // (d) a whole provider as one object-valued variable, under a strict policy.
+        (
+            "an object-valued provider",
+            keycloak_policy(STRICT),
+            apiserver("", &var("CLEARML__secure__login__sso__oauth_client__okta", "{client_id: x, client_secret: attacker}"), "", ""),
+            "the provider `okta`",
+        ),
+        // (e) `-`-prefixed keys, read by the loader's merge as the key without it.
+        (
+            "a -secure override key",
+            keycloak_policy(STRICT),
+            apiserver("", &var("CLEARML__-secure__login__sso__oauth_client__okta__client_id", "attacker"), "", ""),
+            "okta",
+        ),
+        (
+            "a -login override key",
+            keycloak_policy(STRICT),
+            apiserver("", &var("CLEARML__secure__-login__sso__oauth_client__okta__client_id", "attacker"), "", ""),
+            "the provider `okta`",
+        ),
+        // Under the default `warn`, a provider through a spelling the corrections do not
+        // read as one (so nothing warns about it) is refused.
+        (
+            "an object-valued provider, warn",
+            keycloak_policy(""),
+            apiserver("", &var("CLEARML__secure__login__sso__oauth_client__okta", "{client_id: x, client_secret: attacker}"), "", ""),
+            "the provider `okta`",
+        ),
+        (
+            "a -login override key, warn",
+            keycloak_policy(""),
+            apiserver("", &var("CLEARML__secure__-login__sso__oauth_client__okta__client_id", "attacker"), "", ""),
+            "the provider `okta`",
+        ),
+        // (f) the loader's other default directory.
+        (
+            "secure.conf at /opt/trains/config",
+            keycloak_policy(""),
+            apiserver(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  secure.conf: 'login.sso.oauth_client.okta.client_secret: attacker'\n---\n",
+                "",
+                "        volumeMounts:\n        - name: extra\n          mountPath: /opt/trains/config\n",
+                "      volumes:\n      - name: extra\n        configMap:\n          name: extra\n",
+            ),
+            "error[sso-in-config-file]",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (what, policy, stream, expect) in &refused {
+        let (code, stdout, stderr) = render_text(policy, stream);
+        if code == Some(0) || !stdout.is_empty() || !stderr.contains(expect) {
+            wrong.push(format!(
+                "{what}: exit {code:?}, expected `{expect}` in\n{stderr}"
+            ));
+        }
+        assert!(
+            !stderr.contains("attacker"),
+            "{what}: a value reached stderr\n{stderr}"
+        );
+        // No channel prints the value: every check format, --report, diff.
+        let dir = tempfile::tempdir().unwrap();
+        let (p, i) = (
+            temp_file(&dir, "p.toml", policy),
+            temp_file(&dir, "in.yaml", stream),
+        );
+        let report = dir.path().join("report.json");
+        let (p, i, r) = (
+            p.to_str().unwrap(),
+            i.to_str().unwrap(),
+            report.to_str().unwrap(),
+        );
+        let mut runs: Vec<Vec<&str>> = ["text", "json", "sarif", "junit", "github", "gitlab"]
+            .iter()
+            .map(|f| vec!["check", "--format", f, "--policy", p, i])
+            .collect();
+        runs.push(vec!["diff", "--policy", p, i]);
+        runs.push(vec!["render", "--report", r, "--policy", p, i]);
+        for args in runs {
+            let out = run(&args, b"");
+            let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert!(
+                !all.contains("attacker"),
+                "{what}: {args:?} printed the value"
+            );
+        }
+        let report = std::fs::read_to_string(&report).unwrap_or_default();
+        assert!(
+            !report.contains("attacker"),
+            "{what}: --report holds the value"
+        );
+        // Without the hostile entry the same policy and release render.
+        let clean = apiserver("", "", "", "");
+        let (code, _, stderr) = render_text(policy, &clean);
+        assert_eq!(code, Some(0), "{what}: the clean release\n{stderr}");
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// (b) A policy value pyhocon would read otherwise bare (`true-north` is `True-north` to it)
+/// is written so that ClearML reads exactly it.
+#[test]
+fn a_keyword_prefixed_policy_value_is_written_as_clearml_reads_it() {
+    let policy = keycloak_policy("").replace(
+        "client_id     = { secret = \"clearml-sso\", key = \"keycloak_client_id\" }",
+        "client_id = \"true-north\"",
+    );
+    assert!(policy.contains("true-north"));
+    let (code, stdout, stderr) = render_text(&policy, &apiserver("", "", "", ""));
+    assert_eq!(code, Some(0), "{stderr}");
+    let env = pod_env(&stdout, "clearml-apiserver", "clearml-apiserver");
+    let name = "CLEARML__secure__login__sso__oauth_client__keycloak__client_id";
+    let value = &env[name];
+    let read = clearml_sso::pyhocon::parse_with_env(&format!("k: {value}"), []).unwrap();
+    assert_eq!(
+        read,
+        clearml_sso::pyhocon::Value::Object(vec![(
+            "k".into(),
+            clearml_sso::pyhocon::Value::String("true-north".into())
+        )]),
+        "{value}"
+    );
+}

@@ -1,0 +1,196 @@
+//! The proof's comparison of trees: for one targeted container of the output, the
+//! configuration ClearML's loader ends with ([`crate::clearml_loader`], on the process
+//! environment and mounted files as Kubernetes builds them, [`crate::kube::env`]) holds the
+//! policy's SSO settings exactly, and no provider the policy forbids.
+//!
+//! What it compares: every option the policy sets is at its path in the final tree with the
+//! value pyhocon reads from what the output gives (a literal: the policy's value; a reference
+//! the stream shows: what pyhocon reads from the stored text; one it cannot show: a stand-in
+//! string no text can be); under `unknown_providers = "deny"`/`"remove"`, every provider in
+//! `secure.login.sso` and `services.login.sso` is one the policy declares (under `"warn"`,
+//! every one the policy does not declare is named by a variable the corrections warn about). A loader failure (a
+//! value or file pyhocon fails on, in any variable ClearML reads) is a problem: the apiserver
+//! would not start. What the policy does not own (other options of declared providers, what a
+//! source the tool cannot see might add) is left to the findings that already cover it.
+//! Messages name the container, the variable or file and the config path, never a value.
+
+use super::proof::{Problem, Target};
+use crate::clearml::names;
+use crate::clearml_loader::{self, Failure, Input};
+use crate::kube::env as kenv;
+use crate::kube::sources::Inventory;
+use crate::policy::{Policy, UnknownProviders, Value as PolicyValue};
+use crate::pyhocon::{self, Value};
+
+/// What to do about a configuration ClearML would not start with.
+pub const FAILS_HELP: &str = "ClearML parses every CLEARML__/TRAINS__ variable as HOCON `path: value` (and every `*.conf` file of its config directories); one it cannot read stops the apiserver. Quote the value in the chart (`\"…\"`, with `\\` and `\"` escaped), or remove it";
+/// What to do about a final tree that is not the policy's.
+pub const TREE_HELP: &str = "ClearML merges its config files and every CLEARML__/TRAINS__ variable into one configuration; something in the chart changes what it reads for the policy's settings. Remove it from the chart, and set what it holds in the policy";
+
+/// The value the process gets for a source the stream cannot show: a quoted string holding a
+/// control character, which no policy value or text the tool writes holds.
+fn stand_in(what: &str) -> String {
+    pyhocon::quote(&format!("\u{1}ref:{what}"))
+}
+
+/// The value at a dotted path of pyhocon keys.
+fn at<'a>(tree: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(tree, |v, k| match v {
+        Value::Object(items) => items.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v),
+        _ => None,
+    })
+}
+
+/// What pyhocon reads for `k: {text}` when that sets the one key `k` (`${X}` from `env`).
+fn read_one(text: &str, env: &[(String, String)]) -> Option<Value> {
+    let lookup = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    match pyhocon::parse(&format!("k: {text}"), &lookup) {
+        Ok(Value::Object(mut items)) if items.len() == 1 && items[0].0 == "k" => {
+            items.pop().map(|(_, v)| v)
+        }
+        _ => None,
+    }
+}
+
+/// The problems of one targeted container of the output (see the module).
+pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<Problem> {
+    let where_ = format!("{} container `{}`", target.workload, target.container);
+    let ns = target.namespace.as_deref();
+    let env = kenv::process_env(target.value, inventory, ns, &stand_in);
+    let mounted = kenv::mounted_files(
+        target.value,
+        kenv::pod_volumes(target.object),
+        inventory,
+        policy,
+        ns,
+    );
+    let mut input = Input::new(env.vars.clone(), mounted.files);
+    input.opaque_dirs = mounted.opaque;
+    input.default_folder_is_image = true;
+    let problem = |message: String, help: &'static str| Problem {
+        message,
+        help: Some(help),
+    };
+    let loaded = match clearml_loader::load(&input) {
+        Ok(l) => l,
+        Err(failure) => {
+            let what = match &failure {
+                // A name ClearML reads that is not only a key may hold a value: not shown.
+                Failure::Variable { name, error } if !names::name_is_only_a_key(name) => {
+                    format!("a variable whose name holds HOCON syntax (not shown): {error}")
+                }
+                Failure::Merge { source, error }
+                    if !names::name_is_only_a_key(source) && !source.starts_with('/') =>
+                {
+                    format!("merging a variable whose name holds HOCON syntax (not shown) raises {error}")
+                }
+                other => other.to_string(),
+            };
+            return vec![problem(
+                format!("{where_}: ClearML's configuration loader would fail, so the apiserver would not start: {what}"),
+                FAILS_HELP,
+            )];
+        }
+    };
+    let mut out = Vec::new();
+    // Config files that change the SSO settings are refused as the corrections refuse one
+    // they see (`sso-in-config-file`), in every directory the loader honours: the SSO subtrees
+    // are compared with those the environment alone gives. (A file naming `secure.login` that
+    // the variables then replace changes nothing.)
+    let views = clearml_loader::sso_view(&loaded);
+    if views
+        .iter()
+        .any(|v| !v.sources.iter().all(|s| s.starts_with("variable ")))
+    {
+        let mut alone = input.clone();
+        alone.files.clear();
+        let same = clearml_loader::load(&alone).is_ok_and(|l| {
+            clearml_loader::sso_view(&l)
+                .iter()
+                .zip(&views)
+                .all(|(a, b)| a.value == b.value)
+        });
+        if !same {
+            for sub in &views {
+                for file in sub.sources.iter().filter_map(|s| s.strip_prefix("file ")) {
+                    out.push(problem(
+                        format!(
+                            "{where_}: the config file {file} that ClearML reads sets something at or above `{}`",
+                            sub.path
+                        ),
+                        TREE_HELP,
+                    ));
+                }
+            }
+        }
+    }
+    for d in &policy.desired {
+        let path = format!("{}.{}", d.option.section.as_str(), d.path);
+        let want = match &d.value {
+            PolicyValue::Literal(l) => Some(l.to_pyhocon()),
+            PolicyValue::Secret { .. } | PolicyValue::ConfigMap { .. } => env
+                .vars
+                .iter()
+                .find(|(n, _)| *n == d.name)
+                .and_then(|(_, text)| read_one(text, &env.vars)),
+        };
+        let got = at(&loaded.config, &path);
+        if want.is_none() || got != want.as_ref() {
+            out.push(problem(
+                format!(
+                    "{where_}: ClearML's final configuration would not hold the policy's value at `{path}` ({})",
+                    d.label
+                ),
+                TREE_HELP,
+            ));
+        }
+    }
+    let strict = matches!(
+        policy.enforce.unknown_providers,
+        UnknownProviders::Deny | UnknownProviders::Remove
+    );
+    // Under `warn`, an undeclared provider passes with the corrections' warning, which names
+    // its variables; one that reaches ClearML through no variable the tool reads as a provider
+    // option (an object-valued variable, a `-` key) would pass unwarned, so it is refused.
+    let warned = |client: &str, key: &str| {
+        env.vars.iter().any(|(n, _)| {
+            names::parse_name(n).is_some_and(|s| {
+                s.provider
+                    .as_ref()
+                    .is_some_and(|(c, k)| c.as_str() == client && k == key)
+            })
+        })
+    };
+    for sub in clearml_loader::sso_view(&loaded) {
+        let Some(sso) = &sub.value else { continue };
+        for client in ["oauth_client", "saml_client"] {
+            let Some(Value::Object(providers)) = at(sso, client) else {
+                continue;
+            };
+            for (key, _) in providers {
+                let declared = policy
+                    .providers
+                    .iter()
+                    .any(|p| p.spec.client.as_str() == client && p.spec.key == key.as_str());
+                if !declared && (strict || !warned(client, key)) {
+                    let shown = if key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    {
+                        format!("`{key}`")
+                    } else {
+                        "(name not shown)".to_string()
+                    };
+                    out.push(problem(
+                        format!(
+                            "{where_}: ClearML's final configuration would hold the provider {shown} at `{}.{client}`, which the policy does not declare",
+                            sub.path
+                        ),
+                        TREE_HELP,
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
