@@ -172,7 +172,9 @@ pub fn hide_stored_secrets(findings: &mut [Finding], inventory: &Inventory) {
             let mut from = 0;
             while let Some(i) = text[from..].find(v).map(|i| i + from) {
                 let end = i + v.len();
-                if quote(text[..i].chars().next_back()) && quote(text[end..].chars().next()) {
+                let whole =
+                    quote(text[..i].chars().next_back()) && quote(text[end..].chars().next());
+                if whole || v.len() >= MIN_HIDDEN_INSIDE {
                     const HIDDEN: &str = "(not shown: a value a Secret in the stream holds)";
                     text.replace_range(i..end, HIDDEN);
                     from = i + HIDDEN.len();
@@ -190,7 +192,12 @@ pub fn hide_stored_secrets(findings: &mut [Finding], inventory: &Inventory) {
     }
 }
 
-/// Values that are secret wherever they appear as a whole scalar.
+/// How long a secret value must be to be hidden also where it is part of a longer text: a
+/// shorter one (`admin`, `1234`) would hide ordinary words and names in every message.
+pub const MIN_HIDDEN_INSIDE: usize = 8;
+
+/// Values that are secret wherever they appear as a whole scalar (or, when long enough,
+/// inside one).
 #[derive(Debug, Default)]
 pub struct Known(HashSet<String>);
 
@@ -202,9 +209,15 @@ impl Known {
         }
     }
 
-    /// Whether `value`, trimmed, is a known secret value.
+    /// Whether `value`, trimmed, is a known secret value, or holds one of at least
+    /// [`MIN_HIDDEN_INSIDE`] characters (a password inside a connection string).
     pub fn contains(&self, value: &str) -> bool {
-        self.0.contains(value.trim())
+        let value = value.trim();
+        self.0.contains(value)
+            || self
+                .0
+                .iter()
+                .any(|k| k.len() >= MIN_HIDDEN_INSIDE && value.contains(k.as_str()))
     }
 
     /// Collects the secret values of one document as Kubernetes reads it
@@ -295,24 +308,20 @@ fn env_option(name: &str) -> Option<(names::SsoName, Option<&'static catalogue::
 }
 
 /// Whether an env entry named `name` (as Kubernetes reads it) has a value that must not
-/// be shown: the name addresses an SSO option whose values the catalogue does not call public.
+/// be shown. Only the value of an SSO option the catalogue calls public is shown: any other
+/// variable may hold a credential the catalogue knows nothing of (a database connection
+/// string with its password, a cloud key), so its value is never printed.
 fn env_value_is_secret(name: Option<&str>) -> bool {
     let Some(name) = name else {
         return false;
     };
-    if let Some((sso, _)) = env_option(name) {
-        let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
-        return !catalogue::value_is_public(provider, &sso.option);
+    match env_option(name) {
+        Some((sso, _)) => {
+            let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
+            !catalogue::value_is_public(provider, &sso.option)
+        }
+        None => true,
     }
-    // A variable ClearML reads for a whole subtree that holds SSO settings (`…__oauth_client__x`
-    // set to `{client_secret: …}`), or any `secure` key: its value may be a credential.
-    names::config_path(name.trim()).is_some_and(|path| {
-        let path = path.trim();
-        path.starts_with("secure")
-            || ["services.login.sso", "secure.login.sso"]
-                .iter()
-                .any(|sso| sso.starts_with(path) || path.starts_with(sso))
-    })
 }
 
 /// Replaces a node by the marker, keeping its anchor (aliases to it stay valid) and position

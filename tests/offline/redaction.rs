@@ -482,3 +482,48 @@ spec:
         }
     }
 }
+
+/// Inputs an attacker found printing credentials (kept as they were found): a database
+/// password and a cloud key in chart variables shown as diff context, a Secret's value inside
+/// a longer connection string, and a Secret's value inside a public option's URL quoted by
+/// findings. No command or format may print any of the planted values.
+#[test]
+fn credentials_outside_the_catalogue_and_inside_longer_text_are_not_printed() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/redaction-found");
+    let planted = [
+        "LEAK_PW_MARKER_6",
+        "LEAK_AWS_MARKER_7",
+        "LEAKSECPW8",
+        "LEAKSECURL9",
+        "Hunter2LEAKSUB",
+    ];
+    let policy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/keycloak.toml");
+    let flag = format!("--policy={}", policy.display());
+    let mut runs = 0;
+    for file in ["leak-diff.yaml", "leak-sec.yaml", "leak-url-token.yaml"] {
+        let input = std::fs::read(dir.join(file)).unwrap();
+        let mut commands: Vec<Vec<&str>> = vec![vec!["render", &flag], vec!["diff", &flag]];
+        for f in formats() {
+            commands.push(vec!["check", &flag, "--format", f]);
+        }
+        for args in &commands {
+            let out = run(args, &input);
+            for (channel, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+                // render's stdout is the manifests themselves, which hold the values.
+                if args[0] == "render" && channel == "stdout" {
+                    continue;
+                }
+                let t = text(bytes);
+                for p in planted {
+                    assert!(
+                        !t.contains(p),
+                        "{file}: {args:?} {channel} shows `{p}`:\n{t}"
+                    );
+                }
+            }
+            runs += 1;
+        }
+    }
+    assert_eq!(runs, 3 * (2 + formats().count()));
+}
