@@ -236,53 +236,8 @@ fn to_value(n: &Node, depth: usize) -> Value {
     }
 }
 
-/// `ConfigTree.parse_key`: `re.findall(r'"[^"]+"|[^<special>]+', key)`, a token with a
-/// special character kept as is, any other with its `"` stripped from both ends.
-pub fn parse_key(key: &str) -> Vec<String> {
-    const SPECIAL: &str = "$}[]:=+#`^?!@*&.";
-    let special = |c: char| SPECIAL.contains(c);
-    // The common key: no quote and no special character but `.`: the parts between dots.
-    if !key.contains(|c: char| c == '"' || (c != '.' && special(c))) {
-        return key
-            .split('.')
-            .filter(|p| !p.is_empty())
-            .map(String::from)
-            .collect();
-    }
-    let chars: Vec<char> = key.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i] == '"' {
-            if let Some(end) = chars[i + 1..].iter().position(|&c| c == '"') {
-                if end > 0 {
-                    let tok: String = chars[i..i + end + 2].iter().collect();
-                    i += end + 2;
-                    out.push(tok);
-                    continue;
-                }
-            }
-        }
-        if !special(chars[i]) {
-            let start = i;
-            while i < chars.len() && !special(chars[i]) {
-                i += 1;
-            }
-            out.push(chars[start..i].iter().collect());
-            continue;
-        }
-        i += 1;
-    }
-    out.into_iter()
-        .map(|t| {
-            if t.chars().any(special) {
-                t
-            } else {
-                t.trim_matches('"').to_string()
-            }
-        })
-        .collect()
-}
+/// `ConfigTree.parse_key`, as pyhocon splits a key (one reading, in [`crate::pyhocon`]).
+pub use crate::pyhocon::parse_key;
 
 fn raw_get(t: &Tree, k: &str) -> Option<Node> {
     t.borrow()

@@ -18,6 +18,7 @@ mod resolve;
 
 pub use parse::UNITS as PERIOD_UNITS;
 
+pub use model::parse_key;
 use model::{Arena, Tok};
 
 /// The most parts a key may have (`a.b.c` has three). pyhocon stores a key by recursing once
