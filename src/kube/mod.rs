@@ -1,5 +1,5 @@
 //! The Kubernetes side: how a stream is split ([`stream`]), how each document is read as the
-//! API server reads it ([`read`], on the libyaml binding [`libyaml`]), where objects keep their
+//! API server reads it ([`read`], one scalar in [`scalar`], on the libyaml binding [`libyaml`]), where objects keep their
 //! pod specs and who they are ([`objects`]), and what a release's Secrets and ConfigMaps
 //! provide to the references that read them ([`sources`]).
 //!
@@ -10,6 +10,7 @@ pub mod env;
 pub mod libyaml;
 pub mod objects;
 pub mod read;
+pub mod scalar;
 pub mod sources;
 pub mod stream;
 pub mod tree;
