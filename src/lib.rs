@@ -17,8 +17,6 @@
 
 pub mod catalogue;
 pub mod clearml;
-pub mod clearml_loader;
-pub mod clearml_webserver;
 pub mod correct;
 pub mod diff;
 pub mod explain;

@@ -9,7 +9,7 @@
 /// ClearML server's built-in config directory, always read.
 pub const BUILT_IN_CONFIG_DIR: &str = "/opt/clearml/apiserver/config/default";
 /// The config directories when no variable chooses them (the loader's `EXTRA_CONFIG_PATHS`).
-pub const EXTRA_CONFIG_DIRS: [&str; 2] = crate::clearml_loader::EXTRA_CONFIG_PATHS;
+pub const EXTRA_CONFIG_DIRS: [&str; 2] = crate::clearml::loader::EXTRA_CONFIG_PATHS;
 /// The variables that choose the config directories, the first non-empty one winning.
 pub const CONFIG_DIR_VARIABLES: [&str; 2] = ["CLEARML_CONFIG_DIR", "TRAINS_CONFIG_DIR"];
 

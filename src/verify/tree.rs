@@ -1,5 +1,5 @@
 //! The proof's comparison of trees: for one targeted container of the output, the
-//! configuration ClearML's loader ends with ([`crate::clearml_loader`], on the process
+//! configuration ClearML's loader ends with ([`crate::clearml::loader`], on the process
 //! environment and mounted files as Kubernetes builds them, [`crate::kube::env`]) holds the
 //! policy's SSO settings exactly, and no provider the policy forbids.
 //!
@@ -15,8 +15,8 @@
 //! Messages name the container, the variable or file and the config path, never a value.
 
 use super::proof::{Problem, Target};
+use crate::clearml::loader::{self as clearml_loader, Failure, Input};
 use crate::clearml::names;
-use crate::clearml_loader::{self, Failure, Input};
 use crate::kube::env as kenv;
 use crate::kube::sources::Inventory;
 use crate::policy::{Policy, UnknownProviders, Value as PolicyValue};

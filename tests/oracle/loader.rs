@@ -1,4 +1,4 @@
-//! `clearml_sso::clearml_loader` against ClearML's loader itself (clearml-server's basic.py run
+//! `clearml_sso::clearml::loader` against ClearML's loader itself (clearml-server's basic.py run
 //! by tests/oracles/clearml_loader_oracle.py on a real directory tree and a controlled
 //! `os.environ`), on generated environments and configuration folders: the same final tree, or
 //! both fail. Objects are compared without their key order (the filesystem's `rglob` order
@@ -9,7 +9,7 @@
 //! choose the run; the cases are split over two oracle processes.
 
 use super::pyhocon::{normalize, python, tag, value, Rng};
-use clearml_sso::clearml_loader::{self, Failure, Input};
+use clearml_sso::clearml::loader::{self as clearml_loader, Failure, Input};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};

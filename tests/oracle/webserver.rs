@@ -1,10 +1,10 @@
-//! `clearml_sso::clearml_webserver` against the webserver's own `update_from_env.py`
+//! `clearml_sso::clearml::webserver` against the webserver's own `update_from_env.py`
 //! (tests/oracles/webserver_oracle.py runs it as the entrypoint does) on generated
 //! `WEBSERVER__*` environments: the same configuration.json, or both stop the container.
 //! `ORACLE_SEED` (default 17) and `ORACLE_WEBSERVER_COUNT` (default 3,000) choose the run.
 
 use super::pyhocon::{python, value, Rng};
-use clearml_sso::clearml_webserver::{webserver_config, WebOutcome};
+use clearml_sso::clearml::webserver::{webserver_config, WebOutcome};
 use serde_json::{json, Value as Json};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
