@@ -24,6 +24,9 @@ use crate::pyhocon::{self, Value};
 
 /// What to do about a configuration ClearML would not start with.
 pub const FAILS_HELP: &str = "ClearML parses every CLEARML__/TRAINS__ variable as HOCON `path: value` (and every `*.conf` file of its config directories); one it cannot read stops the apiserver. Quote the value in the chart (`\"…\"`, with `\\` and `\"` escaped), or remove it";
+/// What to do about an environment variable holding a NUL character.
+pub const NUL_HELP: &str =
+    "Remove the NUL character (YAML `\\0`) from the variable's value or name in the chart";
 /// What to do about a final tree that is not the policy's.
 pub const TREE_HELP: &str = "ClearML merges its config files and every CLEARML__/TRAINS__ variable into one configuration; something in the chart changes what it reads for the policy's settings. Remove it from the chart, and set what it holds in the policy";
 
@@ -64,6 +67,23 @@ pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<
         policy,
         ns,
     );
+    // No process environment can hold a NUL (the runtime refuses to start the container);
+    // YAML writes one as `"\0"`, so a manifest can ask for it.
+    if let Some((name, _)) = env
+        .vars
+        .iter()
+        .find(|(n, v)| n.contains('\0') || v.contains('\0'))
+    {
+        let name = if names::name_is_only_a_key(name) {
+            name.replace('\0', "\\0")
+        } else {
+            "(not shown)".into()
+        };
+        return vec![Problem {
+            message: format!("{where_}: variable {name} holds a NUL character, which no process environment can; the container would not start"),
+            help: Some(NUL_HELP),
+        }];
+    }
     let mut input = Input::new(env.vars.clone(), mounted.files);
     input.opaque_dirs = mounted.opaque;
     input.default_folder_is_image = true;

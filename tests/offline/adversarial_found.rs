@@ -40,3 +40,39 @@ fn found_inputs_are_refused_or_render_to_readable_idempotent_output() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Inputs an attacker found rendering with exit 0 (or aborting) where the apiserver would not
+/// start or would read an undeclared provider (tests/fixtures/attack-found): a variable name of
+/// a thousand parts (it overflowed the stack), a config file whose path makes a key of over a
+/// thousand parts, a NUL in an env value written as YAML's `"\0"`, an apiserver run by a
+/// ReplicationController. Each is refused with nothing on stdout, naming why.
+#[test]
+fn attack_found_inputs_are_refused() {
+    let dir = root().join("tests/fixtures/attack-found");
+    let policy = root().join("tests/fixtures/policies/keycloak.toml");
+    let policy = policy.to_str().unwrap();
+    let expected = [
+        ("deepconf-9.yaml", "configuration loader would fail"),
+        ("esc-nul.yaml", "holds a NUL character"),
+        ("replication-controller.yaml", "ReplicationController"),
+        ("so-1000.yaml", "configuration loader would fail"),
+    ];
+    for (file, why) in expected {
+        let out = run(
+            &[
+                "render",
+                "--policy",
+                policy,
+                dir.join(file).to_str().unwrap(),
+            ],
+            b"",
+        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{file}: {stderr}");
+        assert!(out.stdout.is_empty(), "{file}: output on failure");
+        assert!(
+            stderr.contains(why),
+            "{file}: does not say `{why}`:\n{stderr}"
+        );
+    }
+}
