@@ -12,9 +12,8 @@ use super::pyhocon::{normalize, python, tag, value, Rng};
 use clearml_sso::clearml::loader::{self as clearml_loader, Failure, Input};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 const DEFAULT_SEED: u64 = 17;
@@ -26,7 +25,7 @@ struct Case {
     files: BTreeMap<String, String>,
 }
 
-fn image_defaults() -> Vec<(String, String)> {
+pub(crate) fn image_defaults() -> Vec<(String, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/clearml_loader/image_default");
     let mut out = Vec::new();
@@ -468,44 +467,9 @@ fn oracle_script() -> PathBuf {
 }
 
 fn run_oracle(root: &str, lines: Vec<String>) -> Vec<Json> {
-    let mut child = Command::new(python())
-        .arg(oracle_script())
-        .arg(root)
-        .env("PYTHONIOENCODING", "utf-8")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the ClearML loader oracle");
-    let mut stdin = child.stdin.take().expect("oracle stdin");
-    let stdout = child.stdout.take().expect("oracle stdout");
-    let n = lines.len();
-    let answers = std::thread::scope(|s| {
-        s.spawn(move || {
-            let mut w = std::io::BufWriter::new(&mut stdin);
-            for l in lines {
-                w.write_all(l.as_bytes()).expect("write to the oracle");
-                w.write_all(b"\n").expect("write to the oracle");
-            }
-            w.flush().expect("write to the oracle");
-        });
-        BufReader::new(stdout)
-            .lines()
-            .map(|l| serde_json::from_str::<Json>(&l.expect("read the oracle")).expect("JSON"))
-            .collect::<Vec<_>>()
-    });
-    let status = child.wait().expect("wait for the oracle");
-    assert!(
-        status.success(),
-        "the ClearML loader oracle failed: {status}"
-    );
-    assert_eq!(
-        answers.len(),
-        n,
-        "the oracle answered {} of {n}",
-        answers.len()
-    );
-    answers
+    let mut command = Command::new(python());
+    command.arg(oracle_script()).arg(root);
+    super::run_oracle("ClearML loader oracle", command, lines)
 }
 
 #[test]

@@ -6,9 +6,9 @@
 
 use clearml_sso::pyhocon::{self, Duration, Value};
 use serde_json::{json, Value as Json};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 const DEFAULT_SEED: u64 = 17;
@@ -460,46 +460,11 @@ fn oracle_script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracles/pyhocon_oracle.py")
 }
 
-/// Runs `lines` through one oracle process; one answer per line, in order.
+/// Runs `lines` through one pyhocon oracle process; one answer per line, in order.
 fn run_oracle(lines: Vec<String>) -> Vec<Json> {
-    let mut child = Command::new(python())
-        .arg(oracle_script())
-        .env("PYTHONIOENCODING", "utf-8")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the pyhocon oracle");
-    let mut stdin = child.stdin.take().expect("oracle stdin");
-    let stdout = child.stdout.take().expect("oracle stdout");
-    let n = lines.len();
-    let answers = std::thread::scope(|s| {
-        s.spawn(move || {
-            let mut w = std::io::BufWriter::new(&mut stdin);
-            for l in lines {
-                w.write_all(l.as_bytes()).expect("write to the oracle");
-                w.write_all(b"\n").expect("write to the oracle");
-            }
-            w.flush().expect("write to the oracle");
-            drop(w);
-            drop(stdin);
-        });
-        let mut out = Vec::with_capacity(n);
-        for line in BufReader::new(stdout).lines() {
-            let line = line.expect("read from the oracle");
-            out.push(serde_json::from_str::<Json>(&line).expect("the oracle writes JSON"));
-        }
-        out
-    });
-    let status = child.wait().expect("wait for the oracle");
-    assert!(status.success(), "the pyhocon oracle failed: {status}");
-    assert_eq!(
-        answers.len(),
-        n,
-        "the oracle answered {} of {n} inputs",
-        answers.len()
-    );
-    answers
+    let mut command = Command::new(python());
+    command.arg(oracle_script());
+    super::run_oracle("pyhocon oracle", command, lines)
 }
 
 fn env_json(env: &[(String, String)]) -> Json {
