@@ -343,6 +343,28 @@ impl Stores {
     }
 }
 
+impl Stores {
+    /// A key of the in-stream Secret holding `text`.
+    fn put_text(&mut self, r: &mut Rng, hint: &str, text: String) -> String {
+        let key = format!("{hint}_{}", r.below(1000));
+        self.secret.insert(key.clone(), text);
+        key
+    }
+}
+
+/// Tails that make a value set more than its own key: another SSO setting, a `-` key that
+/// replaces a tree when ClearML merges (basic.py's `_merge_configs`), a tree's parent.
+const TAILS: &[&str] = &[
+    ", secure.login.sso.oauth_client.keycloak.client_id: \"attacker\"",
+    "\nservices { -login { } }",
+    "\nsecure { -login: null }",
+    "\nservices.login.sso: null",
+    "\nsecure.login.sso.oauth_client.github.client_id: x",
+    ", services.login.sso.oauth_client.google { -client_id: y }",
+    " // , secure.login.sso.oauth_client.okta.client_id: z",
+    "\\\", secure.login.sso.oauth_client.keycloak.client_secret: w",
+];
+
 fn literal(r: &mut Rng, calm: bool, kind: Kind) -> (String, Json) {
     match kind {
         Kind::Str => {
@@ -425,7 +447,8 @@ fn policy(
             opts.extend(required.iter().copied());
         }
         for (opt, _, _) in OPTIONS.iter().skip(2) {
-            if !opts.contains(opt) && !(derived && opt.ends_with("url")) && r.below(6) == 0 {
+            let set = opts.contains(opt) || (derived && opt.ends_with("url"));
+            if !set && r.below(6) == 0 {
                 opts.push(opt);
             }
         }
@@ -603,8 +626,22 @@ fn container_env(
             _ => sso_value(r, calm),
         };
         let canonical = var_of("CLEARML__", &o.path);
-        let name = match r.below(10) {
+        let name = match r.below(if calm { 10 } else { 14 }) {
             0 => canonical.to_uppercase(),
+            10 => format!("{canonical} "),
+            11 => format!(" {canonical}"),
+            12 => format!("{canonical}__x"),
+            13 if o.path.len() > 5 => {
+                // `-provider`: replaces the provider's tree when ClearML merges it.
+                let mut p = o.path.clone();
+                p[4] = format!("-{}", p[4]);
+                let last = o.path[5..].join(".");
+                g.env.push(Entry::Value(
+                    var_of(r.pick(&["CLEARML__", "TRAINS__"]), &p[..5]),
+                    format!("{{ {last}: {value} }}"),
+                ));
+                continue;
+            }
             1 => var_of("TRAINS__", &o.path),
             2 => var_of("clearml__", &o.path),
             3 if o.path.len() > 4 => {
@@ -642,7 +679,8 @@ fn container_env(
                 let (k, _) = stores.put(r, calm, false, "pre");
                 g.env.push(Entry::Ref(name, "secret", SECRET.into(), k));
             }
-            2 => g.env_from.push((name, value)),
+            // An envFrom source the tool cannot edit: refused unless it holds the policy's value.
+            2 if !calm => g.env_from.push((name, value)),
             _ => g.env.push(Entry::Value(name, value)),
         }
     }
@@ -688,12 +726,38 @@ fn container_env(
             "OTHER_VAR",
             "CLEARML_CONFIG_FILE",
         ]);
-        let value = if r.below(3) == 0 {
-            any_string(r, calm)
-        } else {
-            "\"plain\"".into()
+        let value = match r.below(3) {
+            0 => any_string(r, calm),
+            1 if !calm => format!(
+                "{}{}",
+                r.pick(&["\"plain\"", "x", "\"\"\"a", "1"]),
+                r.pick(TAILS)
+            ),
+            _ => "\"plain\"".into(),
         };
-        g.env.push(Entry::Value(name.into(), value));
+        match r.below(5) {
+            // Through `$(VAR)`: the tail comes from another variable.
+            0 if !calm => {
+                let cut = value.len() / 2;
+                let cut = (0..=cut)
+                    .rev()
+                    .find(|i| value.is_char_boundary(*i))
+                    .unwrap_or(0);
+                g.env
+                    .push(Entry::Value("PART_A".into(), value[..cut].to_string()));
+                g.env
+                    .push(Entry::Value("PART_B".into(), value[cut..].to_string()));
+                g.env
+                    .push(Entry::Value(name.into(), "$(PART_A)$(PART_B)".into()));
+            }
+            1 => {
+                let k = stores.put_text(r, "other", value);
+                g.env
+                    .push(Entry::Ref(name.into(), "secret", SECRET.into(), k));
+            }
+            2 if name.starts_with("CLEARML__") => g.env_from.push((name.into(), value)),
+            _ => g.env.push(Entry::Value(name.into(), value)),
+        }
     }
     if !calm && r.below(25) == 0 {
         let (name, value) = [
@@ -741,19 +805,64 @@ const FILES: &[(&str, &str)] = &[
         "sso.oauth_client.github.base_url: \"https://gh/\"\n",
     ),
     ("services.conf", "login { sso { tenant_login: true } }\n"),
+    (
+        "secure.login.conf",
+        "sso.oauth_client.github.client_id: x\n",
+    ),
+    (
+        "services/login/sso.conf",
+        "oauth_client { google { display_name: \"file\" } }\n",
+    ),
+    ("-services.conf", "x: 1\n"),
+    ("services.conf", "-login { }\n"),
+    ("secure.conf", "login.sso: null\n"),
+    ("notes.txt", "login.sso.oauth_client.github.client_id: x\n"),
     ("metadata.xml", "<x/>"),
 ];
 
-fn env_yaml(c: &ContainerGen, indent: &str) -> String {
+/// A scalar in one of the styles a chart writes: double-quoted, or single-quoted where the
+/// text is printable ASCII.
+fn scalar(r: &mut Rng, s: &str) -> String {
+    if r.below(3) == 0 && s.chars().all(|c| (' '..='~').contains(&c)) {
+        format!("'{}'", s.replace('\'', "''"))
+    } else {
+        yq(s)
+    }
+}
+
+fn env_yaml(r: &mut Rng, c: &ContainerGen, indent: &str) -> String {
     let mut out = String::new();
+    if !c.env.is_empty() && r.below(10) == 0 {
+        // The whole list in flow style.
+        let items: Vec<String> = c
+            .env
+            .iter()
+            .map(|e| match e {
+                Entry::Value(n, v) => format!("{{name: {}, value: {}}}", yq(n), yq(v)),
+                Entry::Ref(n, kind, name, key) => format!(
+                    "{{name: {}, valueFrom: {{{}: {{name: {}, key: {}}}}}}}",
+                    yq(n),
+                    if *kind == "secret" {
+                        "secretKeyRef"
+                    } else {
+                        "configMapKeyRef"
+                    },
+                    yq(name),
+                    yq(key)
+                ),
+            })
+            .collect();
+        out.push_str(&format!("{indent}env: [{}]\n", items.join(", ")));
+        return out;
+    }
     if !c.env.is_empty() {
         out.push_str(&format!("{indent}env:\n"));
         for e in &c.env {
             match e {
                 Entry::Value(n, v) => out.push_str(&format!(
                     "{indent}  - name: {}\n{indent}    value: {}\n",
-                    yq(n),
-                    yq(v)
+                    scalar(r, n),
+                    scalar(r, v)
                 )),
                 Entry::Ref(n, kind, name, key) => {
                     let (vf, rf) = if *kind == "secret" {
@@ -824,20 +933,31 @@ fn generate(r: &mut Rng) -> Case {
         containers.push_str(&format!(
             "        - name: {c}\n          image: allegroai/clearml:2.0.0\n"
         ));
-        containers.push_str(&env_yaml(&g, "          "));
+        containers.push_str(&env_yaml(r, &g, "          "));
         if !g.env_from.is_empty() {
             let cm = format!("clearml-env-{i}");
+            // From a ConfigMap, or a Secret (its `data` base64, or `stringData`).
+            let (kind, reference, field) = match r.below(3) {
+                0 => ("ConfigMap", "configMapRef", "data"),
+                1 => ("Secret", "secretRef", "data"),
+                _ => ("Secret", "secretRef", "stringData"),
+            };
             containers.push_str(&format!(
-                "          envFrom:\n            - configMapRef:\n                name: {cm}\n"
+                "          envFrom:\n            - {reference}:\n                name: {cm}\n"
             ));
             if let Some(p) = &g.env_from_prefix {
                 containers.push_str(&format!("              prefix: {}\n", yq(p)));
             }
             env_cms.push_str(&format!(
-                "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {cm}\ndata:\n"
+                "---\napiVersion: v1\nkind: {kind}\nmetadata:\n  name: {cm}\n{field}:\n"
             ));
             for (k, v) in &g.env_from {
-                env_cms.push_str(&format!("  {}: {}\n", yq(k), yq(v)));
+                let v = if kind == "Secret" && field == "data" {
+                    base64::engine::general_purpose::STANDARD.encode(v.as_bytes())
+                } else {
+                    yq(v)
+                };
+                env_cms.push_str(&format!("  {}: {v}\n", yq(k)));
             }
         }
         containers.push_str(&mount_yaml);
@@ -895,10 +1015,20 @@ fn generate(r: &mut Rng) -> Case {
             text = &hostile;
         }
         stream.push_str(&format!("  extra.conf: {}\n", yq(text)));
-        if fname != "extra.conf" {
+        if fname != "extra.conf" && !fname.contains('/') {
             stream.push_str(&format!("  {}: {}\n", yq(fname), yq(text)));
         }
-        volumes.push_str("      volumes:\n        - name: extra\n          configMap:\n            name: clearml-extra\n");
+        let fname_key = if fname.contains('/') {
+            // A key cannot hold `/`; an item's path can.
+            "extra.conf"
+        } else {
+            fname
+        };
+        volumes.push_str(&match r.below(4) {
+            0 => format!("      volumes:\n        - name: extra\n          configMap:\n            name: clearml-extra\n            items:\n              - key: extra.conf\n                path: {}\n", yq(fname)),
+            1 => format!("      volumes:\n        - name: extra\n          projected:\n            sources:\n              - configMap:\n                  name: clearml-extra\n                  items:\n                    - key: {}\n                      path: {}\n", yq(fname_key), yq(fname)),
+            _ => "      volumes:\n        - name: extra\n          configMap:\n            name: clearml-extra\n".to_string(),
+        });
     }
     stream.push_str(&format!(
         "---\napiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\nspec:\n"
@@ -909,6 +1039,21 @@ fn generate(r: &mut Rng) -> Case {
     stream.push_str(&format!(
         "  selector:\n    matchLabels:\n      app: apiserver\n  template:\n    metadata:\n      labels:\n        app: apiserver\n    spec:\n{init}      containers:\n{containers}{volumes}"
     ));
+    if r.below(6) == 0 {
+        // A Service of the namespace: the kubelet gives every container of the namespace
+        // variables named after it (service links), `CLEARML__…` ones for a name like these.
+        let (svc, headless) = [
+            ("clearml-apiserver", false),
+            ("clearml--services--webhooks", false),
+            ("clearml--secure--login--sso--oauth-client--okta", false),
+            ("clearml--services--login--sso--oauth-client--github", false),
+            ("clearml--secure--login--sso--oauth-client--okta", true),
+        ][r.below(5)];
+        stream.push_str(&format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {svc}\nspec:\n{}  ports:\n    - name: http\n      port: 8008\n",
+            if headless { "  clusterIP: None\n" } else { "" }
+        ));
+    }
     if r.below(4) == 0 {
         stream.push_str("---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver-asyncdelete\nspec:\n  selector:\n    matchLabels:\n      app: ad\n  template:\n    metadata:\n      labels:\n        app: ad\n    spec:\n      containers:\n        - name: clearml-apiserver\n          image: allegroai/clearml:2.0.0\n          env:\n            - name: CLEARML__secure__login__sso__oauth_client__github__client_id\n              value: \"x\"\n");
     }
@@ -1281,6 +1426,7 @@ fn e2e_differential() {
                 dir.join(format!("seed{seed}-{i}.json")),
                 serde_json::to_string_pretty(case).unwrap_or_default(),
             );
+            let _ = std::fs::write(dir.join(format!("seed{seed}-{i}.txt")), why.as_bytes());
             if i < 5 {
                 eprintln!("--- disagreement {i} (exit {code})\n{why}");
             }
@@ -1331,4 +1477,121 @@ fn replay(dir: &str) {
 #[ignore = "needs scripts/fetch-test-deps"]
 fn e2e_fixtures_replay() {
     replay("tests/fixtures/e2e");
+}
+
+/// Disagreements still open: a Service of the namespace named like `clearml--secure--…`
+/// gives the apiserver's container service-link variables (`CLEARML__SECURE__…_SERVICE_HOST`,
+/// `…_PORT`, …) that ClearML reads as providers the policy does not declare; the tool
+/// renders them with exit 0 (src/kube/env.rs does not model service links).
+#[test]
+#[ignore = "open: service-link variables of the stream's Services reach ClearML unmodelled (exit 0 with an undeclared provider)"]
+fn e2e_open_replay() {
+    replay("tests/fixtures/e2e/open");
+}
+
+// ---- checks of the harness itself (pure Rust) ----
+
+fn tree(entries: &[(&[&str], Json)]) -> Json {
+    // Builds the oracle's typed tree from paths.
+    fn put(node: &mut Json, path: &[&str], v: &Json) {
+        let items = node["object"].as_array_mut().expect("object");
+        if path.len() == 1 {
+            items.push(json!([path[0], v]));
+            return;
+        }
+        let i = match items.iter().position(|kv| kv[0] == path[0]) {
+            Some(i) => i,
+            None => {
+                items.push(json!([path[0], { "object": [] }]));
+                items.len() - 1
+            }
+        };
+        put(&mut items[i][1], &path[1..], v);
+    }
+    let mut root = json!({ "object": [] });
+    for (p, v) in entries {
+        put(&mut root, p, v);
+    }
+    root
+}
+
+fn want(path: &[&str], w: Want) -> (Vec<String>, Want) {
+    (path.iter().map(|s| s.to_string()).collect(), w)
+}
+
+const CID: &[&str] = &[
+    "secure",
+    "login",
+    "sso",
+    "oauth_client",
+    "google",
+    "client_id",
+];
+
+/// The comparison the differential rests on finds each way a tree can differ from the policy.
+#[test]
+fn compare_finds_every_difference() {
+    let policy = [want(CID, Want::Exact(s("cid")))];
+    let good = tree(&[
+        (CID, s("cid")),
+        (&["apiserver", "x"], json!({ "int": "1" })),
+    ]);
+    assert_eq!(compare(&good, &policy), None);
+    // Another value, another type, absent.
+    assert!(compare(&tree(&[(CID, s("other"))]), &policy).is_some());
+    assert!(compare(&tree(&[(CID, json!({ "bool": true }))]), &policy).is_some());
+    assert!(compare(&tree(&[(&["apiserver", "x"], s("y"))]), &policy).is_some());
+    // An undeclared provider, even an empty one; a key that replaces a tree's parent.
+    let github = &["services", "login", "sso", "oauth_client", "github"];
+    let extra = tree(&[(CID, s("cid")), (github, json!({ "object": [] }))]);
+    assert!(compare(&extra, &policy).unwrap().contains("github"));
+    let flat = tree(&[(CID, s("cid")), (&["services", "login"], s("flat"))]);
+    assert!(compare(&flat, &policy).unwrap().contains("services.login"));
+    // What the generator wrote itself may be anything, and only there.
+    let loose = [
+        want(CID, Want::Exact(s("cid"))),
+        want(&github[..], Want::Any),
+    ];
+    let mut nested = github.to_vec();
+    nested.push("base_url");
+    assert_eq!(
+        compare(&tree(&[(CID, s("cid")), (&nested, s("u"))]), &loose),
+        None
+    );
+    let gitlab = &["services", "login", "sso", "oauth_client", "gitlab", "x"];
+    assert!(compare(&tree(&[(CID, s("cid")), (gitlab, s("u"))]), &loose).is_some());
+}
+
+/// The generator is reproducible from its seed, and every policy it writes is one the tool
+/// loads (a policy error would only count as exit 2, not exercise a render).
+#[test]
+fn generator_is_seeded_and_its_policies_load() {
+    let mut a = Rng(5);
+    let mut b = Rng(5);
+    for _ in 0..200 {
+        let (x, y) = (generate(&mut a), generate(&mut b));
+        assert_eq!((&x.stream, &x.policy), (&y.stream, &y.policy));
+        if let Err(e) = clearml_sso::policy::parse(&x.policy, "generated.toml") {
+            panic!("{e:?}\n{}", x.policy);
+        }
+        assert!(!x.expected.is_empty());
+    }
+}
+
+/// The fixtures are cases the harness can read, each with what ClearML must read.
+#[test]
+fn e2e_fixtures_are_well_formed() {
+    for dir in ["tests/fixtures/e2e", "tests/fixtures/e2e/open"] {
+        let found = fixtures(dir);
+        assert!(!found.is_empty(), "no fixture in {dir}");
+        for (p, case) in found {
+            assert!(
+                case.expected
+                    .values()
+                    .all(|w| w.iter().any(|(_, w)| matches!(w, Want::Exact(_)))),
+                "{}: a container with nothing exact to read",
+                p.display()
+            );
+        }
+    }
 }

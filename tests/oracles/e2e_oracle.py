@@ -4,11 +4,13 @@ with in each targeted container.
 
 For each container it builds what the kubelet gives the process, written here from Kubernetes'
 rules, not from the tool's model:
-- the environment (kubelet's makeEnvironmentVariables): `envFrom` sources in order (a
+- the environment (kubelet's makeEnvironmentVariables): the variables of the stream's
+  Services (service links, on unless the pod sets `enableServiceLinks: false`), then
+  `envFrom` sources in order (a
   ConfigMap's `data`, a Secret's `data` and `stringData`, each key with the source's `prefix`;
   a later source wins), then `env` entries in order, a later entry of a name winning; a literal
   `value` is expanded with third_party/forked/golang/expansion's rules (`$$` is `$`, `$(NAME)`
-  is the value set so far or left as written, an unclosed `$(` is kept) against what is set so
+  is the value set so far (or a Service's variable) or left as written, an unclosed `$(` is kept) against what is set so
   far; a `secretKeyRef`/`configMapKeyRef` is the stored value;
 - the files (kubelet's AtomicWriter for ConfigMap, Secret and projected volumes): every item
   under `<mount>/..2026_01_01_00_00_00.000000000/`, `<mount>/..data` a link to that
@@ -40,6 +42,7 @@ sys.path.insert(0, HERE)
 import clearml_loader_oracle as loader  # noqa: E402  (reads ROOT from argv[1] too)
 
 TIMESTAMP = "..2026_01_01_00_00_00.000000000"
+SERVICE_IP = "10.96.0.10"
 CHECK_EVERY = int(os.environ.get("CLEARML_LOADER_ORACLE_CHECK_EVERY", "50"))
 
 
@@ -104,7 +107,44 @@ def stand_in(kind, name, key):
     return '"STANDIN %s/%s/%s"' % (kind, name, key)
 
 
-def process_env(c, store):
+def service_env(docs, enabled):
+    """kubelet's getServiceEnvVarMap and envvars.FromServices: for each Service of the
+    namespace with a cluster IP, `<NAME>_SERVICE_HOST`, `_SERVICE_PORT`, `_SERVICE_PORT_<PORT
+    NAME>` and the Docker-link variables `<NAME>_PORT`, `<NAME>_PORT_<port>_<PROTO>` (and its
+    `_PROTO`, `_PORT`, `_ADDR`), NAME the Service's name upper-cased with `-` as `_`. A Service
+    the stream creates gets its IP when applied: SERVICE_IP stands for it."""
+    env = {}
+    if not enabled:
+        return env
+    for d in docs:
+        if not isinstance(d, dict) or d.get("kind") != "Service" or d.get("apiVersion") != "v1":
+            continue
+        spec = d.get("spec") or {}
+        ip = spec.get("clusterIP") or SERVICE_IP
+        if ip == "None" or spec.get("type") == "ExternalName":
+            continue
+        name = (d.get("metadata") or {}).get("name", "").upper().replace("-", "_")
+        ports = spec.get("ports") or []
+        env[name + "_SERVICE_HOST"] = ip
+        if ports:
+            env[name + "_SERVICE_PORT"] = str(ports[0].get("port"))
+        for p in ports:
+            if p.get("name"):
+                env[name + "_SERVICE_PORT_" + p["name"].upper().replace("-", "_")] = str(p.get("port"))
+        if ports:
+            proto = (ports[0].get("protocol") or "TCP").lower()
+            env[name + "_PORT"] = "%s://%s:%s" % (proto, ip, ports[0].get("port"))
+        for p in ports:
+            proto = p.get("protocol") or "TCP"
+            prefix = "%s_PORT_%s_%s" % (name, p.get("port"), proto.upper())
+            env[prefix] = "%s://%s:%s" % (proto.lower(), ip, p.get("port"))
+            env[prefix + "_PROTO"] = proto.lower()
+            env[prefix + "_PORT"] = str(p.get("port"))
+            env[prefix + "_ADDR"] = ip
+    return env
+
+
+def process_env(c, store, services):
     env = {}
     for src in c.get("envFrom") or []:
         if "secretRef" in src:
@@ -124,7 +164,9 @@ def process_env(c, store):
         name = e["name"]
         vf = e.get("valueFrom")
         if vf is None:
-            env[name] = expand(e.get("value") or "", env)
+            # expansion.MappingFuncFor(tmpEnv, serviceEnv): what is set so far, then the
+            # Services' variables.
+            env[name] = expand(e.get("value") or "", {**services, **env})
             continue
         if "secretKeyRef" in vf:
             kind, ref = "secret", vf["secretKeyRef"]
@@ -140,6 +182,9 @@ def process_env(c, store):
             env[name] = stand_in(kind, ref.get("name"), ref.get("key"))
             continue
         env[name] = data[ref["key"]]
+    # The Services' variables, where nothing else set the name.
+    for k, v in services.items():
+        env.setdefault(k, v)
     return env
 
 
@@ -247,7 +292,8 @@ def answer(req, n):
             out[name] = {"absent": True}
             continue
         c = cs[-1]
-        env = process_env(c, store)
+        services = service_env(docs, pod.get("enableServiceLinks", True) is not False)
+        env = process_env(c, store, services)
         prepare(pod, c, store, req.get("defaults") or {})
         run_req = {"env": list(env.items()), "cwd": ROOT + "/opt/clearml"}
         got = loader.run(run_req, loader.fast_parse_string)
