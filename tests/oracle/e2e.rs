@@ -789,6 +789,26 @@ fn container_env(
             g.env.swap(i, j);
         }
     }
+    // A name given twice (Kubernetes keeps the last): a hostile value before the real one, or
+    // after it.
+    if !calm && r.below(4) == 0 && !g.env.is_empty() {
+        let i = r.below(g.env.len());
+        let name = match &g.env[i] {
+            Entry::Value(n, _) | Entry::Ref(n, ..) => n.clone(),
+        };
+        let v = match r.below(4) {
+            0 => "$(UNDEFINED)".to_string(),
+            1 => "$$(SSO_SRC)".to_string(),
+            _ => format!("x{}", r.pick(TAILS)),
+        };
+        if r.below(2) == 0 {
+            g.env.insert(i, Entry::Value(name, v));
+        } else {
+            // Last, it is the value: at a path the generator marked as its own it may be
+            // anything there, and what else it sets is checked as ever.
+            g.env.push(Entry::Value(name, v));
+        }
+    }
     g
 }
 
@@ -891,11 +911,13 @@ fn generate(r: &mut Rng) -> Case {
     // Two cases in three hold nothing hostile but what the corrections are for.
     let calm = r.below(3) != 0;
     let (policy, owned, declared, strict) = policy(r, calm, &mut stores);
-    let kind = if r.below(4) == 0 {
-        "StatefulSet"
-    } else {
-        "Deployment"
-    };
+    let kind = [
+        "Deployment",
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "ReplicaSet",
+    ][r.below(5)];
     let name = "clearml-apiserver";
     let mut targeted = vec![if r.below(5) == 0 {
         "clearml"
@@ -913,8 +935,17 @@ fn generate(r: &mut Rng) -> Case {
     let mut containers = String::new();
     let mut env_cms = String::new();
     let mounts_config = r.below(3) == 0;
+    // The folders the loader reads instead of its two defaults (`CLEARML_CONFIG_DIR`, else
+    // `TRAINS_CONFIG_DIR`, colon-separated), and where the ConfigMap is mounted.
+    let config_dir: Option<(&str, &str)> = match r.below(8) {
+        0 => Some(("CLEARML_CONFIG_DIR", "/etc/clearml")),
+        1 => Some(("TRAINS_CONFIG_DIR", "/etc/clearml:/opt/clearml/config")),
+        2 => Some(("CLEARML_CONFIG_DIR", "/nonexistent")),
+        _ => None,
+    };
     let mount_yaml = if mounts_config {
-        match r.below(4) {
+        match r.below(5) {
+            4 => "          volumeMounts:\n            - name: extra\n              mountPath: /etc/clearml\n".to_string(),
             0 => "          volumeMounts:\n            - name: extra\n              mountPath: /opt/clearml/config/extra.conf\n              subPath: extra.conf\n".to_string(),
             1 => "          volumeMounts:\n            - name: extra\n              mountPath: /opt/trains/config\n".to_string(),
             _ => "          volumeMounts:\n            - name: extra\n              mountPath: /opt/clearml/config\n".to_string(),
@@ -923,7 +954,10 @@ fn generate(r: &mut Rng) -> Case {
         String::new()
     };
     for (i, c) in targeted.iter().enumerate() {
-        let g = container_env(r, calm, &owned, &declared, strict, &mut stores);
+        let mut g = container_env(r, calm, &owned, &declared, strict, &mut stores);
+        if let Some((var, dir)) = config_dir {
+            g.env.insert(0, Entry::Value(var.into(), dir.into()));
+        }
         let mut want: Vec<(Vec<String>, Want)> = owned
             .iter()
             .map(|o| (o.path.clone(), o.want.clone()))
@@ -1264,6 +1298,7 @@ fn judge_loader(case: &Case, answer: &Json) -> Verdict {
 /// Runs `cases` end to end: the tool, then go-yaml and ClearML's loader on each exit 0.
 /// Returns each case's exit code and verdict.
 fn run_all(cases: &[Case]) -> Vec<(i32, Vec<String>, Verdict)> {
+    let started = Instant::now();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let half = cases.len().div_ceil(2);
     let rendered: Vec<Rendered> = std::thread::scope(|s| {
@@ -1285,6 +1320,7 @@ fn run_all(cases: &[Case]) -> Vec<(i32, Vec<String>, Verdict)> {
             .flat_map(|h| h.join().expect("render worker"))
             .collect()
     });
+    let rendered_in = started.elapsed();
     let green: Vec<usize> = (0..cases.len())
         .filter(|&i| rendered[i].code == 0)
         .collect();
@@ -1330,6 +1366,13 @@ fn run_all(cases: &[Case]) -> Vec<(i32, Vec<String>, Verdict)> {
             .collect()
     });
     let _ = std::fs::remove_dir_all(&base);
+    eprintln!(
+        "end-to-end: {} renders in {:.1} s, go-yaml and ClearML's loader on {} of them in {:.1} s",
+        cases.len(),
+        rendered_in.as_secs_f64(),
+        green.len(),
+        (started.elapsed() - rendered_in).as_secs_f64()
+    );
     for ((i, _), answer) in asked.iter().zip(&answers) {
         verdicts[*i] = Some(judge_loader(&cases[*i], answer));
     }

@@ -295,6 +295,13 @@ def answer(req, n):
         services = service_env(docs, pod.get("enableServiceLinks", True) is not False)
         env = process_env(c, store, services)
         prepare(pod, c, store, req.get("defaults") or {})
+        # The loader's override folders are paths of the container: under ROOT here (the
+        # generator writes them absolute, without `$` or `~`).
+        for var in ("CLEARML_CONFIG_DIR", "TRAINS_CONFIG_DIR"):
+            if env.get(var):
+                env[var] = ":".join(
+                    ROOT + p if p.startswith("/") else p for p in env[var].split(":")
+                )
         run_req = {"env": list(env.items()), "cwd": ROOT + "/opt/clearml"}
         got = loader.run(run_req, loader.fast_parse_string)
         if CHECK_EVERY and n % CHECK_EVERY == 0:
