@@ -908,9 +908,11 @@ fn generate(r: &mut Rng) -> Case {
         secret: BTreeMap::new(),
         configmap: BTreeMap::new(),
     };
-    // Two cases in three hold nothing hostile but what the corrections are for.
+    // Two manifests in three hold nothing hostile but what the corrections are for; half the
+    // policies hold only plain literals (the other half: values the tool must quote).
     let calm = r.below(3) != 0;
-    let (policy, owned, declared, strict) = policy(r, calm, &mut stores);
+    let plain_policy = r.below(2) == 0;
+    let (policy, owned, declared, strict) = policy(r, plain_policy, &mut stores);
     let kind = [
         "Deployment",
         "Deployment",
