@@ -23,7 +23,7 @@
 //! `ORACLE_SEED` (default 17) and `ORACLE_E2E_COUNT` (default 1,500) choose the run. Each
 //! disagreement is written to `target/e2e-disagreements/` as a fixture; kept under
 //! tests/fixtures/e2e/, it is replayed by [`e2e_fixtures_replay`] (and one that is a known
-//! open bug, under tests/fixtures/e2e/open/, by [`e2e_open_replay`]).
+//! open bug, under tests/fixtures/e2e/open/, by the `e2e_open_*_replay` tests).
 
 use super::loader::image_defaults;
 use super::pyhocon::{normalize, python, value as hocon_value, Rng};
@@ -946,8 +946,12 @@ fn generate(r: &mut Rng) -> Case {
         _ => None,
     };
     let mount_yaml = if mounts_config {
-        match r.below(5) {
+        match r.below(8) {
             4 => "          volumeMounts:\n            - name: extra\n              mountPath: /etc/clearml\n".to_string(),
+            // Over the image's default folder (hiding its files), or a file in it.
+            5 => "          volumeMounts:\n            - name: extra\n              mountPath: /opt/clearml/apiserver/config/default\n".to_string(),
+            6 => "          volumeMounts:\n            - name: extra\n              mountPath: /opt/clearml/apiserver/config/default/extra.conf\n              subPath: extra.conf\n".to_string(),
+            7 => "          volumeMounts:\n            - name: extra\n              mountPath: /opt/clearml/config/sub\n".to_string(),
             0 => "          volumeMounts:\n            - name: extra\n              mountPath: /opt/clearml/config/extra.conf\n              subPath: extra.conf\n".to_string(),
             1 => "          volumeMounts:\n            - name: extra\n              mountPath: /opt/trains/config\n".to_string(),
             _ => "          volumeMounts:\n            - name: extra\n              mountPath: /opt/clearml/config\n".to_string(),
@@ -1530,8 +1534,18 @@ fn e2e_fixtures_replay() {
 /// renders them with exit 0 (src/kube/env.rs does not model service links).
 #[test]
 #[ignore = "open: service-link variables of the stream's Services reach ClearML unmodelled (exit 0 with an undeclared provider)"]
-fn e2e_open_replay() {
-    replay("tests/fixtures/e2e/open");
+fn e2e_open_service_links_replay() {
+    replay("tests/fixtures/e2e/open/service-links");
+}
+
+/// Disagreements still open: a ConfigMap mounted over the image's default configuration
+/// folder with a `*.conf` file pyhocon cannot parse renders with exit 0, and ClearML's loader
+/// stops on it (ConfigurationError: the apiserver would not start); the same file under
+/// /opt/clearml/config is refused.
+#[test]
+#[ignore = "open: an unparseable config file mounted over the image's default folder passes (the apiserver would not start)"]
+fn e2e_open_default_folder_replay() {
+    replay("tests/fixtures/e2e/open/default-folder");
 }
 
 // ---- checks of the harness itself (pure Rust) ----
@@ -1626,7 +1640,11 @@ fn generator_is_seeded_and_its_policies_load() {
 /// The fixtures are cases the harness can read, each with what ClearML must read.
 #[test]
 fn e2e_fixtures_are_well_formed() {
-    for dir in ["tests/fixtures/e2e", "tests/fixtures/e2e/open"] {
+    for dir in [
+        "tests/fixtures/e2e",
+        "tests/fixtures/e2e/open/service-links",
+        "tests/fixtures/e2e/open/default-folder",
+    ] {
         let found = fixtures(dir);
         assert!(!found.is_empty(), "no fixture in {dir}");
         for (p, case) in found {

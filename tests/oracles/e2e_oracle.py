@@ -253,6 +253,9 @@ def prepare(pod, c, store, defaults):
                 elif path.startswith(sub + "/"):
                     write(target + "/" + path[len(sub) + 1:], text)
             continue
+        # A mount hides what the image has at its path.
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target)
         os.makedirs(target, exist_ok=True)
         for path, text in items:
             write(target + "/" + TIMESTAMP + "/" + path, text)
