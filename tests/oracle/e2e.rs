@@ -626,8 +626,20 @@ fn container_env(
             _ => sso_value(r, calm),
         };
         let canonical = var_of("CLEARML__", &o.path);
-        let name = match r.below(if calm { 10 } else { 14 }) {
+        let name = match r.below(if calm { 10 } else { 17 }) {
             0 => canonical.to_uppercase(),
+            // Spellings of the same key through pyhocon's key syntax: dots, quotes, spaces.
+            14 => format!("CLEARML__{}", o.path.join(".")),
+            15 => format!(
+                "CLEARML__{}__\"{}\"",
+                o.path[..o.path.len() - 1].join("__"),
+                o.path[o.path.len() - 1]
+            ),
+            16 => format!(
+                "CLEARML__{} __ {}",
+                o.path[..o.path.len() - 1].join("__"),
+                o.path[o.path.len() - 1]
+            ),
             10 => format!("{canonical} "),
             11 => format!(" {canonical}"),
             12 => format!("{canonical}__x"),
@@ -1045,9 +1057,13 @@ fn generate(r: &mut Rng) -> Case {
     stream.push_str(&env_cms);
     let mut volumes = String::new();
     if mounts_config {
-        stream.push_str(
-            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: clearml-extra\ndata:\n",
-        );
+        // The files from a ConfigMap, or from a Secret (`stringData`).
+        let secret = r.below(4) == 0;
+        stream.push_str(if secret {
+            "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-extra\nstringData:\n"
+        } else {
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: clearml-extra\ndata:\n"
+        });
         let (fname, mut text) = FILES[r.below(FILES.len())];
         let hostile;
         if !calm && r.below(5) == 0 {
@@ -1069,6 +1085,14 @@ fn generate(r: &mut Rng) -> Case {
             1 => format!("      volumes:\n        - name: extra\n          projected:\n            sources:\n              - configMap:\n                  name: clearml-extra\n                  items:\n                    - key: {}\n                      path: {}\n", yq(fname_key), yq(fname)),
             _ => "      volumes:\n        - name: extra\n          configMap:\n            name: clearml-extra\n".to_string(),
         });
+        if secret {
+            volumes = volumes
+                .replace(
+                    "configMap:\n            name:",
+                    "secret:\n            secretName:",
+                )
+                .replace("- configMap:", "- secret:");
+        }
     }
     stream.push_str(&format!(
         "---\napiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\nspec:\n"
@@ -1271,7 +1295,6 @@ fn request(case: &Case, docs: Vec<Json>, defaults: &BTreeMap<String, String>) ->
         "docs": docs,
         "workload": { "kind": case.workload.0, "name": case.workload.1 },
         "containers": case.expected.keys().collect::<Vec<_>>(),
-        "external": [EXTERNAL],
         "defaults": defaults,
     })
     .to_string()

@@ -25,7 +25,7 @@ Then it runs ClearML's loader itself, as tests/oracles/clearml_loader_oracle.py 
 (clearml-server's basic.py over pyhocon 0.3.63, everything under ROOT = argv[1]).
 
 Reads JSON lines {"docs": [document, ...], "workload": {"kind": K, "name": N},
-"containers": [name, ...], "external": [secret name, ...], "defaults": {relative path: text}};
+"containers": [name, ...], "defaults": {relative path: text}};
 writes one JSON line per input: {"containers": {name: {"config": <typed tree>} |
 {"error": "<exception class>"} | {"absent": true}}} or {"error": "no workload"}.
 """
