@@ -137,9 +137,11 @@ fn set(
         }
     } else if let KeyId::Float(f) = id {
         if f == 0.0 {
-            // Go's == takes -0 and 0 for one key, and its map then keeps the newer key.
+            // Go's == takes -0 and 0 for one key, and its map then keeps the newer key. Only
+            // a zero: a tiny float (`4e-308`) is written `0` too, as float32, but is
+            // another key to Go.
             let other = if name == "0" { "-0" } else { "0" };
-            if let Some((KeyId::Float(_), _)) = keys.ids.get(other) {
+            if matches!(keys.ids.get(other), Some((KeyId::Float(g), _)) if *g == 0.0) {
                 keys.ids.remove(other);
                 map.remove(other);
             }
