@@ -662,6 +662,9 @@ fn document(r: &mut Rng) -> String {
             "...\nz: 1\n",
             "...\n]\n",
             "%YAML 1.1\n",
+            // Read ahead by go-yaml's scanner to end the document (after a flow root).
+            "\"\\/\"\n",
+            "\"x\" \"\\/\"\n",
         ]));
     }
     if r.chance(3) {
