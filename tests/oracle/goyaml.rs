@@ -830,6 +830,8 @@ struct Renders {
     canonical: usize,
     /// Green outputs whose go-yaml reading differs from the tool's reading of them.
     misread_outputs: Vec<String>,
+    /// Green outputs that do not render clean to themselves.
+    unsteady: Vec<String>,
 }
 
 /// Renders every stream go-yaml reads through the library entry point: none may be refused
@@ -854,6 +856,18 @@ fn render_read_streams(
                 out.green += 1;
                 if o.findings.iter().any(|f| f.code.id == "canonical-form") {
                     out.canonical += 1;
+                }
+                // Its own output renders clean to itself, canonical forms included.
+                match clearml_sso::render(o.output.as_bytes(), policy) {
+                    Ok(again) if !again.has_errors() && again.output == o.output => {}
+                    other => out.unsteady.push(format!(
+                        "output {:?}\n  renders again as {:?}",
+                        o.output,
+                        other.map(|a| (
+                            a.output,
+                            a.findings.iter().map(|f| f.code.id).collect::<Vec<_>>()
+                        ))
+                    )),
                 }
                 if o.output != *s {
                     outputs.push(o.output);
@@ -990,12 +1004,13 @@ fn go_yaml_differential() {
         started.elapsed().as_secs_f64()
     );
     println!(
-        "rendered: {} streams go-yaml reads, {} refused as unreadable, {} exit 0 ({} with a document in canonical form), {} outputs go-yaml reads otherwise than the tool",
+        "rendered: {} streams go-yaml reads, {} refused as unreadable, {} exit 0 ({} with a document in canonical form), {} outputs go-yaml reads otherwise than the tool, {} outputs not rendering clean to themselves",
         renders.read,
         renders.unreadable.len(),
         renders.green,
         renders.canonical,
-        renders.misread_outputs.len()
+        renders.misread_outputs.len(),
+        renders.unsteady.len()
     );
     assert!(
         total.disagree == 0,
