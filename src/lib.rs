@@ -141,8 +141,19 @@ pub fn render_with(
     let docs = stream::split(text);
     let mut seen: Vec<String> = Vec::new();
     let webserver = surface::Webserver::for_policy(policy);
-    let (mut trees, mut kube, needs) =
-        parse_all(&docs, |doc| need_of(doc, policy, webserver.as_ref()))?;
+    let (mut trees, mut kube, needs, rewritten) = parse_all(&docs, policy, |doc| {
+        need_of(doc, policy, webserver.as_ref())
+    })?;
+    // The documents the correction and the proof see: a document the editing parser could not
+    // read is there in its canonical form (see `kube::canonical`).
+    let edit_docs: Vec<stream::Document> = docs
+        .iter()
+        .zip(&rewritten)
+        .map(|(d, r)| {
+            r.as_ref()
+                .map_or_else(|| d.clone(), |r| d.rewritten(&r.raw))
+        })
+        .collect();
     let skipped_workloads: Vec<&stream::Document> = docs
         .iter()
         .zip(&needs)
@@ -183,7 +194,7 @@ pub fn render_with(
         let run = |part: &mut [(usize, &mut Node)]| {
             part.iter_mut()
                 .map(|(i, root)| {
-                    let doc = &docs[*i];
+                    let doc = &edit_docs[*i];
                     let kube = kube[*i].as_ref();
                     (
                         *i,
@@ -209,6 +220,14 @@ pub fn render_with(
         matched += c.matched;
         match c.emitted {
             Some(text) => {
+                if let Some(r) = &rewritten[doc.index] {
+                    findings.push(canonical_note(
+                        doc,
+                        r,
+                        kube[doc.index].as_ref(),
+                        sources[doc.index],
+                    ));
+                }
                 output.push_str(&text);
                 emitted[doc.index] = Some(text);
                 changed_any = true;
@@ -254,7 +273,14 @@ pub fn render_with(
         emitted.iter_mut().for_each(|e| *e = None);
     }
     if !findings.has_errors() {
-        verify::all(&docs, &kube, &emitted, policy, &inventory, &mut findings);
+        verify::all(
+            &edit_docs,
+            &kube,
+            &emitted,
+            policy,
+            &inventory,
+            &mut findings,
+        );
     }
     if options.leak_parsed {
         std::mem::forget((trees, kube));
@@ -326,7 +352,7 @@ fn read_referenced_configmaps(
     let (a, b) = wanted.split_at(wanted.len() / 2);
     let read = |part: &[usize]| {
         part.iter()
-            .map(|&i| Ok((i, read_doc(&docs[i], false)?.map(|(_, v)| v))))
+            .map(|&i| Ok((i, read_doc(&docs[i], None)?.map(|(_, v, _)| v))))
             .collect::<Result<Vec<_>, InputError>>()
     };
     let (mine, theirs) = both(wanted.len() > 1, || read(a), || read(b));
@@ -389,62 +415,134 @@ fn need_of(
     (need, is_workload)
 }
 
-fn input_error(doc: &stream::Document, e: yaml::ParseError) -> InputError {
-    InputError {
-        line: doc.start_line + e.line.saturating_sub(1),
-        column: e.column,
-        document: Some(doc.number()),
-        message: format!("not valid YAML: {}", e.message),
-    }
-}
-
-/// What `parse_all` gives: editing trees, Kubernetes' reading, and each document's need
-/// (with whether it is a workload).
+/// What `parse_all` gives: editing trees, Kubernetes' reading, each document's need (with
+/// whether it is a workload), and the canonical form of each document the editing parser
+/// could not read (the editing tree is then of that form).
 type Parsed = (
     Vec<Option<Node>>,
     Vec<Option<serde_json::Value>>,
     Vec<(Need, bool)>,
+    Vec<Option<Rewritten>>,
 );
 
-/// Reads one document as Kubernetes does, and with `edit` also into the editing tree.
-fn read_doc(
-    doc: &stream::Document,
-    edit: bool,
-) -> Result<Option<(Option<Node>, serde_json::Value)>, InputError> {
-    let tree = if edit {
-        match yaml::parse(doc.parse_text()).map_err(|e| input_error(doc, e))? {
-            Some(tree) => Some(tree),
-            None => return Ok(None),
-        }
-    } else {
-        None
-    };
-    match read::read(doc.parse_text()) {
-        Ok(Some(kube)) => Ok(Some((tree, kube))),
-        Ok(None) => Ok(None),
-        Err(e) => Err(InputError {
-            line: doc.start_line + e.line.saturating_sub(1),
-            column: e.column,
-            document: Some(doc.number()),
-            message: format!(
-                "Kubernetes' YAML reader would not read this document: {}",
-                e.message
-            ),
-        }),
+/// A document Kubernetes reads and the editing parser does not, in its canonical form.
+#[derive(Debug, Clone)]
+struct Rewritten {
+    /// The canonical text ([`kube::canonical::rewrite`]).
+    raw: String,
+    /// Why the editing parser could not read the original (its message and line).
+    why: String,
+}
+
+/// One document as `read_doc` read it.
+type ReadDoc = (Option<Node>, serde_json::Value, Option<Rewritten>);
+
+fn kube_error(doc: &stream::Document, e: read::ReadError) -> InputError {
+    InputError {
+        line: doc.start_line + e.line.saturating_sub(1),
+        column: e.column,
+        document: Some(doc.number()),
+        message: format!(
+            "Kubernetes' YAML reader would not read this document: {}",
+            e.message
+        ),
     }
+}
+
+/// Whether Kubernetes' reading of a document holds a container the policy targets.
+fn holds_target(kube: &serde_json::Value, policy: &Policy) -> bool {
+    kube::workload::containers(kube).iter().any(|c| {
+        policy.target.selects_workload(c.kind, c.workload)
+            && policy.target.selects_container(c.name)
+    })
+}
+
+/// Reads one document as Kubernetes does, and with `edit` (the policy) also into the editing
+/// tree. Only what Kubernetes cannot read is an error: a document the editing parser cannot
+/// read is edited in its canonical form ([`kube::canonical`]), or, when it has none and holds
+/// no targeted container, passed through without a tree.
+fn read_doc(doc: &stream::Document, edit: Option<&Policy>) -> Result<Option<ReadDoc>, InputError> {
+    let text = doc.parse_text();
+    let parsed = edit.map(|_| yaml::parse(text));
+    let kube = match read::read(text) {
+        Ok(Some(kube)) => kube,
+        Ok(None) => return Ok(None),
+        Err(e) => return Err(kube_error(doc, e)),
+    };
+    let (tree, rewritten) = match (edit, parsed) {
+        (Some(_), Some(Ok(Some(tree)))) => (Some(tree), None),
+        (Some(policy), Some(parsed)) => {
+            let why = match parsed {
+                Err(e) => format!(
+                    "line {}: {}",
+                    doc.start_line + e.line.saturating_sub(1),
+                    e.message
+                ),
+                Ok(_) => "it reads no content where Kubernetes reads some".to_string(),
+            };
+            match kube::canonical::rewrite(doc, &kube) {
+                Ok(c) => (Some(c.tree), Some(Rewritten { raw: c.raw, why })),
+                Err(e) if holds_target(&kube, policy) => {
+                    return Err(InputError {
+                        line: doc.start_line,
+                        column: 0,
+                        document: Some(doc.number()),
+                        message: format!(
+                            "Kubernetes reads this document, but the tool's YAML parser does not ({why}), and the tool cannot write it in a form both read the same: {e}"
+                        ),
+                    })
+                }
+                // Nothing in it is edited: it passes through as it is.
+                Err(_) => (None, None),
+            }
+        }
+        _ => (None, None),
+    };
+    Ok(Some((tree, kube, rewritten)))
+}
+
+/// The note for a document whose target container was corrected in its canonical form.
+fn canonical_note(
+    doc: &stream::Document,
+    r: &Rewritten,
+    kube: Option<&serde_json::Value>,
+    source: Option<&str>,
+) -> Finding {
+    let object = kube.map_or_else(
+        || objects::ObjectRef::of_json(&serde_json::Value::Null, source),
+        |k| objects::ObjectRef::of_json(k, source),
+    );
+    Finding::new(
+        report::CANONICAL_FORM,
+        format!(
+            "the document was rewritten in canonical form: Kubernetes reads it, but the tool's YAML parser does not ({})",
+            r.why
+        ),
+    )
+    .help("what Kubernetes reads of it is unchanged but for the correction (read back and compared); its comments, key order and quoting are not kept. Write the document in plain YAML in the chart to keep them")
+    .at(report::Location {
+        document: doc.index,
+        line: doc.start_line,
+        object,
+        container: None,
+        variable: None,
+    })
 }
 
 /// Parses the documents that need a tree and validates the others, on two threads that take
 /// documents from one shared counter: parsing is most of the cost and a stream's documents are
-/// independent. The first error in stream order among those found wins.
+/// independent. The first error in stream order among those found wins. A document is
+/// refused only when Kubernetes' reader refuses it: one the editing parser alone cannot read
+/// is passed through, or edited in its canonical form ([`read_doc`]).
 fn parse_all(
     docs: &[stream::Document],
+    policy: &Policy,
     need_of: impl Fn(&stream::Document) -> (Need, bool) + Sync,
 ) -> Result<Parsed, InputError> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let work = || {
-        let mut trees: Vec<(usize, (Option<Node>, serde_json::Value))> = Vec::new();
+        let mut trees: Vec<(usize, ReadDoc)> = Vec::new();
         let mut needs: Vec<(usize, (Need, bool))> = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
@@ -454,8 +552,15 @@ fn parse_all(
             let (need, workload) = need_of(doc);
             needs.push((i, (need, workload)));
             let result = match need {
-                Need::Validate => yaml::validate(doc.parse_text()).map_err(|e| input_error(doc, e)),
-                need => read_doc(doc, need == Need::Edit).map(|t| trees.extend(t.map(|t| (i, t)))),
+                // The editing parser is the quick check; where it fails, Kubernetes' reader
+                // decides.
+                Need::Validate => yaml::validate(doc.parse_text()).or_else(|_| {
+                    read::read(doc.parse_text())
+                        .map(drop)
+                        .map_err(|e| kube_error(doc, e))
+                }),
+                need => read_doc(doc, (need == Need::Edit).then_some(policy))
+                    .map(|t| trees.extend(t.map(|t| (i, t)))),
             };
             if let Err(e) = result {
                 next.store(docs.len(), Ordering::Relaxed); // stop both threads
@@ -468,16 +573,18 @@ fn parse_all(
     out.resize_with(docs.len(), || None);
     let mut kube: Vec<Option<serde_json::Value>> = vec![None; docs.len()];
     let mut needs = vec![(Need::Validate, false); docs.len()];
+    let mut rewritten: Vec<Option<Rewritten>> = vec![None; docs.len()];
     match (mine, theirs) {
         (Ok((a, na)), Ok((b, nb))) => {
-            for (i, (tree, read)) in a.into_iter().chain(b) {
+            for (i, (tree, read, r)) in a.into_iter().chain(b) {
                 out[i] = tree;
                 kube[i] = Some(read);
+                rewritten[i] = r;
             }
             for (i, n) in na.into_iter().chain(nb) {
                 needs[i] = n;
             }
-            Ok((out, kube, needs))
+            Ok((out, kube, needs, rewritten))
         }
         (Err(a), Err(b)) => Err(if b.line < a.line { b } else { a }),
         (Err(e), _) | (_, Err(e)) => Err(e),

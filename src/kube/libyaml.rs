@@ -94,6 +94,8 @@ pub struct Parser<'a> {
     sys: Box<MaybeUninit<unsafe_sys::yaml_parser_t>>,
     _input: &'a [u8],
     failed: bool,
+    /// Byte offset where the last event returned starts.
+    start: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -113,6 +115,7 @@ impl<'a> Parser<'a> {
             sys: boxed,
             _input: input.as_bytes(),
             failed: false,
+            start: 0,
         }
     }
 
@@ -134,9 +137,19 @@ impl<'a> Parser<'a> {
             let event = event.as_mut_ptr();
             let converted = convert(&*event);
             let mark = (*event).start_mark;
+            self.start = mark.index as usize;
             unsafe_sys::yaml_event_delete(event);
             Ok((converted, mark.line as usize, mark.column as usize))
         }
+    }
+}
+
+impl Parser<'_> {
+    /// Byte offset in the input where the last event [`Parser::next_event`] returned starts
+    /// (for an implicit document end: the token after the document, which the scanner has
+    /// read).
+    pub fn event_start(&self) -> usize {
+        self.start
     }
 }
 

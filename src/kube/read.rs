@@ -137,9 +137,11 @@ fn set(
         }
     } else if let KeyId::Float(f) = id {
         if f == 0.0 {
-            // Go's == takes -0 and 0 for one key, and its map then keeps the newer key.
+            // Go's == takes -0 and 0 for one key, and its map then keeps the newer key. Only
+            // a zero: a tiny float (`4e-308`) is written `0` too, as float32, but is
+            // another key to Go.
             let other = if name == "0" { "-0" } else { "0" };
-            if let Some((KeyId::Float(_), _)) = keys.ids.get(other) {
+            if matches!(keys.ids.get(other), Some((KeyId::Float(g), _)) if *g == 0.0) {
                 keys.ids.remove(other);
                 map.remove(other);
             }
@@ -282,6 +284,35 @@ fn scanned_as_go_yaml(
             Ok(())
         }
         _ => Ok(()),
+    }
+}
+
+/// go-yaml's parser ends a document only after its scanner has read the token that follows
+/// it, and more while that token could still be a key (`[a]\n"x" "\/"`): go-yaml refuses a
+/// `\/` escape in a double-quoted scalar read there, though the document never holds it.
+/// libyaml reads ahead exactly as far, and takes `\/`; so the rest of the text, from `end`
+/// (where libyaml's document end starts), is read again with each `\/` as `\q`, an escape
+/// libyaml refuses too. Elsewhere (plain, single-quoted or block text, comments, tags) `q`
+/// reads as `/` does, so the tokens are the same and only such an escape makes a difference.
+fn read_ahead_escape(text: &str, end: usize) -> Result<(), String> {
+    let Some(rest) = text.get(end..).filter(|r| r.contains("\\/")) else {
+        return Ok(());
+    };
+    let patched = format!("{}{}", &text[..end], rest.replace("\\/", "\\q"));
+    let mut parser = Parser::new(&patched);
+    loop {
+        match parser.next_event() {
+            Ok((Event::DocumentEnd | Event::StreamEnd, _, _)) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.index >= end => {
+                return Err(format!(
+                    "found unknown escape character (go-yaml has no `\\/`; its scanner reads on to line {} to end the document)",
+                    e.line + 1
+                ))
+            }
+            // Not this function's concern: the first reading decided.
+            Err(_) => return Ok(()),
+        }
     }
 }
 
@@ -479,8 +510,13 @@ fn read_events(
         // The decode calls this node costs go-yaml (its `decodeCount`), and what came from an
         // alias (its `aliasCount`).
         let (done, cost): (Done, u64) = match event {
-            // go-yaml's Unmarshal reads the first document and nothing after it.
-            Event::StreamEnd | Event::DocumentEnd => break,
+            // go-yaml's Unmarshal reads the first document and nothing after it — but its
+            // scanner has read ahead (see `read_ahead_escape`).
+            Event::DocumentEnd => {
+                read_ahead_escape(text, parser.event_start()).map_err(err)?;
+                break;
+            }
+            Event::StreamEnd => break,
             Event::StreamStart => continue,
             Event::DocumentStart => {
                 ratio.step(1, 0).map_err(err)?;
@@ -857,6 +893,14 @@ mod tests {
         assert!(read("a: [a?b]\n").is_err());
         assert_eq!(r("a: a?b\n"), json!({"a": "a?b"}));
         assert!(read("a: \"\\/\"\n").is_err());
+        // go-yaml's scanner reads the token after a document to end it, and more while that
+        // token could be a key: a `\/` there refuses the document; not after `...`, nor in
+        // other text.
+        assert!(read("[a]\n\"\\/\"\n").is_err());
+        assert!(read("{a: b}\n\"x\" \"\\/\"\n").is_err());
+        assert!(read("[a]\n...\n\"\\/\"\n").is_ok());
+        assert!(read("'a'\n\"x\": \"\\/\"\n").is_ok());
+        assert!(read("[a]\n\"\\\\/\"\n").is_ok());
         assert_eq!(r("a:\tb\n"), json!({"a": "b"}));
     }
 

@@ -283,6 +283,54 @@ impl Document<'_> {
     }
 }
 
+impl<'a> Document<'a> {
+    /// The same document (number, line, separator) with `raw` as its text: for a document the
+    /// tool rewrote in canonical form ([`Document::canonical_raw`]), which keeps the original's
+    /// leading separator line, so the separator Kubernetes drops is the same.
+    pub fn rewritten<'b>(&self, raw: &'b str) -> Document<'b> {
+        Document {
+            raw,
+            start_line: self.start_line,
+            index: self.index,
+            kube_skip: self.kube_skip.min(raw.len()),
+        }
+    }
+
+    /// The document's leading lines — its `---` separator, a byte-order mark, comments and
+    /// blank lines before any content — followed by `body` (LF-terminated block YAML) in the
+    /// document's own line ending. Nothing after the first content line is kept: in a
+    /// document the editing parser cannot read, a line that looks like a comment may be
+    /// content (a continuation line of a quoted scalar), so only what precedes all content is
+    /// sure to be decoration. A directive (`%`) line is content here, as is a `---` line with
+    /// something after it.
+    pub fn canonical_raw(&self, body: &str) -> String {
+        let nl = self.newline();
+        let mut out = String::with_capacity(body.len() + 64);
+        for line in self.raw.split_inclusive('\n') {
+            let bare = line.trim_start_matches('\u{feff}');
+            let t = bare.trim_end_matches(['\n', '\r']);
+            // Only `\n`/`\r\n` line ends: elsewhere Kubernetes' reader sees more lines.
+            let plain_line = !t.contains(['\r', '\u{85}', '\u{2028}', '\u{2029}']);
+            let decoration = is_marker(bare)
+                || t.trim_matches([' ', '\t']).is_empty()
+                || t.trim_start_matches([' ', '\t']).starts_with('#');
+            if !(plain_line && decoration) {
+                break;
+            }
+            out.push_str(line);
+        }
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push_str(nl);
+        }
+        if nl == "\n" {
+            out.push_str(body);
+        } else {
+            out.push_str(&body.replace('\n', nl));
+        }
+        out
+    }
+}
+
 /// How many documents `output` changes: those whose text differs from the input's. The one
 /// answer to "does the render change anything": `Outcome::changed` (`check --strict`) and
 /// `diff` (its headers, `--exit-code`) both read it.

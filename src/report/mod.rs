@@ -129,6 +129,7 @@ codes! {
     WEBSERVER_LOGIN = "webserver-login", Warning, "tenant_login is on but the webserver lacks WEBSERVER__onlyPasswordLogin=\"true\"; not edited";
     USAGE_ERROR = "usage-error", Error, "the command line cannot be carried out (no policy file, a --report path that is the output or an input); exit 2";
     POLICY_ERROR = "policy-error", Error, "the policy file cannot be read or is not a valid policy (FILE:LINE:COLUMN); exit 2";
+    CANONICAL_FORM = "canonical-form", Note, "a document Kubernetes reads but the tool's YAML parser does not was rewritten in canonical form to correct its target container (what Kubernetes reads of it unchanged, proved by reading it back; comments, key order and quoting not kept)";
     UNREADABLE_INPUT = "unreadable-input", Error, "the input is not a readable manifest stream (not UTF-8, not YAML, NUL bytes); exit 3";
 }
 

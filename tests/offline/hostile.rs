@@ -140,14 +140,24 @@ fn tab_indentation() {
     assert!(r.stderr.contains("line 4"), "{}", r.stderr);
 }
 
-/// Expected: in a document the tool reads (the target), exit 3 — which value Kubernetes would
-/// use is ambiguous; in a document it only passes through, exit 0 and the bytes unchanged.
+/// Expected: Kubernetes keeps the last of a key given twice. In the target, which the tool's
+/// parser refuses so, exit 0 with the document corrected in canonical form, holding only what
+/// Kubernetes reads; in a document it only passes through, exit 0 and the bytes unchanged.
 #[test]
 fn duplicate_keys() {
     let target = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n        - name: clearml-apiserver\n          image: a\n          image: b\n";
     let r = render(target.as_bytes());
-    assert_eq!(r.code, 3, "{}", r.stderr);
-    assert!(r.stderr.contains("duplicate key `image`"), "{}", r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("note[canonical-form]") && r.stderr.contains("duplicate key `image`"),
+        "{}",
+        r.stderr
+    );
+    let out = text(&r.stdout);
+    assert!(
+        out.contains("image: b\n") && !out.contains("image: a"),
+        "{out}"
+    );
     let passthrough = "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec: {}\nspec: {}\n";
     let input = format!("{}---\n{passthrough}", text(&example()));
     let r = render(input.as_bytes());

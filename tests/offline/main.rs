@@ -18,6 +18,7 @@ mod contract;
 mod diff;
 mod fixtures_render;
 mod hostile;
+mod kube_reads;
 mod properties;
 mod readme_codes;
 mod redaction;

@@ -662,6 +662,9 @@ fn document(r: &mut Rng) -> String {
             "...\nz: 1\n",
             "...\n]\n",
             "%YAML 1.1\n",
+            // Read ahead by go-yaml's scanner to end the document (after a flow root).
+            "\"\\/\"\n",
+            "\"x\" \"\\/\"\n",
         ]));
     }
     if r.chance(3) {
@@ -738,6 +741,155 @@ fn generate(r: &mut Rng) -> (String, usize) {
     (s, n)
 }
 
+/// A stream holding the apiserver Deployment the policy targets, written in the forms go-yaml
+/// reads and the editing parser may not (a tab after `:`, a quoted value's continuation line
+/// indented less than its key, `\/`), next to a generated document; the container also holds a
+/// generated mapping. The render must never refuse such a stream as unreadable when go-yaml
+/// reads it.
+fn object_stream(r: &mut Rng) -> String {
+    let mut d = Doc_ {
+        anchors: Vec::new(),
+        map_anchors: Vec::new(),
+        next: 0,
+    };
+    let sep = |r: &mut Rng| r.pick(&[": ", ": ", ":\t", ":\t ", ":  "]).to_string();
+    let low = |r: &mut Rng| " ".repeat(r.below(12));
+    let value = |r: &mut Rng| -> String {
+        match r.below(6) {
+            0 => format!("\"a\n{}b\"", low(r)),
+            1 => format!("'a\n{}b'", low(r)),
+            2 => format!("\"x\n{}# c\n{}y\"", low(r), low(r)),
+            3 => "\"\\/\"".to_string(),
+            _ => quoted(r),
+        }
+    };
+    let mut s = String::new();
+    if r.chance(50) {
+        s.push_str("---\n# Source: clearml/templates/apiserver-deployment.yaml\n");
+    }
+    s.push_str("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\n");
+    s.push_str(&format!(
+        "spec:\n  template:\n    spec:\n      containers:\n        - name{}clearml-apiserver\n",
+        sep(r)
+    ));
+    s.push_str(&format!(
+        "          image{}allegroai/clearml:2.0.0\n",
+        sep(r)
+    ));
+    s.push_str("          env:\n");
+    for i in 0..r.below(3) {
+        let v = value(r);
+        s.push_str(&format!(
+            "            - name: CLEARML__services__x{i}\n              value{}{v}\n",
+            sep(r)
+        ));
+    }
+    if r.chance(30) {
+        s.push_str(&format!(
+            "            - name: CLEARML__services__login__sso__oauth_client__keycloak__realm\n              value{}{}\n",
+            sep(r),
+            value(r)
+        ));
+    }
+    if r.chance(60) {
+        s.push_str("          extra:\n");
+        s.push_str(&block_map(r, &mut d, 12, 1));
+    }
+    if r.chance(30) {
+        s.push_str(&format!("          # {}\n", plain(r)));
+    }
+    if r.chance(60) {
+        s.push_str("---\n");
+        s.push_str(&document(r));
+    }
+    s
+}
+
+/// The policy the rendered object streams are corrected to.
+fn render_policy() -> clearml_sso::policy::Policy {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/policies/keycloak.toml");
+    let text = std::fs::read_to_string(&path).expect("the keycloak policy fixture");
+    clearml_sso::policy::parse(&text, &path.display().to_string()).expect("a valid policy")
+}
+
+/// Whether go-yaml read every document of a stream (Kubernetes would take the stream).
+fn read_whole(answer: &Answer) -> bool {
+    answer.stream_error.is_none() && !answer.docs.iter().any(|d| matches!(d, Doc::Refused(_)))
+}
+
+/// What rendering streams go-yaml reads gave.
+#[derive(Debug, Default)]
+struct Renders {
+    /// Streams go-yaml reads, rendered.
+    read: usize,
+    /// Refused as unreadable (exit 3): each one a failure.
+    unreadable: Vec<String>,
+    /// Rendered with exit 0.
+    green: usize,
+    /// Of those, with a document rewritten in canonical form.
+    canonical: usize,
+    /// Green outputs whose go-yaml reading differs from the tool's reading of them.
+    misread_outputs: Vec<String>,
+    /// Green outputs that do not render clean to themselves.
+    unsteady: Vec<String>,
+}
+
+/// Renders every stream go-yaml reads through the library entry point: none may be refused
+/// as unreadable, and go-yaml must read every green output as the tool reads it.
+fn render_read_streams(
+    streams: &[String],
+    answers: &[Answer],
+    policy: &clearml_sso::policy::Policy,
+    out: &mut Renders,
+) {
+    let mut outputs = Vec::new();
+    for (s, a) in streams.iter().zip(answers) {
+        if !read_whole(a) {
+            continue;
+        }
+        out.read += 1;
+        match clearml_sso::render(s.as_bytes(), policy) {
+            Err(e) => out
+                .unreadable
+                .push(format!("stream {s:?}\n  refused as unreadable: {e}")),
+            Ok(o) if !o.has_errors() => {
+                out.green += 1;
+                if o.findings.iter().any(|f| f.code.id == "canonical-form") {
+                    out.canonical += 1;
+                }
+                // Its own output renders clean to itself, canonical forms included.
+                match clearml_sso::render(o.output.as_bytes(), policy) {
+                    Ok(again) if !again.has_errors() && again.output == o.output => {}
+                    other => out.unsteady.push(format!(
+                        "output {:?}\n  renders again as {:?}",
+                        o.output,
+                        other.map(|a| (
+                            a.output,
+                            a.findings.iter().map(|f| f.code.id).collect::<Vec<_>>()
+                        ))
+                    )),
+                }
+                if o.output != *s {
+                    outputs.push(o.output);
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    if outputs.is_empty() {
+        return;
+    }
+    for (o, a) in outputs.iter().zip(ask_oracle(&outputs)) {
+        let ours = tool_read(o);
+        if compare(&ours, &a).disagree > 0 || !read_whole(&a) {
+            out.misread_outputs.push(format!(
+                "output {o:?}\n  tool:    {ours:?}\n  go-yaml: {:?} (stream error {:?})",
+                a.docs, a.stream_error
+            ));
+        }
+    }
+}
+
 fn oracle_bin() -> PathBuf {
     match std::env::var_os("GOYAML_ORACLE_BIN").map(PathBuf::from) {
         Some(p) if p.exists() => p,
@@ -807,11 +959,22 @@ fn go_yaml_differential() {
     let mut total = Tally::default();
     let mut shown = Vec::new();
     let mut streams_read = 0;
+    let policy = render_policy();
+    let mut renders = Renders::default();
     // Batches until enough documents were compared (null documents, which Kubernetes skips,
-    // do not count).
+    // do not count). A quarter of each batch are streams with the targeted apiserver.
     while total.same + total.both_refuse + total.disagree < wanted {
-        let streams: Vec<String> = (0..2000).map(|_| generate(&mut r).0).collect();
+        let streams: Vec<String> = (0..2000)
+            .map(|i| {
+                if i % 4 == 3 {
+                    object_stream(&mut r)
+                } else {
+                    generate(&mut r).0
+                }
+            })
+            .collect();
         let answers = ask_oracle(&streams);
+        render_read_streams(&streams, &answers, &policy, &mut renders);
         streams_read += streams.len();
         for (s, answer) in streams.iter().zip(&answers) {
             let ours = tool_read(s);
@@ -840,10 +1003,33 @@ fn go_yaml_differential() {
         total.disagree,
         started.elapsed().as_secs_f64()
     );
+    println!(
+        "rendered: {} streams go-yaml reads, {} refused as unreadable, {} exit 0 ({} with a document in canonical form), {} outputs go-yaml reads otherwise than the tool, {} outputs not rendering clean to themselves",
+        renders.read,
+        renders.unreadable.len(),
+        renders.green,
+        renders.canonical,
+        renders.misread_outputs.len(),
+        renders.unsteady.len()
+    );
     assert!(
         total.disagree == 0,
         "the tool and go-yaml disagree; first ones:\n{}",
         shown.join("\n")
+    );
+    assert!(
+        renders.unreadable.is_empty(),
+        "streams go-yaml reads were refused as unreadable; first ones:\n{}",
+        renders.unreadable[..renders.unreadable.len().min(8)].join("\n")
+    );
+    assert!(
+        renders.misread_outputs.is_empty(),
+        "go-yaml reads outputs otherwise than the tool; first ones:\n{}",
+        renders.misread_outputs[..renders.misread_outputs.len().min(8)].join("\n")
+    );
+    assert!(
+        renders.canonical > 0,
+        "no render went through the canonical form"
     );
 }
 
@@ -855,6 +1041,8 @@ fn fixtures_dir() -> PathBuf {
 #[test]
 fn fixtures_replay() {
     let mut checked = 0;
+    let mut rendered = 0;
+    let policy = render_policy();
     let mut entries: Vec<_> = std::fs::read_dir(fixtures_dir())
         .expect("tests/fixtures/goyaml")
         .map(|e| e.expect("fixture entry").path())
@@ -876,9 +1064,20 @@ fn fixtures_replay() {
             answer.docs,
             answer.stream_error
         );
+        // A stream Kubernetes reads is never refused as unreadable by the render.
+        if read_whole(&answer) {
+            if let Err(e) = clearml_sso::render(input.as_bytes(), &policy) {
+                panic!(
+                    "{}: go-yaml reads it, the render refuses it: {e}",
+                    yaml.display()
+                );
+            }
+            rendered += 1;
+        }
         checked += 1;
     }
     assert!(checked >= 1, "no go-yaml fixtures found");
+    assert!(rendered >= 1, "no go-yaml fixture was rendered");
 }
 
 /// Checks the oracle's recorded answers are what the oracle says now (when it is built).
