@@ -51,6 +51,9 @@ use std::rc::Rc;
 pub const DEFAULT_FOLDER: &str = "/opt/clearml/apiserver/config/default";
 /// The extra folders read when neither override variable is set (`EXTRA_CONFIG_PATHS`).
 pub const EXTRA_CONFIG_PATHS: [&str; 2] = ["/opt/trains/config", "/opt/clearml/config"];
+/// The prefixes of the variables the loader reads as configuration, in its order
+/// (`extra_config_values_env_key_prefix`).
+pub const ENV_PREFIXES: [&str; 2] = ["TRAINS__", "CLEARML__"];
 /// The image's working directory (the Dockerfile's `WORKDIR`), for relative folders.
 pub const IMAGE_WORKDIR: &str = "/opt/clearml";
 
@@ -580,7 +583,7 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
     // _reload: the environment first.
     let mut sso_sources = Vec::new();
     let env_config = new_tree();
-    for prefix in ["TRAINS__", "CLEARML__"] {
+    for prefix in ENV_PREFIXES {
         let mut keys: Vec<&str> = input
             .env
             .iter()

@@ -27,6 +27,8 @@ pub const FAILS_HELP: &str = "ClearML parses every CLEARML__/TRAINS__ variable a
 /// What to do about an environment variable holding a NUL character.
 pub const NUL_HELP: &str =
     "Remove the NUL character (YAML `\\0`) from the variable's value or name in the chart";
+/// What to do about a Service whose link variables ClearML reads.
+pub const SERVICE_LINK_HELP: &str = "The kubelet gives every container a `<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT`, … variable for each Service of its namespace (the name upper-cased, `-` as `_`), and a Service named `clearml--…` or `trains--…` becomes a CLEARML__/TRAINS__ variable. Rename the Service, or set `enableServiceLinks: false` in the pod spec";
 /// What to do about a final tree that is not the policy's.
 pub const TREE_HELP: &str = "ClearML merges its config files and every CLEARML__/TRAINS__ variable into one configuration; something in the chart changes what it reads for the policy's settings. Remove it from the chart, and set what it holds in the policy";
 
@@ -59,7 +61,8 @@ fn read_one(text: &str, env: &[(String, String)]) -> Option<Value> {
 pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<Problem> {
     let where_ = format!("{} container `{}`", target.workload, target.container);
     let ns = target.namespace.as_deref();
-    let env = kenv::process_env(target.value, inventory, ns, &stand_in);
+    let links = kenv::service_links_enabled(target.object);
+    let env = kenv::process_env(target.value, inventory, ns, links, &stand_in);
     let mounted = kenv::mounted_files(
         target.value,
         kenv::pod_volumes(target.object),
@@ -83,6 +86,48 @@ pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<
             message: format!("{where_}: variable {name} holds a NUL character, which no process environment can; the container would not start"),
             help: Some(NUL_HELP),
         }];
+    }
+    // A Service named `clearml--…` or `trains--…` makes the kubelet give the container
+    // variables ClearML reads as configuration (`CLEARML__…_SERVICE_HOST: 10.0.0.1`), holding
+    // a cluster IP the API server assigns at install: never the policy's, and what pyhocon
+    // makes of `tcp://IP:PORT` is not the tool's to guess.
+    let linked: Vec<&(String, String)> = env
+        .service_links
+        .iter()
+        .filter(|(n, _)| {
+            clearml_loader::ENV_PREFIXES
+                .iter()
+                .any(|p| n.starts_with(p))
+        })
+        .collect();
+    if !linked.is_empty() {
+        let mut services: Vec<&str> = Vec::new();
+        for (_, s) in &linked {
+            if !services.contains(&s.as_str()) {
+                services.push(s);
+            }
+        }
+        return services
+            .into_iter()
+            .map(|service| {
+                let vars: Vec<&str> = linked
+                    .iter()
+                    .filter(|(_, s)| s == service)
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                let more = match vars.len() {
+                    1 => String::new(),
+                    n => format!(" and {} more", n - 1),
+                };
+                Problem {
+                    message: format!(
+                        "{where_}: the Service `{service}` makes the kubelet give this container the variable {}{more}, which ClearML reads as configuration",
+                        vars[0]
+                    ),
+                    help: Some(SERVICE_LINK_HELP),
+                }
+            })
+            .collect();
     }
     let mut input = Input::new(env.vars.clone(), mounted.files);
     input.opaque_dirs = mounted.opaque;
