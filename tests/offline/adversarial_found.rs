@@ -45,7 +45,9 @@ fn found_inputs_are_refused_or_render_to_readable_idempotent_output() {
 /// start or would read an undeclared provider (tests/fixtures/attack-found): a variable name of
 /// a thousand parts (it overflowed the stack), a config file whose path makes a key of over a
 /// thousand parts, a NUL in an env value written as YAML's `"\0"`, an apiserver run by a
-/// ReplicationController, Services whose link variables ClearML reads. Each is refused with
+/// ReplicationController, Services whose link variables ClearML reads or whose cluster IP a
+/// variable ClearML reads expands, an emptyDir at the config directory an initContainer fills.
+/// Each is refused with
 /// nothing on stdout, naming why.
 #[test]
 fn attack_found_inputs_are_refused() {
@@ -57,6 +59,11 @@ fn attack_found_inputs_are_refused() {
         ("esc-nul.yaml", "holds a NUL character"),
         ("replication-controller.yaml", "ReplicationController"),
         ("so-1000.yaml", "configuration loader would fail"),
+        ("init-emptydir.yaml", "error[unseen-config-file]: the volumeMount /opt/clearml/config (volume `v`)"),
+        (
+            "service-ip-expansion.yaml",
+            "variable CLEARML__services__x takes the cluster IP of the Service `db`",
+        ),
         (
             "service-links.yaml",
             "the Service `clearml--secure--login--sso--oauth-client--okta` makes the kubelet give this container the variable CLEARML__SECURE__LOGIN__SSO__OAUTH_CLIENT__OKTA_SERVICE_HOST",
