@@ -283,7 +283,7 @@ impl ConfigFilesPolicy {
     /// Whether the volumeMount at `mount_path` is listed (compared cleaned).
     pub fn trusts(&self, mount_path: &str) -> bool {
         let clean = crate::paths::clean_path(mount_path);
-        self.trust_unseen.iter().any(|t| *t == clean)
+        self.trust_unseen.contains(&clean)
     }
 }
 
