@@ -258,11 +258,24 @@ fn reference_value(
 /// The files a container's volume mounts show.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MountedFiles {
-    /// Absolute path → text, for every file whose text the stream holds.
+    /// Absolute path → text, for every file whose text the stream holds, at every path it
+    /// can be opened by (see [`ATOMIC_DIR`]).
     pub files: BTreeMap<String, String>,
     /// Mount paths (cleaned) whose files the stream cannot show, in part or whole.
     pub opaque: Vec<String>,
+    /// Directories that are symbolic links (a ConfigMap, Secret or projected volume's `..data`
+    /// and its top-level directories): a walk from above does not enter them.
+    pub symlinked_dirs: Vec<String>,
 }
+
+/// The kubelet's atomic writer (`pkg/volume/util/atomic_writer.go`) puts a ConfigMap, Secret
+/// or projected volume's files in a real directory `..<UTC time>.<random digits>`, points the
+/// symbolic link `..data` at it, and makes each top-level entry of the files' paths a symbolic
+/// link into `..data`. So a file `a/b.conf` of a volume mounted at M can be opened as
+/// `M/a/b.conf`, `M/..data/a/b.conf` and `M/..<time>/a/b.conf`; `M/..data` and `M/a` are
+/// links to directories. The time is the install's; this stand-in has its shape (the parts
+/// pyhocon's `parse_key` makes of it, two, neither a ClearML key, are what matters).
+pub const ATOMIC_DIR: &str = "..2026_01_01_00_00_00.1234567890";
 
 /// The files `container`'s volumeMounts show, from the pod's `volumes` (both as Kubernetes
 /// reads them), where [`volumes::landing`] puts them.
@@ -305,15 +318,31 @@ pub fn mounted_files(
         if opaque_part {
             out.opaque.push(at.clone());
         }
+        // A subPath mount is the one file or directory it names, resolved: no links in it.
+        let whole = m.sub_path.as_deref().is_none_or(str::is_empty);
+        if whole {
+            out.symlinked_dirs.push(format!("{at}/..data"));
+        }
         for f in files {
             let Some(path) = volumes::landing(m, &f.path) else {
                 continue;
             };
+            let inside = crate::paths::clean_path(&f.path);
+            let mut paths = vec![path];
+            if whole {
+                paths.push(format!("{at}/..data/{inside}"));
+                paths.push(format!("{at}/{ATOMIC_DIR}/{inside}"));
+                if let Some((top, _)) = inside.split_once('/') {
+                    out.symlinked_dirs.push(format!("{at}/{top}"));
+                }
+            }
             match sources::file_text(inventory, f.kind, &f.name, &f.key, namespace) {
                 Some(text) => {
-                    out.files.insert(path, text.text_for_judging().to_string());
+                    for p in paths {
+                        out.files.insert(p, text.text_for_judging().to_string());
+                    }
                 }
-                None => out.opaque.push(path),
+                None => out.opaque.extend(paths),
             }
         }
     }
@@ -491,5 +520,82 @@ mod tests {
         assert!(service_links_enabled(&pod("")));
         assert!(service_links_enabled(&pod("enableServiceLinks: true")));
         assert!(!service_links_enabled(&pod("enableServiceLinks: false")));
+    }
+
+    /// The atomic writer's layout, and what ClearML's loader makes of it (the port of
+    /// `_read_recursive`: `conf_root.rglob("*.conf")` keyed by the relative path). rglob
+    /// enters hidden directories, so the real `..<time>` directory is read, its files keyed
+    /// under the time's two parts (never a ClearML key); it does not enter a directory that is
+    /// a symbolic link, so neither `..data` nor the link to `a/` is walked from the mount, and
+    /// `a/b.conf` is read only as `<time>.a.b`. A folder that *is* the link (`M/..data`) is
+    /// read whole; `..` right after a link is unknown. A subPath mount shows no layout.
+    #[test]
+    fn a_configmap_volume_as_the_kubelet_lays_it_out_and_the_loader_reads_it() {
+        use crate::clearml::loader::{self, Input};
+        let policy = crate::policy::parse(
+            "version = 1\n[providers.google]\nclient_id = \"a\"\nclient_secret = \"b\"\n",
+            "p.toml",
+        )
+        .unwrap();
+        let inv = inventory(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata:\n  top.conf: 'x: 1'\n  nested: 'y: 2'\n",
+        );
+        let pod = serde_json::json!([{"name": "v", "configMap": {"name": "cm", "items": [
+            {"key": "top.conf", "path": "top.conf"},
+            {"key": "nested", "path": "a/b.conf"},
+        ]}}]);
+        let mounted = |mount: serde_json::Value| {
+            let c = serde_json::json!({"volumeMounts": [mount]});
+            mounted_files(&c, Some(&pod), &inv, &policy, None)
+        };
+        let m = mounted(serde_json::json!({"name": "v", "mountPath": "/opt/clearml/config"}));
+        let at = |p: &str| format!("/opt/clearml/config/{p}");
+        let paths: Vec<&str> = m.files.keys().map(String::as_str).collect();
+        for p in [
+            at("top.conf"),
+            at("a/b.conf"),
+            at("..data/top.conf"),
+            at("..data/a/b.conf"),
+            at(&format!("{ATOMIC_DIR}/top.conf")),
+            at(&format!("{ATOMIC_DIR}/a/b.conf")),
+        ] {
+            assert!(paths.contains(&p.as_str()), "{p} not in {paths:?}");
+        }
+        assert_eq!(m.symlinked_dirs, [at("..data"), at("a")]);
+        let load = |dir: Option<&str>| {
+            let vars = dir
+                .map(|d| vec![("CLEARML_CONFIG_DIR".to_string(), d.to_string())])
+                .unwrap_or_default();
+            let mut input = Input::new(vars, m.files.clone());
+            input.symlinked_dirs = m.symlinked_dirs.clone();
+            input.default_folder_is_image = true;
+            loader::load(&input)
+        };
+        let keys = |l: &loader::Loaded| match &l.config {
+            crate::pyhocon::Value::Object(items) => {
+                items.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>()
+            }
+            _ => vec![],
+        };
+        let l = load(None).unwrap();
+        assert_eq!(
+            keys(&l),
+            ["secure", "services", "top", "2026_01_01_00_00_00"]
+        );
+        let via_data = load(Some("/opt/clearml/config/..data")).unwrap();
+        assert_eq!(keys(&via_data), ["secure", "services", "top", "a"]);
+        let via_link = load(Some("/opt/clearml/config/a")).unwrap();
+        assert_eq!(keys(&via_link), ["secure", "services", "b"]);
+        let up_from_link = load(Some("/opt/clearml/config/a/..")).unwrap();
+        assert!(!up_from_link.unknown.is_empty(), "{up_from_link:?}");
+        // A subPath mount is resolved by the kubelet: the file, no layout.
+        let one = mounted(
+            serde_json::json!({"name": "v", "mountPath": "/opt/clearml/config/b.conf", "subPath": "a/b.conf"}),
+        );
+        assert_eq!(
+            one.files.keys().collect::<Vec<_>>(),
+            ["/opt/clearml/config/b.conf"]
+        );
+        assert!(one.symlinked_dirs.is_empty());
     }
 }

@@ -168,6 +168,7 @@ pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<
         }
     }
     let mut input = Input::new(env.vars.clone(), mounted.files);
+    input.symlinked_dirs = mounted.symlinked_dirs;
     // A mount the policy vouches for (`[config_files] trust_unseen`) is taken to hold no file
     // that matters; the corrections still report it.
     input.opaque_dirs = mounted

@@ -46,7 +46,8 @@ fn found_inputs_are_refused_or_render_to_readable_idempotent_output() {
 /// a thousand parts (it overflowed the stack), a config file whose path makes a key of over a
 /// thousand parts, a NUL in an env value written as YAML's `"\0"`, an apiserver run by a
 /// ReplicationController, Services whose link variables ClearML reads or whose cluster IP a
-/// variable ClearML reads expands, an emptyDir at the config directory an initContainer fills.
+/// variable ClearML reads expands, an emptyDir at the config directory an initContainer fills,
+/// `CLEARML_CONFIG_DIR` at a ConfigMap volume's `..data` link.
 /// Each is refused with
 /// nothing on stdout, naming why.
 #[test]
@@ -59,6 +60,10 @@ fn attack_found_inputs_are_refused() {
         ("esc-nul.yaml", "holds a NUL character"),
         ("replication-controller.yaml", "ReplicationController"),
         ("so-1000.yaml", "configuration loader would fail"),
+        (
+            "config-dir-data-link.yaml",
+            "the config file /etc/extra/..data/secure.conf that ClearML reads sets something at or above `secure.login.sso`",
+        ),
         ("init-emptydir.yaml", "error[unseen-config-file]: the volumeMount /opt/clearml/config (volume `v`)"),
         (
             "service-ip-expansion.yaml",
