@@ -10,7 +10,9 @@
 //!    An empty entry (`a::b`, a trailing `:`) is `Path('')`, the working directory: the loader
 //!    then reads every `*.conf` under it (under `/opt/clearml` in the image).
 //! 2. each folder: every `*.conf` found by `rglob` (hidden files and hidden directories
-//!    included — a ConfigMap volume's `..<timestamp>` directory is read too; a *directory*
+//!    included — a ConfigMap volume's `..<timestamp>` directory is read too; a directory that
+//!    is a symbolic link below the folder is not entered — a ConfigMap volume's `..data` and
+//!    the links to its top-level directories, [`Input::symlinked_dirs`]; a *directory*
 //!    named `x.conf` fails to open and stops the apiserver), keyed by its relative path without
 //!    the suffix joined with `.`, and `ConfigTree.put` into that folder's tree: the key is split
 //!    by pyhocon's `parse_key`, an existing tree there is merged into in place.
@@ -34,7 +36,7 @@
 //! it, and [`Loaded::order_dependent`] says so (the tree is then the one for the order of
 //! [`Input::listing_order`], else names in code-point order, a directory's own files first).
 //! A `..` in a folder is resolved as the kernel does (the directory before it must exist);
-//! the model knows no symlinks.
+//! one right after a symbolic link is unknown (the kernel goes up from the link's target).
 //!
 //! The webserver reads its `WEBSERVER__*` variables with another script and JSON:
 //! [`crate::clearml::webserver`].
@@ -51,6 +53,9 @@ use std::rc::Rc;
 pub const DEFAULT_FOLDER: &str = "/opt/clearml/apiserver/config/default";
 /// The extra folders read when neither override variable is set (`EXTRA_CONFIG_PATHS`).
 pub const EXTRA_CONFIG_PATHS: [&str; 2] = ["/opt/trains/config", "/opt/clearml/config"];
+/// The prefixes of the variables the loader reads as configuration, in its order
+/// (`extra_config_values_env_key_prefix`).
+pub const ENV_PREFIXES: [&str; 2] = ["TRAINS__", "CLEARML__"];
 /// The image's working directory (the Dockerfile's `WORKDIR`), for relative folders.
 pub const IMAGE_WORKDIR: &str = "/opt/clearml";
 
@@ -81,6 +86,11 @@ pub struct Input {
     /// `rglob`'s order per folder (folder path as normalized here → file paths), when known;
     /// otherwise names in code-point order.
     pub listing_order: BTreeMap<String, Vec<String>>,
+    /// Directories that are symbolic links (absolute). `rglob` does not enter one below the
+    /// folder it walks (Python's `_RecursiveWildcardSelector` recurses only into entries that
+    /// are directories and not symlinks), though a folder may be one or lie inside one; a `..`
+    /// right after one is refused as unknown (the kernel resolves it from the link's target).
+    pub symlinked_dirs: Vec<String>,
 }
 
 impl Input {
@@ -95,6 +105,7 @@ impl Input {
             default_folder_is_image: false,
             extra_config_paths: EXTRA_CONFIG_PATHS.iter().map(|s| s.to_string()).collect(),
             listing_order: BTreeMap::new(),
+            symlinked_dirs: Vec::new(),
         }
     }
 }
@@ -473,11 +484,16 @@ fn folder_path(
 
 /// The directory `p` names, resolving each `..` as the kernel does: the path before it must
 /// be a directory. `Some(None)` when it is not a directory, `None` when that is unknown.
-fn resolve_dir(p: &str, is_dir: &dyn Fn(&str) -> Option<bool>) -> Option<Option<String>> {
+fn resolve_dir(
+    p: &str,
+    is_dir: &dyn Fn(&str) -> Option<bool>,
+    symlinks: &[String],
+) -> Option<Option<String>> {
     let mut parts: Vec<&str> = Vec::new();
     for seg in p.split('/') {
         match seg {
             "" | "." => {}
+            ".." if symlinks.contains(&format!("/{}", parts.join("/"))) => return None,
             ".." => {
                 match is_dir(&format!("/{}", parts.join("/")))? {
                     true => parts.pop(),
@@ -532,6 +548,7 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
     let files: BTreeMap<String, &String> =
         input.files.iter().map(|(k, v)| (normalize(k), v)).collect();
     let mut opaque: Vec<String> = input.opaque_dirs.iter().map(|d| normalize(d)).collect();
+    let symlinks: Vec<String> = input.symlinked_dirs.iter().map(|d| normalize(d)).collect();
     if input.default_folder_is_image {
         opaque.push(normalize(&input.default_folder));
     }
@@ -570,7 +587,7 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
     let mut folders = vec![default];
     for v in value.split(':') {
         let p = folder_path(&expandvars(v, &env), &input.cwd, &env)?;
-        match resolve_dir(&p, &is_dir) {
+        match resolve_dir(&p, &is_dir, &symlinks) {
             Some(Some(p)) => folders.push(p),
             Some(None) => {}
             None => unknown.push((vec![], format!("folder {p} is not visible"))),
@@ -580,7 +597,7 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
     // _reload: the environment first.
     let mut sso_sources = Vec::new();
     let env_config = new_tree();
-    for prefix in ["TRAINS__", "CLEARML__"] {
+    for prefix in ENV_PREFIXES {
         let mut keys: Vec<&str> = input
             .env
             .iter()
@@ -631,7 +648,7 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
         }
         let listing = match input.listing_order.get(folder) {
             Some(l) => l.iter().map(|p| normalize(p)).collect(),
-            None => rglob(folder, &files),
+            None => rglob(folder, &files, &symlinks),
         };
         for o in &opaque {
             if is_under(o, folder) && o != folder {
@@ -727,7 +744,7 @@ fn without_suffix(name: &str) -> String {
 /// What `Path(folder).rglob("*.conf")` yields, in one order the filesystem may give: a
 /// directory's own entries, then each subdirectory's, names in code-point order. Entries named
 /// `*.conf` may be directories (then the loader fails opening them).
-fn rglob(folder: &str, files: &BTreeMap<String, &String>) -> Vec<String> {
+fn rglob(folder: &str, files: &BTreeMap<String, &String>, symlinks: &[String]) -> Vec<String> {
     // every entry (file or directory) below folder, as relative parts
     let mut entries: BTreeSet<Vec<String>> = BTreeSet::new();
     for f in files.keys() {
@@ -742,10 +759,13 @@ fn rglob(folder: &str, files: &BTreeMap<String, &String>) -> Vec<String> {
             }
         }
     }
+    // A directory the walk enters: not a symbolic link (one to a file is read like a file).
+    let base = folder.trim_end_matches('/');
     let is_dir = |e: &Vec<String>| {
         entries
             .iter()
             .any(|o| o.len() > e.len() && o.starts_with(e))
+            && !symlinks.contains(&format!("{base}/{}", e.join("/")))
     };
     let mut out = Vec::new();
     fn walk(

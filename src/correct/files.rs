@@ -165,8 +165,9 @@ pub(super) fn config_dirs(
 /// Rule 7: ClearML's own config files. ClearML merges every `*.conf` below its config
 /// directories before the env variables, which win only for the keys they set: a file can add
 /// a provider or an option the policy does not have. A file the stream shows that may set SSO
-/// settings is an error; a volume there whose files the tool cannot see is a warning (an
-/// external ConfigMap for `apiserver.additionalConfigs` is a legitimate install).
+/// settings is an error; so is a volume there whose files the tool cannot see, unless the
+/// policy's `[config_files] trust_unseen` lists its mount path (an external ConfigMap for
+/// `apiserver.additionalConfigs` is a legitimate install, but only its author can vouch for it).
 pub(super) fn config_files(
     entries: &[Entry],
     container: &Node,
@@ -183,16 +184,28 @@ pub(super) fn config_files(
         ),
     };
     let namespace = ctx.location.object.namespace.as_deref();
+    // Exit 0 must mean ClearML reads the policy: files the tool cannot see refuse the render,
+    // unless the policy vouches for the mount path, which is then still reported.
     let unseen = |mount: &k8s_openapi::api::core::v1::VolumeMount, what: String| {
-        Finding::new(
-            report::UNSEEN_CONFIG_FILE,
-            format!(
-                "the volumeMount {} ({what}) is at ClearML's config directory ({dirs_text}); the tool cannot see its `*.conf` files, which could set SSO settings",
-                mount.mount_path
-            ),
-        )
-        .help("make sure no `.conf` file there sets `login.sso` (secure.conf) or `sso` (services/login.conf): keep all SSO settings in the policy; with [enforce] warnings = \"deny\" this refuses the render")
-        .at(ctx.location.clone())
+        let message = format!(
+            "the volumeMount {} ({what}) is at ClearML's config directory ({dirs_text}); the tool cannot see its `*.conf` files, which could set SSO settings",
+            mount.mount_path
+        );
+        if ctx.policy.config_files.trusts(&mount.mount_path) {
+            Finding::new(
+                report::UNSEEN_CONFIG_FILE_TRUSTED,
+                format!("{message}; the policy's [config_files] trust_unseen vouches that none does"),
+            )
+            .help("exit 0 rests on the policy's promise that no `.conf` file there sets `login.sso` (secure.conf) or `sso` (services/login.conf); with [enforce] warnings = \"deny\" this refuses the render")
+            .at(ctx.location.clone())
+        } else {
+            Finding::new(report::UNSEEN_CONFIG_FILE, message)
+                .help(format!(
+                    "put the files in the release (a ConfigMap or Secret in the rendered manifests), or mount nothing there; if you know no `.conf` file there sets `login.sso` (secure.conf) or `sso` (services/login.conf), vouch for it in the policy: [config_files] trust_unseen = [\"{}\"]",
+                    clean_path(&mount.mount_path)
+                ))
+                .at(ctx.location.clone())
+        }
     };
     for m in &mounts {
         let mount = &clean_path(&m.mount_path);

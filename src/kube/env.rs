@@ -1,18 +1,21 @@
 //! What a container's process sees: its environment as the kubelet builds it, and the files its
 //! volume mounts show, as far as the stream tells.
 //!
-//! The environment ([`process_env`]): `envFrom` sources in order (a later one of a name wins),
-//! then `env` entries in order, each literal expanded (`$(VAR)`, [`objects::expand_env`])
-//! against what is set so far, `valueFrom` references resolved from the stream's Secrets and
-//! ConfigMaps ([`sources`]); the last entry of a name wins. What the stream cannot show (a Secret
-//! from outside the release, a value an ExternalSecret fetches, `fieldRef`,
-//! `resourceFieldRef`) becomes the caller's stand-in for that source, so that the caller can
-//! tell it from any text. The files ([`mounted_files`]): each mount's files where
+//! The environment ([`process_env`]), as the kubelet's `makeEnvironmentVariables` builds it:
+//! `envFrom` sources in order (a later one of a name wins), then `env` entries in order, each
+//! literal expanded (`$(VAR)`, [`objects::expand_env`]) against what is set so far and then the
+//! service-link variables, `valueFrom` references resolved from the stream's Secrets and
+//! ConfigMaps ([`sources`]); the last entry of a name wins; last, every service-link variable
+//! ([`service_env`]) no entry set. What the stream cannot show (a Secret from outside the
+//! release, a value an ExternalSecret fetches, `fieldRef`, `resourceFieldRef`, a cluster IP
+//! the API server assigns at install) becomes the caller's stand-in for that source, so that
+//! the caller can tell it from any text. The files ([`mounted_files`]): each mount's files where
 //! [`volumes::landing`] puts them, with the text the stream holds, and the mounts whose files
 //! the stream cannot show.
 //!
 //! Kubernetes facts only: nothing here knows ClearML or the policy's settings, or words a
-//! finding. Service-link variables (`<SERVICE>_SERVICE_HOST`, ...) are not modelled.
+//! finding. Services outside the stream (another release's in the same namespace) cannot be
+//! seen, so their service-link variables are not modelled.
 
 use crate::kube::objects;
 use crate::kube::sources::{self, Inventory, RefKind};
@@ -25,10 +28,120 @@ use std::collections::BTreeMap;
 /// A container's process environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcessEnv {
-    /// Name → value, names unique, in the order each name was first set.
+    /// Name → value, names unique, in the order each name was first set (the service-link
+    /// variables no entry set last).
     pub vars: Vec<(String, String)>,
     /// An `envFrom` source whose keys the stream cannot show: it may set any variable.
     pub unseen_env_from: bool,
+    /// The service-link variables of `vars` (those no `envFrom`/`env` entry set), each with
+    /// the Service that gives it (`kubernetes` for the cluster's own).
+    pub service_links: Vec<(String, String)>,
+}
+
+/// The name of the Service that is always linked: the cluster's API server, in `default`
+/// (the kubelet's `masterServices`).
+pub const MASTER_SERVICE: &str = "kubernetes";
+
+/// `makeEnvVariableName` of the kubelet's `envvars.go`: upper case, `-` → `_`.
+fn link_name(s: &str) -> String {
+    s.replace('-', "_").to_uppercase()
+}
+
+/// Whether the pod of a workload object (as Kubernetes reads it) gets the service-link
+/// variables of its namespace's Services: unless `enableServiceLinks` is `false`.
+pub fn service_links_enabled(object: &Value) -> bool {
+    let Some(kind) = object.get("kind").and_then(Value::as_str) else {
+        return true;
+    };
+    let Some(path) = objects::pod_spec_path(kind) else {
+        return true;
+    };
+    path.iter()
+        .try_fold(object, |v, k| v.get(k))
+        .and_then(|spec| spec.get("enableServiceLinks"))
+        != Some(&Value::Bool(false))
+}
+
+/// The service-link variables the kubelet gives a container in `namespace`, each with its
+/// value and the Service that gives it: the kubelet's `getServiceEnvVarMap` then `envvars.go`'s
+/// `FromServices`. The cluster's `kubernetes` Service always (its port 443 named `https`, as
+/// the API server creates it), and, when `links` (`enableServiceLinks`), every Service of the
+/// stream in the pod's namespace (one of them named `kubernetes` replaces the cluster's). For
+/// each: `<S>_SERVICE_HOST` (the cluster IP), `<S>_SERVICE_PORT` (the first port),
+/// `<S>_SERVICE_PORT_<NAME>` per named port, then Docker's link variables `<S>_PORT` (the
+/// first port's `proto://ip:port`) and, per port, `<S>_PORT_<port>_<PROTO>` with its `_PROTO`,
+/// `_PORT` and `_ADDR`. A value holding a cluster IP the stream does not show is
+/// `stand_in("service/NAME/VARIABLE")`. Which of two variables of one name wins depends on the
+/// Services' order in the kubelet's map (Go's map order); here the later Service wins.
+pub fn service_env(
+    inventory: &Inventory,
+    namespace: Option<&str>,
+    links: bool,
+    stand_in: &dyn Fn(&str) -> String,
+) -> Vec<(String, String, String)> {
+    let master = sources::ServiceLink {
+        name: MASTER_SERVICE.to_string(),
+        namespace: Some("default".to_string()),
+        cluster_ip: None,
+        ports: vec![("https".to_string(), 443, "TCP".to_string())],
+    };
+    let mut linked: Vec<&sources::ServiceLink> = vec![&master];
+    if links {
+        for s in &inventory.services {
+            let same = match (s.namespace.as_deref(), namespace) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            if same {
+                linked.retain(|l| l.name != s.name);
+                linked.push(s);
+            }
+        }
+    }
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    for s in linked {
+        let prefix = link_name(&s.name);
+        let mut push = |name: String, value: Option<String>| {
+            let value = value.unwrap_or_else(|| stand_in(&format!("service/{}/{name}", s.name)));
+            out.retain(|(n, _, _)| *n != name);
+            out.push((name, value, s.name.clone()));
+        };
+        let ip = s.cluster_ip.as_deref();
+        // `net.JoinHostPort`: an IPv6 address in brackets.
+        let host_port = |port: i32| {
+            ip.map(|ip| match ip.contains(':') {
+                true => format!("[{ip}]:{port}"),
+                false => format!("{ip}:{port}"),
+            })
+        };
+        let Some((_, first, _)) = s.ports.first() else {
+            continue;
+        };
+        push(format!("{prefix}_SERVICE_HOST"), ip.map(str::to_string));
+        let port_var = format!("{prefix}_SERVICE_PORT");
+        push(port_var.clone(), Some(first.to_string()));
+        for (name, port, _) in &s.ports {
+            if !name.is_empty() {
+                push(
+                    format!("{port_var}_{}", link_name(name)),
+                    Some(port.to_string()),
+                );
+            }
+        }
+        for (i, (_, port, protocol)) in s.ports.iter().enumerate() {
+            let lower = protocol.to_lowercase();
+            let url = host_port(*port).map(|hp| format!("{lower}://{hp}"));
+            if i == 0 {
+                push(format!("{prefix}_PORT"), url.clone());
+            }
+            let port_prefix = format!("{prefix}_PORT_{port}_{}", protocol.to_uppercase());
+            push(port_prefix.clone(), url);
+            push(format!("{port_prefix}_PROTO"), Some(lower));
+            push(format!("{port_prefix}_PORT"), Some(port.to_string()));
+            push(format!("{port_prefix}_ADDR"), ip.map(str::to_string));
+        }
+    }
+    out
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
@@ -36,14 +149,18 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 }
 
 /// The environment the kubelet gives `container` (a workload's container as Kubernetes reads
-/// it) in `namespace`. `stand_in(what)` is the value put for a source the stream cannot show,
-/// `what` naming it (`secret/NAME/KEY`, `configmap/NAME/KEY`, `fieldRef/PATH`, ...).
+/// it) in `namespace`, with the service-link variables of [`service_env`] (`links`: the pod's
+/// `enableServiceLinks`, [`service_links_enabled`]). `stand_in(what)` is the value put for a
+/// source the stream cannot show, `what` naming it (`secret/NAME/KEY`, `configmap/NAME/KEY`,
+/// `fieldRef/PATH`, `service/NAME/VARIABLE`, ...).
 pub fn process_env(
     container: &Value,
     inventory: &Inventory,
     namespace: Option<&str>,
+    links: bool,
     stand_in: &dyn Fn(&str) -> String,
 ) -> ProcessEnv {
+    let services = service_env(inventory, namespace, links, stand_in);
     let mut vars: Vec<(String, String)> = Vec::new();
     let set = |vars: &mut Vec<(String, String)>, name: String, value: String| match vars
         .iter_mut()
@@ -76,18 +193,36 @@ pub fn process_env(
         let from = e.get("valueFrom").filter(|v| !v.is_null());
         let value = match from {
             None => {
+                // The kubelet's mapping: what is set so far, then the service-link variables.
                 let text = e.get("value").and_then(Value::as_str).unwrap_or_default();
                 objects::expand_env(text, |var| {
-                    vars.iter().find(|(n, _)| n == var).map(|(_, v)| v.clone())
+                    vars.iter()
+                        .find(|(n, _)| n == var)
+                        .map(|(_, v)| v.clone())
+                        .or_else(|| {
+                            services
+                                .iter()
+                                .find(|(n, _, _)| n == var)
+                                .map(|(_, v, _)| v.clone())
+                        })
                 })
             }
             Some(from) => reference_value(from, inventory, namespace, stand_in),
         };
         set(&mut vars, name.to_string(), value);
     }
+    // "Add remaining service environment vars": those no entry set.
+    let mut service_links = Vec::new();
+    for (name, value, service) in services {
+        if !vars.iter().any(|(n, _)| *n == name) {
+            vars.push((name.clone(), value));
+            service_links.push((name, service));
+        }
+    }
     ProcessEnv {
         vars,
         unseen_env_from,
+        service_links,
     }
 }
 
@@ -123,11 +258,24 @@ fn reference_value(
 /// The files a container's volume mounts show.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MountedFiles {
-    /// Absolute path → text, for every file whose text the stream holds.
+    /// Absolute path → text, for every file whose text the stream holds, at every path it
+    /// can be opened by (see [`ATOMIC_DIR`]).
     pub files: BTreeMap<String, String>,
     /// Mount paths (cleaned) whose files the stream cannot show, in part or whole.
     pub opaque: Vec<String>,
+    /// Directories that are symbolic links (a ConfigMap, Secret or projected volume's `..data`
+    /// and its top-level directories): a walk from above does not enter them.
+    pub symlinked_dirs: Vec<String>,
 }
+
+/// The kubelet's atomic writer (`pkg/volume/util/atomic_writer.go`) puts a ConfigMap, Secret
+/// or projected volume's files in a real directory `..<UTC time>.<random digits>`, points the
+/// symbolic link `..data` at it, and makes each top-level entry of the files' paths a symbolic
+/// link into `..data`. So a file `a/b.conf` of a volume mounted at M can be opened as
+/// `M/a/b.conf`, `M/..data/a/b.conf` and `M/..<time>/a/b.conf`; `M/..data` and `M/a` are
+/// links to directories. The time is the install's; this stand-in has its shape (the parts
+/// pyhocon's `parse_key` makes of it, two, neither a ClearML key, are what matters).
+pub const ATOMIC_DIR: &str = "..2026_01_01_00_00_00.1234567890";
 
 /// The files `container`'s volumeMounts show, from the pod's `volumes` (both as Kubernetes
 /// reads them), where [`volumes::landing`] puts them.
@@ -170,15 +318,31 @@ pub fn mounted_files(
         if opaque_part {
             out.opaque.push(at.clone());
         }
+        // A subPath mount is the one file or directory it names, resolved: no links in it.
+        let whole = m.sub_path.as_deref().is_none_or(str::is_empty);
+        if whole {
+            out.symlinked_dirs.push(format!("{at}/..data"));
+        }
         for f in files {
             let Some(path) = volumes::landing(m, &f.path) else {
                 continue;
             };
+            let inside = crate::paths::clean_path(&f.path);
+            let mut paths = vec![path];
+            if whole {
+                paths.push(format!("{at}/..data/{inside}"));
+                paths.push(format!("{at}/{ATOMIC_DIR}/{inside}"));
+                if let Some((top, _)) = inside.split_once('/') {
+                    out.symlinked_dirs.push(format!("{at}/{top}"));
+                }
+            }
             match sources::file_text(inventory, f.kind, &f.name, &f.key, namespace) {
                 Some(text) => {
-                    out.files.insert(path, text.text_for_judging().to_string());
+                    for p in paths {
+                        out.files.insert(p, text.text_for_judging().to_string());
+                    }
                 }
-                None => out.opaque.push(path),
+                None => out.opaque.extend(paths),
             }
         }
     }
@@ -207,16 +371,231 @@ mod tests {
             {"name": "S", "valueFrom": {"secretKeyRef": {"name": "ext", "key": "k"}}},
             {"name": "F", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
         ]});
-        let env = process_env(&c, &Inventory::default(), None, &|w| format!("<{w}>"));
+        let env = process_env(&c, &Inventory::default(), None, true, &|w| format!("<{w}>"));
         assert_eq!(
-            env.vars,
+            env.vars[..4],
             vec![
                 ("A".to_string(), "2".to_string()),
                 ("B".to_string(), "x1$(C)$(A)".to_string()),
                 ("S".to_string(), "<secret/ext/k>".to_string()),
                 ("F".to_string(), "<fieldRef/metadata.name>".to_string()),
-            ]
+            ],
+            "the cluster's own Service's variables come last"
         );
         assert!(!env.unseen_env_from);
+    }
+
+    fn inventory(yaml: &str) -> Inventory {
+        let docs: Vec<Value> = crate::kube::stream::split(yaml)
+            .iter()
+            .filter_map(|d| crate::kube::read::read(d.parse_text()).unwrap())
+            .collect();
+        let policy = crate::policy::parse(
+            "version = 1\n[providers.google]\nclient_id = \"a\"\nclient_secret = \"b\"\n",
+            "p.toml",
+        )
+        .unwrap();
+        sources::inventory(docs.iter().map(|d| (d, None)), &policy.secrets.placeholders)
+    }
+
+    fn vars(env: &ProcessEnv) -> Vec<(&str, &str)> {
+        env.vars
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect()
+    }
+
+    /// The kubelet's `envvars.go`, port by port: its own documented example (Service
+    /// `redis-master`, TCP 6379, cluster IP 10.0.0.11) plus a named UDP port and an IPv6 one.
+    #[test]
+    fn service_link_variables_as_the_kubelet_writes_them() {
+        let inv = inventory(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: redis-master}\nspec:\n  clusterIP: 10.0.0.11\n  ports:\n  - port: 6379\n  - {name: dns-x, port: 53, protocol: UDP}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: v6}\nspec: {clusterIP: 'fd00::1', ports: [{port: 80}]}\n",
+        );
+        let env = process_env(&serde_json::json!({}), &inv, None, true, &|w| {
+            format!("<{w}>")
+        });
+        let got = vars(&env);
+        for want in [
+            ("REDIS_MASTER_SERVICE_HOST", "10.0.0.11"),
+            ("REDIS_MASTER_SERVICE_PORT", "6379"),
+            ("REDIS_MASTER_SERVICE_PORT_DNS_X", "53"),
+            ("REDIS_MASTER_PORT", "tcp://10.0.0.11:6379"),
+            ("REDIS_MASTER_PORT_6379_TCP", "tcp://10.0.0.11:6379"),
+            ("REDIS_MASTER_PORT_6379_TCP_PROTO", "tcp"),
+            ("REDIS_MASTER_PORT_6379_TCP_PORT", "6379"),
+            ("REDIS_MASTER_PORT_6379_TCP_ADDR", "10.0.0.11"),
+            ("REDIS_MASTER_PORT_53_UDP", "udp://10.0.0.11:53"),
+            ("REDIS_MASTER_PORT_53_UDP_PROTO", "udp"),
+            ("V6_PORT", "tcp://[fd00::1]:80"),
+            ("V6_SERVICE_HOST", "fd00::1"),
+            // The cluster's own: its IP is assigned by the cluster.
+            (
+                "KUBERNETES_SERVICE_HOST",
+                "<service/kubernetes/KUBERNETES_SERVICE_HOST>",
+            ),
+            ("KUBERNETES_SERVICE_PORT_HTTPS", "443"),
+            ("KUBERNETES_PORT_443_TCP_PROTO", "tcp"),
+        ] {
+            assert!(got.contains(&want), "{want:?} not in {got:?}");
+        }
+        // The first port's link variable is not repeated for the second.
+        assert!(!got.iter().any(|(n, _)| *n == "REDIS_MASTER_SERVICE_PORT_"));
+        assert_eq!(got.len(), 8 + 12 + 7, "{got:?}");
+        assert_eq!(env.service_links.len(), got.len());
+    }
+
+    #[test]
+    fn which_services_are_linked() {
+        let svc = |name: &str, spec: &str| {
+            format!(
+                "---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec: {spec}\n"
+            )
+        };
+        let inv = inventory(
+            &[
+                svc("plain", "{ports: [{port: 1}]}"),
+                svc("headless", "{clusterIP: None, ports: [{port: 1}]}"),
+                svc("external", "{type: ExternalName, externalName: a.example.com}"),
+                svc("no-ports", "{}"),
+                "---\napiVersion: v1\nkind: Service\nmetadata: {name: elsewhere, namespace: b}\nspec: {ports: [{port: 1}]}\n".to_string(),
+            ]
+            .concat(),
+        );
+        let names = |ns: Option<&str>, links: bool| -> Vec<String> {
+            let mut s: Vec<String> = service_env(&inv, ns, links, &|w| format!("<{w}>"))
+                .into_iter()
+                .map(|(_, _, s)| s)
+                .collect();
+            s.dedup();
+            s
+        };
+        assert_eq!(names(Some("a"), true), ["kubernetes", "plain"]);
+        assert_eq!(names(None, true), ["kubernetes", "plain", "elsewhere"]);
+        assert_eq!(names(Some("b"), true), ["kubernetes", "plain", "elsewhere"]);
+        assert_eq!(
+            names(Some("a"), false),
+            ["kubernetes"],
+            "enableServiceLinks: false"
+        );
+        // An unassigned cluster IP is a stand-in wherever it shows.
+        let env = service_env(&inv, Some("a"), true, &|w| format!("<{w}>"));
+        let value = |n: &str| {
+            env.iter()
+                .find(|(v, _, _)| v == n)
+                .map(|(_, v, _)| v.as_str())
+        };
+        assert_eq!(value("PLAIN_PORT"), Some("<service/plain/PLAIN_PORT>"));
+        assert_eq!(value("PLAIN_PORT_1_TCP_PORT"), Some("1"));
+    }
+
+    /// `env` and `envFrom` win over a service-link variable; `$(VAR)` sees it (after what is
+    /// set so far); `enableServiceLinks: false` is read from the pod spec.
+    #[test]
+    fn service_links_under_env_and_in_expansion() {
+        let inv = inventory(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec: {clusterIP: 10.1.2.3, ports: [{port: 5432}]}\n",
+        );
+        let c = serde_json::json!({"env": [
+            {"name": "URL", "value": "pg://$(DB_SERVICE_HOST):$(DB_SERVICE_PORT)"},
+            {"name": "DB_SERVICE_PORT", "value": "1"},
+            {"name": "AGAIN", "value": "$(DB_SERVICE_PORT)"},
+        ]});
+        let env = process_env(&c, &inv, None, true, &|w| format!("<{w}>"));
+        let got = vars(&env);
+        assert!(got.contains(&("URL", "pg://10.1.2.3:5432")), "{got:?}");
+        assert!(got.contains(&("DB_SERVICE_PORT", "1")));
+        assert!(got.contains(&("AGAIN", "1")));
+        assert!(!env
+            .service_links
+            .iter()
+            .any(|(n, _)| n == "DB_SERVICE_PORT"));
+        assert!(env
+            .service_links
+            .contains(&("DB_PORT".to_string(), "db".to_string())));
+        let pod = |links: &str| {
+            let yaml = format!("apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec: {{{links}}}\n");
+            crate::kube::read::read(&yaml).unwrap().unwrap()
+        };
+        assert!(service_links_enabled(&pod("")));
+        assert!(service_links_enabled(&pod("enableServiceLinks: true")));
+        assert!(!service_links_enabled(&pod("enableServiceLinks: false")));
+    }
+
+    /// The atomic writer's layout, and what ClearML's loader makes of it (the port of
+    /// `_read_recursive`: `conf_root.rglob("*.conf")` keyed by the relative path). rglob
+    /// enters hidden directories, so the real `..<time>` directory is read, its files keyed
+    /// under the time's two parts (never a ClearML key); it does not enter a directory that is
+    /// a symbolic link, so neither `..data` nor the link to `a/` is walked from the mount, and
+    /// `a/b.conf` is read only as `<time>.a.b`. A folder that *is* the link (`M/..data`) is
+    /// read whole; `..` right after a link is unknown. A subPath mount shows no layout.
+    #[test]
+    fn a_configmap_volume_as_the_kubelet_lays_it_out_and_the_loader_reads_it() {
+        use crate::clearml::loader::{self, Input};
+        let policy = crate::policy::parse(
+            "version = 1\n[providers.google]\nclient_id = \"a\"\nclient_secret = \"b\"\n",
+            "p.toml",
+        )
+        .unwrap();
+        let inv = inventory(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata:\n  top.conf: 'x: 1'\n  nested: 'y: 2'\n",
+        );
+        let pod = serde_json::json!([{"name": "v", "configMap": {"name": "cm", "items": [
+            {"key": "top.conf", "path": "top.conf"},
+            {"key": "nested", "path": "a/b.conf"},
+        ]}}]);
+        let mounted = |mount: serde_json::Value| {
+            let c = serde_json::json!({"volumeMounts": [mount]});
+            mounted_files(&c, Some(&pod), &inv, &policy, None)
+        };
+        let m = mounted(serde_json::json!({"name": "v", "mountPath": "/opt/clearml/config"}));
+        let at = |p: &str| format!("/opt/clearml/config/{p}");
+        let paths: Vec<&str> = m.files.keys().map(String::as_str).collect();
+        for p in [
+            at("top.conf"),
+            at("a/b.conf"),
+            at("..data/top.conf"),
+            at("..data/a/b.conf"),
+            at(&format!("{ATOMIC_DIR}/top.conf")),
+            at(&format!("{ATOMIC_DIR}/a/b.conf")),
+        ] {
+            assert!(paths.contains(&p.as_str()), "{p} not in {paths:?}");
+        }
+        assert_eq!(m.symlinked_dirs, [at("..data"), at("a")]);
+        let load = |dir: Option<&str>| {
+            let vars = dir
+                .map(|d| vec![("CLEARML_CONFIG_DIR".to_string(), d.to_string())])
+                .unwrap_or_default();
+            let mut input = Input::new(vars, m.files.clone());
+            input.symlinked_dirs = m.symlinked_dirs.clone();
+            input.default_folder_is_image = true;
+            loader::load(&input)
+        };
+        let keys = |l: &loader::Loaded| match &l.config {
+            crate::pyhocon::Value::Object(items) => {
+                items.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>()
+            }
+            _ => vec![],
+        };
+        let l = load(None).unwrap();
+        assert_eq!(
+            keys(&l),
+            ["secure", "services", "top", "2026_01_01_00_00_00"]
+        );
+        let via_data = load(Some("/opt/clearml/config/..data")).unwrap();
+        assert_eq!(keys(&via_data), ["secure", "services", "top", "a"]);
+        let via_link = load(Some("/opt/clearml/config/a")).unwrap();
+        assert_eq!(keys(&via_link), ["secure", "services", "b"]);
+        let up_from_link = load(Some("/opt/clearml/config/a/..")).unwrap();
+        assert!(!up_from_link.unknown.is_empty(), "{up_from_link:?}");
+        // A subPath mount is resolved by the kubelet: the file, no layout.
+        let one = mounted(
+            serde_json::json!({"name": "v", "mountPath": "/opt/clearml/config/b.conf", "subPath": "a/b.conf"}),
+        );
+        assert_eq!(
+            one.files.keys().collect::<Vec<_>>(),
+            ["/opt/clearml/config/b.conf"]
+        );
+        assert!(one.symlinked_dirs.is_empty());
     }
 }

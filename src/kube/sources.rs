@@ -16,9 +16,16 @@ use k8s_openapi::api::core::v1::EnvFromSource;
 use k8s_openapi::ByteString;
 use serde_json::Value;
 
-/// The kinds that can provide a Secret or a ConfigMap. The render reads every document of
+/// The kinds that can provide a Secret or a ConfigMap, and `Service` (whose service-link
+/// variables the kubelet gives containers, [`ServiceLink`]). The render reads every document of
 /// these kinds (as Kubernetes reads it) and nothing else for the inventory.
-pub const SOURCE_KINDS: &[&str] = &["Secret", "ExternalSecret", "SealedSecret", "ConfigMap"];
+pub const SOURCE_KINDS: &[&str] = &[
+    "Secret",
+    "ExternalSecret",
+    "SealedSecret",
+    "ConfigMap",
+    "Service",
+];
 
 /// What a key holds, as far as the gate cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,11 +110,72 @@ pub struct Source {
     pub absent_at_start: Option<String>,
 }
 
+/// A Service of the stream that gets a cluster IP, as far as the kubelet's service-link
+/// variables need it (`crate::kube::env::service_env`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceLink {
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`, when the manifest sets it.
+    pub namespace: Option<String>,
+    /// `spec.clusterIP` (else the first of `spec.clusterIPs`) when the manifest sets it;
+    /// `None`: the API server assigns one at install, which the stream cannot show.
+    pub cluster_ip: Option<String>,
+    /// `spec.ports` in order: name (empty when unnamed), port, protocol (`TCP` when unset).
+    pub ports: Vec<(String, i32, String)>,
+}
+
+impl ServiceLink {
+    /// The service-link facts of a `kind: Service` object as Kubernetes reads it, or `None`
+    /// when the kubelet gives it no variables: no cluster IP (`ExternalName`, headless
+    /// `clusterIP: None`), or no ports (the API server refuses such a Service).
+    fn of(object: &Value, object_ref: &ObjectRef) -> Option<ServiceLink> {
+        let spec: k8s_openapi::api::core::v1::ServiceSpec =
+            serde_json::from_value(object.get("spec")?.clone()).ok()?;
+        if spec.type_.as_deref() == Some("ExternalName") {
+            return None;
+        }
+        let ip = spec
+            .cluster_ip
+            .clone()
+            .filter(|ip| !ip.is_empty())
+            .or_else(|| spec.cluster_ips.as_ref()?.first().cloned())
+            .filter(|ip| !ip.is_empty());
+        if ip.as_deref() == Some("None") {
+            return None;
+        }
+        let ports: Vec<(String, i32, String)> = spec
+            .ports?
+            .into_iter()
+            .map(|p| {
+                let protocol = p.protocol.filter(|p| !p.is_empty());
+                (
+                    p.name.unwrap_or_default(),
+                    p.port,
+                    protocol.unwrap_or_else(|| "TCP".to_string()),
+                )
+            })
+            .collect();
+        if ports.is_empty() {
+            return None;
+        }
+        Some(ServiceLink {
+            name: object_ref.name.clone(),
+            namespace: object_ref.namespace.clone(),
+            cluster_ip: ip,
+            ports,
+        })
+    }
+}
+
 /// Everything the stream provides.
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
     /// Sources in document order.
     pub sources: Vec<Source>,
+    /// The stream's Services that get a cluster IP, in document order (a later one of a name
+    /// and namespace replacing an earlier one).
+    pub services: Vec<ServiceLink>,
 }
 
 impl Inventory {
@@ -243,6 +311,15 @@ impl Inventory {
         let mut values = Vec::new();
         let mut binary_values = Vec::new();
         let (kind, keys, any_key) = match (kind, api_group(object)) {
+            ("Service", "") => {
+                // A Service is a Service whatever its hook annotations: a pod restarted after a
+                // `post-install` hook ran sees it too.
+                self.services.retain(|s| {
+                    !(s.name == object_ref.name && s.namespace == object_ref.namespace)
+                });
+                self.services.extend(ServiceLink::of(object, &object_ref));
+                return;
+            }
             ("Secret", "") => {
                 let mut keys: Vec<(String, KeyState)> = Vec::new();
                 for (k, v) in entries(object.get("data")) {

@@ -12,8 +12,8 @@ use super::loader::{input_error, table, type_name, Loader};
 use super::provider_table::load_provider;
 use super::suggest::{did_you_mean, nearest};
 use super::{
-    default_kinds, CheckScope, Desired, Enforce, External, Policy, PolicyError, Problem,
-    SecretsPolicy, SsoPolicy, Target, Value, CHECK_CHOICES, MODES, PLAINTEXT_CHOICES,
+    default_kinds, CheckScope, ConfigFilesPolicy, Desired, Enforce, External, Policy, PolicyError,
+    Problem, SecretsPolicy, SsoPolicy, Target, Value, CHECK_CHOICES, MODES, PLAINTEXT_CHOICES,
     UNKNOWN_PROVIDERS_CHOICES, WARNINGS_CHOICES,
 };
 use crate::catalogue;
@@ -26,9 +26,11 @@ const ROOT_KEYS: &[&str] = &[
     "target",
     "enforce",
     "secrets",
+    "config_files",
     "sso",
     "providers",
 ];
+const CONFIG_FILES_KEYS: &[&str] = &["trust_unseen"];
 const TARGET_KEYS: &[&str] = &["workloads", "containers", "exclude", "kinds"];
 const ENFORCE_KEYS: &[&str] = &["mode", "plaintext_secrets", "unknown_providers", "warnings"];
 const SECRETS_KEYS: &[&str] = &["external", "placeholders", "check"];
@@ -62,6 +64,7 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
         target: Target::default(),
         enforce: Enforce::default(),
         secrets: SecretsPolicy::default(),
+        config_files: ConfigFilesPolicy::default(),
         providers: Vec::new(),
         sso: SsoPolicy::default(),
         desired: Vec::new(),
@@ -129,6 +132,34 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
                             }
                         }
                         _ => l.unknown(t, k, "[secrets]", SECRETS_KEYS),
+                    }
+                }
+            }
+            "config_files" => {
+                let Some(t) = table(&mut l, item, "[config_files]") else {
+                    continue;
+                };
+                for (k, v) in t.iter() {
+                    match k {
+                        "trust_unseen" => {
+                            let Some(list) = l.strings(v, "config_files.trust_unseen") else {
+                                continue;
+                            };
+                            for (entry, item) in list.iter().zip(v.as_array().into_iter().flatten())
+                            {
+                                if entry.starts_with('/') {
+                                    let clean = crate::paths::clean_path(entry);
+                                    policy.config_files.trust_unseen.push(clean);
+                                } else {
+                                    l.at(
+                                        item.span(),
+                                        format!("config_files.trust_unseen entry `{entry}` is not an absolute path"),
+                                        Some("list the volumeMount's mountPath as the chart writes it, e.g. \"/opt/clearml/config\"".into()),
+                                    );
+                                }
+                            }
+                        }
+                        _ => l.unknown(t, k, "[config_files]", CONFIG_FILES_KEYS),
                     }
                 }
             }

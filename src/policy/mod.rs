@@ -92,6 +92,8 @@ pub struct Policy {
     pub enforce: Enforce,
     /// Secrets that exist outside the rendered stream.
     pub secrets: SecretsPolicy,
+    /// `[config_files]`: config directories the policy vouches for.
+    pub config_files: ConfigFilesPolicy,
     /// The providers, in file order.
     pub providers: Vec<ProviderPolicy>,
     /// `[sso]`: switches for SSO as a whole.
@@ -265,6 +267,23 @@ impl Default for Enforce {
             unknown_providers: UnknownProviders::Warn,
             warnings: Warnings::Allow,
         }
+    }
+}
+
+/// `[config_files]`.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigFilesPolicy {
+    /// `trust_unseen`: volumeMount paths (cleaned, absolute) at ClearML's config directories
+    /// whose `*.conf` files the tool cannot see and the policy's author vouches set no SSO
+    /// setting. Such a mount is then a warning (`unseen-config-file-trusted`), not a refusal.
+    pub trust_unseen: Vec<String>,
+}
+
+impl ConfigFilesPolicy {
+    /// Whether the volumeMount at `mount_path` is listed (compared cleaned).
+    pub fn trusts(&self, mount_path: &str) -> bool {
+        let clean = crate::paths::clean_path(mount_path);
+        self.trust_unseen.contains(&clean)
     }
 }
 

@@ -121,7 +121,8 @@ codes! {
     BASE_URL_SLASH = "base-url-slash", Warning, "a base_url without its trailing `/`; added";
     METADATA_NOT_MOUNTED = "metadata-not-mounted", Error, "idp_metadata_file names a path no volumeMount of the container provides";
     SSO_IN_CONFIG_FILE = "sso-in-config-file", Error, "a `*.conf` file ClearML reads from its config directory (a ConfigMap or Secret in the stream) may set SSO settings next to the policy's; its text is never printed";
-    UNSEEN_CONFIG_FILE = "unseen-config-file", Warning, "a volume at ClearML's config directory whose `*.conf` files the tool cannot see (not in the stream, emptyDir, a claim, hostPath…): they could set SSO settings";
+    UNSEEN_CONFIG_FILE = "unseen-config-file", Error, "a volume at ClearML's config directory whose `*.conf` files the tool cannot see (not in the stream, emptyDir, a claim, hostPath…): they could set SSO settings, so exit 0 could not mean the policy; `[config_files] trust_unseen` vouches for a mount path";
+    UNSEEN_CONFIG_FILE_TRUSTED = "unseen-config-file-trusted", Warning, "a volume at ClearML's config directory whose `*.conf` files the tool cannot see, at a mount path the policy's `[config_files] trust_unseen` vouches for: exit 0 rests on that promise";
     HOCON_IN_NAME = "hocon-in-name", Error, "a variable name ClearML reads holds HOCON syntax (`:`, quotes, braces, `//`, spaces) that can set other keys; the name is never printed";
     UNVERIFIED_OUTPUT = "unverified-output", Error, "read back as Kubernetes reads it, the corrected document would not give exactly the policy or would change something else; nothing was written";
     ALIASED_ENV = "aliased-env", Error, "a target container uses YAML anchors, aliases or `<<` merges; the tool does not edit it";

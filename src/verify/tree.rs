@@ -27,6 +27,12 @@ pub const FAILS_HELP: &str = "ClearML parses every CLEARML__/TRAINS__ variable a
 /// What to do about an environment variable holding a NUL character.
 pub const NUL_HELP: &str =
     "Remove the NUL character (YAML `\\0`) from the variable's value or name in the chart";
+/// What to do about a Service whose link variables ClearML reads.
+pub const SERVICE_LINK_HELP: &str = "The kubelet gives every container a `<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT`, … variable for each Service of its namespace (the name upper-cased, `-` as `_`), and a Service named `clearml--…` or `trains--…` becomes a CLEARML__/TRAINS__ variable. Rename the Service, or set `enableServiceLinks: false` in the pod spec";
+/// What to do about config files the tool cannot see.
+pub const UNSEEN_HELP: &str = "Put ClearML's config files in the release (a ConfigMap or Secret in the rendered manifests), or mount nothing at its config directories; if you know no `.conf` file there sets SSO settings, list the volumeMount's path in the policy's [config_files] trust_unseen";
+/// What to do about a variable ClearML reads that expands a Service's cluster IP.
+pub const SERVICE_IP_HELP: &str = "Reach the Service by its DNS name (`NAME.NAMESPACE.svc`) instead of `$(…_SERVICE_HOST)`/`$(…_PORT)` in a CLEARML__/TRAINS__ value, or set the Service's `spec.clusterIP` in the chart";
 /// What to do about a final tree that is not the policy's.
 pub const TREE_HELP: &str = "ClearML merges its config files and every CLEARML__/TRAINS__ variable into one configuration; something in the chart changes what it reads for the policy's settings. Remove it from the chart, and set what it holds in the policy";
 
@@ -59,7 +65,8 @@ fn read_one(text: &str, env: &[(String, String)]) -> Option<Value> {
 pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<Problem> {
     let where_ = format!("{} container `{}`", target.workload, target.container);
     let ns = target.namespace.as_deref();
-    let env = kenv::process_env(target.value, inventory, ns, &stand_in);
+    let links = kenv::service_links_enabled(target.object);
+    let env = kenv::process_env(target.value, inventory, ns, links, &stand_in);
     let mounted = kenv::mounted_files(
         target.value,
         kenv::pod_volumes(target.object),
@@ -84,8 +91,97 @@ pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<
             help: Some(NUL_HELP),
         }];
     }
+    // A Service named `clearml--…` or `trains--…` makes the kubelet give the container
+    // variables ClearML reads as configuration (`CLEARML__…_SERVICE_HOST: 10.0.0.1`), holding
+    // a cluster IP the API server assigns at install: never the policy's, and what pyhocon
+    // makes of `tcp://IP:PORT` is not the tool's to guess.
+    let linked: Vec<&(String, String)> = env
+        .service_links
+        .iter()
+        .filter(|(n, _)| {
+            clearml_loader::ENV_PREFIXES
+                .iter()
+                .any(|p| n.starts_with(p))
+        })
+        .collect();
+    if !linked.is_empty() {
+        let mut services: Vec<&str> = Vec::new();
+        for (_, s) in &linked {
+            if !services.contains(&s.as_str()) {
+                services.push(s);
+            }
+        }
+        return services
+            .into_iter()
+            .map(|service| {
+                let vars: Vec<&str> = linked
+                    .iter()
+                    .filter(|(_, s)| s == service)
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                let more = match vars.len() {
+                    1 => String::new(),
+                    n => format!(" and {} more", n - 1),
+                };
+                Problem {
+                    message: format!(
+                        "{where_}: the Service `{service}` makes the kubelet give this container the variable {}{more}, which ClearML reads as configuration",
+                        vars[0]
+                    ),
+                    help: Some(SERVICE_LINK_HELP),
+                }
+            })
+            .collect();
+    }
+    // `$(X_SERVICE_HOST)` (or `_PORT`, …) in a variable ClearML reads expands to a cluster IP
+    // the API server assigns at install: what pyhocon makes of `tcp://IP:PORT` there is unknown.
+    let assigned: Vec<(&str, String)> = env
+        .service_links
+        .iter()
+        .filter_map(|(n, service)| {
+            let standin = stand_in(&format!("service/{service}/{n}"));
+            env.vars
+                .iter()
+                .any(|(v, value)| v == n && *value == standin)
+                .then_some((service.as_str(), standin))
+        })
+        .collect();
+    for (name, value) in &env.vars {
+        let read = clearml_loader::ENV_PREFIXES
+            .iter()
+            .any(|p| name.starts_with(p));
+        if let Some((service, _)) = assigned
+            .iter()
+            .find(|(_, s)| read && value.contains(s.as_str()))
+        {
+            let shown = if names::name_is_only_a_key(name) {
+                name.as_str()
+            } else {
+                "(name not shown)"
+            };
+            return vec![Problem {
+                message: format!(
+                    "{where_}: variable {shown} takes the cluster IP of the Service `{service}` through `$(…)`; the API server assigns it at install, and the tool cannot tell what ClearML reads from it"
+                ),
+                help: Some(SERVICE_IP_HELP),
+            }];
+        }
+    }
     let mut input = Input::new(env.vars.clone(), mounted.files);
-    input.opaque_dirs = mounted.opaque;
+    input.symlinked_dirs = mounted.symlinked_dirs;
+    // A mount the policy vouches for (`[config_files] trust_unseen`) is taken to hold no file
+    // that matters; the corrections still report it.
+    input.opaque_dirs = mounted
+        .opaque
+        .into_iter()
+        .filter(|o| {
+            !policy
+                .config_files
+                .trust_unseen
+                .iter()
+                .any(|t| crate::paths::is_under(o, t))
+        })
+        .collect();
     input.default_folder_is_image = true;
     let problem = |message: String, help: &'static str| Problem {
         message,
@@ -113,6 +209,27 @@ pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<
         }
     };
     let mut out = Vec::new();
+    // Files the tool cannot see where the loader reads them (an emptyDir an initContainer
+    // fills, a claim, a ConfigMap outside the stream) could set anything there.
+    for sub in clearml_loader::sso_view(&loaded)
+        .iter()
+        .filter(|v| v.unknown)
+    {
+        let reasons: Vec<&str> = loaded
+            .unknown
+            .iter()
+            .filter(|(p, _)| p.iter().zip(sub.path.split('.')).all(|(a, b)| a == b))
+            .map(|(_, why)| why.as_str())
+            .collect();
+        out.push(problem(
+            format!(
+                "{where_}: ClearML reads config files the tool cannot see, which could change `{}` ({})",
+                sub.path,
+                reasons.join("; ")
+            ),
+            UNSEEN_HELP,
+        ));
+    }
     // Config files that change the SSO settings are refused as the corrections refuse one
     // they see (`sso-in-config-file`), in every directory the loader honours: the SSO subtrees
     // are compared with those the environment alone gives. (A file naming `secure.login` that

@@ -306,19 +306,20 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         0,
         "0 errors, 0 warnings",
     ),
-    // What the tool cannot see there is a warning: an external additionalConfigs ConfigMap is
-    // a legitimate install ([enforce] warnings = "deny" refuses it).
+    // What the tool cannot see there is refused: exit 0 could not mean the policy (an external
+    // additionalConfigs ConfigMap is vouched for in the policy, see
+    // `a_trusted_unseen_config_volume_is_a_warning`).
     (
         "config-file-external-configmap.yaml",
         "keycloak.toml",
-        0,
-        "warning[unseen-config-file]: the volumeMount /opt/clearml/config (ConfigMap `clearml-apiserver-configmap`, not in the rendered manifests)",
+        1,
+        "error[unseen-config-file]: the volumeMount /opt/clearml/config (ConfigMap `clearml-apiserver-configmap`, not in the rendered manifests)",
     ),
     (
         "config-file-emptydir.yaml",
         "keycloak.toml",
-        0,
-        "warning[unseen-config-file]: the volumeMount /opt/clearml/config/extra (volume `scratch`)",
+        1,
+        "error[unseen-config-file]: the volumeMount /opt/clearml/config/extra (volume `scratch`)",
     ),
     // Hook Secrets satisfy the gate only when they exist as the apiserver starts.
     (
@@ -414,42 +415,80 @@ fn optional_true_in_any_spelling_is_optional() {
             input.as_bytes(),
         );
         let stderr = text(&out.stderr);
-        // Not required: no error names them. (An optional source the tool cannot see may still
-        // exist outside the release: the envFrom may set CLEARML_CONFIG_DIR, so the volume gets
-        // an `unseen-config-file` warning.)
-        assert_eq!(out.status.code(), Some(0), "optional: {spelling}\n{stderr}");
+        // Not required: no error says they are missing. (An optional source the tool cannot see
+        // may still exist outside the release: the envFrom may set CLEARML_CONFIG_DIR, so the
+        // volume is refused as `unseen-config-file`, the only error.)
         assert!(
-            !stderr
-                .lines()
-                .any(|l| l.starts_with("error") && l.contains("absent")),
+            !stderr.lines().any(|l| l.starts_with("error")
+                && !l.starts_with("error[unseen-config-file]: the volumeMount /v ")),
             "optional: {spelling}\n{stderr}"
+        );
+        assert!(
+            stderr.contains("error[unseen-config-file]: the volumeMount /v "),
+            "{stderr}"
         );
     }
 }
 
-/// A config volume the tool cannot see is a warning, so `--deny-warnings` (or
-/// `[enforce] warnings = "deny"`) refuses it: the strict reading of "exit 0 is a proof".
+/// A config volume the tool cannot see refuses the render; a policy that vouches for its mount
+/// path (`[config_files] trust_unseen`) turns it into a warning every render repeats (in
+/// `--report` too), which `--deny-warnings` (or `[enforce] warnings = "deny"`) refuses. Another
+/// mount path is not trusted by it.
 #[test]
-fn an_unseen_config_volume_is_refused_when_warnings_are_denied() {
-    let policy = root().join("tests/fixtures/policies/keycloak.toml");
+fn a_trusted_unseen_config_volume_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let keycloak =
+        std::fs::read_to_string(root().join("tests/fixtures/policies/keycloak.toml")).unwrap();
+    let trusting = |path: &str| {
+        temp_file(
+            &dir,
+            &format!("p{}.toml", path.len()),
+            &format!("{keycloak}\n[config_files]\ntrust_unseen = [\"{path}\"]\n"),
+        )
+    };
     let input = root().join("tests/fixtures/adversarial/config-file-external-configmap.yaml");
-    let out = run(
-        &[
-            "render",
-            "--deny-warnings",
-            "--policy",
-            policy.to_str().unwrap(),
+    let report = dir.path().join("report.json");
+    let render = |policy: &std::path::Path, deny: bool| {
+        let mut args = vec!["render", "--policy", policy.to_str().unwrap()];
+        if deny {
+            args.push("--deny-warnings");
+        }
+        args.extend([
+            "--report",
+            report.to_str().unwrap(),
             input.to_str().unwrap(),
-        ],
-        b"",
-    );
+        ]);
+        run(&args, b"")
+    };
+    // Trusted, as the chart writes the path or cleaned.
+    for path in ["/opt/clearml/config", "/opt/clearml//config/"] {
+        let out = render(&trusting(path), false);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{path}: {stderr}");
+        assert!(
+            stderr.contains("warning[unseen-config-file-trusted]: the volumeMount /opt/clearml/config (ConfigMap `clearml-apiserver-configmap`, not in the rendered manifests)"),
+            "{stderr}"
+        );
+        let json = std::fs::read_to_string(&report).unwrap();
+        assert!(json.contains("unseen-config-file-trusted"), "{json}");
+    }
+    let out = render(&trusting("/opt/clearml/config"), true);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(out.stdout.is_empty());
     assert!(
-        stderr.contains("error[unseen-config-file]") && stderr.contains("warnings fail the render"),
+        stderr.contains("error[unseen-config-file-trusted]")
+            && stderr.contains("warnings fail the render"),
         "{stderr}"
     );
+    // Another path vouches for nothing here.
+    let out = render(&trusting("/opt/clearml"), false);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("error[unseen-config-file]"));
+    // A relative path is a policy error.
+    let out = render(&trusting("opt/clearml/config"), false);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("is not an absolute path"));
 }
 
 /// A Deployment whose apiserver container has `env` (YAML list entries, indented for `env:`)

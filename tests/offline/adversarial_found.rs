@@ -45,7 +45,11 @@ fn found_inputs_are_refused_or_render_to_readable_idempotent_output() {
 /// start or would read an undeclared provider (tests/fixtures/attack-found): a variable name of
 /// a thousand parts (it overflowed the stack), a config file whose path makes a key of over a
 /// thousand parts, a NUL in an env value written as YAML's `"\0"`, an apiserver run by a
-/// ReplicationController. Each is refused with nothing on stdout, naming why.
+/// ReplicationController, Services whose link variables ClearML reads or whose cluster IP a
+/// variable ClearML reads expands, an emptyDir at the config directory an initContainer fills,
+/// `CLEARML_CONFIG_DIR` at a ConfigMap volume's `..data` link.
+/// Each is refused with
+/// nothing on stdout, naming why.
 #[test]
 fn attack_found_inputs_are_refused() {
     let dir = root().join("tests/fixtures/attack-found");
@@ -56,6 +60,19 @@ fn attack_found_inputs_are_refused() {
         ("esc-nul.yaml", "holds a NUL character"),
         ("replication-controller.yaml", "ReplicationController"),
         ("so-1000.yaml", "configuration loader would fail"),
+        (
+            "config-dir-data-link.yaml",
+            "the config file /etc/extra/..data/secure.conf that ClearML reads sets something at or above `secure.login.sso`",
+        ),
+        ("init-emptydir.yaml", "error[unseen-config-file]: the volumeMount /opt/clearml/config (volume `v`)"),
+        (
+            "service-ip-expansion.yaml",
+            "variable CLEARML__services__x takes the cluster IP of the Service `db`",
+        ),
+        (
+            "service-links.yaml",
+            "the Service `clearml--secure--login--sso--oauth-client--okta` makes the kubelet give this container the variable CLEARML__SECURE__LOGIN__SSO__OAUTH_CLIENT__OKTA_SERVICE_HOST",
+        ),
     ];
     for (file, why) in expected {
         let out = run(
@@ -75,4 +92,35 @@ fn attack_found_inputs_are_refused() {
             "{file}: does not say `{why}`:\n{stderr}"
         );
     }
+}
+
+/// A Service whose name ClearML does not read (`clearml-apiserver` becomes
+/// `CLEARML_APISERVER_SERVICE_HOST`, one `_`) changes nothing: the same findings, and the
+/// Service passes through.
+#[test]
+fn a_benign_service_changes_nothing() {
+    let attack =
+        std::fs::read_to_string(root().join("tests/fixtures/attack-found/service-links.yaml"))
+            .unwrap();
+    let workload: String = attack
+        .split("\n---\n")
+        .filter(|d| !d.contains("kind: Service"))
+        .collect::<Vec<_>>()
+        .join("\n---\n");
+    let benign = format!(
+        "{workload}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: clearml-apiserver\nspec:\n  ports:\n    - {{name: http, port: 8008}}\n"
+    );
+    let policy = root().join("tests/fixtures/policies/keycloak.toml");
+    let render = |input: &str| {
+        run(
+            &["render", "--policy", policy.to_str().unwrap()],
+            input.as_bytes(),
+        )
+    };
+    let (without, with) = (render(&workload), render(&benign));
+    assert_eq!(without.status.code(), Some(0), "{}", text(&without.stderr));
+    assert_eq!(with.status.code(), Some(0), "{}", text(&with.stderr));
+    assert_eq!(text(&with.stderr), text(&without.stderr));
+    assert!(text(&with.stdout).starts_with(&text(&without.stdout)));
+    assert!(text(&with.stdout).contains("name: clearml-apiserver\nspec:"));
 }

@@ -166,8 +166,8 @@ fn duplicate_keys() {
 }
 
 /// Expected: a "billion laughs" document costs nothing. Where the tool only passes it through
-/// (a Service, a ConfigMap nothing refers to), exit 0 and the bytes unchanged. Where it must
-/// read it as Kubernetes does (a ConfigMap the apiserver reads), exit 3 at once: Kubernetes' reader refuses
+/// (a ServiceAccount, a ConfigMap nothing refers to), exit 0 and the bytes unchanged. Where it must
+/// read it as Kubernetes does (a ConfigMap the apiserver reads, a Service), exit 3 at once: Kubernetes' reader refuses
 /// such a document too ("excessive aliasing"). Inside the target document, anchors and aliases
 /// outside the container survive the rewrite unexpanded.
 #[test]
@@ -183,8 +183,9 @@ fn anchors_and_an_alias_bomb() {
         .lines()
         .map(|l| format!("    {l}\n"))
         .collect::<String>();
+    // A kind the tool never reads (a Service is read: its link variables reach the apiserver).
     let service = format!(
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: bomb\n  annotations:\n{indented}"
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: bomb\n  annotations:\n{indented}"
     );
     let input = format!("{}---\n{service}", text(&example()));
     let start = Instant::now();
@@ -209,6 +210,17 @@ fn anchors_and_an_alias_bomb() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("excessive aliasing"), "{}", r.stderr);
     assert!(start.elapsed() < Duration::from_secs(5));
+    // So is a Service: Kubernetes refuses it too, and the release with it.
+    let r = render(
+        format!(
+            "{}---\n{}",
+            text(&example()),
+            service.replace("kind: ServiceAccount", "kind: Service")
+        )
+        .as_bytes(),
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("excessive aliasing"), "{}", r.stderr);
     let target = format!(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\n  annotations: {{x: &x [a, b], y: *x}}\nspec:\n  template:\n    spec:\n      containers:\n        - name: clearml-apiserver\n          image: a\n---\n{service}"
     );
