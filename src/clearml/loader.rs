@@ -143,6 +143,10 @@ fn mentions(tree: &Tree, prefix: &[String], path: &[&str]) -> bool {
         return false;
     }
     tree.borrow().iter().any(|(k, v)| {
+        // A one-part key that is not the path's next part leads nowhere on it.
+        if single_part(k) && k.strip_prefix('-').unwrap_or(k) != path[prefix.len()] {
+            return false;
+        }
         let mut p = prefix.to_vec();
         p.extend(
             parse_key(k)
@@ -267,53 +271,71 @@ fn set(t: &Tree, k: &str, v: Node) {
     }
 }
 
-/// `ConfigTree._get(parse_key(key))`: `Ok(None)` where a default would be returned.
-fn path_get(t: &Tree, key: &str) -> Result<Option<Node>, PyErr> {
-    let path = parse_key(key);
-    if path.is_empty() {
-        return Err("IndexError");
-    }
-    let mut cur = t.clone();
-    for (i, elt) in path.iter().enumerate() {
-        let Some(n) = raw_get(&cur, elt) else {
-            return Ok(None);
+/// Whether `parse_key(key)` is `[key]`: not empty, no `.`, no quote, none of its special
+/// characters. Most keys are; their lookups then need no splitting.
+fn single_part(key: &str) -> bool {
+    !key.is_empty() && !key.bytes().any(|b| b"\".$}[]:=+#`^?!@*&".contains(&b))
+}
+
+/// What `ConfigTree._get(parse_key(key))` finds.
+enum Got<R> {
+    /// The value there, as `f` reads it.
+    Found(R),
+    /// No such key (`ConfigMissingException`, or the default).
+    Missing,
+    /// A part before the last is not a tree (`ConfigWrongTypeException`, or the default).
+    WrongType,
+}
+
+/// Walks `parse_key(key)` from `t` and reads the node found with `f` (without cloning it).
+fn lookup<R>(t: &Tree, key: &str, f: impl FnOnce(&Node) -> R) -> Result<Got<R>, PyErr> {
+    let path;
+    let (holder, last): (Tree, &str) = if single_part(key) {
+        (t.clone(), key)
+    } else {
+        path = parse_key(key);
+        let Some((last, inner)) = path.split_last() else {
+            return Err("IndexError");
         };
-        if i == path.len() - 1 {
-            return Ok(Some(n));
+        let mut cur = t.clone();
+        for elt in inner {
+            match raw_get(&cur, elt) {
+                Some(Node::Tree(next)) => cur = next,
+                Some(Node::Leaf(_)) => return Ok(Got::WrongType),
+                None => return Ok(Got::Missing),
+            }
         }
-        match n {
-            Node::Tree(next) => cur = next,
-            Node::Leaf(_) => return Ok(None),
-        }
-    }
-    Ok(None)
+        (cur, last.as_str())
+    };
+    let items = holder.borrow();
+    Ok(match items.iter().find(|(k, _)| k == last) {
+        Some((_, n)) => Got::Found(f(n)),
+        None => Got::Missing,
+    })
 }
 
 /// `key in tree`.
 fn contains(t: &Tree, key: &str) -> Result<bool, PyErr> {
-    Ok(path_get(t, key)?.is_some())
+    Ok(matches!(lookup(t, key, |_| ())?, Got::Found(())))
+}
+
+/// `tree[key]` read by `f` (raises where `_get` raises without a default).
+fn getitem_with<R>(t: &Tree, key: &str, f: impl FnOnce(&Node) -> R) -> Result<R, PyErr> {
+    match lookup(t, key, f)? {
+        Got::Found(r) => Ok(r),
+        Got::Missing => Err("ConfigMissingException"),
+        Got::WrongType => Err("ConfigWrongTypeException"),
+    }
 }
 
 /// `tree[key]` (raises where `_get` raises without a default).
 fn getitem(t: &Tree, key: &str) -> Result<Node, PyErr> {
-    let path = parse_key(key);
-    if path.is_empty() {
-        return Err("IndexError");
-    }
-    let mut cur = t.clone();
-    for (i, elt) in path.iter().enumerate() {
-        let Some(n) = raw_get(&cur, elt) else {
-            return Err("ConfigMissingException");
-        };
-        if i == path.len() - 1 {
-            return Ok(n);
-        }
-        match n {
-            Node::Tree(next) => cur = next,
-            Node::Leaf(_) => return Err("ConfigWrongTypeException"),
-        }
-    }
-    Err("ConfigMissingException")
+    getitem_with(t, key, Node::clone)
+}
+
+/// Whether `tree[key]` is a tree (raises as `tree[key]` does).
+fn getitem_is_tree(t: &Tree, key: &str) -> Result<bool, PyErr> {
+    getitem_with(t, key, |n| matches!(n, Node::Tree(_)))
 }
 
 /// `OrderedDict.copy` on a subclass: a new tree filled with `self[k]` for each raw key.
@@ -341,8 +363,8 @@ fn merge(a: &Tree, b: &Tree, copy_trees: bool, clearml: bool, depth: usize) -> R
         };
         let both_trees = !override_
             && contains(a, &key)?
-            && matches!(getitem(a, &key)?, Node::Tree(_))
-            && matches!(getitem(b, &key)?, Node::Tree(_));
+            && getitem_is_tree(a, &key)?
+            && getitem_is_tree(b, &key)?;
         if both_trees {
             if copy_trees {
                 let Node::Tree(cur) = getitem(a, &key)? else {

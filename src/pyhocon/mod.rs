@@ -10,7 +10,13 @@
 //! must not: it knows nothing of ClearML's loader, of Kubernetes or of the policy. It never
 //! reads the process environment: `${X}`'s fallback gets the environment as a parameter. It
 //! never reads files: an `include` that pyhocon would follow is [`Error::Include`].
+//!
+//! Cost: most texts ClearML builds are `path: value` with a plain path and one plain value;
+//! `fast.rs` reads those without the grammar (proven by the same differential). A text whose
+//! reading cannot depend on the environment is read once per process and its reading kept
+//! (bounded), so a config file or variable repeated across releases is read once.
 
+mod fast;
 mod model;
 mod parse;
 mod pystr;
@@ -111,6 +117,50 @@ impl std::error::Error for Error {}
 /// Reads `text` as `ConfigFactory.parse_string(text)` does, with `env` as the process
 /// environment for `${X}` that no key of the text defines.
 pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Value, Error> {
+    if let Some(v) = fast::read(text) {
+        return Ok(v);
+    }
+    // A text without `$` has no substitution, and without `+=` no implied `${?key}`: its
+    // reading cannot depend on `env`, so one reading serves every container that holds it
+    // (the same config file or variable in many releases of a stream).
+    let memo = (text.len() <= MEMO_MAX_TEXT && !text.contains('$') && !text.contains("+="))
+        .then(memo)
+        .and_then(|m| m.lock().ok());
+    if let Some(known) = memo.as_ref().and_then(|m| m.map.get(text)) {
+        return known.clone();
+    }
+    drop(memo);
+    let read = parse_full(text, env);
+    if text.len() <= MEMO_MAX_TEXT && !text.contains('$') && !text.contains("+=") {
+        if let Ok(mut m) = self::memo().lock() {
+            if m.bytes + text.len() <= MEMO_MAX_BYTES {
+                m.bytes += text.len();
+                m.map.insert(text.to_string(), read.clone());
+            }
+        }
+    }
+    read
+}
+
+/// The readings [`parse`] keeps, by text (see there which texts), and the bytes of text kept.
+#[derive(Default)]
+struct Memo {
+    map: std::collections::HashMap<String, Result<Value, Error>>,
+    bytes: usize,
+}
+
+/// The longest text [`parse`] keeps a reading of.
+const MEMO_MAX_TEXT: usize = 16 << 10;
+/// The most bytes of text [`parse`] keeps readings of (bounds its memory on hostile input).
+const MEMO_MAX_BYTES: usize = 1 << 20;
+
+fn memo() -> &'static std::sync::Mutex<Memo> {
+    static MEMO: std::sync::OnceLock<std::sync::Mutex<Memo>> = std::sync::OnceLock::new();
+    MEMO.get_or_init(Default::default)
+}
+
+/// [`parse`] by the full grammar.
+fn parse_full(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Value, Error> {
     let mut arena = Arena::default();
     let config = {
         let mut p = parse::Parser::new(text, &mut arena);
@@ -119,6 +169,13 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Value, 
     let mut r = resolve::Resolver { a: &mut arena, env };
     r.resolve(&config)?;
     Ok(to_value(&arena, &config, 0))
+}
+
+/// Whether [`parse`] reads `text` by its shortcut for the plain `path: value` shape (what
+/// most variables are) rather than by the full grammar; the differential test counts these.
+#[doc(hidden)]
+pub fn takes_shortcut(text: &str) -> bool {
+    fast::read(text).is_some()
 }
 
 /// [`parse`] with an environment from name/value pairs.

@@ -518,10 +518,20 @@ impl Arena {
     /// cycle pyhocon loops forever.
     pub fn get_substitutions(&self, c: Id) -> Result<Vec<Id>, Error> {
         let mut lst: Vec<Id> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        // Chains of overridden values are mostly short: a list finds a cycle there without
+        // hashing; a long one (many assignments of one key) is hashed.
+        let mut seen: Vec<Id> = Vec::new();
+        let mut seen_long = std::collections::HashSet::new();
         let mut node = c;
         loop {
-            if !seen.insert(node) {
+            let again = if seen.len() < 32 {
+                let again = seen.contains(&node);
+                seen.push(node);
+                again
+            } else {
+                seen.contains(&node) || !seen_long.insert(node)
+            };
+            if again {
                 return Err(Error::Hangs);
             }
             let mine: Vec<Id> = self
@@ -802,14 +812,20 @@ impl Arena {
 /// unquoted unless it holds one of those characters.
 pub fn parse_key(s: &str) -> Vec<String> {
     const SPECIAL: &str = "$}[]:=+#`^?!@*&.";
+    // All of them ASCII: a byte test is a character test.
+    let special_byte = |b: u8| SPECIAL.as_bytes().contains(&b);
     // The common key: no quote and no special character but `.`: the parts between dots.
-    if !s.contains(|c: char| c == '"' || (c != '.' && SPECIAL.contains(c))) {
+    if !s
+        .bytes()
+        .any(|b| b == b'"' || (b != b'.' && special_byte(b)))
+    {
         return s
             .split('.')
             .filter(|p| !p.is_empty())
             .map(String::from)
             .collect();
     }
+    let special = |c: char| c.is_ascii() && special_byte(c as u8);
     let c: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -824,9 +840,9 @@ pub fn parse_key(s: &str) -> Vec<String> {
                 }
             }
         }
-        if !SPECIAL.contains(c[i]) {
+        if !special(c[i]) {
             let mut j = i;
-            while j < c.len() && !SPECIAL.contains(c[j]) {
+            while j < c.len() && !special(c[j]) {
                 j += 1;
             }
             out.push(c[i..j].iter().collect());
@@ -837,7 +853,7 @@ pub fn parse_key(s: &str) -> Vec<String> {
     }
     out.into_iter()
         .map(|t| {
-            if t.chars().any(|x| SPECIAL.contains(x)) {
+            if t.bytes().any(special_byte) {
                 t
             } else {
                 t.trim_matches('"').to_string()

@@ -278,11 +278,10 @@ impl<'a> Parser<'a> {
     fn keyword_caseless(&self, loc: usize, word: &str) -> R<usize> {
         let l = self.ws(loc);
         let n = word.chars().count();
-        let upper = word.to_ascii_uppercase();
-        let ok = upper
+        let ok = word
             .chars()
             .enumerate()
-            .all(|(k, w)| self.at(l + k).and_then(pystr::upper1) == Some(w));
+            .all(|(k, w)| self.at(l + k).and_then(pystr::upper1) == Some(w.to_ascii_uppercase()));
         if !ok {
             return Err(Stop::Fail);
         }

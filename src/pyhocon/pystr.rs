@@ -45,6 +45,9 @@ pub fn decimal(c: char) -> Option<u8> {
 
 /// `str.upper()` of one character, when it is a single character.
 pub fn upper1(c: char) -> Option<char> {
+    if c.is_ascii() {
+        return Some(c.to_ascii_uppercase());
+    }
     let mut u = c.to_uppercase();
     let first = u.next()?;
     u.next().is_none().then_some(first)

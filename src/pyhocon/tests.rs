@@ -111,3 +111,74 @@ fn a_key_of_many_parts_is_an_error_not_a_crash() {
     let most = vec!["a"; super::MAX_KEY_PARTS].join(".");
     assert!(read(&format!("{most}: x")).is_ok());
 }
+
+/// The plain-shape shortcut (`fast.rs`) gives what the full grammar gives, on its shape and on
+/// near misses it must leave to the grammar.
+#[test]
+fn shortcut_agrees_with_the_grammar() {
+    let full = |text: &str| -> Result<Value, Error> {
+        let mut arena = Arena::default();
+        let config = parse::Parser::new(text, &mut arena).parse_all()?;
+        let no_env = |_: &str| None;
+        resolve::Resolver {
+            a: &mut arena,
+            env: &no_env,
+        }
+        .resolve(&config)?;
+        Ok(to_value(&arena, &config, 0))
+    };
+    let taken = [
+        "a.b.c: 12345",
+        "services.setting_5.value: 007",
+        "a: -0",
+        "a: -12",
+        "a:1",
+        "a:   x",
+        "a-b._.0: https://sso.example.com/auth",
+        "a: \"x y \u{1}é\"",
+        "a: \"\"",
+        "a: true",
+        "a: false",
+        "a: null",
+        "a: GGS9F4M6XB2DXJ5AFT9F",
+        "a: x//y",
+        "a: nul",
+        "a: tru",
+    ];
+    for text in taken {
+        assert!(takes_shortcut(text), "{text:?} should take the shortcut");
+        assert_eq!(parse(text, &|_| None), full(text), "{text:?}");
+    }
+    let left = [
+        "a: True",
+        "a: true-north",
+        "a: nullable",
+        "a: include",
+        "include.a: 1",
+        "a: x y",
+        "a: \"x\ty\"",
+        "a: \"x\\\"y\"",
+        "a: \"\"\"x\"\"\"",
+        "a: \"x",
+        "a: 5s",
+        "a: +5",
+        "a: 1.5",
+        "a: ",
+        "a..b: 1",
+        "a b: 1",
+        "\"a.b\": 1",
+        "a : 1",
+        "a = 1",
+        "a: x,",
+        "a: x$",
+        "a: x?y",
+        "a: \"x\" ",
+        "a: 1 ",
+    ];
+    for text in left {
+        assert!(
+            !takes_shortcut(text),
+            "{text:?} should be left to the grammar"
+        );
+    }
+}

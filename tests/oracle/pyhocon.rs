@@ -14,6 +14,11 @@ use std::time::Instant;
 const DEFAULT_SEED: u64 = 17;
 const DEFAULT_COUNT: usize = 200_000;
 const QUOTE_EVERY: usize = 8;
+/// Every this many cases is of (or near) the plain shape the reader has a shortcut for.
+const PLAIN_EVERY: usize = 4;
+/// The least share of cases that must take the shortcut (`pyhocon::takes_shortcut`), so the
+/// differential keeps proving it.
+const MIN_SHORTCUT_SHARE: f64 = 0.05;
 
 /// The ClearML paths the generated values are written under (lower-cased, as the loader
 /// builds them from the variable's name).
@@ -408,6 +413,83 @@ fn plain_string(r: &mut Rng) -> String {
     v
 }
 
+/// A text of the plain `path: value` shape the reader takes a shortcut for (`src/pyhocon/fast.rs`),
+/// or a near miss of it: one character, part or separator away.
+fn plain_shaped(r: &mut Rng) -> String {
+    const PARTS: &[&str] = &[
+        "a", "k", "0", "12", "x-y", "_", "-a", "Include", "includex", "INCLUDE", "secure", "login",
+        "sso", "A", "true", "null", "1e3",
+    ];
+    const NEAR_PARTS: &[&str] = &["a b", "a\"b", "", "é", "a$", "a/b", "a#", "\"a.b\""];
+    const SEPARATORS: &[&str] = &[
+        ": ", ": ", ": ", ":", ":  ", " : ", " = ", "=", ":\t", ": \t",
+    ];
+    const KEYWORDISH: &[&str] = &[
+        "true", "false", "null", "True", "TRUE", "nullable", "trueish", "falsey", "includes",
+        "include", "nul", "tru", "fals", "Null", "yes", "NULL", "FALSE", "nulL", "x",
+    ];
+    const TAILS: &[&str] = &[
+        " ", "s", " days", ".5", "e3", "x", ",", "\n", "٣", "//c", " //c", "#", "}", "]", "$",
+        "\"", "\\", "\t", "\r", "-", ":", ".", "ı", "\u{a0}", " x",
+    ];
+    let path = if r.below(3) == 0 {
+        r.pick(PATHS).to_string()
+    } else {
+        (0..1 + r.below(4))
+            .map(|_| {
+                if r.below(12) == 0 {
+                    r.pick(NEAR_PARTS)
+                } else {
+                    r.pick(PARTS)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    };
+    let mut v = match r.below(5) {
+        0 => {
+            let sign = ["", "", "-", "+"][r.below(4)];
+            let zeros = "0".repeat([0, 0, 1, 3][r.below(4)]);
+            let digits: String = (0..1 + r.below(25))
+                .map(|_| char::from(b'0' + r.below(10) as u8))
+                .collect();
+            format!("{sign}{zeros}{digits}")
+        }
+        1 => r.pick(KEYWORDISH).to_string(),
+        2 => {
+            const CH: &[u8] =
+                b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:";
+            let first = CH[r.below(52)] as char;
+            let rest: String = (0..r.below(20))
+                .map(|_| CH[r.below(CH.len())] as char)
+                .collect();
+            format!("{first}{rest}")
+        }
+        3 => {
+            let inner: String = (0..r.below(8)).map(|_| any_char(r)).collect();
+            match r.below(8) {
+                0 => format!("\"{inner}"),
+                1 => format!("\"\"\"{inner}\"\"\""),
+                _ => format!("\"{inner}\""),
+            }
+        }
+        _ => r.pick(WORDS).to_string(),
+    };
+    if r.below(4) == 0 {
+        let tail = r.pick(TAILS);
+        if r.below(2) == 0 || v.is_empty() {
+            v.push_str(tail);
+        } else {
+            let mut at = r.below(v.len());
+            while !v.is_char_boundary(at) {
+                at -= 1;
+            }
+            v.insert_str(at, tail);
+        }
+    }
+    format!("{path}{}{v}", r.pick(SEPARATORS))
+}
+
 struct Case {
     text: String,
     env: Vec<(String, String)>,
@@ -426,6 +508,12 @@ fn cases(seed: u64, count: usize) -> Vec<Case> {
                     text: format!("{path}: {}", pyhocon::quote(&s)),
                     env: vec![],
                     quoted: Some(s),
+                }
+            } else if i % PLAIN_EVERY == 1 {
+                Case {
+                    text: plain_shaped(&mut r),
+                    env: env(&mut r),
+                    quoted: None,
                 }
             } else {
                 let v = value(&mut r);
@@ -541,11 +629,16 @@ fn pyhocon_differential() {
         }
     }
     let quote_checks = cases.iter().filter(|c| c.quoted.is_some()).count();
+    let shortcut = cases
+        .iter()
+        .filter(|c| pyhocon::takes_shortcut(&c.text))
+        .count();
     // Straight to stderr, past the test harness' capture: the counts are printed on success too.
     let summary = format!(
         "pyhocon differential: {} values, {same} same tree, {both_fail} both fail, {} disagree (seed {seed})\n\
          pyhocon differential: {refused_unresolved} refused by the reader where pyhocon leaves unresolved objects in the tree\n\
          pyhocon quote round trips: {quoted_ok} of {quote_checks} read back exactly\n\
+         pyhocon differential: {shortcut} values read by the plain-shape shortcut\n\
          pyhocon oracle time: {:.1} s for {} values ({:.0} values/s over 2 processes); \
          the reader's slowest value: {:.1} ms\n",
         cases.len(),
@@ -572,6 +665,11 @@ fn pyhocon_differential() {
             dump.display()
         );
     }
+    assert!(
+        shortcut as f64 >= MIN_SHORTCUT_SHARE * cases.len() as f64,
+        "only {shortcut} of {} values took the reader's shortcut: the generator no longer proves it",
+        cases.len()
+    );
 }
 
 /// Every disagreement ever found, replayed without Python: the fixture holds the text, the
