@@ -421,12 +421,36 @@ fn holds_known(value: &str, known: &Known) -> bool {
             _ => false,
         }
     }
-    known.contains(value) || values::read_one(value).is_some_and(|v| hocon(&v, known))
+    // (No known value: no parse.)
+    !known.0.is_empty()
+        && (known.contains(value) || values::read_one(value).is_some_and(|v| hocon(&v, known)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What pyhocon reads as setting another key is never shown, even for a public option:
+    /// `//` inside a token is no comment, an escaped quote in unquoted text is text, a `"""`
+    /// string runs to its end.
+    #[test]
+    fn values_that_set_other_keys_are_never_shown() {
+        let kc = Some((Client::OAuth, "keycloak"));
+        let secret = "secure.login.sso.oauth_client.keycloak.client_secret";
+        for v in [
+            format!("https://hooks.example.com/, {secret}: \"attacker\""),
+            format!("https://x/a\\\" , {secret}: attacker"),
+            format!("\"\"\"https://x/\"\"\", {secret}: attacker"),
+            format!("https://x/\n{secret}: attacker"),
+            "{client_secret: attacker}".to_string(),
+        ] {
+            let s = shown(&v, kc, "base_url", true).to_string();
+            assert_eq!(s, "a value that sets other keys", "{v:?}");
+            assert!(!reads_as_one_value(&v), "{v:?}");
+        }
+        assert!(reads_as_one_value("https://x//y/"));
+        assert!(reads_as_one_value("${X}"), "an env value is a string");
+    }
 
     #[test]
     fn values_are_shown_only_for_public_options_of_declared_providers() {

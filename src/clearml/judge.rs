@@ -573,6 +573,27 @@ mod tests {
         }
     }
 
+    /// What Kubernetes expands from `$(VAR)` is read as ClearML reads it: an earlier
+    /// variable's text that sets another key does so through the reference too.
+    #[test]
+    fn other_keys_through_a_kubernetes_reference() {
+        let around = Surroundings {
+            earlier: &[(
+                "A".into(),
+                Defined::Text(
+                    "https://h/, secure.login.sso.oauth_client.keycloak.client_secret: x".into(),
+                ),
+            )],
+            ..Default::default()
+        };
+        let j = judge("$(A)", Some(opt("base_url")), &around);
+        assert!(j.expanded && j.corrected.is_none());
+        assert_eq!(j.issues, vec![ValueIssue::OtherKeys]);
+        // Quoted, it is one string.
+        let j = judge("\"$(A)\"", Some(opt("display_name")), &around);
+        assert!(j.issues.is_empty(), "{:?}", j.issues);
+    }
+
     #[test]
     fn text_pyhocon_reads_otherwise_is_found_by_its_reading() {
         let j = judge(
