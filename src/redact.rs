@@ -26,11 +26,12 @@
 
 use crate::catalogue::{self, Client};
 use crate::clearml::{
-    judge, names,
-    values::{self, Hocon},
+    names,
+    values::{self, Reading},
 };
 use crate::kube::objects;
 use crate::kube::sources::{self, Inventory};
+use crate::pyhocon::Value as Hocon;
 use crate::report::Finding;
 use crate::yaml::{Node, Style};
 use serde_json::Value;
@@ -98,32 +99,34 @@ impl Shown {
 /// every `check` format, `--report` and Helm's own output, so a credential — or a value of a
 /// misspelled option or an unknown provider, which may be one — must never be in them.
 pub fn shown(value: &str, provider: Option<(Client, &str)>, option: &str, declared: bool) -> Shown {
-    if judge::sets_other_keys(value) {
+    let reading = clearml_reading(value);
+    if reading.sets_other_keys() {
         // Whatever the option, such a value may carry another setting's credential.
         return Shown::Shape("a value that sets other keys".into());
     }
-    if !reads_as_one_value(value)
-        && crate::pyhocon::parse(&format!("k: {value}"), &|_| None).is_ok()
-    {
-        // pyhocon reads an object there: keys below the option, maybe another's credential.
-        return Shown::Shape("a value that sets other keys".into());
-    }
-    if declared && catalogue::value_is_public(provider, option) && reads_as_one_value(value) {
+    let one_value = reading.value().is_some();
+    if declared && catalogue::value_is_public(provider, option) && one_value {
         return Shown::Value(value.to_string());
     }
     let t = value.trim();
     let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-    Shown::Shape(match values::read(t) {
+    Shown::Shape(match reading.value() {
         _ if t.is_empty() => "an empty value".into(),
         _ if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => {
             format!("a {}-digit number", digits.len())
         }
-        Hocon::List(items) => format!("a list of {} item(s)", items.len()),
+        Some(Hocon::List(items)) => format!("a list of {} item(s)", items.len()),
         _ if t.starts_with('[') => "a list".into(),
-        Hocon::Bool(_) => "a boolean".into(),
-        Hocon::Number(_) => "a number".into(),
+        Some(Hocon::Bool(_)) => "a boolean".into(),
+        Some(Hocon::Int(_) | Hocon::Float(_) | Hocon::Duration(_)) => "a number".into(),
         _ => "a string".into(),
     })
+}
+
+/// How ClearML reads `value` as a variable's value ([`values::reading`], the one reading),
+/// with every `${X}` defined ([`values::reading_any_env`]).
+fn clearml_reading(value: &str) -> Reading {
+    values::reading_any_env("k", value)
 }
 
 /// Whether pyhocon reads `"{path}: {value}"` as exactly one value at the path (no object, no
@@ -132,20 +135,7 @@ pub fn shown(value: &str, provider: Option<(Client, &str)>, option: &str, declar
 /// pyhocon fails on is not one. `${X}` is read with every variable defined: pyhocon puts an
 /// environment value in as a string, never as keys.
 pub fn reads_as_one_value(value: &str) -> bool {
-    fn no_object(v: &crate::pyhocon::Value) -> bool {
-        match v {
-            crate::pyhocon::Value::Object(_) => false,
-            crate::pyhocon::Value::List(items) => items.iter().all(no_object),
-            _ => true,
-        }
-    }
-    let any = |_: &str| Some("x".to_string());
-    match crate::pyhocon::parse(&format!("k: {value}"), &any) {
-        Ok(crate::pyhocon::Value::Object(items)) => {
-            matches!(items.as_slice(), [(k, v)] if k == "k" && no_object(v))
-        }
-        _ => false,
-    }
+    clearml_reading(value).value().is_some()
 }
 
 /// A finding quotes the value of an option the catalogue calls public (a `base_url`, a claim);
@@ -263,7 +253,7 @@ impl Known {
             Value::String(s) => {
                 self.add(s);
                 // The string ClearML would read from an env value (`"x"`, `x # note`).
-                if let Hocon::Str(s) = values::read(s) {
+                if let Some(Hocon::String(s)) = values::read_one(s) {
                     self.add(&s);
                 }
             }
@@ -424,19 +414,43 @@ fn redact_node(node: &mut Node, known: &Known) {
 /// Whether a scalar is a known secret value, or holds one as ClearML reads it: a quoted
 /// string, an item of a HOCON list (`["<the client secret>"]` pasted into the admin groups).
 fn holds_known(value: &str, known: &Known) -> bool {
-    fn hocon(h: &values::Hocon, known: &Known) -> bool {
+    fn hocon(h: &Hocon, known: &Known) -> bool {
         match h {
-            values::Hocon::Str(s) | values::Hocon::Number(s) => known.contains(s),
-            values::Hocon::List(items) => items.iter().any(|i| hocon(i, known)),
+            Hocon::String(s) | Hocon::Int(s) => known.contains(s),
+            Hocon::List(items) => items.iter().any(|i| hocon(i, known)),
             _ => false,
         }
     }
-    known.contains(value) || hocon(&values::read(value), known)
+    // (No known value: no parse.)
+    !known.0.is_empty()
+        && (known.contains(value) || values::read_one(value).is_some_and(|v| hocon(&v, known)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What pyhocon reads as setting another key is never shown, even for a public option:
+    /// `//` inside a token is no comment, an escaped quote in unquoted text is text, a `"""`
+    /// string runs to its end.
+    #[test]
+    fn values_that_set_other_keys_are_never_shown() {
+        let kc = Some((Client::OAuth, "keycloak"));
+        let secret = "secure.login.sso.oauth_client.keycloak.client_secret";
+        for v in [
+            format!("https://hooks.example.com/, {secret}: \"attacker\""),
+            format!("https://x/a\\\" , {secret}: attacker"),
+            format!("\"\"\"https://x/\"\"\", {secret}: attacker"),
+            format!("https://x/\n{secret}: attacker"),
+            "{client_secret: attacker}".to_string(),
+        ] {
+            let s = shown(&v, kc, "base_url", true).to_string();
+            assert_eq!(s, "a value that sets other keys", "{v:?}");
+            assert!(!reads_as_one_value(&v), "{v:?}");
+        }
+        assert!(reads_as_one_value("https://x//y/"));
+        assert!(reads_as_one_value("${X}"), "an env value is a string");
+    }
 
     #[test]
     fn values_are_shown_only_for_public_options_of_declared_providers() {

@@ -14,12 +14,13 @@
 
 use crate::catalogue::{self, Client};
 use crate::clearml::{
-    judge, names,
-    values::{self, Hocon},
+    names,
+    values::{self, Reading},
 };
 use crate::kube::objects::{self, ObjectRef};
 use crate::kube::{stream, workload};
 use crate::policy::Policy;
+use crate::pyhocon::Value;
 use crate::report::{self, Finding, Location, Sink};
 use crate::yaml::Node;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -61,23 +62,29 @@ fn email_filters_problem(entry: &Node) -> Option<(report::Code, &'static str)> {
     match objects::to_json(value) {
         // ClearML parses it whether or not it is a list: a value it cannot parse, or one that
         // sets other keys, stops or changes the apiserver.
-        serde_json::Value::String(text) if judge::sets_other_keys(&text) => Some((
-            report::UNPARSEABLE_VALUE,
-            "would also set other ClearML settings (a `,` or a line break outside quotes and brackets)",
-        )),
-        serde_json::Value::String(text) => match values::read(&text) {
-            Hocon::Unreadable(why) if why == values::JOINED => Some((
-                report::UNPARSEABLE_VALUE,
-                "has a quoted part with text next to it: ClearML reads other text than the quoted part, or fails to start",
-            )),
-            Hocon::Unreadable(_) => Some((
-                report::UNPARSEABLE_VALUE,
-                "is a value ClearML's HOCON parser rejects: the apiserver fails to start",
-            )),
-            Hocon::List(items) if items.iter().all(|i| matches!(i, Hocon::Str(_))) => None,
-            Hocon::List(_) => warn("is a list ClearML reads with items that are not strings"),
-            _ => warn("is not a list as ClearML reads it"),
-        },
+        serde_json::Value::String(text) => {
+            let (section, path) = catalogue::EMAIL_FILTERS;
+            let path = format!("{}.{path}", section.as_str());
+            match values::reading_any_env(&path, &text) {
+                r if r.sets_other_keys() => Some((
+                    report::UNPARSEABLE_VALUE,
+                    "would also set other ClearML settings (a `,` or a line break outside quotes and brackets)",
+                )),
+                Reading::Fails(_) => Some((
+                    report::UNPARSEABLE_VALUE,
+                    "is a value ClearML's HOCON parser rejects: the apiserver fails to start",
+                )),
+                Reading::Value(Value::List(items))
+                    if items.iter().all(|i| matches!(i, Value::String(_))) =>
+                {
+                    None
+                }
+                Reading::Value(Value::List(_)) => {
+                    warn("is a list ClearML reads with items that are not strings")
+                }
+                _ => warn("is not a list as ClearML reads it"),
+            }
+        }
         _ => warn("is not a YAML string"),
     }
 }
@@ -97,10 +104,7 @@ pub fn container(
     let tenant_login_on = env.items().iter().rev().find_map(|e| {
         let sso = names::parse_name(e.get_str("name")?)?;
         (sso.provider.is_none() && sso.option == "tenant_login").then(|| {
-            matches!(
-                values::read(e.get_str("value").unwrap_or_default()),
-                Hocon::Bool(true)
-            )
+            values::read_one(e.get_str("value").unwrap_or_default()) == Some(Value::Bool(true))
         })
     });
     if tenant_login_on == Some(true) && !policy_sets_tenant_login {

@@ -1,10 +1,13 @@
 //! How ClearML would take a value: judged for the option it sets, in the container it is in
 //! (Kubernetes' `$(VAR)` expansion first, then ClearML's `${VAR}` substitution and HOCON
 //! reading), as issues — never as findings or messages. Pure: the caller says what surrounds
-//! the value and what a placeholder is. Reading HOCON is [`super::values`]'s.
+//! the value and what a placeholder is. How ClearML reads the text is [`super::values::reading`]'s
+//! alone (pyhocon's port on the loader's own text): every issue here is decided from that
+//! reading and the tokens pyhocon met, never from a scan of the text's HOCON syntax.
 
-use super::values::*;
+use super::values::{self, hocon_list, hocon_string, Read, Reading};
 use crate::catalogue::ValueType;
+use crate::pyhocon::{self, Value};
 
 /// Something in a variable's text that makes ClearML read other than what it seems to say,
 /// or fail. The one place the tool decides how ClearML reads a value: the correction rules
@@ -30,14 +33,20 @@ pub enum ValueIssue {
     /// A placeholder from the docs or a template (`<company_id>`, `changeme`): matches the
     /// policy's `[secrets] placeholders`.
     Placeholder,
-    /// ClearML parses `<path>: <value>` as HOCON, so a `,` or a line break outside quotes and
-    /// brackets (or an unbalanced bracket) makes the value set other keys too — any setting,
-    /// a credential included.
+    /// ClearML parses `<path>: <value>` as HOCON, and pyhocon reads keys besides the path
+    /// from it (after a `,` or a line break, or below the path: an object) — any setting, a
+    /// credential included.
     OtherKeys,
     /// A ` # …` (or ` // …`) tail that HOCON drops as a comment.
     CommentTail,
-    /// HOCON cannot parse it; ClearML fails to start.
-    Unparseable(&'static str),
+    /// pyhocon fails on it; ClearML fails to start.
+    Unparseable(pyhocon::Error),
+    /// A quoted part with text next to it: pyhocon joins them (HOCON concatenation), so
+    /// ClearML reads other text than the quoted part.
+    Joined,
+    /// Unquoted text pyhocon reads as other text than written, for no escape, tab or comment:
+    /// a keyword prefix (`true-north` is `True-north`), a space it changes.
+    OtherText,
     /// A stored value (Secret, ConfigMap) with leading or trailing whitespace, which pyhocon
     /// drops from an unquoted value (`echo secret | base64` stores `secret\n`).
     SurroundingWhitespace,
@@ -147,6 +156,9 @@ impl std::fmt::Debug for Defined {
 /// rules; [`judge`] only reads it.
 #[derive(Clone, Default)]
 pub struct Surroundings<'a> {
+    /// The variable's configuration path (`secure.login.sso...`), as the loader builds it
+    /// from the name; empty: a stand-in key.
+    pub path: &'a str,
     /// The text is a Secret's or ConfigMap's value: nothing can be rewritten, whitespace
     /// around it is stored, and Kubernetes does not expand `$(VAR)` in it.
     pub stored: bool,
@@ -163,6 +175,7 @@ pub struct Surroundings<'a> {
 impl std::fmt::Debug for Surroundings<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Surroundings")
+            .field("path", &self.path)
             .field("stored", &self.stored)
             .field("earlier", &self.earlier)
             .field("process", &self.process)
@@ -218,117 +231,9 @@ fn expand(text: &str, earlier: &[(String, Defined)]) -> Expansion {
     }
 }
 
-/// The `${…}` substitutions of a value: `(name, optional, quoted)`, in order. pyhocon's
-/// pattern is `\$\{(\?)?([^}]+)\}`; inside a quoted string it is text.
-fn substitutions(text: &str) -> Vec<(String, bool, bool)> {
-    let mut found = Vec::new();
-    let (mut in_quotes, mut escaped) = (false, false);
-    let mut i = 0;
-    let bytes = text.as_bytes();
-    while i < bytes.len() {
-        let c = bytes[i];
-        if escaped {
-            escaped = false;
-        } else if c == b'\\' && in_quotes {
-            escaped = true;
-        } else if c == b'"' {
-            in_quotes = !in_quotes;
-        } else if bytes[i..].starts_with(b"${") {
-            // (Bytes, not `text[i..]`: `i` may be inside a multi-byte character.)
-            if let Some(end) = text[i + 2..].find('}') {
-                let inner = &text[i + 2..i + 2 + end];
-                let (optional, name) = match inner.strip_prefix('?') {
-                    Some(n) => (true, n),
-                    None => (false, inner),
-                };
-                if !name.is_empty() {
-                    found.push((name.to_string(), optional, in_quotes));
-                }
-                i += 2 + end;
-            }
-        }
-        i += 1;
-    }
-    found
-}
-
-/// Whether an environment variable can have this name (what `${…}` looks up): letters,
-/// digits, `_`, `.`, `-`. docker-compose's `VAR:?err` / `VAR:-default` cannot.
-fn env_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-}
-
-/// Whether pyhocon replaces a backslash escape in an unquoted value: `\\`, `\"`, `\n`, `\r`,
-/// `\t` (measured with pyhocon 0.3.63: `\b`, `\f`, `\/`, `\u` and the rest stay as written).
-fn has_escape(t: &str) -> bool {
-    t.as_bytes()
-        .windows(2)
-        .any(|w| w[0] == b'\\' && b"\\\"nrt".contains(&w[1]))
-}
-
-/// Whether ClearML, parsing `<path>: <text>` as HOCON, would get more than that one key: a
-/// `,` or a line break at the top level (outside quotes, brackets and comments) followed by
-/// more content, or a closing bracket that opens nothing. Applies to every variable ClearML
-/// reads, SSO or not.
-pub fn sets_other_keys(text: &str) -> bool {
-    let mut depth = 0usize;
-    let mut chars = text.chars().peekable();
-    let mut separated = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => {
-                if separated {
-                    return true;
-                }
-                // A quoted string (triple quotes are a run of quoted strings here: fine).
-                while let Some(q) = chars.next() {
-                    match q {
-                        '\\' => {
-                            chars.next();
-                        }
-                        '"' => break,
-                        _ => {}
-                    }
-                }
-            }
-            '[' | '{' => {
-                if separated {
-                    return true;
-                }
-                depth += 1;
-            }
-            ']' | '}' => match depth.checked_sub(1) {
-                Some(d) => depth = d,
-                None => return true,
-            },
-            '#' => {
-                // A comment runs to the end of the line; the line break still separates.
-                while chars.peek().is_some_and(|&n| n != '\n' && n != '\r') {
-                    chars.next();
-                }
-            }
-            '/' if chars.peek() == Some(&'/') => {
-                while chars.peek().is_some_and(|&n| n != '\n' && n != '\r') {
-                    chars.next();
-                }
-            }
-            ',' | '\n' | '\r' if depth == 0 => separated = true,
-            c if c.is_whitespace() => {}
-            _ if separated => return true,
-            _ => {}
-        }
-    }
-    depth != 0 && separated
-}
-
 /// How ClearML reads one variable's text for an option.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judgement {
-    /// What ClearML holds, as read from the text as it is.
-    pub read: Hocon,
     /// What is wrong with it, in the order it was found.
     pub issues: Vec<ValueIssue>,
     /// The text that gives ClearML what the value means, when every issue can be fixed
@@ -341,9 +246,8 @@ pub struct Judgement {
 }
 
 impl Judgement {
-    fn refuse(text: &str, issues: Vec<ValueIssue>) -> Judgement {
+    fn refuse(issues: Vec<ValueIssue>) -> Judgement {
         Judgement {
-            read: read(text),
             issues,
             corrected: None,
             expanded: false,
@@ -351,19 +255,29 @@ impl Judgement {
     }
 }
 
-/// Whether a value (its text, and what HOCON reads from it) matches `[secrets] placeholders`.
-pub fn is_placeholder(text: &str, hocon: &Hocon, globs: Option<&dyn Fn(&str) -> bool>) -> bool {
+/// Whether a value (its text, and what pyhocon reads from it, when it reads one value)
+/// matches `[secrets] placeholders`.
+pub fn is_placeholder(
+    text: &str,
+    value: Option<&Value>,
+    globs: Option<&dyn Fn(&str) -> bool>,
+) -> bool {
     let Some(is_match) = globs else { return false };
     let t = text.trim();
-    match hocon {
-        Hocon::List(items) => items.iter().any(|i| match i {
-            Hocon::Str(s) => is_match(s.trim()),
+    match value {
+        Some(Value::List(items)) => items.iter().any(|i| match i {
+            Value::String(s) => is_match(s.trim()),
             _ => false,
         }),
-        Hocon::Str(s) => is_match(s.trim()) || is_match(t),
+        Some(Value::String(s)) => is_match(s.trim()) || is_match(t),
         _ => !t.is_empty() && is_match(t),
     }
 }
+
+/// The text a substitution gets for a variable defined from a source not known here (a
+/// Secret, the downward API): pyhocon puts an environment value in as a string, whatever it
+/// holds, so any string stands for it.
+const UNKNOWN_VALUE: &str = "\u{1}unknown";
 
 /// Judges `text` (a variable's value) as ClearML reads it for `option` (`None`: an option the
 /// catalogue does not know, judged for syntax only), in its surroundings. Pure: no finding,
@@ -378,12 +292,11 @@ pub fn judge(
         match expand(text, around.earlier) {
             Expansion::Unchanged => {}
             Expansion::Undefined(var) => {
-                return Judgement::refuse(text, vec![ValueIssue::KubernetesReference { var }])
+                return Judgement::refuse(vec![ValueIssue::KubernetesReference { var }])
             }
             // What ClearML reads depends on a value not in sight.
             Expansion::Unknown => {
                 return Judgement {
-                    read: Hocon::Unreadable("a $(VAR) whose value is not known here"),
                     issues: Vec::new(),
                     corrected: Some(text.to_string()),
                     expanded: true,
@@ -404,93 +317,136 @@ pub fn judge(
             }
         }
     }
-    let read_as_is = read(text);
-    if sets_other_keys(text) {
-        return Judgement::refuse(text, vec![ValueIssue::OtherKeys]);
+    let path = if around.path.is_empty() {
+        "k"
+    } else {
+        around.path
+    };
+    let env = |name: &str| match lookup(around.process, name) {
+        Some(Defined::Text(t)) => Some(t.clone()),
+        Some(_) => Some(UNKNOWN_VALUE.to_string()),
+        None => None,
+    };
+    let Read { reading, tokens } = values::reading(path, text, &env);
+    if reading.sets_other_keys() {
+        return Judgement::refuse(vec![ValueIssue::OtherKeys]);
     }
-    let subs = substitutions(text);
-    if subs.iter().any(|(_, _, quoted)| !quoted) {
+    let ty = option.map(|o| o.value_type);
+    if !tokens.substitutions.is_empty() {
+        let wrong_type = match (ty, reading.value()) {
+            (Some(ValueType::Bool), Some(v)) => !matches!(v, Value::Bool(_)),
+            (Some(ValueType::List), Some(v)) => !matches!(v, Value::List(_)),
+            _ => false,
+        };
         let mut issues = Vec::new();
-        let ty = option.map(|o| o.value_type);
-        let wrong_type = matches!(ty, Some(ValueType::Bool | ValueType::List));
-        for (var, optional, quoted) in subs {
-            if quoted {
-                continue;
-            }
-            let defined = env_name(&var)
-                .then(|| lookup(around.process, &var))
-                .flatten();
-            let outcome = match (defined, optional) {
+        for (var, optional) in tokens.substitutions {
+            let outcome = match (lookup(around.process, &var), optional) {
                 (Some(d), _) => {
                     if let Defined::Text(v) = d {
-                        if is_placeholder(v, &Hocon::Str(v.clone()), around.placeholders) {
+                        let as_text = Value::String(v.clone());
+                        if is_placeholder(v, Some(&as_text), around.placeholders) {
                             issues.push(ValueIssue::Placeholder);
                         }
                     }
                     Substituted::Resolved { wrong_type }
                 }
-                (None, true) if env_name(&var) => Substituted::Dropped,
-                (None, _) => Substituted::Fails,
+                (None, true) => Substituted::Dropped,
+                (None, false) => Substituted::Fails,
             };
             issues.push(ValueIssue::Substitution { var, outcome });
         }
+        // pyhocon may fail on what a resolved substitution makes of the value (a string
+        // joined to a list).
+        if let Reading::Fails(e) = &reading {
+            if !issues.iter().any(|i| {
+                matches!(
+                    i,
+                    ValueIssue::Substitution {
+                        outcome: Substituted::Fails,
+                        ..
+                    }
+                )
+            }) {
+                issues.push(ValueIssue::Unparseable(e.clone()));
+            }
+        }
         let clean = issues.iter().all(|i| !i.misreads());
         return Judgement {
-            read: read_as_is,
             issues,
             corrected: clean.then(|| text.to_string()),
             expanded: false,
         };
     }
+    let read = match &reading {
+        Reading::Value(Value::Unresolved) => {
+            return Judgement::refuse(vec![ValueIssue::Unparseable(pyhocon::Error::Unsupported)])
+        }
+        Reading::Value(v) => v,
+        Reading::Fails(e) => return Judgement::refuse(vec![ValueIssue::Unparseable(e.clone())]),
+        // Without a substitution nothing drops the key, and other keys were refused above.
+        Reading::Absent | Reading::OtherKeys(_) => {
+            return Judgement::refuse(vec![ValueIssue::OtherKeys])
+        }
+    };
     let mut issues = Vec::new();
-    if !subs.is_empty() {
+    if holds_substitution_text(read) {
         issues.push(ValueIssue::QuotedSubstitution);
     }
     let mut fixed = text.to_string();
-    let stripped = strip_comment(&fixed).trim_end();
-    if stripped != fixed.trim_end() {
+    if let Some(head) = values::without_comment(path, text, &env, &reading) {
         issues.push(ValueIssue::CommentTail);
-        fixed = stripped.to_string();
+        fixed = head.to_string();
     }
-    let hocon = read(&fixed);
-    if let Hocon::Unreadable(why) = hocon {
-        // Unparseable with the comment cut off, it fails as a whole: the cut is moot.
+    if tokens.joins_quoted {
         issues.retain(|i| *i != ValueIssue::CommentTail);
-        issues.push(ValueIssue::Unparseable(why));
-        return Judgement::refuse(text, issues);
+        issues.push(ValueIssue::Joined);
+        return Judgement::refuse(issues);
     }
-    if is_placeholder(&fixed, &hocon, around.placeholders) {
+    if is_placeholder(&fixed, Some(read), around.placeholders) {
         issues.push(ValueIssue::Placeholder);
-        return Judgement::refuse(text, issues);
+        return Judgement::refuse(issues);
     }
-    let bare = !fixed.trim_start().starts_with(['"', '[']);
-    if bare && has_escape(&fixed) {
-        // Whether the escape was meant is not certain: refused, not rewritten.
-        issues.push(ValueIssue::Escape);
-        return Judgement::refuse(text, issues);
+    let written = fixed.trim().to_string();
+    let bare = !written.starts_with(['"', '[', '{']);
+    // What the text means: as written when unquoted text reads otherwise.
+    let mut meant = read.clone();
+    if let (true, Value::String(s)) = (bare, read) {
+        if *s != written {
+            if written.contains('\\') {
+                // Whether the escape was meant is not certain: refused, not rewritten.
+                issues.push(ValueIssue::Escape);
+                return Judgement::refuse(issues);
+            }
+            issues.push(if written.contains('\t') {
+                ValueIssue::TabInside
+            } else {
+                ValueIssue::OtherText
+            });
+            fixed = hocon_string(&written);
+            meant = Value::String(written.clone());
+        }
     }
-    if around.stored && bare && fixed.trim() != fixed && !fixed.trim().is_empty() {
+    if around.stored && bare && fixed.trim() != fixed && !written.is_empty() {
         issues.push(ValueIssue::SurroundingWhitespace);
     }
-    let ty = option.map(|o| o.value_type);
     let slash = option.is_some_and(|o| o.trailing_slash);
-    match (ty, &hocon) {
-        (Some(ValueType::List), Hocon::Str(s)) => {
+    match (ty, &meant) {
+        (Some(ValueType::List), Value::String(s)) => {
             issues.push(ValueIssue::NotAList { item: s.clone() });
             fixed = hocon_list(std::slice::from_ref(s));
         }
-        (Some(ValueType::Bool), Hocon::Str(s))
+        (Some(ValueType::Bool), Value::String(s))
             if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
         {
             let b = s.eq_ignore_ascii_case("true");
             issues.push(ValueIssue::QuotedBoolean(b));
             fixed = b.to_string();
         }
-        (Some(ValueType::Bool), Hocon::Bool(b)) if fixed.trim() != b.to_string() => {
+        (Some(ValueType::Bool), Value::Bool(b)) if written != b.to_string() => {
             issues.push(ValueIssue::BooleanSpelling(*b));
             fixed = b.to_string();
         }
-        (Some(ValueType::Bool), Hocon::Bool(_)) => {}
+        (Some(ValueType::Bool), Value::Bool(_)) => {}
         (Some(ValueType::Bool), other) => match boolean_word(other) {
             Some((meant, clearml_reads)) => {
                 issues.push(ValueIssue::BooleanWord {
@@ -501,32 +457,31 @@ pub fn judge(
             }
             None => {
                 issues.push(ValueIssue::UnclearBoolean);
-                return Judgement::refuse(text, issues);
+                return Judgement::refuse(issues);
             }
         },
-        (Some(ValueType::Str), Hocon::Null | Hocon::Bool(_) | Hocon::List(_)) => {
-            let reads = match hocon {
-                Hocon::Null => "null",
-                Hocon::Bool(_) => "a boolean",
+        (Some(ValueType::Str), Value::Null | Value::Bool(_) | Value::List(_)) => {
+            let reads = match meant {
+                Value::Null => "null",
+                Value::Bool(_) => "a boolean",
                 _ => "a list",
             };
             issues.push(ValueIssue::NotText { reads });
-            return Judgement::refuse(text, issues);
+            return Judgement::refuse(issues);
         }
-        (Some(ValueType::Str), Hocon::Number(n)) => {
-            issues.push(ValueIssue::Number { text: n.clone() });
-            fixed = hocon_string(n);
+        (Some(ValueType::Str), Value::Int(_) | Value::Float(_) | Value::Duration(_)) => {
+            issues.push(ValueIssue::Number {
+                text: written.clone(),
+            });
+            fixed = hocon_string(&written);
         }
-        (_, Hocon::Str(s)) if slash && !s.ends_with('/') && !s.is_empty() => {
+        (_, Value::String(s)) if slash && !s.ends_with('/') && !s.is_empty() => {
             issues.push(ValueIssue::NoTrailingSlash { url: s.clone() });
             fixed = hocon_string(&format!("{s}/"));
         }
-        (_, Hocon::Str(s)) if bare && s.contains('\t') => {
-            issues.push(ValueIssue::TabInside);
-            fixed = hocon_string(s);
-        }
-        (_, Hocon::Str(s))
-            if around.stored && bare && issues.is_empty() && *s == fixed && fragile(s) =>
+        // Read as written (pyhocon says so), but only by details of its grammar.
+        (_, Value::String(s))
+            if around.stored && bare && issues.is_empty() && *s == written && fragile(s) =>
         {
             issues.push(ValueIssue::Fragile);
         }
@@ -534,31 +489,40 @@ pub fn judge(
     }
     let rewritable = !around.stored || issues.is_empty();
     Judgement {
-        read: read_as_is,
         issues,
         corrected: rewritable.then_some(fixed),
         expanded: false,
     }
 }
 
-/// Whether pyhocon reads `s` unquoted as itself only by its details: whitespace inside
-/// (words joined back), `//` (text only right after a non-space), a keyword, non-ASCII
-/// (Unicode digits and spaces count as such to it). Digits first are not: a whole value is
-/// a number only if all of it is one ([`is_number`]).
+/// Whether a text pyhocon reads unquoted as itself does so only by details of its grammar:
+/// whitespace inside (words joined back), `//` (text only inside a token), a keyword (read as
+/// text only with more after it), non-ASCII (pyhocon's patterns are Unicode-aware for digits
+/// and spaces). A warning, not a reading: what ClearML holds is [`values::reading`]'s.
 fn fragile(s: &str) -> bool {
-    !s.is_ascii() || s.contains(char::is_whitespace) || s.contains("//") || is_keyword(s)
+    !s.is_ascii() || s.contains(char::is_whitespace) || s.contains("//") || values::is_keyword(s)
+}
+
+/// Whether ClearML holds the text `${…}` (written inside quotes, where pyhocon does not
+/// substitute), in a string or a list's string.
+fn holds_substitution_text(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("${"),
+        Value::List(items) => items.iter().any(holds_substitution_text),
+        _ => false,
+    }
 }
 
 /// What a word or digit on a boolean option means, and what ClearML makes of it:
 /// `(meant, clearml_reads)`. pyhocon reads `yes`/`on`/`no`/`off`/`enabled`/`disabled` as
 /// strings (true to ClearML when not empty) and `1`/`0` as numbers (measured with pyhocon
 /// 0.3.63, `tests/hocon_conformance.rs`). `None` when the meaning is not certain.
-fn boolean_word(read: &Hocon) -> Option<(bool, bool)> {
+fn boolean_word(read: &Value) -> Option<(bool, bool)> {
     const TRUE: &[&str] = &["yes", "on", "enabled", "enable", "1"];
     const FALSE: &[&str] = &["no", "off", "disabled", "disable", "0"];
     let (word, clearml_reads) = match read {
-        Hocon::Str(s) => (s.trim(), !s.is_empty()),
-        Hocon::Number(n) => (n.trim(), n.trim() != "0"),
+        Value::String(s) => (s.trim(), !s.is_empty()),
+        Value::Int(n) => (n.as_str(), n != "0"),
         _ => return None,
     };
     let is = |list: &[&str]| list.iter().any(|w| w.eq_ignore_ascii_case(word));
@@ -579,37 +543,100 @@ mod tests {
         // Found by the render fuzzer: a byte index inside `ѝ` was sliced.
         let s = judge("/optѝlearml/x", None, &Surroundings::default());
         assert!(s.issues.is_empty());
+        let s = judge("ѝ${A}ѝ\\ѝ", None, &Surroundings::default());
         assert_eq!(
-            substitutions("ѝ${A}ѝ\\ѝ"),
-            vec![("A".to_string(), false, false)]
+            s.issues,
+            vec![ValueIssue::Substitution {
+                var: "A".into(),
+                outcome: Substituted::Fails
+            }]
         );
     }
 
     #[test]
     fn values_that_set_other_keys() {
+        let secret = "secure.login.sso.oauth_client.keycloak.client_secret";
         for bad in [
-            "x, secure.login.sso.oauth_client.google.client_secret: e",
-            "x\nsecure.login.sso.oauth_client.google.client_secret: e",
-            "x # c\nsecure.a: e",
-            "{}\nsecure {login {a: e}}",
-            "x } y {",
-            "\"q\", b: c",
+            format!("https://hooks.example.com/, {secret}: \"attacker\""),
+            format!("x, {secret}: e"),
+            format!("x\n{secret}: e"),
+            format!("x # c\n{secret}: e"),
+            format!("a\\\" , {secret}: x"),
+            format!("\"\"\"a\"\"\", {secret}: x"),
+            "{}\nsecure {login {a: e}}".into(),
+            "\"q\", b: c".into(),
+            "{a: 1}".into(),
         ] {
-            assert!(sets_other_keys(bad), "{bad:?}");
+            let j = judge(&bad, None, &Surroundings::default());
+            assert_eq!(j.issues, vec![ValueIssue::OtherKeys], "{bad:?}");
+            assert!(j.corrected.is_none());
         }
-        for good in [
-            "https://x.example.com/a",
-            "[\"a\", \"b\"]",
-            "[a,\n b]",
-            "{a: 1, b: 2}",
-            "\"a, b: c\"",
-            "x # a, b: c",
-            "x,",
-            "x\n",
-            "",
-        ] {
-            assert!(!sets_other_keys(good), "{good:?}");
-        }
+    }
+
+    /// What Kubernetes expands from `$(VAR)` is read as ClearML reads it: an earlier
+    /// variable's text that sets another key does so through the reference too.
+    #[test]
+    fn other_keys_through_a_kubernetes_reference() {
+        let around = Surroundings {
+            earlier: &[(
+                "A".into(),
+                Defined::Text(
+                    "https://h/, secure.login.sso.oauth_client.keycloak.client_secret: x".into(),
+                ),
+            )],
+            ..Default::default()
+        };
+        let j = judge("$(A)", Some(opt("base_url")), &around);
+        assert!(j.expanded && j.corrected.is_none());
+        assert_eq!(j.issues, vec![ValueIssue::OtherKeys]);
+        // Quoted, it is one string.
+        let j = judge("\"$(A)\"", Some(opt("display_name")), &around);
+        assert!(j.issues.is_empty(), "{:?}", j.issues);
+    }
+
+    #[test]
+    fn text_pyhocon_reads_otherwise_is_found_by_its_reading() {
+        let j = judge(
+            "true-north",
+            Some(opt("display_name")),
+            &Surroundings::default(),
+        );
+        assert_eq!(j.issues, vec![ValueIssue::OtherText]);
+        assert_eq!(j.corrected.as_deref(), Some("\"true-north\""));
+        let j = judge(
+            "\"a\" b",
+            Some(opt("display_name")),
+            &Surroundings::default(),
+        );
+        assert_eq!(j.issues, vec![ValueIssue::Joined]);
+        let j = judge("a\\nb", Some(opt("display_name")), &Surroundings::default());
+        assert_eq!(j.issues, vec![ValueIssue::Escape]);
+        // `//` inside a token is text, after a space a comment.
+        let j = judge(
+            "https://x//y/",
+            Some(opt("base_url")),
+            &Surroundings::default(),
+        );
+        assert!(j.issues.is_empty(), "{:?}", j.issues);
+        let j = judge(
+            "https://x/ // c",
+            Some(opt("base_url")),
+            &Surroundings::default(),
+        );
+        assert_eq!(j.issues, vec![ValueIssue::CommentTail]);
+        assert_eq!(j.corrected.as_deref(), Some("https://x/"));
+        let j = judge(
+            "\"\"\"a b\"\"\"",
+            Some(opt("display_name")),
+            &Surroundings::default(),
+        );
+        assert!(j.issues.is_empty(), "{:?}", j.issues);
+        let j = judge(
+            "a\u{a0}b",
+            Some(opt("display_name")),
+            &Surroundings::default(),
+        );
+        assert!(j.issues.iter().any(ValueIssue::misreads), "{:?}", j.issues);
     }
 
     fn opt(name: &str) -> &'static crate::catalogue::OptionSpec {

@@ -559,6 +559,12 @@ pub fn py_lower(s: &str) -> Option<String> {
 
 // ---- the loader ----
 
+/// The text the loader gives pyhocon for one variable: `f"{path}: {value}"`, the path being
+/// the variable's name without its prefix, `__` as `.`, lower-cased.
+pub fn variable_text(path: &str, value: &str) -> String {
+    format!("{path}: {value}")
+}
+
 /// Runs the loader on `input`: the final tree, or why the apiserver would not start.
 pub fn load(input: &Input) -> Result<Loaded, Failure> {
     let envmap: BTreeMap<&str, &str> = input
@@ -633,7 +639,7 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
                     "variable {key}: a letter whose lower case is newer than the image's Python"
                 ))
             })?;
-            let text = format!("{path}: {}", envmap[key]);
+            let text = variable_text(&path, envmap[key]);
             let tree = pyhocon::parse(&text, &env).map_err(|error| Failure::Variable {
                 name: key.to_string(),
                 error,

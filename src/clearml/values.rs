@@ -1,31 +1,17 @@
-//! How ClearML reads an environment variable's value: HOCON.
+//! How ClearML reads an environment variable's value: the one function that says it.
 //!
-//! ClearML parses `"{path}: {value}"` as HOCON with pyhocon: what a value's text means to
-//! ClearML ([`read`]), how to write a string or list it reads as exactly that, and the
-//! policy's literal values ([`Literal`]). Pure: no finding, no message, no policy. Whether a
-//! value is right for its option is [`super::judge`]'s; the name grammar [`super::names`]'s.
+//! ClearML's loader gives pyhocon `"{path}: {value}"` ([`loader::variable_text`]); [`reading`]
+//! parses exactly that with the port of pyhocon ([`crate::pyhocon`]) and says what ClearML
+//! holds at the path, that the text sets other keys, that the apiserver would not start, or
+//! that a `${?X}` dropped the setting — substitutions resolved against the container's
+//! process environment as pyhocon resolves them. Also how to write a string or list that
+//! reading gives back exactly ([`hocon_string`], [`hocon_list`]), and the policy's literal
+//! values ([`Literal`]). Pure: no finding, no message, no policy; no scan of its own of
+//! HOCON syntax. Whether a value is right for its option is [`super::judge`]'s.
 
+use super::loader;
 use crate::catalogue::ValueType;
-use crate::pyhocon::Value;
-
-/// A value as ClearML ends up holding it after HOCON parsing.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Hocon {
-    /// A string.
-    Str(String),
-    /// A boolean.
-    Bool(bool),
-    /// A number (kept as text; ClearML would hold an int or float).
-    Number(String),
-    /// `null`.
-    Null,
-    /// A list.
-    List(Vec<Hocon>),
-    /// A `${…}` substitution: ClearML fails to start on it.
-    Substitution(String),
-    /// Anything this reader does not model (ClearML may reject or misread it).
-    Unreadable(&'static str),
-}
+use crate::pyhocon::{self, Value};
 
 /// Characters that end or break an unquoted HOCON string in pyhocon 0.3.x
 /// (its `unquoted_string` pattern), plus whitespace. Public so `explain` tells users the same
@@ -38,37 +24,6 @@ fn looks_numeric(s: &str) -> bool {
     let s = s.strip_prefix(['+', '-']).unwrap_or(s);
     // pyhocon's number pattern uses Python's `\d`, which matches every Unicode digit (`٣`, `🯲`).
     s.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c.is_numeric())
-}
-
-/// Whether pyhocon reads the whole of `t` as a number: its pattern
-/// `[+-]?(\d*\.\d+|\d+(\.\d+)?)([eE][+\-]?\d+)?`, the entire value. A value that only
-/// starts with digits (`3f9a2b`, `123abc`, `1.2.3`) is a string to it (measured with pyhocon
-/// 0.3.63, `tests/hocon_conformance.rs`). Digits are Python's `\d`, which matches every
-/// Unicode digit.
-fn is_number(t: &str) -> bool {
-    let digit = |c: char| c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric());
-    let s = t.strip_prefix(['+', '-']).unwrap_or(t);
-    let (mantissa, exponent) = match s.find(['e', 'E']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let digits = |x: &str| !x.is_empty() && x.chars().all(digit);
-    let mantissa_ok = match mantissa.split_once('.') {
-        Some((int, frac)) => (int.is_empty() || digits(int)) && digits(frac),
-        None => digits(mantissa),
-    };
-    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
-    mantissa_ok && exponent_ok
-}
-
-/// Whether pyhocon reads `t` as a duration (`5s`, `10 minutes`): an integer, spaces, and one
-/// of its period units (`pyhocon/period_parser.py`: `period_type_map`; months and years only
-/// with python-dateutil installed, so they are counted too). ClearML then holds a timedelta,
-/// or pyhocon fails on it — never the text.
-fn is_duration(t: &str) -> bool {
-    use crate::pyhocon::PERIOD_UNITS as UNITS;
-    let end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    end > 0 && UNITS.contains(&t[end..].trim_start_matches(' '))
 }
 
 /// Words an unquoted HOCON value does not read as text (any case): booleans, null, `include`.
@@ -106,10 +61,8 @@ pub fn hocon_string(s: &str) -> String {
 /// What pyhocon reads for `k: {text}` when that is the one key `k` and nothing else (no
 /// `${…}` resolved from the environment: none is given).
 pub fn read_one(text: &str) -> Option<Value> {
-    match crate::pyhocon::parse(&format!("k: {text}"), &|_| None) {
-        Ok(Value::Object(mut items)) if items.len() == 1 && items[0].0 == "k" => {
-            items.pop().map(|(_, v)| v)
-        }
+    match reading("k", text, &|_| None).reading {
+        Reading::Value(v) => Some(v),
         _ => None,
     }
 }
@@ -119,168 +72,155 @@ fn reads_back_bare(s: &str) -> bool {
     read_one(s).is_some_and(|v| v == Value::String(s.to_string()))
 }
 
-/// Why [`read`] does not model a value whose quoted part has text next to it (`"a" b`,
-/// `"a"b`, `a "b"`): pyhocon joins the parts (HOCON concatenation: `a b`, `ab`) or fails on
-/// what follows, so ClearML does not read the quoted text alone. Not a parse error as such.
-pub const JOINED: &str =
-    "a quoted part with text next to it, which ClearML joins to it (HOCON concatenation) or fails on";
-
-/// What follows from a value [`read`] finds [`Hocon::Unreadable`] for `why`: a parse error
-/// stops the apiserver; a [`JOINED`] value is read as other text, or stops it.
-pub fn unreadable_outcome(why: &str) -> &'static str {
-    if why == JOINED {
-        "ClearML reads other text than the quoted part, or the apiserver fails to start"
-    } else {
-        "the apiserver fails to start"
-    }
-}
-
-/// Reads a HOCON quoted string (`t` starts with `"`) as pyhocon does (see [`crate::pyhocon::quote`]):
-/// `Err(true)` when it closes before its end (text follows), `Err(false)` when it never
-/// closes properly.
-fn hocon_unquote(t: &str) -> Result<String, bool> {
-    let mut out = String::with_capacity(t.len());
-    let mut chars = t.strip_prefix('"').ok_or(false)?.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if chars.as_str().is_empty() => return Ok(out),
-            '"' => return Err(true),
-            '\\' => match chars.next().ok_or(false)? {
-                '"' => out.push('"'),
-                '\\' => out.push('\\'),
-                'n' => out.push('\n'),
-                'r' => out.push('\r'),
-                't' => out.push('\t'),
-                other => {
-                    out.push('\\');
-                    out.push(other);
-                }
-            },
-            c => out.push(c),
-        }
-    }
-    Err(false)
-}
-
 /// A list of strings as HOCON: every item quoted, `["a","b"]`.
 pub fn hocon_list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| crate::pyhocon::quote(i)).collect();
     format!("[{}]", quoted.join(","))
 }
 
-/// Reads a variable's value the way pyhocon would, for the shapes SSO options take.
-pub fn read(text: &str) -> Hocon {
-    let t = strip_comment(text).trim();
-    if t.is_empty() {
-        return Hocon::Str(String::new());
+/// What ClearML holds after reading one variable.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reading {
+    /// The value at the path, as pyhocon types it (an object when the text sets keys below
+    /// the path: see [`Reading::sets_other_keys`]).
+    Value(Value),
+    /// Nothing at the path: a `${?X}` with X undefined dropped the setting.
+    Absent,
+    /// The text sets keys besides the path: those keys (pyhocon's, dotted from the root),
+    /// never their values.
+    OtherKeys(Vec<String>),
+    /// pyhocon fails on it: the apiserver would not start.
+    Fails(pyhocon::Error),
+}
+
+impl Reading {
+    /// Whether the text gives ClearML any key but the path itself: another key, or keys
+    /// below the path (an object, also inside a list). Such a value may carry any setting,
+    /// a credential included.
+    pub fn sets_other_keys(&self) -> bool {
+        fn holds_object(v: &Value) -> bool {
+            match v {
+                Value::Object(_) => true,
+                Value::List(items) => items.iter().any(holds_object),
+                _ => false,
+            }
+        }
+        match self {
+            Reading::OtherKeys(_) => true,
+            Reading::Value(v) => holds_object(v),
+            Reading::Absent | Reading::Fails(_) => false,
+        }
     }
-    if let Some(inner) = t.strip_prefix('[') {
-        let Some(inner) = inner.strip_suffix(']') else {
-            return Hocon::Unreadable("a list without its closing ]");
+
+    /// The value, when ClearML holds one at the path and nothing else.
+    pub fn value(&self) -> Option<&Value> {
+        match self {
+            Reading::Value(v) if !self.sets_other_keys() => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// A [`Reading`] and the tokens pyhocon's parser met on the way ([`pyhocon::Tokens`]: the
+/// unquoted substitutions, a quoted string joined to other text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Read {
+    /// What ClearML holds.
+    pub reading: Reading,
+    /// What the parser met.
+    pub tokens: pyhocon::Tokens,
+}
+
+/// How ClearML reads `text` as the variable whose configuration path is `path`: pyhocon on the
+/// loader's own `"{path}: {value}"`, `${X}` that the text does not define resolved from `env`
+/// (the container's process environment).
+pub fn reading(path: &str, text: &str, env: &dyn Fn(&str) -> Option<String>) -> Read {
+    let (result, tokens) = pyhocon::parse_with_tokens(&loader::variable_text(path, text), env);
+    let reading = match result {
+        Err(e) => Reading::Fails(e),
+        Ok(tree) => at_path(tree, &pyhocon::parse_key(path)),
+    };
+    Read { reading, tokens }
+}
+
+/// [`reading`] with every `${X}` defined: what the text itself gives ClearML, whatever the
+/// container's environment (pyhocon puts an environment value in as a string, never as keys,
+/// so it changes no key the text sets and makes no text fail but a type clash).
+pub fn reading_any_env(path: &str, text: &str) -> Reading {
+    reading(path, text, &|_| Some("x".to_string())).reading
+}
+
+/// The value at `path` in a parsed tree, or the keys it holds besides.
+fn at_path(tree: Value, path: &[String]) -> Reading {
+    let mut others = Vec::new();
+    let mut node = tree;
+    let mut prefix = String::new();
+    for (depth, segment) in path.iter().enumerate() {
+        let Value::Object(items) = node else {
+            // A non-object above the path: the text replaced what holds it.
+            others.push(prefix);
+            return Reading::OtherKeys(others);
         };
-        let items: Vec<Hocon> = split_list(inner).iter().map(|i| read(i)).collect();
-        if let Some(bad) = items.iter().find(|i| matches!(i, Hocon::Unreadable(_))) {
-            return bad.clone();
+        let mut next = None;
+        for (k, v) in items {
+            if k == *segment {
+                next = Some(v);
+            } else {
+                others.push(format!("{prefix}{k}"));
+            }
         }
-        return Hocon::List(items);
+        prefix.push_str(segment);
+        prefix.push('.');
+        match next {
+            Some(v) if depth + 1 == path.len() => {
+                return if others.is_empty() {
+                    Reading::Value(v)
+                } else {
+                    Reading::OtherKeys(others)
+                };
+            }
+            Some(v) => node = v,
+            None if others.is_empty() => return Reading::Absent,
+            None => return Reading::OtherKeys(others),
+        }
     }
-    if t.starts_with('"') {
-        return match hocon_unquote(t) {
-            Ok(s) => Hocon::Str(s),
-            Err(true) => Hocon::Unreadable(JOINED),
-            Err(false) => Hocon::Unreadable("a quoted string that does not close properly"),
-        };
+    // An empty path: the whole tree is "other keys".
+    match node {
+        Value::Object(items) if items.is_empty() => Reading::Absent,
+        Value::Object(items) => Reading::OtherKeys(items.into_iter().map(|(k, _)| k).collect()),
+        v => Reading::Value(v),
     }
-    // Unquoted `${…}` is a substitution (ClearML fails on an unknown one); quoted, it is text.
-    if t.contains("${") {
-        return Hocon::Substitution(t.to_string());
-    }
-    if t.eq_ignore_ascii_case("true") {
-        return Hocon::Bool(true);
-    }
-    if t.eq_ignore_ascii_case("false") {
-        return Hocon::Bool(false);
-    }
-    if t.eq_ignore_ascii_case("null") {
-        return Hocon::Null;
-    }
-    if is_number(t) || is_duration(t) {
-        return Hocon::Number(t.to_string());
-    }
-    if !bare_word_ok(t) {
-        // `a "b"`: a quoted part after bare text is joined, as after a quoted one.
-        let joined =
-            t.contains('"') && t.split('"').count() % 2 == 1 && bare_word_ok(&t.replace('"', ""));
-        return Hocon::Unreadable(if joined {
-            JOINED
-        } else {
-            "a character HOCON does not accept unquoted"
-        });
-    }
-    // pyhocon joins whitespace-separated bare words back into one string.
-    Hocon::Str(t.to_string())
 }
 
-/// Whether pyhocon takes `t` as unquoted text: no forbidden character, except one escaped by
-/// a backslash (pyhocon's pattern allows `\\.`).
-fn bare_word_ok(t: &str) -> bool {
-    let mut chars = t.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if chars.next().is_none() {
-                return false;
-            }
-        } else if UNQUOTED_FORBIDDEN.contains(&c) || matches!(c, '\u{8}' | '\u{b}' | '\u{c}') {
-            // Backspace, vertical tab and form feed stop pyhocon's unquoted text (measured).
-            return false;
-        }
-    }
-    true
-}
+/// How many `#`/`//` a comment tail is looked for at ([`without_comment`]): each costs one
+/// parse, and a real value has one or two.
+const MAX_COMMENT_CANDIDATES: usize = 16;
 
-/// Drops a ` # …` / ` // …` tail outside quotes, as HOCON does (T18).
-pub fn strip_comment(text: &str) -> &str {
-    let bytes = text.as_bytes();
-    let mut in_quotes = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if in_quotes => i += 1,
-            b'"' => in_quotes = !in_quotes,
-            b'#' if !in_quotes => return &text[..i],
-            // `//` inside a bare word (`a//b`, `https://`) is text to pyhocon; after
-            // whitespace it starts a comment.
-            b'/' if !in_quotes
-                && bytes.get(i + 1) == Some(&b'/')
-                && (i == 0 || bytes[i - 1].is_ascii_whitespace()) =>
-            {
-                return &text[..i]
-            }
-            _ => {}
-        }
-        i += 1;
+/// The text without the comment tail pyhocon drops (` # note`, ` // note`), trailing space
+/// trimmed, when it has one. Decided by the port: the tail starts at the first `#` or `//`
+/// from which nothing changes what ClearML holds (`//` inside a token, `#` inside quotes is
+/// text). `None` when there is no such tail, or the text does not read as one value.
+pub fn without_comment<'t>(
+    path: &str,
+    text: &'t str,
+    env: &dyn Fn(&str) -> Option<String>,
+    whole: &Reading,
+) -> Option<&'t str> {
+    if !matches!(whole, Reading::Value(_)) {
+        return None;
     }
-    text
-}
-
-fn split_list(inner: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut start, mut in_quotes, mut escaped) = (0, false, false);
-    for (i, c) in inner.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_quotes => escaped = true,
-            '"' => in_quotes = !in_quotes,
-            ',' | '\n' if !in_quotes => {
-                out.push(&inner[start..i]);
-                start = i + 1;
-            }
-            _ => {}
+    let candidates = text
+        .char_indices()
+        .filter(|&(i, c)| c == '#' || text[i..].starts_with("//"))
+        .map(|(i, _)| i)
+        .take(MAX_COMMENT_CANDIDATES);
+    for i in candidates {
+        let head = &text[..i];
+        if reading(path, head, env).reading == *whole {
+            return Some(head.trim_end());
         }
     }
-    out.push(&inner[start..]);
-    out.retain(|s| !s.trim().is_empty());
-    out
+    None
 }
 
 /// A policy value ClearML should end up holding, as the tool writes it.
@@ -304,15 +244,6 @@ impl Literal {
         }
     }
 
-    /// The value ClearML holds for it.
-    pub fn to_hocon(&self) -> Hocon {
-        match self {
-            Literal::Str(s) => Hocon::Str(s.clone()),
-            Literal::Bool(b) => Hocon::Bool(*b),
-            Literal::List(items) => Hocon::List(items.iter().cloned().map(Hocon::Str).collect()),
-        }
-    }
-
     /// The value pyhocon must read for it.
     pub fn to_pyhocon(&self) -> Value {
         match self {
@@ -327,8 +258,7 @@ impl Literal {
     pub fn matches(&self, text: &str) -> bool {
         match self {
             Literal::Bool(b) => text.trim() == b.to_string(),
-            // pyhocon's own reading decides: the simplified [`read`] takes a bare
-            // `true-north` for the text, pyhocon for `True-north`.
+            // pyhocon's own reading decides (a bare `true-north` is `True-north` to it).
             _ => read_one(text).is_some_and(|v| v == self.to_pyhocon()),
         }
     }
@@ -367,19 +297,113 @@ mod tests {
         assert_eq!(hocon_list(&["a".into(), "b c".into()]), "[\"a\",\"b c\"]");
     }
 
+    fn value(text: &str) -> Reading {
+        reading(
+            "secure.login.sso.oauth_client.google.client_id",
+            text,
+            &|_| None,
+        )
+        .reading
+    }
+
+    fn string(s: &str) -> Reading {
+        Reading::Value(Value::String(s.into()))
+    }
+
     #[test]
-    fn reading_matches_pyhocon_for_option_shapes() {
-        assert_eq!(read("True"), Hocon::Bool(true));
-        assert_eq!(read("\"true\""), Hocon::Str("true".into()));
+    fn reading_is_pyhocons() {
+        assert_eq!(value("True"), Reading::Value(Value::Bool(true)));
+        assert_eq!(value("\"true\""), string("true"));
         assert_eq!(
-            read("[a, \"b\"]"),
-            Hocon::List(vec![Hocon::Str("a".into()), Hocon::Str("b".into())])
+            value("[a, \"b\"]"),
+            Reading::Value(Value::List(vec![
+                Value::String("a".into()),
+                Value::String("b".into())
+            ]))
         );
-        assert_eq!(read("admins"), Hocon::Str("admins".into()));
-        assert_eq!(read("https://x/y # note"), Hocon::Str("https://x/y".into()));
-        assert!(matches!(read("${X}"), Hocon::Substitution(_)));
-        assert!(matches!(read("true`"), Hocon::Unreadable(_)));
-        assert_eq!(read("0123"), Hocon::Number("0123".into()));
+        assert_eq!(value("https://x/y # note"), string("https://x/y"));
+        assert_eq!(value("0123"), Reading::Value(Value::Int("123".into())));
+        assert!(matches!(value("true`"), Reading::Fails(_)));
+        assert!(matches!(value("${X}"), Reading::Fails(_)));
+        assert_eq!(value("${?X}"), Reading::Absent);
+        // A keyword prefix is joined as Python's `str()` of the keyword.
+        assert_eq!(value("true-north"), string("True-north"));
+        // Triple quotes keep their text raw.
+        assert_eq!(value("\"\"\"a\\nb\"\"\""), string("a\\nb"));
+        // Escapes in unquoted text are replaced.
+        assert_eq!(value("a\\nb"), string("a\nb"));
+        assert!(value("{a: 1}").sets_other_keys());
+        assert!(value("[{a: 1}]").sets_other_keys());
+    }
+
+    #[test]
+    fn substitutions_resolve_from_the_process_environment() {
+        let env = |k: &str| (k == "IDP").then(|| "a, b: c".to_string());
+        let r = reading("a.b", "x${IDP}", &env);
+        // An environment value is put in as text, never parsed.
+        assert_eq!(r.reading, string("xa, b: c"));
+        assert_eq!(r.tokens.substitutions, vec![("IDP".to_string(), false)]);
+        let r = reading("a.b", "\"${IDP}\"", &env);
+        assert_eq!(r.reading, string("${IDP}"));
+        assert!(r.tokens.substitutions.is_empty());
+    }
+
+    /// Values that set keys besides the path, among them the attacks of an earlier review:
+    /// `//` inside a token is not a comment, an escaped quote in unquoted text is text, and a
+    /// `"""` string runs to its end.
+    #[test]
+    fn values_that_set_other_keys() {
+        let secret = "secure.login.sso.oauth_client.keycloak.client_secret";
+        for bad in [
+            format!("https://hooks.example.com/, {secret}: \"attacker\""),
+            format!("x, {secret}: e"),
+            format!("x\n{secret}: e"),
+            format!("x # c\n{secret}: e"),
+            format!("a\\\" , {secret}: x"),
+            format!("\"\"\"a\"\"\", {secret}: x"),
+            "{}\nsecure {login {a: e}}".into(),
+            "\"q\", b: c".into(),
+        ] {
+            let r = reading("services.webhooks.url", &bad, &|_| None).reading;
+            assert!(r.sets_other_keys(), "{bad:?}: {r:?}");
+            if let Reading::OtherKeys(keys) = &r {
+                assert!(keys.iter().all(|k| !k.contains("attacker")), "{keys:?}");
+            }
+        }
+        for good in [
+            "https://x.example.com/a",
+            "[\"a\", \"b\"]",
+            "[a,\n b]",
+            "\"a, b: c\"",
+            "x # a, b: c",
+            "x,",
+            "x\n",
+            "",
+        ] {
+            let r = reading("services.webhooks.url", good, &|_| None).reading;
+            assert!(
+                matches!(r, Reading::Value(_)) && !r.sets_other_keys(),
+                "{good:?}: {r:?}"
+            );
+        }
+        assert_eq!(
+            reading("a.b", "x, a.c: 1, d: 2", &|_| None).reading,
+            Reading::OtherKeys(vec!["d".into(), "a.c".into()])
+        );
+    }
+
+    #[test]
+    fn comment_tails_are_pyhocons() {
+        let tail = |t: &str| {
+            let whole = value(t);
+            without_comment("k", t, &|_| None, &whole).map(str::to_string)
+        };
+        assert_eq!(tail("x # note").as_deref(), Some("x"));
+        assert_eq!(tail("https://x/y // note").as_deref(), Some("https://x/y"));
+        assert_eq!(tail("\"a # b\" # c").as_deref(), Some("\"a # b\""));
+        assert_eq!(tail("https://x/y"), None);
+        assert_eq!(tail("a//b"), None);
+        assert_eq!(tail("\"a # b\""), None);
     }
 
     #[test]
@@ -396,11 +420,14 @@ mod tests {
 
     #[test]
     fn numbers_are_whole_values_only() {
-        assert_eq!(read("3f9a2b"), Hocon::Str("3f9a2b".into()));
-        assert_eq!(read("1.2.3"), Hocon::Str("1.2.3".into()));
-        assert!(matches!(read("1e5"), Hocon::Number(_)));
-        assert!(matches!(read("-.5"), Hocon::Number(_)));
-        assert!(matches!(read("5 minutes"), Hocon::Number(_)));
-        assert_eq!(read("5x"), Hocon::Str("5x".into()));
+        assert_eq!(value("3f9a2b"), string("3f9a2b"));
+        assert_eq!(value("1.2.3"), string("1.2.3"));
+        assert!(matches!(value("1e5"), Reading::Value(Value::Float(_))));
+        assert!(matches!(value("-.5"), Reading::Value(Value::Float(_))));
+        assert!(matches!(
+            value("5 minutes"),
+            Reading::Value(Value::Duration(_))
+        ));
+        assert_eq!(value("5x"), string("5x"));
     }
 }

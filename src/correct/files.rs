@@ -8,11 +8,12 @@ use super::values::{defined, env_from_variables};
 use crate::clearml::files::{
     sets_sso, BUILT_IN_CONFIG_DIR, CONFIG_DIR_VARIABLES, EXTRA_CONFIG_DIRS,
 };
-use crate::clearml::{self, judge::Defined, values::Hocon};
+use crate::clearml::{self, judge::Defined};
 use crate::kube::objects;
 use crate::kube::sources::{self};
 use crate::kube::volumes::{self, Files};
 use crate::paths::{clean_path, is_under};
+use crate::pyhocon::Value as Hocon;
 use crate::redact::shown;
 use crate::report::{self, Finding, Sink};
 use crate::yaml::Node;
@@ -57,7 +58,7 @@ pub(super) fn metadata_mounts(
         if !sso.option().is_some_and(|o| o.mounted_file) {
             continue;
         }
-        let Some(Hocon::Str(path)) = e.literal().map(clearml::values::read) else {
+        let Some(Hocon::String(path)) = e.literal().and_then(clearml::values::read_one) else {
             continue;
         };
         let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));

@@ -118,7 +118,9 @@ pub(super) fn stored_values(
             continue;
         };
         let placeholder = |s: &str| ctx.policy.secrets.placeholders.is_match(s);
+        let path = clearml::names::config_path(e.name.trim()).unwrap_or_default();
         let around = clearml::judge::Surroundings {
+            path: &path,
             stored: true,
             earlier: &[],
             process: &process,

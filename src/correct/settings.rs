@@ -4,7 +4,7 @@
 
 use super::context::{Context, Entry, Env};
 use super::names::spelling_finding;
-use crate::clearml::{self, names::SsoName, values::Literal};
+use crate::clearml::{names::SsoName, values::Literal};
 use crate::kube::objects;
 use crate::policy::{Desired, Value};
 use crate::redact::{shown, Shown};
@@ -120,7 +120,7 @@ pub(super) fn value_difference(entry: &Node, d: &Desired) -> Option<(report::Cod
             "a docker-compose `${…}` reached the manifest; Kubernetes does not expand it".into(),
         )),
         (Value::Literal(l), Some(text), None) => {
-            let bare = clearml::values::strip_comment(text).trim_end();
+            let bare = super::values::without_comment(text).trim_end();
             if l.matches(text) && bare == text.trim_end() {
                 None
             } else if l.matches(text) {

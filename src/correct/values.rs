@@ -138,7 +138,9 @@ pub(super) fn value_hygiene(
             continue;
         };
         let placeholder = |s: &str| ctx.policy.secrets.placeholders.is_match(s);
+        let path = clearml::names::config_path(e.name.trim()).unwrap_or_default();
         let around = clearml::judge::Surroundings {
+            path: &path,
             stored: false,
             earlier,
             process: &process,
@@ -164,14 +166,42 @@ pub(super) fn value_hygiene(
     changed
 }
 
+/// A value whose quoted part has text next to it (`"a" b`, `"a"b`, `a "b"`).
+const JOINED: &str =
+    "a quoted part with text next to it, which ClearML joins to it (HOCON concatenation)";
+
+/// Unquoted text pyhocon reads otherwise, for no escape, tab or comment.
+const OTHER_TEXT: &str = "ClearML reads other text than written unquoted (pyhocon joins a keyword prefix such as `true-` as `True-`, or changes a space)";
+
+/// The text without the comment tail pyhocon drops, for showing what ClearML reads.
+pub(super) fn without_comment(text: &str) -> &str {
+    use clearml::values::{reading, without_comment};
+    let whole = reading("k", text, &|_| None).reading;
+    without_comment("k", text, &|_| None, &whole).unwrap_or(text)
+}
+
+/// How pyhocon fails, in a few words.
+fn parse_failure(e: &crate::pyhocon::Error) -> String {
+    use crate::pyhocon::Error;
+    match e {
+        Error::Syntax => "a syntax error".into(),
+        Error::Include => "an `include`, which it would follow".into(),
+        Error::TooDeep => "nested deeper than it can read".into(),
+        Error::Hangs => "it never finishes reading it".into(),
+        Error::Python(name) => format!("it raises {name}"),
+        Error::Unsupported => "a way through pyhocon the tool does not follow".into(),
+    }
+}
+
 /// Why ClearML misreads a value, in words that show none of it.
 pub(super) fn misread_reason(issue: &ValueIssue, sso: &SsoName) -> String {
     let option = &sso.option;
     match issue {
         ValueIssue::OtherKeys => "a `,` or a line break outside quotes makes ClearML read other keys from it".into(),
         ValueIssue::CommentTail => "ClearML cuts it at the `#` or `//` (a HOCON comment)".into(),
-        ValueIssue::Unparseable(why) if *why == clearml::values::JOINED => format!("it holds {why}: {}", clearml::values::unreadable_outcome(why)),
-        ValueIssue::Unparseable(why) => format!("ClearML's HOCON parser rejects it ({why}): the apiserver fails to start"),
+        ValueIssue::Joined => format!("it holds {JOINED}: ClearML reads other text than the quoted part"),
+        ValueIssue::OtherText => OTHER_TEXT.into(),
+        ValueIssue::Unparseable(why) => format!("ClearML's HOCON parser rejects it ({}): the apiserver fails to start", parse_failure(why)),
         ValueIssue::SurroundingWhitespace => "it has leading or trailing whitespace (a line break from `echo … | base64`?), which ClearML drops".into(),
         ValueIssue::Escape => "it holds a backslash escape (`\\n`, `\\\\`…) that ClearML replaces".into(),
         ValueIssue::NotAList { .. } => format!("`{option}` needs a list; ClearML would read one string"),
@@ -320,7 +350,7 @@ pub(super) fn value_finding(
             report::NOT_A_BOOLEAN,
             format!(
                 "{} is not a boolean to ClearML (it would read it as {clearml_reads}): written as {meant}",
-                show(clearml::values::strip_comment(text).trim()).subject()
+                show(without_comment(text).trim()).subject()
             ),
         )
         .fixed(),
@@ -334,7 +364,7 @@ pub(super) fn value_finding(
             format!(
                 "`{}` takes true or false; {} has no certain meaning",
                 sso.option,
-                show(clearml::values::strip_comment(text).trim()).subject()
+                show(without_comment(text).trim()).subject()
             ),
         )
         .help("write true or false, or set this option in the policy"),
@@ -343,18 +373,21 @@ pub(super) fn value_finding(
             format!("a ` # …` comment tail in the value{} was removed", show(text).suffix()),
         )
         .fixed(),
-        ValueIssue::Unparseable(why) => {
-            let bare = clearml::values::strip_comment(text).trim_end();
-            Finding::new(
-                report::UNPARSEABLE_VALUE,
-                if *why == clearml::values::JOINED {
-                    format!("ClearML does not read the value{} as written: it holds {why}", show(bare).suffix())
-                } else {
-                    format!("ClearML cannot parse the value{}: {why}", show(bare).suffix())
-                },
-            )
-            .help("quote it as a JSON string, or set this option in the policy")
-        }
+        ValueIssue::Unparseable(why) => Finding::new(
+            report::UNPARSEABLE_VALUE,
+            format!("ClearML cannot parse the value{}: {}", show(without_comment(text).trim_end()).suffix(), parse_failure(why)),
+        )
+        .help("quote it as a JSON string, or set this option in the policy"),
+        ValueIssue::Joined => Finding::new(
+            report::UNPARSEABLE_VALUE,
+            format!("ClearML does not read the value{} as written: it holds {JOINED}", show(without_comment(text).trim_end()).suffix()),
+        )
+        .help("quote it as a JSON string, or set this option in the policy"),
+        ValueIssue::OtherText => Finding::new(
+            report::MISREAD_VALUE,
+            format!("{}: quoted so that ClearML reads the text as written", OTHER_TEXT),
+        )
+        .fixed(),
         ValueIssue::NotAList { item } => {
             let list = clearml::values::hocon_list(std::slice::from_ref(item));
             Finding::new(
@@ -376,7 +409,7 @@ pub(super) fn value_finding(
             report::NOT_A_BOOLEAN,
             format!(
                 "{} is a string to ClearML, not a boolean: written as {b}",
-                show(clearml::values::strip_comment(text).trim_end()).subject()
+                show(without_comment(text).trim_end()).subject()
             ),
         )
         .fixed(),
@@ -384,7 +417,7 @@ pub(super) fn value_finding(
             report::NOT_A_BOOLEAN,
             format!(
                 "{} written as {b}",
-                show(clearml::values::strip_comment(text).trim_end()).subject()
+                show(without_comment(text).trim_end()).subject()
             ),
         )
         .fixed(),

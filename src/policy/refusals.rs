@@ -49,7 +49,7 @@ pub fn policy_refusals(policy: &Policy) -> Vec<Finding> {
         }
         let text = l.to_env();
         let placeholder = |s: &str| policy.secrets.placeholders.is_match(s);
-        if judge::is_placeholder(&text, &values::read(&text), Some(&placeholder)) {
+        if judge::is_placeholder(&text, values::read_one(&text).as_ref(), Some(&placeholder)) {
             out.push(
                 Finding::new(
                     report::PLACEHOLDER_VALUE,

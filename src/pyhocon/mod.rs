@@ -178,6 +178,65 @@ pub fn takes_shortcut(text: &str) -> bool {
     fast::read(text).is_some()
 }
 
+/// What the parser met in a text, besides the tree it gives: for callers that must say *why*
+/// pyhocon reads a text as it does, from pyhocon's own tokens rather than a scan of their own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tokens {
+    /// Every unquoted `${X}` / `${?X}`: `(X, optional)`, in the order parsed, once each
+    /// (inside a quoted string it is text, and not here).
+    pub substitutions: Vec<(String, bool)>,
+    /// A value concatenates a quoted string (`"…"` or `"""…"""`) with another token: pyhocon
+    /// joins them (`"a" b` is `a b`), so no quoted part is the value alone.
+    pub joins_quoted: bool,
+}
+
+/// [`parse`], and the [`Tokens`] its parser met (empty when the text fails to parse).
+pub fn parse_with_tokens(
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> (Result<Value, Error>, Tokens) {
+    // The plain shape holds no `${…}` and one token: nothing to report beside its value.
+    if let Some(v) = fast::read(text) {
+        return (Ok(v), Tokens::default());
+    }
+    let mut arena = Arena::default();
+    let config = {
+        let mut p = parse::Parser::new(text, &mut arena);
+        p.parse_all()
+    };
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => return (Err(e), Tokens::default()),
+    };
+    let mut tokens = Tokens::default();
+    let blank = |t: &Tok| matches!(t, Tok::Str(s) | Tok::Unq(s) if s.trim().is_empty());
+    for o in &arena.objs {
+        match o {
+            model::Obj::Subst(s) => {
+                let found = (s.variable.clone(), s.optional);
+                if !tokens.substitutions.contains(&found) {
+                    tokens.substitutions.push(found);
+                }
+            }
+            model::Obj::Values(v) => {
+                let quoted = v
+                    .tokens
+                    .iter()
+                    .filter(|t| matches!(t, Tok::Quoted(..) | Tok::Str(_)) && !blank(t))
+                    .count();
+                let parts = v.tokens.iter().filter(|t| !blank(t)).count();
+                if quoted > 0 && parts > 1 {
+                    tokens.joins_quoted = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut r = resolve::Resolver { a: &mut arena, env };
+    let result = r.resolve(&config).map(|()| to_value(&arena, &config, 0));
+    (result, tokens)
+}
+
 /// [`parse`] with an environment from name/value pairs.
 pub fn parse_with_env<'a>(
     text: &str,

@@ -22,7 +22,7 @@
 //! corrects, and it shares with the corrections only the facts of [`crate::kube`] (which
 //! containers there are, which sources a reference reads) and of [`crate::clearml`].
 
-use crate::clearml::{judge, names, values};
+use crate::clearml::{names, values};
 use crate::kube::sources::{self, Inventory, RefKind, Resolution};
 use crate::kube::{objects, workload};
 use crate::policy::{Plaintext, Policy, Value as PolicyValue};
@@ -187,18 +187,20 @@ fn gives(effective: &Effective, want: &PolicyValue) -> bool {
 /// Why a value ClearML reads from a Secret or ConfigMap is unsafe, if it is: it sets other
 /// keys, or ClearML's parser rejects it. (What it means for an SSO option is judged, and
 /// reported with the Secret and key, by the correction's value rules.)
-fn unsafe_for_clearml(text: &str) -> Option<&'static str> {
-    if judge::sets_other_keys(text) {
-        Some("would also set other ClearML settings (a `,` or a line break outside quotes starts another key)")
-    } else if let values::Hocon::Unreadable(why) = values::read(text) {
-        Some(if why == values::JOINED {
-            "has a quoted part with text next to it: ClearML would read other text than the quoted part, or not start"
-        } else {
-            "is a value ClearML's HOCON parser rejects: the apiserver would not start"
-        })
-    } else {
-        None
+fn unsafe_for_clearml(name: &str, text: &str) -> Option<&'static str> {
+    // An object at the path is the tree comparison's ([`super::tree`]): it names the
+    // provider or option it changes.
+    match values::reading_any_env(&path_of(name), text) {
+        values::Reading::OtherKeys(_) => Some("would also set other ClearML settings (a `,` or a line break outside quotes starts another key)"),
+        values::Reading::Fails(_) => Some("is a value ClearML's HOCON parser rejects: the apiserver would not start"),
+        _ => None,
     }
+}
+
+/// The configuration path the loader reads a variable at (its name without the prefix, `__`
+/// as `.`, lower-cased).
+fn path_of(name: &str) -> String {
+    names::config_path(name).unwrap_or_default()
 }
 
 /// The value a `secretKeyRef`/`configMapKeyRef` entry reads, when the stream shows it.
@@ -379,14 +381,17 @@ pub fn problems(
                     format!("{at}: an env name ClearML reads holds HOCON syntax (not shown)"),
                     HOCON_NAME_HELP,
                 );
-            } else if judge::sets_other_keys(&e.meaning) {
+            } else if matches!(
+                values::reading_any_env(&path_of(name), &e.meaning),
+                values::Reading::OtherKeys(_)
+            ) {
                 hocon(format!(
                     "{at}: the value of `{name}` would also set other ClearML settings (a `,` or a line break outside quotes starts another key)"
                 ), HOCON_VALUE_HELP);
             } else if let Some(stored) =
                 stored_reference(e.entry, inventory, a.namespace.as_deref())
             {
-                if let Some(why) = unsafe_for_clearml(&stored) {
+                if let Some(why) = unsafe_for_clearml(name, &stored) {
                     hocon(
                         format!("{at}: the value `{name}` reads from a Secret or ConfigMap {why}"),
                         HOCON_STORED_HELP,
@@ -403,7 +408,7 @@ pub fn problems(
                 hocon(format!(
                     "{at}: an `envFrom` source brings in a name ClearML reads that holds HOCON syntax (not shown)"
                 ), HOCON_NAME_HELP);
-            } else if let Some(why) = unsafe_for_clearml(stored) {
+            } else if let Some(why) = unsafe_for_clearml(var, stored) {
                 hocon(
                     format!("{at}: the value `envFrom` brings in as `{var}` {why}"),
                     HOCON_STORED_HELP,

@@ -16,7 +16,7 @@
 
 use super::proof::{Problem, Target};
 use crate::clearml::loader::{self as clearml_loader, Failure, Input};
-use crate::clearml::names;
+use crate::clearml::{names, values};
 use crate::kube::env as kenv;
 use crate::kube::sources::Inventory;
 use crate::policy::{Policy, UnknownProviders, Value as PolicyValue};
@@ -50,13 +50,12 @@ fn at<'a>(tree: &'a Value, path: &str) -> Option<&'a Value> {
     })
 }
 
-/// What pyhocon reads for `k: {text}` when that sets the one key `k` (`${X}` from `env`).
+/// What ClearML holds for a variable's text when it sets the one key it names (`${X}` from
+/// `env`): [`values::reading`], the findings' own.
 fn read_one(text: &str, env: &[(String, String)]) -> Option<Value> {
     let lookup = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    match pyhocon::parse(&format!("k: {text}"), &lookup) {
-        Ok(Value::Object(mut items)) if items.len() == 1 && items[0].0 == "k" => {
-            items.pop().map(|(_, v)| v)
-        }
+    match values::reading("k", text, &lookup).reading {
+        values::Reading::Value(v) => Some(v),
         _ => None,
     }
 }

@@ -3,7 +3,8 @@
 //! needs pyhocon, so all are ignored under plain `cargo test` and run by `scripts/test`.
 
 use crate::harness::*;
-use clearml_sso::clearml_env::{self, Hocon, Literal};
+use clearml_sso::clearml_env::{self, Literal, Reading};
+use clearml_sso::pyhocon::Value as Hocon;
 use serde_json::{json, Value};
 
 /// pyhocon's verdict on each value: `{"ok": v}` or `{"error": type}`.
@@ -171,30 +172,30 @@ fn reading_existing_values_agrees_with_pyhocon() {
     );
     let parsed = pyhocon(&values);
     for (v, p) in values.iter().zip(&parsed) {
-        let ours = clearml_env::read(v);
+        let ours = clearml_env::reading("k", v, &|_| None).reading;
         match (&ours, p.get("ok")) {
-            (Hocon::Unreadable(_) | Hocon::Substitution(_), _) => {
-                // Quoted `${…}` is text to pyhocon; the tool still flags it (Kubernetes does not
-                // expand it), so only unquoted forms must fail in pyhocon.
-                if !(matches!(ours, Hocon::Substitution(_)) && v.trim_start().starts_with('"')) {
-                    assert!(
-                        p.get("error").is_some(),
-                        "{v:?}: tool says {ours:?}, pyhocon reads {p}"
-                    );
-                }
+            (Reading::Fails(_), _) => {
+                assert!(
+                    p.get("error").is_some(),
+                    "{v:?}: tool says {ours:?}, pyhocon reads {p}"
+                )
             }
-            (Hocon::Str(s), Some(got)) => assert_eq!(got, &json!(s), "{v:?}"),
-            (Hocon::Bool(b), Some(got)) => assert_eq!(got, &json!(b), "{v:?}"),
-            (Hocon::Null, Some(got)) => assert!(got.is_null(), "{v:?}: pyhocon {got}"),
-            // A number to the tool means "not this text": pyhocon holds an int, a float, an
-            // infinity or even a duration (`10 seconds`), never the string itself.
-            (Hocon::Number(_), Some(got)) => {
-                assert_ne!(got, &json!(v.trim()), "{v:?}: pyhocon {got}")
+            (Reading::Absent, _) => assert!(p.get("dropped").is_some(), "{v:?}: pyhocon {p}"),
+            (ours, None) => panic!("{v:?}: pyhocon fails ({p}) but the tool reads {ours:?}"),
+            // pyhocon reads `k` and more: the value of `k` is not what the tool judges.
+            (Reading::OtherKeys(_), Some(_)) => {}
+            (Reading::Value(Hocon::String(s)), Some(got)) => assert_eq!(got, &json!(s), "{v:?}"),
+            (Reading::Value(Hocon::Bool(b)), Some(got)) => assert_eq!(got, &json!(b), "{v:?}"),
+            (Reading::Value(Hocon::Null), Some(got)) => {
+                assert!(got.is_null(), "{v:?}: pyhocon {got}")
             }
-            (Hocon::List(items), Some(got)) => {
+            (Reading::Value(Hocon::List(items)), Some(got)) => {
                 assert_eq!(got.as_array().map(Vec::len), Some(items.len()), "{v:?}")
             }
-            (ours, None) => panic!("{v:?}: pyhocon fails ({p}) but the tool reads {ours:?}"),
+            // A number, a duration, an object: never the string itself.
+            (Reading::Value(_), Some(got)) => {
+                assert_ne!(got, &json!(v.trim()), "{v:?}: pyhocon {got}")
+            }
         }
     }
 }

@@ -204,8 +204,8 @@ fn render_cases() -> Vec<(String, Literal)> {
                     // What the process gets: Kubernetes expands `$$` and `$(VAR)` first.
                     let text = kubernetes_value(&env, entries[0]);
                     prop_assert_eq!(
-                        clearml_env::read(&text),
-                        l.to_hocon(),
+                        clearml_env::reading(&d.path, &text, &|_| None).reading,
+                        clearml_env::Reading::Value(l.to_pyhocon()),
                         "{} written as {}",
                         d.label,
                         text

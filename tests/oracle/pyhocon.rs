@@ -1,9 +1,12 @@
 //! `clearml_sso::pyhocon` against pyhocon 0.3.63 itself (tests/oracles/pyhocon_oracle.py), on
 //! the text ClearML's loader builds for each `CLEARML__…` variable, `"{path}: {value}"`, with
 //! generated values weighted to HOCON syntax. Same tree, or both fail. Also: `quote(v)` read
-//! back by pyhocon and by the reader is exactly `v`. Every disagreement found is kept in
-//! tests/fixtures/pyhocon/ and replayed by `fixtures_replay` (no Python needed).
+//! back by pyhocon and by the reader is exactly `v`. And the findings' reading of each value
+//! (`clearml_env::reading`: the one value at the path, other keys, absent, fails) is what
+//! pyhocon's tree says. Every disagreement found is kept in tests/fixtures/pyhocon/ and
+//! replayed by `fixtures_replay` (no Python needed).
 
+use clearml_sso::clearml_env::{self, Reading};
 use clearml_sso::pyhocon::{self, Duration, Value};
 use serde_json::{json, Value as Json};
 use std::io::Write;
@@ -101,6 +104,64 @@ fn agree(oracle: &Json, mine: &Json) -> bool {
         return is_error(oracle) && is_error(mine);
     }
     normalize(oracle) == *mine
+}
+
+/// What pyhocon's answer for `"{path}: {value}"` says ClearML holds for the variable: the one
+/// value at the path (tagged), or `"other keys"` (a key besides the path, or an object at or
+/// in a list at it), `"absent"`, `"fails"`.
+fn oracle_reading(oracle: &Json, path: &str) -> Json {
+    fn holds_object(j: &Json) -> bool {
+        j.get("object").is_some()
+            || j.get("list")
+                .and_then(Json::as_array)
+                .is_some_and(|items| items.iter().any(holds_object))
+    }
+    if is_error(oracle) {
+        return json!("fails");
+    }
+    let mut node = normalize(oracle);
+    let mut others = false;
+    for segment in path.split('.') {
+        let Some(items) = node.get("object").and_then(Json::as_array).cloned() else {
+            return json!("other keys");
+        };
+        let mut next = None;
+        for item in items {
+            if item[0] == segment {
+                next = Some(item[1].clone());
+            } else {
+                others = true;
+            }
+        }
+        match next {
+            Some(v) => node = v,
+            None if others => return json!("other keys"),
+            None => return json!("absent"),
+        }
+    }
+    if others || holds_object(&node) {
+        json!("other keys")
+    } else {
+        node
+    }
+}
+
+/// The findings' reading of `"{path}: {value}"` in [`oracle_reading`]'s words.
+fn findings_reading(text: &str, env: &[(String, String)]) -> Json {
+    let (path, value) = text.split_once(": ").expect("a generated `path: value`");
+    let lookup = |k: &str| {
+        env.iter()
+            .rev()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+    };
+    match clearml_env::reading(path, value, &lookup).reading {
+        Reading::Fails(_) => json!("fails"),
+        Reading::Absent => json!("absent"),
+        r if r.sets_other_keys() => json!("other keys"),
+        Reading::Value(v) => tag(&v),
+        Reading::OtherKeys(_) => json!("other keys"),
+    }
 }
 
 fn read(text: &str, env: &[(String, String)]) -> Result<Value, pyhocon::Error> {
@@ -592,7 +653,7 @@ fn pyhocon_differential() {
     let oracle_time = started.elapsed();
 
     let (mut same, mut both_fail, mut quoted_ok) = (0usize, 0usize, 0usize);
-    let mut refused_unresolved = 0usize;
+    let (mut refused_unresolved, mut readings_same) = (0usize, 0usize);
     let mut slowest = (std::time::Duration::ZERO, String::new());
     let mut disagreements: Vec<Json> = Vec::new();
     for (c, oracle) in cases.iter().zip(&answers) {
@@ -616,7 +677,14 @@ fn pyhocon_differential() {
                 refused_unresolved += 1;
                 continue;
             }
-            None => agree(oracle, &mine),
+            None => {
+                // The findings read the variable as the proof does.
+                let path = c.text.split(": ").next().unwrap_or_default();
+                let same_reading =
+                    oracle_reading(oracle, path) == findings_reading(&c.text, &c.env);
+                readings_same += usize::from(same_reading);
+                agree(oracle, &mine) && same_reading
+            }
         };
         if !ok {
             disagreements.push(json!({
@@ -639,6 +707,7 @@ fn pyhocon_differential() {
          pyhocon differential: {refused_unresolved} refused by the reader where pyhocon leaves unresolved objects in the tree\n\
          pyhocon quote round trips: {quoted_ok} of {quote_checks} read back exactly\n\
          pyhocon differential: {shortcut} values read by the plain-shape shortcut\n\
+         findings' reading (one value at the path, other keys, absent, fails): {readings_same} as pyhocon's tree says\n\
          pyhocon oracle time: {:.1} s for {} values ({:.0} values/s over 2 processes); \
          the reader's slowest value: {:.1} ms\n",
         cases.len(),
@@ -703,6 +772,15 @@ fn fixtures_replay() {
             path.display(),
             f["pyhocon"]
         );
+        if !has_unresolved(&f["pyhocon"]) && text.contains(": ") {
+            let p = text.split(": ").next().unwrap_or_default();
+            assert_eq!(
+                oracle_reading(&f["pyhocon"], p),
+                findings_reading(text, &env),
+                "{}: the findings' reading",
+                path.display()
+            );
+        }
         n += 1;
     }
     assert!(n > 0, "no fixtures in {}", dir.display());
