@@ -10,7 +10,10 @@
 //! `secure.login.sso` and `services.login.sso` is one the policy declares (under `"warn"`,
 //! every one the policy does not declare is named by a variable the corrections warn about). A loader failure (a
 //! value or file pyhocon fails on, in any variable ClearML reads) is a problem: the apiserver
-//! would not start. What the policy does not own (other options of declared providers, what a
+//! would not start. An `envFrom` source the tool cannot see that could bring in a name the
+//! loader reads (by prefix, by name, or looked up: [`clearml_loader::Loaded::env_read`]) is a problem unless
+//! the policy vouches for it; the image's default folder is the image's only where no mount
+//! hides it. What the policy does not own (other options of declared providers, what a
 //! source the tool cannot see might add) is left to the findings that already cover it.
 //! Messages name the container, the variable or file and the config path, never a value.
 

@@ -667,3 +667,100 @@ fn a_keyword_prefixed_policy_value_is_written_as_clearml_reads_it() {
         "{value}"
     );
 }
+
+/// An `envFrom` source the tool cannot see (a Secret or ConfigMap outside the stream; optional
+/// or not) could bring in `CLEARML__…` (the client secret), `TRAINS__…` or
+/// `CLEARML_CONFIG_DIR`: refused, unless the entry's prefix keeps every name it brings in
+/// from those ClearML reads (case-sensitive: `clearml__` is not one), or the policy's
+/// `[secrets] trust_env_from` vouches for it (a warning every render repeats, refused under
+/// `--deny-warnings`). A prefix that reaches a name ClearML looks up (`${?APP_X}` in a value
+/// it reads) is refused by the proof.
+#[test]
+fn an_unseen_env_from_source_is_refused_unless_its_prefix_or_the_policy_keeps_it_out() {
+    let policy = |extra: &str| {
+        format!("version = 1\n\n[enforce]\nplaintext_secrets = \"allow\"\n{extra}\n[providers.google]\nclient_id = \"cid\"\nclient_secret = \"csecret\"\n")
+    };
+    let stream = |source: &str, extra_env: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n        image: a\n        envFrom:\n{source}        env:\n        - name: MONGO\n          value: m\n{extra_env}")
+    };
+    let secret = "        - secretRef:\n            name: extra-env\n";
+    let refused = |policy: &str, stream: &str, code: &str| {
+        let (status, stdout, stderr) = render_text(policy, stream);
+        assert_eq!(status, Some(1), "{stream}\n{stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(stderr.contains(code), "{stream}\n{stderr}");
+        stderr
+    };
+    let passes = |policy: &str, stream: &str| {
+        let (status, stdout, stderr) = render_text(policy, stream);
+        assert_eq!(status, Some(0), "{stream}\n{stderr}");
+        assert!(stdout.contains("CLEARML__secure__login__sso__oauth_client__google__client_id"));
+        stderr
+    };
+    // The attack: no prefix, or one that ClearML's names start with or that starts them.
+    let strict = policy("");
+    for source in [
+        secret.to_string(),
+        "        - secretRef:\n            name: extra-env\n            optional: true\n".into(),
+        "        - configMapRef:\n            name: extra-env\n".into(),
+        "        - prefix: CLEARML__SECURE__\n          secretRef:\n            name: extra-env\n"
+            .into(),
+        "        - prefix: CLEARML\n          secretRef:\n            name: extra-env\n".into(),
+        "        - prefix: TRAINS_\n          secretRef:\n            name: extra-env\n".into(),
+    ] {
+        let stderr = refused(&strict, &stream(&source, ""), "error[unseen-env-from]");
+        assert!(stderr.contains("trust_env_from = ["), "{stderr}");
+    }
+    // Benign prefixes: nothing it brings in is a name ClearML reads.
+    for prefix in ["APP_", "clearml__", "CLEARML_CONFIG_DIR"] {
+        let source = format!(
+            "        - prefix: {prefix}\n          secretRef:\n            name: extra-env\n"
+        );
+        let stderr = passes(&strict, &stream(&source, ""));
+        assert!(!stderr.contains("unseen-env-from"), "{stderr}");
+    }
+    // A benign-looking prefix that reaches a name ClearML's configuration refers to.
+    let refers = "        - name: CLEARML__apiserver__x\n          value: ${?APP_X}\n";
+    let stderr = refused(
+        &strict,
+        &stream(
+            "        - prefix: APP_\n          secretRef:\n            name: extra-env\n",
+            refers,
+        ),
+        "error[unverified-output]",
+    );
+    assert!(
+        stderr.contains("secret/extra-env") && stderr.contains("APP_X"),
+        "{stderr}"
+    );
+    // Trusted by the policy: a warning, refused when warnings are denied; another kind or
+    // name is not trusted by it.
+    let trusting = policy("\n[secrets]\ntrust_env_from = [\"secret/extra-env\"]\n");
+    let stderr = passes(&trusting, &stream(secret, refers));
+    assert!(
+        stderr.contains("warning[unseen-env-from-trusted]"),
+        "{stderr}"
+    );
+    let denying =
+        policy("warnings = \"deny\"\n\n[secrets]\ntrust_env_from = [\"secret/extra-env\"]\n");
+    refused(
+        &denying,
+        &stream(secret, ""),
+        "error[unseen-env-from-trusted]",
+    );
+    refused(
+        &trusting,
+        &stream("        - configMapRef:\n            name: extra-env\n", ""),
+        "error[unseen-env-from]",
+    );
+    // A malformed entry is a policy error.
+    let (status, _, stderr) = render_text(
+        &policy("\n[secrets]\ntrust_env_from = [\"extra-env\"]\n"),
+        &stream(secret, ""),
+    );
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is not `secret/NAME` or `configmap/NAME`"),
+        "{stderr}"
+    );
+}
