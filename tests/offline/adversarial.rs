@@ -768,3 +768,29 @@ fn an_unseen_env_from_source_is_refused_unless_its_prefix_or_the_policy_keeps_it
         "{stderr}"
     );
 }
+
+/// A ConfigMap mounted at or above the image's default config folder replaces what the image
+/// has there, and one mounted below it adds files: ClearML reads them, so one pyhocon cannot
+/// parse stops the apiserver and is refused (it rendered with exit 0 when the proof took the
+/// folder for the image's); a readable one that sets nothing of SSO passes.
+#[test]
+fn a_config_file_mounted_over_the_image_default_folder_is_read() {
+    let policy = "version = 1\n\n[enforce]\nplaintext_secrets = \"allow\"\n\n[providers.google]\nclient_id = \"cid\"\nclient_secret = \"csecret\"\n";
+    let stream = |text: &str, mount: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  secure.conf: '{text}'\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n        image: a\n        volumeMounts:\n        - name: extra\n{mount}      volumes:\n      - name: extra\n        configMap:\n          name: extra\n")
+    };
+    let over = "          mountPath: /opt/clearml/apiserver/config/default\n";
+    let below = "          mountPath: /opt/clearml/apiserver/config/default/extra.conf\n          subPath: secure.conf\n";
+    for mount in [over, below] {
+        let (status, stdout, stderr) = render_text(policy, &stream("x: { unbalanced", mount));
+        assert_eq!(status, Some(1), "{mount}\n{stderr}");
+        assert!(stdout.is_empty());
+        assert!(
+            stderr.contains("the apiserver would not start")
+                && stderr.contains("/opt/clearml/apiserver/config/default/"),
+            "{mount}\n{stderr}"
+        );
+        let (status, _, stderr) = render_text(policy, &stream("x: 1", mount));
+        assert_eq!(status, Some(0), "{mount}\n{stderr}");
+    }
+}
