@@ -128,6 +128,10 @@ pub struct Loaded {
     /// `services.login.sso`, or a non-object above it (keys read with one leading `-`
     /// dropped): `(path, source)`, variables first (the loader reads them first).
     pub sso_sources: Vec<(&'static str, String)>,
+    /// Every name the loader looked up in the environment by name (the override variables,
+    /// `$X` in a folder, `HOME` for `~`, pyhocon's `${X}` fallback), in code-point order: with
+    /// the names it takes by prefix ([`ENV_PREFIXES`]), all the environment it reads.
+    pub env_read: Vec<String>,
 }
 
 /// The two SSO paths ClearML reads.
@@ -572,7 +576,11 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let env = |k: &str| envmap.get(k).map(|v| v.to_string());
+    let read: RefCell<BTreeSet<String>> = RefCell::default();
+    let env = |k: &str| {
+        read.borrow_mut().insert(k.to_string());
+        envmap.get(k).map(|v| v.to_string())
+    };
     let files: BTreeMap<String, &String> =
         input.files.iter().map(|(k, v)| (normalize(k), v)).collect();
     let mut opaque: Vec<String> = input.opaque_dirs.iter().map(|d| normalize(d)).collect();
@@ -669,10 +677,10 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
     for (index, folder) in folders.iter().enumerate() {
         let conf = new_tree();
         if index == 0 && input.default_folder_is_image {
+            // The image's files as assumed; a file the caller gives below the folder (a
+            // mount at a subdirectory of it) is read with them.
             set(&conf, "secure", Node::Tree(new_tree()));
             set(&conf, "services", Node::Tree(new_tree()));
-            configs.push((folder.clone(), conf));
-            continue;
         }
         let listing = match input.listing_order.get(folder) {
             Some(l) => l.iter().map(|p| normalize(p)).collect(),
@@ -758,6 +766,7 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
         assumed,
         order_dependent,
         sso_sources,
+        env_read: read.into_inner().into_iter().collect(),
     })
 }
 

@@ -54,6 +54,22 @@ pub fn read_by_clearml(name: &str) -> bool {
     name.starts_with("CLEARML__") || name.starts_with("TRAINS__")
 }
 
+/// Whether an `envFrom` source with this `prefix` (the entry's `prefix`, `""` when none) can
+/// bring in a variable ClearML's loader reads by its name alone: one starting with `CLEARML__`
+/// or `TRAINS__` (case-sensitive `startswith`, so `clearml__` is not one), or
+/// `CLEARML_CONFIG_DIR`/`TRAINS_CONFIG_DIR`. Every key is at least one character, so a name
+/// the source brings in is the prefix and more. (Names ClearML reads only because a value or
+/// folder refers to them, `${X}`, `$X`, `~`, are the loader's to tell:
+/// [`crate::clearml::loader::Loaded::env_read`].)
+pub fn prefix_reaches_loader(prefix: &str) -> bool {
+    crate::clearml::loader::ENV_PREFIXES
+        .iter()
+        .any(|p| prefix.starts_with(p) || p.starts_with(prefix))
+        || crate::clearml::files::CONFIG_DIR_VARIABLES
+            .iter()
+            .any(|n| n.len() > prefix.len() && n.starts_with(prefix))
+}
+
 /// Whether a name, once ClearML turns it into a config path and parses `<path>: <value>` as
 /// HOCON, is only a key: letters, digits, `_`, `.` and `-`. Anything else (`:`, quotes,
 /// braces, `//`, `#`, spaces…) is HOCON syntax inside the name and can set any other key.
@@ -186,6 +202,36 @@ pub fn canonical_name(section: Section, path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn envfrom_prefixes_that_reach_the_loader() {
+        for reaches in [
+            "",
+            "C",
+            "CLEARML",
+            "CLEARML_",
+            "CLEARML__",
+            "CLEARML__SECURE__",
+            "TRAINS_",
+            "TRAINS__X",
+            "CLEARML_CONFIG_",
+            "TRAINS_CONFIG_DI",
+        ] {
+            assert!(prefix_reaches_loader(reaches), "{reaches:?}");
+        }
+        // Case-sensitive, and a name is the prefix and at least one more character.
+        for not in [
+            "clearml__",
+            "Clearml__",
+            "APP_",
+            "CLEARML_X",
+            "CLEARML_CONFIG_DIR",
+            "TRAINS_CONFIG_DIR",
+            "XCLEARML__",
+        ] {
+            assert!(!prefix_reaches_loader(not), "{not:?}");
+        }
+    }
 
     #[test]
     fn dotted_is_replace_then_lowercase() {

@@ -33,7 +33,7 @@ use crate::yaml;
 use crate::yaml::Node;
 use files::{config_files, metadata_mounts};
 use names::{hidden_names, names_with_hocon, other_options, undeclared_providers};
-use references::{other_references, secret_references, stored_values};
+use references::{other_references, secret_references, stored_values, unseen_env_from};
 use settings::policy_settings;
 use values::{env_from_variables, value_hygiene};
 
@@ -70,6 +70,7 @@ pub fn container(container: &mut Node, ctx: &Context, findings: &mut Sink) -> bo
     secret_references(&entries, ctx, findings);
     stored_values(&entries, &from, ctx, findings);
     other_references(container, ctx, findings);
+    unseen_env_from(container, ctx, findings);
     metadata_mounts(&entries, container, ctx, findings);
     config_files(&entries, container, ctx, findings);
     let nodes: Vec<Node> = entries.into_iter().map(|e| e.node).collect();

@@ -212,6 +212,61 @@ pub(super) fn store_help(
     format!("store it as {shape}{whitespace}{example}")
 }
 
+/// Rule 6c: an `envFrom` source whose keys the tool cannot see (outside the stream, an
+/// ExternalSecret's `dataFrom`; `optional` or not) may bring in any variable starting with the
+/// entry's prefix: unless no name ClearML reads by its name alone can start so
+/// ([`clearml::names::prefix_reaches_loader`]), an error, or a warning when the policy's `[secrets]
+/// trust_env_from` vouches for it (every render repeats it). Names ClearML reads only through
+/// a `${X}` or `$X` are the proof's to check (`verify::tree`).
+pub(super) fn unseen_env_from(container: &Node, ctx: &Context, findings: &mut Sink) {
+    use k8s_openapi::api::core::v1::EnvFromSource;
+    let env_from: Vec<EnvFromSource> = objects::typed(container, "envFrom").unwrap_or_default();
+    let namespace = ctx.location.object.namespace.as_deref();
+    for source in sources::env_from_unseen_sources(&env_from, ctx.inventory, namespace) {
+        let field = if source.secret {
+            "secretRef"
+        } else {
+            "configMapRef"
+        };
+        let loc = Location {
+            variable: Some(format!("envFrom {field} {}", source.name)),
+            ..ctx.location.clone()
+        };
+        let prefix = match source.prefix.as_str() {
+            "" => "no prefix".to_string(),
+            p => format!("the prefix `{p}`"),
+        };
+        let message = format!(
+            "envFrom {field} `{}` ({prefix}) reads a source whose keys the tool cannot see (not in the rendered manifests, or an ExternalSecret's dataFrom); a key such as CLEARML__…, TRAINS__… or CLEARML_CONFIG_DIR would set ClearML's configuration",
+            source.name
+        );
+        if ctx
+            .policy
+            .secrets
+            .trusts_env_from(source.secret, &source.name)
+        {
+            findings.push(
+                Finding::new(
+                    report::UNSEEN_ENV_FROM_TRUSTED,
+                    format!("{message}; the policy's [secrets] trust_env_from vouches that none does"),
+                )
+                .help("exit 0 rests on the policy's promise that the source holds no key ClearML reads; with [enforce] warnings = \"deny\" this refuses the render")
+                .at(loc),
+            );
+        } else if clearml::names::prefix_reaches_loader(&source.prefix) {
+            findings.push(
+                Finding::new(report::UNSEEN_ENV_FROM, message)
+                    .help(format!(
+                        "create the {} in the release, or give the envFrom entry a `prefix` no name ClearML reads starts with (e.g. `APP_`); if you know it holds no key ClearML reads, vouch for it in the policy: [secrets] trust_env_from = [\"{}\"]",
+                        if source.secret { "Secret" } else { "ConfigMap" },
+                        source.label()
+                    ))
+                    .at(loc),
+            );
+        }
+    }
+}
+
 /// Rule 6b, for `[secrets] check = "all"`: `envFrom` sources and the Secret/ConfigMap volumes
 /// the container mounts (read through the API types, so `optional: True` is a YAML 1.1
 /// boolean as Kubernetes reads it). References marked optional are the chart's choice.

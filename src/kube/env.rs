@@ -31,8 +31,9 @@ pub struct ProcessEnv {
     /// Name → value, names unique, in the order each name was first set (the service-link
     /// variables no entry set last).
     pub vars: Vec<(String, String)>,
-    /// An `envFrom` source whose keys the stream cannot show: it may set any variable.
-    pub unseen_env_from: bool,
+    /// The `envFrom` sources whose keys the stream cannot show: each may set any variable
+    /// starting with its prefix.
+    pub unseen_env_from: Vec<sources::UnseenEnvFrom>,
     /// The service-link variables of `vars` (those no `envFrom`/`env` entry set), each with
     /// the Service that gives it (`kubernetes` for the cluster's own).
     pub service_links: Vec<(String, String)>,
@@ -180,7 +181,7 @@ pub fn process_env(
         };
         set(&mut vars, v.name, value);
     }
-    let unseen_env_from = sources::env_from_unseen(&env_from, inventory, namespace);
+    let unseen_env_from = sources::env_from_unseen_sources(&env_from, inventory, namespace);
     for e in container
         .get("env")
         .and_then(Value::as_array)
@@ -382,7 +383,7 @@ mod tests {
             ],
             "the cluster's own Service's variables come last"
         );
-        assert!(!env.unseen_env_from);
+        assert!(env.unseen_env_from.is_empty());
     }
 
     fn inventory(yaml: &str) -> Inventory {

@@ -637,13 +637,48 @@ pub fn env_from_unseen(
     inv: &Inventory,
     namespace: Option<&str>,
 ) -> bool {
-    env_from.iter().any(|entry| {
-        let Some((secret, name)) = env_from_target(entry) else {
-            return false;
-        };
-        let provided: Vec<&Source> = inv.present(secret, name, namespace).collect();
-        provided.is_empty() || provided.iter().any(|s| s.any_key)
-    })
+    !env_from_unseen_sources(env_from, inv, namespace).is_empty()
+}
+
+/// An `envFrom` entry whose source's keys the tool cannot know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnseenEnvFrom {
+    /// `secretRef` (else `configMapRef`).
+    pub secret: bool,
+    /// The source's name.
+    pub name: String,
+    /// The entry's `prefix` (`""` when none): every variable it brings in starts with it.
+    pub prefix: String,
+}
+
+impl UnseenEnvFrom {
+    /// `secret/NAME` or `configmap/NAME`, as `[secrets] trust_env_from` lists it.
+    pub fn label(&self) -> String {
+        let kind = if self.secret { "secret" } else { "configmap" };
+        format!("{kind}/{}", self.name)
+    }
+}
+
+/// The `envFrom` entries of the list whose source's keys the tool cannot know (one outside the
+/// stream, an ExternalSecret with `dataFrom`), in order; `optional` ones count the same (the
+/// source may exist when the pod starts).
+pub fn env_from_unseen_sources(
+    env_from: &[EnvFromSource],
+    inv: &Inventory,
+    namespace: Option<&str>,
+) -> Vec<UnseenEnvFrom> {
+    env_from
+        .iter()
+        .filter_map(|entry| {
+            let (secret, name) = env_from_target(entry)?;
+            let provided: Vec<&Source> = inv.present(secret, name, namespace).collect();
+            (provided.is_empty() || provided.iter().any(|s| s.any_key)).then(|| UnseenEnvFrom {
+                secret,
+                name: name.to_string(),
+                prefix: entry.prefix.clone().unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
 /// Whether an `envFrom` entry reads a Secret (else a ConfigMap), and its name.

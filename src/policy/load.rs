@@ -13,8 +13,8 @@ use super::provider_table::load_provider;
 use super::suggest::{did_you_mean, nearest};
 use super::{
     default_kinds, CheckScope, ConfigFilesPolicy, Desired, Enforce, External, Policy, PolicyError,
-    Problem, SecretsPolicy, SsoPolicy, Target, Value, CHECK_CHOICES, MODES, PLAINTEXT_CHOICES,
-    UNKNOWN_PROVIDERS_CHOICES, WARNINGS_CHOICES,
+    Problem, SecretsPolicy, SsoPolicy, Target, TrustedEnvFrom, Value, CHECK_CHOICES, MODES,
+    PLAINTEXT_CHOICES, UNKNOWN_PROVIDERS_CHOICES, WARNINGS_CHOICES,
 };
 use crate::catalogue;
 use crate::clearml::{names, values::Literal};
@@ -33,7 +33,7 @@ const ROOT_KEYS: &[&str] = &[
 const CONFIG_FILES_KEYS: &[&str] = &["trust_unseen"];
 const TARGET_KEYS: &[&str] = &["workloads", "containers", "exclude", "kinds"];
 const ENFORCE_KEYS: &[&str] = &["mode", "plaintext_secrets", "unknown_providers", "warnings"];
-const SECRETS_KEYS: &[&str] = &["external", "placeholders", "check"];
+const SECRETS_KEYS: &[&str] = &["external", "placeholders", "check", "trust_env_from"];
 
 /// Parses and validates a policy. `source` names the file in messages.
 pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
@@ -124,6 +124,32 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
                                     format!("invalid glob in secrets.placeholders: {e}"),
                                     None,
                                 ),
+                            }
+                        }
+                        "trust_env_from" => {
+                            let Some(list) = l.strings(v, "secrets.trust_env_from") else {
+                                continue;
+                            };
+                            for (entry, item) in list.iter().zip(v.as_array().into_iter().flatten())
+                            {
+                                let parsed = match entry.split_once('/') {
+                                    Some(("secret", n)) => Some((true, n)),
+                                    Some(("configmap", n)) => Some((false, n)),
+                                    _ => None,
+                                };
+                                match parsed {
+                                    Some((secret, name)) if !name.is_empty() && !name.contains('/') => {
+                                        policy.secrets.trust_env_from.push(TrustedEnvFrom {
+                                            secret,
+                                            name: name.to_string(),
+                                        });
+                                    }
+                                    _ => l.at(
+                                        item.span(),
+                                        format!("secrets.trust_env_from entry `{entry}` is not `secret/NAME` or `configmap/NAME`"),
+                                        Some("name the envFrom source as the chart does, e.g. \"secret/clearml-extra-env\" for `secretRef: {name: clearml-extra-env}`".into()),
+                                    ),
+                                }
                             }
                         }
                         "check" => {

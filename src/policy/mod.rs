@@ -296,6 +296,30 @@ pub struct SecretsPolicy {
     pub placeholders: Globs,
     /// Which references of a target container must resolve.
     pub check: CheckScope,
+    /// `trust_env_from`: `envFrom` sources whose keys the tool cannot see (outside the
+    /// stream, an ExternalSecret with `dataFrom`) that the policy's author vouches set no
+    /// variable ClearML reads. Such a source is then a warning (`unseen-env-from-trusted`),
+    /// not a refusal.
+    pub trust_env_from: Vec<TrustedEnvFrom>,
+}
+
+/// One `[secrets] trust_env_from` entry: `secret/NAME` or `configmap/NAME` (any namespace,
+/// as `[secrets] external`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedEnvFrom {
+    /// A Secret (`secretRef`), else a ConfigMap (`configMapRef`).
+    pub secret: bool,
+    /// Its name.
+    pub name: String,
+}
+
+impl SecretsPolicy {
+    /// Whether the policy vouches for the `envFrom` source `name` (a Secret when `secret`).
+    pub fn trusts_env_from(&self, secret: bool, name: &str) -> bool {
+        self.trust_env_from
+            .iter()
+            .any(|t| t.secret == secret && t.name == name)
+    }
 }
 
 impl Default for SecretsPolicy {
@@ -305,6 +329,7 @@ impl Default for SecretsPolicy {
             external: Vec::new(),
             placeholders: Globs::new_caseless(defaults).expect("valid defaults"),
             check: CheckScope::Sso,
+            trust_env_from: Vec::new(),
         }
     }
 }

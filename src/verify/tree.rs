@@ -10,7 +10,10 @@
 //! `secure.login.sso` and `services.login.sso` is one the policy declares (under `"warn"`,
 //! every one the policy does not declare is named by a variable the corrections warn about). A loader failure (a
 //! value or file pyhocon fails on, in any variable ClearML reads) is a problem: the apiserver
-//! would not start. What the policy does not own (other options of declared providers, what a
+//! would not start. An `envFrom` source the tool cannot see that could bring in a name the
+//! loader reads (by prefix, by name, or looked up: [`clearml_loader::Loaded::env_read`]) is a problem unless
+//! the policy vouches for it; the image's default folder is the image's only where no mount
+//! hides it. What the policy does not own (other options of declared providers, what a
 //! source the tool cannot see might add) is left to the findings that already cover it.
 //! Messages name the container, the variable or file and the config path, never a value.
 
@@ -31,6 +34,8 @@ pub const NUL_HELP: &str =
 pub const SERVICE_LINK_HELP: &str = "The kubelet gives every container a `<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT`, … variable for each Service of its namespace (the name upper-cased, `-` as `_`), and a Service named `clearml--…` or `trains--…` becomes a CLEARML__/TRAINS__ variable. Rename the Service, or set `enableServiceLinks: false` in the pod spec";
 /// What to do about config files the tool cannot see.
 pub const UNSEEN_HELP: &str = "Put ClearML's config files in the release (a ConfigMap or Secret in the rendered manifests), or mount nothing at its config directories; if you know no `.conf` file there sets SSO settings, list the volumeMount's path in the policy's [config_files] trust_unseen";
+/// What to do about an `envFrom` source the tool cannot see.
+pub const ENV_FROM_HELP: &str = "Create the Secret or ConfigMap in the release, or give the envFrom entry a `prefix` no name ClearML reads starts with (e.g. `APP_`); if you know it holds no key ClearML reads, list it in the policy's [secrets] trust_env_from (`secret/NAME` or `configmap/NAME`)";
 /// What to do about a variable ClearML reads that expands a Service's cluster IP.
 pub const SERVICE_IP_HELP: &str = "Reach the Service by its DNS name (`NAME.NAMESPACE.svc`) instead of `$(…_SERVICE_HOST)`/`$(…_PORT)` in a CLEARML__/TRAINS__ value, or set the Service's `spec.clusterIP` in the chart";
 /// What to do about a final tree that is not the policy's.
@@ -181,7 +186,27 @@ pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<
                 .any(|t| crate::paths::is_under(o, t))
         })
         .collect();
-    input.default_folder_is_image = true;
+    // The image's default folder is its own unless a mount hides it: a mount at or above it
+    // replaces what the image had there, so the loader reads what the stream shows (or finds
+    // no folder); a mount below it adds files the loader reads with the image's. A trusted
+    // mount the tool cannot see is taken to hold nothing that matters, as above.
+    let trusted_opaque = |m: &str| {
+        !input.opaque_dirs.iter().any(|o| o == m)
+            && policy
+                .config_files
+                .trust_unseen
+                .iter()
+                .any(|t| crate::paths::is_under(m, t))
+    };
+    input.default_folder_is_image = !target
+        .value
+        .get("volumeMounts")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("mountPath").and_then(serde_json::Value::as_str))
+        .map(crate::paths::clean_path)
+        .any(|m| crate::paths::is_under(clearml_loader::DEFAULT_FOLDER, &m) && !trusted_opaque(&m));
     let problem = |message: String, help: &'static str| Problem {
         message,
         help: Some(help),
@@ -208,6 +233,37 @@ pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<
         }
     };
     let mut out = Vec::new();
+    // An `envFrom` source the tool cannot see brings in any variable starting with its
+    // prefix: unless the policy vouches for it (the corrections warn), refused when such a
+    // name is one the loader reads by its name alone or looked up (`${X}`, `$X`, `~`). With
+    // none of those set differently, the loader reads what it read here.
+    for source in &env.unseen_env_from {
+        if policy.secrets.trusts_env_from(source.secret, &source.name) {
+            continue;
+        }
+        let looked_up = loaded
+            .env_read
+            .iter()
+            .find(|n| n.len() > source.prefix.len() && n.starts_with(&source.prefix));
+        if names::prefix_reaches_loader(&source.prefix) || looked_up.is_some() {
+            let which = match looked_up {
+                Some(n)
+                    if names::name_is_only_a_key(n)
+                        && !names::prefix_reaches_loader(&source.prefix) =>
+                {
+                    format!("such as {n}, which ClearML's configuration refers to")
+                }
+                _ => "such as CLEARML__…, TRAINS__… or CLEARML_CONFIG_DIR".to_string(),
+            };
+            out.push(problem(
+                format!(
+                    "{where_}: the envFrom source {} is not one the tool can see, and could bring in a variable ClearML reads ({which})",
+                    source.label()
+                ),
+                ENV_FROM_HELP,
+            ));
+        }
+    }
     // Files the tool cannot see where the loader reads them (an emptyDir an initContainer
     // fills, a claim, a ConfigMap outside the stream) could set anything there.
     for sub in clearml_loader::sso_view(&loaded)

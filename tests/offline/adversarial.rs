@@ -416,15 +416,19 @@ fn optional_true_in_any_spelling_is_optional() {
         );
         let stderr = text(&out.stderr);
         // Not required: no error says they are missing. (An optional source the tool cannot see
-        // may still exist outside the release: the envFrom may set CLEARML_CONFIG_DIR, so the
-        // volume is refused as `unseen-config-file`, the only error.)
+        // may still exist outside the release: the envFrom may set any variable, so it is
+        // refused as `unseen-env-from`, and, as it may set CLEARML_CONFIG_DIR, the volume as
+        // `unseen-config-file`: the only errors.)
+        let env_from = "error[unseen-env-from]: envFrom configMapRef `absent-too`";
         assert!(
             !stderr.lines().any(|l| l.starts_with("error")
-                && !l.starts_with("error[unseen-config-file]: the volumeMount /v ")),
+                && !l.starts_with("error[unseen-config-file]: the volumeMount /v ")
+                && !l.starts_with(env_from)),
             "optional: {spelling}\n{stderr}"
         );
         assert!(
-            stderr.contains("error[unseen-config-file]: the volumeMount /v "),
+            stderr.contains("error[unseen-config-file]: the volumeMount /v ")
+                && stderr.contains(env_from),
             "{stderr}"
         );
     }
@@ -666,4 +670,127 @@ fn a_keyword_prefixed_policy_value_is_written_as_clearml_reads_it() {
         )]),
         "{value}"
     );
+}
+
+/// An `envFrom` source the tool cannot see (a Secret or ConfigMap outside the stream; optional
+/// or not) could bring in `CLEARML__…` (the client secret), `TRAINS__…` or
+/// `CLEARML_CONFIG_DIR`: refused, unless the entry's prefix keeps every name it brings in
+/// from those ClearML reads (case-sensitive: `clearml__` is not one), or the policy's
+/// `[secrets] trust_env_from` vouches for it (a warning every render repeats, refused under
+/// `--deny-warnings`). A prefix that reaches a name ClearML looks up (`${?APP_X}` in a value
+/// it reads) is refused by the proof.
+#[test]
+fn an_unseen_env_from_source_is_refused_unless_its_prefix_or_the_policy_keeps_it_out() {
+    let policy = |extra: &str| {
+        format!("version = 1\n\n[enforce]\nplaintext_secrets = \"allow\"\n{extra}\n[providers.google]\nclient_id = \"cid\"\nclient_secret = \"csecret\"\n")
+    };
+    let stream = |source: &str, extra_env: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n        image: a\n        envFrom:\n{source}        env:\n        - name: MONGO\n          value: m\n{extra_env}")
+    };
+    let secret = "        - secretRef:\n            name: extra-env\n";
+    let refused = |policy: &str, stream: &str, code: &str| {
+        let (status, stdout, stderr) = render_text(policy, stream);
+        assert_eq!(status, Some(1), "{stream}\n{stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(stderr.contains(code), "{stream}\n{stderr}");
+        stderr
+    };
+    let passes = |policy: &str, stream: &str| {
+        let (status, stdout, stderr) = render_text(policy, stream);
+        assert_eq!(status, Some(0), "{stream}\n{stderr}");
+        assert!(stdout.contains("CLEARML__secure__login__sso__oauth_client__google__client_id"));
+        stderr
+    };
+    // The attack: no prefix, or one that ClearML's names start with or that starts them.
+    let strict = policy("");
+    for source in [
+        secret.to_string(),
+        "        - secretRef:\n            name: extra-env\n            optional: true\n".into(),
+        "        - configMapRef:\n            name: extra-env\n".into(),
+        "        - prefix: CLEARML__SECURE__\n          secretRef:\n            name: extra-env\n"
+            .into(),
+        "        - prefix: CLEARML\n          secretRef:\n            name: extra-env\n".into(),
+        "        - prefix: TRAINS_\n          secretRef:\n            name: extra-env\n".into(),
+    ] {
+        let stderr = refused(&strict, &stream(&source, ""), "error[unseen-env-from]");
+        assert!(stderr.contains("trust_env_from = ["), "{stderr}");
+    }
+    // Benign prefixes: nothing it brings in is a name ClearML reads.
+    for prefix in ["APP_", "clearml__", "CLEARML_CONFIG_DIR"] {
+        let source = format!(
+            "        - prefix: {prefix}\n          secretRef:\n            name: extra-env\n"
+        );
+        let stderr = passes(&strict, &stream(&source, ""));
+        assert!(!stderr.contains("unseen-env-from"), "{stderr}");
+    }
+    // A benign-looking prefix that reaches a name ClearML's configuration refers to.
+    let refers = "        - name: CLEARML__apiserver__x\n          value: ${?APP_X}\n";
+    let stderr = refused(
+        &strict,
+        &stream(
+            "        - prefix: APP_\n          secretRef:\n            name: extra-env\n",
+            refers,
+        ),
+        "error[unverified-output]",
+    );
+    assert!(
+        stderr.contains("secret/extra-env") && stderr.contains("APP_X"),
+        "{stderr}"
+    );
+    // Trusted by the policy: a warning, refused when warnings are denied; another kind or
+    // name is not trusted by it.
+    let trusting = policy("\n[secrets]\ntrust_env_from = [\"secret/extra-env\"]\n");
+    let stderr = passes(&trusting, &stream(secret, refers));
+    assert!(
+        stderr.contains("warning[unseen-env-from-trusted]"),
+        "{stderr}"
+    );
+    let denying =
+        policy("warnings = \"deny\"\n\n[secrets]\ntrust_env_from = [\"secret/extra-env\"]\n");
+    refused(
+        &denying,
+        &stream(secret, ""),
+        "error[unseen-env-from-trusted]",
+    );
+    refused(
+        &trusting,
+        &stream("        - configMapRef:\n            name: extra-env\n", ""),
+        "error[unseen-env-from]",
+    );
+    // A malformed entry is a policy error.
+    let (status, _, stderr) = render_text(
+        &policy("\n[secrets]\ntrust_env_from = [\"extra-env\"]\n"),
+        &stream(secret, ""),
+    );
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is not `secret/NAME` or `configmap/NAME`"),
+        "{stderr}"
+    );
+}
+
+/// A ConfigMap mounted at or above the image's default config folder replaces what the image
+/// has there, and one mounted below it adds files: ClearML reads them, so one pyhocon cannot
+/// parse stops the apiserver and is refused (it rendered with exit 0 when the proof took the
+/// folder for the image's); a readable one that sets nothing of SSO passes.
+#[test]
+fn a_config_file_mounted_over_the_image_default_folder_is_read() {
+    let policy = "version = 1\n\n[enforce]\nplaintext_secrets = \"allow\"\n\n[providers.google]\nclient_id = \"cid\"\nclient_secret = \"csecret\"\n";
+    let stream = |text: &str, mount: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  secure.conf: '{text}'\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n        image: a\n        volumeMounts:\n        - name: extra\n{mount}      volumes:\n      - name: extra\n        configMap:\n          name: extra\n")
+    };
+    let over = "          mountPath: /opt/clearml/apiserver/config/default\n";
+    let below = "          mountPath: /opt/clearml/apiserver/config/default/extra.conf\n          subPath: secure.conf\n";
+    for mount in [over, below] {
+        let (status, stdout, stderr) = render_text(policy, &stream("x: { unbalanced", mount));
+        assert_eq!(status, Some(1), "{mount}\n{stderr}");
+        assert!(stdout.is_empty());
+        assert!(
+            stderr.contains("the apiserver would not start")
+                && stderr.contains("/opt/clearml/apiserver/config/default/"),
+            "{mount}\n{stderr}"
+        );
+        let (status, _, stderr) = render_text(policy, &stream("x: 1", mount));
+        assert_eq!(status, Some(0), "{mount}\n{stderr}");
+    }
 }

@@ -22,8 +22,9 @@
 //!
 //! `ORACLE_SEED` (default 17) and `ORACLE_E2E_COUNT` (default 1,500) choose the run. Each
 //! disagreement is written to `target/e2e-disagreements/` as a fixture; kept under
-//! tests/fixtures/e2e/, it is replayed by [`e2e_fixtures_replay`] (and one that is a known
-//! open bug, under tests/fixtures/e2e/open/, by the `e2e_open_*_replay` tests).
+//! tests/fixtures/e2e/, it is replayed by [`e2e_fixtures_replay`] (one that is a known open
+//! bug goes under tests/fixtures/e2e/open/<bug>/, replayed by an `e2e_open_<bug>_replay` test
+//! ignored as open, until it is fixed; none is open now).
 
 use super::loader::image_defaults;
 use super::pyhocon::{normalize, python, value as hocon_value, Rng};
@@ -1552,31 +1553,13 @@ fn replay(dir: &str) {
     assert!(failed.is_empty(), "{}", failed.join("\n---\n"));
 }
 
-/// Every disagreement found and fixed, replayed end to end through the real readers.
+/// Every disagreement found and fixed, replayed end to end through the real readers (among
+/// them service-link variables of the stream's Services that ClearML reads, and config files
+/// mounted over or into the image's default folder, one of them unparseable).
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn e2e_fixtures_replay() {
     replay("tests/fixtures/e2e");
-}
-
-/// Disagreements still open: a Service of the namespace named like `clearml--secure--…`
-/// gives the apiserver's container service-link variables (`CLEARML__SECURE__…_SERVICE_HOST`,
-/// `…_PORT`, …) that ClearML reads as providers the policy does not declare; the tool
-/// renders them with exit 0 (src/kube/env.rs does not model service links).
-#[test]
-#[ignore = "open: service-link variables of the stream's Services reach ClearML unmodelled (exit 0 with an undeclared provider)"]
-fn e2e_open_service_links_replay() {
-    replay("tests/fixtures/e2e/open/service-links");
-}
-
-/// Disagreements still open: a ConfigMap mounted over the image's default configuration
-/// folder with a `*.conf` file pyhocon cannot parse renders with exit 0, and ClearML's loader
-/// stops on it (ConfigurationError: the apiserver would not start); the same file under
-/// /opt/clearml/config is refused.
-#[test]
-#[ignore = "open: an unparseable config file mounted over the image's default folder passes (the apiserver would not start)"]
-fn e2e_open_default_folder_replay() {
-    replay("tests/fixtures/e2e/open/default-folder");
 }
 
 // ---- checks of the harness itself (pure Rust) ----
@@ -1672,21 +1655,15 @@ fn generator_is_seeded_and_its_policies_load() {
 /// The fixtures are cases the harness can read, each with what ClearML must read.
 #[test]
 fn e2e_fixtures_are_well_formed() {
-    for dir in [
-        "tests/fixtures/e2e",
-        "tests/fixtures/e2e/open/service-links",
-        "tests/fixtures/e2e/open/default-folder",
-    ] {
-        let found = fixtures(dir);
-        assert!(!found.is_empty(), "no fixture in {dir}");
-        for (p, case) in found {
-            assert!(
-                case.expected
-                    .values()
-                    .all(|w| w.iter().any(|(_, w)| matches!(w, Want::Exact(_)))),
-                "{}: a container with nothing exact to read",
-                p.display()
-            );
-        }
+    let found = fixtures("tests/fixtures/e2e");
+    assert!(!found.is_empty(), "no fixture in tests/fixtures/e2e");
+    for (p, case) in found {
+        assert!(
+            case.expected
+                .values()
+                .all(|w| w.iter().any(|(_, w)| matches!(w, Want::Exact(_)))),
+            "{}: a container with nothing exact to read",
+            p.display()
+        );
     }
 }
