@@ -970,6 +970,19 @@ fn release_without_a_key_is_unsigned_with_a_warning_and_a_named_missing_key_fail
         );
     }
 
+    // The release workflow's --require-pin: never unsigned.
+    let pinned = release_script(
+        &["--no-build", "--require-pin", out.path().to_str().unwrap()],
+        no_keys.path(),
+        &[],
+    );
+    assert!(!pinned.status.success(), "{}", both(&pinned));
+    assert!(
+        text(&pinned.stderr).contains("--require-pin: no signing key"),
+        "{}",
+        both(&pinned)
+    );
+
     let named = release_script(
         &["--no-build", out.path().to_str().unwrap()],
         no_keys.path(),
@@ -1118,6 +1131,35 @@ fn release_signs_with_an_imported_key_and_its_passphrase_file() {
         .path()
         .join(format!("clearml-sso-{}.tgz.prov", version()))
         .is_file());
+    // SHA256SUMS is signed by this key, and the published scripts pin it; the repository's
+    // copies do not, which --require-pin (the release workflow's) refuses, saying what to set.
+    assert!(out.path().join("SHA256SUMS.asc").is_file());
+    for script in ["install-plugin", "install-binary"] {
+        let published = std::fs::read_to_string(out.path().join(script)).unwrap();
+        assert!(
+            published
+                .lines()
+                .any(|l| l == format!("release_key_fpr=\"{fpr}\"")),
+            "{script} pins {fpr}"
+        );
+    }
+    let required = release_script(
+        &["--no-build", "--require-pin", out.path().to_str().unwrap()],
+        job.path(),
+        &[
+            ("CLEARML_SSO_SIGN_KEY", &fpr),
+            (
+                "CLEARML_SSO_SIGN_PASSPHRASE_FILE",
+                pass_file.to_str().unwrap(),
+            ),
+        ],
+    );
+    assert!(!required.status.success(), "{}", both(&required));
+    assert!(
+        text(&required.stderr).contains(&format!("set release_key_fpr=\"{fpr}\" in both")),
+        "{}",
+        both(&required)
+    );
     let home = HelmHome::new();
     let keyring = out.path().join("clearml-sso-signing-key.gpg");
     let installed = home.install(tgz.to_str().unwrap(), &keyring, &[]);
