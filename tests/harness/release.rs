@@ -3,6 +3,7 @@
 //! `clearml-sso-X.Y.Z-<os>-<arch>.tar.gz`, the unsigned plugin tarball and `SHA256SUMS`), served
 //! on 127.0.0.1 by the harness's HTTP server; and what the release workflow uploads.
 
+use super::gpg::GpgHome;
 /// The server of [`served_release`], for the tests that take its URL.
 pub use super::http::Server;
 use super::{bin, root, tool};
@@ -17,60 +18,102 @@ pub fn tarball_name() -> String {
     format!("clearml-sso-{VERSION}-{}.tar.gz", super::plugin_platform())
 }
 
-/// Makes this build's release in `dir` with the real `scripts/release --no-build`: the cargo-built
-/// binary placed at `bin/<os>-<arch>/clearml-sso` as a release job places the per-platform
-/// builds, then packaged by the script (Helm 4, `$HELM4_BIN`, packs the plugin; the bare tarball
-/// and SHA256SUMS are the script's own). Without a signing key (an empty GNUPGHOME) the plugin is
-/// unsigned, which the script warns about; these tests use the bare tarball and SHA256SUMS. The
-/// binary is not the static release build (tests/release/e2e.rs makes that once): the install
-/// scripts do not care how it was linked, and one static build per test binary would cost
-/// minutes. `bin/` is removed afterwards: a GitHub release holds only the packaged files.
-pub fn make_release(dir: &Path) {
+/// Makes this build's release in `dir` with the real `scripts/release --no-build`, signed with
+/// a throwaway gpg key (whose fingerprint it returns): the cargo-built binary placed at
+/// `bin/<os>-<arch>/clearml-sso` as a release job places the per-platform builds, then packaged
+/// and signed by the script (Helm 4, `$HELM4_BIN`, packs the plugin; the bare tarball,
+/// SHA256SUMS, SHA256SUMS.asc and the pinned install scripts are the script's own). The binary is
+/// not the static release build (tests/release/e2e.rs makes that once): the install scripts do
+/// not care how it was linked, and one static build per test binary would cost minutes. `bin/`
+/// is removed afterwards: a GitHub release holds only the packaged files.
+pub fn make_release(dir: &Path) -> String {
     let platform_dir = dir.join("bin").join(super::plugin_platform());
     std::fs::create_dir_all(&platform_dir).unwrap();
     std::fs::copy(bin(), platform_dir.join("clearml-sso")).unwrap();
-    let gnupg = super::gpg::GpgHome::empty();
+    let gnupg = GpgHome::with_key("clearml-sso test release <test-release@example.invalid>");
+    let fpr = fingerprint(&gnupg);
     let helm4 = tool("HELM4_BIN");
     let out = Command::new(root().join("scripts/release"))
         .arg("--no-build")
         .arg(dir)
         .env("HELM_BIN", &helm4)
         .env("GNUPGHOME", gnupg.path())
-        .env_remove("CLEARML_SSO_SIGN_KEY")
+        .env("CLEARML_SSO_SIGN_KEY", &fpr)
         .env_remove("CLEARML_SSO_SIGN_PASSPHRASE_FILE")
         .stdin(Stdio::null())
         .output()
         .expect("scripts/release");
-    // gpg started an agent for the empty home while looking for a key: stop it.
+    // Stop the agent gpg started to sign.
     drop(gnupg);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
         "scripts/release --no-build failed: {stderr}"
     );
-    assert!(
-        stderr.contains("WARNING: no gpg secret key found"),
-        "unsigned, and said so: {stderr}"
-    );
-    assert!(
-        dir.join(tarball_name()).is_file() && dir.join("SHA256SUMS").is_file(),
-        "scripts/release made no {} or SHA256SUMS: {stderr}",
-        tarball_name()
-    );
+    assert!(!stderr.contains("NOT signed"), "signed: {stderr}");
+    for name in [
+        tarball_name().as_str(),
+        "SHA256SUMS",
+        "SHA256SUMS.asc",
+        "install-binary",
+        "install-plugin",
+    ] {
+        assert!(
+            dir.join(name).is_file(),
+            "scripts/release made no {name}: {stderr}"
+        );
+    }
     std::fs::remove_dir_all(dir.join("bin")).unwrap();
+    fpr
 }
 
-/// A release directory of its own (tests may tamper with it) and its server. The release is
-/// made once per test binary and copied: packing the debug binary takes seconds.
-pub fn served_release() -> (tempfile::TempDir, Server) {
-    static MADE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    let made = MADE.get_or_init(|| {
+/// The fingerprint of the one secret key in `home`.
+pub fn fingerprint(home: &GpgHome) -> String {
+    let listed = home.gpg(&["--batch", "--with-colons", "--list-secret-keys"]);
+    super::text(&listed.stdout)
+        .lines()
+        .find(|l| l.starts_with("fpr:"))
+        .and_then(|l| l.split(':').nth(9))
+        .expect("a secret key's fingerprint")
+        .to_string()
+}
+
+/// The signed release of this test binary, made once, never served or changed: the install
+/// scripts as published (pinned to its key) and the key as a user obtains it come from here.
+pub struct Made {
+    dir: tempfile::TempDir,
+    /// The signing key's fingerprint, pinned in the published scripts.
+    pub fpr: String,
+}
+
+pub fn made() -> &'static Made {
+    static MADE: std::sync::OnceLock<Made> = std::sync::OnceLock::new();
+    MADE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        make_release(dir.path());
-        dir
-    });
+        let fpr = make_release(dir.path());
+        Made { dir, fpr }
+    })
+}
+
+impl Made {
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    /// The release key's public half, as a user who obtained it elsewhere holds it.
+    pub fn key(&self) -> PathBuf {
+        self.path().join("clearml-sso-signing-key.gpg")
+    }
+    /// An install script as the release published it (its key pinned).
+    pub fn script(&self, name: &str) -> PathBuf {
+        self.path().join(name)
+    }
+}
+
+/// A release directory of its own (tests may tamper with it) and its server: a copy of
+/// [`made`].
+pub fn served_release() -> (tempfile::TempDir, Server) {
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(made.path()).unwrap() {
+    for entry in std::fs::read_dir(made().path()).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
     }
@@ -78,14 +121,98 @@ pub fn served_release() -> (tempfile::TempDir, Server) {
     (dir, server)
 }
 
-/// `scripts/install-binary`.
+/// What a hostile mirror does to the release in `dir`; each replaces this machine's tarball with
+/// one whose `clearml-sso` is a shell script that claims the version, so only the signature can
+/// tell it from the real one.
+#[derive(Clone, Copy, Debug)]
+pub enum Mirror {
+    /// SHA256SUMS rewritten to match the fake tarball; the signature left as it was.
+    RewrittenSums,
+    /// The sums rewritten, signed by another key, whose public half replaces
+    /// clearml-sso-signing-key.gpg.
+    ResignedByAnotherKey,
+    /// The sums rewritten and SHA256SUMS.asc removed.
+    NoSignature,
+}
+
+/// The fake binary's marker: what it prints besides the version.
+pub const FAKE: &str = "fake clearml-sso from a hostile mirror";
+
+pub fn tamper(dir: &Path, how: Mirror) {
+    let stage = tempfile::tempdir().unwrap();
+    let exe = stage.path().join("clearml-sso");
+    std::fs::write(
+        &exe,
+        format!("#!/bin/sh\necho clearml-sso {VERSION}\necho '{FAKE}' >&2\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::write(stage.path().join("LICENSE"), "fake\n").unwrap();
+    let tarball = tarball_name();
+    let tar = Command::new(super::system_tool("tar"))
+        .arg("-czf")
+        .arg(dir.join(&tarball))
+        .arg("-C")
+        .arg(stage.path())
+        .args(["clearml-sso", "LICENSE"])
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let sum = Command::new(super::system_tool("sha256sum"))
+        .arg(&tarball)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(sum.status.success());
+    let sum = super::text(&sum.stdout);
+    let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
+    let rewritten: String = sums
+        .lines()
+        .map(|l| {
+            if l.ends_with(&format!("  {tarball}")) {
+                sum.trim_end().to_string() + "\n"
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert_ne!(rewritten, sums);
+    std::fs::write(dir.join("SHA256SUMS"), rewritten).unwrap();
+    match how {
+        Mirror::RewrittenSums => {}
+        Mirror::NoSignature => std::fs::remove_file(dir.join("SHA256SUMS.asc")).unwrap(),
+        Mirror::ResignedByAnotherKey => {
+            let other = GpgHome::with_key("not the release key <mallory@example.invalid>");
+            let sums = dir.join("SHA256SUMS");
+            let asc = dir.join("SHA256SUMS.asc");
+            let signed = other.gpg(&[
+                "--batch",
+                "--yes",
+                "--armor",
+                "--detach-sign",
+                "-o",
+                asc.to_str().unwrap(),
+                sums.to_str().unwrap(),
+            ]);
+            assert!(signed.status.success(), "{}", super::text(&signed.stderr));
+            let key = other.gpg(&["--batch", "--export"]);
+            assert!(key.status.success() && !key.stdout.is_empty());
+            std::fs::write(dir.join("clearml-sso-signing-key.gpg"), key.stdout).unwrap();
+        }
+    }
+}
+
+/// `scripts/install-binary` as the release published it (the release key pinned).
 pub fn install_script() -> PathBuf {
-    root().join("scripts/install-binary")
+    made().script("install-binary")
 }
 
 /// Runs the composite action `action.yml` as the runner does: its one `bash` step with
-/// `${{ inputs.NAME }}` replaced by the `with:` value or the input's default,
-/// GITHUB_ACTION_PATH the repository root, GITHUB_PATH and RUNNER_TEMP in `runner_temp`.
+/// `${{ inputs.NAME }}` replaced by the `with:` value or the input's default, GITHUB_PATH and
+/// RUNNER_TEMP in `runner_temp`, GITHUB_ACTION_PATH the action as checked out at the release's
+/// tag: this repository's action.yml and scripts, whose install-binary pins the release key
+/// (`scripts/release --require-pin` makes sure of that for a real release; here it is the copy
+/// the test release published, which is the repository's with the pin written in).
 /// Returns the step's output and the lines the step added to GITHUB_PATH (which the runner
 /// puts in front of PATH for the next steps).
 pub fn run_action(
@@ -134,7 +261,19 @@ pub fn run_action(
         .iter()
         .map(|(k, v)| (k.as_str().unwrap().into(), expand(v.as_str().unwrap())))
         .collect();
-    let root_dir = root();
+    let action_dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(action_dir.path().join("scripts")).unwrap();
+    std::fs::copy(
+        root().join("action.yml"),
+        action_dir.path().join("action.yml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        install_script(),
+        action_dir.path().join("scripts/install-binary"),
+    )
+    .unwrap();
+    let root_dir = action_dir.path().to_path_buf();
     let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     vars.extend([
         ("GITHUB_ACTION_PATH", root_dir.to_str().unwrap()),

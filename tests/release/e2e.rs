@@ -175,6 +175,8 @@ fn release_makes_every_artifact_with_a_static_binary() {
         format!("clearml-sso-{v}.tgz.prov"),
         "clearml-sso-signing-key.gpg".to_string(),
         format!("clearml-sso-{v}-{}.tar.gz", plugin_platform()),
+        "install-binary".to_string(),
+        "install-plugin".to_string(),
     ];
     expected.sort();
     assert_eq!(listed, expected, "SHA256SUMS lists exactly the artifacts");
@@ -588,6 +590,8 @@ fn tools_only_path() -> tempfile::TempDir {
         "cat",
         "dirname",
         "ls",
+        "tr",
+        "gpgv",
     ] {
         std::os::unix::fs::symlink(system_tool(name), dir.path().join(name)).unwrap();
     }
@@ -601,8 +605,9 @@ fn install_plugin_script(
     base: &str,
     extra: &[(&str, String)],
 ) -> Output {
+    // The copy the release published, the release key pinned in it.
     let mut cmd = Command::new(system_tool("bash"));
-    cmd.arg(root().join("scripts/install-plugin"))
+    cmd.arg(release().file("install-plugin"))
         .env_clear()
         .env("HOME", home)
         .env("PATH", path)
@@ -682,7 +687,7 @@ fn install_plugin_installs_and_updates_for_helm4_and_helm3_without_rust() {
         .env("HELM_BIN", tool("HELM3_BIN"))
         .env("CLEARML_SSO_RELEASES", &base)
         .current_dir(user.path())
-        .stdin(std::fs::File::open(root().join("scripts/install-plugin")).unwrap());
+        .stdin(std::fs::File::open(r.file("install-plugin")).unwrap());
     let piped = piped.output().unwrap();
     assert!(piped.status.success(), "piped: {}", both(&piped));
     let installed = Command::new(piped_dir.join("clearml-sso"))
@@ -835,9 +840,45 @@ fn install_plugin_keeps_the_installed_plugin_when_an_update_fails_verification()
         .collect();
     assert!(sums.contains(sum.trim_end()), "{sums}");
     std::fs::write(bad.path().join("SHA256SUMS"), sums).unwrap();
+    // SHA256SUMS is signed: to get as far as Helm's own check, the rewritten sums are signed by
+    // a second key that the user's --keyring also holds (with the release key, which signed
+    // the .prov).
+    let second = GpgHome::with_key("second key <second@example.invalid>");
+    let asc = bad.path().join("SHA256SUMS.asc");
+    let resigned = second.gpg(&[
+        "--batch",
+        "--yes",
+        "--armor",
+        "--detach-sign",
+        "-o",
+        asc.to_str().unwrap(),
+        bad.path().join("SHA256SUMS").to_str().unwrap(),
+    ]);
+    assert!(resigned.status.success(), "{}", both(&resigned));
+    let mut both_keys = std::fs::read(&r.keyring).unwrap();
+    both_keys.extend(second.gpg(&["--batch", "--export"]).stdout);
+    let keyring = user.path().join("both-keys.gpg");
+    std::fs::write(&keyring, both_keys).unwrap();
     let bad_url = format!("http://127.0.0.1:{}/", Server::serve(bad.path()).port);
 
     let out = install_plugin_script(user.path(), &path, &helm4, &bad_url, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", both(&out));
+    assert!(
+        both(&out).contains("not a valid signature by the pinned release key"),
+        "without --keyring the second key is refused: {}",
+        both(&out)
+    );
+    let mut cmd = Command::new(system_tool("bash"));
+    cmd.arg(r.file("install-plugin"))
+        .args(["--keyring", keyring.to_str().unwrap()])
+        .env_clear()
+        .env("HOME", user.path())
+        .env("PATH", &path)
+        .env("HELM_BIN", &helm4)
+        .env("CLEARML_SSO_RELEASES", &bad_url)
+        .current_dir(user.path())
+        .stdin(Stdio::null());
+    let out = cmd.output().unwrap();
     let all = both(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(
@@ -865,7 +906,7 @@ fn install_plugin_keeps_the_installed_plugin_when_an_update_fails_verification()
     // --binary with Helm 4: installed, and told that Helm 4 runs plugins, not PATH.
     let bin_dir = user.path().join("binary-only");
     let out = Command::new(system_tool("bash"))
-        .arg(root().join("scripts/install-plugin"))
+        .arg(r.file("install-plugin"))
         .args(["--binary", "--bin-dir", bin_dir.to_str().unwrap()])
         .env_clear()
         .env("HOME", user.path())
@@ -919,6 +960,28 @@ fn release_without_a_key_is_unsigned_with_a_warning_and_a_named_missing_key_fail
         .exists());
     let sums = std::fs::read_to_string(out.path().join("SHA256SUMS")).unwrap();
     assert!(!sums.contains(".prov"), "{sums}");
+    // Nothing signs SHA256SUMS, and the published install scripts pin no key: they refuse it.
+    assert!(!out.path().join("SHA256SUMS.asc").exists());
+    for script in ["install-plugin", "install-binary"] {
+        let published = std::fs::read_to_string(out.path().join(script)).unwrap();
+        assert!(
+            published.lines().any(|l| l == "release_key_fpr=\"\""),
+            "{script}"
+        );
+    }
+
+    // The release workflow's --require-pin: never unsigned.
+    let pinned = release_script(
+        &["--no-build", "--require-pin", out.path().to_str().unwrap()],
+        no_keys.path(),
+        &[],
+    );
+    assert!(!pinned.status.success(), "{}", both(&pinned));
+    assert!(
+        text(&pinned.stderr).contains("--require-pin: no signing key"),
+        "{}",
+        both(&pinned)
+    );
 
     let named = release_script(
         &["--no-build", out.path().to_str().unwrap()],
@@ -1068,6 +1131,35 @@ fn release_signs_with_an_imported_key_and_its_passphrase_file() {
         .path()
         .join(format!("clearml-sso-{}.tgz.prov", version()))
         .is_file());
+    // SHA256SUMS is signed by this key, and the published scripts pin it; the repository's
+    // copies do not, which --require-pin (the release workflow's) refuses, saying what to set.
+    assert!(out.path().join("SHA256SUMS.asc").is_file());
+    for script in ["install-plugin", "install-binary"] {
+        let published = std::fs::read_to_string(out.path().join(script)).unwrap();
+        assert!(
+            published
+                .lines()
+                .any(|l| l == format!("release_key_fpr=\"{fpr}\"")),
+            "{script} pins {fpr}"
+        );
+    }
+    let required = release_script(
+        &["--no-build", "--require-pin", out.path().to_str().unwrap()],
+        job.path(),
+        &[
+            ("CLEARML_SSO_SIGN_KEY", &fpr),
+            (
+                "CLEARML_SSO_SIGN_PASSPHRASE_FILE",
+                pass_file.to_str().unwrap(),
+            ),
+        ],
+    );
+    assert!(!required.status.success(), "{}", both(&required));
+    assert!(
+        text(&required.stderr).contains(&format!("set release_key_fpr=\"{fpr}\" in both")),
+        "{}",
+        both(&required)
+    );
     let home = HelmHome::new();
     let keyring = out.path().join("clearml-sso-signing-key.gpg");
     let installed = home.install(tgz.to_str().unwrap(), &keyring, &[]);

@@ -294,7 +294,7 @@ fn the_action_installs_and_puts_the_binary_on_path() {
         .keys()
         .map(|k| k.as_str().unwrap())
         .collect();
-    assert_eq!(names, ["version", "base-url", "install-dir"]);
+    assert_eq!(names, ["version", "base-url", "install-dir", "keyring"]);
     assert_eq!(action["inputs"]["version"]["default"], "latest");
 
     let (_release, server) = served_release();

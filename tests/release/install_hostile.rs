@@ -206,8 +206,11 @@ fn install_plugin_binary_with(
         &bash(),
         &[
             &args[..],
+            // bare_release is unsigned (plain `cargo test` has no gpg): these tests are about
+            // what comes after the signature check (tests/release/signatures.rs).
             &[
                 "--binary",
+                "--insecure-skip-signature",
                 "--bin-dir",
                 dest.to_str().unwrap(),
                 "--base",
@@ -302,7 +305,13 @@ fn install_plugin_warns_when_an_older_binary_comes_first_on_path() {
     let run = |path: String| {
         run_in(
             &bash(),
-            &[script.to_str().unwrap(), "--binary", "--base", &base],
+            &[
+                script.to_str().unwrap(),
+                "--binary",
+                "--insecure-skip-signature",
+                "--base",
+                &base,
+            ],
             b"",
             Some(home.path()),
             &[
@@ -334,5 +343,10 @@ fn install_plugin_warns_when_an_older_binary_comes_first_on_path() {
     ));
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(!err.contains("WARNING"), "{err}");
+    assert!(!err.contains("WARNING: `clearml-sso` on PATH"), "{err}");
+    // The opt-out these unsigned test releases need is said loudly.
+    assert!(
+        err.contains("WARNING: NOT verifying") && err.contains("--insecure-skip-signature"),
+        "{err}"
+    );
 }

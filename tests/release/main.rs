@@ -12,4 +12,5 @@ mod install_binary;
 mod install_hostile;
 mod readme_ci;
 mod release_files;
+mod signatures;
 mod workflows;

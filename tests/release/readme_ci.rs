@@ -171,15 +171,16 @@ fn gitlab_job() -> (Vec<(String, String)>, String, String) {
     (vars, before, script)
 }
 
-/// The job's variables with `CLEARML_SSO_RELEASES` pointed at `server`.
+/// The job's variables with `CLEARML_SSO_RELEASES` pointed at `server` and
+/// `CLEARML_SSO_KEY_FPR` the test release key's fingerprint.
 fn gitlab_env(server: &Server) -> Vec<(String, String)> {
     let (vars, _, _) = gitlab_job();
     vars.into_iter()
         .map(|(k, v)| {
-            let v = if k == "CLEARML_SSO_RELEASES" {
-                server.url.clone()
-            } else {
-                v
+            let v = match k.as_str() {
+                "CLEARML_SSO_RELEASES" => server.url.clone(),
+                "CLEARML_SSO_KEY_FPR" => made().fpr.clone(),
+                _ => v,
             };
             (k, v)
         })
@@ -197,6 +198,10 @@ fn readme_ci_jobs_are_well_formed() {
     let (vars, _, _) = gitlab_job();
     let get = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     assert_eq!(get("CLEARML_SSO_VERSION").as_deref(), Some(VERSION));
+    assert!(
+        get("CLEARML_SSO_KEY_FPR").is_some(),
+        "the GitLab job pins the release key"
+    );
     assert_eq!(
         get("CLEARML_SSO_RELEASES"),
         Some(format!(
@@ -340,4 +345,72 @@ fn github_actions_job_passes_actionlint() {
         text(&out.stdout),
         text(&out.stderr)
     );
+}
+
+/// Every hostile mirror fails the GitLab job's install lines: nothing is unpacked, nothing is
+/// checked, and the fake binary never runs.
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn gitlab_job_refuses_every_tampered_mirror() {
+    for how in [
+        Mirror::RewrittenSums,
+        Mirror::ResignedByAnotherKey,
+        Mirror::NoSignature,
+    ] {
+        let (release, server) = served_release();
+        crate::harness::release::tamper(release.path(), how);
+        let (dir, path) = workspace();
+        let (_, before, script) = gitlab_job();
+        let bad = sh(
+            dir.path(),
+            &path,
+            &gitlab_env(&server),
+            &format!("{before}\n{script}"),
+        );
+        let all = format!("{}{}", text(&bad.stdout), text(&bad.stderr));
+        assert!(!bad.status.success(), "{how:?}: {all}");
+        assert!(!all.contains(FAKE), "{how:?}: the fake ran: {all}");
+        assert!(!dir.path().join(".bin/clearml-sso").exists(), "{how:?}");
+        assert!(!dir.path().join("clearml-sso.xml").exists(), "{how:?}");
+    }
+}
+
+/// Every hostile mirror fails the GitHub job's action step, which puts nothing on PATH; the
+/// mirror's own key is refused also when the job gives the real key as `keyring:`.
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn github_action_refuses_every_tampered_mirror() {
+    let key = made().key();
+    for (how, keyring) in [
+        (Mirror::RewrittenSums, None),
+        (Mirror::ResignedByAnotherKey, None),
+        (Mirror::ResignedByAnotherKey, Some(key.to_str().unwrap())),
+        (Mirror::NoSignature, None),
+    ] {
+        let (release, server) = served_release();
+        crate::harness::release::tamper(release.path(), how);
+        let (dir, path) = workspace();
+        let (_, mut with, _) = github_job();
+        if let Some(k) = keyring {
+            with.push(("keyring".into(), k.into()));
+        }
+        let (install, _) = github_install(dir.path(), &path, &with, &server);
+        let err = text(&install.stderr);
+        assert!(!install.status.success(), "{how:?} {keyring:?}: {err}");
+        assert!(err.contains("nothing installed"), "{how:?}: {err}");
+        assert!(!err.contains(FAKE), "{how:?}: {err}");
+        assert!(
+            !dir.path()
+                .join(".runner-temp/clearml-sso/bin/clearml-sso")
+                .exists(),
+            "{how:?}"
+        );
+    }
+    // The good mirror with `keyring:` the real key installs.
+    let (_release, server) = served_release();
+    let (dir, path) = workspace();
+    let (_, mut with, _) = github_job();
+    with.push(("keyring".into(), key.display().to_string()));
+    let (install, _) = github_install(dir.path(), &path, &with, &server);
+    assert!(install.status.success(), "{}", text(&install.stderr));
 }

@@ -138,13 +138,14 @@ fn release_builds_each_platform_natively_then_packages_with_scripts_release() {
     let scripts = runs(publish).join("\n");
     for line in [
         "install -D -m 0755 \"$dir/clearml-sso\" \"out/bin/$platform/clearml-sso\"",
-        "scripts/release --no-build --push ghcr.io/clearml-sso/clearml-sso out",
+        "scripts/release --no-build --require-pin --push ghcr.io/clearml-sso/clearml-sso out",
         "gpg --batch --import",
         "echo \"CLEARML_SSO_SIGN_KEY=$fpr\" >>\"$GITHUB_ENV\"",
         "test -s \"out/clearml-sso-$version.tgz.prov\"",
         "sha256sum --check --strict SHA256SUMS",
         "gh release create \"$GITHUB_REF_NAME\"",
-        "out/clearml-sso-\"$version\"-*.tar.gz out/SHA256SUMS",
+        "out/clearml-sso-\"$version\"-*.tar.gz out/install-plugin out/install-binary out/SHA256SUMS out/SHA256SUMS.asc",
+        "gpgv --keyring \"$PWD/out/clearml-sso-signing-key.gpg\" out/SHA256SUMS.asc out/SHA256SUMS",
         "test -s out/clearml-sso-signing-key.gpg",
     ] {
         assert!(scripts.contains(line), "the publish job runs {line}");
@@ -212,6 +213,11 @@ fn script_artifacts(version: &str, platforms: &[String]) -> Vec<String> {
         "scripts/release writes SHA256SUMS over its artifacts"
     );
     files.push("SHA256SUMS".into());
+    assert!(
+        script.contains("--detach-sign -o \"$out/SHA256SUMS.asc\""),
+        "scripts/release signs SHA256SUMS"
+    );
+    files.push("SHA256SUMS.asc".into());
     for file in &files {
         assert!(!file.contains('$'), "unresolved in scripts/release: {file}");
     }
