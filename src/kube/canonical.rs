@@ -9,8 +9,8 @@
 //! formatting inside the document are not kept (the caller says so in a finding). It decides
 //! nothing about whether a document needs editing.
 
-use crate::kube::{objects, read, stream};
-use crate::yaml::{self, Layout, Node, Style};
+use crate::kube::{objects, read, stream, tree};
+use crate::yaml::{self, Layout, Node};
 use serde_json::Value;
 
 /// A document's canonical form: its text and the editing tree of that text.
@@ -25,7 +25,9 @@ pub struct Canonical {
 /// `doc` written again from `json`, Kubernetes' reading of it; `Err` says why no canonical
 /// form reads back the same (then the document cannot be edited).
 pub fn rewrite(doc: &stream::Document, json: &Value) -> Result<Canonical, String> {
-    let body = yaml::emit(&node(json), Layout::detect(doc.raw));
+    // Scalars marked as the chart's (line 1): the emitter keeps `null`, booleans and numbers
+    // plain, as JSON wrote them, instead of quoting them as text the tool made.
+    let body = yaml::emit(&tree::json_node(json, 1), Layout::detect(doc.raw));
     let raw = doc.canonical_raw(&body);
     let new = doc.rewritten(&raw);
     let text = new.parse_text();
@@ -48,36 +50,6 @@ pub fn rewrite(doc: &stream::Document, json: &Value) -> Result<Canonical, String
         return Err("the tool's YAML parser reads its canonical form differently".into());
     }
     Ok(Canonical { raw, tree })
-}
-
-/// A tree of a JSON value that reads back as that value: strings plain only where they read
-/// back as that very string ([`Node::plain`]), else double-quoted; `null`, booleans and
-/// numbers plain, as JSON writes them. Those are marked as written by the chart (a line other
-/// than 0), which is what makes the emitter keep a plain scalar's YAML type instead of quoting
-/// it as it quotes the text it makes.
-fn node(value: &Value) -> Node {
-    let typed = |text: String| Node::Scalar {
-        value: text,
-        style: Style::Plain,
-        tag: None,
-        anchor: 0,
-        line: 1,
-        col: 0,
-    };
-    match value {
-        Value::Null => typed("null".into()),
-        Value::Bool(b) => typed(b.to_string()),
-        Value::Number(n) => typed(n.to_string()),
-        Value::String(s) => Node::plain(s),
-        Value::Array(items) => Node::seq(items.iter().map(node).collect()),
-        Value::Object(map) => Node::Map {
-            entries: map.iter().map(|(k, v)| (Node::plain(k), node(v))).collect(),
-            tag: None,
-            anchor: 0,
-            line: 0,
-            flow: false,
-        },
-    }
 }
 
 #[cfg(test)]

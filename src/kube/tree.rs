@@ -107,12 +107,19 @@ fn key_text(key: &Node) -> Option<String> {
 
 /// A tree of a JSON value, written so that Kubernetes reads it back as that value.
 pub fn from_json(value: &Value) -> Node {
+    json_node(value, 0)
+}
+
+/// [`from_json`], with each null, boolean and number scalar marked as written on
+/// `scalar_line`: 0 is text the tool made (the emitter quotes it when its plain reading would
+/// not be a string), another line is text a chart wrote (its plain YAML type is kept).
+pub fn json_node(value: &Value, scalar_line: usize) -> Node {
     let plain = |text: String| Node::Scalar {
         value: text,
         style: Style::Plain,
         tag: None,
         anchor: 0,
-        line: 0,
+        line: scalar_line,
         col: 0,
     };
     match value {
@@ -120,11 +127,11 @@ pub fn from_json(value: &Value) -> Node {
         Value::Bool(b) => plain(b.to_string()),
         Value::Number(n) => plain(n.to_string()),
         Value::String(s) => Node::plain(s),
-        Value::Array(items) => Node::seq(items.iter().map(from_json).collect()),
+        Value::Array(items) => Node::seq(items.iter().map(|v| json_node(v, scalar_line)).collect()),
         Value::Object(map) => Node::Map {
             entries: map
                 .iter()
-                .map(|(k, v)| (Node::plain(k), from_json(v)))
+                .map(|(k, v)| (Node::plain(k), json_node(v, scalar_line)))
                 .collect(),
             tag: None,
             anchor: 0,

@@ -1432,21 +1432,11 @@ fn run_all(cases: &[Case]) -> Vec<(i32, Vec<String>, Verdict)> {
         .collect()
 }
 
-fn env_number(var: &str, default: u64) -> u64 {
-    std::env::var(var)
-        .ok()
-        .map(|v| {
-            v.parse()
-                .unwrap_or_else(|_| panic!("{var} must be a number, is {v:?}"))
-        })
-        .unwrap_or(default)
-}
-
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn e2e_differential() {
-    let seed = env_number("ORACLE_SEED", DEFAULT_SEED);
-    let count = env_number("ORACLE_E2E_COUNT", DEFAULT_COUNT as u64) as usize;
+    let seed = crate::env_number("ORACLE_SEED", DEFAULT_SEED);
+    let count = crate::env_number("ORACLE_E2E_COUNT", DEFAULT_COUNT as u64) as usize;
     // Fail now, not after the renders, when a tool is missing.
     let _ = (goyaml_bin(), python());
     let started = Instant::now();

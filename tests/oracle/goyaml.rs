@@ -939,21 +939,11 @@ fn ask_oracle(streams: &[String]) -> Vec<Answer> {
     answers
 }
 
-fn env_number(var: &str, default: u64) -> u64 {
-    std::env::var(var)
-        .ok()
-        .map(|v| {
-            v.parse()
-                .unwrap_or_else(|_| panic!("{var} must be a number, is {v:?}"))
-        })
-        .unwrap_or(default)
-}
-
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn go_yaml_differential() {
-    let seed = env_number("ORACLE_SEED", 17);
-    let wanted = env_number("GOYAML_DOCS", 50_000) as usize;
+    let seed = crate::env_number("ORACLE_SEED", 17);
+    let wanted = crate::env_number("GOYAML_DOCS", 50_000) as usize;
     let started = std::time::Instant::now();
     let mut r = Rng(seed);
     let mut total = Tally::default();

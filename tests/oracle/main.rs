@@ -56,3 +56,15 @@ pub(crate) fn run_oracle(what: &str, mut command: Command, lines: Vec<String>) -
     );
     answers
 }
+
+/// A count or seed from the environment variable `var` (a differential's `ORACLE_SEED`, ...),
+/// else `default`; anything but a number stops the test.
+pub fn env_number(var: &str, default: u64) -> u64 {
+    std::env::var(var)
+        .ok()
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{var} must be a number, is {v:?}"))
+        })
+        .unwrap_or(default)
+}
