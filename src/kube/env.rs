@@ -5,10 +5,11 @@
 //! `envFrom` sources in order (a later one of a name wins), then `env` entries in order, each
 //! literal expanded (`$(VAR)`, [`objects::expand_env`]) against what is set so far and then the
 //! service-link variables, `valueFrom` references resolved from the stream's Secrets and
-//! ConfigMaps ([`sources`]); the last entry of a name wins; last, every service-link variable
+//! ConfigMaps ([`sources`]) and a `fieldRef` to the pod template's labels, annotations or
+//! service account; the last entry of a name wins; last, every service-link variable
 //! ([`service_env`]) no entry set. What the stream cannot show (a Secret from outside the
-//! release, a value an ExternalSecret fetches, `fieldRef`, `resourceFieldRef`, a cluster IP
-//! the API server assigns at install) becomes the caller's stand-in for that source, so that
+//! release, a value an ExternalSecret fetches, a `fieldRef` to what the cluster assigns (name,
+//! uid, node, IPs), `resourceFieldRef`, a cluster IP the API server assigns at install) becomes the caller's stand-in for that source, so that
 //! the caller can tell it from any text. The files ([`mounted_files`]): each mount's files where
 //! [`volumes::landing`] puts them, with the text the stream holds, and the mounts whose files
 //! the stream cannot show.
@@ -153,9 +154,11 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 /// it) in `namespace`, with the service-link variables of [`service_env`] (`links`: the pod's
 /// `enableServiceLinks`, [`service_links_enabled`]). `stand_in(what)` is the value put for a
 /// source the stream cannot show, `what` naming it (`secret/NAME/KEY`, `configmap/NAME/KEY`,
-/// `fieldRef/PATH`, `service/NAME/VARIABLE`, ...).
+/// `fieldRef/PATH`, `service/NAME/VARIABLE`, ...). `object` is the workload the container is in:
+/// its pod template's labels, annotations and service account are what a `fieldRef` reads.
 pub fn process_env(
     container: &Value,
+    object: Option<&Value>,
     inventory: &Inventory,
     namespace: Option<&str>,
     links: bool,
@@ -208,7 +211,7 @@ pub fn process_env(
                         })
                 })
             }
-            Some(from) => reference_value(from, inventory, namespace, stand_in),
+            Some(from) => reference_value(from, object, inventory, namespace, stand_in),
         };
         set(&mut vars, name.to_string(), value);
     }
@@ -230,6 +233,7 @@ pub fn process_env(
 /// What a `valueFrom` gives: the stream's value, else the stand-in for its source.
 fn reference_value(
     from: &Value,
+    object: Option<&Value>,
     inventory: &Inventory,
     namespace: Option<&str>,
     stand_in: &dyn Fn(&str) -> String,
@@ -247,6 +251,11 @@ fn reference_value(
             };
         }
     }
+    if let Some(path) = str_at(from, &["fieldRef", "fieldPath"]) {
+        if let Some(value) = field_value(path, object, namespace) {
+            return value;
+        }
+    }
     let path = str_at(from, &["fieldRef", "fieldPath"])
         .map(|p| format!("fieldRef/{p}"))
         .or_else(|| {
@@ -254,6 +263,54 @@ fn reference_value(
         })
         .unwrap_or_else(|| "valueFrom".to_string());
     stand_in(&path)
+}
+
+/// What the kubelet gives for a `fieldRef` whose value the stream holds: a label or an
+/// annotation of the pod template (`metadata.labels['K']`; one absent is the empty string, as
+/// the kubelet's map lookup gives), the namespace when known, the service account (`default`
+/// when the template names none). `None` for what the cluster assigns (name, uid, node, IPs)
+/// or a template the stream does not show as text.
+fn field_value(path: &str, object: Option<&Value>, namespace: Option<&str>) -> Option<String> {
+    let object = object?;
+    let kind = object.get("kind").and_then(Value::as_str)?;
+    let spec_path = objects::pod_spec_path(kind)?;
+    // The pod's metadata sits beside its spec (a Pod's own; a template's for the rest).
+    let pod = spec_path[..spec_path.len() - 1]
+        .iter()
+        .try_fold(object, |v, k| v.get(k))?;
+    let subscript = |field: &str| {
+        path.strip_prefix(field)?
+            .strip_prefix("['")?
+            .strip_suffix("']")
+            .map(str::to_string)
+    };
+    for field in ["metadata.labels", "metadata.annotations"] {
+        if let Some(key) = subscript(field) {
+            let map = field.split('.').try_fold(pod, |v, k| v.get(k));
+            return match map.and_then(|m| m.get(&key)) {
+                None | Some(Value::Null) => Some(String::new()),
+                Some(Value::String(s)) => Some(s.clone()),
+                // Not a string: the API server refuses the object; nothing to read here.
+                Some(_) => None,
+            };
+        }
+    }
+    match path {
+        "metadata.namespace" => namespace.map(str::to_string),
+        "spec.serviceAccountName" => {
+            let spec = pod.get("spec")?;
+            match spec
+                .get("serviceAccountName")
+                .or_else(|| spec.get("serviceAccount"))
+            {
+                None | Some(Value::Null) => Some("default".to_string()),
+                Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                Some(Value::String(_)) => Some("default".to_string()),
+                Some(_) => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// The files a container's volume mounts show.
@@ -363,6 +420,38 @@ pub fn pod_volumes(object: &Value) -> Option<&Value> {
 mod tests {
     use super::*;
 
+    /// A `fieldRef` to the pod template's labels or annotations reads their text (the stream
+    /// holds it); what the cluster assigns stays a stand-in.
+    #[test]
+    fn field_refs_read_the_pod_template() {
+        let deployment = serde_json::json!({"kind": "Deployment", "spec": {"template": {
+            "metadata": {"labels": {"app": "a"}, "annotations": {"x": "v, b: c"}},
+            "spec": {"serviceAccountName": "sa"}}}});
+        let c = serde_json::json!({"env": [
+            {"name": "A", "valueFrom": {"fieldRef": {"fieldPath": "metadata.annotations['x']"}}},
+            {"name": "L", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['app']"}}},
+            {"name": "M", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['none']"}}},
+            {"name": "S", "valueFrom": {"fieldRef": {"fieldPath": "spec.serviceAccountName"}}},
+            {"name": "N", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+            {"name": "E", "value": "$(A)!"},
+        ]});
+        let env = process_env(
+            &c,
+            Some(&deployment),
+            &Inventory::default(),
+            None,
+            false,
+            &|w| format!("<{w}>"),
+        );
+        let get = |n: &str| env.vars.iter().find(|(k, _)| k == n).unwrap().1.clone();
+        assert_eq!(get("A"), "v, b: c");
+        assert_eq!(get("L"), "a");
+        assert_eq!(get("M"), "");
+        assert_eq!(get("S"), "sa");
+        assert_eq!(get("N"), "<fieldRef/metadata.name>");
+        assert_eq!(get("E"), "v, b: c!");
+    }
+
     #[test]
     fn env_from_then_env_last_wins_and_expands() {
         let c = serde_json::json!({"env": [
@@ -372,7 +461,9 @@ mod tests {
             {"name": "S", "valueFrom": {"secretKeyRef": {"name": "ext", "key": "k"}}},
             {"name": "F", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
         ]});
-        let env = process_env(&c, &Inventory::default(), None, true, &|w| format!("<{w}>"));
+        let env = process_env(&c, None, &Inventory::default(), None, true, &|w| {
+            format!("<{w}>")
+        });
         assert_eq!(
             env.vars[..4],
             vec![
@@ -413,7 +504,7 @@ mod tests {
         let inv = inventory(
             "apiVersion: v1\nkind: Service\nmetadata: {name: redis-master}\nspec:\n  clusterIP: 10.0.0.11\n  ports:\n  - port: 6379\n  - {name: dns-x, port: 53, protocol: UDP}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: v6}\nspec: {clusterIP: 'fd00::1', ports: [{port: 80}]}\n",
         );
-        let env = process_env(&serde_json::json!({}), &inv, None, true, &|w| {
+        let env = process_env(&serde_json::json!({}), None, &inv, None, true, &|w| {
             format!("<{w}>")
         });
         let got = vars(&env);
@@ -502,7 +593,7 @@ mod tests {
             {"name": "DB_SERVICE_PORT", "value": "1"},
             {"name": "AGAIN", "value": "$(DB_SERVICE_PORT)"},
         ]});
-        let env = process_env(&c, &inv, None, true, &|w| format!("<{w}>"));
+        let env = process_env(&c, None, &inv, None, true, &|w| format!("<{w}>"));
         let got = vars(&env);
         assert!(got.contains(&("URL", "pg://10.1.2.3:5432")), "{got:?}");
         assert!(got.contains(&("DB_SERVICE_PORT", "1")));

@@ -70,7 +70,14 @@ pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<
     let where_ = format!("{} container `{}`", target.workload, target.container);
     let ns = target.namespace.as_deref();
     let links = kenv::service_links_enabled(target.object);
-    let env = kenv::process_env(target.value, inventory, ns, links, &stand_in);
+    let env = kenv::process_env(
+        target.value,
+        Some(target.object),
+        inventory,
+        ns,
+        links,
+        &stand_in,
+    );
     let mounted = kenv::mounted_files(
         target.value,
         kenv::pod_volumes(target.object),

@@ -47,7 +47,8 @@ fn found_inputs_are_refused_or_render_to_readable_idempotent_output() {
 /// thousand parts, a NUL in an env value written as YAML's `"\0"`, an apiserver run by a
 /// ReplicationController, Services whose link variables ClearML reads or whose cluster IP a
 /// variable ClearML reads expands, an emptyDir at the config directory an initContainer fills,
-/// `CLEARML_CONFIG_DIR` at a ConfigMap volume's `..data` link.
+/// `CLEARML_CONFIG_DIR` at a ConfigMap volume's `..data` link; a value taken by `fieldRef` from
+/// a pod template annotation that sets an undeclared provider or stops pyhocon.
 /// Each is refused with
 /// nothing on stdout, naming why.
 #[test]
@@ -63,6 +64,18 @@ fn attack_found_inputs_are_refused() {
         (
             "config-dir-data-link.yaml",
             "the config file /etc/extra/..data/secure.conf that ClearML reads sets something at or above `secure.login.sso`",
+        ),
+        (
+            "fieldref-annotation.yaml",
+            "would hold the provider `okta` at `secure.login.sso.oauth_client`",
+        ),
+        (
+            "fieldref-annotation-expanded.yaml",
+            "would hold the provider `okta` at `secure.login.sso.oauth_client`",
+        ),
+        (
+            "fieldref-annotation-unparseable.yaml",
+            "variable CLEARML__services__webhooks__url: pyhocon cannot parse it",
         ),
         ("init-emptydir.yaml", "error[unseen-config-file]: the volumeMount /opt/clearml/config (volume `v`)"),
         (
