@@ -22,7 +22,8 @@
 //! applied as go-yaml does, `!!binary` decoded), no spelling of a document can name a
 //! credential past the redaction. This module decides; it formats no output of its own.
 //!
-//! Cost: one pass over each document plus hash-set look-ups, linear in its size.
+//! Cost: one pass over each document plus hash-set look-ups and one automaton pass per scalar
+//! for secrets inside it, linear in its size.
 
 use crate::catalogue::{self, Client};
 use crate::clearml::{
@@ -34,8 +35,10 @@ use crate::kube::sources::{self, Inventory};
 use crate::pyhocon::Value as Hocon;
 use crate::report::Finding;
 use crate::yaml::{Node, Style};
+use aho_corasick::AhoCorasick;
 use serde_json::Value;
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 /// What a sensitive scalar is replaced by.
 pub const REDACTED: &str = "<redacted>";
@@ -189,13 +192,23 @@ pub const MIN_HIDDEN_INSIDE: usize = 8;
 /// Values that are secret wherever they appear as a whole scalar (or, when long enough,
 /// inside one).
 #[derive(Debug, Default)]
-pub struct Known(HashSet<String>);
+pub struct Known {
+    values: HashSet<String>,
+    /// An automaton over the values of at least [`MIN_HIDDEN_INSIDE`] bytes, built at the first
+    /// [`Known::contains`] after a change: one pass over a scalar finds whether any of them is
+    /// inside it, where testing each value in turn made a stream of many distinct secrets
+    /// quadratic (every scalar times every value).
+    inside: OnceLock<Option<AhoCorasick>>,
+}
 
 impl Known {
     fn add(&mut self, value: &str) {
         let t = value.trim();
-        if !t.is_empty() && !self.0.contains(t) {
-            self.0.insert(t.to_string());
+        if !t.is_empty() && !self.values.contains(t) {
+            self.values.insert(t.to_string());
+            if t.len() >= MIN_HIDDEN_INSIDE {
+                self.inside = OnceLock::new();
+            }
         }
     }
 
@@ -203,11 +216,22 @@ impl Known {
     /// [`MIN_HIDDEN_INSIDE`] characters (a password inside a connection string).
     pub fn contains(&self, value: &str) -> bool {
         let value = value.trim();
-        self.0.contains(value)
-            || self
-                .0
-                .iter()
-                .any(|k| k.len() >= MIN_HIDDEN_INSIDE && value.contains(k.as_str()))
+        if self.values.contains(value) {
+            return true;
+        }
+        let long = || self.values.iter().filter(|k| k.len() >= MIN_HIDDEN_INSIDE);
+        let inside = self.inside.get_or_init(|| {
+            let patterns: Vec<&String> = long().collect();
+            // No automaton when there is nothing to find; a build failure (only for sizes far
+            // beyond any stream) falls back to testing each value.
+            (!patterns.is_empty())
+                .then(|| AhoCorasick::new(patterns).ok())
+                .flatten()
+        });
+        match inside {
+            Some(automaton) => automaton.is_match(value),
+            None => long().any(|k| value.contains(k.as_str())),
+        }
     }
 
     /// Collects the secret values of one document as Kubernetes reads it
@@ -422,7 +446,7 @@ fn holds_known(value: &str, known: &Known) -> bool {
         }
     }
     // (No known value: no parse.)
-    !known.0.is_empty()
+    !known.values.is_empty()
         && (known.contains(value) || values::read_one(value).is_some_and(|v| hocon(&v, known)))
 }
 

@@ -117,25 +117,38 @@ impl std::error::Error for Error {}
 /// Reads `text` as `ConfigFactory.parse_string(text)` does, with `env` as the process
 /// environment for `${X}` that no key of the text defines.
 pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Value, Error> {
+    read(text, env).0
+}
+
+/// [`parse`] and [`parse_with_tokens`]: the shortcut, else a kept reading, else the grammar.
+fn read(text: &str, env: &dyn Fn(&str) -> Option<String>) -> (Result<Value, Error>, Tokens) {
+    // The plain shape holds no `${…}` and one token: nothing to report beside its value.
     if let Some(v) = fast::read(text) {
-        return Ok(v);
+        return (Ok(v), Tokens::default());
     }
     // A text without `$` has no substitution, and without `+=` no implied `${?key}`: its
-    // reading cannot depend on `env`, so one reading serves every container that holds it
-    // (the same config file or variable in many releases of a stream).
-    let memo = (text.len() <= MEMO_MAX_TEXT && !text.contains('$') && !text.contains("+="))
-        .then(memo)
-        .and_then(|m| m.lock().ok());
-    if let Some(known) = memo.as_ref().and_then(|m| m.map.get(text)) {
-        return known.clone();
+    // reading cannot depend on `env`, and its tokens hold no substitution, so one reading
+    // serves every container that holds it (the same config file or variable in many
+    // releases of a stream) and every caller (the loader and the findings read a variable's
+    // same `"{path}: {value}"`).
+    let keep = text.len() <= MEMO_MAX_TEXT && !text.contains('$') && !text.contains("+=");
+    if keep {
+        let known = memo().lock().ok().and_then(|m| m.map.get(text).cloned());
+        if let Some((result, joins_quoted)) = known {
+            let tokens = Tokens {
+                substitutions: Vec::new(),
+                joins_quoted,
+            };
+            return (result, tokens);
+        }
     }
-    drop(memo);
     let read = parse_full(text, env);
-    if text.len() <= MEMO_MAX_TEXT && !text.contains('$') && !text.contains("+=") {
-        if let Ok(mut m) = self::memo().lock() {
+    if keep {
+        if let Ok(mut m) = memo().lock() {
             if m.bytes + text.len() <= MEMO_MAX_BYTES {
                 m.bytes += text.len();
-                m.map.insert(text.to_string(), read.clone());
+                m.map
+                    .insert(text.to_string(), (read.0.clone(), read.1.joins_quoted));
             }
         }
     }
@@ -145,7 +158,8 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Value, 
 /// The readings [`parse`] keeps, by text (see there which texts), and the bytes of text kept.
 #[derive(Default)]
 struct Memo {
-    map: std::collections::HashMap<String, Result<Value, Error>>,
+    /// A text's reading and its [`Tokens::joins_quoted`] (its substitutions are none).
+    map: std::collections::HashMap<String, (Result<Value, Error>, bool)>,
     bytes: usize,
 }
 
@@ -157,18 +171,6 @@ const MEMO_MAX_BYTES: usize = 1 << 20;
 fn memo() -> &'static std::sync::Mutex<Memo> {
     static MEMO: std::sync::OnceLock<std::sync::Mutex<Memo>> = std::sync::OnceLock::new();
     MEMO.get_or_init(Default::default)
-}
-
-/// [`parse`] by the full grammar.
-fn parse_full(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Value, Error> {
-    let mut arena = Arena::default();
-    let config = {
-        let mut p = parse::Parser::new(text, &mut arena);
-        p.parse_all()?
-    };
-    let mut r = resolve::Resolver { a: &mut arena, env };
-    r.resolve(&config)?;
-    Ok(to_value(&arena, &config, 0))
 }
 
 /// Whether [`parse`] reads `text` by its shortcut for the plain `path: value` shape (what
@@ -195,10 +197,11 @@ pub fn parse_with_tokens(
     text: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> (Result<Value, Error>, Tokens) {
-    // The plain shape holds no `${…}` and one token: nothing to report beside its value.
-    if let Some(v) = fast::read(text) {
-        return (Ok(v), Tokens::default());
-    }
+    read(text, env)
+}
+
+/// [`parse_with_tokens`] by the full grammar.
+fn parse_full(text: &str, env: &dyn Fn(&str) -> Option<String>) -> (Result<Value, Error>, Tokens) {
     let mut arena = Arena::default();
     let config = {
         let mut p = parse::Parser::new(text, &mut arena);

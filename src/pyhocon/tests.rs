@@ -182,3 +182,32 @@ fn shortcut_agrees_with_the_grammar() {
         );
     }
 }
+
+#[test]
+fn a_kept_reading_gives_the_same_tree_and_tokens_to_every_caller() {
+    let no_env = |_: &str| None;
+    // Texts for the grammar (not the shortcut), without `$` or `+=`: kept after one reading.
+    let texts = [
+        ("k: \"a\" b // note", true),
+        ("k: [1, \"two\"]", false),
+        ("k: {", false),
+    ];
+    for (text, joins) in texts {
+        assert!(!takes_shortcut(text), "{text:?}");
+        // parse first (the loader), then parse_with_tokens (the findings), then both again.
+        let first = parse(text, &no_env);
+        let (with_tokens, tokens) = parse_with_tokens(text, &no_env);
+        assert_eq!(first, with_tokens, "{text:?}");
+        assert_eq!(tokens.joins_quoted, joins, "{text:?}");
+        assert!(tokens.substitutions.is_empty(), "{text:?}");
+        let (again, tokens_again) = parse_with_tokens(text, &no_env);
+        assert_eq!(again, first, "{text:?}");
+        assert_eq!(tokens_again, tokens, "{text:?}");
+        assert_eq!(parse(text, &no_env), first, "{text:?}");
+    }
+    // With `${…}` nothing is kept: the tokens name the substitution every time.
+    for _ in 0..2 {
+        let (_, tokens) = parse_with_tokens("k: x ${?Y}", &no_env);
+        assert_eq!(tokens.substitutions, vec![("Y".to_string(), true)]);
+    }
+}
