@@ -87,7 +87,10 @@ pub fn service_env(
         cluster_ip: None,
         ports: vec![("https".to_string(), 443, "TCP".to_string())],
     };
-    let mut linked: Vec<&sources::ServiceLink> = vec![&master];
+    // A later Service of a name replaces an earlier one and takes the last place, as does a
+    // later variable of a name; kept by index so that a stream of many Services stays linear.
+    let mut linked: LastWins<&sources::ServiceLink> = LastWins::default();
+    linked.push(master.name.clone(), &master);
     if links {
         for s in &inventory.services {
             let same = match (s.namespace.as_deref(), namespace) {
@@ -95,18 +98,16 @@ pub fn service_env(
                 _ => true,
             };
             if same {
-                linked.retain(|l| l.name != s.name);
-                linked.push(s);
+                linked.push(s.name.clone(), s);
             }
         }
     }
-    let mut out: Vec<(String, String, String)> = Vec::new();
-    for s in linked {
+    let mut out: LastWins<(String, String, String)> = LastWins::default();
+    for s in linked.into_values() {
         let prefix = link_name(&s.name);
         let mut push = |name: String, value: Option<String>| {
             let value = value.unwrap_or_else(|| stand_in(&format!("service/{}/{name}", s.name)));
-            out.retain(|(n, _, _)| *n != name);
-            out.push((name, value, s.name.clone()));
+            out.push(name.clone(), (name, value, s.name.clone()));
         };
         let ip = s.cluster_ip.as_deref();
         // `net.JoinHostPort`: an IPv6 address in brackets.
@@ -143,7 +144,36 @@ pub fn service_env(
             push(format!("{port_prefix}_ADDR"), ip.map(str::to_string));
         }
     }
-    out
+    out.into_values()
+}
+
+/// Values by name where a later value of a name replaces the earlier one and moves to the
+/// end: `retain` then `push` on a list, in linear time.
+struct LastWins<T> {
+    slots: Vec<Option<T>>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl<T> Default for LastWins<T> {
+    fn default() -> Self {
+        Self {
+            slots: Vec::new(),
+            index: std::collections::HashMap::new(),
+        }
+    }
+}
+
+impl<T> LastWins<T> {
+    fn push(&mut self, name: String, value: T) {
+        if let Some(old) = self.index.insert(name, self.slots.len()) {
+            self.slots[old] = None;
+        }
+        self.slots.push(Some(value));
+    }
+
+    fn into_values(self) -> Vec<T> {
+        self.slots.into_iter().flatten().collect()
+    }
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
@@ -217,8 +247,10 @@ pub fn process_env(
     }
     // "Add remaining service environment vars": those no entry set.
     let mut service_links = Vec::new();
+    let set_names: std::collections::HashSet<String> =
+        vars.iter().map(|(n, _)| n.clone()).collect();
     for (name, value, service) in services {
-        if !vars.iter().any(|(n, _)| *n == name) {
+        if !set_names.contains(&name) {
             vars.push((name.clone(), value));
             service_links.push((name, service));
         }

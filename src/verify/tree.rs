@@ -146,36 +146,52 @@ pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<
     }
     // `$(X_SERVICE_HOST)` (or `_PORT`, …) in a variable ClearML reads expands to a cluster IP
     // the API server assigns at install: what pyhocon makes of `tcp://IP:PORT` there is unknown.
-    let assigned: Vec<(&str, String)> = env
-        .service_links
+    // Only a variable ClearML reads whose text holds a Service's stand-in can; most hold none,
+    // so the stand-ins are made only then (a stream of many Services stays linear).
+    let probe = stand_in("service/");
+    let marker = probe
+        .strip_prefix('"')
+        .and_then(|p| p.strip_suffix('"'))
+        .unwrap_or(&probe);
+    let suspects: Vec<&(String, String)> = env
+        .vars
         .iter()
-        .filter_map(|(n, service)| {
-            let standin = stand_in(&format!("service/{service}/{n}"));
-            env.vars
+        .filter(|(name, value)| {
+            clearml_loader::ENV_PREFIXES
                 .iter()
-                .any(|(v, value)| v == n && *value == standin)
-                .then_some((service.as_str(), standin))
+                .any(|p| name.starts_with(p))
+                && value.contains(marker)
         })
         .collect();
-    for (name, value) in &env.vars {
-        let read = clearml_loader::ENV_PREFIXES
+    if !suspects.is_empty() {
+        let values: std::collections::HashMap<&str, &str> = env
+            .vars
             .iter()
-            .any(|p| name.starts_with(p));
-        if let Some((service, _)) = assigned
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let assigned: Vec<(&str, String)> = env
+            .service_links
             .iter()
-            .find(|(_, s)| read && value.contains(s.as_str()))
-        {
-            let shown = if names::name_is_only_a_key(name) {
-                name.as_str()
-            } else {
-                "(name not shown)"
-            };
-            return vec![Problem {
-                message: format!(
-                    "{where_}: variable {shown} takes the cluster IP of the Service `{service}` through `$(…)`; the API server assigns it at install, and the tool cannot tell what ClearML reads from it"
-                ),
-                help: Some(SERVICE_IP_HELP),
-            }];
+            .filter_map(|(n, service)| {
+                let standin = stand_in(&format!("service/{service}/{n}"));
+                (values.get(n.as_str()) == Some(&standin.as_str()))
+                    .then_some((service.as_str(), standin))
+            })
+            .collect();
+        for (name, value) in suspects {
+            if let Some((service, _)) = assigned.iter().find(|(_, s)| value.contains(s.as_str())) {
+                let shown = if names::name_is_only_a_key(name) {
+                    name.as_str()
+                } else {
+                    "(name not shown)"
+                };
+                return vec![Problem {
+                    message: format!(
+                        "{where_}: variable {shown} takes the cluster IP of the Service `{service}` through `$(…)`; the API server assigns it at install, and the tool cannot tell what ClearML reads from it"
+                    ),
+                    help: Some(SERVICE_IP_HELP),
+                }];
+            }
         }
     }
     let mut input = Input::new(env.vars.clone(), mounted.files);
