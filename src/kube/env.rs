@@ -210,7 +210,7 @@ pub fn process_env(
     for v in sources::env_from(&env_from, inventory, namespace) {
         let value = match v.value {
             Some(s) => s.text_for_judging().to_string(),
-            None => stand_in(&format!("envFrom/{}", v.name)),
+            None => stand_in(&v.source),
         };
         set(&mut vars, v.name, value);
     }
