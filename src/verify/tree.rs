@@ -143,16 +143,23 @@ fn unseen_values(
 }
 
 /// The problems of one targeted container of the output (see the module).
-pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<Problem> {
+/// `services` holds the run's service-link variables (made with this module's stand-in).
+pub fn problems(
+    target: &Target,
+    policy: &Policy,
+    inventory: &Inventory,
+    services: &kenv::ServiceLinks,
+) -> Vec<Problem> {
     let where_ = format!("{} container `{}`", target.workload, target.container);
     let ns = target.namespace.as_deref();
     let links = kenv::service_links_enabled(target.object);
-    let env = kenv::process_env(
+    let linked = services.get(inventory, ns, links, &stand_in);
+    let env = kenv::process_env_with(
         target.value,
         Some(target.object),
         inventory,
         ns,
-        links,
+        &linked,
         &stand_in,
     );
     let mounted = kenv::mounted_files(
