@@ -33,7 +33,9 @@ use crate::yaml;
 use crate::yaml::Node;
 use files::{config_files, metadata_mounts};
 use names::{hidden_names, names_with_hocon, other_options, undeclared_providers};
-use references::{other_references, secret_references, stored_values, unseen_env_from};
+use references::{
+    other_references, secret_references, stored_values, unseen_env_from, unseen_values,
+};
 use settings::policy_settings;
 use values::{env_from_variables, value_hygiene};
 
@@ -71,6 +73,7 @@ pub fn container(container: &mut Node, ctx: &Context, findings: &mut Sink) -> bo
     stored_values(&entries, &from, ctx, findings);
     other_references(container, ctx, findings);
     unseen_env_from(container, ctx, findings);
+    unseen_values(&entries, ctx, findings);
     metadata_mounts(&entries, container, ctx, findings);
     config_files(&entries, container, ctx, findings);
     let nodes: Vec<Node> = entries.into_iter().map(|e| e.node).collect();

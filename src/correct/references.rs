@@ -11,7 +11,7 @@ use crate::clearml::{
 use crate::kube::objects;
 use crate::kube::sources::{self, KeyState, RefKind, Resolution};
 use crate::policy::plaintext_help;
-use crate::policy::{CheckScope, Plaintext};
+use crate::policy::{CheckScope, Plaintext, Value as PolicyValue};
 use crate::report::{self, Finding, Location, Sink};
 use crate::yaml::Node;
 
@@ -260,6 +260,87 @@ pub(super) fn unseen_env_from(container: &Node, ctx: &Context, findings: &mut Si
                         "create the {} in the release, or give the envFrom entry a `prefix` no name ClearML reads starts with (e.g. `APP_`); if you know it holds no key ClearML reads, vouch for it in the policy: [secrets] trust_env_from = [\"{}\"]",
                         if source.secret { "Secret" } else { "ConfigMap" },
                         source.label()
+                    ))
+                    .at(loc),
+            );
+        }
+    }
+}
+
+/// Rule 6d: a variable ClearML reads by its name (`CLEARML__…`, `TRAINS__…`,
+/// `CLEARML_CONFIG_DIR`…) that takes its value by `secretKeyRef`/`configMapKeyRef` from a key
+/// the stream does not show (a source outside it, a key of a `[secrets] external` Secret, an
+/// ExternalSecret's fetched value): ClearML parses that value as HOCON, so it could set any
+/// key. An error unless the reference is one the policy itself makes (its own key; the policy's
+/// variables were written before this runs) or `[secrets] trust_unseen_sources` vouches for the
+/// source (a warning every render repeats). Names ClearML reads only through `${X}` or a
+/// `$(X)` expansion are the proof's to check (`verify::tree`).
+pub(super) fn unseen_values(entries: &[Entry], ctx: &Context, findings: &mut Sink) {
+    let namespace = ctx.location.object.namespace.as_deref();
+    for e in entries {
+        let read = clearml::names::read_by_clearml(&e.name)
+            || clearml::files::CONFIG_DIR_VARIABLES.contains(&e.name.as_str());
+        if !read {
+            continue;
+        }
+        let Ok(var) = objects::env_var(&e.node) else {
+            continue;
+        };
+        let Some(from) = var.value_from.as_ref() else {
+            continue;
+        };
+        let reference = match (&from.secret_key_ref, &from.config_map_key_ref) {
+            (Some(r), _) => (RefKind::Secret, r.name.as_str(), r.key.as_str()),
+            (None, Some(r)) => (RefKind::ConfigMap, r.name.as_str(), r.key.as_str()),
+            (None, None) => continue,
+        };
+        let (kind, name, key) = reference;
+        if sources::stored_value(ctx.inventory, kind, name, key, namespace).is_some() {
+            continue;
+        }
+        let secret = kind == RefKind::Secret;
+        let policy_owns = ctx.policy.desired.iter().any(|d| match &d.value {
+            PolicyValue::Secret { name: n, key: k } => secret && n == name && k == key,
+            PolicyValue::ConfigMap { name: n, key: k } => !secret && n == name && k == key,
+            PolicyValue::Literal(_) => false,
+        });
+        if policy_owns {
+            continue;
+        }
+        let (label, field) = if secret {
+            ("secret", "secretKeyRef")
+        } else {
+            ("configmap", "configMapKeyRef")
+        };
+        let shown = if clearml::names::name_is_only_a_key(&e.name) {
+            format!("`{}`", e.name)
+        } else {
+            "(name not shown)".to_string()
+        };
+        let message = format!(
+            "{shown} is read by ClearML and takes its value by {field} from `{name}` key `{key}`, which the tool cannot see (not in the rendered manifests, or a value fetched at install); ClearML parses that value as HOCON, so it could set any key"
+        );
+        // A name holding HOCON syntax is never printed, in the location either.
+        let loc = if clearml::names::name_is_only_a_key(&e.name) {
+            ctx.at(&e.name)
+        } else {
+            ctx.location.clone()
+        };
+        if ctx.policy.secrets.trusts_env_from(secret, name) {
+            findings.push(
+                Finding::new(
+                    report::UNSEEN_VALUE_TRUSTED,
+                    format!("{message}; the policy's [secrets] trust_unseen_sources vouches that it sets only this variable's key"),
+                )
+                .help("exit 0 rests on the policy's promise that the value is one HOCON value ClearML reads as meant; with [enforce] warnings = \"deny\" this refuses the render")
+                .at(loc),
+            );
+        } else {
+            findings.push(
+                Finding::new(report::UNSEEN_VALUE, message)
+                    .help(format!(
+                        "create the {} (with the key) in the release, or remove the variable; if you know its value is one HOCON value ClearML reads as meant (`\"…\"`), vouch for it in the policy: [secrets] trust_unseen_sources = [\"{label}/{name}\"]",
+                        if secret { "Secret" } else { "ConfigMap" },
                     ))
                     .at(loc),
             );

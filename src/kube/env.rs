@@ -147,6 +147,47 @@ pub fn service_env(
     out.into_values()
 }
 
+/// The service-link variables of one run, computed once per namespace and
+/// `enableServiceLinks` ([`service_env`]): they are the same for every container of a
+/// namespace with the same setting, and a stream of many Services gives each hundreds. One
+/// cache serves one inventory and one `stand_in` (the caller's to keep so); it can be shared by
+/// threads.
+#[derive(Default)]
+pub struct ServiceLinks {
+    by: std::sync::Mutex<ServiceLinksMap>,
+}
+
+type ServiceLinksMap = std::collections::HashMap<
+    (Option<String>, bool),
+    std::sync::Arc<Vec<(String, String, String)>>,
+>;
+
+impl ServiceLinks {
+    /// [`service_env`] for `namespace` and `links`, computed on the first call for them.
+    pub fn get(
+        &self,
+        inventory: &Inventory,
+        namespace: Option<&str>,
+        links: bool,
+        stand_in: &dyn Fn(&str) -> String,
+    ) -> std::sync::Arc<Vec<(String, String, String)>> {
+        let key = (namespace.map(str::to_string), links);
+        // A poisoned lock still holds only finished entries (each is inserted whole).
+        let lock = || {
+            self.by
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(found) = lock().get(&key) {
+            return found.clone();
+        }
+        // Computed outside the lock, so that two threads do not wait on each other; should
+        // both compute one, the results are equal and the first kept.
+        let computed = std::sync::Arc::new(service_env(inventory, namespace, links, stand_in));
+        lock().entry(key).or_insert(computed).clone()
+    }
+}
+
 /// Values by name where a later value of a name replaces the earlier one and moves to the
 /// end: `retain` then `push` on a list, in linear time.
 struct LastWins<T> {
@@ -195,6 +236,20 @@ pub fn process_env(
     stand_in: &dyn Fn(&str) -> String,
 ) -> ProcessEnv {
     let services = service_env(inventory, namespace, links, stand_in);
+    process_env_with(container, object, inventory, namespace, &services, stand_in)
+}
+
+/// [`process_env`] with the service-link variables given (`services`: [`service_env`] for the
+/// container's namespace and `enableServiceLinks`, e.g. from [`ServiceLinks`]), so that a
+/// caller with many containers of one namespace computes them once.
+pub fn process_env_with(
+    container: &Value,
+    object: Option<&Value>,
+    inventory: &Inventory,
+    namespace: Option<&str>,
+    services: &[(String, String, String)],
+    stand_in: &dyn Fn(&str) -> String,
+) -> ProcessEnv {
     let mut vars: Vec<(String, String)> = Vec::new();
     let set = |vars: &mut Vec<(String, String)>, name: String, value: String| match vars
         .iter_mut()
@@ -210,7 +265,7 @@ pub fn process_env(
     for v in sources::env_from(&env_from, inventory, namespace) {
         let value = match v.value {
             Some(s) => s.text_for_judging().to_string(),
-            None => stand_in(&format!("envFrom/{}", v.name)),
+            None => stand_in(&v.source),
         };
         set(&mut vars, v.name, value);
     }
@@ -250,9 +305,9 @@ pub fn process_env(
     let set_names: std::collections::HashSet<String> =
         vars.iter().map(|(n, _)| n.clone()).collect();
     for (name, value, service) in services {
-        if !set_names.contains(&name) {
-            vars.push((name.clone(), value));
-            service_links.push((name, service));
+        if !set_names.contains(name) {
+            vars.push((name.clone(), value.clone()));
+            service_links.push((name.clone(), service.clone()));
         }
     }
     ProcessEnv {
@@ -527,6 +582,45 @@ mod tests {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect()
+    }
+
+    /// The cache gives what `service_env` gives, per namespace and `enableServiceLinks`,
+    /// computed once for each; `process_env_with` given it is `process_env`.
+    #[test]
+    fn service_links_are_computed_once_per_namespace_and_setting() {
+        let inv = inventory(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: a}\nspec: {ports: [{port: 5432}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: b}\nspec: {clusterIP: 10.0.0.2, ports: [{port: 80}]}\n",
+        );
+        let stand_in = |w: &str| format!("<{w}>");
+        let cache = ServiceLinks::default();
+        for ns in [Some("a"), Some("b"), None] {
+            for links in [true, false] {
+                let first = cache.get(&inv, ns, links, &stand_in);
+                assert_eq!(
+                    *first,
+                    service_env(&inv, ns, links, &stand_in),
+                    "{ns:?} {links}"
+                );
+                let again = cache.get(&inv, ns, links, &stand_in);
+                assert!(
+                    std::sync::Arc::ptr_eq(&first, &again),
+                    "{ns:?} {links}: computed twice"
+                );
+                let c = serde_json::json!({"env": [
+                    {"name": "U", "value": "$(DB_SERVICE_PORT)/$(WEB_SERVICE_HOST)"},
+                    {"name": "DB_PORT", "value": "1"},
+                ]});
+                assert_eq!(
+                    process_env_with(&c, None, &inv, ns, &first, &stand_in),
+                    process_env(&c, None, &inv, ns, links, &stand_in),
+                    "{ns:?} {links}"
+                );
+            }
+        }
+        assert_ne!(
+            cache.get(&inv, Some("a"), true, &stand_in),
+            cache.get(&inv, Some("b"), true, &stand_in)
+        );
     }
 
     /// The kubelet's `envvars.go`, port by port: its own documented example (Service

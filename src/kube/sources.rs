@@ -604,6 +604,9 @@ pub struct FromEnv<'a> {
     pub name: String,
     /// Its value, when the stream shows it.
     pub value: Option<&'a Stored>,
+    /// Where it comes from, `secret/NAME/KEY` or `configmap/NAME/KEY`: what a value the
+    /// stream does not show is named by.
+    pub source: String,
 }
 
 /// The variables a container's `envFrom` list brings in from the sources in the stream, in
@@ -621,9 +624,11 @@ pub fn env_from<'a>(
         };
         let prefix = entry.prefix.as_deref().unwrap_or_default();
         for s in inv.present(secret, name, namespace) {
+            let kind = if secret { "secret" } else { "configmap" };
             out.extend(s.keys.iter().map(|(k, _)| FromEnv {
                 name: format!("{prefix}{k}"),
                 value: s.values.iter().find(|(key, _)| key == k).map(|(_, v)| v),
+                source: format!("{kind}/{name}/{k}"),
             }));
         }
     }

@@ -33,7 +33,13 @@ const ROOT_KEYS: &[&str] = &[
 const CONFIG_FILES_KEYS: &[&str] = &["trust_unseen"];
 const TARGET_KEYS: &[&str] = &["workloads", "containers", "exclude", "kinds"];
 const ENFORCE_KEYS: &[&str] = &["mode", "plaintext_secrets", "unknown_providers", "warnings"];
-const SECRETS_KEYS: &[&str] = &["external", "placeholders", "check", "trust_env_from"];
+const SECRETS_KEYS: &[&str] = &[
+    "external",
+    "placeholders",
+    "check",
+    "trust_unseen_sources",
+    "trust_env_from",
+];
 
 /// Parses and validates a policy. `source` names the file in messages.
 pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
@@ -126,8 +132,11 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
                                 ),
                             }
                         }
-                        "trust_env_from" => {
-                            let Some(list) = l.strings(v, "secrets.trust_env_from") else {
+                        // `trust_env_from` is the older name, kept working: it vouched for
+                        // `envFrom` sources before a `valueFrom` could be vouched for too.
+                        key @ ("trust_unseen_sources" | "trust_env_from") => {
+                            let key = format!("secrets.{key}");
+                            let Some(list) = l.strings(v, &key) else {
                                 continue;
                             };
                             for (entry, item) in list.iter().zip(v.as_array().into_iter().flatten())
@@ -146,8 +155,8 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
                                     }
                                     _ => l.at(
                                         item.span(),
-                                        format!("secrets.trust_env_from entry `{entry}` is not `secret/NAME` or `configmap/NAME`"),
-                                        Some("name the envFrom source as the chart does, e.g. \"secret/clearml-extra-env\" for `secretRef: {name: clearml-extra-env}`".into()),
+                                        format!("{key} entry `{entry}` is not `secret/NAME` or `configmap/NAME`"),
+                                        Some("name the source as the chart does, e.g. \"secret/clearml-extra-env\" for `secretRef: {name: clearml-extra-env}` or `secretKeyRef: {name: clearml-extra-env, key: …}`".into()),
                                     ),
                                 }
                             }

@@ -296,14 +296,16 @@ pub struct SecretsPolicy {
     pub placeholders: Globs,
     /// Which references of a target container must resolve.
     pub check: CheckScope,
-    /// `trust_env_from`: `envFrom` sources whose keys the tool cannot see (outside the
-    /// stream, an ExternalSecret with `dataFrom`) that the policy's author vouches set no
-    /// variable ClearML reads. Such a source is then a warning (`unseen-env-from-trusted`),
+    /// `trust_unseen_sources` (older name `trust_env_from`): Secrets and ConfigMaps the tool
+    /// cannot see (outside the stream, an ExternalSecret's fetched values) that the policy's
+    /// author vouches for: as an `envFrom` source, it sets no variable ClearML reads; read by
+    /// a `valueFrom` into a variable ClearML reads, its value sets only that variable's key.
+    /// Such a source is then a warning (`unseen-env-from-trusted`, `unseen-value-trusted`),
     /// not a refusal.
     pub trust_env_from: Vec<TrustedEnvFrom>,
 }
 
-/// One `[secrets] trust_env_from` entry: `secret/NAME` or `configmap/NAME` (any namespace,
+/// One `[secrets] trust_unseen_sources` (`trust_env_from`) entry: `secret/NAME` or `configmap/NAME` (any namespace,
 /// as `[secrets] external`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedEnvFrom {

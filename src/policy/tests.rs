@@ -461,3 +461,32 @@ fn a_huge_key_gets_the_list_not_a_suggestion() {
         "no suggestion, the list instead"
     );
 }
+
+#[test]
+fn trust_unseen_sources_and_its_older_name_fill_one_list() {
+    let with = |secrets: &str| {
+        KEYCLOAK.replacen(
+            "[providers",
+            &format!("[secrets]\n{secrets}\n[providers"),
+            1,
+        )
+    };
+    for key in ["trust_unseen_sources", "trust_env_from"] {
+        let p = parse(
+            &with(&format!("{key} = [\"secret/a\", \"configmap/b\"]")),
+            "p.toml",
+        )
+        .unwrap();
+        assert!(p.secrets.trusts_env_from(true, "a"), "{key}");
+        assert!(p.secrets.trusts_env_from(false, "b"), "{key}");
+        assert!(!p.secrets.trusts_env_from(false, "a"), "{key}");
+        let e = err(&with(&format!("{key} = [\"a\"]")));
+        assert!(
+            e.contains(&format!("secrets.{key} entry `a` is not `secret/NAME`")),
+            "{e}"
+        );
+    }
+    let both = with("trust_unseen_sources = [\"secret/a\"]\ntrust_env_from = [\"secret/b\"]");
+    let p = parse(&both, "p.toml").unwrap();
+    assert!(p.secrets.trusts_env_from(true, "a") && p.secrets.trusts_env_from(true, "b"));
+}

@@ -30,6 +30,8 @@ pub fn all(
     use std::sync::atomic::{AtomicUsize, Ordering};
     // Documents are proved independently: two threads share them, as in `parse_all`.
     let next = AtomicUsize::new(0);
+    // The service-link variables of a namespace, the same for each of its containers, once.
+    let services = crate::kube::env::ServiceLinks::default();
     let work = || {
         let mut found: Vec<(usize, Vec<Finding>)> = Vec::new();
         loop {
@@ -38,7 +40,14 @@ pub fn all(
                 return found;
             };
             if let Some(before) = &kube[i] {
-                let f = prove(doc, before, emitted[i].as_deref(), policy, inventory);
+                let f = prove(
+                    doc,
+                    before,
+                    emitted[i].as_deref(),
+                    policy,
+                    inventory,
+                    &services,
+                );
                 if !f.is_empty() {
                     found.push((i, f));
                 }
@@ -60,6 +69,7 @@ fn prove(
     after_text: Option<&str>,
     policy: &Policy,
     inventory: &sources::Inventory,
+    services: &crate::kube::env::ServiceLinks,
 ) -> Vec<Finding> {
     let fail = |problem: &str| vec![unverified(doc, before, problem.to_string(), None)];
     let read_back;
@@ -83,7 +93,7 @@ fn prove(
             Ok(None) | Err(_) => return fail("the corrected document cannot be read back"),
         },
     };
-    problems(before, after, policy, inventory)
+    problems(before, after, policy, inventory, services)
         .into_iter()
         .map(|p| {
             let help = p.help.map(|h| format!("nothing was written. {h}"));

@@ -317,19 +317,22 @@ pub fn document(
     policy: &Policy,
     inventory: &Inventory,
 ) -> Vec<String> {
-    problems(before, after, policy, inventory)
+    let services = crate::kube::env::ServiceLinks::default();
+    problems(before, after, policy, inventory, &services)
         .into_iter()
         .map(|p| p.message)
         .collect()
 }
 
 /// Proves one document (see the module): every way Kubernetes or ClearML would read it other
-/// than the policy says, empty when the proof holds.
+/// than the policy says, empty when the proof holds. `services`: the run's service-link
+/// variables ([`crate::kube::env::ServiceLinks`], one per inventory).
 pub fn problems(
     before: &Value,
     after: &Value,
     policy: &Policy,
     inventory: &Inventory,
+    services: &crate::kube::env::ServiceLinks,
 ) -> Vec<Problem> {
     let mut helped: Vec<Problem> = Vec::new();
     let mut hocon = |message: String, help: &'static str| {
@@ -502,7 +505,7 @@ pub fn problems(
     // The trees, once nothing above is wrong: what ClearML's loader ends with is the policy.
     if problems.is_empty() && helped.is_empty() {
         for a in &ta {
-            helped.extend(super::tree::problems(a, policy, inventory));
+            helped.extend(super::tree::problems(a, policy, inventory, services));
         }
     }
     let mut all: Vec<Problem> = problems

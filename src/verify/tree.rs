@@ -36,6 +36,8 @@ pub const SERVICE_LINK_HELP: &str = "The kubelet gives every container a `<SERVI
 pub const UNSEEN_HELP: &str = "Put ClearML's config files in the release (a ConfigMap or Secret in the rendered manifests), or mount nothing at its config directories; if you know no `.conf` file there sets SSO settings, list the volumeMount's path in the policy's [config_files] trust_unseen";
 /// What to do about an `envFrom` source the tool cannot see.
 pub const ENV_FROM_HELP: &str = "Create the Secret or ConfigMap in the release, or give the envFrom entry a `prefix` no name ClearML reads starts with (e.g. `APP_`); if you know it holds no key ClearML reads, list it in the policy's [secrets] trust_env_from (`secret/NAME` or `configmap/NAME`)";
+/// What to do about a variable ClearML reads whose value the tool cannot see.
+pub const UNSEEN_VALUE_HELP: &str = "Create the Secret or ConfigMap (with the key) in the release, read it from a variable ClearML does not read, or remove the variable; if you know its value is one HOCON value ClearML reads as meant (`\"…\"`), list the source in the policy's [secrets] trust_unseen_sources (`secret/NAME` or `configmap/NAME`)";
 /// What to do about a variable ClearML reads that expands a Service's cluster IP.
 pub const SERVICE_IP_HELP: &str = "Reach the Service by its DNS name (`NAME.NAMESPACE.svc`) instead of `$(…_SERVICE_HOST)`/`$(…_PORT)` in a CLEARML__/TRAINS__ value, or set the Service's `spec.clusterIP` in the chart";
 /// What to do about a final tree that is not the policy's.
@@ -65,17 +67,99 @@ fn read_one(text: &str, env: &[(String, String)]) -> Option<Value> {
     }
 }
 
+/// The Secrets and ConfigMaps (`secret/NAME/KEY`, `configmap/NAME/KEY`) whose stand-ins a
+/// variable's text holds, in order: each `\u{1}ref:` stand-in runs to its closing quote, and
+/// no Kubernetes name or key holds a quote.
+fn unseen_sources(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("\u{1}ref:") {
+        let rest = &text[i + "\u{1}ref:".len()..];
+        let what = rest.split('"').next().unwrap_or(rest);
+        if what.starts_with("secret/") || what.starts_with("configmap/") {
+            out.push(what);
+        }
+    }
+    out
+}
+
+/// A variable ClearML reads (by prefix, or looked up by name: `env_read`) whose value holds
+/// what a Secret or ConfigMap the tool cannot see gives (directly, or through `$(VAR)`): ClearML
+/// parses it as HOCON, so it could set any key. Unless it is exactly the value of a reference
+/// the policy itself makes (the policy's own Secret key: the same text the policy's variable
+/// gets) or the policy vouches for every such source (`[secrets] trust_unseen_sources`; the
+/// corrections warn), a problem.
+fn unseen_values(
+    where_: &str,
+    vars: &[(String, String)],
+    env_read: &[String],
+    policy: &Policy,
+) -> Vec<Problem> {
+    let owned: Vec<String> = policy
+        .desired
+        .iter()
+        .filter_map(|d| match &d.value {
+            PolicyValue::Secret { name, key } => Some(stand_in(&format!("secret/{name}/{key}"))),
+            PolicyValue::ConfigMap { name, key } => {
+                Some(stand_in(&format!("configmap/{name}/{key}")))
+            }
+            PolicyValue::Literal(_) => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (name, value) in vars {
+        let read = names::read_by_clearml(name) || env_read.binary_search(name).is_ok();
+        if !read || !value.contains("\u{1}ref:") || owned.contains(value) {
+            continue;
+        }
+        let untrusted: Vec<&str> = unseen_sources(value)
+            .into_iter()
+            .filter(|what| {
+                let (secret, rest) = match what.split_once('/') {
+                    Some(("secret", rest)) => (true, rest),
+                    Some((_, rest)) => (false, rest),
+                    None => return true,
+                };
+                let source = rest.split('/').next().unwrap_or(rest);
+                !policy.secrets.trusts_env_from(secret, source)
+            })
+            .collect();
+        let Some(first) = untrusted.first() else {
+            continue;
+        };
+        let shown = if names::name_is_only_a_key(name) {
+            name.as_str()
+        } else {
+            "(name not shown)"
+        };
+        let source = first.rsplit_once('/').map_or(*first, |(s, _)| s);
+        out.push(Problem {
+            message: format!(
+                "{where_}: variable {shown}, which ClearML reads, takes its value from {source}, which the tool cannot see; ClearML parses that value as HOCON, so it could set any key"
+            ),
+            help: Some(UNSEEN_VALUE_HELP),
+        });
+    }
+    out
+}
+
 /// The problems of one targeted container of the output (see the module).
-pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<Problem> {
+/// `services` holds the run's service-link variables (made with this module's stand-in).
+pub fn problems(
+    target: &Target,
+    policy: &Policy,
+    inventory: &Inventory,
+    services: &kenv::ServiceLinks,
+) -> Vec<Problem> {
     let where_ = format!("{} container `{}`", target.workload, target.container);
     let ns = target.namespace.as_deref();
     let links = kenv::service_links_enabled(target.object);
-    let env = kenv::process_env(
+    let linked = services.get(inventory, ns, links, &stand_in);
+    let env = kenv::process_env_with(
         target.value,
         Some(target.object),
         inventory,
         ns,
-        links,
+        &linked,
         &stand_in,
     );
     let mounted = kenv::mounted_files(
@@ -256,6 +340,7 @@ pub fn problems(target: &Target, policy: &Policy, inventory: &Inventory) -> Vec<
         }
     };
     let mut out = Vec::new();
+    out.extend(unseen_values(&where_, &env.vars, &loaded.env_read, policy));
     // An `envFrom` source the tool cannot see brings in any variable starting with its
     // prefix: unless the policy vouches for it (the corrections warn), refused when such a
     // name is one the loader reads by its name alone or looked up (`${X}`, `$X`, `~`). With

@@ -48,8 +48,11 @@ fn found_inputs_are_refused_or_render_to_readable_idempotent_output() {
 /// ReplicationController, Services whose link variables ClearML reads or whose cluster IP a
 /// variable ClearML reads expands, an emptyDir at the config directory an initContainer fills,
 /// `CLEARML_CONFIG_DIR` at a ConfigMap volume's `..data` link; a value taken by `fieldRef` from
-/// a pod template annotation that sets an undeclared provider or stops pyhocon.
-/// Each is refused with
+/// a pod template annotation that sets an undeclared provider or stops pyhocon; a variable
+/// ClearML reads taking its value by `secretKeyRef` from a Secret outside the stream, from a key
+/// of a `[secrets] external` Secret the policy does not read, or through `$(VAR)` from such a
+/// variable (ClearML parses the unseen value as HOCON), or from an in-stream Secret whose value
+/// sets another key. Each is refused with
 /// nothing on stdout, naming why.
 #[test]
 fn attack_found_inputs_are_refused() {
@@ -81,6 +84,22 @@ fn attack_found_inputs_are_refused() {
         (
             "service-ip-expansion.yaml",
             "variable CLEARML__services__x takes the cluster IP of the Service `db`",
+        ),
+        (
+            "secretref-unseen.yaml",
+            "error[unseen-value]: `CLEARML__services__webhooks__url` is read by ClearML and takes its value by secretKeyRef from `made-outside` key `url`",
+        ),
+        (
+            "secretref-external-key.yaml",
+            "error[unseen-value]: `CLEARML__services__webhooks__url` is read by ClearML and takes its value by secretKeyRef from `clearml-sso` key `other`",
+        ),
+        (
+            "secretref-expanded.yaml",
+            "variable CLEARML__services__webhooks__url, which ClearML reads, takes its value from secret/made-outside, which the tool cannot see",
+        ),
+        (
+            "secretref-other.yaml",
+            "the value `CLEARML__services__webhooks__url` reads from a Secret or ConfigMap would also set other ClearML settings",
         ),
         (
             "service-links.yaml",
@@ -136,4 +155,68 @@ fn a_benign_service_changes_nothing() {
     assert_eq!(text(&with.stderr), text(&without.stderr));
     assert!(text(&with.stdout).starts_with(&text(&without.stdout)));
     assert!(text(&with.stdout).contains("name: clearml-apiserver\nspec:"));
+}
+
+/// A source the policy vouches for in `[secrets] trust_unseen_sources` (or its older name
+/// `trust_env_from`) renders, with a warning every render repeats, refused under `[enforce]
+/// warnings = "deny"`; the proof takes it as vouched for through `$(VAR)` too. The policy's own
+/// references to an external Secret are no such value.
+#[test]
+fn an_unseen_value_is_refused_unless_the_policy_vouches_for_its_source() {
+    let dir = root().join("tests/fixtures/attack-found");
+    let base =
+        std::fs::read_to_string(root().join("tests/fixtures/policies/keycloak.toml")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: String| {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let external = "external = [\"clearml-sso\"]\n";
+    assert!(base.contains(external), "the fixture policy changed");
+    let vouch = |key: &str| {
+        base.replace(
+            external,
+            &format!("{external}{key} = [\"secret/made-outside\"]\n"),
+        )
+    };
+    let render = |policy: &str, file: &str| {
+        run(
+            &[
+                "render",
+                "--policy",
+                policy,
+                dir.join(file).to_str().unwrap(),
+            ],
+            b"",
+        )
+    };
+    for key in ["trust_unseen_sources", "trust_env_from"] {
+        let policy = write(&format!("{key}.toml"), vouch(key));
+        let out = render(&policy, "secretref-unseen.yaml");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{key}: {stderr}");
+        assert!(
+            stderr.contains("warning[unseen-value-trusted]: `CLEARML__services__webhooks__url`"),
+            "{key}: {stderr}"
+        );
+        let out = render(&policy, "secretref-expanded.yaml");
+        assert_eq!(out.status.code(), Some(0), "{key}: {}", text(&out.stderr));
+        // Vouching for one source vouches for no other.
+        let out = render(&policy, "secretref-external-key.yaml");
+        assert_eq!(out.status.code(), Some(1), "{key}");
+        assert!(text(&out.stderr).contains("error[unseen-value]"));
+    }
+    let deny = write(
+        "deny.toml",
+        vouch("trust_unseen_sources").replacen(
+            "[providers.",
+            "[enforce]\nwarnings = \"deny\"\n\n[providers.",
+            1,
+        ),
+    );
+    let out = render(&deny, "secretref-unseen.yaml");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("error[unseen-value-trusted]"));
 }
