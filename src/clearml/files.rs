@@ -64,7 +64,7 @@ mod tests {
     #[test]
     fn config_files_that_may_set_sso_settings() {
         let sets = |path: &str, text: &str| sets_sso(path, text).is_some();
-        // Every spelling of the key (pyhocon agrees: tests/config_file_conformance.rs).
+        // Every spelling of the key (pyhocon agrees: tests/conformance/config_files.rs).
         for text in [
             "login { sso { a: 1 } }",
             "login.sso.oauth_client.x.client_id = y",
