@@ -56,6 +56,12 @@ pub const EXTRA_CONFIG_PATHS: [&str; 2] = ["/opt/trains/config", "/opt/clearml/c
 /// The prefixes of the variables the loader reads as configuration, in its order
 /// (`extra_config_values_env_key_prefix`).
 pub const ENV_PREFIXES: [&str; 2] = ["TRAINS__", "CLEARML__"];
+
+/// Whether the loader reads the variable `name` as configuration by its prefix
+/// ([`ENV_PREFIXES`]; Python's `startswith`, case-sensitive).
+pub fn reads_by_prefix(name: &str) -> bool {
+    ENV_PREFIXES.iter().any(|p| name.starts_with(p))
+}
 /// The image's working directory (the Dockerfile's `WORKDIR`), for relative folders.
 pub const IMAGE_WORKDIR: &str = "/opt/clearml";
 

@@ -273,6 +273,23 @@ impl Literal {
     }
 }
 
+/// Values that set keys besides their own path, shared by the tests of the reading and of
+/// the judge (each asserts what it makes of them).
+#[cfg(test)]
+pub(super) fn values_setting_other_keys() -> Vec<String> {
+    let secret = "secure.login.sso.oauth_client.keycloak.client_secret";
+    vec![
+        format!("https://hooks.example.com/, {secret}: \"attacker\""),
+        format!("x, {secret}: e"),
+        format!("x\n{secret}: e"),
+        format!("x # c\n{secret}: e"),
+        format!("a\\\" , {secret}: x"),
+        format!("\"\"\"a\"\"\", {secret}: x"),
+        "{}\nsecure {login {a: e}}".into(),
+        "\"q\", b: c".into(),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,17 +370,7 @@ mod tests {
     /// `"""` string runs to its end.
     #[test]
     fn values_that_set_other_keys() {
-        let secret = "secure.login.sso.oauth_client.keycloak.client_secret";
-        for bad in [
-            format!("https://hooks.example.com/, {secret}: \"attacker\""),
-            format!("x, {secret}: e"),
-            format!("x\n{secret}: e"),
-            format!("x # c\n{secret}: e"),
-            format!("a\\\" , {secret}: x"),
-            format!("\"\"\"a\"\"\", {secret}: x"),
-            "{}\nsecure {login {a: e}}".into(),
-            "\"q\", b: c".into(),
-        ] {
+        for bad in values_setting_other_keys() {
             let r = reading("services.webhooks.url", &bad, &|_| None).reading;
             assert!(r.sets_other_keys(), "{bad:?}: {r:?}");
             if let Reading::OtherKeys(keys) = &r {

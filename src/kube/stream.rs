@@ -268,18 +268,24 @@ impl Document<'_> {
                 break;
             }
         }
-        if !out.is_empty() && !out.ends_with('\n') {
-            out.push_str(nl);
-        }
-        if nl == "\n" {
-            out.push_str(body);
-        } else {
-            out.push_str(&body.replace('\n', nl));
-        }
+        push_body(&mut out, body, nl);
         for l in &lines[tail_start.max(first_content)..] {
             out.push_str(l);
         }
         out
+    }
+}
+
+/// Appends `body` (LF-terminated block YAML) to a document's leading lines `out`, on a line of
+/// its own, in the document's line ending `nl`.
+fn push_body(out: &mut String, body: &str, nl: &str) {
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push_str(nl);
+    }
+    if nl == "\n" {
+        out.push_str(body);
+    } else {
+        out.push_str(&body.replace('\n', nl));
     }
 }
 
@@ -319,14 +325,7 @@ impl<'a> Document<'a> {
             }
             out.push_str(line);
         }
-        if !out.is_empty() && !out.ends_with('\n') {
-            out.push_str(nl);
-        }
-        if nl == "\n" {
-            out.push_str(body);
-        } else {
-            out.push_str(&body.replace('\n', nl));
-        }
+        push_body(&mut out, body, nl);
         out
     }
 }

@@ -193,11 +193,7 @@ pub fn problems(
     let linked: Vec<&(String, String)> = env
         .service_links
         .iter()
-        .filter(|(n, _)| {
-            clearml_loader::ENV_PREFIXES
-                .iter()
-                .any(|p| n.starts_with(p))
-        })
+        .filter(|(n, _)| clearml_loader::reads_by_prefix(n))
         .collect();
     if !linked.is_empty() {
         let mut services: Vec<&str> = Vec::new();
@@ -240,12 +236,7 @@ pub fn problems(
     let suspects: Vec<&(String, String)> = env
         .vars
         .iter()
-        .filter(|(name, value)| {
-            clearml_loader::ENV_PREFIXES
-                .iter()
-                .any(|p| name.starts_with(p))
-                && value.contains(marker)
-        })
+        .filter(|(name, value)| clearml_loader::reads_by_prefix(name) && value.contains(marker))
         .collect();
     if !suspects.is_empty() {
         let values: std::collections::HashMap<&str, &str> = env

@@ -68,6 +68,21 @@ impl GpgHome {
         self.gpg_with_stdin(args, b"")
     }
 
+    /// Signs `file` with this home's key into `asc` (detached, armored), as `scripts/release`
+    /// signs SHA256SUMS; panics with gpg's message when it fails.
+    pub fn detach_sign(&self, file: &Path, asc: &Path) {
+        let signed = self.gpg(&[
+            "--batch",
+            "--yes",
+            "--armor",
+            "--detach-sign",
+            "-o",
+            asc.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ]);
+        assert!(signed.status.success(), "{}", text(&signed.stderr));
+    }
+
     /// `gpg ARGS` with this home and `stdin`.
     pub fn gpg_with_stdin(&self, args: &[&str], stdin: &[u8]) -> Output {
         let home = self.path().to_str().unwrap();

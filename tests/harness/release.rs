@@ -185,16 +185,7 @@ pub fn tamper(dir: &Path, how: Mirror) {
             let other = GpgHome::with_key("not the release key <mallory@example.invalid>");
             let sums = dir.join("SHA256SUMS");
             let asc = dir.join("SHA256SUMS.asc");
-            let signed = other.gpg(&[
-                "--batch",
-                "--yes",
-                "--armor",
-                "--detach-sign",
-                "-o",
-                asc.to_str().unwrap(),
-                sums.to_str().unwrap(),
-            ]);
-            assert!(signed.status.success(), "{}", super::text(&signed.stderr));
+            other.detach_sign(&sums, &asc);
             let key = other.gpg(&["--batch", "--export"]);
             assert!(key.status.success() && !key.stdout.is_empty());
             std::fs::write(dir.join("clearml-sso-signing-key.gpg"), key.stdout).unwrap();

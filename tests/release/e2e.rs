@@ -845,16 +845,7 @@ fn install_plugin_keeps_the_installed_plugin_when_an_update_fails_verification()
     // the .prov).
     let second = GpgHome::with_key("second key <second@example.invalid>");
     let asc = bad.path().join("SHA256SUMS.asc");
-    let resigned = second.gpg(&[
-        "--batch",
-        "--yes",
-        "--armor",
-        "--detach-sign",
-        "-o",
-        asc.to_str().unwrap(),
-        bad.path().join("SHA256SUMS").to_str().unwrap(),
-    ]);
-    assert!(resigned.status.success(), "{}", both(&resigned));
+    second.detach_sign(&bad.path().join("SHA256SUMS"), &asc);
     let mut both_keys = std::fs::read(&r.keyring).unwrap();
     both_keys.extend(second.gpg(&["--batch", "--export"]).stdout);
     let keyring = user.path().join("both-keys.gpg");
