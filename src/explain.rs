@@ -253,20 +253,21 @@ pub fn stored_objects(policy: &Policy) -> String {
 /// literal credential in clear, or a placeholder.
 pub fn values(policy: &Policy) -> Result<String, Vec<crate::report::Finding>> {
     check(policy)?;
-    let entries: Vec<Node> = policy
-        .desired
-        .iter()
-        .map(|d| desired_entry(&d.name, &d.value))
-        .collect();
     let doc = Node::map(vec![(
         "apiserver",
-        Node::map(vec![("extraEnvs", Node::seq(entries))]),
+        Node::map(vec![("extraEnvs", Node::seq(policy_entries(policy)))]),
     )]);
+    // Helm merges maps key by key but replaces a list given again: this list, layered after
+    // the user's values file, is all `apiserver.extraEnvs` holds (issue 18: TZ and the e-mail
+    // allow-list vanished). `--merge-with` writes the whole list instead.
     let mut out = format!(
         "# apiserver.extraEnvs for clearml-values.override.yaml, from {} (clearml-sso values).\n\
+         # Helm replaces lists: given after your values file, this list REPLACES your own\n\
+         # apiserver.extraEnvs (TZ, the e-mail allow-list...). To keep them, write the whole list\n\
+         # with: clearml-sso values --merge-with YOUR-VALUES.yaml\n\
          # Without the post-renderer nothing checks these at install time: keep the Secrets they\n\
          # read in place, and prefer running clearml-sso as the post-renderer.\n",
-        policy.source
+        crate::report::escape_control(&policy.source)
     );
     out.push_str(&yaml::emit(
         &doc,
@@ -276,6 +277,15 @@ pub fn values(policy: &Policy) -> Result<String, Vec<crate::report::Finding>> {
         },
     ));
     Ok(out)
+}
+
+/// The policy's settings as env entries, in the policy's order, as `render` writes them.
+pub fn policy_entries(policy: &Policy) -> Vec<Node> {
+    policy
+        .desired
+        .iter()
+        .map(|d| desired_entry(&d.name, &d.value))
+        .collect()
 }
 
 /// A TOML array of strings.

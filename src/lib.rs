@@ -21,6 +21,7 @@ pub mod correct;
 pub mod diff;
 pub mod explain;
 pub mod kube;
+pub mod merge;
 mod parallel;
 mod paths;
 pub mod policy;

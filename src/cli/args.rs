@@ -32,8 +32,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// Show the env variables the policy produces and the identity-provider checklist.
     Explain(PolicyArgs),
-    /// Print the policy's settings as `apiserver.extraEnvs` for clearml-values.override.yaml.
-    Values(PolicyArgs),
+    /// Print the policy's settings as `apiserver.extraEnvs` for a values file given after yours;
+    /// with --merge-with, the whole list: your entries the policy does not set, then its own.
+    Values(ValuesArgs),
     /// Print a commented starter policy for one or more providers.
     Init(InitArgs),
 }
@@ -84,6 +85,16 @@ pub struct PolicyArgs {
     /// Policy file [default: $CLEARML_SSO_POLICY, then ./clearml-sso.toml]
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ValuesArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Your own Helm values file: print the whole `apiserver.extraEnvs` list (its entries the
+    /// policy does not set, in order, then the policy's), since Helm replaces a list given again.
+    #[arg(long, value_name = "FILE")]
+    pub merge_with: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]

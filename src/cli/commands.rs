@@ -10,10 +10,10 @@
 //! A run stopped by a usage, policy or input error ([`Stop`]) still writes `--report` (the error
 //! as a finding), unless the `--report` path itself is what is wrong.
 
-use super::args::{CheckArgs, DiffArgs, InitArgs, PolicyArgs, RenderArgs};
+use super::args::{CheckArgs, DiffArgs, InitArgs, PolicyArgs, RenderArgs, ValuesArgs};
 use super::exit::{self, fail, print, Stop};
 use super::{helm_stderr, policy_file, report_file};
-use clearml_sso::{diff, explain, render_with, report, Outcome, RenderOptions};
+use clearml_sso::{diff, explain, merge, render_with, report, Outcome, RenderOptions};
 use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
@@ -360,17 +360,61 @@ pub fn explain(args: PolicyArgs) -> ExitCode {
     }
 }
 
-pub fn values(args: PolicyArgs) -> ExitCode {
-    match policy_file::load(args.policy.as_deref(), false) {
-        Ok(policy) => match explain::values(&policy) {
+pub fn values(args: ValuesArgs) -> ExitCode {
+    let policy = match policy_file::load(args.policy.policy.as_deref(), false) {
+        Ok(policy) => policy,
+        Err(stop) => return fail(stop.code, &stop.message),
+    };
+    let Some(path) = args.merge_with.as_deref() else {
+        return match explain::values(&policy) {
             Ok(text) => {
                 // No findings are printed on success: the policy's warnings as the parser's.
                 let _ = write!(std::io::stderr(), "{}", policy.warnings_text());
                 print(&text)
             }
             Err(findings) => refused_policy(&findings),
+        };
+    };
+    let name = input_name(Some(path));
+    let text = match super::files::read(Some(path), super::files::MAX_POLICY) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => {
+                return fail(
+                    exit::USAGE,
+                    &format!("clearml-sso: {name}: not a values file Helm can read: not UTF-8"),
+                )
+            }
         },
-        Err(stop) => fail(stop.code, &stop.message),
+        Err(e) => return fail(exit::USAGE, &format!("clearml-sso: {e:#}")),
+    };
+    match merge::merge_with(&policy, &name, &text) {
+        Ok(merged) => {
+            let style = report::Style::default();
+            let mut notes = policy.warnings_text();
+            notes.push_str(&merge::summary(&name, &merged));
+            if !merged.findings.is_empty() {
+                notes.push_str(&report::format(
+                    &merged.findings,
+                    report::Format::Text,
+                    &style,
+                ));
+            }
+            let _ = write!(std::io::stderr(), "{}", report::escape_lines(&notes));
+            print(&merged.text)
+        }
+        Err(merge::MergeError::File(spot, message)) => fail(
+            exit::USAGE,
+            &format!("clearml-sso: {}: {message}", spot.describe()),
+        ),
+        Err(merge::MergeError::Policy(findings)) => refused_policy(&findings),
+        Err(merge::MergeError::Refused(findings)) => {
+            let mut text = report::format(&findings, report::Format::Text, &report::Style::default());
+            text.push_str(&format!(
+                "clearml-sso: render would refuse these entries of {name}; fix them first"
+            ));
+            fail(exit::VIOLATION, &text)
+        }
     }
 }
 

@@ -38,6 +38,7 @@ impl Context<'_> {
 }
 
 /// One env entry with its parsed name.
+#[derive(Clone)]
 pub struct Entry {
     pub node: Node,
     pub name: String,

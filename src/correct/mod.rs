@@ -7,6 +7,8 @@
 //! (whitespace, HOCON in names, the Azure key misprint, undeclared providers, other SSO
 //! options' spelling) → `settings` (the policy's settings) → `values` (value hygiene) →
 //! `references` (Secrets and ConfigMaps) → `files` (mounted metadata, config files).
+//! `user_list` runs the name rules over a user's own `apiserver.extraEnvs` for `values
+//! --merge-with`: which entries the policy's settings replace, and what becomes of the others.
 //!
 //! What a workload is and where its files are is [`crate::kube`]'s; how ClearML reads a name
 //! or value is [`crate::clearml`]'s; what a finding may print is [`crate::redact`]'s. The
@@ -17,11 +19,13 @@ mod files;
 mod names;
 mod references;
 mod settings;
+mod user_list;
 mod values;
 
 pub use context::Context;
 use context::{Entry, Env};
 pub use settings::desired_entry;
+pub use user_list::{user_list, UserList};
 
 use crate::kube::objects;
 use crate::kube::sources::{self};
