@@ -72,11 +72,13 @@ pub fn merge_with(policy: &Policy, file: &str, text: &str) -> Result<Merged, Mer
     };
     let findings: Vec<Finding> = findings
         .into_iter()
-        .map(|(f, at)| Finding {
-            location: None,
-            ..f
-        }
-        .in_file(spot(at)))
+        .map(|(f, at)| {
+            Finding {
+                location: None,
+                ..f
+            }
+            .in_file(spot(at))
+        })
         .collect();
     if refused {
         return Err(MergeError::Refused(findings));
@@ -133,8 +135,7 @@ fn check_read_back(out: &str, kept: &[Node]) -> Result<(), MergeError> {
     } else {
         Err(MergeError::File(
             Spot::default(),
-            "internal error: the merged list does not read back as written; nothing printed"
-                .into(),
+            "internal error: the merged list does not read back as written; nothing printed".into(),
         ))
     }
 }
@@ -262,9 +263,7 @@ fn node(value: &Value) -> Node {
         Value::String(s) if yaml::plain_safe(s, yaml::Context::MADE) => Node::plain(s),
         Value::String(s) => Node::string(s),
         Value::Array(items) => Node::seq(items.iter().map(node).collect()),
-        Value::Object(map) => {
-            Node::map(map.iter().map(|(k, v)| (k.as_str(), node(v))).collect())
-        }
+        Value::Object(map) => Node::map(map.iter().map(|(k, v)| (k.as_str(), node(v))).collect()),
     }
 }
 

@@ -375,6 +375,10 @@ pub fn values(args: ValuesArgs) -> ExitCode {
             Err(findings) => refused_policy(&findings),
         };
     };
+    // The policy first: a policy render refuses is the first thing to fix, whatever FILE holds.
+    if let Err(findings) = explain::check(&policy) {
+        return refused_policy(&findings);
+    }
     let name = input_name(Some(path));
     let text = match super::files::read(Some(path), super::files::MAX_POLICY) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -409,7 +413,8 @@ pub fn values(args: ValuesArgs) -> ExitCode {
         ),
         Err(merge::MergeError::Policy(findings)) => refused_policy(&findings),
         Err(merge::MergeError::Refused(findings)) => {
-            let mut text = report::format(&findings, report::Format::Text, &report::Style::default());
+            let mut text =
+                report::format(&findings, report::Format::Text, &report::Style::default());
             text.push_str(&format!(
                 "clearml-sso: render would refuse these entries of {name}; fix them first"
             ));

@@ -22,3 +22,4 @@ mod kube_reads;
 mod properties;
 mod readme_codes;
 mod redaction;
+mod values_merge;

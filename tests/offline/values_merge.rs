@@ -1,0 +1,369 @@
+//! `values --merge-with FILE` through the binary: the whole `apiserver.extraEnvs` list — FILE's
+//! entries the policy does not set, verbatim and in order, then the policy's — read back as
+//! Helm and Kubernetes read it (`k8s_yaml::read`, go-yaml's reading), and a container given
+//! that list needs no correction (`check --strict`). Real Helm layering it is
+//! tests/under_helm/values_merge.rs.
+
+use crate::harness::*;
+use clearml_sso::k8s_yaml;
+use serde_json::{json, Value};
+
+/// A Keycloak policy with a Secret, literals, a nested option and a list; its Secret is
+/// external, so a lone Deployment renders.
+const POLICY: &str = r#"version = 1
+[secrets]
+external = ["clearml-sso"]
+[providers.keycloak]
+client_id     = { secret = "clearml-sso", key = "keycloak_client_id" }
+client_secret = { secret = "clearml-sso", key = "keycloak_client_secret" }
+url   = "https://login.acme-corp.io"
+realm = "research"
+[providers.keycloak.groups]
+enabled = true
+admins = ["clearml-admins"]
+"#;
+
+/// The user's entries the policy does not set: kept verbatim, in this order.
+const KEPT: &str = r#"    - name: TZ
+      value: Europe/Berlin
+    - name: CLEARML__services__login__email_filters__allowed
+      value: '["acme-corp.io","acme.ai"]'
+    - name: TZ
+      valueFrom: {configMapKeyRef: {name: tz, key: zone}}
+    - name: WORKERS
+      value: 4
+    - name: CLEARML__services__login__sso__oauth_client__keycloak__claims__name
+      value: preferred_username
+"#;
+
+/// Every spelling the render groups with a setting of POLICY: each is replaced.
+const OWNED: &str = r#"    - name: CLEARML__secure__login__sso__oauth_client__keycloak__client_secret
+      value: s3cr3t-USER-VALUE-1
+    - name: clearml__secure__login__sso__oauth_client__keycloak__client_id
+      value: lowercase-prefix
+    - name: TRAINS__services__login__sso__oauth_client__keycloak__base_url
+      value: https://old.example.org/
+    - name: CLEARML__secure__login__sso__oauth_client__keycloak__groups__enabled
+      value: "false"
+    - name: CLEARML__SERVICES__LOGIN__SSO__OAUTH_CLIENT__KEYCLOAK__GROUPS__ADMINS
+      value: '["x"]'
+    - name: " CLEARML__services__login__sso__oauth_client__keycloak__authorize_url"
+      value: https://old.example.org/auth
+    - name: ALLEGRO__services__login__sso__oauth_client__keycloak__access_token_url
+      value: https://old.example.org/token
+    - name: CLEARML__secure__login.sso__oauth_client__keycloak__client_secret
+      value: s3cr3t-USER-VALUE-2
+"#;
+
+fn values_file(body: &str) -> String {
+    format!("apiserver:\n  replicaCount: 2\n  extraEnvs:\n{body}webserver:\n  extraEnvs: []\n")
+}
+
+/// `apiserver.extraEnvs` of a values text, as Helm reads it.
+fn extra_envs(text: &str) -> Vec<Value> {
+    let doc = k8s_yaml::read(text)
+        .expect("YAML Helm reads")
+        .expect("a document");
+    doc["apiserver"]["extraEnvs"]
+        .as_array()
+        .expect("apiserver.extraEnvs is a list")
+        .clone()
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new(policy: &str) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("clearml-sso.toml"), policy).unwrap();
+        Setup { dir }
+    }
+    fn values(&self, args: &[&str], user: Option<&str>) -> std::process::Output {
+        if let Some(text) = user {
+            std::fs::write(self.dir.path().join("user.yaml"), text).unwrap();
+        }
+        let mut all = vec!["values", "--policy", "clearml-sso.toml"];
+        all.extend_from_slice(args);
+        run_in(&bin(), &all, b"", Some(self.dir.path()), &[])
+    }
+    fn merged(&self, user: &str) -> (String, String) {
+        let out = self.values(&["--merge-with", "user.yaml"], Some(user));
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        (text(&out.stdout), text(&out.stderr))
+    }
+    fn plain(&self) -> String {
+        let out = self.values(&[], None);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    }
+    /// `check --strict` of a Deployment whose apiserver container has `env`.
+    fn check_strict(&self, env: &[Value]) -> std::process::Output {
+        let deployment = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "clearml-apiserver"},
+            "spec": {"selector": {"matchLabels": {"app": "a"}}, "template": {
+                "metadata": {"labels": {"app": "a"}},
+                "spec": {"containers": [{"name": "clearml-apiserver", "image": "allegroai/clearml:2.0.0", "env": env}]}}}
+        });
+        let manifest = serde_yaml::to_string(&deployment).unwrap();
+        run_in(
+            &bin(),
+            &["check", "--strict", "--policy", "clearml-sso.toml"],
+            manifest.as_bytes(),
+            Some(self.dir.path()),
+            &[],
+        )
+    }
+}
+
+#[test]
+fn merge_keeps_the_users_entries_and_replaces_every_spelling_of_the_policys() {
+    let s = Setup::new(POLICY);
+    let user = values_file(&format!("{KEPT}{OWNED}"));
+    let (merged, err) = s.merged(&user);
+    let list = extra_envs(&merged);
+    let kept = extra_envs(&values_file(KEPT));
+    let policy = extra_envs(&s.plain());
+    // FILE's entries the policy does not set, exactly as Helm read them, in order (the
+    // duplicate TZ too, so Kubernetes keeps the same one), then the policy's list.
+    assert_eq!(list.len(), kept.len() + policy.len(), "{merged}");
+    assert_eq!(list[..kept.len()], kept[..], "{merged}");
+    assert_eq!(list[kept.len()..], policy[..], "{merged}");
+    assert_eq!(list[3]["value"], json!(4), "a number stays a number");
+    // Only apiserver.extraEnvs: the other keys stay where Helm merges them already.
+    let doc = k8s_yaml::read(&merged).unwrap().unwrap();
+    assert_eq!(doc.as_object().unwrap().len(), 1, "{merged}");
+    assert_eq!(doc["apiserver"].as_object().unwrap().len(), 1, "{merged}");
+    // Stdout and stderr never show a value of FILE the policy replaced; stderr names what it
+    // replaced, with lines.
+    for out in [&merged, &err] {
+        assert!(!out.contains("s3cr3t-USER-VALUE"), "{out}");
+        assert!(!out.contains("lowercase-prefix"), "{out}");
+    }
+    assert!(err.contains("8 entries the policy sets, replaced"), "{err}");
+    assert!(
+        err.contains("clearml__secure__login__sso__oauth_client__keycloak__client_id (line 16)"),
+        "{err}"
+    );
+    assert!(
+        merged.contains("# Merged: user.yaml (5 entries"),
+        "{merged}"
+    );
+    // The merged list needs no correction; the user's own list does.
+    let ok = s.check_strict(&list);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stdout));
+    let user_list = extra_envs(&user);
+    let drift = s.check_strict(&user_list);
+    assert_eq!(drift.status.code(), Some(1), "{}", text(&drift.stdout));
+}
+
+#[test]
+fn without_a_list_in_the_file_the_policys_list_is_printed() {
+    let s = Setup::new(POLICY);
+    let policy = extra_envs(&s.plain());
+    for user in [
+        "",
+        "# only a comment\n",
+        "apiserver:\n  replicaCount: 1\n",
+        "apiserver:\n  extraEnvs:\n",
+        "apiserver: null\n",
+        "apiserver:\n  extraEnvs: []\n",
+    ] {
+        let (merged, _) = s.merged(user);
+        assert_eq!(extra_envs(&merged), policy, "{user:?}");
+    }
+}
+
+#[test]
+fn a_key_given_twice_is_read_as_helm_reads_it() {
+    // go-yaml (through sigs.k8s.io/yaml) keeps a key's last value; so does the merge.
+    let s = Setup::new(POLICY);
+    let user = "apiserver:\n  extraEnvs:\n    - name: LOST\n      value: x\napiserver:\n  extraEnvs:\n    - name: TZ\n      value: UTC\n";
+    let (merged, _) = s.merged(user);
+    let list = extra_envs(&merged);
+    assert_eq!(list[0], json!({"name": "TZ", "value": "UTC"}), "{merged}");
+    assert!(!merged.contains("LOST"), "{merged}");
+}
+
+#[test]
+fn plain_values_says_its_list_replaces_the_users() {
+    let s = Setup::new(POLICY);
+    let plain = s.plain();
+    assert!(
+        plain.contains("this list REPLACES your own\n# apiserver.extraEnvs"),
+        "{plain}"
+    );
+    assert!(plain.contains("clearml-sso values --merge-with"), "{plain}");
+}
+
+#[test]
+fn a_file_helm_cannot_use_exits_2_naming_file_and_line() {
+    let s = Setup::new(POLICY);
+    for (user, want) in [
+        (
+            "apiserver:\n  extraEnvs: TZ=UTC\n",
+            "user.yaml:2: `apiserver.extraEnvs` is not a list",
+        ),
+        (
+            "apiserver:\n  extraEnvs:\n    - name: TZ\n      value: [x\n",
+            "user.yaml:5:1: not a values file Helm can read",
+        ),
+        (
+            "apiserver:\n  extraEnvs:\n    - name: TZ\n      value: x\n    - value: y\n",
+            "user.yaml:5: `apiserver.extraEnvs` entry 2 is not an env entry",
+        ),
+        (
+            "apiserver:\n  extraEnvs:\n    - TZ=UTC\n",
+            "user.yaml:3: `apiserver.extraEnvs` entry 1 is not an env entry",
+        ),
+        (
+            "apiserver: [1]\n",
+            "user.yaml:1: `apiserver` is not a mapping",
+        ),
+        ("- apiserver\n", "user.yaml:1: a values file is a mapping"),
+    ] {
+        let out = s.values(&["--merge-with", "user.yaml"], Some(user));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{user:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{user:?}");
+        assert!(
+            text(&out.stderr).contains(want),
+            "{user:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    let missing = s.values(&["--merge-with", "nothere.yaml"], None);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(missing.stdout.is_empty());
+    assert!(
+        text(&missing.stderr).contains("nothere.yaml"),
+        "{}",
+        text(&missing.stderr)
+    );
+    std::fs::write(s.dir.path().join("latin1.yaml"), b"a: \xe9\n").unwrap();
+    let latin1 = s.values(&["--merge-with", "latin1.yaml"], None);
+    assert_eq!(latin1.status.code(), Some(2));
+    assert!(latin1.stdout.is_empty());
+    assert!(
+        text(&latin1.stderr).contains("latin1.yaml"),
+        "{}",
+        text(&latin1.stderr)
+    );
+}
+
+#[test]
+fn an_undeclared_provider_follows_enforce_unknown_providers() {
+    let github = "    - name: TZ\n      value: UTC\n    - name: CLEARML__secure__login__sso__oauth_client__github__client_id\n      value: gh-id\n";
+    let user = values_file(github);
+    // warn (the default): kept, with the render's warning, and the list still passes --strict
+    // (render warns about it but changes nothing).
+    let s = Setup::new(POLICY);
+    let (merged, err) = s.merged(&user);
+    let list = extra_envs(&merged);
+    assert_eq!(
+        list[1]["name"],
+        json!("CLEARML__secure__login__sso__oauth_client__github__client_id")
+    );
+    assert!(err.contains("warning[unknown-provider]"), "{err}");
+    assert!(err.contains("`github`"), "{err}");
+    assert!(!err.contains("gh-id"), "{err}");
+    let ok = s.check_strict(&list);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stdout));
+    // remove: dropped, as the render would drop it.
+    let s = Setup::new(&format!(
+        "{POLICY}[enforce]\nunknown_providers = \"remove\"\n"
+    ));
+    let (merged, _) = s.merged(&user);
+    let list = extra_envs(&merged);
+    assert_eq!(list[0]["name"], json!("TZ"));
+    assert!(!merged.contains("github"), "{merged}");
+    // deny: refused, as the render would refuse it.
+    let s = Setup::new(&format!(
+        "{POLICY}[enforce]\nunknown_providers = \"deny\"\n"
+    ));
+    let out = s.values(&["--merge-with", "user.yaml"], Some(&user));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("error[unknown-provider]"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn another_option_of_a_declared_provider_is_kept_in_the_spelling_clearml_reads() {
+    // Not the policy's setting, so the user's value stays; a prefix ClearML ignores is
+    // corrected as the render would correct it, so the list passes --strict.
+    let s = Setup::new(POLICY);
+    let user = values_file(
+        "    - name: clearml__services__login__sso__oauth_client__keycloak__idp_logout\n      value: 'true'\n",
+    );
+    let (merged, err) = s.merged(&user);
+    let list = extra_envs(&merged);
+    assert_eq!(
+        list[0],
+        json!({"name": "CLEARML__services__login__sso__oauth_client__keycloak__idp_logout", "value": "true"})
+    );
+    assert!(err.contains("warning[wrong-prefix]"), "{err}");
+    let ok = s.check_strict(&list);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stdout));
+}
+
+#[test]
+fn the_misprinted_azure_key_is_the_policys_setting() {
+    // ClearML's Azure AD page prints `ad_oauth__default_company`: the render renames it to
+    // the policy's `azure_ad` setting, so it is the policy's to replace.
+    let policy = r#"version = 1
+[secrets]
+external = ["clearml-sso"]
+[providers.azure_ad]
+client_id     = { secret = "clearml-sso", key = "azure_ad_client_id" }
+client_secret = { secret = "clearml-sso", key = "azure_ad_client_secret" }
+tenant = "acmecorp.onmicrosoft.com"
+default_company = "d1bd92a3b039400cbafc60a7a5b1e52b"
+"#;
+    let s = Setup::new(policy);
+    let user = values_file(
+        "    - name: CLEARML__secure__login__sso__oauth_client__ad_oauth__default_company\n      value: 0000\n    - name: TZ\n      value: UTC\n",
+    );
+    let (merged, err) = s.merged(&user);
+    let list = extra_envs(&merged);
+    assert_eq!(list[0]["name"], json!("TZ"), "{merged}");
+    assert!(!merged.contains("ad_oauth"), "{merged}");
+    assert!(err.contains("ad_oauth__default_company (line 4)"), "{err}");
+    let ok = s.check_strict(&list);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stdout));
+}
+
+#[test]
+fn a_name_holding_hocon_is_refused_without_showing_it() {
+    let s = Setup::new(POLICY);
+    let user = values_file(
+        "    - name: 'CLEARML__secure__login__sso__oauth_client__keycloak__client_secret: hunter2-SECRET'\n      value: x\n",
+    );
+    let out = s.values(&["--merge-with", "user.yaml"], Some(&user));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(err.contains("error[hocon-in-name]"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn a_policy_render_refuses_is_refused_before_the_file_is_read() {
+    let s = Setup::new(&POLICY.replace(
+        r#"client_secret = { secret = "clearml-sso", key = "keycloak_client_secret" }"#,
+        r#"client_secret = "9yq2Xl0bF8tV3nRkC4sWmJ7eHdPaZu1G""#,
+    ));
+    let out = s.values(&["--merge-with", "nothere.yaml"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("error[plaintext-secret]"));
+}
