@@ -14,3 +14,4 @@ mod e2e;
 mod first_run;
 mod integrations;
 mod stderr_file;
+mod values_merge;
