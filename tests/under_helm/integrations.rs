@@ -129,6 +129,90 @@ fn helmfile_renders_through_clearml_sso() {
     assert!(!text(&out.stdout).contains("kind: Deployment"));
 }
 
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helmfile_without_a_post_renderer_takes_the_merged_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let tools = tools_dir(dir.path());
+    let mut helmfile: Value = serde_yaml::from_str(&block("helmfile-values")).unwrap();
+    let release = &mut helmfile["releases"][0];
+    assert!(release.get("postRenderer").is_none());
+    assert_eq!(
+        release["values"],
+        serde_yaml::from_str::<Value>("[clearml-values.yaml, clearml-sso-values.yaml.gotmpl]")
+            .unwrap()
+    );
+    release["chart"] = root()
+        .join("examples/chart/clearml")
+        .display()
+        .to_string()
+        .into();
+    std::fs::write(
+        dir.path().join("helmfile.yaml"),
+        serde_yaml::to_string(&helmfile).unwrap(),
+    )
+    .unwrap();
+    let gotmpl = block("helmfile-values-gotmpl");
+    assert!(
+        gotmpl.contains(r#""--merge-with" "clearml-values.yaml""#),
+        "{gotmpl}"
+    );
+    std::fs::write(dir.path().join("clearml-sso-values.yaml.gotmpl"), gotmpl).unwrap();
+    let secret = std::fs::read_to_string(root().join("examples/values-sso-secret.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("clearml-values.yaml"),
+        format!("{secret}apiserver:\n  extraEnvs:\n    - name: TZ\n      value: Europe/Berlin\n"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("policies/keycloak.toml"),
+        dir.path().join("clearml-sso.toml"),
+    )
+    .unwrap();
+    let path = with_path(&tools);
+    let run = |dir: &Path| -> Output {
+        run_in(
+            &tool("HELMFILE_BIN"),
+            &["--helm-binary", "helm", "template", "--skip-deps"],
+            b"",
+            Some(dir),
+            &[("PATH", &path), ("HOME", dir.to_str().unwrap())],
+        )
+    };
+    let out = run(dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stream = text(&out.stdout);
+    assert_eq!(
+        apiserver_env(&stream, "TZ").as_deref(),
+        Some("Europe/Berlin"),
+        "{stream}"
+    );
+    assert_corrected(&stream);
+    let strict = run_in(
+        &bin(),
+        &["check", "--strict", "--policy", "clearml-sso.toml"],
+        stream.as_bytes(),
+        Some(dir.path()),
+        &[],
+    );
+    assert!(strict.status.success(), "{}", text(&strict.stdout));
+
+    // A policy render refuses: helmfile fails with the tool's message.
+    std::fs::write(
+        dir.path().join("clearml-sso.toml"),
+        "version = 1\n[providers.keycloak]\nclient_id = \"id\"\nclient_secret = \"literal-secret\"\nurl = \"https://sso.example.com\"\nrealm = \"clearml\"\n",
+    )
+    .unwrap();
+    let out = run(dir.path());
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("plaintext-secret"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!text(&out.stdout).contains("kind: Deployment"));
+}
+
 /// The `postrender` block's `binary_path` and `args`, read by python-hcl2 as Terraform would
 /// read them (string values; `${path.module}` left to the caller).
 fn terraform_postrender() -> (String, Vec<String>) {
@@ -382,26 +466,13 @@ fn flux_values_pass_the_ci_check_and_their_absence_fails_it() {
         dir.path().join("clearml-sso.toml"),
     )
     .unwrap();
-    // `clearml-sso values` as the recipe runs it.
-    let values = run_in(
-        &bin(),
-        &["values", "--policy", "clearml-sso.toml"],
-        b"",
-        Some(dir.path()),
-        &[],
-    );
-    assert!(values.status.success(), "{}", text(&values.stderr));
-    std::fs::write(dir.path().join("clearml-sso-values.yaml"), &values.stdout).unwrap();
-    std::fs::copy(
-        root().join("examples/values-sso-secret.yaml"),
+    // The user's values set their own `apiserver.extraEnvs`, as the README tells them to.
+    let secret = std::fs::read_to_string(root().join("examples/values-sso-secret.yaml")).unwrap();
+    std::fs::write(
         dir.path().join("clearml-values.yaml"),
+        format!("{secret}apiserver:\n  extraEnvs:\n    - name: TZ\n      value: Europe/Berlin\n"),
     )
     .unwrap();
-    // The recipe's CI command, with the example chart for the chart repository.
-    let ci = block("flux-ci");
-    assert!(ci.contains("clearml-sso check --strict --policy clearml-sso.toml"));
-    let chart = root().join("examples/chart/clearml");
-    let ci = ci.replace("allegroai/clearml", chart.to_str().unwrap());
     let path = with_path(&tools);
     let run = |script: &str| {
         run_in(
@@ -412,6 +483,19 @@ fn flux_values_pass_the_ci_check_and_their_absence_fails_it() {
             &[("PATH", &path)],
         )
     };
+    // `clearml-sso values` as the recipe runs it.
+    let values = block("flux-values");
+    assert!(
+        values.contains("--merge-with clearml-values.yaml > clearml-sso-values.yaml"),
+        "{values}"
+    );
+    let out = run(&values);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The recipe's CI command, with the example chart for the chart repository.
+    let ci = block("flux-ci");
+    assert!(ci.contains("clearml-sso check --strict --policy clearml-sso.toml"));
+    let chart = root().join("examples/chart/clearml");
+    let ci = ci.replace("allegroai/clearml", chart.to_str().unwrap());
     let out = run(&ci);
     assert!(
         out.status.success(),
@@ -419,6 +503,15 @@ fn flux_values_pass_the_ci_check_and_their_absence_fails_it() {
         text(&out.stdout),
         text(&out.stderr)
     );
+    // What the CI check read: the user's TZ survived the second values file.
+    let template = &ci[..ci.find(" \\\n").expect("the recipe pipes helm template")];
+    let out = run(template);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        apiserver_env(&text(&out.stdout), "TZ").as_deref(),
+        Some("Europe/Berlin")
+    );
+    assert_corrected(&text(&out.stdout));
     // Without the policy's values, the same check fails: render would have to add them.
     let out = run(&ci.replace(" -f clearml-sso-values.yaml", ""));
     assert!(!out.status.success(), "{}", text(&out.stderr));
