@@ -32,8 +32,11 @@ pub enum Command {
     Diff(DiffArgs),
     /// Show the env variables the policy produces and the identity-provider checklist.
     Explain(PolicyArgs),
-    /// Print the policy's settings as `apiserver.extraEnvs` for a values file given after yours;
-    /// with --merge-with, the whole list: your entries the policy does not set, then its own.
+    /// Print the policy's settings as `apiserver.extraEnvs` for a values file given after yours.
+    ///
+    /// Helm replaces a list given again, so this list replaces your own `apiserver.extraEnvs`;
+    /// with --merge-with YOUR-VALUES it is the whole list: your entries the policy does not
+    /// set, in order, then the policy's.
     Values(ValuesArgs),
     /// Print a commented starter policy for one or more providers.
     Init(InitArgs),
