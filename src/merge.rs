@@ -6,8 +6,8 @@
 //! entries [`crate::explain::values`]'. Only `apiserver.extraEnvs` is written: every other key
 //! of FILE stays where Helm already merges it.
 //!
-//! It must not print or return a value of FILE (findings name entries, never their values),
-//! and it reads no file itself.
+//! Its findings and summary name FILE's entries, never their values (the merged list itself
+//! holds the kept ones, as it must); it reads no file itself.
 
 use crate::correct::{user_list, UserList};
 use crate::explain;

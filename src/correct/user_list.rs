@@ -8,14 +8,21 @@
 //! section, case variants, surrounding whitespace), or through a provider key ClearML's pages
 //! misprint when the policy declares the key meant ([`crate::catalogue::MISPRINTS`]) — the
 //! same rules (`hidden_names`, then the path comparison of `policy_settings`) the render runs.
-//! Every other entry is kept, and the render's name rules judge the SSO ones among them as
-//! they would in a container: a provider the policy does not declare follows `[enforce]
+//! Every other entry is kept, and the render's rules judge the SSO ones among them as they
+//! would in a container: a provider the policy does not declare follows `[enforce]
 //! unknown_providers`, another option's spelling ClearML would not read is corrected, a name
-//! holding HOCON is refused. Values are not judged here (the render and `check` do that).
+//! holding HOCON is refused, and a value is corrected where the right form is certain and
+//! refused where ClearML would fail (`value_hygiene`). Entries that are no SSO setting are
+//! kept exactly, and judged as the render judges them beside the policy's
+//! ([`crate::surface::container`]: the e-mail allow-list). What needs the stream (Secrets,
+//! the chart's own env and `envFrom`) or the whole container as ClearML loads it (the proof's
+//! reading of every other `CLEARML__` value) is not judged here: the render or `check` does.
 //! It reads no file and prints nothing.
 
 use super::context::{Context, Entry, Env};
 use super::names::{hidden_names, names_with_hocon, other_options, undeclared_providers};
+use super::settings::desired_entry;
+use super::values::value_hygiene;
 use crate::kube::sources::Inventory;
 use crate::policy::{Mode, Policy};
 use crate::report::{Finding, Location, Sink};
@@ -23,8 +30,8 @@ use crate::yaml::Node;
 
 /// What the policy makes of a user's env list.
 pub struct UserList {
-    /// The entries kept, in the user's order; an SSO entry possibly renamed by the render's
-    /// name rules (the findings say which).
+    /// The entries kept, in the user's order; an SSO entry possibly renamed or its value
+    /// corrected by the render's rules (the findings say which).
     pub kept: Vec<Node>,
     /// The 0-based positions of the entries the policy owns (replaced by its settings).
     pub owned: Vec<usize>,
@@ -79,6 +86,28 @@ pub fn user_list(policy: &Policy, entries: Vec<Node>) -> UserList {
     hidden_names(&mut env, &ctx, &mut sink);
     undeclared_providers(&mut env, &ctx, &mut sink);
     other_options(&mut env, &ctx, &mut sink);
+    // Values are judged in the list as it will be, the policy's entries last: what an entry
+    // sees through `$(VAR)` is what is set before it. The container's `envFrom` is the
+    // chart's, unknown here: the render at install time, or `check`, judges it.
+    env.extend(
+        policy
+            .desired
+            .iter()
+            .map(|d| Some(Entry::new(desired_entry(&d.name, &d.value), true))),
+    );
+    value_hygiene(&mut env, &[], &ctx, &mut sink);
+    // The checks beside the policy's settings the render runs on a target container (the
+    // e-mail allow-list must be a list ClearML reads), on the list as it will be.
+    let container = Node::map(vec![(
+        "env",
+        Node::seq(env.iter().flatten().map(|e| e.node.clone()).collect()),
+    )]);
+    let tenant_login = policy
+        .sso
+        .switches
+        .iter()
+        .any(|(o, on)| o.name == "tenant_login" && *on);
+    crate::surface::container(&container, &ctx.location, tenant_login, &mut sink);
     let refused = sink.has_errors();
     let findings = sink
         .into_findings()
@@ -93,7 +122,12 @@ pub fn user_list(policy: &Policy, entries: Vec<Node>) -> UserList {
         })
         .collect();
     UserList {
-        kept: env.into_iter().flatten().map(|e| e.node).collect(),
+        kept: env
+            .into_iter()
+            .flatten()
+            .filter(|e| !e.from_policy)
+            .map(|e| e.node)
+            .collect(),
         owned,
         findings,
         refused,

@@ -6,6 +6,7 @@
 
 use crate::harness::*;
 use clearml_sso::k8s_yaml;
+use proptest::{prop_assert, prop_assert_eq};
 use serde_json::{json, Value};
 
 /// A Keycloak policy with a Secret, literals, a nested option and a list; its Secret is
@@ -107,7 +108,8 @@ impl Setup {
                 "metadata": {"labels": {"app": "a"}},
                 "spec": {"containers": [{"name": "clearml-apiserver", "image": "allegroai/clearml:2.0.0", "env": env}]}}}
         });
-        let manifest = serde_yaml::to_string(&deployment).unwrap();
+        // JSON is YAML that a YAML 1.1 reader takes as written (`"yes"` a string).
+        let manifest = serde_json::to_string(&deployment).unwrap();
         run_in(
             &bin(),
             &["check", "--strict", "--policy", "clearml-sso.toml"],
@@ -366,4 +368,197 @@ fn a_policy_render_refuses_is_refused_before_the_file_is_read() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty());
     assert!(text(&out.stderr).contains("error[plaintext-secret]"));
+}
+
+/// Names a user's list might hold: spellings of POLICY's settings (owned), another option of
+/// the declared provider in spellings ClearML reads or not, an undeclared provider, and names
+/// that are no SSO setting at all.
+const OWNED_NAMES: &[&str] = &[
+    "CLEARML__secure__login__sso__oauth_client__keycloak__client_id",
+    "clearml__secure__login__sso__oauth_client__keycloak__client_secret",
+    "TRAINS__services__login__sso__oauth_client__keycloak__base_url",
+    "CLEARML__secure__login__sso__oauth_client__keycloak__authorize_url",
+    "CLEARML__SERVICES__LOGIN__SSO__OAUTH_CLIENT__KEYCLOAK__GROUPS__ENABLED",
+    " CLEARML__services__login__sso__oauth_client__keycloak__groups__admins",
+    "ALLEGRO__services__login__sso__oauth_client__keycloak__access_token_url",
+];
+const SSO_NAMES: &[&str] = &[
+    "CLEARML__services__login__sso__oauth_client__keycloak__idp_logout",
+    "clearml__services__login__sso__oauth_client__keycloak__idp_logout",
+    "TRAINS__services__login__sso__oauth_client__keycloak__display_name",
+    "CLEARML__secure__login__sso__oauth_client__github__client_id",
+];
+const OTHER_NAMES: &[&str] = &[
+    "TZ",
+    "CLEARML__services__login__email_filters__allowed",
+    "CLEARML_DEBUG_MODE",
+    "yes",
+    "APP_1",
+    "clearml_env",
+];
+
+#[derive(Debug, Clone)]
+struct Generated {
+    /// (name, value text as written in YAML, whether it is a valueFrom instead)
+    entries: Vec<(String, String, bool)>,
+}
+
+fn generated() -> impl proptest::strategy::Strategy<Value = Generated> {
+    use proptest::prelude::*;
+    let name = prop_oneof![
+        prop::sample::select(OWNED_NAMES),
+        prop::sample::select(SSO_NAMES),
+        prop::sample::select(OTHER_NAMES),
+    ];
+    let value = prop::sample::select(vec![
+        "x",
+        "'true'",
+        "'[\"a.io\",\"b.io\"]'",
+        "'0777'",
+        "0777",
+        "'a # b'",
+        "\"two\\nlines\"",
+        "''",
+        "'${HOME}'",
+        "'é ☃'",
+        "4",
+    ]);
+    prop::collection::vec((name, value, any::<bool>()), 0..10).prop_map(|v| Generated {
+        entries: v
+            .into_iter()
+            .map(|(n, val, from)| (n.to_string(), val.to_string(), from))
+            .collect(),
+    })
+}
+
+#[test]
+fn any_list_merged_keeps_the_users_other_entries_and_needs_no_correction() {
+    use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+    let policy = clearml_sso::policy::parse(POLICY, "p.toml").unwrap();
+    let policy_list = extra_envs(&clearml_sso::explain::values(&policy).unwrap());
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: 128,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    runner
+        .run(&generated(), |g| {
+            let mut body = String::new();
+            for (name, value, from) in &g.entries {
+                body.push_str(&format!("    - name: {name:?}\n"));
+                // References are judged against the stream, which the merge does not see:
+                // only entries ClearML does not read take one here.
+                if *from && OTHER_NAMES.contains(&name.as_str()) && !name.starts_with("CLEARML__") {
+                    body.push_str(
+                        "      valueFrom: {configMapKeyRef: {name: cm, key: k, optional: true}}\n",
+                    );
+                } else {
+                    body.push_str(&format!("      value: {value}\n"));
+                }
+            }
+            let user = values_file(&body);
+            let deployment = |env: &[Value]| {
+                let d = json!({
+                    "apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": "clearml-apiserver"},
+                    "spec": {"template": {"spec": {"containers": [
+                        {"name": "clearml-apiserver", "env": env}]}}}
+                });
+                // JSON is YAML that a YAML 1.1 reader takes as written (`"yes"` a string).
+                serde_json::to_string(&d).unwrap()
+            };
+            let user_list = if g.entries.is_empty() {
+                Vec::new()
+            } else {
+                extra_envs(&user)
+            };
+            let merged = match clearml_sso::merge::merge_with(&policy, "user.yaml", &user) {
+                Ok(merged) => merged,
+                // Refused only where the render refuses the user's own list too.
+                Err(clearml_sso::merge::MergeError::Refused(_)) => {
+                    let out =
+                        clearml_sso::render(deployment(&user_list).as_bytes(), &policy).unwrap();
+                    prop_assert!(out.has_errors(), "{}", user);
+                    return Ok(());
+                }
+                Err(e) => return Err(TestCaseError::fail(format!("{e:?}\n{user}"))),
+            };
+            let list = extra_envs(&merged.text);
+            // The entries that are no SSO setting: all kept, verbatim and in order.
+            let other = |l: &[Value]| -> Vec<Value> {
+                l.iter()
+                    .filter(|e| OTHER_NAMES.contains(&e["name"].as_str().unwrap()))
+                    .cloned()
+                    .collect()
+            };
+            prop_assert_eq!(other(&list), other(&user_list), "{}", merged.text);
+            // No spelling of the policy's settings is left but the policy's own, once each.
+            prop_assert_eq!(&list[list.len() - policy_list.len()..], &policy_list[..]);
+            let kept = &list[..list.len() - policy_list.len()];
+            for owned in OWNED_NAMES {
+                prop_assert!(!kept.iter().any(|e| e["name"] == *owned));
+            }
+            prop_assert_eq!(
+                merged.replaced.len(),
+                g.entries
+                    .iter()
+                    .filter(|(n, _, _)| OWNED_NAMES.contains(&n.as_str()))
+                    .count()
+            );
+            // A container given the list needs no correction (`check --strict`). What the
+            // merge does not judge — the whole container as ClearML loads it (a `${VAR}` the
+            // environment lacks) — may still be refused, but only where the user's own list
+            // is refused too: the merge adds no error.
+            let out = clearml_sso::render(deployment(&list).as_bytes(), &policy)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            if out.has_errors() {
+                let own = clearml_sso::render(deployment(&user_list).as_bytes(), &policy).unwrap();
+                prop_assert!(own.has_errors(), "{}", merged.text);
+                return Ok(());
+            }
+            let fixed: Vec<String> = out
+                .findings
+                .iter()
+                .filter(|f| f.fixed)
+                .map(|f| format!("{}: {}", f.code.id, f.message))
+                .collect();
+            prop_assert!(
+                !out.changed && fixed.is_empty(),
+                "{:?}\n{}",
+                fixed,
+                merged.text
+            );
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn sso_values_are_judged_as_the_render_judges_them_and_others_kept() {
+    let s = Setup::new(POLICY);
+    // An option the policy does not set, with a value ClearML cannot take as a boolean: the
+    // render refuses it, so does the merge.
+    let user = values_file(
+        "    - name: CLEARML__services__login__sso__oauth_client__keycloak__idp_logout\n      value: maybe\n",
+    );
+    let out = s.values(&["--merge-with", "user.yaml"], Some(&user));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(err.contains("error[unclear-boolean]"), "{err}");
+    assert!(err.contains("user.yaml:4"), "{err}");
+    // The allow-list written as a bare domain (not a list ClearML reads): kept as written,
+    // with the render's warning.
+    let user = values_file(&format!(
+        "    - name: CLEARML__services__login__email_filters__allowed\n      value: acme-corp.io\n"
+    ));
+    let (merged, err) = s.merged(&user);
+    assert_eq!(
+        extra_envs(&merged)[0],
+        json!({"name": "CLEARML__services__login__email_filters__allowed", "value": "acme-corp.io"})
+    );
+    assert!(err.contains("warning[not-a-list]"), "{err}");
 }
