@@ -552,9 +552,9 @@ fn sso_values_are_judged_as_the_render_judges_them_and_others_kept() {
     assert!(err.contains("user.yaml:4"), "{err}");
     // The allow-list written as a bare domain (not a list ClearML reads): kept as written,
     // with the render's warning.
-    let user = values_file(&format!(
-        "    - name: CLEARML__services__login__email_filters__allowed\n      value: acme-corp.io\n"
-    ));
+    let user = values_file(
+        "    - name: CLEARML__services__login__email_filters__allowed\n      value: acme-corp.io\n",
+    );
     let (merged, err) = s.merged(&user);
     assert_eq!(
         extra_envs(&merged)[0],
