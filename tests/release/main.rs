@@ -9,6 +9,7 @@ mod harness;
 
 mod e2e;
 mod install_binary;
+mod install_cli;
 mod install_hostile;
 mod readme_ci;
 mod release_files;
