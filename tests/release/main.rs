@@ -8,6 +8,7 @@
 mod harness;
 
 mod e2e;
+mod first_steps;
 mod install_binary;
 mod install_cli;
 mod install_hostile;
