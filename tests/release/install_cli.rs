@@ -206,7 +206,7 @@ fn helm4_install_into_helm3s_plugin_directory_warns_and_says_how_to_separate() {
         "the warning comes before the install: {err}"
     );
     assert!(
-        err.contains("Helm 3 fails to load EVERY plugin there (helm diff included)"),
+        err.contains("Helm 3 fails to load EVERY plugin there (diff included)"),
         "{err}"
     );
     assert!(err.contains("WARNING (repeated from above)"), "{err}");
