@@ -340,8 +340,8 @@ fn the_action_installs_and_puts_the_binary_on_path() {
         .exists());
 }
 
-/// Settings come from the environment: an argument is refused with the usage (and `--help`
-/// shows it), before anything is downloaded.
+/// Settings come from the environment: an argument is refused with the usage on stderr (and
+/// `--help` shows it on stdout), before anything is downloaded.
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn arguments_show_the_usage_and_install_nothing() {
@@ -354,7 +354,8 @@ fn arguments_show_the_usage_and_install_nothing() {
         &[],
     );
     assert_eq!(help.status.code(), Some(0));
-    assert!(text(&help.stderr).contains("CLEARML_SSO_INSTALL_DIR  where the binary goes"));
+    assert!(text(&help.stdout).contains("CLEARML_SSO_INSTALL_DIR  where the binary goes"));
+    assert!(help.stderr.is_empty(), "{}", text(&help.stderr));
     let dest = tempfile::tempdir().unwrap();
     let out = run_in(
         Path::new("/bin/bash"),

@@ -87,3 +87,85 @@ fn scripts_parse_with_bash_n() {
         assert!(mode & 0o111 != 0, "{} is not executable", path.display());
     }
 }
+
+/// `script --help` as a user runs it: help on stdout, nothing on stderr, exit 0, and nothing
+/// else done (no HOME of the test's, no cargo on PATH: a help that ran on would fail here).
+fn help(program: &std::path::Path, args: &[&str], stdin: Option<&std::path::Path>) -> String {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", "/usr/bin:/bin")
+        .current_dir(home.path());
+    match stdin {
+        Some(file) => cmd.stdin(std::fs::File::open(file).unwrap()),
+        None => cmd.stdin(std::process::Stdio::null()),
+    };
+    let out = cmd.output().unwrap();
+    let what = format!("{} {args:?}", program.display());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{what}: stderr {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("Usage"), "{what}: {stdout}");
+    stdout
+}
+
+#[test]
+fn every_script_prints_its_help_on_stdout_and_exits_0() {
+    for (script, says) in [
+        ("install-plugin", "--bin-dir DIR"),
+        ("install-binary", "CLEARML_SSO_INSTALL_DIR"),
+        ("release", "--no-build"),
+        ("fetch-test-deps", "HELM4_BIN"),
+        ("test", "FUZZ_SECONDS"),
+        ("example", "Keycloak policy"),
+    ] {
+        let path = root().join("scripts").join(script);
+        for flag in ["--help", "-h"] {
+            let out = help(&path, &[flag], None);
+            assert!(out.contains(says), "{script} {flag}: {out}");
+            // No comment markers or shell code leak into the text.
+            assert!(!out.contains("set -euo"), "{script}: {out}");
+        }
+    }
+}
+
+/// `curl -fsSL …/install-plugin | bash -s -- --help`: the script comes on stdin, with no file
+/// to read a header from; the help is the same as from the file.
+#[test]
+fn piped_install_scripts_print_their_help() {
+    for script in ["install-plugin", "install-binary"] {
+        let path = root().join("scripts").join(script);
+        let piped = help(&bash(), &["-s", "--", "--help"], Some(&path));
+        assert_eq!(piped, help(&path, &["--help"], None), "{script}");
+        assert!(
+            piped.contains("bash -s --") || piped.contains("| bash"),
+            "{piped}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn oci_push_prints_its_help_on_stdout_and_exits_0() {
+    let python = crate::harness::tool("CLEARML_SSO_ORAS_PYTHON");
+    let out = help(
+        &python,
+        &[root().join("scripts/oci-push").to_str().unwrap(), "--help"],
+        None,
+    );
+    assert!(
+        out.contains("CLEARML_SSO_OCI_USERNAME") && out.contains("--tag TAG"),
+        "{out}"
+    );
+}

@@ -870,7 +870,7 @@ fn readme_policy_example_declares_the_secret_it_reads() {
 
 #[test]
 fn readme_first_run_kubectl_line_is_the_one_explain_prints() {
-    let block = readme_block("README.md", "### First run on the public chart", "sh");
+    let block = readme_block("README.md", "## First steps (Helm 3 and Helm 4)", "sh");
     let joined = block.replace("\\\n  ", "");
     let readme_line = joined
         .lines()

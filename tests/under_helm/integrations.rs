@@ -2,7 +2,7 @@
 //! network): helmfile with real helmfile and Helm 3; the Terraform block read with python-hcl2
 //! and its post-renderer settings given to real Helm as the provider gives them; the Argo CD
 //! plugin's `generate` command as an unprivileged user without a terminal, with the
-//! environment Argo CD sets; the Flux values plus `check --strict` in CI.
+//! environment Argo CD sets (its KUBE_VERSION and KUBE_API_VERSIONS reaching Helm); the Flux values plus `check --strict` in CI.
 
 use crate::harness::*;
 use serde_yaml::Value;
@@ -317,10 +317,38 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// The destination cluster as Argo CD's repo-server describes it to a plugin: KUBE_VERSION
+/// (the server version as semver) and KUBE_API_VERSIONS (the discovered group/versions and
+/// group/version/kinds, joined with commas). 1.31 is below the cap the public chart puts on
+/// `kubeVersion` (see [`cap_like_the_public_chart`]) and below both Helms' defaults (v1.32.0,
+/// v1.35.0); `example.com/v1alpha1` is no API Helm knows by itself.
+const KUBE_VERSION: &str = "1.31.4";
+const KUBE_API_VERSIONS: &str =
+    "v1,apps/v1,batch/v1,example.com/v1alpha1,apps/v1/Deployment,example.com/v1alpha1/Widget";
+
+/// The Application's chart made like the public chart where Helm's capabilities matter: its
+/// `kubeVersion` capped as the public chart caps it (refusing Helm's default Kubernetes
+/// versions, so a `helm template` without `--kube-version` fails), and a ConfigMap showing the
+/// capabilities Helm rendered with (a document clearml-sso passes through untouched).
+fn cap_like_the_public_chart(chart: &Path) {
+    let chart_yaml = chart.join("Chart.yaml");
+    let mut text = std::fs::read_to_string(&chart_yaml).unwrap();
+    assert!(!text.contains("kubeVersion"), "{text}");
+    text.push_str("kubeVersion: \">= 1.21.0-0 < 1.32.0-0\"\n");
+    std::fs::write(&chart_yaml, text).unwrap();
+    std::fs::write(
+        chart.join("templates/capabilities-probe.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: capabilities-probe\ndata:\n  \
+         kubeVersion: {{ .Capabilities.KubeVersion.Version | quote }}\n  \
+         widgets: {{ .Capabilities.APIVersions.Has \"example.com/v1alpha1/Widget\" | quote }}\n",
+    )
+    .unwrap();
+}
+
 /// Runs the plugin's generate command in an Application source directory as uid/gid 65534 with
 /// no supplementary groups, in a new session (no controlling terminal), stdin /dev/null, and
-/// only the environment Argo CD gives a plugin.
-fn run_generate(helm: &str, policy: &str) -> Output {
+/// only the environment Argo CD gives a plugin, its KUBE_VERSION being `kube_version`.
+fn run_generate(helm: &str, policy: &str, kube_version: &str) -> Output {
     let base = tempfile::tempdir().unwrap();
     std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     // Tools the unprivileged user can execute (the cache they come from is root's).
@@ -334,6 +362,7 @@ fn run_generate(helm: &str, policy: &str) -> Output {
     // The Application's source: the chart, its values, the policy.
     let app = base.path().join("repo/apps/clearml");
     copy_tree(&root().join("examples/chart/clearml"), &app);
+    cap_like_the_public_chart(&app);
     for d in [base.path().join("repo"), base.path().join("repo/apps")] {
         std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
@@ -366,8 +395,8 @@ fn run_generate(helm: &str, policy: &str) -> Output {
         ),
         ("ARGOCD_APP_SOURCE_PATH", "apps/clearml".into()),
         ("ARGOCD_APP_SOURCE_TARGET_REVISION", "main".into()),
-        ("KUBE_VERSION", "1.32".into()),
-        ("KUBE_API_VERSIONS", "v1,apps/v1,batch/v1".into()),
+        ("KUBE_VERSION", kube_version.into()),
+        ("KUBE_API_VERSIONS", KUBE_API_VERSIONS.into()),
         ("ARGOCD_ENV_VALUES_FILE", "values-sso.yaml".into()),
     ];
     // Changing user needs root: as root directly (this project's CI), else through `sudo -n`
@@ -435,7 +464,7 @@ fn argocd_plugin_generate_runs_unprivileged_without_a_terminal() {
     let policy = std::fs::read_to_string(root().join("policies/keycloak.toml")).unwrap();
     // Argo CD's repo-server ships Helm 3; a sidecar image may carry Helm 4.
     for helm in ["HELM3_BIN", "HELM4_BIN"] {
-        let out = run_generate(helm, &policy);
+        let out = run_generate(helm, &policy, KUBE_VERSION);
         assert!(out.status.success(), "{helm}: {}", text(&out.stderr));
         let stream = text(&out.stdout);
         assert_corrected(&stream);
@@ -443,9 +472,31 @@ fn argocd_plugin_generate_runs_unprivileged_without_a_terminal() {
         assert!(docs
             .iter()
             .any(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "clearml-apiserver"));
+        // Argo CD's KUBE_VERSION and KUBE_API_VERSIONS reached Helm: the capabilities it
+        // rendered with are the cluster's (the comma list read as several API versions).
+        let probe = docs
+            .iter()
+            .find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == "capabilities-probe")
+            .unwrap_or_else(|| panic!("{helm}: no capabilities probe in {stream}"));
+        assert_eq!(
+            probe["data"]["kubeVersion"],
+            format!("v{KUBE_VERSION}"),
+            "{helm}"
+        );
+        assert_eq!(probe["data"]["widgets"], "true", "{helm}");
+        // Without them Helm assumes its own default version, which the capped chart refuses;
+        // and `pipefail` turns that into a failed generate with nothing to apply.
+        let out = run_generate(helm, &policy, "");
+        assert!(!out.status.success(), "{helm}: {}", text(&out.stdout));
+        assert!(out.stdout.is_empty(), "{helm}");
+        assert!(
+            text(&out.stderr).contains("chart requires kubeVersion"),
+            "{helm}: {}",
+            text(&out.stderr)
+        );
 
         // A refusal reaches Argo CD as a failed generate with nothing to apply.
-        let out = run_generate(helm, BROKEN_POLICY);
+        let out = run_generate(helm, BROKEN_POLICY, KUBE_VERSION);
         assert!(!out.status.success());
         assert!(out.stdout.is_empty(), "{helm}: {}", text(&out.stdout));
         assert!(
