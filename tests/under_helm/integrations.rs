@@ -555,7 +555,7 @@ fn flux_values_pass_the_ci_check_and_their_absence_fails_it() {
         text(&out.stderr)
     );
     // What the CI check read: the user's TZ survived the second values file.
-    let template = &ci[..ci.find(" \\\n").expect("the recipe pipes helm template")];
+    let template = &ci[..ci.find(" \\\n  |").expect("the recipe pipes helm template")];
     let out = run(template);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
