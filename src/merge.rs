@@ -94,11 +94,14 @@ pub fn merge_with(policy: &Policy, file: &str, text: &str) -> Result<Merged, Mer
     let mut out = format!(
         "# The whole apiserver.extraEnvs, from clearml-sso values --merge-with, for a values\n\
          # file given to Helm after the one merged: Helm replaces a list given again.\n\
-         # Merged: {} ({} entries the policy does not set, in their order)\n\
+         # Merged: {} ({} the policy does not set, in their order)\n\
          # Policy: {} (its {} settings, last)\n\
          # Run it again whenever either changes.\n",
         shown(file),
-        kept.len(),
+        match kept.len() {
+            1 => "1 entry".to_string(),
+            n => format!("{n} entries"),
+        },
         shown(&policy.source),
         policy.desired.len()
     );
