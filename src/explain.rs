@@ -54,6 +54,17 @@ pub fn check(policy: &Policy) -> Result<(), Vec<crate::report::Finding>> {
 pub fn explain(policy: &Policy) -> Result<String, Vec<crate::report::Finding>> {
     check(policy)?;
     let mut out = String::new();
+    // A draft (`policy::parse_draft`): what is still to fill in comes first, as the to-do
+    // list the rest of the explanation is read against.
+    if !policy.placeholders.is_empty() {
+        let _ = writeln!(
+            out,
+            "Still to fill in ({}): every command but explain refuses this policy until then.",
+            policy.placeholders.len()
+        );
+        out.push_str(&policy.placeholders_text());
+        out.push('\n');
+    }
     let _ = writeln!(
         out,
         "Policy {}: {} env variables on every target container",
@@ -390,6 +401,9 @@ pub fn init<S: AsRef<str>>(keys: &[S]) -> Result<String, InitError> {
             " prints the identity-provider steps"
         }
     );
+    if specs.iter().any(|p| !p.examples.is_empty()) {
+        out.push_str("# Fill in every value written <like-this>: until then every command but `explain` refuses the policy.\n");
+    }
     out.push_str("version = 1\n\n[target]\n");
     out += &line(
         format!("workloads  = {}", toml_list(&target.workloads.patterns)),

@@ -85,6 +85,18 @@ pub(super) fn is_guid(s: &str) -> bool {
 }
 
 impl InputKind {
+    /// The form of a value, for what to fill in: `a host name (no https://)`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            InputKind::Host => "a host name (no `https://`, no path)",
+            InputKind::Url => "an `https://` URL",
+            InputKind::Segment => "one URL path segment (no `/`)",
+            InputKind::Tenant => {
+                "a tenant ID (a GUID), a domain (`<name>.onmicrosoft.com`), or `common`, `organizations`, `consumers`"
+            }
+        }
+    }
+
     /// The kind's rule applied to `raw`, as written in the policy.
     pub fn normalize(self, raw: &str) -> Result<Normalized, InputError> {
         if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
