@@ -555,11 +555,32 @@ mod tests {
     fn every_starter_policy_is_a_valid_policy() {
         for p in catalogue::PROVIDERS {
             let text = init(&[p.key]).unwrap();
-            let policy = crate::policy::parse(&text, "init")
+            let policy = crate::policy::parse_draft(&text, "init")
                 .unwrap_or_else(|e| panic!("{}:\n{e}\n{text}", p.key));
+            // It cannot go live unedited: every value the user must write is a placeholder
+            // that `parse` refuses, at its line; a starter with nothing to fill in (Google:
+            // only the Secret's credentials) parses as it is.
+            let lines: Vec<&str> = text.lines().collect();
+            match crate::policy::parse(&text, "init") {
+                Ok(_) => assert!(policy.placeholders.is_empty(), "{}", p.key),
+                Err(e) => {
+                    assert_eq!(e.problems, policy.placeholders, "{}", p.key);
+                    for problem in &e.problems {
+                        let line = lines[problem.line - 1];
+                        assert!(line[problem.column - 1..].contains('<'), "{}: {line}", p.key);
+                        assert!(problem.help.as_deref().is_some_and(|h| h.starts_with("fill in the ")), "{problem:?}");
+                    }
+                }
+            }
+            assert_eq!(
+                policy.placeholders.is_empty(),
+                p.examples.iter().all(|(_, v)| !v.contains('<')),
+                "{}",
+                p.key
+            );
             assert_eq!(policy.providers[0].spec.key, p.key);
             // What it writes is what the parser assumes when the tables are left out.
-            let bare = crate::policy::parse(
+            let bare = crate::policy::parse_draft(
                 &format!(
                     "version = 1\n[providers.{}]\n{}",
                     p.key,
@@ -635,7 +656,7 @@ mod tests {
                 )
                 .collect();
             let all = all.join("\n");
-            crate::policy::parse(&all, "init")
+            crate::policy::parse_draft(&all, "init")
                 .unwrap_or_else(|e| panic!("{} with optional options:\n{e}\n{all}", p.key));
         }
     }
@@ -686,7 +707,7 @@ mod tests {
             "{text}"
         );
         let policy = crate::policy::parse(
-            "version = 1\n[providers.keycloak]\nclient_id = { configmap = \"idp\", key = \"id\" }\nclient_secret = { secret = \"s\", key = \"secret\" }\nurl = \"https://sso.example.com\"\nrealm = \"r\"\n",
+            "version = 1\n[providers.keycloak]\nclient_id = { configmap = \"idp\", key = \"id\" }\nclient_secret = { secret = \"s\", key = \"secret\" }\nurl = \"https://sso.acme.test\"\nrealm = \"r\"\n",
             "p.toml",
         )
         .unwrap();
@@ -727,14 +748,14 @@ mod tests {
     #[test]
     fn explain_never_shows_a_literal_credential() {
         let policy = crate::policy::parse(
-            "version = 1\n[enforce]\nplaintext_secrets = \"allow\"\n[sso]\nwebapp = \"https://app.example.com/\"\n[providers.google]\nclient_id = \"id-1\"\nclient_secret = \"hunter2-secret\"\n",
+            "version = 1\n[enforce]\nplaintext_secrets = \"allow\"\n[sso]\nwebapp = \"https://app.acme.test/\"\n[providers.google]\nclient_id = \"id-1\"\nclient_secret = \"hunter2-secret\"\n",
             "p.toml",
         )
         .unwrap();
         let text = explain(&policy).unwrap();
         assert!(!text.contains("hunter2-secret"), "{text}");
         assert!(
-            text.contains("https://app.example.com/callback_google"),
+            text.contains("https://app.acme.test/callback_google"),
             "{text}"
         );
         insta::assert_snapshot!(text);

@@ -9,7 +9,7 @@ use super::options::*;
 /// and so does `[sso] webapp`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
-    /// A host name (`example.okta.com`, optionally `:port`); the templates add `https://`.
+    /// A host name (`acme.okta.com`, optionally `:port`); the templates add `https://`.
     /// `https://` typed in front is dropped (a note says so); another scheme, a path, a query
     /// or a space is refused.
     Host,
@@ -19,7 +19,7 @@ pub enum InputKind {
     Url,
     /// One URL path segment (a realm, an authorization server ID): no `/`, space, `?` or `#`.
     Segment,
-    /// An Azure tenant: a tenant ID (GUID), a domain (`contoso.onmicrosoft.com`), or
+    /// An Azure tenant: a tenant ID (GUID), a domain (`acme.onmicrosoft.com`), or
     /// `common`, `organizations`, `consumers`.
     Tenant,
 }
@@ -205,7 +205,7 @@ impl InputKind {
                         || AZURE_TENANT_WORDS.contains(&trimmed))
                 {
                     return Err(invalid(
-                        "is neither a tenant ID (a GUID), a domain (`contoso.onmicrosoft.com`) nor one of `common`, `organizations`, `consumers`",
+                        "is neither a tenant ID (a GUID), a domain (`<name>.onmicrosoft.com`) nor one of `common`, `organizations`, `consumers`",
                         None,
                     ));
                 }

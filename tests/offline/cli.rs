@@ -368,11 +368,11 @@ fn explain_values_and_init_follow_the_exit_codes() {
     );
     let out = text(&explain.stdout);
     assert!(
-        out.contains("https://app.clearml.example.com/callback_keycloak"),
+        out.contains("https://app.clearml.acme.test/callback_keycloak"),
         "{out}"
     );
     assert!(
-        out.contains("https://app.clearml.example.com/callback_google"),
+        out.contains("https://app.clearml.acme.test/callback_google"),
         "{out}"
     );
     assert!(out.contains("turn OFF \"Full group path\""), "{out}");
@@ -391,11 +391,11 @@ fn explain_shows_urls_derived_from_a_normalised_policy_and_the_notes() {
 [enforce]
 plaintext_secrets = "allow"
 [sso]
-webapp = "https://app.example.com/"
+webapp = "https://app.acme.test/"
 [providers.keycloak]
 client_id = "i"
 client_secret = "s"
-url = "https://sso.example.com/realms/clearml"
+url = "https://sso.acme.test/realms/clearml"
 [providers.okta]
 client_id = "i"
 client_secret = "s"
@@ -403,7 +403,7 @@ domain = "https://x.okta.com/oauth2/default"
 [providers.azure_ad]
 client_id = "i"
 client_secret = "s"
-tenant = "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0"
+tenant = "https://login.microsoftonline.com/acmecorp.onmicrosoft.com/v2.0"
 "#,
     )
     .unwrap();
@@ -411,10 +411,10 @@ tenant = "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0"
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     for url in [
-        "https://sso.example.com/realms/clearml/protocol/openid-connect/auth",
+        "https://sso.acme.test/realms/clearml/protocol/openid-connect/auth",
         "https://x.okta.com/oauth2/default/v1/token",
-        "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
-        "https://app.example.com/callback_okta",
+        "https://login.microsoftonline.com/acmecorp.onmicrosoft.com/oauth2/v2.0/authorize",
+        "https://app.acme.test/callback_okta",
     ] {
         assert!(stdout.contains(url), "{url} in\n{stdout}");
     }

@@ -112,7 +112,7 @@ fn case() -> impl Strategy<Value = Case> {
             }
             let admins = admins.iter().map(|a| toml_string(a)).collect::<Vec<_>>().join(", ");
             let policy = format!(
-                "version = 1\n[secrets]\nexternal = [\"clearml-sso\"]\n[providers.keycloak]\nclient_id = {{ secret = \"clearml-sso\", key = \"id\" }}\nclient_secret = {{ secret = \"clearml-sso\", key = \"secret\" }}\nurl = \"https://sso.example.com\"\nrealm = \"clearml\"\nidp_logout = {logout}\ndisplay_name = {}\nclaims.name = {}\ngroups.admins = [{admins}]\n",
+                "version = 1\n[secrets]\nexternal = [\"clearml-sso\"]\n[providers.keycloak]\nclient_id = {{ secret = \"clearml-sso\", key = \"id\" }}\nclient_secret = {{ secret = \"clearml-sso\", key = \"secret\" }}\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\nidp_logout = {logout}\ndisplay_name = {}\nclaims.name = {}\ngroups.admins = [{admins}]\n",
                 toml_string(&display),
                 toml_string(&claim)
             );
