@@ -567,8 +567,18 @@ mod tests {
                     assert_eq!(e.problems, policy.placeholders, "{}", p.key);
                     for problem in &e.problems {
                         let line = lines[problem.line - 1];
-                        assert!(line[problem.column - 1..].contains('<'), "{}: {line}", p.key);
-                        assert!(problem.help.as_deref().is_some_and(|h| h.starts_with("fill in the ")), "{problem:?}");
+                        assert!(
+                            line[problem.column - 1..].contains('<'),
+                            "{}: {line}",
+                            p.key
+                        );
+                        assert!(
+                            problem
+                                .help
+                                .as_deref()
+                                .is_some_and(|h| h.starts_with("fill in the ")),
+                            "{problem:?}"
+                        );
                     }
                 }
             }

@@ -399,8 +399,8 @@ pub fn init(args: InitArgs) -> ExitCode {
         .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.flush()));
     match written {
         Ok(()) => {
-            let to_fill = clearml_sso::policy::parse_draft(&text, "init")
-                .map_or(0, |p| p.placeholders.len());
+            let to_fill =
+                clearml_sso::policy::parse_draft(&text, "init").map_or(0, |p| p.placeholders.len());
             let next = if to_fill > 0 {
                 format!("fill in its {to_fill} <…> value(s), which `explain` lists: ")
             } else {

@@ -82,10 +82,11 @@ pub fn why(value: &str) -> Option<&'static str> {
     if v.find('<').is_some_and(|open| v[open..].contains('>')) {
         return Some("`<…>` marks a value to fill in");
     }
-    let globs = super::Globs::new_caseless(DEFAULT_PLACEHOLDERS.iter().map(|s| s.to_string()).collect())
-        .expect("valid defaults");
+    let globs =
+        super::Globs::new_caseless(DEFAULT_PLACEHOLDERS.iter().map(|s| s.to_string()).collect())
+            .expect("valid defaults");
     if globs.is_match(&v) || (!v.is_empty() && v.chars().all(|c| c == '.' || c == '…')) {
-        return Some("it is a placeholder word");
+        return Some("it is a fill-in word such as `changeme`, `todo` or `...`");
     }
     if v == NIL_GUID {
         return Some("the all-zero GUID is documentation's, never a tenant's");
@@ -94,11 +95,17 @@ pub fn why(value: &str) -> Option<&'static str> {
     let rest = v.split_once("://").map_or(v.as_str(), |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host = authority.rsplit('@').next().unwrap_or_default();
-    let host = host.split(':').next().unwrap_or_default().trim_end_matches('.');
+    let host = host
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('.');
     if host.contains('.') {
         let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
         if EXAMPLE_DOMAINS.iter().any(|d| under(d))
-            || EXAMPLE_TLDS.iter().any(|t| host.ends_with(&format!(".{t}")))
+            || EXAMPLE_TLDS
+                .iter()
+                .any(|t| host.ends_with(&format!(".{t}")))
         {
             return Some("it is a domain reserved for documentation");
         }
@@ -116,9 +123,8 @@ pub fn why(value: &str) -> Option<&'static str> {
     }
     let words = rest.split(['.', '/', ':', '?', '#', '&', '=', '@']);
     for word in words {
-        if FILL_IN_WORDS.contains(&word) || word.starts_with("your-") || word.starts_with("your_")
-        {
-            return Some("it holds a word that marks a value to fill in");
+        if FILL_IN_WORDS.contains(&word) || word.starts_with("your-") || word.starts_with("your_") {
+            return Some("it holds a fill-in word such as `your-…`, `CHANGE-ME` or `ENV_ID`");
         }
     }
     None

@@ -66,9 +66,7 @@ fn keycloak_urls_are_derived() {
     };
     assert_eq!(
         get("base_url"),
-        Value::Literal(Literal::Str(
-            "https://sso.acme.test/realms/clearml/".into()
-        ))
+        Value::Literal(Literal::Str("https://sso.acme.test/realms/clearml/".into()))
     );
     assert_eq!(
         get("access_token_url"),
@@ -282,7 +280,9 @@ fn keycloak_url_with_realm_path_is_split() {
             "https://sso.acme.test/realms/clearml/protocol/openid-connect/auth"
         );
         assert!(
-            notes(&p).starts_with("p.toml:7:7: note: providers.keycloak.url = \"https://sso.acme.test/realms/clearml"),
+            notes(&p).starts_with(
+                "p.toml:7:7: note: providers.keycloak.url = \"https://sso.acme.test/realms/clearml"
+            ),
             "{}",
             notes(&p)
         );
@@ -419,10 +419,8 @@ fn azure_tenant_as_url_is_reduced_and_a_bare_word_refused() {
 
 #[test]
 fn webapp_needs_a_scheme() {
-    let text = one("google", "").replace(
-        "[enforce]",
-        "[sso]\nwebapp = \"app.acme.test/\"\n[enforce]",
-    );
+    let text =
+        one("google", "").replace("[enforce]", "[sso]\nwebapp = \"app.acme.test/\"\n[enforce]");
     assert_eq!(
         err(&text),
         "p.toml:3:10: error: sso.webapp = \"app.acme.test/\" has no scheme (https:// or http://)\n  help: write webapp = \"https://app.acme.test\""
@@ -435,10 +433,7 @@ fn webapp_needs_a_scheme() {
 fn explicit_base_url_gets_its_slash_with_a_note() {
     let body = "base_url = \"https://idp.acme.test/x\"\nauthorize_url = \"https://idp.acme.test/a\"\naccess_token_url = \"https://idp.acme.test/t\"\n";
     let p = parse(&one("keycloak", body), "p.toml").unwrap();
-    assert_eq!(
-        desired(&p, "keycloak.base_url"),
-        "https://idp.acme.test/x/"
-    );
+    assert_eq!(desired(&p, "keycloak.base_url"), "https://idp.acme.test/x/");
     assert_eq!(
         notes(&p),
         "p.toml:7:12: note: providers.keycloak.base_url = \"https://idp.acme.test/x\" lacks the trailing `/` ClearML appends paths to: read as \"https://idp.acme.test/x/\"\n"

@@ -883,3 +883,146 @@ fn format_codequality_is_gitlab() {
         text(&out.stderr)
     );
 }
+
+/// `FILE:LINE:COLUMN` of the value of `key = "…"` in `policy` (the column of its opening quote,
+/// where the parser points).
+fn value_place(path: &std::path::Path, policy: &str, key: &str) -> String {
+    let (n, line) = policy
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with(&format!("{key} = \"")))
+        .unwrap_or_else(|| panic!("{key} in {policy}"));
+    let column = line.find('"').unwrap() + 1;
+    format!("{}:{}:{column}", path.display(), n + 1)
+}
+
+#[test]
+fn placeholders_in_a_policy_are_refused_where_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every starter with values to fill in, and what each must be filled in with.
+    for (key, inputs) in [
+        ("okta", &["domain"][..]),
+        ("azure_ad", &["tenant"]),
+        ("keycloak", &["url", "realm"]),
+        ("auth0", &["audience", "domain"]),
+        ("cognito", &["domain"]),
+        ("ad_oauth", &["authorize_url", "access_token_url"]),
+        ("ping", &["authorize_url", "access_token_url"]),
+    ] {
+        let path = dir.path().join(format!("{key}.toml"));
+        let init = run(&["init", key, "--output", path.to_str().unwrap()], b"");
+        assert_eq!(init.status.code(), Some(0), "{}", text(&init.stderr));
+        assert!(
+            text(&init.stderr).contains(&format!("fill in its {} <…> value(s)", inputs.len())),
+            "{key}: {}",
+            text(&init.stderr)
+        );
+        let policy = std::fs::read_to_string(&path).unwrap();
+        let p = path.to_str().unwrap();
+        // Every command that goes live refuses it as a policy error, before reading any
+        // manifest, at each placeholder with what to fill in; stdout stays empty.
+        for args in [
+            vec!["--policy", p, EXAMPLE],
+            vec!["check", "--policy", p, EXAMPLE],
+            vec!["diff", "--policy", p, EXAMPLE],
+            vec!["values", "--policy", p],
+        ] {
+            let out = run(&args, b"");
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{key} {args:?}: {err}");
+            assert!(out.stdout.is_empty(), "{key} {args:?}");
+            for input in inputs {
+                let place = value_place(&path, &policy, input);
+                assert!(
+                    err.contains(&format!("{place}: error: providers.{key}.{input} = \"")),
+                    "{key} {args:?}: {place} not in\n{err}"
+                );
+            }
+            assert_eq!(
+                err.matches("is a placeholder").count(),
+                inputs.len(),
+                "{key}: {err}"
+            );
+            assert_eq!(
+                err.matches("  help: fill in the ").count(),
+                inputs.len(),
+                "{err}"
+            );
+        }
+        // `explain` is how the user learns what to fill in: it lists them first, exit 0.
+        let out = run(&["explain", "--policy", p], b"");
+        assert_eq!(out.status.code(), Some(0), "{key}: {}", text(&out.stderr));
+        let explained = text(&out.stdout);
+        assert!(
+            explained.starts_with(&format!("Still to fill in ({}):", inputs.len())),
+            "{key}: {explained}"
+        );
+        for input in inputs {
+            let place = value_place(&path, &policy, input);
+            assert!(
+                explained.contains(&format!("{place}: to-do: providers.{key}.{input} = ")),
+                "{key}: {explained}"
+            );
+        }
+    }
+}
+
+#[test]
+fn documentation_examples_written_by_hand_are_placeholders_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "version = 1\n[secrets]\nexternal = [\"clearml-sso\"]\n";
+    let creds = |key: &str| {
+        format!("client_id = {{ secret = \"clearml-sso\", key = \"{key}_id\" }}\nclient_secret = {{ secret = \"clearml-sso\", key = \"{key}_secret\" }}\n")
+    };
+    for (key, setting, why) in [
+        ("okta", "domain = \"example.okta.com\"", "documentation example"),
+        ("okta", "domain = \"your-org.okta.com\"", "fill-in word"),
+        ("azure_ad", "tenant = \"contoso.onmicrosoft.com\"", "documentation example"),
+        ("azure_ad", "tenant = \"00000000-0000-0000-0000-000000000000\"", "all-zero GUID"),
+        ("keycloak", "realm = \"clearml\"\nurl = \"https://sso.example.com\"", "reserved for documentation"),
+        ("keycloak", "url = \"https://sso.acme.test\"\nrealm = \"CHANGE-ME\"", "fill-in word"),
+        ("auth0", "audience = \"https://api.acme.test/\"\ndomain = \"example.eu.auth0.com\"", "documentation example"),
+        ("ping", "access_token_url = \"https://auth.pingone.com/2f7a1c4e/as/token\"\nauthorize_url = \"https://auth.pingone.com/ENV_ID/as/authorize\"", "fill-in word"),
+    ] {
+        let path = dir.path().join("p.toml");
+        let policy = format!("{head}[providers.{key}]\n{}{setting}\n", creds(key));
+        std::fs::write(&path, &policy).unwrap();
+        // The placeholder is the table's last setting.
+        let name = setting.lines().last().unwrap().split(' ').next().unwrap();
+        let place = value_place(&path, &policy, name);
+        let out = run(&["--policy", path.to_str().unwrap(), EXAMPLE], b"");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{setting}: {err}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            err.contains(&format!("{place}: error: providers.{key}.{name} = ")),
+            "{setting}: {err}"
+        );
+        assert!(err.contains(why), "{setting}: {err}");
+        assert_eq!(err.matches("is a placeholder").count(), 1, "{setting}: {err}");
+    }
+}
+
+#[test]
+fn a_right_value_in_the_manifest_is_never_corrected_to_an_example() {
+    // The chart already carries the right Okta domain; the starter's example value must not
+    // replace it: the policy is refused, nothing is written. Filled in, it renders.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n        env:\n        - name: CLEARML__services__login__sso__oauth_client__okta__base_url\n          value: https://acme.okta.com/oauth2/default/\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-sso\nstringData:\n  okta_client_id: '\"id\"'\n  okta_client_secret: '\"s\"'\n";
+    let path = dir.path().join("p.toml");
+    let policy = "version = 1\n[providers.okta]\nclient_id = { secret = \"clearml-sso\", key = \"okta_client_id\" }\nclient_secret = { secret = \"clearml-sso\", key = \"okta_client_secret\" }\ndomain = \"example.okta.com\"\n";
+    std::fs::write(&path, policy).unwrap();
+    let p = path.to_str().unwrap();
+    let out = run(&["--policy", p], manifest.as_bytes());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    std::fs::write(&path, policy.replace("example.okta.com", "acme.okta.com")).unwrap();
+    let out = run(&["--policy", p], manifest.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rendered = text(&out.stdout);
+    assert!(
+        rendered.contains("https://acme.okta.com/oauth2/default/v1/authorize"),
+        "{rendered}"
+    );
+    assert!(!rendered.contains("example.okta.com"), "{rendered}");
+}

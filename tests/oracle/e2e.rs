@@ -413,10 +413,7 @@ fn policy(
         let mut opts: Vec<&str> = vec!["client_id", "client_secret"];
         let derived = key == "keycloak" && r.below(3) == 0;
         if derived {
-            let url = [
-                "https://sso.acme.test",
-                "https://kc.other.test:8443/auth",
-            ][r.below(2)];
+            let url = ["https://sso.acme.test", "https://kc.other.test:8443/auth"][r.below(2)];
             let realm = ["clearml", "my-realm", "r_1"][r.below(3)];
             body.push_str(&format!(
                 "url = {}\nrealm = {}\n",
