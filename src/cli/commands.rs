@@ -401,14 +401,14 @@ pub fn init(args: InitArgs) -> ExitCode {
         Ok(()) => {
             let to_fill =
                 clearml_sso::policy::parse_draft(&text, "init").map_or(0, |p| p.placeholders.len());
-            let next = if to_fill > 0 {
-                format!("fill in its {to_fill} <…> value(s), which `explain` lists: ")
+            let then = if to_fill > 0 {
+                format!(" (it lists the {to_fill} <…> value(s) to fill in first: until then every other command refuses the policy)")
             } else {
                 String::new()
             };
             let _ = writeln!(
                 std::io::stderr(),
-                "clearml-sso: wrote {shown}; next: {next}clearml-sso explain --policy {shown}"
+                "clearml-sso: wrote {shown}; next: clearml-sso explain --policy {shown}{then}"
             );
             ExitCode::from(exit::OK)
         }

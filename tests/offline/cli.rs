@@ -913,7 +913,10 @@ fn placeholders_in_a_policy_are_refused_where_they_are() {
         let init = run(&["init", key, "--output", path.to_str().unwrap()], b"");
         assert_eq!(init.status.code(), Some(0), "{}", text(&init.stderr));
         assert!(
-            text(&init.stderr).contains(&format!("fill in its {} <…> value(s)", inputs.len())),
+            text(&init.stderr).contains(&format!(
+                "it lists the {} <…> value(s) to fill in",
+                inputs.len()
+            )),
             "{key}: {}",
             text(&init.stderr)
         );
