@@ -1029,3 +1029,49 @@ fn a_right_value_in_the_manifest_is_never_corrected_to_an_example() {
     );
     assert!(!rendered.contains("example.okta.com"), "{rendered}");
 }
+
+#[test]
+fn a_quoted_substitution_is_text_and_silent_an_unquoted_one_is_judged() {
+    // `"${X}"` is what HOCON reads literally: stored quoted in a Secret as `explain` advises (a
+    // client secret may hold `${`), or quoted in the manifest. Neither gets a finding; an
+    // unquoted `${?Y}` pyhocon would substitute (and drop) still warns, and an unquoted `${Z}`
+    // it cannot resolve is still an error.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.toml");
+    std::fs::write(
+        &policy,
+        "version = 1\n[providers.keycloak]\nclient_id = { secret = \"clearml-sso\", key = \"keycloak_client_id\" }\nclient_secret = { secret = \"clearml-sso\", key = \"keycloak_client_secret\" }\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n",
+    )
+    .unwrap();
+    let manifest = |extra: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n        env:\n        - name: X\n          value: defined\n        - name: CLEARML__services__login__sso__oauth_client__keycloak__display_name\n          value: '\"${{X}} and ${{NOPE}}\"'\n        - name: CLEARML__secure__login__sso__oauth_client__keycloak__client_secret\n          valueFrom:\n            secretKeyRef: {{name: clearml-sso, key: keycloak_client_secret}}\n{extra}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-sso\nstringData:\n  keycloak_client_id: '\"id\"'\n  keycloak_client_secret: '\"{SECRET_VALUE}${{Z}}\"'\n")
+    };
+    let p = policy.to_str().unwrap();
+    let quoted = run(&["check", "--policy", p, "-"], manifest("").as_bytes());
+    let out = text(&quoted.stdout);
+    assert_eq!(
+        quoted.status.code(),
+        Some(0),
+        "{out}{}",
+        text(&quoted.stderr)
+    );
+    assert!(!out.contains("substitution"), "{out}");
+    assert!(!out.contains("warning["), "{out}");
+    assert!(!out.contains(SECRET_VALUE), "{out}");
+    let optional = "        - name: CLEARML__services__login__sso__oauth_client__keycloak__claims__name\n          value: ${?Y}\n";
+    let unquoted = run(
+        &["check", "--policy", p, "-"],
+        manifest(optional).as_bytes(),
+    );
+    let out = text(&unquoted.stdout);
+    assert_eq!(unquoted.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("warning[optional-substitution]: `${?Y}`"),
+        "{out}"
+    );
+    let failing = "        - name: CLEARML__services__login__sso__oauth_client__keycloak__claims__name\n          value: ${Z}\n";
+    let unquoted = run(&["check", "--policy", p, "-"], manifest(failing).as_bytes());
+    let out = text(&unquoted.stdout);
+    assert_eq!(unquoted.status.code(), Some(1), "{out}");
+    assert!(out.contains("error[compose-variable]"), "{out}");
+}
