@@ -5,7 +5,9 @@
 //! never reads).
 //!
 //! Every problem in the file is reported, not only the first, each at its place. It must not
-//! yield a `Policy` from a file with any problem, nor read anything but the policy text.
+//! yield a `Policy` from a file with any problem (a placeholder is one, except to
+//! [`parse_draft`], which lists them in `Policy::placeholders`), nor read anything but the
+//! policy text.
 
 use super::glob::Globs;
 use super::loader::{input_error, table, type_name, Loader};

@@ -7,8 +7,9 @@
 //! root tables, and what the policy wants once read) and `provider_table` (one provider's
 //! options, values and references), both over `loader` (places and typed reads); what is wrong
 //! with a file is `error`; what the policy alone makes `render` report, whatever the
-//! manifests, is `refusals`. `glob` (the name patterns) and `suggest` ("did you mean") are leaves
-//! that import nothing else from the crate.
+//! manifests, is `refusals`; what counts as a placeholder still to fill in (refused by
+//! [`parse`], a to-do item for [`parse_draft`]) is `placeholder`, the one list. `glob` (the name
+//! patterns) and `suggest` ("did you mean") are leaves that import nothing else from the crate.
 //!
 //! It must not read manifests or judge them: the policy says what is wanted; the corrections
 //! (`correct`) and the proof (`verify`) apply it. The paths the rest of the crate uses
