@@ -346,8 +346,10 @@ fn refused_policy(findings: &[report::Finding]) -> ExitCode {
     fail(exit::VIOLATION, &text)
 }
 
+/// `explain` reads a policy still being written: its placeholders are not refused but listed
+/// first, as to-do items (exit 0: the explanation is what was asked for).
 pub fn explain(args: PolicyArgs) -> ExitCode {
-    match policy_file::load(args.policy.as_deref(), false) {
+    match policy_file::load_draft(args.policy.as_deref()) {
         Ok(policy) => match explain::explain(&policy) {
             Ok(text) => {
                 // No findings are printed on success: the policy's warnings as the parser's.
@@ -446,9 +448,16 @@ pub fn init(args: InitArgs) -> ExitCode {
         .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.flush()));
     match written {
         Ok(()) => {
+            let to_fill =
+                clearml_sso::policy::parse_draft(&text, "init").map_or(0, |p| p.placeholders.len());
+            let then = if to_fill > 0 {
+                format!(" (it lists the {to_fill} <…> value(s) to fill in first: until then every other command refuses the policy)")
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 std::io::stderr(),
-                "clearml-sso: wrote {shown}; next: clearml-sso explain --policy {shown}"
+                "clearml-sso: wrote {shown}; next: clearml-sso explain --policy {shown}{then}"
             );
             ExitCode::from(exit::OK)
         }

@@ -145,7 +145,7 @@ fn assert_rendered(out: &Output, what: &str) {
     );
     assert_eq!(
         sso(&config, "services", "keycloak")["base_url"],
-        "https://sso.example.com/realms/clearml/",
+        "https://sso.acme.test/realms/clearml/",
         "{what}"
     );
 }

@@ -43,7 +43,44 @@ fn init_to(dir: &Path, providers: &[&str]) -> std::path::PathBuf {
         "{}",
         text(&out.stderr)
     );
+    fill_in(&path);
     path
+}
+
+/// What the user does next (`$EDITOR clearml-sso.toml` in the README's first run): every `<…>`
+/// the starter holds replaced with a real-looking value. Before, the render refuses it.
+fn fill_in(path: &Path) {
+    let starter = std::fs::read_to_string(path).unwrap();
+    let values = [
+        ("https://<keycloak-host>", "https://sso.acme.test"),
+        ("<realm>", "clearml"),
+        ("<your-org>.okta.com", "acme.okta.com"),
+        ("<tenant-id-or-domain>", "acmecorp.onmicrosoft.com"),
+        ("<tenant>.<region>.auth0.com", "acme.eu.auth0.com"),
+        (
+            "<domain-prefix>.auth.<region>.amazoncognito.com",
+            "acme.auth.eu-west-1.amazoncognito.com",
+        ),
+        ("<adfs-host>", "adfs.acme.test"),
+        ("<environment-id>", "2f7a1c4e-5b6d-4e8f-9a0b-1c2d3e4f5a6b"),
+    ];
+    let mut filled = starter.clone();
+    for (placeholder, value) in values {
+        filled = filled.replace(placeholder, value);
+    }
+    assert!(
+        filled
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .all(|l| !l.split(" # ").next().unwrap().contains('<')),
+        "a placeholder left unfilled:\n{filled}"
+    );
+    if filled != starter {
+        let refused = run(&["values", "--policy", path.to_str().unwrap()], b"");
+        assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+        assert!(text(&refused.stderr).contains("is a placeholder"));
+    }
+    std::fs::write(path, filled).unwrap();
 }
 
 /// The `kubectl create secret generic …` lines of `explain`'s output.
@@ -853,7 +890,7 @@ fn readme_policy_example_declares_the_secret_it_reads() {
         ("docs/policy.md", "# Policy (version 1)"),
     ] {
         let example = readme_block(file, heading, "toml");
-        let policy = clearml_sso::policy::parse(&example, file).unwrap();
+        let policy = clearml_sso::policy::parse_draft(&example, file).unwrap();
         assert!(
             policy.warnings.is_empty(),
             "{file}: {}",
