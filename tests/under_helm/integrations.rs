@@ -200,7 +200,7 @@ fn helmfile_without_a_post_renderer_takes_the_merged_values() {
     // A policy render refuses: helmfile fails with the tool's message.
     std::fs::write(
         dir.path().join("clearml-sso.toml"),
-        "version = 1\n[providers.keycloak]\nclient_id = \"id\"\nclient_secret = \"literal-secret\"\nurl = \"https://sso.example.com\"\nrealm = \"clearml\"\n",
+        "version = 1\n[providers.keycloak]\nclient_id = \"id\"\nclient_secret = \"literal-secret\"\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n",
     )
     .unwrap();
     let out = run(dir.path());
