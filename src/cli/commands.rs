@@ -12,7 +12,7 @@
 
 use super::args::{CheckArgs, DiffArgs, InitArgs, PolicyArgs, RenderArgs};
 use super::exit::{self, fail, print, Stop};
-use super::{helm_stderr, policy_file, report_file};
+use super::{colour, helm_stderr, policy_file, report_file};
 use clearml_sso::{diff, explain, render_with, report, Outcome, RenderOptions};
 use std::borrow::Cow;
 use std::io::Write;
@@ -230,7 +230,8 @@ fn finish<'a>(
         ),
         (false, None) => {
             if !args.quiet {
-                let _ = std::io::stderr().write_all(findings_text(outcome, &style).as_bytes());
+                let text = colour::findings(&findings_text(outcome, &style), colour::stderr());
+                let _ = std::io::stderr().write_all(text.as_bytes());
             }
             print(&output())
         }
@@ -275,7 +276,12 @@ pub fn check(args: CheckArgs) -> ExitCode {
         };
         return stopped((stop, false), None, Some((args.format, &style)));
     }
-    let printed = print(&report::format(&outcome.findings, args.format, &style));
+    let document = report::format(&outcome.findings, args.format, &style);
+    let printed = if args.format == report::Format::Text {
+        print(&colour::findings(&document, colour::stdout()))
+    } else {
+        print(&document)
+    };
     if outcome.has_errors() || (args.strict && outcome.changed) {
         if args.strict && outcome.changed && !outcome.has_errors() {
             let _ = writeln!(
@@ -313,7 +319,10 @@ pub fn diff(args: DiffArgs) -> ExitCode {
     );
     let input = String::from_utf8(input).expect("render accepted it as UTF-8");
     let code = finish(&args.render, &outcome, &refusal, false, || {
-        Cow::Owned(diff::unified(&input, &outcome.output))
+        Cow::Owned(colour::diff(
+            &diff::unified(&input, &outcome.output),
+            colour::stdout(),
+        ))
     });
     if code != ExitCode::from(exit::OK) {
         return code;
@@ -346,12 +355,21 @@ fn refused_policy(findings: &[report::Finding]) -> ExitCode {
     fail(exit::VIOLATION, &text)
 }
 
+/// The policy's warnings (`FILE:LINE:COLUMN: warning: …`) on stderr.
+fn warn(text: &str) {
+    let _ = write!(
+        std::io::stderr(),
+        "{}",
+        colour::findings(text, colour::stderr())
+    );
+}
+
 pub fn explain(args: PolicyArgs) -> ExitCode {
     match policy_file::load(args.policy.as_deref(), false) {
         Ok(policy) => match explain::explain(&policy) {
             Ok(text) => {
                 // No findings are printed on success: the policy's warnings as the parser's.
-                let _ = write!(std::io::stderr(), "{}", policy.warnings_text());
+                warn(&policy.warnings_text());
                 print(&text)
             }
             Err(findings) => refused_policy(&findings),
@@ -365,7 +383,7 @@ pub fn values(args: PolicyArgs) -> ExitCode {
         Ok(policy) => match explain::values(&policy) {
             Ok(text) => {
                 // No findings are printed on success: the policy's warnings as the parser's.
-                let _ = write!(std::io::stderr(), "{}", policy.warnings_text());
+                warn(&policy.warnings_text());
                 print(&text)
             }
             Err(findings) => refused_policy(&findings),
@@ -412,6 +430,27 @@ pub fn init(args: InitArgs) -> ExitCode {
         Err(e) => fail(
             exit::USAGE,
             &format!("clearml-sso: cannot write {shown}: {e}"),
+        ),
+    }
+}
+
+/// `completions SHELL`: the completion script clap_complete generates from the same grammar.
+pub fn completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut command = <super::args::Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "clearml-sso", &mut script);
+    print(&String::from_utf8_lossy(&script))
+}
+
+/// `man`: the man page clap_mangen renders from the same grammar (scripts/release ships it).
+pub fn man() -> ExitCode {
+    let command = <super::args::Cli as clap::CommandFactory>::command();
+    let mut page = Vec::new();
+    match clap_mangen::Man::new(command).render(&mut page) {
+        Ok(()) => print(&String::from_utf8_lossy(&page)),
+        Err(e) => fail(
+            exit::USAGE,
+            &format!("clearml-sso: cannot render the man page: {e}"),
         ),
     }
 }

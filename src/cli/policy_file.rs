@@ -85,7 +85,10 @@ pub fn load(flag: Option<&Path>, quiet: bool) -> Result<Policy, Stop> {
             .collect(),
     })?;
     if !quiet {
-        eprint!("{}", policy.notes_text());
+        eprint!(
+            "{}",
+            super::colour::findings(&policy.notes_text(), super::colour::stderr())
+        );
     }
     Ok(policy)
 }
