@@ -26,6 +26,35 @@ fn input_name(input: Option<&Path>) -> String {
         .map_or("stdin".to_string(), |p| p.display().to_string())
 }
 
+/// What probably made the input empty, by where it came from: Helm 3's `helm template
+/// --output-dir` (measured with Helm 3.17: it hands the post-renderer an empty stream and
+/// writes the templates uncorrected), a pipe whose writer failed (`helm template … |
+/// clearml-sso check` with a failing helm, which the shell does not report without
+/// `pipefail`), or a file that was written empty.
+fn empty_input_help(input: Option<&Path>) -> String {
+    let name = input.filter(|p| *p != Path::new("-"));
+    if let Some(path) = name {
+        return format!(
+            "{} holds no document; if a command wrote it (`helm template … > {0}`), that command probably failed: look for its error",
+            path.display()
+        );
+    }
+    if helm_stderr::under_helm() {
+        return "under `helm template --output-dir`, Helm 3 writes the templates to that directory uncorrected and gives the post-renderer an empty stream: render to stdout instead (`helm template … --post-renderer clearml-sso > rendered.yaml`), or pipe `helm template` without --output-dir into `clearml-sso check`".to_string();
+    }
+    let piped = rustix::fs::fstat(std::io::stdin()).is_ok_and(|st| {
+        matches!(
+            rustix::fs::FileType::from_raw_mode(st.st_mode),
+            rustix::fs::FileType::Fifo | rustix::fs::FileType::Socket
+        )
+    });
+    if piped {
+        "nothing came through the pipe, so the command feeding it (such as `helm template …`) probably failed: look for its error above. Put `set -o pipefail` in the script (bash, zsh, ksh; with `set -e`: `set -euo pipefail`) so that any failing command fails its pipeline, not only the last one".to_string()
+    } else {
+        "stdin holds no document".to_string()
+    }
+}
+
 /// Checks the `--report` path, loads the policy, reads the input and renders: the shared first
 /// half of `render`, `check` and `diff`. `Err` says why the run stopped, and whether the
 /// `--report` path can take a report about it (not when the path itself is the problem).
@@ -49,7 +78,11 @@ fn prepare(
     })?;
     // Every command exits right after this one render: freeing the parsed documents (many
     // small nodes on a large stream) would only delay the exit.
-    let options = RenderOptions { leak_parsed: true };
+    let why_empty = empty_input_help(input);
+    let options = RenderOptions {
+        leak_parsed: true,
+        empty_input_help: Some(&why_empty),
+    };
     let outcome = render_with(&bytes, &policy, options).map_err(|e| {
         let message = format!("input is not a readable manifest stream: {e}");
         let finding =
@@ -439,7 +472,16 @@ pub fn completions(shell: clap_complete::Shell) -> ExitCode {
     let mut command = <super::args::Cli as clap::CommandFactory>::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "clearml-sso", &mut script);
-    print(&String::from_utf8_lossy(&script))
+    let mut script = String::from_utf8_lossy(&script).into_owned();
+    if shell == clap_complete::Shell::Bash {
+        // clap_complete 4.6 spells the state of a subcommand of a hyphenated program two ways in
+        // bash: the loop that walks the words arrives at `clearml__sso__subcmd__check`, the
+        // case arms are labelled `clearml__subcmd__sso__subcmd__check`, so no option of a
+        // subcommand ever completed. The arms are respelled as the loop spells them
+        // (tests/offline/cli_extras.rs completes `check --format` in a real bash).
+        script = script.replace("clearml__subcmd__sso", "clearml__sso");
+    }
+    print(&script)
 }
 
 /// `man`: the man page clap_mangen renders from the same grammar (scripts/release ships it).
