@@ -22,6 +22,9 @@ pub struct Cli {
     pub render: RenderArgs,
     /// Colour the findings and the diff: auto (on a terminal, unless NO_COLOR is set), always
     /// or never. Manifests, values, starters and machine formats are never coloured.
+    // A valid WHEN is taken out of the arguments before clap parses them ([`take_color`]), so
+    // this stays `auto`: it is declared for --help, the man page, the completions, and for clap
+    // to refuse an invalid WHEN.
     #[arg(
         long,
         global = true,
