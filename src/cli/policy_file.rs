@@ -99,7 +99,10 @@ fn load_with(
             .collect(),
     })?;
     if !quiet {
-        eprint!("{}", policy.notes_text());
+        eprint!(
+            "{}",
+            super::colour::findings(&policy.notes_text(), super::colour::stderr())
+        );
     }
     Ok(policy)
 }

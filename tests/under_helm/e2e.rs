@@ -786,6 +786,39 @@ fn a_success_summary_reaches_a_helm_parent_only() {
     );
 }
 
+/// The summary names a provider the policy does not declare (its key only, never the value of
+/// its variables), so the user can declare it or remove it without running `check`.
+#[test]
+fn the_summary_names_an_undeclared_provider() {
+    let fake = FakeHelm::new();
+    let example = std::fs::read_to_string(root().join(EXAMPLE)).unwrap();
+    let debug = "            - name: CLEARML_DEBUG_MODE\n";
+    assert!(example.contains(debug));
+    let input = example.replacen(
+        debug,
+        &format!(
+            "            - name: CLEARML__services__login__sso__oauth_client__okta__base_url\n              value: 'https://tenant-private.okta.com/'\n{debug}"
+        ),
+        1,
+    );
+    let manifests = fake.path("okta.yaml");
+    std::fs::write(&manifests, input).unwrap();
+    let script = format!(
+        "\"$0\" --policy=policies/keycloak.toml {} >/dev/null 2>\"$1\" & wait $!",
+        manifests.display()
+    );
+    let out = retry_busy(|| fake.command(&fake.path("helm"), &script).output());
+    assert_eq!(out.status.code(), Some(0), "{}", fake.our_stderr());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "  warning[unknown-provider]: SSO variables for provider `okta`, which the policy does not declare\n"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("tenant-private"), "no value: {err}");
+}
+
 #[test]
 fn a_failure_under_helm_3_is_left_to_helm() {
     // Helm 3 quotes a failing post-renderer's stderr in its own error: writing it to Helm's

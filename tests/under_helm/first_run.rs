@@ -728,7 +728,10 @@ fn an_empty_input_says_what_happened_and_what_to_do() {
         assert_eq!(out.status.code(), Some(1), "{input:?}");
         assert!(out.stdout.is_empty());
         let err = text(&out.stderr);
-        assert!(err.contains("help: the input is empty. Under `helm template --output-dir`, Helm 3 writes the templates to that directory uncorrected"), "{err}");
+        // Fed by the test through a pipe, not by Helm: the pipe's writer probably failed
+        // (tests/offline/cli.rs has the other sources; the Helm 3 case is below).
+        assert!(err.contains("help: the input is empty: nothing came through the pipe, so the command feeding it (such as `helm template …`) probably failed"), "{err}");
+        assert!(err.contains("`set -o pipefail`"), "{err}");
     }
     // A stream with documents but no workload keeps the other help.
     let out = run(
@@ -739,6 +742,31 @@ fn an_empty_input_says_what_happened_and_what_to_do() {
 }
 
 // With real tools.
+
+/// The README's `helm template … | clearml-sso check` with a Helm that fails (a chart that is
+/// not there): the check blames the pipe's writer, not `--output-dir`, and suggests pipefail.
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn a_failing_helm_template_in_a_pipe_is_blamed_with_pipefail() {
+    for var in ["HELM3_BIN", "HELM4_BIN"] {
+        let helm = tool(var);
+        let home = HelmHome::new();
+        let script = format!(
+            "\"$0\" template clearml ./no-such-chart | {} check --policy=policies/keycloak.toml",
+            bin().display()
+        );
+        let out = home.run(&bash(), &["-c", &script, helm.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{var}");
+        let shown = text(&out.stdout) + &text(&out.stderr);
+        assert!(shown.contains("Error"), "{var}: Helm's own error: {shown}");
+        assert!(
+            shown.contains("help: the input is empty: nothing came through the pipe, so the command feeding it (such as `helm template …`) probably failed")
+                && shown.contains("`set -o pipefail`")
+                && !shown.contains("--output-dir"),
+            "{var}: {shown}"
+        );
+    }
+}
 
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
@@ -767,7 +795,7 @@ fn helm3_output_dir_gives_an_empty_stream_and_the_render_says_so() {
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(
-        err.contains("help: the input is empty. Under `helm template --output-dir`"),
+        err.contains("help: the input is empty: under `helm template --output-dir`, Helm 3 writes the templates to that directory uncorrected"),
         "{err}"
     );
     // What the help says Helm does: the files it wrote are the chart's, uncorrected.
