@@ -24,6 +24,7 @@ pub mod kube;
 mod parallel;
 mod paths;
 pub mod policy;
+pub mod probe;
 pub mod pyhocon;
 pub mod redact;
 pub mod report;

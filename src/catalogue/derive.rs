@@ -76,7 +76,8 @@ pub(super) fn invalid(why: impl Into<String>, write: Option<String>) -> InputErr
 /// The tenant names Microsoft's endpoints accept besides IDs and domains.
 pub(super) const AZURE_TENANT_WORDS: &[&str] = &["common", "organizations", "consumers"];
 
-pub(super) fn is_guid(s: &str) -> bool {
+/// Whether `s` is a GUID (an Azure tenant ID).
+pub fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
         && parts
@@ -256,6 +257,11 @@ pub struct Derivation {
     pub options: Vec<(&'static OptionSpec, String)>,
     /// What was normalised, per input as written: `(input, note)`.
     pub notes: Vec<(&'static Input, String)>,
+    /// The discovery document's expected fields, `(field, value)`, from the provider's (or the
+    /// applying variant's) `discovery` templates.
+    pub discovery: Vec<(&'static str, String)>,
+    /// Every input's value as it went into the templates, `(input, value)`.
+    pub inputs: Vec<(&'static str, String)>,
 }
 
 /// Templates that replace a provider's `derived` when an input has a given value (Okta's
@@ -270,6 +276,8 @@ pub struct Variant {
     pub derived: &'static [(&'static str, &'static str)],
     /// Other values people write for it, refused with `value` as the fix.
     pub stands_for: &'static [&'static str],
+    /// `(field, template)`, as [`Provider::discovery`](super::Provider::discovery).
+    pub discovery: &'static [(&'static str, &'static str)],
 }
 
 /// Matches `value` against `template` (`{name}` placeholders; a placeholder for which `wide`

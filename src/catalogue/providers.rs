@@ -25,9 +25,18 @@ pub struct Provider {
     pub derived: &'static [(&'static str, &'static str)],
     /// Templates used instead of `derived` when an input has a given value.
     pub variants: &'static [Variant],
+    /// `(field, template)`: what the provider's OpenID discovery document must say, for the
+    /// fields ClearML's login relies on besides `authorize_url` and `access_token_url` (whose
+    /// values are the options'; see [`DISCOVERY_OPTIONS`]). `issuer` is where the document is
+    /// fetched from (`<issuer>/.well-known/openid-configuration`). Templates as in `derived`;
+    /// a provider without inputs uses them as written. Read by `clearml-sso probe` only.
+    pub discovery: &'static [(&'static str, &'static str)],
     /// Example string values for `init` specific to this provider (inputs, and options whose
     /// value depends on the provider); they win over the option's own example.
     pub examples: &'static [(&'static str, &'static str)],
+    /// The input whose value the discovery document may write as the tenant's ID (a GUID)
+    /// when the policy gives a domain (Entra ID's). Read by `clearml-sso probe` only.
+    pub discovery_tenant: Option<&'static str>,
     /// Claims the identity provider must return.
     pub claims: &'static str,
     /// Identity-provider-side steps, besides registering the callback URL.
@@ -70,6 +79,8 @@ pub(super) const OAUTH: Provider = Provider {
     inputs: &[],
     derived: &[],
     variants: &[],
+    discovery: &[],
+    discovery_tenant: None,
     examples: &[],
     claims: "user ID, email, name",
     setup: &[],
@@ -118,6 +129,13 @@ pub const PROVIDERS: &[Provider] = &[
             ("authorize_url", "{url}/realms/{realm}/protocol/openid-connect/auth"),
             ("access_token_url", "{url}/realms/{realm}/protocol/openid-connect/token"),
         ],
+        // Keycloak's realm endpoints, all under the realm's OpenID Connect path.
+        discovery: &[
+            ("issuer", "{url}/realms/{realm}"),
+            ("userinfo_endpoint", "{url}/realms/{realm}/protocol/openid-connect/userinfo"),
+            ("jwks_uri", "{url}/realms/{realm}/protocol/openid-connect/certs"),
+            ("end_session_endpoint", "{url}/realms/{realm}/protocol/openid-connect/logout"),
+        ],
         examples: &[("url", "https://sso.example.com"), ("realm", "clearml")],
         claims: "user ID (sub), email, user name (name, or preferred_username with claims.name)",
         setup: KEYCLOAK_GROUPS,
@@ -133,6 +151,13 @@ pub const PROVIDERS: &[Provider] = &[
             ("base_url", "https://{domain}/"),
             ("authorize_url", "https://{domain}/authorize"),
             ("access_token_url", "https://{domain}/oauth/token"),
+        ],
+        // Auth0's issuer ends with `/`; its end-session endpoint is published only when
+        // RP-initiated logout is enabled for the tenant, so it is not expected.
+        discovery: &[
+            ("issuer", "https://{domain}/"),
+            ("userinfo_endpoint", "https://{domain}/userinfo"),
+            ("jwks_uri", "https://{domain}/.well-known/jwks.json"),
         ],
         examples: &[("domain", "example.eu.auth0.com"), ("audience", "https://example.eu.auth0.com/api/v2/")],
         claims: "user ID (sub), email, name",
@@ -161,6 +186,12 @@ pub const PROVIDERS: &[Provider] = &[
             ("authorize_url", "https://{domain}/oauth2/{authorization_server}/v1/authorize"),
             ("access_token_url", "https://{domain}/oauth2/{authorization_server}/v1/token"),
         ],
+        discovery: &[
+            ("issuer", "https://{domain}/oauth2/{authorization_server}"),
+            ("userinfo_endpoint", "https://{domain}/oauth2/{authorization_server}/v1/userinfo"),
+            ("jwks_uri", "https://{domain}/oauth2/{authorization_server}/v1/keys"),
+            ("end_session_endpoint", "https://{domain}/oauth2/{authorization_server}/v1/logout"),
+        ],
         // The org authorization server: issuer `https://{domain}`, endpoints under
         // `/oauth2/v1/`; base_url is the issuer with its `/`, as for every other provider.
         variants: &[Variant {
@@ -173,6 +204,12 @@ pub const PROVIDERS: &[Provider] = &[
                 ("base_url", "https://{domain}/"),
                 ("authorize_url", "https://{domain}/oauth2/v1/authorize"),
                 ("access_token_url", "https://{domain}/oauth2/v1/token"),
+            ],
+            discovery: &[
+                ("issuer", "https://{domain}"),
+                ("userinfo_endpoint", "https://{domain}/oauth2/v1/userinfo"),
+                ("jwks_uri", "https://{domain}/oauth2/v1/keys"),
+                ("end_session_endpoint", "https://{domain}/oauth2/v1/logout"),
             ],
         }],
         examples: &[("domain", "example.okta.com")],
@@ -196,6 +233,15 @@ pub const PROVIDERS: &[Provider] = &[
             ("authorize_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"),
             ("access_token_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"),
         ],
+        // The v2.0 endpoints. Entra ID's document names the tenant by its ID even when asked
+        // by domain: `probe` accepts the ID in place of a domain (see `discovery_tenant`).
+        discovery: &[
+            ("issuer", "https://login.microsoftonline.com/{tenant}/v2.0"),
+            ("userinfo_endpoint", "https://graph.microsoft.com/oidc/userinfo"),
+            ("jwks_uri", "https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys"),
+            ("end_session_endpoint", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/logout"),
+        ],
+        discovery_tenant: Some("tenant"),
         examples: &[("tenant", "contoso.onmicrosoft.com")],
         claims: "email, preferred_username, upn (in the access token)",
         setup: &[
@@ -219,6 +265,14 @@ pub const PROVIDERS: &[Provider] = &[
         key: "google",
         title: "Google",
         required: CREDENTIALS,
+        // ClearML knows Google's endpoints itself; these are Google's published ones.
+        discovery: &[
+            ("issuer", "https://accounts.google.com"),
+            ("authorization_endpoint", "https://accounts.google.com/o/oauth2/v2/auth"),
+            ("token_endpoint", "https://oauth2.googleapis.com/token"),
+            ("userinfo_endpoint", "https://openidconnect.googleapis.com/v1/userinfo"),
+            ("jwks_uri", "https://www.googleapis.com/oauth2/v3/certs"),
+        ],
         claims: "openid, email, profile",
         setup: &[
             "Google Cloud Console -> APIs & Services -> Credentials -> Create credentials -> OAuth client ID, type Web application",
@@ -291,6 +345,13 @@ pub const PROVIDERS: &[Provider] = &[
         setup: &["HTTP-Redirect binding", "Group name = first CN of the DN; groups are not created automatically"],
         ..SAML
     },
+];
+
+/// The options whose values a discovery document names too: `(option, field)`. `probe`
+/// compares each with the document exactly, besides a provider's [`Provider::discovery`].
+pub const DISCOVERY_OPTIONS: &[(&str, &str)] = &[
+    ("authorize_url", "authorization_endpoint"),
+    ("access_token_url", "token_endpoint"),
 ];
 
 /// The provider with this key.
@@ -421,7 +482,20 @@ impl Provider {
             .filter_map(|(n, v)| self.input(n).map(|i| (i, *v)))
             .collect();
         if given.is_empty() {
-            return Ok(Derivation::default());
+            // A provider without inputs (Google) has fixed endpoints: its discovery facts hold
+            // as written. Otherwise nothing is known without the inputs.
+            let discovery = if self.inputs.is_empty() {
+                self.discovery
+                    .iter()
+                    .map(|(f, t)| (*f, t.to_string()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            return Ok(Derivation {
+                discovery,
+                ..Derivation::default()
+            });
         }
         let mut notes = Vec::new();
         // Values as written, then as split out of a pasted URL.
@@ -537,27 +611,37 @@ impl Provider {
                 });
             }
         }
-        let templates = self
-            .variants
-            .iter()
-            .find(|v| {
-                values
-                    .iter()
-                    .any(|(n, val)| *n == v.input && val == v.value)
-            })
-            .map_or(self.derived, |v| v.derived);
-        let options = templates
+        let variant = self.variants.iter().find(|v| {
+            values
+                .iter()
+                .any(|(n, val)| *n == v.input && val == v.value)
+        });
+        let fill = |template: &str| {
+            let mut url = template.to_string();
+            for (name, value) in &values {
+                url = url.replace(&format!("{{{name}}}"), value);
+            }
+            url
+        };
+        let options = variant
+            .map_or(self.derived, |v| v.derived)
             .iter()
             .map(|(option, template)| {
-                let mut url = template.to_string();
-                for (name, value) in &values {
-                    url = url.replace(&format!("{{{name}}}"), value);
-                }
                 let option = self.option(option).expect("catalogue is consistent");
-                (option, url)
+                (option, fill(template))
             })
             .collect();
-        Ok(Derivation { options, notes })
+        let discovery = variant
+            .map_or(self.discovery, |v| v.discovery)
+            .iter()
+            .map(|(field, template)| (*field, fill(template)))
+            .collect();
+        Ok(Derivation {
+            options,
+            notes,
+            discovery,
+            inputs: values,
+        })
     }
 }
 

@@ -44,6 +44,7 @@ pub fn run() -> ExitCode {
         Some(Command::Explain(args)) => commands::explain(args),
         Some(Command::Values(args)) => commands::values(args),
         Some(Command::Init(args)) => commands::init(args),
+        Some(Command::Probe(args)) => commands::probe(args),
         None => commands::render(cli.render),
     }
 }
