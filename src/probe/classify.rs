@@ -164,6 +164,17 @@ pub fn excerpt(text: &str) -> String {
             _ => {}
         }
     }
+    // The few entities error pages use around quoted names.
+    for (entity, c) in [
+        ("&#39;", "'"),
+        ("&#x27;", "'"),
+        ("&quot;", "\""),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&amp;", "&"),
+    ] {
+        out = out.replace(entity, c);
+    }
     let squeezed = out.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut short: String = squeezed.chars().take(200).collect();
     if squeezed.chars().count() > 200 {
@@ -513,10 +524,27 @@ mod tests {
     }
 
     #[test]
+    fn oidc_provider_error_page_as_served() {
+        // oidc-provider 9.13.3's page for an unknown client, as it served it.
+        let html = include_str!("../../tests/fixtures/probe-oidc-provider-error.html");
+        let a = page(400, html);
+        assert!(matches!(
+            authorize(&a, CB),
+            AuthorizeAnswer::ClientUnknown(_)
+        ));
+        assert_eq!(
+            excerpt(html),
+            "oops! something went wrong oops! something went wrong error : invalid_client error_description : client is invalid iss : http://127.0.0.1:43049/realms/clearml"
+        );
+    }
+
+    #[test]
     fn excerpts_drop_tags_and_scripts() {
         assert_eq!(
-            excerpt("<html><script>var a='<b>';</script><p>Client\n  not found.</p></html>"),
-            "Client not found."
+            excerpt(
+                "<html><script>var a='<b>';</script><p>Client\n  not &#39;found&#39;.</p></html>"
+            ),
+            "Client not 'found'."
         );
         let long = "x".repeat(300);
         assert_eq!(excerpt(&long).chars().count(), 201);

@@ -263,7 +263,8 @@ fn describe(answer: &Answer) -> String {
     match (error("error"), error("error_description")) {
         (Some(e), Some(d)) => out.push_str(&format!(", error={e}: {}", shorten(&d, 200))),
         (Some(e), None) => out.push_str(&format!(", error={e}")),
-        _ if json.is_some() => {}
+        // A redirect's body only repeats the Location.
+        _ if json.is_some() || answer.location.is_some() => {}
         _ if !answer.body.trim().is_empty() => {
             out.push_str(&format!(": {}", classify::excerpt(&answer.body)));
         }
