@@ -22,7 +22,13 @@ pub enum InputKind {
     /// An Azure tenant: a tenant ID (GUID), a domain (`contoso.onmicrosoft.com`), or
     /// `common`, `organizations`, `consumers`.
     Tenant,
+    /// An AWS Cognito user-pool ID, `<region>_<id>` (`eu-west-1_AbCdEfGhI`). Templates may also
+    /// use `{pool_region}`, the region part.
+    PoolId,
 }
+
+/// The placeholder a [`InputKind::PoolId`] input also fills: the pool's region.
+pub const POOL_REGION: &str = "pool_region";
 
 /// An input the policy gives so that the tool can derive URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +46,9 @@ pub struct Input {
     /// matches one (trailing `/` aside) is split into the inputs it names, with a note; an
     /// input it names that the policy gives with another value is refused.
     pub pasted: &'static [&'static str],
+    /// The input may be left out even when others are given: it feeds only the templates that
+    /// name it (a `discovery` template), never a derived option.
+    pub optional: bool,
 }
 
 /// The value of an input as it goes into a URL template, and what was changed to get it.
@@ -174,6 +183,26 @@ impl InputKind {
                 }
                 plain(trimmed)
             }
+            InputKind::PoolId => {
+                if trimmed.is_empty() {
+                    return Err(InputError::Empty);
+                }
+                let valid = trimmed.split_once('_').is_some_and(|(region, id)| {
+                    !region.is_empty()
+                        && region
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                        && !id.is_empty()
+                        && id.chars().all(|c| c.is_ascii_alphanumeric())
+                });
+                if !valid {
+                    return Err(invalid(
+                        "is not a user-pool ID (`<region>_<id>`, as `eu-west-1_AbCdEfGhI`)",
+                        None,
+                    ));
+                }
+                plain(trimmed)
+            }
             InputKind::Segment | InputKind::Tenant => {
                 if trimmed.is_empty() {
                     return Err(InputError::Empty);
@@ -218,6 +247,7 @@ pub const WEBAPP: Input = Input {
     about: "ClearML web app address",
     kind: InputKind::Url,
     pasted: &[],
+    optional: false,
 };
 
 /// Why [`Provider::derive`](super::Provider::derive)(super::Provider::derive) cannot derive the URLs.

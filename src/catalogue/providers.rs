@@ -50,6 +50,7 @@ pub(super) const fn input(name: &'static str, kind: InputKind, about: &'static s
         about,
         kind,
         pasted: &[],
+        optional: false,
     }
 }
 
@@ -57,6 +58,12 @@ impl Input {
     /// The same input with the URLs people paste instead of it.
     const fn pasted(mut self, pasted: &'static [&'static str]) -> Input {
         self.pasted = pasted;
+        self
+    }
+
+    /// The same input, optional ([`Input::optional`]).
+    const fn optional(mut self) -> Input {
+        self.optional = true;
         self
     }
 }
@@ -284,12 +291,23 @@ pub const PROVIDERS: &[Provider] = &[
         key: "cognito",
         title: "AWS Cognito",
         optional: &["identity_provider", "default_company", "display_name"],
-        inputs: &[input("domain", InputKind::Host, "Cognito user-pool domain")],
+        inputs: &[
+            input("domain", InputKind::Host, "Cognito user-pool domain"),
+            // The pool's discovery document lives under the pool ID, which the domain does not
+            // give; only `probe` needs it.
+            input("pool_id", InputKind::PoolId, "Cognito user-pool ID (read by `clearml-sso probe` only)")
+                .optional(),
+        ],
         derived: &[
             ("authorize_url", "https://{domain}/oauth2/authorize"),
             ("access_token_url", "https://{domain}/oauth2/token"),
         ],
-        examples: &[("domain", "clearml.auth.eu-west-1.amazoncognito.com")],
+        discovery: &[
+            ("issuer", "https://cognito-idp.{pool_region}.amazonaws.com/{pool_id}"),
+            ("userinfo_endpoint", "https://{domain}/oauth2/userInfo"),
+            ("jwks_uri", "https://cognito-idp.{pool_region}.amazonaws.com/{pool_id}/.well-known/jwks.json"),
+        ],
+        examples: &[("domain", "clearml.auth.eu-west-1.amazoncognito.com"), ("pool_id", "eu-west-1_AbCdEfGhI")],
         claims: "email, preferred_username (user-pool attributes)",
         setup: &[
             "App client: Confidential client with a client secret; grant type Authorization code grant",
@@ -577,6 +595,7 @@ impl Provider {
         for input in self.inputs {
             let written = match raw.iter().find(|(i, _)| i.name == input.name) {
                 Some((_, v)) => v.clone(),
+                None if input.optional => continue,
                 None => input
                     .default
                     .ok_or(DeriveError::Missing(input))?
@@ -586,6 +605,10 @@ impl Provider {
                 Ok(n) => {
                     if let Some(note) = n.note {
                         notes.push((input, note));
+                    }
+                    if input.kind == InputKind::PoolId {
+                        let region = n.value.split('_').next().unwrap_or_default();
+                        values.push((POOL_REGION, region.to_string()));
                     }
                     values.push((input.name, n.value));
                 }
@@ -631,16 +654,21 @@ impl Provider {
                 (option, fill(template))
             })
             .collect();
+        // A template naming an optional input the policy leaves out is not known.
         let discovery = variant
             .map_or(self.discovery, |v| v.discovery)
             .iter()
             .map(|(field, template)| (*field, fill(template)))
+            .filter(|(_, value)| !value.contains('{'))
             .collect();
         Ok(Derivation {
             options,
             notes,
             discovery,
-            inputs: values,
+            inputs: values
+                .into_iter()
+                .filter(|(n, _)| *n != POOL_REGION)
+                .collect(),
         })
     }
 }

@@ -213,6 +213,7 @@ fn missing_help(spec: &'static Provider, missing: &[&str]) -> Option<String> {
         let inputs: Vec<String> = spec
             .inputs
             .iter()
+            .filter(|i| !i.optional)
             .map(|i| format!("`{}`", i.name))
             .collect();
         parts.push(format!(

@@ -359,3 +359,48 @@ fn json_output_holds_the_exit_code_and_each_result() {
     assert_eq!(v["results"][2]["outcome"], "pass");
     assert_eq!(v["results"][0]["provider"], "keycloak");
 }
+
+#[test]
+fn cognito_discovery_lives_under_the_pool_id() {
+    let policy_text = format!(
+        "version = 1\n[enforce]\nplaintext_secrets = \"allow\"\n[sso]\nwebapp = \"https://app.example.com\"\n[providers.cognito]\ndomain = \"a.auth.eu-west-1.amazoncognito.com\"\npool_id = \"eu-west-1_AbCdEfGhI\"\nclient_id = \"c\"\nclient_secret = \"{SECRET}\"\n"
+    );
+    let p = crate::policy::parse(&policy_text, "p.toml").unwrap();
+    let d = "https://a.auth.eu-west-1.amazoncognito.com";
+    let i = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI";
+    let body = format!(
+        r#"{{"issuer":"{i}","authorization_endpoint":"{d}/oauth2/authorize","token_endpoint":"{d}/oauth2/token","userinfo_endpoint":"{d}/oauth2/userInfo","jwks_uri":"{i}/.well-known/jwks.json","token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"]}}"#
+    );
+    let mut fake = Fake {
+        seen: vec![],
+        answer: move |s: &Seen, real: bool| {
+            if s.url.ends_with("openid-configuration") {
+                assert_eq!(s.url, format!("{i}/.well-known/openid-configuration"));
+                ok(body.clone())
+            } else if s.method == Method::Get {
+                // Cognito's hosted UI: a login page for a registered callback.
+                Answer {
+                    status: 302,
+                    location: Some(format!("{d}/login?client_id=c")),
+                    ..Answer::default()
+                }
+            } else if real {
+                err(400, "invalid_grant")
+            } else {
+                err(400, "invalid_client")
+            }
+        },
+    };
+    let results = run_with(&p, &mut fake);
+    assert_eq!(
+        outcomes(&results),
+        [
+            (Check::Discovery, Outcome::Pass),
+            (Check::Callback, Outcome::Inconclusive),
+            (Check::ClientSecret, Outcome::Pass)
+        ],
+        "{}",
+        text(&results)
+    );
+    assert_eq!(exit_code(&results), 4);
+}
