@@ -59,6 +59,9 @@ pub enum Check {
     Callback,
     /// The client secret is accepted.
     ClientSecret,
+    /// The scopes and claims the policy relies on are listed (warnings only: the lists are
+    /// optional in a discovery document and often incomplete).
+    Claims,
 }
 
 impl Check {
@@ -68,6 +71,7 @@ impl Check {
             Check::Discovery => "discovery",
             Check::Callback => "callback",
             Check::ClientSecret => "client-secret",
+            Check::Claims => "claims",
         }
     }
 }
@@ -78,6 +82,9 @@ impl Check {
 pub enum Outcome {
     /// The setting is right.
     Pass,
+    /// Worth a look, but not a failed check (the claims check's only finding): no effect on
+    /// the exit code.
+    Warning,
     /// Not run (a missing input or secret, or an earlier check that did not pass); `summary`
     /// says why.
     Skipped,
@@ -92,6 +99,7 @@ impl Outcome {
     pub fn name(self) -> &'static str {
         match self {
             Outcome::Pass => "pass",
+            Outcome::Warning => "warning",
             Outcome::Skipped => "skipped",
             Outcome::Inconclusive => "inconclusive",
             Outcome::Problem => "problem",
@@ -176,12 +184,14 @@ pub fn run(
 /// The exit code a set of results makes: 1 with a problem, else 4 with a result that is not a
 /// pass (inconclusive or skipped: exit 0 promises every check passed), else 0.
 pub fn exit_code(results: &[CheckResult]) -> u8 {
-    match results.iter().map(|r| r.outcome).max() {
-        Some(Outcome::Problem) => 1,
-        Some(Outcome::Inconclusive | Outcome::Skipped) => 4,
-        Some(Outcome::Pass) => 0,
-        // No provider at all: nothing was checked, which is not a pass.
-        None => 4,
+    let has = |o: Outcome| results.iter().any(|r| r.outcome == o);
+    if has(Outcome::Problem) {
+        1
+    } else if has(Outcome::Inconclusive) || has(Outcome::Skipped) || results.is_empty() {
+        // No provider at all: nothing was checked, which is not a pass either.
+        4
+    } else {
+        0
     }
 }
 
@@ -298,6 +308,10 @@ struct Discovered {
     token_endpoint: Option<String>,
     /// `token_endpoint_auth_methods_supported`, when the document says.
     auth_methods: Option<Vec<String>>,
+    /// `scopes_supported`, when the document says.
+    scopes: Option<Vec<String>>,
+    /// `claims_supported`, when the document says.
+    claims: Option<Vec<String>>,
 }
 
 fn probe_provider(
@@ -331,7 +345,79 @@ fn probe_provider(
         found.as_ref(),
         session,
     ));
+    if let Some(found) = &found {
+        out.push(claims_check(p, found));
+    }
     out
+}
+
+/// The scopes and claims the policy relies on: `openid` and `email` always; the groups claim
+/// (`groups.claim`, `groups` by default) when group sync is on. Only what a document lists
+/// can be compared, and a list may be incomplete: every finding is a warning.
+fn claims_check(p: &ProviderPolicy, found: &Discovered) -> CheckResult {
+    let groups_on = matches!(
+        setting(p, "groups.enabled"),
+        Some(Value::Literal(Literal::Bool(true)))
+    );
+    let groups_claim = match setting(p, "groups.claim") {
+        Some(Value::Literal(Literal::Str(c))) => c.clone(),
+        _ => "groups".to_string(),
+    };
+    let mut missing = Vec::new();
+    let mut unlisted = Vec::new();
+    let mut fix = Vec::new();
+    match &found.scopes {
+        Some(scopes) => {
+            for scope in ["openid", "email"] {
+                if !scopes.iter().any(|s| s == scope) {
+                    missing.push(format!("scope `{scope}` is not in scopes_supported"));
+                }
+            }
+        }
+        None => unlisted.push("scopes_supported"),
+    }
+    match &found.claims {
+        Some(claims) => {
+            if !claims.iter().any(|c| c == "email") {
+                missing.push("claim `email` is not in claims_supported".to_string());
+            }
+            if groups_on && !claims.iter().any(|c| *c == groups_claim) {
+                missing.push(format!(
+                    "group sync is on, and the claim `{groups_claim}` is not in claims_supported"
+                ));
+                fix.push(label(p, "groups.claim"));
+            }
+        }
+        None => unlisted.push("claims_supported"),
+    }
+    let (outcome, summary) = if !missing.is_empty() {
+        (
+            Outcome::Warning,
+            format!(
+                "{} (the lists may be incomplete: check the provider's mappers)",
+                missing.join("; ")
+            ),
+        )
+    } else if !unlisted.is_empty() {
+        fix.clear();
+        (
+            Outcome::Warning,
+            format!(
+                "the document has no {}: the scopes and claims the login needs cannot be compared",
+                unlisted.join(" or ")
+            ),
+        )
+    } else {
+        (
+            Outcome::Pass,
+            if groups_on {
+                format!("the document lists the scopes openid and email and the claims email and `{groups_claim}`")
+            } else {
+                "the document lists the scopes openid and email and the claim email".to_string()
+            },
+        )
+    };
+    result(p, Check::Claims, outcome, summary, fix, Vec::new())
 }
 
 /// The value the policy expects for a discovery field, and the settings it comes from.
@@ -511,16 +597,18 @@ fn discovery(p: &ProviderPolicy, session: &mut Session<'_>) -> (CheckResult, Opt
             .find(|(f, _)| *f == "token_endpoint")
             .map(|(_, v)| v.clone()),
     };
+    let list = |name: &str| {
+        doc.get(name).and_then(|v| v.as_array()).map(|a| {
+            a.iter()
+                .filter_map(|m| m.as_str().map(str::to_string))
+                .collect()
+        })
+    };
     let found = Discovered {
         token_endpoint: token.filter(|t| Some(t) == policy_token.as_ref()),
-        auth_methods: doc
-            .get("token_endpoint_auth_methods_supported")
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|m| m.as_str().map(str::to_string))
-                    .collect()
-            }),
+        auth_methods: list("token_endpoint_auth_methods_supported"),
+        scopes: list("scopes_supported"),
+        claims: list("claims_supported"),
     };
     let note = if notes.is_empty() {
         String::new()
@@ -844,11 +932,12 @@ pub fn text(results: &[CheckResult]) -> String {
     }
     let count = |o: Outcome| results.iter().filter(|r| r.outcome == o).count();
     out.push_str(&format!(
-        "probe: {} passed, {} problem(s), {} inconclusive, {} skipped\n",
+        "probe: {} passed, {} problem(s), {} inconclusive, {} skipped, {} warning(s)\n",
         count(Outcome::Pass),
         count(Outcome::Problem),
         count(Outcome::Inconclusive),
-        count(Outcome::Skipped)
+        count(Outcome::Skipped),
+        count(Outcome::Warning)
     ));
     out
 }

@@ -138,7 +138,9 @@ fn right_settings_pass_and_the_secret_goes_to_the_token_endpoint_only() {
         [
             (Check::Discovery, Outcome::Pass),
             (Check::Callback, Outcome::Pass),
-            (Check::ClientSecret, Outcome::Pass)
+            (Check::ClientSecret, Outcome::Pass),
+            // The document lists no scopes or claims: a warning, not a failed check.
+            (Check::Claims, Outcome::Warning)
         ],
         "{}",
         text(&results)
@@ -397,10 +399,50 @@ fn cognito_discovery_lives_under_the_pool_id() {
         [
             (Check::Discovery, Outcome::Pass),
             (Check::Callback, Outcome::Inconclusive),
-            (Check::ClientSecret, Outcome::Pass)
+            (Check::ClientSecret, Outcome::Pass),
+            (Check::Claims, Outcome::Warning)
         ],
         "{}",
         text(&results)
     );
     assert_eq!(exit_code(&results), 4);
+}
+
+#[test]
+fn scopes_and_claims_are_warnings_only() {
+    let token = "https://sso.example.com/realms/clearml/protocol/openid-connect/token";
+    let run_claims = |lists: &'static str, extra: &str| {
+        let mut fake = Fake {
+            seen: vec![],
+            answer: keycloak(token, lists, Some("basic")),
+        };
+        let results = run_with(&policy(extra), &mut fake);
+        let claims = results
+            .iter()
+            .find(|r| r.check == Check::Claims)
+            .unwrap()
+            .clone();
+        (claims, exit_code(&results))
+    };
+    let full = r#","scopes_supported":["openid","email","profile"],"claims_supported":["sub","email","name","groups"]"#;
+    let (c, code) = run_claims(full, "groups.enabled = true\n");
+    assert_eq!(c.outcome, Outcome::Pass, "{}", c.summary);
+    assert_eq!(code, 0);
+    let no_groups = r#","scopes_supported":["openid","email"],"claims_supported":["sub","email"]"#;
+    let (c, code) = run_claims(
+        no_groups,
+        "groups.enabled = true\ngroups.claim = \"roles\"\n",
+    );
+    assert_eq!(c.outcome, Outcome::Warning);
+    assert!(c.summary.contains("`roles`"), "{}", c.summary);
+    assert_eq!(c.fix, ["providers.keycloak.groups.claim"]);
+    // A warning does not change the exit code.
+    assert_eq!(code, 0);
+    // Group sync off: the groups claim is not asked for.
+    let (c, _) = run_claims(no_groups, "");
+    assert_eq!(c.outcome, Outcome::Pass, "{}", c.summary);
+    let no_email = r#","scopes_supported":["openid"],"claims_supported":["sub"]"#;
+    let (c, _) = run_claims(no_email, "");
+    assert_eq!(c.outcome, Outcome::Warning);
+    assert!(c.summary.contains("scope `email`") && c.summary.contains("claim `email`"));
 }

@@ -113,7 +113,7 @@ fn keycloak_layout_right_settings_pass_with_either_client_auth_method() {
         let policy = keycloak_policy(idp.port, "clearml", client, secret, APP);
         let (code, stdout) = run(dir.path(), &policy, &[]);
         assert_eq!(code, 0, "{stdout}");
-        assert!(stdout.contains("probe: 3 passed, 0 problem(s)"), "{stdout}");
+        assert!(stdout.contains("probe: 4 passed, 0 problem(s), 0 inconclusive, 0 skipped, 0 warning(s)"), "{stdout}");
         let (code, json) = run(dir.path(), &policy, &["--format", "json"]);
         assert_eq!(code, 0, "{json}");
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -124,7 +124,7 @@ fn keycloak_layout_right_settings_pass_with_either_client_auth_method() {
             .iter()
             .map(|r| r["outcome"].as_str().unwrap())
             .collect();
-        assert_eq!(outcomes, ["pass", "pass", "pass"]);
+        assert_eq!(outcomes, ["pass", "pass", "pass", "pass"]);
     }
 }
 

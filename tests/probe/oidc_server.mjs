@@ -47,6 +47,8 @@ const routes = layout === 'auth0'
 const redirect_uris = callbacks.split(',');
 const provider = new Provider(issuer, {
   routes,
+  // The scopes and claims a ClearML login asks for, so the discovery document lists them.
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
   clients: [
     {
       client_id: 'clearml-basic',
