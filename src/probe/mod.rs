@@ -381,7 +381,7 @@ fn claims_check(p: &ProviderPolicy, found: &Discovered) -> CheckResult {
             if !claims.iter().any(|c| c == "email") {
                 missing.push("claim `email` is not in claims_supported".to_string());
             }
-            if groups_on && !claims.iter().any(|c| *c == groups_claim) {
+            if groups_on && !claims.contains(&groups_claim) {
                 missing.push(format!(
                     "group sync is on, and the claim `{groups_claim}` is not in claims_supported"
                 ));
