@@ -62,6 +62,10 @@ pub struct ProbeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
     pub format: ProbeFormat,
+    /// A SAML provider's IdP metadata XML (the file `idp_metadata_file` mounts), as
+    /// `PROVIDER=FILE`, or `FILE` when the policy has one SAML provider (repeatable).
+    #[arg(long, value_name = "[PROVIDER=]FILE", action = clap::ArgAction::Append)]
+    pub metadata: Vec<String>,
     /// PEM file of CA certificates trusted besides the system's (a private CA).
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,

@@ -439,6 +439,58 @@ pub fn probe(args: ProbeArgs) -> ExitCode {
             return fail(exit::USAGE, &format!("clearml-sso: {e}"));
         }
     }
+    let mut metadata = Vec::new();
+    for given in &args.metadata {
+        // `PROVIDER=FILE` when the part before `=` is a SAML provider the policy declares.
+        let (provider, path) = match given.split_once('=') {
+            Some((key, path)) if clearml_sso::catalogue::provider(key).is_some() => {
+                let declared = policy.providers.iter().any(|p| {
+                    p.spec.key == key && p.spec.client == clearml_sso::catalogue::Client::Saml
+                });
+                if !declared {
+                    return fail(
+                        exit::USAGE,
+                        &format!("clearml-sso: --metadata {given}: the policy declares no SAML provider `{key}`"),
+                    );
+                }
+                (Some(key.to_string()), path)
+            }
+            _ => (None, given.as_str()),
+        };
+        if provider.is_none() {
+            let saml = policy
+                .providers
+                .iter()
+                .filter(|p| p.spec.client == clearml_sso::catalogue::Client::Saml)
+                .count();
+            if saml != 1 {
+                return fail(
+                    exit::USAGE,
+                    &format!("clearml-sso: --metadata {given}: the policy declares {saml} SAML providers; write --metadata PROVIDER=FILE"),
+                );
+            }
+        }
+        let bytes = match super::files::read(Some(Path::new(path)), super::files::MAX_POLICY) {
+            Ok(b) => b,
+            Err(e) => {
+                return fail(
+                    exit::USAGE,
+                    &format!("clearml-sso: --metadata {path}: {e:#}"),
+                )
+            }
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            return fail(
+                exit::USAGE,
+                &format!("clearml-sso: --metadata {path}: not UTF-8"),
+            );
+        };
+        metadata.push(probe::Metadata {
+            provider,
+            source: path.to_string(),
+            text,
+        });
+    }
     let ca = match &args.ca_file {
         None => None,
         Some(path) => match super::files::read(Some(path), super::files::MAX_POLICY) {
@@ -462,7 +514,13 @@ pub fn probe(args: ProbeArgs) -> ExitCode {
         }
     };
     let mut transport = probe::http::Ureq::new(std::time::Duration::from_secs(args.timeout), roots);
-    let results = probe::run(&policy, &store, &mut transport, probe::Options::default());
+    let results = probe::run(
+        &policy,
+        &store,
+        &metadata,
+        &mut transport,
+        probe::Options::default(),
+    );
     let text = match args.format {
         ProbeFormat::Text => probe::text(&results),
         ProbeFormat::Json => probe::json(&results),

@@ -17,6 +17,7 @@
 
 pub mod classify;
 pub mod http;
+pub mod saml;
 pub mod secrets;
 
 use crate::catalogue::{self, Client, DISCOVERY_OPTIONS};
@@ -62,6 +63,8 @@ pub enum Check {
     /// The scopes and claims the policy relies on are listed (warnings only: the lists are
     /// optional in a discovery document and often incomplete).
     Claims,
+    /// A SAML provider's IdP metadata is usable (`saml`).
+    SamlMetadata,
 }
 
 impl Check {
@@ -72,6 +75,7 @@ impl Check {
             Check::Callback => "callback",
             Check::ClientSecret => "client-secret",
             Check::Claims => "claims",
+            Check::SamlMetadata => "saml-metadata",
         }
     }
 }
@@ -149,16 +153,41 @@ impl Default for Options {
     }
 }
 
+/// An IdP metadata document given to the probe (`--metadata [PROVIDER=]FILE`).
+#[derive(Debug, Clone)]
+pub struct Metadata {
+    /// The SAML provider it is for; `None`: the policy's only SAML provider.
+    pub provider: Option<String>,
+    /// Where it came from, for the result.
+    pub source: String,
+    /// The XML.
+    pub text: String,
+}
+
 /// Probes every provider of `policy`, in policy order, with `secrets` for the values the
-/// policy takes from Secrets and ConfigMaps.
+/// policy takes from Secrets and ConfigMaps, and `metadata` for SAML providers.
 pub fn run(
     policy: &Policy,
     secrets: &secrets::Store,
+    metadata: &[Metadata],
     transport: &mut dyn Transport,
     options: Options,
 ) -> Vec<CheckResult> {
     let mut results = Vec::new();
+    let saml_count = policy
+        .providers
+        .iter()
+        .filter(|p| p.spec.client == Client::Saml)
+        .count();
     for provider in &policy.providers {
+        if provider.spec.client == Client::Saml {
+            let mine = metadata.iter().find(|m| match &m.provider {
+                Some(key) => key == provider.spec.key,
+                None => saml_count == 1,
+            });
+            results.push(saml_check(provider, mine));
+            continue;
+        }
         let mut session = Session::new(transport, options.spacing);
         results.extend(probe_provider(
             provider,
@@ -320,17 +349,6 @@ fn probe_provider(
     secrets: &secrets::Store,
     session: &mut Session<'_>,
 ) -> Vec<CheckResult> {
-    if p.spec.client == Client::Saml {
-        // SAML providers have no OAuth endpoints; their metadata checks are not built yet.
-        return vec![result(
-            p,
-            Check::Discovery,
-            Outcome::Skipped,
-            "a SAML provider: probe checks OAuth/OpenID Connect providers only".to_string(),
-            Vec::new(),
-            Vec::new(),
-        )];
-    }
     let mut out = Vec::new();
     let (discovery, found) = discovery(p, session);
     out.push(discovery);
@@ -418,6 +436,49 @@ fn claims_check(p: &ProviderPolicy, found: &Discovered) -> CheckResult {
         )
     };
     result(p, Check::Claims, outcome, summary, fix, Vec::new())
+}
+
+/// A SAML provider's metadata check: no request, the document given on the command line.
+fn saml_check(p: &ProviderPolicy, metadata: Option<&Metadata>) -> CheckResult {
+    let Some(m) = metadata else {
+        return result(
+            p,
+            Check::SamlMetadata,
+            Outcome::Skipped,
+            format!(
+                "no metadata given: pass the IdP metadata that `idp_metadata_file` mounts with --metadata {}=FILE",
+                p.spec.key
+            ),
+            Vec::new(),
+            Vec::new(),
+        );
+    };
+    let v = saml::check(&m.text, std::time::SystemTime::now());
+    let facts = if v.facts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", v.facts.join("; "))
+    };
+    let (outcome, summary, fix) = if !v.problems.is_empty() {
+        (
+            Outcome::Problem,
+            format!("{}: {}{facts}", m.source, v.problems.join("; ")),
+            vec![label(p, "idp_metadata_file")],
+        )
+    } else if !v.warnings.is_empty() {
+        (
+            Outcome::Warning,
+            format!("{}: {}{facts}", m.source, v.warnings.join("; ")),
+            Vec::new(),
+        )
+    } else {
+        (
+            Outcome::Pass,
+            format!("{}: usable IdP metadata{facts}", m.source),
+            Vec::new(),
+        )
+    };
+    result(p, Check::SamlMetadata, outcome, summary, fix, Vec::new())
 }
 
 /// The value the policy expects for a discovery field, and the settings it comes from.

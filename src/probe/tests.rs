@@ -111,7 +111,7 @@ fn run_with<F: FnMut(&Seen, bool) -> Answer>(p: &Policy, fake: &mut Fake<F>) -> 
     let options = Options {
         spacing: Duration::ZERO,
     };
-    run(p, &secrets::Store::new(), fake, options)
+    run(p, &secrets::Store::new(), &[], fake, options)
 }
 
 fn outcomes(results: &[CheckResult]) -> Vec<(Check, Outcome)> {
@@ -341,7 +341,10 @@ fn a_saml_provider_is_skipped_and_an_empty_policy_is_not_a_pass() {
         answer: |_: &Seen, _| Answer::default(),
     };
     let results = run_with(&p, &mut fake);
-    assert_eq!(outcomes(&results), [(Check::Discovery, Outcome::Skipped)]);
+    assert_eq!(
+        outcomes(&results),
+        [(Check::SamlMetadata, Outcome::Skipped)]
+    );
     assert!(fake.seen.is_empty());
     assert_eq!(exit_code(&results), 4);
     assert_eq!(exit_code(&[]), 4);
@@ -445,4 +448,57 @@ fn scopes_and_claims_are_warnings_only() {
     let (c, _) = run_claims(no_email, "");
     assert_eq!(c.outcome, Outcome::Warning);
     assert!(c.summary.contains("scope `email`") && c.summary.contains("claim `email`"));
+}
+
+#[test]
+fn saml_metadata_is_checked_when_given() {
+    let p = crate::policy::parse(
+        "version = 1\n[providers.duo]\nentity_id = \"clearml\"\nidp_metadata_file = \"/opt/m.xml\"\n",
+        "p.toml",
+    )
+    .unwrap();
+    let mut fake = Fake {
+        seen: vec![],
+        answer: |_: &Seen, _| Answer::default(),
+    };
+    let bad = Metadata {
+        provider: None,
+        source: "m.xml".into(),
+        text: "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x>&e;</x>".into(),
+    };
+    let results = run(
+        &p,
+        &secrets::Store::new(),
+        &[bad],
+        &mut fake,
+        Options::default(),
+    );
+    assert_eq!(
+        outcomes(&results),
+        [(Check::SamlMetadata, Outcome::Problem)]
+    );
+    assert_eq!(results[0].fix, ["providers.duo.idp_metadata_file"]);
+    assert!(
+        results[0].summary.starts_with("m.xml: "),
+        "{}",
+        results[0].summary
+    );
+    // Metadata for another provider is not this one's.
+    let other = Metadata {
+        provider: Some("google_saml".into()),
+        source: "m.xml".into(),
+        text: String::new(),
+    };
+    let results = run(
+        &p,
+        &secrets::Store::new(),
+        &[other],
+        &mut fake,
+        Options::default(),
+    );
+    assert_eq!(
+        outcomes(&results),
+        [(Check::SamlMetadata, Outcome::Skipped)]
+    );
+    assert!(fake.seen.is_empty());
 }

@@ -113,7 +113,11 @@ fn keycloak_layout_right_settings_pass_with_either_client_auth_method() {
         let policy = keycloak_policy(idp.port, "clearml", client, secret, APP);
         let (code, stdout) = run(dir.path(), &policy, &[]);
         assert_eq!(code, 0, "{stdout}");
-        assert!(stdout.contains("probe: 4 passed, 0 problem(s), 0 inconclusive, 0 skipped, 0 warning(s)"), "{stdout}");
+        assert!(
+            stdout
+                .contains("probe: 4 passed, 0 problem(s), 0 inconclusive, 0 skipped, 0 warning(s)"),
+            "{stdout}"
+        );
         let (code, json) = run(dir.path(), &policy, &["--format", "json"]);
         assert_eq!(code, 0, "{json}");
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -314,6 +318,42 @@ fn flat_layout_over_https_with_a_private_ca() {
     assert!(!stdout.contains("POST"), "{stdout}");
     // A file with no certificate is a usage error.
     let (code, stdout) = run(dir.path(), &policy(POST), &["--ca-file", "/dev/null"]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+}
+
+/// SAML metadata needs no provider running: plain `cargo test` runs this one.
+#[test]
+fn saml_metadata_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = "version = 1\n[providers.duo]\nentity_id = \"clearml\"\nidp_metadata_file = \"/opt/clearml/idp.xml\"\n";
+    let xxe = dir.path().join("idp.xml");
+    std::fs::write(
+        &xxe,
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE m [<!ENTITY x SYSTEM \"file:///etc/hostname\">]>\n<m>&x;</m>\n",
+    )
+    .unwrap();
+    let file = xxe.to_str().unwrap();
+    let (code, stdout) = run(dir.path(), policy, &["--metadata", file]);
+    assert_eq!(code, 1, "{stdout}");
+    let result = line(&stdout, "duo saml-metadata: problem");
+    assert!(result.contains("DTD"), "{stdout}");
+    assert!(
+        stdout.contains("check: providers.duo.idp_metadata_file"),
+        "{stdout}"
+    );
+    let (code, _) = run(dir.path(), policy, &["--metadata", &format!("duo={file}")]);
+    assert_eq!(code, 1);
+    // Without metadata: skipped, exit 4.
+    let (code, stdout) = run(dir.path(), policy, &[]);
+    assert_eq!(code, 4, "{stdout}");
+    assert!(line(&stdout, "duo saml-metadata: skipped").contains("--metadata duo=FILE"));
+    // A provider the policy does not declare: usage error, nothing on stdout.
+    let (code, stdout) = run(
+        dir.path(),
+        policy,
+        &["--metadata", &format!("google_saml={file}")],
+    );
     assert_eq!(code, 2);
     assert!(stdout.is_empty());
 }
