@@ -58,7 +58,16 @@ pub struct Request<'a> {
     pub form: Vec<(&'static str, String)>,
     /// The client authentication.
     pub auth: Auth<'a>,
+    /// The `Accept` header: JSON for the discovery and token endpoints, HTML for the
+    /// authorization endpoint (a browser's endpoint: some providers answer an API client
+    /// otherwise than the browser a user would bring).
+    pub accept: &'static str,
 }
+
+/// `Accept` for a JSON API.
+pub const JSON: &str = "application/json";
+/// `Accept` as a browser sends it.
+pub const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
 /// One answer, as it came.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -215,7 +224,7 @@ impl Transport for Ureq {
             Method::Get => self
                 .agent
                 .get(&request.url)
-                .header("Accept", "application/json, text/html;q=0.9")
+                .header("Accept", request.accept)
                 .call(),
             Method::Post => {
                 let mut fields: Vec<(&str, &str)> =
@@ -223,7 +232,7 @@ impl Transport for Ureq {
                 let mut builder = self
                     .agent
                     .post(&request.url)
-                    .header("Accept", "application/json")
+                    .header("Accept", request.accept)
                     .header("Content-Type", "application/x-www-form-urlencoded");
                 match request.auth {
                     Auth::None => {}
@@ -333,6 +342,7 @@ mod tests {
             url: "https://x/".into(),
             form: vec![],
             auth: Auth::None,
+            accept: JSON,
         };
         let results: Vec<bool> = (0..10).map(|_| s.send(&r).is_ok()).collect();
         assert_eq!(results.iter().filter(|ok| **ok).count(), MAX_REQUESTS);

@@ -537,6 +537,7 @@ fn discovery(p: &ProviderPolicy, session: &mut Session<'_>) -> (CheckResult, Opt
         url: url.clone(),
         form: Vec::new(),
         auth: Auth::None,
+        accept: http::JSON,
     };
     let answer = session.send(&request);
     let exchanges = vec![exchange(format!("GET {url}"), &answer)];
@@ -755,6 +756,7 @@ fn callback_check(
         url: url.clone(),
         form: Vec::new(),
         auth: Auth::None,
+        accept: http::BROWSER,
     };
     let answer = session.send(&request);
     let exchanges = vec![exchange(format!("GET {url}"), &answer)];
@@ -895,6 +897,7 @@ fn secret_check(
                 url: token_url.clone(),
                 form: form.clone(),
                 auth,
+                accept: http::JSON,
             };
             let answer = session.send(&request);
             exchanges.push(exchange(

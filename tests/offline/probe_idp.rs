@@ -2,8 +2,9 @@
 //! (tests/probe/oidc_server.mjs), started and stopped by each test on 127.0.0.1, in Keycloak's
 //! URL layout over http (loopback) and in Auth0's flat layout over https with a test CA given
 //! by `--ca-file`. Right settings exit 0; each wrong setting exits 1 and names the option; the
-//! secret appears in no output. Needs NODE_BIN and OIDC_PROVIDER_DIR from
-//! scripts/fetch-test-deps (a missing one fails the test).
+//! secret appears in no output. Debian's LemonLDAP::NG 2.16 portal (plackup) shows the
+//! callback check's inconclusive path. Needs NODE_BIN, OIDC_PROVIDER_DIR and PLACKUP_BIN from
+//! scripts/fetch-test-deps (a missing one fails the test); the SAML metadata test needs nothing.
 
 use crate::harness;
 use std::io::{BufRead, BufReader};
@@ -356,4 +357,146 @@ fn saml_metadata_from_the_command_line() {
     );
     assert_eq!(code, 2);
     assert!(stdout.is_empty());
+}
+
+/// A running LemonLDAP::NG portal (plackup); killed when dropped.
+struct Llng {
+    child: Child,
+    port: u16,
+    _work: tempfile::TempDir,
+}
+
+impl Drop for Llng {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Debian's LemonLDAP::NG portal on 127.0.0.1, from its packaged demonstration configuration
+/// with the OpenID Connect issuer on and one confidential client, `clearml`, whose callback is
+/// ad_oauth's; its state in a temporary directory.
+fn start_llng() -> Llng {
+    let plackup = harness::tool("PLACKUP_BIN");
+    let psgi = Path::new("/usr/share/lemonldap-ng/portal/htdocs/index.psgi");
+    let demo = Path::new("/var/lib/lemonldap-ng/conf/lmConf-1.json");
+    assert!(
+        psgi.exists() && demo.exists(),
+        "LemonLDAP::NG is not installed: run scripts/fetch-test-deps"
+    );
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    for d in [
+        "conf",
+        "sessions/lock",
+        "psessions/lock",
+        "notifications",
+        "cache",
+    ] {
+        std::fs::create_dir_all(w.join(d)).unwrap();
+    }
+    let openssl = harness::system_tool("openssl");
+    let ok = |args: &[&str]| {
+        let out = Command::new(&openssl)
+            .args(args)
+            .current_dir(w)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "openssl {args:?}");
+    };
+    ok(&["genrsa", "-out", "oidc.key", "2048"]);
+    ok(&["rsa", "-in", "oidc.key", "-pubout", "-out", "oidc.pub"]);
+    // A free port for the portal URL the configuration names.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut conf: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(demo).unwrap()).unwrap();
+    let dir = |d: &str| w.join(d).to_str().unwrap().to_string();
+    conf["portal"] = format!("http://127.0.0.1:{port}/").into();
+    conf["globalStorageOptions"]["Directory"] = dir("sessions").into();
+    conf["globalStorageOptions"]["LockDirectory"] = dir("sessions/lock").into();
+    conf["persistentStorageOptions"] =
+        serde_json::json!({"Directory": dir("psessions"), "LockDirectory": dir("psessions/lock")});
+    conf["notificationStorageOptions"] = serde_json::json!({"dirName": dir("notifications")});
+    conf["localSessionStorageOptions"]["cache_root"] = dir("cache").into();
+    conf["issuerDBOpenIDConnectActivation"] = 1.into();
+    conf["oidcServicePrivateKeySig"] = std::fs::read_to_string(w.join("oidc.key")).unwrap().into();
+    conf["oidcServicePublicKeySig"] = std::fs::read_to_string(w.join("oidc.pub")).unwrap().into();
+    conf["oidcServiceKeyIdSig"] = "probe-test".into();
+    conf["oidcRPMetaDataOptions"] = serde_json::json!({"clearml": {
+        "oidcRPMetaDataOptionsClientID": "clearml",
+        "oidcRPMetaDataOptionsClientSecret": "llng-secret-c0rrect",
+        "oidcRPMetaDataOptionsRedirectUris": "https://app.example.com/callback_ad_oauth",
+        "oidcRPMetaDataOptionsPublic": 0,
+        "oidcRPMetaDataOptionsIDTokenSignAlg": "RS256",
+    }});
+    conf["oidcRPMetaDataExportedVars"] = serde_json::json!({"clearml": {"email": "mail"}});
+    std::fs::write(w.join("conf/lmConf-1.json"), conf.to_string()).unwrap();
+    let ini = format!(
+        "[all]\nlogLevel = warn\ncheckTime = 1\n[configuration]\ntype = File\ndirName = {}\n[portal]\nstaticPrefix = /static\ntemplateDir = /usr/share/lemonldap-ng/portal/templates\nlanguages = en\n[handler]\nstatus = 0\n",
+        dir("conf")
+    );
+    std::fs::write(w.join("llng.ini"), ini).unwrap();
+    let child = Command::new(plackup)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .arg(psgi)
+        .env("LLNG_DEFAULTCONFFILE", w.join("llng.ini"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(w.join("portal.log")).unwrap())
+        .spawn()
+        .expect("plackup starts");
+    let llng = Llng {
+        child,
+        port,
+        _work: work,
+    };
+    // The portal answers once its configuration is loaded (a few seconds).
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            let _ = s.write_all(b"GET /.well-known/openid-configuration HTTP/1.0\r\n\r\n");
+            let mut answer = String::new();
+            let _ = s.read_to_string(&mut answer);
+            if answer.starts_with("HTTP/1.0 200") && answer.contains("authorization_endpoint") {
+                return llng;
+            }
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "LemonLDAP::NG did not serve its OpenID configuration within 60 s: see {}",
+            llng._work.path().join("portal.log").display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn lemonldap_ng_checks_the_callback_after_login_only() {
+    let llng = start_llng();
+    let dir = tempfile::tempdir().unwrap();
+    let p = llng.port;
+    // LemonLDAP::NG is none of the catalogue's OAuth providers: its URLs are given as they are.
+    let policy = |webapp: &str| {
+        format!(
+            "version = 1\n[enforce]\nplaintext_secrets = \"allow\"\n[sso]\nwebapp = \"{webapp}\"\n[providers.ad_oauth]\nauthorize_url = \"http://127.0.0.1:{p}/oauth2/authorize\"\naccess_token_url = \"http://127.0.0.1:{p}/oauth2/token\"\nclient_id = \"clearml\"\nclient_secret = \"llng-secret-c0rrect\"\n"
+        )
+    };
+    // The registered callback and an unregistered one get the same login page: inconclusive.
+    for webapp in [APP, "https://other.example.com"] {
+        let (code, stdout) = run(dir.path(), &policy(webapp), &[]);
+        assert_eq!(code, 4, "{stdout}");
+        assert!(
+            line(&stdout, "ad_oauth callback: inconclusive").contains("login page"),
+            "{stdout}"
+        );
+        // No discovery document confirms the token endpoint: the secret is never sent.
+        assert!(line(&stdout, "ad_oauth client-secret: skipped").contains("not sent"));
+        assert!(!stdout.contains("llng-secret-c0rrect"));
+    }
 }
