@@ -406,6 +406,23 @@ fn start_llng() -> Llng {
     };
     ok(&["genrsa", "-out", "oidc.key", "2048"]);
     ok(&["rsa", "-in", "oidc.key", "-pubout", "-out", "oidc.pub"]);
+    // The SAML IdP's signing certificate, valid for 10 days from now: its metadata must pass
+    // with a warning that it expires soon.
+    ok(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "saml.key",
+        "-out",
+        "saml.pem",
+        "-days",
+        "10",
+        "-subj",
+        "/CN=llng-saml",
+    ]);
     // A free port for the portal URL the configuration names.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -434,6 +451,9 @@ fn start_llng() -> Llng {
         "oidcRPMetaDataOptionsIDTokenSignAlg": "RS256",
     }});
     conf["oidcRPMetaDataExportedVars"] = serde_json::json!({"clearml": {"email": "mail"}});
+    conf["issuerDBSAMLActivation"] = 1.into();
+    conf["samlServicePrivateKeySig"] = std::fs::read_to_string(w.join("saml.key")).unwrap().into();
+    conf["samlServicePublicKeySig"] = std::fs::read_to_string(w.join("saml.pem")).unwrap().into();
     std::fs::write(w.join("conf/lmConf-1.json"), conf.to_string()).unwrap();
     let ini = format!(
         "[all]\nlogLevel = warn\ncheckTime = 1\n[configuration]\ntype = File\ndirName = {}\n[portal]\nstaticPrefix = /static\ntemplateDir = /usr/share/lemonldap-ng/portal/templates\nlanguages = en\n[handler]\nstatus = 0\n",
@@ -457,11 +477,7 @@ fn start_llng() -> Llng {
     // The portal answers once its configuration is loaded (a few seconds).
     let started = std::time::Instant::now();
     loop {
-        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            use std::io::{Read, Write};
-            let _ = s.write_all(b"GET /.well-known/openid-configuration HTTP/1.0\r\n\r\n");
-            let mut answer = String::new();
-            let _ = s.read_to_string(&mut answer);
+        if let Some(answer) = get(port, "/.well-known/openid-configuration") {
             if answer.starts_with("HTTP/1.0 200") && answer.contains("authorization_endpoint") {
                 return llng;
             }
@@ -473,6 +489,43 @@ fn start_llng() -> Llng {
         );
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
+}
+
+/// `GET path` on 127.0.0.1:`port`, HTTP/1.0: the whole answer, headers included.
+fn get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes())
+        .ok()?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).ok()?;
+    Some(answer)
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn lemonldap_ng_saml_metadata_as_served() {
+    let llng = start_llng();
+    let dir = tempfile::tempdir().unwrap();
+    let answer = get(llng.port, "/saml/metadata").unwrap();
+    let (head, xml) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.0 200"), "{head}");
+    let file = dir.path().join("idp.xml");
+    std::fs::write(&file, xml).unwrap();
+    let policy = "version = 1\n[providers.microsoft_ad]\nentity_id = \"clearml\"\nidp_metadata_file = \"/opt/clearml/idp.xml\"\n";
+    let (code, stdout) = run(dir.path(), policy, &["--metadata", file.to_str().unwrap()]);
+    // Every check passed; the certificate's near end is a warning only.
+    assert_eq!(code, 0, "{stdout}");
+    let result = line(&stdout, "microsoft_ad saml-metadata: warning");
+    assert!(result.contains("within 30 days"), "{stdout}");
+    assert!(
+        result.contains(&format!(
+            "IdP entity ID http://127.0.0.1:{}/saml/metadata",
+            llng.port
+        )),
+        "{stdout}"
+    );
+    assert!(result.contains("HTTP-Redirect SSO at"), "{stdout}");
 }
 
 #[test]
