@@ -607,6 +607,10 @@ fn discovery(p: &ProviderPolicy, session: &mut Session<'_>) -> (CheckResult, Opt
     // Entra ID writes the tenant as its ID: accept that ID where the policy has a domain.
     let tenant_swap: Option<(String, String)> = p.spec.discovery_tenant.and_then(|input| {
         let given = p.inputs.iter().find(|(n, _)| *n == input)?.1.clone();
+        // A tenant given by its ID is compared as it is.
+        if catalogue::is_guid(&given) {
+            return None;
+        }
         let issuer = field("issuer")?;
         let id = issuer
             .split('/')

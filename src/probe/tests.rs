@@ -327,6 +327,23 @@ fn entra_id_may_name_the_tenant_by_its_id() {
     // The document's token endpoint is not the policy's (the ID, not the domain): no secret.
     assert_eq!(results[2].outcome, Outcome::Skipped);
     assert_eq!(fake.seen.len(), 1);
+    // A policy that names another tenant ID gets no such allowance.
+    let other = "11111111-2222-3333-4444-555555555555";
+    let p = crate::policy::parse(
+        &format!("version = 1\n[providers.azure_ad]\ntenant = \"{other}\"\nclient_id = \"c\"\nclient_secret = {{ secret = \"s\", key = \"k\" }}\n"),
+        "p.toml",
+    )
+    .unwrap();
+    let body = format!(
+        r#"{{"issuer":"{m}/{id}/v2.0","authorization_endpoint":"{m}/{id}/oauth2/v2.0/authorize","token_endpoint":"{m}/{id}/oauth2/v2.0/token","userinfo_endpoint":"https://graph.microsoft.com/oidc/userinfo","jwks_uri":"{m}/{id}/discovery/v2.0/keys"}}"#
+    );
+    let mut fake = Fake {
+        seen: vec![],
+        answer: move |_: &Seen, _| ok(body.clone()),
+    };
+    let results = run_with(&p, &mut fake);
+    assert_eq!(results[0].outcome, Outcome::Problem, "{}", text(&results));
+    assert_eq!(results[0].fix, ["providers.azure_ad.tenant"]);
 }
 
 #[test]
