@@ -181,11 +181,15 @@ pub fn run(
         .count();
     for provider in &policy.providers {
         if provider.spec.client == Client::Saml {
-            let mine = metadata.iter().find(|m| match &m.provider {
+            let given = metadata.iter().find(|m| match &m.provider {
                 Some(key) => key == provider.spec.key,
                 None => saml_count == 1,
             });
-            results.push(saml_check(provider, mine));
+            let found = match given {
+                Some(m) => Ok(m.clone()),
+                None => mounted_metadata(provider, secrets),
+            };
+            results.push(saml_check(provider, found));
             continue;
         }
         let mut session = Session::new(transport, options.spacing);
@@ -438,20 +442,54 @@ fn claims_check(p: &ProviderPolicy, found: &Discovered) -> CheckResult {
     result(p, Check::Claims, outcome, summary, fix, Vec::new())
 }
 
+/// The metadata `idp_metadata_file` names, from the `--secrets` files: the one ConfigMap or
+/// Secret key named like the file (a volume shows each key as a file of its name). `Err` says
+/// why there is none to check.
+fn mounted_metadata(p: &ProviderPolicy, secrets: &secrets::Store) -> Result<Metadata, String> {
+    let hint = format!(
+        "pass the IdP metadata that `idp_metadata_file` mounts with --metadata {}=FILE, or its ConfigMap with --secrets",
+        p.spec.key
+    );
+    let Some(Value::Literal(Literal::Str(path))) = setting(p, "idp_metadata_file") else {
+        return Err(format!("no metadata given: {hint}"));
+    };
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let mut found = secrets.files_named(file);
+    match found.len() {
+        0 => Err(format!("no metadata given: {hint}")),
+        1 => {
+            let (source, text) = found.remove(0);
+            Ok(Metadata {
+                provider: Some(p.spec.key.to_string()),
+                source,
+                text,
+            })
+        }
+        n => Err(format!(
+            "{n} keys named `{file}` in the --secrets files ({}): {hint}",
+            found
+                .iter()
+                .map(|(s, _)| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 /// A SAML provider's metadata check: no request, the document given on the command line.
-fn saml_check(p: &ProviderPolicy, metadata: Option<&Metadata>) -> CheckResult {
-    let Some(m) = metadata else {
-        return result(
-            p,
-            Check::SamlMetadata,
-            Outcome::Skipped,
-            format!(
-                "no metadata given: pass the IdP metadata that `idp_metadata_file` mounts with --metadata {}=FILE",
-                p.spec.key
-            ),
-            Vec::new(),
-            Vec::new(),
-        );
+fn saml_check(p: &ProviderPolicy, metadata: Result<Metadata, String>) -> CheckResult {
+    let m = match metadata {
+        Ok(m) => m,
+        Err(why) => {
+            return result(
+                p,
+                Check::SamlMetadata,
+                Outcome::Skipped,
+                why,
+                Vec::new(),
+                Vec::new(),
+            )
+        }
     };
     let v = saml::check(&m.text, std::time::SystemTime::now());
     let facts = if v.facts.is_empty() {

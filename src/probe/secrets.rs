@@ -95,6 +95,29 @@ impl Store {
         self.value(false, name, key)
     }
 
+    /// The keys named `file` in every ConfigMap and Secret, as a volume would show them as files
+    /// (`(where, text)`, `where` naming the object and key): the text as stored, not read as
+    /// HOCON, since a mounted file is not a variable.
+    pub fn files_named(&self, file: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for s in &self.inventory.sources {
+            let what = match s.kind {
+                SourceKind::Secret => "Secret",
+                SourceKind::ConfigMap => "ConfigMap",
+                _ => continue,
+            };
+            for (key, stored) in s.values.iter().chain(&s.binary_values) {
+                if key == file {
+                    out.push((
+                        format!("{what} {} key {key}", s.object.name),
+                        stored.text_for_judging().to_string(),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
     /// Every Secret value, raw and as ClearML reads it: what a result must never show.
     pub fn all_values(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -159,6 +182,14 @@ type: Opaque
         s.add_text(text, "l.yaml").unwrap();
         assert_eq!(s.secret("a", "k").unwrap(), "new");
         assert_eq!(s.config_map("c", "client_id").unwrap(), "clearml");
+        assert_eq!(
+            s.files_named("client_id"),
+            [(
+                "ConfigMap c key client_id".to_string(),
+                "clearml".to_string()
+            )]
+        );
+        assert!(s.files_named("nope").is_empty());
     }
 
     #[test]

@@ -519,3 +519,48 @@ fn saml_metadata_is_checked_when_given() {
     );
     assert!(fake.seen.is_empty());
 }
+
+#[test]
+fn saml_metadata_from_a_config_map_named_like_the_mounted_file() {
+    let p = crate::policy::parse(
+        "version = 1\n[providers.duo]\nentity_id = \"clearml\"\nidp_metadata_file = \"/opt/clearml/config/metadata.xml\"\n",
+        "p.toml",
+    )
+    .unwrap();
+    let mut store = secrets::Store::new();
+    store
+        .add_text(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: clearml-apiserver-configmap}\ndata:\n  metadata.xml: <x/>\n  other.conf: a\n",
+            "cm.yaml",
+        )
+        .unwrap();
+    let mut fake = Fake {
+        seen: vec![],
+        answer: |_: &Seen, _| Answer::default(),
+    };
+    let results = run(&p, &store, &[], &mut fake, Options::default());
+    assert_eq!(results[0].outcome, Outcome::Problem, "{}", text(&results));
+    assert!(
+        results[0]
+            .summary
+            .starts_with("ConfigMap clearml-apiserver-configmap key metadata.xml: "),
+        "{}",
+        results[0].summary
+    );
+    // Two candidates: nothing is guessed.
+    store
+        .add_text(
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {metadata.xml: <y/>}\n",
+            "s.yaml",
+        )
+        .unwrap();
+    let results = run(&p, &store, &[], &mut fake, Options::default());
+    assert_eq!(results[0].outcome, Outcome::Skipped);
+    assert!(
+        results[0]
+            .summary
+            .starts_with("2 keys named `metadata.xml`"),
+        "{}",
+        results[0].summary
+    );
+}
