@@ -563,4 +563,23 @@ mod tests {
             Some("%zz%")
         );
     }
+
+    proptest::proptest! {
+        /// Whatever a provider answers, the classifiers answer too (no panic on input), and an
+        /// excerpt stays short.
+        #[test]
+        fn any_answer_is_classified(
+            status in 100u16..600,
+            location in proptest::option::of(".{0,80}"),
+            body in "(<[a-z/]{0,8}>|&#?[a-z0-9]{0,4};|[^<&]{0,20}|%[0-9a-fA-Z]{0,2}|\\{\"error\":\"[a-z_]{0,15}\"\\})*",
+        ) {
+            let a = Answer { status, location, content_type: None, body };
+            let _ = token(&a);
+            let _ = authorize(&a, CB);
+            proptest::prop_assert!(excerpt(&a.body).chars().count() <= 201);
+            if let Some(l) = &a.location {
+                let _ = param(l, "error");
+            }
+        }
+    }
 }

@@ -273,4 +273,15 @@ mod tests {
         assert!(check(sp, SystemTime::now()).problems[0].contains("IDPSSODescriptor"));
         assert!(check("<a>", SystemTime::now()).problems[0].contains("not well-formed"));
     }
+
+    proptest::proptest! {
+        /// Any text, well-formed XML or not, gets a verdict, never a panic.
+        #[test]
+        fn any_text_gets_a_verdict(
+            text in "(<[a-zA-Z:]{0,12}( [a-zA-Z]{1,8}=\"[^\"<&]{0,10}\")?/?>|</[a-zA-Z:]{0,12}>|[^<&]{0,12}|<!DOCTYPE x>|&[a-z]{0,4};)*",
+        ) {
+            let v = check(&text, SystemTime::now());
+            proptest::prop_assert!(!v.problems.is_empty() || !v.facts.is_empty() || !v.warnings.is_empty());
+        }
+    }
 }
