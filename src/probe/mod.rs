@@ -1,13 +1,15 @@
 //! `clearml-sso probe`: checks each OAuth provider the policy declares against the identity
 //! provider itself — its discovery document ([`Check::Discovery`]), whether ClearML's callback
 //! is registered ([`Check::Callback`]), whether the client secret is accepted
-//! ([`Check::ClientSecret`]) — and reports one typed [`CheckResult`] per check.
+//! ([`Check::ClientSecret`]), the scopes and claims it lists ([`Check::Claims`], warnings only)
+//! — and each SAML provider's IdP metadata ([`Check::SamlMetadata`], `saml`), and reports one
+//! typed [`CheckResult`] per check.
 //!
 //! Where the URLs come from: the policy's settings (`authorize_url`, `access_token_url`, as
 //! `render` writes them) and the catalogue's discovery facts derived from the same inputs
 //! ([`crate::policy::ProviderPolicy::discovery`]); nothing here knows a vendor's URL layout.
-//! What an answer means is `classify`'s; the network is `http`'s; the credentials are
-//! `secrets`'.
+//! What an answer means is `classify`'s; the network is `http`'s; the credentials (and mounted
+//! files) are `secrets`'; SAML metadata is `saml`'s.
 //!
 //! Safety rules it must keep: the client secret goes only to the token endpoint that the
 //! discovery document names and that equals the policy's `access_token_url`, only over https
