@@ -517,7 +517,9 @@ fn provider_starter(out: &mut String, p: &Provider, from_secret: &[&str]) {
     if !p.inputs.is_empty() {
         let _ = writeln!(out, "# {} derived from:", derived.join(", "));
         for input in p.inputs {
-            let setting = format!("{} = {}", input.name, p.example(input.name));
+            // An optional input is offered commented out, as optional options are.
+            let hash = if input.optional { "# " } else { "" };
+            let setting = format!("{hash}{} = {}", input.name, p.example(input.name));
             let _ = writeln!(out, "{setting:<60} # {}", input.about);
         }
     }

@@ -25,6 +25,7 @@ pub mod merge;
 mod parallel;
 mod paths;
 pub mod policy;
+pub mod probe;
 pub mod pyhocon;
 pub mod redact;
 pub mod report;

@@ -22,7 +22,13 @@ pub enum InputKind {
     /// An Azure tenant: a tenant ID (GUID), a domain (`acme.onmicrosoft.com`), or
     /// `common`, `organizations`, `consumers`.
     Tenant,
+    /// An AWS Cognito user-pool ID, `<region>_<id>` (`eu-west-1_AbCdEfGhI`). Templates may also
+    /// use `{pool_region}`, the region part.
+    PoolId,
 }
+
+/// The placeholder a [`InputKind::PoolId`] input also fills: the pool's region.
+pub const POOL_REGION: &str = "pool_region";
 
 /// An input the policy gives so that the tool can derive URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +46,9 @@ pub struct Input {
     /// matches one (trailing `/` aside) is split into the inputs it names, with a note; an
     /// input it names that the policy gives with another value is refused.
     pub pasted: &'static [&'static str],
+    /// The input may be left out even when others are given: it feeds only the templates that
+    /// name it (a `discovery` template), never a derived option.
+    pub optional: bool,
 }
 
 /// The value of an input as it goes into a URL template, and what was changed to get it.
@@ -76,7 +85,8 @@ pub(super) fn invalid(why: impl Into<String>, write: Option<String>) -> InputErr
 /// The tenant names Microsoft's endpoints accept besides IDs and domains.
 pub(super) const AZURE_TENANT_WORDS: &[&str] = &["common", "organizations", "consumers"];
 
-pub(super) fn is_guid(s: &str) -> bool {
+/// Whether `s` is a GUID (an Azure tenant ID).
+pub fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
         && parts
@@ -94,6 +104,7 @@ impl InputKind {
             InputKind::Tenant => {
                 "a tenant ID (a GUID), a domain (`<name>.onmicrosoft.com`), or `common`, `organizations`, `consumers`"
             }
+            InputKind::PoolId => "a Cognito user pool ID (`<region>_<id>`, as the AWS console shows it)",
         }
     }
 
@@ -185,6 +196,26 @@ impl InputKind {
                 }
                 plain(trimmed)
             }
+            InputKind::PoolId => {
+                if trimmed.is_empty() {
+                    return Err(InputError::Empty);
+                }
+                let valid = trimmed.split_once('_').is_some_and(|(region, id)| {
+                    !region.is_empty()
+                        && region
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                        && !id.is_empty()
+                        && id.chars().all(|c| c.is_ascii_alphanumeric())
+                });
+                if !valid {
+                    return Err(invalid(
+                        "is not a user-pool ID (`<region>_<id>`, as `eu-west-1_AbCdEfGhI`)",
+                        None,
+                    ));
+                }
+                plain(trimmed)
+            }
             InputKind::Segment | InputKind::Tenant => {
                 if trimmed.is_empty() {
                     return Err(InputError::Empty);
@@ -229,6 +260,7 @@ pub const WEBAPP: Input = Input {
     about: "ClearML web app address",
     kind: InputKind::Url,
     pasted: &[],
+    optional: false,
 };
 
 /// Why [`Provider::derive`](super::Provider::derive)(super::Provider::derive) cannot derive the URLs.
@@ -268,6 +300,11 @@ pub struct Derivation {
     pub options: Vec<(&'static OptionSpec, String)>,
     /// What was normalised, per input as written: `(input, note)`.
     pub notes: Vec<(&'static Input, String)>,
+    /// The discovery document's expected fields, `(field, value)`, from the provider's (or the
+    /// applying variant's) `discovery` templates.
+    pub discovery: Vec<(&'static str, String)>,
+    /// Every input's value as it went into the templates, `(input, value)`.
+    pub inputs: Vec<(&'static str, String)>,
 }
 
 /// Templates that replace a provider's `derived` when an input has a given value (Okta's
@@ -282,6 +319,8 @@ pub struct Variant {
     pub derived: &'static [(&'static str, &'static str)],
     /// Other values people write for it, refused with `value` as the fix.
     pub stands_for: &'static [&'static str],
+    /// `(field, template)`, as [`Provider::discovery`](super::Provider::discovery).
+    pub discovery: &'static [(&'static str, &'static str)],
 }
 
 /// Matches `value` against `template` (`{name}` placeholders; a placeholder for which `wide`

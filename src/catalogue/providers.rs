@@ -25,11 +25,20 @@ pub struct Provider {
     pub derived: &'static [(&'static str, &'static str)],
     /// Templates used instead of `derived` when an input has a given value.
     pub variants: &'static [Variant],
+    /// `(field, template)`: what the provider's OpenID discovery document must say, for the
+    /// fields ClearML's login relies on besides `authorize_url` and `access_token_url` (whose
+    /// values are the options'; see [`DISCOVERY_OPTIONS`]). `issuer` is where the document is
+    /// fetched from (`<issuer>/.well-known/openid-configuration`). Templates as in `derived`;
+    /// a provider without inputs uses them as written. Read by `clearml-sso probe` only.
+    pub discovery: &'static [(&'static str, &'static str)],
     /// What `init` writes for this provider's inputs and the options whose value depends on the
     /// provider, winning over the option's own example: placeholders in `<…>` showing the
     /// form (`<your-org>.okta.com`), which every command but `explain` refuses until they are
     /// filled in (`policy::placeholder_reason`), never a value a render would accept.
     pub examples: &'static [(&'static str, &'static str)],
+    /// The input whose value the discovery document may write as the tenant's ID (a GUID)
+    /// when the policy gives a domain (Entra ID's). Read by `clearml-sso probe` only.
+    pub discovery_tenant: Option<&'static str>,
     /// Claims the identity provider must return.
     pub claims: &'static str,
     /// Identity-provider-side steps, besides registering the callback URL.
@@ -43,6 +52,7 @@ pub(super) const fn input(name: &'static str, kind: InputKind, about: &'static s
         about,
         kind,
         pasted: &[],
+        optional: false,
     }
 }
 
@@ -50,6 +60,12 @@ impl Input {
     /// The same input with the URLs people paste instead of it.
     const fn pasted(mut self, pasted: &'static [&'static str]) -> Input {
         self.pasted = pasted;
+        self
+    }
+
+    /// The same input, optional ([`Input::optional`]).
+    const fn optional(mut self) -> Input {
+        self.optional = true;
         self
     }
 }
@@ -72,6 +88,8 @@ pub(super) const OAUTH: Provider = Provider {
     inputs: &[],
     derived: &[],
     variants: &[],
+    discovery: &[],
+    discovery_tenant: None,
     examples: &[],
     claims: "user ID, email, name",
     setup: &[],
@@ -120,6 +138,13 @@ pub const PROVIDERS: &[Provider] = &[
             ("authorize_url", "{url}/realms/{realm}/protocol/openid-connect/auth"),
             ("access_token_url", "{url}/realms/{realm}/protocol/openid-connect/token"),
         ],
+        // Keycloak's realm endpoints, all under the realm's OpenID Connect path.
+        discovery: &[
+            ("issuer", "{url}/realms/{realm}"),
+            ("userinfo_endpoint", "{url}/realms/{realm}/protocol/openid-connect/userinfo"),
+            ("jwks_uri", "{url}/realms/{realm}/protocol/openid-connect/certs"),
+            ("end_session_endpoint", "{url}/realms/{realm}/protocol/openid-connect/logout"),
+        ],
         examples: &[("url", "https://<keycloak-host>"), ("realm", "<realm>")],
         claims: "user ID (sub), email, user name (name, or preferred_username with claims.name)",
         setup: KEYCLOAK_GROUPS,
@@ -135,6 +160,13 @@ pub const PROVIDERS: &[Provider] = &[
             ("base_url", "https://{domain}/"),
             ("authorize_url", "https://{domain}/authorize"),
             ("access_token_url", "https://{domain}/oauth/token"),
+        ],
+        // Auth0's issuer ends with `/`; its end-session endpoint is published only when
+        // RP-initiated logout is enabled for the tenant, so it is not expected.
+        discovery: &[
+            ("issuer", "https://{domain}/"),
+            ("userinfo_endpoint", "https://{domain}/userinfo"),
+            ("jwks_uri", "https://{domain}/.well-known/jwks.json"),
         ],
         examples: &[("domain", "<tenant>.<region>.auth0.com"), ("audience", "https://<tenant>.<region>.auth0.com/api/v2/")],
         claims: "user ID (sub), email, name",
@@ -163,6 +195,12 @@ pub const PROVIDERS: &[Provider] = &[
             ("authorize_url", "https://{domain}/oauth2/{authorization_server}/v1/authorize"),
             ("access_token_url", "https://{domain}/oauth2/{authorization_server}/v1/token"),
         ],
+        discovery: &[
+            ("issuer", "https://{domain}/oauth2/{authorization_server}"),
+            ("userinfo_endpoint", "https://{domain}/oauth2/{authorization_server}/v1/userinfo"),
+            ("jwks_uri", "https://{domain}/oauth2/{authorization_server}/v1/keys"),
+            ("end_session_endpoint", "https://{domain}/oauth2/{authorization_server}/v1/logout"),
+        ],
         // The org authorization server: issuer `https://{domain}`, endpoints under
         // `/oauth2/v1/`; base_url is the issuer with its `/`, as for every other provider.
         variants: &[Variant {
@@ -175,6 +213,12 @@ pub const PROVIDERS: &[Provider] = &[
                 ("base_url", "https://{domain}/"),
                 ("authorize_url", "https://{domain}/oauth2/v1/authorize"),
                 ("access_token_url", "https://{domain}/oauth2/v1/token"),
+            ],
+            discovery: &[
+                ("issuer", "https://{domain}"),
+                ("userinfo_endpoint", "https://{domain}/oauth2/v1/userinfo"),
+                ("jwks_uri", "https://{domain}/oauth2/v1/keys"),
+                ("end_session_endpoint", "https://{domain}/oauth2/v1/logout"),
             ],
         }],
         examples: &[("domain", "<your-org>.okta.com")],
@@ -198,6 +242,15 @@ pub const PROVIDERS: &[Provider] = &[
             ("authorize_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"),
             ("access_token_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"),
         ],
+        // The v2.0 endpoints. Entra ID's document names the tenant by its ID even when asked
+        // by domain: `probe` accepts the ID in place of a domain (see `discovery_tenant`).
+        discovery: &[
+            ("issuer", "https://login.microsoftonline.com/{tenant}/v2.0"),
+            ("userinfo_endpoint", "https://graph.microsoft.com/oidc/userinfo"),
+            ("jwks_uri", "https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys"),
+            ("end_session_endpoint", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/logout"),
+        ],
+        discovery_tenant: Some("tenant"),
         examples: &[("tenant", "<tenant-id-or-domain>")],
         claims: "email, preferred_username, upn (in the access token)",
         setup: &[
@@ -221,6 +274,14 @@ pub const PROVIDERS: &[Provider] = &[
         key: "google",
         title: "Google",
         required: CREDENTIALS,
+        // ClearML knows Google's endpoints itself; these are Google's published ones.
+        discovery: &[
+            ("issuer", "https://accounts.google.com"),
+            ("authorization_endpoint", "https://accounts.google.com/o/oauth2/v2/auth"),
+            ("token_endpoint", "https://oauth2.googleapis.com/token"),
+            ("userinfo_endpoint", "https://openidconnect.googleapis.com/v1/userinfo"),
+            ("jwks_uri", "https://www.googleapis.com/oauth2/v3/certs"),
+        ],
         claims: "openid, email, profile",
         setup: &[
             "Google Cloud Console -> APIs & Services -> Credentials -> Create credentials -> OAuth client ID, type Web application",
@@ -232,12 +293,23 @@ pub const PROVIDERS: &[Provider] = &[
         key: "cognito",
         title: "AWS Cognito",
         optional: &["identity_provider", "default_company", "display_name"],
-        inputs: &[input("domain", InputKind::Host, "Cognito user-pool domain")],
+        inputs: &[
+            input("domain", InputKind::Host, "Cognito user-pool domain"),
+            // The pool's discovery document lives under the pool ID, which the domain does not
+            // give; only `probe` needs it.
+            input("pool_id", InputKind::PoolId, "Cognito user-pool ID (read by `clearml-sso probe` only)")
+                .optional(),
+        ],
         derived: &[
             ("authorize_url", "https://{domain}/oauth2/authorize"),
             ("access_token_url", "https://{domain}/oauth2/token"),
         ],
-        examples: &[("domain", "<domain-prefix>.auth.<region>.amazoncognito.com")],
+        discovery: &[
+            ("issuer", "https://cognito-idp.{pool_region}.amazonaws.com/{pool_id}"),
+            ("userinfo_endpoint", "https://{domain}/oauth2/userInfo"),
+            ("jwks_uri", "https://cognito-idp.{pool_region}.amazonaws.com/{pool_id}/.well-known/jwks.json"),
+        ],
+        examples: &[("domain", "<domain-prefix>.auth.<region>.amazoncognito.com"), ("pool_id", "<region>_<pool-id>")],
         claims: "email, preferred_username (user-pool attributes)",
         setup: &[
             "App client: Confidential client with a client secret; grant type Authorization code grant",
@@ -293,6 +365,13 @@ pub const PROVIDERS: &[Provider] = &[
         setup: &["HTTP-Redirect binding", "Group name = first CN of the DN; groups are not created automatically"],
         ..SAML
     },
+];
+
+/// The options whose values a discovery document names too: `(option, field)`. `probe`
+/// compares each with the document exactly, besides a provider's [`Provider::discovery`].
+pub const DISCOVERY_OPTIONS: &[(&str, &str)] = &[
+    ("authorize_url", "authorization_endpoint"),
+    ("access_token_url", "token_endpoint"),
 ];
 
 /// The provider with this key.
@@ -423,7 +502,20 @@ impl Provider {
             .filter_map(|(n, v)| self.input(n).map(|i| (i, *v)))
             .collect();
         if given.is_empty() {
-            return Ok(Derivation::default());
+            // A provider without inputs (Google) has fixed endpoints: its discovery facts hold
+            // as written. Otherwise nothing is known without the inputs.
+            let discovery = if self.inputs.is_empty() {
+                self.discovery
+                    .iter()
+                    .map(|(f, t)| (*f, t.to_string()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            return Ok(Derivation {
+                discovery,
+                ..Derivation::default()
+            });
         }
         let mut notes = Vec::new();
         // Values as written, then as split out of a pasted URL.
@@ -505,6 +597,7 @@ impl Provider {
         for input in self.inputs {
             let written = match raw.iter().find(|(i, _)| i.name == input.name) {
                 Some((_, v)) => v.clone(),
+                None if input.optional => continue,
                 None => input
                     .default
                     .ok_or(DeriveError::Missing(input))?
@@ -514,6 +607,10 @@ impl Provider {
                 Ok(n) => {
                     if let Some(note) = n.note {
                         notes.push((input, note));
+                    }
+                    if input.kind == InputKind::PoolId {
+                        let region = n.value.split('_').next().unwrap_or_default();
+                        values.push((POOL_REGION, region.to_string()));
                     }
                     values.push((input.name, n.value));
                 }
@@ -539,27 +636,42 @@ impl Provider {
                 });
             }
         }
-        let templates = self
-            .variants
-            .iter()
-            .find(|v| {
-                values
-                    .iter()
-                    .any(|(n, val)| *n == v.input && val == v.value)
-            })
-            .map_or(self.derived, |v| v.derived);
-        let options = templates
+        let variant = self.variants.iter().find(|v| {
+            values
+                .iter()
+                .any(|(n, val)| *n == v.input && val == v.value)
+        });
+        let fill = |template: &str| {
+            let mut url = template.to_string();
+            for (name, value) in &values {
+                url = url.replace(&format!("{{{name}}}"), value);
+            }
+            url
+        };
+        let options = variant
+            .map_or(self.derived, |v| v.derived)
             .iter()
             .map(|(option, template)| {
-                let mut url = template.to_string();
-                for (name, value) in &values {
-                    url = url.replace(&format!("{{{name}}}"), value);
-                }
                 let option = self.option(option).expect("catalogue is consistent");
-                (option, url)
+                (option, fill(template))
             })
             .collect();
-        Ok(Derivation { options, notes })
+        // A template naming an optional input the policy leaves out is not known.
+        let discovery = variant
+            .map_or(self.discovery, |v| v.discovery)
+            .iter()
+            .map(|(field, template)| (*field, fill(template)))
+            .filter(|(_, value)| !value.contains('{'))
+            .collect();
+        Ok(Derivation {
+            options,
+            notes,
+            discovery,
+            inputs: values
+                .into_iter()
+                .filter(|(n, _)| *n != POOL_REGION)
+                .collect(),
+        })
     }
 }
 
@@ -596,7 +708,7 @@ impl Provider {
             .collect();
         Derivation {
             options,
-            notes: Vec::new(),
+            ..Derivation::default()
         }
     }
 }

@@ -320,3 +320,99 @@ fn callback_strips_trailing_slash() {
         "https://app.x/callback_keycloak"
     );
 }
+
+#[test]
+fn discovery_templates_name_known_inputs_and_no_option_needs_an_optional_one() {
+    for p in PROVIDERS {
+        let variants = p.variants.iter().flat_map(|v| v.discovery);
+        for (field, template) in p.discovery.iter().chain(variants) {
+            assert!(!field.is_empty(), "{}", p.key);
+            for piece in template.split('{').skip(1) {
+                let name = piece.split('}').next().unwrap();
+                let known = p.input(name).is_some()
+                    || (name == POOL_REGION
+                        && p.inputs.iter().any(|i| i.kind == InputKind::PoolId));
+                assert!(known, "{}: discovery {{{name}}}", p.key);
+            }
+        }
+        // Every provider with a discovery document says where it is.
+        if !p.discovery.is_empty() {
+            assert!(p.discovery.iter().any(|(f, _)| *f == "issuer"), "{}", p.key);
+        }
+        let variants = p.variants.iter().flat_map(|v| v.derived);
+        for (_, template) in p.derived.iter().chain(variants) {
+            for input in p.inputs.iter().filter(|i| i.optional) {
+                assert!(
+                    !template.contains(&format!("{{{}}}", input.name)),
+                    "{}",
+                    p.key
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn discovery_facts_are_derived_from_the_same_inputs() {
+    let kc = provider("keycloak").unwrap();
+    let d = kc
+        .derive(&[("url", "https://sso.example.com/"), ("realm", "clearml")])
+        .unwrap();
+    assert_eq!(
+        d.discovery[0],
+        (
+            "issuer",
+            "https://sso.example.com/realms/clearml".to_string()
+        )
+    );
+    assert_eq!(
+        d.inputs,
+        [
+            ("url", "https://sso.example.com".to_string()),
+            ("realm", "clearml".to_string())
+        ]
+    );
+    // Okta's org server: the variant's facts.
+    let okta = provider("okta").unwrap();
+    let d = okta
+        .derive(&[("domain", "x.okta.com"), ("authorization_server", "org")])
+        .unwrap();
+    assert!(d
+        .discovery
+        .contains(&("issuer", "https://x.okta.com".to_string())));
+    // Google has no inputs: its facts hold as written.
+    let g = provider("google").unwrap().derive(&[]).unwrap();
+    assert!(g
+        .discovery
+        .contains(&("issuer", "https://accounts.google.com".to_string())));
+}
+
+#[test]
+fn cognito_pool_id_is_optional_and_gives_the_issuer() {
+    let c = provider("cognito").unwrap();
+    let d = c
+        .derive(&[("domain", "a.auth.eu-west-1.amazoncognito.com")])
+        .unwrap();
+    assert_eq!(d.options.len(), 2);
+    // Without the pool ID, only what the domain gives.
+    assert!(d.discovery.iter().all(|(f, _)| *f != "issuer"));
+    assert!(d.discovery.iter().any(|(f, _)| *f == "userinfo_endpoint"));
+    let d = c
+        .derive(&[
+            ("domain", "a.auth.eu-west-1.amazoncognito.com"),
+            ("pool_id", "eu-west-1_AbCdEfGhI"),
+        ])
+        .unwrap();
+    assert!(d.discovery.contains(&(
+        "issuer",
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI".to_string()
+    )));
+    assert!(d.inputs.iter().all(|(n, _)| *n != POOL_REGION));
+    for bad in ["AbCdEf", "eu-west-1_", "EU_x", "eu-west-1_ab/c", "_abc"] {
+        let e = c.derive(&[("domain", "a.example.com"), ("pool_id", bad)]);
+        assert!(
+            matches!(e, Err(DeriveError::Invalid { .. })),
+            "{bad}: {e:?}"
+        );
+    }
+}

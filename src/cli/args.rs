@@ -62,6 +62,9 @@ pub enum Command {
     /// Print the man page (roff) on stdout; the release ships it as clearml-sso.1.
     #[command(hide = true)]
     Man,
+    /// Check the identity providers themselves: discovery endpoints, the registered callback,
+    /// the client secret (exit 0 all pass, 1 a problem, 4 undecided, 2 usage).
+    Probe(ProbeArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -69,6 +72,40 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `probe --format`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeFormat {
+    /// One block per check, for people.
+    Text,
+    /// One JSON document: `{"exit": N, "results": [...]}`.
+    Json,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ProbeArgs {
+    /// Policy file [default: $CLEARML_SSO_POLICY, then ./clearml-sso.toml]
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Secrets and ConfigMaps the policy references, as `kubectl get secret NAME -o yaml`
+    /// prints them (repeat the option, or give several files).
+    #[arg(long, value_name = "FILE", num_args = 1.., action = clap::ArgAction::Append)]
+    pub secrets: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
+    pub format: ProbeFormat,
+    /// A SAML provider's IdP metadata XML (the file `idp_metadata_file` mounts), as
+    /// `PROVIDER=FILE`, or `FILE` when the policy has one SAML provider (repeatable).
+    #[arg(long, value_name = "[PROVIDER=]FILE", action = clap::ArgAction::Append)]
+    pub metadata: Vec<String>,
+    /// PEM file of CA certificates trusted besides the system's (a private CA).
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Seconds each request may take, connection included.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub timeout: u64,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -10,7 +10,9 @@
 //! A run stopped by a usage, policy or input error ([`Stop`]) still writes `--report` (the error
 //! as a finding), unless the `--report` path itself is what is wrong.
 
-use super::args::{CheckArgs, DiffArgs, InitArgs, PolicyArgs, RenderArgs, ValuesArgs};
+use super::args::{
+    CheckArgs, DiffArgs, InitArgs, PolicyArgs, ProbeArgs, ProbeFormat, RenderArgs, ValuesArgs,
+};
 use super::exit::{self, fail, print, Stop};
 use super::{colour, helm_stderr, policy_file, report_file};
 use clearml_sso::{diff, explain, merge, render_with, report, Outcome, RenderOptions};
@@ -553,4 +555,125 @@ pub fn man() -> ExitCode {
             &format!("clearml-sso: cannot render the man page: {e}"),
         ),
     }
+}
+
+/// `probe`: loads the policy, the `--secrets` files and `--ca-file`, then asks each provider.
+/// A usage, policy or file error exits 2 with nothing on stdout; otherwise the results go to
+/// stdout in `--format` and the exit code is the results' (0, 1 or 4).
+pub fn probe(args: ProbeArgs) -> ExitCode {
+    use clearml_sso::probe;
+    let policy = match policy_file::load(args.policy.as_deref(), false) {
+        Ok(p) => p,
+        Err(stop) => return fail(stop.code, &stop.message),
+    };
+    let mut store = probe::secrets::Store::new();
+    for path in &args.secrets {
+        let shown = path.display().to_string();
+        let bytes = match super::files::read(Some(path), super::files::MAX_POLICY) {
+            Ok(b) => b,
+            Err(e) => return fail(exit::USAGE, &format!("clearml-sso: {shown}: {e:#}")),
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            return fail(exit::USAGE, &format!("clearml-sso: {shown}: not UTF-8"));
+        };
+        if let Err(e) = store.add_text(&text, &shown) {
+            return fail(exit::USAGE, &format!("clearml-sso: {e}"));
+        }
+    }
+    let mut metadata = Vec::new();
+    for given in &args.metadata {
+        // `PROVIDER=FILE` when the part before `=` is a SAML provider the policy declares.
+        let (provider, path) = match given.split_once('=') {
+            Some((key, path)) if clearml_sso::catalogue::provider(key).is_some() => {
+                let declared = policy.providers.iter().any(|p| {
+                    p.spec.key == key && p.spec.client == clearml_sso::catalogue::Client::Saml
+                });
+                if !declared {
+                    return fail(
+                        exit::USAGE,
+                        &format!("clearml-sso: --metadata {given}: the policy declares no SAML provider `{key}`"),
+                    );
+                }
+                (Some(key.to_string()), path)
+            }
+            _ => (None, given.as_str()),
+        };
+        if provider.is_none() {
+            let saml = policy
+                .providers
+                .iter()
+                .filter(|p| p.spec.client == clearml_sso::catalogue::Client::Saml)
+                .count();
+            if saml != 1 {
+                return fail(
+                    exit::USAGE,
+                    &format!("clearml-sso: --metadata {given}: the policy declares {saml} SAML providers; write --metadata PROVIDER=FILE"),
+                );
+            }
+        }
+        let bytes = match super::files::read(Some(Path::new(path)), super::files::MAX_POLICY) {
+            Ok(b) => b,
+            Err(e) => {
+                return fail(
+                    exit::USAGE,
+                    &format!("clearml-sso: --metadata {path}: {e:#}"),
+                )
+            }
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            return fail(
+                exit::USAGE,
+                &format!("clearml-sso: --metadata {path}: not UTF-8"),
+            );
+        };
+        metadata.push(probe::Metadata {
+            provider,
+            source: path.to_string(),
+            text,
+        });
+    }
+    let ca = match &args.ca_file {
+        None => None,
+        Some(path) => match super::files::read(Some(path), super::files::MAX_POLICY) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                return fail(
+                    exit::USAGE,
+                    &format!("clearml-sso: --ca-file {}: {e:#}", path.display()),
+                )
+            }
+        },
+    };
+    let roots = match probe::http::roots(ca.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            let shown = args
+                .ca_file
+                .as_ref()
+                .map_or(String::new(), |p| p.display().to_string());
+            return fail(exit::USAGE, &format!("clearml-sso: --ca-file {shown}: {e}"));
+        }
+    };
+    let mut transport = probe::http::Ureq::new(std::time::Duration::from_secs(args.timeout), roots);
+    let results = probe::run(
+        &policy,
+        &store,
+        &metadata,
+        &mut transport,
+        probe::Options::default(),
+    );
+    let text = match args.format {
+        ProbeFormat::Text => probe::text(&results),
+        ProbeFormat::Json => probe::json(&results),
+    };
+    let printed = print(&text);
+    if printed != ExitCode::from(exit::OK) {
+        return printed;
+    }
+    let code = probe::exit_code(&results);
+    debug_assert!(matches!(
+        code,
+        exit::OK | exit::VIOLATION | exit::INCONCLUSIVE
+    ));
+    ExitCode::from(code)
 }

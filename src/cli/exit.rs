@@ -14,6 +14,8 @@ pub const VIOLATION: u8 = 1;
 pub const USAGE: u8 = 2;
 /// Input manifests unreadable.
 pub const INPUT: u8 = 3;
+/// `probe`: a check could not decide, and none found a problem.
+pub const INCONCLUSIVE: u8 = 4;
 
 /// Prints a failure to stderr, and under Helm 4 also where the user can see it (Helm 3
 /// quotes our stderr in its error). Control

@@ -58,6 +58,7 @@ pub fn run() -> ExitCode {
         Some(Command::Init(args)) => commands::init(args),
         Some(Command::Completions(args)) => commands::completions(args.shell),
         Some(Command::Man) => commands::man(),
+        Some(Command::Probe(args)) => commands::probe(args),
         None => commands::render(cli.render),
     }
 }

@@ -382,6 +382,13 @@ pub struct ProviderPolicy {
     pub spec: &'static Provider,
     /// Every option the policy sets, in catalogue order.
     pub settings: Vec<Setting>,
+    /// What the provider's discovery document must say, `(field, value)`, derived from the
+    /// inputs ([`crate::catalogue::Derivation::discovery`]); empty when the policy gives no
+    /// inputs. Only `clearml-sso probe` reads it.
+    pub discovery: Vec<(&'static str, String)>,
+    /// The derivation inputs' values as normalised (`("realm", "clearml")`); empty when the
+    /// policy gives none. Only `clearml-sso probe` reads it.
+    pub inputs: Vec<(&'static str, String)>,
 }
 
 /// One option's desired value.

@@ -144,6 +144,8 @@ pub(super) fn load_provider(
         };
         l.note(place(input.name), format!("{subject} {note}"), None);
     }
+    let discovery = derivation.discovery;
+    let input_values = derivation.inputs;
     let derived = derivation.options;
     let mut settings = explicit;
     for (option, url) in derived {
@@ -188,7 +190,12 @@ pub(super) fn load_provider(
             .position(|o| o.name == s.option.name)
     };
     settings.sort_by_key(order);
-    Some(ProviderPolicy { spec, settings })
+    Some(ProviderPolicy {
+        spec,
+        settings,
+        discovery,
+        inputs: input_values,
+    })
 }
 
 /// What to write for each required option a provider table lacks: a credential as a Secret
@@ -213,6 +220,7 @@ fn missing_help(spec: &'static Provider, missing: &[&str]) -> Option<String> {
         let inputs: Vec<String> = spec
             .inputs
             .iter()
+            .filter(|i| !i.optional)
             .map(|i| format!("`{}`", i.name))
             .collect();
         parts.push(format!(

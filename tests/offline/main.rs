@@ -1,7 +1,8 @@
 //! The tool itself, with Rust alone: the command line and its contract in every format, `check`
 //! and `diff`, every fixture and trap rendered and snapshotted, adversarial and hostile inputs,
 //! property tests, redaction of every output channel, and the README's table of codes. The
-//! read-backs through pyhocon and the few checks against real Helm here are
+//! read-backs through pyhocon, the few checks against real Helm and `probe` against a real OpenID
+//! provider (`probe_idp`) here are
 //! `#[ignore = "needs scripts/fetch-test-deps"]`.
 //!
 //! One test binary instead of one per file: each links the whole crate, and linking dominated
@@ -20,6 +21,7 @@ mod diff;
 mod fixtures_render;
 mod hostile;
 mod kube_reads;
+mod probe_idp;
 mod properties;
 mod readme_codes;
 mod redaction;
