@@ -368,27 +368,31 @@ fn merge(a: &Tree, b: &Tree, copy_trees: bool, clearml: bool, depth: usize) -> R
     let items: Vec<(String, Node)> = b.borrow().clone();
     for (raw_key, value) in items {
         let (key, override_) = match raw_key.strip_prefix('-') {
-            Some(rest) if clearml => (rest.to_string(), true),
-            _ => (raw_key.clone(), false),
+            Some(rest) if clearml => (rest, true),
+            _ => (raw_key.as_str(), false),
         };
+        // `key in a and isinstance(a[key], ConfigTree)`: one lookup answers both (`a[key]` is
+        // read only when the key is there, and then reads what `in` found).
         let both_trees = !override_
-            && contains(a, &key)?
-            && getitem_is_tree(a, &key)?
-            && getitem_is_tree(b, &key)?;
+            && matches!(
+                lookup(a, key, |n| matches!(n, Node::Tree(_)))?,
+                Got::Found(true)
+            )
+            && getitem_is_tree(b, key)?;
         if both_trees {
             if copy_trees {
-                let Node::Tree(cur) = getitem(a, &key)? else {
+                let Node::Tree(cur) = getitem(a, key)? else {
                     return Err("TypeError");
                 };
-                set(a, &key, Node::Tree(copy(&cur)?));
+                set(a, key, Node::Tree(copy(&cur)?));
             }
-            let (Node::Tree(x), Node::Tree(y)) = (getitem(a, &key)?, getitem(b, &key)?) else {
+            let (Node::Tree(x), Node::Tree(y)) = (getitem(a, key)?, getitem(b, key)?) else {
                 // `_merge_configs` on a non-tree: `b.items()` fails.
                 return Err("AttributeError");
             };
             merge(&x, &y, copy_trees, clearml, depth + 1)?;
         } else {
-            set(a, &key, value);
+            set(a, key, value);
         }
     }
     Ok(())
