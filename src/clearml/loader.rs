@@ -581,15 +581,20 @@ pub fn variable_text(path: &str, value: &str) -> String {
 
 /// Runs the loader on `input`: the final tree, or why the apiserver would not start.
 pub fn load(input: &Input) -> Result<Loaded, Failure> {
-    let envmap: BTreeMap<&str, &str> = input
-        .env
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    // Names are unique in `input.env`, and the loader looks up only a few by name (most of a
+    // container's environment, the service links, never): a scan, not a map of every name.
+    let lookup = |k: &str| {
+        input
+            .env
+            .iter()
+            .rev()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    };
     let read: RefCell<BTreeSet<String>> = RefCell::default();
     let env = |k: &str| {
         read.borrow_mut().insert(k.to_string());
-        envmap.get(k).map(|v| v.to_string())
+        lookup(k).map(str::to_string)
     };
     let files: BTreeMap<String, &String> =
         input.files.iter().map(|(k, v)| (normalize(k), v)).collect();
@@ -644,20 +649,20 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
     let mut sso_sources = Vec::new();
     let env_config = new_tree();
     for prefix in ENV_PREFIXES {
-        let mut keys: Vec<&str> = input
+        let mut keys: Vec<(&str, &str)> = input
             .env
             .iter()
-            .map(|(k, _)| k.as_str())
-            .filter(|k| k.starts_with(prefix))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .filter(|(k, _)| k.starts_with(prefix))
             .collect();
-        keys.sort_unstable();
-        for key in keys {
+        keys.sort_unstable_by_key(|(k, _)| *k);
+        for (key, value) in keys {
             let path = py_lower(&key[prefix.len()..].replace("__", ".")).ok_or_else(|| {
                 Failure::Unknown(format!(
                     "variable {key}: a letter whose lower case is newer than the image's Python"
                 ))
             })?;
-            let text = variable_text(&path, envmap[key]);
+            let text = variable_text(&path, value);
             let tree = pyhocon::parse(&text, &env).map_err(|error| Failure::Variable {
                 name: key.to_string(),
                 error,

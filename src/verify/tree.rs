@@ -154,7 +154,7 @@ pub fn problems(
     let ns = target.namespace.as_deref();
     let links = kenv::service_links_enabled(target.object);
     let linked = services.get(inventory, ns, links, &stand_in);
-    let env = kenv::process_env_with(
+    let mut env = kenv::process_env_with(
         target.value,
         Some(target.object),
         inventory,
@@ -269,7 +269,9 @@ pub fn problems(
             }
         }
     }
-    let mut input = Input::new(env.vars.clone(), mounted.files);
+    // The environment moves into the loader's input (at 1.8 MB each container has some 800
+    // service-link variables): read from `input.env` below.
+    let mut input = Input::new(std::mem::take(&mut env.vars), mounted.files);
     input.symlinked_dirs = mounted.symlinked_dirs;
     // A mount the policy vouches for (`[config_files] trust_unseen`) is taken to hold no file
     // that matters; the corrections still report it.
@@ -331,7 +333,7 @@ pub fn problems(
         }
     };
     let mut out = Vec::new();
-    out.extend(unseen_values(&where_, &env.vars, &loaded.env_read, policy));
+    out.extend(unseen_values(&where_, &input.env, &loaded.env_read, policy));
     // An `envFrom` source the tool cannot see brings in any variable starting with its
     // prefix: unless the policy vouches for it (the corrections warn), refused when such a
     // name is one the loader reads by its name alone or looked up (`${X}`, `$X`, `~`). With
@@ -419,11 +421,11 @@ pub fn problems(
         let path = format!("{}.{}", d.option.section.as_str(), d.path);
         let want = match &d.value {
             PolicyValue::Literal(l) => Some(l.to_pyhocon()),
-            PolicyValue::Secret { .. } | PolicyValue::ConfigMap { .. } => env
-                .vars
+            PolicyValue::Secret { .. } | PolicyValue::ConfigMap { .. } => input
+                .env
                 .iter()
                 .find(|(n, _)| *n == d.name)
-                .and_then(|(_, text)| read_one(text, &env.vars)),
+                .and_then(|(_, text)| read_one(text, &input.env)),
         };
         let got = at(&loaded.config, &path);
         if want.is_none() || got != want.as_ref() {
@@ -444,7 +446,7 @@ pub fn problems(
     // its variables; one that reaches ClearML through no variable the tool reads as a provider
     // option (an object-valued variable, a `-` key) would pass unwarned, so it is refused.
     let warned = |client: &str, key: &str| {
-        env.vars.iter().any(|(n, _)| {
+        input.env.iter().any(|(n, _)| {
             names::parse_name(n).is_some_and(|s| {
                 s.provider
                     .as_ref()
