@@ -142,6 +142,8 @@ pub struct Loaded {
 
 /// The two SSO paths ClearML reads.
 pub const SSO_PATHS: [&str; 2] = ["secure.login.sso", "services.login.sso"];
+/// [`SSO_PATHS`] split into keys.
+const SSO_PARTS: [&[&str]; 2] = [&["secure", "login", "sso"], &["services", "login", "sso"]];
 
 /// Whether `tree`, read from `prefix`, holds something at or under `path` (each key with one
 /// leading `-` dropped, as the final merge reads it).
@@ -158,11 +160,16 @@ fn mentions(tree: &Tree, prefix: &[String], path: &[&str]) -> bool {
             return false;
         }
         let mut p = prefix.to_vec();
-        p.extend(
-            parse_key(k)
-                .into_iter()
-                .map(|e| e.strip_prefix('-').map(String::from).unwrap_or(e)),
-        );
+        if single_part(k) {
+            // `parse_key(k)` is `[k]`: nothing to split.
+            p.push(k.strip_prefix('-').unwrap_or(k).to_string());
+        } else {
+            p.extend(
+                parse_key(k)
+                    .into_iter()
+                    .map(|e| e.strip_prefix('-').map(String::from).unwrap_or(e)),
+            );
+        }
         match v {
             Node::Tree(t) => mentions(t, &p, path),
             Node::Leaf(_) => {
@@ -673,10 +680,9 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
                     error: "AttributeError",
                 });
             };
-            for sso in SSO_PATHS {
-                let path: Vec<&str> = sso.split('.').collect();
-                if mentions(&t, &[], &path) {
-                    sso_sources.push((sso, format!("variable {key}")));
+            for (sso, path) in SSO_PATHS.iter().zip(SSO_PARTS) {
+                if mentions(&t, &[], path) {
+                    sso_sources.push((*sso, format!("variable {key}")));
                 }
             }
             merge(&env_config, &t, false, true, 0).map_err(|error| Failure::Merge {
@@ -739,10 +745,9 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
                     .into_iter()
                     .map(|e| e.strip_prefix('-').map(String::from).unwrap_or(e))
                     .collect();
-                for sso in SSO_PATHS {
-                    let path: Vec<&str> = sso.split('.').collect();
-                    if mentions(t, &prefix, &path) {
-                        sso_sources.push((sso, format!("file {file}")));
+                for (sso, path) in SSO_PATHS.iter().zip(SSO_PARTS) {
+                    if mentions(t, &prefix, path) {
+                        sso_sources.push((*sso, format!("file {file}")));
                     }
                 }
             }
