@@ -69,12 +69,10 @@ pub fn read_at(path: &str, value_text: &str) -> Option<Value> {
     if path.is_empty() || starts_caseless(path, "include") {
         return None;
     }
-    let mut parts = 0;
-    for p in path.split('.') {
+    for (parts, p) in path.split('.').enumerate() {
         if p.is_empty() || !p.bytes().all(part_char) || parts == MAX_PARTS {
             return None;
         }
-        parts += 1;
     }
     value(value_text.trim_start_matches(' '))
 }
