@@ -21,20 +21,30 @@ pub const CONFIG_DIR_VARIABLES: [&str; 2] = ["CLEARML_CONFIG_DIR", "TRAINS_CONFI
 /// Substitutions are not a way in: pyhocon resolves `${…}` within the file, and an
 /// environment variable substitutes as a string, never as an object with keys.
 pub fn sets_sso(relative: &str, text: &str) -> Option<&'static str> {
-    let tokens = |s: &str| -> Vec<String> {
-        s.to_ascii_lowercase()
-            .replace('"', "")
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-            .filter(|t| !t.is_empty())
-            .map(str::to_string)
-            .collect()
+    // The text lower-cased with its quotes dropped, split into its tokens; the file's text is
+    // prepared once for both words and split without keeping its tokens (a config file of many
+    // sections is read for every targeted container).
+    let unquoted = |s: &str| -> String {
+        let mut out = String::with_capacity(s.len());
+        out.extend(
+            s.chars()
+                .filter(|&c| c != '"')
+                .map(|c| c.to_ascii_lowercase()),
+        );
+        out
     };
+    fn tokens(s: &str) -> impl Iterator<Item = &str> {
+        s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .filter(|t| !t.is_empty())
+    }
     let key = relative.strip_suffix(".conf").unwrap_or(relative);
-    let path = tokens(key);
-    if path.iter().any(|t| t == "sso") {
+    let key = unquoted(key);
+    let path: Vec<&str> = tokens(&key).collect();
+    if path.contains(&"sso") {
         return Some("its path names an `sso` key");
     }
-    if tokens(text).iter().any(|t| t == "sso") {
+    let text_tokens = unquoted(text);
+    if tokens(&text_tokens).any(|t| t == "sso") {
         return Some("it names an `sso` key");
     }
     // The file's own key (its path below the config directory, `/` and `.` as separators):
@@ -42,13 +52,13 @@ pub fn sets_sso(relative: &str, text: &str) -> Option<&'static str> {
     let on_the_way = match path.as_slice() {
         [] => true,
         [s, rest @ ..] => {
-            (s == "secure" || s == "services") && rest.first().is_none_or(|l| l == "login")
+            (*s == "secure" || *s == "services") && rest.first().is_none_or(|l| *l == "login")
         }
     };
     if !on_the_way {
         return None;
     }
-    if tokens(text).iter().any(|t| t == "include") {
+    if tokens(&text_tokens).any(|t| t == "include") {
         return Some("it has an `include`, which brings in text the tool cannot see");
     }
     if text.contains("\\u") {

@@ -142,6 +142,8 @@ pub struct Loaded {
 
 /// The two SSO paths ClearML reads.
 pub const SSO_PATHS: [&str; 2] = ["secure.login.sso", "services.login.sso"];
+/// [`SSO_PATHS`] split into keys.
+const SSO_PARTS: [&[&str]; 2] = [&["secure", "login", "sso"], &["services", "login", "sso"]];
 
 /// Whether `tree`, read from `prefix`, holds something at or under `path` (each key with one
 /// leading `-` dropped, as the final merge reads it).
@@ -158,11 +160,16 @@ fn mentions(tree: &Tree, prefix: &[String], path: &[&str]) -> bool {
             return false;
         }
         let mut p = prefix.to_vec();
-        p.extend(
-            parse_key(k)
-                .into_iter()
-                .map(|e| e.strip_prefix('-').map(String::from).unwrap_or(e)),
-        );
+        if single_part(k) {
+            // `parse_key(k)` is `[k]`: nothing to split.
+            p.push(k.strip_prefix('-').unwrap_or(k).to_string());
+        } else {
+            p.extend(
+                parse_key(k)
+                    .into_iter()
+                    .map(|e| e.strip_prefix('-').map(String::from).unwrap_or(e)),
+            );
+        }
         match v {
             Node::Tree(t) => mentions(t, &p, path),
             Node::Leaf(_) => {
@@ -368,27 +375,31 @@ fn merge(a: &Tree, b: &Tree, copy_trees: bool, clearml: bool, depth: usize) -> R
     let items: Vec<(String, Node)> = b.borrow().clone();
     for (raw_key, value) in items {
         let (key, override_) = match raw_key.strip_prefix('-') {
-            Some(rest) if clearml => (rest.to_string(), true),
-            _ => (raw_key.clone(), false),
+            Some(rest) if clearml => (rest, true),
+            _ => (raw_key.as_str(), false),
         };
+        // `key in a and isinstance(a[key], ConfigTree)`: one lookup answers both (`a[key]` is
+        // read only when the key is there, and then reads what `in` found).
         let both_trees = !override_
-            && contains(a, &key)?
-            && getitem_is_tree(a, &key)?
-            && getitem_is_tree(b, &key)?;
+            && matches!(
+                lookup(a, key, |n| matches!(n, Node::Tree(_)))?,
+                Got::Found(true)
+            )
+            && getitem_is_tree(b, key)?;
         if both_trees {
             if copy_trees {
-                let Node::Tree(cur) = getitem(a, &key)? else {
+                let Node::Tree(cur) = getitem(a, key)? else {
                     return Err("TypeError");
                 };
-                set(a, &key, Node::Tree(copy(&cur)?));
+                set(a, key, Node::Tree(copy(&cur)?));
             }
-            let (Node::Tree(x), Node::Tree(y)) = (getitem(a, &key)?, getitem(b, &key)?) else {
+            let (Node::Tree(x), Node::Tree(y)) = (getitem(a, key)?, getitem(b, key)?) else {
                 // `_merge_configs` on a non-tree: `b.items()` fails.
                 return Err("AttributeError");
             };
             merge(&x, &y, copy_trees, clearml, depth + 1)?;
         } else {
-            set(a, &key, value);
+            set(a, key, value);
         }
     }
     Ok(())
@@ -577,15 +588,20 @@ pub fn variable_text(path: &str, value: &str) -> String {
 
 /// Runs the loader on `input`: the final tree, or why the apiserver would not start.
 pub fn load(input: &Input) -> Result<Loaded, Failure> {
-    let envmap: BTreeMap<&str, &str> = input
-        .env
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    // Names are unique in `input.env`, and the loader looks up only a few by name (most of a
+    // container's environment, the service links, never): a scan, not a map of every name.
+    let lookup = |k: &str| {
+        input
+            .env
+            .iter()
+            .rev()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    };
     let read: RefCell<BTreeSet<String>> = RefCell::default();
     let env = |k: &str| {
         read.borrow_mut().insert(k.to_string());
-        envmap.get(k).map(|v| v.to_string())
+        lookup(k).map(str::to_string)
     };
     let files: BTreeMap<String, &String> =
         input.files.iter().map(|(k, v)| (normalize(k), v)).collect();
@@ -640,20 +656,20 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
     let mut sso_sources = Vec::new();
     let env_config = new_tree();
     for prefix in ENV_PREFIXES {
-        let mut keys: Vec<&str> = input
+        let mut keys: Vec<(&str, &str)> = input
             .env
             .iter()
-            .map(|(k, _)| k.as_str())
-            .filter(|k| k.starts_with(prefix))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .filter(|(k, _)| k.starts_with(prefix))
             .collect();
-        keys.sort_unstable();
-        for key in keys {
+        keys.sort_unstable_by_key(|(k, _)| *k);
+        for (key, value) in keys {
             let path = py_lower(&key[prefix.len()..].replace("__", ".")).ok_or_else(|| {
                 Failure::Unknown(format!(
                     "variable {key}: a letter whose lower case is newer than the image's Python"
                 ))
             })?;
-            let text = variable_text(&path, envmap[key]);
+            let text = variable_text(&path, value);
             let tree = pyhocon::parse(&text, &env).map_err(|error| Failure::Variable {
                 name: key.to_string(),
                 error,
@@ -664,10 +680,9 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
                     error: "AttributeError",
                 });
             };
-            for sso in SSO_PATHS {
-                let path: Vec<&str> = sso.split('.').collect();
-                if mentions(&t, &[], &path) {
-                    sso_sources.push((sso, format!("variable {key}")));
+            for (sso, path) in SSO_PATHS.iter().zip(SSO_PARTS) {
+                if mentions(&t, &[], path) {
+                    sso_sources.push((*sso, format!("variable {key}")));
                 }
             }
             merge(&env_config, &t, false, true, 0).map_err(|error| Failure::Merge {
@@ -730,10 +745,9 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
                     .into_iter()
                     .map(|e| e.strip_prefix('-').map(String::from).unwrap_or(e))
                     .collect();
-                for sso in SSO_PATHS {
-                    let path: Vec<&str> = sso.split('.').collect();
-                    if mentions(t, &prefix, &path) {
-                        sso_sources.push((sso, format!("file {file}")));
+                for (sso, path) in SSO_PATHS.iter().zip(SSO_PARTS) {
+                    if mentions(t, &prefix, path) {
+                        sso_sources.push((*sso, format!("file {file}")));
                     }
                 }
             }

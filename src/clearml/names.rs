@@ -75,11 +75,42 @@ pub fn prefix_reaches_loader(prefix: &str) -> bool {
 /// braces, `//`, `#`, spaces…) is HOCON syntax inside the name and can set any other key.
 pub fn name_is_only_a_key(name: &str) -> bool {
     let chars_ok = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'));
     // `CLEARML__` alone, or `____` inside, leaves an empty key, which pyhocon cannot parse.
-    let segments_ok = config_path(name).is_none_or(|p| p.split('.').all(|s| !s.is_empty()));
-    chars_ok && segments_ok
+    chars_ok && config_path_keys_nonempty(name)
+}
+
+/// Whether every key of [`config_path`]`(name)` (split at `.`) is non-empty, or `name` has no
+/// config path; for an ASCII `name`. The same as
+/// `config_path(name).is_none_or(|p| p.split('.').all(|s| !s.is_empty()))` without building
+/// the path: [`dotted`]'s left-to-right `__` and the name's own `.` both end a key, and
+/// lower-casing ASCII keeps every key's length (names are checked many times per container).
+fn config_path_keys_nonempty(name: &str) -> bool {
+    let Some(rest) = name
+        .strip_prefix("CLEARML__")
+        .or_else(|| name.strip_prefix("TRAINS__"))
+    else {
+        return true;
+    };
+    let b = rest.as_bytes();
+    let (mut i, mut start) = (0, 0);
+    while i < b.len() {
+        let end = if b[i] == b'.' {
+            1
+        } else if b[i] == b'_' && b.get(i + 1) == Some(&b'_') {
+            2
+        } else {
+            i += 1;
+            continue;
+        };
+        if i == start {
+            return false;
+        }
+        i += end;
+        start = i;
+    }
+    start < b.len()
 }
 
 /// The config path ClearML builds from a variable it reads (section included, lower-cased,
@@ -202,6 +233,38 @@ pub fn canonical_name(section: Section, path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_key_agrees_with_the_path_it_builds() {
+        // Every name of up to 6 characters from an alphabet of key separators and key
+        // characters, after each prefix: the check without the path agrees with the path.
+        let alphabet = ['a', 'B', '_', '.', '-'];
+        let mut names = vec![String::new()];
+        let mut all = Vec::new();
+        for _ in 0..6 {
+            names = names
+                .iter()
+                .flat_map(|n| alphabet.iter().map(move |c| format!("{n}{c}")))
+                .collect();
+            all.extend(names.iter().cloned());
+        }
+        let mut empty_keys = 0;
+        for rest in std::iter::once(String::new()).chain(all) {
+            for prefix in ["CLEARML__", "TRAINS__", "CLEARML_", ""] {
+                let name = format!("{prefix}{rest}");
+                let by_path =
+                    config_path(&name).is_none_or(|p| p.split('.').all(|s| !s.is_empty()));
+                assert_eq!(config_path_keys_nonempty(&name), by_path, "{name}");
+                empty_keys += usize::from(!by_path);
+            }
+        }
+        assert!(empty_keys > 1000, "{empty_keys}");
+        assert!(!name_is_only_a_key("CLEARML__"));
+        assert!(!name_is_only_a_key("CLEARML__a____b"));
+        assert!(!name_is_only_a_key("CLEARML__a.__b"));
+        assert!(name_is_only_a_key("CLEARML__a___b"));
+        assert!(!name_is_only_a_key("CLEARML__a:b"));
+    }
 
     #[test]
     fn envfrom_prefixes_that_reach_the_loader() {

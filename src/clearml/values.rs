@@ -135,6 +135,13 @@ pub struct Read {
 /// loader's own `"{path}: {value}"`, `${X}` that the text does not define resolved from `env`
 /// (the container's process environment).
 pub fn reading(path: &str, text: &str, env: &dyn Fn(&str) -> Option<String>) -> Read {
+    // The plain shape (most variables): its value at the path, without the text and the tree.
+    if let Some(v) = pyhocon::shortcut_value_at(path, text) {
+        return Read {
+            reading: Reading::Value(v),
+            tokens: pyhocon::Tokens::default(),
+        };
+    }
     let (result, tokens) = pyhocon::parse_with_tokens(&loader::variable_text(path, text), env);
     let reading = match result {
         Err(e) => Reading::Fails(e),

@@ -250,6 +250,45 @@ pub fn process_env_with(
     services: &[(String, String, String)],
     stand_in: &dyn Fn(&str) -> String,
 ) -> ProcessEnv {
+    let entries = process_env_entries(container, object, inventory, namespace, services, stand_in);
+    let mut vars = entries.vars;
+    let mut service_links = Vec::with_capacity(entries.links.len());
+    for &i in &entries.links {
+        let (name, value, service) = &services[i];
+        vars.push((name.clone(), value.clone()));
+        service_links.push((name.clone(), service.clone()));
+    }
+    ProcessEnv {
+        vars,
+        unseen_env_from: entries.unseen_env_from,
+        service_links,
+    }
+}
+
+/// [`process_env_with`] without copying the service-link variables: the variables the
+/// container's `envFrom`/`env` entries set, and which of `services` the kubelet adds after
+/// them (by index; those no entry set). The process environment is `vars` followed by those.
+/// (At 1.8 MB a container has some 800 link variables, the same for every container of its
+/// namespace.)
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntriesEnv {
+    /// Name → value of the entries, names unique, in the order each name was first set.
+    pub vars: Vec<(String, String)>,
+    /// As [`ProcessEnv::unseen_env_from`].
+    pub unseen_env_from: Vec<sources::UnseenEnvFrom>,
+    /// Indices into the `services` given of the link variables the process gets, in order.
+    pub links: Vec<usize>,
+}
+
+/// See [`EntriesEnv`].
+pub fn process_env_entries(
+    container: &Value,
+    object: Option<&Value>,
+    inventory: &Inventory,
+    namespace: Option<&str>,
+    services: &[(String, String, String)],
+    stand_in: &dyn Fn(&str) -> String,
+) -> EntriesEnv {
     let mut vars: Vec<(String, String)> = Vec::new();
     let set = |vars: &mut Vec<(String, String)>, name: String, value: String| match vars
         .iter_mut()
@@ -301,19 +340,23 @@ pub fn process_env_with(
         set(&mut vars, name.to_string(), value);
     }
     // "Add remaining service environment vars": those no entry set.
-    let mut service_links = Vec::new();
-    let set_names: std::collections::HashSet<String> =
-        vars.iter().map(|(n, _)| n.clone()).collect();
-    for (name, value, service) in services {
-        if !set_names.contains(name) {
-            vars.push((name.clone(), value.clone()));
-            service_links.push((name.clone(), service.clone()));
-        }
+    let set_names: std::collections::HashSet<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
+    // A link name no entry name is as long as is not set: most are ruled out without hashing.
+    let mut lengths = [false; 256];
+    for (n, _) in &vars {
+        lengths[n.len().min(255)] = true;
     }
-    ProcessEnv {
+    let set = |name: &str| lengths[name.len().min(255)] && set_names.contains(name);
+    let links = services
+        .iter()
+        .enumerate()
+        .filter(|(_, (name, _, _))| !set(name))
+        .map(|(i, _)| i)
+        .collect();
+    EntriesEnv {
         vars,
         unseen_env_from,
-        service_links,
+        links,
     }
 }
 

@@ -184,7 +184,13 @@ impl Document<'_> {
         let mut top_keys: Vec<&str> = Vec::new();
         let mut in_metadata = false;
         let mut metadata_indent = None;
-        for (i, line) in text.split('\n').enumerate() {
+        // `text.split('\n')`, found with `memchr` (a per-line character search costs more than
+        // the rest of this scan; `\n` is ASCII, so every cut is on a character boundary).
+        let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+        let mut start = 0;
+        for (i, end) in ends.enumerate() {
+            let line = &text[start..end];
+            start = end + 1;
             let line = line.strip_suffix('\r').unwrap_or(line);
             let trimmed = line.trim_start_matches([' ', '\t']);
             if trimmed.is_empty()

@@ -1,9 +1,12 @@
-//! The one shape of text whose reading is certain without running the grammar: what ClearML
+//! The two shapes of text whose reading is certain without running the grammar: what ClearML
 //! builds from an ordinary variable, `path: value`, with a plain dotted path and one plain
-//! value. Each rule below is the grammar's (`parse.rs`) outcome on that shape, derived by
-//! hand; `tests/oracle/pyhocon.rs` proves the shortcut against pyhocon itself (its generator
-//! weights this shape and its near misses, and the run counts how many cases took it). Any
-//! text not exactly of this shape goes through the full reading.
+//! value ([`read`], [`read_at`]); and a config file of one-line statements of such values with
+//! no key repeated ([`read_file`]). Each rule below is the grammar's (`parse.rs`) outcome on
+//! that shape, derived by hand; `tests/oracle/pyhocon.rs` proves the variable shortcut against
+//! pyhocon itself (its generator weights this shape and its near misses, and the run counts
+//! how many cases took it), and the unit tests in `tests.rs` compare `read_at` with `read` and
+//! `read_file` with the grammar. Any text not exactly of these shapes goes through the full
+//! reading.
 
 use super::{pystr, Value};
 
@@ -57,6 +60,23 @@ pub fn read(text: &str) -> Option<Value> {
     )
 }
 
+/// The value [`read`] gives at `path` for the text `"{path}: {value}"`, without building the
+/// text or the tree around the value: `None` exactly when [`read`] gives `None` on that text.
+/// (A path holding `:` never takes the shortcut there: the text's first `:` would end the path
+/// early and leave `: ` inside the value, which no plain value holds; here its `:` fails the
+/// part test.)
+pub fn read_at(path: &str, value_text: &str) -> Option<Value> {
+    if path.is_empty() || starts_caseless(path, "include") {
+        return None;
+    }
+    for (parts, p) in path.split('.').enumerate() {
+        if p.is_empty() || !p.bytes().all(part_char) || parts == MAX_PARTS {
+            return None;
+        }
+    }
+    value(value_text.trim_start_matches(' '))
+}
+
 /// One plain value that is the whole rest of the text.
 fn value(v: &str) -> Option<Value> {
     let b = v.as_bytes();
@@ -102,4 +122,160 @@ fn value(v: &str) -> Option<Value> {
         },
         _ => None,
     }
+}
+
+/// A config file of the plain shape a chart writes, read without the grammar: lines, each
+/// empty, a comment (`#` or `//` first, ASCII), `path { key: value, ... }` (or `path: {`…`}`)
+/// on one line, or `path: value`; keys of `part_char`s (the path's dotted) that no keyword
+/// starts and no two statements (no two keys of one object) share a first part of, so nothing
+/// merges or overrides; each value an ASCII integer, `true`/`false`/`null`, or a quoted string
+/// with nothing to unescape. `None` for anything else (read it with the full grammar). The
+/// unit test `the_file_shortcut_is_the_grammar` compares it with the grammar on generated
+/// files of this shape and its near misses.
+pub fn read_file(text: &str) -> Option<Value> {
+    // No control character but `\n` (tabs are expanded, `\r` and NEL end lines for some
+    // readers), and no trailing space at the very end: there pyhocon may read a value on.
+    if text.bytes().any(|b| (b < 0x20 && b != b'\n') || b == 0x7f)
+        || text.contains(['\u{85}', '\u{2028}', '\u{2029}', '\u{feff}'])
+        || text.ends_with(' ')
+    {
+        return None;
+    }
+    let mut out: Vec<(String, Value)> = Vec::new();
+    for line in text.split('\n') {
+        let line = line.trim_start_matches(' ');
+        if line.is_empty() {
+            continue;
+        }
+        if line.starts_with('#') || line.starts_with("//") {
+            if !line.is_ascii() {
+                return None;
+            }
+            continue;
+        }
+        let (key, value) = statement(line)?;
+        if out.iter().any(|(k, _)| *k == key) {
+            return None;
+        }
+        out.push((key, value));
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
+}
+
+/// A key (or path part) the file shortcut takes: `part_char`s, and no keyword (nor
+/// `include`) starts it.
+fn plain_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.bytes().all(part_char)
+        && !["true", "false", "null", "include"]
+            .iter()
+            .any(|w| starts_caseless(k, w))
+}
+
+/// One statement line of [`read_file`]: its first key and the value under it.
+fn statement(line: &str) -> Option<(String, Value)> {
+    let end = line
+        .bytes()
+        .position(|b| !(part_char(b) || b == b'.'))
+        .unwrap_or(line.len());
+    let path = &line[..end];
+    let mut parts = Vec::new();
+    for p in path.split('.') {
+        if !plain_key(p) || parts.len() == MAX_PARTS {
+            return None;
+        }
+        parts.push(p);
+    }
+    let rest = line[end..].trim_start_matches(' ');
+    let value = if let Some(body) = rest.strip_prefix('{') {
+        object(body)?
+    } else {
+        let v = rest.strip_prefix(':')?.trim_start_matches(' ');
+        match v.strip_prefix('{') {
+            Some(body) => object(body)?,
+            None => {
+                // The value is the rest of the line, with nothing after it.
+                let (value, after) = scalar(v)?;
+                if !after.is_empty() {
+                    return None;
+                }
+                value
+            }
+        }
+    };
+    let (first, inner) = parts.split_first()?;
+    let value = inner
+        .iter()
+        .rev()
+        .fold(value, |v, k| Value::Object(vec![(k.to_string(), v)]));
+    Some((first.to_string(), value))
+}
+
+/// The items of a one-line object after its `{`, through its `}` and the spaces after it.
+fn object(body: &str) -> Option<Value> {
+    let mut items: Vec<(String, Value)> = Vec::new();
+    let mut s = body.trim_start_matches(' ');
+    loop {
+        let end = s.bytes().position(|b| !part_char(b)).unwrap_or(s.len());
+        let key = &s[..end];
+        if !plain_key(key) || items.iter().any(|(k, _)| k == key) {
+            return None;
+        }
+        s = s[end..].trim_start_matches(' ').strip_prefix(':')?;
+        let (value, after) = scalar(s.trim_start_matches(' '))?;
+        items.push((key.to_string(), value));
+        s = after.trim_start_matches(' ');
+        if let Some(r) = s.strip_prefix(',') {
+            s = r.trim_start_matches(' ');
+            continue;
+        }
+        let r = s.strip_prefix('}')?;
+        return r.bytes().all(|b| b == b' ').then_some(Value::Object(items));
+    }
+}
+
+/// One value of [`read_file`] and the text after it, which must be empty or start with a
+/// space, `,` or `}` (else the value would run on or concatenate).
+fn scalar(s: &str) -> Option<(Value, &str)> {
+    let ends = |rest: &str| rest.is_empty() || rest.starts_with([' ', ',', '}']);
+    let b = s.as_bytes();
+    let (value, len) = match b.first()? {
+        b'"' => {
+            let close = 1 + s[1..].find('"')?;
+            let inner = &s[1..close];
+            // `""` then `"` is a triple quote; a `\` needs unescaping.
+            if inner.contains(['\\', '\n', '\r', '\t']) || (close == 1 && s[2..].starts_with('"')) {
+                return None;
+            }
+            (Value::String(inner.to_string()), close + 1)
+        }
+        b'-' | b'0'..=b'9' => {
+            let neg = b[0] == b'-';
+            let start = usize::from(neg);
+            let len = start
+                + b[start..]
+                    .iter()
+                    .position(|c| !c.is_ascii_digit())
+                    .unwrap_or(b.len() - start);
+            let digits = &s[start..len];
+            if digits.is_empty() || digits.len() > MAX_DIGITS {
+                return None;
+            }
+            let n = pystr::normalize_digits(digits);
+            let v = Value::Int(if neg && n != "0" { format!("-{n}") } else { n });
+            (v, len)
+        }
+        _ => {
+            let (v, w) = [
+                (Value::Bool(true), "true"),
+                (Value::Bool(false), "false"),
+                (Value::Null, "null"),
+            ]
+            .into_iter()
+            .find(|(_, w)| s.starts_with(w))?;
+            (v, w.len())
+        }
+    };
+    let rest = &s[len..];
+    ends(rest).then_some((value, rest))
 }

@@ -12,7 +12,8 @@
 //! never reads files: an `include` that pyhocon would follow is [`Error::Include`].
 //!
 //! Cost: most texts ClearML builds are `path: value` with a plain path and one plain value;
-//! `fast.rs` reads those without the grammar (proven by the same differential). A text whose
+//! `fast.rs` reads those without the grammar (proven by the same differential), and config
+//! files of one-line statements of such values (compared with the grammar). A text whose
 //! reading cannot depend on the environment is read once per process and its reading kept
 //! (bounded), so a config file or variable repeated across releases is read once.
 
@@ -142,7 +143,12 @@ fn read(text: &str, env: &dyn Fn(&str) -> Option<String>) -> (Result<Value, Erro
             return (result, tokens);
         }
     }
-    let read = parse_full(text, env);
+    // A config file of the plain shape is read without the grammar too (one value per key,
+    // no substitution: nothing to report beside its tree).
+    let read = match text.contains('{').then(|| fast::read_file(text)).flatten() {
+        Some(v) => (Ok(v), Tokens::default()),
+        None => parse_full(text, env),
+    };
     if keep {
         if let Ok(mut m) = memo().lock() {
             if m.bytes + text.len() <= MEMO_MAX_BYTES {
@@ -171,6 +177,13 @@ const MEMO_MAX_BYTES: usize = 1 << 20;
 fn memo() -> &'static std::sync::Mutex<Memo> {
     static MEMO: std::sync::OnceLock<std::sync::Mutex<Memo>> = std::sync::OnceLock::new();
     MEMO.get_or_init(Default::default)
+}
+
+/// The value pyhocon reads at `path` from `"{path}: {value}"` when that text is of the plain
+/// shape the shortcut takes (then the tree is that value under the path's keys and nothing
+/// else, and no token is worth reporting), else `None`: read the whole text.
+pub fn shortcut_value_at(path: &str, value: &str) -> Option<Value> {
+    fast::read_at(path, value)
 }
 
 /// Whether [`parse`] reads `text` by its shortcut for the plain `path: value` shape (what

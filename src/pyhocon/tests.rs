@@ -211,3 +211,174 @@ fn a_kept_reading_gives_the_same_tree_and_tokens_to_every_caller() {
         assert_eq!(tokens.substitutions, vec![("Y".to_string(), true)]);
     }
 }
+
+#[test]
+fn the_shortcut_at_a_path_is_the_shortcut_on_the_whole_text() {
+    // `shortcut_value_at(path, value)` must be exactly the shortcut's tree for
+    // `"{path}: {value}"`, read at the path: every value of up to four characters from an
+    // alphabet of the shape's edges, under paths plain and not.
+    let alphabet = ['a', 't', '1', '-', '"', ':', ' ', '.', '\\', '#', '{', 'é'];
+    let paths = [
+        "a",
+        "a.b",
+        "x_1.y-2",
+        "",
+        "a:b",
+        "a: b",
+        "include",
+        "Include.x",
+        "a..b",
+        ".a",
+        "a.",
+        "a b",
+        "\"a\"",
+        "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p",
+        "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q",
+    ];
+    let mut values = vec![String::new()];
+    let mut last = vec![String::new()];
+    for _ in 0..4 {
+        let next: Vec<String> = last
+            .iter()
+            .flat_map(|v| alphabet.iter().map(move |c| format!("{v}{c}")))
+            .collect();
+        values.extend(next.iter().cloned());
+        last = next;
+    }
+    values.extend(
+        [
+            "true", "false", "null", "truex", "nullx", "abc", "12", "\"x y\"",
+        ]
+        .map(String::from),
+    );
+    let mut taken = 0;
+    for path in paths {
+        for value in &values {
+            let whole = super::fast::read(&format!("{path}: {value}")).map(|tree| {
+                super::parse_key(path).iter().fold(tree, |t, k| match t {
+                    Value::Object(mut items) if items.len() == 1 && items[0].0 == *k => {
+                        items.remove(0).1
+                    }
+                    other => panic!("{path:?}: {value:?}: {other:?} is not one key {k:?}"),
+                })
+            });
+            let at = shortcut_value_at(path, value);
+            assert_eq!(at, whole, "{path:?}: {value:?}");
+            taken += usize::from(at.is_some());
+        }
+    }
+    assert!(taken > 1000, "{taken}");
+}
+
+#[test]
+fn the_file_shortcut_is_the_grammar() {
+    // Generated files of the shape `fast::read_file` takes and its near misses: wherever the
+    // shortcut reads one, the full grammar (proven against pyhocon) gives the same tree.
+    let keys = [
+        "a",
+        "b",
+        "section_0",
+        "x-1",
+        "A",
+        "k_",
+        "0",
+        "a.b",
+        "a.c",
+        "true",
+        "nullx",
+        "include",
+        "a b",
+        "\"q\"",
+        "a.",
+        "é",
+    ];
+    let opens = ["{", " {", ": {", ":{", " : {", "= {", "{{", ""];
+    let values = [
+        "0",
+        "-0",
+        "007",
+        "-12",
+        "true",
+        "false",
+        "null",
+        "\"s\"",
+        "\"\"",
+        "\"a b\"",
+        "\"é\u{a0}\"",
+        "12345678901234567890",
+        "1.5",
+        "10s",
+        "1e5",
+        "truex",
+        "True",
+        "x",
+        "\"\"\"x\"\"\"",
+        "\"a\\\"b\"",
+        "\"a\"b",
+        "\"a\" \"b\"",
+        "${X}",
+        "[1]",
+        "{}",
+        "\"#\"",
+        "\"//\"",
+        "-",
+    ];
+    let seps = [",", ", ", " ,", " , ", "\n", " ", ",,"];
+    let closes = ["}", " }", "} ", "}  ", "} x", "} // c", "}}", ""];
+    let seed = std::cell::Cell::new(0x2545_f491_4f6c_dd1d_u64);
+    let next = |n: usize| {
+        let mut x = seed.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        seed.set(x);
+        (x % n as u64) as usize
+    };
+    // Mostly the shape (the first `good` of a list), sometimes anything in it.
+    let pick = |list: &[&'static str], good: usize| {
+        if next(8) == 0 {
+            list[next(list.len())]
+        } else {
+            list[next(good)]
+        }
+    };
+    let (mut taken, mut total) = (0, 0);
+    for _ in 0..20_000 {
+        let mut text = String::new();
+        for _ in 0..1 + next(4) {
+            match next(10) {
+                0 => text.push_str("# a comment, é"),
+                1 => text.push_str("  // another"),
+                2 => {}
+                3 => {
+                    text.push_str(pick(&keys, 7));
+                    text.push_str(pick(&[": ", ":", " : ", "= "], 3));
+                    text.push_str(pick(&values, 12));
+                }
+                _ => {
+                    text.push_str(pick(&["", " ", "    "], 3));
+                    text.push_str(pick(&keys, 7));
+                    text.push_str(pick(&opens, 5));
+                    text.push_str(pick(&[" ", "", "  "], 3));
+                    for i in 0..1 + next(3) {
+                        if i > 0 {
+                            text.push_str(pick(&seps, 4));
+                        }
+                        text.push_str(pick(&keys, 7));
+                        text.push_str(pick(&[": ", ":", " : ", " = "], 3));
+                        text.push_str(pick(&values, 12));
+                    }
+                    text.push_str(pick(&closes, 4));
+                }
+            }
+            text.push_str(pick(&["\n", "\n\n", "  \n", ""], 3));
+        }
+        total += 1;
+        if let Some(v) = super::fast::read_file(&text) {
+            taken += 1;
+            let full = parse_full(&text, &|_| None).0;
+            assert_eq!(Ok(v), full, "{text:?}");
+        }
+    }
+    assert!(taken * 10 > total, "{taken} of {total}");
+}

@@ -59,9 +59,8 @@ fn at<'a>(tree: &'a Value, path: &str) -> Option<&'a Value> {
 
 /// What ClearML holds for a variable's text when it sets the one key it names (`${X}` from
 /// `env`): [`values::reading`], the findings' own.
-fn read_one(text: &str, env: &[(String, String)]) -> Option<Value> {
-    let lookup = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    match values::reading("k", text, &lookup).reading {
+fn read_one(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Option<Value> {
+    match values::reading("k", text, lookup).reading {
         values::Reading::Value(v) => Some(v),
         _ => None,
     }
@@ -88,9 +87,9 @@ fn unseen_sources(text: &str) -> Vec<&str> {
 /// the policy itself makes (the policy's own Secret key: the same text the policy's variable
 /// gets) or the policy vouches for every such source (`[secrets] trust_unseen_sources`; the
 /// corrections warn), a problem.
-fn unseen_values(
+fn unseen_values<'a>(
     where_: &str,
-    vars: &[(String, String)],
+    vars: impl Iterator<Item = (&'a String, &'a String)>,
     env_read: &[String],
     policy: &Policy,
 ) -> Vec<Problem> {
@@ -142,6 +141,15 @@ fn unseen_values(
     out
 }
 
+/// The process environment: `vars` (the entries'), then `links` (the service-link variables
+/// no entry set).
+fn env_of<'a>(
+    vars: &'a [(String, String)],
+    links: impl Iterator<Item = (&'a String, &'a String)>,
+) -> impl Iterator<Item = (&'a String, &'a String)> {
+    vars.iter().map(|(n, v)| (n, v)).chain(links)
+}
+
 /// The problems of one targeted container of the output (see the module).
 /// `services` holds the run's service-link variables (made with this module's stand-in).
 pub fn problems(
@@ -153,15 +161,23 @@ pub fn problems(
     let where_ = format!("{} container `{}`", target.workload, target.container);
     let ns = target.namespace.as_deref();
     let links = kenv::service_links_enabled(target.object);
-    let linked = services.get(inventory, ns, links, &stand_in);
-    let env = kenv::process_env_with(
+    let link_table = services.get(inventory, ns, links, &stand_in);
+    // The process environment is the entries' variables then the service links no entry set
+    // (`env_of`), kept as indices into the namespace's table rather than copied per container.
+    let env = kenv::process_env_entries(
         target.value,
         Some(target.object),
         inventory,
         ns,
-        &linked,
+        &link_table,
         &stand_in,
     );
+    let link_vars = || {
+        env.links
+            .iter()
+            .map(|&i| (&link_table[i].0, &link_table[i].1))
+    };
+    let is_link = |name: &str| env.links.iter().any(|&i| link_table[i].0 == name);
     let mounted = kenv::mounted_files(
         target.value,
         kenv::pod_volumes(target.object),
@@ -171,10 +187,8 @@ pub fn problems(
     );
     // No process environment can hold a NUL (the runtime refuses to start the container);
     // YAML writes one as `"\0"`, so a manifest can ask for it.
-    if let Some((name, _)) = env
-        .vars
-        .iter()
-        .find(|(n, v)| n.contains('\0') || v.contains('\0'))
+    if let Some((name, _)) =
+        env_of(&env.vars, link_vars()).find(|(n, v)| n.contains('\0') || v.contains('\0'))
     {
         let name = if names::name_is_only_a_key(name) {
             name.replace('\0', "\\0")
@@ -190,9 +204,10 @@ pub fn problems(
     // variables ClearML reads as configuration (`CLEARML__…_SERVICE_HOST: 10.0.0.1`), holding
     // a cluster IP the API server assigns at install: never the policy's, and what pyhocon
     // makes of `tcp://IP:PORT` is not the tool's to guess.
-    let linked: Vec<&(String, String)> = env
-        .service_links
+    let linked: Vec<(&String, &String)> = env
+        .links
         .iter()
+        .map(|&i| (&link_table[i].0, &link_table[i].2))
         .filter(|(n, _)| clearml_loader::reads_by_prefix(n))
         .collect();
     if !linked.is_empty() {
@@ -207,7 +222,7 @@ pub fn problems(
             .map(|service| {
                 let vars: Vec<&str> = linked
                     .iter()
-                    .filter(|(_, s)| s == service)
+                    .filter(|(_, s)| s.as_str() == service)
                     .map(|(n, _)| n.as_str())
                     .collect();
                 let more = match vars.len() {
@@ -233,20 +248,17 @@ pub fn problems(
         .strip_prefix('"')
         .and_then(|p| p.strip_suffix('"'))
         .unwrap_or(&probe);
-    let suspects: Vec<&(String, String)> = env
-        .vars
-        .iter()
+    let suspects: Vec<(&String, &String)> = env_of(&env.vars, link_vars())
         .filter(|(name, value)| clearml_loader::reads_by_prefix(name) && value.contains(marker))
         .collect();
     if !suspects.is_empty() {
-        let values: std::collections::HashMap<&str, &str> = env
-            .vars
-            .iter()
+        let values: std::collections::HashMap<&str, &str> = env_of(&env.vars, link_vars())
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
         let assigned: Vec<(&str, String)> = env
-            .service_links
+            .links
             .iter()
+            .map(|&i| (&link_table[i].0, &link_table[i].2))
             .filter_map(|(n, service)| {
                 let standin = stand_in(&format!("service/{service}/{n}"));
                 (values.get(n.as_str()) == Some(&standin.as_str()))
@@ -269,6 +281,8 @@ pub fn problems(
             }
         }
     }
+    // The loader's input holds the entries' variables; the service links are added only when
+    // the loader looks one of them up (`load_exact`).
     let mut input = Input::new(env.vars.clone(), mounted.files);
     input.symlinked_dirs = mounted.symlinked_dirs;
     // A mount the policy vouches for (`[config_files] trust_unseen`) is taken to hold no file
@@ -309,7 +323,25 @@ pub fn problems(
         message,
         help: Some(help),
     };
-    let loaded = match clearml_loader::load(&input) {
+    // The loader reads the environment by prefix (no link variable has one: refused above)
+    // and by looking names up, each lookup in `env_read`: run without the link variables, its
+    // result is the one with them unless it looked one up (or failed, when it does not say
+    // what it looked up); then it runs again with them.
+    let load_exact = |input: &Input| {
+        let first = clearml_loader::load(input);
+        let looked_up_link = match &first {
+            Ok(l) => l.env_read.iter().any(|n| is_link(n)),
+            Err(_) => !env.links.is_empty(),
+        };
+        if !looked_up_link {
+            return first;
+        }
+        let mut full = input.clone();
+        full.env
+            .extend(link_vars().map(|(n, v)| (n.clone(), v.clone())));
+        clearml_loader::load(&full)
+    };
+    let loaded = match load_exact(&input) {
         Ok(l) => l,
         Err(failure) => {
             let what = match &failure {
@@ -331,7 +363,12 @@ pub fn problems(
         }
     };
     let mut out = Vec::new();
-    out.extend(unseen_values(&where_, &env.vars, &loaded.env_read, policy));
+    out.extend(unseen_values(
+        &where_,
+        env_of(&env.vars, link_vars()),
+        &loaded.env_read,
+        policy,
+    ));
     // An `envFrom` source the tool cannot see brings in any variable starting with its
     // prefix: unless the policy vouches for it (the corrections warn), refused when such a
     // name is one the loader reads by its name alone or looked up (`${X}`, `$X`, `~`). With
@@ -365,10 +402,9 @@ pub fn problems(
     }
     // Files the tool cannot see where the loader reads them (an emptyDir an initContainer
     // fills, a claim, a ConfigMap outside the stream) could set anything there.
-    for sub in clearml_loader::sso_view(&loaded)
-        .iter()
-        .filter(|v| v.unknown)
-    {
+    // The final SSO subtrees, once (read below three times).
+    let views = clearml_loader::sso_view(&loaded);
+    for sub in views.iter().filter(|v| v.unknown) {
         let reasons: Vec<&str> = loaded
             .unknown
             .iter()
@@ -388,14 +424,13 @@ pub fn problems(
     // they see (`sso-in-config-file`), in every directory the loader honours: the SSO subtrees
     // are compared with those the environment alone gives. (A file naming `secure.login` that
     // the variables then replace changes nothing.)
-    let views = clearml_loader::sso_view(&loaded);
     if views
         .iter()
         .any(|v| !v.sources.iter().all(|s| s.starts_with("variable ")))
     {
         let mut alone = input.clone();
         alone.files.clear();
-        let same = clearml_loader::load(&alone).is_ok_and(|l| {
+        let same = load_exact(&alone).is_ok_and(|l| {
             clearml_loader::sso_view(&l)
                 .iter()
                 .zip(&views)
@@ -419,11 +454,16 @@ pub fn problems(
         let path = format!("{}.{}", d.option.section.as_str(), d.path);
         let want = match &d.value {
             PolicyValue::Literal(l) => Some(l.to_pyhocon()),
-            PolicyValue::Secret { .. } | PolicyValue::ConfigMap { .. } => env
-                .vars
-                .iter()
-                .find(|(n, _)| *n == d.name)
-                .and_then(|(_, text)| read_one(text, &env.vars)),
+            PolicyValue::Secret { .. } | PolicyValue::ConfigMap { .. } => {
+                let lookup = |k: &str| {
+                    env_of(&env.vars, link_vars())
+                        .find(|(n, _)| *n == k)
+                        .map(|(_, v)| v.clone())
+                };
+                env_of(&env.vars, link_vars())
+                    .find(|(n, _)| **n == d.name)
+                    .and_then(|(_, text)| read_one(text, &lookup))
+            }
         };
         let got = at(&loaded.config, &path);
         if want.is_none() || got != want.as_ref() {
@@ -444,7 +484,7 @@ pub fn problems(
     // its variables; one that reaches ClearML through no variable the tool reads as a provider
     // option (an object-valued variable, a `-` key) would pass unwarned, so it is refused.
     let warned = |client: &str, key: &str| {
-        env.vars.iter().any(|(n, _)| {
+        env_of(&env.vars, link_vars()).any(|(n, _)| {
             names::parse_name(n).is_some_and(|s| {
                 s.provider
                     .as_ref()
@@ -452,7 +492,7 @@ pub fn problems(
             })
         })
     };
-    for sub in clearml_loader::sso_view(&loaded) {
+    for sub in &views {
         let Some(sso) = &sub.value else { continue };
         for client in ["oauth_client", "saml_client"] {
             let Some(Value::Object(providers)) = at(sso, client) else {
