@@ -162,6 +162,22 @@ fn user_entries(file: &str, text: &str) -> Result<UserEntries, MergeError> {
             format!("not a values file Helm can read: {}", e.message),
         )
     })?;
+    // Helm 3 reads only the first document of a values file, Helm 4 merges every document
+    // over the one before (lists replaced): with content after the first, which list the
+    // user has depends on the Helm version, and a merge for either one drops entries under
+    // the other. Empty documents (a trailing `---`) change nothing under either.
+    for doc in crate::kube::stream::split(text).iter().skip(1) {
+        if !matches!(read::read(doc.parse_text()), Ok(None | Some(Value::Null))) {
+            return Err(err(
+                doc.start_line,
+                0,
+                "a second YAML document: Helm 3 reads only the first document of a values \
+                 file and Helm 4 merges them all, so the list to merge depends on the Helm \
+                 version; put the values in one document"
+                    .into(),
+            ));
+        }
+    }
     // The editing tree gives the lines; it reads every values file go-yaml reads except
     // rare ones (a key given twice), for which the lines are unknown.
     let tree = yaml::parse(text).ok().flatten();

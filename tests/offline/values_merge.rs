@@ -190,6 +190,19 @@ fn a_key_given_twice_is_read_as_helm_reads_it() {
 }
 
 #[test]
+fn empty_documents_after_the_first_change_nothing() {
+    // A trailing `---` or a comment-only document: Helm 3 and 4 read the same list.
+    let s = Setup::new(POLICY);
+    for user in [
+        "apiserver:\n  extraEnvs:\n    - name: TZ\n      value: UTC\n---\n",
+        "---\napiserver:\n  extraEnvs:\n    - name: TZ\n      value: UTC\n---\n# nothing\n--- \n~\n",
+    ] {
+        let (merged, _) = s.merged(user);
+        assert_eq!(extra_envs(&merged)[0], json!({"name": "TZ", "value": "UTC"}), "{merged}");
+    }
+}
+
+#[test]
 fn plain_values_says_its_list_replaces_the_users() {
     let s = Setup::new(POLICY);
     let plain = s.plain();
@@ -225,6 +238,19 @@ fn a_file_helm_cannot_use_exits_2_naming_file_and_line() {
             "user.yaml:1: `apiserver` is not a mapping",
         ),
         ("- apiserver\n", "user.yaml:1: a values file is a mapping"),
+        // Helm 3 reads the first document, Helm 4 merges both: no one list is right.
+        (
+            "apiserver:\n  extraEnvs:\n    - name: TZ\n      value: x\n---\napiserver:\n  extraEnvs:\n    - name: LANG\n      value: C\n",
+            "user.yaml:5: a second YAML document",
+        ),
+        (
+            "apiserver:\n  extraEnvs: []\n--- # more\nother: 1\n",
+            "user.yaml:3: a second YAML document",
+        ),
+        (
+            "apiserver:\n  extraEnvs: []\n---\nother: [\n",
+            "user.yaml:3: a second YAML document",
+        ),
     ] {
         let out = s.values(&["--merge-with", "user.yaml"], Some(user));
         assert_eq!(
