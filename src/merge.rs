@@ -80,7 +80,41 @@ pub fn merge_with(policy: &Policy, file: &str, text: &str) -> Result<Merged, Mer
             .in_file(spot(at))
         })
         .collect();
-    if refused {
+    let mut findings = findings;
+    // A kept name whose config path is above or below one of the policy's settings
+    // (`…__keycloak`, `…__client_secret__x`) is merged by ClearML into that setting: the
+    // render refuses such a list (the proof's "would also set"), so the merge does too,
+    // rather than print a list that no render passes.
+    let mut competing = false;
+    for n in &kept {
+        let Some(name) = n.get_str("name") else {
+            continue;
+        };
+        let Some(path) = crate::clearml::names::config_path(name)
+            .filter(|_| crate::clearml::names::name_is_only_a_key(name))
+        else {
+            continue;
+        };
+        let at = names.iter().position(|o| o == name);
+        for d in &policy.desired {
+            if crate::verify::proof::competes(&path, d) {
+                competing = true;
+                findings.push(
+                    Finding::new(
+                        crate::report::UNVERIFIED_OUTPUT,
+                        format!(
+                            "`{}` would also set {}, so ClearML might not read the policy's value",
+                            crate::report::escape_control(name),
+                            d.label
+                        ),
+                    )
+                    .help(crate::verify::proof::COMPETING_HELP)
+                    .in_file(spot(at)),
+                );
+            }
+        }
+    }
+    if refused || competing {
         return Err(MergeError::Refused(findings));
     }
     let mut items = kept.clone();

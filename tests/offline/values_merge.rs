@@ -345,6 +345,47 @@ fn another_option_of_a_declared_provider_is_kept_in_the_spelling_clearml_reads()
 }
 
 #[test]
+fn a_name_above_or_below_a_policy_setting_is_refused_as_the_render_refuses_it() {
+    // ClearML merges `…__client_secret__x` (sorted after the policy's name) over the
+    // policy's client_secret, and `…__keycloak` holds every setting below it: the render
+    // refuses either beside the policy's ("would also set"), so the merge must not print a
+    // list holding one.
+    let s = Setup::new(POLICY);
+    for (name, line) in [
+        (
+            "CLEARML__secure__login__sso__oauth_client__keycloak__client_secret__x",
+            "user.yaml:6",
+        ),
+        (
+            "CLEARML__secure__login__sso__oauth_client__keycloak",
+            "user.yaml:6",
+        ),
+        ("TRAINS__services__login__sso", "user.yaml:6"),
+        (
+            "CLEARML__services__login__sso__oauth_client__keycloak__groups__admins__0",
+            "user.yaml:6",
+        ),
+    ] {
+        let user = values_file(&format!(
+            "    - name: TZ\n      value: UTC\n    - name: {name}\n      value: s3cr3t-BELOW-VALUE\n"
+        ));
+        let out = s.values(&["--merge-with", "user.yaml"], Some(&user));
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(out.stdout.is_empty(), "{name}");
+        assert!(err.contains("would also set"), "{name}: {err}");
+        assert!(err.contains(line), "{name}: {err}");
+        assert!(!err.contains("s3cr3t-BELOW-VALUE"), "{name}: {err}");
+    }
+    // A sibling that only starts like a setting's name is another key: kept.
+    let user = values_file(
+        "    - name: CLEARML__secure__login__sso__oauth_client__keycloak__client_secretx\n      value: y\n",
+    );
+    let (merged, _) = s.merged(&user);
+    assert!(merged.contains("client_secretx"), "{merged}");
+}
+
+#[test]
 fn the_misprinted_azure_key_is_the_policys_setting() {
     // ClearML's Azure AD page prints `ad_oauth__default_company`: the render renames it to
     // the policy's `azure_ad` setting, so it is the policy's to replace.
