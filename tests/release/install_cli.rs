@@ -281,3 +281,52 @@ fn helm4_install_from_a_tampered_mirror_installs_neither_plugin_nor_command() {
         assert!(!lists_plugin(home), "{mirror:?}: {err}");
     }
 }
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn a_bin_dir_the_command_cannot_go_in_is_refused_before_anything_is_installed() {
+    let (_release, server) = served_release();
+    // DIR/clearml-sso a directory: `mv -f` would move the binary into it and report an
+    // install with no command there. DIR under a file: nothing can create it. Either is found
+    // before the Helm 4 plugin goes in, so no half install is left.
+    let user = tempfile::tempdir().unwrap();
+    let home = user.path();
+    std::fs::create_dir_all(home.join("bin/clearml-sso")).unwrap();
+    std::fs::write(home.join("a-file"), "x").unwrap();
+    for (bin_dir, want) in [
+        (home.join("bin"), "clearml-sso is a directory"),
+        (home.join("a-file/bin"), "cannot be created or written"),
+    ] {
+        let out = install(
+            home,
+            &server.url,
+            &["--bin-dir", bin_dir.to_str().unwrap()],
+            &[],
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(want) && err.contains("nothing installed"),
+            "{err}"
+        );
+        assert!(!lists_plugin(home), "{err}");
+    }
+    assert_eq!(
+        std::fs::read_dir(home.join("bin/clearml-sso"))
+            .unwrap()
+            .count(),
+        0,
+        "nothing moved into the directory"
+    );
+    // A directory with a space, not there yet, given as `~/…` through the environment (no
+    // shell expands it there): created under HOME, the command in it.
+    let out = install(
+        home,
+        &server.url,
+        &[],
+        &[("CLEARML_SSO_BIN_DIR", "~/my tools/bin")],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let cli = home.join("my tools/bin/clearml-sso");
+    assert_eq!(version_of(&cli), format!("clearml-sso {VERSION}"));
+}
