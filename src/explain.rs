@@ -54,6 +54,17 @@ pub fn check(policy: &Policy) -> Result<(), Vec<crate::report::Finding>> {
 pub fn explain(policy: &Policy) -> Result<String, Vec<crate::report::Finding>> {
     check(policy)?;
     let mut out = String::new();
+    // A draft (`policy::parse_draft`): what is still to fill in comes first, as the to-do
+    // list the rest of the explanation is read against.
+    if !policy.placeholders.is_empty() {
+        let _ = writeln!(
+            out,
+            "Still to fill in ({}): every command but explain refuses this policy until then.",
+            policy.placeholders.len()
+        );
+        out.push_str(&policy.placeholders_text());
+        out.push('\n');
+    }
     let _ = writeln!(
         out,
         "Policy {}: {} env variables on every target container",
@@ -400,6 +411,9 @@ pub fn init<S: AsRef<str>>(keys: &[S]) -> Result<String, InitError> {
             " prints the identity-provider steps"
         }
     );
+    if specs.iter().any(|p| !p.examples.is_empty()) {
+        out.push_str("# Fill in every value written <like-this>: until then every command but `explain` refuses the policy.\n");
+    }
     out.push_str("version = 1\n\n[target]\n");
     out += &line(
         format!("workloads  = {}", toml_list(&target.workloads.patterns)),
@@ -551,11 +565,42 @@ mod tests {
     fn every_starter_policy_is_a_valid_policy() {
         for p in catalogue::PROVIDERS {
             let text = init(&[p.key]).unwrap();
-            let policy = crate::policy::parse(&text, "init")
+            let policy = crate::policy::parse_draft(&text, "init")
                 .unwrap_or_else(|e| panic!("{}:\n{e}\n{text}", p.key));
+            // It cannot go live unedited: every value the user must write is a placeholder
+            // that `parse` refuses, at its line; a starter with nothing to fill in (Google:
+            // only the Secret's credentials) parses as it is.
+            let lines: Vec<&str> = text.lines().collect();
+            match crate::policy::parse(&text, "init") {
+                Ok(_) => assert!(policy.placeholders.is_empty(), "{}", p.key),
+                Err(e) => {
+                    assert_eq!(e.problems, policy.placeholders, "{}", p.key);
+                    for problem in &e.problems {
+                        let line = lines[problem.line - 1];
+                        assert!(
+                            line[problem.column - 1..].contains('<'),
+                            "{}: {line}",
+                            p.key
+                        );
+                        assert!(
+                            problem
+                                .help
+                                .as_deref()
+                                .is_some_and(|h| h.starts_with("fill in the ")),
+                            "{problem:?}"
+                        );
+                    }
+                }
+            }
+            assert_eq!(
+                policy.placeholders.is_empty(),
+                p.examples.iter().all(|(_, v)| !v.contains('<')),
+                "{}",
+                p.key
+            );
             assert_eq!(policy.providers[0].spec.key, p.key);
             // What it writes is what the parser assumes when the tables are left out.
-            let bare = crate::policy::parse(
+            let bare = crate::policy::parse_draft(
                 &format!(
                     "version = 1\n[providers.{}]\n{}",
                     p.key,
@@ -631,7 +676,7 @@ mod tests {
                 )
                 .collect();
             let all = all.join("\n");
-            crate::policy::parse(&all, "init")
+            crate::policy::parse_draft(&all, "init")
                 .unwrap_or_else(|e| panic!("{} with optional options:\n{e}\n{all}", p.key));
         }
     }
@@ -682,7 +727,7 @@ mod tests {
             "{text}"
         );
         let policy = crate::policy::parse(
-            "version = 1\n[providers.keycloak]\nclient_id = { configmap = \"idp\", key = \"id\" }\nclient_secret = { secret = \"s\", key = \"secret\" }\nurl = \"https://sso.example.com\"\nrealm = \"r\"\n",
+            "version = 1\n[providers.keycloak]\nclient_id = { configmap = \"idp\", key = \"id\" }\nclient_secret = { secret = \"s\", key = \"secret\" }\nurl = \"https://sso.acme.test\"\nrealm = \"r\"\n",
             "p.toml",
         )
         .unwrap();
@@ -723,14 +768,14 @@ mod tests {
     #[test]
     fn explain_never_shows_a_literal_credential() {
         let policy = crate::policy::parse(
-            "version = 1\n[enforce]\nplaintext_secrets = \"allow\"\n[sso]\nwebapp = \"https://app.example.com/\"\n[providers.google]\nclient_id = \"id-1\"\nclient_secret = \"hunter2-secret\"\n",
+            "version = 1\n[enforce]\nplaintext_secrets = \"allow\"\n[sso]\nwebapp = \"https://app.acme.test/\"\n[providers.google]\nclient_id = \"id-1\"\nclient_secret = \"hunter2-secret\"\n",
             "p.toml",
         )
         .unwrap();
         let text = explain(&policy).unwrap();
         assert!(!text.contains("hunter2-secret"), "{text}");
         assert!(
-            text.contains("https://app.example.com/callback_google"),
+            text.contains("https://app.acme.test/callback_google"),
             "{text}"
         );
         insta::assert_snapshot!(text);

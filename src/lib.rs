@@ -63,12 +63,17 @@ pub struct Outcome {
 
 /// How [`render_with`] runs; the default is what [`render`] does.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RenderOptions {
+pub struct RenderOptions<'a> {
     /// Never free the parsed documents (the editing trees and Kubernetes' reading of each
     /// document), leaking them. Only for a process that exits right after the render, as the
     /// CLI does: on a large stream they are many small allocations, and freeing them one by one
     /// measurably delays an exit that would release them all at once anyway.
     pub leak_parsed: bool,
+    /// What probably made the input empty, for the `no-target` finding's help when the stream
+    /// holds no document (`the input is empty: <this>`). Only the caller knows where the
+    /// input came from (a pipe whose writer failed, Helm's `--output-dir`, an empty file); the
+    /// help says only that the input is empty without it.
+    pub empty_input_help: Option<&'a str>,
 }
 
 impl Outcome {
@@ -120,7 +125,7 @@ pub fn render(input: &[u8], policy: &Policy) -> Result<Outcome, InputError> {
 pub fn render_with(
     input: &[u8],
     policy: &Policy,
-    options: RenderOptions,
+    options: RenderOptions<'_>,
 ) -> Result<Outcome, InputError> {
     let text = std::str::from_utf8(input).map_err(|e| {
         let before = &input[..e.valid_up_to()];
@@ -256,7 +261,10 @@ pub fn render_with(
             ),
         );
         f = f.help(if is_empty_stream(text) {
-            EMPTY_INPUT_HELP.to_string()
+            match options.empty_input_help {
+                Some(why) => format!("the input is empty: {why}"),
+                None => "the input is empty: it holds no document".to_string(),
+            }
         } else if seen.is_empty() {
             "the input has no workloads with containers; is this the rendered ClearML chart?"
                 .to_string()
@@ -297,12 +305,6 @@ pub fn render_with(
 
 use parallel::{both, work_is_large};
 use yaml::Node;
-
-/// What an empty input usually means: Helm 3's `helm template --output-dir` hands a
-/// post-renderer an empty stream (and writes the files unprocessed), measured with Helm 3.17.
-const EMPTY_INPUT_HELP: &str = "the input is empty. Under `helm template --output-dir`, Helm 3 writes the templates to that \
-     directory uncorrected and gives the post-renderer an empty stream: render to stdout instead (`helm template … --post-renderer clearml-sso > rendered.yaml`), \
-     or pipe `helm template` without --output-dir into `clearml-sso check`";
 
 /// Whether a stream holds no document: only blank lines, comments and `---`/`...` markers.
 fn is_empty_stream(text: &str) -> bool {

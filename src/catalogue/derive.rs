@@ -9,7 +9,7 @@ use super::options::*;
 /// and so does `[sso] webapp`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
-    /// A host name (`example.okta.com`, optionally `:port`); the templates add `https://`.
+    /// A host name (`acme.okta.com`, optionally `:port`); the templates add `https://`.
     /// `https://` typed in front is dropped (a note says so); another scheme, a path, a query
     /// or a space is refused.
     Host,
@@ -19,7 +19,7 @@ pub enum InputKind {
     Url,
     /// One URL path segment (a realm, an authorization server ID): no `/`, space, `?` or `#`.
     Segment,
-    /// An Azure tenant: a tenant ID (GUID), a domain (`contoso.onmicrosoft.com`), or
+    /// An Azure tenant: a tenant ID (GUID), a domain (`acme.onmicrosoft.com`), or
     /// `common`, `organizations`, `consumers`.
     Tenant,
 }
@@ -85,6 +85,18 @@ pub(super) fn is_guid(s: &str) -> bool {
 }
 
 impl InputKind {
+    /// The form of a value, for what to fill in: `a host name (no https://)`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            InputKind::Host => "a host name (no `https://`, no path)",
+            InputKind::Url => "an `https://` URL",
+            InputKind::Segment => "one URL path segment (no `/`)",
+            InputKind::Tenant => {
+                "a tenant ID (a GUID), a domain (`<name>.onmicrosoft.com`), or `common`, `organizations`, `consumers`"
+            }
+        }
+    }
+
     /// The kind's rule applied to `raw`, as written in the policy.
     pub fn normalize(self, raw: &str) -> Result<Normalized, InputError> {
         if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -193,7 +205,7 @@ impl InputKind {
                         || AZURE_TENANT_WORDS.contains(&trimmed))
                 {
                     return Err(invalid(
-                        "is neither a tenant ID (a GUID), a domain (`contoso.onmicrosoft.com`) nor one of `common`, `organizations`, `consumers`",
+                        "is neither a tenant ID (a GUID), a domain (`<name>.onmicrosoft.com`) nor one of `common`, `organizations`, `consumers`",
                         None,
                     ));
                 }

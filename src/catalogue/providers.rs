@@ -25,8 +25,10 @@ pub struct Provider {
     pub derived: &'static [(&'static str, &'static str)],
     /// Templates used instead of `derived` when an input has a given value.
     pub variants: &'static [Variant],
-    /// Example string values for `init` specific to this provider (inputs, and options whose
-    /// value depends on the provider); they win over the option's own example.
+    /// What `init` writes for this provider's inputs and the options whose value depends on the
+    /// provider, winning over the option's own example: placeholders in `<…>` showing the
+    /// form (`<your-org>.okta.com`), which every command but `explain` refuses until they are
+    /// filled in (`policy::placeholder_reason`), never a value a render would accept.
     pub examples: &'static [(&'static str, &'static str)],
     /// Claims the identity provider must return.
     pub claims: &'static str,
@@ -118,7 +120,7 @@ pub const PROVIDERS: &[Provider] = &[
             ("authorize_url", "{url}/realms/{realm}/protocol/openid-connect/auth"),
             ("access_token_url", "{url}/realms/{realm}/protocol/openid-connect/token"),
         ],
-        examples: &[("url", "https://sso.example.com"), ("realm", "clearml")],
+        examples: &[("url", "https://<keycloak-host>"), ("realm", "<realm>")],
         claims: "user ID (sub), email, user name (name, or preferred_username with claims.name)",
         setup: KEYCLOAK_GROUPS,
         ..OAUTH
@@ -134,7 +136,7 @@ pub const PROVIDERS: &[Provider] = &[
             ("authorize_url", "https://{domain}/authorize"),
             ("access_token_url", "https://{domain}/oauth/token"),
         ],
-        examples: &[("domain", "example.eu.auth0.com"), ("audience", "https://example.eu.auth0.com/api/v2/")],
+        examples: &[("domain", "<tenant>.<region>.auth0.com"), ("audience", "https://<tenant>.<region>.auth0.com/api/v2/")],
         claims: "user ID (sub), email, name",
         setup: &[
             "ClearML documents no Auth0 page: the callback follows the /callback_<provider> pattern of every other provider (inference)",
@@ -175,7 +177,7 @@ pub const PROVIDERS: &[Provider] = &[
                 ("access_token_url", "https://{domain}/oauth2/v1/token"),
             ],
         }],
-        examples: &[("domain", "example.okta.com")],
+        examples: &[("domain", "<your-org>.okta.com")],
         claims: "sub, email, name, email_verified",
         setup: &[
             "Assign the users (or groups) that may log in to the app",
@@ -196,7 +198,7 @@ pub const PROVIDERS: &[Provider] = &[
             ("authorize_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"),
             ("access_token_url", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"),
         ],
-        examples: &[("tenant", "contoso.onmicrosoft.com")],
+        examples: &[("tenant", "<tenant-id-or-domain>")],
         claims: "email, preferred_username, upn (in the access token)",
         setup: &[
             "Register the redirect URI (platform Web) and choose Access tokens to be issued by the authorization endpoint",
@@ -209,8 +211,8 @@ pub const PROVIDERS: &[Provider] = &[
         key: "ad_oauth",
         title: "Microsoft AD (OAuth)",
         examples: &[
-            ("authorize_url", "https://adfs.example.com/adfs/oauth2/authorize"),
-            ("access_token_url", "https://adfs.example.com/adfs/oauth2/token"),
+            ("authorize_url", "https://<adfs-host>/adfs/oauth2/authorize"),
+            ("access_token_url", "https://<adfs-host>/adfs/oauth2/token"),
         ],
         claims: "preferred_username (user ID), upn (email), fullname (name)",
         ..OAUTH
@@ -235,7 +237,7 @@ pub const PROVIDERS: &[Provider] = &[
             ("authorize_url", "https://{domain}/oauth2/authorize"),
             ("access_token_url", "https://{domain}/oauth2/token"),
         ],
-        examples: &[("domain", "clearml.auth.eu-west-1.amazoncognito.com")],
+        examples: &[("domain", "<domain-prefix>.auth.<region>.amazoncognito.com")],
         claims: "email, preferred_username (user-pool attributes)",
         setup: &[
             "App client: Confidential client with a client secret; grant type Authorization code grant",
@@ -251,8 +253,8 @@ pub const PROVIDERS: &[Provider] = &[
             "groups.case_sensitive", "groups.admins", "groups.prohibit_user_signup_if_not_in_group",
         ],
         examples: &[
-            ("authorize_url", "https://auth.pingone.com/ENV_ID/as/authorize"),
-            ("access_token_url", "https://auth.pingone.com/ENV_ID/as/token"),
+            ("authorize_url", "https://auth.pingone.com/<environment-id>/as/authorize"),
+            ("access_token_url", "https://auth.pingone.com/<environment-id>/as/token"),
         ],
         claims: "user ID, email, user name (scopes openid, profile, email); group memberships for groups.*",
         setup: &["If PKCE is on in Ping, set code_challenge = true and code_challenge_method = \"S256\""],
@@ -391,8 +393,8 @@ impl Provider {
         self.derived.iter().map(|(o, _)| *o)
     }
 
-    /// The example value (TOML) `init` writes for an option or input of this provider: the
-    /// provider's own example, else the option's, else the input's default, else `"..."`.
+    /// The value (TOML) `init` writes for an option or input of this provider: the provider's
+    /// own placeholder, else the option's example, else the input's default, else `"..."`.
     pub fn example(&self, name: &str) -> String {
         if let Some((_, v)) = self.examples.iter().find(|(n, _)| *n == name) {
             return format!("\"{v}\"");
@@ -558,6 +560,44 @@ impl Provider {
             })
             .collect();
         Ok(Derivation { options, notes })
+    }
+}
+
+impl Provider {
+    /// The URL options as [`Provider::derive`] would build them, from the inputs as written
+    /// (defaults for those not given), unchecked and unsplit: for a draft policy whose inputs
+    /// are still placeholders (`https://<your-org>.okta.com/oauth2/default/…`), which `explain`
+    /// shows and nothing renders.
+    pub fn derive_verbatim(&self, given: &[(&str, &str)]) -> Derivation {
+        let value = |name: &str| {
+            given
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.trim_end_matches('/').to_string())
+                .or_else(|| self.input(name).and_then(|i| i.default).map(str::to_string))
+        };
+        let templates = self
+            .variants
+            .iter()
+            .find(|v| value(v.input).as_deref() == Some(v.value))
+            .map_or(self.derived, |v| v.derived);
+        let options = templates
+            .iter()
+            .map(|(option, template)| {
+                let mut url = template.to_string();
+                for input in self.inputs {
+                    if let Some(v) = value(input.name) {
+                        url = url.replace(&format!("{{{}}}", input.name), &v);
+                    }
+                }
+                let option = self.option(option).expect("catalogue is consistent");
+                (option, url)
+            })
+            .collect();
+        Derivation {
+            options,
+            notes: Vec::new(),
+        }
     }
 }
 

@@ -302,7 +302,7 @@ fn pasted_urls_split_into_inputs_and_variants_switch_templates() {
 #[test]
 fn examples_come_from_provider_option_or_type() {
     let kc = provider("keycloak").unwrap();
-    assert_eq!(kc.example("realm"), "\"clearml\"");
+    assert_eq!(kc.example("realm"), "\"<realm>\"");
     assert_eq!(kc.example("claims.name"), "\"preferred_username\"");
     assert_eq!(kc.example("groups.admins"), "[\"clearml-admins\"]");
     assert_eq!(kc.example("admin_role"), "\"...\"");

@@ -22,8 +22,6 @@ pub enum ValueIssue {
         /// What happens.
         outcome: Substituted,
     },
-    /// `"${VAR}"`: inside quotes pyhocon does not substitute; ClearML holds the text `${VAR}`.
-    QuotedSubstitution,
     /// A Kubernetes `$(VAR)` whose VAR is not defined earlier in the container's env:
     /// Kubernetes leaves it as written, and a `$` outside quotes stops pyhocon.
     KubernetesReference {
@@ -388,10 +386,10 @@ pub fn judge(
             return Judgement::refuse(vec![ValueIssue::OtherKeys])
         }
     };
+    // A `${…}` inside quotes is text to pyhocon, read as written: what a value stored
+    // HOCON-quoted, as `explain` advises, means. Only an unquoted one substitutes (the tokens
+    // above), so only that one is judged.
     let mut issues = Vec::new();
-    if holds_substitution_text(read) {
-        issues.push(ValueIssue::QuotedSubstitution);
-    }
     let mut fixed = text.to_string();
     if let Some(head) = values::without_comment(path, text, &env, &reading) {
         issues.push(ValueIssue::CommentTail);
@@ -501,16 +499,6 @@ pub fn judge(
 /// and spaces). A warning, not a reading: what ClearML holds is [`values::reading`]'s.
 fn fragile(s: &str) -> bool {
     !s.is_ascii() || s.contains(char::is_whitespace) || s.contains("//") || values::is_keyword(s)
-}
-
-/// Whether ClearML holds the text `${…}` (written inside quotes, where pyhocon does not
-/// substitute), in a string or a list's string.
-fn holds_substitution_text(v: &Value) -> bool {
-    match v {
-        Value::String(s) => s.contains("${"),
-        Value::List(items) => items.iter().any(holds_substitution_text),
-        _ => false,
-    }
 }
 
 /// What a word or digit on a boolean option means, and what ClearML makes of it:
@@ -710,10 +698,9 @@ mod tests {
             outcome("${IDP}", "debug"),
             Some(Substituted::Resolved { wrong_type: true })
         );
-        assert_eq!(
-            issues("\"${IDP}\"", "display_name", &around),
-            vec![ValueIssue::QuotedSubstitution]
-        );
+        // Quoted, it is text: nothing to say, whether IDP is defined or not.
+        assert_eq!(issues("\"${IDP}\"", "display_name", &around), vec![]);
+        assert_eq!(issues("\"a${NOPE}b\"", "display_name", &around), vec![]);
         let j = judge("${IDP}", Some(opt("display_name")), &around);
         assert_eq!(
             j.corrected.as_deref(),

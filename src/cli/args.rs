@@ -20,6 +20,19 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub render: RenderArgs,
+    /// Colour the findings and the diff: auto (on a terminal, unless NO_COLOR is set), always
+    /// or never. Manifests, values, starters and machine formats are never coloured.
+    // A valid WHEN is taken out of the arguments before clap parses them ([`take_color`]), so
+    // this stays `auto`: it is declared for --help, the man page, the completions, and for clap
+    // to refuse an invalid WHEN.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    pub color: super::colour::When,
 }
 
 #[derive(Subcommand, Debug)]
@@ -40,6 +53,22 @@ pub enum Command {
     Values(ValuesArgs),
     /// Print a commented starter policy for one or more providers.
     Init(InitArgs),
+    /// Print the shell completion script for SHELL on stdout.
+    ///
+    /// bash: `source <(clearml-sso completions bash)`, or save it as
+    /// ~/.local/share/bash-completion/completions/clearml-sso. zsh: save it as `_clearml-sso` in
+    /// a directory of $fpath. fish: save it as ~/.config/fish/completions/clearml-sso.fish.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout; the release ships it as clearml-sso.1.
+    #[command(hide = true)]
+    Man,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -227,4 +256,81 @@ pub fn salvage(raw: &[std::ffi::OsString]) -> Salvaged {
         }
     }
     out
+}
+
+/// Takes every valid `--color WHEN` (or `--color=WHEN`) out of the raw arguments (without the
+/// program name), up to a `--`; returns the last WHEN and the arguments left for clap.
+///
+/// Read before clap parses, for two reasons: clap's own help and errors then follow it too
+/// (clap colours through anstream, which reads the same global choice), and it may come before
+/// a subcommand (`clearml-sso --color never check`), which clap would refuse since any
+/// top-level argument conflicts with subcommands (the top level is `render`'s). An invalid
+/// WHEN is left in place, for clap to refuse with the valid ones.
+pub fn take_color(
+    raw: Vec<std::ffi::OsString>,
+) -> (Option<super::colour::When>, Vec<std::ffi::OsString>) {
+    use clap::ValueEnum as _;
+    let when = |v: &std::ffi::OsStr| {
+        v.to_str()
+            .and_then(|v| super::colour::When::from_str(v, false).ok())
+    };
+    let mut found = None;
+    let mut rest = Vec::with_capacity(raw.len());
+    let mut raw = raw.into_iter().peekable();
+    while let Some(arg) = raw.next() {
+        if arg == "--" {
+            rest.push(arg);
+            rest.extend(raw);
+            break;
+        }
+        if arg == "--color" {
+            if let Some(w) = raw.peek().and_then(|v| when(v)) {
+                found = Some(w);
+                raw.next();
+                continue;
+            }
+        } else if let Some(w) = arg
+            .to_str()
+            .and_then(|a| a.strip_prefix("--color="))
+            .and_then(|v| when(v.as_ref()))
+        {
+            found = Some(w);
+            continue;
+        }
+        rest.push(arg);
+    }
+    (found, rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::colour::When;
+    use super::take_color;
+
+    fn take(args: &[&str]) -> (Option<When>, Vec<String>) {
+        let (when, rest) = take_color(args.iter().map(Into::into).collect());
+        let rest = rest.into_iter().map(|a| a.into_string().unwrap()).collect();
+        (when, rest)
+    }
+
+    #[test]
+    fn color_is_taken_anywhere_before_a_double_dash_and_the_last_wins() {
+        assert_eq!(
+            take(&["--color", "never", "check", "--color=always", "in.yaml"]),
+            (Some(When::Always), vec!["check".into(), "in.yaml".into()])
+        );
+        // An invalid WHEN stays for clap to refuse; after `--` nothing is taken.
+        assert_eq!(
+            take(&["--color", "blue", "--", "--color=never"]),
+            (
+                None,
+                vec![
+                    "--color".into(),
+                    "blue".into(),
+                    "--".into(),
+                    "--color=never".into()
+                ]
+            )
+        );
+    }
 }

@@ -12,7 +12,7 @@
 
 use super::args::{CheckArgs, DiffArgs, InitArgs, PolicyArgs, RenderArgs, ValuesArgs};
 use super::exit::{self, fail, print, Stop};
-use super::{helm_stderr, policy_file, report_file};
+use super::{colour, helm_stderr, policy_file, report_file};
 use clearml_sso::{diff, explain, merge, render_with, report, Outcome, RenderOptions};
 use std::borrow::Cow;
 use std::io::Write;
@@ -24,6 +24,35 @@ fn input_name(input: Option<&Path>) -> String {
     input
         .filter(|p| *p != Path::new("-"))
         .map_or("stdin".to_string(), |p| p.display().to_string())
+}
+
+/// What probably made the input empty, by where it came from: Helm 3's `helm template
+/// --output-dir` (measured with Helm 3.17: it hands the post-renderer an empty stream and
+/// writes the templates uncorrected), a pipe whose writer failed (`helm template … |
+/// clearml-sso check` with a failing helm, which the shell does not report without
+/// `pipefail`), or a file that was written empty.
+fn empty_input_help(input: Option<&Path>) -> String {
+    let name = input.filter(|p| *p != Path::new("-"));
+    if let Some(path) = name {
+        return format!(
+            "{} holds no document; if a command wrote it (`helm template … > {0}`), that command probably failed: look for its error",
+            path.display()
+        );
+    }
+    if helm_stderr::under_helm() {
+        return "under `helm template --output-dir`, Helm 3 writes the templates to that directory uncorrected and gives the post-renderer an empty stream: render to stdout instead (`helm template … --post-renderer clearml-sso > rendered.yaml`), or pipe `helm template` without --output-dir into `clearml-sso check`".to_string();
+    }
+    let piped = rustix::fs::fstat(std::io::stdin()).is_ok_and(|st| {
+        matches!(
+            rustix::fs::FileType::from_raw_mode(st.st_mode),
+            rustix::fs::FileType::Fifo | rustix::fs::FileType::Socket
+        )
+    });
+    if piped {
+        "nothing came through the pipe, so the command feeding it (such as `helm template …`) probably failed: look for its error above. Put `set -o pipefail` in the script (bash, zsh, ksh; with `set -e`: `set -euo pipefail`) so that any failing command fails its pipeline, not only the last one".to_string()
+    } else {
+        "stdin holds no document".to_string()
+    }
 }
 
 /// Checks the `--report` path, loads the policy, reads the input and renders: the shared first
@@ -49,7 +78,11 @@ fn prepare(
     })?;
     // Every command exits right after this one render: freeing the parsed documents (many
     // small nodes on a large stream) would only delay the exit.
-    let options = RenderOptions { leak_parsed: true };
+    let why_empty = empty_input_help(input);
+    let options = RenderOptions {
+        leak_parsed: true,
+        empty_input_help: Some(&why_empty),
+    };
     let outcome = render_with(&bytes, &policy, options).map_err(|e| {
         let message = format!("input is not a readable manifest stream: {e}");
         let finding =
@@ -230,7 +263,8 @@ fn finish<'a>(
         ),
         (false, None) => {
             if !args.quiet {
-                let _ = std::io::stderr().write_all(findings_text(outcome, &style).as_bytes());
+                let text = colour::findings(&findings_text(outcome, &style), colour::stderr());
+                let _ = std::io::stderr().write_all(text.as_bytes());
             }
             print(&output())
         }
@@ -275,7 +309,12 @@ pub fn check(args: CheckArgs) -> ExitCode {
         };
         return stopped((stop, false), None, Some((args.format, &style)));
     }
-    let printed = print(&report::format(&outcome.findings, args.format, &style));
+    let document = report::format(&outcome.findings, args.format, &style);
+    let printed = if args.format == report::Format::Text {
+        print(&colour::findings(&document, colour::stdout()))
+    } else {
+        print(&document)
+    };
     if outcome.has_errors() || (args.strict && outcome.changed) {
         if args.strict && outcome.changed && !outcome.has_errors() {
             let _ = writeln!(
@@ -313,7 +352,10 @@ pub fn diff(args: DiffArgs) -> ExitCode {
     );
     let input = String::from_utf8(input).expect("render accepted it as UTF-8");
     let code = finish(&args.render, &outcome, &refusal, false, || {
-        Cow::Owned(diff::unified(&input, &outcome.output))
+        Cow::Owned(colour::diff(
+            &diff::unified(&input, &outcome.output),
+            colour::stdout(),
+        ))
     });
     if code != ExitCode::from(exit::OK) {
         return code;
@@ -346,12 +388,23 @@ fn refused_policy(findings: &[report::Finding]) -> ExitCode {
     fail(exit::VIOLATION, &text)
 }
 
+/// The policy's warnings (`FILE:LINE:COLUMN: warning: …`) on stderr.
+fn warn(text: &str) {
+    let _ = write!(
+        std::io::stderr(),
+        "{}",
+        colour::findings(text, colour::stderr())
+    );
+}
+
+/// `explain` reads a policy still being written: its placeholders are not refused but listed
+/// first, as to-do items (exit 0: the explanation is what was asked for).
 pub fn explain(args: PolicyArgs) -> ExitCode {
-    match policy_file::load(args.policy.as_deref(), false) {
+    match policy_file::load_draft(args.policy.as_deref()) {
         Ok(policy) => match explain::explain(&policy) {
             Ok(text) => {
                 // No findings are printed on success: the policy's warnings as the parser's.
-                let _ = write!(std::io::stderr(), "{}", policy.warnings_text());
+                warn(&policy.warnings_text());
                 print(&text)
             }
             Err(findings) => refused_policy(&findings),
@@ -369,7 +422,7 @@ pub fn values(args: ValuesArgs) -> ExitCode {
         return match explain::values(&policy) {
             Ok(text) => {
                 // No findings are printed on success: the policy's warnings as the parser's.
-                let _ = write!(std::io::stderr(), "{}", policy.warnings_text());
+                warn(&policy.warnings_text());
                 print(&text)
             }
             Err(findings) => refused_policy(&findings),
@@ -404,7 +457,7 @@ pub fn values(args: ValuesArgs) -> ExitCode {
                     &style,
                 ));
             }
-            let _ = write!(std::io::stderr(), "{}", report::escape_lines(&notes));
+            warn(&report::escape_lines(&notes));
             print(&merged.text)
         }
         Err(merge::MergeError::File(spot, message)) => fail(
@@ -446,9 +499,16 @@ pub fn init(args: InitArgs) -> ExitCode {
         .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.flush()));
     match written {
         Ok(()) => {
+            let to_fill =
+                clearml_sso::policy::parse_draft(&text, "init").map_or(0, |p| p.placeholders.len());
+            let then = if to_fill > 0 {
+                format!(" (it lists the {to_fill} <…> value(s) to fill in first: until then every other command refuses the policy)")
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 std::io::stderr(),
-                "clearml-sso: wrote {shown}; next: clearml-sso explain --policy {shown}"
+                "clearml-sso: wrote {shown}; next: clearml-sso explain --policy {shown}{then}"
             );
             ExitCode::from(exit::OK)
         }
@@ -461,6 +521,36 @@ pub fn init(args: InitArgs) -> ExitCode {
         Err(e) => fail(
             exit::USAGE,
             &format!("clearml-sso: cannot write {shown}: {e}"),
+        ),
+    }
+}
+
+/// `completions SHELL`: the completion script clap_complete generates from the same grammar.
+pub fn completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut command = <super::args::Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "clearml-sso", &mut script);
+    let mut script = String::from_utf8_lossy(&script).into_owned();
+    if shell == clap_complete::Shell::Bash {
+        // clap_complete 4.6 spells the state of a subcommand of a hyphenated program two ways in
+        // bash: the loop that walks the words arrives at `clearml__sso__subcmd__check`, the
+        // case arms are labelled `clearml__subcmd__sso__subcmd__check`, so no option of a
+        // subcommand ever completed. The arms are respelled as the loop spells them
+        // (tests/offline/cli_extras.rs completes `check --format` in a real bash).
+        script = script.replace("clearml__subcmd__sso", "clearml__sso");
+    }
+    print(&script)
+}
+
+/// `man`: the man page clap_mangen renders from the same grammar (scripts/release ships it).
+pub fn man() -> ExitCode {
+    let command = <super::args::Cli as clap::CommandFactory>::command();
+    let mut page = Vec::new();
+    match clap_mangen::Man::new(command).render(&mut page) {
+        Ok(()) => print(&String::from_utf8_lossy(&page)),
+        Err(e) => fail(
+            exit::USAGE,
+            &format!("clearml-sso: cannot render the man page: {e}"),
         ),
     }
 }

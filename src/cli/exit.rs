@@ -24,7 +24,9 @@ pub fn fail(code: u8, message: &str) -> ExitCode {
     if !text.ends_with('\n') {
         text.push('\n');
     }
-    let _ = std::io::stderr().write_all(text.as_bytes());
+    let painted = super::colour::findings(&text, super::colour::stderr());
+    let _ = std::io::stderr().write_all(painted.as_bytes());
+    // Helm's stderr is another stream (often a CI log): its copy stays plain.
     helm_stderr::tell_failure(&format!(
         "Error from the clearml-sso post-renderer:\n{text}"
     ));

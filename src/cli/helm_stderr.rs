@@ -54,6 +54,11 @@ fn parent_helm() -> Option<Helm> {
     })
 }
 
+/// Whether Helm (3 or 4) runs this process, as far as can be told.
+pub fn under_helm() -> bool {
+    parent_helm().is_some()
+}
+
 /// Writes a failure where the user of Helm 4 will see it. Returns whether it was written
 /// somewhere besides our own stderr.
 pub fn tell_failure(message: &str) -> bool {

@@ -1,10 +1,12 @@
 //! The command line: argument grammar ([`args`]), what each command does ([`commands`]), where
-//! the policy comes from ([`policy_file`]), bounded reads ([`files`]), the `--report` file ([`report_file`]), exit codes
-//! and failures ([`exit`]), Helm's swallowed stderr ([`helm_stderr`]), and the only `unsafe`
-//! code of the binary, the system calls `rustix` lacks (`sys`). It must not judge findings or
-//! edit manifests itself: that is the library's, which in turn knows nothing of processes.
+//! the policy comes from ([`policy_file`]), bounded reads ([`files`]), the `--report` file
+//! ([`report_file`]), colour on a terminal ([`colour`]), exit codes and failures ([`exit`]),
+//! Helm's swallowed stderr ([`helm_stderr`]), and the only `unsafe` code of the binary, the
+//! system calls `rustix` lacks (`sys`). It must not judge findings or edit manifests itself:
+//! that is the library's, which in turn knows nothing of processes.
 
 mod args;
+mod colour;
 mod commands;
 mod exit;
 mod files;
@@ -20,7 +22,17 @@ use std::process::ExitCode;
 
 /// Runs the command line; returns the process exit code.
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let program = if raw.is_empty() {
+        "clearml-sso".into()
+    } else {
+        raw.remove(0)
+    };
+    let (color, rest) = args::take_color(raw);
+    if let Some(when) = color {
+        colour::set(when);
+    }
+    let cli = match Cli::try_parse_from(std::iter::once(program).chain(rest)) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -44,6 +56,8 @@ pub fn run() -> ExitCode {
         Some(Command::Explain(args)) => commands::explain(args),
         Some(Command::Values(args)) => commands::values(args),
         Some(Command::Init(args)) => commands::init(args),
+        Some(Command::Completions(args)) => commands::completions(args.shell),
+        Some(Command::Man) => commands::man(),
         None => commands::render(cli.render),
     }
 }

@@ -46,6 +46,20 @@ fn locate(flag: Option<&Path>) -> Result<(PathBuf, Origin)> {
 /// normalised (`FILE:LINE:COLUMN: note: …`) goes to stderr unless `quiet`; its warnings are
 /// findings of the render (`explain` and `values` print them themselves).
 pub fn load(flag: Option<&Path>, quiet: bool) -> Result<Policy, Stop> {
+    load_with(flag, quiet, policy::parse)
+}
+
+/// [`load`] for `explain`, which reads a policy still being written: its placeholders load as
+/// to-do items (`Policy::placeholders`) rather than errors; every other problem still stops it.
+pub fn load_draft(flag: Option<&Path>) -> Result<Policy, Stop> {
+    load_with(flag, false, policy::parse_draft)
+}
+
+fn load_with(
+    flag: Option<&Path>,
+    quiet: bool,
+    parse: fn(&str, &str) -> Result<Policy, policy::PolicyError>,
+) -> Result<Policy, Stop> {
     let (path, origin) = locate(flag).map_err(|e| Stop::usage(format!("clearml-sso: {e:#}")))?;
     let shown = path.display().to_string();
     let in_file = |message: String| Stop::in_file(exit::USAGE, message, &shown);
@@ -65,7 +79,7 @@ pub fn load(flag: Option<&Path>, quiet: bool) -> Result<Policy, Stop> {
             "clearml-sso: {shown}: the policy file is not UTF-8"
         ))
     })?;
-    let policy = policy::parse(&text, &shown).map_err(|e| Stop {
+    let policy = parse(&text, &shown).map_err(|e| Stop {
         code: exit::USAGE,
         message: format!("clearml-sso: {e}"),
         findings: e
@@ -85,7 +99,10 @@ pub fn load(flag: Option<&Path>, quiet: bool) -> Result<Policy, Stop> {
             .collect(),
     })?;
     if !quiet {
-        eprint!("{}", policy.notes_text());
+        eprint!(
+            "{}",
+            super::colour::findings(&policy.notes_text(), super::colour::stderr())
+        );
     }
     Ok(policy)
 }

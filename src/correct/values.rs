@@ -214,7 +214,6 @@ pub(super) fn misread_reason(issue: &ValueIssue, sso: &SsoName) -> String {
         ValueIssue::Substitution { var, outcome: Substituted::Resolved { .. } } => format!("a substitution of `{var}` gives ClearML a string, and `{option}` needs a boolean or a list"),
         ValueIssue::Substitution { .. } => "it holds a `${…}` ClearML cannot resolve".into(),
         ValueIssue::KubernetesReference { .. } => "a `$` outside quotes stops ClearML's parser".into(),
-        ValueIssue::QuotedSubstitution => "ClearML reads `${…}` inside quotes as text".into(),
         ValueIssue::Placeholder => "it is a placeholder ([secrets] placeholders)".into(),
         ValueIssue::Fragile => "it reads as written only because HOCON accepts it unquoted".into(),
         ValueIssue::TabInside => "it holds a tab, which ClearML's parser turns into spaces".into(),
@@ -229,7 +228,6 @@ pub(super) fn unrewritable_finding(issue: &ValueIssue, sso: &SsoName, what: &str
     let code = match issue {
         ValueIssue::Fragile => report::FRAGILE_VALUE,
         ValueIssue::Placeholder => report::PLACEHOLDER_VALUE,
-        ValueIssue::QuotedSubstitution => report::QUOTED_SUBSTITUTION,
         ValueIssue::Substitution { var, outcome } => {
             // Named like every other stored value's finding: the key and its Secret.
             let mut f = substitution_finding(var, outcome, sso, false);
@@ -312,11 +310,6 @@ pub(super) fn value_finding(
         ValueIssue::Substitution { var, outcome } => {
             substitution_finding(var, outcome, sso, matches!(show(text), Shown::Value(_)))
         }
-        ValueIssue::QuotedSubstitution => Finding::new(
-            report::QUOTED_SUBSTITUTION,
-            "inside quotes `${…}` is text: ClearML reads the characters `${…}`, not the variable",
-        )
-        .help("remove the quotes around `${VAR}` to read the variable (it must be defined in the container), or set this option in the policy"),
         ValueIssue::KubernetesReference { var } => {
             let var = match show(text) {
                 Shown::Value(_) => format!("`{var}`"),

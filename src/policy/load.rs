@@ -5,7 +5,9 @@
 //! never reads).
 //!
 //! Every problem in the file is reported, not only the first, each at its place. It must not
-//! yield a `Policy` from a file with any problem, nor read anything but the policy text.
+//! yield a `Policy` from a file with any problem (a placeholder is one, except to
+//! [`parse_draft`], which lists them in `Policy::placeholders`), nor read anything but the
+//! policy text.
 
 use super::glob::Globs;
 use super::loader::{input_error, table, type_name, Loader};
@@ -41,8 +43,20 @@ const SECRETS_KEYS: &[&str] = &[
     "trust_env_from",
 ];
 
-/// Parses and validates a policy. `source` names the file in messages.
+/// Parses and validates a policy. `source` names the file in messages. A placeholder (a value
+/// still to fill in, see `placeholder`) is an error like any other.
 pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
+    parse_with(text, source, false)
+}
+
+/// [`parse`] for a policy still being written (`explain` on an edited starter): every other
+/// problem is an error, but placeholders load, listed in `Policy::placeholders`, and the URLs
+/// derived from a placeholder input hold it as written. Such a policy must never be rendered.
+pub fn parse_draft(text: &str, source: &str) -> Result<Policy, PolicyError> {
+    parse_with(text, source, true)
+}
+
+fn parse_with(text: &str, source: &str, draft: bool) -> Result<Policy, PolicyError> {
     let fail = |problems| PolicyError {
         source: source.to_string(),
         problems,
@@ -54,6 +68,7 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
                 text,
                 problems: Vec::new(),
                 notes: Vec::new(),
+                placeholders: Vec::new(),
             };
             l.at(e.span(), e.message().trim().to_string(), None);
             return Err(fail(l.problems));
@@ -63,6 +78,7 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
         text,
         problems: Vec::new(),
         notes: Vec::new(),
+        placeholders: Vec::new(),
     };
     let root = doc.as_table();
     let mut policy = Policy {
@@ -76,6 +92,7 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
         desired: Vec::new(),
         notes: Vec::new(),
         warnings: Vec::new(),
+        placeholders: Vec::new(),
     };
     let mut external_spans: Vec<Option<Range<usize>>> = Vec::new();
     let mut has_version = false;
@@ -244,7 +261,12 @@ pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
             Some("add a table such as [providers.keycloak]; `clearml-sso init keycloak` prints a starter".into()),
         );
     }
+    if !draft {
+        l.problems.append(&mut l.placeholders);
+    }
     if l.problems.is_empty() {
+        l.placeholders.sort_by_key(|p| (p.line, p.column));
+        policy.placeholders = std::mem::take(&mut l.placeholders);
         policy.compute_desired();
         policy.warnings = policy.unused_external(&l, &external_spans);
         l.notes.sort_by_key(|p| (p.line, p.column));

@@ -18,6 +18,8 @@ pub(super) struct Loader<'t> {
     pub(super) text: &'t str,
     pub(super) problems: Vec<Problem>,
     pub(super) notes: Vec<Problem>,
+    /// Values still to fill in: errors for `parse`, to-do items for `parse_draft`.
+    pub(super) placeholders: Vec<Problem>,
 }
 
 impl Loader<'_> {
@@ -35,6 +37,17 @@ impl Loader<'_> {
     ) {
         let note = self.problem(span, message, help);
         self.notes.push(note);
+    }
+
+    /// A placeholder (see `placeholder`): its own list, so that `parse_draft` can still load.
+    pub(super) fn placeholder(
+        &mut self,
+        span: Option<Range<usize>>,
+        message: String,
+        help: Option<String>,
+    ) {
+        let problem = self.problem(span, message, help);
+        self.placeholders.push(problem);
     }
 
     pub(super) fn problem(

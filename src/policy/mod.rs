@@ -7,8 +7,9 @@
 //! root tables, and what the policy wants once read) and `provider_table` (one provider's
 //! options, values and references), both over `loader` (places and typed reads); what is wrong
 //! with a file is `error`; what the policy alone makes `render` report, whatever the
-//! manifests, is `refusals`. `glob` (the name patterns) and `suggest` ("did you mean") are leaves
-//! that import nothing else from the crate.
+//! manifests, is `refusals`; what counts as a placeholder still to fill in (refused by
+//! [`parse`], a to-do item for [`parse_draft`]) is `placeholder`, the one list. `glob` (the name
+//! patterns) and `suggest` ("did you mean") are leaves that import nothing else from the crate.
 //!
 //! It must not read manifests or judge them: the policy says what is wanted; the corrections
 //! (`correct`) and the proof (`verify`) apply it. The paths the rest of the crate uses
@@ -19,6 +20,7 @@ mod error;
 mod glob;
 mod load;
 mod loader;
+mod placeholder;
 mod provider_table;
 mod refusals;
 mod suggest;
@@ -27,7 +29,8 @@ mod tests;
 
 pub use error::{PolicyError, Problem};
 pub use glob::Globs;
-pub use load::parse;
+pub use load::{parse, parse_draft};
+pub use placeholder::{why as placeholder_reason, DEFAULT_PLACEHOLDERS};
 pub use provider_table::secret_reference_example;
 pub(crate) use refusals::plaintext_help;
 pub use refusals::policy_refusals;
@@ -107,6 +110,10 @@ pub struct Policy {
     /// never reads); the policy still loads. `render`, `check` and `diff` report each as an
     /// `unused-external` finding, `explain` and `values` as `FILE:LINE:COLUMN: warning:`.
     pub warnings: Vec<Problem>,
+    /// Values still to fill in (placeholders, see `placeholder`), in file order: always empty
+    /// in a policy from [`parse`], which refuses them; [`parse_draft`] (for `explain`) lists
+    /// them here as to-do items.
+    pub placeholders: Vec<Problem>,
 }
 
 /// `[sso]`.
@@ -150,6 +157,11 @@ impl Policy {
     /// counted, in every format and `--report`, and refused under `warnings = "deny"`.
     pub fn warnings_text(&self) -> String {
         self.problems_text("warning", &self.warnings)
+    }
+
+    /// The placeholders still to fill in, in the same form (`FILE:LINE:COLUMN: to-do: …`).
+    pub fn placeholders_text(&self) -> String {
+        self.problems_text("to-do", &self.placeholders)
     }
 
     fn problems_text(&self, level: &str, problems: &[Problem]) -> String {
@@ -335,17 +347,6 @@ impl Default for SecretsPolicy {
         }
     }
 }
-
-/// Placeholders found in ClearML's docs and in charts (`<AUTH0_CLIENT_SECRET>`, `changeme`…).
-pub const DEFAULT_PLACEHOLDERS: &[&str] = &[
-    "<*>",
-    "changeme",
-    "change_me",
-    "change-me",
-    "todo*",
-    "replace*",
-    "xxx*",
-];
 
 /// One `[secrets] external` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]

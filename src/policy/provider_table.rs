@@ -66,7 +66,14 @@ pub(super) fn load_provider(
             .find(|i| i.name == name)
             .map_or(String::new(), |i| i.value.clone())
     };
-    let derivation = match spec.derive(&given) {
+    // A placeholder input (recorded already) cannot be checked as a host or URL: the URLs are
+    // derived from it as written, for `explain` on a draft; `parse` refuses the policy anyway.
+    let derived = if inputs.iter().any(|i| i.placeholder) {
+        Ok(spec.derive_verbatim(&given))
+    } else {
+        spec.derive(&given)
+    };
+    let derivation = match derived {
         Ok(derivation) => derivation,
         Err(DeriveError::Missing(input)) => {
             let given = inputs
@@ -237,6 +244,43 @@ struct GivenInput {
     name: &'static str,
     value: String,
     span: Option<Range<usize>>,
+    /// A placeholder (already recorded): URLs are derived from it as written, unchecked.
+    placeholder: bool,
+}
+
+/// Records `providers.KEY.NAME`'s value `text` as a placeholder (`why`: the rule it meets):
+/// what to fill in (`fill_in`: the option or input and its form) and the form `init` shows.
+/// A credential's value is never repeated, even a placeholder's.
+#[allow(clippy::too_many_arguments)]
+fn placeholder_found(
+    l: &mut Loader,
+    spec: &Provider,
+    name: &str,
+    text: &str,
+    secret: bool,
+    why: &str,
+    fill_in: &str,
+    item: &Item,
+) {
+    let shown = if secret {
+        String::new()
+    } else {
+        format!(" = {text:?}")
+    };
+    let form = spec.example(name);
+    let form = if form == format!("{text:?}") || form == ValueType::Str.example() {
+        String::new()
+    } else {
+        format!(", of the form {form}")
+    };
+    l.placeholder(
+        item.span(),
+        format!(
+            "providers.{}.{name}{shown} is a placeholder ({why})",
+            spec.key
+        ),
+        Some(format!("fill in the {fill_in}{form}")),
+    );
 }
 
 fn quote_list(names: &[&str]) -> String {
@@ -268,10 +312,15 @@ fn load_options(
         if prefix.is_empty() {
             if let Some(input) = spec.input(k) {
                 if let Some(value) = l.string(v, &format!("providers.{}.{k}", spec.key)) {
+                    let placeholder = super::placeholder::why(&value).map(|why| {
+                        let fill_in = format!("{}, {}", input.about, input.kind.describe());
+                        placeholder_found(l, spec, input.name, &value, false, why, &fill_in, v);
+                    });
                     inputs.push(GivenInput {
                         name: input.name,
                         value,
                         span: v.span(),
+                        placeholder: placeholder.is_some(),
                     });
                 }
                 continue;
@@ -279,6 +328,20 @@ fn load_options(
         }
         if let Some(option) = spec.option(&name) {
             if let Some(mut value) = load_value(l, spec, option, v) {
+                if let Value::Literal(literal) = &value {
+                    let texts: Vec<&str> = match literal {
+                        Literal::Str(s) => vec![s.as_str()],
+                        Literal::List(items) => items.iter().map(String::as_str).collect(),
+                        Literal::Bool(_) => Vec::new(),
+                    };
+                    if let Some((text, why)) = texts
+                        .iter()
+                        .find_map(|t| super::placeholder::why(t).map(|why| (*t, why)))
+                    {
+                        let fill_in = format!("{}, {}", option.about, option.value_type.describe());
+                        placeholder_found(l, spec, &name, text, option.secret, why, &fill_in, v);
+                    }
+                }
                 // The rule a manifest's value gets (see clearml_env): ClearML appends paths.
                 if let Value::Literal(Literal::Str(url)) = &mut value {
                     if option.trailing_slash && !url.is_empty() && !url.ends_with('/') {

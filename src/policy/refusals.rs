@@ -48,6 +48,11 @@ pub fn policy_refusals(policy: &Policy) -> Vec<Finding> {
             );
         }
         let text = l.to_env();
+        // A placeholder of the policy's own rule is the loader's (`Policy::placeholders`):
+        // refused by `parse`, a to-do item in a draft.
+        if super::placeholder::why(&text).is_some() {
+            continue;
+        }
         let placeholder = |s: &str| policy.secrets.placeholders.is_match(s);
         if judge::is_placeholder(&text, values::read_one(&text).as_ref(), Some(&placeholder)) {
             out.push(

@@ -8,7 +8,7 @@ const KEYCLOAK: &str = r#"version = 1
 [providers.keycloak]
 client_id     = { secret = "clearml-sso", key = "keycloak_client_id" }
 client_secret = { secret = "clearml-sso", key = "keycloak_client_secret" }
-url   = "https://sso.example.com/"
+url   = "https://sso.acme.test/"
 realm = "clearml"
 idp_logout = true
 [providers.keycloak.groups]
@@ -66,14 +66,12 @@ fn keycloak_urls_are_derived() {
     };
     assert_eq!(
         get("base_url"),
-        Value::Literal(Literal::Str(
-            "https://sso.example.com/realms/clearml/".into()
-        ))
+        Value::Literal(Literal::Str("https://sso.acme.test/realms/clearml/".into()))
     );
     assert_eq!(
         get("access_token_url"),
         Value::Literal(Literal::Str(
-            "https://sso.example.com/realms/clearml/protocol/openid-connect/token".into()
+            "https://sso.acme.test/realms/clearml/protocol/openid-connect/token".into()
         ))
     );
     assert_eq!(
@@ -269,24 +267,26 @@ fn notes(p: &Policy) -> String {
 fn keycloak_url_with_realm_path_is_split() {
     // The realm's issuer URL in `url`: the realm is read from it, or must agree with it.
     for body in [
-        "url = \"https://sso.example.com/realms/clearml/\"\n",
-        "url = \"https://sso.example.com/realms/clearml\"\nrealm = \"clearml\"\n",
+        "url = \"https://sso.acme.test/realms/clearml/\"\n",
+        "url = \"https://sso.acme.test/realms/clearml\"\nrealm = \"clearml\"\n",
     ] {
         let p = parse(&one("keycloak", body), "p.toml").unwrap();
         assert_eq!(
             desired(&p, "keycloak.base_url"),
-            "https://sso.example.com/realms/clearml/"
+            "https://sso.acme.test/realms/clearml/"
         );
         assert_eq!(
             desired(&p, "keycloak.authorize_url"),
-            "https://sso.example.com/realms/clearml/protocol/openid-connect/auth"
+            "https://sso.acme.test/realms/clearml/protocol/openid-connect/auth"
         );
         assert!(
-            notes(&p).starts_with("p.toml:7:7: note: providers.keycloak.url = \"https://sso.example.com/realms/clearml"),
+            notes(&p).starts_with(
+                "p.toml:7:7: note: providers.keycloak.url = \"https://sso.acme.test/realms/clearml"
+            ),
             "{}",
             notes(&p)
         );
-        assert!(notes(&p).contains("of the form `{url}/realms/{realm}`: read as url = \"https://sso.example.com\", realm = \"clearml\""), "{}", notes(&p));
+        assert!(notes(&p).contains("of the form `{url}/realms/{realm}`: read as url = \"https://sso.acme.test\", realm = \"clearml\""), "{}", notes(&p));
     }
     let e = err(&one(
         "keycloak",
@@ -302,16 +302,16 @@ fn keycloak_url_with_realm_path_is_split() {
 fn keycloak_url_without_scheme_and_bad_realms_are_refused() {
     let e = err(&one(
         "keycloak",
-        "url = \"sso.example.com\"\nrealm = \"clearml\"\n",
+        "url = \"sso.acme.test\"\nrealm = \"clearml\"\n",
     ));
     assert_eq!(
         e,
-        "p.toml:7:7: error: providers.keycloak.url = \"sso.example.com\" has no scheme (https:// or http://)\n  help: write url = \"https://sso.example.com\""
+        "p.toml:7:7: error: providers.keycloak.url = \"sso.acme.test\" has no scheme (https:// or http://)\n  help: write url = \"https://sso.acme.test\""
     );
     let e = err(&one("keycloak", "url = \"https://sso\"\nrealm = \"\"\n"));
     assert_eq!(
         e,
-        "p.toml:8:9: error: providers.keycloak.realm (Keycloak realm name) is empty: nothing is left to build URLs from\n  help: write realm = \"clearml\""
+        "p.toml:8:9: error: providers.keycloak.realm (Keycloak realm name) is empty: nothing is left to build URLs from\n  help: write realm = \"<realm>\""
     );
     let e = err(&one(
         "keycloak",
@@ -319,7 +319,7 @@ fn keycloak_url_without_scheme_and_bad_realms_are_refused() {
     ));
     assert_eq!(
         e,
-        "p.toml:8:9: error: providers.keycloak.realm = \"my realm\" contains a space or a control character\n  help: write the Keycloak realm name alone, such as realm = \"clearml\""
+        "p.toml:8:9: error: providers.keycloak.realm = \"my realm\" contains a space or a control character\n  help: write the Keycloak realm name alone, such as realm = \"<realm>\""
     );
 }
 
@@ -393,17 +393,17 @@ fn azure_tenant_as_url_is_reduced_and_a_bare_word_refused() {
     let p = parse(
         &one(
             "azure_ad",
-            "tenant = \"https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0\"\n",
+            "tenant = \"https://login.microsoftonline.com/acmecorp.onmicrosoft.com/v2.0\"\n",
         ),
         "p.toml",
     )
     .unwrap();
     assert_eq!(
         desired(&p, "azure_ad.access_token_url"),
-        "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+        "https://login.microsoftonline.com/acmecorp.onmicrosoft.com/oauth2/v2.0/token"
     );
     assert!(
-        notes(&p).contains("read as tenant = \"contoso.onmicrosoft.com\""),
+        notes(&p).contains("read as tenant = \"acmecorp.onmicrosoft.com\""),
         "{}",
         notes(&p)
     );
@@ -414,34 +414,29 @@ fn azure_tenant_as_url_is_reduced_and_a_bare_word_refused() {
         ),
         "{e}"
     );
-    assert!(e.ends_with("help: write the Azure tenant ID or domain alone, such as tenant = \"contoso.onmicrosoft.com\""), "{e}");
+    assert!(e.ends_with("help: write the Azure tenant ID or domain alone, such as tenant = \"<tenant-id-or-domain>\""), "{e}");
 }
 
 #[test]
 fn webapp_needs_a_scheme() {
-    let text = one("google", "").replace(
-        "[enforce]",
-        "[sso]\nwebapp = \"app.example.com/\"\n[enforce]",
-    );
+    let text =
+        one("google", "").replace("[enforce]", "[sso]\nwebapp = \"app.acme.test/\"\n[enforce]");
     assert_eq!(
         err(&text),
-        "p.toml:3:10: error: sso.webapp = \"app.example.com/\" has no scheme (https:// or http://)\n  help: write webapp = \"https://app.example.com\""
+        "p.toml:3:10: error: sso.webapp = \"app.acme.test/\" has no scheme (https:// or http://)\n  help: write webapp = \"https://app.acme.test\""
     );
     let p = parse(&text.replace("\"app.", "\"https://app."), "p.toml").unwrap();
-    assert_eq!(p.sso.webapp.as_deref(), Some("https://app.example.com"));
+    assert_eq!(p.sso.webapp.as_deref(), Some("https://app.acme.test"));
 }
 
 #[test]
 fn explicit_base_url_gets_its_slash_with_a_note() {
-    let body = "base_url = \"https://idp.example.com/x\"\nauthorize_url = \"https://idp.example.com/a\"\naccess_token_url = \"https://idp.example.com/t\"\n";
+    let body = "base_url = \"https://idp.acme.test/x\"\nauthorize_url = \"https://idp.acme.test/a\"\naccess_token_url = \"https://idp.acme.test/t\"\n";
     let p = parse(&one("keycloak", body), "p.toml").unwrap();
-    assert_eq!(
-        desired(&p, "keycloak.base_url"),
-        "https://idp.example.com/x/"
-    );
+    assert_eq!(desired(&p, "keycloak.base_url"), "https://idp.acme.test/x/");
     assert_eq!(
         notes(&p),
-        "p.toml:7:12: note: providers.keycloak.base_url = \"https://idp.example.com/x\" lacks the trailing `/` ClearML appends paths to: read as \"https://idp.example.com/x/\"\n"
+        "p.toml:7:12: note: providers.keycloak.base_url = \"https://idp.acme.test/x\" lacks the trailing `/` ClearML appends paths to: read as \"https://idp.acme.test/x/\"\n"
     );
 }
 

@@ -3,15 +3,18 @@
 //! this to Helm's own stderr (`src/cli/helm_stderr.rs`). It says which workloads changed, how
 //! many settings were added and corrected, each warning in one line, and where to see the rest.
 //!
-//! It never shows a value: each line is made of names (workload, container, variable), the
-//! finding's code and the code's fixed one-line summary — not the finding's message, which may
-//! quote a non-secret value such as a URL. Names pass through [`escape_control`].
+//! It never shows a value: each line is made of names (workload, container, variable, the
+//! provider of an `unknown-provider`), the finding's code and the code's fixed one-line summary
+//! — not the finding's message, which may quote a non-secret value such as a URL. Names pass
+//! through [`escape_control`].
 //!
 //! A render with nothing changed and no warning gets no summary at all (`None`): under Helm it
 //! then looks exactly as without the post-renderer. Notes that changed nothing (an
 //! `env-substitution`, a `key-from-datafrom`) are left to `check`.
 
-use crate::report::{escape_control, Finding, Location, Severity, MISSING_VARIABLE};
+use crate::report::{
+    escape_control, Finding, Location, Severity, MISSING_VARIABLE, UNKNOWN_PROVIDER,
+};
 use crate::Outcome;
 use std::fmt::Write as _;
 
@@ -53,10 +56,17 @@ pub fn helm_summary(outcome: &Outcome, policy: &str) -> Option<String> {
                 .map(|v| format!(" {}", escape_control(v)))
                 .unwrap_or_default();
             let corrected = if f.fixed { " (corrected)" } else { "" };
+            let summary = match undeclared_provider(f) {
+                Some(provider) => format!(
+                    "SSO variables for provider `{}`, which the policy does not declare",
+                    escape_control(provider)
+                ),
+                None => f.code.summary.to_string(),
+            };
             let _ = writeln!(
                 out,
-                "  warning[{}]{variable}: {}{corrected}",
-                f.code.id, f.code.summary
+                "  warning[{}]{variable}: {summary}{corrected}",
+                f.code.id
             );
         }
     }
@@ -76,6 +86,19 @@ pub fn helm_summary(outcome: &Outcome, policy: &str) -> Option<String> {
         );
     }
     Some(out)
+}
+
+/// The provider an `unknown-provider` finding is about: its key, read from the message
+/// `src/correct/names.rs` writes (`N SSO variable(s) for provider `KEY`, which the policy does
+/// not declare…`). The key is part of the variables' names, which the summary shows anyway;
+/// never a value.
+fn undeclared_provider(f: &Finding) -> Option<&str> {
+    if f.code != UNKNOWN_PROVIDER {
+        return None;
+    }
+    let rest = f.message.split_once("for provider `")?.1;
+    let end = rest.find("`, which the policy does not declare")?;
+    Some(&rest[..end])
 }
 
 /// What happened in one container (or, for findings without a place, in the stream).
@@ -241,6 +264,29 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("… 3 warnings not shown"), "{s}");
+    }
+
+    #[test]
+    fn an_undeclared_provider_is_named() {
+        let loc = Location {
+            container: Some("c".into()),
+            ..Location::default()
+        };
+        let o = Outcome {
+            output: String::new(),
+            findings: vec![Finding::new(
+                UNKNOWN_PROVIDER,
+                "2 SSO variable(s) for provider `ok`ta\u{1b}`, which the policy does not declare (did you mean `okta`?)",
+            )
+            .at(loc)],
+            changed: false,
+        };
+        let s = helm_summary(&o, POLICY).unwrap();
+        assert!(
+            s.contains("  warning[unknown-provider]: SSO variables for provider `ok`ta\\x1b`, which the policy does not declare\n"),
+            "{s}"
+        );
+        assert!(!s.contains("did you mean"), "{s}");
     }
 
     #[test]

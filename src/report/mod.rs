@@ -108,7 +108,6 @@ codes! {
     COMPOSE_VARIABLE = "compose-variable", Error, "a `${VAR}` ClearML cannot resolve (VAR defined nowhere in the container, or docker-compose's `${VAR:?err}`): the apiserver fails to start";
     ENV_SUBSTITUTION = "env-substitution", Note, "an unquoted `${VAR}` ClearML resolves from the container's environment: it reads VAR's raw text";
     OPTIONAL_SUBSTITUTION = "optional-substitution", Warning, "`${?VAR}` with VAR defined nowhere in the container: ClearML drops the setting";
-    QUOTED_SUBSTITUTION = "quoted-substitution", Warning, "`\"${VAR}\"`: inside quotes ClearML reads the text `${VAR}`, not VAR";
     PLACEHOLDER_VALUE = "placeholder-value", Error, "an SSO value that is a placeholder (`<company_id>`, `changeme`; [secrets] placeholders)";
     UNCLEAR_BOOLEAN = "unclear-boolean", Error, "a boolean option whose value has no certain meaning";
     MISREAD_VALUE = "misread-value", Error, "a value the tool cannot rewrite (a Secret's or ConfigMap's, or what Kubernetes expands `$(VAR)` to) that ClearML fails on or reads as something else: it parses every value as HOCON";

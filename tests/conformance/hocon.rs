@@ -26,7 +26,7 @@ fn pyhocon(values: &[String]) -> Vec<Value> {
 /// that look like numbers, words that look like booleans, whitespace, quotes, unicode.
 fn tricky_strings() -> Vec<String> {
     [
-        "https://sso.example.com/realms/clearml/",
+        "https://sso.acme.test/realms/clearml/",
         "https://login.microsoftonline.com/t/oauth2/v2.0/authorize?prompt=login&x=1",
         "s3cr3t+with=equals!and@at*star&amp^caret$dollar\"quote`tick#hash",
         "a#b",
@@ -138,7 +138,7 @@ fn reading_existing_values_agrees_with_pyhocon() {
         "[\"a\",\"b\"]",
         "[a",
         "admins",
-        "https://x.example.com/oauth2/authorize   # should be .../oauth2/authorize",
+        "https://x.acme.test/oauth2/authorize   # should be .../oauth2/authorize",
         "Corp-SAML   # note",
         "${DEFAULT_COMPANY:?err}",
         "\"${AD_AUTH_CLIENT_ID}\"",

@@ -103,6 +103,11 @@ pub fn run_in(
         .env_remove("CLEARML_SSO_POLICY")
         .env_remove("HELM_PLUGIN_NAME")
         .env_remove("HELM_PLUGIN_DIR")
+        // Colour follows the environment (tests/offline/cli_extras.rs): a user's
+        // CLICOLOR_FORCE would colour the text every other test reads.
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -541,7 +541,7 @@ fn clearml_reads_the_policy_or_the_render_is_refused() {
         (
             "a URL value that sets the client secret",
             keycloak_policy(""),
-            apiserver("", &var("CLEARML__services__webhooks__url", "https://hooks.example.com/, secure.login.sso.oauth_client.keycloak.client_secret: \"attacker\""), "", ""),
+            apiserver("", &var("CLEARML__services__webhooks__url", "https://hooks.acme.test/, secure.login.sso.oauth_client.keycloak.client_secret: \"attacker\""), "", ""),
             "",
         ),
         // (c) values pyhocon fails on in a variable the policy does not own.

@@ -204,8 +204,8 @@ fn no_command_or_format_ever_prints_a_secret() {
     let dir = tempfile::tempdir().unwrap();
     let stream = planted_stream();
     let policies = [
-        ("refs", "version = 1\n[enforce]\nplaintext_secrets = \"deny\"\n[providers.keycloak]\nclient_id = \"clearml\"\nclient_secret = { secret = \"keycloak-idp\", key = \"client_secret\" }\nurl = \"https://sso.example.com\"\nrealm = \"clearml\"\n".to_string()),
-        ("refs-remove", "version = 1\n[enforce]\nunknown_providers = \"remove\"\n[providers.keycloak]\nclient_id = \"clearml\"\nclient_secret = { secret = \"keycloak-idp\", key = \"client_secret\" }\nurl = \"https://sso.example.com\"\nrealm = \"clearml\"\n".to_string()),
+        ("refs", "version = 1\n[enforce]\nplaintext_secrets = \"deny\"\n[providers.keycloak]\nclient_id = \"clearml\"\nclient_secret = { secret = \"keycloak-idp\", key = \"client_secret\" }\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n".to_string()),
+        ("refs-remove", "version = 1\n[enforce]\nunknown_providers = \"remove\"\n[providers.keycloak]\nclient_id = \"clearml\"\nclient_secret = { secret = \"keycloak-idp\", key = \"client_secret\" }\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n".to_string()),
         ("literal-deny", format!("version = 1\n[providers.google]\nclient_id = \"x\"\nclient_secret = \"{PLANTED}\"\n")),
         ("literal-allow", format!("version = 1\n[enforce]\nplaintext_secrets = \"allow\"\n[providers.google]\nclient_id = \"x\"\nclient_secret = \"{PLANTED}\"\n")),
     ];

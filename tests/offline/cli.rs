@@ -368,11 +368,11 @@ fn explain_values_and_init_follow_the_exit_codes() {
     );
     let out = text(&explain.stdout);
     assert!(
-        out.contains("https://app.clearml.example.com/callback_keycloak"),
+        out.contains("https://app.clearml.acme.test/callback_keycloak"),
         "{out}"
     );
     assert!(
-        out.contains("https://app.clearml.example.com/callback_google"),
+        out.contains("https://app.clearml.acme.test/callback_google"),
         "{out}"
     );
     assert!(out.contains("turn OFF \"Full group path\""), "{out}");
@@ -391,11 +391,11 @@ fn explain_shows_urls_derived_from_a_normalised_policy_and_the_notes() {
 [enforce]
 plaintext_secrets = "allow"
 [sso]
-webapp = "https://app.example.com/"
+webapp = "https://app.acme.test/"
 [providers.keycloak]
 client_id = "i"
 client_secret = "s"
-url = "https://sso.example.com/realms/clearml"
+url = "https://sso.acme.test/realms/clearml"
 [providers.okta]
 client_id = "i"
 client_secret = "s"
@@ -403,7 +403,7 @@ domain = "https://x.okta.com/oauth2/default"
 [providers.azure_ad]
 client_id = "i"
 client_secret = "s"
-tenant = "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0"
+tenant = "https://login.microsoftonline.com/acmecorp.onmicrosoft.com/v2.0"
 "#,
     )
     .unwrap();
@@ -411,10 +411,10 @@ tenant = "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0"
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     for url in [
-        "https://sso.example.com/realms/clearml/protocol/openid-connect/auth",
+        "https://sso.acme.test/realms/clearml/protocol/openid-connect/auth",
         "https://x.okta.com/oauth2/default/v1/token",
-        "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
-        "https://app.example.com/callback_okta",
+        "https://login.microsoftonline.com/acmecorp.onmicrosoft.com/oauth2/v2.0/authorize",
+        "https://app.acme.test/callback_okta",
     ] {
         assert!(stdout.contains(url), "{url} in\n{stdout}");
     }
@@ -882,4 +882,196 @@ fn format_codequality_is_gitlab() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// `FILE:LINE:COLUMN` of the value of `key = "…"` in `policy` (the column of its opening quote,
+/// where the parser points).
+fn value_place(path: &std::path::Path, policy: &str, key: &str) -> String {
+    let (n, line) = policy
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with(&format!("{key} = \"")))
+        .unwrap_or_else(|| panic!("{key} in {policy}"));
+    let column = line.find('"').unwrap() + 1;
+    format!("{}:{}:{column}", path.display(), n + 1)
+}
+
+#[test]
+fn placeholders_in_a_policy_are_refused_where_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every starter with values to fill in, and what each must be filled in with.
+    for (key, inputs) in [
+        ("okta", &["domain"][..]),
+        ("azure_ad", &["tenant"]),
+        ("keycloak", &["url", "realm"]),
+        ("auth0", &["audience", "domain"]),
+        ("cognito", &["domain"]),
+        ("ad_oauth", &["authorize_url", "access_token_url"]),
+        ("ping", &["authorize_url", "access_token_url"]),
+    ] {
+        let path = dir.path().join(format!("{key}.toml"));
+        let init = run(&["init", key, "--output", path.to_str().unwrap()], b"");
+        assert_eq!(init.status.code(), Some(0), "{}", text(&init.stderr));
+        assert!(
+            text(&init.stderr).contains(&format!(
+                "it lists the {} <…> value(s) to fill in",
+                inputs.len()
+            )),
+            "{key}: {}",
+            text(&init.stderr)
+        );
+        let policy = std::fs::read_to_string(&path).unwrap();
+        let p = path.to_str().unwrap();
+        // Every command that goes live refuses it as a policy error, before reading any
+        // manifest, at each placeholder with what to fill in; stdout stays empty.
+        for args in [
+            vec!["--policy", p, EXAMPLE],
+            vec!["check", "--policy", p, EXAMPLE],
+            vec!["diff", "--policy", p, EXAMPLE],
+            vec!["values", "--policy", p],
+        ] {
+            let out = run(&args, b"");
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{key} {args:?}: {err}");
+            assert!(out.stdout.is_empty(), "{key} {args:?}");
+            for input in inputs {
+                let place = value_place(&path, &policy, input);
+                assert!(
+                    err.contains(&format!("{place}: error: providers.{key}.{input} = \"")),
+                    "{key} {args:?}: {place} not in\n{err}"
+                );
+            }
+            assert_eq!(
+                err.matches("is a placeholder").count(),
+                inputs.len(),
+                "{key}: {err}"
+            );
+            assert_eq!(
+                err.matches("  help: fill in the ").count(),
+                inputs.len(),
+                "{err}"
+            );
+        }
+        // `explain` is how the user learns what to fill in: it lists them first, exit 0.
+        let out = run(&["explain", "--policy", p], b"");
+        assert_eq!(out.status.code(), Some(0), "{key}: {}", text(&out.stderr));
+        let explained = text(&out.stdout);
+        assert!(
+            explained.starts_with(&format!("Still to fill in ({}):", inputs.len())),
+            "{key}: {explained}"
+        );
+        for input in inputs {
+            let place = value_place(&path, &policy, input);
+            assert!(
+                explained.contains(&format!("{place}: to-do: providers.{key}.{input} = ")),
+                "{key}: {explained}"
+            );
+        }
+    }
+}
+
+#[test]
+fn documentation_examples_written_by_hand_are_placeholders_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "version = 1\n[secrets]\nexternal = [\"clearml-sso\"]\n";
+    let creds = |key: &str| {
+        format!("client_id = {{ secret = \"clearml-sso\", key = \"{key}_id\" }}\nclient_secret = {{ secret = \"clearml-sso\", key = \"{key}_secret\" }}\n")
+    };
+    for (key, setting, why) in [
+        ("okta", "domain = \"example.okta.com\"", "documentation example"),
+        ("okta", "domain = \"your-org.okta.com\"", "fill-in word"),
+        ("azure_ad", "tenant = \"contoso.onmicrosoft.com\"", "documentation example"),
+        ("azure_ad", "tenant = \"00000000-0000-0000-0000-000000000000\"", "all-zero GUID"),
+        ("keycloak", "realm = \"clearml\"\nurl = \"https://sso.example.com\"", "reserved for documentation"),
+        ("keycloak", "url = \"https://sso.acme.test\"\nrealm = \"CHANGE-ME\"", "fill-in word"),
+        ("auth0", "audience = \"https://api.acme.test/\"\ndomain = \"example.eu.auth0.com\"", "documentation example"),
+        ("ping", "access_token_url = \"https://auth.pingone.com/2f7a1c4e/as/token\"\nauthorize_url = \"https://auth.pingone.com/ENV_ID/as/authorize\"", "fill-in word"),
+    ] {
+        let path = dir.path().join("p.toml");
+        let policy = format!("{head}[providers.{key}]\n{}{setting}\n", creds(key));
+        std::fs::write(&path, &policy).unwrap();
+        // The placeholder is the table's last setting.
+        let name = setting.lines().last().unwrap().split(' ').next().unwrap();
+        let place = value_place(&path, &policy, name);
+        let out = run(&["--policy", path.to_str().unwrap(), EXAMPLE], b"");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{setting}: {err}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            err.contains(&format!("{place}: error: providers.{key}.{name} = ")),
+            "{setting}: {err}"
+        );
+        assert!(err.contains(why), "{setting}: {err}");
+        assert_eq!(err.matches("is a placeholder").count(), 1, "{setting}: {err}");
+    }
+}
+
+#[test]
+fn a_right_value_in_the_manifest_is_never_corrected_to_an_example() {
+    // The chart already carries the right Okta domain; the starter's example value must not
+    // replace it: the policy is refused, nothing is written. Filled in, it renders.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n        env:\n        - name: CLEARML__services__login__sso__oauth_client__okta__base_url\n          value: https://acme.okta.com/oauth2/default/\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-sso\nstringData:\n  okta_client_id: '\"id\"'\n  okta_client_secret: '\"s\"'\n";
+    let path = dir.path().join("p.toml");
+    let policy = "version = 1\n[providers.okta]\nclient_id = { secret = \"clearml-sso\", key = \"okta_client_id\" }\nclient_secret = { secret = \"clearml-sso\", key = \"okta_client_secret\" }\ndomain = \"example.okta.com\"\n";
+    std::fs::write(&path, policy).unwrap();
+    let p = path.to_str().unwrap();
+    let out = run(&["--policy", p], manifest.as_bytes());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    std::fs::write(&path, policy.replace("example.okta.com", "acme.okta.com")).unwrap();
+    let out = run(&["--policy", p], manifest.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rendered = text(&out.stdout);
+    assert!(
+        rendered.contains("https://acme.okta.com/oauth2/default/v1/authorize"),
+        "{rendered}"
+    );
+    assert!(!rendered.contains("example.okta.com"), "{rendered}");
+}
+
+#[test]
+fn a_quoted_substitution_is_text_and_silent_an_unquoted_one_is_judged() {
+    // `"${X}"` is what HOCON reads literally: stored quoted in a Secret as `explain` advises (a
+    // client secret may hold `${`), or quoted in the manifest. Neither gets a finding; an
+    // unquoted `${?Y}` pyhocon would substitute (and drop) still warns, and an unquoted `${Z}`
+    // it cannot resolve is still an error.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.toml");
+    std::fs::write(
+        &policy,
+        "version = 1\n[providers.keycloak]\nclient_id = { secret = \"clearml-sso\", key = \"keycloak_client_id\" }\nclient_secret = { secret = \"clearml-sso\", key = \"keycloak_client_secret\" }\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n",
+    )
+    .unwrap();
+    let manifest = |extra: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n        env:\n        - name: X\n          value: defined\n        - name: CLEARML__services__login__sso__oauth_client__keycloak__display_name\n          value: '\"${{X}} and ${{NOPE}}\"'\n        - name: CLEARML__secure__login__sso__oauth_client__keycloak__client_secret\n          valueFrom:\n            secretKeyRef: {{name: clearml-sso, key: keycloak_client_secret}}\n{extra}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-sso\nstringData:\n  keycloak_client_id: '\"id\"'\n  keycloak_client_secret: '\"{SECRET_VALUE}${{Z}}\"'\n")
+    };
+    let p = policy.to_str().unwrap();
+    let quoted = run(&["check", "--policy", p, "-"], manifest("").as_bytes());
+    let out = text(&quoted.stdout);
+    assert_eq!(
+        quoted.status.code(),
+        Some(0),
+        "{out}{}",
+        text(&quoted.stderr)
+    );
+    assert!(!out.contains("substitution"), "{out}");
+    assert!(!out.contains("warning["), "{out}");
+    assert!(!out.contains(SECRET_VALUE), "{out}");
+    let optional = "        - name: CLEARML__services__login__sso__oauth_client__keycloak__claims__name\n          value: ${?Y}\n";
+    let unquoted = run(
+        &["check", "--policy", p, "-"],
+        manifest(optional).as_bytes(),
+    );
+    let out = text(&unquoted.stdout);
+    assert_eq!(unquoted.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("warning[optional-substitution]: `${?Y}`"),
+        "{out}"
+    );
+    let failing = "        - name: CLEARML__services__login__sso__oauth_client__keycloak__claims__name\n          value: ${Z}\n";
+    let unquoted = run(&["check", "--policy", p, "-"], manifest(failing).as_bytes());
+    let out = text(&unquoted.stdout);
+    assert_eq!(unquoted.status.code(), Some(1), "{out}");
+    assert!(out.contains("error[compose-variable]"), "{out}");
 }

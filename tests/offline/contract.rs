@@ -749,13 +749,16 @@ fn explain_refuses_what_render_refuses() {
     let dir = tempfile::tempdir().unwrap();
     let base = std::fs::read_to_string(root().join("policies/keycloak.toml")).unwrap();
     let p = dir.path().join("p.toml");
-    // A placeholder written in the policy: render, explain and values all refuse it.
+    // A value matching the policy's own `[secrets] placeholders`: render, explain and values
+    // all refuse it. (The built-in placeholders, `<…>` and the documentation's examples, are
+    // policy errors instead: `placeholders_in_a_policy_are_refused_where_they_are`.)
     std::fs::write(
         &p,
         base.replace(
             "[providers.keycloak]",
-            "[providers.keycloak]\ndefault_company = \"<company_id>\"",
-        ),
+            "[providers.keycloak]\ndefault_company = \"dummy-company\"",
+        )
+        .replace("[secrets]", "[secrets]\nplaceholders = [\"dummy*\"]"),
     )
     .unwrap();
     let p = p.to_str().unwrap();

@@ -119,7 +119,7 @@ spec:
              value: "on"
            - {name: CLEARML_ENV, value: 'prod'}
            - name: CLEARML__services__login__sso__oauth_client__keycloak__base_url
-             value: https://old.example.com/realms/clearml/   # left from a test
+             value: https://old.acme.test/realms/clearml/   # left from a test
            resources: {}
            command:
              - /bin/sh
@@ -141,16 +141,16 @@ const ADDED: &str =
                    name: 'clearml-sso'
                    key: 'keycloak_client_secret'
            - name: CLEARML__services__login__sso__oauth_client__keycloak__authorize_url
-             value: 'https://sso.example.com/realms/clearml/protocol/openid-connect/auth'
+             value: 'https://sso.acme.test/realms/clearml/protocol/openid-connect/auth'
            - name: CLEARML__services__login__sso__oauth_client__keycloak__access_token_url
-             value: 'https://sso.example.com/realms/clearml/protocol/openid-connect/token'
+             value: 'https://sso.acme.test/realms/clearml/protocol/openid-connect/token'
 ";
 
 const POLICY: &str = r#"version = 1
 [providers.keycloak]
 client_id     = { secret = "clearml-sso", key = "keycloak_client_id" }
 client_secret = { secret = "clearml-sso", key = "keycloak_client_secret" }
-url   = "https://sso.example.com"
+url   = "https://sso.acme.test"
 realm = "clearml"
 "#;
 
@@ -168,8 +168,8 @@ fn render_keeps_the_text_of_every_node_it_does_not_correct() {
     // The one wrong value is replaced where it stands (its line's comment stays), the missing
     // settings go after the last entry; every other byte is the chart's.
     let expected = CHART.replace(
-        "value: https://old.example.com/realms/clearml/   # left from a test\n",
-        &format!("value: 'https://sso.example.com/realms/clearml/'   # left from a test\n{ADDED}"),
+        "value: https://old.acme.test/realms/clearml/   # left from a test\n",
+        &format!("value: 'https://sso.acme.test/realms/clearml/'   # left from a test\n{ADDED}"),
     );
     assert_eq!(output, expected);
     // And it means what the hand-written expectation means to a YAML reader.

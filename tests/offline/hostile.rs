@@ -354,7 +354,7 @@ fn json_form_documents_read_back() {
     assert_eq!(sso(&config, "services", "keycloak")["idp_logout"], true);
     assert_eq!(
         config["services"]["login"]["sso"]["oauth_client"]["keycloak"]["base_url"],
-        "https://sso.example.com/realms/clearml/"
+        "https://sso.acme.test/realms/clearml/"
     );
 }
 

@@ -14,6 +14,7 @@ mod adversarial;
 mod adversarial_found;
 mod check;
 mod cli;
+mod cli_extras;
 mod contract;
 mod diff;
 mod fixtures_render;

@@ -77,10 +77,16 @@ fn toml_string(s: &str) -> String {
 fn case() -> impl Strategy<Value = Case> {
     let env = prop::collection::vec((sso_spelling(), nasty_string()), 0..8);
     let others = prop::collection::vec(prop::collection::vec(nasty_string(), 1..4), 0..4);
+    // A policy value that is a placeholder is refused by design (policy::placeholder_reason).
+    let setting = || {
+        nasty_string().prop_filter("not a placeholder", |s| {
+            clearml_sso::policy::placeholder_reason(s).is_none()
+        })
+    };
     let policy_values = (
-        nasty_string(),
-        nasty_string(),
-        prop::collection::vec(nasty_string(), 1..3),
+        setting(),
+        setting(),
+        prop::collection::vec(setting(), 1..3),
         any::<bool>(),
     );
     (env, others, policy_values, any::<bool>(), any::<bool>(), 0usize..3).prop_map(
@@ -112,7 +118,7 @@ fn case() -> impl Strategy<Value = Case> {
             }
             let admins = admins.iter().map(|a| toml_string(a)).collect::<Vec<_>>().join(", ");
             let policy = format!(
-                "version = 1\n[secrets]\nexternal = [\"clearml-sso\"]\n[providers.keycloak]\nclient_id = {{ secret = \"clearml-sso\", key = \"id\" }}\nclient_secret = {{ secret = \"clearml-sso\", key = \"secret\" }}\nurl = \"https://sso.example.com\"\nrealm = \"clearml\"\nidp_logout = {logout}\ndisplay_name = {}\nclaims.name = {}\ngroups.admins = [{admins}]\n",
+                "version = 1\n[secrets]\nexternal = [\"clearml-sso\"]\n[providers.keycloak]\nclient_id = {{ secret = \"clearml-sso\", key = \"id\" }}\nclient_secret = {{ secret = \"clearml-sso\", key = \"secret\" }}\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\nidp_logout = {logout}\ndisplay_name = {}\nclaims.name = {}\ngroups.admins = [{admins}]\n",
                 toml_string(&display),
                 toml_string(&claim)
             );

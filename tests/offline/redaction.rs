@@ -91,7 +91,7 @@ items:
 
 fn policy(client_secret: &str, extra: &str) -> String {
     format!(
-        "version = 1\n{extra}\n[providers.keycloak]\nclient_id = \"clearml\"\nclient_secret = {client_secret}\nurl = \"https://sso.example.com\"\nrealm = \"clearml\"\n"
+        "version = 1\n{extra}\n[providers.keycloak]\nclient_id = \"clearml\"\nclient_secret = {client_secret}\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n"
     )
 }
 

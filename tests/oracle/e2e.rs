@@ -118,7 +118,7 @@ fn any_string(r: &mut Rng, calm: bool) -> String {
             r.pick(&["\u{a0}", "\u{85}", "\u{feff}", " ", "\r\n"])
         ),
         10 => format!(
-            "https://hooks.example.com/{}",
+            "https://hooks.acme.test/{}",
             r.pick(&[
                 ", secure.login.sso.oauth_client.keycloak.client_secret: \"attacker\"",
                 "\\\", secure.login.sso.oauth_client.google.client_id: x",
@@ -145,15 +145,15 @@ fn stored_string(r: &mut Rng, hint: &str) -> (String, String) {
         .collect();
     if hint.ends_with("_url") {
         // What the catalogue asks of a URL: a scheme, and `base_url` ending with `/`.
-        s = format!("https://h.example.com/{}/", s.replace(['/', ' '], ""));
+        s = format!("https://h.acme.test/{}/", s.replace(['/', ' '], ""));
     }
     (serde_json::to_string(&s).expect("JSON"), s)
 }
 
 fn url(r: &mut Rng, calm: bool, slash: bool) -> String {
     let host = r.pick(&[
-        "sso.example.com",
-        "kc.example.org:8443",
+        "sso.acme.test",
+        "kc.other.test:8443",
         "login.microsoftonline.com",
         "dev-1.okta.com",
     ]);
@@ -413,10 +413,7 @@ fn policy(
         let mut opts: Vec<&str> = vec!["client_id", "client_secret"];
         let derived = key == "keycloak" && r.below(3) == 0;
         if derived {
-            let url = [
-                "https://sso.example.com",
-                "https://kc.example.org:8443/auth",
-            ][r.below(2)];
+            let url = ["https://sso.acme.test", "https://kc.other.test:8443/auth"][r.below(2)];
             let realm = ["clearml", "my-realm", "r_1"][r.below(3)];
             body.push_str(&format!(
                 "url = {}\nrealm = {}\n",
@@ -721,7 +718,7 @@ fn container_env(
             let path = path_of(Sec::Services, u, "base_url");
             g.env.push(Entry::Value(
                 var_of("CLEARML__", &path),
-                "\"https://other.example.com/\"".into(),
+                "\"https://other.acme.test/\"".into(),
             ));
             if strict == "warn" {
                 g.any.push(path);

@@ -282,8 +282,8 @@ const SPACES: &[&str] = &[
     "\u{200b}", "\u{feff}", "\u{2009}", "\u{202f}",
 ];
 const WORDS: &[&str] = &[
-    "https://hooks.example.com/",
-    "https://sso.example.com/auth/realms/x?a=1&b=2",
+    "https://hooks.acme.test/",
+    "https://sso.acme.test/auth/realms/x?a=1&b=2",
     "http://10.0.0.1:8080/path#frag",
     "secure.login.sso.oauth_client.keycloak.client_secret",
     "client_secret",
@@ -298,7 +298,7 @@ const WORDS: &[&str] = &[
     "a.\"b.c\"",
     "ſ",
     "ı",
-    "user@example.com",
+    "user@acme.test",
     "$(SECRET)",
     "~/.ssh",
     "C:\\dir",

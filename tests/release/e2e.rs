@@ -145,7 +145,7 @@ fn assert_rendered(out: &Output, what: &str) {
     );
     assert_eq!(
         sso(&config, "services", "keycloak")["base_url"],
-        "https://sso.example.com/realms/clearml/",
+        "https://sso.acme.test/realms/clearml/",
         "{what}"
     );
 }
@@ -177,6 +177,10 @@ fn release_makes_every_artifact_with_a_static_binary() {
         format!("clearml-sso-{v}-{}.tar.gz", plugin_platform()),
         "install-binary".to_string(),
         "install-plugin".to_string(),
+        "clearml-sso.1".to_string(),
+        "clearml-sso.bash".to_string(),
+        "_clearml-sso".to_string(),
+        "clearml-sso.fish".to_string(),
     ];
     expected.sort();
     assert_eq!(listed, expected, "SHA256SUMS lists exactly the artifacts");
@@ -266,6 +270,89 @@ fn release_makes_every_artifact_with_a_static_binary() {
             std::fs::metadata(r.file(f)).unwrap().len()
         );
     }
+}
+
+/// The man page the release ships is the static binary's `clearml-sso man`: roff that groff
+/// formats without a warning, naming every subcommand `--help` lists; the completions are the
+/// binary's too. All are covered by the signed SHA256SUMS (checked above).
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn release_ships_the_man_page_and_completions() {
+    let r = release();
+    let binary = r
+        .out
+        .join("bin")
+        .join(plugin_platform())
+        .join("clearml-sso");
+    let page = std::fs::read_to_string(r.file("clearml-sso.1")).unwrap();
+    let made = Command::new(&binary).arg("man").output().unwrap();
+    assert!(made.status.success());
+    assert_eq!(page, text(&made.stdout), "the shipped page is the binary's");
+    assert!(
+        page.lines().any(|l| l.starts_with(".TH clearml-sso 1 ")),
+        "{page}"
+    );
+    // groff: -ww all warnings, -z no output; a malformed page warns or fails.
+    let groff = Command::new(system_tool("groff"))
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .arg(r.file("clearml-sso.1"))
+        .output()
+        .unwrap();
+    assert!(
+        groff.status.success() && groff.stderr.is_empty(),
+        "groff: {}",
+        both(&groff)
+    );
+    let shown = Command::new(system_tool("groff"))
+        .args(["-man", "-Tutf8", "-P", "-c"])
+        .arg(r.file("clearml-sso.1"))
+        .env("GROFF_NO_SGR", "1")
+        .output()
+        .unwrap();
+    assert!(shown.status.success(), "{}", both(&shown));
+    // Formatted text: hyphenation and overstrikes aside, each subcommand is named.
+    let shown: String = text(&shown.stdout)
+        .replace("\u{2010}", "-")
+        .replace("\u{2011}", "-");
+    let help = Command::new(&binary).arg("--help").output().unwrap();
+    let help = text(&help.stdout);
+    let commands: Vec<&str> = help
+        .split_once("Commands:\n")
+        .expect("a Commands: section")
+        .1
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(commands.len() >= 7, "{commands:?}");
+    for c in &commands {
+        assert!(
+            shown.contains(&format!("clearml-sso-{c}(1)")),
+            "the man page names {c}:\n{shown}"
+        );
+    }
+    for (file, shell) in [
+        ("clearml-sso.bash", "bash"),
+        ("_clearml-sso", "zsh"),
+        ("clearml-sso.fish", "fish"),
+    ] {
+        let script = std::fs::read(r.file(file)).unwrap();
+        let made = Command::new(&binary)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(made.status.success() && !script.is_empty());
+        assert_eq!(
+            script, made.stdout,
+            "{file} is the binary's {shell} completion"
+        );
+    }
+    let bash_n = Command::new(bash())
+        .arg("-n")
+        .arg(r.file("clearml-sso.bash"))
+        .output()
+        .unwrap();
+    assert!(bash_n.status.success(), "bash -n: {}", both(&bash_n));
 }
 
 /// The release workflow's `gh release create` uploads every file this signed release holds

@@ -199,7 +199,7 @@ fn a_missing_file_installs_nothing() {
             ("CLEARML_SSO_VERSION", VERSION),
             (
                 "CLEARML_SSO_RELEASES",
-                "http://releases.example.com/clearml-sso",
+                "http://releases.acme.test/clearml-sso",
             ),
             ("CLEARML_SSO_INSTALL_DIR", dest.path().to_str().unwrap()),
         ],

@@ -210,7 +210,7 @@ fn readme_ci_jobs_are_well_formed() {
     );
 }
 
-const BROKEN_POLICY: &str = "version = 1\n[providers.keycloak]\nclient_id = { secret = \"not-there\", key = \"id\" }\nclient_secret = { secret = \"not-there\", key = \"secret\" }\nurl = \"https://sso.example.com\"\nrealm = \"clearml\"\n";
+const BROKEN_POLICY: &str = "version = 1\n[providers.keycloak]\nclient_id = { secret = \"not-there\", key = \"id\" }\nclient_secret = { secret = \"not-there\", key = \"secret\" }\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n";
 
 /// Appends a byte to the served tarball: its sum no longer matches SHA256SUMS.
 fn tamper(release: &Path) {

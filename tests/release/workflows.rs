@@ -144,7 +144,8 @@ fn release_builds_each_platform_natively_then_packages_with_scripts_release() {
         "test -s \"out/clearml-sso-$version.tgz.prov\"",
         "sha256sum --check --strict SHA256SUMS",
         "gh release create \"$GITHUB_REF_NAME\"",
-        "out/clearml-sso-\"$version\"-*.tar.gz out/install-plugin out/install-binary out/SHA256SUMS out/SHA256SUMS.asc",
+        "out/clearml-sso-\"$version\"-*.tar.gz out/install-plugin out/install-binary",
+        "out/clearml-sso.1 out/clearml-sso.bash out/_clearml-sso out/clearml-sso.fish out/SHA256SUMS out/SHA256SUMS.asc",
         "gpgv --keyring \"$PWD/out/clearml-sso-signing-key.gpg\" out/SHA256SUMS.asc out/SHA256SUMS",
         "test -s out/clearml-sso-signing-key.gpg",
     ] {

@@ -33,9 +33,9 @@ fn assert_keycloak_settings(stream: &str) {
     assert_eq!(
         sso(&config, "services", "keycloak"),
         &json!({
-            "base_url": "https://sso.example.com/realms/clearml/",
-            "authorize_url": "https://sso.example.com/realms/clearml/protocol/openid-connect/auth",
-            "access_token_url": "https://sso.example.com/realms/clearml/protocol/openid-connect/token",
+            "base_url": "https://sso.acme.test/realms/clearml/",
+            "authorize_url": "https://sso.acme.test/realms/clearml/protocol/openid-connect/auth",
+            "access_token_url": "https://sso.acme.test/realms/clearml/protocol/openid-connect/token",
             "idp_logout": true,
             "claims": {"name": "preferred_username"},
             "groups": {
@@ -126,7 +126,7 @@ fn helm4_relative_policy_path_resolves_against_the_users_directory() {
     let config = clearml_config(&text(&out.stdout), "clearml-apiserver", "clearml-apiserver");
     assert_eq!(
         sso(&config, "services", "auth0")["authorize_url"],
-        "https://example.eu.auth0.com/authorize"
+        "https://acme.eu.auth0.com/authorize"
     );
     assert_eq!(sso(&config, "secure", "auth0")["client_id"], "1a2b3c");
 }
@@ -299,7 +299,7 @@ fn every_bundled_policy_renders_and_values_give_the_same_config() {
 
 /// A non-secret value the drift values put in `base_url` (the findings quote it; the summary
 /// must not), and the client secret written as a literal.
-const DRIFTED_URL: &str = "https://drifted.example.org/realms/clearml/";
+const DRIFTED_URL: &str = "https://drifted.other.test/realms/clearml/";
 const LITERAL_SECRET: &str = "PlainLeakedSecret123";
 
 /// Values that add drift to the apiserver: a wrong `base_url`, the client secret as a literal.
@@ -784,6 +784,39 @@ fn a_success_summary_reaches_a_helm_parent_only() {
         err.contains("note[missing-variable]") && !err.contains(SUMMARY),
         "{err}"
     );
+}
+
+/// The summary names a provider the policy does not declare (its key only, never the value of
+/// its variables), so the user can declare it or remove it without running `check`.
+#[test]
+fn the_summary_names_an_undeclared_provider() {
+    let fake = FakeHelm::new();
+    let example = std::fs::read_to_string(root().join(EXAMPLE)).unwrap();
+    let debug = "            - name: CLEARML_DEBUG_MODE\n";
+    assert!(example.contains(debug));
+    let input = example.replacen(
+        debug,
+        &format!(
+            "            - name: CLEARML__services__login__sso__oauth_client__okta__base_url\n              value: 'https://tenant-private.okta.com/'\n{debug}"
+        ),
+        1,
+    );
+    let manifests = fake.path("okta.yaml");
+    std::fs::write(&manifests, input).unwrap();
+    let script = format!(
+        "\"$0\" --policy=policies/keycloak.toml {} >/dev/null 2>\"$1\" & wait $!",
+        manifests.display()
+    );
+    let out = retry_busy(|| fake.command(&fake.path("helm"), &script).output());
+    assert_eq!(out.status.code(), Some(0), "{}", fake.our_stderr());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "  warning[unknown-provider]: SSO variables for provider `okta`, which the policy does not declare\n"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("tenant-private"), "no value: {err}");
 }
 
 #[test]

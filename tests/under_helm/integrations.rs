@@ -32,7 +32,7 @@ fn apiserver_env(stream: &str, name: &str) -> Option<String> {
 const KEYCLOAK_AUTHORIZE: &str =
     "CLEARML__services__login__sso__oauth_client__keycloak__authorize_url";
 const KEYCLOAK_AUTHORIZE_URL: &str =
-    "https://sso.example.com/realms/clearml/protocol/openid-connect/auth";
+    "https://sso.acme.test/realms/clearml/protocol/openid-connect/auth";
 
 /// The policy's settings reached the apiserver: the derived URL and the Secret's client id.
 fn assert_corrected(stream: &str) {
@@ -51,7 +51,7 @@ fn assert_corrected(stream: &str) {
     );
 }
 
-const BROKEN_POLICY: &str = "version = 1\n[providers.keycloak]\nclient_id = { secret = \"not-there\", key = \"id\" }\nclient_secret = { secret = \"not-there\", key = \"secret\" }\nurl = \"https://sso.example.com\"\nrealm = \"clearml\"\n";
+const BROKEN_POLICY: &str = "version = 1\n[providers.keycloak]\nclient_id = { secret = \"not-there\", key = \"id\" }\nclient_secret = { secret = \"not-there\", key = \"secret\" }\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n";
 
 /// A directory with `helm` (Helm 3) and `clearml-sso` (this build), for PATH.
 fn tools_dir(dir: &Path) -> PathBuf {
@@ -200,7 +200,7 @@ fn helmfile_without_a_post_renderer_takes_the_merged_values() {
     // A policy render refuses: helmfile fails with the tool's message.
     std::fs::write(
         dir.path().join("clearml-sso.toml"),
-        "version = 1\n[providers.keycloak]\nclient_id = \"id\"\nclient_secret = \"literal-secret\"\nurl = \"https://sso.example.com\"\nrealm = \"clearml\"\n",
+        "version = 1\n[providers.keycloak]\nclient_id = \"id\"\nclient_secret = \"literal-secret\"\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n",
     )
     .unwrap();
     let out = run(dir.path());
@@ -391,7 +391,7 @@ fn run_generate(helm: &str, policy: &str, kube_version: &str) -> Output {
         ),
         (
             "ARGOCD_APP_SOURCE_REPO_URL",
-            "https://git.example.com/platform/deploy.git".into(),
+            "https://git.acme.test/platform/deploy.git".into(),
         ),
         ("ARGOCD_APP_SOURCE_PATH", "apps/clearml".into()),
         ("ARGOCD_APP_SOURCE_TARGET_REVISION", "main".into()),

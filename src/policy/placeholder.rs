@@ -1,0 +1,192 @@
+//! What counts as a placeholder in a policy: the one list. A policy value that is one (a
+//! provider input such as Okta's `domain`, or a literal option value, each list item too) is
+//! refused by every command that loads the policy, at its `FILE:LINE:COLUMN` with what to fill
+//! in; `explain` lists them as to-do items instead (see `load::parse_draft`). `init` writes
+//! such placeholders (the catalogue's `Provider::example`), so that an unedited starter never
+//! renders; the documentation's and the catalogue's own example values count too, so that a
+//! policy copied from them is refused the same way. docs/policy.md states the rule.
+//!
+//! It must not judge a manifest's values (that is `[secrets] placeholders`, through
+//! `clearml::judge`), nor read anything but the one value it is given.
+
+/// Placeholders found in ClearML's docs and in charts (`<AUTH0_CLIENT_SECRET>`, `changeme`…):
+/// case-insensitive globs on a whole value. The default of `[secrets] placeholders` (for the
+/// values a manifest carries), and part of the policy's own rule ([`why`]).
+pub const DEFAULT_PLACEHOLDERS: &[&str] = &[
+    "<*>",
+    "changeme",
+    "change_me",
+    "change-me",
+    "todo*",
+    "replace*",
+    "xxx*",
+];
+
+/// Domains reserved for documentation (RFC 2606, RFC 6761): the domain itself and every name
+/// under it. `.test` is not here: it is reserved for testing, and real test installations use it.
+const EXAMPLE_DOMAINS: &[&str] = &["example.com", "example.net", "example.org"];
+/// Top-level domains reserved for documentation or guaranteed not to resolve.
+const EXAMPLE_TLDS: &[&str] = &["example", "invalid"];
+/// The sample organisations of the identity providers' own documentation (Microsoft's Contoso
+/// and Fabrikam, everyone's `example`) — a placeholder only as the first label of the
+/// provider's hosted domain below, so that a real company's own `example.acme.io` host is not.
+const SAMPLE_ORGS: &[&str] = &["example", "contoso", "fabrikam"];
+/// The hosted domains of the catalogue's providers whose first label is the customer's
+/// organisation (`<org>.okta.com`, `<tenant>.eu.auth0.com`, `<tenant>.onmicrosoft.com`).
+const HOSTED_DOMAINS: &[&str] = &[
+    "okta.com",
+    "oktapreview.com",
+    "okta-emea.com",
+    "auth0.com",
+    "onmicrosoft.com",
+    "amazoncognito.com",
+];
+/// Exact host names earlier versions of `init` and the catalogue wrote as examples.
+const SAMPLE_HOSTS: &[&str] = &["clearml.auth.eu-west-1.amazoncognito.com"];
+/// Words that, as a whole host label or URL path segment, mark a value to fill in (`ENV_ID`
+/// in `https://auth.pingone.com/ENV_ID/as/authorize`, ClearML's Ping Identity example).
+const FILL_IN_WORDS: &[&str] = &[
+    "changeme",
+    "change-me",
+    "change_me",
+    "env_id",
+    "tenant_id",
+    "tenant-id",
+    "yourcompany",
+    "yourdomain",
+    "yourorg",
+    "yourtenant",
+];
+/// A tenant ID of all zeros is the GUID documentation shows, never a tenant.
+const NIL_GUID: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Why `value` is a placeholder (the reason, for the message), or `None` when it is not one.
+///
+/// The rule, case-insensitive, in this order:
+/// 1. it has `<` with a `>` after it (`<your-org>.okta.com`, `https://<adfs-host>/…`);
+/// 2. it is a whole-value match of [`DEFAULT_PLACEHOLDERS`] (`changeme`, `todo…`, `xxx…`), or
+///    only dots (`...`, `…`);
+/// 3. its host name (the value itself, or the host of a URL) is a documentation domain
+///    (`example.com`, `example.net`, `example.org`, anything under them, or under `.example`,
+///    `.invalid`), one of the identity providers' sample organisations as the first label of
+///    their hosted domain (`example.okta.com`, `contoso.onmicrosoft.com`, `example.eu.auth0.com`),
+///    or a host an earlier starter wrote (`clearml.auth.eu-west-1.amazoncognito.com`);
+/// 4. a host label or path segment is a fill-in word (`CHANGE-ME`, `ENV_ID`, `your-…`,
+///    `your_…`, `yourcompany`…);
+/// 5. it is the all-zero GUID.
+///
+/// A real tenant GUID, a real organisation named `example` anywhere but as the first label of
+/// a hosted identity-provider domain, and `.test` hosts are not placeholders.
+pub fn why(value: &str) -> Option<&'static str> {
+    let v = value.trim().to_ascii_lowercase();
+    if v.find('<').is_some_and(|open| v[open..].contains('>')) {
+        return Some("`<…>` marks a value to fill in");
+    }
+    let globs =
+        super::Globs::new_caseless(DEFAULT_PLACEHOLDERS.iter().map(|s| s.to_string()).collect())
+            .expect("valid defaults");
+    if globs.is_match(&v) || (!v.is_empty() && v.chars().all(|c| c == '.' || c == '…')) {
+        return Some("it is a fill-in word such as `changeme`, `todo` or `...`");
+    }
+    if v == NIL_GUID {
+        return Some("the all-zero GUID is documentation's, never a tenant's");
+    }
+    // The host: after a scheme, before a path, port or user part.
+    let rest = v.split_once("://").map_or(v.as_str(), |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = host
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('.');
+    if host.contains('.') {
+        let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
+        if EXAMPLE_DOMAINS.iter().any(|d| under(d))
+            || EXAMPLE_TLDS
+                .iter()
+                .any(|t| host.ends_with(&format!(".{t}")))
+        {
+            return Some("it is a domain reserved for documentation");
+        }
+        let (first, tail) = host.split_once('.').unwrap_or((host, ""));
+        if SAMPLE_ORGS.contains(&first)
+            && HOSTED_DOMAINS
+                .iter()
+                .any(|d| tail == *d || tail.ends_with(&format!(".{d}")))
+        {
+            return Some("it is the identity provider's documentation example");
+        }
+        if SAMPLE_HOSTS.contains(&host) {
+            return Some("it is the example an earlier `clearml-sso init` wrote");
+        }
+    }
+    let words = rest.split(['.', '/', ':', '?', '#', '&', '=', '@']);
+    for word in words {
+        if FILL_IN_WORDS.contains(&word) || word.starts_with("your-") || word.starts_with("your_") {
+            return Some("it holds a fill-in word such as `your-…`, `CHANGE-ME` or `ENV_ID`");
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::why;
+
+    #[test]
+    fn starters_docs_and_catalogue_examples_are_placeholders() {
+        for v in [
+            "<your-org>.okta.com",
+            "https://<keycloak-host>",
+            "<realm>",
+            "CHANGE-ME",
+            "changeme",
+            "...",
+            "example.okta.com",
+            "EXAMPLE.okta.com",
+            "example.eu.auth0.com",
+            "https://example.eu.auth0.com/api/v2/",
+            "contoso.onmicrosoft.com",
+            "fabrikam.onmicrosoft.com",
+            "https://sso.example.com",
+            "https://adfs.example.com/adfs/oauth2/authorize",
+            "example.org",
+            "kc.example.net:8443",
+            "https://user@sso.example.com:8443/auth",
+            "idp.corp.example",
+            "https://auth.pingone.com/ENV_ID/as/authorize",
+            "your-org.okta.com",
+            "https://CHANGE-ME.acme.io/realms/x",
+            "clearml.auth.eu-west-1.amazoncognito.com",
+            "00000000-0000-0000-0000-000000000000",
+        ] {
+            assert!(why(v).is_some(), "{v}");
+        }
+    }
+
+    #[test]
+    fn real_values_that_look_alike_are_not() {
+        for v in [
+            "acme.okta.com",
+            "acme.eu.auth0.com",
+            "acmecorp.onmicrosoft.com",
+            // A real tenant GUID, a company's own `example` host, a `.test` installation.
+            "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            "example.acme.io",
+            "https://sso.example.acme.io/realms/example",
+            "https://sso.acme.test",
+            "clearml",
+            "default",
+            "common",
+            "https://auth.pingone.com/2f7a1c4e-5b6d-4e8f-9a0b-1c2d3e4f5a6b/as/authorize",
+            "d1bd92a3b039400cbafc60a7a5b1e52b",
+            "preferred_username",
+            "/opt/clearml/config/metadata.xml",
+            "yours.acme.io",
+            "",
+        ] {
+            assert_eq!(why(v), None, "{v}");
+        }
+    }
+}
