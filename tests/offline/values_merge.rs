@@ -203,6 +203,49 @@ fn empty_documents_after_the_first_change_nothing() {
 }
 
 #[test]
+fn file_that_is_also_stdout_is_refused() {
+    // `values --merge-with user.yaml > user.yaml`: the shell empties user.yaml first, and an
+    // empty file merged to the policy's list alone with exit 0, the user's entries lost
+    // without a word. `>>` would append a second `apiserver:` to the user's own file.
+    let s = Setup::new(POLICY);
+    let user = values_file(KEPT);
+    let path = s.dir.path().join("user.yaml");
+    for append in [false, true] {
+        std::fs::write(&path, &user).unwrap();
+        let out_file = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(!append)
+            .append(append)
+            .open(&path)
+            .unwrap();
+        let out = std::process::Command::new(bin())
+            .args([
+                "values",
+                "--policy",
+                "clearml-sso.toml",
+                "--merge-with",
+                "user.yaml",
+            ])
+            .current_dir(s.dir.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(out_file)
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "append {append}: {err}");
+        assert!(
+            err.contains("user.yaml is also this command's standard output"),
+            "{err}"
+        );
+        let left = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(left, if append { user.clone() } else { String::new() });
+    }
+    // Another file, and /dev/null, are stdout as usual.
+    let (merged, _) = s.merged(&user);
+    assert!(merged.contains("Europe/Berlin"), "{merged}");
+}
+
+#[test]
 fn plain_values_says_its_list_replaces_the_users() {
     let s = Setup::new(POLICY);
     let plain = s.plain();
