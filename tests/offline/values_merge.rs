@@ -429,6 +429,31 @@ fn a_name_above_or_below_a_policy_setting_is_refused_as_the_render_refuses_it() 
 }
 
 #[test]
+fn another_providers_literal_secret_is_refused_as_the_render_refuses_it() {
+    // POLICY keeps the default `plaintext_secrets = "deny"`: the render refuses a literal
+    // client_secret of any provider, declared or not, so the merge must not print one.
+    let s = Setup::new(POLICY);
+    let user = values_file(
+        "    - name: TZ\n      value: UTC\n    - name: CLEARML__secure__login__sso__oauth_client__okta__client_secret\n      value: s3cr3t-OKTA-VALUE\n",
+    );
+    let out = s.values(&["--merge-with", "user.yaml"], Some(&user));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        err.contains("error[plaintext-secret]") && err.contains("user.yaml:6"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cr3t-OKTA-VALUE"), "{err}");
+    // From a Secret it is kept (the render checks the Secret exists).
+    let user = values_file(
+        "    - name: CLEARML__secure__login__sso__oauth_client__okta__client_secret\n      valueFrom: {secretKeyRef: {name: okta, key: secret}}\n",
+    );
+    let (merged, _) = s.merged(&user);
+    assert!(merged.contains("okta__client_secret"), "{merged}");
+}
+
+#[test]
 fn the_misprinted_azure_key_is_the_policys_setting() {
     // ClearML's Azure AD page prints `ad_oauth__default_company`: the render renames it to
     // the policy's `azure_ad` setting, so it is the policy's to replace.
