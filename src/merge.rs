@@ -114,6 +114,59 @@ pub fn merge_with(policy: &Policy, file: &str, text: &str) -> Result<Merged, Mer
             }
         }
     }
+    // A name ClearML reads as a provider key itself (`…__oauth_client__tenant_login`: the
+    // provider `tenant_login`) that the policy does not declare, and that no kept name reads
+    // as a provider's option (which the render warns about under `warn`): the render's proof
+    // refuses it, as ClearML's configuration would hold a provider nothing vouched for.
+    let strict = matches!(
+        policy.enforce.unknown_providers,
+        crate::policy::UnknownProviders::Deny | crate::policy::UnknownProviders::Remove
+    );
+    let kept_names: Vec<&str> = kept.iter().filter_map(|n| n.get_str("name")).collect();
+    let warned = |client: &str, key: &str| {
+        kept_names.iter().any(|n| {
+            crate::clearml::names::parse_name(n).is_some_and(|s| {
+                s.provider
+                    .as_ref()
+                    .is_some_and(|(c, k)| c.as_str() == client && k == key)
+            })
+        })
+    };
+    for name in &kept_names {
+        let Some(path) = crate::clearml::names::config_path(name)
+            .filter(|_| crate::clearml::names::name_is_only_a_key(name))
+        else {
+            continue;
+        };
+        let segments: Vec<&str> = path.split('.').collect();
+        let [section, "login", "sso", client @ ("oauth_client" | "saml_client"), key] =
+            segments[..]
+        else {
+            continue;
+        };
+        if !matches!(section, "secure" | "services") {
+            continue;
+        }
+        let declared = policy
+            .providers
+            .iter()
+            .any(|p| p.spec.client.as_str() == client && p.spec.key == key);
+        if !declared && (strict || !warned(client, key)) {
+            competing = true;
+            let at = names.iter().position(|o| o == name);
+            findings.push(
+                Finding::new(
+                    crate::report::UNVERIFIED_OUTPUT,
+                    format!(
+                        "`{}`: ClearML reads `{key}` as a provider under `{client}`, which the policy does not declare",
+                        crate::report::escape_control(name)
+                    ),
+                )
+                .help("set what it holds in the policy, or remove it: the render refuses a provider ClearML's configuration would hold that the policy does not declare")
+                .in_file(spot(at)),
+            );
+        }
+    }
     if refused || competing {
         return Err(MergeError::Refused(findings));
     }

@@ -454,6 +454,38 @@ fn another_providers_literal_secret_is_refused_as_the_render_refuses_it() {
 }
 
 #[test]
+fn a_name_clearml_reads_as_an_undeclared_provider_key_is_refused() {
+    // `…__oauth_client__tenant_login`: ClearML's configuration holds a provider
+    // `tenant_login`, which nothing names as a provider's option: the render's proof refuses
+    // it under any `[enforce] unknown_providers`, so the merge must not print it.
+    let s = Setup::new(POLICY);
+    for name in [
+        "TRAINS__services__login__sso__oauth_client__tenant_login",
+        "CLEARML__SECURE__LOGIN__SSO__SAML_CLIENT__claims",
+    ] {
+        let user = values_file(&format!(
+            "    - name: TZ\n      value: UTC\n    - name: {name}\n      value: \"[a, b]\"\n"
+        ));
+        let out = s.values(&["--merge-with", "user.yaml"], Some(&user));
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(out.stdout.is_empty(), "{name}");
+        assert!(
+            err.contains("as a provider under") && err.contains("user.yaml:6"),
+            "{err}"
+        );
+    }
+    // A provider that kept names read as one (okta's client_id) passes under `warn`, with the
+    // warning, as in the render.
+    let user = values_file(
+        "    - name: CLEARML__secure__login__sso__oauth_client__okta__client_id\n      value: abc\n",
+    );
+    let (merged, err) = s.merged(&user);
+    assert!(merged.contains("okta__client_id"), "{merged}");
+    assert!(err.contains("unknown-provider"), "{err}");
+}
+
+#[test]
 fn the_misprinted_azure_key_is_the_policys_setting() {
     // ClearML's Azure AD page prints `ad_oauth__default_company`: the render renames it to
     // the policy's `azure_ad` setting, so it is the policy's to replace.
