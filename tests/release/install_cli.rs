@@ -330,3 +330,63 @@ fn a_bin_dir_the_command_cannot_go_in_is_refused_before_anything_is_installed() 
     let cli = home.join("my tools/bin/clearml-sso");
     assert_eq!(version_of(&cli), format!("clearml-sso {VERSION}"));
 }
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helm4_install_beside_a_helm3_on_path_with_no_plugins_yet_warns() {
+    // No Helm 3 plugins to see, but `helm` on PATH is a Helm 3 reading the same directory:
+    // after the install each Helm 3 command prints "failed to load plugins" and `helm plugin
+    // list` fails, so the install says so before it happens.
+    let (_release, server) = served_release();
+    let user = tempfile::tempdir().unwrap();
+    let home = user.path();
+    let bin = home.join("helm3-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(tool("HELM3_BIN"), bin.join("helm")).unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let out = install(home, &server.url, &[], &[("PATH", &path)]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "warns, does not refuse: {err}");
+    let plugins = home.join(".local/share/helm/plugins");
+    let warning = format!(
+        "WARNING: Helm 3 ({}) reads Helm 4's plugin directory {} too",
+        bin.join("helm").display(),
+        plugins.display()
+    );
+    let at = err.find(&warning).unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        at < err.find("Plugin Hash Verified").expect("verified"),
+        "{err}"
+    );
+    assert!(
+        err.contains("export HELM_PLUGINS=~/.local/share/helm3/plugins"),
+        "{err}"
+    );
+    assert!(err.contains("WARNING (repeated from above)"), "{err}");
+    // What it says happens does.
+    let list = helm_as(&tool("HELM3_BIN"), home, &["plugin", "list"], &[]);
+    assert!(!list.status.success(), "{}", text(&list.stderr));
+    // Helm 3 elsewhere (its own HELM_PLUGINS) is no warning.
+    let other = tempfile::tempdir().unwrap();
+    let wrapper = other.path().join("helm");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nHELM_PLUGINS={}/p3 exec {} \"$@\"\n",
+            other.path().display(),
+            tool("HELM3_BIN").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let home2 = tempfile::tempdir().unwrap();
+    let path = format!("{}:/usr/bin:/bin", other.path().display());
+    let out = install(home2.path(), &server.url, &[], &[("PATH", &path)]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("reads Helm 4's plugin directory"), "{err}");
+}
