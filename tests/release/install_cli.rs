@@ -329,6 +329,20 @@ fn a_bin_dir_the_command_cannot_go_in_is_refused_before_anything_is_installed() 
     assert!(out.status.success(), "{}", text(&out.stderr));
     let cli = home.join("my tools/bin/clearml-sso");
     assert_eq!(version_of(&cli), format!("clearml-sso {VERSION}"));
+    // Given with a trailing slash, a directory PATH lists without one is on PATH.
+    let tools = home.join("tools");
+    let path = format!("{}:/usr/bin:/bin", tools.display());
+    let slashed = format!("{}/", tools.display());
+    let out = install(
+        home,
+        &server.url,
+        &["--bin-dir", &slashed],
+        &[("PATH", &path)],
+    );
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("is not on PATH"), "{err}");
+    assert!(tools.join("clearml-sso").is_file(), "{err}");
 }
 
 #[test]
