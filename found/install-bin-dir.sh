@@ -17,7 +17,7 @@ trap '[ -n "$pid" ] && kill "$pid"; rm -rf "$work"' EXIT
 export GNUPGHOME="$work/gnupg"
 mkdir -m 700 "$GNUPGHOME"
 gpg --batch --passphrase "" --quick-gen-key "t <t@example.invalid>" ed25519 sign never >/dev/null 2>&1
-fpr=$(gpg --with-colons --list-secret-keys | awk -F: '/^fpr/ { print $10; exit }')
+fpr=$(gpg --with-colons --list-secret-keys 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }')
 mkdir -p "$work/rel/bin/linux-amd64"
 cp "$root/target/debug/clearml-sso" "$work/rel/bin/linux-amd64/"
 HELM_BIN=$HELM4_BIN CLEARML_SSO_SIGN_KEY=$fpr "$root/scripts/release" --no-build "$work/rel" 2>/dev/null
