@@ -80,7 +80,94 @@ pub fn merge_with(policy: &Policy, file: &str, text: &str) -> Result<Merged, Mer
             .in_file(spot(at))
         })
         .collect();
-    if refused {
+    let mut findings = findings;
+    // A kept name whose config path is above or below one of the policy's settings
+    // (`…__keycloak`, `…__client_secret__x`) is merged by ClearML into that setting: the
+    // render refuses such a list (the proof's "would also set"), so the merge does too,
+    // rather than print a list that no render passes.
+    let mut competing = false;
+    for n in &kept {
+        let Some(name) = n.get_str("name") else {
+            continue;
+        };
+        let Some(path) = crate::clearml::names::config_path(name)
+            .filter(|_| crate::clearml::names::name_is_only_a_key(name))
+        else {
+            continue;
+        };
+        let at = names.iter().position(|o| o == name);
+        for d in &policy.desired {
+            if crate::verify::proof::competes(&path, d) {
+                competing = true;
+                findings.push(
+                    Finding::new(
+                        crate::report::UNVERIFIED_OUTPUT,
+                        format!(
+                            "`{}` would also set {}, so ClearML might not read the policy's value",
+                            crate::report::escape_control(name),
+                            d.label
+                        ),
+                    )
+                    .help(crate::verify::proof::COMPETING_HELP)
+                    .in_file(spot(at)),
+                );
+            }
+        }
+    }
+    // A name ClearML reads as a provider key itself (`…__oauth_client__tenant_login`: the
+    // provider `tenant_login`) that the policy does not declare, and that no kept name reads
+    // as a provider's option (which the render warns about under `warn`): the render's proof
+    // refuses it, as ClearML's configuration would hold a provider nothing vouched for.
+    let strict = matches!(
+        policy.enforce.unknown_providers,
+        crate::policy::UnknownProviders::Deny | crate::policy::UnknownProviders::Remove
+    );
+    let kept_names: Vec<&str> = kept.iter().filter_map(|n| n.get_str("name")).collect();
+    let warned = |client: &str, key: &str| {
+        kept_names.iter().any(|n| {
+            crate::clearml::names::parse_name(n).is_some_and(|s| {
+                s.provider
+                    .as_ref()
+                    .is_some_and(|(c, k)| c.as_str() == client && k == key)
+            })
+        })
+    };
+    for name in &kept_names {
+        let Some(path) = crate::clearml::names::config_path(name)
+            .filter(|_| crate::clearml::names::name_is_only_a_key(name))
+        else {
+            continue;
+        };
+        let segments: Vec<&str> = path.split('.').collect();
+        let [section, "login", "sso", client @ ("oauth_client" | "saml_client"), key] =
+            segments[..]
+        else {
+            continue;
+        };
+        if !matches!(section, "secure" | "services") {
+            continue;
+        }
+        let declared = policy
+            .providers
+            .iter()
+            .any(|p| p.spec.client.as_str() == client && p.spec.key == key);
+        if !declared && (strict || !warned(client, key)) {
+            competing = true;
+            let at = names.iter().position(|o| o == name);
+            findings.push(
+                Finding::new(
+                    crate::report::UNVERIFIED_OUTPUT,
+                    format!(
+                        "`{}`: ClearML reads `{key}` as a provider under `{client}`, which the policy does not declare",
+                        crate::report::escape_control(name)
+                    ),
+                )
+                .help("set what it holds in the policy, or remove it: the render refuses a provider ClearML's configuration would hold that the policy does not declare")
+                .in_file(spot(at)),
+            );
+        }
+    }
+    if refused || competing {
         return Err(MergeError::Refused(findings));
     }
     let mut items = kept.clone();
@@ -162,6 +249,22 @@ fn user_entries(file: &str, text: &str) -> Result<UserEntries, MergeError> {
             format!("not a values file Helm can read: {}", e.message),
         )
     })?;
+    // Helm 3 reads only the first document of a values file, Helm 4 merges every document
+    // over the one before (lists replaced): with content after the first, which list the
+    // user has depends on the Helm version, and a merge for either one drops entries under
+    // the other. Empty documents (a trailing `---`) change nothing under either.
+    for doc in crate::kube::stream::split(text).iter().skip(1) {
+        if !matches!(read::read(doc.parse_text()), Ok(None | Some(Value::Null))) {
+            return Err(err(
+                doc.start_line,
+                0,
+                "a second YAML document: Helm 3 reads only the first document of a values \
+                 file and Helm 4 merges them all, so the list to merge depends on the Helm \
+                 version; put the values in one document"
+                    .into(),
+            ));
+        }
+    }
     // The editing tree gives the lines; it reads every values file go-yaml reads except
     // rare ones (a key given twice), for which the lines are unknown.
     let tree = yaml::parse(text).ok().flatten();

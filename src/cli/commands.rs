@@ -435,6 +435,16 @@ pub fn values(args: ValuesArgs) -> ExitCode {
         return refused_policy(&findings);
     }
     let name = input_name(Some(path));
+    // `values --merge-with FILE > FILE`: the shell emptied FILE before it could be read, and
+    // an empty values file merges to the policy's list alone, the user's entries lost.
+    if super::report_file::same_file_as_stdout(path) {
+        return fail(
+            exit::USAGE,
+            &format!(
+                "clearml-sso: {name} is also this command's standard output (`> {name}` empties it before it is read: restore it; `>> {name}` would give it a second `apiserver:`); the merged list goes in a second values file, given to Helm after this one"
+            ),
+        );
+    }
     let text = match super::files::read(Some(path), super::files::MAX_POLICY) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,

@@ -78,9 +78,15 @@ pub fn check_path(path: Option<&Path>, inputs: &[Option<PathBuf>]) -> Result<()>
             path.display()
         )
     };
-    if names_stdout(path) {
+    if names_stdout(path) || same_file_as_stdout(path) {
         return Err(refuse());
     }
+    Ok(())
+}
+
+/// Whether `path` is the very file fd 1 writes to (`cmd FILE > FILE`, a symlink to it), other
+/// than `/dev/null`.
+pub fn same_file_as_stdout(path: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::fd::AsFd;
@@ -89,14 +95,14 @@ pub fn check_path(path: Option<&Path>, inputs: &[Option<PathBuf>]) -> Result<()>
             .as_fd()
             .try_clone_to_owned()
             .and_then(|fd| std::fs::File::from(fd).metadata());
-        if let (Ok(out), Ok(report)) = (stdout, std::fs::metadata(path)) {
+        if let (Ok(out), Ok(file)) = (stdout, std::fs::metadata(path)) {
             // /dev/null's device number differs between systems (1,3 on Linux, 3,2 on macOS).
             let dev_null = out.file_type().is_char_device()
                 && std::fs::metadata("/dev/null").is_ok_and(|n| n.rdev() == out.rdev());
-            if out.dev() == report.dev() && out.ino() == report.ino() && !dev_null {
-                return Err(refuse());
-            }
+            return out.dev() == file.dev() && out.ino() == file.ino() && !dev_null;
         }
     }
-    Ok(())
+    #[cfg(not(unix))]
+    let _ = path;
+    false
 }

@@ -28,25 +28,7 @@ pub(super) fn secret_references(entries: &[Entry], ctx: &Context, findings: &mut
             continue;
         };
         let loc = ctx.at(&e.name);
-        if let Some(sso) = &e.sso {
-            let secret_option = sso.option().is_some_and(|o| o.secret);
-            // The policy's own literal is judged once, by `policy_refusals`.
-            if secret_option
-                && !e.from_policy
-                && var.value.is_some()
-                && ctx.policy.enforce.plaintext_secrets == Plaintext::Deny
-            {
-                let owner = sso.provider.as_ref().map_or("SSO", |(_, k)| k.as_str());
-                findings.push(
-                    Finding::new(
-                        report::PLAINTEXT_SECRET,
-                        format!("`{}` of provider `{owner}` is a literal value", sso.option),
-                    )
-                    .help(plaintext_help(&sso.option))
-                    .at(loc.clone()),
-                );
-            }
-        }
+        plaintext_secret(e, ctx, findings);
         let from = var.value_from.as_ref();
         if let Some(r) = from.and_then(|f| f.secret_key_ref.as_ref()) {
             // An optional reference outside SSO is the chart's choice; SSO ones were made required.
@@ -73,6 +55,32 @@ pub(super) fn secret_references(entries: &[Entry], ctx: &Context, findings: &mut
                 );
             }
         }
+    }
+}
+
+/// A credential (`client_secret`…) given as a literal, under `plaintext_secrets = "deny"`:
+/// an error. Shared with `values --merge-with`, which judges a user's list without the stream.
+pub(crate) fn plaintext_secret(e: &Entry, ctx: &Context, findings: &mut Sink) {
+    let Some(sso) = &e.sso else { return };
+    let Ok(var) = objects::env_var(&e.node) else {
+        return;
+    };
+    let secret_option = sso.option().is_some_and(|o| o.secret);
+    // The policy's own literal is judged once, by `policy_refusals`.
+    if secret_option
+        && !e.from_policy
+        && var.value.is_some()
+        && ctx.policy.enforce.plaintext_secrets == Plaintext::Deny
+    {
+        let owner = sso.provider.as_ref().map_or("SSO", |(_, k)| k.as_str());
+        findings.push(
+            Finding::new(
+                report::PLAINTEXT_SECRET,
+                format!("`{}` of provider `{owner}` is a literal value", sso.option),
+            )
+            .help(plaintext_help(&sso.option))
+            .at(ctx.at(&e.name)),
+        );
     }
 }
 

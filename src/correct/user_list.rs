@@ -11,7 +11,8 @@
 //! Every other entry is kept, and the render's rules judge the SSO ones among them as they
 //! would in a container: a provider the policy does not declare follows `[enforce]
 //! unknown_providers`, another option's spelling ClearML would not read is corrected, a name
-//! holding HOCON is refused, and a value is corrected where the right form is certain and
+//! holding HOCON is refused, so is a credential kept as a literal under `plaintext_secrets =
+//! "deny"`, and a value is corrected where the right form is certain and
 //! refused where ClearML would fail (`value_hygiene`). Entries that are no SSO setting are
 //! kept exactly, and judged as the render judges them beside the policy's
 //! ([`crate::surface::container`]: the e-mail allow-list). What needs the stream (Secrets,
@@ -21,6 +22,7 @@
 
 use super::context::{Context, Entry, Env};
 use super::names::{hidden_names, names_with_hocon, other_options, undeclared_providers};
+use super::references::plaintext_secret;
 use super::settings::desired_entry;
 use super::values::value_hygiene;
 use crate::kube::sources::Inventory;
@@ -86,6 +88,11 @@ pub fn user_list(policy: &Policy, entries: Vec<Node>) -> UserList {
     hidden_names(&mut env, &ctx, &mut sink);
     undeclared_providers(&mut env, &ctx, &mut sink);
     other_options(&mut env, &ctx, &mut sink);
+    // A credential kept as a literal (another provider's `client_secret`) is refused by the
+    // render under `plaintext_secrets = "deny"` whatever the stream holds: judged here too.
+    for e in env.iter().flatten() {
+        plaintext_secret(e, &ctx, &mut sink);
+    }
     // Values are judged in the list as it will be, the policy's entries last: what an entry
     // sees through `$(VAR)` is what is set before it. The container's `envFrom` is the
     // chart's, unknown here: the render at install time, or `check`, judges it.

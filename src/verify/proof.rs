@@ -247,7 +247,7 @@ fn env_from_variables(
 
 /// Whether ClearML would read the variable `name` for (part of) the setting `d`: a name it
 /// reads whose config path is the setting's, above it or below it.
-fn competes(path: &str, d: &crate::policy::Desired) -> bool {
+pub(crate) fn competes(path: &str, d: &crate::policy::Desired) -> bool {
     let section = d.option.section.as_str();
     let path = path.trim();
     // `want` is `<section>.<d.path>`; compared without building it.

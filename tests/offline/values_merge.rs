@@ -190,6 +190,62 @@ fn a_key_given_twice_is_read_as_helm_reads_it() {
 }
 
 #[test]
+fn empty_documents_after_the_first_change_nothing() {
+    // A trailing `---` or a comment-only document: Helm 3 and 4 read the same list.
+    let s = Setup::new(POLICY);
+    for user in [
+        "apiserver:\n  extraEnvs:\n    - name: TZ\n      value: UTC\n---\n",
+        "---\napiserver:\n  extraEnvs:\n    - name: TZ\n      value: UTC\n---\n# nothing\n--- \n~\n",
+    ] {
+        let (merged, _) = s.merged(user);
+        assert_eq!(extra_envs(&merged)[0], json!({"name": "TZ", "value": "UTC"}), "{merged}");
+    }
+}
+
+#[test]
+fn file_that_is_also_stdout_is_refused() {
+    // `values --merge-with user.yaml > user.yaml`: the shell empties user.yaml first, and an
+    // empty file merged to the policy's list alone with exit 0, the user's entries lost
+    // without a word. `>>` would append a second `apiserver:` to the user's own file.
+    let s = Setup::new(POLICY);
+    let user = values_file(KEPT);
+    let path = s.dir.path().join("user.yaml");
+    for append in [false, true] {
+        std::fs::write(&path, &user).unwrap();
+        let out_file = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(!append)
+            .append(append)
+            .open(&path)
+            .unwrap();
+        let out = std::process::Command::new(bin())
+            .args([
+                "values",
+                "--policy",
+                "clearml-sso.toml",
+                "--merge-with",
+                "user.yaml",
+            ])
+            .current_dir(s.dir.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(out_file)
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "append {append}: {err}");
+        assert!(
+            err.contains("user.yaml is also this command's standard output"),
+            "{err}"
+        );
+        let left = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(left, if append { user.clone() } else { String::new() });
+    }
+    // Another file, and /dev/null, are stdout as usual.
+    let (merged, _) = s.merged(&user);
+    assert!(merged.contains("Europe/Berlin"), "{merged}");
+}
+
+#[test]
 fn plain_values_says_its_list_replaces_the_users() {
     let s = Setup::new(POLICY);
     let plain = s.plain();
@@ -225,6 +281,19 @@ fn a_file_helm_cannot_use_exits_2_naming_file_and_line() {
             "user.yaml:1: `apiserver` is not a mapping",
         ),
         ("- apiserver\n", "user.yaml:1: a values file is a mapping"),
+        // Helm 3 reads the first document, Helm 4 merges both: no one list is right.
+        (
+            "apiserver:\n  extraEnvs:\n    - name: TZ\n      value: x\n---\napiserver:\n  extraEnvs:\n    - name: LANG\n      value: C\n",
+            "user.yaml:5: a second YAML document",
+        ),
+        (
+            "apiserver:\n  extraEnvs: []\n--- # more\nother: 1\n",
+            "user.yaml:3: a second YAML document",
+        ),
+        (
+            "apiserver:\n  extraEnvs: []\n---\nother: [\n",
+            "user.yaml:3: a second YAML document",
+        ),
     ] {
         let out = s.values(&["--merge-with", "user.yaml"], Some(user));
         assert_eq!(
@@ -316,6 +385,104 @@ fn another_option_of_a_declared_provider_is_kept_in_the_spelling_clearml_reads()
     assert!(err.contains("warning[wrong-prefix]"), "{err}");
     let ok = s.check_strict(&list);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stdout));
+}
+
+#[test]
+fn a_name_above_or_below_a_policy_setting_is_refused_as_the_render_refuses_it() {
+    // ClearML merges `…__client_secret__x` (sorted after the policy's name) over the
+    // policy's client_secret, and `…__keycloak` holds every setting below it: the render
+    // refuses either beside the policy's ("would also set"), so the merge must not print a
+    // list holding one.
+    let s = Setup::new(POLICY);
+    for (name, line) in [
+        (
+            "CLEARML__secure__login__sso__oauth_client__keycloak__client_secret__x",
+            "user.yaml:6",
+        ),
+        (
+            "CLEARML__secure__login__sso__oauth_client__keycloak",
+            "user.yaml:6",
+        ),
+        ("TRAINS__services__login__sso", "user.yaml:6"),
+        (
+            "CLEARML__services__login__sso__oauth_client__keycloak__groups__admins__0",
+            "user.yaml:6",
+        ),
+    ] {
+        let user = values_file(&format!(
+            "    - name: TZ\n      value: UTC\n    - name: {name}\n      value: s3cr3t-BELOW-VALUE\n"
+        ));
+        let out = s.values(&["--merge-with", "user.yaml"], Some(&user));
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(out.stdout.is_empty(), "{name}");
+        assert!(err.contains("would also set"), "{name}: {err}");
+        assert!(err.contains(line), "{name}: {err}");
+        assert!(!err.contains("s3cr3t-BELOW-VALUE"), "{name}: {err}");
+    }
+    // A sibling that only starts like a setting's name is another key: kept.
+    let user = values_file(
+        "    - name: CLEARML__secure__login__sso__oauth_client__keycloak__client_secretx\n      value: y\n",
+    );
+    let (merged, _) = s.merged(&user);
+    assert!(merged.contains("client_secretx"), "{merged}");
+}
+
+#[test]
+fn another_providers_literal_secret_is_refused_as_the_render_refuses_it() {
+    // POLICY keeps the default `plaintext_secrets = "deny"`: the render refuses a literal
+    // client_secret of any provider, declared or not, so the merge must not print one.
+    let s = Setup::new(POLICY);
+    let user = values_file(
+        "    - name: TZ\n      value: UTC\n    - name: CLEARML__secure__login__sso__oauth_client__okta__client_secret\n      value: s3cr3t-OKTA-VALUE\n",
+    );
+    let out = s.values(&["--merge-with", "user.yaml"], Some(&user));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        err.contains("error[plaintext-secret]") && err.contains("user.yaml:6"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cr3t-OKTA-VALUE"), "{err}");
+    // From a Secret it is kept (the render checks the Secret exists).
+    let user = values_file(
+        "    - name: CLEARML__secure__login__sso__oauth_client__okta__client_secret\n      valueFrom: {secretKeyRef: {name: okta, key: secret}}\n",
+    );
+    let (merged, _) = s.merged(&user);
+    assert!(merged.contains("okta__client_secret"), "{merged}");
+}
+
+#[test]
+fn a_name_clearml_reads_as_an_undeclared_provider_key_is_refused() {
+    // `…__oauth_client__tenant_login`: ClearML's configuration holds a provider
+    // `tenant_login`, which nothing names as a provider's option: the render's proof refuses
+    // it under any `[enforce] unknown_providers`, so the merge must not print it.
+    let s = Setup::new(POLICY);
+    for name in [
+        "TRAINS__services__login__sso__oauth_client__tenant_login",
+        "CLEARML__SECURE__LOGIN__SSO__SAML_CLIENT__claims",
+    ] {
+        let user = values_file(&format!(
+            "    - name: TZ\n      value: UTC\n    - name: {name}\n      value: \"[a, b]\"\n"
+        ));
+        let out = s.values(&["--merge-with", "user.yaml"], Some(&user));
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(out.stdout.is_empty(), "{name}");
+        assert!(
+            err.contains("as a provider under") && err.contains("user.yaml:6"),
+            "{err}"
+        );
+    }
+    // A provider that kept names read as one (okta's client_id) passes under `warn`, with the
+    // warning, as in the render.
+    let user = values_file(
+        "    - name: CLEARML__secure__login__sso__oauth_client__okta__client_id\n      value: abc\n",
+    );
+    let (merged, err) = s.merged(&user);
+    assert!(merged.contains("okta__client_id"), "{merged}");
+    assert!(err.contains("unknown-provider"), "{err}");
 }
 
 #[test]

@@ -78,6 +78,31 @@ fn a_matching_sum_installs_a_binary_that_runs() {
 
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
+fn a_directory_at_the_commands_path_is_refused() {
+    // `mv -f` onto a directory moves the binary into it: the install reported success with
+    // an empty version and no command at DIR/clearml-sso.
+    let (_release, server) = served_release();
+    let dest = tempfile::tempdir().unwrap();
+    let taken = dest.path().join("clearml-sso");
+    std::fs::create_dir(&taken).unwrap();
+    let out = install(
+        &[
+            ("CLEARML_SSO_RELEASES", &server.url),
+            ("CLEARML_SSO_INSTALL_DIR", dest.path().to_str().unwrap()),
+        ],
+        None,
+    );
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("is a directory") && err.contains("nothing installed"),
+        "{err}"
+    );
+    assert_nothing_installed(&taken, &out);
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
 fn a_wrong_sum_installs_nothing() {
     let (release, server) = served_release();
     // The tarball changed after SHA256SUMS was written (a tampered or corrupt download).

@@ -281,3 +281,126 @@ fn helm4_install_from_a_tampered_mirror_installs_neither_plugin_nor_command() {
         assert!(!lists_plugin(home), "{mirror:?}: {err}");
     }
 }
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn a_bin_dir_the_command_cannot_go_in_is_refused_before_anything_is_installed() {
+    let (_release, server) = served_release();
+    // DIR/clearml-sso a directory: `mv -f` would move the binary into it and report an
+    // install with no command there. DIR under a file: nothing can create it. Either is found
+    // before the Helm 4 plugin goes in, so no half install is left.
+    let user = tempfile::tempdir().unwrap();
+    let home = user.path();
+    std::fs::create_dir_all(home.join("bin/clearml-sso")).unwrap();
+    std::fs::write(home.join("a-file"), "x").unwrap();
+    for (bin_dir, want) in [
+        (home.join("bin"), "clearml-sso is a directory"),
+        (home.join("a-file/bin"), "cannot be created or written"),
+    ] {
+        let out = install(
+            home,
+            &server.url,
+            &["--bin-dir", bin_dir.to_str().unwrap()],
+            &[],
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(want) && err.contains("nothing installed"),
+            "{err}"
+        );
+        assert!(!lists_plugin(home), "{err}");
+    }
+    assert_eq!(
+        std::fs::read_dir(home.join("bin/clearml-sso"))
+            .unwrap()
+            .count(),
+        0,
+        "nothing moved into the directory"
+    );
+    // A directory with a space, not there yet, given as `~/…` through the environment (no
+    // shell expands it there): created under HOME, the command in it.
+    let out = install(
+        home,
+        &server.url,
+        &[],
+        &[("CLEARML_SSO_BIN_DIR", "~/my tools/bin")],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let cli = home.join("my tools/bin/clearml-sso");
+    assert_eq!(version_of(&cli), format!("clearml-sso {VERSION}"));
+    // Given with a trailing slash, a directory PATH lists without one is on PATH.
+    let tools = home.join("tools");
+    let path = format!("{}:/usr/bin:/bin", tools.display());
+    let slashed = format!("{}/", tools.display());
+    let out = install(
+        home,
+        &server.url,
+        &["--bin-dir", &slashed],
+        &[("PATH", &path)],
+    );
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("is not on PATH"), "{err}");
+    assert!(tools.join("clearml-sso").is_file(), "{err}");
+}
+
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn helm4_install_beside_a_helm3_on_path_with_no_plugins_yet_warns() {
+    // No Helm 3 plugins to see, but `helm` on PATH is a Helm 3 reading the same directory:
+    // after the install each Helm 3 command prints "failed to load plugins" and `helm plugin
+    // list` fails, so the install says so before it happens.
+    let (_release, server) = served_release();
+    let user = tempfile::tempdir().unwrap();
+    let home = user.path();
+    let bin = home.join("helm3-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(tool("HELM3_BIN"), bin.join("helm")).unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let out = install(home, &server.url, &[], &[("PATH", &path)]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "warns, does not refuse: {err}");
+    let plugins = home.join(".local/share/helm/plugins");
+    let warning = format!(
+        "WARNING: Helm 3 ({}) reads Helm 4's plugin directory {} too",
+        bin.join("helm").display(),
+        plugins.display()
+    );
+    let at = err.find(&warning).unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        at < err.find("Plugin Hash Verified").expect("verified"),
+        "{err}"
+    );
+    assert!(
+        err.contains("export HELM_PLUGINS=~/.local/share/helm3/plugins"),
+        "{err}"
+    );
+    assert!(err.contains("WARNING (repeated from above)"), "{err}");
+    // What it says happens does.
+    let list = helm_as(&tool("HELM3_BIN"), home, &["plugin", "list"], &[]);
+    assert!(!list.status.success(), "{}", text(&list.stderr));
+    // Helm 3 elsewhere (its own HELM_PLUGINS) is no warning.
+    let other = tempfile::tempdir().unwrap();
+    let wrapper = other.path().join("helm");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nHELM_PLUGINS={}/p3 exec {} \"$@\"\n",
+            other.path().display(),
+            tool("HELM3_BIN").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let home2 = tempfile::tempdir().unwrap();
+    let path = format!("{}:/usr/bin:/bin", other.path().display());
+    let out = install(home2.path(), &server.url, &[], &[("PATH", &path)]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("reads Helm 4's plugin directory"), "{err}");
+}
