@@ -54,26 +54,27 @@ const FILL_IN_WORDS: &[&str] = &[
     "tenant-id",
     "yourcompany",
     "yourdomain",
+    "youroktadomain",
     "yourorg",
     "yourtenant",
 ];
-/// A tenant ID of all zeros is the GUID documentation shows, never a tenant.
-const NIL_GUID: &str = "00000000-0000-0000-0000-000000000000";
 
 /// Why `value` is a placeholder (the reason, for the message), or `None` when it is not one.
 ///
 /// The rule, case-insensitive, in this order:
-/// 1. it has `<` with a `>` after it (`<your-org>.okta.com`, `https://<adfs-host>/…`);
+/// 1. it has `<` with a `>` after it (`<your-org>.okta.com`, `https://<adfs-host>/…`), or `{`
+///    with a `}` after it (`{yourOktaDomain}`, `…/{tenant}/oauth2/…`, the providers' docs');
 /// 2. it is a whole-value match of [`DEFAULT_PLACEHOLDERS`] (`changeme`, `todo…`, `xxx…`), or
 ///    only dots (`...`, `…`);
-/// 3. its host name (the value itself, or the host of a URL) is a documentation domain
-///    (`example.com`, `example.net`, `example.org`, anything under them, or under `.example`,
-///    `.invalid`), one of the identity providers' sample organisations as the first label of
-///    their hosted domain (`example.okta.com`, `contoso.onmicrosoft.com`, `example.eu.auth0.com`),
-///    or a host an earlier starter wrote (`clearml.auth.eu-west-1.amazoncognito.com`);
+/// 3. its host name (the value itself, or the host of a URL), or a segment of its path, is a
+///    documentation domain (`example.com`, `example.net`, `example.org`, anything under them,
+///    or under `.example`, `.invalid`), one of the identity providers' sample organisations as
+///    the first label of their hosted domain (`example.okta.com`, `contoso.onmicrosoft.com`,
+///    `example.eu.auth0.com`, also as the tenant in `https://login.microsoftonline.com/…`), a
+///    host an earlier starter wrote (`clearml.auth.eu-west-1.amazoncognito.com`), or a
+///    documentation GUID (all zeros, or Microsoft's `aaaabbbb-0000-cccc-1111-dddd2222eeee`);
 /// 4. a host label or path segment is a fill-in word (`CHANGE-ME`, `ENV_ID`, `your-…`,
-///    `your_…`, `yourcompany`…);
-/// 5. it is the all-zero GUID.
+///    `your_…`, `yourcompany`…).
 ///
 /// A real tenant GUID, a real organisation named `example` anywhere but as the first label of
 /// a hosted identity-provider domain, and `.test` hosts are not placeholders.
@@ -82,44 +83,32 @@ pub fn why(value: &str) -> Option<&'static str> {
     if v.find('<').is_some_and(|open| v[open..].contains('>')) {
         return Some("`<…>` marks a value to fill in");
     }
+    // `{yourOktaDomain}`, `https://{yourDomain}/…`, `…/{tenant}/oauth2/…`: the identity
+    // providers' own documentation marks what to fill in with braces, as this tool does with
+    // `<…>`; no host, realm, tenant or URL of theirs holds one.
+    if v.find('{').is_some_and(|open| v[open..].contains('}')) {
+        return Some("`{…}` marks a value to fill in");
+    }
     let globs =
         super::Globs::new_caseless(DEFAULT_PLACEHOLDERS.iter().map(|s| s.to_string()).collect())
             .expect("valid defaults");
     if globs.is_match(&v) || (!v.is_empty() && v.chars().all(|c| c == '.' || c == '…')) {
         return Some("it is a fill-in word such as `changeme`, `todo` or `...`");
     }
-    if v == NIL_GUID {
-        return Some("the all-zero GUID is documentation's, never a tenant's");
-    }
     // The host: after a scheme, before a path, port or user part.
     let rest = v.split_once("://").map_or(v.as_str(), |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let mut parts = rest.split(['/', '?', '#']);
+    let authority = parts.next().unwrap_or_default();
     let host = authority.rsplit('@').next().unwrap_or_default();
-    let host = host
-        .split(':')
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('.');
-    if host.contains('.') {
-        let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
-        if EXAMPLE_DOMAINS.iter().any(|d| under(d))
-            || EXAMPLE_TLDS
-                .iter()
-                .any(|t| host.ends_with(&format!(".{t}")))
-        {
-            return Some("it is a domain reserved for documentation");
-        }
-        let (first, tail) = host.split_once('.').unwrap_or((host, ""));
-        if SAMPLE_ORGS.contains(&first)
-            && HOSTED_DOMAINS
-                .iter()
-                .any(|d| tail == *d || tail.ends_with(&format!(".{d}")))
-        {
-            return Some("it is the identity provider's documentation example");
-        }
-        if SAMPLE_HOSTS.contains(&host) {
-            return Some("it is the example an earlier `clearml-sso init` wrote");
-        }
+    let host = host.split(':').next().unwrap_or_default();
+    if let Some(why) = host_reason(host) {
+        return Some(why);
+    }
+    // A path segment can be a host or tenant too: the tenant in Azure's issuer and endpoint
+    // URLs (`https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0`), which the
+    // `tenant` input accepts and splits, or a tenant ID the input's trailing `/` is dropped from.
+    if let Some(why) = parts.find_map(host_reason) {
+        return Some(why);
     }
     let words = rest.split(['.', '/', ':', '?', '#', '&', '=', '@']);
     for word in words {
@@ -128,6 +117,53 @@ pub fn why(value: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// Why `name` (lower-case; a host, or one URL path segment) is a placeholder: a documentation
+/// GUID, a documentation domain, a sample organisation of a hosted identity-provider domain,
+/// or a host an earlier starter wrote.
+fn host_reason(name: &str) -> Option<&'static str> {
+    let host = name.trim_end_matches('.');
+    if is_documentation_guid(host) {
+        return Some("it is the all-zero GUID or a documentation GUID like `aaaabbbb-0000-cccc-…`, never a tenant's");
+    }
+    if !host.contains('.') {
+        return None;
+    }
+    let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
+    if EXAMPLE_DOMAINS.iter().any(|d| under(d))
+        || EXAMPLE_TLDS
+            .iter()
+            .any(|t| host.ends_with(&format!(".{t}")))
+    {
+        return Some("it is a domain reserved for documentation");
+    }
+    let (first, tail) = host.split_once('.').unwrap_or((host, ""));
+    if SAMPLE_ORGS.contains(&first)
+        && HOSTED_DOMAINS
+            .iter()
+            .any(|d| tail == *d || tail.ends_with(&format!(".{d}")))
+    {
+        return Some("it is the identity provider's documentation example");
+    }
+    if SAMPLE_HOSTS.contains(&host) {
+        return Some("it is the example an earlier `clearml-sso init` wrote");
+    }
+    None
+}
+
+/// The GUIDs documentation shows: all zeros, and Microsoft's documentation GUIDs
+/// (`aaaabbbb-0000-cccc-1111-dddd2222eeee`, `00001111-aaaa-2222-bbbb-3333cccc4444`), whose
+/// every group is made of runs of four equal digits. A real GUID is random (and a v4 one has
+/// its version digit `4` alone at the start of the third group), so it never is.
+fn is_documentation_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups.iter().all(|g| {
+            g.as_bytes()
+                .chunks(4)
+                .all(|run| run[0].is_ascii_hexdigit() && run.iter().all(|c| *c == run[0]))
+        })
 }
 
 #[cfg(test)]
@@ -160,6 +196,23 @@ mod tests {
             "https://CHANGE-ME.acme.io/realms/x",
             "clearml.auth.eu-west-1.amazoncognito.com",
             "00000000-0000-0000-0000-000000000000",
+            // The tenant in Azure's issuer and endpoint URLs, which `tenant` accepts and splits.
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0",
+            "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
+            "https://login.microsoftonline.com/Contoso.onmicrosoft.com/oauth2/v2.0/authorize",
+            // The trailing `/` the tenant input drops.
+            "00000000-0000-0000-0000-000000000000/",
+            // Microsoft's documentation GUIDs.
+            "aaaabbbb-0000-cccc-1111-dddd2222eeee",
+            "00001111-AAAA-2222-BBBB-3333CCCC4444",
+            // The providers' own `{…}` placeholders.
+            "{yourOktaDomain}",
+            "https://${yourOktaDomain}/oauth2/default",
+            "yourOktaDomain",
+            "{yourDomain}",
+            "{realm}",
+            "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize",
+            "https://auth.pingone.com/{envId}/as/authorize",
         ] {
             assert!(why(v).is_some(), "{v}");
         }
@@ -173,6 +226,11 @@ mod tests {
             "acmecorp.onmicrosoft.com",
             // A real tenant GUID, a company's own `example` host, a `.test` installation.
             "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+            "https://login.microsoftonline.com/acmecorp.onmicrosoft.com/oauth2/v2.0/authorize",
+            "https://login.microsoftonline.com/common/v2.0",
+            // A v4 GUID with runs of equal digits in some groups only.
+            "aaaabbbb-0000-4ccc-8111-dddd2222eeee",
             "example.acme.io",
             "https://sso.example.acme.io/realms/example",
             "https://sso.acme.test",

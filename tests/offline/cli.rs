@@ -986,6 +986,18 @@ fn documentation_examples_written_by_hand_are_placeholders_too() {
         ("keycloak", "url = \"https://sso.acme.test\"\nrealm = \"CHANGE-ME\"", "fill-in word"),
         ("auth0", "audience = \"https://api.acme.test/\"\ndomain = \"example.eu.auth0.com\"", "documentation example"),
         ("ping", "access_token_url = \"https://auth.pingone.com/2f7a1c4e/as/token\"\nauthorize_url = \"https://auth.pingone.com/ENV_ID/as/authorize\"", "fill-in word"),
+        // Azure's issuer URL, which `tenant` accepts and splits: the tenant is in its path.
+        ("azure_ad", "tenant = \"https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0\"", "documentation example"),
+        ("azure_ad", "tenant = \"https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0\"", "documentation GUID"),
+        // The trailing `/` the tenant input drops; Microsoft's documentation GUIDs.
+        ("azure_ad", "tenant = \"00000000-0000-0000-0000-000000000000/\"", "documentation GUID"),
+        ("azure_ad", "tenant = \"aaaabbbb-0000-cccc-1111-dddd2222eeee\"", "documentation GUID"),
+        // The providers' own docs mark what to fill in with braces.
+        ("okta", "domain = \"{yourOktaDomain}\"", "`{…}` marks"),
+        ("okta", "domain = \"${yourOktaDomain}\"", "`{…}` marks"),
+        ("okta", "domain = \"yourOktaDomain\"", "fill-in word"),
+        ("keycloak", "url = \"https://sso.acme.test\"\nrealm = \"{realm}\"", "`{…}` marks"),
+        ("azure_ad", "access_token_url = \"https://login.microsoftonline.com/acmecorp.onmicrosoft.com/oauth2/v2.0/token\"\nauthorize_url = \"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize\"", "`{…}` marks"),
     ] {
         let path = dir.path().join("p.toml");
         let policy = format!("{head}[providers.{key}]\n{}{setting}\n", creds(key));
