@@ -1019,6 +1019,33 @@ fn documentation_examples_written_by_hand_are_placeholders_too() {
 }
 
 #[test]
+fn a_placeholder_column_counts_characters_as_an_editor_shows_them() {
+    // A byte-order mark is no column, a tab and a multi-byte character are one each, and a
+    // CRLF line ending changes nothing: FILE:LINE:COLUMN lands on the value's opening quote.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    let first = "providers.keycloak = { claims = { name = \"ñä😀\" }, client_id = { secret = \"clearml-sso\", key = \"a\" }, client_secret = { secret = \"clearml-sso\", key = \"b\" }, url = \"https://kc.acme.test\", realm = \"<realm>\" }";
+    let policy = format!("\u{feff}{first}\r\nversion = 1\r\n[providers.okta]\r\n\tdomain\t=\t\"<your-org>.okta.com\" # é\r\nclient_id = {{ secret = \"clearml-sso\", key = \"c\" }}\r\nclient_secret = {{ secret = \"clearml-sso\", key = \"d\" }}\r\n");
+    std::fs::write(&path, &policy).unwrap();
+    let out = run(&["--policy", path.to_str().unwrap(), EXAMPLE], b"");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty());
+    let realm = first[..first.find("\"<realm>").unwrap()].chars().count() + 1;
+    let p = path.display();
+    assert!(
+        err.contains(&format!(
+            "{p}:1:{realm}: error: providers.keycloak.realm = "
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{p}:4:11: error: providers.okta.domain = ")),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_right_value_in_the_manifest_is_never_corrected_to_an_example() {
     // The chart already carries the right Okta domain; the starter's example value must not
     // replace it: the policy is refused, nothing is written. Filled in, it renders.
