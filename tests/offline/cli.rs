@@ -1020,11 +1020,11 @@ fn documentation_examples_written_by_hand_are_placeholders_too() {
 
 #[test]
 fn a_placeholder_column_counts_characters_as_an_editor_shows_them() {
-    // A byte-order mark is no column, a tab and a multi-byte character are one each, and a
+    // A byte-order mark is no column, a list's placeholder item is pointed at, a tab and a multi-byte character are one each, and a
     // CRLF line ending changes nothing: FILE:LINE:COLUMN lands on the value's opening quote.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.toml");
-    let first = "providers.keycloak = { claims = { name = \"ñä😀\" }, client_id = { secret = \"clearml-sso\", key = \"a\" }, client_secret = { secret = \"clearml-sso\", key = \"b\" }, url = \"https://kc.acme.test\", realm = \"<realm>\" }";
+    let first = "providers.keycloak = { claims = { name = \"ñä😀\" }, groups = { admins = [\"ádmins\", \"todo\"] }, client_id = { secret = \"clearml-sso\", key = \"a\" }, client_secret = { secret = \"clearml-sso\", key = \"b\" }, url = \"https://kc.acme.test\", realm = \"<realm>\" }";
     let policy = format!("\u{feff}{first}\r\nversion = 1\r\n[providers.okta]\r\n\tdomain\t=\t\"<your-org>.okta.com\" # é\r\nclient_id = {{ secret = \"clearml-sso\", key = \"c\" }}\r\nclient_secret = {{ secret = \"clearml-sso\", key = \"d\" }}\r\n");
     std::fs::write(&path, &policy).unwrap();
     let out = run(&["--policy", path.to_str().unwrap(), EXAMPLE], b"");
@@ -1032,10 +1032,18 @@ fn a_placeholder_column_counts_characters_as_an_editor_shows_them() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(out.stdout.is_empty());
     let realm = first[..first.find("\"<realm>").unwrap()].chars().count() + 1;
+    // A list's item, not the list.
+    let item = first[..first.find("\"todo").unwrap()].chars().count() + 1;
     let p = path.display();
     assert!(
         err.contains(&format!(
             "{p}:1:{realm}: error: providers.keycloak.realm = "
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{p}:1:{item}: error: providers.keycloak.groups.admins = \"todo\""
         )),
         "{err}"
     );
