@@ -260,7 +260,7 @@ fn placeholder_found(
     secret: bool,
     why: &str,
     fill_in: &str,
-    item: &Item,
+    span: Option<Range<usize>>,
 ) {
     let shown = if secret {
         String::new()
@@ -274,7 +274,7 @@ fn placeholder_found(
         format!(", of the form {form}")
     };
     l.placeholder(
-        item.span(),
+        span,
         format!(
             "providers.{}.{name}{shown} is a placeholder ({why})",
             spec.key
@@ -314,7 +314,16 @@ fn load_options(
                 if let Some(value) = l.string(v, &format!("providers.{}.{k}", spec.key)) {
                     let placeholder = super::placeholder::why(&value).map(|why| {
                         let fill_in = format!("{}, {}", input.about, input.kind.describe());
-                        placeholder_found(l, spec, input.name, &value, false, why, &fill_in, v);
+                        placeholder_found(
+                            l,
+                            spec,
+                            input.name,
+                            &value,
+                            false,
+                            why,
+                            &fill_in,
+                            v.span(),
+                        );
                     });
                     inputs.push(GivenInput {
                         name: input.name,
@@ -334,12 +343,19 @@ fn load_options(
                         Literal::List(items) => items.iter().map(String::as_str).collect(),
                         Literal::Bool(_) => Vec::new(),
                     };
-                    if let Some((text, why)) = texts
+                    if let Some((index, text, why)) = texts
                         .iter()
-                        .find_map(|t| super::placeholder::why(t).map(|why| (*t, why)))
+                        .enumerate()
+                        .find_map(|(i, t)| super::placeholder::why(t).map(|why| (i, *t, why)))
                     {
                         let fill_in = format!("{}, {}", option.about, option.value_type.describe());
-                        placeholder_found(l, spec, &name, text, option.secret, why, &fill_in, v);
+                        // A list's item is pointed at, not the list.
+                        let span = v
+                            .as_array()
+                            .and_then(|a| a.get(index))
+                            .and_then(|item| item.span())
+                            .or_else(|| v.span());
+                        placeholder_found(l, spec, &name, text, option.secret, why, &fill_in, span);
                     }
                 }
                 // The rule a manifest's value gets (see clearml_env): ClearML appends paths.
