@@ -1054,6 +1054,37 @@ fn a_placeholder_column_counts_characters_as_an_editor_shows_them() {
 }
 
 #[test]
+fn a_generated_client_secret_with_brackets_is_no_placeholder() {
+    // A literal client secret (plaintext_secrets = "allow") may hold any character: `<`, `>`,
+    // `{`, `}` among random characters are a real secret, rendered; `<client-secret>` is not.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    let p = path.to_str().unwrap();
+    for (secret, placeholder) in [
+        ("k9<Tq~3>zP8w", false),
+        ("a{8f!Qz}b", false),
+        ("<client-secret>", true),
+        ("{clientSecret}", true),
+    ] {
+        let policy = format!("version = 1\n[enforce]\nplaintext_secrets = \"allow\"\n[secrets]\nexternal = [\"clearml-sso\"]\n[providers.google]\nclient_id = {{ secret = \"clearml-sso\", key = \"google_client_id\" }}\nclient_secret = \"{secret}\"\n");
+        std::fs::write(&path, &policy).unwrap();
+        let out = run(&["--policy", p, EXAMPLE], b"");
+        let err = text(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(if placeholder { 2 } else { 0 }),
+            "{secret}: {err}"
+        );
+        assert_eq!(
+            err.contains("is a placeholder"),
+            placeholder,
+            "{secret}: {err}"
+        );
+        assert!(!err.contains(secret), "{err}");
+    }
+}
+
+#[test]
 fn a_right_value_in_the_manifest_is_never_corrected_to_an_example() {
     // The chart already carries the right Okta domain; the starter's example value must not
     // replace it: the policy is refused, nothing is written. Filled in, it renders.
