@@ -79,14 +79,25 @@ const FILL_IN_WORDS: &[&str] = &[
 /// A real tenant GUID, a real organisation named `example` anywhere but as the first label of
 /// a hosted identity-provider domain, and `.test` hosts are not placeholders.
 pub fn why(value: &str) -> Option<&'static str> {
+    why_for(value, false)
+}
+
+/// [`why`] for a credential (`client_secret`): a generated secret may hold any character, so
+/// a `<`…`>` or `{`…`}` counts only around a name (`<client-secret>`, `{clientSecret}`,
+/// `<AUTH0_CLIENT_SECRET>`), not around random characters (`k9<Tq~3>zP`).
+pub fn why_secret(value: &str) -> Option<&'static str> {
+    why_for(value, true)
+}
+
+fn why_for(value: &str, secret: bool) -> Option<&'static str> {
     let v = value.trim().to_ascii_lowercase();
-    if v.find('<').is_some_and(|open| v[open..].contains('>')) {
+    if marked(&v, '<', '>', secret) {
         return Some("`<…>` marks a value to fill in");
     }
     // `{yourOktaDomain}`, `https://{yourDomain}/…`, `…/{tenant}/oauth2/…`: the identity
     // providers' own documentation marks what to fill in with braces, as this tool does with
     // `<…>`; no host, realm, tenant or URL of theirs holds one.
-    if v.find('{').is_some_and(|open| v[open..].contains('}')) {
+    if marked(&v, '{', '}', secret) {
         return Some("`{…}` marks a value to fill in");
     }
     let globs =
@@ -117,6 +128,23 @@ pub fn why(value: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// Whether `v` has `open` with `close` after it; for a credential (`name_only`), only around a
+/// name: letters alone, or letters, digits and `-`, `_`, `.`, spaces with a `-`, `_` or space.
+fn marked(v: &str, open: char, close: char, name_only: bool) -> bool {
+    if !name_only {
+        return v.find(open).is_some_and(|i| v[i..].contains(close));
+    }
+    v.split(open).skip(1).any(|after| {
+        after.split_once(close).is_some_and(|(name, _)| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' '))
+                && (name.chars().all(|c| c.is_ascii_alphabetic()) || name.contains(['-', '_', ' ']))
+        })
+    })
 }
 
 /// Why `name` (lower-case; a host, or one URL path segment) is a placeholder: a documentation
@@ -168,7 +196,7 @@ fn is_documentation_guid(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::why;
+    use super::{why, why_secret};
 
     #[test]
     fn starters_docs_and_catalogue_examples_are_placeholders() {
@@ -216,6 +244,31 @@ mod tests {
         ] {
             assert!(why(v).is_some(), "{v}");
         }
+    }
+
+    #[test]
+    fn a_credential_is_a_placeholder_only_for_a_marker_around_a_name() {
+        for v in [
+            "<client-secret>",
+            "<AUTH0_CLIENT_SECRET>",
+            "{clientSecret}",
+            "${CLIENT_SECRET}",
+            "changeme",
+        ] {
+            assert!(why_secret(v).is_some(), "{v}");
+        }
+        // Generated secrets with symbols: `<`, `>`, `{`, `}` among random characters.
+        for v in [
+            "k9<Tq~3>zP8w",
+            "a{8f!Qz}b",
+            "Zq<3x9>Lm",
+            "x}y{z",
+            "p<>q",
+            "8Q~a.b_c-D",
+        ] {
+            assert_eq!(why_secret(v), None, "{v}");
+        }
+        assert!(why("k9<Tq~3>zP8w").is_some());
     }
 
     #[test]

@@ -343,10 +343,15 @@ fn load_options(
                         Literal::List(items) => items.iter().map(String::as_str).collect(),
                         Literal::Bool(_) => Vec::new(),
                     };
+                    let why = if option.secret {
+                        super::placeholder::why_secret
+                    } else {
+                        super::placeholder::why
+                    };
                     if let Some((index, text, why)) = texts
                         .iter()
                         .enumerate()
-                        .find_map(|(i, t)| super::placeholder::why(t).map(|why| (i, *t, why)))
+                        .find_map(|(i, t)| why(t).map(|why| (i, *t, why)))
                     {
                         let fill_in = format!("{}, {}", option.about, option.value_type.describe());
                         // A list's item is pointed at, not the list.
