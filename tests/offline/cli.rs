@@ -1085,6 +1085,38 @@ fn a_generated_client_secret_with_brackets_is_no_placeholder() {
 }
 
 #[test]
+fn real_names_that_begin_with_a_fill_in_word_render() {
+    // `todo…`, `replace…`, `xxx…` as mere prefixes refused real organisations (XXXLutz,
+    // Todoist) and realms; the words alone or before a separator still are placeholders.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    let p = path.to_str().unwrap();
+    let creds = |key: &str| {
+        format!("client_id = {{ secret = \"clearml-sso\", key = \"{key}_id\" }}\nclient_secret = {{ secret = \"clearml-sso\", key = \"{key}_secret\" }}\n")
+    };
+    for (key, setting, placeholder) in [
+        ("okta", "domain = \"xxxlutz.okta.com\"", false),
+        ("okta", "domain = \"todoist.okta.com\"", false),
+        ("azure_ad", "tenant = \"xxxlutz.onmicrosoft.com\"", false),
+        ("keycloak", "url = \"https://sso.acme.test\"\nrealm = \"replacements\"", false),
+        ("keycloak", "url = \"https://sso.acme.test\"\nrealm = \"clearml\"\ngroups.admins = [\"xxxlutz-admins\"]", false),
+        ("keycloak", "url = \"https://sso.acme.test\"\nrealm = \"TODO\"", true),
+        ("okta", "domain = \"xxxx.okta.com\"", true),
+    ] {
+        let policy = format!("version = 1\n[secrets]\nexternal = [\"clearml-sso\"]\n[providers.{key}]\n{}{setting}\n", creds(key));
+        std::fs::write(&path, &policy).unwrap();
+        let out = run(&["--policy", p, EXAMPLE], b"");
+        let err = text(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(if placeholder { 2 } else { 0 }),
+            "{setting}: {err}"
+        );
+        assert_eq!(err.contains("placeholder"), placeholder, "{setting}: {err}");
+    }
+}
+
+#[test]
 fn a_right_value_in_the_manifest_is_never_corrected_to_an_example() {
     // The chart already carries the right Okta domain; the starter's example value must not
     // replace it: the policy is refused, nothing is written. Filled in, it renders.
