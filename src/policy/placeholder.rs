@@ -11,15 +11,22 @@
 
 /// Placeholders found in ClearML's docs and in charts (`<AUTH0_CLIENT_SECRET>`, `changeme`…):
 /// case-insensitive globs on a whole value. The default of `[secrets] placeholders` (for the
-/// values a manifest carries), and part of the policy's own rule ([`why`]).
+/// values a manifest carries), and part of the policy's own rule ([`why`]). `todo`, `replace`
+/// and `xxx` count alone or followed by a character that is no letter or digit (`TODO: set`,
+/// `replace_me`, `xxx-xxx`, `xxxx`), so that real names that begin with them (`todoist`,
+/// `xxxlutz.okta.com`, a realm named `replacements`) are not placeholders.
 pub const DEFAULT_PLACEHOLDERS: &[&str] = &[
     "<*>",
     "changeme",
     "change_me",
     "change-me",
-    "todo*",
-    "replace*",
-    "xxx*",
+    "todo",
+    "todo[!a-z0-9]*",
+    "replace",
+    "replaceme",
+    "replace[!a-z0-9]*",
+    "xxx",
+    "xxx[!a-wyz0-9]*",
 ];
 
 /// Domains reserved for documentation (RFC 2606, RFC 6761): the domain itself and every name
@@ -207,6 +214,16 @@ mod tests {
             "CHANGE-ME",
             "changeme",
             "...",
+            "TODO",
+            "TODO: fill in",
+            "todo.okta.com",
+            "replace_me",
+            "REPLACEME",
+            "replace-with-your-realm",
+            "xxx",
+            "XXXX",
+            "xxx-xxx",
+            "xxxxxxxx.okta.com",
             "example.okta.com",
             "EXAMPLE.okta.com",
             "example.eu.auth0.com",
@@ -295,6 +312,12 @@ mod tests {
             "preferred_username",
             "/opt/clearml/config/metadata.xml",
             "yours.acme.io",
+            // Real names that begin with a fill-in word.
+            "xxxlutz.okta.com",
+            "todoist.okta.com",
+            "xxxlutz.onmicrosoft.com",
+            "replacements",
+            "todoist-prod.auth.us-east-1.amazoncognito.com",
             "",
         ] {
             assert_eq!(why(v), None, "{v}");
