@@ -168,7 +168,8 @@ fn url(r: &mut Rng, calm: bool, slash: bool) -> String {
                 "x,y",
                 "p#q",
                 "p//q",
-                "${X}",
+                // Not `${X}`: a `{…}` in a policy value is a placeholder, refused by design.
+                "${X",
                 "\"q\"",
                 "true",
                 "é",
@@ -366,10 +367,21 @@ const TAILS: &[&str] = &[
     "\\\", secure.login.sso.oauth_client.keycloak.client_secret: w",
 ];
 
+/// A string for a policy literal: a placeholder (`${HOME}`, `..`) is refused by design
+/// (`policy::placeholder_reason`), so the generator draws again.
+fn setting_string(r: &mut Rng, calm: bool) -> String {
+    loop {
+        let v = any_string(r, calm);
+        if clearml_sso::policy::placeholder_reason(&v).is_none() {
+            return v;
+        }
+    }
+}
+
 fn literal(r: &mut Rng, calm: bool, kind: Kind) -> (String, Json) {
     match kind {
         Kind::Str => {
-            let v = any_string(r, calm);
+            let v = setting_string(r, calm);
             (toml_str(&v), s(&v))
         }
         Kind::Bool => {
@@ -377,7 +389,9 @@ fn literal(r: &mut Rng, calm: bool, kind: Kind) -> (String, Json) {
             (b.to_string(), json!({ "bool": b }))
         }
         Kind::List => {
-            let items: Vec<String> = (0..1 + r.below(3)).map(|_| any_string(r, calm)).collect();
+            let items: Vec<String> = (0..1 + r.below(3))
+                .map(|_| setting_string(r, calm))
+                .collect();
             (
                 format!(
                     "[{}]",
