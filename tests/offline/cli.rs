@@ -1117,6 +1117,36 @@ fn real_names_that_begin_with_a_fill_in_word_render() {
 }
 
 #[test]
+fn explain_splits_a_pasted_issuer_even_when_it_is_a_placeholder() {
+    // Azure's issuer URL with the sample tenant: a to-do item, and the draft's URLs are the
+    // tenant's, not the issuer pasted inside the template.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    std::fs::write(
+        &path,
+        "version = 1\n[secrets]\nexternal = [\"clearml-sso\"]\n[providers.azure_ad]\nclient_id = { secret = \"clearml-sso\", key = \"a\" }\nclient_secret = { secret = \"clearml-sso\", key = \"b\" }\ntenant = \"https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0\"\n",
+    )
+    .unwrap();
+    let out = run(&["explain", "--policy", path.to_str().unwrap()], b"");
+    let explained = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        explained.starts_with("Still to fill in (1):"),
+        "{explained}"
+    );
+    assert!(
+        explained.contains(
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
+        ),
+        "{explained}"
+    );
+    assert!(
+        !explained.contains("microsoftonline.com/https:"),
+        "{explained}"
+    );
+}
+
+#[test]
 fn a_right_value_in_the_manifest_is_never_corrected_to_an_example() {
     // The chart already carries the right Okta domain; the starter's example value must not
     // replace it: the policy is refused, nothing is written. Filled in, it renders.
