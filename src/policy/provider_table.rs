@@ -66,10 +66,14 @@ pub(super) fn load_provider(
             .find(|i| i.name == name)
             .map_or(String::new(), |i| i.value.clone())
     };
-    // A placeholder input (recorded already) cannot be checked as a host or URL: the URLs are
+    // A placeholder input (recorded already) may not pass as a host or URL: the URLs are then
     // derived from it as written, for `explain` on a draft; `parse` refuses the policy anyway.
+    // One that passes (an issuer URL pasted whole) is split as any input is, so that the draft's
+    // URLs do not repeat the issuer inside the template.
     let derived = if inputs.iter().any(|i| i.placeholder) {
-        Ok(spec.derive_verbatim(&given))
+        Ok(spec
+            .derive(&given)
+            .unwrap_or_else(|_| spec.derive_verbatim(&given)))
     } else {
         spec.derive(&given)
     };
