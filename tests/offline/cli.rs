@@ -992,6 +992,8 @@ fn documentation_examples_written_by_hand_are_placeholders_too() {
         // The trailing `/` the tenant input drops; Microsoft's documentation GUIDs.
         ("azure_ad", "tenant = \"00000000-0000-0000-0000-000000000000/\"", "documentation GUID"),
         ("azure_ad", "tenant = \"aaaabbbb-0000-cccc-1111-dddd2222eeee\"", "documentation GUID"),
+        // Microsoft's AD FS docs' host.
+        ("ad_oauth", "access_token_url = \"https://adfs.contoso.com/adfs/oauth2/token\"\nauthorize_url = \"https://adfs.contoso.com/adfs/oauth2/authorize\"", "Microsoft's documentation"),
         // The providers' own docs mark what to fill in with braces.
         ("okta", "domain = \"{yourOktaDomain}\"", "`{…}` marks"),
         ("okta", "domain = \"${yourOktaDomain}\"", "`{…}` marks"),
