@@ -32,6 +32,10 @@ pub const DEFAULT_PLACEHOLDERS: &[&str] = &[
 /// Domains reserved for documentation (RFC 2606, RFC 6761): the domain itself and every name
 /// under it. `.test` is not here: it is reserved for testing, and real test installations use it.
 const EXAMPLE_DOMAINS: &[&str] = &["example.com", "example.net", "example.org"];
+/// The domains of Microsoft's sample companies, which its Entra ID and AD FS docs use for
+/// every host and tenant (`adfs.contoso.com`, `fs.fabrikam.com`, tenant `contoso.com`): the
+/// domain itself and every name under it.
+const SAMPLE_DOMAINS: &[&str] = &["contoso.com", "fabrikam.com"];
 /// Top-level domains reserved for documentation or guaranteed not to resolve.
 const EXAMPLE_TLDS: &[&str] = &["example", "invalid"];
 /// The sample organisations of the identity providers' own documentation (Microsoft's Contoso
@@ -173,6 +177,9 @@ fn host_reason(name: &str) -> Option<&'static str> {
     {
         return Some("it is a domain reserved for documentation");
     }
+    if SAMPLE_DOMAINS.iter().any(|d| under(d)) {
+        return Some("it is the domain of Microsoft's documentation examples");
+    }
     let (first, tail) = host.split_once('.').unwrap_or((host, ""));
     if SAMPLE_ORGS.contains(&first)
         && HOSTED_DOMAINS
@@ -250,6 +257,10 @@ mod tests {
             // Microsoft's documentation GUIDs.
             "aaaabbbb-0000-cccc-1111-dddd2222eeee",
             "00001111-AAAA-2222-BBBB-3333CCCC4444",
+            // Microsoft's AD FS and Entra docs.
+            "https://adfs.contoso.com/adfs/oauth2/authorize",
+            "fs.fabrikam.com",
+            "contoso.com",
             // The providers' own `{…}` placeholders.
             "{yourOktaDomain}",
             "https://${yourOktaDomain}/oauth2/default",
@@ -312,6 +323,8 @@ mod tests {
             "preferred_username",
             "/opt/clearml/config/metadata.xml",
             "yours.acme.io",
+            "https://adfs.contosoltd.com/adfs/oauth2/authorize",
+            "notcontoso.com",
             // Real names that begin with a fill-in word.
             "xxxlutz.okta.com",
             "todoist.okta.com",
