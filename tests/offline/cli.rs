@@ -993,7 +993,7 @@ fn documentation_examples_written_by_hand_are_placeholders_too() {
         ("azure_ad", "tenant = \"00000000-0000-0000-0000-000000000000/\"", "documentation GUID"),
         ("azure_ad", "tenant = \"aaaabbbb-0000-cccc-1111-dddd2222eeee\"", "documentation GUID"),
         // Microsoft's AD FS docs' host.
-        ("ad_oauth", "access_token_url = \"https://adfs.contoso.com/adfs/oauth2/token\"\nauthorize_url = \"https://adfs.contoso.com/adfs/oauth2/authorize\"", "Microsoft's documentation"),
+        ("ad_oauth", "access_token_url = \"https://adfs.acme.test/adfs/oauth2/token\"\nauthorize_url = \"https://adfs.contoso.com/adfs/oauth2/authorize\"", "Microsoft's documentation"),
         // The providers' own docs mark what to fill in with braces.
         ("okta", "domain = \"{yourOktaDomain}\"", "`{…}` marks"),
         ("okta", "domain = \"${yourOktaDomain}\"", "`{…}` marks"),
