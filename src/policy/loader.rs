@@ -60,7 +60,14 @@ impl Loader<'_> {
             Some(r) => {
                 let before = &self.text[..r.start.min(self.text.len())];
                 let line = before.matches('\n').count() + 1;
-                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                // A byte-order mark opening the file is no column: editors do not show it.
+                let before_line = before.rsplit('\n').next().unwrap_or_default();
+                let before_line = if line == 1 {
+                    before_line.trim_start_matches('\u{feff}')
+                } else {
+                    before_line
+                };
+                let column = before_line.chars().count() + 1;
                 (line, column)
             }
             None => (0, 0),

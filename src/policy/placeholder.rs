@@ -11,20 +11,31 @@
 
 /// Placeholders found in ClearML's docs and in charts (`<AUTH0_CLIENT_SECRET>`, `changeme`…):
 /// case-insensitive globs on a whole value. The default of `[secrets] placeholders` (for the
-/// values a manifest carries), and part of the policy's own rule ([`why`]).
+/// values a manifest carries), and part of the policy's own rule ([`why`]). `todo`, `replace`
+/// and `xxx` count alone or followed by a character that is no letter or digit (`TODO: set`,
+/// `replace_me`, `xxx-xxx`, `xxxx`), so that real names that begin with them (`todoist`,
+/// `xxxlutz.okta.com`, a realm named `replacements`) are not placeholders.
 pub const DEFAULT_PLACEHOLDERS: &[&str] = &[
     "<*>",
     "changeme",
     "change_me",
     "change-me",
-    "todo*",
-    "replace*",
-    "xxx*",
+    "todo",
+    "todo[!a-z0-9]*",
+    "replace",
+    "replaceme",
+    "replace[!a-z0-9]*",
+    "xxx",
+    "xxx[!a-wyz0-9]*",
 ];
 
 /// Domains reserved for documentation (RFC 2606, RFC 6761): the domain itself and every name
 /// under it. `.test` is not here: it is reserved for testing, and real test installations use it.
 const EXAMPLE_DOMAINS: &[&str] = &["example.com", "example.net", "example.org"];
+/// The domains of Microsoft's sample companies, which its Entra ID and AD FS docs use for
+/// every host and tenant (`adfs.contoso.com`, `fs.fabrikam.com`, tenant `contoso.com`): the
+/// domain itself and every name under it.
+const SAMPLE_DOMAINS: &[&str] = &["contoso.com", "fabrikam.com"];
 /// Top-level domains reserved for documentation or guaranteed not to resolve.
 const EXAMPLE_TLDS: &[&str] = &["example", "invalid"];
 /// The sample organisations of the identity providers' own documentation (Microsoft's Contoso
@@ -54,33 +65,51 @@ const FILL_IN_WORDS: &[&str] = &[
     "tenant-id",
     "yourcompany",
     "yourdomain",
+    "youroktadomain",
     "yourorg",
     "yourtenant",
 ];
-/// A tenant ID of all zeros is the GUID documentation shows, never a tenant.
-const NIL_GUID: &str = "00000000-0000-0000-0000-000000000000";
 
 /// Why `value` is a placeholder (the reason, for the message), or `None` when it is not one.
 ///
 /// The rule, case-insensitive, in this order:
-/// 1. it has `<` with a `>` after it (`<your-org>.okta.com`, `https://<adfs-host>/…`);
+/// 1. it has `<` with a `>` after it (`<your-org>.okta.com`, `https://<adfs-host>/…`), or `{`
+///    with a `}` after it (`{yourOktaDomain}`, `…/{tenant}/oauth2/…`, the providers' docs');
 /// 2. it is a whole-value match of [`DEFAULT_PLACEHOLDERS`] (`changeme`, `todo…`, `xxx…`), or
 ///    only dots (`...`, `…`);
-/// 3. its host name (the value itself, or the host of a URL) is a documentation domain
-///    (`example.com`, `example.net`, `example.org`, anything under them, or under `.example`,
-///    `.invalid`), one of the identity providers' sample organisations as the first label of
-///    their hosted domain (`example.okta.com`, `contoso.onmicrosoft.com`, `example.eu.auth0.com`),
-///    or a host an earlier starter wrote (`clearml.auth.eu-west-1.amazoncognito.com`);
+/// 3. its host name (the value itself, or the host of a URL), or a segment of its path, is a
+///    documentation domain (`example.com`, `example.net`, `example.org`, anything under them,
+///    or under `.example`, `.invalid`), one of the identity providers' sample organisations as
+///    the first label of their hosted domain (`example.okta.com`, `contoso.onmicrosoft.com`,
+///    `example.eu.auth0.com`, also as the tenant in `https://login.microsoftonline.com/…`), a
+///    host an earlier starter wrote (`clearml.auth.eu-west-1.amazoncognito.com`), or a
+///    documentation GUID (all zeros, or Microsoft's `aaaabbbb-0000-cccc-1111-dddd2222eeee`);
 /// 4. a host label or path segment is a fill-in word (`CHANGE-ME`, `ENV_ID`, `your-…`,
-///    `your_…`, `yourcompany`…);
-/// 5. it is the all-zero GUID.
+///    `your_…`, `yourcompany`…).
 ///
 /// A real tenant GUID, a real organisation named `example` anywhere but as the first label of
 /// a hosted identity-provider domain, and `.test` hosts are not placeholders.
 pub fn why(value: &str) -> Option<&'static str> {
+    why_for(value, false)
+}
+
+/// [`why`] for a credential (`client_secret`): a generated secret may hold any character, so
+/// a `<`…`>` or `{`…`}` counts only around a name (`<client-secret>`, `{clientSecret}`,
+/// `<AUTH0_CLIENT_SECRET>`), not around random characters (`k9<Tq~3>zP`).
+pub fn why_secret(value: &str) -> Option<&'static str> {
+    why_for(value, true)
+}
+
+fn why_for(value: &str, secret: bool) -> Option<&'static str> {
     let v = value.trim().to_ascii_lowercase();
-    if v.find('<').is_some_and(|open| v[open..].contains('>')) {
+    if marked(&v, '<', '>', secret) {
         return Some("`<…>` marks a value to fill in");
+    }
+    // `{yourOktaDomain}`, `https://{yourDomain}/…`, `…/{tenant}/oauth2/…`: the identity
+    // providers' own documentation marks what to fill in with braces, as this tool does with
+    // `<…>`; no host, realm, tenant or URL of theirs holds one.
+    if marked(&v, '{', '}', secret) {
+        return Some("`{…}` marks a value to fill in");
     }
     let globs =
         super::Globs::new_caseless(DEFAULT_PLACEHOLDERS.iter().map(|s| s.to_string()).collect())
@@ -88,38 +117,20 @@ pub fn why(value: &str) -> Option<&'static str> {
     if globs.is_match(&v) || (!v.is_empty() && v.chars().all(|c| c == '.' || c == '…')) {
         return Some("it is a fill-in word such as `changeme`, `todo` or `...`");
     }
-    if v == NIL_GUID {
-        return Some("the all-zero GUID is documentation's, never a tenant's");
-    }
     // The host: after a scheme, before a path, port or user part.
     let rest = v.split_once("://").map_or(v.as_str(), |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let mut parts = rest.split(['/', '?', '#']);
+    let authority = parts.next().unwrap_or_default();
     let host = authority.rsplit('@').next().unwrap_or_default();
-    let host = host
-        .split(':')
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('.');
-    if host.contains('.') {
-        let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
-        if EXAMPLE_DOMAINS.iter().any(|d| under(d))
-            || EXAMPLE_TLDS
-                .iter()
-                .any(|t| host.ends_with(&format!(".{t}")))
-        {
-            return Some("it is a domain reserved for documentation");
-        }
-        let (first, tail) = host.split_once('.').unwrap_or((host, ""));
-        if SAMPLE_ORGS.contains(&first)
-            && HOSTED_DOMAINS
-                .iter()
-                .any(|d| tail == *d || tail.ends_with(&format!(".{d}")))
-        {
-            return Some("it is the identity provider's documentation example");
-        }
-        if SAMPLE_HOSTS.contains(&host) {
-            return Some("it is the example an earlier `clearml-sso init` wrote");
-        }
+    let host = host.split(':').next().unwrap_or_default();
+    if let Some(why) = host_reason(host) {
+        return Some(why);
+    }
+    // A path segment can be a host or tenant too: the tenant in Azure's issuer and endpoint
+    // URLs (`https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0`), which the
+    // `tenant` input accepts and splits, or a tenant ID the input's trailing `/` is dropped from.
+    if let Some(why) = parts.find_map(host_reason) {
+        return Some(why);
     }
     let words = rest.split(['.', '/', ':', '?', '#', '&', '=', '@']);
     for word in words {
@@ -130,9 +141,76 @@ pub fn why(value: &str) -> Option<&'static str> {
     None
 }
 
+/// Whether `v` has `open` with `close` after it; for a credential (`name_only`), only around a
+/// name: letters alone, or letters, digits and `-`, `_`, `.`, spaces with a `-`, `_` or space.
+fn marked(v: &str, open: char, close: char, name_only: bool) -> bool {
+    if !name_only {
+        return v.find(open).is_some_and(|i| v[i..].contains(close));
+    }
+    v.split(open).skip(1).any(|after| {
+        after.split_once(close).is_some_and(|(name, _)| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' '))
+                && (name.chars().all(|c| c.is_ascii_alphabetic()) || name.contains(['-', '_', ' ']))
+        })
+    })
+}
+
+/// Why `name` (lower-case; a host, or one URL path segment) is a placeholder: a documentation
+/// GUID, a documentation domain, a sample organisation of a hosted identity-provider domain,
+/// or a host an earlier starter wrote.
+fn host_reason(name: &str) -> Option<&'static str> {
+    let host = name.trim_end_matches('.');
+    if is_documentation_guid(host) {
+        return Some("it is the all-zero GUID or a documentation GUID like `aaaabbbb-0000-cccc-…`, never a tenant's");
+    }
+    if !host.contains('.') {
+        return None;
+    }
+    let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
+    if EXAMPLE_DOMAINS.iter().any(|d| under(d))
+        || EXAMPLE_TLDS
+            .iter()
+            .any(|t| host.ends_with(&format!(".{t}")))
+    {
+        return Some("it is a domain reserved for documentation");
+    }
+    if SAMPLE_DOMAINS.iter().any(|d| under(d)) {
+        return Some("it is the domain of Microsoft's documentation examples");
+    }
+    let (first, tail) = host.split_once('.').unwrap_or((host, ""));
+    if SAMPLE_ORGS.contains(&first)
+        && HOSTED_DOMAINS
+            .iter()
+            .any(|d| tail == *d || tail.ends_with(&format!(".{d}")))
+    {
+        return Some("it is the identity provider's documentation example");
+    }
+    if SAMPLE_HOSTS.contains(&host) {
+        return Some("it is the example an earlier `clearml-sso init` wrote");
+    }
+    None
+}
+
+/// The GUIDs documentation shows: all zeros, and Microsoft's documentation GUIDs
+/// (`aaaabbbb-0000-cccc-1111-dddd2222eeee`, `00001111-aaaa-2222-bbbb-3333cccc4444`), whose
+/// every group is made of runs of four equal digits. A real GUID is random (and a v4 one has
+/// its version digit `4` alone at the start of the third group), so it never is.
+fn is_documentation_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups.iter().all(|g| {
+            g.as_bytes()
+                .chunks(4)
+                .all(|run| run[0].is_ascii_hexdigit() && run.iter().all(|c| *c == run[0]))
+        })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::why;
+    use super::{why, why_secret};
 
     #[test]
     fn starters_docs_and_catalogue_examples_are_placeholders() {
@@ -143,6 +221,16 @@ mod tests {
             "CHANGE-ME",
             "changeme",
             "...",
+            "TODO",
+            "TODO: fill in",
+            "todo.okta.com",
+            "replace_me",
+            "REPLACEME",
+            "replace-with-your-realm",
+            "xxx",
+            "XXXX",
+            "xxx-xxx",
+            "xxxxxxxx.okta.com",
             "example.okta.com",
             "EXAMPLE.okta.com",
             "example.eu.auth0.com",
@@ -160,9 +248,55 @@ mod tests {
             "https://CHANGE-ME.acme.io/realms/x",
             "clearml.auth.eu-west-1.amazoncognito.com",
             "00000000-0000-0000-0000-000000000000",
+            // The tenant in Azure's issuer and endpoint URLs, which `tenant` accepts and splits.
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0",
+            "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
+            "https://login.microsoftonline.com/Contoso.onmicrosoft.com/oauth2/v2.0/authorize",
+            // The trailing `/` the tenant input drops.
+            "00000000-0000-0000-0000-000000000000/",
+            // Microsoft's documentation GUIDs.
+            "aaaabbbb-0000-cccc-1111-dddd2222eeee",
+            "00001111-AAAA-2222-BBBB-3333CCCC4444",
+            // Microsoft's AD FS and Entra docs.
+            "https://adfs.contoso.com/adfs/oauth2/authorize",
+            "fs.fabrikam.com",
+            "contoso.com",
+            // The providers' own `{…}` placeholders.
+            "{yourOktaDomain}",
+            "https://${yourOktaDomain}/oauth2/default",
+            "yourOktaDomain",
+            "{yourDomain}",
+            "{realm}",
+            "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize",
+            "https://auth.pingone.com/{envId}/as/authorize",
         ] {
             assert!(why(v).is_some(), "{v}");
         }
+    }
+
+    #[test]
+    fn a_credential_is_a_placeholder_only_for_a_marker_around_a_name() {
+        for v in [
+            "<client-secret>",
+            "<AUTH0_CLIENT_SECRET>",
+            "{clientSecret}",
+            "${CLIENT_SECRET}",
+            "changeme",
+        ] {
+            assert!(why_secret(v).is_some(), "{v}");
+        }
+        // Generated secrets with symbols: `<`, `>`, `{`, `}` among random characters.
+        for v in [
+            "k9<Tq~3>zP8w",
+            "a{8f!Qz}b",
+            "Zq<3x9>Lm",
+            "x}y{z",
+            "p<>q",
+            "8Q~a.b_c-D",
+        ] {
+            assert_eq!(why_secret(v), None, "{v}");
+        }
+        assert!(why("k9<Tq~3>zP8w").is_some());
     }
 
     #[test]
@@ -173,6 +307,11 @@ mod tests {
             "acmecorp.onmicrosoft.com",
             // A real tenant GUID, a company's own `example` host, a `.test` installation.
             "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+            "https://login.microsoftonline.com/acmecorp.onmicrosoft.com/oauth2/v2.0/authorize",
+            "https://login.microsoftonline.com/common/v2.0",
+            // A v4 GUID with runs of equal digits in some groups only.
+            "aaaabbbb-0000-4ccc-8111-dddd2222eeee",
             "example.acme.io",
             "https://sso.example.acme.io/realms/example",
             "https://sso.acme.test",
@@ -184,6 +323,14 @@ mod tests {
             "preferred_username",
             "/opt/clearml/config/metadata.xml",
             "yours.acme.io",
+            "https://adfs.contosoltd.com/adfs/oauth2/authorize",
+            "notcontoso.com",
+            // Real names that begin with a fill-in word.
+            "xxxlutz.okta.com",
+            "todoist.okta.com",
+            "xxxlutz.onmicrosoft.com",
+            "replacements",
+            "todoist-prod.auth.us-east-1.amazoncognito.com",
             "",
         ] {
             assert_eq!(why(v), None, "{v}");

@@ -66,10 +66,14 @@ pub(super) fn load_provider(
             .find(|i| i.name == name)
             .map_or(String::new(), |i| i.value.clone())
     };
-    // A placeholder input (recorded already) cannot be checked as a host or URL: the URLs are
+    // A placeholder input (recorded already) may not pass as a host or URL: the URLs are then
     // derived from it as written, for `explain` on a draft; `parse` refuses the policy anyway.
+    // One that passes (an issuer URL pasted whole) is split as any input is, so that the draft's
+    // URLs do not repeat the issuer inside the template.
     let derived = if inputs.iter().any(|i| i.placeholder) {
-        Ok(spec.derive_verbatim(&given))
+        Ok(spec
+            .derive(&given)
+            .unwrap_or_else(|_| spec.derive_verbatim(&given)))
     } else {
         spec.derive(&given)
     };
@@ -268,7 +272,7 @@ fn placeholder_found(
     secret: bool,
     why: &str,
     fill_in: &str,
-    item: &Item,
+    span: Option<Range<usize>>,
 ) {
     let shown = if secret {
         String::new()
@@ -282,7 +286,7 @@ fn placeholder_found(
         format!(", of the form {form}")
     };
     l.placeholder(
-        item.span(),
+        span,
         format!(
             "providers.{}.{name}{shown} is a placeholder ({why})",
             spec.key
@@ -322,7 +326,16 @@ fn load_options(
                 if let Some(value) = l.string(v, &format!("providers.{}.{k}", spec.key)) {
                     let placeholder = super::placeholder::why(&value).map(|why| {
                         let fill_in = format!("{}, {}", input.about, input.kind.describe());
-                        placeholder_found(l, spec, input.name, &value, false, why, &fill_in, v);
+                        placeholder_found(
+                            l,
+                            spec,
+                            input.name,
+                            &value,
+                            false,
+                            why,
+                            &fill_in,
+                            v.span(),
+                        );
                     });
                     inputs.push(GivenInput {
                         name: input.name,
@@ -342,12 +355,24 @@ fn load_options(
                         Literal::List(items) => items.iter().map(String::as_str).collect(),
                         Literal::Bool(_) => Vec::new(),
                     };
-                    if let Some((text, why)) = texts
+                    let why = if option.secret {
+                        super::placeholder::why_secret
+                    } else {
+                        super::placeholder::why
+                    };
+                    if let Some((index, text, why)) = texts
                         .iter()
-                        .find_map(|t| super::placeholder::why(t).map(|why| (*t, why)))
+                        .enumerate()
+                        .find_map(|(i, t)| why(t).map(|why| (i, *t, why)))
                     {
                         let fill_in = format!("{}, {}", option.about, option.value_type.describe());
-                        placeholder_found(l, spec, &name, text, option.secret, why, &fill_in, v);
+                        // A list's item is pointed at, not the list.
+                        let span = v
+                            .as_array()
+                            .and_then(|a| a.get(index))
+                            .and_then(|item| item.span())
+                            .or_else(|| v.span());
+                        placeholder_found(l, spec, &name, text, option.secret, why, &fill_in, span);
                     }
                 }
                 // The rule a manifest's value gets (see clearml_env): ClearML appends paths.

@@ -50,7 +50,12 @@ pub fn policy_refusals(policy: &Policy) -> Vec<Finding> {
         let text = l.to_env();
         // A placeholder of the policy's own rule is the loader's (`Policy::placeholders`):
         // refused by `parse`, a to-do item in a draft.
-        if super::placeholder::why(&text).is_some() {
+        let own_rule = if d.option.secret {
+            super::placeholder::why_secret(&text)
+        } else {
+            super::placeholder::why(&text)
+        };
+        if own_rule.is_some() {
             continue;
         }
         let placeholder = |s: &str| policy.secrets.placeholders.is_match(s);

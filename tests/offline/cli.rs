@@ -986,6 +986,20 @@ fn documentation_examples_written_by_hand_are_placeholders_too() {
         ("keycloak", "url = \"https://sso.acme.test\"\nrealm = \"CHANGE-ME\"", "fill-in word"),
         ("auth0", "audience = \"https://api.acme.test/\"\ndomain = \"example.eu.auth0.com\"", "documentation example"),
         ("ping", "access_token_url = \"https://auth.pingone.com/2f7a1c4e/as/token\"\nauthorize_url = \"https://auth.pingone.com/ENV_ID/as/authorize\"", "fill-in word"),
+        // Azure's issuer URL, which `tenant` accepts and splits: the tenant is in its path.
+        ("azure_ad", "tenant = \"https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0\"", "documentation example"),
+        ("azure_ad", "tenant = \"https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0\"", "documentation GUID"),
+        // The trailing `/` the tenant input drops; Microsoft's documentation GUIDs.
+        ("azure_ad", "tenant = \"00000000-0000-0000-0000-000000000000/\"", "documentation GUID"),
+        ("azure_ad", "tenant = \"aaaabbbb-0000-cccc-1111-dddd2222eeee\"", "documentation GUID"),
+        // Microsoft's AD FS docs' host.
+        ("ad_oauth", "access_token_url = \"https://adfs.acme.test/adfs/oauth2/token\"\nauthorize_url = \"https://adfs.contoso.com/adfs/oauth2/authorize\"", "Microsoft's documentation"),
+        // The providers' own docs mark what to fill in with braces.
+        ("okta", "domain = \"{yourOktaDomain}\"", "`{…}` marks"),
+        ("okta", "domain = \"${yourOktaDomain}\"", "`{…}` marks"),
+        ("okta", "domain = \"yourOktaDomain\"", "fill-in word"),
+        ("keycloak", "url = \"https://sso.acme.test\"\nrealm = \"{realm}\"", "`{…}` marks"),
+        ("azure_ad", "access_token_url = \"https://login.microsoftonline.com/acmecorp.onmicrosoft.com/oauth2/v2.0/token\"\nauthorize_url = \"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize\"", "`{…}` marks"),
     ] {
         let path = dir.path().join("p.toml");
         let policy = format!("{head}[providers.{key}]\n{}{setting}\n", creds(key));
@@ -1004,6 +1018,134 @@ fn documentation_examples_written_by_hand_are_placeholders_too() {
         assert!(err.contains(why), "{setting}: {err}");
         assert_eq!(err.matches("is a placeholder").count(), 1, "{setting}: {err}");
     }
+}
+
+#[test]
+fn a_placeholder_column_counts_characters_as_an_editor_shows_them() {
+    // A byte-order mark is no column, a list's placeholder item is pointed at, a tab and a multi-byte character are one each, and a
+    // CRLF line ending changes nothing: FILE:LINE:COLUMN lands on the value's opening quote.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    let first = "providers.keycloak = { claims = { name = \"ñä😀\" }, groups = { admins = [\"ádmins\", \"todo\"] }, client_id = { secret = \"clearml-sso\", key = \"a\" }, client_secret = { secret = \"clearml-sso\", key = \"b\" }, url = \"https://kc.acme.test\", realm = \"<realm>\" }";
+    let policy = format!("\u{feff}{first}\r\nversion = 1\r\n[providers.okta]\r\n\tdomain\t=\t\"<your-org>.okta.com\" # é\r\nclient_id = {{ secret = \"clearml-sso\", key = \"c\" }}\r\nclient_secret = {{ secret = \"clearml-sso\", key = \"d\" }}\r\n");
+    std::fs::write(&path, &policy).unwrap();
+    let out = run(&["--policy", path.to_str().unwrap(), EXAMPLE], b"");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty());
+    let realm = first[..first.find("\"<realm>").unwrap()].chars().count() + 1;
+    // A list's item, not the list.
+    let item = first[..first.find("\"todo").unwrap()].chars().count() + 1;
+    let p = path.display();
+    assert!(
+        err.contains(&format!(
+            "{p}:1:{realm}: error: providers.keycloak.realm = "
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{p}:1:{item}: error: providers.keycloak.groups.admins = \"todo\""
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{p}:4:11: error: providers.okta.domain = ")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_generated_client_secret_with_brackets_is_no_placeholder() {
+    // A literal client secret (plaintext_secrets = "allow") may hold any character: `<`, `>`,
+    // `{`, `}` among random characters are a real secret, rendered; `<client-secret>` is not.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    let p = path.to_str().unwrap();
+    for (secret, placeholder) in [
+        ("k9<Tq~3>zP8w", false),
+        ("a{8f!Qz}b", false),
+        ("<client-secret>", true),
+        ("{clientSecret}", true),
+    ] {
+        let policy = format!("version = 1\n[enforce]\nplaintext_secrets = \"allow\"\n[secrets]\nexternal = [\"clearml-sso\"]\n[providers.google]\nclient_id = {{ secret = \"clearml-sso\", key = \"google_client_id\" }}\nclient_secret = \"{secret}\"\n");
+        std::fs::write(&path, &policy).unwrap();
+        let out = run(&["--policy", p, EXAMPLE], b"");
+        let err = text(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(if placeholder { 2 } else { 0 }),
+            "{secret}: {err}"
+        );
+        assert_eq!(
+            err.contains("is a placeholder"),
+            placeholder,
+            "{secret}: {err}"
+        );
+        assert!(!err.contains(secret), "{err}");
+    }
+}
+
+#[test]
+fn real_names_that_begin_with_a_fill_in_word_render() {
+    // `todo…`, `replace…`, `xxx…` as mere prefixes refused real organisations (XXXLutz,
+    // Todoist) and realms; the words alone or before a separator still are placeholders.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    let p = path.to_str().unwrap();
+    let creds = |key: &str| {
+        format!("client_id = {{ secret = \"clearml-sso\", key = \"{key}_id\" }}\nclient_secret = {{ secret = \"clearml-sso\", key = \"{key}_secret\" }}\n")
+    };
+    for (key, setting, placeholder) in [
+        ("okta", "domain = \"xxxlutz.okta.com\"", false),
+        ("okta", "domain = \"todoist.okta.com\"", false),
+        ("azure_ad", "tenant = \"xxxlutz.onmicrosoft.com\"", false),
+        ("keycloak", "url = \"https://sso.acme.test\"\nrealm = \"replacements\"", false),
+        ("keycloak", "url = \"https://sso.acme.test\"\nrealm = \"clearml\"\ngroups.admins = [\"xxxlutz-admins\"]", false),
+        ("keycloak", "url = \"https://sso.acme.test\"\nrealm = \"TODO\"", true),
+        ("okta", "domain = \"xxxx.okta.com\"", true),
+    ] {
+        let policy = format!("version = 1\n[secrets]\nexternal = [\"clearml-sso\"]\n[providers.{key}]\n{}{setting}\n", creds(key));
+        std::fs::write(&path, &policy).unwrap();
+        let out = run(&["--policy", p, EXAMPLE], b"");
+        let err = text(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(if placeholder { 2 } else { 0 }),
+            "{setting}: {err}"
+        );
+        assert_eq!(err.contains("placeholder"), placeholder, "{setting}: {err}");
+    }
+}
+
+#[test]
+fn explain_splits_a_pasted_issuer_even_when_it_is_a_placeholder() {
+    // Azure's issuer URL with the sample tenant: a to-do item, and the draft's URLs are the
+    // tenant's, not the issuer pasted inside the template.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    std::fs::write(
+        &path,
+        "version = 1\n[secrets]\nexternal = [\"clearml-sso\"]\n[providers.azure_ad]\nclient_id = { secret = \"clearml-sso\", key = \"a\" }\nclient_secret = { secret = \"clearml-sso\", key = \"b\" }\ntenant = \"https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0\"\n",
+    )
+    .unwrap();
+    let out = run(&["explain", "--policy", path.to_str().unwrap()], b"");
+    let explained = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        explained.starts_with("Still to fill in (1):"),
+        "{explained}"
+    );
+    assert!(
+        explained.contains(
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
+        ),
+        "{explained}"
+    );
+    assert!(
+        !explained.contains("microsoftonline.com/https:"),
+        "{explained}"
+    );
 }
 
 #[test]
