@@ -162,6 +162,19 @@ fn marked(v: &str, open: char, close: char, name_only: bool) -> bool {
 /// GUID, a documentation domain, a sample organisation of a hosted identity-provider domain,
 /// or a host an earlier starter wrote.
 fn host_reason(name: &str) -> Option<&'static str> {
+    // A non-ASCII spelling is judged as the host it names (UTS #46, as browsers and requests
+    // map it): full-width letters, ideographic dots and invisible characters fold away.
+    let mapped;
+    let name = match name.is_ascii() {
+        true => name,
+        false => match idna::domain_to_ascii(name) {
+            Ok(ascii) => {
+                mapped = ascii;
+                &mapped
+            }
+            Err(_) => name,
+        },
+    };
     let host = name.trim_end_matches('.');
     if is_documentation_guid(host) {
         return Some("it is the all-zero GUID or a documentation GUID like `aaaabbbb-0000-cccc-…`, never a tenant's");
@@ -297,6 +310,21 @@ mod tests {
             assert_eq!(why_secret(v), None, "{v}");
         }
         assert!(why("k9<Tq~3>zP8w").is_some());
+    }
+
+    #[test]
+    fn a_non_ascii_spelling_of_a_placeholder_host_is_one() {
+        for host in [
+            "ｅｘａｍｐｌｅ.okta.com",
+            "example。okta。com",
+            "example.okta.com\u{200b}",
+            "exa\u{ad}mple.okta.com",
+            "EXAMPLE．OKTA．COM",
+        ] {
+            assert!(why(host).is_some(), "{host:?}");
+        }
+        // A real internationalised host is not.
+        assert_eq!(why("münchen.okta.com"), None);
     }
 
     #[test]
