@@ -14,7 +14,6 @@ use crate::harness::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::OnceLock;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const CLI: &str = "clearml-sso-cli";
@@ -127,98 +126,94 @@ impl Pulled {
     }
 }
 
-fn pulled() -> &'static Pulled {
-    static PULLED: OnceLock<Pulled> = OnceLock::new();
-    PULLED.get_or_init(|| {
-        assert_podman_runs();
-        let r = release();
-        let staged = r.out.join("bin").join(plugin_platform());
-        let registry = Registry::start();
-        let oras = tool("CLEARML_SSO_ORAS_PYTHON");
-        let mut outs = Vec::new();
-        for (helm, var) in [("helm4", "HELM4_BIN"), ("helm3", "HELM3_BIN")] {
-            // The release job's layout: the binary and the sidecar's bash and Helm under bin/.
-            let out = tempfile::tempdir().unwrap();
-            let bin_dir = out.path().join("bin").join(plugin_platform());
-            std::fs::create_dir_all(&bin_dir).unwrap();
-            std::fs::copy(staged.join("clearml-sso"), bin_dir.join("clearml-sso")).unwrap();
-            std::fs::copy(staged.join("bash"), bin_dir.join("bash")).unwrap();
-            std::fs::copy(tool(var), bin_dir.join("helm")).unwrap();
-            let version = run_in(&tool(var), &["version", "--short"], b"", None, &[]);
-            assert!(version.status.success());
-            std::fs::write(bin_dir.join("helm.version"), &version.stdout).unwrap();
-            let gnupg = GpgHome::with_key("clearml-sso image test <images@example.invalid>");
-            let repo = format!("127.0.0.1:{}/{helm}/clearml-sso", registry.port);
-            let mut env = image_env();
-            env.push((
-                "CLEARML_SSO_ORAS_PYTHON",
-                oras.to_str().unwrap().to_string(),
-            ));
-            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let pushed = release_script(
-                &[
-                    "--no-build",
-                    "--push",
-                    &repo,
-                    "--plain-http",
-                    out.path().to_str().unwrap(),
-                ],
-                gnupg.path(),
-                &env,
-            );
+fn pulled() -> Pulled {
+    assert_podman_runs();
+    let r = release();
+    let staged = r.out.join("bin").join(plugin_platform());
+    let registry = Registry::start();
+    let oras = tool("CLEARML_SSO_ORAS_PYTHON");
+    let mut outs = Vec::new();
+    for (helm, var) in [("helm4", "HELM4_BIN"), ("helm3", "HELM3_BIN")] {
+        // The release job's layout: the binary and the sidecar's bash and Helm under bin/.
+        let out = tempfile::tempdir().unwrap();
+        let bin_dir = out.path().join("bin").join(plugin_platform());
+        std::fs::create_dir_all(&bin_dir).unwrap();
+        std::fs::copy(staged.join("clearml-sso"), bin_dir.join("clearml-sso")).unwrap();
+        std::fs::copy(staged.join("bash"), bin_dir.join("bash")).unwrap();
+        std::fs::copy(tool(var), bin_dir.join("helm")).unwrap();
+        let version = run_in(&tool(var), &["version", "--short"], b"", None, &[]);
+        assert!(version.status.success());
+        std::fs::write(bin_dir.join("helm.version"), &version.stdout).unwrap();
+        let gnupg = GpgHome::with_key("clearml-sso image test <images@example.invalid>");
+        let repo = format!("127.0.0.1:{}/{helm}/clearml-sso", registry.port);
+        let mut env = image_env();
+        env.push((
+            "CLEARML_SSO_ORAS_PYTHON",
+            oras.to_str().unwrap().to_string(),
+        ));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let pushed = release_script(
+            &[
+                "--no-build",
+                "--push",
+                &repo,
+                "--plain-http",
+                out.path().to_str().unwrap(),
+            ],
+            gnupg.path(),
+            &env,
+        );
+        assert!(
+            pushed.status.success(),
+            "scripts/release --push ({helm}): {}",
+            text(&pushed.stderr)
+        );
+        for image in [CLI, SIDECAR] {
             assert!(
-                pushed.status.success(),
-                "scripts/release --push ({helm}): {}",
+                text(&pushed.stderr).contains(&format!(
+                    "pushed 127.0.0.1:{}/{helm}/{image}:latest",
+                    registry.port
+                )),
+                "{}",
                 text(&pushed.stderr)
             );
-            for image in [CLI, SIDECAR] {
-                assert!(
-                    text(&pushed.stderr).contains(&format!(
-                        "pushed 127.0.0.1:{}/{helm}/{image}:latest",
-                        registry.port
-                    )),
-                    "{}",
-                    text(&pushed.stderr)
-                );
+        }
+        outs.push(out);
+    }
+    let podman = Podman::new();
+    let port = registry.port;
+    for helm in ["helm4", "helm3"] {
+        for image in [CLI, SIDECAR] {
+            let mut ids = Vec::new();
+            for tag in [VERSION, "latest"] {
+                let name = format!("127.0.0.1:{port}/{helm}/{image}:{tag}");
+                podman.ok(&["pull", "--quiet", "--tls-verify=false", &name]);
+                ids.push(podman.ok(&["image", "inspect", "--format", "{{.Id}}", &name]));
             }
-            outs.push(out);
+            assert_eq!(
+                ids[0], ids[1],
+                "{helm}/{image}: {VERSION} and latest differ"
+            );
         }
-        let podman = Podman::new();
-        let port = registry.port;
-        for helm in ["helm4", "helm3"] {
-            for image in [CLI, SIDECAR] {
-                let mut ids = Vec::new();
-                for tag in [VERSION, "latest"] {
-                    let name = format!("127.0.0.1:{port}/{helm}/{image}:{tag}");
-                    podman.ok(&["pull", "--quiet", "--tls-verify=false", &name]);
-                    ids.push(podman.ok(&["image", "inspect", "--format", "{{.Id}}", &name]));
-                }
-                assert_eq!(
-                    ids[0], ids[1],
-                    "{helm}/{image}: {VERSION} and latest differ"
-                );
-            }
-        }
-        Pulled {
-            podman,
-            registry,
-            out: outs.swap_remove(0),
-        }
-    })
+    }
+    Pulled {
+        podman,
+        registry,
+        out: outs.swap_remove(0),
+    }
 }
 
 /// The image's configuration: `podman image inspect --format FORMAT`.
-fn inspect(image: &str, format: &str) -> String {
-    pulled()
-        .podman
+fn inspect(p: &Pulled, image: &str, format: &str) -> String {
+    p.podman
         .ok(&["image", "inspect", "--format", format, image])
         .trim_end()
         .to_string()
 }
 
 /// The regular files of an image, with their modes (tar's listing of `podman export`).
-fn files_of(image: &str) -> Vec<String> {
-    let p = &pulled().podman;
+fn files_of(p: &Pulled, image: &str) -> Vec<String> {
+    let p = &p.podman;
     // A command for the sidecar, which has none of its own (never run: only created).
     let id = p.ok(&["create", image, "true"]).trim().to_string();
     let dir = tempfile::tempdir().unwrap();
@@ -245,10 +240,7 @@ fn files_of(image: &str) -> Vec<String> {
     files
 }
 
-#[test]
-#[ignore = "needs scripts/fetch-test-deps"]
-fn the_release_lists_and_signs_the_image_archives() {
-    let p = pulled();
+fn the_release_lists_and_signs_the_image_archives(p: &Pulled) {
     let sums = std::fs::read_to_string(p.out.path().join("SHA256SUMS")).unwrap();
     for image in [CLI, SIDECAR] {
         let archive = format!("{image}-{VERSION}-{}.oci.tar", plugin_platform());
@@ -298,14 +290,11 @@ fn the_release_lists_and_signs_the_image_archives() {
     ]);
     assert_eq!(
         loaded.trim(),
-        inspect(&p.image("helm4", CLI, VERSION), "{{.Id}}")
+        inspect(p, &p.image("helm4", CLI, VERSION), "{{.Id}}")
     );
 }
 
-#[test]
-#[ignore = "needs scripts/fetch-test-deps"]
-fn the_images_are_from_scratch_non_root_and_labelled() {
-    let p = pulled();
+fn the_images_are_from_scratch_non_root_and_labelled(p: &Pulled) {
     let revision =
         text(&run_in(&system_tool("git"), &["rev-parse", "HEAD"], b"", None, &[]).stdout);
     for (image, user, entrypoint) in [
@@ -316,13 +305,16 @@ fn the_images_are_from_scratch_non_root_and_labelled() {
         ),
         (p.image("helm4", SIDECAR, VERSION), "999:999", "[]"),
     ] {
-        assert_eq!(inspect(&image, "{{.Config.User}}"), user, "{image}");
+        assert_eq!(inspect(p, &image, "{{.Config.User}}"), user, "{image}");
         assert_eq!(
-            inspect(&image, "{{.Config.Entrypoint}}"),
+            inspect(p, &image, "{{.Config.Entrypoint}}"),
             entrypoint,
             "{image}"
         );
-        assert_eq!(inspect(&image, "{{.Os}}/{{.Architecture}}"), "linux/amd64");
+        assert_eq!(
+            inspect(p, &image, "{{.Os}}/{{.Architecture}}"),
+            "linux/amd64"
+        );
         for (label, want) in [
             (
                 "org.opencontainers.image.source",
@@ -333,7 +325,11 @@ fn the_images_are_from_scratch_non_root_and_labelled() {
             ("org.opencontainers.image.licenses", "Apache-2.0"),
         ] {
             assert_eq!(
-                inspect(&image, &format!("{{{{index .Config.Labels \"{label}\"}}}}")),
+                inspect(
+                    p,
+                    &image,
+                    &format!("{{{{index .Config.Labels \"{label}\"}}}}")
+                ),
                 want,
                 "{image}: {label}"
             );
@@ -341,11 +337,11 @@ fn the_images_are_from_scratch_non_root_and_labelled() {
     }
     // Nothing but what the Containerfiles copy.
     assert_eq!(
-        files_of(&p.image("helm4", CLI, VERSION)),
+        files_of(p, &p.image("helm4", CLI, VERSION)),
         ["-rw-r--r-- LICENSE", "-rwxr-xr-x clearml-sso"]
     );
     assert_eq!(
-        files_of(&p.image("helm4", SIDECAR, VERSION)),
+        files_of(p, &p.image("helm4", SIDECAR, VERSION)),
         [
             "-rw-r--r-- LICENSE",
             "-rw-r--r-- home/argocd/cmp-server/config/plugin.yaml",
@@ -387,10 +383,7 @@ fn shared_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-#[test]
-#[ignore = "needs scripts/fetch-test-deps"]
-fn the_binary_image_renders_and_checks_through_stdin() {
-    let p = pulled();
+fn the_binary_image_renders_and_checks_through_stdin(p: &Pulled) {
     let image = p.image("helm4", CLI, VERSION);
     let good = std::fs::read_to_string(root().join("policies/keycloak.toml")).unwrap();
     let policies = shared_dir(&[("good.toml", &good), ("broken.toml", BROKEN_POLICY)]);
@@ -441,8 +434,8 @@ fn the_binary_image_renders_and_checks_through_stdin() {
 }
 
 /// The plugin definition the sidecar carries, read out of the pulled image.
-fn plugin_yaml(image: &str) -> String {
-    let out = pulled().podman.run(
+fn plugin_yaml(p: &Pulled, image: &str) -> String {
+    let out = p.podman.run(
         &[
             "run",
             "--rm",
@@ -482,8 +475,8 @@ fn the_sidecar_plugin_yaml_is_the_documented_one() {
 /// Runs the sidecar's `generate` (command + args from the plugin.yaml inside the image) in an
 /// Application source directory as Argo CD's repo-server would: uid 999, read-only root, no
 /// network, stdin empty, an emptyDir on /tmp, only the environment Argo CD gives a plugin.
-fn generate(image: &str, policy: &str) -> Output {
-    let plugin: serde_yaml::Value = serde_yaml::from_str(&plugin_yaml(image)).unwrap();
+fn generate(p: &Pulled, image: &str, policy: &str) -> Output {
+    let plugin: serde_yaml::Value = serde_yaml::from_str(&plugin_yaml(p, image)).unwrap();
     let generate = &plugin["spec"]["generate"];
     let mut argv: Vec<String> = serde_yaml::from_value(generate["command"].clone()).unwrap();
     argv.extend(serde_yaml::from_value::<Vec<String>>(generate["args"].clone()).unwrap());
@@ -538,7 +531,7 @@ fn generate(image: &str, policy: &str) -> Output {
     args.push(image.into());
     args.extend(argv);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    pulled().podman.run(&args, b"")
+    p.podman.run(&args, b"")
 }
 
 fn copy_readable(from: &Path, to: &Path) {
@@ -556,10 +549,7 @@ fn copy_readable(from: &Path, to: &Path) {
     }
 }
 
-#[test]
-#[ignore = "needs scripts/fetch-test-deps"]
-fn the_sidecar_generates_as_uid_999_read_only_without_network_with_helm_3_and_4() {
-    let p = pulled();
+fn the_sidecar_generates_as_uid_999_read_only_without_network_with_helm_3_and_4(p: &Pulled) {
     let good = std::fs::read_to_string(root().join("policies/keycloak.toml")).unwrap();
     for (helm, major) in [("helm4", "v4."), ("helm3", "v3.")] {
         let image = p.image(helm, SIDECAR, VERSION);
@@ -584,10 +574,10 @@ fn the_sidecar_generates_as_uid_999_read_only_without_network_with_helm_3_and_4(
             text(&version.stderr)
         );
         assert_rendered(
-            &generate(&image, &good),
+            &generate(p, &image, &good),
             &format!("{helm} sidecar generate"),
         );
-        let out = generate(&image, BROKEN_POLICY);
+        let out = generate(p, &image, BROKEN_POLICY);
         assert!(!out.status.success(), "{helm}");
         assert!(out.stdout.is_empty(), "{helm}: {}", text(&out.stdout));
         assert!(
@@ -596,4 +586,16 @@ fn the_sidecar_generates_as_uid_999_read_only_without_network_with_helm_3_and_4(
             text(&out.stderr)
         );
     }
+}
+
+/// One test, so the registry process and the podman storage (hundreds of MB with vfs) are
+/// removed when it ends, which a shared static would never be.
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn images_are_released_pushed_pulled_and_run() {
+    let p = pulled();
+    the_release_lists_and_signs_the_image_archives(&p);
+    the_images_are_from_scratch_non_root_and_labelled(&p);
+    the_binary_image_renders_and_checks_through_stdin(&p);
+    the_sidecar_generates_as_uid_999_read_only_without_network_with_helm_3_and_4(&p);
 }
