@@ -346,6 +346,7 @@ fn the_images_are_from_scratch_non_root_and_labelled(p: &Pulled) {
             "-rw-r--r-- LICENSE",
             "-rw-r--r-- home/argocd/cmp-server/config/plugin.yaml",
             "-rwxr-xr-x bin/bash",
+            "-rwxr-xr-x bin/sh",
             "-rwxr-xr-x usr/local/bin/clearml-sso",
             "-rwxr-xr-x usr/local/bin/helm",
         ]
