@@ -4,8 +4,10 @@
 //! and pushes them to the local docker-registry; a fresh podman storage pulls them back by tag
 //! and runs them: the binary image renders and checks through stdin, the Argo CD sidecar runs
 //! the plugin's `generate` as uid 999 with a read-only root, no network and only Argo CD's
-//! environment, once with Helm 4 and once with Helm 3 inside. Where podman cannot run, the
-//! tests fail saying why. All ignored under plain `cargo test`.
+//! environment, once with Helm 4 and once with Helm 3 inside; docs/ci.md's GitLab job runs in the
+//! sidecar image. Where podman cannot run, the test fails saying why. Ignored under plain
+//! `cargo test` (it needs `scripts/fetch-test-deps`), except the check that the sidecar's
+//! plugin.yaml is the documented one.
 
 use crate::e2e::{assert_rendered, image_env, release, release_script};
 use crate::harness::gpg::GpgHome;
@@ -599,4 +601,71 @@ fn images_are_released_pushed_pulled_and_run() {
     the_images_are_from_scratch_non_root_and_labelled(&p);
     the_binary_image_renders_and_checks_through_stdin(&p);
     the_sidecar_generates_as_uid_999_read_only_without_network_with_helm_3_and_4(&p);
+    the_gitlab_job_runs_in_the_sidecar_image(&p);
+}
+
+/// The YAML block after `<!-- ci:NAME -->` in docs/ci.md.
+fn ci_block(name: &str) -> serde_yaml::Value {
+    let doc = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
+    let marker = format!("<!-- ci:{name} -->");
+    let after = &doc[doc
+        .find(&marker)
+        .unwrap_or_else(|| panic!("docs/ci.md has no {marker}"))..];
+    let block = after.split("```yaml\n").nth(1).unwrap();
+    serde_yaml::from_str(block.split("\n```").next().unwrap()).unwrap()
+}
+
+/// docs/ci.md's GitLab job in the sidecar image (the release's, with Helm 3): its variables and
+/// script lines run with `sh -e` as the image's user, without network, in a copy of this
+/// repository writable by that user (GitLab's docker executor checks out with umask 0000).
+fn the_gitlab_job_runs_in_the_sidecar_image(p: &Pulled) {
+    let job = &ci_block("gitlab-image")["clearml-sso"];
+    assert_eq!(
+        job["image"]["name"].as_str(),
+        Some(format!("ghcr.io/clearml-sso/argocd-cmp-clearml-sso:{VERSION}").as_str())
+    );
+    let script: Vec<String> = serde_yaml::from_value(job["script"].clone()).unwrap();
+    let variables = job["variables"].as_mapping().expect("the job's variables");
+    assert_eq!(job["artifacts"]["reports"]["junit"], "clearml-sso.xml");
+    let image = p.image("helm3", SIDECAR, VERSION);
+    let good = std::fs::read_to_string(root().join("policies/keycloak.toml")).unwrap();
+    for (policy, passes) in [(good.as_str(), true), (BROKEN_POLICY, false)] {
+        let project = tempfile::tempdir().unwrap();
+        for dir in ["examples", "policies"] {
+            copy_readable(&root().join(dir), &project.path().join(dir));
+        }
+        std::fs::write(project.path().join("policies/keycloak.toml"), policy).unwrap();
+        std::fs::set_permissions(project.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let volume = format!("{}:/builds/project", project.path().display());
+        let mut args: Vec<String> = [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            &volume,
+            "--workdir",
+            "/builds/project",
+        ]
+        .map(String::from)
+        .to_vec();
+        for (k, v) in variables {
+            args.push("-e".into());
+            args.push(format!("{}={}", k.as_str().unwrap(), v.as_str().unwrap()));
+        }
+        args.extend([image.clone(), "sh".into(), "-e".into(), "-c".into()]);
+        args.push(script.join("\n"));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = p.podman.run(&args, b"");
+        let junit = std::fs::read_to_string(project.path().join("clearml-sso.xml"))
+            .unwrap_or_else(|e| panic!("no clearml-sso.xml ({e}): {}", text(&out.stderr)));
+        assert!(junit.contains("<testsuite"), "{junit}");
+        if passes {
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            assert!(!junit.contains("<failure"), "{junit}");
+        } else {
+            assert!(!out.status.success(), "the broken policy passed");
+            assert!(junit.contains("not-there"), "{junit}");
+        }
+    }
 }
