@@ -35,6 +35,8 @@ pub fn make_release(dir: &Path) -> String {
     let helm4 = tool("HELM4_BIN");
     let out = Command::new(root().join("scripts/release"))
         .arg("--no-build")
+        // The images are tests/release/images.rs's: these tests install the binary and plugin.
+        .arg("--no-images")
         .arg(dir)
         .env("HELM_BIN", &helm4)
         .env("GNUPGHOME", gnupg.path())

@@ -25,7 +25,7 @@ fn version() -> String {
 }
 
 /// `scripts/release OUT` with the environment a release job has.
-fn release_script(args: &[&str], gnupg: &Path, extra: &[(&str, &str)]) -> Output {
+pub(crate) fn release_script(args: &[&str], gnupg: &Path, extra: &[(&str, &str)]) -> Output {
     let helm4 = tool("HELM4_BIN");
     let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("release-e2e/target");
     let mut env = vec![
@@ -39,24 +39,36 @@ fn release_script(args: &[&str], gnupg: &Path, extra: &[(&str, &str)]) -> Output
     run_in(&script, args, b"", None, &env)
 }
 
-/// The release every test installs: built and signed once per test run.
-struct Release {
-    out: PathBuf,
+/// What the container images of a release need: podman with the test settings and the sidecar's
+/// static bash (its Helm is `HELM_BIN`, Helm 4).
+pub(crate) fn image_env() -> Vec<(&'static str, String)> {
+    [
+        ("PODMAN_BIN", "PODMAN_BIN"),
+        ("CONTAINERS_CONF", "CONTAINERS_CONF"),
+        ("CONTAINERS_STORAGE_CONF", "CONTAINERS_STORAGE_CONF"),
+        ("CLEARML_SSO_IMAGE_BASH", "BASH_STATIC_BIN"),
+    ]
+    .map(|(var, from)| (var, tool(from).display().to_string()))
+    .to_vec()
+}
+
+/// The release every test installs: built and signed once per test run, with its images.
+pub(crate) struct Release {
+    pub(crate) out: PathBuf,
     keyring: PathBuf,
     stderr: String,
 }
 
-fn release() -> &'static Release {
+pub(crate) fn release() -> &'static Release {
     static RELEASE: OnceLock<Release> = OnceLock::new();
     RELEASE.get_or_init(|| {
         let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("release-e2e/out");
         let _ = std::fs::remove_dir_all(&out);
         let gnupg = GpgHome::with_key(KEY_UID);
-        let run = release_script(
-            &[out.to_str().unwrap()],
-            gnupg.path(),
-            &[("CLEARML_SSO_SIGN_KEY", "release-test@example.invalid")],
-        );
+        let images = image_env();
+        let mut env: Vec<(&str, &str)> = images.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        env.push(("CLEARML_SSO_SIGN_KEY", "release-test@example.invalid"));
+        let run = release_script(&[out.to_str().unwrap()], gnupg.path(), &env);
         let stderr = text(&run.stderr);
         assert!(run.status.success(), "scripts/release failed: {stderr}");
         Release {
@@ -131,7 +143,7 @@ fn both(out: &Output) -> String {
 }
 
 /// The apiserver gets the Keycloak policy's settings, read back as ClearML reads them.
-fn assert_rendered(out: &Output, what: &str) {
+pub(crate) fn assert_rendered(out: &Output, what: &str) {
     assert!(
         out.status.success(),
         "{what}: render failed: {}",
@@ -181,6 +193,8 @@ fn release_makes_every_artifact_with_a_static_binary() {
         "clearml-sso.bash".to_string(),
         "_clearml-sso".to_string(),
         "clearml-sso.fish".to_string(),
+        format!("clearml-sso-cli-{v}-{}.oci.tar", plugin_platform()),
+        format!("argocd-cmp-clearml-sso-{v}-{}.oci.tar", plugin_platform()),
     ];
     expected.sort();
     assert_eq!(listed, expected, "SHA256SUMS lists exactly the artifacts");
@@ -430,6 +444,7 @@ fn release_pushes_to_an_oci_registry_and_helm4_installs_from_it() {
     let pushed = release_script(
         &[
             "--no-build",
+            "--no-images",
             "--push",
             &repo,
             "--plain-http",
@@ -1020,7 +1035,7 @@ fn release_without_a_key_is_unsigned_with_a_warning_and_a_named_missing_key_fail
     .unwrap();
     let no_keys = GpgHome::empty();
     let unsigned = release_script(
-        &["--no-build", out.path().to_str().unwrap()],
+        &["--no-build", "--no-images", out.path().to_str().unwrap()],
         no_keys.path(),
         &[],
     );
@@ -1050,7 +1065,12 @@ fn release_without_a_key_is_unsigned_with_a_warning_and_a_named_missing_key_fail
 
     // The release workflow's --require-pin: never unsigned.
     let pinned = release_script(
-        &["--no-build", "--require-pin", out.path().to_str().unwrap()],
+        &[
+            "--no-build",
+            "--no-images",
+            "--require-pin",
+            out.path().to_str().unwrap(),
+        ],
         no_keys.path(),
         &[],
     );
@@ -1062,7 +1082,7 @@ fn release_without_a_key_is_unsigned_with_a_warning_and_a_named_missing_key_fail
     );
 
     let named = release_script(
-        &["--no-build", out.path().to_str().unwrap()],
+        &["--no-build", "--no-images", out.path().to_str().unwrap()],
         no_keys.path(),
         &[("CLEARML_SSO_SIGN_KEY", "nobody@example.invalid")],
     );
@@ -1184,7 +1204,7 @@ fn release_signs_with_an_imported_key_and_its_passphrase_file() {
     )
     .unwrap();
     let signed = release_script(
-        &["--no-build", out.path().to_str().unwrap()],
+        &["--no-build", "--no-images", out.path().to_str().unwrap()],
         job.path(),
         &[
             ("CLEARML_SSO_SIGN_KEY", &fpr),
@@ -1222,7 +1242,12 @@ fn release_signs_with_an_imported_key_and_its_passphrase_file() {
         );
     }
     let required = release_script(
-        &["--no-build", "--require-pin", out.path().to_str().unwrap()],
+        &[
+            "--no-build",
+            "--no-images",
+            "--require-pin",
+            out.path().to_str().unwrap(),
+        ],
         job.path(),
         &[
             ("CLEARML_SSO_SIGN_KEY", &fpr),

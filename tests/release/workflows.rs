@@ -128,9 +128,12 @@ fn release_builds_each_platform_natively_then_packages_with_scripts_release() {
                 .is_some_and(|u| u.starts_with("actions/upload-artifact@"))
         })
         .expect("the build job uploads its binary");
-    assert_eq!(
-        upload["with"]["path"],
-        "out/bin/${{ matrix.platform }}/clearml-sso"
+    // The whole platform directory: the binary, and on Linux the sidecar image's bash and Helm.
+    assert_eq!(upload["with"]["path"], "out/bin/${{ matrix.platform }}/");
+    let staged = runs(build).join("\n");
+    assert!(
+        staged.contains("echo \"CLEARML_SSO_IMAGE_BASH="),
+        "the Linux builds stage a static bash: {staged}"
     );
 
     let publish = &release["jobs"]["publish"];
@@ -198,7 +201,15 @@ fn script_artifacts(version: &str, platforms: &[String]) -> Vec<String> {
         let list = &list[..list.find(')').expect("artifacts list closes on its line")];
         for word in list.split('"').skip(1).step_by(2) {
             let word = resolve(word);
-            if word.contains("$platform") {
+            if word.contains("$linux_platform") {
+                // The container image archives: Linux platforms only.
+                files.extend(
+                    platforms
+                        .iter()
+                        .filter(|p| p.starts_with("linux-"))
+                        .map(|p| word.replace("$linux_platform", p)),
+                );
+            } else if word.contains("$platform") {
                 files.extend(platforms.iter().map(|p| word.replace("$platform", p)));
             } else {
                 files.push(word);
@@ -236,7 +247,11 @@ fn release_uploads_every_file_scripts_release_makes() {
     assert!(
         made.contains(&format!("clearml-sso-{version}.tgz.prov"))
             && made.contains(&"clearml-sso-signing-key.gpg".to_string())
-            && made.contains(&format!("clearml-sso-{version}-linux-arm64.tar.gz")),
+            && made.contains(&format!("clearml-sso-{version}-linux-arm64.tar.gz"))
+            && made.contains(&format!(
+                "argocd-cmp-clearml-sso-{version}-linux-arm64.oci.tar"
+            ))
+            && !made.contains(&format!("clearml-sso-cli-{version}-darwin-arm64.oci.tar")),
         "{made:?}"
     );
     let uploads = workflow_uploads(version);
