@@ -325,6 +325,94 @@ mod tests {
         assert_eq!(basic("id:1", &secret), "Basic aWQlM0ExOnAlM0FzcyUyMHdvcmQ=");
     }
 
+    /// A one-connection server on 127.0.0.1: reads the request head, writes `head`, then
+    /// `body` in pieces `gap` apart. Returns the URL to ask.
+    fn serve(head: String, body: Vec<u8>, gap: Duration) -> String {
+        use std::io::{BufRead as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let Ok((stream, _)) = listener.accept() else {
+                return;
+            };
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let mut stream = stream;
+            let _ = stream.write_all(head.as_bytes());
+            for piece in body.chunks(16 * 1024) {
+                let _ = stream.write_all(piece);
+                let _ = stream.flush();
+                std::thread::sleep(gap);
+            }
+        });
+        format!("http://127.0.0.1:{port}")
+    }
+
+    fn get(url: String) -> Request<'static> {
+        Request {
+            method: Method::Get,
+            url,
+            form: vec![],
+            auth: Auth::None,
+            accept: JSON,
+        }
+    }
+
+    #[test]
+    fn an_answer_cut_off_by_the_timeout_is_no_answer() {
+        // The headers come at once, the body never completes within the timeout: what came is
+        // not the answer (a cut JSON document is not "no discovery document").
+        let body = br#"{"issuer":"http://127.0.0.1/realms/r","token_endpoint":"x"}"#.to_vec();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len() + 100
+        );
+        let base = serve(head, body, Duration::from_secs(3));
+        let mut t = Ureq::new(Duration::from_secs(1), roots(None).unwrap());
+        let answer = t.send(&get(format!(
+            "{base}/realms/r/.well-known/openid-configuration"
+        )));
+        assert!(answer.is_err(), "{answer:?}");
+    }
+
+    #[test]
+    fn a_discovery_document_longer_than_read_is_not_a_problem() {
+        // A valid document of 70 KiB: the probe reads 64 KiB of it, which is not JSON; that
+        // is the probe's limit, not a wrong realm (exit 1 naming `url` and `realm`).
+        let body =
+            format!(r#"{{"issuer":"x","padding":"{}"}}"#, "p".repeat(70 * 1024)).into_bytes();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let base = serve(head, body, Duration::ZERO);
+        let policy = crate::policy::parse(
+            &format!("version = 1\n[providers.keycloak]\nurl = \"{base}\"\nrealm = \"r\"\nclient_id = \"c\"\nclient_secret = {{ secret = \"s\", key = \"k\" }}\n"),
+            "p.toml",
+        )
+        .unwrap();
+        let mut t = Ureq::new(Duration::from_secs(5), roots(None).unwrap());
+        let results = crate::probe::run(
+            &policy,
+            &crate::probe::secrets::Store::new(),
+            &[],
+            &mut t,
+            crate::probe::Options {
+                spacing: Duration::ZERO,
+            },
+        );
+        let text = crate::probe::text(&results);
+        assert_eq!(
+            results[0].outcome,
+            crate::probe::Outcome::Inconclusive,
+            "{text}"
+        );
+        assert_ne!(crate::probe::exit_code(&results), 1, "{text}");
+    }
+
     struct Count(usize);
     impl Transport for Count {
         fn send(&mut self, _: &Request<'_>) -> Result<Answer, String> {
