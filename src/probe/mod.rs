@@ -202,18 +202,73 @@ pub fn run(
             &mut session,
         ));
     }
-    let mut hidden = secrets.all_values();
-    hidden.extend(policy.providers.iter().flat_map(|p| {
-        p.settings
-            .iter()
-            .filter(|s| s.option.secret)
-            .filter_map(|s| match &s.value {
-                Value::Literal(Literal::Str(v)) => Some(v.clone()),
-                _ => None,
-            })
-    }));
-    scrub_results(&mut results, &hidden);
+    scrub_results(&mut results, &hidden_values(policy, secrets));
     results
+}
+
+/// What no result may show: every `--secrets` Secret value, and every secret option's value
+/// wherever it comes from (a literal, a Secret, a ConfigMap), also in the forms it takes on the
+/// wire ([`sent_forms`]). Longest first, so that a value inside another (a client ID inside
+/// its secret) does not break the longer one before it is replaced.
+fn hidden_values(policy: &Policy, secrets: &secrets::Store) -> Vec<String> {
+    let mut hidden = secrets.all_values();
+    for p in &policy.providers {
+        let client_id = match known(p, "client_id", secrets) {
+            Known::Value(v) => v,
+            Known::Unknown(_) => String::new(),
+        };
+        for s in p.settings.iter().filter(|s| s.option.secret) {
+            if let Known::Value(v) = known(p, s.option.name, secrets) {
+                hidden.extend(sent_forms(&v, &client_id));
+            }
+        }
+    }
+    longest_first(&mut hidden);
+    hidden
+}
+
+/// A secret as a token request carries it and as an answer may reflect it: as it is, form-
+/// encoded (the `client_secret_post` body), inside the `Authorization: Basic` value (base64 of
+/// `client_id:secret`), HTML-escaped and JSON-escaped (an error page or description quoting it).
+fn sent_forms(secret: &str, client_id: &str) -> Vec<String> {
+    let basic = http::basic(client_id, &Secret::new(secret.to_string()));
+    let mut forms = vec![
+        secret.to_string(),
+        http::encode(secret),
+        basic.trim_start_matches("Basic ").to_string(),
+        secret.replace('/', "\\/"),
+    ];
+    if let Ok(json) = serde_json::to_string(secret) {
+        forms.push(json.trim_matches('"').to_string());
+    }
+    let html = secret
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    forms.push(html.replace('\'', "&#39;"));
+    forms.push(html.replace('\'', "&#x27;"));
+    longest_first(&mut forms);
+    forms
+}
+
+/// Sorts `values` longest first (a value inside another must not be replaced before it) and
+/// drops repeats and empty ones.
+fn longest_first(values: &mut Vec<String>) {
+    values.retain(|v| !v.is_empty());
+    values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    values.dedup();
+}
+
+/// `text` with every value of `values` (longest first) replaced by `<redacted>`.
+fn redact(text: &str, values: &[String]) -> String {
+    let mut out = text.to_string();
+    for v in values {
+        if !v.is_empty() && out.contains(v.as_str()) {
+            out = out.replace(v.as_str(), "<redacted>");
+        }
+    }
+    out
 }
 
 /// The exit code a set of results makes: 1 with a problem, else 4 with a result that is not a
@@ -637,6 +692,14 @@ fn discovery(p: &ProviderPolicy, session: &mut Session<'_>) -> (CheckResult, Opt
         }
     }
     let Ok(serde_json::Value::Object(doc)) = serde_json::from_str(&answer.body) else {
+        if answer.truncated {
+            // Only the beginning was read: the probe's limit, not the provider's fault.
+            return done(
+                Outcome::Inconclusive,
+                format!("the answer of {url} is longer than the probe reads, so it was not read as a discovery document"),
+                Vec::new(),
+            );
+        }
         return done(
             Outcome::Problem,
             format!("{url} does not answer with a JSON discovery document"),
@@ -943,7 +1006,14 @@ fn secret_check(
                 auth,
                 accept: http::JSON,
             };
-            let answer = session.send(&request);
+            // The answer may quote what it was sent: the secret's forms are replaced before
+            // anything reads, decodes or trims the answer (a trimmed quote would keep a part).
+            let forms = sent_forms(secret.expose(), &client_id);
+            let answer = session.send(&request).map(|mut a| {
+                a.body = redact(&a.body, &forms);
+                a.location = a.location.map(|l| redact(&l, &forms));
+                a
+            });
             exchanges.push(exchange(
                 format!("POST {token_url} {fields}, client_id={client_id}, {shown} by {method}"),
                 &answer,
@@ -1004,12 +1074,7 @@ fn secret_check(
 /// control characters.
 fn scrub_results(results: &mut [CheckResult], values: &[String]) {
     let scrub = |s: &mut String| {
-        for v in values {
-            if !v.is_empty() && s.contains(v.as_str()) {
-                *s = s.replace(v.as_str(), "<redacted>");
-            }
-        }
-        *s = crate::report::escape_lines(s).replace('\n', " ");
+        *s = crate::report::escape_lines(&redact(s, values)).replace('\n', " ");
     };
     for r in results {
         scrub(&mut r.summary);
