@@ -813,3 +813,66 @@ fn a_login_page_whose_form_carries_the_query_is_not_an_unregistered_callback() {
     );
     assert_eq!(exit_code(&results), 4, "{}", text(&results));
 }
+
+/// A provider whose client is not allowed the authorization-code grant (Keycloak: Standard
+/// flow off; Okta: the grant not ticked): RFC 6749 has it answer `unauthorized_client`, to the
+/// callback from the authorization endpoint, and from the token endpoint once the client has
+/// authenticated (a wrong secret gets `invalid_client`).
+fn code_grant_not_allowed(s: &Seen, real: bool) -> Answer {
+    let token = "https://sso.acme.test/realms/clearml/protocol/openid-connect/token";
+    if s.url.ends_with("/.well-known/openid-configuration") {
+        return ok(doc(token, ""));
+    }
+    if s.method == Method::Get {
+        return Answer {
+            status: 302,
+            location: Some(
+                "https://app.example.com/callback_keycloak?error=unauthorized_client&error_description=Client+is+not+allowed+to+initiate+browser+login&state=x"
+                    .into(),
+            ),
+            ..Answer::default()
+        };
+    }
+    if real {
+        err(400, "unauthorized_client")
+    } else {
+        err(401, "invalid_client")
+    }
+}
+
+#[test]
+fn a_client_refused_the_code_flow_is_not_a_pass_of_the_callback() {
+    let mut fake = Fake {
+        seen: vec![],
+        answer: code_grant_not_allowed,
+    };
+    let results = run_with(&policy(""), &mut fake);
+    // The callback is registered (the provider redirected to it), but the login ClearML
+    // starts there is refused: not a pass.
+    assert_eq!(results[1].outcome, Outcome::Problem, "{}", text(&results));
+    assert!(
+        !results[1].summary.contains("as expected"),
+        "{}",
+        results[1].summary
+    );
+}
+
+#[test]
+fn a_secret_answered_otherwise_than_the_made_up_one_is_not_called_wrong() {
+    let mut fake = Fake {
+        seen: vec![],
+        answer: code_grant_not_allowed,
+    };
+    let results = run_with(&policy(""), &mut fake);
+    let r = &results[2];
+    assert_eq!(r.outcome, Outcome::Problem, "{}", text(&results));
+    // The made-up secret got invalid_client, the real one unauthorized_client: the client
+    // authenticated; the secret is not what is wrong.
+    assert!(
+        !r.fix
+            .contains(&"providers.keycloak.client_secret".to_string()),
+        "{}",
+        text(&results)
+    );
+    assert!(!r.summary.contains("the secret is wrong"), "{}", r.summary);
+}
