@@ -812,6 +812,23 @@ fn made_up(what: &str) -> String {
     format!("clearml-sso-probe-{what}-{a:016x}{:016x}", h2.finish())
 }
 
+/// The errors OpenID Connect Core 3.1.2.6 gives `prompt=none` without a session: what a
+/// registered callback gets back when nobody is logged in.
+const PROMPT_NONE: &[&str] = &[
+    "login_required",
+    "interaction_required",
+    "consent_required",
+    "account_selection_required",
+];
+
+/// Errors a provider sends to a registered callback about the client itself (RFC 6749
+/// 4.1.2.1): the login would get them too.
+const CLIENT_REFUSED: &[&str] = &[
+    "unauthorized_client",
+    "unsupported_response_type",
+    "invalid_scope",
+];
+
 fn callback_check(
     p: &ProviderPolicy,
     client_id: &Known,
@@ -881,11 +898,30 @@ fn callback_check(
         }
     };
     match classify::authorize(&answer, callback) {
+        // RFC 6749 4.1.2.1: errors about the client's grant, response type or scope, sent to
+        // the callback once it is validated. The login ClearML starts there would get the same.
+        AuthorizeAnswer::Registered(Some(error))
+            if CLIENT_REFUSED.contains(&error.as_str()) =>
+        {
+            done(
+                Outcome::Problem,
+                format!(
+                    "the provider redirects back to {callback}, so the callback is registered, but with error={error}: the client is not allowed the login ClearML starts (the authorization-code flow with the scopes openid email profile; Keycloak: Standard flow, Okta: the Authorization Code grant type)"
+                ),
+                vec![label(p, "client_id")],
+            )
+        }
         AuthorizeAnswer::Registered(error) => done(
             Outcome::Pass,
             format!(
                 "the provider redirects back to {callback}{}: the callback is registered for the client",
-                error.map(|e| format!(" (error={e}, as expected without a login)")).unwrap_or_default()
+                error
+                    .map(|e| if PROMPT_NONE.contains(&e.as_str()) {
+                        format!(" (error={e}, as expected without a login)")
+                    } else {
+                        format!(" (error={e})")
+                    })
+                    .unwrap_or_default()
             ),
             Vec::new(),
         ),
@@ -1022,11 +1058,11 @@ fn secret_check(
         };
         // The control: a made-up secret must be refused, or the real one's answer means nothing.
         let control = send(&fake, "a made-up secret", &mut exchanges);
-        match control.as_ref().map(classify::token) {
+        let control_code = match control.as_ref().map(classify::token) {
             Err(e) => {
                 return done(Outcome::Inconclusive, format!("no answer from the token endpoint ({e})"), Vec::new(), &exchanges)
             }
-            Ok(TokenAnswer::Rejected(_)) => {}
+            Ok(TokenAnswer::Rejected(code)) => code,
             Ok(TokenAnswer::Authenticated) => {
                 return done(
                     Outcome::Inconclusive,
@@ -1038,7 +1074,7 @@ fn secret_check(
             Ok(TokenAnswer::Unclear(why)) => {
                 return done(Outcome::Inconclusive, format!("the answer to a made-up secret does not tell: {why}"), Vec::new(), &exchanges)
             }
-        }
+        };
         let real = send(&secret, "the policy's client secret", &mut exchanges);
         match real.as_ref().map(classify::token) {
             Err(e) => {
@@ -1049,6 +1085,17 @@ fn secret_check(
                     Outcome::Pass,
                     format!("the client authenticates with the secret ({method}): the provider refused only the made-up code (invalid_grant)"),
                     Vec::new(),
+                    &exchanges,
+                )
+            }
+            // Another refusal than the made-up secret's: the secret made a difference, so the
+            // client authenticated and something else is refused (RFC 6749 5.2:
+            // `unauthorized_client`, a grant the client may not use).
+            Ok(TokenAnswer::Rejected(code)) if code != control_code => {
+                return done(
+                    Outcome::Problem,
+                    format!("the provider answers the policy's secret with {code} and a made-up one with {control_code} ({method}): the secret is accepted, and the client is refused the authorization-code grant ClearML's login uses (Keycloak: Standard flow, Okta: the Authorization Code grant type)"),
+                    vec![label(p, "client_id")],
                     &exchanges,
                 )
             }
