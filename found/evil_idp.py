@@ -81,6 +81,9 @@ class H(http.server.BaseHTTPRequestHandler):
             time.sleep(3600)
         if made_up:
             self.send(401, json.dumps({"error": "invalid_client", "error_description": "bad"})); return
+        if MODE == "redirect_token":
+            # 307/308 keep the method and body: a client following it resends the secret.
+            self.send(307, "", extra=[("Location", self.base() + "/elsewhere/token")]); return
         if MODE == "reflect_basic":
             self.send(401, json.dumps({"error": "invalid_client", "error_description": "got " + auth})); return
         if MODE == "reflect_body":

@@ -231,11 +231,17 @@ fn hidden_values(policy: &Policy, secrets: &secrets::Store) -> Vec<String> {
 /// encoded (the `client_secret_post` body), inside the `Authorization: Basic` value (base64 of
 /// `client_id:secret`), HTML-escaped and JSON-escaped (an error page or description quoting it).
 fn sent_forms(secret: &str, client_id: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     let basic = http::basic(client_id, &Secret::new(secret.to_string()));
     let mut forms = vec![
         secret.to_string(),
         http::encode(secret),
+        // Another encoder's spelling of the same form value: `+` for a space.
+        http::encode(secret).replace("%20", "+"),
         basic.trim_start_matches("Basic ").to_string(),
+        b64(secret),
+        b64(&http::encode(secret)),
         secret.replace('/', "\\/"),
     ];
     if let Ok(json) = serde_json::to_string(secret) {

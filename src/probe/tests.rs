@@ -684,6 +684,32 @@ fn a_reflected_form_body_is_not_shown() {
 }
 
 #[test]
+fn the_secret_base64_or_plus_encoded_is_not_shown() {
+    use base64::Engine as _;
+    let mut t = Raw(reflecting(|r| match r.auth {
+        Auth::Basic { secret, .. } | Auth::Post { secret, .. } => format!(
+            "got {} and {}",
+            base64::engine::general_purpose::STANDARD.encode(secret.expose()),
+            http::encode(secret.expose()).replace("%20", "+")
+        ),
+        Auth::None => String::new(),
+    }));
+    let results = run(
+        &policy_with_secret(ODD_SECRET),
+        &secrets::Store::new(),
+        &[],
+        &mut t,
+        Options {
+            spacing: Duration::ZERO,
+        },
+    );
+    let out = shown(&results);
+    // base64("p@ss w&rd/s3cr3t+="), and the form value with `+` for the space.
+    assert!(!out.contains("cEBzcyB3JnJkL3MzY3IzdCs9"), "{out}");
+    assert!(!out.contains("p%40ss+w%26rd"), "{out}");
+}
+
+#[test]
 fn a_secret_cut_by_the_excerpt_is_not_shown_in_part() {
     let mut t = Raw(reflecting(|r| {
         let secret = match r.auth {
