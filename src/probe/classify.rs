@@ -75,12 +75,12 @@ pub fn authorize(answer: &Answer, callback: &str) -> AuthorizeAnswer {
         .flatten()
         .collect::<Vec<_>>()
         .join(": ");
-        return match error_about(&text) {
+        return match error_about(&text, &text) {
             Some(about) => about,
             None => AuthorizeAnswer::LoginPage,
         };
     }
-    if let Some(about) = error_about(&answer.body) {
+    if let Some(about) = error_about(&answer.body, &visible(&answer.body)) {
         return about;
     }
     if answer.status == 200 {
@@ -95,9 +95,14 @@ pub fn authorize(answer: &Answer, callback: &str) -> AuthorizeAnswer {
 /// What an error text (an error page, a Location's `error_description`) is about. The
 /// vendors' own error codes first, then words: oidc-provider's redirect-URI error mentions
 /// "the client's registered redirect_uris", so the redirect URI is looked for before the client.
-fn error_about(text: &str) -> Option<AuthorizeAnswer> {
+///
+/// The vendors' codes are looked for in the whole `text` (a page may carry its error in a
+/// script, as data its JavaScript shows); the plain words only in the `shown` text, since a
+/// login page's form or script often carries the request's `redirect_uri` without any error.
+fn error_about(text: &str, shown: &str) -> Option<AuthorizeAnswer> {
     let lower = text.to_ascii_lowercase();
-    let quote = || excerpt(text);
+    let shown_lower = shown.to_ascii_lowercase();
+    let quote = || excerpt(shown);
     const CALLBACK: &[&str] = &[
         "invalid_redirect_uri",             // oidc-provider
         "redirect_uri_mismatch",            // Google
@@ -122,7 +127,7 @@ fn error_about(text: &str) -> Option<AuthorizeAnswer> {
     }
     if ["redirect_uri", "redirect uri", "reply url", "callback url"]
         .iter()
-        .any(|m| lower.contains(m))
+        .any(|m| shown_lower.contains(m))
     {
         return Some(AuthorizeAnswer::CallbackNotRegistered(quote()));
     }
@@ -132,6 +137,17 @@ fn error_about(text: &str) -> Option<AuthorizeAnswer> {
 /// The text of an error page, tags, scripts and styles dropped and space squeezed, at most
 /// 200 characters.
 pub fn excerpt(text: &str) -> String {
+    let squeezed = visible(text);
+    let mut short: String = squeezed.chars().take(200).collect();
+    if squeezed.chars().count() > 200 {
+        short.push('…');
+    }
+    short
+}
+
+/// The text a page shows: tags, scripts and styles dropped, the usual entities decoded, space
+/// squeezed.
+fn visible(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
     let mut out = String::new();
     let mut in_tag = false;
@@ -175,12 +191,7 @@ pub fn excerpt(text: &str) -> String {
     ] {
         out = out.replace(entity, c);
     }
-    let squeezed = out.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut short: String = squeezed.chars().take(200).collect();
-    if squeezed.chars().count() > 200 {
-        short.push('…');
-    }
-    short
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The value of `name` in a URL's query or fragment, percent-decoded.
@@ -564,6 +575,25 @@ mod tests {
         );
     }
 
+    #[test]
+    fn redirect_uri_in_a_login_form_is_no_error_but_a_code_in_a_script_is() {
+        // A login page (AD FS-like) whose form posts back with the request's query.
+        let login = page(
+            200,
+            "<html><body><h1>Sign in</h1><form action=\"/adfs/oauth2/authorize/?client_id=c&amp;redirect_uri=https%3A%2F%2Fapp%2Fcb\"><input name=\"UserName\"></form><script>var q = {redirect_uri: location.href};</script></body></html>",
+        );
+        assert_eq!(authorize(&login, CB), AuthorizeAnswer::LoginPage);
+        // An error page whose JavaScript shows the error from data in a script.
+        let entra = page(
+            200,
+            r#"<html><body><div id="root"></div><script>$Config={"strServiceExceptionMessage":"AADSTS50011: The redirect URI 'https://app/cb' specified in the request does not match"};</script></body></html>"#,
+        );
+        assert!(matches!(
+            authorize(&entra, CB),
+            AuthorizeAnswer::CallbackNotRegistered(_)
+        ));
+    }
+
     proptest::proptest! {
         /// Whatever a provider answers, the classifiers answer too (no panic on input), and an
         /// excerpt stays short.
@@ -573,7 +603,7 @@ mod tests {
             location in proptest::option::of(".{0,80}"),
             body in "(<[a-z/]{0,8}>|&#?[a-z0-9]{0,4};|[^<&]{0,20}|%[0-9a-fA-Z]{0,2}|\\{\"error\":\"[a-z_]{0,15}\"\\})*",
         ) {
-            let a = Answer { status, location, content_type: None, body };
+            let a = Answer { status, location, content_type: None, body, truncated: false };
             let _ = token(&a);
             let _ = authorize(&a, CB);
             proptest::prop_assert!(excerpt(&a.body).chars().count() <= 201);

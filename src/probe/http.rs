@@ -80,6 +80,8 @@ pub struct Answer {
     pub content_type: Option<String>,
     /// The body (its first 64 KiB, invalid UTF-8 replaced).
     pub body: String,
+    /// The body was longer than the 64 KiB read: `body` is its beginning only.
+    pub truncated: bool,
 }
 
 /// Sends requests. Tests give the probe a fake one.
@@ -186,30 +188,50 @@ pub fn roots(ca_pem: Option<&[u8]>) -> Result<ureq::tls::RootCerts, String> {
 
 /// The real transport.
 pub struct Ureq {
+    /// Through the proxy, if any.
     agent: ureq::Agent,
+    /// Never through a proxy: for loopback addresses, which are this machine's only. A proxy
+    /// would reach its own loopback, and a plain-http request (the loopback test path) would
+    /// show the proxy the secret in clear.
+    direct: ureq::Agent,
 }
 
 impl Ureq {
     /// An agent that follows no redirect, returns every status as an answer, gives up on a
     /// request after `timeout`, takes proxies from the environment and trusts `roots`.
     pub fn new(timeout: Duration, roots: ureq::tls::RootCerts) -> Ureq {
-        let tls = ureq::tls::TlsConfig::builder().root_certs(roots).build();
-        let config = ureq::Agent::config_builder()
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
-            .tls_config(tls)
-            .proxy(ureq::Proxy::try_from_env())
-            .user_agent(concat!("clearml-sso-probe/", env!("CARGO_PKG_VERSION")))
-            .build();
+        Ureq::with_proxy(timeout, roots, ureq::Proxy::try_from_env())
+    }
+
+    /// [`Ureq::new`] with `proxy` instead of the environment's.
+    pub fn with_proxy(
+        timeout: Duration,
+        roots: ureq::tls::RootCerts,
+        proxy: Option<ureq::Proxy>,
+    ) -> Ureq {
+        let build = |proxy: Option<ureq::Proxy>| -> ureq::Agent {
+            let tls = ureq::tls::TlsConfig::builder()
+                .root_certs(roots.clone())
+                .build();
+            ureq::Agent::config_builder()
+                .max_redirects(0)
+                .http_status_as_error(false)
+                .timeout_global(Some(timeout))
+                .tls_config(tls)
+                .proxy(proxy)
+                .user_agent(concat!("clearml-sso-probe/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .into()
+        };
         Ureq {
-            agent: config.into(),
+            agent: build(proxy),
+            direct: build(None),
         }
     }
 }
 
 /// `Basic base64(encode(id):encode(secret))`, as RFC 6749 section 2.3.1 has it.
-fn basic(client_id: &str, secret: &Secret) -> String {
+pub(crate) fn basic(client_id: &str, secret: &Secret) -> String {
     use base64::Engine as _;
     let pair = format!("{}:{}", encode(client_id), encode(secret.expose()));
     format!(
@@ -220,17 +242,20 @@ fn basic(client_id: &str, secret: &Secret) -> String {
 
 impl Transport for Ureq {
     fn send(&mut self, request: &Request<'_>) -> Result<Answer, String> {
+        let agent = if to_loopback(&request.url) {
+            &self.direct
+        } else {
+            &self.agent
+        };
         let result = match request.method {
-            Method::Get => self
-                .agent
+            Method::Get => agent
                 .get(&request.url)
                 .header("Accept", request.accept)
                 .call(),
             Method::Post => {
                 let mut fields: Vec<(&str, &str)> =
                     request.form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                let mut builder = self
-                    .agent
+                let mut builder = agent
                     .post(&request.url)
                     .header("Accept", request.accept)
                     .header("Content-Type", "application/x-www-form-urlencoded");
@@ -258,17 +283,24 @@ impl Transport for Ureq {
         };
         let location = header("location");
         let content_type = header("content-type");
+        // One byte more than kept tells a long body from one of exactly MAX_BODY. A body cut
+        // off (the timeout, a closed connection) is no answer: its beginning could read as
+        // another one (a cut JSON document as "no discovery document").
         let mut bytes = Vec::new();
-        let _ = response
+        response
             .body_mut()
             .as_reader()
-            .take(MAX_BODY)
-            .read_to_end(&mut bytes);
+            .take(MAX_BODY + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("the answer was cut off: {e}"))?;
+        let truncated = bytes.len() as u64 > MAX_BODY;
+        bytes.truncate(MAX_BODY as usize);
         Ok(Answer {
             status: response.status().as_u16(),
             location,
             content_type,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            truncated,
         })
     }
 }
@@ -283,6 +315,14 @@ pub fn may_carry_secret(url: &str) -> bool {
         Some("http") => uri.host().is_some_and(is_loopback),
         _ => false,
     }
+}
+
+/// Whether `url` names a loopback address (any scheme).
+fn to_loopback(url: &str) -> bool {
+    url.parse::<ureq::http::Uri>()
+        .ok()
+        .and_then(|u| u.host().map(is_loopback))
+        .unwrap_or(false)
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -323,6 +363,118 @@ mod tests {
         let secret = Secret::new("p:ss word".to_string());
         // base64("id%3A1:p%3Ass%20word")
         assert_eq!(basic("id:1", &secret), "Basic aWQlM0ExOnAlM0FzcyUyMHdvcmQ=");
+    }
+
+    /// A one-connection server on 127.0.0.1: reads the request head, writes `head`, then
+    /// `body` in pieces `gap` apart. Returns the URL to ask.
+    fn serve(head: String, body: Vec<u8>, gap: Duration) -> String {
+        use std::io::{BufRead as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let Ok((stream, _)) = listener.accept() else {
+                return;
+            };
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let mut stream = stream;
+            let _ = stream.write_all(head.as_bytes());
+            for piece in body.chunks(16 * 1024) {
+                let _ = stream.write_all(piece);
+                let _ = stream.flush();
+                std::thread::sleep(gap);
+            }
+        });
+        format!("http://127.0.0.1:{port}")
+    }
+
+    fn get(url: String) -> Request<'static> {
+        Request {
+            method: Method::Get,
+            url,
+            form: vec![],
+            auth: Auth::None,
+            accept: JSON,
+        }
+    }
+
+    #[test]
+    fn an_answer_cut_off_by_the_timeout_is_no_answer() {
+        // The headers come at once, the body never completes within the timeout: what came is
+        // not the answer (a cut JSON document is not "no discovery document").
+        let body = br#"{"issuer":"http://127.0.0.1/realms/r","token_endpoint":"x"}"#.to_vec();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len() + 100
+        );
+        let base = serve(head, body, Duration::from_secs(3));
+        let mut t = Ureq::new(Duration::from_secs(1), roots(None).unwrap());
+        let answer = t.send(&get(format!(
+            "{base}/realms/r/.well-known/openid-configuration"
+        )));
+        assert!(answer.is_err(), "{answer:?}");
+    }
+
+    #[test]
+    fn a_discovery_document_longer_than_read_is_not_a_problem() {
+        // A valid document of 70 KiB: the probe reads 64 KiB of it, which is not JSON; that
+        // is the probe's limit, not a wrong realm (exit 1 naming `url` and `realm`).
+        let body =
+            format!(r#"{{"issuer":"x","padding":"{}"}}"#, "p".repeat(70 * 1024)).into_bytes();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let base = serve(head, body, Duration::ZERO);
+        let policy = crate::policy::parse(
+            &format!("version = 1\n[providers.keycloak]\nurl = \"{base}\"\nrealm = \"r\"\nclient_id = \"c\"\nclient_secret = {{ secret = \"s\", key = \"k\" }}\n"),
+            "p.toml",
+        )
+        .unwrap();
+        let mut t = Ureq::new(Duration::from_secs(5), roots(None).unwrap());
+        let results = crate::probe::run(
+            &policy,
+            &crate::probe::secrets::Store::new(),
+            &[],
+            &mut t,
+            crate::probe::Options {
+                spacing: Duration::ZERO,
+            },
+        );
+        let text = crate::probe::text(&results);
+        assert_eq!(
+            results[0].outcome,
+            crate::probe::Outcome::Inconclusive,
+            "{text}"
+        );
+        assert_ne!(crate::probe::exit_code(&results), 1, "{text}");
+    }
+
+    #[test]
+    fn a_loopback_address_is_asked_directly_never_through_a_proxy() {
+        // HTTPS_PROXY=http://proxy:3128 and a token endpoint on http://127.0.0.1: through the
+        // proxy the secret would travel in clear to the proxy, and on to the proxy's loopback.
+        let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        proxy.set_nonblocking(true).unwrap();
+        let proxy_url = format!("http://127.0.0.1:{}", proxy.local_addr().unwrap().port());
+        let body = b"{}".to_vec();
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n"
+            .to_string();
+        let base = serve(head, body, Duration::ZERO);
+        let mut t = Ureq::with_proxy(
+            Duration::from_secs(5),
+            roots(None).unwrap(),
+            Some(ureq::Proxy::new(&proxy_url).unwrap()),
+        );
+        let answer = t.send(&get(format!("{base}/token"))).unwrap();
+        assert_eq!(answer.status, 200);
+        assert!(proxy.accept().is_err(), "the request went to the proxy");
+        assert!(to_loopback("http://[::1]:8080/x"));
+        assert!(to_loopback("https://localhost/x"));
+        assert!(!to_loopback("https://sso.example.com/x"));
     }
 
     struct Count(usize);

@@ -202,18 +202,79 @@ pub fn run(
             &mut session,
         ));
     }
-    let mut hidden = secrets.all_values();
-    hidden.extend(policy.providers.iter().flat_map(|p| {
-        p.settings
-            .iter()
-            .filter(|s| s.option.secret)
-            .filter_map(|s| match &s.value {
-                Value::Literal(Literal::Str(v)) => Some(v.clone()),
-                _ => None,
-            })
-    }));
-    scrub_results(&mut results, &hidden);
+    scrub_results(&mut results, &hidden_values(policy, secrets));
     results
+}
+
+/// What no result may show: every `--secrets` Secret value, and every secret option's value
+/// wherever it comes from (a literal, a Secret, a ConfigMap), also in the forms it takes on the
+/// wire ([`sent_forms`]). Longest first, so that a value inside another (a client ID inside
+/// its secret) does not break the longer one before it is replaced.
+fn hidden_values(policy: &Policy, secrets: &secrets::Store) -> Vec<String> {
+    let mut hidden = secrets.all_values();
+    for p in &policy.providers {
+        let client_id = match known(p, "client_id", secrets) {
+            Known::Value(v) => v,
+            Known::Unknown(_) => String::new(),
+        };
+        for s in p.settings.iter().filter(|s| s.option.secret) {
+            if let Known::Value(v) = known(p, s.option.name, secrets) {
+                hidden.extend(sent_forms(&v, &client_id));
+            }
+        }
+    }
+    longest_first(&mut hidden);
+    hidden
+}
+
+/// A secret as a token request carries it and as an answer may reflect it: as it is, form-
+/// encoded (the `client_secret_post` body), inside the `Authorization: Basic` value (base64 of
+/// `client_id:secret`), HTML-escaped and JSON-escaped (an error page or description quoting it).
+fn sent_forms(secret: &str, client_id: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let basic = http::basic(client_id, &Secret::new(secret.to_string()));
+    let mut forms = vec![
+        secret.to_string(),
+        http::encode(secret),
+        // Another encoder's spelling of the same form value: `+` for a space.
+        http::encode(secret).replace("%20", "+"),
+        basic.trim_start_matches("Basic ").to_string(),
+        b64(secret),
+        b64(&http::encode(secret)),
+        secret.replace('/', "\\/"),
+    ];
+    if let Ok(json) = serde_json::to_string(secret) {
+        forms.push(json.trim_matches('"').to_string());
+    }
+    let html = secret
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    forms.push(html.replace('\'', "&#39;"));
+    forms.push(html.replace('\'', "&#x27;"));
+    longest_first(&mut forms);
+    forms
+}
+
+/// Sorts `values` longest first (a value inside another must not be replaced before it) and
+/// drops repeats and empty ones.
+fn longest_first(values: &mut Vec<String>) {
+    values.retain(|v| !v.is_empty());
+    values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    values.dedup();
+}
+
+/// `text` with every value of `values` (longest first) replaced by `<redacted>`.
+fn redact(text: &str, values: &[String]) -> String {
+    let mut out = text.to_string();
+    for v in values {
+        if !v.is_empty() && out.contains(v.as_str()) {
+            out = out.replace(v.as_str(), "<redacted>");
+        }
+    }
+    out
 }
 
 /// The exit code a set of results makes: 1 with a problem, else 4 with a result that is not a
@@ -637,6 +698,14 @@ fn discovery(p: &ProviderPolicy, session: &mut Session<'_>) -> (CheckResult, Opt
         }
     }
     let Ok(serde_json::Value::Object(doc)) = serde_json::from_str(&answer.body) else {
+        if answer.truncated {
+            // Only the beginning was read: the probe's limit, not the provider's fault.
+            return done(
+                Outcome::Inconclusive,
+                format!("the answer of {url} is longer than the probe reads, so it was not read as a discovery document"),
+                Vec::new(),
+            );
+        }
         return done(
             Outcome::Problem,
             format!("{url} does not answer with a JSON discovery document"),
@@ -749,6 +818,23 @@ fn made_up(what: &str) -> String {
     format!("clearml-sso-probe-{what}-{a:016x}{:016x}", h2.finish())
 }
 
+/// The errors OpenID Connect Core 3.1.2.6 gives `prompt=none` without a session: what a
+/// registered callback gets back when nobody is logged in.
+const PROMPT_NONE: &[&str] = &[
+    "login_required",
+    "interaction_required",
+    "consent_required",
+    "account_selection_required",
+];
+
+/// Errors a provider sends to a registered callback about the client itself (RFC 6749
+/// 4.1.2.1): the login would get them too.
+const CLIENT_REFUSED: &[&str] = &[
+    "unauthorized_client",
+    "unsupported_response_type",
+    "invalid_scope",
+];
+
 fn callback_check(
     p: &ProviderPolicy,
     client_id: &Known,
@@ -818,11 +904,30 @@ fn callback_check(
         }
     };
     match classify::authorize(&answer, callback) {
+        // RFC 6749 4.1.2.1: errors about the client's grant, response type or scope, sent to
+        // the callback once it is validated. The login ClearML starts there would get the same.
+        AuthorizeAnswer::Registered(Some(error))
+            if CLIENT_REFUSED.contains(&error.as_str()) =>
+        {
+            done(
+                Outcome::Problem,
+                format!(
+                    "the provider redirects back to {callback}, so the callback is registered, but with error={error}: the client is not allowed the login ClearML starts (the authorization-code flow with the scopes openid email profile; Keycloak: Standard flow, Okta: the Authorization Code grant type)"
+                ),
+                vec![label(p, "client_id")],
+            )
+        }
         AuthorizeAnswer::Registered(error) => done(
             Outcome::Pass,
             format!(
                 "the provider redirects back to {callback}{}: the callback is registered for the client",
-                error.map(|e| format!(" (error={e}, as expected without a login)")).unwrap_or_default()
+                error
+                    .map(|e| if PROMPT_NONE.contains(&e.as_str()) {
+                        format!(" (error={e}, as expected without a login)")
+                    } else {
+                        format!(" (error={e})")
+                    })
+                    .unwrap_or_default()
             ),
             Vec::new(),
         ),
@@ -943,7 +1048,14 @@ fn secret_check(
                 auth,
                 accept: http::JSON,
             };
-            let answer = session.send(&request);
+            // The answer may quote what it was sent: the secret's forms are replaced before
+            // anything reads, decodes or trims the answer (a trimmed quote would keep a part).
+            let forms = sent_forms(secret.expose(), &client_id);
+            let answer = session.send(&request).map(|mut a| {
+                a.body = redact(&a.body, &forms);
+                a.location = a.location.map(|l| redact(&l, &forms));
+                a
+            });
             exchanges.push(exchange(
                 format!("POST {token_url} {fields}, client_id={client_id}, {shown} by {method}"),
                 &answer,
@@ -952,11 +1064,11 @@ fn secret_check(
         };
         // The control: a made-up secret must be refused, or the real one's answer means nothing.
         let control = send(&fake, "a made-up secret", &mut exchanges);
-        match control.as_ref().map(classify::token) {
+        let control_code = match control.as_ref().map(classify::token) {
             Err(e) => {
                 return done(Outcome::Inconclusive, format!("no answer from the token endpoint ({e})"), Vec::new(), &exchanges)
             }
-            Ok(TokenAnswer::Rejected(_)) => {}
+            Ok(TokenAnswer::Rejected(code)) => code,
             Ok(TokenAnswer::Authenticated) => {
                 return done(
                     Outcome::Inconclusive,
@@ -968,7 +1080,7 @@ fn secret_check(
             Ok(TokenAnswer::Unclear(why)) => {
                 return done(Outcome::Inconclusive, format!("the answer to a made-up secret does not tell: {why}"), Vec::new(), &exchanges)
             }
-        }
+        };
         let real = send(&secret, "the policy's client secret", &mut exchanges);
         match real.as_ref().map(classify::token) {
             Err(e) => {
@@ -979,6 +1091,17 @@ fn secret_check(
                     Outcome::Pass,
                     format!("the client authenticates with the secret ({method}): the provider refused only the made-up code (invalid_grant)"),
                     Vec::new(),
+                    &exchanges,
+                )
+            }
+            // Another refusal than the made-up secret's: the secret made a difference, so the
+            // client authenticated and something else is refused (RFC 6749 5.2:
+            // `unauthorized_client`, a grant the client may not use).
+            Ok(TokenAnswer::Rejected(code)) if code != control_code => {
+                return done(
+                    Outcome::Problem,
+                    format!("the provider answers the policy's secret with {code} and a made-up one with {control_code} ({method}): the secret is accepted, and the client is refused the authorization-code grant ClearML's login uses (Keycloak: Standard flow, Okta: the Authorization Code grant type)"),
+                    vec![label(p, "client_id")],
                     &exchanges,
                 )
             }
@@ -1004,12 +1127,7 @@ fn secret_check(
 /// control characters.
 fn scrub_results(results: &mut [CheckResult], values: &[String]) {
     let scrub = |s: &mut String| {
-        for v in values {
-            if !v.is_empty() && s.contains(v.as_str()) {
-                *s = s.replace(v.as_str(), "<redacted>");
-            }
-        }
-        *s = crate::report::escape_lines(s).replace('\n', " ");
+        *s = crate::report::escape_lines(&redact(s, values)).replace('\n', " ");
     };
     for r in results {
         scrub(&mut r.summary);

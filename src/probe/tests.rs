@@ -564,3 +564,341 @@ fn saml_metadata_from_a_config_map_named_like_the_mounted_file() {
         results[0].summary
     );
 }
+
+// Attacks: a provider that reflects what it was sent, values inside values, a secret held in
+// a ConfigMap, a login page that carries the request's query.
+
+/// A provider that accepts nothing and answers every token request with `echo(request)` in
+/// its error description.
+fn reflecting(echo: fn(&Request<'_>) -> String) -> impl FnMut(&Request<'_>) -> Answer {
+    move |r: &Request<'_>| {
+        if r.url.ends_with("/.well-known/openid-configuration") {
+            let token = "https://sso.acme.test/realms/clearml/protocol/openid-connect/token";
+            return ok(doc(
+                token,
+                r#","token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"]"#,
+            ));
+        }
+        if r.method == Method::Get {
+            return Answer {
+                status: 302,
+                location: Some(
+                    "https://app.example.com/callback_keycloak?error=login_required&state=x".into(),
+                ),
+                ..Answer::default()
+            };
+        }
+        Answer {
+            status: 401,
+            content_type: Some("application/json".into()),
+            body: serde_json::json!({"error": "invalid_client", "error_description": echo(r)})
+                .to_string(),
+            ..Answer::default()
+        }
+    }
+}
+
+/// A transport over a closure that sees the whole request (the secret included).
+struct Raw<F: FnMut(&Request<'_>) -> Answer>(F);
+
+impl<F: FnMut(&Request<'_>) -> Answer> Transport for Raw<F> {
+    fn send(&mut self, r: &Request<'_>) -> Result<Answer, String> {
+        Ok((self.0)(r))
+    }
+}
+
+/// The Authorization header and the form body as they go on the wire.
+fn wire(r: &Request<'_>) -> (Option<String>, String) {
+    use base64::Engine as _;
+    let mut fields: Vec<(&str, String)> = r.form.iter().map(|(k, v)| (*k, v.clone())).collect();
+    let header = match r.auth {
+        Auth::None => None,
+        Auth::Basic { client_id, secret } => Some(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                http::encode(client_id),
+                http::encode(secret.expose())
+            ))
+        )),
+        Auth::Post { client_id, secret } => {
+            fields.push(("client_id", client_id.to_string()));
+            fields.push(("client_secret", secret.expose().to_string()));
+            None
+        }
+    };
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    (header, http::form(&pairs))
+}
+
+const ODD_SECRET: &str = "p@ss w&rd/s3cr3t+=";
+
+fn policy_with_secret(secret: &str) -> Policy {
+    let text = format!(
+        "version = 1\n[enforce]\nplaintext_secrets = \"allow\"\n[sso]\nwebapp = \"https://app.example.com\"\n[providers.keycloak]\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\nclient_id = \"clearml\"\nclient_secret = {}\n",
+        serde_json::to_string(secret).unwrap()
+    );
+    crate::policy::parse(&text, "p.toml").unwrap()
+}
+
+fn shown(results: &[CheckResult]) -> String {
+    format!("{}{}", text(results), json(results))
+}
+
+#[test]
+fn a_reflected_authorization_header_is_not_shown() {
+    let mut t = Raw(reflecting(|r| {
+        format!("got {}", wire(r).0.unwrap_or_default())
+    }));
+    let results = run(
+        &policy_with_secret(ODD_SECRET),
+        &secrets::Store::new(),
+        &[],
+        &mut t,
+        Options {
+            spacing: Duration::ZERO,
+        },
+    );
+    let out = shown(&results);
+    // base64("clearml:p%40ss%20w%26rd%2Fs3cr3t%2B%3D"): the secret, decodable by anyone.
+    assert!(
+        !out.contains("Y2xlYXJtbDpwJTQwc3MlMjB3JTI2cmQlMkZzM2NyM3QlMkIlM0Q="),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_reflected_form_body_is_not_shown() {
+    let mut t = Raw(reflecting(|r| format!("got {}", wire(r).1)));
+    let results = run(
+        &policy_with_secret(ODD_SECRET),
+        &secrets::Store::new(),
+        &[],
+        &mut t,
+        Options {
+            spacing: Duration::ZERO,
+        },
+    );
+    let out = shown(&results);
+    assert!(!out.contains("client_secret=p%40ss"), "{out}");
+}
+
+#[test]
+fn the_secret_base64_or_plus_encoded_is_not_shown() {
+    use base64::Engine as _;
+    let mut t = Raw(reflecting(|r| match r.auth {
+        Auth::Basic { secret, .. } | Auth::Post { secret, .. } => format!(
+            "got {} and {}",
+            base64::engine::general_purpose::STANDARD.encode(secret.expose()),
+            http::encode(secret.expose()).replace("%20", "+")
+        ),
+        Auth::None => String::new(),
+    }));
+    let results = run(
+        &policy_with_secret(ODD_SECRET),
+        &secrets::Store::new(),
+        &[],
+        &mut t,
+        Options {
+            spacing: Duration::ZERO,
+        },
+    );
+    let out = shown(&results);
+    // base64("p@ss w&rd/s3cr3t+="), and the form value with `+` for the space.
+    assert!(!out.contains("cEBzcyB3JnJkL3MzY3IzdCs9"), "{out}");
+    assert!(!out.contains("p%40ss+w%26rd"), "{out}");
+}
+
+#[test]
+fn a_secret_cut_by_the_excerpt_is_not_shown_in_part() {
+    let mut t = Raw(reflecting(|r| {
+        let secret = match r.auth {
+            Auth::Basic { secret, .. } | Auth::Post { secret, .. } => secret.expose().to_string(),
+            Auth::None => String::new(),
+        };
+        format!("{} {secret}", "x".repeat(190))
+    }));
+    let results = run(
+        &policy_with_secret("s3cr3t-prefix-then-the-rest"),
+        &secrets::Store::new(),
+        &[],
+        &mut t,
+        Options {
+            spacing: Duration::ZERO,
+        },
+    );
+    let out = shown(&results);
+    // 191 characters before it: the excerpt (200) kept its first nine.
+    assert!(!out.contains("s3cr3t-pr"), "{out}");
+}
+
+#[test]
+fn a_client_secret_held_in_a_config_map_is_never_shown() {
+    let p = crate::policy::parse(
+        "version = 1\n[sso]\nwebapp = \"https://app.example.com\"\n[providers.keycloak]\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\nclient_id = \"clearml\"\nclient_secret = { configmap = \"cm\", key = \"client_secret\" }\n",
+        "p.toml",
+    )
+    .unwrap();
+    let mut store = secrets::Store::new();
+    store
+        .add_text(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {client_secret: cm-held-s3cret-42}\n",
+            "cm.yaml",
+        )
+        .unwrap();
+    let mut t = Raw(reflecting(|r| match r.auth {
+        Auth::Basic { secret, .. } | Auth::Post { secret, .. } => {
+            format!("got {}", secret.expose())
+        }
+        Auth::None => String::new(),
+    }));
+    let results = run(
+        &p,
+        &store,
+        &[],
+        &mut t,
+        Options {
+            spacing: Duration::ZERO,
+        },
+    );
+    let out = shown(&results);
+    assert!(!out.contains("cm-held-s3cret-42"), "{out}");
+}
+
+#[test]
+fn a_secret_value_inside_another_does_not_uncover_the_rest() {
+    // kubectl prints keys sorted: client_id before client_secret, so the shorter value was
+    // replaced first and the secret's tail stayed.
+    let p = crate::policy::parse(
+        "version = 1\n[sso]\nwebapp = \"https://app.example.com\"\n[providers.keycloak]\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\nclient_id = { secret = \"kc\", key = \"client_id\" }\nclient_secret = { secret = \"kc\", key = \"client_secret\" }\n",
+        "p.toml",
+    )
+    .unwrap();
+    let mut store = secrets::Store::new();
+    store
+        .add_text(
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: kc}\nstringData: {client_id: clearml, client_secret: clearml-tail-s3cret}\n",
+            "s.yaml",
+        )
+        .unwrap();
+    let mut t = Raw(reflecting(|r| match r.auth {
+        Auth::Basic { secret, .. } | Auth::Post { secret, .. } => {
+            format!("got {}", secret.expose())
+        }
+        Auth::None => String::new(),
+    }));
+    let results = run(
+        &p,
+        &store,
+        &[],
+        &mut t,
+        Options {
+            spacing: Duration::ZERO,
+        },
+    );
+    let out = shown(&results);
+    assert!(!out.contains("tail-s3cret"), "{out}");
+}
+
+#[test]
+fn a_login_page_whose_form_carries_the_query_is_not_an_unregistered_callback() {
+    // A login page (AD FS-like) posting back to the authorization URL with the request's query:
+    // `redirect_uri` is in the markup, not in an error.
+    let mut t = Raw(|r: &Request<'_>| {
+        if r.url.ends_with("/.well-known/openid-configuration") {
+            let token = "https://sso.acme.test/realms/clearml/protocol/openid-connect/token";
+            return ok(doc(token, ""));
+        }
+        if r.method == Method::Get {
+            let query = r.url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+            return Answer {
+                status: 200,
+                content_type: Some("text/html".into()),
+                body: format!(
+                    "<html><body><h1>Sign in</h1><form method=\"post\" action=\"/auth?{query}\"><input name=\"username\"><input type=\"password\" name=\"password\"><button>Sign in</button></form></body></html>"
+                ),
+                ..Answer::default()
+            };
+        }
+        err(400, "invalid_grant")
+    });
+    let results = run(
+        &policy(""),
+        &secrets::Store::new(),
+        &[],
+        &mut t,
+        Options {
+            spacing: Duration::ZERO,
+        },
+    );
+    assert_eq!(
+        results[1].outcome,
+        Outcome::Inconclusive,
+        "{}",
+        text(&results)
+    );
+    assert_eq!(exit_code(&results), 4, "{}", text(&results));
+}
+
+/// A provider whose client is not allowed the authorization-code grant (Keycloak: Standard
+/// flow off; Okta: the grant not ticked): RFC 6749 has it answer `unauthorized_client`, to the
+/// callback from the authorization endpoint, and from the token endpoint once the client has
+/// authenticated (a wrong secret gets `invalid_client`).
+fn code_grant_not_allowed(s: &Seen, real: bool) -> Answer {
+    let token = "https://sso.acme.test/realms/clearml/protocol/openid-connect/token";
+    if s.url.ends_with("/.well-known/openid-configuration") {
+        return ok(doc(token, ""));
+    }
+    if s.method == Method::Get {
+        return Answer {
+            status: 302,
+            location: Some(
+                "https://app.example.com/callback_keycloak?error=unauthorized_client&error_description=Client+is+not+allowed+to+initiate+browser+login&state=x"
+                    .into(),
+            ),
+            ..Answer::default()
+        };
+    }
+    if real {
+        err(400, "unauthorized_client")
+    } else {
+        err(401, "invalid_client")
+    }
+}
+
+#[test]
+fn a_client_refused_the_code_flow_is_not_a_pass_of_the_callback() {
+    let mut fake = Fake {
+        seen: vec![],
+        answer: code_grant_not_allowed,
+    };
+    let results = run_with(&policy(""), &mut fake);
+    // The callback is registered (the provider redirected to it), but the login ClearML
+    // starts there is refused: not a pass.
+    assert_eq!(results[1].outcome, Outcome::Problem, "{}", text(&results));
+    assert!(
+        !results[1].summary.contains("as expected"),
+        "{}",
+        results[1].summary
+    );
+}
+
+#[test]
+fn a_secret_answered_otherwise_than_the_made_up_one_is_not_called_wrong() {
+    let mut fake = Fake {
+        seen: vec![],
+        answer: code_grant_not_allowed,
+    };
+    let results = run_with(&policy(""), &mut fake);
+    let r = &results[2];
+    assert_eq!(r.outcome, Outcome::Problem, "{}", text(&results));
+    // The made-up secret got invalid_client, the real one unauthorized_client: the client
+    // authenticated; the secret is not what is wrong.
+    assert!(
+        !r.fix
+            .contains(&"providers.keycloak.client_secret".to_string()),
+        "{}",
+        text(&results)
+    );
+    assert!(!r.summary.contains("the secret is wrong"), "{}", r.summary);
+}
