@@ -2,7 +2,7 @@
 # usage: run_evil.sh MODE SECRET [extra probe args...] — starts evil_idp.py, runs probe, prints output and exit, stops the server.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-bin=${BIN:-$here/../target/debug/clearml-sso}
+bin=${BIN:-$here/../../../target/debug/clearml-sso}
 mode=$1; secret=$2; shift 2
 tmp=$(mktemp -d)
 python3 "$here/evil_idp.py" "$mode" "$tmp/log" > "$tmp/port" &
