@@ -328,7 +328,7 @@ fn entra_id_may_name_the_tenant_by_its_id() {
     assert_eq!(results[2].outcome, Outcome::Skipped);
     assert_eq!(fake.seen.len(), 1);
     // A policy that names another tenant ID gets no such allowance.
-    let other = "11111111-2222-3333-4444-555555555555";
+    let other = "3f2a6c1e-8b4d-4e9a-a7c2-5d1e9b0f4a63";
     let p = crate::policy::parse(
         &format!("version = 1\n[providers.azure_ad]\ntenant = \"{other}\"\nclient_id = \"c\"\nclient_secret = {{ secret = \"s\", key = \"k\" }}\n"),
         "p.toml",
