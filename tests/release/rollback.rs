@@ -7,7 +7,7 @@
 //! signed by one throwaway key — this build (`VERSION`), an old one (`0.0.1`, its binary saying
 //! 0.0.1) and a mislabelled one (`0.0.1`, its binary this build, saying `VERSION`) — each served
 //! on 127.0.0.1; every path: install-plugin's Helm 4 plugin, `--binary` and no-Helm paths, and
-//! install-binary (the action's logic).
+//! install-binary (the action's logic), as published and as this repository holds them.
 
 use crate::harness::gpg::GpgHome;
 use crate::harness::helm::HelmHome;
@@ -136,6 +136,17 @@ struct Install {
 
 impl Install {
     fn run(how: How, from: &Path, mirror: &Path, version: Option<&str>) -> Install {
+        Install::with_keyring(how, from, mirror, version, None)
+    }
+
+    /// [`Install::run`] with the release key given as the script takes it.
+    fn with_keyring(
+        how: How,
+        from: &Path,
+        mirror: &Path,
+        version: Option<&str>,
+        keyring: Option<&Path>,
+    ) -> Install {
         let server = Server::serve(mirror);
         let dest = tempfile::tempdir().unwrap();
         let helm = HelmHome::new();
@@ -153,6 +164,9 @@ impl Install {
             if let Some(v) = version {
                 vars.push(("CLEARML_SSO_VERSION".into(), v.into()));
             }
+            if let Some(k) = keyring {
+                vars.push(("CLEARML_SSO_KEYRING".into(), k.display().to_string()));
+            }
         } else {
             args.push(from.join("install-plugin").display().to_string());
             args.extend(["--bin-dir".to_string(), bin_dir]);
@@ -167,6 +181,9 @@ impl Install {
             }
             if let Some(v) = version {
                 args.extend(["--version".to_string(), v.into()]);
+            }
+            if let Some(k) = keyring {
+                args.extend(["--keyring".to_string(), k.display().to_string()]);
             }
         }
         let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -322,5 +339,28 @@ fn the_published_scripts_pin_their_release_version() {
             text.lines().any(|l| l == "release_version=\"\""),
             "{script}"
         );
+    }
+}
+
+/// The repository's copies pin no version: run from a checkout (the action runs
+/// `$GITHUB_ACTION_PATH/scripts/install-binary` at its tag), the checkout's Cargo.toml version is
+/// the floor, so `latest` refuses the older release and an explicit version installs it.
+#[test]
+#[ignore = "needs scripts/fetch-test-deps"]
+fn a_checkout_s_copies_take_its_version_as_the_floor() {
+    let r = releases();
+    let key = r.new.join("clearml-sso-signing-key.gpg");
+    let scripts = root().join("scripts");
+    for how in [How::InstallBinary, How::NoHelm] {
+        let what = format!("{how:?} repository copy");
+        let i = Install::with_keyring(how, &scripts, &r.old, Some("latest"), Some(&key));
+        i.assert_refused(
+            &format!("serves release {OLD}, older than this installer's {VERSION}"),
+            &what,
+        );
+        let i = Install::with_keyring(how, &scripts, &r.old, Some(OLD), Some(&key));
+        i.assert_installed(how, OLD, &format!("{what} asking {OLD}"));
+        let i = Install::with_keyring(how, &scripts, &r.new, None, Some(&key));
+        i.assert_installed(how, VERSION, &format!("{what} unasked"));
     }
 }
