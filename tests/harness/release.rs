@@ -27,13 +27,26 @@ pub fn tarball_name() -> String {
 /// not care how it was linked, and one static build per test binary would cost minutes. `bin/`
 /// is removed afterwards: a GitHub release holds only the packaged files.
 pub fn make_release(dir: &Path) -> String {
-    let platform_dir = dir.join("bin").join(super::plugin_platform());
-    std::fs::create_dir_all(&platform_dir).unwrap();
-    std::fs::copy(bin(), platform_dir.join("clearml-sso")).unwrap();
     let gnupg = GpgHome::with_key("clearml-sso test release <test-release@example.invalid>");
     let fpr = fingerprint(&gnupg);
+    make_release_from(&root(), dir, &gnupg, &bin());
+    assert!(dir.join(tarball_name()).is_file(), "no {}", tarball_name());
+    // Stop the agent gpg started to sign.
+    drop(gnupg);
+    fpr
+}
+
+/// [`make_release`] of the checkout at `src` (its Cargo.toml's version; `scripts/release` and
+/// the install scripts it publishes are `src`'s), signed with the one key in `gnupg`, packaging
+/// `binary` as this machine's build: tests/release/rollback.rs makes several releases with one
+/// key this way.
+pub fn make_release_from(src: &Path, dir: &Path, gnupg: &GpgHome, binary: &Path) {
+    let platform_dir = dir.join("bin").join(super::plugin_platform());
+    std::fs::create_dir_all(&platform_dir).unwrap();
+    std::fs::copy(binary, platform_dir.join("clearml-sso")).unwrap();
+    let fpr = fingerprint(gnupg);
     let helm4 = tool("HELM4_BIN");
-    let out = Command::new(root().join("scripts/release"))
+    let out = Command::new(src.join("scripts/release"))
         .arg("--no-build")
         // The images are tests/release/images.rs's: these tests install the binary and plugin.
         .arg("--no-images")
@@ -45,8 +58,6 @@ pub fn make_release(dir: &Path) -> String {
         .stdin(Stdio::null())
         .output()
         .expect("scripts/release");
-    // Stop the agent gpg started to sign.
-    drop(gnupg);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
@@ -54,7 +65,6 @@ pub fn make_release(dir: &Path) -> String {
     );
     assert!(!stderr.contains("NOT signed"), "signed: {stderr}");
     for name in [
-        tarball_name().as_str(),
         "SHA256SUMS",
         "SHA256SUMS.asc",
         "install-binary",
@@ -66,7 +76,6 @@ pub fn make_release(dir: &Path) -> String {
         );
     }
     std::fs::remove_dir_all(dir.join("bin")).unwrap();
-    fpr
 }
 
 /// The fingerprint of the one secret key in `home`.

@@ -857,7 +857,7 @@ fn install_plugin_installs_and_updates_for_helm4_and_helm3_without_rust() {
 }
 
 /// An update from a release whose plugin fails verification (here: repacked with another
-/// binary, SHA256SUMS rewritten to match, the .prov and key left as signed) keeps the installed
+/// binary that claims the version, SHA256SUMS rewritten to match, the .prov and key left as signed) keeps the installed
 /// plugin: install-plugin verifies the new tarball before it uninstalls the old one. And
 /// `--binary` with Helm 4 installs the binary but says Helm 4 will not run it from PATH.
 #[test]
@@ -912,7 +912,9 @@ fn install_plugin_keeps_the_installed_plugin_when_an_update_fails_verification()
         .join("clearml-sso/bin")
         .join(plugin_platform())
         .join("clearml-sso");
-    std::fs::write(&binary, "#!/bin/sh\ncat\n").unwrap();
+    // It claims the release's version (install-plugin asks the binary before it installs), so
+    // that only Helm's .prov check can tell it from the real one.
+    std::fs::write(&binary, format!("#!/bin/sh\necho clearml-sso {v}\n")).unwrap();
     let c = run_in(
         &tar,
         &[

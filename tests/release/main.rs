@@ -16,5 +16,6 @@ mod install_cli;
 mod install_hostile;
 mod readme_ci;
 mod release_files;
+mod rollback;
 mod signatures;
 mod workflows;
