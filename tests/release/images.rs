@@ -299,13 +299,20 @@ fn the_release_lists_and_signs_the_image_archives(p: &Pulled) {
 fn the_images_are_from_scratch_non_root_and_labelled(p: &Pulled) {
     let revision =
         text(&run_in(&system_tool("git"), &["rev-parse", "HEAD"], b"", None, &[]).stdout);
-    for (image, user, entrypoint) in [
+    // The sidecar ships GNU bash (GPL-3.0-or-later) next to the Apache-2.0 binary and Helm.
+    for (image, user, entrypoint, licenses) in [
         (
             p.image("helm4", CLI, VERSION),
             "65532:65532",
             "[/clearml-sso]",
+            "Apache-2.0",
         ),
-        (p.image("helm4", SIDECAR, VERSION), "999:999", "[]"),
+        (
+            p.image("helm4", SIDECAR, VERSION),
+            "999:999",
+            "[]",
+            "Apache-2.0 AND GPL-3.0-or-later",
+        ),
     ] {
         assert_eq!(inspect(p, &image, "{{.Config.User}}"), user, "{image}");
         assert_eq!(
@@ -324,7 +331,7 @@ fn the_images_are_from_scratch_non_root_and_labelled(p: &Pulled) {
             ),
             ("org.opencontainers.image.version", VERSION),
             ("org.opencontainers.image.revision", revision.trim()),
-            ("org.opencontainers.image.licenses", "Apache-2.0"),
+            ("org.opencontainers.image.licenses", licenses),
         ] {
             assert_eq!(
                 inspect(
