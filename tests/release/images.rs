@@ -609,6 +609,40 @@ fn images_are_released_pushed_pulled_and_run() {
     the_binary_image_renders_and_checks_through_stdin(&p);
     the_sidecar_generates_as_uid_999_read_only_without_network_with_helm_3_and_4(&p);
     the_gitlab_job_runs_in_the_sidecar_image(&p);
+    the_sidecar_home_is_writable_without_a_mount(&p);
+}
+
+/// Helm's home in the sidecar is /tmp: with nothing mounted there (a CI job in the image, which
+/// `helm repo add`s the public chart's repository), Helm still writes its config, as uid 999 and
+/// as an arbitrary uid with gid 0 (OpenShift). The add makes its config directory before it
+/// downloads (which fails here: no network). The image had no /tmp (found by atk21).
+fn the_sidecar_home_is_writable_without_a_mount(p: &Pulled) {
+    for helm in ["helm4", "helm3"] {
+        for user in ["999", "1000680000:0"] {
+            let out = p.podman.run(
+                &[
+                    "run",
+                    "--rm",
+                    "--network",
+                    "none",
+                    "--user",
+                    user,
+                    &p.image(helm, SIDECAR, VERSION),
+                    "bash",
+                    "-c",
+                    "helm repo add allegroai https://allegroai.github.io/clearml-helm-charts; \
+                     [[ -k /tmp && -d /tmp/.config/helm ]] && echo helm-home-written",
+                ],
+                b"",
+            );
+            assert!(
+                text(&out.stdout).contains("helm-home-written"),
+                "{helm} as {user}: {}{}",
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+        }
+    }
 }
 
 /// The YAML block after `<!-- ci:NAME -->` in docs/ci.md.
