@@ -1,7 +1,9 @@
 //! Reading the command's inputs (the manifests, the policy) without ever hanging or running
 //! out of memory: a FIFO nobody writes is opened without waiting (it reads as empty), and a
 //! file larger than a limit — `/dev/zero`, a mistaken disk image — is refused once the limit
-//! is passed instead of being read whole.
+//! is passed instead of being read whole. Nor does stdin on a terminal wait for typing: it is
+//! refused at once, since what reaches it is never a rendered chart (`docker run -t` without
+//! `-i` gives the container a terminal nobody writes to).
 
 use anyhow::{bail, Context as _, Result};
 use std::io::Read;
@@ -48,7 +50,16 @@ fn read_limited(reader: impl Read, limit: u64, shown: &str) -> Result<Vec<u8>> {
 /// Reads a file (`None` or `-`: stdin) of at most `limit` bytes.
 pub fn read(path: Option<&Path>, limit: u64) -> Result<Vec<u8>> {
     match path.filter(|p| *p != Path::new("-")) {
-        None => read_limited(std::io::stdin().lock(), limit, "stdin"),
+        None => {
+            let stdin = std::io::stdin();
+            if std::io::IsTerminal::is_terminal(&stdin) {
+                bail!(
+                    "stdin is a terminal, not manifests: pipe them in (`helm template … | clearml-sso check`; \
+                     with a container image, `docker run -i … < rendered.yaml`) or name a file"
+                );
+            }
+            read_limited(stdin.lock(), limit, "stdin")
+        }
         Some(p) => {
             let shown = p.display().to_string();
             let file = open(p, std::fs::OpenOptions::new().read(true))

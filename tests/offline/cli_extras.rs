@@ -441,3 +441,56 @@ fn an_empty_input_says_where_it_came_from() {
     );
     assert!(!text(&out.stderr).contains("the input is empty"));
 }
+
+/// stdin on a terminal nobody types into (`docker run -t` without `-i`, or the command typed at
+/// a shell without a pipe) is refused at once with how to feed the manifests, nothing on
+/// stdout, instead of waiting forever (found by atk21 with the clearml-sso-cli image).
+#[test]
+fn a_terminal_on_stdin_is_refused_at_once() {
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+    for command in ["render", "check", "diff"] {
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
+        grantpt(&master).unwrap();
+        unlockpt(&master).unwrap();
+        let name = ptsname(&master, Vec::new()).unwrap();
+        let slave = rustix::fs::open(
+            name.as_c_str(),
+            rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .unwrap();
+        let mut child = Command::new(bin())
+            .args([command, POLICY])
+            .current_dir(root())
+            .env_remove("CLEARML_SSO_POLICY")
+            .stdin(Stdio::from(slave))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The master stays open (nobody writes): a read of the terminal would block forever.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{command}: still waiting on a terminal stdin after 20 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().unwrap();
+        drop(master);
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{command}: {}",
+            text(&out.stderr)
+        );
+        if command == "render" {
+            assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+        }
+        let said = text(&out.stderr) + &text(&out.stdout);
+        assert!(said.contains("stdin is a terminal"), "{command}: {said}");
+        assert!(said.contains("docker run -i"), "{command}: {said}");
+    }
+}

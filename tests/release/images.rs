@@ -299,13 +299,20 @@ fn the_release_lists_and_signs_the_image_archives(p: &Pulled) {
 fn the_images_are_from_scratch_non_root_and_labelled(p: &Pulled) {
     let revision =
         text(&run_in(&system_tool("git"), &["rev-parse", "HEAD"], b"", None, &[]).stdout);
-    for (image, user, entrypoint) in [
+    // The sidecar ships GNU bash (GPL-3.0-or-later) next to the Apache-2.0 binary and Helm.
+    for (image, user, entrypoint, licenses) in [
         (
             p.image("helm4", CLI, VERSION),
             "65532:65532",
             "[/clearml-sso]",
+            "Apache-2.0",
         ),
-        (p.image("helm4", SIDECAR, VERSION), "999:999", "[]"),
+        (
+            p.image("helm4", SIDECAR, VERSION),
+            "999:999",
+            "[]",
+            "Apache-2.0 AND GPL-3.0-or-later",
+        ),
     ] {
         assert_eq!(inspect(p, &image, "{{.Config.User}}"), user, "{image}");
         assert_eq!(
@@ -324,7 +331,7 @@ fn the_images_are_from_scratch_non_root_and_labelled(p: &Pulled) {
             ),
             ("org.opencontainers.image.version", VERSION),
             ("org.opencontainers.image.revision", revision.trim()),
-            ("org.opencontainers.image.licenses", "Apache-2.0"),
+            ("org.opencontainers.image.licenses", licenses),
         ] {
             assert_eq!(
                 inspect(
@@ -602,6 +609,40 @@ fn images_are_released_pushed_pulled_and_run() {
     the_binary_image_renders_and_checks_through_stdin(&p);
     the_sidecar_generates_as_uid_999_read_only_without_network_with_helm_3_and_4(&p);
     the_gitlab_job_runs_in_the_sidecar_image(&p);
+    the_sidecar_home_is_writable_without_a_mount(&p);
+}
+
+/// Helm's home in the sidecar is /tmp: with nothing mounted there (a CI job in the image, which
+/// `helm repo add`s the public chart's repository), Helm still writes its config, as uid 999 and
+/// as an arbitrary uid with gid 0 (OpenShift). The add makes its config directory before it
+/// downloads (which fails here: no network). The image had no /tmp (found by atk21).
+fn the_sidecar_home_is_writable_without_a_mount(p: &Pulled) {
+    for helm in ["helm4", "helm3"] {
+        for user in ["999", "1000680000:0"] {
+            let out = p.podman.run(
+                &[
+                    "run",
+                    "--rm",
+                    "--network",
+                    "none",
+                    "--user",
+                    user,
+                    &p.image(helm, SIDECAR, VERSION),
+                    "bash",
+                    "-c",
+                    "helm repo add allegroai https://allegroai.github.io/clearml-helm-charts; \
+                     [[ -k /tmp && -d /tmp/.config/helm ]] && echo helm-home-written",
+                ],
+                b"",
+            );
+            assert!(
+                text(&out.stdout).contains("helm-home-written"),
+                "{helm} as {user}: {}{}",
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+        }
+    }
 }
 
 /// The YAML block after `<!-- ci:NAME -->` in docs/ci.md.

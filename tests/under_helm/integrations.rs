@@ -349,6 +349,31 @@ fn cap_like_the_public_chart(chart: &Path) {
 /// no supplementary groups, in a new session (no controlling terminal), stdin /dev/null, and
 /// only the environment Argo CD gives a plugin, its KUBE_VERSION being `kube_version`.
 fn run_generate(helm: &str, policy: &str, kube_version: &str) -> Output {
+    run_generate_as(helm, policy, kube_version, &Source::default())
+}
+
+/// What an Application may differ in from the common case.
+struct Source {
+    /// `ARGOCD_APP_NAME`: `<namespace>_<name>` for an Application outside Argo CD's namespace
+    /// ("applications in any namespace").
+    app_name: &'static str,
+    /// `plugin.env` VALUES_FILE, if set.
+    values_file: Option<&'static str>,
+    /// A wrapper chart without values.yaml whose dependency (in `charts/`) is the chart.
+    wrapper: bool,
+}
+
+impl Default for Source {
+    fn default() -> Source {
+        Source {
+            app_name: "clearml",
+            values_file: Some("values-sso.yaml"),
+            wrapper: false,
+        }
+    }
+}
+
+fn run_generate_as(helm: &str, policy: &str, kube_version: &str, source: &Source) -> Output {
     let base = tempfile::tempdir().unwrap();
     std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     // Tools the unprivileged user can execute (the cache they come from is root's).
@@ -361,8 +386,26 @@ fn run_generate(helm: &str, policy: &str, kube_version: &str) -> Output {
     }
     // The Application's source: the chart, its values, the policy.
     let app = base.path().join("repo/apps/clearml");
-    copy_tree(&root().join("examples/chart/clearml"), &app);
-    cap_like_the_public_chart(&app);
+    if source.wrapper {
+        let chart = app.join("charts/clearml");
+        copy_tree(&root().join("examples/chart/clearml"), &chart);
+        cap_like_the_public_chart(&chart);
+        std::fs::set_permissions(app.join("charts"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+        std::fs::write(
+            app.join("Chart.yaml"),
+            "apiVersion: v2\nname: wrapper\nversion: 0.1.0\ndependencies:\n  - name: clearml\n    version: 7.14.0\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            app.join("Chart.yaml"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+    } else {
+        copy_tree(&root().join("examples/chart/clearml"), &app);
+        cap_like_the_public_chart(&app);
+    }
     for d in [base.path().join("repo"), base.path().join("repo/apps")] {
         std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
@@ -380,10 +423,10 @@ fn run_generate(helm: &str, policy: &str, kube_version: &str) -> Output {
     std::fs::create_dir(&home).unwrap();
     std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o777)).unwrap();
 
-    let env = [
+    let mut env = vec![
         ("PATH", format!("{}:/usr/bin:/bin", tools.display())),
         ("HOME", home.display().to_string()),
-        ("ARGOCD_APP_NAME", "clearml".into()),
+        ("ARGOCD_APP_NAME", source.app_name.into()),
         ("ARGOCD_APP_NAMESPACE", "clearml".into()),
         (
             "ARGOCD_APP_REVISION",
@@ -397,8 +440,10 @@ fn run_generate(helm: &str, policy: &str, kube_version: &str) -> Output {
         ("ARGOCD_APP_SOURCE_TARGET_REVISION", "main".into()),
         ("KUBE_VERSION", kube_version.into()),
         ("KUBE_API_VERSIONS", KUBE_API_VERSIONS.into()),
-        ("ARGOCD_ENV_VALUES_FILE", "values-sso.yaml".into()),
     ];
+    if let Some(file) = source.values_file {
+        env.push(("ARGOCD_ENV_VALUES_FILE", file.into()));
+    }
     // Changing user needs root: as root directly (this project's CI), else through `sudo -n`
     // (a GitHub runner); the environment is set last, by `env -i`, so sudo cannot alter it.
     let root_user = std::fs::metadata("/proc/self").map(|m| {
@@ -493,6 +538,34 @@ fn argocd_plugin_generate_runs_unprivileged_without_a_terminal() {
             text(&out.stderr).contains("chart requires kubeVersion"),
             "{helm}: {}",
             text(&out.stderr)
+        );
+
+        // An Application outside Argo CD's namespace: ARGOCD_APP_NAME is `<namespace>_<name>`,
+        // which Helm refuses as a release name; the release is the Application's own name, as
+        // Argo CD's own Helm names it. And a wrapper chart without values.yaml and no
+        // VALUES_FILE: no --values, the dependency's values (found by atk21).
+        let out = run_generate_as(
+            helm,
+            &policy,
+            KUBE_VERSION,
+            &Source {
+                app_name: "team-a_clearml",
+                values_file: None,
+                wrapper: true,
+            },
+        );
+        assert!(out.status.success(), "{helm}: {}", text(&out.stderr));
+        let stream = text(&out.stdout);
+        // The dependency's own values (no values-sso.yaml): the derived URL is there, on the
+        // Deployment the release `clearml` names.
+        assert_eq!(
+            apiserver_env(&stream, KEYCLOAK_AUTHORIZE).as_deref(),
+            Some(KEYCLOAK_AUTHORIZE_URL),
+            "{helm}: {stream}"
+        );
+        assert!(
+            stream.contains("name: clearml-apiserver\n"),
+            "{helm}: {stream}"
         );
 
         // A refusal reaches Argo CD as a failed generate with nothing to apply.
