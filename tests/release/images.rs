@@ -141,7 +141,9 @@ fn pulled() -> Pulled {
         let bin_dir = out.path().join("bin").join(plugin_platform());
         std::fs::create_dir_all(&bin_dir).unwrap();
         std::fs::copy(staged.join("clearml-sso"), bin_dir.join("clearml-sso")).unwrap();
-        std::fs::copy(staged.join("bash"), bin_dir.join("bash")).unwrap();
+        for file in ["bash", "bash.copyright", "bash.GPL-3", "bash.SOURCE"] {
+            std::fs::copy(staged.join(file), bin_dir.join(file)).unwrap();
+        }
         std::fs::copy(tool(var), bin_dir.join("helm")).unwrap();
         let version = run_in(&tool(var), &["version", "--short"], b"", None, &[]);
         assert!(version.status.success());
@@ -354,6 +356,9 @@ fn the_images_are_from_scratch_non_root_and_labelled(p: &Pulled) {
         [
             "-rw-r--r-- LICENSE",
             "-rw-r--r-- home/argocd/cmp-server/config/plugin.yaml",
+            "-rw-r--r-- usr/share/doc/bash/GPL-3",
+            "-rw-r--r-- usr/share/doc/bash/SOURCE",
+            "-rw-r--r-- usr/share/doc/bash/copyright",
             "-rwxr-xr-x bin/bash",
             "-rwxr-xr-x bin/sh",
             "-rwxr-xr-x usr/local/bin/clearml-sso",
