@@ -268,6 +268,24 @@ fn to_value(n: &Node, depth: usize) -> Value {
     }
 }
 
+/// [`to_value`] taking the tree: a subtree held nowhere else is moved, not copied (a shared
+/// one, or one in a cycle, is copied as [`to_value`] copies it).
+fn into_value(n: Node, depth: usize) -> Value {
+    match n {
+        Node::Leaf(v) => v,
+        Node::Tree(_) if depth > 400 => Value::Unresolved,
+        Node::Tree(t) => match Rc::try_unwrap(t) {
+            Ok(cell) => Value::Object(
+                cell.into_inner()
+                    .into_iter()
+                    .map(|(k, v)| (k, into_value(v, depth + 1)))
+                    .collect(),
+            ),
+            Err(t) => to_value(&Node::Tree(t), depth),
+        },
+    }
+}
+
 /// `ConfigTree.parse_key`, as pyhocon splits a key (one reading, in [`crate::pyhocon`]).
 pub use crate::pyhocon::parse_key;
 
@@ -779,8 +797,11 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
             error,
         })?;
     }
+    // The merged configs' trees are the result's now (or replaced there): without them, most
+    // of the result is held once and moved into the final tree.
+    drop(configs);
     Ok(Loaded {
-        config: to_value(&Node::Tree(result), 0),
+        config: into_value(Node::Tree(result), 0),
         folders,
         unknown,
         assumed,

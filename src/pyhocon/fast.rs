@@ -89,6 +89,26 @@ fn value(v: &str) -> Option<Value> {
             // `""` followed by `"` would be a triple quote; `"` alone has no end.
             (plain && v.len() >= 2).then(|| Value::String(inner.to_string()))
         }
+        // A word of ASCII letters and digits that starts with a digit and is neither a
+        // number nor a period to the grammar: `period` needs the rest after the leading
+        // digits to be exactly a unit (nothing alphanumeric may follow the unit), `number`
+        // needs the whole word to be digits with at most an exponent (`1e5`; nothing
+        // alphanumeric may follow), no keyword starts with a digit, so `unquoted` takes the
+        // whole word.
+        b'0'..=b'9' if b.iter().any(|c| !c.is_ascii_digit()) => {
+            if !b.iter().all(u8::is_ascii_alphanumeric) {
+                return None;
+            }
+            let lead = b.iter().take_while(|c| c.is_ascii_digit()).count();
+            let rest = &v[lead..];
+            let exponent = rest.len() > 1
+                && matches!(rest.as_bytes()[0], b'e' | b'E')
+                && rest.as_bytes()[1..].iter().all(u8::is_ascii_digit);
+            if exponent || super::parse::UNITS.contains(&rest) {
+                return None;
+            }
+            Some(Value::String(v.to_string()))
+        }
         // `number` at the end of the text: an ASCII integer, `int()`'s value.
         b'-' | b'0'..=b'9' => {
             let digits = v.strip_prefix('-').unwrap_or(v);
@@ -104,6 +124,34 @@ fn value(v: &str) -> Option<Value> {
             } else {
                 n
             }))
+        }
+        // A list of quoted strings with nothing to unescape, `["a"]` or `["a", "b"]`: `[`,
+        // (no item empty, so no `""` that a `"` could make a triple quote),
+        // each string then `,` and spaces, `]` at the end of the text (`list_expr` of
+        // `quoted_string`s; no space before a `,` or the `]`, where a quoted string's trailing
+        // space would be kept for a concatenation).
+        b'[' => {
+            let inner = v.strip_prefix('[')?.strip_suffix(']')?;
+            let mut items = Vec::new();
+            let mut rest = inner;
+            loop {
+                let body = rest.strip_prefix('"')?;
+                let end = body.find('"')?;
+                let s = &body[..end];
+                // A blank item is dropped from the list (`[""]` is `[]`): each item holds a
+                // visible ASCII character.
+                if s.contains(['\\', '\n', '\r', '\t']) || !s.bytes().any(|c| c.is_ascii_graphic())
+                {
+                    return None;
+                }
+                items.push(Value::String(s.to_string()));
+                rest = &body[end + 1..];
+                if rest.is_empty() {
+                    break;
+                }
+                rest = rest.strip_prefix(',')?.trim_start_matches(' ');
+            }
+            Some(Value::List(items))
         }
         // The keywords alone, and a word that none of them (nor `include`) starts: the
         // caseless keyword would match its prefix and concatenate (`true-north`).

@@ -183,6 +183,115 @@ fn shortcut_agrees_with_the_grammar() {
     }
 }
 
+/// The full grammar alone (no shortcut, no kept reading), resolved without an environment.
+fn grammar_only(text: &str) -> Result<Value, Error> {
+    let mut arena = Arena::default();
+    let config = parse::Parser::new(text, &mut arena).parse_all()?;
+    let no_env = |_: &str| None;
+    resolve::Resolver {
+        a: &mut arena,
+        env: &no_env,
+    }
+    .resolve(&config)?;
+    Ok(to_value(&arena, &config, 0))
+}
+
+#[test]
+fn the_digit_word_and_list_shortcuts_are_the_grammar() {
+    // Words that start with a digit (numbers, periods with every unit, exponents and near
+    // misses) and lists of quoted strings with their near misses: wherever the shortcut
+    // reads one, the full grammar gives the same tree.
+    let alphabet = ['0', '9', 'e', 'E', 'm', 's', 'o', 'y', 'n', 'x'];
+    let mut words: Vec<String> = ["1", "2", "9"].iter().map(|d| d.to_string()).collect();
+    let mut last = words.clone();
+    for _ in 0..3 {
+        let next: Vec<String> = last
+            .iter()
+            .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+            .collect();
+        words.extend(next.iter().cloned());
+        last = next;
+    }
+    words.extend(parse::UNITS.iter().flat_map(|u| {
+        [
+            format!("5{u}"),
+            format!("10{u}x"),
+            format!("7{u}1"),
+            format!("3 {u}"),
+            format!("3{u}-"),
+        ]
+    }));
+    words.extend(
+        [
+            "9yq2Xl0bF8tV3nRkC4sWmJ7eHdPaZu1G",
+            "2oGujVFhPfaozhpuz2GzQfA5OyxmMsR3WVJpsCR5hrgHFs20PO",
+            "1e5",
+            "1E55",
+            "1e5x",
+            "1e",
+            "1e-5",
+            "1.5x",
+            "1_000",
+            "0x1F",
+            "1a//b",
+            "٣a",
+        ]
+        .map(String::from),
+    );
+    let items = [
+        "\"\"",
+        "\"a\"",
+        "\"x y\"",
+        "\"#\"",
+        "\",\"",
+        "\"]\"",
+        "\"[\"",
+        "\"${x}\"",
+        "\"//\"",
+        "\"é\u{1}\"",
+        "\" \"",
+        "\"\u{a0}\"",
+        "\" x \"",
+        "\"a\\\"b\"",
+        "\"\"\"",
+        "a",
+        "1",
+        "\"a\" ",
+    ];
+    let seps = [",", ", ", ",  ", " ,", ",\n", ""];
+    let mut lists = vec![
+        "[]".to_string(),
+        "[ \"a\"]".to_string(),
+        "[\"a\",]".to_string(),
+    ];
+    for a in items {
+        lists.push(format!("[{a}]"));
+        lists.push(format!("[{a}] "));
+        lists.push(format!("[{a}]x"));
+        for sep in seps {
+            for b in items {
+                lists.push(format!("[{a}{sep}{b}]"));
+                lists.push(format!("[{a}{sep}{b}{sep}\"c\"]"));
+            }
+        }
+    }
+    let mut taken = 0;
+    for value in words.iter().chain(&lists) {
+        for path in ["a", "secure.x.client_secret"] {
+            let text = format!("{path}: {value}");
+            if takes_shortcut(&text) {
+                taken += 1;
+                assert_eq!(
+                    fast::read(&text).map(Ok),
+                    Some(grammar_only(&text)),
+                    "{text:?}"
+                );
+            }
+        }
+    }
+    assert!(taken > 1000, "{taken}");
+}
+
 #[test]
 fn a_kept_reading_gives_the_same_tree_and_tokens_to_every_caller() {
     let no_env = |_: &str| None;

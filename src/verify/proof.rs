@@ -153,6 +153,35 @@ fn effective_env(container: &Value) -> Result<HashMap<&str, Effective<'_>>, Stri
     Ok(out)
 }
 
+/// Whether an entry's meaning is the stand-in `\u{1}` + the JSON of a `valueFrom` object
+/// whose keys and strings are plain words (`[A-Za-z0-9._-]`), its other leaves `true`,
+/// `false` or `null`: that text never reads as other keys (after the one unquoted `\u{1}`,
+/// the `{`…`}` runs to the end of the text, every `,` and `:` inside it, every string quoted
+/// with nothing to escape), so the reading that asks is skipped. The unit test
+/// `a_plain_reference_stand_in_sets_no_other_key` reads such texts.
+fn plain_reference_stand_in(e: &Effective) -> bool {
+    fn plain(s: &str) -> bool {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    }
+    fn leaves(v: &Value, depth: usize) -> bool {
+        match v {
+            Value::Object(m) => {
+                depth < 4 && m.iter().all(|(k, v)| plain(k) && leaves(v, depth + 1))
+            }
+            Value::String(s) => plain(s),
+            Value::Bool(_) | Value::Null => true,
+            _ => false,
+        }
+    }
+    let from = e.entry.get("valueFrom");
+    let literal = e.entry.get("value").and_then(Value::as_str);
+    // The stand-in is the meaning exactly when the entry is not a plain literal
+    // ([`effective_env`]).
+    let stand_in = literal.is_none() || from.is_some_and(|f| !f.is_null());
+    stand_in && from.is_some_and(|f| matches!(f, Value::Object(_)) && leaves(f, 0))
+}
+
 fn reference<'a>(entry: &'a Value, kind: &str) -> Option<&'a Value> {
     entry.get("valueFrom")?.get(kind)
 }
@@ -384,10 +413,12 @@ pub fn problems(
                     format!("{at}: an env name ClearML reads holds HOCON syntax (not shown)"),
                     HOCON_NAME_HELP,
                 );
-            } else if matches!(
-                values::reading_any_env(&path_of(name), &e.meaning),
-                values::Reading::OtherKeys(_)
-            ) {
+            } else if !plain_reference_stand_in(e)
+                && matches!(
+                    values::reading_any_env(&path_of(name), &e.meaning),
+                    values::Reading::OtherKeys(_)
+                )
+            {
                 hocon(format!(
                     "{at}: the value of `{name}` would also set other ClearML settings (a `,` or a line break outside quotes starts another key)"
                 ), HOCON_VALUE_HELP);
@@ -523,6 +554,77 @@ pub fn problems(
 mod tests {
     use super::*;
     use crate::kube::read::read;
+
+    #[test]
+    fn a_plain_reference_stand_in_sets_no_other_key() {
+        // Every `valueFrom` whose stand-in the proof does not read, read: never other keys.
+        let words = [
+            "k",
+            "a.b",
+            "x-1_Y",
+            "0",
+            "",
+            "true",
+            "include",
+            "secretKeyRef",
+        ];
+        let leaves = [
+            serde_json::json!("v"),
+            serde_json::json!(""),
+            serde_json::json!("a.b-c_9"),
+            serde_json::json!(true),
+            serde_json::json!(null),
+        ];
+        let mut froms = Vec::new();
+        for a in words {
+            for b in words {
+                for l in &leaves {
+                    froms.push(serde_json::json!({ a: { b: l } }));
+                    froms.push(serde_json::json!({ a: { b: l, "name": "n" }, b: {} }));
+                    froms.push(serde_json::json!({ a: l }));
+                }
+            }
+        }
+        froms.push(serde_json::json!({}));
+        froms.push(
+            serde_json::json!({"secretKeyRef": {"key": "k", "name": "n", "optional": false}}),
+        );
+        let mut skipped = 0;
+        for from in froms {
+            let entry = serde_json::json!({"name": "CLEARML__A__B", "valueFrom": from});
+            let container = serde_json::json!({ "env": [entry] });
+            let env = effective_env(&container).unwrap();
+            let e = &env["CLEARML__A__B"];
+            if plain_reference_stand_in(e) {
+                skipped += 1;
+                for path in [
+                    "a.b",
+                    "secure.login.sso.oauth_client.keycloak.client_secret",
+                ] {
+                    assert!(
+                        !matches!(
+                            values::reading_any_env(path, &e.meaning),
+                            values::Reading::OtherKeys(_)
+                        ),
+                        "{:?}",
+                        e.meaning
+                    );
+                }
+            }
+        }
+        assert!(skipped > 500, "{skipped}");
+        // Not taken: a literal, a list, a string that needs escaping.
+        for entry in [
+            serde_json::json!({"name": "X", "value": "a"}),
+            serde_json::json!({"name": "X", "valueFrom": [1]}),
+            serde_json::json!({"name": "X", "valueFrom": {"a": "b,c: d"}}),
+            serde_json::json!({"name": "X", "valueFrom": {"a": 1}}),
+        ] {
+            let container = serde_json::json!({ "env": [entry] });
+            let env = effective_env(&container).unwrap();
+            assert!(!plain_reference_stand_in(&env["X"]));
+        }
+    }
 
     fn policy() -> Policy {
         crate::policy::parse(
