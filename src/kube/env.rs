@@ -236,38 +236,16 @@ pub fn process_env(
     stand_in: &dyn Fn(&str) -> String,
 ) -> ProcessEnv {
     let services = service_env(inventory, namespace, links, stand_in);
-    process_env_with(container, object, inventory, namespace, &services, stand_in)
+    process_env_entries(container, object, inventory, namespace, &services, stand_in)
+        .with_links(&services)
 }
 
-/// [`process_env`] with the service-link variables given (`services`: [`service_env`] for the
-/// container's namespace and `enableServiceLinks`, e.g. from [`ServiceLinks`]), so that a
-/// caller with many containers of one namespace computes them once.
-pub fn process_env_with(
-    container: &Value,
-    object: Option<&Value>,
-    inventory: &Inventory,
-    namespace: Option<&str>,
-    services: &[(String, String, String)],
-    stand_in: &dyn Fn(&str) -> String,
-) -> ProcessEnv {
-    let entries = process_env_entries(container, object, inventory, namespace, services, stand_in);
-    let mut vars = entries.vars;
-    let mut service_links = Vec::with_capacity(entries.links.len());
-    for &i in &entries.links {
-        let (name, value, service) = &services[i];
-        vars.push((name.clone(), value.clone()));
-        service_links.push((name.clone(), service.clone()));
-    }
-    ProcessEnv {
-        vars,
-        unseen_env_from: entries.unseen_env_from,
-        service_links,
-    }
-}
-
-/// [`process_env_with`] without copying the service-link variables: the variables the
-/// container's `envFrom`/`env` entries set, and which of `services` the kubelet adds after
-/// them (by index; those no entry set). The process environment is `vars` followed by those.
+/// What [`process_env_entries`] gives: [`process_env`] with the service-link variables given
+/// (`services`: [`service_env`] for the container's namespace and `enableServiceLinks`, e.g.
+/// from [`ServiceLinks`], so that a caller with many containers of one namespace computes them
+/// once) and not copied: the variables the container's `envFrom`/`env` entries set, and which
+/// of `services` the kubelet adds after them (by index; those no entry set). The process
+/// environment is `vars` followed by those ([`EntriesEnv::with_links`]).
 /// (At 1.8 MB a container has some 800 link variables, the same for every container of its
 /// namespace.)
 #[derive(Debug, Clone, PartialEq)]
@@ -278,6 +256,25 @@ pub struct EntriesEnv {
     pub unseen_env_from: Vec<sources::UnseenEnvFrom>,
     /// Indices into the `services` given of the link variables the process gets, in order.
     pub links: Vec<usize>,
+}
+
+impl EntriesEnv {
+    /// The whole [`ProcessEnv`]: `vars` followed by the link variables of `services` (the
+    /// `services` these entries were computed with) that the kubelet adds.
+    pub fn with_links(self, services: &[(String, String, String)]) -> ProcessEnv {
+        let mut vars = self.vars;
+        let mut service_links = Vec::with_capacity(self.links.len());
+        for &i in &self.links {
+            let (name, value, service) = &services[i];
+            vars.push((name.clone(), value.clone()));
+            service_links.push((name.clone(), service.clone()));
+        }
+        ProcessEnv {
+            vars,
+            unseen_env_from: self.unseen_env_from,
+            service_links,
+        }
+    }
 }
 
 /// See [`EntriesEnv`].
@@ -628,7 +625,7 @@ mod tests {
     }
 
     /// The cache gives what `service_env` gives, per namespace and `enableServiceLinks`,
-    /// computed once for each; `process_env_with` given it is `process_env`.
+    /// computed once for each; `process_env_entries` given it, with its links, is `process_env`.
     #[test]
     fn service_links_are_computed_once_per_namespace_and_setting() {
         let inv = inventory(
@@ -654,7 +651,7 @@ mod tests {
                     {"name": "DB_PORT", "value": "1"},
                 ]});
                 assert_eq!(
-                    process_env_with(&c, None, &inv, ns, &first, &stand_in),
+                    process_env_entries(&c, None, &inv, ns, &first, &stand_in).with_links(&first),
                     process_env(&c, None, &inv, ns, links, &stand_in),
                     "{ns:?} {links}"
                 );
