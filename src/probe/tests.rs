@@ -80,6 +80,18 @@ fn err(status: u16, code: &str) -> Answer {
     }
 }
 
+/// The authorization endpoint's answer for a registered callback: a redirect to it with
+/// `login_required`.
+fn login_required() -> Answer {
+    Answer {
+        status: 302,
+        location: Some(
+            "https://app.example.com/callback_keycloak?error=login_required&state=x".into(),
+        ),
+        ..Answer::default()
+    }
+}
+
 /// A Keycloak-like provider: `token` is its token endpoint; the secret it accepts by `method`.
 fn keycloak(
     token: &'static str,
@@ -91,13 +103,7 @@ fn keycloak(
             return ok(doc(token, methods));
         }
         if s.method == Method::Get {
-            return Answer {
-                status: 302,
-                location: Some(
-                    "https://app.example.com/callback_keycloak?error=login_required&state=x".into(),
-                ),
-                ..Answer::default()
-            };
+            return login_required();
         }
         if real && accepts == Some(s.auth) {
             err(400, "invalid_grant")
@@ -107,11 +113,18 @@ fn keycloak(
     }
 }
 
-fn run_with<F: FnMut(&Seen, bool) -> Answer>(p: &Policy, fake: &mut Fake<F>) -> Vec<CheckResult> {
+/// The probe over `transport` with no secrets besides the policy's, no metadata and no pause
+/// between requests.
+fn run_with(p: &Policy, transport: &mut dyn Transport) -> Vec<CheckResult> {
+    run_in(p, &secrets::Store::new(), transport)
+}
+
+/// [`run_with`] with `store` as the Secrets and ConfigMaps given.
+fn run_in(p: &Policy, store: &secrets::Store, transport: &mut dyn Transport) -> Vec<CheckResult> {
     let options = Options {
         spacing: Duration::ZERO,
     };
-    run(p, &secrets::Store::new(), &[], fake, options)
+    run(p, store, &[], transport, options)
 }
 
 fn outcomes(results: &[CheckResult]) -> Vec<(Check, Outcome)> {
@@ -580,13 +593,7 @@ fn reflecting(echo: fn(&Request<'_>) -> String) -> impl FnMut(&Request<'_>) -> A
             ));
         }
         if r.method == Method::Get {
-            return Answer {
-                status: 302,
-                location: Some(
-                    "https://app.example.com/callback_keycloak?error=login_required&state=x".into(),
-                ),
-                ..Answer::default()
-            };
+            return login_required();
         }
         Answer {
             status: 401,
@@ -641,6 +648,16 @@ fn policy_with_secret(secret: &str) -> Policy {
     crate::policy::parse(&text, "p.toml").unwrap()
 }
 
+/// `got SECRET`: the secret as the request carried it.
+fn got_secret(r: &Request<'_>) -> String {
+    match r.auth {
+        Auth::Basic { secret, .. } | Auth::Post { secret, .. } => {
+            format!("got {}", secret.expose())
+        }
+        Auth::None => String::new(),
+    }
+}
+
 fn shown(results: &[CheckResult]) -> String {
     format!("{}{}", text(results), json(results))
 }
@@ -650,15 +667,7 @@ fn a_reflected_authorization_header_is_not_shown() {
     let mut t = Raw(reflecting(|r| {
         format!("got {}", wire(r).0.unwrap_or_default())
     }));
-    let results = run(
-        &policy_with_secret(ODD_SECRET),
-        &secrets::Store::new(),
-        &[],
-        &mut t,
-        Options {
-            spacing: Duration::ZERO,
-        },
-    );
+    let results = run_with(&policy_with_secret(ODD_SECRET), &mut t);
     let out = shown(&results);
     // base64("clearml:p%40ss%20w%26rd%2Fs3cr3t%2B%3D"): the secret, decodable by anyone.
     assert!(
@@ -670,15 +679,7 @@ fn a_reflected_authorization_header_is_not_shown() {
 #[test]
 fn a_reflected_form_body_is_not_shown() {
     let mut t = Raw(reflecting(|r| format!("got {}", wire(r).1)));
-    let results = run(
-        &policy_with_secret(ODD_SECRET),
-        &secrets::Store::new(),
-        &[],
-        &mut t,
-        Options {
-            spacing: Duration::ZERO,
-        },
-    );
+    let results = run_with(&policy_with_secret(ODD_SECRET), &mut t);
     let out = shown(&results);
     assert!(!out.contains("client_secret=p%40ss"), "{out}");
 }
@@ -694,15 +695,7 @@ fn the_secret_base64_or_plus_encoded_is_not_shown() {
         ),
         Auth::None => String::new(),
     }));
-    let results = run(
-        &policy_with_secret(ODD_SECRET),
-        &secrets::Store::new(),
-        &[],
-        &mut t,
-        Options {
-            spacing: Duration::ZERO,
-        },
-    );
+    let results = run_with(&policy_with_secret(ODD_SECRET), &mut t);
     let out = shown(&results);
     // base64("p@ss w&rd/s3cr3t+="), and the form value with `+` for the space.
     assert!(!out.contains("cEBzcyB3JnJkL3MzY3IzdCs9"), "{out}");
@@ -718,50 +711,33 @@ fn a_secret_cut_by_the_excerpt_is_not_shown_in_part() {
         };
         format!("{} {secret}", "x".repeat(190))
     }));
-    let results = run(
-        &policy_with_secret("s3cr3t-prefix-then-the-rest"),
-        &secrets::Store::new(),
-        &[],
-        &mut t,
-        Options {
-            spacing: Duration::ZERO,
-        },
-    );
+    let results = run_with(&policy_with_secret("s3cr3t-prefix-then-the-rest"), &mut t);
     let out = shown(&results);
     // 191 characters before it: the excerpt (200) kept its first nine.
     assert!(!out.contains("s3cr3t-pr"), "{out}");
 }
 
-#[test]
-fn a_client_secret_held_in_a_config_map_is_never_shown() {
+/// What the probe shows of a provider that reflects the secret it got, the Keycloak client's
+/// `client_id`/`client_secret` lines being `client` and `object` (YAML) the one Secret or
+/// ConfigMap they refer to.
+fn shown_reflecting(client: &str, object: &str) -> String {
     let p = crate::policy::parse(
-        "version = 1\n[sso]\nwebapp = \"https://app.example.com\"\n[providers.keycloak]\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\nclient_id = \"clearml\"\nclient_secret = { configmap = \"cm\", key = \"client_secret\" }\n",
+        &format!("version = 1\n[sso]\nwebapp = \"https://app.example.com\"\n[providers.keycloak]\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n{client}"),
         "p.toml",
     )
     .unwrap();
     let mut store = secrets::Store::new();
-    store
-        .add_text(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {client_secret: cm-held-s3cret-42}\n",
-            "cm.yaml",
-        )
-        .unwrap();
-    let mut t = Raw(reflecting(|r| match r.auth {
-        Auth::Basic { secret, .. } | Auth::Post { secret, .. } => {
-            format!("got {}", secret.expose())
-        }
-        Auth::None => String::new(),
-    }));
-    let results = run(
-        &p,
-        &store,
-        &[],
-        &mut t,
-        Options {
-            spacing: Duration::ZERO,
-        },
+    store.add_text(object, "object.yaml").unwrap();
+    let mut t = Raw(reflecting(got_secret));
+    shown(&run_in(&p, &store, &mut t))
+}
+
+#[test]
+fn a_client_secret_held_in_a_config_map_is_never_shown() {
+    let out = shown_reflecting(
+        "client_id = \"clearml\"\nclient_secret = { configmap = \"cm\", key = \"client_secret\" }\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {client_secret: cm-held-s3cret-42}\n",
     );
-    let out = shown(&results);
     assert!(!out.contains("cm-held-s3cret-42"), "{out}");
 }
 
@@ -769,34 +745,10 @@ fn a_client_secret_held_in_a_config_map_is_never_shown() {
 fn a_secret_value_inside_another_does_not_uncover_the_rest() {
     // kubectl prints keys sorted: client_id before client_secret, so the shorter value was
     // replaced first and the secret's tail stayed.
-    let p = crate::policy::parse(
-        "version = 1\n[sso]\nwebapp = \"https://app.example.com\"\n[providers.keycloak]\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\nclient_id = { secret = \"kc\", key = \"client_id\" }\nclient_secret = { secret = \"kc\", key = \"client_secret\" }\n",
-        "p.toml",
-    )
-    .unwrap();
-    let mut store = secrets::Store::new();
-    store
-        .add_text(
-            "apiVersion: v1\nkind: Secret\nmetadata: {name: kc}\nstringData: {client_id: clearml, client_secret: clearml-tail-s3cret}\n",
-            "s.yaml",
-        )
-        .unwrap();
-    let mut t = Raw(reflecting(|r| match r.auth {
-        Auth::Basic { secret, .. } | Auth::Post { secret, .. } => {
-            format!("got {}", secret.expose())
-        }
-        Auth::None => String::new(),
-    }));
-    let results = run(
-        &p,
-        &store,
-        &[],
-        &mut t,
-        Options {
-            spacing: Duration::ZERO,
-        },
+    let out = shown_reflecting(
+        "client_id = { secret = \"kc\", key = \"client_id\" }\nclient_secret = { secret = \"kc\", key = \"client_secret\" }\n",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: kc}\nstringData: {client_id: clearml, client_secret: clearml-tail-s3cret}\n",
     );
-    let out = shown(&results);
     assert!(!out.contains("tail-s3cret"), "{out}");
 }
 
@@ -822,15 +774,7 @@ fn a_login_page_whose_form_carries_the_query_is_not_an_unregistered_callback() {
         }
         err(400, "invalid_grant")
     });
-    let results = run(
-        &policy(""),
-        &secrets::Store::new(),
-        &[],
-        &mut t,
-        Options {
-            spacing: Duration::ZERO,
-        },
-    );
+    let results = run_with(&policy(""), &mut t);
     assert_eq!(
         results[1].outcome,
         Outcome::Inconclusive,
