@@ -93,19 +93,19 @@ fn finding_line(out: &mut String, line: &str) {
             }
         }
     }
-    if let Some(rest) = line.strip_prefix("  --> ") {
-        out.push_str("  ");
-        styled(out, ARROW, "-->");
-        out.push(' ');
-        out.push_str(rest);
-        return;
-    }
-    if let Some(rest) = line.strip_prefix("  help: ") {
-        out.push_str("  ");
-        styled(out, HELP, "help:");
-        out.push(' ');
-        out.push_str(rest);
-        return;
+    // `  --> place` and `  help: text`: the marker styled, the rest as it is.
+    for (marker, style) in [("-->", ARROW), ("help:", HELP)] {
+        if let Some(rest) = line
+            .strip_prefix("  ")
+            .and_then(|l| l.strip_prefix(marker))
+            .and_then(|l| l.strip_prefix(' '))
+        {
+            out.push_str("  ");
+            styled(out, style, marker);
+            out.push(' ');
+            out.push_str(rest);
+            return;
+        }
     }
     if is_summary(line) {
         styled(out, BOLD, line);
@@ -189,6 +189,14 @@ mod tests {
         );
         assert!(
             painted.contains("p.toml:1:2: \u{1b}[1m\u{1b}[33mwarning:"),
+            "{painted:?}"
+        );
+        assert!(
+            painted.contains("\n  \u{1b}[1m\u{1b}[34m-->\u{1b}[0m Deployment x\n"),
+            "{painted:?}"
+        );
+        assert!(
+            painted.contains("\n  \u{1b}[1m\u{1b}[36mhelp:\u{1b}[0m look\n"),
             "{painted:?}"
         );
         assert!(painted.contains("\nplain line\n"), "{painted:?}");
