@@ -896,6 +896,24 @@ fn value_place(path: &std::path::Path, policy: &str, key: &str) -> String {
     format!("{}:{}:{column}", path.display(), n + 1)
 }
 
+/// A policy with provider `key`, its client id and secret in the external Secret
+/// `clearml-sso` (keys `KEY_id`, `KEY_secret`), and `settings` after them.
+fn external_provider(key: &str, settings: &str) -> String {
+    format!("version = 1\n[secrets]\nexternal = [\"clearml-sso\"]\n[providers.{key}]\nclient_id = {{ secret = \"clearml-sso\", key = \"{key}_id\" }}\nclient_secret = {{ secret = \"clearml-sso\", key = \"{key}_secret\" }}\n{settings}\n")
+}
+
+/// Writes `policy` to `path` and renders the example with it: the exit code and stderr
+/// (stdout is checked to be empty on a failure).
+fn render_example(path: &std::path::Path, policy: &str) -> (Option<i32>, String) {
+    std::fs::write(path, policy).unwrap();
+    let out = run(&["--policy", path.to_str().unwrap(), EXAMPLE], b"");
+    let err = text(&out.stderr);
+    if out.status.code() != Some(0) {
+        assert!(out.stdout.is_empty(), "{err}");
+    }
+    (out.status.code(), err)
+}
+
 #[test]
 fn placeholders_in_a_policy_are_refused_where_they_are() {
     let dir = tempfile::tempdir().unwrap();
@@ -973,10 +991,6 @@ fn placeholders_in_a_policy_are_refused_where_they_are() {
 #[test]
 fn documentation_examples_written_by_hand_are_placeholders_too() {
     let dir = tempfile::tempdir().unwrap();
-    let head = "version = 1\n[secrets]\nexternal = [\"clearml-sso\"]\n";
-    let creds = |key: &str| {
-        format!("client_id = {{ secret = \"clearml-sso\", key = \"{key}_id\" }}\nclient_secret = {{ secret = \"clearml-sso\", key = \"{key}_secret\" }}\n")
-    };
     for (key, setting, why) in [
         ("okta", "domain = \"example.okta.com\"", "documentation example"),
         ("okta", "domain = \"your-org.okta.com\"", "fill-in word"),
@@ -1002,15 +1016,12 @@ fn documentation_examples_written_by_hand_are_placeholders_too() {
         ("azure_ad", "access_token_url = \"https://login.microsoftonline.com/acmecorp.onmicrosoft.com/oauth2/v2.0/token\"\nauthorize_url = \"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize\"", "`{…}` marks"),
     ] {
         let path = dir.path().join("p.toml");
-        let policy = format!("{head}[providers.{key}]\n{}{setting}\n", creds(key));
-        std::fs::write(&path, &policy).unwrap();
+        let policy = external_provider(key, setting);
         // The placeholder is the table's last setting.
         let name = setting.lines().last().unwrap().split(' ').next().unwrap();
         let place = value_place(&path, &policy, name);
-        let out = run(&["--policy", path.to_str().unwrap(), EXAMPLE], b"");
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{setting}: {err}");
-        assert!(out.stdout.is_empty());
+        let (code, err) = render_example(&path, &policy);
+        assert_eq!(code, Some(2), "{setting}: {err}");
         assert!(
             err.contains(&format!("{place}: error: providers.{key}.{name} = ")),
             "{setting}: {err}"
@@ -1028,11 +1039,8 @@ fn a_placeholder_column_counts_characters_as_an_editor_shows_them() {
     let path = dir.path().join("p.toml");
     let first = "providers.keycloak = { claims = { name = \"ñä😀\" }, groups = { admins = [\"ádmins\", \"todo\"] }, client_id = { secret = \"clearml-sso\", key = \"a\" }, client_secret = { secret = \"clearml-sso\", key = \"b\" }, url = \"https://kc.acme.test\", realm = \"<realm>\" }";
     let policy = format!("\u{feff}{first}\r\nversion = 1\r\n[providers.okta]\r\n\tdomain\t=\t\"<your-org>.okta.com\" # é\r\nclient_id = {{ secret = \"clearml-sso\", key = \"c\" }}\r\nclient_secret = {{ secret = \"clearml-sso\", key = \"d\" }}\r\n");
-    std::fs::write(&path, &policy).unwrap();
-    let out = run(&["--policy", path.to_str().unwrap(), EXAMPLE], b"");
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(out.stdout.is_empty());
+    let (code, err) = render_example(&path, &policy);
+    assert_eq!(code, Some(2), "{err}");
     let realm = first[..first.find("\"<realm>").unwrap()].chars().count() + 1;
     // A list's item, not the list.
     let item = first[..first.find("\"todo").unwrap()].chars().count() + 1;
@@ -1061,7 +1069,6 @@ fn a_generated_client_secret_with_brackets_is_no_placeholder() {
     // `{`, `}` among random characters are a real secret, rendered; `<client-secret>` is not.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.toml");
-    let p = path.to_str().unwrap();
     for (secret, placeholder) in [
         ("k9<Tq~3>zP8w", false),
         ("a{8f!Qz}b", false),
@@ -1069,11 +1076,9 @@ fn a_generated_client_secret_with_brackets_is_no_placeholder() {
         ("{clientSecret}", true),
     ] {
         let policy = format!("version = 1\n[enforce]\nplaintext_secrets = \"allow\"\n[secrets]\nexternal = [\"clearml-sso\"]\n[providers.google]\nclient_id = {{ secret = \"clearml-sso\", key = \"google_client_id\" }}\nclient_secret = \"{secret}\"\n");
-        std::fs::write(&path, &policy).unwrap();
-        let out = run(&["--policy", p, EXAMPLE], b"");
-        let err = text(&out.stderr);
+        let (code, err) = render_example(&path, &policy);
         assert_eq!(
-            out.status.code(),
+            code,
             Some(if placeholder { 2 } else { 0 }),
             "{secret}: {err}"
         );
@@ -1092,10 +1097,6 @@ fn real_names_that_begin_with_a_fill_in_word_render() {
     // Todoist) and realms; the words alone or before a separator still are placeholders.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.toml");
-    let p = path.to_str().unwrap();
-    let creds = |key: &str| {
-        format!("client_id = {{ secret = \"clearml-sso\", key = \"{key}_id\" }}\nclient_secret = {{ secret = \"clearml-sso\", key = \"{key}_secret\" }}\n")
-    };
     for (key, setting, placeholder) in [
         ("okta", "domain = \"xxxlutz.okta.com\"", false),
         ("okta", "domain = \"todoist.okta.com\"", false),
@@ -1105,12 +1106,9 @@ fn real_names_that_begin_with_a_fill_in_word_render() {
         ("keycloak", "url = \"https://sso.acme.test\"\nrealm = \"TODO\"", true),
         ("okta", "domain = \"xxxx.okta.com\"", true),
     ] {
-        let policy = format!("version = 1\n[secrets]\nexternal = [\"clearml-sso\"]\n[providers.{key}]\n{}{setting}\n", creds(key));
-        std::fs::write(&path, &policy).unwrap();
-        let out = run(&["--policy", p, EXAMPLE], b"");
-        let err = text(&out.stderr);
+        let (code, err) = render_example(&path, &external_provider(key, setting));
         assert_eq!(
-            out.status.code(),
+            code,
             Some(if placeholder { 2 } else { 0 }),
             "{setting}: {err}"
         );
