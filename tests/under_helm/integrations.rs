@@ -66,6 +66,37 @@ fn with_path(tools: &Path) -> String {
     format!("{}:/usr/bin:/bin", tools.display())
 }
 
+/// Writes the recipe `helmfile`, its release's chart made the example chart, and the Keycloak
+/// example policy as `clearml-sso.toml` into `dir`.
+fn write_helmfile(dir: &Path, mut helmfile: Value) {
+    helmfile["releases"][0]["chart"] = root()
+        .join("examples/chart/clearml")
+        .display()
+        .to_string()
+        .into();
+    std::fs::write(
+        dir.join("helmfile.yaml"),
+        serde_yaml::to_string(&helmfile).unwrap(),
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("policies/keycloak.toml"),
+        dir.join("clearml-sso.toml"),
+    )
+    .unwrap();
+}
+
+/// `helmfile template` in `dir`, with `tools` ([`tools_dir`]) first on PATH.
+fn helmfile_template(dir: &Path, tools: &Path) -> Output {
+    run_in(
+        &tool("HELMFILE_BIN"),
+        &["--helm-binary", "helm", "template", "--skip-deps"],
+        b"",
+        Some(dir),
+        &[("PATH", &with_path(tools)), ("HOME", dir.to_str().unwrap())],
+    )
+}
+
 #[test]
 #[ignore = "needs scripts/fetch-test-deps"]
 fn helmfile_renders_through_clearml_sso() {
@@ -79,11 +110,6 @@ fn helmfile_renders_through_clearml_sso() {
         release["postRendererArgs"],
         serde_yaml::from_str::<Value>("[--policy=clearml-sso.toml]").unwrap()
     );
-    release["chart"] = root()
-        .join("examples/chart/clearml")
-        .display()
-        .to_string()
-        .into();
     release["values"] = vec![Value::from(
         root()
             .join("examples/values-sso-secret.yaml")
@@ -92,34 +118,14 @@ fn helmfile_renders_through_clearml_sso() {
     )]
     .into();
     helmfile.as_mapping_mut().unwrap().remove("repositories");
-    std::fs::write(
-        dir.path().join("helmfile.yaml"),
-        serde_yaml::to_string(&helmfile).unwrap(),
-    )
-    .unwrap();
-    std::fs::copy(
-        root().join("policies/keycloak.toml"),
-        dir.path().join("clearml-sso.toml"),
-    )
-    .unwrap();
-    let path = with_path(&tools);
-    let helmfile_bin = tool("HELMFILE_BIN");
-    let run = |dir: &Path| -> Output {
-        run_in(
-            &helmfile_bin,
-            &["--helm-binary", "helm", "template", "--skip-deps"],
-            b"",
-            Some(dir),
-            &[("PATH", &path), ("HOME", dir.to_str().unwrap())],
-        )
-    };
-    let out = run(dir.path());
+    write_helmfile(dir.path(), helmfile);
+    let out = helmfile_template(dir.path(), &tools);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_corrected(&text(&out.stdout));
 
     // A policy whose Secret is missing: helmfile fails, with clearml-sso's reason.
     std::fs::write(dir.path().join("clearml-sso.toml"), BROKEN_POLICY).unwrap();
-    let out = run(dir.path());
+    let out = helmfile_template(dir.path(), &tools);
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("not-there"),
@@ -142,16 +148,7 @@ fn helmfile_without_a_post_renderer_takes_the_merged_values() {
         serde_yaml::from_str::<Value>("[clearml-values.yaml, clearml-sso-values.yaml.gotmpl]")
             .unwrap()
     );
-    release["chart"] = root()
-        .join("examples/chart/clearml")
-        .display()
-        .to_string()
-        .into();
-    std::fs::write(
-        dir.path().join("helmfile.yaml"),
-        serde_yaml::to_string(&helmfile).unwrap(),
-    )
-    .unwrap();
+    write_helmfile(dir.path(), helmfile);
     let gotmpl = block("helmfile-values-gotmpl");
     assert!(
         gotmpl.contains(r#""--merge-with" "clearml-values.yaml""#),
@@ -164,22 +161,7 @@ fn helmfile_without_a_post_renderer_takes_the_merged_values() {
         format!("{secret}apiserver:\n  extraEnvs:\n    - name: TZ\n      value: Europe/Berlin\n"),
     )
     .unwrap();
-    std::fs::copy(
-        root().join("policies/keycloak.toml"),
-        dir.path().join("clearml-sso.toml"),
-    )
-    .unwrap();
-    let path = with_path(&tools);
-    let run = |dir: &Path| -> Output {
-        run_in(
-            &tool("HELMFILE_BIN"),
-            &["--helm-binary", "helm", "template", "--skip-deps"],
-            b"",
-            Some(dir),
-            &[("PATH", &path), ("HOME", dir.to_str().unwrap())],
-        )
-    };
-    let out = run(dir.path());
+    let out = helmfile_template(dir.path(), &tools);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stream = text(&out.stdout);
     assert_eq!(
@@ -203,7 +185,7 @@ fn helmfile_without_a_post_renderer_takes_the_merged_values() {
         "version = 1\n[providers.keycloak]\nclient_id = \"id\"\nclient_secret = \"literal-secret\"\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n",
     )
     .unwrap();
-    let out = run(dir.path());
+    let out = helmfile_template(dir.path(), &tools);
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("plaintext-secret"),
