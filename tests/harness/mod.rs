@@ -89,6 +89,22 @@ pub fn plugin_platform() -> String {
     format!("{os}-{arch}")
 }
 
+/// `program`, to run from the repo root, without the user's environment that would change
+/// what the binary does: its policy and plugin variables, and colour.
+pub fn command(program: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(root())
+        .env_remove("CLEARML_SSO_POLICY")
+        .env_remove("HELM_PLUGIN_NAME")
+        .env_remove("HELM_PLUGIN_DIR")
+        // Colour follows the environment (tests/offline/cli_extras.rs): a user's
+        // CLICOLOR_FORCE would colour the text every other test reads.
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE");
+    cmd
+}
+
 /// Runs `program args` with `stdin`, in `cwd` (repo root when `None`), with extra env.
 pub fn run_in(
     program: &Path,
@@ -97,17 +113,9 @@ pub fn run_in(
     cwd: Option<&Path>,
     env: &[(&str, &str)],
 ) -> Output {
-    let mut cmd = Command::new(program);
+    let mut cmd = command(program);
     cmd.args(args)
         .current_dir(cwd.map(Path::to_path_buf).unwrap_or_else(root))
-        .env_remove("CLEARML_SSO_POLICY")
-        .env_remove("HELM_PLUGIN_NAME")
-        .env_remove("HELM_PLUGIN_DIR")
-        // Colour follows the environment (tests/offline/cli_extras.rs): a user's
-        // CLICOLOR_FORCE would colour the text every other test reads.
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR")
-        .env_remove("CLICOLOR_FORCE")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -155,15 +155,8 @@ fn on_terminal(
     };
     let dir = tempfile::tempdir().unwrap();
     let file = |n: &str| Stdio::from(std::fs::File::create(dir.path().join(n)).unwrap());
-    let mut cmd = Command::new(bin());
+    let mut cmd = command(&bin());
     cmd.args(args)
-        .current_dir(root())
-        .env_remove("CLEARML_SSO_POLICY")
-        .env_remove("HELM_PLUGIN_NAME")
-        .env_remove("HELM_PLUGIN_DIR")
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR")
-        .env_remove("CLICOLOR_FORCE")
         .env("TERM", "xterm")
         .stdin(match stdin {
             Some(p) => Stdio::from(std::fs::File::open(root().join(p)).unwrap()),
