@@ -177,6 +177,22 @@ pub fn secret_value(docs: &[Value], name: &str, key: &str) -> String {
         .unwrap_or_else(|| format!("from-secret-{name}-{key}"))
 }
 
+/// A Keycloak policy whose client id and secret are in a Secret, `not-there`, that no
+/// manifest holds: every render with it must be refused.
+pub const MISSING_SECRET_POLICY: &str = "version = 1\n[providers.keycloak]\nclient_id = { secret = \"not-there\", key = \"id\" }\nclient_secret = { secret = \"not-there\", key = \"secret\" }\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n";
+
+/// Asserts that `out` (a render, however run, with [`MISSING_SECRET_POLICY`]) failed with
+/// nothing on stdout and the missing Secret named on stderr. `what` names the case.
+pub fn assert_refused_missing_secret(out: &Output, what: &str) {
+    assert!(!out.status.success(), "{what}: exit 0");
+    assert!(out.stdout.is_empty(), "{what}: {}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("not-there"),
+        "{what}: {}",
+        text(&out.stderr)
+    );
+}
+
 /// Asserts that ClearML's configuration (`config`, from [`clearml_config`]) holds exactly
 /// what `policy` asks for: every literal as its HOCON value, every Secret reference as the
 /// Secret's value. `what` names the case in failure messages.

@@ -21,7 +21,6 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 const CLI: &str = "clearml-sso-cli";
 const SIDECAR: &str = "argocd-cmp-clearml-sso";
 /// A policy naming a Secret nobody creates: clearml-sso refuses it (the finding names it).
-const BROKEN_POLICY: &str = "version = 1\n[providers.keycloak]\nclient_id = { secret = \"not-there\", key = \"id\" }\nclient_secret = { secret = \"not-there\", key = \"secret\" }\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n";
 
 /// A podman storage of its own (removed on drop), run with the test settings.
 struct Podman {
@@ -401,7 +400,7 @@ fn shared_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
 fn the_binary_image_renders_and_checks_through_stdin(p: &Pulled) {
     let image = p.image("helm4", CLI, VERSION);
     let good = std::fs::read_to_string(root().join("policies/keycloak.toml")).unwrap();
-    let policies = shared_dir(&[("good.toml", &good), ("broken.toml", BROKEN_POLICY)]);
+    let policies = shared_dir(&[("good.toml", &good), ("broken.toml", MISSING_SECRET_POLICY)]);
     let mount = |name: &str| format!("{}:/p.toml:ro", policies.path().join(name).display());
     let docker_run = |policy: &str, args: &[&str]| -> Output {
         let volume = mount(policy);
@@ -592,14 +591,8 @@ fn the_sidecar_generates_as_uid_999_read_only_without_network_with_helm_3_and_4(
             &generate(p, &image, &good),
             &format!("{helm} sidecar generate"),
         );
-        let out = generate(p, &image, BROKEN_POLICY);
-        assert!(!out.status.success(), "{helm}");
-        assert!(out.stdout.is_empty(), "{helm}: {}", text(&out.stdout));
-        assert!(
-            text(&out.stderr).contains("not-there"),
-            "{helm}: {}",
-            text(&out.stderr)
-        );
+        let out = generate(p, &image, MISSING_SECRET_POLICY);
+        assert_refused_missing_secret(&out, helm);
     }
 }
 
@@ -675,7 +668,7 @@ fn the_gitlab_job_runs_in_the_sidecar_image(p: &Pulled) {
     assert_eq!(job["artifacts"]["reports"]["junit"], "clearml-sso.xml");
     let image = p.image("helm3", SIDECAR, VERSION);
     let good = std::fs::read_to_string(root().join("policies/keycloak.toml")).unwrap();
-    for (policy, passes) in [(good.as_str(), true), (BROKEN_POLICY, false)] {
+    for (policy, passes) in [(good.as_str(), true), (MISSING_SECRET_POLICY, false)] {
         let project = tempfile::tempdir().unwrap();
         for dir in ["examples", "policies"] {
             copy_readable(&root().join(dir), &project.path().join(dir));

@@ -210,8 +210,6 @@ fn readme_ci_jobs_are_well_formed() {
     );
 }
 
-const BROKEN_POLICY: &str = "version = 1\n[providers.keycloak]\nclient_id = { secret = \"not-there\", key = \"id\" }\nclient_secret = { secret = \"not-there\", key = \"secret\" }\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n";
-
 /// Appends a byte to the served tarball: its sum no longer matches SHA256SUMS.
 fn tamper(release: &Path) {
     let tarball = release.join(tarball_name());
@@ -242,7 +240,7 @@ fn github_actions_job_passes_a_sound_policy_and_fails_a_broken_one() {
     assert!(stdout.contains("clearml-sso: 0 errors"), "{stdout}");
     assert!(dir.path().join("clearml-sso.json").exists());
 
-    std::fs::write(dir.path().join("broken.toml"), BROKEN_POLICY).unwrap();
+    std::fs::write(dir.path().join("broken.toml"), MISSING_SECRET_POLICY).unwrap();
     let broken_env: Vec<(String, String)> = env
         .iter()
         .map(|(k, v)| {
@@ -291,7 +289,7 @@ fn gitlab_job_passes_a_sound_policy_and_fails_a_broken_one() {
     assert!(junit.contains("failures=\"0\""), "{junit}");
     assert!(dir.path().join("clearml-sso.json").exists());
 
-    std::fs::write(dir.path().join("broken.toml"), BROKEN_POLICY).unwrap();
+    std::fs::write(dir.path().join("broken.toml"), MISSING_SECRET_POLICY).unwrap();
     let broken_env: Vec<(String, String)> = env
         .iter()
         .map(|(k, v)| {

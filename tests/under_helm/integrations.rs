@@ -51,8 +51,6 @@ fn assert_corrected(stream: &str) {
     );
 }
 
-const BROKEN_POLICY: &str = "version = 1\n[providers.keycloak]\nclient_id = { secret = \"not-there\", key = \"id\" }\nclient_secret = { secret = \"not-there\", key = \"secret\" }\nurl = \"https://sso.acme.test\"\nrealm = \"clearml\"\n";
-
 /// A directory with `helm` (Helm 3) and `clearml-sso` (this build), for PATH.
 fn tools_dir(dir: &Path) -> PathBuf {
     let tools = dir.join("tools");
@@ -124,7 +122,7 @@ fn helmfile_renders_through_clearml_sso() {
     assert_corrected(&text(&out.stdout));
 
     // A policy whose Secret is missing: helmfile fails, with clearml-sso's reason.
-    std::fs::write(dir.path().join("clearml-sso.toml"), BROKEN_POLICY).unwrap();
+    std::fs::write(dir.path().join("clearml-sso.toml"), MISSING_SECRET_POLICY).unwrap();
     let out = helmfile_template(dir.path(), &tools);
     assert!(!out.status.success());
     assert!(
@@ -551,14 +549,8 @@ fn argocd_plugin_generate_runs_unprivileged_without_a_terminal() {
         );
 
         // A refusal reaches Argo CD as a failed generate with nothing to apply.
-        let out = run_generate(helm, BROKEN_POLICY, KUBE_VERSION);
-        assert!(!out.status.success());
-        assert!(out.stdout.is_empty(), "{helm}: {}", text(&out.stdout));
-        assert!(
-            text(&out.stderr).contains("not-there"),
-            "{helm}: {}",
-            text(&out.stderr)
-        );
+        let out = run_generate(helm, MISSING_SECRET_POLICY, KUBE_VERSION);
+        assert_refused_missing_secret(&out, helm);
     }
 }
 
