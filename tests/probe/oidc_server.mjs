@@ -5,7 +5,9 @@
 //   auth0     https://127.0.0.1:PORT/ with Auth0's flat paths (/authorize, /oauth/token,
 //             /userinfo, /.well-known/jwks.json), served with CERT and KEY (a test CA's)
 // Two confidential clients: `clearml-basic` (client_secret_basic) and `clearml-post`
-// (client_secret_post), with the callbacks of CALLBACKS (comma-separated).
+// (client_secret_post), with the callbacks of CALLBACKS (comma-separated); and any clients
+// of OIDC_EXTRA_CLIENTS (a JSON array of oidc-provider client metadata, CALLBACKS their
+// redirect_uris unless given), for hand-run attacks (tests/probe/attack-found/README.md).
 // Usage: node oidc_server.mjs OIDC_PROVIDER_DIR LAYOUT REALM CALLBACKS [CERT KEY]
 // Prints `listening PORT` once it serves; runs until killed.
 import http from 'node:http';
@@ -62,6 +64,7 @@ const provider = new Provider(issuer, {
       token_endpoint_auth_method: 'client_secret_post',
       redirect_uris,
     },
+    ...JSON.parse(process.env.OIDC_EXTRA_CLIENTS || '[]').map((c) => ({ redirect_uris, ...c })),
   ],
 });
 const handle = provider.callback();
