@@ -68,6 +68,11 @@ fn severity(word: &str) -> Option<Style> {
 /// Findings text (the text report, its summary line, `FILE:LINE:COLUMN: error: …` lines and
 /// the tool's other messages) with colour when `on`; unchanged otherwise.
 pub fn findings(text: &str, on: bool) -> String {
+    by_line(text, on, finding_line)
+}
+
+/// `text` with each line written by `paint` when `on`; unchanged otherwise.
+fn by_line(text: &str, on: bool, paint: fn(&mut String, &str)) -> String {
     if !on {
         return text.to_string();
     }
@@ -76,7 +81,7 @@ pub fn findings(text: &str, on: bool) -> String {
         if i > 0 {
             out.push('\n');
         }
-        finding_line(&mut out, line);
+        paint(&mut out, line);
     }
     out
 }
@@ -149,29 +154,23 @@ fn is_summary(line: &str) -> bool {
 /// A unified diff (`diff`'s stdout) with colour when `on`, as `git diff` colours one: headers
 /// bold, hunk lines cyan, removed lines red, added lines green.
 pub fn diff(text: &str, on: bool) -> String {
-    if !on {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len() + text.len() / 4);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let style = if line.starts_with("--- ") || line.starts_with("+++ ") {
-            BOLD
-        } else if line.starts_with("@@") {
-            AnsiColor::Cyan.on_default()
-        } else if line.starts_with('-') {
-            AnsiColor::Red.on_default()
-        } else if line.starts_with('+') {
-            AnsiColor::Green.on_default()
-        } else {
-            out.push_str(line);
-            continue;
-        };
-        styled(&mut out, style, line);
-    }
-    out
+    by_line(text, on, diff_line)
+}
+
+fn diff_line(out: &mut String, line: &str) {
+    let style = if line.starts_with("--- ") || line.starts_with("+++ ") {
+        BOLD
+    } else if line.starts_with("@@") {
+        AnsiColor::Cyan.on_default()
+    } else if line.starts_with('-') {
+        AnsiColor::Red.on_default()
+    } else if line.starts_with('+') {
+        AnsiColor::Green.on_default()
+    } else {
+        out.push_str(line);
+        return;
+    };
+    styled(out, style, line);
 }
 
 #[cfg(test)]
@@ -214,6 +213,17 @@ mod tests {
             .collect::<String>();
         assert_eq!(plain, text);
         assert_eq!(findings(text, false), text);
+    }
+
+    #[test]
+    fn diff_lines_are_painted_as_git_paints_them() {
+        let text = "--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n same\n";
+        assert_eq!(
+            diff(text, true),
+            "\u{1b}[1m--- a\u{1b}[0m\n\u{1b}[1m+++ b\u{1b}[0m\n\u{1b}[36m@@ -1 +1 @@\u{1b}[0m\n\
+             \u{1b}[31m-old\u{1b}[0m\n\u{1b}[32m+new\u{1b}[0m\n same\n"
+        );
+        assert_eq!(diff(text, false), text);
     }
 
     #[test]
