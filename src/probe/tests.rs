@@ -25,6 +25,14 @@ struct Fake<F: FnMut(&Seen, bool) -> Answer> {
     answer: F,
 }
 
+/// A fake provider answering with `answer`, having seen nothing yet.
+fn fake_provider<F: FnMut(&Seen, bool) -> Answer>(answer: F) -> Fake<F> {
+    Fake {
+        seen: vec![],
+        answer,
+    }
+}
+
 impl<F: FnMut(&Seen, bool) -> Answer> Transport for Fake<F> {
     fn send(&mut self, r: &Request<'_>) -> Result<Answer, String> {
         let (auth, secret) = match r.auth {
@@ -48,6 +56,7 @@ impl<F: FnMut(&Seen, bool) -> Answer> Transport for Fake<F> {
 }
 
 const BASE: &str = "https://sso.acme.test/realms/clearml";
+const TOKEN: &str = "https://sso.acme.test/realms/clearml/protocol/openid-connect/token";
 
 fn policy(extra: &str) -> Policy {
     let text = format!(
@@ -140,11 +149,7 @@ fn assert_never_shown(results: &[CheckResult]) {
 
 #[test]
 fn right_settings_pass_and_the_secret_goes_to_the_token_endpoint_only() {
-    let token = "https://sso.acme.test/realms/clearml/protocol/openid-connect/token";
-    let mut fake = Fake {
-        seen: vec![],
-        answer: keycloak(token, "", Some("basic")),
-    };
+    let mut fake = fake_provider(keycloak(TOKEN, "", Some("basic")));
     let results = run_with(&policy(""), &mut fake);
     assert_eq!(
         outcomes(&results),
@@ -164,7 +169,7 @@ fn right_settings_pass_and_the_secret_goes_to_the_token_endpoint_only() {
     assert!(fake.seen.iter().all(|s| !s.leaked));
     let carriers: Vec<&Seen> = fake.seen.iter().filter(|s| s.carried_secret).collect();
     assert_eq!(carriers.len(), 1);
-    assert_eq!(carriers[0].url, token);
+    assert_eq!(carriers[0].url, TOKEN);
     // The control came first, with another secret.
     assert_eq!(fake.seen[2].auth, "basic");
     assert!(!fake.seen[2].carried_secret);
@@ -174,13 +179,9 @@ fn right_settings_pass_and_the_secret_goes_to_the_token_endpoint_only() {
 
 #[test]
 fn a_client_registered_for_client_secret_post_passes_on_the_second_method() {
-    let token = "https://sso.acme.test/realms/clearml/protocol/openid-connect/token";
     let methods =
         r#","token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"]"#;
-    let mut fake = Fake {
-        seen: vec![],
-        answer: keycloak(token, methods, Some("post")),
-    };
+    let mut fake = fake_provider(keycloak(TOKEN, methods, Some("post")));
     let results = run_with(&policy(""), &mut fake);
     assert_eq!(results[2].outcome, Outcome::Pass, "{}", text(&results));
     assert!(results[2].summary.contains("client_secret_post"));
@@ -191,11 +192,7 @@ fn a_client_registered_for_client_secret_post_passes_on_the_second_method() {
 
 #[test]
 fn a_wrong_secret_is_a_problem_naming_the_option() {
-    let token = "https://sso.acme.test/realms/clearml/protocol/openid-connect/token";
-    let mut fake = Fake {
-        seen: vec![],
-        answer: keycloak(token, "", None),
-    };
+    let mut fake = fake_provider(keycloak(TOKEN, "", None));
     let results = run_with(&policy(""), &mut fake);
     let r = &results[2];
     assert_eq!(r.outcome, Outcome::Problem, "{}", text(&results));
@@ -211,10 +208,11 @@ fn a_wrong_secret_is_a_problem_naming_the_option() {
 #[test]
 fn the_secret_is_not_sent_where_discovery_and_policy_disagree() {
     // The document names another token endpoint than the policy derives.
-    let mut fake = Fake {
-        seen: vec![],
-        answer: keycloak("https://evil.example.com/token", "", Some("basic")),
-    };
+    let mut fake = fake_provider(keycloak(
+        "https://evil.example.com/token",
+        "",
+        Some("basic"),
+    ));
     let results = run_with(&policy(""), &mut fake);
     assert_eq!(results[0].outcome, Outcome::Problem);
     assert!(
@@ -234,15 +232,12 @@ fn the_secret_is_not_sent_over_plain_http_to_another_host() {
     );
     let p = crate::policy::parse(&text_policy, "p.toml").unwrap();
     let base = "http://sso.acme.test/realms/r";
-    let mut fake = Fake {
-        seen: vec![],
-        answer: move |s: &Seen, _| {
-            assert!(s.url.ends_with("openid-configuration"), "{}", s.url);
-            ok(format!(
-                r#"{{"issuer":"{base}","authorization_endpoint":"{base}/protocol/openid-connect/auth","token_endpoint":"{base}/protocol/openid-connect/token","userinfo_endpoint":"{base}/protocol/openid-connect/userinfo","jwks_uri":"{base}/protocol/openid-connect/certs"}}"#
-            ))
-        },
-    };
+    let mut fake = fake_provider(move |s: &Seen, _| {
+        assert!(s.url.ends_with("openid-configuration"), "{}", s.url);
+        ok(format!(
+            r#"{{"issuer":"{base}","authorization_endpoint":"{base}/protocol/openid-connect/auth","token_endpoint":"{base}/protocol/openid-connect/token","userinfo_endpoint":"{base}/protocol/openid-connect/userinfo","jwks_uri":"{base}/protocol/openid-connect/certs"}}"#
+        ))
+    });
     let results = run_with(&p, &mut fake);
     assert_eq!(results[0].outcome, Outcome::Pass, "{}", text(&results));
     // No webapp: the callback is not known.
@@ -259,23 +254,19 @@ fn the_secret_is_not_sent_over_plain_http_to_another_host() {
 
 #[test]
 fn a_made_up_secret_that_gets_through_makes_the_check_inconclusive() {
-    let token = "https://sso.acme.test/realms/clearml/protocol/openid-connect/token";
-    let mut fake = Fake {
-        seen: vec![],
-        answer: move |s: &Seen, _| {
-            if s.url.ends_with("openid-configuration") {
-                ok(doc(token, ""))
-            } else if s.method == Method::Get {
-                Answer {
-                    status: 200,
-                    body: "<form><input name=username></form>".into(),
-                    ..Answer::default()
-                }
-            } else {
-                err(400, "invalid_grant")
+    let mut fake = fake_provider(move |s: &Seen, _| {
+        if s.url.ends_with("openid-configuration") {
+            ok(doc(TOKEN, ""))
+        } else if s.method == Method::Get {
+            Answer {
+                status: 200,
+                body: "<form><input name=username></form>".into(),
+                ..Answer::default()
             }
-        },
-    };
+        } else {
+            err(400, "invalid_grant")
+        }
+    });
     let results = run_with(&policy(""), &mut fake);
     assert_eq!(results[1].outcome, Outcome::Inconclusive);
     assert_eq!(results[2].outcome, Outcome::Inconclusive);
@@ -286,23 +277,20 @@ fn a_made_up_secret_that_gets_through_makes_the_check_inconclusive() {
 
 #[test]
 fn a_realm_typo_is_a_problem_naming_the_inputs() {
-    let mut fake = Fake {
-        seen: vec![],
-        answer: |s: &Seen, _| {
-            if s.url.ends_with("openid-configuration") {
-                Answer {
-                    status: 404,
-                    body: r#"{"error":"Realm does not exist"}"#.into(),
-                    ..Answer::default()
-                }
-            } else {
-                Answer {
-                    status: 404,
-                    ..Answer::default()
-                }
+    let mut fake = fake_provider(|s: &Seen, _| {
+        if s.url.ends_with("openid-configuration") {
+            Answer {
+                status: 404,
+                body: r#"{"error":"Realm does not exist"}"#.into(),
+                ..Answer::default()
             }
-        },
-    };
+        } else {
+            Answer {
+                status: 404,
+                ..Answer::default()
+            }
+        }
+    });
     let results = run_with(&policy(""), &mut fake);
     assert_eq!(results[0].outcome, Outcome::Problem);
     assert_eq!(
@@ -325,16 +313,13 @@ fn entra_id_may_name_the_tenant_by_its_id() {
     let body = format!(
         r#"{{"issuer":"{m}/{id}/v2.0","authorization_endpoint":"{m}/{id}/oauth2/v2.0/authorize","token_endpoint":"{m}/{id}/oauth2/v2.0/token","userinfo_endpoint":"https://graph.microsoft.com/oidc/userinfo","jwks_uri":"{m}/{id}/discovery/v2.0/keys","end_session_endpoint":"{m}/{id}/oauth2/v2.0/logout"}}"#
     );
-    let mut fake = Fake {
-        seen: vec![],
-        answer: move |s: &Seen, _| {
-            assert_eq!(
-                s.url,
-                format!("{m}/acmecorp.onmicrosoft.com/v2.0/.well-known/openid-configuration")
-            );
-            ok(body.clone())
-        },
-    };
+    let mut fake = fake_provider(move |s: &Seen, _| {
+        assert_eq!(
+            s.url,
+            format!("{m}/acmecorp.onmicrosoft.com/v2.0/.well-known/openid-configuration")
+        );
+        ok(body.clone())
+    });
     let results = run_with(&p, &mut fake);
     assert_eq!(results[0].outcome, Outcome::Pass, "{}", text(&results));
     // The document's token endpoint is not the policy's (the ID, not the domain): no secret.
@@ -350,10 +335,7 @@ fn entra_id_may_name_the_tenant_by_its_id() {
     let body = format!(
         r#"{{"issuer":"{m}/{id}/v2.0","authorization_endpoint":"{m}/{id}/oauth2/v2.0/authorize","token_endpoint":"{m}/{id}/oauth2/v2.0/token","userinfo_endpoint":"https://graph.microsoft.com/oidc/userinfo","jwks_uri":"{m}/{id}/discovery/v2.0/keys"}}"#
     );
-    let mut fake = Fake {
-        seen: vec![],
-        answer: move |_: &Seen, _| ok(body.clone()),
-    };
+    let mut fake = fake_provider(move |_: &Seen, _| ok(body.clone()));
     let results = run_with(&p, &mut fake);
     assert_eq!(results[0].outcome, Outcome::Problem, "{}", text(&results));
     assert_eq!(results[0].fix, ["providers.azure_ad.tenant"]);
@@ -366,10 +348,7 @@ fn a_saml_provider_is_skipped_and_an_empty_policy_is_not_a_pass() {
         "p.toml",
     )
     .unwrap();
-    let mut fake = Fake {
-        seen: vec![],
-        answer: |_: &Seen, _| Answer::default(),
-    };
+    let mut fake = fake_provider(|_: &Seen, _| Answer::default());
     let results = run_with(&p, &mut fake);
     assert_eq!(
         outcomes(&results),
@@ -382,11 +361,7 @@ fn a_saml_provider_is_skipped_and_an_empty_policy_is_not_a_pass() {
 
 #[test]
 fn json_output_holds_the_exit_code_and_each_result() {
-    let token = "https://sso.acme.test/realms/clearml/protocol/openid-connect/token";
-    let mut fake = Fake {
-        seen: vec![],
-        answer: keycloak(token, "", Some("basic")),
-    };
+    let mut fake = fake_provider(keycloak(TOKEN, "", Some("basic")));
     let results = run_with(&policy(""), &mut fake);
     let v: serde_json::Value = serde_json::from_str(&json(&results)).unwrap();
     assert_eq!(v["exit"], 0);
@@ -406,26 +381,23 @@ fn cognito_discovery_lives_under_the_pool_id() {
     let body = format!(
         r#"{{"issuer":"{i}","authorization_endpoint":"{d}/oauth2/authorize","token_endpoint":"{d}/oauth2/token","userinfo_endpoint":"{d}/oauth2/userInfo","jwks_uri":"{i}/.well-known/jwks.json","token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"]}}"#
     );
-    let mut fake = Fake {
-        seen: vec![],
-        answer: move |s: &Seen, real: bool| {
-            if s.url.ends_with("openid-configuration") {
-                assert_eq!(s.url, format!("{i}/.well-known/openid-configuration"));
-                ok(body.clone())
-            } else if s.method == Method::Get {
-                // Cognito's hosted UI: a login page for a registered callback.
-                Answer {
-                    status: 302,
-                    location: Some(format!("{d}/login?client_id=c")),
-                    ..Answer::default()
-                }
-            } else if real {
-                err(400, "invalid_grant")
-            } else {
-                err(400, "invalid_client")
+    let mut fake = fake_provider(move |s: &Seen, real: bool| {
+        if s.url.ends_with("openid-configuration") {
+            assert_eq!(s.url, format!("{i}/.well-known/openid-configuration"));
+            ok(body.clone())
+        } else if s.method == Method::Get {
+            // Cognito's hosted UI: a login page for a registered callback.
+            Answer {
+                status: 302,
+                location: Some(format!("{d}/login?client_id=c")),
+                ..Answer::default()
             }
-        },
-    };
+        } else if real {
+            err(400, "invalid_grant")
+        } else {
+            err(400, "invalid_client")
+        }
+    });
     let results = run_with(&p, &mut fake);
     assert_eq!(
         outcomes(&results),
@@ -443,12 +415,8 @@ fn cognito_discovery_lives_under_the_pool_id() {
 
 #[test]
 fn scopes_and_claims_are_warnings_only() {
-    let token = "https://sso.acme.test/realms/clearml/protocol/openid-connect/token";
     let run_claims = |lists: &'static str, extra: &str| {
-        let mut fake = Fake {
-            seen: vec![],
-            answer: keycloak(token, lists, Some("basic")),
-        };
+        let mut fake = fake_provider(keycloak(TOKEN, lists, Some("basic")));
         let results = run_with(&policy(extra), &mut fake);
         let claims = results
             .iter()
@@ -487,10 +455,7 @@ fn saml_metadata_is_checked_when_given() {
         "p.toml",
     )
     .unwrap();
-    let mut fake = Fake {
-        seen: vec![],
-        answer: |_: &Seen, _| Answer::default(),
-    };
+    let mut fake = fake_provider(|_: &Seen, _| Answer::default());
     let bad = Metadata {
         provider: None,
         source: "m.xml".into(),
@@ -547,10 +512,7 @@ fn saml_metadata_from_a_config_map_named_like_the_mounted_file() {
             "cm.yaml",
         )
         .unwrap();
-    let mut fake = Fake {
-        seen: vec![],
-        answer: |_: &Seen, _| Answer::default(),
-    };
+    let mut fake = fake_provider(|_: &Seen, _| Answer::default());
     let results = run(&p, &store, &[], &mut fake, Options::default());
     assert_eq!(results[0].outcome, Outcome::Problem, "{}", text(&results));
     assert!(
@@ -586,9 +548,8 @@ fn saml_metadata_from_a_config_map_named_like_the_mounted_file() {
 fn reflecting(echo: fn(&Request<'_>) -> String) -> impl FnMut(&Request<'_>) -> Answer {
     move |r: &Request<'_>| {
         if r.url.ends_with("/.well-known/openid-configuration") {
-            let token = "https://sso.acme.test/realms/clearml/protocol/openid-connect/token";
             return ok(doc(
-                token,
+                TOKEN,
                 r#","token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"]"#,
             ));
         }
@@ -758,8 +719,7 @@ fn a_login_page_whose_form_carries_the_query_is_not_an_unregistered_callback() {
     // `redirect_uri` is in the markup, not in an error.
     let mut t = Raw(|r: &Request<'_>| {
         if r.url.ends_with("/.well-known/openid-configuration") {
-            let token = "https://sso.acme.test/realms/clearml/protocol/openid-connect/token";
-            return ok(doc(token, ""));
+            return ok(doc(TOKEN, ""));
         }
         if r.method == Method::Get {
             let query = r.url.split_once('?').map(|(_, q)| q).unwrap_or_default();
@@ -789,9 +749,8 @@ fn a_login_page_whose_form_carries_the_query_is_not_an_unregistered_callback() {
 /// callback from the authorization endpoint, and from the token endpoint once the client has
 /// authenticated (a wrong secret gets `invalid_client`).
 fn code_grant_not_allowed(s: &Seen, real: bool) -> Answer {
-    let token = "https://sso.acme.test/realms/clearml/protocol/openid-connect/token";
     if s.url.ends_with("/.well-known/openid-configuration") {
-        return ok(doc(token, ""));
+        return ok(doc(TOKEN, ""));
     }
     if s.method == Method::Get {
         return Answer {
@@ -812,10 +771,7 @@ fn code_grant_not_allowed(s: &Seen, real: bool) -> Answer {
 
 #[test]
 fn a_client_refused_the_code_flow_is_not_a_pass_of_the_callback() {
-    let mut fake = Fake {
-        seen: vec![],
-        answer: code_grant_not_allowed,
-    };
+    let mut fake = fake_provider(code_grant_not_allowed);
     let results = run_with(&policy(""), &mut fake);
     // The callback is registered (the provider redirected to it), but the login ClearML
     // starts there is refused: not a pass.
@@ -829,10 +785,7 @@ fn a_client_refused_the_code_flow_is_not_a_pass_of_the_callback() {
 
 #[test]
 fn a_secret_answered_otherwise_than_the_made_up_one_is_not_called_wrong() {
-    let mut fake = Fake {
-        seen: vec![],
-        answer: code_grant_not_allowed,
-    };
+    let mut fake = fake_provider(code_grant_not_allowed);
     let results = run_with(&policy(""), &mut fake);
     let r = &results[2];
     assert_eq!(r.outcome, Outcome::Problem, "{}", text(&results));
