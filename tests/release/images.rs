@@ -20,7 +20,6 @@ use std::process::Output;
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const CLI: &str = "clearml-sso-cli";
 const SIDECAR: &str = "argocd-cmp-clearml-sso";
-/// A policy naming a Secret nobody creates: clearml-sso refuses it (the finding names it).
 
 /// A podman storage of its own (removed on drop), run with the test settings.
 struct Podman {
