@@ -3,7 +3,8 @@
 //! binary, the fetched test tools and the system's, reading a rendered apiserver's env and
 //! reading it back as ClearML would; in its modules, private Helm homes (`helm`), gpg homes
 //! (`gpg`), the local HTTP server (`http`), the OCI registry (`registry`) and release artifacts
-//! (`release`). It asserts nothing about the tool itself: that is the tests' job.
+//! (`release`). It asserts about the tool only what several binaries check alike (a policy's
+//! values reaching ClearML, a render refused for a missing Secret); the rest is the tests' job.
 #![allow(dead_code)]
 
 pub mod gpg;
