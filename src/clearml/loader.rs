@@ -604,8 +604,37 @@ pub fn variable_text(path: &str, value: &str) -> String {
     format!("{path}: {value}")
 }
 
+/// Names the container's process holds even when the pod's environment does not set them:
+/// the runtime sets `HOME` from the image's /etc/passwd when it is unset or empty (runc's
+/// `setupUser`), and `HOSTNAME`; the image's `ENV` sets `PATH`. Their values there are not in
+/// the stream.
+const SET_BY_THE_RUNTIME: [&str; 3] = ["HOME", "HOSTNAME", "PATH"];
+
 /// Runs the loader on `input`: the final tree, or why the apiserver would not start.
 pub fn load(input: &Input) -> Result<Loaded, Failure> {
+    let read: RefCell<BTreeSet<String>> = RefCell::default();
+    let loaded = load_recording(input, &read);
+    // A lookup (`$HOME` in a folder, pyhocon's `${?HOSTNAME}` fallback, ...) of a name the
+    // pod leaves to the runtime or the image: ClearML reads a value the stream does not show,
+    // where the environment given here has none (an optional setting kept, a folder read, a
+    // substitution that resolves), so neither the tree nor a failure is certain.
+    for name in SET_BY_THE_RUNTIME {
+        let given = input.env.iter().rev().find(|(n, _)| n == name);
+        let left_to_runtime = match given {
+            None => true,
+            Some((_, v)) => name == "HOME" && v.is_empty(),
+        };
+        if left_to_runtime && read.borrow().contains(name) {
+            return Err(Failure::Unknown(format!(
+                "{name} is looked up, and the pod does not set it: the container runtime or the image does (HOME from the image's /etc/passwd), with a value the stream does not show"
+            )));
+        }
+    }
+    loaded
+}
+
+/// [`load`], recording in `read` every name looked up in the environment.
+fn load_recording(input: &Input, read: &RefCell<BTreeSet<String>>) -> Result<Loaded, Failure> {
     // Names are unique in `input.env`, and the loader looks up only a few by name (most of a
     // container's environment, the service links, never): a scan, not a map of every name.
     let lookup = |k: &str| {
@@ -616,7 +645,6 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
             .find(|(n, _)| n == k)
             .map(|(_, v)| v.as_str())
     };
-    let read: RefCell<BTreeSet<String>> = RefCell::default();
     let env = |k: &str| {
         read.borrow_mut().insert(k.to_string());
         lookup(k).map(str::to_string)
@@ -807,7 +835,7 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
         assumed,
         order_dependent,
         sso_sources,
-        env_read: read.into_inner().into_iter().collect(),
+        env_read: read.borrow().iter().cloned().collect(),
     })
 }
 

@@ -52,7 +52,8 @@ fn found_inputs_are_refused_or_render_to_readable_idempotent_output() {
 /// ClearML reads taking its value by `secretKeyRef` from a Secret outside the stream, from a key
 /// of a `[secrets] external` Secret the policy does not read, or through `$(VAR)` from such a
 /// variable (ClearML parses the unseen value as HOCON), or from an in-stream Secret whose value
-/// sets another key. Each is refused with
+/// sets another key; a lookup of `HOME` or `HOSTNAME` the pod does not set (the runtime
+/// does: `CLEARML_CONFIG_DIR=$HOME/cfg`, `${?HOME}`). Each is refused with
 /// nothing on stdout, naming why.
 #[test]
 fn attack_found_inputs_are_refused() {
@@ -100,6 +101,18 @@ fn attack_found_inputs_are_refused() {
         (
             "secretref-other.yaml",
             "the value `CLEARML__services__webhooks__url` reads from a Secret or ConfigMap would also set other ClearML settings",
+        ),
+        (
+            "home-config-dir-include.yaml",
+            "cannot tell: HOME is looked up, and the pod does not set it",
+        ),
+        (
+            "home-optional-provider.yaml",
+            "cannot tell: HOME is looked up, and the pod does not set it",
+        ),
+        (
+            "hostname-optional-option.yaml",
+            "cannot tell: HOSTNAME is looked up, and the pod does not set it",
         ),
         (
             "service-links.yaml",

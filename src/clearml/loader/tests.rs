@@ -199,3 +199,39 @@ fn opaque_folders_make_sso_unknown() {
     let [sec, svc] = sso_view(&load(&i).unwrap());
     assert!(!sec.unknown && svc.unknown);
 }
+
+#[test]
+fn names_the_runtime_sets_are_not_absent_when_the_pod_leaves_them_out() {
+    let sec = "/root/cfg/secure.conf";
+    let unknown = |vars: &[(&str, &str)], text: &str| {
+        let i = Input::new(env(vars), files(&[(DEF, "a: 1"), (sec, "k: 1")]));
+        let mut vars = env(vars);
+        vars.push(("CLEARML__services__x".into(), text.into()));
+        let i = Input { env: vars, ..i };
+        matches!(load(&i), Err(Failure::Unknown(_)))
+    };
+    // `$HOME` in a folder: the runtime sets HOME (unset or empty in the pod) from the image's
+    // /etc/passwd, so the folder may be a directory that holds a config file.
+    assert!(unknown(&[("CLEARML_CONFIG_DIR", "$HOME/cfg")], "1"));
+    assert!(unknown(
+        &[("CLEARML_CONFIG_DIR", "${HOME}/cfg"), ("HOME", "")],
+        "1"
+    ));
+    // pyhocon's environment fallback: an optional setting is kept, a required one resolves.
+    assert!(unknown(&[], "${?HOME}"));
+    assert!(unknown(&[], "${HOSTNAME}"));
+    assert!(unknown(&[], "${?PATH}"));
+    // Set by the pod: read as given (HOME=/root reads /root/cfg).
+    assert!(!unknown(
+        &[("HOME", "/root"), ("CLEARML_CONFIG_DIR", "$HOME/cfg")],
+        "${?HOME}"
+    ));
+    let i = Input::new(
+        env(&[("HOME", "/root"), ("CLEARML_CONFIG_DIR", "$HOME/cfg")]),
+        files(&[(DEF, "a: 1"), (sec, "k: 1")]),
+    );
+    assert_eq!(load(&i).unwrap().folders[1], "/root/cfg");
+    // Not looked up: no matter.
+    assert!(!unknown(&[], "1"));
+    assert!(!unknown(&[], "${?NOT_SET_ANYWHERE}"));
+}
