@@ -212,6 +212,14 @@ pub enum Failure {
     /// The outcome depends on something this model does not know (a `~user` home directory,
     /// `~` with no `HOME`, a lower-casing newer than the image's Python, ...).
     Unknown(String),
+    /// A name looked up (`${?X}`, `$X`, ...) that the pod does not set: the runtime, the
+    /// image's `ENV` or its entrypoint may set it, so the outcome is unknown.
+    SetOutside {
+        /// The name looked up.
+        name: String,
+        /// What looked it up first: `variable NAME`, `file PATH` or the config folders.
+        source: String,
+    },
 }
 
 impl std::fmt::Display for Failure {
@@ -223,6 +231,10 @@ impl std::fmt::Display for Failure {
             Failure::DirectoryNamedConf(p) => write!(f, "{p} is a directory named *.conf"),
             Failure::Merge { source, error } => write!(f, "merging {source} raises {error}"),
             Failure::Unknown(why) => write!(f, "cannot tell: {why}"),
+            Failure::SetOutside { name, source } => write!(
+                f,
+                "cannot tell: {name} is looked up, and the pod does not set it ({source} looks it up): the container runtime, the image's ENV or its entrypoint may set it, with a value the stream does not show"
+            ),
         }
     }
 }
@@ -604,37 +616,56 @@ pub fn variable_text(path: &str, value: &str) -> String {
     format!("{path}: {value}")
 }
 
-/// Names the container's process holds even when the pod's environment does not set them:
-/// the runtime sets `HOME` from the image's /etc/passwd when it is unset or empty (runc's
-/// `setupUser`), and `HOSTNAME`; the image's `ENV` sets `PATH`. Their values there are not in
-/// the stream.
-const SET_BY_THE_RUNTIME: [&str; 3] = ["HOME", "HOSTNAME", "PATH"];
+/// Names ClearML's own override variables: the loader reads them by name, and the model
+/// above takes them as the pod gives them. The apiserver image sets neither (its `ENV` and its
+/// entrypoint set other names), so a pod that does not set one leaves it absent.
+const OVERRIDES: [&str; 2] = ["CLEARML_CONFIG_DIR", "TRAINS_CONFIG_DIR"];
 
 /// Runs the loader on `input`: the final tree, or why the apiserver would not start.
 pub fn load(input: &Input) -> Result<Loaded, Failure> {
     let read: RefCell<BTreeSet<String>> = RefCell::default();
-    let loaded = load_recording(input, &read);
-    // A lookup (`$HOME` in a folder, pyhocon's `${?HOSTNAME}` fallback, ...) of a name the
-    // pod leaves to the runtime or the image: ClearML reads a value the stream does not show,
-    // where the environment given here has none (an optional setting kept, a folder read, a
-    // substitution that resolves), so neither the tree nor a failure is certain.
-    for name in SET_BY_THE_RUNTIME {
-        let given = input.env.iter().rev().find(|(n, _)| n == name);
-        let left_to_runtime = match given {
-            None => true,
-            Some((_, v)) => name == "HOME" && v.is_empty(),
-        };
-        if left_to_runtime && read.borrow().contains(name) {
-            return Err(Failure::Unknown(format!(
-                "{name} is looked up, and the pod does not set it: the container runtime or the image does (HOME from the image's /etc/passwd), with a value the stream does not show"
-            )));
+    let first_read: RefCell<Vec<(String, String)>> = RefCell::default();
+    let loaded = load_recording(input, &read, &first_read);
+    // A lookup (`$X` in a folder, pyhocon's `${?X}` fallback, ...) of a name the pod does not
+    // set: the process environment also holds what the runtime sets (HOSTNAME, HOME from the
+    // image's /etc/passwd), what the image's `ENV` sets (PATH, LANG, PYTHON_VERSION, ...) and
+    // what its bash entrypoint exports (SHLVL, PWD, ...), none of it in the stream. Where the
+    // environment given here has none, ClearML may read a value (an optional setting kept, a
+    // folder read, a substitution that resolves), so neither the tree nor a failure is certain.
+    // The override variables aside (the image sets neither), and the prefix loop over
+    // CLEARML__/TRAINS__ names, which reads the pod's names only and no lookup.
+    let set_outside = |name: &str| {
+        if OVERRIDES.contains(&name) {
+            return false;
         }
+        match input.env.iter().rev().find(|(n, _)| n == name) {
+            None => true,
+            // runc's `setupUser` sets HOME from /etc/passwd when it is empty too.
+            Some((_, v)) => name == "HOME" && v.is_empty(),
+        }
+    };
+    if let Some((name, source)) = first_read
+        .borrow()
+        .iter()
+        .find(|(name, _)| set_outside(name))
+    {
+        return Err(Failure::SetOutside {
+            name: name.clone(),
+            source: source.clone(),
+        });
     }
     loaded
 }
 
 /// [`load`], recording in `read` every name looked up in the environment.
-fn load_recording(input: &Input, read: &RefCell<BTreeSet<String>>) -> Result<Loaded, Failure> {
+/// `first_read` holds each name once, with what looked it up first (a variable's name, a
+/// file's path, or the config folders).
+fn load_recording(
+    input: &Input,
+    read: &RefCell<BTreeSet<String>>,
+    first_read: &RefCell<Vec<(String, String)>>,
+) -> Result<Loaded, Failure> {
+    let reading = RefCell::new(String::from("the config folders (CLEARML_CONFIG_DIR)"));
     // Names are unique in `input.env`, and the loader looks up only a few by name (most of a
     // container's environment, the service links, never): a scan, not a map of every name.
     let lookup = |k: &str| {
@@ -646,7 +677,11 @@ fn load_recording(input: &Input, read: &RefCell<BTreeSet<String>>) -> Result<Loa
             .map(|(_, v)| v.as_str())
     };
     let env = |k: &str| {
-        read.borrow_mut().insert(k.to_string());
+        if read.borrow_mut().insert(k.to_string()) {
+            first_read
+                .borrow_mut()
+                .push((k.to_string(), reading.borrow().clone()));
+        }
         lookup(k).map(str::to_string)
     };
     let files: BTreeMap<String, &String> =
@@ -716,6 +751,7 @@ fn load_recording(input: &Input, read: &RefCell<BTreeSet<String>>) -> Result<Loa
                 ))
             })?;
             let text = variable_text(&path, value);
+            *reading.borrow_mut() = format!("variable {key}");
             let tree = pyhocon::parse(&text, &env).map_err(|error| Failure::Variable {
                 name: key.to_string(),
                 error,
@@ -781,6 +817,7 @@ fn load_recording(input: &Input, read: &RefCell<BTreeSet<String>>) -> Result<Loa
                 *last = without_suffix(last);
             }
             let key = parts.join(".");
+            *reading.borrow_mut() = format!("file {file}");
             let tree = pyhocon::parse(text, &env).map_err(|error| Failure::File {
                 path: file.clone(),
                 error,

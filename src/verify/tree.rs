@@ -27,6 +27,8 @@ use crate::pyhocon::{self, Value};
 
 /// What to do about a configuration ClearML would not start with.
 pub const FAILS_HELP: &str = "ClearML parses every CLEARML__/TRAINS__ variable as HOCON `path: value` (and every `*.conf` file of its config directories); one it cannot read stops the apiserver. Quote the value in the chart (`\"…\"`, with `\\` and `\"` escaped), or remove it";
+/// What to do about a lookup of a name the pod does not set.
+pub const SET_OUTSIDE_HELP: &str = "Set the looked-up name explicitly in the container's env (then the tool knows its value), or drop the substitution (`${?X}`, `${X}`, `$X`) that reads it";
 /// What to do about an environment variable holding a NUL character.
 pub const NUL_HELP: &str =
     "Remove the NUL character (YAML `\\0`) from the variable's value or name in the chart";
@@ -343,6 +345,19 @@ pub fn problems(
     };
     let loaded = match load_exact(&input) {
         Ok(l) => l,
+        Err(Failure::SetOutside { name, source }) => {
+            // A variable whose name is not only a key may hold a value: its name not shown.
+            let source = match source.strip_prefix("variable ") {
+                Some(v) if !names::name_is_only_a_key(v) => {
+                    "a variable whose name holds HOCON syntax (not shown)".to_string()
+                }
+                _ => source,
+            };
+            return vec![problem(
+                format!("{where_}: cannot tell what ClearML reads: {source} looks up {name} (`${{?{name}}}`, `${{{name}}}` or `${name}`), which the pod does not set; the container runtime, the image's ENV or its entrypoint may set it, with a value the stream does not show"),
+                SET_OUTSIDE_HELP,
+            )];
+        }
         Err(failure) => {
             let what = match &failure {
                 // A name ClearML reads that is not only a key may hold a value: not shown.

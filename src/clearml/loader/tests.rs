@@ -201,14 +201,14 @@ fn opaque_folders_make_sso_unknown() {
 }
 
 #[test]
-fn names_the_runtime_sets_are_not_absent_when_the_pod_leaves_them_out() {
+fn names_the_pod_does_not_set_are_not_absent_when_looked_up() {
     let sec = "/root/cfg/secure.conf";
     let unknown = |vars: &[(&str, &str)], text: &str| {
         let i = Input::new(env(vars), files(&[(DEF, "a: 1"), (sec, "k: 1")]));
         let mut vars = env(vars);
         vars.push(("CLEARML__services__x".into(), text.into()));
         let i = Input { env: vars, ..i };
-        matches!(load(&i), Err(Failure::Unknown(_)))
+        matches!(load(&i), Err(Failure::SetOutside { .. }))
     };
     // `$HOME` in a folder: the runtime sets HOME (unset or empty in the pod) from the image's
     // /etc/passwd, so the folder may be a directory that holds a config file.
@@ -231,7 +231,28 @@ fn names_the_runtime_sets_are_not_absent_when_the_pod_leaves_them_out() {
         files(&[(DEF, "a: 1"), (sec, "k: 1")]),
     );
     assert_eq!(load(&i).unwrap().folders[1], "/root/cfg");
+    // Any other name: the image's ENV (LANG, PYTHON_VERSION, ...) or its bash entrypoint
+    // (SHLVL, PWD, ...) may set it, and the tool cannot see either.
+    assert!(unknown(&[], "${?SHLVL}"));
+    assert!(unknown(&[], "${?NOT_SET_IN_THE_POD}"));
+    assert!(unknown(&[("CLEARML_CONFIG_DIR", "/x/$LANG")], "1"));
+    // Set by the pod (even empty, HOME aside): read as given.
+    assert!(!unknown(&[("SHLVL", "")], "${?SHLVL}"));
     // Not looked up: no matter.
     assert!(!unknown(&[], "1"));
-    assert!(!unknown(&[], "${?NOT_SET_ANYWHERE}"));
+    // The override variables, unset in the pod: the image sets neither, so they are absent.
+    let i = Input::new(env(&[]), files(&[(DEF, "a: 1")]));
+    let l = load(&i).unwrap();
+    assert!(l.env_read.iter().any(|n| n == "CLEARML_CONFIG_DIR"));
+    let Err(f) = load(&Input::new(
+        env(&[("CLEARML__services__x", "${?SHLVL}")]),
+        files(&[(DEF, "a: 1")]),
+    )) else {
+        panic!("${{?SHLVL}} of an unset SHLVL read as known");
+    };
+    let shown = f.to_string();
+    assert!(
+        shown.contains("SHLVL") && shown.contains("variable CLEARML__services__x"),
+        "{shown}"
+    );
 }
