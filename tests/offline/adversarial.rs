@@ -723,7 +723,9 @@ fn an_unseen_env_from_source_is_refused_unless_its_prefix_or_the_policy_keeps_it
         let stderr = passes(&strict, &stream(&source, ""));
         assert!(!stderr.contains("unseen-env-from"), "{stderr}");
     }
-    // A benign-looking prefix that reaches a name ClearML's configuration refers to.
+    // A benign-looking prefix that reaches a name ClearML's configuration refers to: the
+    // pod does not set APP_X by name, so the lookup alone is refused (the source, or the
+    // image, may set it).
     let refers = "        - name: CLEARML__apiserver__x\n          value: ${?APP_X}\n";
     let stderr = refused(
         &strict,
@@ -734,13 +736,15 @@ fn an_unseen_env_from_source_is_refused_unless_its_prefix_or_the_policy_keeps_it
         "error[unverified-output]",
     );
     assert!(
-        stderr.contains("secret/extra-env") && stderr.contains("APP_X"),
+        stderr.contains("looks up APP_X") && stderr.contains("which the pod does not set"),
         "{stderr}"
     );
     // Trusted by the policy: a warning, refused when warnings are denied; another kind or
-    // name is not trusted by it.
+    // name is not trusted by it. Trust covers the source, not a lookup of a name the pod does
+    // not set: that one is still refused.
     let trusting = policy("\n[secrets]\ntrust_env_from = [\"secret/extra-env\"]\n");
-    let stderr = passes(&trusting, &stream(secret, refers));
+    refused(&trusting, &stream(secret, refers), "looks up APP_X");
+    let stderr = passes(&trusting, &stream(secret, ""));
     assert!(
         stderr.contains("warning[unseen-env-from-trusted]"),
         "{stderr}"

@@ -104,15 +104,19 @@ fn attack_found_inputs_are_refused() {
         ),
         (
             "home-config-dir-include.yaml",
-            "cannot tell: HOME is looked up, and the pod does not set it",
+            "looks up HOME (`${?HOME}`, `${HOME}` or `$HOME`), which the pod does not set",
         ),
         (
             "home-optional-provider.yaml",
-            "cannot tell: HOME is looked up, and the pod does not set it",
+            "looks up HOME (`${?HOME}`, `${HOME}` or `$HOME`), which the pod does not set",
         ),
         (
             "hostname-optional-option.yaml",
-            "cannot tell: HOSTNAME is looked up, and the pod does not set it",
+            "looks up HOSTNAME (`${?HOSTNAME}`, `${HOSTNAME}` or `$HOSTNAME`), which the pod does not set",
+        ),
+        (
+            "image-env-optional-provider.yaml",
+            "cannot tell what ClearML reads: variable CLEARML__secure__login__sso__oauth_client__okta looks up SHLVL",
         ),
         (
             "service-links.yaml",

@@ -1174,8 +1174,9 @@ fn a_right_value_in_the_manifest_is_never_corrected_to_an_example() {
 fn a_quoted_substitution_is_text_and_silent_an_unquoted_one_is_judged() {
     // `"${X}"` is what HOCON reads literally: stored quoted in a Secret as `explain` advises (a
     // client secret may hold `${`), or quoted in the manifest. Neither gets a finding; an
-    // unquoted `${?Y}` pyhocon would substitute (and drop) still warns, and an unquoted `${Z}`
-    // it cannot resolve is still an error.
+    // unquoted `${?Y}` of a Y the pod does not set is refused (the image's ENV or its
+    // entrypoint may set Y: the tool cannot tell whether pyhocon drops the setting), and an
+    // unquoted `${Z}` it cannot resolve is still an error.
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("p.toml");
     std::fs::write(
@@ -1204,9 +1205,12 @@ fn a_quoted_substitution_is_text_and_silent_an_unquoted_one_is_judged() {
         manifest(optional).as_bytes(),
     );
     let out = text(&unquoted.stdout);
-    assert_eq!(unquoted.status.code(), Some(0), "{out}");
+    assert_eq!(unquoted.status.code(), Some(1), "{out}");
     assert!(
-        out.contains("warning[optional-substitution]: `${?Y}`"),
+        out.contains("error[unverified-output]")
+            && out.contains("looks up Y (`${?Y}`")
+            && out.contains("the image's ENV or its entrypoint may set it")
+            && out.contains("Set the looked-up name explicitly in the container's env"),
         "{out}"
     );
     let failing = "        - name: CLEARML__services__login__sso__oauth_client__keycloak__claims__name\n          value: ${Z}\n";
