@@ -242,6 +242,19 @@ fn gen_case(r: &mut Rng, root: &str) -> Case {
         env.push(("HOME".into(), format!("{root}/home/u")));
     }
     env.push(("ROOTV".into(), root.to_string()));
+    // The names the snippets look up (`${?NOPE}`, `$NOPE`, `${secure}` when the config has
+    // no `secure`, `${?CLEARML__secure__login__sso__a}`): one the pod does not set is unknown
+    // to the model (the image or its entrypoint may set it), so most cases set them, with
+    // values that keep a substitution's outcomes (text, empty, a path, a HOCON-looking text).
+    for (name, values) in [
+        ("NOPE", &["nope", "", "sub/dir", "{a: 1}"][..]),
+        ("secure", &["s", ""][..]),
+        ("CLEARML__secure__login__sso__a", &["v", "{k: 1}"][..]),
+    ] {
+        if r.below(10) != 0 {
+            env.push((name.into(), r.pick(values).to_string()));
+        }
+    }
     for var in ["CLEARML_CONFIG_DIR", "TRAINS_CONFIG_DIR"] {
         if r.below(3) == 0 {
             let v = match r.below(11) {
@@ -405,7 +418,7 @@ fn judge(case: &Case, root: &str, oracle: &Json) -> (Verdict, bool) {
                     replayed,
                 )
             }
-            Err(e) if !matches!(e, Failure::Unknown(_)) => {
+            Err(e) if !matches!(e, Failure::Unknown(_) | Failure::SetOutside { .. }) => {
                 return (
                     Verdict::Disagree(format!("without the default folder's files: mine {e:?}")),
                     replayed,
@@ -416,7 +429,7 @@ fn judge(case: &Case, root: &str, oracle: &Json) -> (Verdict, bool) {
     }
     let oracle_fails = oracle.get("error").is_some();
     let v = match (&mine, oracle_fails) {
-        (Err(Failure::Unknown(_)), _) => Verdict::Unknown,
+        (Err(Failure::Unknown(_) | Failure::SetOutside { .. }), _) => Verdict::Unknown,
         (Err(_), true)
             if !oracle["error"]
                 .as_str()
