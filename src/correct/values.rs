@@ -277,7 +277,7 @@ pub(super) fn substitution_finding(
         .help(format!("write `{}` itself as true/false or a list, or set this option in the policy", sso.option)),
         Substituted::Dropped => Finding::new(
             report::OPTIONAL_SUBSTITUTION,
-            format!("{optional}: {name} is defined nowhere in the container, so ClearML drops this setting"),
+            format!("{optional}: {name} is set nowhere in the pod, so ClearML drops this setting unless the image or its entrypoint sets {name}"),
         )
         .help(format!("define {name} in the container's env, or remove the variable")),
         Substituted::Fails if base != var => Finding::new(
@@ -289,7 +289,7 @@ pub(super) fn substitution_finding(
             report::COMPOSE_VARIABLE,
             format!("{subst}: {name} is defined nowhere in the container, so ClearML cannot resolve it and the apiserver fails to start"),
         )
-        .help(format!("define {name} in the container's env (ClearML then reads its raw text), write {optional} to leave the option unset without it, or set this option in the policy (a literal, or {{ secret = NAME, key = KEY }})")),
+        .help(format!("define {name} in the container's env (ClearML then reads its raw text), or set this option in the policy (a literal, or {{ secret = NAME, key = KEY }})")),
     }
 }
 
