@@ -338,10 +338,9 @@ impl SecretsPolicy {
 
 impl Default for SecretsPolicy {
     fn default() -> Self {
-        let defaults = DEFAULT_PLACEHOLDERS.iter().map(|p| p.to_string()).collect();
         SecretsPolicy {
             external: Vec::new(),
-            placeholders: Globs::new_caseless(defaults).expect("valid defaults"),
+            placeholders: placeholder::default_globs(),
             check: CheckScope::Sso,
             trust_env_from: Vec::new(),
         }

@@ -111,10 +111,8 @@ fn why_for(value: &str, secret: bool) -> Option<&'static str> {
     if marked(&v, '{', '}', secret) {
         return Some("`{…}` marks a value to fill in");
     }
-    let globs =
-        super::Globs::new_caseless(DEFAULT_PLACEHOLDERS.iter().map(|s| s.to_string()).collect())
-            .expect("valid defaults");
-    if globs.is_match(&v) || (!v.is_empty() && v.chars().all(|c| c == '.' || c == '…')) {
+    if default_globs().is_match(&v) || (!v.is_empty() && v.chars().all(|c| c == '.' || c == '…'))
+    {
         return Some("it is a fill-in word such as `changeme`, `todo` or `...`");
     }
     // The host: after a scheme, before a path, port or user part.
@@ -156,6 +154,13 @@ fn marked(v: &str, open: char, close: char, name_only: bool) -> bool {
                 && (name.chars().all(|c| c.is_ascii_alphabetic()) || name.contains(['-', '_', ' ']))
         })
     })
+}
+
+/// [`DEFAULT_PLACEHOLDERS`] as case-insensitive globs: the default `[secrets] placeholders` and
+/// the fill-in-word rule above.
+pub(super) fn default_globs() -> super::Globs {
+    super::Globs::new_caseless(DEFAULT_PLACEHOLDERS.iter().map(|s| s.to_string()).collect())
+        .expect("valid defaults")
 }
 
 /// Why `name` (lower-case; a host, or one URL path segment) is a placeholder: a documentation
