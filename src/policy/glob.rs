@@ -15,60 +15,129 @@ pub struct Globs {
     matcher: Matcher,
 }
 
-/// How [`Globs`] match. Most policies (and every default) use only literal text and `*`:
-/// those are matched directly, as globset's compiled regex would (`(?-u)^lit.*lit$`, `.`
-/// matching any byte, `(?i)` folding ASCII letters only); compiling a GlobSet (regexes,
-/// Aho-Corasick automata) costs more than a whole small render. Any other syntax is compiled.
+/// How [`Globs`] match. Most policies (and every default) use only literal text, `*`, `?` and
+/// classes of ASCII letters and digits (`[!a-z0-9]`): those are matched directly, as globset's
+/// compiled regex would (`(?-u)^lit.*lit$`, `.` matching any byte, a class one byte, `(?i)`
+/// folding ASCII letters only); compiling a GlobSet (regexes, Aho-Corasick automata) costs
+/// more than a whole small render. Any other syntax is compiled.
 #[derive(Debug, Clone)]
 enum Matcher {
-    /// Each pattern split at its `*`s.
+    /// Each pattern as its tokens.
     Simple {
-        pieces: Vec<Vec<String>>,
+        patterns: Vec<Vec<Token>>,
         caseless: bool,
     },
     Set(GlobSet),
 }
 
-/// Whether globset reads `p` as literal text and single `*`s only (no `?`, classes,
-/// alternations, escapes, path separators or `**`).
-fn is_simple_glob(p: &str) -> bool {
-    !p.contains("**") && !p.contains(['?', '[', ']', '{', '}', ',', '\\', '/'])
+/// One token of a directly matched pattern.
+#[derive(Debug, Clone)]
+enum Token {
+    Byte(u8),
+    /// `?`: any one byte.
+    Any,
+    /// `*`: any bytes.
+    Star,
+    /// `[…]` or `[!…]`: one byte in (or, negated, not in) the set; letters already folded
+    /// into both cases when caseless.
+    Class {
+        set: [bool; 128],
+        negated: bool,
+    },
 }
 
-/// `text` matches `pieces` (a pattern split at its `*`s): the first piece starts it, the last
-/// ends it, the others occur in order between them without overlapping.
-fn simple_match(pieces: &[String], text: &str, caseless: bool) -> bool {
-    let eq = |a: &[u8], b: &[u8]| {
-        if caseless {
-            a.eq_ignore_ascii_case(b)
-        } else {
-            a == b
+/// The tokens of `p` when globset reads it as literal text, single `*`s, `?`s and classes of
+/// ASCII letters, digits and ranges between them (no alternations, escapes, path separators,
+/// `**`, or other class syntax); `None` otherwise.
+fn simple_tokens(p: &str, caseless: bool) -> Option<Vec<Token>> {
+    if p.contains("**") || p.contains(['{', '}', ',', '\\', '/']) {
+        return None;
+    }
+    let bytes = p.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'*' => out.push(Token::Star),
+            b'?' => out.push(Token::Any),
+            b']' => return None,
+            b'[' => {
+                let negated = matches!(bytes.get(i + 1), Some(b'!' | b'^'));
+                let mut j = i + 1 + usize::from(negated);
+                let mut set = [false; 128];
+                let start = j;
+                while j < bytes.len() && bytes[j] != b']' {
+                    let lo = bytes[j];
+                    if !lo.is_ascii_alphanumeric() {
+                        return None;
+                    }
+                    let hi = if bytes.get(j + 1) == Some(&b'-') && j + 2 < bytes.len() {
+                        let hi = bytes[j + 2];
+                        if !hi.is_ascii_alphanumeric() || hi < lo {
+                            return None;
+                        }
+                        j += 2;
+                        hi
+                    } else {
+                        lo
+                    };
+                    for b in lo..=hi {
+                        set[usize::from(b)] = true;
+                        if caseless {
+                            set[usize::from(b.to_ascii_lowercase())] = true;
+                            set[usize::from(b.to_ascii_uppercase())] = true;
+                        }
+                    }
+                    j += 1;
+                }
+                if j == start || j >= bytes.len() {
+                    return None;
+                }
+                out.push(Token::Class { set, negated });
+                i = j;
+            }
+            b => out.push(Token::Byte(b)),
         }
+        i += 1;
+    }
+    Some(out)
+}
+
+/// `text` matches `tokens`, the usual backtracking to the last `*` (each token but `*` takes
+/// exactly one byte, so going back to the last `*` is enough).
+fn simple_match(tokens: &[Token], text: &str, caseless: bool) -> bool {
+    let one = |t: &Token, b: u8| match t {
+        Token::Byte(c) => *c == b || (caseless && c.eq_ignore_ascii_case(&b)),
+        Token::Any => true,
+        Token::Class { set, negated } => {
+            set.get(usize::from(b)).copied().unwrap_or(false) != *negated
+        }
+        Token::Star => unreachable!("handled by the caller"),
     };
     let text = text.as_bytes();
-    let (first, last) = (pieces[0].as_bytes(), pieces[pieces.len() - 1].as_bytes());
-    if pieces.len() == 1 {
-        return eq(first, text);
-    }
-    if text.len() < first.len() + last.len()
-        || !eq(first, &text[..first.len()])
-        || !eq(last, &text[text.len() - last.len()..])
-    {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for piece in &pieces[1..pieces.len() - 1] {
-        let piece = piece.as_bytes();
-        if piece.is_empty() {
-            continue;
+    let (mut t, mut p) = (0, 0);
+    let mut back: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match tokens.get(p) {
+            Some(Token::Star) => {
+                back = Some((p, t));
+                p += 1;
+            }
+            Some(tok) if one(tok, text[t]) => {
+                p += 1;
+                t += 1;
+            }
+            _ => match back {
+                Some((bp, bt)) => {
+                    p = bp + 1;
+                    t = bt + 1;
+                    back = Some((bp, bt + 1));
+                }
+                None => return false,
+            },
         }
-        // The leftmost occurrence leaves the most room for the pieces after it.
-        match rest.windows(piece.len()).position(|w| eq(piece, w)) {
-            Some(i) => rest = &rest[i + piece.len()..],
-            None => return false,
-        }
     }
-    true
+    tokens[p..].iter().all(|tok| matches!(tok, Token::Star))
 }
 
 impl Globs {
@@ -81,12 +150,15 @@ impl Globs {
     }
 
     fn build(patterns: Vec<String>, caseless: bool) -> Result<Globs, (usize, String)> {
-        if patterns.iter().all(|p| is_simple_glob(p)) {
-            let pieces = patterns
-                .iter()
-                .map(|p| p.split('*').map(str::to_string).collect())
-                .collect();
-            let matcher = Matcher::Simple { pieces, caseless };
+        if let Some(tokens) = patterns
+            .iter()
+            .map(|p| simple_tokens(p, caseless))
+            .collect::<Option<Vec<_>>>()
+        {
+            let matcher = Matcher::Simple {
+                patterns: tokens,
+                caseless,
+            };
             return Ok(Globs { patterns, matcher });
         }
         let mut builder = GlobSetBuilder::new();
@@ -100,11 +172,17 @@ impl Globs {
         })
     }
 
+    /// Whether the patterns are matched directly (no GlobSet compiled).
+    #[cfg(test)]
+    pub(super) fn is_direct(&self) -> bool {
+        matches!(self.matcher, Matcher::Simple { .. })
+    }
+
     /// Whether any pattern matches `name`.
     pub fn is_match(&self, name: &str) -> bool {
         match &self.matcher {
-            Matcher::Simple { pieces, caseless } => {
-                pieces.iter().any(|p| simple_match(p, name, *caseless))
+            Matcher::Simple { patterns, caseless } => {
+                patterns.iter().any(|p| simple_match(p, name, *caseless))
             }
             Matcher::Set(set) => set.is_match(name),
         }
@@ -125,18 +203,32 @@ mod tests {
 
     #[test]
     fn simple_globs_match_as_globset_does() {
-        // Every pattern of up to 4 characters from this alphabet, against every name of up to
-        // 3 characters: ASCII case, a multi-byte letter, U+212A KELVIN SIGN (which Unicode
-        // folds to `k`, globset's ASCII-only `(?i)` does not), a line break.
-        let pattern_chars = ['k', 'K', '*', '\u{e9}', '\u{212a}', '<'];
-        let name_chars = ['k', 'K', '\u{e9}', '\u{212a}', '\n', '<'];
-        fn all(chars: &[char], max: usize) -> Vec<String> {
+        // Every pattern of up to 4 tokens from this alphabet (classes count as one), against
+        // every name of up to 3 characters: ASCII case, a multi-byte letter, U+212A KELVIN
+        // SIGN (which Unicode folds to `k`, globset's ASCII-only `(?i)` does not), a line
+        // break, a digit, a `-`.
+        let pattern_tokens = [
+            "k",
+            "K",
+            "*",
+            "?",
+            "\u{e9}",
+            "\u{212a}",
+            "<",
+            "[!a-z0-9]",
+            "[K]",
+            "[!k]",
+            "[a-k]",
+            "[^1]",
+        ];
+        let name_chars = ["k", "K", "\u{e9}", "\u{212a}", "\n", "<", "1", "-"];
+        fn all(parts: &[&str], max: usize) -> Vec<String> {
             let mut out = vec![String::new()];
             let mut last = vec![String::new()];
             for _ in 0..max {
                 last = last
                     .iter()
-                    .flat_map(|s| chars.iter().map(move |c| format!("{s}{c}")))
+                    .flat_map(|s| parts.iter().map(move |c| format!("{s}{c}")))
                     .collect();
                 out.extend(last.iter().cloned());
             }
@@ -144,13 +236,16 @@ mod tests {
         }
         let names = all(&name_chars, 3);
         let mut compared = 0;
-        for pattern in all(&pattern_chars, 4)
+        for pattern in all(&pattern_tokens, 4)
             .into_iter()
-            .filter(|p| is_simple_glob(p))
+            .filter(|p| !p.contains("**"))
         {
             for caseless in [false, true] {
                 let ours = Globs::build(vec![pattern.clone()], caseless).unwrap();
-                assert!(matches!(ours.matcher, Matcher::Simple { .. }));
+                assert!(
+                    matches!(ours.matcher, Matcher::Simple { .. }),
+                    "{pattern:?}"
+                );
                 let mut set = GlobSetBuilder::new();
                 set.add(glob(&pattern, caseless).unwrap());
                 let set = set.build().unwrap();
@@ -164,12 +259,22 @@ mod tests {
                 }
             }
         }
-        assert!(compared > 100_000, "{compared}");
+        assert!(compared > 1_000_000, "{compared}");
+        // Class syntax the direct matcher leaves to globset still means what globset says.
+        for pattern in [
+            "[a-]x", "[]a]", "[!]a]", "[-a]", "[z-a]", "[\u{e9}]", "[.]", "a[", "[!]",
+        ] {
+            let Ok(ours) = Globs::build(vec![pattern.to_string()], true) else {
+                assert!(glob(pattern, true).is_err(), "{pattern:?}");
+                continue;
+            };
+            assert!(matches!(ours.matcher, Matcher::Set(_)), "{pattern:?}");
+        }
         // An empty list matches nothing.
         assert!(!Globs::new(Vec::new()).unwrap().is_match(""));
         // Other syntax is compiled, and still refused when invalid.
         assert!(matches!(
-            Globs::new(vec!["a?".into()]).unwrap().matcher,
+            Globs::new(vec!["{a,b}".into()]).unwrap().matcher,
             Matcher::Set(_)
         ));
         assert!(Globs::new(vec!["a[".into()]).is_err());

@@ -340,7 +340,7 @@ impl Default for SecretsPolicy {
     fn default() -> Self {
         SecretsPolicy {
             external: Vec::new(),
-            placeholders: placeholder::default_globs(),
+            placeholders: placeholder::default_globs().clone(),
             check: CheckScope::Sso,
             trust_env_from: Vec::new(),
         }

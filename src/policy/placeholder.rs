@@ -157,10 +157,13 @@ fn marked(v: &str, open: char, close: char, name_only: bool) -> bool {
 }
 
 /// [`DEFAULT_PLACEHOLDERS`] as case-insensitive globs: the default `[secrets] placeholders` and
-/// the fill-in-word rule above.
-pub(super) fn default_globs() -> super::Globs {
-    super::Globs::new_caseless(DEFAULT_PLACEHOLDERS.iter().map(|s| s.to_string()).collect())
-        .expect("valid defaults")
+/// the fill-in-word rule above. Built once per process: [`why`] runs on every policy value.
+pub(super) fn default_globs() -> &'static super::Globs {
+    static GLOBS: std::sync::LazyLock<super::Globs> = std::sync::LazyLock::new(|| {
+        super::Globs::new_caseless(DEFAULT_PLACEHOLDERS.iter().map(|s| s.to_string()).collect())
+            .expect("valid defaults")
+    });
+    &GLOBS
 }
 
 /// Why `name` (lower-case; a host, or one URL path segment) is a placeholder: a documentation
@@ -228,7 +231,13 @@ fn is_documentation_guid(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{why, why_secret};
+    use super::{default_globs, why, why_secret};
+
+    #[test]
+    fn the_defaults_need_no_compiled_globset() {
+        // Compiling a GlobSet costs about a million instructions; `why` runs on every value.
+        assert!(default_globs().is_direct());
+    }
 
     #[test]
     fn starters_docs_and_catalogue_examples_are_placeholders() {
