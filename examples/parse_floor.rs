@@ -1,5 +1,6 @@
-//! The floor for the benchmark: a bare `serde_yaml` parse of every document of a stream into
-//! `serde_yaml::Value`, as a process like `clearml-sso` (read the file, parse, exit).
+//! The second floor of the benchmark (`bench/run`; the first is `event_floor`): a bare
+//! `serde_yaml` parse of every document of a stream into `serde_yaml::Value`, as a process like
+//! `clearml-sso` (read the file, parse, exit).
 //! Usage: cargo run --release --example parse_floor -- FILE
 
 use serde::Deserialize;
