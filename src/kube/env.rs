@@ -157,10 +157,74 @@ pub struct ServiceLinks {
     by: std::sync::Mutex<ServiceLinksMap>,
 }
 
-type ServiceLinksMap = std::collections::HashMap<
-    (Option<String>, bool),
-    std::sync::Arc<Vec<(String, String, String)>>,
->;
+type ServiceLinksMap = std::collections::HashMap<(Option<String>, bool), std::sync::Arc<LinkTable>>;
+
+/// One namespace's service-link variables ([`service_env`]: name, value, Service; names
+/// unique), with what every targeted container of the namespace asks of them answered once:
+/// a caller with one container per release in a namespace of many releases would otherwise
+/// walk them all per container (quadratic in the stream).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkTable {
+    vars: Vec<(String, String, String)>,
+    by_name: std::collections::HashMap<String, usize>,
+    /// Indices, sorted by name.
+    sorted: Vec<usize>,
+    /// Indices of the variables whose name or value holds a NUL, ascending.
+    with_nul: Vec<usize>,
+}
+
+impl LinkTable {
+    /// The table of `vars` ([`service_env`]'s output).
+    pub fn new(vars: Vec<(String, String, String)>) -> LinkTable {
+        let by_name = vars
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _, _))| (n.clone(), i))
+            .collect();
+        let mut sorted: Vec<usize> = (0..vars.len()).collect();
+        sorted.sort_by(|&a, &b| vars[a].0.cmp(&vars[b].0));
+        let with_nul = (0..vars.len())
+            .filter(|&i| vars[i].0.contains('\0') || vars[i].1.contains('\0'))
+            .collect();
+        LinkTable {
+            vars,
+            by_name,
+            sorted,
+            with_nul,
+        }
+    }
+
+    /// The index of the variable `name`.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+
+    /// The indices of the variables whose name starts with `prefix`, ascending.
+    pub fn with_prefix(&self, prefix: &str) -> Vec<usize> {
+        let from = self
+            .sorted
+            .partition_point(|&i| self.vars[i].0.as_str() < prefix);
+        let mut out: Vec<usize> = self.sorted[from..]
+            .iter()
+            .copied()
+            .take_while(|&i| self.vars[i].0.starts_with(prefix))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// The indices of the variables whose name or value holds a NUL, ascending.
+    pub fn with_nul(&self) -> &[usize] {
+        &self.with_nul
+    }
+}
+
+impl std::ops::Deref for LinkTable {
+    type Target = [(String, String, String)];
+    fn deref(&self) -> &Self::Target {
+        &self.vars
+    }
+}
 
 impl ServiceLinks {
     /// [`service_env`] for `namespace` and `links`, computed on the first call for them.
@@ -170,7 +234,7 @@ impl ServiceLinks {
         namespace: Option<&str>,
         links: bool,
         stand_in: &dyn Fn(&str) -> String,
-    ) -> std::sync::Arc<Vec<(String, String, String)>> {
+    ) -> std::sync::Arc<LinkTable> {
         let key = (namespace.map(str::to_string), links);
         // A poisoned lock still holds only finished entries (each is inserted whole).
         let lock = || {
@@ -183,7 +247,9 @@ impl ServiceLinks {
         }
         // Computed outside the lock, so that two threads do not wait on each other; should
         // both compute one, the results are equal and the first kept.
-        let computed = std::sync::Arc::new(service_env(inventory, namespace, links, stand_in));
+        let computed = std::sync::Arc::new(LinkTable::new(service_env(
+            inventory, namespace, links, stand_in,
+        )));
         lock().entry(key).or_insert(computed).clone()
     }
 }
@@ -235,7 +301,7 @@ pub fn process_env(
     links: bool,
     stand_in: &dyn Fn(&str) -> String,
 ) -> ProcessEnv {
-    let services = service_env(inventory, namespace, links, stand_in);
+    let services = LinkTable::new(service_env(inventory, namespace, links, stand_in));
     process_env_entries(container, object, inventory, namespace, &services, stand_in)
         .with_links(&services)
 }
@@ -254,21 +320,44 @@ pub struct EntriesEnv {
     pub vars: Vec<(String, String)>,
     /// As [`ProcessEnv::unseen_env_from`].
     pub unseen_env_from: Vec<sources::UnseenEnvFrom>,
-    /// Indices into the `services` given of the link variables the process gets, in order.
-    pub links: Vec<usize>,
+    /// The link variables the process does not get, because an entry set the name: indices
+    /// into the `services` given, ascending. Kept instead of the ones it gets, which are most
+    /// of the namespace's, so that a container costs what its entries cost.
+    overridden: Vec<usize>,
+    /// How many link variables `services` has.
+    total: usize,
 }
 
 impl EntriesEnv {
+    /// The indices into the `services` given of the link variables the process gets, in order.
+    pub fn links(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut skip = self.overridden.iter().peekable();
+        (0..self.total).filter(move |&i| match skip.peek() {
+            Some(&&o) if o == i => {
+                skip.next();
+                false
+            }
+            _ => true,
+        })
+    }
+
+    /// Whether the process gets the link variable at index `i` of the `services` given.
+    pub fn has_link(&self, i: usize) -> bool {
+        i < self.total && self.overridden.binary_search(&i).is_err()
+    }
+
     /// The whole [`ProcessEnv`]: `vars` followed by the link variables of `services` (the
     /// `services` these entries were computed with) that the kubelet adds.
     pub fn with_links(self, services: &[(String, String, String)]) -> ProcessEnv {
-        let mut vars = self.vars;
-        let mut service_links = Vec::with_capacity(self.links.len());
-        for &i in &self.links {
+        let mut service_links = Vec::new();
+        let mut added = Vec::new();
+        for i in self.links() {
             let (name, value, service) = &services[i];
-            vars.push((name.clone(), value.clone()));
+            added.push((name.clone(), value.clone()));
             service_links.push((name.clone(), service.clone()));
         }
+        let mut vars = self.vars;
+        vars.extend(added);
         ProcessEnv {
             vars,
             unseen_env_from: self.unseen_env_from,
@@ -283,7 +372,7 @@ pub fn process_env_entries(
     object: Option<&Value>,
     inventory: &Inventory,
     namespace: Option<&str>,
-    services: &[(String, String, String)],
+    services: &LinkTable,
     stand_in: &dyn Fn(&str) -> String,
 ) -> EntriesEnv {
     let mut vars: Vec<(String, String)> = Vec::new();
@@ -324,12 +413,7 @@ pub fn process_env_entries(
                     vars.iter()
                         .find(|(n, _)| n == var)
                         .map(|(_, v)| v.clone())
-                        .or_else(|| {
-                            services
-                                .iter()
-                                .find(|(n, _, _)| n == var)
-                                .map(|(_, v, _)| v.clone())
-                        })
+                        .or_else(|| services.index_of(var).map(|i| services[i].1.clone()))
                 })
             }
             Some(from) => reference_value(from, object, inventory, namespace, stand_in),
@@ -337,23 +421,16 @@ pub fn process_env_entries(
         set(&mut vars, name.to_string(), value);
     }
     // "Add remaining service environment vars": those no entry set.
-    let set_names: std::collections::HashSet<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
-    // A link name no entry name is as long as is not set: most are ruled out without hashing.
-    let mut lengths = [false; 256];
-    for (n, _) in &vars {
-        lengths[n.len().min(255)] = true;
-    }
-    let set = |name: &str| lengths[name.len().min(255)] && set_names.contains(name);
-    let links = services
+    let mut overridden: Vec<usize> = vars
         .iter()
-        .enumerate()
-        .filter(|(_, (name, _, _))| !set(name))
-        .map(|(i, _)| i)
+        .filter_map(|(n, _)| services.index_of(n))
         .collect();
+    overridden.sort_unstable();
     EntriesEnv {
         vars,
         unseen_env_from,
-        links,
+        overridden,
+        total: services.len(),
     }
 }
 
@@ -624,6 +701,55 @@ mod tests {
             .collect()
     }
 
+    /// `LinkTable`'s answers are those of a walk over its variables.
+    #[test]
+    fn link_table_answers_as_a_walk_would() {
+        let names = [
+            "CLEARML__A",
+            "B",
+            "CLEARML_",
+            "CLEARML__",
+            "TRAINS__X\0",
+            "A",
+            "CLEARML__0",
+        ];
+        let vars: Vec<(String, String, String)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                (
+                    n.to_string(),
+                    if i == 1 {
+                        "v\0".into()
+                    } else {
+                        format!("v{i}")
+                    },
+                    "s".into(),
+                )
+            })
+            .collect();
+        let table = LinkTable::new(vars.clone());
+        for prefix in [
+            "",
+            "C",
+            "CLEARML__",
+            "CLEARML_",
+            "TRAINS__",
+            "Z",
+            "CLEARML__A",
+        ] {
+            let walk: Vec<usize> = (0..vars.len())
+                .filter(|&i| vars[i].0.starts_with(prefix))
+                .collect();
+            assert_eq!(table.with_prefix(prefix), walk, "{prefix:?}");
+        }
+        for (i, (n, _, _)) in vars.iter().enumerate() {
+            assert_eq!(table.index_of(n), Some(i));
+        }
+        assert_eq!(table.index_of("Q"), None);
+        assert_eq!(table.with_nul(), &[1, 4]);
+    }
+
     /// The cache gives what `service_env` gives, per namespace and `enableServiceLinks`,
     /// computed once for each; `process_env_entries` given it, with its links, is `process_env`.
     #[test]
@@ -637,8 +763,8 @@ mod tests {
             for links in [true, false] {
                 let first = cache.get(&inv, ns, links, &stand_in);
                 assert_eq!(
-                    *first,
-                    service_env(&inv, ns, links, &stand_in),
+                    &first[..],
+                    &service_env(&inv, ns, links, &stand_in)[..],
                     "{ns:?} {links}"
                 );
                 let again = cache.get(&inv, ns, links, &stand_in);

@@ -174,12 +174,11 @@ pub fn problems(
         &link_table,
         &stand_in,
     );
-    let link_vars = || {
-        env.links
-            .iter()
-            .map(|&i| (&link_table[i].0, &link_table[i].1))
-    };
-    let is_link = |name: &str| env.links.iter().any(|&i| link_table[i].0 == name);
+    let link_vars = || env.links().map(|i| (&link_table[i].0, &link_table[i].1));
+    // The questions below are answered from the namespace's table, not by walking its
+    // variables per container.
+    let has_link = |i: usize| env.has_link(i);
+    let is_link = |name: &str| link_table.index_of(name).is_some_and(has_link);
     let mounted = kenv::mounted_files(
         target.value,
         kenv::pod_volumes(target.object),
@@ -189,8 +188,13 @@ pub fn problems(
     );
     // No process environment can hold a NUL (the runtime refuses to start the container);
     // YAML writes one as `"\0"`, so a manifest can ask for it.
-    if let Some((name, _)) =
-        env_of(&env.vars, link_vars()).find(|(n, v)| n.contains('\0') || v.contains('\0'))
+    let nul_link = link_table.with_nul().iter().copied().find(|&i| has_link(i));
+    if let Some(name) = env
+        .vars
+        .iter()
+        .find(|(n, v)| n.contains('\0') || v.contains('\0'))
+        .map(|(n, _)| n)
+        .or(nul_link.map(|i| &link_table[i].0))
     {
         let name = if names::name_is_only_a_key(name) {
             name.replace('\0', "\\0")
@@ -206,11 +210,16 @@ pub fn problems(
     // variables ClearML reads as configuration (`CLEARML__…_SERVICE_HOST: 10.0.0.1`), holding
     // a cluster IP the API server assigns at install: never the policy's, and what pyhocon
     // makes of `tcp://IP:PORT` is not the tool's to guess.
-    let linked: Vec<(&String, &String)> = env
-        .links
+    let mut linked_at: Vec<usize> = clearml_loader::ENV_PREFIXES
+        .iter()
+        .flat_map(|p| link_table.with_prefix(p))
+        .filter(|&i| has_link(i))
+        .collect();
+    linked_at.sort_unstable();
+    linked_at.dedup();
+    let linked: Vec<(&String, &String)> = linked_at
         .iter()
         .map(|&i| (&link_table[i].0, &link_table[i].2))
-        .filter(|(n, _)| clearml_loader::reads_by_prefix(n))
         .collect();
     if !linked.is_empty() {
         let mut services: Vec<&str> = Vec::new();
@@ -250,7 +259,8 @@ pub fn problems(
         .strip_prefix('"')
         .and_then(|p| p.strip_suffix('"'))
         .unwrap_or(&probe);
-    let suspects: Vec<(&String, &String)> = env_of(&env.vars, link_vars())
+    // No link variable is one ClearML reads by prefix (refused above), so only the entries'.
+    let suspects: Vec<(&String, &String)> = env_of(&env.vars, std::iter::empty())
         .filter(|(name, value)| clearml_loader::reads_by_prefix(name) && value.contains(marker))
         .collect();
     if !suspects.is_empty() {
@@ -258,9 +268,8 @@ pub fn problems(
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
         let assigned: Vec<(&str, String)> = env
-            .links
-            .iter()
-            .map(|&i| (&link_table[i].0, &link_table[i].2))
+            .links()
+            .map(|i| (&link_table[i].0, &link_table[i].2))
             .filter_map(|(n, service)| {
                 let standin = stand_in(&format!("service/{service}/{n}"));
                 (values.get(n.as_str()) == Some(&standin.as_str()))
@@ -333,7 +342,7 @@ pub fn problems(
         let first = clearml_loader::load(input);
         let looked_up_link = match &first {
             Ok(l) => l.env_read.iter().any(|n| is_link(n)),
-            Err(_) => !env.links.is_empty(),
+            Err(_) => env.links().next().is_some(),
         };
         if !looked_up_link {
             return first;
