@@ -29,6 +29,16 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 /// segment that is no client type, as ClearML would read the name (`CLEARML__` or `TRAINS__`,
 /// lower-cased, `__` as `.`). `None` for every other name.
 pub fn unknown_client_segment(raw: &str) -> Option<String> {
+    // Most names hold no `sso` in any case, which `login.sso.` needs: ruled out without
+    // building the path (for an ASCII name; any other takes the whole reading).
+    if raw.is_ascii()
+        && !raw
+            .as_bytes()
+            .windows(3)
+            .any(|w| w.eq_ignore_ascii_case(b"sso"))
+    {
+        return None;
+    }
     let (head, rest) = raw.trim().split_once("__")?;
     if !(head.eq_ignore_ascii_case("clearml") || head == "TRAINS") {
         return None;
@@ -48,7 +58,10 @@ fn is_email_filters(raw: &str) -> bool {
         return false;
     };
     let (section, path) = catalogue::EMAIL_FILTERS;
-    names::dotted(rest) == format!("{}.{path}", section.as_str())
+    names::dotted(rest)
+        .strip_prefix(section.as_str())
+        .and_then(|r| r.strip_prefix('.'))
+        == Some(path)
 }
 
 /// What is wrong with the e-mail filter list's value, if anything (`None` also for a
@@ -126,7 +139,8 @@ pub fn container(
         if clearml && !names::name_is_only_a_key(name.trim()) {
             continue;
         }
-        let at = Location {
+        // Made only for a finding (most variables have none).
+        let at = || Location {
             variable: Some(name.to_string()),
             ..location.clone()
         };
@@ -139,7 +153,7 @@ pub fn container(
                     known[0], known[1]
                 ),
             )
-            .at(at.clone());
+            .at(at());
             if let Some(near) = crate::policy::nearest(&segment, known) {
                 f = f.help(format!("did you mean `{near}`?"));
             }
@@ -153,7 +167,7 @@ pub fn container(
                         format!("login.email_filters.allowed {problem}; not edited (the policy does not set it)"),
                     )
                     .help("write the allowed e-mail domains as one quoted string holding a list: value: '[\"example.com\",\"my-domain.ai\"]'")
-                    .at(at),
+                    .at(at()),
                 );
             }
         }

@@ -260,11 +260,16 @@ fn new_tree() -> Tree {
 
 fn from_value(v: Value) -> Node {
     match v {
-        Value::Object(items) => Node::Tree(Rc::new(RefCell::new(
-            items.into_iter().map(|(k, v)| (k, from_value(v))).collect(),
-        ))),
+        Value::Object(items) => Node::Tree(tree_of(items)),
         v => Node::Leaf(v),
     }
+}
+
+/// The tree of an object's items.
+fn tree_of(items: Vec<(String, Value)>) -> Tree {
+    Rc::new(RefCell::new(
+        items.into_iter().map(|(k, v)| (k, from_value(v))).collect(),
+    ))
 }
 
 fn to_value(n: &Node, depth: usize) -> Value {
@@ -430,6 +435,93 @@ fn merge(a: &Tree, b: &Tree, copy_trees: bool, clearml: bool, depth: usize) -> R
             merge(&x, &y, copy_trees, clearml, depth + 1)?;
         } else {
             set(a, key, value);
+        }
+    }
+    Ok(())
+}
+
+/// Whether a tree read from a text is plain: every key, at every level, is one part
+/// ([`single_part`]) that does not start with `-`, and no key is repeated among its siblings.
+/// For such a tree `b`, every `b[key]` of a merge is the item itself, no key is a `-`
+/// override, and no subtree is held elsewhere: [`merge_plain`] is [`merge`] on it.
+fn plain_tree(items: &[(String, Value)]) -> bool {
+    items.iter().enumerate().all(|(i, (k, v))| {
+        single_part(k)
+            && !k.starts_with('-')
+            && !items[..i].iter().any(|(o, _)| o == k)
+            && match v {
+                Value::Object(inner) => plain_tree(inner),
+                _ => true,
+            }
+    })
+}
+
+/// [`mentions`] from the root, on a plain tree ([`plain_tree`]): each key is its own one
+/// part, no `-` to drop.
+fn mentions_plain(items: &[(String, Value)], path: &[&str]) -> bool {
+    let Some((first, rest)) = path.split_first() else {
+        return true;
+    };
+    items.iter().any(|(k, v)| {
+        k == first
+            && match v {
+                Value::Object(inner) => mentions_plain(inner, rest),
+                _ => true,
+            }
+    })
+}
+
+/// The tree `a[key]` holds, when it holds one (`key` one part: a raw lookup).
+fn tree_at(a: &Tree, key: &str) -> Option<Tree> {
+    a.borrow()
+        .iter()
+        .find(|(k, _)| k == key)
+        .and_then(|(_, n)| match n {
+            Node::Tree(t) => Some(t.clone()),
+            Node::Leaf(_) => None,
+        })
+}
+
+/// [`merge`]`(a, b, copy_trees=False, clearml=True)` where `b` is the plain tree `items`
+/// ([`plain_tree`]), taken rather than copied: `key in a and isinstance(a[key], ConfigTree)`
+/// is a raw lookup of the one-part key, `b[key]` is the item, and nothing else holds `b`.
+fn merge_plain(a: &Tree, items: Vec<(String, Value)>, depth: usize) -> Result<(), PyErr> {
+    if depth > 900 {
+        return Err("RecursionError");
+    }
+    for (key, value) in items {
+        match value {
+            Value::Object(inner) => match tree_at(a, &key) {
+                Some(x) => merge_plain(&x, inner, depth + 1)?,
+                None => set(a, &key, Node::Tree(tree_of(inner))),
+            },
+            leaf => set(a, &key, Node::Leaf(leaf)),
+        }
+    }
+    Ok(())
+}
+
+/// [`merge`]`(a, b, copy_trees=True, clearml=True)` where `b` is a plain tree (its keys as
+/// [`plain_tree`] says, unique by construction of [`set`]) that nothing else holds, its items
+/// taken: each tree of `a` merged into is first replaced by its `copy`, as `merge` does.
+fn merge_plain_nodes(a: &Tree, items: Vec<(String, Node)>, depth: usize) -> Result<(), PyErr> {
+    if depth > 900 {
+        return Err("RecursionError");
+    }
+    for (key, value) in items {
+        match value {
+            Node::Tree(y) => match tree_at(a, &key) {
+                Some(x) => {
+                    let x = copy(&x)?;
+                    set(a, &key, Node::Tree(x.clone()));
+                    match Rc::try_unwrap(y) {
+                        Ok(cell) => merge_plain_nodes(&x, cell.into_inner(), depth + 1)?,
+                        Err(y) => merge(&x, &y, true, true, depth + 1)?,
+                    }
+                }
+                None => set(a, &key, Node::Tree(y)),
+            },
+            leaf => set(a, &key, leaf),
         }
     }
     Ok(())
@@ -657,6 +749,43 @@ pub fn load(input: &Input) -> Result<Loaded, Failure> {
     loaded
 }
 
+/// What the loader is reading, as [`Failure::SetOutside`] names it.
+enum Reading<'a> {
+    Folders,
+    Variable(&'a str),
+    File(String),
+}
+
+impl Reading<'_> {
+    fn label(&self) -> String {
+        match self {
+            Reading::Folders => String::from("the config folders (CLEARML_CONFIG_DIR)"),
+            Reading::Variable(name) => format!("variable {name}"),
+            Reading::File(path) => format!("file {path}"),
+        }
+    }
+}
+
+/// `name.replace("__", ".")` (Python's `str.replace`: left to right, not overlapping).
+fn dunder_to_dot(name: &str) -> String {
+    let b = name.as_bytes();
+    let mut out = String::with_capacity(name.len());
+    let mut start = 0;
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == b'_' && b[i + 1] == b'_' {
+            out.push_str(&name[start..i]);
+            out.push('.');
+            i += 2;
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&name[start..]);
+    out
+}
+
 /// [`load`], recording in `read` every name looked up in the environment.
 /// `first_read` holds each name once, with what looked it up first (a variable's name, a
 /// file's path, or the config folders).
@@ -665,7 +794,9 @@ fn load_recording(
     read: &RefCell<BTreeSet<String>>,
     first_read: &RefCell<Vec<(String, String)>>,
 ) -> Result<Loaded, Failure> {
-    let reading = RefCell::new(String::from("the config folders (CLEARML_CONFIG_DIR)"));
+    // What is being read, for `first_read`: written out only when a name is looked up (most
+    // readings look none up).
+    let reading = RefCell::new(Reading::Folders);
     // Names are unique in `input.env`, and the loader looks up only a few by name (most of a
     // container's environment, the service links, never): a scan, not a map of every name.
     let lookup = |k: &str| {
@@ -680,7 +811,7 @@ fn load_recording(
         if read.borrow_mut().insert(k.to_string()) {
             first_read
                 .borrow_mut()
-                .push((k.to_string(), reading.borrow().clone()));
+                .push((k.to_string(), reading.borrow().label()));
         }
         lookup(k).map(str::to_string)
     };
@@ -736,6 +867,9 @@ fn load_recording(
     // _reload: the environment first.
     let mut sso_sources = Vec::new();
     let env_config = new_tree();
+    // Whether every variable's tree was plain (`plain_tree`): `env_config` is then plain too,
+    // and held only here.
+    let mut env_plain = true;
     for prefix in ENV_PREFIXES {
         let mut keys: Vec<(&str, &str)> = input
             .env
@@ -745,29 +879,43 @@ fn load_recording(
             .collect();
         keys.sort_unstable_by_key(|(k, _)| *k);
         for (key, value) in keys {
-            let path = py_lower(&key[prefix.len()..].replace("__", ".")).ok_or_else(|| {
+            let path = py_lower(&dunder_to_dot(&key[prefix.len()..])).ok_or_else(|| {
                 Failure::Unknown(format!(
                     "variable {key}: a letter whose lower case is newer than the image's Python"
                 ))
             })?;
             let text = variable_text(&path, value);
-            *reading.borrow_mut() = format!("variable {key}");
+            *reading.borrow_mut() = Reading::Variable(key);
             let tree = pyhocon::parse(&text, &env).map_err(|error| Failure::Variable {
                 name: key.to_string(),
                 error,
             })?;
-            let Node::Tree(t) = from_value(tree) else {
+            let Value::Object(items) = tree else {
                 return Err(Failure::Merge {
                     source: key.to_string(),
                     error: "AttributeError",
                 });
             };
-            for (sso, path) in SSO_PATHS.iter().zip(SSO_PARTS) {
-                if mentions(&t, &[], path) {
-                    sso_sources.push((*sso, format!("variable {key}")));
+            let merged = if plain_tree(&items) {
+                // Most variables: no key that pyhocon's path lookup or ClearML's `-` reads
+                // differently, and a tree nothing else holds, merged by moving it in.
+                for (sso, path) in SSO_PATHS.iter().zip(SSO_PARTS) {
+                    if mentions_plain(&items, path) {
+                        sso_sources.push((*sso, format!("variable {key}")));
+                    }
                 }
-            }
-            merge(&env_config, &t, false, true, 0).map_err(|error| Failure::Merge {
+                merge_plain(&env_config, items, 0)
+            } else {
+                env_plain = false;
+                let t = tree_of(items);
+                for (sso, path) in SSO_PATHS.iter().zip(SSO_PARTS) {
+                    if mentions(&t, &[], path) {
+                        sso_sources.push((*sso, format!("variable {key}")));
+                    }
+                }
+                merge(&env_config, &t, false, true, 0)
+            };
+            merged.map_err(|error| Failure::Merge {
                 source: key.to_string(),
                 error,
             })?;
@@ -817,7 +965,7 @@ fn load_recording(
                 *last = without_suffix(last);
             }
             let key = parts.join(".");
-            *reading.borrow_mut() = format!("file {file}");
+            *reading.borrow_mut() = Reading::File(file.clone());
             let tree = pyhocon::parse(text, &env).map_err(|error| Failure::File {
                 path: file.clone(),
                 error,
@@ -853,8 +1001,6 @@ fn load_recording(
         }
         configs.push((folder.clone(), conf));
     }
-    configs.push(("the environment".to_string(), env_config));
-
     let result = new_tree();
     for (source, config) in &configs {
         merge(&result, config, true, true, 0).map_err(|error| Failure::Merge {
@@ -862,6 +1008,16 @@ fn load_recording(
             error,
         })?;
     }
+    let merged = match Rc::try_unwrap(env_config) {
+        // Plain and held nowhere else: merged by moving its items in.
+        Ok(cell) if env_plain => merge_plain_nodes(&result, cell.into_inner(), 0),
+        Ok(cell) => merge(&result, &Rc::new(cell), true, true, 0),
+        Err(shared) => merge(&result, &shared, true, true, 0),
+    };
+    merged.map_err(|error| Failure::Merge {
+        source: "the environment".to_string(),
+        error,
+    })?;
     // The merged configs' trees are the result's now (or replaced there): without them, most
     // of the result is held once and moved into the final tree.
     drop(configs);

@@ -8,6 +8,7 @@ use crate::kube::sources::Inventory;
 use crate::policy::Policy;
 use crate::report::Location;
 use crate::yaml::Node;
+use k8s_openapi::api::core::v1::EnvVarSource;
 
 /// What a rule needs to know besides the env list.
 pub struct Context<'a> {
@@ -74,6 +75,14 @@ impl Entry {
             _ => None,
         }
     }
+}
+
+/// The entry's `valueFrom` as Kubernetes reads it: `None` when it has none, or when the API
+/// server would reject the entry (as `objects::env_var(node).ok()?.value_from`). An entry
+/// without a `valueFrom` key (most are literals) is not read into its API type at all.
+pub fn value_from(node: &Node) -> Option<EnvVarSource> {
+    node.get("valueFrom")?;
+    objects::env_var(node).ok()?.value_from
 }
 
 /// Whether Kubernetes (YAML 1.1) reads this scalar as a string.

@@ -2,7 +2,7 @@
 //! variable) reads must be provided when the apiserver starts, and a stored value must be one
 //! ClearML reads as written. Which source a reference reads is [`crate::kube::sources`]'s.
 
-use super::context::{Context, Entry};
+use super::context::{value_from, Context, Entry};
 use super::values::{defined, unrewritable_finding};
 use crate::clearml::{
     self,
@@ -24,12 +24,14 @@ pub(super) fn secret_references(entries: &[Entry], ctx: &Context, findings: &mut
         if e.sso.is_none() && !all {
             continue;
         }
-        let Ok(var) = objects::env_var(&e.node) else {
+        // An entry the API server would reject (`env_var` fails) is neither judged here nor
+        // in `plaintext_secret`, which reads it itself.
+        plaintext_secret(e, ctx, findings);
+        let Some(from) = value_from(&e.node) else {
             continue;
         };
         let loc = ctx.at(&e.name);
-        plaintext_secret(e, ctx, findings);
-        let from = var.value_from.as_ref();
+        let from = Some(&from);
         if let Some(r) = from.and_then(|f| f.secret_key_ref.as_ref()) {
             // An optional reference outside SSO is the chart's choice; SSO ones were made required.
             if e.sso.is_some() || r.optional != Some(true) {
@@ -62,15 +64,13 @@ pub(super) fn secret_references(entries: &[Entry], ctx: &Context, findings: &mut
 /// an error. Shared with `values --merge-with`, which judges a user's list without the stream.
 pub(crate) fn plaintext_secret(e: &Entry, ctx: &Context, findings: &mut Sink) {
     let Some(sso) = &e.sso else { return };
-    let Ok(var) = objects::env_var(&e.node) else {
-        return;
-    };
     let secret_option = sso.option().is_some_and(|o| o.secret);
-    // The policy's own literal is judged once, by `policy_refusals`.
+    // The policy's own literal is judged once, by `policy_refusals`. The entry is read into
+    // its API type only when it could be reported.
     if secret_option
         && !e.from_policy
-        && var.value.is_some()
         && ctx.policy.enforce.plaintext_secrets == Plaintext::Deny
+        && objects::env_var(&e.node).is_ok_and(|var| var.value.is_some())
     {
         let owner = sso.provider.as_ref().map_or("SSO", |(_, k)| k.as_str());
         findings.push(
@@ -103,12 +103,10 @@ pub(super) fn stored_values(
     let namespace = ctx.location.object.namespace.as_deref();
     for e in entries {
         let Some(sso) = &e.sso else { continue };
-        let Ok(var) = objects::env_var(&e.node) else {
+        let Some(from_ref) = value_from(&e.node) else {
             continue;
         };
-        let Some(from_ref) = var.value_from.as_ref() else {
-            continue;
-        };
+        let from_ref = &from_ref;
         let (kind, name, key) = match (&from_ref.secret_key_ref, &from_ref.config_map_key_ref) {
             (Some(r), _) => (RefKind::Secret, &r.name, &r.key),
             (None, Some(r)) => (RefKind::ConfigMap, &r.name, &r.key),
@@ -291,12 +289,10 @@ pub(super) fn unseen_values(entries: &[Entry], ctx: &Context, findings: &mut Sin
         if !read {
             continue;
         }
-        let Ok(var) = objects::env_var(&e.node) else {
+        let Some(from) = value_from(&e.node) else {
             continue;
         };
-        let Some(from) = var.value_from.as_ref() else {
-            continue;
-        };
+        let from = &from;
         let reference = match (&from.secret_key_ref, &from.config_map_key_ref) {
             (Some(r), _) => (RefKind::Secret, r.name.as_str(), r.key.as_str()),
             (None, Some(r)) => (RefKind::ConfigMap, r.name.as_str(), r.key.as_str()),

@@ -2,7 +2,7 @@
 //! them (after Kubernetes' `$(VAR)` expansion and with what `envFrom` brings in), fixed where
 //! the right form is certain and refused where ClearML would fail.
 
-use super::context::{is_string, live, Context, Entry, Env};
+use super::context::{is_string, live, value_from, Context, Entry, Env};
 use crate::clearml::{
     self,
     judge::{Defined, Substituted, ValueIssue},
@@ -38,7 +38,7 @@ pub(super) fn env_from_variables(container: &Node, ctx: &Context) -> Vec<(String
 /// defined with an unknown value.
 pub(super) fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
     // An optional reference to a key nothing provides leaves the variable unset.
-    if let Some(from) = objects::env_var(&e.node).ok().and_then(|v| v.value_from) {
+    if let Some(from) = value_from(&e.node) {
         let optional = match (&from.secret_key_ref, &from.config_map_key_ref) {
             (Some(r), _) => {
                 (r.optional == Some(true)).then_some((RefKind::Secret, &r.name, &r.key))
@@ -65,8 +65,7 @@ pub(super) fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
         _ => None,
     };
     let stored = || {
-        let var = objects::env_var(&e.node).ok()?;
-        let from = var.value_from?;
+        let from = value_from(&e.node)?;
         let (kind, name, key) = match (from.secret_key_ref, from.config_map_key_ref) {
             (Some(r), _) => (RefKind::Secret, r.name, r.key),
             (None, Some(r)) => (RefKind::ConfigMap, r.name, r.key),

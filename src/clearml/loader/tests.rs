@@ -256,3 +256,115 @@ fn names_the_pod_does_not_set_are_not_absent_when_looked_up() {
         "{shown}"
     );
 }
+
+/// A small deterministic generator for the comparisons below.
+struct Gen(u64);
+impl Gen {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+    /// A key: mostly one of a few plain names (so trees overlap), sometimes one pyhocon's
+    /// path lookup or ClearML's `-` reads differently.
+    fn key(&mut self, plain: bool) -> String {
+        const PLAIN: [&str; 4] = ["secure", "login", "sso", "a_1"];
+        const ODD: [&str; 7] = [
+            "-secure",
+            "secure.login",
+            "\"login\"",
+            "-",
+            "",
+            "sso.-a_1",
+            "\"a.b\"",
+        ];
+        if plain || self.next(4) > 0 {
+            PLAIN[self.next(4) as usize].to_string()
+        } else {
+            ODD[self.next(7) as usize].to_string()
+        }
+    }
+    /// An object's items (keys may repeat unless `plain`).
+    fn items(&mut self, depth: usize, plain: bool) -> Vec<(String, Value)> {
+        let mut out: Vec<(String, Value)> = Vec::new();
+        for _ in 0..self.next(4) {
+            let k = self.key(plain);
+            if plain && out.iter().any(|(o, _)| *o == k) {
+                continue;
+            }
+            let v = if depth < 3 && self.next(2) == 0 {
+                Value::Object(self.items(depth + 1, plain))
+            } else {
+                Value::Int(self.next(3).to_string())
+            };
+            out.push((k, v));
+        }
+        out
+    }
+}
+
+#[test]
+fn the_plain_merges_are_the_merge() {
+    let mut g = Gen(0x9e37_79b9_7f4a_7c15);
+    let (mut plain, mut compared) = (0, 0);
+    for _ in 0..20_000 {
+        // `a` as earlier variables and folders may leave it: any keys, a subtree shared.
+        let a_items = g.items(0, false);
+        let want_plain = g.next(2) == 0;
+        let b_items = g.items(0, want_plain);
+        let is_plain = plain_tree(&b_items);
+        // `mentions_plain` is `mentions` on plain trees.
+        let b = tree_of(b_items.clone());
+        if is_plain {
+            plain += 1;
+            for path in SSO_PARTS {
+                assert_eq!(
+                    mentions_plain(&b_items, path),
+                    mentions(&b, &[], path),
+                    "{b_items:?}"
+                );
+            }
+        }
+        let a_of = || {
+            let a = tree_of(a_items.clone());
+            let first = a.borrow().first().cloned();
+            if let Some((_, Node::Tree(t))) = first {
+                a.borrow_mut().push(("shared".into(), Node::Tree(t)));
+            }
+            a
+        };
+        let show = |t: &Tree| to_value(&Node::Tree(t.clone()), 0);
+        // The environment's merge of one variable's tree.
+        if is_plain {
+            compared += 1;
+            let (x, y) = (a_of(), a_of());
+            let rx = merge(&x, &tree_of(b_items.clone()), false, true, 0);
+            let ry = merge_plain(&y, b_items.clone(), 0);
+            assert_eq!(rx, ry, "{a_items:?} {b_items:?}");
+            assert_eq!(show(&x), show(&y), "{a_items:?} {b_items:?}");
+            // The final merge of a plain environment tree (built as the loader builds it).
+            let env_x = new_tree();
+            let env_y = new_tree();
+            merge_plain(&env_x, b_items.clone(), 0).unwrap();
+            merge_plain(&env_y, b_items.clone(), 0).unwrap();
+            let (x, y) = (a_of(), a_of());
+            let rx = merge(&x, &env_x, true, true, 0);
+            let items = Rc::try_unwrap(env_y).unwrap().into_inner();
+            let ry = merge_plain_nodes(&y, items, 0);
+            assert_eq!(rx, ry, "{a_items:?} {b_items:?}");
+            assert_eq!(show(&x), show(&y), "{a_items:?} {b_items:?}");
+        }
+    }
+    // Both kinds of tree were generated, and most plain ones were compared.
+    assert!(plain > 5_000 && compared == plain, "{plain} plain of 20000");
+}
+
+#[test]
+fn dunder_to_dot_is_replace() {
+    for name in [
+        "", "_", "__", "___", "____", "a__b", "a___b", "__a__", "a_b", "x____y_",
+    ] {
+        assert_eq!(dunder_to_dot(name), name.replace("__", "."), "{name}");
+    }
+}
