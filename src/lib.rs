@@ -181,6 +181,7 @@ pub fn render_with(
         &policy.secrets.placeholders,
     );
     let mut emitted: Vec<Option<String>> = vec![None; docs.len()];
+    let mut read_backs: Vec<Option<verify::ReadBack>> = vec![None; docs.len()];
 
     let mut findings = report::Sink::new(&policy.enforce);
     for f in policy::policy_refusals(policy) {
@@ -237,6 +238,7 @@ pub fn render_with(
                 }
                 output.push_str(&text);
                 emitted[doc.index] = Some(text);
+                read_backs[doc.index] = c.read_back;
                 changed_any = true;
             }
             None => output.push_str(doc.raw),
@@ -287,6 +289,7 @@ pub fn render_with(
             &edit_docs,
             &kube,
             &emitted,
+            &read_backs,
             policy,
             &inventory,
             &mut findings,
