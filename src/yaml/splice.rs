@@ -265,11 +265,22 @@ impl<'a> Source<'a> {
 #[derive(Clone, Copy)]
 struct Unit {
     start: usize,
-    end: usize,
-    /// Column of its first character (the key, or the item's `-`).
+    /// Where its first character (the key, or the item's `-`) is.
+    first: usize,
+    /// Column of its first character.
     indent: usize,
     /// Something else precedes it on its first line (`- ` of the item a mapping is in).
     inline: bool,
+    /// A sequence written at its key's column belongs to it.
+    own_dash: bool,
+}
+
+impl Unit {
+    /// The end of its lines ([`Source::owned_end`]): found only for the units an edit needs,
+    /// since it reads every line the unit holds.
+    fn end(&self, src: &Source) -> usize {
+        src.owned_end(self.first, self.indent, self.own_dash)
+    }
 }
 
 struct Splicer<'s, 'a> {
@@ -372,16 +383,16 @@ impl Splicer<'_, '_> {
         let inline = prefix_kind(&self.src.text[self.src.line_start(start)..start])?;
         // A sequence written at its key's column belongs to the entry.
         let own_dash = matches!(value, Node::Seq { flow: false, .. });
-        let end = self.src.owned_end(start, *col, own_dash);
         Some(Unit {
             start: if inline {
                 start
             } else {
                 self.src.line_start(start)
             },
-            end,
+            first: start,
             indent: *col,
             inline,
+            own_dash,
         })
     }
 
@@ -402,10 +413,12 @@ impl Splicer<'_, '_> {
         let Some(first) = units.first().copied() else {
             return false;
         };
+        let src = self.src;
         let mut used = vec![false; olds.len()];
         let mut last: Option<usize> = None;
-        // Where the next new entry goes: after the last entry kept so far.
-        let mut cursor: Option<usize> = None;
+        // Where the next new entry goes: after the last entry kept so far (its unit, and its
+        // end once found).
+        let mut cursor: Option<(usize, Option<usize>)> = None;
         for (key, value) in news {
             let from = last.map_or(0, |l| l + 1);
             // The same key, or one the tool wrote anew with the same text.
@@ -414,15 +427,17 @@ impl Splicer<'_, '_> {
                     last = Some(i);
                     used[i] = true;
                     let u = units[i];
+                    let mut end = None;
                     if !self.node(&olds[i].1, value) {
                         let text = self.entry_text(key, value, u.indent, u.inline);
-                        self.edit(u.start, u.end, text);
+                        let e = *end.insert(u.end(src));
+                        self.edit(u.start, e, text);
                     }
-                    cursor = Some(u.end);
+                    cursor = Some((i, end));
                 }
                 None => {
-                    let at = match cursor {
-                        Some(at) => at,
+                    let at = match &mut cursor {
+                        Some((i, end)) => *end.get_or_insert_with(|| units[*i].end(src)),
                         // Before the first entry: only where that one starts its line.
                         None if !first.inline => first.start,
                         None => return false,
@@ -441,7 +456,7 @@ impl Splicer<'_, '_> {
                 if u.inline {
                     return false; // the lines after it would lose their place
                 }
-                self.edit(u.start, u.end, String::new());
+                self.edit(u.start, u.end(src), String::new());
             }
         }
         true
@@ -462,9 +477,10 @@ impl Splicer<'_, '_> {
         }
         Some(Unit {
             start: line_start,
-            end: self.src.owned_end(dash, prefix.len(), false),
+            first: dash,
             indent: prefix.len(),
             inline: false,
+            own_dash: false,
         })
     }
 
@@ -519,9 +535,12 @@ impl Splicer<'_, '_> {
             return false;
         };
         let starts: Vec<Option<usize>> = olds.iter().map(|i| self.first_offset(i)).collect();
+        let src = self.src;
         let mut used = vec![false; olds.len()];
         let mut last: Option<usize> = None;
-        let mut cursor = first.start;
+        // Where the next new item goes: before the first item, or after the last item kept so
+        // far (its unit, and its end once found).
+        let mut cursor: Option<(usize, Option<usize>)> = None;
         for item in news {
             // The same item, or one edited in place (it starts where an old one started).
             let start = self.first_offset(item);
@@ -540,25 +559,31 @@ impl Splicer<'_, '_> {
                     last = Some(i);
                     used[i] = true;
                     let u = units[i];
+                    let mut end = None;
                     if !self.node(&olds[i], item) {
                         let text = self.item_text(item, u.indent);
-                        self.edit(u.start, u.end, text);
+                        let e = *end.insert(u.end(src));
+                        self.edit(u.start, e, text);
                     }
-                    cursor = u.end;
+                    cursor = Some((i, end));
                 }
                 None => {
+                    let at = match &mut cursor {
+                        Some((i, end)) => *end.get_or_insert_with(|| units[*i].end(src)),
+                        None => first.start,
+                    };
                     let mut text = String::new();
-                    if cursor > 0 && !self.src.text[..cursor].ends_with('\n') {
+                    if at > 0 && !self.src.text[..at].ends_with('\n') {
                         text.push('\n');
                     }
                     text.push_str(&self.item_text(item, first.indent));
-                    self.edit(cursor, cursor, text);
+                    self.edit(at, at, text);
                 }
             }
         }
         for (i, u) in units.iter().enumerate() {
             if !used[i] {
-                self.edit(u.start, u.end, String::new());
+                self.edit(u.start, u.end(src), String::new());
             }
         }
         true
