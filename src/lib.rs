@@ -181,6 +181,7 @@ pub fn render_with(
         &policy.secrets.placeholders,
     );
     let mut emitted: Vec<Option<String>> = vec![None; docs.len()];
+    let mut read_backs: Vec<Option<verify::ReadBack>> = vec![None; docs.len()];
 
     let mut findings = report::Sink::new(&policy.enforce);
     for f in policy::policy_refusals(policy) {
@@ -237,6 +238,7 @@ pub fn render_with(
                 }
                 output.push_str(&text);
                 emitted[doc.index] = Some(text);
+                read_backs[doc.index] = c.read_back;
                 changed_any = true;
             }
             None => output.push_str(doc.raw),
@@ -287,6 +289,7 @@ pub fn render_with(
             &edit_docs,
             &kube,
             &emitted,
+            &read_backs,
             policy,
             &inventory,
             &mut findings,
@@ -295,13 +298,40 @@ pub fn render_with(
     if options.leak_parsed {
         std::mem::forget((trees, kube));
     }
+    let changed = changed_any && changed_documents(&docs, &emitted, text, &output) > 0;
     let mut findings = findings.into_findings();
     redact::hide_stored_secrets(&mut findings, &inventory);
     Ok(Outcome {
-        changed: changed_any && stream::changed_documents(text, &output) > 0,
+        changed,
         output,
         findings,
     })
+}
+
+/// How many documents the output changes ([`stream::changed_documents`]), from what was
+/// written in place of each: an emitted text that differs from its document's. The output is
+/// cut where the input was as long as each emitted text is one document ([`stream::split`]
+/// finds no separator inside it) and ends its last line (so the next document's separator
+/// still starts a line); only where one does not is the whole output split again.
+fn changed_documents(
+    docs: &[stream::Document],
+    emitted: &[Option<String>],
+    input: &str,
+    output: &str,
+) -> usize {
+    let last = docs.len().saturating_sub(1);
+    let same_cuts = emitted.iter().enumerate().all(|(i, e)| {
+        e.as_deref().is_none_or(|e| {
+            !e.is_empty() && (i == last || e.ends_with('\n')) && stream::split(e).len() == 1
+        })
+    });
+    if !same_cuts {
+        return stream::changed_documents(input, output);
+    }
+    docs.iter()
+        .zip(emitted)
+        .filter(|(d, e)| e.as_deref().is_some_and(|e| e != d.raw))
+        .count()
 }
 
 use parallel::{both, work_is_large};
@@ -598,6 +628,40 @@ fn parse_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_changed_count_from_what_was_written_is_the_output_split_again() {
+        let input = "\u{feff}a: 1\n---\nb: 2\n--- # c\nc: 3";
+        let docs = stream::split(input);
+        let cases: [[Option<&str>; 3]; 8] = [
+            [None, None, None],
+            [None, Some("---\nb: 3\n"), None],
+            [
+                Some("\u{feff}a: 2\n"),
+                Some("---\nb: 2\n"),
+                Some("--- # c\nc: 4"),
+            ],
+            // Without its last line break, or holding a separator: the cuts move.
+            [None, Some("---\nb: 3"), None],
+            [Some("\u{feff}a: 2"), None, None],
+            [None, Some("---\nb: 3\n---\nd: 4\n"), None],
+            [None, Some(""), None],
+            [None, None, Some("--- # c\nc: 3\n---\n")],
+        ];
+        for case in cases {
+            let emitted: Vec<Option<String>> = case.iter().map(|e| e.map(str::to_string)).collect();
+            let output: String = docs
+                .iter()
+                .zip(&emitted)
+                .map(|(d, e)| e.as_deref().unwrap_or(d.raw))
+                .collect();
+            assert_eq!(
+                changed_documents(&docs, &emitted, input, &output),
+                stream::changed_documents(input, &output),
+                "{case:?}"
+            );
+        }
+    }
 
     #[test]
     fn changed_is_the_count_of_changed_documents() {

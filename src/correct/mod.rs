@@ -149,6 +149,9 @@ pub struct Corrected {
     pub matched: usize,
     /// The rewritten document, when anything changed.
     pub emitted: Option<String>,
+    /// What Kubernetes reads of `emitted`, when it was read already (a spliced document: see
+    /// [`crate::verify::read_back`]).
+    pub read_back: Option<crate::verify::ReadBack>,
 }
 
 /// Corrects every targeted container of one document's tree.
@@ -165,6 +168,7 @@ pub fn document(
         seen: Vec::new(),
         matched: 0,
         emitted: None,
+        read_back: None,
     };
     let mut changed = false;
     // The tree as parsed, when anything in it may be corrected: the output keeps the text of
@@ -246,12 +250,19 @@ pub fn document(
     if changed {
         let layout = yaml::Layout::detect(doc.raw);
         let text = doc.parse_text();
-        let spliced = before.and_then(|before| yaml::splice(text, &before, root, layout));
-        out.emitted = Some(match spliced {
-            // The byte-order mark `parse_text` left out.
-            Some(spliced) => format!("{}{spliced}", &doc.raw[..doc.raw.len() - text.len()]),
-            None => doc.with_body(&yaml::emit(root, layout)),
+        // What `parse_text` left out: a byte-order mark, the separator Kubernetes drops.
+        let lead = &doc.raw[..doc.raw.len() - text.len()];
+        // A splice is written only if it reads back as the corrected tree: its one reading as
+        // Kubernetes reads it says so (and is the proof's), or else the tool's parser does.
+        let spliced = before.and_then(|before| {
+            let spliced = format!("{lead}{}", yaml::splice_text(text, &before, root, layout)?);
+            let (reading, sure) = crate::verify::read_back(&spliced, root);
+            (sure || yaml::reads_back(&spliced[lead.len()..], root)).then_some((spliced, reading))
         });
+        (out.emitted, out.read_back) = match spliced {
+            Some((spliced, reading)) => (Some(spliced), Some(reading)),
+            None => (Some(doc.with_body(&yaml::emit(root, layout))), None),
+        };
     }
     out
 }

@@ -327,16 +327,33 @@ fn bad_separator(line: &str) -> bool {
 
 /// Reads one document's text as Kubernetes does. `Ok(None)` for a document with no content.
 pub fn read(text: &str) -> Result<Option<Value>, ReadError> {
-    read_keys(text, false)
+    read_keys(text, false, None)
 }
 
 /// [`read`], refusing a key written twice in one mapping: for the tool's own output, which
 /// must also read back through the tool's parser (it refuses duplicate keys).
 pub fn read_own_output(text: &str) -> Result<Option<Value>, ReadError> {
-    read_keys(text, true)
+    read_keys(text, true, None)
 }
 
-fn read_keys(text: &str, unique_keys: bool) -> Result<Option<Value>, ReadError> {
+/// What is shown each parser event of a reading, and `None` where a reading starts (the text
+/// is read again, patched, where go-yaml and libyaml differ; see `read_keys`).
+type Observer<'a, 'o> = &'a mut (dyn FnMut(Option<&Event>) + 'o);
+
+/// [`read_own_output`], showing `observe` every parser event it reads: one reading of the
+/// tool's output then serves another check of it too ([`crate::verify::read_back`]).
+pub fn read_own_output_observed(
+    text: &str,
+    observe: &mut dyn FnMut(Option<&Event>),
+) -> Result<Option<Value>, ReadError> {
+    read_keys(text, true, Some(observe))
+}
+
+fn read_keys<'o>(
+    text: &str,
+    unique_keys: bool,
+    mut observe: Option<Observer<'_, 'o>>,
+) -> Result<Option<Value>, ReadError> {
     if let Some((n, _)) = text
         .split('\n')
         .enumerate()
@@ -385,7 +402,11 @@ fn read_keys(text: &str, unique_keys: bool) -> Result<Option<Value>, ReadError> 
     }
     for _ in 0..256 {
         let input = patched.as_deref().unwrap_or(&text);
-        let (at, with): (usize, Cow<str>) = match read_events(input, &stand_ins, unique_keys) {
+        if let Some(o) = observe.as_deref_mut() {
+            o(None);
+        }
+        let read = read_events(input, &stand_ins, unique_keys, observe.as_deref_mut());
+        let (at, with): (usize, Cow<str>) = match read {
             Err(Retry::Colon(at)) if input.as_bytes().get(at) == Some(&b':') => {
                 let colon = stand_ins.iter().find(|(_, o)| *o == ':').map(|(c, _)| *c);
                 let taken: Vec<char> = stand_ins.iter().map(|(c, _)| *c).collect();
@@ -465,10 +486,11 @@ fn longer_go_tag(text: &str, start: usize) -> Option<usize> {
     matches!(b.get(i), Some(b',' | b'[' | b']')).then_some(i)
 }
 
-fn read_events(
+fn read_events<'o>(
     text: &str,
     stand_ins: &[(char, char)],
     unique_keys: bool,
+    mut observe: Option<Observer<'_, 'o>>,
 ) -> Result<Option<Value>, Retry> {
     let mut parser = Parser::new(text);
     let mut anchors: HashMap<String, (Anchored, u64)> = HashMap::new();
@@ -502,6 +524,9 @@ fn read_events(
                 message: e.problem,
             })
         })?;
+        if let Some(o) = observe.as_deref_mut() {
+            o(Some(&event));
+        }
         let err = |message: String| ReadError {
             line: line + 1,
             column: column + 1,

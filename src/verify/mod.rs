@@ -5,24 +5,94 @@
 //! Kubernetes will read is the policy, and nothing else changed. A failed proof is an
 //! `unverified-output` error, so nothing is written. This module decides nothing about what
 //! to correct; it only checks what the correction wrote.
+//!
+//! A changed document is read back once: a spliced one by [`read_back`] when it is written,
+//! whose reading both checks the splice and is the one the proof takes; one the emitter wrote
+//! whole, by the proof.
 
 pub mod proof;
 pub mod tree;
 
 pub use proof::{document, problems, targets, Problem, Target};
 
+use crate::kube::libyaml::{Event, Style};
 use crate::kube::{objects, read, sources, stream};
 use crate::parallel::{both, work_is_large};
 use crate::policy::Policy;
 use crate::report::{self, Finding, Location};
+use crate::yaml::{self, Node, Seen};
+
+/// What Kubernetes reads of a changed document's text ([`read::read_own_output`]).
+pub type ReadBack = Result<Option<serde_json::Value>, read::ReadError>;
+
+/// Reads a changed document's text, as it will be written, once as Kubernetes reads it:
+/// the reading the proof takes ([`all`]'s `read_backs`), and whether its parser events were
+/// exactly `intended`, the corrected tree a splice must read back as ([`yaml::ReadsAs`]).
+/// `false` is "not sure": an anchor, alias or tag, a text read more than once (patched where
+/// go-yaml and libyaml differ), a byte-order mark, a line that could start another document.
+pub fn read_back(text: &str, intended: &Node) -> (ReadBack, bool) {
+    // What the proof reads of a changed document (see `prove`).
+    let text = text.trim_start_matches('\u{feff}');
+    let mut check = yaml::ReadsAs::new(intended);
+    let mut readings = 0;
+    let bytes = text.as_bytes();
+    let reading = read::read_own_output_observed(text, &mut |event| match event {
+        None => readings += 1,
+        Some(event) => check.see(seen(event, bytes)),
+    });
+    let one_document = memchr::memmem::find(bytes, b"\n---").is_none()
+        && memchr::memmem::find(bytes, b"\n...").is_none();
+    let sure = readings == 1
+        && one_document
+        && !text.contains('\u{feff}')
+        && matches!(reading, Ok(Some(_)))
+        && check.same();
+    (reading, sure)
+}
+
+/// A libyaml event as [`yaml::ReadsAs`] follows it. A collection's tag is not in its event:
+/// its node starts at the tag then (a plain key cannot start with `!`).
+fn seen<'e>(event: &'e Event, text: &[u8]) -> Seen<'e> {
+    let tagged = |start: &usize| text.get(*start) == Some(&b'!');
+    match event {
+        Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd => {
+            Seen::Document
+        }
+        Event::Scalar {
+            anchor: None,
+            tag: None,
+            value,
+            style,
+            ..
+        } => Seen::Scalar {
+            value,
+            plain: *style == Style::Plain,
+        },
+        Event::SequenceStart {
+            anchor: None,
+            start,
+            ..
+        } if !tagged(start) => Seen::SeqStart,
+        Event::MappingStart {
+            anchor: None,
+            start,
+            ..
+        } if !tagged(start) => Seen::MapStart,
+        Event::SequenceEnd => Seen::SeqEnd,
+        Event::MappingEnd => Seen::MapEnd,
+        _ => Seen::Other,
+    }
+}
 
 /// Proves, for every document that holds a targeted container or was changed, that what
 /// Kubernetes will read is the policy and nothing else changed (see [`proof`]). A failure
-/// is an error finding, so nothing is written.
+/// is an error finding, so nothing is written. `read_backs`: what Kubernetes reads of an
+/// emitted text already read ([`read_back`]), which is not read again.
 pub fn all(
     docs: &[stream::Document],
     kube: &[Option<serde_json::Value>],
     emitted: &[Option<String>],
+    read_backs: &[Option<ReadBack>],
     policy: &Policy,
     inventory: &sources::Inventory,
     findings: &mut report::Sink,
@@ -44,6 +114,7 @@ pub fn all(
                     doc,
                     before,
                     emitted[i].as_deref(),
+                    read_backs.get(i).and_then(Option::as_ref),
                     policy,
                     inventory,
                     &services,
@@ -67,12 +138,13 @@ fn prove(
     doc: &stream::Document,
     before: &serde_json::Value,
     after_text: Option<&str>,
+    read_back: Option<&ReadBack>,
     policy: &Policy,
     inventory: &sources::Inventory,
     services: &crate::kube::env::ServiceLinks,
 ) -> Vec<Finding> {
     let fail = |problem: &str| vec![unverified(doc, before, problem.to_string(), None)];
-    let read_back;
+    let fresh;
     let after = match after_text {
         None if targets(before, policy).is_empty() => return Vec::new(),
         None => before,
@@ -85,12 +157,16 @@ fn prove(
         }
         // Read back as Kubernetes does, with no key written twice: the tool's own parser must
         // read it too (a second render changes nothing).
-        Some(t) => match read::read_own_output(t.trim_start_matches('\u{feff}')) {
-            Ok(Some(v)) => {
-                read_back = v;
-                &read_back
-            }
-            Ok(None) | Err(_) => return fail("the corrected document cannot be read back"),
+        Some(t) => match read_back {
+            Some(Ok(Some(v))) => v,
+            None => match read::read_own_output(t.trim_start_matches('\u{feff}')) {
+                Ok(Some(v)) => {
+                    fresh = v;
+                    &fresh
+                }
+                Ok(None) | Err(_) => return fail("the corrected document cannot be read back"),
+            },
+            Some(Ok(None) | Err(_)) => return fail("the corrected document cannot be read back"),
         },
     };
     problems(before, after, policy, inventory, services)
@@ -105,13 +181,15 @@ fn prove(
 /// The stream line of the first line break other than `\n`/`\r\n` in a document (a lone
 /// carriage return, U+0085, U+2028, U+2029): Kubernetes' reader ends a line there.
 fn odd_line_break(doc: &stream::Document) -> Option<usize> {
-    let text = doc.raw;
-    text.char_indices()
-        .find(|&(i, c)| {
-            matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
-                || c == '\r' && text.as_bytes().get(i + 1) != Some(&b'\n')
-        })
-        .map(|(i, _)| doc.start_line + text[..i].matches('\n').count())
+    let bytes = doc.raw.as_bytes();
+    // Byte searches (the UTF-8 of each break): a walk over every character costs far more.
+    let lone_cr = memchr::memchr_iter(b'\r', bytes).find(|&i| bytes.get(i + 1) != Some(&b'\n'));
+    let first = ["\u{85}", "\u{2028}", "\u{2029}"]
+        .iter()
+        .filter_map(|c| memchr::memmem::find(bytes, c.as_bytes()))
+        .chain(lone_cr)
+        .min()?;
+    Some(doc.start_line + memchr::memchr_iter(b'\n', &bytes[..first]).count())
 }
 
 /// An `unverified-output` error; `help` is the proof's own advice for the problem, else it is
@@ -137,4 +215,63 @@ fn unverified(
             container: None,
             variable: None,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(text: &str) -> Node {
+        yaml::parse(text).unwrap().unwrap()
+    }
+
+    #[test]
+    fn the_first_odd_line_break_is_found_with_its_line() {
+        let at = |raw: &str| {
+            let docs = stream::split(raw);
+            odd_line_break(docs.last().unwrap())
+        };
+        assert_eq!(at("a: 1\r\nb: 2\n"), None);
+        assert_eq!(at("a: 1\nb: 2\rc\n"), Some(2));
+        assert_eq!(at("a: 1\r\nb: \u{2029}\nc: \u{85}\rd\n"), Some(2));
+        assert_eq!(at("a: 1\n---\nb: 1\nc: \u{2028}"), Some(4));
+        assert_eq!(at("a: \r"), Some(1));
+    }
+
+    #[test]
+    fn one_reading_is_the_proofs_and_says_whether_it_is_the_tree() {
+        let text = "---\nkind: A\nenv:\n- name: X\n  value: 'on'\n";
+        let (reading, sure) = read_back(text, &tree(text));
+        assert!(sure);
+        assert_eq!(reading, read::read_own_output(text));
+        // Another tree, or the same one quoted otherwise: not the tree.
+        assert!(!read_back(text, &tree("kind: A\nenv: []\n")).1);
+        assert!(!read_back(text, &tree(&text.replace("'on'", "on"))).1);
+        // A byte-order mark before the text is not read (as the proof does not).
+        assert!(read_back(&format!("\u{feff}{text}"), &tree(text)).1);
+    }
+
+    #[test]
+    fn what_the_events_do_not_show_is_left_to_the_tools_parser() {
+        for text in [
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1\n",
+            "a: !!map {b: 1}\n",
+            "a: !!seq\n- 1\n",
+            "a: 1\n---\na: 1\n",
+            "a: 1\n...\n",
+            "a: \"x\u{feff}\"\n",
+            // Read again where go-yaml and libyaml differ.
+            "a: {b:}\n",
+        ] {
+            // The tree of the first document: the tool's parser reads no second one.
+            let first = text.split("\n---").next().unwrap_or(text);
+            let (reading, sure) = read_back(text, &tree(first));
+            assert!(!sure, "{text}");
+            assert_eq!(reading, read::read_own_output(text), "{text}");
+        }
+        // Nothing Kubernetes reads, or a reading that fails: never sure.
+        assert!(!read_back("a: 1\na: 2\n", &tree("a: 1\n")).1);
+        assert!(!read_back("# none\n", &tree("a: 1\n")).1);
+    }
 }

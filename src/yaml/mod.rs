@@ -22,4 +22,4 @@ pub use emit::{emit, Layout};
 pub use node::Node;
 pub use parse::{parse, validate, ParseError, MAX_DEPTH};
 pub use scalar::{double_quoted, plain_safe, Context, Style};
-pub use splice::splice;
+pub use splice::{reads_back, splice, splice_text, ReadsAs, Seen};

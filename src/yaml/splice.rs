@@ -10,9 +10,11 @@
 //! tags on an edited node, a block scalar to replace in place…) the edit moves up to the
 //! enclosing entry or item; at the top it gives up, and the caller emits the whole document.
 //!
-//! The result is read back by the tool's parser and must hold exactly the corrected tree
-//! (values, tags, plain or quoted, structure): otherwise `None`, and the caller emits. (The
-//! proof in `verify` then reads the output as Kubernetes does, whichever way it was written.)
+//! The result must read back as exactly the corrected tree (values, tags, plain or quoted,
+//! structure): otherwise the caller emits. [`splice`] reads it back with the tool's parser;
+//! the render instead hands [`splice_text`]'s text to the one reading of it the proof makes
+//! (as Kubernetes reads it), whose parser events [`ReadsAs`] follows against the tree, and asks
+//! the tool's parser ([`reads_back`]) only where those events cannot settle it.
 //!
 //! Block YAML makes the line ranges exact: every line of a block mapping entry whose key
 //! starts a line at column `k` — its value, continuation lines, block scalar content — is
@@ -28,6 +30,17 @@ use super::scalar::{scalar_text, Place, Style};
 /// The source text of `old` with the edits that make it `new`; `None` when the edit cannot
 /// be made (or would not read back as `new`): the caller then emits the document anew.
 pub fn splice(text: &str, old: &Node, new: &Node, layout: Layout) -> Option<String> {
+    splice_text(text, old, new, layout).filter(|out| reads_back(out, new))
+}
+
+/// Whether `out` (a spliced text), read by the tool's parser, holds exactly `new`.
+pub fn reads_back(out: &str, new: &Node) -> bool {
+    matches!(parse(out), Ok(Some(back)) if reads_as(&back, new))
+}
+
+/// [`splice`]'s edits, not read back: the caller must check the text reads as `new`
+/// ([`ReadsAs`], else [`reads_back`]) before it writes it.
+pub fn splice_text(text: &str, old: &Node, new: &Node, layout: Layout) -> Option<String> {
     // Lines are counted at `\n`; the parser also ends one at a lone `\r`.
     let bytes = text.as_bytes();
     if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
@@ -56,8 +69,136 @@ pub fn splice(text: &str, old: &Node, new: &Node, layout: Layout) -> Option<Stri
         at = end;
     }
     out.push_str(&text[at..]);
-    let back = parse(&out).ok()??;
-    reads_as(&back, new).then_some(out)
+    Some(out)
+}
+
+/// One parser event of a reading of a spliced text, as [`ReadsAs`] follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen<'e> {
+    /// A scalar without anchor or tag: its value (after escapes and folding), and whether it
+    /// was written plain.
+    Scalar {
+        /// The value.
+        value: &'e str,
+        /// Written plain.
+        plain: bool,
+    },
+    /// A sequence without anchor or tag starts.
+    SeqStart,
+    /// A sequence ends.
+    SeqEnd,
+    /// A mapping without anchor or tag starts.
+    MapStart,
+    /// A mapping ends.
+    MapEnd,
+    /// The stream or document starts or ends: nothing to compare.
+    Document,
+    /// Anything else (an alias, an anchor, a tag): [`ReadsAs`] does not follow anchors and
+    /// tags, so the reading is not sure to be the tree.
+    Other,
+}
+
+/// Follows a reader's events of a spliced text against the corrected tree, one node at a
+/// time, and says whether they were exactly that tree as [`reads_back`] compares it: each
+/// scalar's value, and its plainness unless the tool made it (the emitter writes a made scalar
+/// plain only where that reads as a string); the same items and entries in the same order;
+/// and no anchor, alias or tag on either side (where there is one, the events are not
+/// enough: the caller asks [`reads_back`]).
+pub struct ReadsAs<'n> {
+    /// The tree's root, until its first event.
+    root: Option<&'n Node>,
+    /// The collections open, each with what it still holds.
+    open: Vec<Open<'n>>,
+    /// No event so far contradicted the tree.
+    same: bool,
+}
+
+enum Open<'n> {
+    Seq(std::slice::Iter<'n, Node>),
+    Map {
+        entries: std::slice::Iter<'n, (Node, Node)>,
+        /// The value of the entry whose key was just seen.
+        value: Option<&'n Node>,
+    },
+}
+
+impl<'n> ReadsAs<'n> {
+    /// A check of a reading against `new`.
+    pub fn new(new: &'n Node) -> Self {
+        ReadsAs {
+            root: Some(new),
+            open: Vec::new(),
+            same: true,
+        }
+    }
+
+    /// The node of the tree the next node event must be.
+    fn next_node(&mut self) -> Option<&'n Node> {
+        match self.open.last_mut() {
+            None => self.root.take(),
+            Some(Open::Seq(items)) => items.next(),
+            Some(Open::Map { entries, value }) => value.take().or_else(|| {
+                let (k, v) = entries.next()?;
+                *value = Some(v);
+                Some(k)
+            }),
+        }
+    }
+
+    /// Takes the next event of the reading.
+    pub fn see(&mut self, seen: Seen<'_>) {
+        if !self.same {
+            return;
+        }
+        self.same = match seen {
+            Seen::Document => true,
+            Seen::Other => false,
+            Seen::Scalar { value, plain } => match self.next_node() {
+                Some(
+                    n @ Node::Scalar {
+                        value: want,
+                        style,
+                        line,
+                        ..
+                    },
+                ) => {
+                    n.props() == (None, 0)
+                        && want == value
+                        && (*line == 0 || (*style == Style::Plain) == plain)
+                }
+                _ => false,
+            },
+            Seen::SeqStart => match self.next_node() {
+                Some(n @ Node::Seq { items, .. }) if n.props() == (None, 0) => {
+                    self.open.push(Open::Seq(items.iter()));
+                    true
+                }
+                _ => false,
+            },
+            Seen::MapStart => match self.next_node() {
+                Some(n @ Node::Map { entries, .. }) if n.props() == (None, 0) => {
+                    self.open.push(Open::Map {
+                        entries: entries.iter(),
+                        value: None,
+                    });
+                    true
+                }
+                _ => false,
+            },
+            Seen::SeqEnd => {
+                matches!(self.open.pop(), Some(Open::Seq(items)) if items.len() == 0)
+            }
+            Seen::MapEnd => matches!(
+                self.open.pop(),
+                Some(Open::Map { entries, value: None }) if entries.len() == 0
+            ),
+        };
+    }
+
+    /// Whether the events seen were exactly the tree, root to end.
+    pub fn same(&self) -> bool {
+        self.same && self.root.is_none() && self.open.is_empty()
+    }
 }
 
 /// Line starts of a text, for turning a parser position (line, column in characters) into a
@@ -124,11 +265,22 @@ impl<'a> Source<'a> {
 #[derive(Clone, Copy)]
 struct Unit {
     start: usize,
-    end: usize,
-    /// Column of its first character (the key, or the item's `-`).
+    /// Where its first character (the key, or the item's `-`) is.
+    first: usize,
+    /// Column of its first character.
     indent: usize,
     /// Something else precedes it on its first line (`- ` of the item a mapping is in).
     inline: bool,
+    /// A sequence written at its key's column belongs to it.
+    own_dash: bool,
+}
+
+impl Unit {
+    /// The end of its lines ([`Source::owned_end`]): found only for the units an edit needs,
+    /// since it reads every line the unit holds.
+    fn end(&self, src: &Source) -> usize {
+        src.owned_end(self.first, self.indent, self.own_dash)
+    }
 }
 
 struct Splicer<'s, 'a> {
@@ -231,16 +383,16 @@ impl Splicer<'_, '_> {
         let inline = prefix_kind(&self.src.text[self.src.line_start(start)..start])?;
         // A sequence written at its key's column belongs to the entry.
         let own_dash = matches!(value, Node::Seq { flow: false, .. });
-        let end = self.src.owned_end(start, *col, own_dash);
         Some(Unit {
             start: if inline {
                 start
             } else {
                 self.src.line_start(start)
             },
-            end,
+            first: start,
             indent: *col,
             inline,
+            own_dash,
         })
     }
 
@@ -261,10 +413,12 @@ impl Splicer<'_, '_> {
         let Some(first) = units.first().copied() else {
             return false;
         };
+        let src = self.src;
         let mut used = vec![false; olds.len()];
         let mut last: Option<usize> = None;
-        // Where the next new entry goes: after the last entry kept so far.
-        let mut cursor: Option<usize> = None;
+        // Where the next new entry goes: after the last entry kept so far (its unit, and its
+        // end once found).
+        let mut cursor: Option<(usize, Option<usize>)> = None;
         for (key, value) in news {
             let from = last.map_or(0, |l| l + 1);
             // The same key, or one the tool wrote anew with the same text.
@@ -273,15 +427,17 @@ impl Splicer<'_, '_> {
                     last = Some(i);
                     used[i] = true;
                     let u = units[i];
+                    let mut end = None;
                     if !self.node(&olds[i].1, value) {
                         let text = self.entry_text(key, value, u.indent, u.inline);
-                        self.edit(u.start, u.end, text);
+                        let e = *end.insert(u.end(src));
+                        self.edit(u.start, e, text);
                     }
-                    cursor = Some(u.end);
+                    cursor = Some((i, end));
                 }
                 None => {
-                    let at = match cursor {
-                        Some(at) => at,
+                    let at = match &mut cursor {
+                        Some((i, end)) => *end.get_or_insert_with(|| units[*i].end(src)),
                         // Before the first entry: only where that one starts its line.
                         None if !first.inline => first.start,
                         None => return false,
@@ -300,7 +456,7 @@ impl Splicer<'_, '_> {
                 if u.inline {
                     return false; // the lines after it would lose their place
                 }
-                self.edit(u.start, u.end, String::new());
+                self.edit(u.start, u.end(src), String::new());
             }
         }
         true
@@ -321,9 +477,10 @@ impl Splicer<'_, '_> {
         }
         Some(Unit {
             start: line_start,
-            end: self.src.owned_end(dash, prefix.len(), false),
+            first: dash,
             indent: prefix.len(),
             inline: false,
+            own_dash: false,
         })
     }
 
@@ -378,9 +535,12 @@ impl Splicer<'_, '_> {
             return false;
         };
         let starts: Vec<Option<usize>> = olds.iter().map(|i| self.first_offset(i)).collect();
+        let src = self.src;
         let mut used = vec![false; olds.len()];
         let mut last: Option<usize> = None;
-        let mut cursor = first.start;
+        // Where the next new item goes: before the first item, or after the last item kept so
+        // far (its unit, and its end once found).
+        let mut cursor: Option<(usize, Option<usize>)> = None;
         for item in news {
             // The same item, or one edited in place (it starts where an old one started).
             let start = self.first_offset(item);
@@ -399,25 +559,31 @@ impl Splicer<'_, '_> {
                     last = Some(i);
                     used[i] = true;
                     let u = units[i];
+                    let mut end = None;
                     if !self.node(&olds[i], item) {
                         let text = self.item_text(item, u.indent);
-                        self.edit(u.start, u.end, text);
+                        let e = *end.insert(u.end(src));
+                        self.edit(u.start, e, text);
                     }
-                    cursor = u.end;
+                    cursor = Some((i, end));
                 }
                 None => {
+                    let at = match &mut cursor {
+                        Some((i, end)) => *end.get_or_insert_with(|| units[*i].end(src)),
+                        None => first.start,
+                    };
                     let mut text = String::new();
-                    if cursor > 0 && !self.src.text[..cursor].ends_with('\n') {
+                    if at > 0 && !self.src.text[..at].ends_with('\n') {
                         text.push('\n');
                     }
                     text.push_str(&self.item_text(item, first.indent));
-                    self.edit(cursor, cursor, text);
+                    self.edit(at, at, text);
                 }
             }
         }
         for (i, u) in units.iter().enumerate() {
             if !used[i] {
-                self.edit(u.start, u.end, String::new());
+                self.edit(u.start, u.end(src), String::new());
             }
         }
         true
@@ -772,44 +938,97 @@ spec:
         })
     }
 
+    /// `CHART` and a copy with random edits of the kinds a correction makes (values replaced,
+    /// entries and items removed, added, written anew).
+    fn randomly_edited(ops: &[(usize, u8, String)]) -> (Node, Node) {
+        let old = crate::yaml::parse(CHART).unwrap().unwrap();
+        let mut new = old.clone();
+        for (pick, op, text) in ops {
+            let mut all = Vec::new();
+            paths(&new, &mut Vec::new(), &mut all);
+            let path = &all[pick % all.len()];
+            let node = at(&mut new, path);
+            match (op, node) {
+                (0, n @ Node::Scalar { .. }) => *n = Node::string(text),
+                (1, Node::Map { entries, .. }) if !entries.is_empty() => {
+                    entries.remove(pick % entries.len());
+                }
+                (1, Node::Seq { items, .. }) if !items.is_empty() => {
+                    items.remove(pick % items.len());
+                }
+                (2, Node::Seq { items, .. }) => {
+                    let i = pick % (items.len() + 1);
+                    items.insert(i, entry(text, text));
+                }
+                (3, n @ Node::Map { .. }) => n.set(&format!("k{text}"), Node::string(text)),
+                (4, Node::Seq { items, .. }) if !items.is_empty() => {
+                    let i = pick % items.len();
+                    let name = items[i].get_str("name").unwrap_or("x").to_string();
+                    items[i] = entry(&name, text);
+                }
+                _ => {}
+            }
+        }
+        (old, new)
+    }
+
+    #[test]
+    fn the_events_of_the_tree_and_nothing_else() {
+        let new = crate::yaml::parse("a: x\nb: [1, '2']\n").unwrap().unwrap();
+        let check = |events: &[Seen]| {
+            let mut c = ReadsAs::new(&new);
+            events.iter().for_each(|e| c.see(*e));
+            c.same()
+        };
+        let scalar = |value, plain| Seen::Scalar { value, plain };
+        let mut events = vec![
+            Seen::Document,
+            Seen::MapStart,
+            scalar("a", true),
+            scalar("x", true),
+            scalar("b", true),
+            Seen::SeqStart,
+            scalar("1", true),
+            scalar("2", false),
+            Seen::SeqEnd,
+            Seen::MapEnd,
+            Seen::Document,
+        ];
+        assert!(check(&events));
+        // Quoted where the chart's scalar was plain; a missing end; one item more; an alias.
+        let quoted = [&events[..3], &[scalar("x", false)], &events[4..]].concat();
+        assert!(!check(&quoted));
+        assert!(!check(&events[..9]));
+        let more = [&events[..8], &[scalar("3", true)], &events[8..]].concat();
+        assert!(!check(&more));
+        events[6] = Seen::Other;
+        assert!(!check(&events));
+        // A scalar the tool made may come back quoted or plain.
+        let made = Node::map(vec![("a", Node::string("x"))]);
+        for plain in [true, false] {
+            let mut c = ReadsAs::new(&made);
+            for e in [
+                Seen::MapStart,
+                scalar("a", true),
+                scalar("x", plain),
+                Seen::MapEnd,
+            ] {
+                c.see(e);
+            }
+            assert!(c.same());
+        }
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
-        /// Random edits of the kinds a correction makes (values replaced, entries and items
-        /// removed, added, written anew) on a chart-like document: the splice, when it is made,
-        /// reads — with serde_yaml, a reader independent of the tool — as the corrected tree
-        /// written whole by the emitter; and never a panic.
+        /// Random edits on a chart-like document: the splice, when it is made, reads — with
+        /// serde_yaml, a reader independent of the tool — as the corrected tree written whole
+        /// by the emitter; and never a panic.
         #[test]
         fn random_edits_read_back_as_the_emitted_tree(
             ops in proptest::collection::vec((0usize..1000, 0u8..5, "[a-z: #'\"{}\\-]{0,8}"), 1..6)
         ) {
-            let old = crate::yaml::parse(CHART).unwrap().unwrap();
-            let mut new = old.clone();
-            for (pick, op, text) in &ops {
-                let mut all = Vec::new();
-                paths(&new, &mut Vec::new(), &mut all);
-                let path = &all[pick % all.len()];
-                let node = at(&mut new, path);
-                match (op, node) {
-                    (0, n @ Node::Scalar { .. }) => *n = Node::string(text),
-                    (1, Node::Map { entries, .. }) if !entries.is_empty() => {
-                        entries.remove(pick % entries.len());
-                    }
-                    (1, Node::Seq { items, .. }) if !items.is_empty() => {
-                        items.remove(pick % items.len());
-                    }
-                    (2, Node::Seq { items, .. }) => {
-                        let i = pick % (items.len() + 1);
-                        items.insert(i, entry(text, text));
-                    }
-                    (3, n @ Node::Map { .. }) => n.set(&format!("k{text}"), Node::string(text)),
-                    (4, Node::Seq { items, .. }) if !items.is_empty() => {
-                        let i = pick % items.len();
-                        let name = items[i].get_str("name").unwrap_or("x").to_string();
-                        items[i] = entry(&name, text);
-                    }
-                    _ => {}
-                }
-            }
+            let (old, new) = randomly_edited(&ops);
             let layout = Layout::detect(CHART);
             if let Some(out) = splice(CHART, &old, &new, layout) {
                 let read = |t: &str| serde_yaml::from_str::<serde_yaml::Value>(t).unwrap();
@@ -818,6 +1037,30 @@ spec:
                     read(&crate::yaml::emit(&new, layout)),
                     "{}", out
                 );
+            }
+        }
+
+        /// The render's one reading of a splice ([`crate::verify::read_back`]) is sure that it
+        /// holds the corrected tree exactly where the tool's parser reads it so ([`reads_back`])
+        /// — and, on the splice damaged at random, sure only where the tool's parser agrees.
+        #[test]
+        fn the_one_reading_is_sure_only_where_the_tools_parser_agrees(
+            ops in proptest::collection::vec((0usize..1000, 0u8..5, "[a-z: #'\"{}\\-]{0,8}"), 1..6),
+            cut in 0usize..2000,
+            len in 0usize..4,
+            with in "[a-z: #'\"{}\\\\\n&*!-]{0,3}",
+        ) {
+            let (old, new) = randomly_edited(&ops);
+            let layout = Layout::detect(CHART);
+            if let Some(out) = splice_text(CHART, &old, &new, layout) {
+                let (_, sure) = crate::verify::read_back(&out, &new);
+                proptest::prop_assert_eq!(sure, reads_back(&out, &new), "{}", out);
+                let at = cut % (out.len() + 1);
+                let mut damaged = out.clone();
+                damaged.replace_range(at..(at + len).min(out.len()), &with);
+                if crate::verify::read_back(&damaged, &new).1 {
+                    proptest::prop_assert!(reads_back(&damaged, &new), "{}", damaged);
+                }
             }
         }
     }
