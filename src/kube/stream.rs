@@ -184,9 +184,11 @@ impl<'a> Document<'a> {
         let text = self.parse_text();
         let bytes = text.as_bytes();
         let lone_cr = memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'));
-        let unicode_break = memchr::memmem::find(bytes, "\u{85}".as_bytes()).is_some()
-            || memchr::memmem::find(bytes, "\u{2028}".as_bytes()).is_some()
-            || memchr::memmem::find(bytes, "\u{2029}".as_bytes()).is_some();
+        // Each of the three starts with a byte that is not ASCII: most documents are.
+        let unicode_break = !text.is_ascii()
+            && (memchr::memmem::find(bytes, "\u{85}".as_bytes()).is_some()
+                || memchr::memmem::find(bytes, "\u{2028}".as_bytes()).is_some()
+                || memchr::memmem::find(bytes, "\u{2029}".as_bytes()).is_some());
         if lone_cr || unicode_break {
             return None;
         }
@@ -203,6 +205,11 @@ impl<'a> Document<'a> {
         for (i, end) in ends.enumerate() {
             let line = &text[start..end];
             start = end + 1;
+            // An indented line outside `metadata` says nothing of the identity, whatever it
+            // holds: only top-level lines and `metadata`'s are looked at.
+            if !in_metadata && matches!(line.as_bytes().first(), Some(b' ' | b'\t')) {
+                continue;
+            }
             let line = line.strip_suffix('\r').unwrap_or(line);
             let trimmed = line.trim_start_matches([' ', '\t']);
             if trimmed.is_empty()
