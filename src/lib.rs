@@ -148,9 +148,14 @@ pub fn render_with(
     let docs = stream::split(text);
     let mut seen: Vec<String> = Vec::new();
     let webserver = surface::Webserver::for_policy(policy);
-    let (mut trees, mut kube, needs, rewritten) = parse_all(&docs, policy, |doc| {
-        need_of(doc, policy, webserver.as_ref())
-    })?;
+    let Parsed {
+        mut trees,
+        mut kube,
+        needs,
+        rewritten,
+        identities,
+        deferred,
+    } = parse_all(&docs, policy, |id| need_of(id, policy, webserver.as_ref()))?;
     // The documents the correction and the proof see: a document the editing parser could not
     // read is there in its canonical form (see `kube::canonical`).
     let edit_docs: Vec<stream::Document> = docs
@@ -168,7 +173,7 @@ pub fn render_with(
         .map(|(doc, _)| doc)
         .collect();
     let needs: Vec<Need> = needs.into_iter().map(|(need, _)| need).collect();
-    read_referenced_configmaps(&docs, &needs, &mut kube, policy)?;
+    read_referenced_configmaps(&docs, &needs, &identities, &deferred, &mut kube, policy)?;
     let sources: Vec<Option<&str>> = docs
         .iter()
         .map(|d| objects::source_comment(d.raw))
@@ -334,7 +339,7 @@ fn changed_documents(
         .count()
 }
 
-use parallel::{both, work_is_large};
+use parallel::{both, each_worker, work_is_large};
 use yaml::Node;
 
 /// Whether a stream holds no document: only blank lines, comments and `---`/`...` markers.
@@ -347,11 +352,19 @@ fn is_empty_stream(text: &str) -> bool {
 
 /// Reads, as Kubernetes does, the ConfigMaps a document the tool may edit refers to (by
 /// `configMapKeyRef`, `configMapRef`, and — when the policy sets a mounted IdP metadata file — a
-/// `configMap` volume or projection) or the policy reads from; the others were only validated.
-/// (With `[secrets] check = "all"` every ConfigMap was read already.)
+/// `configMap` volume or projection) or the policy reads from, and validates the others: the
+/// ConfigMaps `parse_all` left for later (`deferred`), so that each is parsed once. (With
+/// `[secrets] check = "all"` every ConfigMap was read already.)
+///
+/// The error is the one `parse_all` would have given had it validated them in its pass, and
+/// then this reading: the first in stream order of a ConfigMap the editing parser refuses
+/// (Kubernetes' reader decides, as in `parse_all`); else the first a referenced ConfigMap's
+/// reading gives.
 fn read_referenced_configmaps(
     docs: &[stream::Document],
     needs: &[Need],
+    identities: &[Identity<'_>],
+    deferred: &[usize],
     kube: &mut [Option<serde_json::Value>],
     policy: &Policy,
 ) -> Result<(), InputError> {
@@ -370,30 +383,78 @@ fn read_referenced_configmaps(
             names.extend(objects::configmaps_named(v));
         }
     }
-    if names.is_empty() {
-        return Ok(());
-    }
-    let names: Vec<String> = names.into_iter().map(str::to_string).collect();
-    let wanted: Vec<usize> = (0..docs.len())
-        .filter(|&i| kube[i].is_none() && needs[i] == Need::Validate)
-        .filter(|&i| match docs[i].quick_identity() {
-            Some(("ConfigMap", Some(name))) => names.iter().any(|n| n == name),
-            Some(("ConfigMap", None)) => true,
-            _ => false,
-        })
-        .collect();
-    // Two threads, as in `parse_all`: a chart's ConfigMaps can be large.
-    let (a, b) = wanted.split_at(wanted.len() / 2);
-    let read = |part: &[usize]| {
-        part.iter()
-            .map(|&i| Ok((i, read_doc(&docs[i], None)?.map(|(_, v, _)| v))))
-            .collect::<Result<Vec<_>, InputError>>()
+    let wanted = |i: usize| {
+        !names.is_empty()
+            && match identities[i] {
+                Some(("ConfigMap", Some(name))) => names.contains(&name),
+                Some(("ConfigMap", None)) => true,
+                _ => false,
+            }
     };
-    let (mine, theirs) = both(wanted.len() > 1, || read(a), || read(b));
-    for (i, v) in mine?.into_iter().chain(theirs?) {
-        kube[i] = v;
+    /// What became of one deferred ConfigMap.
+    enum Done {
+        Read(Option<serde_json::Value>),
+        /// Refused where `parse_all` would have refused it.
+        Invalid(InputError),
+        /// Refused only when read (the editing parser takes it).
+        Unreadable(InputError),
     }
-    Ok(())
+    let one = |i: usize| {
+        let doc = &docs[i];
+        if !wanted(i) {
+            return match validate(doc) {
+                Ok(()) => Done::Read(None),
+                Err(e) => Done::Invalid(e),
+            };
+        }
+        match read_doc(doc, None) {
+            Ok(read) => Done::Read(read.map(|(_, v, _)| v)),
+            Err(e) if yaml::validate(doc.parse_text()).is_err() => Done::Invalid(e),
+            Err(e) => Done::Unreadable(e),
+        }
+    };
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let done = each_worker(work_is_large(docs), || {
+        let mut mine = Vec::new();
+        while let Some(&i) = deferred.get(next.fetch_add(1, Ordering::Relaxed)) {
+            mine.push((i, one(i)));
+        }
+        mine
+    });
+    let mut done: Vec<(usize, Done)> = done.into_iter().flatten().collect();
+    done.sort_by_key(|(i, _)| *i);
+    let mut unreadable = None;
+    for (i, d) in done {
+        match d {
+            Done::Read(v) => kube[i] = v,
+            Done::Invalid(e) => return Err(e),
+            Done::Unreadable(e) => {
+                unreadable.get_or_insert(e);
+            }
+        }
+    }
+    unreadable.map_or(Ok(()), Err)
+}
+
+/// A document's `kind` and `metadata.name` as [`stream::Document::quick_identity`] reads them,
+/// once per document.
+type Identity<'a> = Option<(&'a str, Option<&'a str>)>;
+
+/// Whether `parse_all` leaves a document for [`read_referenced_configmaps`]: a ConfigMap it
+/// would only validate, which is read instead if a target refers to it.
+fn deferred(need: Need, id: Identity<'_>) -> bool {
+    need == Need::Validate && matches!(id, Some(("ConfigMap", _)))
+}
+
+/// Checks that Kubernetes reads a document the tool passes through: the editing parser is the
+/// quick check; where it fails, Kubernetes' reader decides.
+fn validate(doc: &stream::Document) -> Result<(), InputError> {
+    yaml::validate(doc.parse_text()).or_else(|_| {
+        read::read(doc.parse_text())
+            .map(drop)
+            .map_err(|e| kube_error(doc, e))
+    })
 }
 
 /// How much of a document the tool must read.
@@ -414,11 +475,11 @@ enum Need {
 /// which is what Kubernetes reads or nothing). Also returns whether it is a workload (for the
 /// `no-target` message).
 fn need_of(
-    doc: &stream::Document,
+    id: Identity<'_>,
     policy: &Policy,
     webserver: Option<&surface::Webserver>,
 ) -> (Need, bool) {
-    let Some((kind, name)) = doc.quick_identity() else {
+    let Some((kind, name)) = id else {
         return (Need::Edit, false);
     };
     let is_workload = policy.target.kinds.iter().any(|k| k == kind);
@@ -449,15 +510,22 @@ fn need_of(
     (need, is_workload)
 }
 
-/// What `parse_all` gives: editing trees, Kubernetes' reading, each document's need (with
-/// whether it is a workload), and the canonical form of each document the editing parser
-/// could not read (the editing tree is then of that form).
-type Parsed = (
-    Vec<Option<Node>>,
-    Vec<Option<serde_json::Value>>,
-    Vec<(Need, bool)>,
-    Vec<Option<Rewritten>>,
-);
+/// What `parse_all` gives, per document.
+struct Parsed<'a> {
+    /// The editing tree.
+    trees: Vec<Option<Node>>,
+    /// Kubernetes' reading.
+    kube: Vec<Option<serde_json::Value>>,
+    /// The need, with whether it is a workload.
+    needs: Vec<(Need, bool)>,
+    /// The canonical form of a document the editing parser could not read (the editing tree
+    /// is then of that form).
+    rewritten: Vec<Option<Rewritten>>,
+    /// Its quick identity.
+    identities: Vec<Identity<'a>>,
+    /// The ConfigMaps left for [`read_referenced_configmaps`] (indices, in stream order).
+    deferred: Vec<usize>,
+}
 
 /// A document Kubernetes reads and the editing parser does not, in its canonical form.
 #[derive(Debug, Clone)]
@@ -563,66 +631,87 @@ fn canonical_note(
     })
 }
 
-/// Parses the documents that need a tree and validates the others, on two threads that take
-/// documents from one shared counter: parsing is most of the cost and a stream's documents are
-/// independent. The first error in stream order among those found wins. A document is
-/// refused only when Kubernetes' reader refuses it: one the editing parser alone cannot read
-/// is passed through, or edited in its canonical form ([`read_doc`]).
-fn parse_all(
-    docs: &[stream::Document],
+/// Parses the documents that need a tree and validates the others (but the ConfigMaps left
+/// for [`read_referenced_configmaps`]), on as many threads as there are cores that take
+/// documents from one shared counter: parsing is most of the cost and a stream's documents
+/// are independent. Each document's identity is read once, here. The first error in stream
+/// order among those found wins (a ConfigMap left for later that comes before it is
+/// validated first: it would have been found first). A document is refused only when
+/// Kubernetes' reader refuses it: one the editing parser alone cannot read is passed through,
+/// or edited in its canonical form ([`read_doc`]).
+fn parse_all<'a>(
+    docs: &[stream::Document<'a>],
     policy: &Policy,
-    need_of: impl Fn(&stream::Document) -> (Need, bool) + Sync,
-) -> Result<Parsed, InputError> {
+    need_of: impl Fn(Identity<'a>) -> (Need, bool) + Sync,
+) -> Result<Parsed<'a>, InputError> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
-    let work = || {
+    /// What one worker did: the documents read, each document's identity and need, and the
+    /// error it stopped at.
+    type Work<'a> = (
+        Vec<(usize, ReadDoc)>,
+        Vec<(usize, Identity<'a>, (Need, bool))>,
+        Option<InputError>,
+    );
+    let work = || -> Work<'a> {
         let mut trees: Vec<(usize, ReadDoc)> = Vec::new();
-        let mut needs: Vec<(usize, (Need, bool))> = Vec::new();
+        let mut needs = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(doc) = docs.get(i) else {
-                return Ok((trees, needs));
+                return (trees, needs, None);
             };
-            let (need, workload) = need_of(doc);
-            needs.push((i, (need, workload)));
+            let id = doc.quick_identity();
+            let (need, workload) = need_of(id);
+            needs.push((i, id, (need, workload)));
             let result = match need {
-                // The editing parser is the quick check; where it fails, Kubernetes' reader
-                // decides.
-                Need::Validate => yaml::validate(doc.parse_text()).or_else(|_| {
-                    read::read(doc.parse_text())
-                        .map(drop)
-                        .map_err(|e| kube_error(doc, e))
-                }),
+                _ if deferred(need, id) => Ok(()),
+                Need::Validate => validate(doc),
                 need => read_doc(doc, (need == Need::Edit).then_some(policy))
                     .map(|t| trees.extend(t.map(|t| (i, t)))),
             };
             if let Err(e) = result {
-                next.store(docs.len(), Ordering::Relaxed); // stop both threads
-                return Err(e);
+                next.store(docs.len(), Ordering::Relaxed); // stop every worker
+                return (trees, needs, Some(e));
             }
         }
     };
-    let (mine, theirs) = both(work_is_large(docs), work, work);
-    let mut out: Vec<Option<Node>> = Vec::new();
-    out.resize_with(docs.len(), || None);
-    let mut kube: Vec<Option<serde_json::Value>> = vec![None; docs.len()];
-    let mut needs = vec![(Need::Validate, false); docs.len()];
-    let mut rewritten: Vec<Option<Rewritten>> = vec![None; docs.len()];
-    match (mine, theirs) {
-        (Ok((a, na)), Ok((b, nb))) => {
-            for (i, (tree, read, r)) in a.into_iter().chain(b) {
-                out[i] = tree;
-                kube[i] = Some(read);
-                rewritten[i] = r;
-            }
-            for (i, n) in na.into_iter().chain(nb) {
-                needs[i] = n;
-            }
-            Ok((out, kube, needs, rewritten))
+    let done = each_worker(work_is_large(docs), work);
+    let mut parsed = Parsed {
+        trees: Vec::new(),
+        kube: vec![None; docs.len()],
+        needs: vec![(Need::Validate, false); docs.len()],
+        rewritten: vec![None; docs.len()],
+        identities: vec![None; docs.len()],
+        deferred: Vec::new(),
+    };
+    parsed.trees.resize_with(docs.len(), || None);
+    let mut error: Option<InputError> = None;
+    for (read, needs, e) in done {
+        for (i, (tree, kube, r)) in read {
+            parsed.trees[i] = tree;
+            parsed.kube[i] = Some(kube);
+            parsed.rewritten[i] = r;
         }
-        (Err(a), Err(b)) => Err(if b.line < a.line { b } else { a }),
-        (Err(e), _) | (_, Err(e)) => Err(e),
+        for (i, id, n) in needs {
+            parsed.needs[i] = n;
+            parsed.identities[i] = id;
+        }
+        if let Some(e) = e.filter(|e| error.as_ref().is_none_or(|first| e.line < first.line)) {
+            error = Some(e);
+        }
     }
+    parsed.deferred = (0..docs.len())
+        .filter(|&i| deferred(parsed.needs[i].0, parsed.identities[i]))
+        .collect();
+    if let Some(e) = error {
+        let at = e.document.map_or(0, |n| n.saturating_sub(1));
+        for &i in parsed.deferred.iter().take_while(|&&i| i < at) {
+            validate(&docs[i])?;
+        }
+        return Err(e);
+    }
+    Ok(parsed)
 }
 
 #[cfg(test)]
@@ -680,5 +769,46 @@ mod tests {
         let again = render(out.output.as_bytes(), &policy).unwrap();
         assert!(!again.changed);
         assert_eq!(again.changed_documents(&out.output), 0);
+    }
+
+    #[test]
+    fn a_configmap_left_for_later_is_still_refused_first_in_stream_order() {
+        let policy = policy::parse(
+            "version = 1\n[secrets]\nexternal = [\"s\"]\n[providers.google]\nclient_id = \"abc\"\nclient_secret = { secret = \"s\", key = \"k\" }\n",
+            "p.toml",
+        )
+        .unwrap();
+        let apiserver = "kind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n";
+        let broken_apiserver = "kind: Deployment\nmetadata:\n  name: clearml-apiserver\nspec: [\n";
+        // Neither reader takes it; nothing refers to it.
+        let broken_configmap = "kind: ConfigMap\nmetadata:\n  name: c\ndata: [\n";
+        let refused_at = |input: String| render(input.as_bytes(), &policy).unwrap_err().document;
+        assert_eq!(
+            refused_at(format!("{broken_configmap}---\n{broken_apiserver}")),
+            Some(1)
+        );
+        assert_eq!(
+            refused_at(format!("{broken_apiserver}---\n{broken_configmap}")),
+            Some(1)
+        );
+        assert_eq!(
+            refused_at(format!("{apiserver}---\n{broken_configmap}")),
+            Some(2)
+        );
+        // Referred to, it is read as Kubernetes reads it: refused all the same.
+        let referring = apiserver.replace(
+            "      - name: clearml-apiserver\n",
+            "      - name: clearml-apiserver\n        envFrom:\n        - configMapRef:\n            name: c\n",
+        );
+        assert_eq!(
+            refused_at(format!("{broken_configmap}---\n{referring}")),
+            Some(1)
+        );
+        // One Kubernetes reads is no error, read or not.
+        for deployment in [apiserver, referring.as_str()] {
+            let ok =
+                format!("kind: ConfigMap\nmetadata:\n  name: c\ndata:\n  A: b\n---\n{deployment}");
+            assert!(render(ok.as_bytes(), &policy).is_ok());
+        }
     }
 }

@@ -206,7 +206,12 @@ unsafe fn convert(e: &unsafe_sys::yaml_event_t) -> Event {
                 Event::Scalar {
                     anchor: text(s.anchor),
                     tag: text(s.tag),
-                    value: String::from_utf8_lossy(bytes).into_owned(),
+                    // Valid UTF-8 (the input is, and libyaml writes escapes as UTF-8):
+                    // checked without `from_utf8_lossy`'s slower chunked walk.
+                    value: match std::str::from_utf8(bytes) {
+                        Ok(s) => s.to_owned(),
+                        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+                    },
                     style: match s.style {
                         unsafe_sys::YAML_PLAIN_SCALAR_STYLE => Style::Plain,
                         unsafe_sys::YAML_DOUBLE_QUOTED_SCALAR_STYLE => Style::DoubleQuoted,

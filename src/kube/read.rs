@@ -325,6 +325,19 @@ fn bad_separator(line: &str) -> bool {
     })
 }
 
+/// Where the first line [`bad_separator`] refuses starts. Only lines starting with `---` are
+/// looked at, found with a substring search: a walk over every line cost more than the rest
+/// of a small document's reading.
+fn bad_separator_at(text: &str) -> Option<usize> {
+    let line_at = |at: usize| {
+        let rest = &text[at..];
+        &rest[..memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len())]
+    };
+    std::iter::once(0)
+        .chain(memchr::memmem::find_iter(text.as_bytes(), b"\n---").map(|i| i + 1))
+        .find(|&at| bad_separator(line_at(at)))
+}
+
 /// Reads one document's text as Kubernetes does. `Ok(None)` for a document with no content.
 pub fn read(text: &str) -> Result<Option<Value>, ReadError> {
     read_keys(text, false, None)
@@ -354,13 +367,9 @@ fn read_keys<'o>(
     unique_keys: bool,
     mut observe: Option<Observer<'_, 'o>>,
 ) -> Result<Option<Value>, ReadError> {
-    if let Some((n, _)) = text
-        .split('\n')
-        .enumerate()
-        .find(|(_, line)| bad_separator(line))
-    {
+    if let Some(at) = bad_separator_at(text) {
         return Err(ReadError {
-            line: n + 1,
+            line: memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count() + 1,
             column: 1,
             message: "a `---` line with more than a comment after it: Kubernetes' YAML reader refuses the stream (invalid Yaml document separator)".into(),
         });
@@ -860,6 +869,14 @@ mod tests {
             "Kubernetes' reader refuses the stream"
         );
         assert!(read("a: !!int x\n").is_err());
+        for (text, line) in [
+            ("--- x\n", 1),
+            ("a: 1\nb: ---x\n---x\n", 3),
+            ("a: |\n ---\n---  y\n", 3),
+        ] {
+            assert_eq!(read(text).unwrap_err().line, line, "{text:?}");
+        }
+        assert!(read("a: 1\n--- # c\n---\t\n").is_ok());
         assert!(read("<<: 1\n").is_err());
         let bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n";
         assert!(read(bomb).is_err());

@@ -3,7 +3,8 @@
 
 use super::node::Node;
 use super::scalar::Style;
-use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use saphyr_parser::input::SkipTabs;
+use saphyr_parser::{Event, Input, Parser, ScalarStyle, Span, StrInput, Tag};
 
 /// Deepest nesting accepted; deeper input is rejected instead of overflowing the stack.
 pub const MAX_DEPTH: usize = 512;
@@ -29,11 +30,126 @@ fn format_tag(tag: &Tag) -> String {
     }
 }
 
+/// saphyr's input over a `&str` ([`StrInput`]), every method its own but for the size of the
+/// lookahead buffer it reports. The scanner starts each plain scalar in a 32-byte string and
+/// then reserves room for that many more bytes: [`StrInput`]'s 128 made every plain scalar
+/// (most of a manifest) a second allocation, which was a tenth of a render. The scanner uses
+/// the size only to batch its character loops and to choose between two equivalent ways of
+/// skipping an indentation (a [`StrInput`] always has every character at hand), so the
+/// events are the same.
+struct Text<'a>(StrInput<'a>);
+
+impl Input for Text<'_> {
+    fn bufmaxlen(&self) -> usize {
+        // The first character is pushed before the reservation: 1 + 31 fits in 32.
+        31
+    }
+    fn lookahead(&mut self, count: usize) {
+        self.0.lookahead(count)
+    }
+    fn buflen(&self) -> usize {
+        self.0.buflen()
+    }
+    fn buf_is_empty(&self) -> bool {
+        self.0.buf_is_empty()
+    }
+    fn raw_read_ch(&mut self) -> char {
+        self.0.raw_read_ch()
+    }
+    fn raw_read_non_breakz_ch(&mut self) -> Option<char> {
+        self.0.raw_read_non_breakz_ch()
+    }
+    fn skip(&mut self) {
+        self.0.skip()
+    }
+    fn skip_n(&mut self, count: usize) {
+        self.0.skip_n(count)
+    }
+    fn peek(&self) -> char {
+        self.0.peek()
+    }
+    fn peek_nth(&self, n: usize) -> char {
+        self.0.peek_nth(n)
+    }
+    fn peek_opt(&self) -> Option<char> {
+        self.0.peek_opt()
+    }
+    fn look_ch(&mut self) -> char {
+        self.0.look_ch()
+    }
+    fn next_char_is(&self, c: char) -> bool {
+        self.0.next_char_is(c)
+    }
+    fn nth_char_is(&self, n: usize, c: char) -> bool {
+        self.0.nth_char_is(n, c)
+    }
+    fn next_2_are(&self, c1: char, c2: char) -> bool {
+        self.0.next_2_are(c1, c2)
+    }
+    fn next_3_are(&self, c1: char, c2: char, c3: char) -> bool {
+        self.0.next_3_are(c1, c2, c3)
+    }
+    fn next_is_document_indicator(&self) -> bool {
+        self.0.next_is_document_indicator()
+    }
+    fn next_is_document_start(&self) -> bool {
+        self.0.next_is_document_start()
+    }
+    fn next_is_document_end(&self) -> bool {
+        self.0.next_is_document_end()
+    }
+    fn skip_ws_to_eol(&mut self, skip_tabs: SkipTabs) -> (usize, Result<SkipTabs, &'static str>) {
+        self.0.skip_ws_to_eol(skip_tabs)
+    }
+    fn next_can_be_plain_scalar(&self, in_flow: bool) -> bool {
+        self.0.next_can_be_plain_scalar(in_flow)
+    }
+    fn next_is_blank_or_break(&self) -> bool {
+        self.0.next_is_blank_or_break()
+    }
+    fn next_is_blank_or_breakz(&self) -> bool {
+        self.0.next_is_blank_or_breakz()
+    }
+    fn next_is_blank(&self) -> bool {
+        self.0.next_is_blank()
+    }
+    fn next_is_break(&self) -> bool {
+        self.0.next_is_break()
+    }
+    fn next_is_breakz(&self) -> bool {
+        self.0.next_is_breakz()
+    }
+    fn next_is_z(&self) -> bool {
+        self.0.next_is_z()
+    }
+    fn next_is_flow(&self) -> bool {
+        self.0.next_is_flow()
+    }
+    fn next_is_digit(&self) -> bool {
+        self.0.next_is_digit()
+    }
+    fn next_is_alpha(&self) -> bool {
+        self.0.next_is_alpha()
+    }
+    fn skip_while_non_breakz(&mut self) -> usize {
+        self.0.skip_while_non_breakz()
+    }
+    fn skip_while_blank(&mut self) -> usize {
+        self.0.skip_while_blank()
+    }
+    fn fetch_while_is_alpha(&mut self, out: &mut String) -> usize {
+        self.0.fetch_while_is_alpha(out)
+    }
+    fn fetch_while_is_yaml_non_space(&mut self, out: &mut String) -> usize {
+        self.0.fetch_while_is_yaml_non_space(out)
+    }
+}
+
 /// The parser's events for one document's text, scanner errors as [`ParseError`]s, and a
 /// second document in the text refused (the stream splitter hands over one at a time).
 fn events(text: &str) -> impl Iterator<Item = Result<(Event<'_>, Span), ParseError>> {
     let mut documents = 0;
-    Parser::new_from_str(text).map(move |item| {
+    Parser::new(Text(StrInput::new(text))).map(move |item| {
         let (event, span) = item.map_err(|e| ParseError {
             line: e.marker().line(),
             column: e.marker().col() + 1,
@@ -180,6 +296,118 @@ mod tests {
             err.message.contains("nesting") || err.message.contains("recursion"),
             "{err:?}"
         );
+    }
+
+    /// Every event of saphyr's own `&str` input, and of [`Text`], up to the first error
+    /// (which the parser would give again and again).
+    fn both_inputs(text: &str) -> (String, String) {
+        fn events<T: Input>(parser: Parser<'_, T>) -> String {
+            let mut out = Vec::new();
+            for item in parser {
+                let failed = item.is_err();
+                out.push(item);
+                if failed {
+                    break;
+                }
+            }
+            format!("{out:?}")
+        }
+        let own = events(Parser::new_from_str(text));
+        (own, events(Parser::new(Text(StrInput::new(text)))))
+    }
+
+    #[test]
+    fn the_smaller_buffer_reads_every_text_the_same() {
+        // The repository's manifests, and generated texts heavy in what the size touches:
+        // plain scalars longer than it (multi-line, in flow), block scalars indented deeper,
+        // and the characters that end or break them.
+        let mut texts: Vec<String> = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures"
+        ))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if let Ok(text) = std::fs::read_to_string(&path) {
+                    texts.push(text);
+                }
+            }
+        }
+        assert!(texts.len() > 100, "{}", texts.len());
+        let pieces = [
+            "a",
+            "é",
+            "word-",
+            "0123456789abcdef0123456789abcdef0123",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\n  ",
+            "\n",
+            ": ",
+            ":",
+            "- ",
+            "#",
+            " #c",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "'",
+            "\"",
+            "|\n",
+            ">-\n",
+            "|2\n",
+            "? ",
+            "&x ",
+            "*x",
+            "!t ",
+            "---\n",
+            "...\n",
+            "\\",
+            "\r\n",
+            "\u{85}",
+            "\u{feff}",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..100_000 {
+            let mut t = String::new();
+            for _ in 0..next(40) {
+                if next(6) == 0 {
+                    t.push('\n');
+                    t.push_str(&" ".repeat(next(70)));
+                }
+                t.push_str(pieces[next(pieces.len())]);
+            }
+            texts.push(t);
+        }
+        for indent in [0, 28, 29, 30, 31, 32, 60, 130] {
+            let pad = " ".repeat(indent);
+            texts.push(format!(
+                "k:\n{pad}  v: |\n{pad}    one\n{pad}     two\n\n{pad}    three\n{pad}  w: x\n"
+            ));
+            texts.push(format!("k: |{}\n{pad}a\n{pad} b\n", indent.clamp(1, 9)));
+            texts.push(format!(
+                "k: {}\n{pad}{}\n",
+                "x".repeat(indent),
+                "y ".repeat(indent)
+            ));
+        }
+        for text in &texts {
+            let (own, ours) = both_inputs(text);
+            assert_eq!(own, ours, "{text:?}");
+        }
     }
 
     #[test]
