@@ -27,7 +27,7 @@ use crate::kube::sources::{self, Inventory, RefKind, Resolution};
 use crate::kube::{objects, workload};
 use crate::policy::{Plaintext, Policy, Value as PolicyValue};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// One targeted container as Kubernetes reads it.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,9 +128,10 @@ struct Effective<'a> {
 }
 
 /// A container's effective env: for each name, the last entry (Kubernetes' rule), with the
-/// value the process gets.
-fn effective_env(container: &Value) -> Result<HashMap<&str, Effective<'_>>, String> {
-    let mut out: HashMap<&str, Effective> = HashMap::new();
+/// value the process gets. Ordered by name: the problems found by walking it must come in the
+/// same order on every run (a hash map's order changes from one process to the next).
+fn effective_env(container: &Value) -> Result<BTreeMap<&str, Effective<'_>>, String> {
+    let mut out: BTreeMap<&str, Effective> = BTreeMap::new();
     match container.get("env") {
         None | Some(Value::Null) => {}
         Some(Value::Array(entries)) => {
@@ -257,7 +258,7 @@ fn stored_reference(
 fn env_from_variables(
     target: &Target,
     inventory: &Inventory,
-    env: &HashMap<&str, Effective>,
+    env: &BTreeMap<&str, Effective>,
 ) -> Vec<(String, Option<String>)> {
     let env_from: Vec<k8s_openapi::api::core::v1::EnvFromSource> = target
         .value

@@ -143,6 +143,42 @@ fn attack_found_inputs_are_refused() {
     }
 }
 
+/// Findings come in the same order on every run: two variables competing with the policy's
+/// settings (tests/fixtures/attack-found/competing-order.yaml) were reported in an order that
+/// changed from one process to the next (the proof walked a hash map of the env).
+#[test]
+fn findings_come_in_the_same_order_on_every_run() {
+    let input = root().join("tests/fixtures/attack-found/competing-order.yaml");
+    let policy = root().join("tests/fixtures/policies/keycloak.toml");
+    let (input, policy) = (input.to_str().unwrap(), policy.to_str().unwrap());
+    for args in [
+        vec!["render", "--policy", policy, input],
+        vec!["check", "--format", "json", "--policy", policy, input],
+    ] {
+        let first = run(&args, b"");
+        let stderr = text(&first.stderr);
+        assert_eq!(first.status.code(), Some(1), "{args:?}: {stderr}");
+        let all = format!("{stderr}{}", text(&first.stdout));
+        let at = |what: &str| {
+            all.find(what)
+                .unwrap_or_else(|| panic!("{args:?}: no `{what}` in {all}"))
+        };
+        // By name: `CLEARML__secure__login` before `CLEARML__secure__login__sso__…`.
+        assert!(
+            at("`CLEARML__secure__login` would also set keycloak.client_id")
+                < at("`CLEARML__secure__login__sso__oauth_client__keycloak` would also set keycloak.client_id"),
+            "{args:?}: {all}"
+        );
+        // A hash map's order differs between processes: a few runs would show it.
+        for _ in 0..8 {
+            let again = run(&args, b"");
+            assert_eq!(again.status.code(), first.status.code(), "{args:?}");
+            assert_eq!(text(&again.stdout), text(&first.stdout), "{args:?}");
+            assert_eq!(text(&again.stderr), stderr, "{args:?}");
+        }
+    }
+}
+
 /// A Service whose name ClearML does not read (`clearml-apiserver` becomes
 /// `CLEARML_APISERVER_SERVICE_HOST`, one `_`) changes nothing: the same findings, and the
 /// Service passes through.
