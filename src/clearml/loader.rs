@@ -766,26 +766,6 @@ impl Reading<'_> {
     }
 }
 
-/// `name.replace("__", ".")` (Python's `str.replace`: left to right, not overlapping).
-fn dunder_to_dot(name: &str) -> String {
-    let b = name.as_bytes();
-    let mut out = String::with_capacity(name.len());
-    let mut start = 0;
-    let mut i = 0;
-    while i + 1 < b.len() {
-        if b[i] == b'_' && b[i + 1] == b'_' {
-            out.push_str(&name[start..i]);
-            out.push('.');
-            i += 2;
-            start = i;
-        } else {
-            i += 1;
-        }
-    }
-    out.push_str(&name[start..]);
-    out
-}
-
 /// [`load`], recording in `read` every name looked up in the environment.
 /// `first_read` holds each name once, with what looked it up first (a variable's name, a
 /// file's path, or the config folders).
@@ -879,11 +859,12 @@ fn load_recording(
             .collect();
         keys.sort_unstable_by_key(|(k, _)| *k);
         for (key, value) in keys {
-            let path = py_lower(&dunder_to_dot(&key[prefix.len()..])).ok_or_else(|| {
-                Failure::Unknown(format!(
+            let path =
+                py_lower(&super::names::dunder_to_dot(&key[prefix.len()..])).ok_or_else(|| {
+                    Failure::Unknown(format!(
                     "variable {key}: a letter whose lower case is newer than the image's Python"
                 ))
-            })?;
+                })?;
             let text = variable_text(&path, value);
             *reading.borrow_mut() = Reading::Variable(key);
             let tree = pyhocon::parse(&text, &env).map_err(|error| Failure::Variable {

@@ -122,11 +122,9 @@ pub fn config_path(name: &str) -> Option<String> {
     Some(dotted(rest))
 }
 
-/// What ClearML makes of a variable name after its `CLEARML__`/`TRAINS__` prefix: every `__`
-/// (left to right, not overlapping) becomes `.`, then it is lower-cased. The same as
-/// `rest.replace("__", ".").to_lowercase()`, without a substring searcher per name (names
-/// are checked many times per container).
-pub fn dotted(rest: &str) -> String {
+/// Python's `rest.replace("__", ".")`: every `__`, left to right and not overlapping, becomes
+/// `.` (the loader lower-cases the result with Python's rules itself).
+pub fn dunder_to_dot(rest: &str) -> String {
     let bytes = rest.as_bytes();
     let mut out = String::with_capacity(rest.len());
     let (mut i, mut start) = (0, 0);
@@ -141,6 +139,15 @@ pub fn dotted(rest: &str) -> String {
         }
     }
     out.push_str(&rest[start..]);
+    out
+}
+
+/// What ClearML makes of a variable name after its `CLEARML__`/`TRAINS__` prefix: every `__`
+/// (left to right, not overlapping) becomes `.`, then it is lower-cased. The same as
+/// `rest.replace("__", ".").to_lowercase()`, without a substring searcher per name (names
+/// are checked many times per container).
+pub fn dotted(rest: &str) -> String {
+    let mut out = dunder_to_dot(rest);
     if out.is_ascii() {
         out.make_ascii_lowercase();
         out

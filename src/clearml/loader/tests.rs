@@ -365,6 +365,10 @@ fn dunder_to_dot_is_replace() {
     for name in [
         "", "_", "__", "___", "____", "a__b", "a___b", "__a__", "a_b", "x____y_",
     ] {
-        assert_eq!(dunder_to_dot(name), name.replace("__", "."), "{name}");
+        assert_eq!(
+            crate::clearml::names::dunder_to_dot(name),
+            name.replace("__", "."),
+            "{name}"
+        );
     }
 }
