@@ -12,6 +12,7 @@ pub mod canonical;
 pub mod env;
 pub mod libyaml;
 pub mod objects;
+pub mod plain;
 pub mod read;
 pub mod scalar;
 pub mod sources;
