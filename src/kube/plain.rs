@@ -202,6 +202,20 @@ fn indicator(c: u8) -> bool {
     )
 }
 
+/// Printable ASCII and `\n` only: no tab, `\r`, control byte, BOM or other character. In
+/// blocks without an early exit, which the compiler turns into vector compares: a byte at a
+/// time this was most of a check's cost.
+fn printable(b: &[u8]) -> bool {
+    let bad = |c: u8| u8::from(c != b'\n' && !(0x20..0x7f).contains(&c));
+    let mut blocks = b.chunks_exact(64);
+    for block in &mut blocks {
+        if block.iter().fold(0u8, |acc, &c| acc | bad(c)) != 0 {
+            return false;
+        }
+    }
+    blocks.remainder().iter().all(|&c| bad(c) == 0)
+}
+
 fn flow_plain_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'/' | b'=' | b'+' | b'@')
 }
@@ -251,8 +265,7 @@ impl<'a, S: Sink> Scanner<'a, S> {
 
     fn run(&mut self) -> Scan<()> {
         let b = self.b;
-        // Printable ASCII and `\n` only: no tab, `\r`, control byte, BOM or other character.
-        if !b.iter().all(|&c| c == b'\n' || (0x20..0x7f).contains(&c)) {
+        if !printable(b) {
             return Err(NotPlain);
         }
         self.emit(Raw::StreamStart, self.mark(0));
@@ -269,6 +282,10 @@ impl<'a, S: Sink> Scanner<'a, S> {
             self.line_start = pos;
             self.line_end = self.end_of_line(pos);
             let mut p = pos;
+            // Indentation eight spaces at a time, then byte by byte.
+            while p + 8 <= self.line_end && b[p..p + 8] == *b"        " {
+                p += 8;
+            }
             while p < self.line_end && b[p] == b' ' {
                 p += 1;
             }
@@ -408,9 +425,9 @@ impl<'a, S: Sink> Scanner<'a, S> {
         if q == self.line_end || b[q] == b'#' || self.dash(q) {
             return Err(NotPlain);
         }
-        if self.key_at(q)?.is_some() {
+        if let Some(key) = self.key_at(q)? {
             self.open(true, q - self.line_start, false, q)?;
-            return self.key_line(q);
+            return self.key_value(q, key);
         }
         self.value(q)
     }
@@ -487,9 +504,14 @@ impl<'a, S: Sink> Scanner<'a, S> {
 
     /// A line of a mapping whose key starts at `q`.
     fn key_line(&mut self, q: usize) -> Scan<Option<(usize, usize)>> {
-        let Some((span, kind, colon)) = self.key_at(q)? else {
-            return Err(NotPlain);
-        };
+        match self.key_at(q)? {
+            Some(key) => self.key_value(q, key),
+            None => Err(NotPlain),
+        }
+    }
+
+    /// The key found at `q`, and its value.
+    fn key_value(&mut self, q: usize, (span, kind, colon): Key) -> Scan<Option<(usize, usize)>> {
         let m = self.mark(q);
         self.scalar(kind, span, m);
         let b = self.b;
@@ -915,8 +937,12 @@ mod tests {
         assert!(taken * 100 >= docs.len() * 70, "{taken} of {}", docs.len());
     }
 
-    /// Texts a parser read otherwise than an earlier scanner did, kept.
-    const FOUND: &[&str] = &[];
+    /// Texts where an earlier scanner disagreed (with a parser, or with itself), kept.
+    const FOUND: &[&str] = &[
+        // A block scalar's last line without a line break: checking read the line again as
+        // content after the scalar and refused what reading (with the break added) took.
+        "data:\n  services.conf: |\n\n    include \"/mnt/elsewhere/x.conf\"",
+    ];
 
     #[test]
     fn found_disagreements_stay_fixed() {
