@@ -7,14 +7,14 @@
 //! subset is strict and ASCII-only: block mappings and sequences (compact `- key: v` mappings,
 //! sequences at their parent key's indentation), plain keys and values on one line, quoted
 //! scalars on one line (double-quoted without escapes), `|` and `>` block scalars (no
-//! indentation indicator), `[]`,
-//! `{}` and one-line flow sequences and mappings of simple scalars, whole-line and trailing comments, one
-//! `---` at the very start. Everything else — tabs, `\r`, non-ASCII or control bytes,
-//! anchors, aliases, tags, directives, `?` keys, other scalars over several lines,
-//! indentation indicators, empty `-` items, another `---` or `...`, deep nesting — is "not
+//! indentation indicator), `[]`, `{}` and one-line flow sequences and mappings of simple
+//! scalars, whole-line and trailing comments, one `---` at the very start. Everything else —
+//! tabs, `\r`, non-ASCII or control bytes, anchors, aliases, tags, directives, `?` keys, other
+//! scalars over several lines, empty `-` items, another `---` or `...`, deep nesting — is "not
 //! plain". What it must not do: guess. A text is taken only where the differential test
 //! below (against libyaml, and saphyr-parser, which the tool's validation uses) shows the
-//! events identical; anything unsure is left to libyaml.
+//! events identical; anything unsure is left to libyaml. It knows nothing of Kubernetes'
+//! reading itself (that is [`crate::kube::read`]'s, on these events).
 
 use crate::kube::libyaml::{Event, Style};
 
