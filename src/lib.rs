@@ -450,6 +450,11 @@ fn deferred(need: Need, id: Identity<'_>) -> bool {
 /// Checks that Kubernetes reads a document the tool passes through: the editing parser is the
 /// quick check; where it fails, Kubernetes' reader decides.
 fn validate(doc: &stream::Document) -> Result<(), InputError> {
+    // Plain block YAML is valid to both parsers (kube::plain's differential test): checked
+    // in one cheap pass, nothing built.
+    if kube::plain::check(doc.parse_text()) {
+        return Ok(());
+    }
     yaml::validate(doc.parse_text()).or_else(|_| {
         read::read(doc.parse_text())
             .map(drop)

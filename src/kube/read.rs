@@ -414,7 +414,28 @@ fn read_keys<'o>(
         if let Some(o) = observe.as_deref_mut() {
             o(None);
         }
-        let read = read_events(input, &stand_ins, unique_keys, observe.as_deref_mut());
+        // Plain block YAML (nearly all of Helm's output) is scanned for libyaml's events
+        // without libyaml; a text outside that subset, or patched, is left to libyaml.
+        let plain = patched
+            .is_none()
+            .then(|| crate::kube::plain::events(input))
+            .flatten();
+        let read = match plain {
+            Some(events) => read_events(
+                input,
+                Plain(events.into_iter(), 0),
+                &stand_ins,
+                unique_keys,
+                observe.as_deref_mut(),
+            ),
+            None => read_events(
+                input,
+                Parser::new(input),
+                &stand_ins,
+                unique_keys,
+                observe.as_deref_mut(),
+            ),
+        };
         let (at, with): (usize, Cow<str>) = match read {
             Err(Retry::Colon(at)) if input.as_bytes().get(at) == Some(&b':') => {
                 let colon = stand_ins.iter().find(|(_, o)| *o == ':').map(|(c, _)| *c);
@@ -495,13 +516,46 @@ fn longer_go_tag(text: &str, start: usize) -> Option<usize> {
     matches!(b.get(i), Some(b',' | b'[' | b']')).then_some(i)
 }
 
+/// Where [`read_events`] takes its events from: libyaml, or the same events scanned
+/// beforehand by [`crate::kube::plain`].
+trait Events {
+    /// The next event and its 0-based (line, column), as [`Parser::next_event`].
+    fn next_event(&mut self) -> Result<(Event, usize, usize), crate::kube::libyaml::Error>;
+    /// As [`Parser::event_start`].
+    fn event_start(&self) -> usize;
+}
+
+impl Events for Parser<'_> {
+    fn next_event(&mut self) -> Result<(Event, usize, usize), crate::kube::libyaml::Error> {
+        Parser::next_event(self)
+    }
+    fn event_start(&self) -> usize {
+        Parser::event_start(self)
+    }
+}
+
+/// [`crate::kube::plain::events`] handed out one by one, with the start of the last.
+struct Plain(std::vec::IntoIter<crate::kube::plain::Located>, usize);
+
+impl Events for Plain {
+    fn next_event(&mut self) -> Result<(Event, usize, usize), crate::kube::libyaml::Error> {
+        // The scan ends with `StreamEnd`, after which `read_events` asks no more.
+        let (event, line, column, start) = self.0.next().unwrap_or((Event::StreamEnd, 0, 0, 0));
+        self.1 = start;
+        Ok((event, line, column))
+    }
+    fn event_start(&self) -> usize {
+        self.1
+    }
+}
+
 fn read_events<'o>(
     text: &str,
+    mut parser: impl Events,
     stand_ins: &[(char, char)],
     unique_keys: bool,
     mut observe: Option<Observer<'_, 'o>>,
 ) -> Result<Option<Value>, Retry> {
-    let mut parser = Parser::new(text);
     let mut anchors: HashMap<String, (Anchored, u64)> = HashMap::new();
     // go-yaml names a node when it starts: a later node with the same anchor takes the name
     // even if it ends first. Each naming gets a number; a collection keeps the name at its end
@@ -944,6 +998,31 @@ mod tests {
         assert!(read("'a'\n\"x\": \"\\/\"\n").is_ok());
         assert!(read("[a]\n\"\\\\/\"\n").is_ok());
         assert_eq!(r("a:\tb\n"), json!({"a": "b"}));
+    }
+
+    /// A text in kube::plain's subset is read from its events, not libyaml's: the reading's
+    /// observer (the read-back check) sees one reading, of libyaml's very events.
+    #[test]
+    fn plain_texts_are_observed_as_libyaml_reads_them() {
+        for text in [
+            "---\n# Source: x\na: 1\nb:\n- c\n- d: |\n    e\n  f: [g, 'h']\n",
+            "a:\n  b: >-\n    c\n    d\n  e: {f: \"g\"}\n",
+        ] {
+            assert!(crate::kube::plain::check(text), "{text:?}");
+            let mut seen: Vec<Option<Event>> = Vec::new();
+            read_own_output_observed(text, &mut |e| seen.push(e.cloned())).unwrap();
+            let mut want = vec![None];
+            let mut parser = Parser::new(text);
+            loop {
+                let (e, _, _) = parser.next_event().unwrap();
+                let last = e == Event::DocumentEnd;
+                want.push(Some(e));
+                if last {
+                    break;
+                }
+            }
+            assert_eq!(seen, want, "{text:?}");
+        }
     }
 
     #[test]
