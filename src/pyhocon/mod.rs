@@ -26,6 +26,7 @@ mod resolve;
 pub use parse::UNITS as PERIOD_UNITS;
 
 pub use model::parse_key;
+pub(crate) use model::KEY_SYNTAX;
 use model::{Arena, Tok};
 
 /// The most parts a key may have (`a.b.c` has three). pyhocon stores a key by recursing once
