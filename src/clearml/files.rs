@@ -21,30 +21,16 @@ pub const CONFIG_DIR_VARIABLES: [&str; 2] = ["CLEARML_CONFIG_DIR", "TRAINS_CONFI
 /// Substitutions are not a way in: pyhocon resolves `${…}` within the file, and an
 /// environment variable substitutes as a string, never as an object with keys.
 pub fn sets_sso(relative: &str, text: &str) -> Option<&'static str> {
-    // The text lower-cased with its quotes dropped, split into its tokens; the file's text is
-    // prepared once for both words and split without keeping its tokens (a config file of many
-    // sections is read for every targeted container).
-    let unquoted = |s: &str| -> String {
-        let mut out = String::with_capacity(s.len());
-        out.extend(
-            s.chars()
-                .filter(|&c| c != '"')
-                .map(|c| c.to_ascii_lowercase()),
-        );
-        out
-    };
-    fn tokens(s: &str) -> impl Iterator<Item = &str> {
-        s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-            .filter(|t| !t.is_empty())
-    }
     let key = relative.strip_suffix(".conf").unwrap_or(relative);
     let key = unquoted(key);
     let path: Vec<&str> = tokens(&key).collect();
     if path.contains(&"sso") {
         return Some("its path names an `sso` key");
     }
-    let text_tokens = unquoted(text);
-    if tokens(&text_tokens).any(|t| t == "sso") {
+    // The file's text is read in one pass for both words, without a copy (a config file of
+    // many sections is read for every targeted container).
+    let (sso, include) = text_names_sso_include(text);
+    if sso {
         return Some("it names an `sso` key");
     }
     // The file's own key (its path below the config directory, `/` and `.` as separators):
@@ -58,13 +44,60 @@ pub fn sets_sso(relative: &str, text: &str) -> Option<&'static str> {
     if !on_the_way {
         return None;
     }
-    if tokens(&text_tokens).any(|t| t == "include") {
+    if include {
         return Some("it has an `include`, which brings in text the tool cannot see");
     }
     if text.contains("\\u") {
         return Some("it has a `\\u` escape, which can spell a key the tool cannot read");
     }
     None
+}
+
+/// `s` lower-cased with its quotes dropped.
+fn unquoted(s: &str) -> String {
+    s.chars()
+        .filter(|&c| c != '"')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The tokens of a text: runs of ASCII letters, digits, `_` and `-`.
+fn tokens(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .filter(|t| !t.is_empty())
+}
+
+/// Whether [`tokens`]`(`[`unquoted`]`(text))` holds `sso`, and `include`: the same tokens read
+/// byte by byte (a quote joins what is around it, every other byte outside a token, a UTF-8
+/// one included, ends it), only as much of each kept as the longer word needs.
+fn text_names_sso_include(text: &str) -> (bool, bool) {
+    let (mut sso, mut include) = (false, false);
+    let mut token = [0u8; 8];
+    // The token's length so far (past `token`'s size only counted).
+    let mut len = 0;
+    let mut end = |len: usize, token: &[u8; 8]| match &token[..len.min(8)] {
+        b"sso" if len == 3 => sso = true,
+        b"include" if len == 7 => include = true,
+        _ => {}
+    };
+    for &b in text.as_bytes() {
+        if b == b'"' {
+            continue;
+        }
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+            if let Some(slot) = token.get_mut(len) {
+                *slot = b.to_ascii_lowercase();
+            }
+            len += 1;
+        } else if len > 0 {
+            end(len, &token);
+            len = 0;
+        }
+    }
+    if len > 0 {
+        end(len, &token);
+    }
+    (sso, include)
 }
 
 #[cfg(test)]
@@ -109,5 +142,35 @@ mod tests {
             "lossless: true, sso_like: 1, x-sso: 2"
         ));
         assert!(!sets("secure.conf", "login: ${?LOGIN}"));
+    }
+
+    #[test]
+    fn one_pass_over_a_text_finds_the_tokens_a_split_finds() {
+        for text in [
+            "",
+            "sso",
+            "SSO",
+            "s\"so\"",
+            "\"sso\"x",
+            "xsso sso-x sso_ ssox",
+            "login{sso{a:1}}",
+            "INCLUDE \"a.conf\"",
+            "includes include_ in\"clude\"",
+            "é sso é",
+            "ssoé",
+            "éinclude",
+            "a\u{2028}sso",
+            "incl\nude",
+            "sso\n",
+            "verylongtokenthatislongerthaneight sso",
+            "ssossossossossossosso",
+        ] {
+            let split = unquoted(text);
+            let want = (
+                tokens(&split).any(|t| t == "sso"),
+                tokens(&split).any(|t| t == "include"),
+            );
+            assert_eq!(text_names_sso_include(text), want, "{text:?}");
+        }
     }
 }

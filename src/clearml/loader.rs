@@ -326,7 +326,7 @@ fn set(t: &Tree, k: &str, v: Node) {
 /// Whether `parse_key(key)` is `[key]`: not empty, no `.`, no quote, none of its special
 /// characters. Most keys are; their lookups then need no splitting.
 fn single_part(key: &str) -> bool {
-    !key.is_empty() && !key.bytes().any(|b| b"\".$}[]:=+#`^?!@*&".contains(&b))
+    !key.is_empty() && !key.bytes().any(|b| crate::pyhocon::KEY_SYNTAX[b as usize])
 }
 
 /// What `ConfigTree._get(parse_key(key))` finds.

@@ -26,6 +26,7 @@ mod resolve;
 pub use parse::UNITS as PERIOD_UNITS;
 
 pub use model::parse_key;
+pub(crate) use model::KEY_SYNTAX;
 use model::{Arena, Tok};
 
 /// The most parts a key may have (`a.b.c` has three). pyhocon stores a key by recursing once
@@ -299,16 +300,22 @@ fn to_value(a: &Arena, t: &Tok, depth: usize) -> Value {
 pub fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
+    // The escaped characters are ASCII: the text between them is copied whole.
+    let mut from = 0;
+    for (i, b) in value.bytes().enumerate() {
+        let escaped = match b {
+            b'\\' => "\\\\",
+            b'"' => "\\\"",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            _ => continue,
+        };
+        out.push_str(&value[from..i]);
+        out.push_str(escaped);
+        from = i + 1;
     }
+    out.push_str(&value[from..]);
     out.push('"');
     out
 }

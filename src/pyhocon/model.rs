@@ -808,12 +808,25 @@ impl Arena {
     }
 }
 
+/// The bytes [`parse_key`] splits at (`$}[]:=+#`^?!@*&.`) and the quote, as a table: keys are
+/// tested byte by byte many times per container, and a slice's `contains` is a search call
+/// per byte.
+pub(crate) static KEY_SYNTAX: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = b"$}[]:=+#`^?!@*&.\"";
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// `ConfigTree.parse_key`: `re.findall(r'"[^"]+"|[^$}\[\]:=+#`^?!@*&.]+', key)`, each part
 /// unquoted unless it holds one of those characters.
 pub fn parse_key(s: &str) -> Vec<String> {
-    const SPECIAL: &str = "$}[]:=+#`^?!@*&.";
-    // All of them ASCII: a byte test is a character test.
-    let special_byte = |b: u8| SPECIAL.as_bytes().contains(&b);
+    // `$}[]:=+#`^?!@*&.`, all ASCII: a byte test is a character test.
+    let special_byte = |b: u8| b != b'"' && KEY_SYNTAX[b as usize];
     // The common key: no quote and no special character but `.`: the parts between dots.
     if !s
         .bytes()

@@ -92,6 +92,12 @@ fn quote_round_trips() {
         let text = format!("a.b: {}", quote(v));
         assert_eq!(read(&text), Ok(obj("a", obj("b", s(v)))), "{v:?}");
     }
+    // Exactly: only the five escaped, every other character (multi-byte ones too) as it is.
+    assert_eq!(
+        quote("é\"x\\\n\u{2028}\t\rz"),
+        "\"é\\\"x\\\\\\n\u{2028}\\t\\rz\""
+    );
+    assert_eq!(quote("\u{1}ref:a/b"), "\"\u{1}ref:a/b\"");
 }
 
 #[test]

@@ -29,16 +29,22 @@ pub type ReadBack = Result<Option<serde_json::Value>, read::ReadError>;
 /// the reading the proof takes ([`all`]'s `read_backs`), and whether its parser events were
 /// exactly `intended`, the corrected tree a splice must read back as ([`yaml::ReadsAs`]).
 /// `false` is "not sure": an anchor, alias or tag, a text read more than once (patched where
-/// go-yaml and libyaml differ), a byte-order mark, a line that could start another document.
+/// go-yaml and libyaml differ), a byte-order mark, a line that could start another document,
+/// or text between or inside the tokens that libyaml accepts and the tool's parser may not
+/// ([`Between`]).
 pub fn read_back(text: &str, intended: &Node) -> (ReadBack, bool) {
     // What the proof reads of a changed document (see `prove`).
     let text = text.trim_start_matches('\u{feff}');
     let mut check = yaml::ReadsAs::new(intended);
     let mut readings = 0;
     let bytes = text.as_bytes();
+    let mut between = Between::new(bytes);
     let reading = read::read_own_output_observed(text, &mut |event| match event {
         None => readings += 1,
-        Some(event) => check.see(seen(event, bytes)),
+        Some(event) => {
+            check.see(seen(event, bytes));
+            between.see(event);
+        }
     });
     let one_document = memchr::memmem::find(bytes, b"\n---").is_none()
         && memchr::memmem::find(bytes, b"\n...").is_none();
@@ -46,8 +52,156 @@ pub fn read_back(text: &str, intended: &Node) -> (ReadBack, bool) {
         && one_document
         && !text.contains('\u{feff}')
         && matches!(reading, Ok(Some(_)))
-        && check.same();
+        && check.same()
+        && between.plain_to_both();
     (reading, sure)
+}
+
+/// The text around and inside the tokens of a reading, where the events say nothing: libyaml
+/// is laxer there than the tool's parser (saphyr), which refuses, for one, the continuation
+/// line of a flow collection or a quoted scalar indented no deeper than the block around it
+/// (`a:\n  b: {c: 1,\n  d: 2}`, `a: 'b\nc'`), a comment right after a token (`a: "b"#c`,
+/// `[b]#c`) and a tab where libyaml takes it for a space (`a:\tb`). Such a text reads as the
+/// tree to Kubernetes, and a second render refuses it. Rather than copy saphyr's rules, a
+/// reading is plain to both only where none of that can occur: a tab only inside a one-line
+/// scalar; a flow collection, a quoted scalar and a scalar in a flow collection only on one
+/// line; a comment only after a space or at a line's start. Anything else is left to the
+/// tool's parser ([`yaml::reads_back`]): a second parse of that document, never a refusal.
+struct Between<'t> {
+    text: &'t [u8],
+    /// Where the last token read ends: what follows up to the next one is between tokens.
+    at: usize,
+    /// The flow collections open.
+    flow: usize,
+    /// Every tab, and every `#` after something other than a space or a line break, in
+    /// order: few or none, so a stretch of text is searched only when one of them is in it.
+    odd: Vec<usize>,
+    /// The first of `odd` not yet passed.
+    next: usize,
+    plain: bool,
+}
+
+impl<'t> Between<'t> {
+    fn new(text: &'t [u8]) -> Self {
+        let odd = memchr::memchr2_iter(b'\t', b'#', text)
+            .filter(|&i| text[i] == b'\t' || i > 0 && !matches!(text[i - 1], b' ' | b'\n'))
+            .collect();
+        Between {
+            text,
+            at: 0,
+            flow: 0,
+            odd,
+            next: 0,
+            plain: true,
+        }
+    }
+
+    /// Whether one of `odd` lies in `from..to`; `from` never goes back.
+    fn odd_in(&mut self, from: usize, to: usize) -> bool {
+        while self.odd.get(self.next).is_some_and(|&i| i < from) {
+            self.next += 1;
+        }
+        self.odd.get(self.next).is_some_and(|&i| i < to)
+    }
+
+    fn see(&mut self, event: &Event) {
+        if !self.plain {
+            return;
+        }
+        self.plain = match event {
+            Event::Scalar { span, .. } => self.upto(span.0) && self.scalar(*span),
+            Event::SequenceStart { flow, start, .. } | Event::MappingStart { flow, start, .. } => {
+                let plain = self.upto(*start);
+                if *flow {
+                    // Past its bracket.
+                    self.flow += 1;
+                    self.at = self.at.max(*start + 1);
+                }
+                plain
+            }
+            // A block collection ends where the next token starts; a flow one at its bracket.
+            Event::SequenceEnd | Event::MappingEnd => self.flow == 0 || self.close(),
+            Event::Alias(_)
+            | Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart
+            | Event::DocumentEnd => true,
+        };
+    }
+
+    /// Whether the text from the last token to `to` holds only what both parsers read
+    /// alike: no tab; inside a flow collection, no line break or comment; else comments only
+    /// after a space or a line break.
+    fn upto(&mut self, to: usize) -> bool {
+        let from = self.at;
+        let Some(gap) = self.text.get(from..to) else {
+            // An empty scalar stands at its indicator: nothing between.
+            return true;
+        };
+        self.at = to;
+        let plain = !self.odd_in(from, to)
+            || memchr::memchr(b'\t', gap).is_none() && comments_follow_space(self.text, from, to);
+        plain && (self.flow == 0 || memchr::memchr2(b'\n', b'#', gap).is_none())
+    }
+
+    /// A scalar at `span`: a quoted one, or any inside a flow collection, on one line; a block
+    /// one whose header holds no tab and no comment glued to it; a plain one over lines with
+    /// no tab.
+    fn scalar(&mut self, (start, end): (usize, usize)) -> bool {
+        let Some(s) = self.text.get(start..end) else {
+            return false;
+        };
+        self.at = self.at.max(end);
+        let one_line = |s: &[u8]| memchr::memchr(b'\n', s).is_none();
+        match s.first() {
+            _ if self.flow > 0 => one_line(s),
+            Some(b'"' | b'\'') => one_line(s),
+            _ if !self.odd_in(start, end) => true,
+            Some(b'|' | b'>') => {
+                let header = memchr::memchr(b'\n', s).map_or(end, |l| start + l);
+                memchr::memchr(b'\t', s).is_none()
+                    && comments_follow_space(self.text, start, header)
+            }
+            _ => one_line(s) || memchr::memchr(b'\t', s).is_none(),
+        }
+    }
+
+    /// The end of the innermost flow collection open: its bracket, after only spaces and
+    /// commas on the same line.
+    fn close(&mut self) -> bool {
+        self.flow -= 1;
+        let rest = self.text.get(self.at..).unwrap_or_default();
+        match rest.iter().position(|c| !matches!(c, b' ' | b',')) {
+            Some(i) if matches!(rest[i], b']' | b'}') => {
+                self.at += i + 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the whole reading was plain to both: the text after its last token too.
+    fn plain_to_both(&mut self) -> bool {
+        self.plain && self.upto(self.text.len())
+    }
+}
+
+/// Whether every comment starting in `text[from..to]` follows a space or a line break (or
+/// starts the text): libyaml also takes `#` right after a token (`"a"#b`) for a comment.
+fn comments_follow_space(text: &[u8], from: usize, to: usize) -> bool {
+    let mut at = from;
+    while let Some(i) = memchr::memchr(b'#', &text[at..to]) {
+        let hash = at + i;
+        if hash > 0 && !matches!(text[hash - 1], b' ' | b'\n') {
+            return false;
+        }
+        // The rest of the line is the comment's.
+        match memchr::memchr(b'\n', &text[hash..to]) {
+            Some(l) => at = hash + l,
+            None => return true,
+        }
+    }
+    true
 }
 
 /// A libyaml event as [`yaml::ReadsAs`] follows it. A collection's tag is not in its event:
@@ -273,5 +427,55 @@ mod tests {
         // Nothing Kubernetes reads, or a reading that fails: never sure.
         assert!(!read_back("a: 1\na: 2\n", &tree("a: 1\n")).1);
         assert!(!read_back("# none\n", &tree("a: 1\n")).1);
+    }
+
+    #[test]
+    fn what_libyaml_alone_reads_as_the_tree_is_left_to_the_tools_parser() {
+        // (text, the tree it is meant to be): Kubernetes reads each as the tree, the tool's
+        // parser refuses it.
+        for (text, meant) in [
+            // Continuation lines of flow collections and quoted scalars, not indented enough.
+            ("a: {\nb: 1}\n", "a: {b: 1}\n"),
+            ("x:\n  a: {\nb: 1}\n", "x:\n  a: {b: 1}\n"),
+            ("x:\n  a: [\nb]\n", "x:\n  a: [b]\n"),
+            ("x:\n  a: [b,\n  c]\n", "x:\n  a: [b, c]\n"),
+            ("x:\n  a: [b\n ]\n", "x:\n  a: [b]\n"),
+            ("a:\n  b: {c: d,\n  e: f}\n", "a:\n  b: {c: d, e: f}\n"),
+            ("x:\n  a: \"b\nc\"\n", "x:\n  a: \"b c\"\n"),
+            ("x:\n  a: 'b\nc'\n", "x:\n  a: 'b c'\n"),
+            ("x:\n  a: 'b\n  c'\n", "x:\n  a: 'b c'\n"),
+            ("a: 'b\nc'\n", "a: 'b c'\n"),
+            ("a:\n  b: \"c\n  d\"\n", "a:\n  b: \"c d\"\n"),
+            ("a: \"x\\\ny\"\n", "a: \"xy\"\n"),
+            ("x:\n  a: 'b\n\n  c'\n", "x:\n  a: \"b\\nc\"\n"),
+            // A comment right after a token.
+            ("a: \"x\"#c\n", "a: \"x\"\n"),
+            ("a: 'x'#c\n", "a: 'x'\n"),
+            ("a: [x]#c\n", "a: [x]\n"),
+            ("a: {x: 1}#c\n", "a: {x: 1}\n"),
+            // A tab for a space.
+            ("a:\t1\n", "a: 1\n"),
+        ] {
+            let meant = tree(meant);
+            assert!(read::read_own_output(text).is_ok(), "{text}");
+            assert!(!yaml::reads_back(text, &meant), "{text}");
+            assert!(!read_back(text, &meant).1, "{text}");
+        }
+        // What both read alike stays sure: flow collections and quoted scalars on one line,
+        // comments after a space, folded plain scalars, block scalars.
+        for text in [
+            "a: {b: 1, c: [d, 'e', \"f\"]} # g\nh: []\ni: {}\n",
+            "a: {b: 1,}\nc: [d, ]\ne: {f: }\n",
+            "a: x\n  y # z\n# w\nb: \"c\" #d\n",
+            "a: |-  # b\n  c #d\n\n  e\nf: >\n  g\n",
+            "- a\n-  - b\n   - 'c'\n",
+        ] {
+            let (reading, sure) = read_back(text, &tree(text));
+            assert!(
+                reading.is_ok() && yaml::reads_back(text, &tree(text)),
+                "{text}"
+            );
+            assert!(sure, "{text}");
+        }
     }
 }

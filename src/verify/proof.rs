@@ -458,7 +458,8 @@ pub fn problems(
                 (None, None) => true,
                 _ => false,
             };
-            if names::parse_name(name).is_none() && !same {
+            // Most entries are the same: the name is parsed only for one that is not.
+            if !same && names::parse_name(name).is_none() {
                 problems.push(format!(
                     "{at}: the variable `{name}` would {}",
                     if ea.contains_key(name) {

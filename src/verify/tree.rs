@@ -48,7 +48,11 @@ pub const TREE_HELP: &str = "ClearML merges its config files and every CLEARML__
 /// The value the process gets for a source the stream cannot show: a quoted string holding a
 /// control character, which no policy value or text the tool writes holds.
 fn stand_in(what: &str) -> String {
-    pyhocon::quote(&format!("\u{1}ref:{what}"))
+    // Made for every service-link variable of a namespace: no formatting machinery.
+    let mut text = String::with_capacity(what.len() + 5);
+    text.push_str("\u{1}ref:");
+    text.push_str(what);
+    pyhocon::quote(&text)
 }
 
 /// The value at a dotted path of pyhocon keys.
