@@ -26,6 +26,10 @@ type Scan<T> = Result<T, NotPlain>;
 /// Nesting beyond which a text is left to libyaml (well under what the readers allow).
 const MAX_NESTING: usize = 64;
 
+/// How far a key's `:` may be from the key's start (libyaml's limit is 1024 bytes; what is
+/// near it is left to libyaml).
+const SIMPLE_KEY_REACH: usize = 1000;
+
 /// A libyaml mark: byte offset, 0-based line and column (the same for ASCII text).
 #[derive(Debug, Clone, Copy)]
 struct Mark {
@@ -470,7 +474,9 @@ impl<'a, S: Sink> Scanner<'a, S> {
             }
         };
         if i < end && b[i] == b':' && (i + 1 == end || b[i + 1] == b' ') {
-            if span.1 - span.0 > 1000 {
+            // libyaml forgets a possible key once its scanner is 1024 bytes past the key's
+            // start, and then refuses the `:`: keep well inside that.
+            if i - q > SIMPLE_KEY_REACH {
                 return Err(NotPlain);
             }
             Ok(Some((span, kind, i)))
@@ -635,10 +641,13 @@ impl<'a, S: Sink> Scanner<'a, S> {
                 if i >= end {
                     return Err(NotPlain);
                 }
+                let key = i;
                 i = self.flow_scalar(i)?;
                 if map {
-                    // `key: value`, the colon right after the key.
-                    if !(i + 1 < end && b[i] == b':' && b[i + 1] == b' ') {
+                    // `key: value`, the colon right after the key, within a key's reach.
+                    if !(i + 1 < end && b[i] == b':' && b[i + 1] == b' ')
+                        || i - key > SIMPLE_KEY_REACH
+                    {
                         return Err(NotPlain);
                     }
                     i = skip(i + 1);
@@ -798,6 +807,12 @@ impl<'a, S: Sink> Scanner<'a, S> {
             },
             mark,
         );
+        // A line ending the block scalar deeper than its parent (a comment, say) after blank
+        // lines: libyaml reads on, saphyr refuses some ("wrongly indented line in block
+        // scalar"); left to libyaml.
+        if p < len && (p - line_start) as isize > parent {
+            return Err(NotPlain);
+        }
         // At the end of the text the last line read was content: nothing is left.
         Ok(Some((if p >= len { len } else { line_start }, line)))
     }
@@ -942,12 +957,40 @@ mod tests {
         // A block scalar's last line without a line break: checking read the line again as
         // content after the scalar and refused what reading (with the break added) took.
         "data:\n  services.conf: |\n\n    include \"/mnt/elsewhere/x.conf\"",
+        // Found by an attack (tests/fixtures/attack-found/plain, with the keys past libyaml's
+        // reach below): a comment ending a block scalar deeper than its parent after blank
+        // lines, which saphyr refuses.
+        "a: |\n  \n #c\n",
+        "- |\n  x\n  \n #c\n",
     ];
 
     #[test]
     fn found_disagreements_stay_fixed() {
         for text in FOUND {
             agree(text);
+        }
+    }
+
+    /// A key whose `:` is more than 1024 bytes past its start: libyaml refuses the text (it
+    /// has forgotten the key), so the scanner must not take it; 1000 bytes and less it takes.
+    #[test]
+    fn keys_past_libyamls_reach_are_not_plain() {
+        let far = [
+            format!("\"a\"{:1022}: b\n", ""),
+            format!("'a'{:1022}: b\n", ""),
+            format!("a: {{{}: b}}\n", "k".repeat(1025)),
+            format!("a: {{\"{}\": b}}\n", "k".repeat(1023)),
+        ];
+        for text in &far {
+            assert!(libyaml(text).is_err(), "libyaml reads {text:?}");
+            assert!(!check(text) && events(text).is_none(), "{text:?}");
+        }
+        let near = [
+            format!("\"a\"{:990}: b\n", ""),
+            format!("a: {{{}: b}}\n", "k".repeat(990)),
+        ];
+        for text in &near {
+            assert!(check(text) && agree(text), "{text:?}");
         }
     }
 
