@@ -71,10 +71,11 @@ pub struct Outcome {
 /// How [`render_with`] runs; the default is what [`render`] does.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RenderOptions<'a> {
-    /// Never free the parsed documents (the editing trees and Kubernetes' reading of each
-    /// document), leaking them. Only for a process that exits right after the render, as the
-    /// CLI does: on a large stream they are many small allocations, and freeing them one by one
-    /// measurably delays an exit that would release them all at once anyway.
+    /// Never free Kubernetes' reading of each document, leaking them. Only for a process that
+    /// exits right after the render, as the CLI does: on a large stream they are many small
+    /// allocations, and freeing them one by one measurably delays an exit that would release
+    /// them all at once anyway. (Each editing tree is freed once its document is corrected:
+    /// its memory serves the documents after it, which keeps the peak down.)
     pub leak_parsed: bool,
     /// What probably made the input empty, for the `no-target` finding's help when the stream
     /// holds no document (`the input is empty: <this>`). Only the caller knows where the
@@ -193,7 +194,7 @@ pub fn render_with(
     let mut seen: Vec<String> = Vec::new();
     let webserver = surface::Webserver::for_policy(policy);
     let Parsed {
-        mut trees,
+        trees,
         mut kube,
         needs,
         rewritten,
@@ -256,31 +257,37 @@ pub fn render_with(
     let mut matched = 0;
     let mut changed_any = false;
     // Documents are corrected independently: two threads share those with a tree. Each is
-    // proved as soon as it is corrected, so that its read-back is dropped then: held for the
-    // whole stream, the read-backs were the largest part of the peak memory.
+    // proved as soon as it is corrected, and then its read-back and its tree are dropped:
+    // held for the whole stream, they were most of the peak memory, and freed here their
+    // memory serves the documents after it. (Kubernetes' readings are kept to the end.)
+    // The documents read as Kubernetes reads them that have no tree, proved after these.
+    let untouched: Vec<usize> = (0..docs.len())
+        .filter(|&i| kube[i].is_some() && trees[i].is_none())
+        .collect();
     let mut corrected: Vec<(usize, correct::Corrected, Option<Proved>)> = {
-        let mut work: Vec<(usize, &mut Node)> = trees
-            .iter_mut()
+        let mut mine: Vec<(usize, Node)> = trees
+            .into_iter()
             .enumerate()
-            .filter_map(|(i, t)| Some((i, t.as_mut()?)))
+            .filter_map(|(i, t)| Some((i, t?)))
             .collect();
-        let half = work.len() / 2;
-        let (a, b) = work.split_at_mut(half);
-        let run = |part: &mut [(usize, &mut Node)]| {
-            part.iter_mut()
-                .map(|(i, root)| {
-                    let doc = &edit_docs[*i];
-                    let kube = kube[*i].as_ref();
-                    let mut c = correct::document(doc, root, kube, sources[*i], policy, &inventory);
+        let theirs = mine.split_off(mine.len() / 2);
+        let run = |part: Vec<(usize, Node)>| {
+            part.into_iter()
+                .map(|(i, mut root)| {
+                    let doc = &edit_docs[i];
+                    let kube = kube[i].as_ref();
+                    let mut c =
+                        correct::document(doc, &mut root, kube, sources[i], policy, &inventory);
+                    drop(root);
                     let read_back = c.read_back.take();
                     let after = c.emitted.as_deref().map(|t| (t, read_back.as_ref()));
-                    let proved = kube.and_then(|before| prove(*i, before, after));
-                    (*i, c, proved)
+                    let proved = kube.and_then(|before| prove(i, before, after));
+                    (i, c, proved)
                 })
                 .collect::<Vec<_>>()
         };
         let parallel = work_is_large(&docs);
-        let (mut mine, theirs) = both(parallel, || run(a), || run(b));
+        let (mut mine, theirs) = both(parallel, || run(mine), || run(theirs));
         mine.extend(theirs);
         mine
     };
@@ -348,16 +355,13 @@ pub fn render_with(
         emitted.iter_mut().for_each(|e| *e = None);
     }
     if !findings.has_errors() {
-        // The documents read as Kubernetes reads them that have no tree are proved too (none
-        // was changed), on as many workers as `parse_all` has.
+        // The `untouched` documents are proved too (none was changed), on as many workers as
+        // `parse_all` has.
         use std::sync::atomic::{AtomicUsize, Ordering};
-        let rest: Vec<usize> = (0..docs.len())
-            .filter(|&i| kube[i].is_some() && trees[i].is_none())
-            .collect();
         let next = AtomicUsize::new(0);
         let done = each_worker(work_is_large(&docs), || {
             let mut mine = Vec::new();
-            while let Some(&i) = rest.get(next.fetch_add(1, Ordering::Relaxed)) {
+            while let Some(&i) = untouched.get(next.fetch_add(1, Ordering::Relaxed)) {
                 mine.extend(kube[i].as_ref().and_then(|before| prove(i, before, None)));
             }
             mine
@@ -369,7 +373,7 @@ pub fn render_with(
         }
     }
     if options.leak_parsed {
-        std::mem::forget((trees, kube));
+        std::mem::forget(kube);
     }
     let changed = changed_any && changed_documents(&docs, &emitted, text) > 0;
     let mut findings = findings.into_findings();
