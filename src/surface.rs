@@ -52,12 +52,28 @@ pub fn unknown_client_segment(raw: &str) -> Option<String> {
         .then(|| segment.to_string())
 }
 
+/// Whether ClearML may read a name (or what follows its prefix) as a path that ends with
+/// `tail` (lower-case, holding no `.` and no `__`): `false` only when it cannot. ClearML turns
+/// each `__` into `.` and lower-cases the rest, which for an ASCII name keeps every other
+/// byte one byte, in order: a path ending with `tail` comes from a name ending with `tail` in
+/// any case. A name that is not ASCII may lower-case into other bytes (the Kelvin sign into
+/// `k`), so it may. Names are checked many times per container, and building the path costs
+/// an allocation each.
+fn may_read_as_ending(name: &str, tail: &str) -> bool {
+    !name.is_ascii()
+        || name.len() >= tail.len()
+            && name.as_bytes()[name.len() - tail.len()..].eq_ignore_ascii_case(tail.as_bytes())
+}
+
 /// Whether a variable name is the e-mail filter list, as ClearML reads names.
 fn is_email_filters(raw: &str) -> bool {
     let Some(rest) = raw.strip_prefix("CLEARML__") else {
         return false;
     };
     let (section, path) = catalogue::EMAIL_FILTERS;
+    if !may_read_as_ending(rest, path.rsplit('.').next().unwrap_or(path)) {
+        return false;
+    }
     names::dotted(rest)
         .strip_prefix(section.as_str())
         .and_then(|r| r.strip_prefix('.'))
@@ -115,7 +131,11 @@ pub fn container(
     // Multi-tenant login switched on in the manifest, not by the policy: the webserver is
     // checked only for a policy's `tenant_login` (it is read only then), so say so.
     let tenant_login_on = env.items().iter().rev().find_map(|e| {
-        let sso = names::parse_name(e.get_str("name")?)?;
+        let name = e.get_str("name")?;
+        if !may_read_as_ending(name.trim(), "tenant_login") {
+            return None;
+        }
+        let sso = names::parse_name(name)?;
         (sso.provider.is_none() && sso.option == "tenant_login").then(|| {
             values::read_one(e.get_str("value").unwrap_or_default()) == Some(Value::Bool(true))
         })
@@ -282,6 +302,53 @@ fn password_login_problem(container: &serde_json::Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_read_as_a_path_ending_with_a_key_is_never_ruled_out() {
+        // Every name of up to 6 characters from `_`, `.`, both cases, and the Kelvin sign
+        // (which lower-cases to `k`): whenever ClearML's reading ends with the key, the quick
+        // test lets the name through.
+        let alphabet = ["a", "A", "k", "K", "\u{212a}", "_", "."];
+        let (mut names, mut through, mut out) = (vec![String::new()], 0, 0);
+        for _ in 0..6 {
+            names = names
+                .iter()
+                .flat_map(|n| alphabet.iter().map(move |c| format!("{n}{c}")))
+                .collect();
+            for name in &names {
+                let ends = names::dotted(name).ends_with("a_k");
+                let may = may_read_as_ending(name, "a_k");
+                assert!(may || !ends, "{name:?}");
+                if ends {
+                    through += 1;
+                } else if !may {
+                    out += 1;
+                }
+            }
+        }
+        // Both happen: names read as ending with it, names ruled out unread.
+        assert!(through > 100 && out > 10_000, "{through} {out}");
+        // The two uses, in the spellings ClearML reads the same.
+        for name in [
+            "CLEARML__services__login__sso__tenant_login",
+            " CLEARML__SERVICES__LOGIN__SSO__TENANT_LOGIN",
+            "CLEARML__services__login.sso.Tenant_Login",
+        ] {
+            let sso = names::parse_name(name).unwrap();
+            assert_eq!((sso.provider, sso.option.as_str()), (None, "tenant_login"));
+            assert!(may_read_as_ending(name.trim(), "tenant_login"), "{name}");
+        }
+        for name in [
+            "CLEARML__services__login__email_filters__allowed",
+            "CLEARML__SERVICES__LOGIN__EMAIL_FILTERS__ALLOWED",
+            "CLEARML__services.login.email_filters.Allowed",
+        ] {
+            assert!(is_email_filters(name), "{name}");
+        }
+        assert!(!is_email_filters(
+            "CLEARML__services__login__email_filters__allowed_"
+        ));
+    }
 
     #[test]
     fn client_segment_typos_are_found_and_real_names_are_not() {

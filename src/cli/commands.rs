@@ -224,6 +224,10 @@ fn refusal_text(outcome: &Outcome, refusal: &str) -> String {
 /// Under Helm, which drops our stderr on success, the summary of what the render did goes to
 /// Helm's own stderr (`helm_stderr`); elsewhere the findings on our stderr say it already.
 fn tell_helm_summary(args: &RenderArgs, outcome: &Outcome) {
+    // Made only for Helm: elsewhere it would be thrown away.
+    if !helm_stderr::under_helm() {
+        return;
+    }
     let policy = policy_file::find(args.policy.as_deref())
         .map_or_else(|_| "FILE".to_string(), |p| p.display().to_string());
     if let Some(text) = report::helm_summary(outcome, &policy) {
