@@ -256,14 +256,14 @@ pub fn render_with(
     }
     let mut matched = 0;
     let mut changed_any = false;
+    // The documents read as Kubernetes reads them that have no tree: proved after the others.
+    let untouched: Vec<usize> = (0..docs.len())
+        .filter(|&i| kube[i].is_some() && trees[i].is_none())
+        .collect();
     // Documents are corrected independently: two threads share those with a tree. Each is
     // proved as soon as it is corrected, and then its read-back and its tree are dropped:
     // held for the whole stream, they were most of the peak memory, and freed here their
     // memory serves the documents after it. (Kubernetes' readings are kept to the end.)
-    // The documents read as Kubernetes reads them that have no tree, proved after these.
-    let untouched: Vec<usize> = (0..docs.len())
-        .filter(|&i| kube[i].is_some() && trees[i].is_none())
-        .collect();
     let mut corrected: Vec<(usize, correct::Corrected, Option<Proved>)> = {
         let mut mine: Vec<(usize, Node)> = trees
             .into_iter()
@@ -869,6 +869,51 @@ mod tests {
         let again = render(out.output.as_bytes(), &policy).unwrap();
         assert!(!again.changed);
         assert_eq!(again.changed_documents(&out.output), 0);
+    }
+
+    #[test]
+    fn the_output_by_document_is_the_whole_output() {
+        let policy = |mode: &str| {
+            policy::parse(
+                &format!("version = 1\n[enforce]\nmode = \"{mode}\"\n[secrets]\nexternal = [\"s\"]\n[providers.google]\nclient_id = \"abc\"\nclient_secret = {{ secret = \"s\", key = \"k\" }}\n"),
+                "p.toml",
+            )
+            .unwrap()
+        };
+        let apiserver = |name: &str| {
+            format!("kind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n")
+        };
+        let service = "kind: Service\nmetadata:\n  name: s\n";
+        let input = format!(
+            "\u{feff}{service}---\n{}---\n{service}--- # x\n{}---\n{service}",
+            apiserver("clearml-apiserver"),
+            apiserver("second-apiserver")
+        );
+        let by_document = RenderOptions {
+            output_by_document: true,
+            ..Default::default()
+        };
+        for mode in ["fix", "audit"] {
+            let whole = render(input.as_bytes(), &policy(mode)).unwrap();
+            let parts = render_with(input.as_bytes(), &policy(mode), by_document).unwrap();
+            assert!(parts.output.is_empty());
+            assert_eq!(parts.output_text(&input), whole.output);
+            let mut written = Vec::new();
+            parts.write_output(input.as_bytes(), &mut written).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), whole.output);
+            assert_eq!(parts.changed, whole.changed);
+            assert_eq!(
+                parts.changed_documents(&input),
+                whole.changed_documents(&input)
+            );
+            // Fixed, both targets change; audited, nothing does.
+            let changed = if mode == "fix" { 2 } else { 0 };
+            assert_eq!(whole.changed_documents(&input), changed, "{mode}");
+            // A whole output is written as it is.
+            let mut written = Vec::new();
+            whole.write_output(input.as_bytes(), &mut written).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), whole.output);
+        }
     }
 
     #[test]
