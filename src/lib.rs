@@ -54,33 +54,78 @@ use std::fmt;
 /// The result of a render: the output stream and what was found on the way.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// The manifests to write (only when there is no error-level finding).
+    /// The manifests to write (only when there is no error-level finding). Empty when the
+    /// render was asked for the output by document ([`RenderOptions::output_by_document`]):
+    /// [`Outcome::write_output`] and [`Outcome::output_text`] give it then.
     pub output: String,
     /// Every finding, in stream order.
     pub findings: Vec<Finding>,
     /// Whether any document was changed ([`Outcome::changed_documents`] is not 0).
     pub changed: bool,
+    /// With [`RenderOptions::output_by_document`]: the text written in place of each document
+    /// that was rewritten, with the byte range of the input it replaces, in stream order;
+    /// every other byte of the output is the input's.
+    by_document: Option<Vec<(std::ops::Range<usize>, String)>>,
 }
 
 /// How [`render_with`] runs; the default is what [`render`] does.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RenderOptions<'a> {
-    /// Never free the parsed documents (the editing trees and Kubernetes' reading of each
-    /// document), leaking them. Only for a process that exits right after the render, as the
-    /// CLI does: on a large stream they are many small allocations, and freeing them one by one
-    /// measurably delays an exit that would release them all at once anyway.
+    /// Never free Kubernetes' reading of each document, leaking them. Only for a process that
+    /// exits right after the render, as the CLI does: on a large stream they are many small
+    /// allocations, and freeing them one by one measurably delays an exit that would release
+    /// them all at once anyway. (Each editing tree is freed once its document is corrected:
+    /// its memory serves the documents after it, which keeps the peak down.)
     pub leak_parsed: bool,
     /// What probably made the input empty, for the `no-target` finding's help when the stream
     /// holds no document (`the input is empty: <this>`). Only the caller knows where the
     /// input came from (a pipe whose writer failed, Helm's `--output-dir`, an empty file); the
     /// help says only that the input is empty without it.
     pub empty_input_help: Option<&'a str>,
+    /// Keep the output as the input and the text of each rewritten document, not as one
+    /// string ([`Outcome::output`] stays empty): a large stream's output is then not a second
+    /// copy of the input in memory. For a caller that writes it once
+    /// ([`Outcome::write_output`]), as the CLI does.
+    pub output_by_document: bool,
 }
 
 impl Outcome {
     /// How many documents of `input` (what was rendered) the output changes.
     pub fn changed_documents(&self, input: &str) -> usize {
-        stream::changed_documents(input, &self.output)
+        stream::changed_documents(input, &self.output_text(input))
+    }
+
+    /// The output of a render of `input` as one string: [`Outcome::output`], or, for a render
+    /// by document ([`RenderOptions::output_by_document`]), the input with each rewritten
+    /// document's text in its place.
+    pub fn output_text<'s>(&'s self, input: &'s str) -> std::borrow::Cow<'s, str> {
+        let Some(parts) = &self.by_document else {
+            return std::borrow::Cow::Borrowed(&self.output);
+        };
+        let mut out = String::with_capacity(input.len());
+        let mut at = 0;
+        for (range, text) in parts {
+            out.push_str(&input[at..range.start]);
+            out.push_str(text);
+            at = range.end;
+        }
+        out.push_str(&input[at..]);
+        std::borrow::Cow::Owned(out)
+    }
+
+    /// Writes the output of a render of `input` to `out`: what [`Outcome::output_text`] gives,
+    /// without joining it first.
+    pub fn write_output(&self, input: &[u8], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let Some(parts) = &self.by_document else {
+            return out.write_all(self.output.as_bytes());
+        };
+        let mut at = 0;
+        for (range, text) in parts {
+            out.write_all(&input[at..range.start])?;
+            out.write_all(text.as_bytes())?;
+            at = range.end;
+        }
+        out.write_all(&input[at..])
     }
 
     /// Whether an error-level finding means the render must fail.
@@ -149,7 +194,7 @@ pub fn render_with(
     let mut seen: Vec<String> = Vec::new();
     let webserver = surface::Webserver::for_policy(policy);
     let Parsed {
-        mut trees,
+        trees,
         mut kube,
         needs,
         rewritten,
@@ -186,67 +231,88 @@ pub fn render_with(
         &policy.secrets.placeholders,
     );
     let mut emitted: Vec<Option<String>> = vec![None; docs.len()];
-    let mut read_backs: Vec<Option<verify::ReadBack>> = vec![None; docs.len()];
+    let audit = policy.enforce.mode == Mode::Audit;
+    // The service-link variables of a namespace, the same for each of its containers, once.
+    let services = kube::env::ServiceLinks::default();
+    // Each document's proof (`verify::prove`), kept for when no finding refuses the render.
+    let prove =
+        |i: usize, before: &serde_json::Value, after: Option<(&str, Option<&verify::ReadBack>)>| {
+            let (text, read_back) = after.filter(|_| !audit).unzip();
+            let f = verify::prove(
+                &edit_docs[i],
+                before,
+                text,
+                read_back.flatten(),
+                policy,
+                &inventory,
+                &services,
+            );
+            (!f.is_empty()).then_some((i, f))
+        };
 
     let mut findings = report::Sink::new(&policy.enforce);
     for f in policy::policy_refusals(policy) {
         findings.push(f);
     }
-    let mut output = String::with_capacity(text.len() + 1024);
     let mut matched = 0;
     let mut changed_any = false;
-    // Documents are corrected independently: two threads share those with a tree.
-    let mut corrected: Vec<(usize, correct::Corrected)> = {
-        let mut work: Vec<(usize, &mut Node)> = trees
-            .iter_mut()
+    // The documents read as Kubernetes reads them that have no tree: proved after the others.
+    let untouched: Vec<usize> = (0..docs.len())
+        .filter(|&i| kube[i].is_some() && trees[i].is_none())
+        .collect();
+    // Documents are corrected independently: two threads share those with a tree. Each is
+    // proved as soon as it is corrected, and then its read-back and its tree are dropped:
+    // held for the whole stream, they were most of the peak memory, and freed here their
+    // memory serves the documents after it. (Kubernetes' readings are kept to the end.)
+    let mut corrected: Vec<(usize, correct::Corrected, Option<Proved>)> = {
+        let mut mine: Vec<(usize, Node)> = trees
+            .into_iter()
             .enumerate()
-            .filter_map(|(i, t)| Some((i, t.as_mut()?)))
+            .filter_map(|(i, t)| Some((i, t?)))
             .collect();
-        let half = work.len() / 2;
-        let (a, b) = work.split_at_mut(half);
-        let run = |part: &mut [(usize, &mut Node)]| {
-            part.iter_mut()
-                .map(|(i, root)| {
-                    let doc = &edit_docs[*i];
-                    let kube = kube[*i].as_ref();
-                    (
-                        *i,
-                        correct::document(doc, root, kube, sources[*i], policy, &inventory),
-                    )
+        let theirs = mine.split_off(mine.len() / 2);
+        let run = |part: Vec<(usize, Node)>| {
+            part.into_iter()
+                .map(|(i, mut root)| {
+                    let doc = &edit_docs[i];
+                    let kube = kube[i].as_ref();
+                    let mut c =
+                        correct::document(doc, &mut root, kube, sources[i], policy, &inventory);
+                    drop(root);
+                    let read_back = c.read_back.take();
+                    let after = c.emitted.as_deref().map(|t| (t, read_back.as_ref()));
+                    let proved = kube.and_then(|before| prove(i, before, after));
+                    (i, c, proved)
                 })
                 .collect::<Vec<_>>()
         };
         let parallel = work_is_large(&docs);
-        let (mut mine, theirs) = both(parallel, || run(a), || run(b));
+        let (mut mine, theirs) = both(parallel, || run(mine), || run(theirs));
         mine.extend(theirs);
         mine
     };
-    corrected.sort_by_key(|(i, _)| *i);
+    corrected.sort_by_key(|(i, _, _)| *i);
+    let mut proofs: Vec<Proved> = Vec::new();
     let mut corrected = corrected.into_iter().peekable();
     for doc in &docs {
-        let Some((_, c)) = corrected.next_if(|(i, _)| *i == doc.index) else {
-            output.push_str(doc.raw);
+        let Some((_, c, proved)) = corrected.next_if(|(i, _, _)| *i == doc.index) else {
             continue;
         };
+        proofs.extend(proved);
         findings.absorb(c.findings);
         seen.extend(c.seen);
         matched += c.matched;
-        match c.emitted {
-            Some(text) => {
-                if let Some(r) = &rewritten[doc.index] {
-                    findings.push(canonical_note(
-                        doc,
-                        r,
-                        kube[doc.index].as_ref(),
-                        sources[doc.index],
-                    ));
-                }
-                output.push_str(&text);
-                emitted[doc.index] = Some(text);
-                read_backs[doc.index] = c.read_back;
-                changed_any = true;
+        if let Some(text) = c.emitted {
+            if let Some(r) = &rewritten[doc.index] {
+                findings.push(canonical_note(
+                    doc,
+                    r,
+                    kube[doc.index].as_ref(),
+                    sources[doc.index],
+                ));
             }
-            None => output.push_str(doc.raw),
+            emitted[doc.index] = Some(text);
+            changed_any = true;
         }
     }
     if matched == 0 {
@@ -285,45 +351,75 @@ pub fn render_with(
         webserver.check(policy, &docs, &kube, &sources, &mut findings);
     }
     if policy.enforce.mode == Mode::Audit {
-        output = text.to_string();
         changed_any = false;
         emitted.iter_mut().for_each(|e| *e = None);
     }
     if !findings.has_errors() {
-        verify::all(
-            &edit_docs,
-            &kube,
-            &emitted,
-            &read_backs,
-            policy,
-            &inventory,
-            &mut findings,
-        );
+        // The `untouched` documents are proved too (none was changed), on as many workers as
+        // `parse_all` has.
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let next = AtomicUsize::new(0);
+        let done = each_worker(work_is_large(&docs), || {
+            let mut mine = Vec::new();
+            while let Some(&i) = untouched.get(next.fetch_add(1, Ordering::Relaxed)) {
+                mine.extend(kube[i].as_ref().and_then(|before| prove(i, before, None)));
+            }
+            mine
+        });
+        proofs.extend(done.into_iter().flatten());
+        proofs.sort_by_key(|(i, _)| *i);
+        for f in proofs.into_iter().flat_map(|(_, f)| f) {
+            findings.push(f);
+        }
     }
     if options.leak_parsed {
-        std::mem::forget((trees, kube));
+        std::mem::forget(kube);
     }
-    let changed = changed_any && changed_documents(&docs, &emitted, text, &output) > 0;
+    let changed = changed_any && changed_documents(&docs, &emitted, text) > 0;
     let mut findings = findings.into_findings();
     redact::hide_stored_secrets(&mut findings, &inventory);
+    let (output, by_document) = if options.output_by_document {
+        let mut end = 0;
+        let parts = docs
+            .iter()
+            .zip(emitted)
+            .filter_map(|(doc, e)| {
+                let start = end;
+                end += doc.raw.len();
+                Some((start..end, e?))
+            })
+            .collect();
+        (String::new(), Some(parts))
+    } else {
+        (joined(&docs, &emitted), None)
+    };
     Ok(Outcome {
         changed,
         output,
         findings,
+        by_document,
     })
+}
+
+/// The output: each document's emitted text, or its own. Concatenating every document's
+/// `raw` gives back the input ([`stream::split`]).
+fn joined(docs: &[stream::Document], emitted: &[Option<String>]) -> String {
+    let pieces = || {
+        docs.iter()
+            .zip(emitted)
+            .map(|(d, e)| e.as_deref().unwrap_or(d.raw))
+    };
+    let mut out = String::with_capacity(pieces().map(str::len).sum());
+    pieces().for_each(|p| out.push_str(p));
+    out
 }
 
 /// How many documents the output changes ([`stream::changed_documents`]), from what was
 /// written in place of each: an emitted text that differs from its document's. The output is
 /// cut where the input was as long as each emitted text is one document ([`stream::split`]
 /// finds no separator inside it) and ends its last line (so the next document's separator
-/// still starts a line); only where one does not is the whole output split again.
-fn changed_documents(
-    docs: &[stream::Document],
-    emitted: &[Option<String>],
-    input: &str,
-    output: &str,
-) -> usize {
+/// still starts a line); only where one does not is the whole output joined and split again.
+fn changed_documents(docs: &[stream::Document], emitted: &[Option<String>], input: &str) -> usize {
     let last = docs.len().saturating_sub(1);
     let same_cuts = emitted.iter().enumerate().all(|(i, e)| {
         e.as_deref().is_none_or(|e| {
@@ -331,7 +427,7 @@ fn changed_documents(
         })
     });
     if !same_cuts {
-        return stream::changed_documents(input, output);
+        return stream::changed_documents(input, &joined(docs, emitted));
     }
     docs.iter()
         .zip(emitted)
@@ -341,6 +437,9 @@ fn changed_documents(
 
 use parallel::{both, each_worker, work_is_large};
 use yaml::Node;
+
+/// A document's proof that found something: its index and the findings.
+type Proved = (usize, Vec<Finding>);
 
 /// Whether a stream holds no document: only blank lines, comments and `---`/`...` markers.
 fn is_empty_stream(text: &str) -> bool {
@@ -749,8 +848,9 @@ mod tests {
                 .zip(&emitted)
                 .map(|(d, e)| e.as_deref().unwrap_or(d.raw))
                 .collect();
+            assert_eq!(joined(&docs, &emitted), output);
             assert_eq!(
-                changed_documents(&docs, &emitted, input, &output),
+                changed_documents(&docs, &emitted, input),
                 stream::changed_documents(input, &output),
                 "{case:?}"
             );
@@ -774,6 +874,51 @@ mod tests {
         let again = render(out.output.as_bytes(), &policy).unwrap();
         assert!(!again.changed);
         assert_eq!(again.changed_documents(&out.output), 0);
+    }
+
+    #[test]
+    fn the_output_by_document_is_the_whole_output() {
+        let policy = |mode: &str| {
+            policy::parse(
+                &format!("version = 1\n[enforce]\nmode = \"{mode}\"\n[secrets]\nexternal = [\"s\"]\n[providers.google]\nclient_id = \"abc\"\nclient_secret = {{ secret = \"s\", key = \"k\" }}\n"),
+                "p.toml",
+            )
+            .unwrap()
+        };
+        let apiserver = |name: &str| {
+            format!("kind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      containers:\n      - name: clearml-apiserver\n")
+        };
+        let service = "kind: Service\nmetadata:\n  name: s\n";
+        let input = format!(
+            "\u{feff}{service}---\n{}---\n{service}--- # x\n{}---\n{service}",
+            apiserver("clearml-apiserver"),
+            apiserver("second-apiserver")
+        );
+        let by_document = RenderOptions {
+            output_by_document: true,
+            ..Default::default()
+        };
+        for mode in ["fix", "audit"] {
+            let whole = render(input.as_bytes(), &policy(mode)).unwrap();
+            let parts = render_with(input.as_bytes(), &policy(mode), by_document).unwrap();
+            assert!(parts.output.is_empty());
+            assert_eq!(parts.output_text(&input), whole.output);
+            let mut written = Vec::new();
+            parts.write_output(input.as_bytes(), &mut written).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), whole.output);
+            assert_eq!(parts.changed, whole.changed);
+            assert_eq!(
+                parts.changed_documents(&input),
+                whole.changed_documents(&input)
+            );
+            // Fixed, both targets change; audited, nothing does.
+            let changed = if mode == "fix" { 2 } else { 0 };
+            assert_eq!(whole.changed_documents(&input), changed, "{mode}");
+            // A whole output is written as it is.
+            let mut written = Vec::new();
+            whole.write_output(input.as_bytes(), &mut written).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), whole.output);
+        }
     }
 
     #[test]

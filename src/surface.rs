@@ -43,20 +43,78 @@ pub fn unknown_client_segment(raw: &str) -> Option<String> {
     if !(head.eq_ignore_ascii_case("clearml") || head == "TRAINS") {
         return None;
     }
+    let known = [Client::OAuth, Client::Saml].map(Client::as_str);
+    if rest.is_ascii() {
+        return ascii_client_segment(rest)
+            .filter(|s| !known.iter().any(|k| s.eq_ignore_ascii_case(k)))
+            .map(str::to_ascii_lowercase);
+    }
     let lowered = names::dotted(rest);
     let (_section, path) = lowered.split_once('.')?;
     let below = path.strip_prefix("login.sso.")?;
     let (segment, tail) = below.split_once('.')?;
-    let known = [Client::OAuth, Client::Saml].map(Client::as_str);
     (!segment.is_empty() && !tail.is_empty() && !known.contains(&segment))
         .then(|| segment.to_string())
 }
+
+/// For an ASCII name after its prefix, the `<segment>` of a path `<section>.login.sso.
+/// <segment>.<more>` as ClearML reads it ([`names::dotted`]), in the name's own case; without
+/// building the path, which costs an allocation (most names that hold `sso` are the SSO
+/// settings, checked many times per container). Lower-casing an ASCII name keeps every byte
+/// one byte, and each key of the path is the bytes between two separators: a `.`, or a `__`
+/// taken left to right as `dotted` takes it.
+fn ascii_client_segment(rest: &str) -> Option<&str> {
+    let b = rest.as_bytes();
+    // The key starting at `start`, and where the text after its separator starts (`None`
+    // when no separator ends it).
+    let key = |start: usize| -> (&str, Option<usize>) {
+        let mut i = start;
+        while i < b.len() {
+            if b[i] == b'.' {
+                return (&rest[start..i], Some(i + 1));
+            }
+            if b[i] == b'_' && b.get(i + 1) == Some(&b'_') {
+                return (&rest[start..i], Some(i + 2));
+            }
+            i += 1;
+        }
+        (&rest[start..], None)
+    };
+    let (_section, next) = key(0);
+    let (login, next) = key(next?);
+    let (sso, next) = key(next?);
+    if !login.eq_ignore_ascii_case("login") || !sso.eq_ignore_ascii_case("sso") {
+        return None;
+    }
+    let (segment, next) = key(next?);
+    // Something must follow the segment's separator: the provider and its option.
+    (!segment.is_empty() && next? < b.len()).then_some(segment)
+}
+
+/// Whether ClearML may read a name (or what follows its prefix) as a path that ends with
+/// `tail` (lower-case, holding no `.` and no `__`): `false` only when it cannot. ClearML turns
+/// each `__` into `.` and lower-cases the rest, which for an ASCII name keeps every other
+/// byte one byte, in order: a path ending with `tail` comes from a name ending with `tail` in
+/// any case. A name that is not ASCII may lower-case into other bytes (the Kelvin sign into
+/// `k`), so it may. Names are checked many times per container, and building the path costs
+/// an allocation each.
+fn may_read_as_ending(name: &str, tail: &str) -> bool {
+    !name.is_ascii()
+        || name.len() >= tail.len()
+            && name.as_bytes()[name.len() - tail.len()..].eq_ignore_ascii_case(tail.as_bytes())
+}
+
+/// The last key of the e-mail filter list's path ([`catalogue::EMAIL_FILTERS`]).
+const EMAIL_FILTERS_LAST_KEY: &str = "allowed";
 
 /// Whether a variable name is the e-mail filter list, as ClearML reads names.
 fn is_email_filters(raw: &str) -> bool {
     let Some(rest) = raw.strip_prefix("CLEARML__") else {
         return false;
     };
+    if !may_read_as_ending(rest, EMAIL_FILTERS_LAST_KEY) {
+        return false;
+    }
     let (section, path) = catalogue::EMAIL_FILTERS;
     names::dotted(rest)
         .strip_prefix(section.as_str())
@@ -115,7 +173,11 @@ pub fn container(
     // Multi-tenant login switched on in the manifest, not by the policy: the webserver is
     // checked only for a policy's `tenant_login` (it is read only then), so say so.
     let tenant_login_on = env.items().iter().rev().find_map(|e| {
-        let sso = names::parse_name(e.get_str("name")?)?;
+        let name = e.get_str("name")?;
+        if !may_read_as_ending(name.trim(), "tenant_login") {
+            return None;
+        }
+        let sso = names::parse_name(name)?;
         (sso.provider.is_none() && sso.option == "tenant_login").then(|| {
             values::read_one(e.get_str("value").unwrap_or_default()) == Some(Value::Bool(true))
         })
@@ -282,6 +344,103 @@ fn password_login_problem(container: &serde_json::Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_read_as_a_path_ending_with_a_key_is_never_ruled_out() {
+        // Every name of up to 6 characters from `_`, `.`, both cases, and the Kelvin sign
+        // (which lower-cases to `k`): whenever ClearML's reading ends with the key, the quick
+        // test lets the name through.
+        let alphabet = ["a", "A", "k", "K", "\u{212a}", "_", "."];
+        let (mut names, mut through, mut out) = (vec![String::new()], 0, 0);
+        for _ in 0..6 {
+            names = names
+                .iter()
+                .flat_map(|n| alphabet.iter().map(move |c| format!("{n}{c}")))
+                .collect();
+            for name in &names {
+                let ends = names::dotted(name).ends_with("a_k");
+                let may = may_read_as_ending(name, "a_k");
+                assert!(may || !ends, "{name:?}");
+                if ends {
+                    through += 1;
+                } else if !may {
+                    out += 1;
+                }
+            }
+        }
+        // Both happen: names read as ending with it, names ruled out unread.
+        assert!(through > 100 && out > 10_000, "{through} {out}");
+        // The two uses, in the spellings ClearML reads the same.
+        for name in [
+            "CLEARML__services__login__sso__tenant_login",
+            " CLEARML__SERVICES__LOGIN__SSO__TENANT_LOGIN",
+            "CLEARML__services__login.sso.Tenant_Login",
+        ] {
+            let sso = names::parse_name(name).unwrap();
+            assert_eq!((sso.provider, sso.option.as_str()), (None, "tenant_login"));
+            assert!(may_read_as_ending(name.trim(), "tenant_login"), "{name}");
+        }
+        for name in [
+            "CLEARML__services__login__email_filters__allowed",
+            "CLEARML__SERVICES__LOGIN__EMAIL_FILTERS__ALLOWED",
+            "CLEARML__services.login.email_filters.Allowed",
+        ] {
+            assert!(is_email_filters(name), "{name}");
+        }
+        assert!(!is_email_filters(
+            "CLEARML__services__login__email_filters__allowed_"
+        ));
+        let (_, path) = catalogue::EMAIL_FILTERS;
+        assert_eq!(path.rsplit('.').next(), Some(EMAIL_FILTERS_LAST_KEY));
+    }
+
+    #[test]
+    fn the_client_segment_of_an_ascii_name_is_the_one_its_path_gives() {
+        // Every name of up to 5 pieces after `CLEARML__`, keys and separators in several
+        // cases: the segment read in place is the one read from the path ClearML builds.
+        let by_path = |rest: &str| {
+            let lowered = names::dotted(rest);
+            let (_section, path) = lowered.split_once('.')?;
+            let below = path.strip_prefix("login.sso.")?;
+            let (segment, tail) = below.split_once('.')?;
+            let known = [Client::OAuth, Client::Saml].map(Client::as_str);
+            (!segment.is_empty() && !tail.is_empty() && !known.contains(&segment))
+                .then(|| segment.to_string())
+        };
+        let pieces = [
+            "s__",
+            "s.",
+            "login__",
+            "LOGIN.",
+            "login",
+            "Sso__",
+            "sso.",
+            "sso",
+            "oauth_client__",
+            "SAML_CLIENT.",
+            "x___",
+            "x_",
+            "_",
+            "__",
+            ".",
+        ];
+        let mut rests = vec![String::new()];
+        let (mut found, mut all) = (0, 0);
+        for _ in 0..5 {
+            rests = rests
+                .iter()
+                .flat_map(|r| pieces.iter().map(move |p| format!("{r}{p}")))
+                .collect();
+            for rest in &rests {
+                let name = format!("CLEARML__{rest}");
+                let segment = unknown_client_segment(&name);
+                assert_eq!(segment, by_path(rest), "{name}");
+                found += usize::from(segment.is_some());
+                all += 1;
+            }
+        }
+        assert!(found > 100 && all > 100_000, "{found} of {all}");
+    }
 
     #[test]
     fn client_segment_typos_are_found_and_real_names_are_not() {

@@ -13,10 +13,9 @@
 use super::args::{
     CheckArgs, DiffArgs, InitArgs, PolicyArgs, ProbeArgs, ProbeFormat, RenderArgs, ValuesArgs,
 };
-use super::exit::{self, fail, print, Stop};
+use super::exit::{self, fail, print, print_with, Stop};
 use super::{colour, helm_stderr, policy_file, report_file};
 use clearml_sso::{diff, explain, merge, render_with, report, Outcome, RenderOptions};
-use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -79,11 +78,13 @@ fn prepare(
         (stop, true)
     })?;
     // Every command exits right after this one render: freeing the parsed documents (many
-    // small nodes on a large stream) would only delay the exit.
+    // small nodes on a large stream) would only delay the exit. Each writes the output once,
+    // if at all: it is kept by document, not as a second copy of the input.
     let why_empty = empty_input_help(input);
     let options = RenderOptions {
         leak_parsed: true,
         empty_input_help: Some(&why_empty),
+        output_by_document: true,
     };
     let outcome = render_with(&bytes, &policy, options).map_err(|e| {
         let message = format!("input is not a readable manifest stream: {e}");
@@ -180,13 +181,13 @@ pub fn render(args: RenderArgs) -> ExitCode {
         args.deny_warnings,
         args.quiet,
     ) {
-        Ok((_, outcome)) => {
+        Ok((input, outcome)) => {
             let code = finish(
                 &args,
                 &outcome,
                 "render refused; nothing was written",
                 true,
-                || Cow::Borrowed(&outcome.output),
+                |out| outcome.write_output(&input, out),
             );
             if code == ExitCode::from(exit::OK) && !args.quiet {
                 tell_helm_summary(&args, &outcome);
@@ -223,6 +224,10 @@ fn refusal_text(outcome: &Outcome, refusal: &str) -> String {
 /// Under Helm, which drops our stderr on success, the summary of what the render did goes to
 /// Helm's own stderr (`helm_stderr`); elsewhere the findings on our stderr say it already.
 fn tell_helm_summary(args: &RenderArgs, outcome: &Outcome) {
+    // Made only for Helm: elsewhere it would be thrown away.
+    if !helm_stderr::under_helm() {
+        return;
+    }
     let policy = policy_file::find(args.policy.as_deref())
         .map_or_else(|_| "FILE".to_string(), |p| p.display().to_string());
     if let Some(text) = report::helm_summary(outcome, &policy) {
@@ -232,16 +237,16 @@ fn tell_helm_summary(args: &RenderArgs, outcome: &Outcome) {
 
 /// The second half `render` and `diff` share: write the report (even on failure, and before
 /// any byte reaches stdout), refuse on any error saying `refusal`, else print the findings to
-/// stderr and `output()` to stdout. A report that cannot be written fails the run with
+/// stderr and what `output` writes to stdout. A report that cannot be written fails the run with
 /// `exit::USAGE` (the command line asked for it), also when the render fails anyway: the
 /// findings and the reason both go to stderr, stdout gets nothing. `writes`: the output is
 /// the corrected manifests (`render`); else (`diff`) the findings say what render would do.
-fn finish<'a>(
+fn finish(
     args: &RenderArgs,
     outcome: &Outcome,
     refusal: &str,
     writes: bool,
-    output: impl FnOnce() -> Cow<'a, str>,
+    output: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> ExitCode {
     let style = report::Style {
         proposed: outcome.has_errors() || !writes,
@@ -268,7 +273,7 @@ fn finish<'a>(
                 let text = colour::findings(&findings_text(outcome, &style), colour::stderr());
                 let _ = std::io::stderr().write_all(text.as_bytes());
             }
-            print(&output())
+            print_with(output)
         }
     }
 }
@@ -353,11 +358,9 @@ pub fn diff(args: DiffArgs) -> ExitCode {
         if errors == 1 { "" } else { "s" }
     );
     let input = String::from_utf8(input).expect("render accepted it as UTF-8");
-    let code = finish(&args.render, &outcome, &refusal, false, || {
-        Cow::Owned(colour::diff(
-            &diff::unified(&input, &outcome.output),
-            colour::stdout(),
-        ))
+    let code = finish(&args.render, &outcome, &refusal, false, |out| {
+        let diff = diff::unified(&input, &outcome.output_text(&input));
+        out.write_all(colour::diff(&diff, colour::stdout()).as_bytes())
     });
     if code != ExitCode::from(exit::OK) {
         return code;

@@ -37,11 +37,13 @@ pub fn fail(code: u8, message: &str) -> ExitCode {
 
 /// Writes the command's output to stdout; a failed write fails the run.
 pub fn print(text: &str) -> ExitCode {
+    print_with(|out| out.write_all(text.as_bytes()))
+}
+
+/// [`print`], for output that `write` gives in parts.
+pub fn print_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
+    match write(&mut stdout).and_then(|_| stdout.flush()) {
         Ok(()) => ExitCode::from(OK),
         Err(e) => fail(USAGE, &format!("clearml-sso: cannot write the output: {e}")),
     }

@@ -256,6 +256,7 @@ mod tests {
             output: String::new(),
             findings,
             changed: false,
+            by_document: None,
         };
         let s = helm_summary(&o, "p\n.toml").unwrap();
         insta::assert_snapshot!(s);
@@ -280,6 +281,7 @@ mod tests {
             )
             .at(loc)],
             changed: false,
+            by_document: None,
         };
         let s = helm_summary(&o, POLICY).unwrap();
         assert!(

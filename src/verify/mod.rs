@@ -1,4 +1,4 @@
-//! Verify before emit: the proof behind exit 0, and its driver.
+//! Verify before emit: the proof behind exit 0, for one document at a time.
 //!
 //! After the correction, every document that holds a targeted container or was changed is
 //! read again the way Kubernetes reads it ([`crate::kube::read`]) and proved ([`proof`]): what
@@ -17,7 +17,6 @@ pub use proof::{document, problems, targets, Problem, Target};
 
 use crate::kube::libyaml::{Event, Style};
 use crate::kube::{objects, read, sources, stream};
-use crate::parallel::{both, work_is_large};
 use crate::policy::Policy;
 use crate::report::{self, Finding, Location};
 use crate::yaml::{self, Node, Seen};
@@ -238,57 +237,13 @@ fn seen<'e>(event: &'e Event, text: &[u8]) -> Seen<'e> {
     }
 }
 
-/// Proves, for every document that holds a targeted container or was changed, that what
-/// Kubernetes will read is the policy and nothing else changed (see [`proof`]). A failure
-/// is an error finding, so nothing is written. `read_backs`: what Kubernetes reads of an
-/// emitted text already read ([`read_back`]), which is not read again.
-pub fn all(
-    docs: &[stream::Document],
-    kube: &[Option<serde_json::Value>],
-    emitted: &[Option<String>],
-    read_backs: &[Option<ReadBack>],
-    policy: &Policy,
-    inventory: &sources::Inventory,
-    findings: &mut report::Sink,
-) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    // Documents are proved independently: two threads share them, as in `parse_all`.
-    let next = AtomicUsize::new(0);
-    // The service-link variables of a namespace, the same for each of its containers, once.
-    let services = crate::kube::env::ServiceLinks::default();
-    let work = || {
-        let mut found: Vec<(usize, Vec<Finding>)> = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(doc) = docs.get(i) else {
-                return found;
-            };
-            if let Some(before) = &kube[i] {
-                let f = prove(
-                    doc,
-                    before,
-                    emitted[i].as_deref(),
-                    read_backs.get(i).and_then(Option::as_ref),
-                    policy,
-                    inventory,
-                    &services,
-                );
-                if !f.is_empty() {
-                    found.push((i, f));
-                }
-            }
-        }
-    };
-    let (mut found, theirs) = both(work_is_large(docs), work, work);
-    found.extend(theirs);
-    found.sort_by_key(|(i, _)| *i);
-    for f in found.into_iter().flat_map(|(_, f)| f) {
-        findings.push(f);
-    }
-}
-
-/// The proof for one document (see [`proof`]): its findings, empty when it holds.
-fn prove(
+/// The proof for one document that holds a targeted container or was changed (see
+/// [`proof`]): that what Kubernetes will read is the policy and nothing else changed; its
+/// findings, empty when it holds. A failure is an error finding, so nothing is written.
+/// `before`: Kubernetes' reading of the document; `after_text`: what is written in its place,
+/// if anything; `read_back`: what Kubernetes reads of that text when it was read already
+/// ([`read_back`]), which is not read again. The caller proves each document, in any order.
+pub fn prove(
     doc: &stream::Document,
     before: &serde_json::Value,
     after_text: Option<&str>,
