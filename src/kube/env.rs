@@ -163,7 +163,7 @@ type ServiceLinksMap = std::collections::HashMap<(Option<String>, bool), std::sy
 /// unique), with what every targeted container of the namespace asks of them answered once:
 /// a caller with one container per release in a namespace of many releases would otherwise
 /// walk them all per container (quadratic in the stream).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct LinkTable {
     vars: Vec<(String, String, String)>,
     by_name: std::collections::HashMap<String, usize>,
@@ -171,6 +171,15 @@ pub struct LinkTable {
     sorted: Vec<usize>,
     /// Indices of the variables whose name or value holds a NUL, ascending.
     with_nul: Vec<usize>,
+    /// What callers derived from `vars` ([`LinkTable::derived`]), one of each type.
+    derived: std::sync::Mutex<Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
+}
+
+/// Two tables are equal when their variables are (the rest is derived from them).
+impl PartialEq for LinkTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.vars == other.vars
+    }
 }
 
 impl LinkTable {
@@ -191,7 +200,39 @@ impl LinkTable {
             by_name,
             sorted,
             with_nul,
+            derived: Default::default(),
         }
+    }
+
+    /// What `make` derives from this table, made on the first call for its type `T` and kept
+    /// with the table: a caller's question about a namespace's link variables (which of them a
+    /// container could be refused for) is then answered once per namespace, not walked per
+    /// container. `make` must depend on the table alone.
+    pub fn derived<T: std::any::Any + Send + Sync>(
+        &self,
+        make: impl FnOnce(&LinkTable) -> T,
+    ) -> std::sync::Arc<T> {
+        // A poisoned lock still holds only finished entries (each is pushed whole).
+        let lock = || {
+            self.derived
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let found = |all: &[std::sync::Arc<dyn std::any::Any + Send + Sync>]| {
+            all.iter().find_map(|d| d.clone().downcast::<T>().ok())
+        };
+        if let Some(t) = found(&lock()) {
+            return t;
+        }
+        // Made outside the lock (`make` may ask for another derivation); should two threads
+        // both make one, the results are equal and the first kept.
+        let made = std::sync::Arc::new(make(self));
+        let mut all = lock();
+        if let Some(t) = found(&all) {
+            return t;
+        }
+        all.push(made.clone());
+        made
     }
 
     /// The index of the variable `name`.
@@ -748,6 +789,30 @@ mod tests {
         }
         assert_eq!(table.index_of("Q"), None);
         assert_eq!(table.with_nul(), &[1, 4]);
+    }
+
+    /// `derived` makes each type once per table and keeps it; another type is made apart.
+    #[test]
+    fn a_derivation_is_made_once_per_table_and_type() {
+        let table = LinkTable::new(vec![
+            ("A".into(), "1".into(), "s".into()),
+            ("B".into(), "2".into(), "s".into()),
+        ]);
+        let made = std::cell::Cell::new(0);
+        let count = |t: &LinkTable| {
+            made.set(made.get() + 1);
+            t.len()
+        };
+        let first = table.derived(count);
+        let again = table.derived(count);
+        assert_eq!((*first, made.get()), (2, 1));
+        assert!(std::sync::Arc::ptr_eq(&first, &again), "made twice");
+        let names = table.derived(|t| t.iter().map(|v| v.0.clone()).collect::<Vec<_>>());
+        assert_eq!(*names, ["A", "B"]);
+        assert_eq!(*table.derived(count), 2);
+        assert_eq!(made.get(), 1);
+        // Equality is the variables'.
+        assert_eq!(table, LinkTable::new(table.to_vec()));
     }
 
     /// The cache gives what `service_env` gives, per namespace and `enableServiceLinks`,
