@@ -106,7 +106,9 @@ pub fn service_env(
     for s in linked.into_values() {
         let prefix = link_name(&s.name);
         let mut push = |name: String, value: Option<String>| {
-            let value = value.unwrap_or_else(|| stand_in(&format!("service/{}/{name}", s.name)));
+            // Joined, not `format!`ed: a namespace of many Services has thousands of these.
+            let value =
+                value.unwrap_or_else(|| stand_in(&["service/", &s.name, "/", &name].concat()));
             out.push(name.clone(), (name, value, s.name.clone()));
         };
         let ip = s.cluster_ip.as_deref();
@@ -120,13 +122,16 @@ pub fn service_env(
         let Some((_, first, _)) = s.ports.first() else {
             continue;
         };
-        push(format!("{prefix}_SERVICE_HOST"), ip.map(str::to_string));
-        let port_var = format!("{prefix}_SERVICE_PORT");
+        push(
+            [prefix.as_str(), "_SERVICE_HOST"].concat(),
+            ip.map(str::to_string),
+        );
+        let port_var = [prefix.as_str(), "_SERVICE_PORT"].concat();
         push(port_var.clone(), Some(first.to_string()));
         for (name, port, _) in &s.ports {
             if !name.is_empty() {
                 push(
-                    format!("{port_var}_{}", link_name(name)),
+                    [port_var.as_str(), "_", &link_name(name)].concat(),
                     Some(port.to_string()),
                 );
             }
@@ -135,13 +140,19 @@ pub fn service_env(
             let lower = protocol.to_lowercase();
             let url = host_port(*port).map(|hp| format!("{lower}://{hp}"));
             if i == 0 {
-                push(format!("{prefix}_PORT"), url.clone());
+                push([prefix.as_str(), "_PORT"].concat(), url.clone());
             }
             let port_prefix = format!("{prefix}_PORT_{port}_{}", protocol.to_uppercase());
             push(port_prefix.clone(), url);
-            push(format!("{port_prefix}_PROTO"), Some(lower));
-            push(format!("{port_prefix}_PORT"), Some(port.to_string()));
-            push(format!("{port_prefix}_ADDR"), ip.map(str::to_string));
+            push([port_prefix.as_str(), "_PROTO"].concat(), Some(lower));
+            push(
+                [port_prefix.as_str(), "_PORT"].concat(),
+                Some(port.to_string()),
+            );
+            push(
+                [port_prefix.as_str(), "_ADDR"].concat(),
+                ip.map(str::to_string),
+            );
         }
     }
     out.into_values()

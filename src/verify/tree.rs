@@ -48,7 +48,7 @@ pub const TREE_HELP: &str = "ClearML merges its config files and every CLEARML__
 /// The value the process gets for a source the stream cannot show: a quoted string holding a
 /// control character, which no policy value or text the tool writes holds.
 fn stand_in(what: &str) -> String {
-    pyhocon::quote(&format!("\u{1}ref:{what}"))
+    pyhocon::quote(&["\u{1}ref:", what].concat())
 }
 
 /// The value at a dotted path of pyhocon keys.
