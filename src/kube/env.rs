@@ -168,7 +168,13 @@ pub struct ServiceLinks {
     by: std::sync::Mutex<ServiceLinksMap>,
 }
 
-type ServiceLinksMap = std::collections::HashMap<(Option<String>, bool), std::sync::Arc<LinkTable>>;
+/// One cell per namespace and setting: the first caller builds the table, the others wait for
+/// it rather than build it again (a namespace of many Services takes a while, and every
+/// worker starts on the same namespace).
+type ServiceLinksMap = std::collections::HashMap<
+    (Option<String>, bool),
+    std::sync::Arc<std::sync::OnceLock<std::sync::Arc<LinkTable>>>,
+>;
 
 /// One namespace's service-link variables ([`service_env`]: name, value, Service; names
 /// unique), with what every targeted container of the namespace asks of them answered once:
@@ -182,7 +188,7 @@ pub struct LinkTable {
     sorted: Vec<usize>,
     /// Indices of the variables whose name or value holds a NUL, ascending.
     with_nul: Vec<usize>,
-    /// What callers derived from `vars` ([`LinkTable::derived`]), one of each type.
+    /// What callers derived from `vars` ([`LinkTable::derived`]): one cell of each type.
     derived: std::sync::Mutex<Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
 }
 
@@ -218,32 +224,33 @@ impl LinkTable {
     /// What `make` derives from this table, made on the first call for its type `T` and kept
     /// with the table: a caller's question about a namespace's link variables (which of them a
     /// container could be refused for) is then answered once per namespace, not walked per
-    /// container. `make` must depend on the table alone.
+    /// container. `make` must depend on the table alone, and not ask for a `T` itself.
     pub fn derived<T: std::any::Any + Send + Sync>(
         &self,
         make: impl FnOnce(&LinkTable) -> T,
     ) -> std::sync::Arc<T> {
-        // A poisoned lock still holds only finished entries (each is pushed whole).
-        let lock = || {
-            self.derived
+        type Cell<T> = std::sync::OnceLock<std::sync::Arc<T>>;
+        let cell: std::sync::Arc<Cell<T>> = {
+            // A poisoned lock still holds only finished entries (each is pushed whole).
+            let mut all = self
+                .derived
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match all
+                .iter()
+                .find_map(|d| d.clone().downcast::<Cell<T>>().ok())
+            {
+                Some(cell) => cell,
+                None => {
+                    let cell = std::sync::Arc::new(Cell::<T>::new());
+                    all.push(cell.clone());
+                    cell
+                }
+            }
         };
-        let found = |all: &[std::sync::Arc<dyn std::any::Any + Send + Sync>]| {
-            all.iter().find_map(|d| d.clone().downcast::<T>().ok())
-        };
-        if let Some(t) = found(&lock()) {
-            return t;
-        }
-        // Made outside the lock (`make` may ask for another derivation); should two threads
-        // both make one, the results are equal and the first kept.
-        let made = std::sync::Arc::new(make(self));
-        let mut all = lock();
-        if let Some(t) = found(&all) {
-            return t;
-        }
-        all.push(made.clone());
-        made
+        // Made outside the list's lock, in the type's own cell: the workers that ask at once
+        // wait for one making instead of each making it.
+        cell.get_or_init(|| std::sync::Arc::new(make(self))).clone()
     }
 
     /// The index of the variable `name`.
@@ -294,15 +301,15 @@ impl ServiceLinks {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         };
-        if let Some(found) = lock().get(&key) {
-            return found.clone();
-        }
-        // Computed outside the lock, so that two threads do not wait on each other; should
-        // both compute one, the results are equal and the first kept.
-        let computed = std::sync::Arc::new(LinkTable::new(service_env(
-            inventory, namespace, links, stand_in,
-        )));
-        lock().entry(key).or_insert(computed).clone()
+        // Built outside the map's lock, so that a thread wanting another namespace does not
+        // wait; a cell whose builder panicked stays empty and the next caller builds it.
+        let cell = lock().entry(key).or_default().clone();
+        cell.get_or_init(|| {
+            std::sync::Arc::new(LinkTable::new(service_env(
+                inventory, namespace, links, stand_in,
+            )))
+        })
+        .clone()
     }
 }
 
