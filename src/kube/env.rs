@@ -106,7 +106,9 @@ pub fn service_env(
     for s in linked.into_values() {
         let prefix = link_name(&s.name);
         let mut push = |name: String, value: Option<String>| {
-            let value = value.unwrap_or_else(|| stand_in(&format!("service/{}/{name}", s.name)));
+            // Joined, not `format!`ed: a namespace of many Services has thousands of these.
+            let value =
+                value.unwrap_or_else(|| stand_in(&["service/", &s.name, "/", &name].concat()));
             out.push(name.clone(), (name, value, s.name.clone()));
         };
         let ip = s.cluster_ip.as_deref();
@@ -120,13 +122,16 @@ pub fn service_env(
         let Some((_, first, _)) = s.ports.first() else {
             continue;
         };
-        push(format!("{prefix}_SERVICE_HOST"), ip.map(str::to_string));
-        let port_var = format!("{prefix}_SERVICE_PORT");
+        push(
+            [prefix.as_str(), "_SERVICE_HOST"].concat(),
+            ip.map(str::to_string),
+        );
+        let port_var = [prefix.as_str(), "_SERVICE_PORT"].concat();
         push(port_var.clone(), Some(first.to_string()));
         for (name, port, _) in &s.ports {
             if !name.is_empty() {
                 push(
-                    format!("{port_var}_{}", link_name(name)),
+                    [port_var.as_str(), "_", &link_name(name)].concat(),
                     Some(port.to_string()),
                 );
             }
@@ -135,13 +140,19 @@ pub fn service_env(
             let lower = protocol.to_lowercase();
             let url = host_port(*port).map(|hp| format!("{lower}://{hp}"));
             if i == 0 {
-                push(format!("{prefix}_PORT"), url.clone());
+                push([prefix.as_str(), "_PORT"].concat(), url.clone());
             }
             let port_prefix = format!("{prefix}_PORT_{port}_{}", protocol.to_uppercase());
             push(port_prefix.clone(), url);
-            push(format!("{port_prefix}_PROTO"), Some(lower));
-            push(format!("{port_prefix}_PORT"), Some(port.to_string()));
-            push(format!("{port_prefix}_ADDR"), ip.map(str::to_string));
+            push([port_prefix.as_str(), "_PROTO"].concat(), Some(lower));
+            push(
+                [port_prefix.as_str(), "_PORT"].concat(),
+                Some(port.to_string()),
+            );
+            push(
+                [port_prefix.as_str(), "_ADDR"].concat(),
+                ip.map(str::to_string),
+            );
         }
     }
     out.into_values()
@@ -157,13 +168,19 @@ pub struct ServiceLinks {
     by: std::sync::Mutex<ServiceLinksMap>,
 }
 
-type ServiceLinksMap = std::collections::HashMap<(Option<String>, bool), std::sync::Arc<LinkTable>>;
+/// One cell per namespace and setting: the first caller builds the table, the others wait for
+/// it rather than build it again (a namespace of many Services takes a while, and every
+/// worker starts on the same namespace).
+type ServiceLinksMap = std::collections::HashMap<
+    (Option<String>, bool),
+    std::sync::Arc<std::sync::OnceLock<std::sync::Arc<LinkTable>>>,
+>;
 
 /// One namespace's service-link variables ([`service_env`]: name, value, Service; names
 /// unique), with what every targeted container of the namespace asks of them answered once:
 /// a caller with one container per release in a namespace of many releases would otherwise
 /// walk them all per container (quadratic in the stream).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct LinkTable {
     vars: Vec<(String, String, String)>,
     by_name: std::collections::HashMap<String, usize>,
@@ -171,6 +188,15 @@ pub struct LinkTable {
     sorted: Vec<usize>,
     /// Indices of the variables whose name or value holds a NUL, ascending.
     with_nul: Vec<usize>,
+    /// What callers derived from `vars` ([`LinkTable::derived`]): one cell of each type.
+    derived: std::sync::Mutex<Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
+}
+
+/// Two tables are equal when their variables are (the rest is derived from them).
+impl PartialEq for LinkTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.vars == other.vars
+    }
 }
 
 impl LinkTable {
@@ -191,7 +217,40 @@ impl LinkTable {
             by_name,
             sorted,
             with_nul,
+            derived: Default::default(),
         }
+    }
+
+    /// What `make` derives from this table, made on the first call for its type `T` and kept
+    /// with the table: a caller's question about a namespace's link variables (which of them a
+    /// container could be refused for) is then answered once per namespace, not walked per
+    /// container. `make` must depend on the table alone, and not ask for a `T` itself.
+    pub fn derived<T: std::any::Any + Send + Sync>(
+        &self,
+        make: impl FnOnce(&LinkTable) -> T,
+    ) -> std::sync::Arc<T> {
+        type Cell<T> = std::sync::OnceLock<std::sync::Arc<T>>;
+        let cell: std::sync::Arc<Cell<T>> = {
+            // A poisoned lock still holds only finished entries (each is pushed whole).
+            let mut all = self
+                .derived
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match all
+                .iter()
+                .find_map(|d| d.clone().downcast::<Cell<T>>().ok())
+            {
+                Some(cell) => cell,
+                None => {
+                    let cell = std::sync::Arc::new(Cell::<T>::new());
+                    all.push(cell.clone());
+                    cell
+                }
+            }
+        };
+        // Made outside the list's lock, in the type's own cell: the workers that ask at once
+        // wait for one making instead of each making it.
+        cell.get_or_init(|| std::sync::Arc::new(make(self))).clone()
     }
 
     /// The index of the variable `name`.
@@ -242,15 +301,15 @@ impl ServiceLinks {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         };
-        if let Some(found) = lock().get(&key) {
-            return found.clone();
-        }
-        // Computed outside the lock, so that two threads do not wait on each other; should
-        // both compute one, the results are equal and the first kept.
-        let computed = std::sync::Arc::new(LinkTable::new(service_env(
-            inventory, namespace, links, stand_in,
-        )));
-        lock().entry(key).or_insert(computed).clone()
+        // Built outside the map's lock, so that a thread wanting another namespace does not
+        // wait; a cell whose builder panicked stays empty and the next caller builds it.
+        let cell = lock().entry(key).or_default().clone();
+        cell.get_or_init(|| {
+            std::sync::Arc::new(LinkTable::new(service_env(
+                inventory, namespace, links, stand_in,
+            )))
+        })
+        .clone()
     }
 }
 
@@ -748,6 +807,30 @@ mod tests {
         }
         assert_eq!(table.index_of("Q"), None);
         assert_eq!(table.with_nul(), &[1, 4]);
+    }
+
+    /// `derived` makes each type once per table and keeps it; another type is made apart.
+    #[test]
+    fn a_derivation_is_made_once_per_table_and_type() {
+        let table = LinkTable::new(vec![
+            ("A".into(), "1".into(), "s".into()),
+            ("B".into(), "2".into(), "s".into()),
+        ]);
+        let made = std::cell::Cell::new(0);
+        let count = |t: &LinkTable| {
+            made.set(made.get() + 1);
+            t.len()
+        };
+        let first = table.derived(count);
+        let again = table.derived(count);
+        assert_eq!((*first, made.get()), (2, 1));
+        assert!(std::sync::Arc::ptr_eq(&first, &again), "made twice");
+        let names = table.derived(|t| t.iter().map(|v| v.0.clone()).collect::<Vec<_>>());
+        assert_eq!(*names, ["A", "B"]);
+        assert_eq!(*table.derived(count), 2);
+        assert_eq!(made.get(), 1);
+        // Equality is the variables'.
+        assert_eq!(table, LinkTable::new(table.to_vec()));
     }
 
     /// The cache gives what `service_env` gives, per namespace and `enableServiceLinks`,

@@ -49,10 +49,7 @@ pub const TREE_HELP: &str = "ClearML merges its config files and every CLEARML__
 /// control character, which no policy value or text the tool writes holds.
 fn stand_in(what: &str) -> String {
     // Made for every service-link variable of a namespace: no formatting machinery.
-    let mut text = String::with_capacity(what.len() + 5);
-    text.push_str("\u{1}ref:");
-    text.push_str(what);
-    pyhocon::quote(&text)
+    pyhocon::quote(&["\u{1}ref:", what].concat())
 }
 
 /// The value at a dotted path of pyhocon keys.
@@ -156,6 +153,63 @@ fn env_of<'a>(
     vars.iter().map(|(n, v)| (n, v)).chain(links)
 }
 
+/// What this module asks of a namespace's service-link variables, answered once per namespace
+/// ([`kenv::LinkTable::derived`]): a namespace of many Services gives each container
+/// thousands of them, and walking them per container made the proof quadratic in the stream.
+/// A container's answer is the namespace's, less the links its entries override.
+struct LinkFacts {
+    /// The variables whose value holds the stand-in of a Secret or ConfigMap (the only link
+    /// variables [`unseen_values`] can refuse), ascending.
+    unseen: Vec<usize>,
+    /// The variables whose name is a spelling of an SSO setting ([`names::parse_name`]; the
+    /// only ones `warned` below can find), ascending.
+    sso_named: Vec<usize>,
+}
+
+impl LinkFacts {
+    fn of(table: &kenv::LinkTable) -> LinkFacts {
+        let indices = |keep: &dyn Fn(&(String, String, String)) -> bool| {
+            (0..table.len()).filter(|&i| keep(&table[i])).collect()
+        };
+        LinkFacts {
+            unseen: indices(&|(_, v, _)| v.contains("\u{1}ref:") && !unseen_sources(v).is_empty()),
+            sso_named: indices(&|(n, _, _)| names::parse_name(n).is_some()),
+        }
+    }
+}
+
+/// The link variables whose value is the stand-in for their Service's cluster IP (the
+/// assigned-at-install ones `$(…)` can expand), each with that stand-in, ascending; asked only
+/// when a variable ClearML reads holds a Service's stand-in.
+struct AssignedIps(Vec<(usize, String)>);
+
+impl AssignedIps {
+    fn of(table: &kenv::LinkTable) -> AssignedIps {
+        AssignedIps(
+            table
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (n, v, service))| {
+                    let standin = stand_in(&format!("service/{service}/{n}"));
+                    (*v == standin).then_some((i, standin))
+                })
+                .collect(),
+        )
+    }
+}
+
+/// The link variables at `at` (indices into `table`) the process gets, with their values.
+fn links_at<'a>(
+    table: &'a kenv::LinkTable,
+    env: &'a kenv::EntriesEnv,
+    at: &'a [usize],
+) -> impl Iterator<Item = (&'a String, &'a String)> {
+    at.iter()
+        .copied()
+        .filter(|&i| env.has_link(i))
+        .map(|i| (&table[i].0, &table[i].1))
+}
+
 /// The problems of one targeted container of the output (see the module).
 /// `services` holds the run's service-link variables (made with this module's stand-in).
 pub fn problems(
@@ -183,6 +237,22 @@ pub fn problems(
     // variables per container.
     let has_link = |i: usize| env.has_link(i);
     let is_link = |name: &str| link_table.index_of(name).is_some_and(has_link);
+    let facts = link_table.derived(LinkFacts::of);
+    let links_of = |at| links_at(&link_table, &env, at);
+    // The value the process gets for `name` (names are unique across the entries' variables
+    // and the links no entry set).
+    let value_of = |name: &str| {
+        env.vars
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+            .or_else(|| {
+                link_table
+                    .index_of(name)
+                    .filter(|&i| has_link(i))
+                    .map(|i| &link_table[i].1)
+            })
+    };
     let mounted = kenv::mounted_files(
         target.value,
         kenv::pod_volumes(target.object),
@@ -268,20 +338,16 @@ pub fn problems(
         .filter(|(name, value)| clearml_loader::reads_by_prefix(name) && value.contains(marker))
         .collect();
     if !suspects.is_empty() {
-        let values: std::collections::HashMap<&str, &str> = env_of(&env.vars, link_vars())
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let assigned: Vec<(&str, String)> = env
-            .links()
-            .map(|i| (&link_table[i].0, &link_table[i].2))
-            .filter_map(|(n, service)| {
-                let standin = stand_in(&format!("service/{service}/{n}"));
-                (values.get(n.as_str()) == Some(&standin.as_str()))
-                    .then_some((service.as_str(), standin))
-            })
+        // A link the process gets has its own value (no entry set its name).
+        let ips = link_table.derived(AssignedIps::of);
+        let assigned: Vec<(&str, &str)> = ips
+            .0
+            .iter()
+            .filter(|(i, _)| has_link(*i))
+            .map(|(i, standin)| (link_table[*i].2.as_str(), standin.as_str()))
             .collect();
         for (name, value) in suspects {
-            if let Some((service, _)) = assigned.iter().find(|(_, s)| value.contains(s.as_str())) {
+            if let Some((service, _)) = assigned.iter().find(|(_, s)| value.contains(*s)) {
                 let shown = if names::name_is_only_a_key(name) {
                     name.as_str()
                 } else {
@@ -393,7 +459,7 @@ pub fn problems(
     let mut out = Vec::new();
     out.extend(unseen_values(
         &where_,
-        env_of(&env.vars, link_vars()),
+        env_of(&env.vars, links_of(&facts.unseen)),
         &loaded.env_read,
         policy,
     ));
@@ -483,14 +549,8 @@ pub fn problems(
         let want = match &d.value {
             PolicyValue::Literal(l) => Some(l.to_pyhocon()),
             PolicyValue::Secret { .. } | PolicyValue::ConfigMap { .. } => {
-                let lookup = |k: &str| {
-                    env_of(&env.vars, link_vars())
-                        .find(|(n, _)| *n == k)
-                        .map(|(_, v)| v.clone())
-                };
-                env_of(&env.vars, link_vars())
-                    .find(|(n, _)| **n == d.name)
-                    .and_then(|(_, text)| read_one(text, &lookup))
+                let lookup = |k: &str| value_of(k).cloned();
+                value_of(&d.name).and_then(|text| read_one(text, &lookup))
             }
         };
         let got = at(&loaded.config, &path);
@@ -512,7 +572,7 @@ pub fn problems(
     // its variables; one that reaches ClearML through no variable the tool reads as a provider
     // option (an object-valued variable, a `-` key) would pass unwarned, so it is refused.
     let warned = |client: &str, key: &str| {
-        env_of(&env.vars, link_vars()).any(|(n, _)| {
+        env_of(&env.vars, links_of(&facts.sso_named)).any(|(n, _)| {
             names::parse_name(n).is_some_and(|s| {
                 s.provider
                     .as_ref()
