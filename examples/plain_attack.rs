@@ -1,61 +1,14 @@
 //! Attack harness for kube::plain: generates texts from YAML edge-case fragments and, for each
 //! one plain takes, compares its events with libyaml's and asks saphyr. Prints disagreements.
 //! Usage: plain_attack [CASES] [SEED] [FILES...]
-use clearml_sso::kube::libyaml::{Event, Parser};
 use clearml_sso::kube::plain;
 
-type Located = (Event, usize, usize, usize);
-
-fn libyaml(text: &str) -> Result<Vec<Located>, String> {
-    let mut p = Parser::new(text);
-    let mut out = Vec::new();
-    loop {
-        let (e, line, column) = p.next_event().map_err(|e| e.problem)?;
-        let end = e == Event::StreamEnd;
-        out.push((e, line, column, p.event_start()));
-        if end {
-            return Ok(out);
-        }
-    }
-}
-
+/// What is wrong with the scanner's taking of `text`, if anything (`kube::plain::verdict`).
 fn judge(text: &str) -> Option<String> {
-    let read_text = if text.is_empty() || text.ends_with('\n') {
-        text.to_string()
-    } else {
-        format!("{text}\n")
-    };
-    let checked = plain::check(text);
-    let got = plain::events(&read_text);
-    if checked != got.is_some() {
-        return Some(format!("check={checked} events={}", got.is_some()));
-    }
-    if !checked {
-        return None;
-    }
-    if let Err(e) = clearml_sso::yaml::validate(text) {
-        return Some(format!("saphyr refuses: {e:?}"));
-    }
-    if let Err(e) = clearml_sso::yaml::validate(&read_text) {
-        return Some(format!("saphyr refuses read text: {e:?}"));
-    }
-    let got = got.unwrap();
-    match libyaml(&read_text) {
-        Err(e) => Some(format!("libyaml refuses: {e}")),
-        Ok(want) => {
-            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                if g != w {
-                    return Some(format!("event {i}: plain {g:?} libyaml {w:?}"));
-                }
-            }
-            if got.len() != want.len() {
-                return Some(format!("len {} vs {}", got.len(), want.len()));
-            }
-            None
-        }
-    }
+    plain::verdict(text).err()
 }
 
+/// A small deterministic generator (xorshift), so failures reproduce.
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {
