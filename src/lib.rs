@@ -350,23 +350,17 @@ pub fn render_with(
     if let Some(webserver) = &webserver {
         webserver.check(policy, &docs, &kube, &sources, &mut findings);
     }
-    if policy.enforce.mode == Mode::Audit {
+    if audit {
         changed_any = false;
         emitted.iter_mut().for_each(|e| *e = None);
     }
     if !findings.has_errors() {
         // The `untouched` documents are proved too (none was changed), on as many workers as
         // `parse_all` has.
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let next = AtomicUsize::new(0);
-        let done = each_worker(work_is_large(&docs), || {
-            let mut mine = Vec::new();
-            while let Some(&i) = untouched.get(next.fetch_add(1, Ordering::Relaxed)) {
-                mine.extend(kube[i].as_ref().and_then(|before| prove(i, before, None)));
-            }
-            mine
+        let done = parallel::map_each(work_is_large(&docs), &untouched, |i| {
+            kube[i].as_ref().and_then(|before| prove(i, before, None))
         });
-        proofs.extend(done.into_iter().flatten());
+        proofs.extend(done.into_iter().filter_map(|(_, p)| p));
         proofs.sort_by_key(|(i, _)| *i);
         for f in proofs.into_iter().flat_map(|(_, f)| f) {
             findings.push(f);
@@ -500,18 +494,8 @@ fn read_referenced_configmaps(
         }
         read_doc(doc, None).map(|read| read.map(|(_, v, _)| v))
     };
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let done = each_worker(work_is_large(docs), || {
-        let mut mine = Vec::new();
-        while let Some(&i) = deferred.get(next.fetch_add(1, Ordering::Relaxed)) {
-            mine.push((i, one(i)));
-        }
-        mine
-    });
-    let mut done: Vec<(usize, Result<_, _>)> = done.into_iter().flatten().collect();
-    done.sort_by_key(|(i, _)| *i);
-    for (i, d) in done {
+    // In stream order: the first refusal is the one `parse_all` would have met first.
+    for (i, d) in parallel::map_each(work_is_large(docs), deferred, one) {
         kube[i] = d?;
     }
     Ok(())

@@ -55,6 +55,32 @@ pub fn each_worker<T: Send>(parallel: bool, work: impl Fn() -> T + Sync) -> Vec<
     })
 }
 
+/// Runs `f` on each of `items` on [`each_worker`]'s workers, which take them from one shared
+/// queue, and gives back each item with its result, in the order of `items`.
+pub fn map_each<I: Copy + Sync, T: Send>(
+    parallel: bool,
+    items: &[I],
+    f: impl Fn(I) -> T + Sync,
+) -> Vec<(I, T)> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = each_worker(parallel, || {
+        let mut mine = Vec::new();
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&item) = items.get(k) else {
+                return mine;
+            };
+            mine.push((k, f(item)));
+        }
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    done.sort_unstable_by_key(|(k, _)| *k);
+    done.into_iter().map(|(k, t)| (items[k], t)).collect()
+}
+
 /// Whether a stream is large enough for more threads to pay off.
 pub fn work_is_large(docs: &[crate::kube::stream::Document]) -> bool {
     docs.len() >= 64
@@ -64,6 +90,15 @@ pub fn work_is_large(docs: &[crate::kube::stream::Document]) -> bool {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn map_each_gives_every_item_once_in_order() {
+        let items: Vec<usize> = (0..1000).rev().collect();
+        for parallel in [false, true] {
+            let done = map_each(parallel, &items, |i| i * 2);
+            assert_eq!(done, items.iter().map(|&i| (i, i * 2)).collect::<Vec<_>>());
+        }
+    }
 
     #[test]
     fn every_worker_runs_once_and_the_queue_is_shared() {
