@@ -159,11 +159,17 @@ pub fn hide_stored_secrets(findings: &mut [Finding], inventory: &Inventory) {
     // Longest first: a value inside a longer one is replaced with it.
     values.sort_by_key(|v| std::cmp::Reverse(v.len()));
     values.dedup();
+    // Each value's searcher built once for every message and help (`str::find` built one per
+    // search, most of this function's cost); the same leftmost match as `str::find`.
+    let finders: Vec<memchr::memmem::Finder> = values
+        .iter()
+        .map(|v| memchr::memmem::Finder::new(v.as_bytes()))
+        .collect();
     let quote = |c: Option<char>| matches!(c, Some('`' | '\'' | '"'));
     let hide = |text: &mut String| {
-        for v in &values {
+        for (v, finder) in values.iter().zip(&finders) {
             let mut from = 0;
-            while let Some(i) = text[from..].find(v).map(|i| i + from) {
+            while let Some(i) = finder.find(&text.as_bytes()[from..]).map(|i| i + from) {
                 let end = i + v.len();
                 let whole =
                     quote(text[..i].chars().next_back()) && quote(text[end..].chars().next());
