@@ -86,7 +86,10 @@ fn prepare(
         empty_input_help: Some(&why_empty),
         output_by_document: true,
     };
-    let outcome = render_with(&bytes, &policy, options).map_err(|e| {
+    let outcome = render_with(&bytes, &policy, options);
+    // Not freed: the process exits after this render (see `leak_parsed` above).
+    std::mem::forget(policy);
+    let outcome = outcome.map_err(|e| {
         let message = format!("input is not a readable manifest stream: {e}");
         let finding =
             report::Finding::new(report::UNREADABLE_INPUT, message.clone()).in_file(report::Spot {
@@ -192,6 +195,9 @@ pub fn render(args: RenderArgs) -> ExitCode {
             if code == ExitCode::from(exit::OK) && !args.quiet {
                 tell_helm_summary(&args, &outcome);
             }
+            // Everything is written; the process exits next, which frees the input, the output
+            // by document and the findings at once, so they are not freed one by one here.
+            std::mem::forget((input, outcome));
             code
         }
         Err(stop) => stopped(stop, args.report.as_deref(), None),
