@@ -28,12 +28,21 @@ pub(super) fn needs_escape(c: char) -> bool {
     )
 }
 
+/// Whether `s` is all printable ASCII (`' '` to `~`), and line feeds when `lines`: none of it
+/// [`needs_escape`] (line feeds aside). The quick answer for most messages, byte by byte with
+/// no branch per byte, where decoding each character and matching the ranges cost more.
+fn printable_ascii(s: &str, lines: bool) -> bool {
+    s.bytes().fold(true, |ok, b| {
+        ok & ((b' '..=b'~').contains(&b) | (lines & (b == b'\n')))
+    })
+}
+
 /// A one-line field made safe to show: each character of [`needs_escape`] is written as a
 /// visible escape (`\t`, `\n`, `\r`, `\x1b`, `\u{2028}`); everything else is kept. The result
 /// contains none of those characters, so escaping twice changes nothing. It is for display,
 /// not reversible (a `\` in the input is kept as it is).
 pub fn escape_control(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_escape) {
+    if printable_ascii(s, false) || !s.chars().any(needs_escape) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -56,7 +65,7 @@ pub fn escape_control(s: &str) -> Cow<'_, str> {
 
 /// [`escape_control`] for text of several lines: each line escaped, the line breaks kept.
 pub fn escape_lines(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| c != '\n' && needs_escape(c)) {
+    if printable_ascii(s, true) || !s.chars().any(|c| c != '\n' && needs_escape(c)) {
         return Cow::Borrowed(s);
     }
     Cow::Owned(

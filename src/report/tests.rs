@@ -49,6 +49,28 @@ fn text_report_snapshot() {
 const HOSTILE: &str =
     "a\u{1b}[31mred\rfake\nline\ttab\u{0}nul\u{7f}del\u{85}nel\u{9b}csi\u{2028}ls\u{2029}ps\u{202e}rlo\u{2066}lri\u{2069}pdi\u{fffe}end";
 
+/// The printable-ASCII quick path of `escape_control` and `escape_lines` leaves alone exactly
+/// what the full check leaves alone: every ASCII character, alone and inside printable text.
+#[test]
+fn escaping_ascii_agrees_with_needs_escape() {
+    for c in (0u8..=0x7f).map(char::from) {
+        for text in [c.to_string(), format!("key: {c} value")] {
+            let kept = !needs_escape(c);
+            assert_eq!(
+                matches!(escape_control(&text), Cow::Borrowed(_)),
+                kept,
+                "{text:?}"
+            );
+            let lines = format!("line\n{text}\nline");
+            assert_eq!(
+                matches!(escape_lines(&lines), Cow::Borrowed(_)),
+                kept || c == '\n',
+                "{lines:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn escape_control_makes_every_hostile_character_visible() {
     assert_eq!(
