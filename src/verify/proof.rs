@@ -450,6 +450,10 @@ pub fn problems(
                 );
             }
         }
+        // Each name of the output's env as an SSO setting, once: asked below of every name,
+        // and here of each that changed (most of the changed ones are SSO settings).
+        let sso_of: BTreeMap<&str, Option<names::SsoName>> =
+            ea.keys().map(|n| (*n, names::parse_name(n))).collect();
         // Variables that are not SSO settings keep their entry and what the process gets.
         let names: std::collections::BTreeSet<&&str> = eb.keys().chain(ea.keys()).collect();
         for name in names {
@@ -458,8 +462,12 @@ pub fn problems(
                 (None, None) => true,
                 _ => false,
             };
-            // Most entries are the same: the name is parsed only for one that is not.
-            if !same && names::parse_name(name).is_none() {
+            // Most entries are the same: the name is looked at only for one that is not.
+            let not_sso = || match sso_of.get(*name) {
+                Some(sso) => sso.is_none(),
+                None => names::parse_name(name).is_none(),
+            };
+            if !same && not_sso() {
                 problems.push(format!(
                     "{at}: the variable `{name}` would {}",
                     if ea.contains_key(name) {
@@ -501,7 +509,7 @@ pub fn problems(
         );
         for (name, e) in &ea {
             let entry = e.entry;
-            let Some(sso) = names::parse_name(name) else {
+            let Some(Some(sso)) = sso_of.get(name) else {
                 continue;
             };
             let credential = sso.option().is_none_or(|o| o.secret);
