@@ -101,10 +101,11 @@ pub(super) fn value_hygiene(
         .collect();
     for (position, e) in (from.len()..).zip(live(env)) {
         let earlier = &process[..position];
-        let Some(sso) = e.sso.clone() else { continue };
+        // The policy's own entries (most of the SSO ones) are skipped before anything is copied.
         if e.from_policy {
             continue;
         }
+        let Some(sso) = e.sso.clone() else { continue };
         let loc = ctx.at(&e.name);
         let option = sso.option();
         let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
