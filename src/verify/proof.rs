@@ -278,27 +278,33 @@ fn env_from_variables(
 /// Whether ClearML would read the variable `name` for (part of) the setting `d`: a name it
 /// reads whose config path is the setting's, above it or below it.
 pub(crate) fn competes(path: &str, d: &crate::policy::Desired) -> bool {
-    let section = d.option.section.as_str();
-    let path = path.trim();
-    // `want` is `<section>.<d.path>`; compared without building it.
-    let is_want = |p: &str| {
-        p.len() == section.len() + 1 + d.path.len()
-            && p.starts_with(section)
-            && p[section.len()..].starts_with('.')
-            && p.ends_with(d.path.as_str())
+    // `want` is `<section>.<d.path>`; compared by its two parts, without building it (asked
+    // for every name against every setting). Bytes, not `str` slices: a name from an `envFrom`
+    // source may hold multi-byte characters.
+    let (p, section, rest) = (
+        path.trim().as_bytes(),
+        d.option.section.as_str().as_bytes(),
+        d.path.as_bytes(),
+    );
+    // Whether `want` starts with `p`, and the byte of `want` after it.
+    let (prefix, after) = if p.len() <= section.len() {
+        let after = section.get(p.len()).copied().unwrap_or(b'.');
+        (section.starts_with(p), Some(after))
+    } else {
+        let (head, tail) = p.split_at(section.len());
+        let joined = head == section && tail[0] == b'.' && rest.starts_with(&tail[1..]);
+        (joined, rest.get(tail.len() - 1).copied())
     };
-    let want_len = section.len() + 1 + d.path.len();
-    let want = || section.bytes().chain([b'.']).chain(d.path.bytes());
-    let above = path.len() < want_len
-        && want().take(path.len()).eq(path.bytes())
-        && want().nth(path.len()) == Some(b'.');
-    // `get`: a name from an envFrom source may hold multi-byte characters.
-    let below = path.len() > want_len
-        && path.get(..want_len).is_some_and(is_want)
-        && path
-            .get(want_len..)
-            .is_some_and(|rest| rest.starts_with('.'));
-    is_want(path) || above || below
+    let want_len = section.len() + 1 + rest.len();
+    let is_want = prefix && p.len() == want_len;
+    let above = prefix && after == Some(b'.');
+    // `p` runs on past `want` with a `.`.
+    let below = p.len() > want_len
+        && p[..section.len()] == *section
+        && p[section.len()] == b'.'
+        && p[section.len() + 1..want_len] == *rest
+        && p[want_len] == b'.';
+    is_want || above || below
 }
 
 /// Variables that `envFrom` sources in the stream bring in and that ClearML would read for a
@@ -801,6 +807,41 @@ mod tests {
         }
         assert!(competes(&want, d) && competes(&format!("{want}.x"), d));
         assert!(!competes(&format!("{want}x"), d) && !competes("", d));
+    }
+
+    #[test]
+    fn competes_is_a_prefix_relation_with_the_setting_path_at_a_dot() {
+        // The same question asked of the path built whole, on every cut of each setting's
+        // path, with a character changed, added or taken away, and multi-byte ones.
+        let p = policy();
+        for d in &p.desired {
+            let want = format!("{}.{}", d.option.section.as_str(), d.path);
+            let by_string = |path: &str| {
+                let path = path.trim();
+                path == want
+                    || want.starts_with(path) && want.as_bytes().get(path.len()) == Some(&b'.')
+                    || path.starts_with(&want) && path.as_bytes().get(want.len()) == Some(&b'.')
+            };
+            let mut paths = vec![String::new(), ".".into(), " ".into(), "é".into()];
+            for cut in 0..=want.len() {
+                let head = &want[..cut];
+                for tail in ["", ".", "x", ".x", "é", ".é", " "] {
+                    paths.push(format!("{head}{tail}"));
+                    paths.push(format!("{tail}{head}"));
+                    paths.push(format!("{head}{tail}{}", &want[cut..]));
+                }
+                if cut < want.len() {
+                    paths.push(format!("{head}{}", &want[cut + 1..]));
+                }
+            }
+            for path in &paths {
+                assert_eq!(
+                    competes(path, d),
+                    by_string(path),
+                    "{path:?} against {want}"
+                );
+            }
+        }
     }
 
     #[test]
