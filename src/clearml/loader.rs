@@ -683,7 +683,11 @@ fn normalize(p: &str) -> String {
 }
 
 fn is_under(path: &str, dir: &str) -> bool {
-    dir == "/" || path == dir || path.starts_with(&format!("{dir}/"))
+    dir == "/"
+        || path == dir
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Python 3.9's `str.lower()` where this port can be sure of it: `None` when the text holds a

@@ -41,11 +41,16 @@ impl Context<'_> {
 /// One env entry with its parsed name.
 #[derive(Clone)]
 pub struct Entry {
+    /// The entry's node. Changed only through [`Entry::set_value`] and [`Entry::rename`],
+    /// which forget what was read of it.
     pub node: Node,
     pub name: String,
     pub sso: Option<SsoName>,
     /// Written by the tool from the policy in this run.
     pub from_policy: bool,
+    /// [`value_from`] of `node`, once asked: the rules ask it of the same entry many times, and
+    /// each reading builds the entry's API type.
+    from: std::cell::OnceCell<Option<EnvVarSource>>,
 }
 
 impl Entry {
@@ -57,7 +62,20 @@ impl Entry {
             name,
             sso,
             from_policy,
+            from: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The entry's `valueFrom` as Kubernetes reads it ([`value_from`]).
+    pub fn value_from(&self) -> Option<&EnvVarSource> {
+        self.from.get_or_init(|| value_from(&self.node)).as_ref()
+    }
+
+    /// Sets the entry's `value` (whether the API server accepts the entry, and so
+    /// [`Entry::value_from`], may change with it).
+    pub fn set_value(&mut self, value: Node) {
+        self.node.set("value", value);
+        self.from = std::cell::OnceCell::new();
     }
 
     pub fn rename(&mut self, name: &str) {

@@ -243,12 +243,16 @@ pub(super) fn other_options(env: &mut Env, ctx: &Context, findings: &mut Sink) -
     let mut changed = false;
     for (i, e) in env.iter_mut().enumerate() {
         let Some(e) = e.as_mut() else { continue };
+        // The policy's own entries (most of the SSO ones) are skipped before anything is copied.
+        if e.from_policy {
+            continue;
+        }
         let Some(sso) = e.sso.clone() else { continue };
         let declared = match &sso.provider {
             Some((client, key)) => ctx.declares(*client, key),
             None => true,
         };
-        if e.from_policy || !declared {
+        if !declared {
             continue;
         }
         let Some(option) = sso.option() else {

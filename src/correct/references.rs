@@ -2,7 +2,7 @@
 //! variable) reads must be provided when the apiserver starts, and a stored value must be one
 //! ClearML reads as written. Which source a reference reads is [`crate::kube::sources`]'s.
 
-use super::context::{value_from, Context, Entry};
+use super::context::{Context, Entry};
 use super::values::{defined, unrewritable_finding};
 use crate::clearml::{
     self,
@@ -27,11 +27,11 @@ pub(super) fn secret_references(entries: &[Entry], ctx: &Context, findings: &mut
         // An entry the API server would reject (`env_var` fails) is neither judged here nor
         // in `plaintext_secret`, which reads it itself.
         plaintext_secret(e, ctx, findings);
-        let Some(from) = value_from(&e.node) else {
+        let Some(from) = e.value_from() else {
             continue;
         };
         let loc = ctx.at(&e.name);
-        let from = Some(&from);
+        let from = Some(from);
         if let Some(r) = from.and_then(|f| f.secret_key_ref.as_ref()) {
             // An optional reference outside SSO is the chart's choice; SSO ones were made required.
             if e.sso.is_some() || r.optional != Some(true) {
@@ -103,10 +103,9 @@ pub(super) fn stored_values(
     let namespace = ctx.location.object.namespace.as_deref();
     for e in entries {
         let Some(sso) = &e.sso else { continue };
-        let Some(from_ref) = value_from(&e.node) else {
+        let Some(from_ref) = e.value_from() else {
             continue;
         };
-        let from_ref = &from_ref;
         let (kind, name, key) = match (&from_ref.secret_key_ref, &from_ref.config_map_key_ref) {
             (Some(r), _) => (RefKind::Secret, &r.name, &r.key),
             (None, Some(r)) => (RefKind::ConfigMap, &r.name, &r.key),
@@ -289,10 +288,9 @@ pub(super) fn unseen_values(entries: &[Entry], ctx: &Context, findings: &mut Sin
         if !read {
             continue;
         }
-        let Some(from) = value_from(&e.node) else {
+        let Some(from) = e.value_from() else {
             continue;
         };
-        let from = &from;
         let reference = match (&from.secret_key_ref, &from.config_map_key_ref) {
             (Some(r), _) => (RefKind::Secret, r.name.as_str(), r.key.as_str()),
             (None, Some(r)) => (RefKind::ConfigMap, r.name.as_str(), r.key.as_str()),

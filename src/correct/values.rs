@@ -2,7 +2,7 @@
 //! them (after Kubernetes' `$(VAR)` expansion and with what `envFrom` brings in), fixed where
 //! the right form is certain and refused where ClearML would fail.
 
-use super::context::{is_string, live, value_from, Context, Entry, Env};
+use super::context::{is_string, live, Context, Entry, Env};
 use crate::clearml::{
     self,
     judge::{Defined, Substituted, ValueIssue},
@@ -38,7 +38,7 @@ pub(super) fn env_from_variables(container: &Node, ctx: &Context) -> Vec<(String
 /// defined with an unknown value.
 pub(super) fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
     // An optional reference to a key nothing provides leaves the variable unset.
-    if let Some(from) = value_from(&e.node) {
+    if let Some(from) = e.value_from() {
         let optional = match (&from.secret_key_ref, &from.config_map_key_ref) {
             (Some(r), _) => {
                 (r.optional == Some(true)).then_some((RefKind::Secret, &r.name, &r.key))
@@ -65,14 +65,14 @@ pub(super) fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
         _ => None,
     };
     let stored = || {
-        let from = value_from(&e.node)?;
-        let (kind, name, key) = match (from.secret_key_ref, from.config_map_key_ref) {
-            (Some(r), _) => (RefKind::Secret, r.name, r.key),
-            (None, Some(r)) => (RefKind::ConfigMap, r.name, r.key),
+        let from = e.value_from()?;
+        let (kind, name, key) = match (&from.secret_key_ref, &from.config_map_key_ref) {
+            (Some(r), _) => (RefKind::Secret, &r.name, &r.key),
+            (None, Some(r)) => (RefKind::ConfigMap, &r.name, &r.key),
             _ => return None,
         };
         let namespace = ctx.location.object.namespace.as_deref();
-        sources::stored_value(ctx.inventory, kind, &name, &key, namespace)
+        sources::stored_value(ctx.inventory, kind, name, key, namespace)
             .map(|(_, v)| v.text_for_judging().to_string())
     };
     let d = match value.map(str::to_string).or_else(stored) {
@@ -101,10 +101,11 @@ pub(super) fn value_hygiene(
         .collect();
     for (position, e) in (from.len()..).zip(live(env)) {
         let earlier = &process[..position];
-        let Some(sso) = e.sso.clone() else { continue };
+        // The policy's own entries (most of the SSO ones) are skipped before anything is copied.
         if e.from_policy {
             continue;
         }
+        let Some(sso) = e.sso.clone() else { continue };
         let loc = ctx.at(&e.name);
         let option = sso.option();
         let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
@@ -130,7 +131,7 @@ pub(super) fn value_hygiene(
                     .at(loc.clone())
                     .fixed(),
             );
-            e.node.set("value", Node::string(&text));
+            e.set_value(Node::string(&text));
             changed = true;
         }
         let Some(text) = e.literal().map(str::to_string) else {
@@ -158,7 +159,7 @@ pub(super) fn value_hygiene(
             findings.push(f.at(loc.clone()));
         }
         if let Some(fixed) = judged.corrected.filter(|f| *f != text) {
-            e.node.set("value", Node::string(&fixed));
+            e.set_value(Node::string(&fixed));
             changed = true;
         }
     }

@@ -278,27 +278,33 @@ fn env_from_variables(
 /// Whether ClearML would read the variable `name` for (part of) the setting `d`: a name it
 /// reads whose config path is the setting's, above it or below it.
 pub(crate) fn competes(path: &str, d: &crate::policy::Desired) -> bool {
-    let section = d.option.section.as_str();
-    let path = path.trim();
-    // `want` is `<section>.<d.path>`; compared without building it.
-    let is_want = |p: &str| {
-        p.len() == section.len() + 1 + d.path.len()
-            && p.starts_with(section)
-            && p[section.len()..].starts_with('.')
-            && p.ends_with(d.path.as_str())
+    // `want` is `<section>.<d.path>`; compared by its two parts, without building it (asked
+    // for every name against every setting). Bytes, not `str` slices: a name from an `envFrom`
+    // source may hold multi-byte characters.
+    let (p, section, rest) = (
+        path.trim().as_bytes(),
+        d.option.section.as_str().as_bytes(),
+        d.path.as_bytes(),
+    );
+    // Whether `want` starts with `p`, and the byte of `want` after it.
+    let (prefix, after) = if p.len() <= section.len() {
+        let after = section.get(p.len()).copied().unwrap_or(b'.');
+        (section.starts_with(p), Some(after))
+    } else {
+        let (head, tail) = p.split_at(section.len());
+        let joined = head == section && tail[0] == b'.' && rest.starts_with(&tail[1..]);
+        (joined, rest.get(tail.len() - 1).copied())
     };
-    let want_len = section.len() + 1 + d.path.len();
-    let want = || section.bytes().chain([b'.']).chain(d.path.bytes());
-    let above = path.len() < want_len
-        && want().take(path.len()).eq(path.bytes())
-        && want().nth(path.len()) == Some(b'.');
-    // `get`: a name from an envFrom source may hold multi-byte characters.
-    let below = path.len() > want_len
-        && path.get(..want_len).is_some_and(is_want)
-        && path
-            .get(want_len..)
-            .is_some_and(|rest| rest.starts_with('.'));
-    is_want(path) || above || below
+    let want_len = section.len() + 1 + rest.len();
+    let is_want = prefix && p.len() == want_len;
+    let above = prefix && after == Some(b'.');
+    // `p` runs on past `want` with a `.`.
+    let below = p.len() > want_len
+        && p[..section.len()] == *section
+        && p[section.len()] == b'.'
+        && p[section.len() + 1..want_len] == *rest
+        && p[want_len] == b'.';
+    is_want || above || below
 }
 
 /// Variables that `envFrom` sources in the stream bring in and that ClearML would read for a
@@ -450,6 +456,10 @@ pub fn problems(
                 );
             }
         }
+        // Each name of the output's env as an SSO setting, once: asked below of every name,
+        // and here of each that changed (most of the changed ones are SSO settings).
+        let sso_of: BTreeMap<&str, Option<names::SsoName>> =
+            ea.keys().map(|n| (*n, names::parse_name(n))).collect();
         // Variables that are not SSO settings keep their entry and what the process gets.
         let names: std::collections::BTreeSet<&&str> = eb.keys().chain(ea.keys()).collect();
         for name in names {
@@ -458,8 +468,12 @@ pub fn problems(
                 (None, None) => true,
                 _ => false,
             };
-            // Most entries are the same: the name is parsed only for one that is not.
-            if !same && names::parse_name(name).is_none() {
+            // Most entries are the same: the name is looked at only for one that is not.
+            let not_sso = || match sso_of.get(*name) {
+                Some(sso) => sso.is_none(),
+                None => names::parse_name(name).is_none(),
+            };
+            if !same && not_sso() {
                 problems.push(format!(
                     "{at}: the variable `{name}` would {}",
                     if ea.contains_key(name) {
@@ -501,7 +515,7 @@ pub fn problems(
         );
         for (name, e) in &ea {
             let entry = e.entry;
-            let Some(sso) = names::parse_name(name) else {
+            let Some(Some(sso)) = sso_of.get(name) else {
                 continue;
             };
             let credential = sso.option().is_none_or(|o| o.secret);
@@ -793,6 +807,41 @@ mod tests {
         }
         assert!(competes(&want, d) && competes(&format!("{want}.x"), d));
         assert!(!competes(&format!("{want}x"), d) && !competes("", d));
+    }
+
+    #[test]
+    fn competes_is_a_prefix_relation_with_the_setting_path_at_a_dot() {
+        // The same question asked of the path built whole, on every cut of each setting's
+        // path, with a character changed, added or taken away, and multi-byte ones.
+        let p = policy();
+        for d in &p.desired {
+            let want = format!("{}.{}", d.option.section.as_str(), d.path);
+            let by_string = |path: &str| {
+                let path = path.trim();
+                path == want
+                    || want.starts_with(path) && want.as_bytes().get(path.len()) == Some(&b'.')
+                    || path.starts_with(&want) && path.as_bytes().get(want.len()) == Some(&b'.')
+            };
+            let mut paths = vec![String::new(), ".".into(), " ".into(), "é".into()];
+            for cut in 0..=want.len() {
+                let head = &want[..cut];
+                for tail in ["", ".", "x", ".x", "é", ".é", " "] {
+                    paths.push(format!("{head}{tail}"));
+                    paths.push(format!("{tail}{head}"));
+                    paths.push(format!("{head}{tail}{}", &want[cut..]));
+                }
+                if cut < want.len() {
+                    paths.push(format!("{head}{}", &want[cut + 1..]));
+                }
+            }
+            for path in &paths {
+                assert_eq!(
+                    competes(path, d),
+                    by_string(path),
+                    "{path:?} against {want}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -25,9 +25,12 @@ impl Layout {
             indent_sequences: false,
         };
         let (mut found_indent, mut found_seq) = (false, false);
-        let lines: Vec<&str> = text.lines().collect();
-        for pair in lines.windows(2) {
-            let (a, b) = (pair[0].trim_end(), pair[1]);
+        // Each line with the next, read only as far as the answer: both are found within the
+        // first few lines of most documents.
+        let mut lines = text.lines().peekable();
+        while let Some(a) = lines.next() {
+            let Some(&b) = lines.peek() else { break };
+            let a = a.trim_end();
             if !a.ends_with(':') || a.trim_start().starts_with('#') {
                 continue;
             }

@@ -303,8 +303,9 @@ impl Splicer<'_, '_> {
     /// Edits `old`'s text into `new`'s in place; `false` when that cannot be done here (the
     /// caller rewrites the enclosing entry or item, or gives up).
     fn node(&mut self, old: &Node, new: &Node) -> bool {
-        // Read the same (an entry the tool wrote anew as it was): the source text stays.
-        if old == new || same(old, new) {
+        // Read the same (an entry the tool wrote anew as it was): the source text stays. (Equal
+        // trees are the same: one walk, not an equality test first and then this.)
+        if same(old, new) {
             return true;
         }
         if old.props() != (None, 0) || new.props() != old.props() {
@@ -422,7 +423,7 @@ impl Splicer<'_, '_> {
         for (key, value) in news {
             let from = last.map_or(0, |l| l + 1);
             // The same key, or one the tool wrote anew with the same text.
-            match (from..olds.len()).find(|&i| olds[i].0 == *key || same(&olds[i].0, key)) {
+            match (from..olds.len()).find(|&i| same(&olds[i].0, key)) {
                 Some(i) => {
                     last = Some(i);
                     used[i] = true;
