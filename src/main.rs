@@ -7,12 +7,6 @@
 
 mod cli;
 
-/// mimalloc instead of the system allocator (see Cargo.toml): a render makes many small
-/// short-lived allocations, which glibc's malloc served at a quarter of a small render's cost.
-/// Its options are set in `cli::sys`, before `main`.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     cli::run()
 }

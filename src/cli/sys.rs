@@ -1,6 +1,5 @@
 //! The binary's only `unsafe` code: the two system calls `rustix` does not offer, each behind a
-//! safe function, and the global allocator's options, set before `main`. Everything else the
-//! binary asks of the system goes through `rustix` or std.
+//! safe function. Everything else the binary asks of the system goes through `rustix` or std.
 //!
 //! It must stay this small: a call `rustix` (or std) has belongs there, not here, and no
 //! policy or Helm logic belongs here at all (that is `helm_stderr`'s).
@@ -34,30 +33,4 @@ pub(super) fn process_path(pid: u32) -> Option<String> {
         return None;
     }
     Some(String::from_utf8_lossy(&buf[..n as usize]).into_owned())
-}
-
-/// mimalloc's options for a process that renders once and exits (see Cargo.toml): its arenas
-/// committed as they are used, not all at once, and freed pages purged at once, not after 10 ms.
-/// At their defaults, peak RSS at 9 MB of input rose from 46.5 MiB (glibc) to 55–66 MiB; with
-/// these it is glibc's, for about 0.2 % more instructions. They must be set before the first
-/// allocation, which reserves the first arena and which std makes before `main` (the stack
-/// overflow handler's thread info): so from `.init_array`, which the C runtime runs before
-/// `main`. Linux only: elsewhere mimalloc does not commit its arenas eagerly.
-#[cfg(target_os = "linux")]
-#[used]
-#[link_section = ".init_array"]
-static TUNE_ALLOCATOR: extern "C" fn() = tune_allocator;
-
-#[cfg(target_os = "linux")]
-extern "C" fn tune_allocator() {
-    // Their places in mimalloc v2's `mi_option_e` (include/mimalloc.h), which the `v2` feature
-    // in Cargo.toml pins; libmimalloc-sys names neither.
-    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: setting an option writes only mimalloc's own option table, which needs no
-    // initialisation first (an option set is not read again from the environment).
-    unsafe {
-        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
-    }
 }
