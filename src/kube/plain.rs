@@ -17,6 +17,7 @@
 //! reading itself (that is [`crate::kube::read`]'s, on these events).
 
 use crate::kube::libyaml::{Event, Style};
+use crate::kube::scalar::{plain_is_non_finite, plain_is_text};
 
 /// The text is outside the subset.
 struct NotPlain;
@@ -525,10 +526,34 @@ impl<'a, S: Sink> Scanner<'a, S> {
             if i - q > SIMPLE_KEY_REACH {
                 return Err(NotPlain);
             }
+            if kind == Kind::Plain {
+                self.plain_key(span)?;
+            }
             Ok(Some((span, kind, i)))
         } else {
             Ok(None)
         }
+    }
+
+    /// A plain key must read as text, and not be the merge key `<<`: the JSON conversion
+    /// refuses a null key (`~`) or one above Go's int64 (`18446744073709551615`), and a key of
+    /// another type may clash with a text key (`1` and `'1'`) — for [`crate::kube::read`] to
+    /// decide.
+    fn plain_key(&self, span: (usize, usize)) -> Scan<()> {
+        let key = &self.text[span.0..span.1];
+        if key == "<<" || !plain_is_text(key) {
+            return Err(NotPlain);
+        }
+        Ok(())
+    }
+
+    /// A plain value go-yaml reads as NaN or an infinity is left to [`crate::kube::read`]:
+    /// JSON cannot hold it (unless a later value of the same key replaces it).
+    fn plain_value(&self, span: (usize, usize)) -> Scan<()> {
+        if plain_is_non_finite(&self.text[span.0..span.1]) {
+            return Err(NotPlain);
+        }
+        Ok(())
     }
 
     /// Where the one-line quoted scalar starting at `q` ends (after its closing quote).
@@ -633,6 +658,7 @@ impl<'a, S: Sink> Scanner<'a, S> {
         while b[i - 1] == b' ' {
             i -= 1;
         }
+        self.plain_value((r, i))?;
         let m = self.mark(r);
         self.scalar(Kind::Plain, (r, i), m);
         Ok(None)
@@ -650,6 +676,7 @@ impl<'a, S: Sink> Scanner<'a, S> {
                 while j < self.line_end && flow_plain_char(b[j]) {
                     j += 1;
                 }
+                self.plain_value((i, j))?;
                 (Kind::Plain, j)
             }
             _ => return Err(NotPlain),
@@ -689,6 +716,9 @@ impl<'a, S: Sink> Scanner<'a, S> {
                 }
                 let key = i;
                 i = self.flow_scalar(i)?;
+                if map && !matches!(b[key], b'"' | b'\'') {
+                    self.plain_key((key, i))?;
+                }
                 if map {
                     // `key: value`, the colon right after the key, within a key's reach.
                     if !(i + 1 < end && b[i] == b':' && b[i + 1] == b' ')

@@ -195,6 +195,41 @@ pub(super) fn resolve(tag: &str, text: &str) -> Result<(Kind, Scalar), String> {
     ))
 }
 
+/// The words of go-yaml's resolve table: booleans, nulls, NaN and the infinities.
+fn yaml11_word(text: &str) -> Option<(Kind, Scalar)> {
+    Some(match text {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            (Kind::Bool, Scalar::Bool(true))
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            (Kind::Bool, Scalar::Bool(false))
+        }
+        "" | "~" | "null" | "Null" | "NULL" => (Kind::Null, Scalar::Null),
+        ".nan" | ".NaN" | ".NAN" => (Kind::Float, Scalar::Float(f64::NAN)),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            (Kind::Float, Scalar::Float(f64::INFINITY))
+        }
+        "-.inf" | "-.Inf" | "-.INF" => (Kind::Float, Scalar::Float(f64::NEG_INFINITY)),
+        _ => return None,
+    })
+}
+
+/// Whether go-yaml reads a plain scalar as text (a timestamp's included), without building
+/// it for the words and first bytes that make text: what a mapping key must be for
+/// `sigs.k8s.io/yaml` to write it as it is written.
+pub(super) fn plain_is_text(text: &str) -> bool {
+    match text.as_bytes().first() {
+        Some(b'+' | b'-' | b'.' | b'0'..=b'9') => matches!(resolve_plain(text), Scalar::Str(_)),
+        _ => yaml11_word(text).is_none(),
+    }
+}
+
+/// Whether go-yaml reads a plain scalar as NaN or an infinity, which JSON cannot hold.
+pub(super) fn plain_is_non_finite(text: &str) -> bool {
+    matches!(text.as_bytes().first(), Some(b'.' | b'+' | b'-'))
+        && matches!(yaml11_word(text), Some((_, Scalar::Float(_))))
+}
+
 /// The body of go-yaml's `resolve` for a resolvable tag (`""` or a core scalar tag).
 pub(super) fn resolve_untagged(tag: &str, text: &str) -> (Kind, Scalar) {
     let str = || (Kind::Str, Scalar::Str(text.to_string()));
@@ -210,20 +245,8 @@ pub(super) fn resolve_untagged(tag: &str, text: &str) -> (Kind, Scalar) {
         Some(b'.') => b'.',
         Some(_) => return str(),
     };
-    match text {
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return (Kind::Bool, Scalar::Bool(true))
-        }
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return (Kind::Bool, Scalar::Bool(false))
-        }
-        "" | "~" | "null" | "Null" | "NULL" => return (Kind::Null, Scalar::Null),
-        ".nan" | ".NaN" | ".NAN" => return (Kind::Float, Scalar::Float(f64::NAN)),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return (Kind::Float, Scalar::Float(f64::INFINITY))
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return (Kind::Float, Scalar::Float(f64::NEG_INFINITY)),
-        _ => {}
+    if let Some(word) = yaml11_word(text) {
+        return word;
     }
     match hint {
         b'.' => match go_parse_dot_float(text) {
