@@ -712,10 +712,10 @@ fn document(r: &mut Rng) -> String {
             flow_value(r, &mut d, 1)
         ),
         3 => format!("{}\n", block_scalar(r, 0)),
-        // An object the render passes through untouched (a Service is neither a target nor
-        // a source): the verdict on it is `readable`'s.
+        // An object the render passes through untouched (a PersistentVolumeClaim is neither
+        // a target nor a source): the verdict on it is `readable`'s.
         4..=9 => format!(
-            "apiVersion: v1\nkind: Service\nmetadata:\n  name: s{}\n{}",
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: s{}\n{}",
             r.below(9),
             block_map(r, &mut d, 0, 0)
         ),
@@ -929,7 +929,8 @@ const KEY_TYPES: &[&str] = &[
 ];
 
 /// A stream of objects the render passes through untouched (the asyncdelete Deployment the
-/// policy does not target, a Service), in the plain block YAML Helm writes, each with up to
+/// policy does not target, a PersistentVolumeClaim; not a Service, which is read for its
+/// service links), in the plain block YAML Helm writes, each with up to
 /// three constructs Kubernetes' JSON conversion refuses or its reader cuts (a float JSON cannot
 /// hold, a key that is not text, a `...` line with content after it), or near misses it reads.
 fn passed_through_stream(r: &mut Rng) -> String {
@@ -950,21 +951,21 @@ fn passed_through_stream(r: &mut Rng) -> String {
         "            - name: X",
         "              value: \"1\"",
     ];
-    const SERVICE: &[&str] = &[
+    const CLAIM: &[&str] = &[
         "apiVersion: v1",
-        "kind: Service",
+        "kind: PersistentVolumeClaim",
         "metadata:",
-        "  name: clearml-fileserver",
+        "  name: clearml-fileserver-data",
         "spec:",
-        "  ports:",
-        "    - port: 8081",
-        "      targetPort: 8081",
-        "  selector:",
-        "    app: fileserver",
+        "  accessModes:",
+        "    - ReadWriteOnce",
+        "  resources:",
+        "    requests:",
+        "      storage: 50Gi",
     ];
     let mut s = String::new();
     for _ in 0..1 + r.below(3) {
-        let shape = if r.chance(50) { DEPLOYMENT } else { SERVICE };
+        let shape = if r.chance(50) { DEPLOYMENT } else { CLAIM };
         let mut lines: Vec<String> = shape.iter().map(|l| l.to_string()).collect();
         for n in 0..r.below(4) {
             // Before a line that is not a `-` item, as its sibling; or at the end, as the
