@@ -511,19 +511,13 @@ fn deferred(need: Need, id: Identity<'_>) -> bool {
     need == Need::Validate && matches!(id, Some(("ConfigMap", _)))
 }
 
-/// Checks that Kubernetes reads a document the tool passes through. Plain block YAML is read
-/// alike by every parser (`kube::plain`'s differential test): checked in one cheap pass,
-/// nothing built. Anything else is read by Kubernetes' reader, which decides: the tool's own
-/// parser accepts texts Kubernetes refuses (`\/` in a double-quoted scalar, `.inf`, a null
-/// key, a tab after `-`) or cuts short (`...`), and those must not pass as readable
-/// (tests/fixtures/attack-found/session5).
+/// Checks that Kubernetes reads a document the tool passes through, as [`read::readable`]
+/// decides (one cheap pass for plain block YAML, Kubernetes' reader for the rest): the
+/// tool's own parser accepts texts Kubernetes refuses (`\/` in a double-quoted scalar,
+/// `.inf`, a null key, a tab after `-`) or cuts short (`...`), and those must not pass as
+/// readable (tests/fixtures/attack-found/session5).
 fn validate(doc: &stream::Document) -> Result<(), InputError> {
-    if kube::plain::check(doc.parse_text()) {
-        return Ok(());
-    }
-    read::read(doc.parse_text())
-        .map(drop)
-        .map_err(|e| kube_error(doc, e))
+    read::readable(doc.parse_text()).map_err(|e| kube_error(doc, e))
 }
 
 /// How much of a document the tool must read.

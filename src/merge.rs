@@ -242,7 +242,7 @@ fn user_entries(file: &str, text: &str) -> Result<UserEntries, MergeError> {
             message,
         )
     };
-    let root = read::read(text).map_err(|e| {
+    let root = read::read_first(text).map_err(|e| {
         err(
             e.line,
             e.column,

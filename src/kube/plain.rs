@@ -11,12 +11,16 @@
 //! scalars, whole-line and trailing comments, one `---` at the very start. Everything else —
 //! tabs, `\r`, non-ASCII or control bytes, anchors, aliases, tags, directives, `?` keys, other
 //! scalars over several lines, empty `-` items, another `---` or `...`, deep nesting — is "not
-//! plain". What it must not do: guess. A text is taken only where the differential test
+//! plain", and so is what Kubernetes' reading may refuse though libyaml reads it: a plain
+//! scalar go-yaml reads as NaN or an infinity (`.inf`), a plain key it reads as other than
+//! text (`~`, `1`, `yes`, `<<`), so that a text taken holds nothing for
+//! [`crate::kube::read::readable`] to refuse. What it must not do: guess. A text is taken only where the differential test
 //! below (against libyaml, and saphyr-parser, which the tool's validation uses) shows the
 //! events identical; anything unsure is left to libyaml. It knows nothing of Kubernetes'
 //! reading itself (that is [`crate::kube::read`]'s, on these events).
 
 use crate::kube::libyaml::{Event, Style};
+use crate::kube::scalar::{plain_is_non_finite, plain_is_text};
 
 /// The text is outside the subset.
 struct NotPlain;
@@ -156,7 +160,7 @@ pub fn events(text: &str) -> Option<Vec<Located>> {
 /// The scanner's claim for one document's text, checked against the real parsers: `Ok(taken)`
 /// where it holds — the text was left alone, or it was taken and libyaml gives the very same
 /// events, marks and event starts, saphyr-parser accepts it, and checking and reading take the
-/// same texts — and what differs where it does not. The one judge of the differential test,
+/// same texts, and Kubernetes' reader accepts it — and what differs where it does not. The one judge of the differential test,
 /// the `plain` fuzz target and `examples/plain_attack.rs`.
 pub fn verdict(text: &str) -> Result<bool, String> {
     // As Kubernetes' reading hands texts over: each line ends in a line feed.
@@ -193,9 +197,14 @@ pub fn verdict(text: &str) -> Result<bool, String> {
         }
     }
     // Each event was libyaml's: ending at the stream's end, they are all of libyaml's.
-    match got.last() {
-        Some((Event::StreamEnd, ..)) => Ok(true),
-        _ => Err("the scanner's events end before the stream's end".into()),
+    if !matches!(got.last(), Some((Event::StreamEnd, ..))) {
+        return Err("the scanner's events end before the stream's end".into());
+    }
+    // A document `check` takes is passed through unread (`read::readable`): Kubernetes'
+    // reading of it must not be a refusal.
+    match crate::kube::read::read(&read_text) {
+        Ok(_) => Ok(true),
+        Err(e) => Err(format!("taken, but Kubernetes' reader refuses it: {e}")),
     }
 }
 
@@ -265,6 +274,30 @@ fn printable(b: &[u8]) -> bool {
     }
     blocks.remainder().iter().all(|&c| bad(c) == 0)
 }
+
+/// What a plain key's first byte says of it, as go-yaml's resolve table sees it: text for
+/// sure, maybe a word of the table (no word is longer than 5 bytes), maybe a number, maybe `<<`.
+const TEXT: u8 = 0;
+const WORD: u8 = 1;
+const NUMBER: u8 = 2;
+const MERGE: u8 = 3;
+const KEY_START: [u8; 256] = {
+    let mut t = [TEXT; 256];
+    let words = b"yYnNtTfFoO~";
+    let mut i = 0;
+    while i < words.len() {
+        t[words[i] as usize] = WORD;
+        i += 1;
+    }
+    let numbers = b"+-.0123456789";
+    let mut i = 0;
+    while i < numbers.len() {
+        t[numbers[i] as usize] = NUMBER;
+        i += 1;
+    }
+    t[b'<' as usize] = MERGE;
+    t
+};
 
 fn flow_plain_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'/' | b'=' | b'+' | b'@')
@@ -525,10 +558,45 @@ impl<'a, S: Sink> Scanner<'a, S> {
             if i - q > SIMPLE_KEY_REACH {
                 return Err(NotPlain);
             }
+            if kind == Kind::Plain {
+                self.plain_key(span)?;
+            }
             Ok(Some((span, kind, i)))
         } else {
             Ok(None)
         }
+    }
+
+    /// A plain key must read as text, and not be the merge key `<<`: the JSON conversion
+    /// refuses a null key (`~`) or one above Go's int64 (`18446744073709551615`), and a key of
+    /// another type may clash with a text key (`1` and `'1'`) — for [`crate::kube::read`] to
+    /// decide. On every key: most are let through by their first byte alone.
+    #[inline(always)]
+    fn plain_key(&self, span: (usize, usize)) -> Scan<()> {
+        let key = &self.b[span.0..span.1];
+        let text = match KEY_START[usize::from(key[0])] {
+            TEXT => true,
+            WORD => key.len() > 5 || plain_is_text(key),
+            MERGE => key != b"<<",
+            _ => plain_is_text(key),
+        };
+        if text {
+            Ok(())
+        } else {
+            Err(NotPlain)
+        }
+    }
+
+    /// A plain value go-yaml reads as NaN or an infinity is left to [`crate::kube::read`]:
+    /// JSON cannot hold it (unless a later value of the same key replaces it).
+    #[inline(always)]
+    fn plain_value(&self, span: (usize, usize)) -> Scan<()> {
+        if matches!(self.b[span.0], b'.' | b'+' | b'-')
+            && plain_is_non_finite(&self.b[span.0..span.1])
+        {
+            return Err(NotPlain);
+        }
+        Ok(())
     }
 
     /// Where the one-line quoted scalar starting at `q` ends (after its closing quote).
@@ -633,6 +701,7 @@ impl<'a, S: Sink> Scanner<'a, S> {
         while b[i - 1] == b' ' {
             i -= 1;
         }
+        self.plain_value((r, i))?;
         let m = self.mark(r);
         self.scalar(Kind::Plain, (r, i), m);
         Ok(None)
@@ -650,6 +719,7 @@ impl<'a, S: Sink> Scanner<'a, S> {
                 while j < self.line_end && flow_plain_char(b[j]) {
                     j += 1;
                 }
+                self.plain_value((i, j))?;
                 (Kind::Plain, j)
             }
             _ => return Err(NotPlain),
@@ -689,6 +759,9 @@ impl<'a, S: Sink> Scanner<'a, S> {
                 }
                 let key = i;
                 i = self.flow_scalar(i)?;
+                if map && !matches!(b[key], b'"' | b'\'') {
+                    self.plain_key((key, i))?;
+                }
                 if map {
                     // `key: value`, the colon right after the key, within a key's reach.
                     if !(i + 1 < end && b[i] == b':' && b[i + 1] == b' ')
@@ -1036,6 +1109,16 @@ mod tests {
             ("a: |2\n  b\n", false),
             ("a:\tb\n", false),
             ("a: b\n---\nc: d\n", false),
+            // What Kubernetes' JSON conversion refuses is left to its reader.
+            ("a: .inf\n", false),
+            ("a: [1, -.INF]\n", false),
+            ("~: a\n", false),
+            ("a: {Null: 1}\n", false),
+            ("18446744073709551615: a\n", false),
+            ("1: a\n'1': b\n", false),
+            ("<<: {a: 1}\n", false),
+            ("a: .infx\n'~': a\nnullx: 1\nx: ~\n", true),
+            ("a: 1\n...\nb: 2\n", false),
         ] {
             assert_eq!(agree(text), plain, "{text:?}");
         }
@@ -1125,6 +1208,9 @@ mod tests {
         "a:\n  b: |+\n    c\n\n  d:\n    - e # f\n    - g: h\n      i: j\n  k: l#m\n# n\no: p q  r\n",
         "- a\n- b: c\n  d: >\n    e\n     f\n    g\n- 'h'\n- [i, j]\n",
         "key: value\nother:\n  nested: -1\n  list:\n  - --flag=x\n  - a b\n  empty:\nlast: |-\n  text\n",
+        // Near what Kubernetes' JSON conversion refuses (NaN, infinities, keys that are not
+        // text), and some of it.
+        "a: .inf\nb: x.nan\n~: c\nnull': d\n'1': e\n1 : f\ng: [.NaN, -.Inf]\n{h: 1}\nyes: i\n<<: {j: k}\n",
     ];
 
     /// Mutations of every document: the scanner must agree with libyaml and saphyr on each

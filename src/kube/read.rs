@@ -338,15 +338,38 @@ fn bad_separator_at(text: &str) -> Option<usize> {
         .find(|&at| bad_separator(line_at(at)))
 }
 
-/// Reads one document's text as Kubernetes does. `Ok(None)` for a document with no content.
+/// Reads one document's text, as [`crate::kube::stream::split`] cuts it, as Kubernetes does.
+/// `Ok(None)` for a document with no content. A text that holds more than one YAML document
+/// is refused: Kubernetes' reader cuts only at `---` lines, and go-yaml reads the first
+/// document of what it is given, so whatever follows a `...` line (or a `---` after a line
+/// break that reader does not split on, a lone CR) would be silently dropped.
 pub fn read(text: &str) -> Result<Option<Value>, ReadError> {
-    read_keys(text, false, None)
+    read_keys(text, false, false, None)
+}
+
+/// The first YAML document of `text`, ignoring what follows it, as `sigs.k8s.io/yaml`'s
+/// `Unmarshal` reads a whole file (Helm reads a values file so): the caller decides about the
+/// documents after it.
+pub fn read_first(text: &str) -> Result<Option<Value>, ReadError> {
+    read_keys(text, false, true, None)
+}
+
+/// Whether Kubernetes reads a document the tool passes through untouched, as [`read`]
+/// decides, without building the reading for the plain block YAML nearly all documents are:
+/// a text [`crate::kube::plain::check`] takes holds nothing `read` could refuse (its subset
+/// leaves out what go-yaml or the JSON conversion refuses: NaN and infinities, keys that are
+/// not text, a second document).
+pub fn readable(text: &str) -> Result<(), ReadError> {
+    if crate::kube::plain::check(text) {
+        return Ok(());
+    }
+    read(text).map(drop)
 }
 
 /// [`read`], refusing a key written twice in one mapping: for the tool's own output, which
 /// must also read back through the tool's parser (it refuses duplicate keys).
 pub fn read_own_output(text: &str) -> Result<Option<Value>, ReadError> {
-    read_keys(text, true, None)
+    read_keys(text, true, false, None)
 }
 
 /// What is shown each parser event of a reading, and `None` where a reading starts (the text
@@ -359,12 +382,13 @@ pub fn read_own_output_observed(
     text: &str,
     observe: &mut dyn FnMut(Option<&Event>),
 ) -> Result<Option<Value>, ReadError> {
-    read_keys(text, true, Some(observe))
+    read_keys(text, true, false, Some(observe))
 }
 
 fn read_keys<'o>(
     text: &str,
     unique_keys: bool,
+    first_only: bool,
     mut observe: Option<Observer<'_, 'o>>,
 ) -> Result<Option<Value>, ReadError> {
     if let Some(at) = bad_separator_at(text) {
@@ -426,6 +450,7 @@ fn read_keys<'o>(
                 Plain(events.into_iter(), 0),
                 &stand_ins,
                 unique_keys,
+                first_only,
                 observe.as_deref_mut(),
             ),
             None => read_events(
@@ -433,6 +458,7 @@ fn read_keys<'o>(
                 Parser::new(input),
                 &stand_ins,
                 unique_keys,
+                first_only,
                 observe.as_deref_mut(),
             ),
         };
@@ -554,6 +580,7 @@ fn read_events<'o>(
     mut parser: impl Events,
     stand_ins: &[(char, char)],
     unique_keys: bool,
+    first_only: bool,
     mut observe: Option<Observer<'_, 'o>>,
 ) -> Result<Option<Value>, Retry> {
     let mut anchors: HashMap<String, (Anchored, u64)> = HashMap::new();
@@ -601,7 +628,11 @@ fn read_events<'o>(
             // go-yaml's Unmarshal reads the first document and nothing after it — but its
             // scanner has read ahead (see `read_ahead_escape`).
             Event::DocumentEnd => {
-                read_ahead_escape(text, parser.event_start()).map_err(err)?;
+                let end = parser.event_start();
+                read_ahead_escape(text, end).map_err(err)?;
+                if !first_only {
+                    second_document(text, end, line, &mut parser)?;
+                }
                 break;
             }
             Event::StreamEnd => break,
@@ -829,6 +860,49 @@ fn read_events<'o>(
     Ok(root)
 }
 
+/// Refuses a document's text that goes on after its first YAML document ends (at `end`, on
+/// 0-based `line`): Kubernetes would drop the rest without a word. Anything but comments,
+/// blank lines and more `...` lines is such a rest — another document, or text go-yaml never
+/// reads (a directive, a `]`); go-yaml v2's `Decoder` would find it, its `Unmarshal` does not
+/// look. The error names the `...` line (or where the second document starts) and how many
+/// lines would be dropped, never what they hold: it may be a Secret's.
+fn second_document(
+    text: &str,
+    end: usize,
+    line: usize,
+    parser: &mut impl Events,
+) -> Result<(), Retry> {
+    let (at, column) = match parser.next_event() {
+        Ok((Event::StreamEnd, ..)) => return Ok(()),
+        Ok((_, l, c)) => (l, c),
+        Err(e) => (e.line, e.column),
+    };
+    let lines = |from: usize| {
+        let rest = text.get(from..).unwrap_or_default().trim_end_matches('\n');
+        memchr::memchr_iter(b'\n', rest.as_bytes()).count() + 1
+    };
+    let rest_start =
+        memchr::memchr(b'\n', &text.as_bytes()[end..]).map_or(text.len(), |i| end + i + 1);
+    let message = if text.get(end..end + 3) == Some("...") {
+        let dropped = lines(rest_start);
+        ReadError {
+            line: line + 1,
+            column: 1,
+            message: format!(
+                "content after this `...` line: Kubernetes' YAML reader cuts documents only at `---`, and go-yaml reads the first document of what it is given, so the {dropped} line{} after it, to the end of this document, would be silently dropped (put `---` in place of `...` if they are another document)",
+                if dropped == 1 { "" } else { "s" }
+            ),
+        }
+    } else {
+        ReadError {
+            line: at + 1,
+            column: column + 1,
+            message: "a second YAML document starts here, after a line break Kubernetes' YAML reader does not cut at (a lone CR, NEL, U+2028 or U+2029): Kubernetes reads only the first document, and would silently drop the rest".into(),
+        }
+    };
+    Err(Retry::Fail(message))
+}
+
 /// `<<` in go-yaml v2: the merged mapping is decoded into the current one, its keys
 /// overwriting; in a list of mappings the earlier one wins, so they are applied last to first.
 fn merge(
@@ -915,9 +989,34 @@ mod tests {
         assert!(read("a: {1: x, '1': y}\n").is_err(), "ambiguous keys");
         assert!(read("1: a\n'1': b\n").is_err(), "ambiguous keys");
         assert!(read("? [a]\n: b\n").is_err());
-        // go-yaml reads the first document of its text, nothing after it.
-        assert_eq!(r("a: 1\n---\nb: 2\n"), json!({"a": 1}));
-        assert_eq!(r("a: 1\n...\n]]]\n"), json!({"a": 1}));
+        // go-yaml reads the first document of its text, nothing after it: Kubernetes would
+        // drop the rest, so a document's text that goes on is refused; a values file is read
+        // as Helm reads it.
+        assert_eq!(
+            read_first("a: 1\n---\nb: 2\n").unwrap(),
+            Some(json!({"a": 1}))
+        );
+        assert_eq!(
+            read_first("a: 1\n...\n]]]\n").unwrap(),
+            Some(json!({"a": 1}))
+        );
+        for (text, line) in [
+            ("a: 1\n...\n]]]\n", 2),
+            ("a: 1\n...\nb: 2\n", 2),
+            ("a: 1\n... # c\n\nb: 2\n", 2),
+            ("a: 1\n...\n%YAML 1.1\n", 2),
+            ("a: 1\r---\rb: 2\n", 2),
+        ] {
+            let e = read(text).unwrap_err();
+            assert_eq!(e.line, line, "{text:?}");
+            assert!(e.message.contains("drop"), "{text:?}: {e}");
+            assert_eq!(readable(text), Err(e), "{text:?}");
+        }
+        let e = read("a: 1\n...\nb: 2\nc: 3\n").unwrap_err();
+        assert!(e.message.contains("the 2 lines after it"), "{e}");
+        for text in ["a: 1\n...\n", "a: 1\n...\n# c\n\n...\n", "a: 1\n... # c\n"] {
+            assert_eq!(r(text), json!({"a": 1}), "{text:?}");
+        }
         assert!(
             read("a: 1\n--- x\n").is_err(),
             "Kubernetes' reader refuses the stream"
@@ -930,7 +1029,7 @@ mod tests {
         ] {
             assert_eq!(read(text).unwrap_err().line, line, "{text:?}");
         }
-        assert!(read("a: 1\n--- # c\n---\t\n").is_ok());
+        assert!(read_first("a: 1\n--- # c\n---\t\n").is_ok());
         assert!(read("<<: 1\n").is_err());
         let bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n";
         assert!(read(bomb).is_err());
@@ -994,9 +1093,11 @@ mod tests {
         // other text.
         assert!(read("[a]\n\"\\/\"\n").is_err());
         assert!(read("{a: b}\n\"x\" \"\\/\"\n").is_err());
-        assert!(read("[a]\n...\n\"\\/\"\n").is_ok());
-        assert!(read("'a'\n\"x\": \"\\/\"\n").is_ok());
-        assert!(read("[a]\n\"\\\\/\"\n").is_ok());
+        assert!(read_first("[a]\n...\n\"\\/\"\n").is_ok());
+        assert!(read_first("'a'\n\"x\": \"\\/\"\n").is_ok());
+        // Those go on after their first document, which Kubernetes would drop.
+        assert!(read("[a]\n...\n\"\\/\"\n").is_err());
+        assert!(read_first("[a]\n\"\\\\/\"\n").is_ok());
         assert_eq!(r("a:\tb\n"), json!({"a": "b"}));
     }
 
@@ -1022,6 +1123,37 @@ mod tests {
                 }
             }
             assert_eq!(seen, want, "{text:?}");
+        }
+    }
+
+    /// What `readable` passes untouched without reading it (plain block YAML) holds nothing
+    /// `read` refuses: NaN and infinities, keys that are not text, are left to `read`.
+    #[test]
+    fn readable_is_read_on_plain_texts() {
+        for text in [
+            "a: .inf\n",
+            "a: -.Inf\n",
+            "a: [1, .NaN]\n",
+            "~: v\n",
+            "null: v\n",
+            "a:\n  b: {NULL: 1}\n",
+            "18446744073709551615: v\n",
+            "<<: 1\n",
+            "1: a\n'1': b\n",
+            "true: a\n'true': b\n",
+        ] {
+            assert!(!crate::kube::plain::check(text), "{text:?}");
+            assert!(read(text).is_err(), "{text:?}");
+            assert_eq!(readable(text), read(text).map(drop), "{text:?}");
+        }
+        for text in [
+            "a: inf\n",
+            "a: '.inf'\n",
+            "'~': v\n",
+            "x~: 1\n",
+            "a: 1\na: .inf\na: 2\n",
+        ] {
+            assert!(readable(text).is_ok(), "{text:?}");
         }
     }
 

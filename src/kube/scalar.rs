@@ -195,6 +195,47 @@ pub(super) fn resolve(tag: &str, text: &str) -> Result<(Kind, Scalar), String> {
     ))
 }
 
+/// The words of go-yaml's resolve table: booleans, nulls, NaN and the infinities.
+#[inline]
+fn yaml11_word(text: &[u8]) -> Option<(Kind, Scalar)> {
+    Some(match text {
+        b"y" | b"Y" | b"yes" | b"Yes" | b"YES" | b"true" | b"True" | b"TRUE" | b"on" | b"On"
+        | b"ON" => (Kind::Bool, Scalar::Bool(true)),
+        b"n" | b"N" | b"no" | b"No" | b"NO" | b"false" | b"False" | b"FALSE" | b"off" | b"Off"
+        | b"OFF" => (Kind::Bool, Scalar::Bool(false)),
+        b"" | b"~" | b"null" | b"Null" | b"NULL" => (Kind::Null, Scalar::Null),
+        b".nan" | b".NaN" | b".NAN" => (Kind::Float, Scalar::Float(f64::NAN)),
+        b".inf" | b".Inf" | b".INF" | b"+.inf" | b"+.Inf" | b"+.INF" => {
+            (Kind::Float, Scalar::Float(f64::INFINITY))
+        }
+        b"-.inf" | b"-.Inf" | b"-.INF" => (Kind::Float, Scalar::Float(f64::NEG_INFINITY)),
+        _ => return None,
+    })
+}
+
+/// Whether go-yaml reads a plain scalar as text (a timestamp's included): what a mapping key
+/// must be for `sigs.k8s.io/yaml` to write it as it is written. Cheap for the keys nearly all
+/// are (it runs on every plain key of a passed-through document): only the first bytes go-yaml
+/// resolves further, and words no longer than the table's, are looked at.
+pub(super) fn plain_is_text(text: &[u8]) -> bool {
+    match text.first() {
+        None => false,
+        Some(b'+' | b'-' | b'.' | b'0'..=b'9') => {
+            std::str::from_utf8(text).map_or(true, |t| matches!(resolve_plain(t), Scalar::Str(_)))
+        }
+        Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => {
+            text.len() > 5 || yaml11_word(text).is_none()
+        }
+        Some(_) => true,
+    }
+}
+
+/// Whether go-yaml reads a plain scalar as NaN or an infinity, which JSON cannot hold.
+pub(super) fn plain_is_non_finite(text: &[u8]) -> bool {
+    matches!(text.first(), Some(b'.' | b'+' | b'-'))
+        && matches!(yaml11_word(text), Some((_, Scalar::Float(_))))
+}
+
 /// The body of go-yaml's `resolve` for a resolvable tag (`""` or a core scalar tag).
 pub(super) fn resolve_untagged(tag: &str, text: &str) -> (Kind, Scalar) {
     let str = || (Kind::Str, Scalar::Str(text.to_string()));
@@ -210,20 +251,8 @@ pub(super) fn resolve_untagged(tag: &str, text: &str) -> (Kind, Scalar) {
         Some(b'.') => b'.',
         Some(_) => return str(),
     };
-    match text {
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return (Kind::Bool, Scalar::Bool(true))
-        }
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return (Kind::Bool, Scalar::Bool(false))
-        }
-        "" | "~" | "null" | "Null" | "NULL" => return (Kind::Null, Scalar::Null),
-        ".nan" | ".NaN" | ".NAN" => return (Kind::Float, Scalar::Float(f64::NAN)),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return (Kind::Float, Scalar::Float(f64::INFINITY))
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return (Kind::Float, Scalar::Float(f64::NEG_INFINITY)),
-        _ => {}
+    if let Some(word) = yaml11_word(text.as_bytes()) {
+        return word;
     }
     match hint {
         b'.' => match go_parse_dot_float(text) {

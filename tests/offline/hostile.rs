@@ -431,8 +431,9 @@ fn names_that_need_quotes_read_back() {
 
 /// Expected: a passed-through document Kubernetes' reader refuses and the tool's own parser
 /// reads is refused (exit 3, naming the document, stdout empty). Found by an attack
-/// (tests/fixtures/attack-found/session5): a tab after `-` and `\/` in a double-quoted scalar,
-/// in a Deployment the tool neither edits nor reads, exited 0.
+/// (tests/fixtures/attack-found/session5): a tab after `-`, `\/` in a double-quoted scalar,
+/// `.inf`, a null key and content after a `...` line (which Kubernetes drops), in a
+/// Deployment the tool neither edits nor reads, exited 0.
 #[test]
 fn a_passed_through_document_kubernetes_refuses_is_refused() {
     for (file, why) in [
@@ -443,6 +444,18 @@ fn a_passed_through_document_kubernetes_refuses_is_refused() {
         (
             "dq-slash-escape-in-unread-deployment.yaml",
             "found unknown escape character",
+        ),
+        (
+            "float-inf-in-unread-deployment.yaml",
+            "a NaN or infinite number has no JSON form",
+        ),
+        (
+            "null-key-in-unread-deployment.yaml",
+            "Unsupported map key of type: nil",
+        ),
+        (
+            "doc-end-inside-unread-deployment.yaml",
+            "line 97, column 1 (document 5): Kubernetes' YAML reader would not read this document: content after this `...` line",
         ),
     ] {
         let input = std::fs::read(

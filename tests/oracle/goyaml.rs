@@ -16,6 +16,8 @@ use std::process::{Command, Stdio};
 enum Doc {
     Json(Value),
     Refused(String),
+    /// The tool's `read` and `readable` disagree: a disagreement with any answer.
+    Inconsistent(String),
 }
 
 /// The oracle's answer for a stream: its documents, and whether the reader stopped it.
@@ -35,6 +37,13 @@ fn parse_answer(line: &str) -> Answer {
         .map(|d| {
             if let Some(e) = d.get("error").or(d.get("ambiguous")) {
                 Doc::Refused(e.as_str().unwrap_or_default().to_string())
+            } else if let Some(rest) = d.get("dropped") {
+                // Read, but cut: what follows its first YAML document (after a `...` line)
+                // Kubernetes drops without a word. The tool refuses such a document.
+                Doc::Refused(format!(
+                    "Kubernetes drops {}",
+                    rest.as_str().unwrap_or_default()
+                ))
             } else {
                 // A document that is only comments has JSON `null`, which kubectl skips.
                 Doc::Json(d.get("json").cloned().unwrap_or(Value::Null))
@@ -47,13 +56,24 @@ fn parse_answer(line: &str) -> Answer {
     }
 }
 
-/// The tool's reading of a stream: each document's JSON or its refusal.
+/// The tool's reading of a stream: each document's JSON or its refusal. A document is
+/// accepted only if both `read` and `readable` (the verdict on a document the render passes
+/// through, whose fast path builds nothing) accept it; where they differ, that is said.
 fn tool_read(stream: &str) -> Vec<Doc> {
     stream::split(stream)
         .iter()
-        .map(|d| match k8s_yaml::read(d.parse_text()) {
-            Ok(v) => Doc::Json(v.unwrap_or(Value::Null)),
-            Err(e) => Doc::Refused(e.to_string()),
+        .map(|d| {
+            let text = d.parse_text();
+            match (k8s_yaml::read(text), k8s_yaml::readable(text)) {
+                (Ok(v), Ok(())) => Doc::Json(v.unwrap_or(Value::Null)),
+                (Err(e), Err(_)) => Doc::Refused(e.to_string()),
+                (Ok(_), Err(e)) => {
+                    Doc::Inconsistent(format!("read takes it, readable refuses: {e}"))
+                }
+                (Err(e), Ok(())) => {
+                    Doc::Inconsistent(format!("readable passes what read refuses: {e}"))
+                }
+            }
         })
         .collect()
 }
@@ -211,6 +231,36 @@ const WORDS: &[&str] = &[
     "x\"",
 ];
 
+/// Plain floats JSON cannot hold (every spelling go-yaml v2 resolves to NaN or an infinity),
+/// and near misses that are text.
+const NON_FINITE: &[&str] = &[
+    ".inf",
+    ".Inf",
+    ".INF",
+    "+.inf",
+    "+.Inf",
+    "+.INF",
+    "-.inf",
+    "-.Inf",
+    "-.INF",
+    ".nan",
+    ".NaN",
+    ".NAN",
+    "inf",
+    "-inf",
+    "+inf",
+    "Infinity",
+    "NaN",
+    "nan",
+    ".iNf",
+    "+.nan",
+    "-.NaN",
+    "..inf",
+    ".infinity",
+    "1e400",
+    "-1e400",
+];
+
 /// Plain-scalar starts that most readers refuse or read as something else.
 const HOSTILE: &[&str] = &[
     "@x", "`x", "%x", "!x", "&x", "*x", "|x", ">x", "'x", "\"x", "a?b",
@@ -327,7 +377,9 @@ fn number(r: &mut Rng) -> String {
 }
 
 fn plain(r: &mut Rng) -> String {
-    if r.chance(55) {
+    if r.chance(4) {
+        r.pick(NON_FINITE).to_string()
+    } else if r.chance(55) {
         number(r)
     } else if r.chance(95) {
         r.pick(WORDS).to_string()
@@ -498,8 +550,19 @@ fn key(r: &mut Rng, d: &mut Doc_) -> String {
                 "1e-5",
                 "0.0001",
                 "18446744073709551615",
+                "0xFFFFFFFFFFFFFFFF",
+                "+9223372036854775808",
+                "0b1111111111111111111111111111111111111111111111111111111111111111",
                 "~",
                 "null",
+                "Null",
+                "NULL",
+                "<<",
+                "-.inf",
+                ".NaN",
+                "+.INF",
+                "y",
+                "Off",
                 "''",
                 "yes",
                 "True",
@@ -649,8 +712,25 @@ fn document(r: &mut Rng) -> String {
             flow_value(r, &mut d, 1)
         ),
         3 => format!("{}\n", block_scalar(r, 0)),
+        // An object the render passes through untouched (a PersistentVolumeClaim is neither
+        // a target nor a source): the verdict on it is `readable`'s.
+        4..=9 => format!(
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: s{}\n{}",
+            r.below(9),
+            block_map(r, &mut d, 0, 0)
+        ),
         _ => block_map(r, &mut d, 0, 0),
     };
+    if r.chance(3) {
+        // A `...` line inside the document: Kubernetes keeps what is before it.
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(body.match_indices('\n').map(|(i, _)| i + 1))
+            .filter(|&i| i < body.len())
+            .collect();
+        if let Some(&at) = starts.get(r.below(starts.len().max(1))) {
+            body.insert_str(at, r.pick(&["...\n", "... # c\n", "...\n\n"]));
+        }
+    }
     if r.chance(2) {
         // A tab where go-yaml may not take one.
         body = body.replacen("  ", r.pick(&["\t", " \t", "\t "]), 1);
@@ -661,6 +741,16 @@ fn document(r: &mut Rng) -> String {
             "... # end\n",
             "...\nz: 1\n",
             "...\n]\n",
+            "...\n# c\n\n...\n",
+            "... x\n",
+            "...\n---x\n",
+            "...\n...\nz: 1\n",
+            "...\n%YAML 1.1\n",
+            "...\n  z\n",
+            // A `---` after a lone CR: a document start to go-yaml, not a cut to
+            // Kubernetes' reader.
+            "\r---\rz: 1\n",
+            "\r---\r# c\n",
             "%YAML 1.1\n",
             // Read ahead by go-yaml's scanner to end the document (after a flow root).
             "\"\\/\"\n",
@@ -805,6 +895,134 @@ fn object_stream(r: &mut Rng) -> String {
     s
 }
 
+/// Keys of every type go-yaml resolves (and the JSON conversion refuses: null, above int64),
+/// with text keys that look like them.
+const KEY_TYPES: &[&str] = &[
+    "~",
+    "null",
+    "Null",
+    "NULL",
+    "18446744073709551615",
+    "0xFFFFFFFFFFFFFFFF",
+    "9223372036854775807",
+    "1",
+    "0x1",
+    "'1'",
+    "1.0",
+    "1e3",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "true",
+    "yes",
+    "Off",
+    "y",
+    "n",
+    "on",
+    "<<",
+    "'~'",
+    "\"null\"",
+    "'<<'",
+    "x~",
+    "nullx",
+    "1a",
+];
+
+/// A stream of objects the render passes through untouched (the asyncdelete Deployment the
+/// policy does not target, a PersistentVolumeClaim; not a Service, which is read for its
+/// service links), in the plain block YAML Helm writes, each with up to
+/// three constructs Kubernetes' JSON conversion refuses or its reader cuts (a float JSON cannot
+/// hold, a key that is not text, a `...` line with content after it), or near misses it reads.
+fn passed_through_stream(r: &mut Rng) -> String {
+    const DEPLOYMENT: &[&str] = &[
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata:",
+        "  name: clearml-apiserver-asyncdelete",
+        "spec:",
+        "  template:",
+        "    spec:",
+        "      containers:",
+        "        - name: asyncdelete",
+        "          image: allegroai/clearml:2.0.0",
+        "          args:",
+        "            - python3",
+        "          env:",
+        "            - name: X",
+        "              value: \"1\"",
+    ];
+    const CLAIM: &[&str] = &[
+        "apiVersion: v1",
+        "kind: PersistentVolumeClaim",
+        "metadata:",
+        "  name: clearml-fileserver-data",
+        "spec:",
+        "  accessModes:",
+        "    - ReadWriteOnce",
+        "  resources:",
+        "    requests:",
+        "      storage: 50Gi",
+    ];
+    let mut s = String::new();
+    for _ in 0..1 + r.below(3) {
+        let shape = if r.chance(50) { DEPLOYMENT } else { CLAIM };
+        let mut lines: Vec<String> = shape.iter().map(|l| l.to_string()).collect();
+        for n in 0..r.below(4) {
+            // Before a line that is not a `-` item, as its sibling; or at the end, as the
+            // last line's.
+            let at = 3 + r.below(lines.len() - 2);
+            let next = lines.get(at).unwrap_or(&lines[lines.len() - 1]).clone();
+            let content = next.trim_start();
+            let mut pad = next.len() - content.len();
+            if content.starts_with("- ") {
+                if at < lines.len() {
+                    continue;
+                }
+                pad += 2;
+            }
+            let pad = " ".repeat(pad);
+            let construct = match r.below(7) {
+                0 | 1 => format!("{pad}k{n}: {}", r.pick(NON_FINITE)),
+                2 | 3 => {
+                    let k = r.pick(KEY_TYPES);
+                    let v = if k == "<<" && r.chance(50) {
+                        "{m: 1}"
+                    } else {
+                        "v"
+                    };
+                    format!("{pad}{k}: {v}")
+                }
+                4 => format!(
+                    "{pad}f{n}: {}",
+                    r.pick(&[
+                        "[.inf, 1]",
+                        "[1, .NaN]",
+                        "{a: .inf}",
+                        "{null: 1}",
+                        "{1: a, '1': b}",
+                        "[inf]",
+                        "{a: b}"
+                    ])
+                ),
+                5 => format!("{pad}d{n}: 1\n{pad}d{n}: .inf"),
+                _ => r
+                    .pick(&["...", "... # end", "...\n# c", "...\n..."])
+                    .to_string(),
+            };
+            lines.insert(at.min(lines.len()), construct);
+        }
+        if r.chance(20) {
+            lines.push(r.pick(&["...", "...\n# c", "... # c\n..."]).to_string());
+        }
+        s.push_str("---\n");
+        for l in lines {
+            s.push_str(&l);
+            s.push('\n');
+        }
+    }
+    s
+}
+
 /// The policy the rendered object streams are corrected to.
 fn render_policy() -> clearml_sso::policy::Policy {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/policies/keycloak.toml");
@@ -832,6 +1050,10 @@ struct Renders {
     misread_outputs: Vec<String>,
     /// Green outputs that do not render clean to themselves.
     unsteady: Vec<String>,
+    /// Streams go-yaml refuses or cuts, rendered.
+    refused: usize,
+    /// Of those, rendered with an exit other than 3: each one a failure.
+    passed: Vec<String>,
 }
 
 /// Renders every stream go-yaml reads through the library entry point: none may be refused
@@ -845,6 +1067,17 @@ fn render_read_streams(
     let mut outputs = Vec::new();
     for (s, a) in streams.iter().zip(answers) {
         if !read_whole(a) {
+            // Kubernetes refuses the stream or a document of it, or drops part of one: the
+            // render says the input is unreadable (exit 3), whichever document it is in.
+            out.refused += 1;
+            if let Ok(o) = clearml_sso::render(s.as_bytes(), policy) {
+                out.passed.push(format!(
+                    "stream {s:?}\n  go-yaml: {:?} (stream error {:?})\n  render: not refused as unreadable, findings {:?}",
+                    a.docs,
+                    a.stream_error,
+                    o.findings.iter().map(|f| f.code.id).collect::<Vec<_>>()
+                ));
+            }
             continue;
         }
         out.read += 1;
@@ -952,12 +1185,15 @@ fn go_yaml_differential() {
     let policy = render_policy();
     let mut renders = Renders::default();
     // Batches until enough documents were compared (null documents, which Kubernetes skips,
-    // do not count). A quarter of each batch are streams with the targeted apiserver.
+    // do not count). A quarter of each batch are streams with the targeted apiserver, a
+    // quarter streams of objects the render passes through.
     while total.same + total.both_refuse + total.disagree < wanted {
         let streams: Vec<String> = (0..2000)
             .map(|i| {
                 if i % 4 == 3 {
                     object_stream(&mut r)
+                } else if i % 4 == 1 {
+                    passed_through_stream(&mut r)
                 } else {
                     generate(&mut r).0
                 }
@@ -994,6 +1230,11 @@ fn go_yaml_differential() {
         started.elapsed().as_secs_f64()
     );
     println!(
+        "rendered: {} streams go-yaml refuses or cuts, {} not refused as unreadable",
+        renders.refused,
+        renders.passed.len()
+    );
+    println!(
         "rendered: {} streams go-yaml reads, {} refused as unreadable, {} exit 0 ({} with a document in canonical form), {} outputs go-yaml reads otherwise than the tool, {} outputs not rendering clean to themselves",
         renders.read,
         renders.unreadable.len(),
@@ -1006,6 +1247,11 @@ fn go_yaml_differential() {
         total.disagree == 0,
         "the tool and go-yaml disagree; first ones:\n{}",
         shown.join("\n")
+    );
+    assert!(
+        renders.passed.is_empty(),
+        "streams go-yaml refuses or cuts were not refused as unreadable; first ones:\n{}",
+        renders.passed[..renders.passed.len().min(8)].join("\n")
     );
     assert!(
         renders.unreadable.is_empty(),
@@ -1063,6 +1309,12 @@ fn fixtures_replay() {
                 );
             }
             rendered += 1;
+        } else if clearml_sso::render(input.as_bytes(), &policy).is_ok() {
+            // Kubernetes refuses or cuts it: the render says the input is unreadable.
+            panic!(
+                "{}: go-yaml refuses or cuts it, the render does not refuse it as unreadable",
+                yaml.display()
+            );
         }
         checked += 1;
     }
@@ -1096,7 +1348,7 @@ fn fixtures_match_the_oracle() {
             docs.iter()
                 .map(|d| match d {
                     Doc::Json(v) => Some(v.clone()),
-                    Doc::Refused(_) => None,
+                    Doc::Refused(_) | Doc::Inconsistent(_) => None,
                 })
                 .collect()
         };

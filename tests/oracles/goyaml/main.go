@@ -9,7 +9,10 @@
 // where DOC is {"json": <the document as sigs.k8s.io/yaml.YAMLToJSON writes it>},
 // {"error": "..."} (go-yaml or the JSON conversion refused it) or {"ambiguous": "..."} (two
 // different keys of one mapping become the same JSON key, so the result depends on Go's map
-// order and is not one answer), and the stream-level "error" is set when the YAML reader
+// order and is not one answer); a document read has "dropped": "..." too when its text goes on
+// after the first YAML document (after a `...` line, say), which Kubernetes silently drops:
+// YAMLToJSON reads only the first document, and a go-yaml Decoder finds what follows. The
+// stream-level "error" is set when the YAML reader
 // stopped the stream (then "docs" holds the documents read before that).
 //
 // The split is k8s.io/apimachinery's YAMLReader (pkg/util/yaml/decoder.go: YAMLReader and
@@ -163,6 +166,27 @@ type doc struct {
 	JSON      json.RawMessage `json:"json,omitempty"`
 	Error     string          `json:"error,omitempty"`
 	Ambiguous string          `json:"ambiguous,omitempty"`
+	Dropped   string          `json:"dropped,omitempty"`
+}
+
+// dropped says what follows the first YAML document of a chunk, which YAMLToJSON never reads:
+// "" when only comments, blank lines and `...` lines do.
+func dropped(chunk []byte) string {
+	dec := goyaml.NewDecoder(bytes.NewReader(chunk))
+	var first interface{}
+	if err := dec.Decode(&first); err != nil {
+		// No document at all (io.EOF), or one go-yaml refuses: YAMLToJSON said so already.
+		return ""
+	}
+	var second interface{}
+	switch err := dec.Decode(&second); err {
+	case nil:
+		return "a second document"
+	case io.EOF:
+		return ""
+	default:
+		return "after the first document: " + err.Error()
+	}
 }
 
 type result struct {
@@ -206,7 +230,7 @@ func convert(chunk []byte) (d doc) {
 			return doc{Ambiguous: a}
 		}
 	}
-	return doc{JSON: json.RawMessage(j)}
+	return doc{JSON: json.RawMessage(j), Dropped: dropped(chunk)}
 }
 
 func main() {
