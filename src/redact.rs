@@ -144,51 +144,100 @@ pub fn reads_as_one_value(value: &str) -> bool {
 /// A finding quotes the value of an option the catalogue calls public (a `base_url`, a claim);
 /// a chart may still have put a credential there — the value a Secret in the stream holds,
 /// pasted into the wrong variable. Such a value, wherever a message or help quotes it whole
-/// (between backquotes or quotes, also inside a HOCON list), is not shown.
+/// (between backquotes or quotes, also as an item of a HOCON list), is not shown.
 pub fn hide_stored_secrets(findings: &mut [Finding], inventory: &Inventory) {
-    let mut values: Vec<&str> = inventory
+    let values = inventory
         .sources
         .iter()
         .filter(|s| s.kind.is_secret())
-        .flat_map(|s| s.values.iter().map(|(_, v)| v.text_for_judging().trim()))
-        .filter(|v| !v.is_empty())
-        .collect();
-    if values.is_empty() {
+        .flat_map(|s| s.values.iter().map(|(_, v)| v.text_for_judging()));
+    let Some(hider) = Hider::new(values) else {
         return;
-    }
-    // Longest first: a value inside a longer one is replaced with it.
-    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-    values.dedup();
-    // Each value's searcher built once for every message and help (`str::find` built one per
-    // search, most of this function's cost); the same leftmost match as `str::find`.
-    let finders: Vec<memchr::memmem::Finder> = values
-        .iter()
-        .map(|v| memchr::memmem::Finder::new(v.as_bytes()))
-        .collect();
-    let quote = |c: Option<char>| matches!(c, Some('`' | '\'' | '"'));
-    let hide = |text: &mut String| {
-        for (v, finder) in values.iter().zip(&finders) {
-            let mut from = 0;
-            while let Some(i) = finder.find(&text.as_bytes()[from..]).map(|i| i + from) {
-                let end = i + v.len();
-                let whole =
-                    quote(text[..i].chars().next_back()) && quote(text[end..].chars().next());
-                if whole || v.len() >= MIN_HIDDEN_INSIDE {
-                    const HIDDEN: &str = "(not shown: a value a Secret in the stream holds)";
-                    text.replace_range(i..end, HIDDEN);
-                    from = i + HIDDEN.len();
-                } else {
-                    from = end;
-                }
-            }
-        }
     };
     for f in findings {
-        hide(&mut f.message);
+        hider.hide(&mut f.message);
         if let Some(help) = &mut f.help {
-            hide(help);
+            hider.hide(help);
         }
     }
+}
+
+/// What replaces a stored secret value in a finding's text.
+const HIDDEN: &str = "(not shown: a value a Secret in the stream holds)";
+
+/// Hides secret values in a text. Every occurrence of every value is found in the text as it
+/// was, and the union of those ranges is replaced at once: replacing one value at a time let a
+/// value that overlaps another (`id-1111` and `1111-secret` in `id-1111-secret`) lose its shared
+/// part to the first and stay partly shown.
+struct Hider<'a> {
+    values: Vec<&'a str>,
+    /// Each value's searcher, built once for every message and help.
+    finders: Vec<memchr::memmem::Finder<'a>>,
+}
+
+impl<'a> Hider<'a> {
+    /// None when there is nothing to hide.
+    fn new(values: impl Iterator<Item = &'a str>) -> Option<Self> {
+        let mut values: Vec<&str> = values.map(str::trim).filter(|v| !v.is_empty()).collect();
+        values.sort_unstable();
+        values.dedup();
+        let finders = values
+            .iter()
+            .map(|v| memchr::memmem::Finder::new(v.as_bytes()))
+            .collect();
+        (!values.is_empty()).then_some(Self { values, finders })
+    }
+
+    fn hide(&self, text: &mut String) {
+        let bytes = text.as_bytes();
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        for (v, finder) in self.values.iter().zip(&self.finders) {
+            // Every occurrence, overlapping ones too (the search resumes one byte on): a
+            // match starts on a character boundary, as the value is UTF-8.
+            let mut from = 0;
+            while let Some(i) = finder.find(&bytes[from..]).map(|i| i + from) {
+                let end = i + v.len();
+                if v.len() >= MIN_HIDDEN_INSIDE || stands_alone(text, i, end) {
+                    ranges.push((i, end));
+                }
+                from = i + 1;
+            }
+        }
+        if ranges.is_empty() {
+            return;
+        }
+        ranges.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut done = 0;
+        let mut ranges = ranges.into_iter().peekable();
+        while let Some((start, mut end)) = ranges.next() {
+            while let Some(&(s, e)) = ranges.peek() {
+                if s > end {
+                    break;
+                }
+                end = end.max(e);
+                ranges.next();
+            }
+            out.push_str(&text[done..start]);
+            out.push_str(HIDDEN);
+            done = end;
+        }
+        out.push_str(&text[done..]);
+        *text = out;
+    }
+}
+
+/// Whether `text[start..end]` is quoted whole: a quote or backquote on each side, or, as an item
+/// of a HOCON list, `[` or `,` before it and `,` or `]` after it (spaces between allowed).
+fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start]
+        .trim_end_matches([' ', '\t'])
+        .chars()
+        .next_back();
+    let after = text[end..].trim_start_matches([' ', '\t']).chars().next();
+    let quote = |c: Option<char>| matches!(c, Some('`' | '\'' | '"'));
+    (quote(text[..start].chars().next_back()) && quote(text[end..].chars().next()))
+        || (matches!(before, Some('[' | ',')) && matches!(after, Some(',' | ']')))
 }
 
 /// How long a secret value must be to be hidden also where it is part of a longer text: a
@@ -480,6 +529,54 @@ mod tests {
         }
         assert!(reads_as_one_value("https://x//y/"));
         assert!(reads_as_one_value("${X}"), "an env value is a string");
+    }
+
+    fn hidden(values: &[&str], text: &str) -> String {
+        let mut t = text.to_string();
+        Hider::new(values.iter().copied())
+            .expect("values")
+            .hide(&mut t);
+        t
+    }
+
+    /// Two values that overlap in the text are both hidden whole, whichever is found first.
+    #[test]
+    fn overlapping_secret_values_are_hidden_whole() {
+        for values in [
+            ["clientAAAA-1111", "1111-BBBBsecret"],
+            ["1111-BBBBsecret", "clientAAAA-1111"],
+        ] {
+            let t = hidden(&values, "value `clientAAAA-1111-BBBBsecret` differs");
+            assert_eq!(t, format!("value `{HIDDEN}` differs"), "{values:?}");
+        }
+        // One value inside another, a value twice, overlapping occurrences of one value.
+        let t = hidden(
+            &["abcdefgh", "xxabcdefghyy"],
+            "a `xxabcdefghyy` b abcdefgh c",
+        );
+        assert_eq!(t, format!("a `{HIDDEN}` b {HIDDEN} c"));
+        let t = hidden(&["abababab"], "`ababababab`");
+        assert_eq!(t, format!("`{HIDDEN}`"));
+        let t = hidden(&["mot-de-passe-é"], "« mot-de-passe-é »");
+        assert_eq!(t, format!("« {HIDDEN} »"));
+    }
+
+    /// A short value is hidden only where it stands alone: quoted, or an item of a list.
+    #[test]
+    fn short_secret_values_are_hidden_where_they_stand_alone() {
+        for text in [
+            "`MARKER`",
+            "'MARKER'",
+            "\"MARKER\"",
+            "`[MARKER]`",
+            "`[a, MARKER ]`",
+        ] {
+            let t = hidden(&["MARKER"], text);
+            assert!(!t.contains("MARKER"), "{text} -> {t}");
+        }
+        for text in ["`MARKERS`", "a MARKER b", "`[MARKER-x]`", "`-MARKER`"] {
+            assert_eq!(hidden(&["MARKER"], text), text, "{text}");
+        }
     }
 
     #[test]
