@@ -178,7 +178,12 @@ pub(super) fn config_files(
     let (mounts, volumes) = mounts_and_volumes(container, ctx);
     let dirs = config_dirs(entries, container, ctx);
     let dirs_text = match &dirs {
-        Some(d) => d.join(", "),
+        // A clean path has no trailing `/`, so the root is the empty path: shown as `/`.
+        Some(d) => d
+            .iter()
+            .map(|p| if p.is_empty() { "/" } else { p.as_str() })
+            .collect::<Vec<_>>()
+            .join(", "),
         None => format!(
             "any directory: {} has a value the tool cannot read, or may come from an envFrom source it cannot see",
             CONFIG_DIR_VARIABLES.join(" or ")

@@ -273,3 +273,56 @@ fn an_unseen_value_is_refused_unless_the_policy_vouches_for_its_source() {
     assert!(out.stdout.is_empty());
     assert!(text(&out.stderr).contains("error[unseen-value-trusted]"));
 }
+
+/// Two Secret values that overlap in a quoted value (`clientAAAA-1111` and `1111-BBBBsecret` in
+/// `clientAAAA-1111-BBBBsecret`, tests/fixtures/attack-found/session6) are both hidden whole in
+/// every output: the first one replaced used to take the shared part and leave the rest of the
+/// other in the message.
+#[test]
+fn overlapping_secret_values_are_not_partly_shown() {
+    let input =
+        root().join("tests/fixtures/attack-found/session6/overlapping-secrets-partly-shown.yaml");
+    let policy = root().join("tests/fixtures/policies/keycloak-in-stream.toml");
+    let (input, policy) = (input.to_str().unwrap(), policy.to_str().unwrap());
+    for args in [
+        vec!["render", "--policy", policy, input],
+        vec!["check", "--policy", policy, input],
+        vec!["check", "--format", "json", "--policy", policy, input],
+        vec!["diff", "--policy", policy, input],
+    ] {
+        let out = run(&args, b"");
+        // render's stdout is the stream itself (its Secret holds the values, and its comments
+        // name them); the findings are on stderr, and on stdout only for `check`.
+        let stdout = if args[0] == "check" {
+            text(&out.stdout)
+        } else {
+            String::new()
+        };
+        let all = format!("{stdout}{}", text(&out.stderr));
+        // The finding that quoted the value is there, so its redaction is what is tested.
+        assert!(all.contains("keycloak.base_url: value"), "{args:?}: {all}");
+        for part in ["BBBBsecret", "clientAAAA", "1111-"] {
+            assert!(!all.contains(part), "{args:?} shows `{part}`: {all}");
+        }
+    }
+}
+
+/// A config directory of `/` (in `CLEARML_CONFIG_DIR`) is named `/` in the message that lists
+/// ClearML's config directories, not as an empty item.
+#[test]
+fn the_root_config_directory_is_named() {
+    let fixture = root().join("tests/fixtures/saml/configmap-missing.yaml");
+    let stream = std::fs::read_to_string(fixture).unwrap().replace(
+        "          volumeMounts:\n",
+        "          env:\n            - name: CLEARML_CONFIG_DIR\n              value: \"/:/opt/clearml/config/default\"\n          volumeMounts:\n",
+    );
+    assert!(stream.contains("CLEARML_CONFIG_DIR"), "the fixture changed");
+    let policy = root().join("tests/fixtures/policies/microsoft_ad.toml");
+    let out = run(
+        &["check", "--policy", policy.to_str().unwrap()],
+        stream.as_bytes(),
+    );
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(all.contains("config directory (/, "), "{all}");
+    assert!(!all.contains("config directory (, "), "{all}");
+}
