@@ -474,5 +474,21 @@ fn a_passed_through_document_kubernetes_refuses_is_refused() {
             "{file}: {}",
             r.stderr
         );
+        // `diff` shows nothing and `check --format json` reports it as `unreadable-input`,
+        // both with exit 3, as docs/cli.md says.
+        let policy = root().join("bench/policy.toml");
+        let policy = policy.to_str().unwrap();
+        let diff = crate::harness::run(&["diff", "--policy", policy], &input);
+        assert_eq!(diff.status.code(), Some(3), "{file}: diff");
+        assert!(diff.stdout.is_empty(), "{file}: diff");
+        let check = crate::harness::run(&["check", "--format", "json", "--policy", policy], &input);
+        assert_eq!(check.status.code(), Some(3), "{file}: check");
+        let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+        let finding = &report["findings"][0];
+        assert_eq!(finding["code"], "unreadable-input", "{file}: {report}");
+        assert!(
+            finding["message"].as_str().unwrap_or_default().contains(why),
+            "{file}: {report}"
+        );
     }
 }
