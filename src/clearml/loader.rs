@@ -682,12 +682,9 @@ fn normalize(p: &str) -> String {
     }
 }
 
+/// [`crate::paths::is_under`] for [`normalize`]d paths, whose root is `/` (not `""`).
 fn is_under(path: &str, dir: &str) -> bool {
-    dir == "/"
-        || path == dir
-        || path
-            .strip_prefix(dir)
-            .is_some_and(|rest| rest.starts_with('/'))
+    dir == "/" || crate::paths::is_under(path, dir)
 }
 
 /// Python 3.9's `str.lower()` where this port can be sure of it: `None` when the text holds a
