@@ -1,10 +1,11 @@
 //! The command line: argument grammar ([`args`]), what each command does ([`commands`]), where
 //! the policy comes from ([`policy_file`]), bounded reads ([`files`]), the `--report` file
 //! ([`report_file`]), colour on a terminal ([`colour`]), exit codes and failures ([`exit`]),
-//! Helm's swallowed stderr ([`helm_stderr`]), and the only `unsafe` code of the binary, the
-//! system calls `rustix` lacks (`sys`). It must not judge findings or edit manifests itself:
+//! Helm's swallowed stderr ([`helm_stderr`]), and the only `unsafe` code of the binary: the
+//! system calls `rustix` lacks (`sys`) and the global allocator ([`alloc`]). It must not judge findings or edit manifests itself:
 //! that is the library's, which in turn knows nothing of processes.
 
+pub mod alloc;
 mod args;
 mod colour;
 mod commands;

@@ -1,4 +1,4 @@
-//! The binary's only `unsafe` code: the two system calls `rustix` does not offer, each behind a
+//! The binary's `unsafe` system calls (its other `unsafe` code is the allocator, `alloc`): the two system calls `rustix` does not offer, each behind a
 //! safe function. Everything else the binary asks of the system goes through `rustix` or std.
 //!
 //! It must stay this small: a call `rustix` (or std) has belongs there, not here, and no
