@@ -117,6 +117,22 @@ unsafe impl GlobalAlloc for Recycling {
         }
     }
 
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        match class(layout) {
+            Some(c) => {
+                let block = LISTS.with(|lists| lists.take(c));
+                if !block.is_null() {
+                    // SAFETY: the block is ours and at least `layout.size()` bytes long.
+                    unsafe { ptr::write_bytes(block, 0, layout.size()) };
+                }
+                block
+            }
+            // The system's own: a large zeroed block from fresh pages is not written at all.
+            // SAFETY: the caller's layout, as the caller guarantees it.
+            None => unsafe { System.alloc_zeroed(layout) },
+        }
+    }
+
     unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
         match class(layout) {
             // SAFETY: a layout of class `c` was allocated by `take(c)` (the caller passes the
@@ -247,13 +263,18 @@ mod tests {
     #[test]
     fn zeroed_blocks_are_zero_even_when_recycled() {
         let a = Recycling;
-        let layout = Layout::from_size_align(100, 8).unwrap();
-        let p = unsafe { a.alloc(layout) };
-        unsafe { fill(p, 100, 7) };
-        unsafe { a.dealloc(p, layout) };
-        let z = unsafe { a.alloc_zeroed(layout) };
-        assert!((0..100).all(|i| unsafe { z.add(i).read() } == 0));
-        unsafe { a.dealloc(z, layout) };
+        for size in [1, 100, MAX, MAX + 1, 1 << 20] {
+            let layout = Layout::from_size_align(size, 8).unwrap();
+            let p = unsafe { a.alloc(layout) };
+            unsafe { fill(p, size, 7) };
+            unsafe { a.dealloc(p, layout) };
+            let z = unsafe { a.alloc_zeroed(layout) };
+            assert!(
+                (0..size).all(|i| unsafe { z.add(i).read() } == 0),
+                "size {size}"
+            );
+            unsafe { a.dealloc(z, layout) };
+        }
     }
 
     /// Blocks made on one thread and freed on another, while both allocate: each thread's
