@@ -1026,54 +1026,65 @@ fn without_suffix(name: &str) -> String {
 /// directory's own entries, then each subdirectory's, names in code-point order. Entries named
 /// `*.conf` may be directories (then the loader fails opening them).
 fn rglob(folder: &str, files: &BTreeMap<String, &String>, symlinks: &[String]) -> Vec<String> {
-    // every entry (file or directory) below folder, as relative parts
-    let mut entries: BTreeSet<Vec<String>> = BTreeSet::new();
-    for f in files.keys() {
-        if f.len() > folder.len() && is_under(f, folder) {
-            let rel: Vec<String> = f[folder.len()..]
+    // Every file below folder, as relative parts borrowed from its path (nothing is copied
+    // until a `*.conf` path is written out).
+    let rels: Vec<Vec<&str>> = files
+        .keys()
+        .filter(|f| f.len() > folder.len() && is_under(f, folder))
+        .map(|f| {
+            f[folder.len()..]
                 .split('/')
                 .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect();
-            for n in 1..=rel.len() {
-                entries.insert(rel[..n].to_vec());
-            }
-        }
-    }
+                .collect()
+        })
+        .collect();
+    // every entry (file or directory) below folder, as relative parts
+    let entries: BTreeSet<&[&str]> = rels
+        .iter()
+        .flat_map(|rel| (1..=rel.len()).map(|n| &rel[..n]))
+        .collect();
     // A directory the walk enters: not a symbolic link (one to a file is read like a file).
+    // The link is `{base}/{parts joined by /}`; no part is empty or holds a `/`.
     let base = folder.trim_end_matches('/');
-    let is_dir = |e: &Vec<String>| {
+    let is_link = |e: &[&str]| {
+        symlinks.iter().any(|s| {
+            s.strip_prefix(base)
+                .and_then(|r| r.strip_prefix('/'))
+                .is_some_and(|r| r.split('/').eq(e.iter().copied()))
+        })
+    };
+    let is_dir = |e: &[&str]| {
         entries
             .iter()
             .any(|o| o.len() > e.len() && o.starts_with(e))
-            && !symlinks.contains(&format!("{base}/{}", e.join("/")))
+            && !is_link(e)
     };
     let mut out = Vec::new();
     fn walk(
-        dir: &[String],
-        entries: &BTreeSet<Vec<String>>,
-        is_dir: &dyn Fn(&Vec<String>) -> bool,
-        folder: &str,
+        dir: &[&str],
+        entries: &BTreeSet<&[&str]>,
+        is_dir: &dyn Fn(&[&str]) -> bool,
+        base: &str,
         out: &mut Vec<String>,
     ) {
-        let children: Vec<&Vec<String>> = entries
+        let children: Vec<&[&str]> = entries
             .iter()
+            .copied()
             .filter(|e| e.len() == dir.len() + 1 && e.starts_with(dir))
             .collect();
         for c in &children {
-            let name = c.last().map(String::as_str).unwrap_or("");
+            let name = c.last().copied().unwrap_or("");
             if name.ends_with(".conf") {
-                let base = folder.trim_end_matches('/');
                 out.push(format!("{base}/{}", c.join("/")));
             }
         }
         for c in children {
             if is_dir(c) {
-                walk(c, entries, is_dir, folder, out);
+                walk(c, entries, is_dir, base, out);
             }
         }
     }
-    walk(&[], &entries, &is_dir, folder, &mut out);
+    walk(&[], &entries, &is_dir, base, &mut out);
     out
 }
 
