@@ -689,7 +689,12 @@ fn is_under(path: &str, dir: &str) -> bool {
 
 /// Python 3.9's `str.lower()` where this port can be sure of it: `None` when the text holds a
 /// letter whose lower case was added after Unicode 13.0 (the image's Python 3.9).
-pub fn py_lower(s: &str) -> Option<String> {
+pub fn py_lower(mut s: String) -> Option<String> {
+    // Most names are ASCII: lower-cased in place (the letters below are not ASCII).
+    if s.is_ascii() {
+        s.make_ascii_lowercase();
+        return Some(s);
+    }
     let newer = |c: char| {
         matches!(c as u32,
             0x2C2F | 0xA7C0 | 0xA7D0 | 0xA7D6 | 0xA7D8 | 0x1C89 | 0xA7CB | 0xA7CC | 0xA7DA
@@ -706,7 +711,8 @@ pub fn py_lower(s: &str) -> Option<String> {
 /// The text the loader gives pyhocon for one variable: `f"{path}: {value}"`, the path being
 /// the variable's name without its prefix, `__` as `.`, lower-cased.
 pub fn variable_text(path: &str, value: &str) -> String {
-    format!("{path}: {value}")
+    // Made for every variable ClearML reads: no formatting machinery.
+    [path, ": ", value].concat()
 }
 
 /// Names ClearML's own override variables: the loader reads them by name, and the model
@@ -861,7 +867,7 @@ fn load_recording(
         keys.sort_unstable_by_key(|(k, _)| *k);
         for (key, value) in keys {
             let path =
-                py_lower(&super::names::dunder_to_dot(&key[prefix.len()..])).ok_or_else(|| {
+                py_lower(super::names::dunder_to_dot(&key[prefix.len()..])).ok_or_else(|| {
                     Failure::Unknown(format!(
                     "variable {key}: a letter whose lower case is newer than the image's Python"
                 ))
