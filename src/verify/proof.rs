@@ -144,7 +144,11 @@ fn effective_env(container: &Value) -> Result<BTreeMap<&str, Effective<'_>>, Str
                     Some(text) if e.get("valueFrom").is_none_or(Value::is_null) => {
                         objects::expand_env(text, |var| out.get(var).map(|d| d.meaning.clone()))
                     }
-                    _ => format!("\u{1}{}", e.get("valueFrom").unwrap_or(&Value::Null)),
+                    // The JSON `Display` writes, serialized straight into the text rather than
+                    // through a formatter (a `Value` always serializes).
+                    _ => serde_json::to_string(e.get("valueFrom").unwrap_or(&Value::Null))
+                        .map(|json| ["\u{1}", &json].concat())
+                        .map_err(|e| e.to_string())?,
                 };
                 out.insert(name, Effective { entry: e, meaning });
             }
