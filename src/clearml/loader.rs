@@ -689,7 +689,12 @@ fn is_under(path: &str, dir: &str) -> bool {
 
 /// Python 3.9's `str.lower()` where this port can be sure of it: `None` when the text holds a
 /// letter whose lower case was added after Unicode 13.0 (the image's Python 3.9).
-pub fn py_lower(s: &str) -> Option<String> {
+pub fn py_lower(mut s: String) -> Option<String> {
+    // Most names are ASCII: lower-cased in place (the letters below are not ASCII).
+    if s.is_ascii() {
+        s.make_ascii_lowercase();
+        return Some(s);
+    }
     let newer = |c: char| {
         matches!(c as u32,
             0x2C2F | 0xA7C0 | 0xA7D0 | 0xA7D6 | 0xA7D8 | 0x1C89 | 0xA7CB | 0xA7CC | 0xA7DA
@@ -706,7 +711,8 @@ pub fn py_lower(s: &str) -> Option<String> {
 /// The text the loader gives pyhocon for one variable: `f"{path}: {value}"`, the path being
 /// the variable's name without its prefix, `__` as `.`, lower-cased.
 pub fn variable_text(path: &str, value: &str) -> String {
-    format!("{path}: {value}")
+    // Made for every variable ClearML reads: no formatting machinery.
+    [path, ": ", value].concat()
 }
 
 /// Names ClearML's own override variables: the loader reads them by name, and the model
@@ -861,7 +867,7 @@ fn load_recording(
         keys.sort_unstable_by_key(|(k, _)| *k);
         for (key, value) in keys {
             let path =
-                py_lower(&super::names::dunder_to_dot(&key[prefix.len()..])).ok_or_else(|| {
+                py_lower(super::names::dunder_to_dot(&key[prefix.len()..])).ok_or_else(|| {
                     Failure::Unknown(format!(
                     "variable {key}: a letter whose lower case is newer than the image's Python"
                 ))
@@ -1026,54 +1032,65 @@ fn without_suffix(name: &str) -> String {
 /// directory's own entries, then each subdirectory's, names in code-point order. Entries named
 /// `*.conf` may be directories (then the loader fails opening them).
 fn rglob(folder: &str, files: &BTreeMap<String, &String>, symlinks: &[String]) -> Vec<String> {
-    // every entry (file or directory) below folder, as relative parts
-    let mut entries: BTreeSet<Vec<String>> = BTreeSet::new();
-    for f in files.keys() {
-        if f.len() > folder.len() && is_under(f, folder) {
-            let rel: Vec<String> = f[folder.len()..]
+    // Every file below folder, as relative parts borrowed from its path (nothing is copied
+    // until a `*.conf` path is written out).
+    let rels: Vec<Vec<&str>> = files
+        .keys()
+        .filter(|f| f.len() > folder.len() && is_under(f, folder))
+        .map(|f| {
+            f[folder.len()..]
                 .split('/')
                 .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect();
-            for n in 1..=rel.len() {
-                entries.insert(rel[..n].to_vec());
-            }
-        }
-    }
+                .collect()
+        })
+        .collect();
+    // every entry (file or directory) below folder, as relative parts
+    let entries: BTreeSet<&[&str]> = rels
+        .iter()
+        .flat_map(|rel| (1..=rel.len()).map(|n| &rel[..n]))
+        .collect();
     // A directory the walk enters: not a symbolic link (one to a file is read like a file).
+    // The link is `{base}/{parts joined by /}`; no part is empty or holds a `/`.
     let base = folder.trim_end_matches('/');
-    let is_dir = |e: &Vec<String>| {
+    let is_link = |e: &[&str]| {
+        symlinks.iter().any(|s| {
+            s.strip_prefix(base)
+                .and_then(|r| r.strip_prefix('/'))
+                .is_some_and(|r| r.split('/').eq(e.iter().copied()))
+        })
+    };
+    let is_dir = |e: &[&str]| {
         entries
             .iter()
             .any(|o| o.len() > e.len() && o.starts_with(e))
-            && !symlinks.contains(&format!("{base}/{}", e.join("/")))
+            && !is_link(e)
     };
     let mut out = Vec::new();
     fn walk(
-        dir: &[String],
-        entries: &BTreeSet<Vec<String>>,
-        is_dir: &dyn Fn(&Vec<String>) -> bool,
-        folder: &str,
+        dir: &[&str],
+        entries: &BTreeSet<&[&str]>,
+        is_dir: &dyn Fn(&[&str]) -> bool,
+        base: &str,
         out: &mut Vec<String>,
     ) {
-        let children: Vec<&Vec<String>> = entries
+        let children: Vec<&[&str]> = entries
             .iter()
+            .copied()
             .filter(|e| e.len() == dir.len() + 1 && e.starts_with(dir))
             .collect();
         for c in &children {
-            let name = c.last().map(String::as_str).unwrap_or("");
+            let name = c.last().copied().unwrap_or("");
             if name.ends_with(".conf") {
-                let base = folder.trim_end_matches('/');
                 out.push(format!("{base}/{}", c.join("/")));
             }
         }
         for c in children {
             if is_dir(c) {
-                walk(c, entries, is_dir, folder, out);
+                walk(c, entries, is_dir, base, out);
             }
         }
     }
-    walk(&[], &entries, &is_dir, folder, &mut out);
+    walk(&[], &entries, &is_dir, base, &mut out);
     out
 }
 

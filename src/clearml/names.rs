@@ -73,44 +73,42 @@ pub fn prefix_reaches_loader(prefix: &str) -> bool {
 /// Whether a name, once ClearML turns it into a config path and parses `<path>: <value>` as
 /// HOCON, is only a key: letters, digits, `_`, `.` and `-`. Anything else (`:`, quotes,
 /// braces, `//`, `#`, spaces…) is HOCON syntax inside the name and can set any other key.
+/// `CLEARML__` alone, or `____` inside, leaves an empty key, which pyhocon cannot parse: every
+/// key of [`config_path`]`(name)` (split at `.`) must be non-empty. That is checked without
+/// building the path, in the same pass over the name (names are checked many times per
+/// container): [`dotted`]'s left-to-right `__` and the name's own `.` both end a key, and
+/// lower-casing ASCII keeps every key's length.
 pub fn name_is_only_a_key(name: &str) -> bool {
-    let chars_ok = name
-        .bytes()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'));
-    // `CLEARML__` alone, or `____` inside, leaves an empty key, which pyhocon cannot parse.
-    chars_ok && config_path_keys_nonempty(name)
-}
-
-/// Whether every key of [`config_path`]`(name)` (split at `.`) is non-empty, or `name` has no
-/// config path; for an ASCII `name`. The same as
-/// `config_path(name).is_none_or(|p| p.split('.').all(|s| !s.is_empty()))` without building
-/// the path: [`dotted`]'s left-to-right `__` and the name's own `.` both end a key, and
-/// lower-casing ASCII keeps every key's length (names are checked many times per container).
-fn config_path_keys_nonempty(name: &str) -> bool {
-    let Some(rest) = name
-        .strip_prefix("CLEARML__")
-        .or_else(|| name.strip_prefix("TRAINS__"))
-    else {
-        return true;
-    };
-    let b = rest.as_bytes();
-    let (mut i, mut start) = (0, 0);
+    let b = name.as_bytes();
+    // After a prefix (itself only key bytes), the keys count too.
+    let rest = ["CLEARML__", "TRAINS__"]
+        .iter()
+        .find(|p| b.starts_with(p.as_bytes()))
+        .map_or(0, |p| p.len());
+    let keys = rest > 0;
+    let (mut i, mut start) = (rest, rest);
     while i < b.len() {
-        let end = if b[i] == b'.' {
-            1
-        } else if b[i] == b'_' && b.get(i + 1) == Some(&b'_') {
-            2
-        } else {
-            i += 1;
-            continue;
+        let end = match b[i] {
+            b'.' => 1,
+            b'_' if b.get(i + 1) == Some(&b'_') => 2,
+            c if is_key_byte(c) => {
+                i += 1;
+                continue;
+            }
+            _ => return false,
         };
-        if i == start {
+        if keys && i == start {
             return false;
         }
         i += end;
         start = i;
     }
-    start < b.len()
+    !keys || start < b.len()
+}
+
+/// A byte a name that is only a key may hold ([`name_is_only_a_key`]).
+fn is_key_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')
 }
 
 /// The config path ClearML builds from a variable it reads (section included, lower-cased,
@@ -125,21 +123,23 @@ pub fn config_path(name: &str) -> Option<String> {
 /// Python's `rest.replace("__", ".")`: every `__`, left to right and not overlapping, becomes
 /// `.` (the loader lower-cases the result with Python's rules itself).
 pub fn dunder_to_dot(rest: &str) -> String {
+    // Byte by byte into one buffer: a name is a few dozen bytes with a `__` every few, and
+    // copying each piece between them cost more than the bytes themselves.
     let bytes = rest.as_bytes();
-    let mut out = String::with_capacity(rest.len());
-    let (mut i, mut start) = (0, 0);
-    while i + 1 < bytes.len() {
-        if bytes[i] == b'_' && bytes[i + 1] == b'_' {
-            out.push_str(&rest[start..i]);
-            out.push('.');
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'_' && bytes.get(i + 1) == Some(&b'_') {
+            out.push(b'.');
             i += 2;
-            start = i;
         } else {
+            out.push(bytes[i]);
             i += 1;
         }
     }
-    out.push_str(&rest[start..]);
-    out
+    // Only ASCII `__` became ASCII `.`, so the bytes are UTF-8 still; the fallback, the same
+    // replacement by `str`, is never taken.
+    String::from_utf8(out).unwrap_or_else(|_| rest.replace("__", "."))
 }
 
 /// What ClearML makes of a variable name after its `CLEARML__`/`TRAINS__` prefix: every `__`
@@ -170,7 +170,9 @@ pub fn parse_name(raw: &str) -> Option<SsoName> {
     {
         return None;
     }
-    let (head, rest) = name.split_once("__")?;
+    // `split_once("__")`, without a substring searcher per name.
+    let cut = name.as_bytes().windows(2).position(|w| w == b"__")?;
+    let (head, rest) = (&name[..cut], &name[cut + 2..]);
     let prefix = match head {
         "CLEARML" => Prefix::Clearml,
         "TRAINS" => Prefix::Trains,
@@ -243,9 +245,10 @@ mod tests {
 
     #[test]
     fn only_a_key_agrees_with_the_path_it_builds() {
-        // Every name of up to 6 characters from an alphabet of key separators and key
-        // characters, after each prefix: the check without the path agrees with the path.
-        let alphabet = ['a', 'B', '_', '.', '-'];
+        // Every name of up to 6 characters from an alphabet of key separators, key
+        // characters and HOCON syntax, after each prefix: the check without the path agrees
+        // with the path.
+        let alphabet = ['a', 'B', '_', '.', '-', ':'];
         let mut names = vec![String::new()];
         let mut all = Vec::new();
         for _ in 0..6 {
@@ -261,7 +264,10 @@ mod tests {
                 let name = format!("{prefix}{rest}");
                 let by_path =
                     config_path(&name).is_none_or(|p| p.split('.').all(|s| !s.is_empty()));
-                assert_eq!(config_path_keys_nonempty(&name), by_path, "{name}");
+                let chars_ok = name
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'));
+                assert_eq!(name_is_only_a_key(&name), chars_ok && by_path, "{name}");
                 empty_keys += usize::from(!by_path);
             }
         }

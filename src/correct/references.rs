@@ -95,11 +95,9 @@ pub(super) fn stored_values(
     ctx: &Context,
     findings: &mut Sink,
 ) {
-    let process: Vec<(String, Defined)> = from
-        .iter()
-        .cloned()
-        .chain(entries.iter().map(|e| defined(e, ctx)))
-        .collect();
+    // What the process sees, made for the first value judged: most references are to keys the
+    // stream does not provide.
+    let process = std::cell::OnceCell::new();
     let namespace = ctx.location.object.namespace.as_deref();
     for e in entries {
         let Some(sso) = &e.sso else { continue };
@@ -128,7 +126,12 @@ pub(super) fn stored_values(
             path: &path,
             stored: true,
             earlier: &[],
-            process: &process,
+            process: process.get_or_init(|| -> Vec<(String, Defined)> {
+                from.iter()
+                    .cloned()
+                    .chain(entries.iter().map(|e| defined(e, ctx)))
+                    .collect()
+            }),
             placeholders: Some(&placeholder),
         };
         let judged = clearml::judge::judge(stored.text_for_judging(), sso.option(), &around);

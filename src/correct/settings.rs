@@ -20,7 +20,8 @@ pub(super) fn policy_settings(env: &mut Env, ctx: &Context, findings: &mut Sink)
             .enumerate()
             .filter_map(|(i, e)| (e.as_ref()?.sso.as_ref()?.path == d.path).then_some(i))
             .collect();
-        let desired = Entry::new(desired_entry(&d.name, &d.value), true);
+        // Made only where it is written (most settings already in the chart stay as they are).
+        let desired = || Entry::new(desired_entry(&d.name, &d.value), true);
         let Some(&first) = group.first() else {
             let what = if d.derived { " (derived)" } else { "" };
             findings.push(
@@ -28,7 +29,7 @@ pub(super) fn policy_settings(env: &mut Env, ctx: &Context, findings: &mut Sink)
                     .at(ctx.at(&d.name))
                     .fixed(),
             );
-            env.push(Some(desired));
+            env.push(Some(desired()));
             changed = true;
             continue;
         };
@@ -73,7 +74,7 @@ pub(super) fn policy_settings(env: &mut Env, ctx: &Context, findings: &mut Sink)
             for &i in &group[1..] {
                 env[i] = None;
             }
-            env[first] = Some(desired);
+            env[first] = Some(desired());
             changed = true;
         } else if let Some(e) = env[first].as_mut() {
             e.from_policy = true; // already exactly the policy's

@@ -91,6 +91,12 @@ pub(super) fn value_hygiene(
     ctx: &Context,
     findings: &mut Sink,
 ) -> bool {
+    // Only SSO entries the policy did not write are judged (below): without one, there is
+    // nothing to read the environment for.
+    let judged = |e: &Entry| !e.from_policy && e.sso.is_some();
+    if !env.iter().flatten().any(judged) {
+        return false;
+    }
     let mut changed = false;
     // What each entry sees: Kubernetes expands `$(VAR)` from what is set before it; pyhocon
     // resolves `${VAR}` from the whole environment.

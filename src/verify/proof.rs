@@ -144,7 +144,11 @@ fn effective_env(container: &Value) -> Result<BTreeMap<&str, Effective<'_>>, Str
                     Some(text) if e.get("valueFrom").is_none_or(Value::is_null) => {
                         objects::expand_env(text, |var| out.get(var).map(|d| d.meaning.clone()))
                     }
-                    _ => format!("\u{1}{}", e.get("valueFrom").unwrap_or(&Value::Null)),
+                    // The JSON `Display` writes, serialized straight into the text rather than
+                    // through a formatter (a `Value` always serializes).
+                    _ => serde_json::to_string(e.get("valueFrom").unwrap_or(&Value::Null))
+                        .map(|json| ["\u{1}", &json].concat())
+                        .map_err(|e| e.to_string())?,
                 };
                 out.insert(name, Effective { entry: e, meaning });
             }
@@ -411,6 +415,9 @@ pub fn problems(
         };
         // ClearML parses `<path>: <value>` for every variable it reads: a name or value with
         // HOCON syntax could set any setting, the policy's included. Such a name is not shown.
+        // The config path of every name ClearML reads (and can read as only a key), once: read
+        // here and for every setting below.
+        let mut paths: Vec<(&str, String)> = Vec::new();
         for (name, e) in &ea {
             if !names::read_by_clearml(name) {
                 continue;
@@ -420,9 +427,12 @@ pub fn problems(
                     format!("{at}: an env name ClearML reads holds HOCON syntax (not shown)"),
                     HOCON_NAME_HELP,
                 );
-            } else if !plain_reference_stand_in(e)
+                continue;
+            }
+            let path = path_of(name);
+            if !plain_reference_stand_in(e)
                 && matches!(
-                    values::reading_any_env(&path_of(name), &e.meaning),
+                    values::reading_any_env(&path, &e.meaning),
                     values::Reading::OtherKeys(_)
                 )
             {
@@ -439,6 +449,7 @@ pub fn problems(
                     );
                 }
             }
+            paths.push((*name, path));
         }
         // Every variable an `envFrom` source in the stream brings in that ClearML reads: its
         // value is parsed as HOCON too.
@@ -484,12 +495,6 @@ pub fn problems(
                 ));
             }
         }
-        // The config path of every name ClearML reads (and can read as only a key), once.
-        let paths: Vec<(&str, String)> = ea
-            .keys()
-            .filter(|n| names::name_is_only_a_key(n))
-            .filter_map(|n| Some((*n, names::config_path(n)?)))
-            .collect();
         for d in &policy.desired {
             match ea.get(d.name.as_str()) {
                 Some(e) if gives(e, &d.value) => {}

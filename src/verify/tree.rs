@@ -224,7 +224,7 @@ pub fn problems(
     let link_table = services.get(inventory, ns, links, &stand_in);
     // The process environment is the entries' variables then the service links no entry set
     // (`env_of`), kept as indices into the namespace's table rather than copied per container.
-    let env = kenv::process_env_entries(
+    let mut env = kenv::process_env_entries(
         target.value,
         Some(target.object),
         inventory,
@@ -232,6 +232,18 @@ pub fn problems(
         &link_table,
         &stand_in,
     );
+    let mounted = kenv::mounted_files(
+        target.value,
+        kenv::pod_volumes(target.object),
+        inventory,
+        policy,
+        ns,
+    );
+    // The loader's input holds the entries' variables (`vars`, read from there below, not
+    // copied); the service links are added only when the loader looks one of them up
+    // (`load_exact`).
+    let mut input = Input::new(std::mem::take(&mut env.vars), mounted.files);
+    let vars = &input.env;
     let link_vars = || env.links().map(|i| (&link_table[i].0, &link_table[i].1));
     // The questions below are answered from the namespace's table, not by walking its
     // variables per container.
@@ -242,8 +254,7 @@ pub fn problems(
     // The value the process gets for `name` (names are unique across the entries' variables
     // and the links no entry set).
     let value_of = |name: &str| {
-        env.vars
-            .iter()
+        vars.iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v)
             .or_else(|| {
@@ -253,18 +264,10 @@ pub fn problems(
                     .map(|i| &link_table[i].1)
             })
     };
-    let mounted = kenv::mounted_files(
-        target.value,
-        kenv::pod_volumes(target.object),
-        inventory,
-        policy,
-        ns,
-    );
     // No process environment can hold a NUL (the runtime refuses to start the container);
     // YAML writes one as `"\0"`, so a manifest can ask for it.
     let nul_link = link_table.with_nul().iter().copied().find(|&i| has_link(i));
-    if let Some(name) = env
-        .vars
+    if let Some(name) = vars
         .iter()
         .find(|(n, v)| n.contains('\0') || v.contains('\0'))
         .map(|(n, _)| n)
@@ -334,7 +337,7 @@ pub fn problems(
         .and_then(|p| p.strip_suffix('"'))
         .unwrap_or(&probe);
     // No link variable is one ClearML reads by prefix (refused above), so only the entries'.
-    let suspects: Vec<(&String, &String)> = env_of(&env.vars, std::iter::empty())
+    let suspects: Vec<(&String, &String)> = env_of(vars, std::iter::empty())
         .filter(|(name, value)| clearml_loader::reads_by_prefix(name) && value.contains(marker))
         .collect();
     if !suspects.is_empty() {
@@ -362,9 +365,6 @@ pub fn problems(
             }
         }
     }
-    // The loader's input holds the entries' variables; the service links are added only when
-    // the loader looks one of them up (`load_exact`).
-    let mut input = Input::new(env.vars.clone(), mounted.files);
     input.symlinked_dirs = mounted.symlinked_dirs;
     // A mount the policy vouches for (`[config_files] trust_unseen`) is taken to hold no file
     // that matters; the corrections still report it.
@@ -459,7 +459,7 @@ pub fn problems(
     let mut out = Vec::new();
     out.extend(unseen_values(
         &where_,
-        env_of(&env.vars, links_of(&facts.unseen)),
+        env_of(vars, links_of(&facts.unseen)),
         &loaded.env_read,
         policy,
     ));
@@ -572,7 +572,7 @@ pub fn problems(
     // its variables; one that reaches ClearML through no variable the tool reads as a provider
     // option (an object-valued variable, a `-` key) would pass unwarned, so it is refused.
     let warned = |client: &str, key: &str| {
-        env_of(&env.vars, links_of(&facts.sso_named)).any(|(n, _)| {
+        env_of(vars, links_of(&facts.sso_named)).any(|(n, _)| {
             names::parse_name(n).is_some_and(|s| {
                 s.provider
                     .as_ref()

@@ -143,7 +143,7 @@ pub(super) fn scalar_text(
     match style {
         // A kept plain scalar keeps its exact text, so its YAML 1.1 meaning (`0644`, `on`) is kept.
         Style::Plain if plain_safe(value, context) => value.to_string(),
-        Style::Single if single_ok(value) => format!("'{}'", value.replace('\'', "''")),
+        Style::Single if single_ok(value) => single_quoted(value),
         Style::Block if place == Place::Block && block_ok(value) => {
             let chomp = if !value.ends_with('\n') {
                 "-"
@@ -165,6 +165,21 @@ pub(super) fn scalar_text(
         }
         _ => double_quoted(value),
     }
+}
+
+/// A YAML single-quoted scalar: the value between `'`, each `'` in it doubled. Written for
+/// every string the tool makes (`Node::string`): no formatting machinery, one allocation.
+pub(super) fn single_quoted(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for (i, part) in value.split('\'').enumerate() {
+        if i > 0 {
+            out.push_str("''");
+        }
+        out.push_str(part);
+    }
+    out.push('\'');
+    out
 }
 
 /// A single-quoted scalar has no escapes and folds line breaks: one line of printable text.

@@ -25,7 +25,7 @@
 use super::emit::{Ctx, Emitter, Layout};
 use super::node::Node;
 use super::parse::parse;
-use super::scalar::{scalar_text, Place, Style};
+use super::scalar::{scalar_text, single_quoted, Place, Style};
 
 /// The source text of `old` with the edits that make it `new`; `None` when the edit cannot
 /// be made (or would not read back as `new`): the caller then emits the document anew.
@@ -355,7 +355,7 @@ impl Splicer<'_, '_> {
         let len = match style {
             Style::Plain => text.starts_with(value.as_str()).then_some(value.len()),
             Style::Single => {
-                let written = format!("'{}'", value.replace('\'', "''"));
+                let written = single_quoted(value);
                 text.starts_with(&written).then_some(written.len())
             }
             Style::Double => double_quoted_len(text),
