@@ -90,12 +90,12 @@ struct Keys {
 }
 
 /// The JSON key `sigs.k8s.io/yaml` makes of a Go key, and its identity.
-fn key_of(key: &Scalar) -> Result<(String, KeyId), String> {
+fn key_of(key: Scalar) -> Result<(String, KeyId), String> {
     match key {
-        Scalar::Str(s) => Ok((s.clone(), KeyId::Str)),
+        Scalar::Str(s) => Ok((s, KeyId::Str)),
         Scalar::Bool(b) => Ok((b.to_string(), KeyId::Bool)),
         Scalar::Int(i) => Ok((i.to_string(), KeyId::Int)),
-        Scalar::Float(f) => Ok((go_float32_key(*f), KeyId::Float(*f))),
+        Scalar::Float(f) => Ok((go_float32_key(f), KeyId::Float(f))),
         Scalar::UInt(u) => Ok((
             format!("{BAD_KEY}Unsupported map key of type: uint64, key: {u}\u{0}"),
             KeyId::Str,
@@ -783,7 +783,7 @@ fn read_events<'o>(
                 let merge = value == "<<"
                     && (plain_implicit || tag.as_deref() == Some(MERGE))
                     && matches!(stack.last(), Some(Open::Map { key: None, .. }));
-                let scalar = decode_scalar(tag.as_deref(), &value, plain_implicit).map_err(err)?;
+                let scalar = decode_scalar(tag.as_deref(), value, plain_implicit).map_err(err)?;
                 unwritable_seen |= matches!(scalar, Scalar::Float(f) if !f.is_finite());
                 if let Some(a) = anchor {
                     naming += 1;
@@ -835,7 +835,7 @@ fn read_events<'o>(
                             | Done::Alias(Anchored::Scalar(Scalar::Null | Scalar::UInt(_)))
                     );
                     let (name, id) = match k {
-                        Done::Scalar(s, _) | Done::Alias(Anchored::Scalar(s)) => key_of(&s),
+                        Done::Scalar(s, _) | Done::Alias(Anchored::Scalar(s)) => key_of(s),
                         _ => Err("invalid map key: a mapping or a sequence".to_string()),
                     }
                     .map_err(err)?;
