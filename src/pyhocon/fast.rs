@@ -39,23 +39,12 @@ fn starts_caseless(s: &str, word: &str) -> bool {
 pub fn read(text: &str) -> Option<Value> {
     let colon = text.find(':')?;
     let (path, rest) = (&text[..colon], &text[colon + 1..]);
-    // The path: parts of `part_char`s joined by single dots. Its first part is not
-    // `include` (the root tries an include before an assignment).
-    if path.is_empty() || starts_caseless(path, "include") {
+    if !plain_path(path) {
         return None;
-    }
-    let mut parts = Vec::new();
-    for p in path.split('.') {
-        if p.is_empty() || !p.bytes().all(part_char) || parts.len() == MAX_PARTS {
-            return None;
-        }
-        parts.push(p);
     }
     let value = value(rest.trim_start_matches(' '))?;
     Some(
-        parts
-            .iter()
-            .rev()
+        path.rsplit('.')
             .fold(value, |v, k| Value::Object(vec![(k.to_string(), v)])),
     )
 }
@@ -66,15 +55,21 @@ pub fn read(text: &str) -> Option<Value> {
 /// early and leave `: ` inside the value, which no plain value holds; here its `:` fails the
 /// part test.)
 pub fn read_at(path: &str, value_text: &str) -> Option<Value> {
-    if path.is_empty() || starts_caseless(path, "include") {
+    if !plain_path(path) {
         return None;
     }
-    for (parts, p) in path.split('.').enumerate() {
-        if p.is_empty() || !p.bytes().all(part_char) || parts == MAX_PARTS {
-            return None;
-        }
-    }
     value(value_text.trim_start_matches(' '))
+}
+
+/// Whether a path is of the plain shape: parts of `part_char`s joined by single dots, at most
+/// [`MAX_PARTS`], the first not `include` (the root tries an include before an assignment).
+fn plain_path(path: &str) -> bool {
+    !path.is_empty()
+        && !starts_caseless(path, "include")
+        && path
+            .split('.')
+            .enumerate()
+            .all(|(parts, p)| !p.is_empty() && p.bytes().all(part_char) && parts < MAX_PARTS)
 }
 
 /// One plain value that is the whole rest of the text.
