@@ -120,6 +120,24 @@ fn set(
     value: Value,
     unique_keys: bool,
 ) -> Result<bool, String> {
+    // Nearly every key is text given explicitly, in a mapping with no other kind of key yet:
+    // then all below comes to "refuse or replace a key given twice, else add it", done here
+    // with one search of the map instead of two.
+    if keys.ids.is_empty() && matches!(id, KeyId::Str) && !merged {
+        return match map.entry(name) {
+            serde_json::map::Entry::Vacant(v) => {
+                v.insert(value);
+                Ok(false)
+            }
+            serde_json::map::Entry::Occupied(o) if unique_keys => {
+                Err(format!("duplicate key `{}`", o.key()))
+            }
+            serde_json::map::Entry::Occupied(mut o) => {
+                o.insert(value);
+                Ok(false)
+            }
+        };
+    }
     if let Some(&(old, old_merged)) = keys
         .ids
         .get(&name)
