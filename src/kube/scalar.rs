@@ -493,7 +493,9 @@ pub fn scalar(text: &str, plain: bool, tag: Option<&str>) -> Value {
         Some(short) => Cow::Owned(format!("{CORE}{short}")),
         None => Cow::Borrowed(t),
     });
-    match decode_scalar(full.as_deref(), text.to_string(), plain || tag == Some("!")).and_then(to_json) {
+    match decode_scalar(full.as_deref(), text.to_string(), plain || tag == Some("!"))
+        .and_then(to_json)
+    {
         Ok(Value::String(s)) if s == NON_FINITE => Value::from(0),
         Ok(v) => v,
         Err(_) => Value::from(0),
