@@ -641,10 +641,18 @@ impl Provider {
                 .iter()
                 .any(|(n, val)| *n == v.input && val == v.value)
         });
+        // Each `{input}` is written once, not once per template; a template is copied again
+        // only where it names the input.
+        let marks: Vec<(String, &str)> = values
+            .iter()
+            .map(|(name, value)| (format!("{{{name}}}"), value.as_str()))
+            .collect();
         let fill = |template: &str| {
             let mut url = template.to_string();
-            for (name, value) in &values {
-                url = url.replace(&format!("{{{name}}}"), value);
+            for (mark, value) in &marks {
+                if url.contains(mark.as_str()) {
+                    url = url.replace(mark.as_str(), value);
+                }
             }
             url
         };

@@ -90,12 +90,12 @@ struct Keys {
 }
 
 /// The JSON key `sigs.k8s.io/yaml` makes of a Go key, and its identity.
-fn key_of(key: &Scalar) -> Result<(String, KeyId), String> {
+fn key_of(key: Scalar) -> Result<(String, KeyId), String> {
     match key {
-        Scalar::Str(s) => Ok((s.clone(), KeyId::Str)),
+        Scalar::Str(s) => Ok((s, KeyId::Str)),
         Scalar::Bool(b) => Ok((b.to_string(), KeyId::Bool)),
         Scalar::Int(i) => Ok((i.to_string(), KeyId::Int)),
-        Scalar::Float(f) => Ok((go_float32_key(*f), KeyId::Float(*f))),
+        Scalar::Float(f) => Ok((go_float32_key(f), KeyId::Float(f))),
         Scalar::UInt(u) => Ok((
             format!("{BAD_KEY}Unsupported map key of type: uint64, key: {u}\u{0}"),
             KeyId::Str,
@@ -120,6 +120,24 @@ fn set(
     value: Value,
     unique_keys: bool,
 ) -> Result<bool, String> {
+    // Nearly every key is text given explicitly, in a mapping with no other kind of key yet:
+    // then all below comes to "refuse or replace a key given twice, else add it", done here
+    // with one search of the map instead of two.
+    if keys.ids.is_empty() && matches!(id, KeyId::Str) && !merged {
+        return match map.entry(name) {
+            serde_json::map::Entry::Vacant(v) => {
+                v.insert(value);
+                Ok(false)
+            }
+            serde_json::map::Entry::Occupied(o) if unique_keys => {
+                Err(format!("duplicate key `{}`", o.key()))
+            }
+            serde_json::map::Entry::Occupied(mut o) => {
+                o.insert(value);
+                Ok(false)
+            }
+        };
+    }
     if let Some(&(old, old_merged)) = keys
         .ids
         .get(&name)
@@ -783,7 +801,7 @@ fn read_events<'o>(
                 let merge = value == "<<"
                     && (plain_implicit || tag.as_deref() == Some(MERGE))
                     && matches!(stack.last(), Some(Open::Map { key: None, .. }));
-                let scalar = decode_scalar(tag.as_deref(), &value, plain_implicit).map_err(err)?;
+                let scalar = decode_scalar(tag.as_deref(), value, plain_implicit).map_err(err)?;
                 unwritable_seen |= matches!(scalar, Scalar::Float(f) if !f.is_finite());
                 if let Some(a) = anchor {
                     naming += 1;
@@ -835,7 +853,7 @@ fn read_events<'o>(
                             | Done::Alias(Anchored::Scalar(Scalar::Null | Scalar::UInt(_)))
                     );
                     let (name, id) = match k {
-                        Done::Scalar(s, _) | Done::Alias(Anchored::Scalar(s)) => key_of(&s),
+                        Done::Scalar(s, _) | Done::Alias(Anchored::Scalar(s)) => key_of(s),
                         _ => Err("invalid map key: a mapping or a sequence".to_string()),
                     }
                     .map_err(err)?;

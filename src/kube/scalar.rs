@@ -170,21 +170,22 @@ pub(super) fn go_float(s: &str) -> Option<f64> {
 }
 
 /// go-yaml's `resolve(tag, in)` with its deferred check: the Go value a scalar decodes to, or
-/// go-yaml's error. `tag` is empty for an untagged plain scalar.
-pub(super) fn resolve(tag: &str, text: &str) -> Result<(Kind, Scalar), String> {
+/// go-yaml's error. `tag` is empty for an untagged plain scalar. The text is taken, to become
+/// the value when that is text.
+pub(super) fn resolve(tag: &str, text: String) -> Result<(Kind, Scalar), String> {
     let resolvable = matches!(
         tag.strip_prefix(CORE),
         Some("str" | "bool" | "int" | "float" | "null" | "timestamp")
     ) || tag.is_empty();
     if !resolvable {
-        return Ok((Kind::Str, Scalar::Str(text.to_string())));
+        return Ok((Kind::Str, Scalar::Str(text)));
     }
-    let (kind, value) = resolve_untagged(tag, text);
+    let (kind, value) = resolve_untagged(tag, &text);
     if tag.is_empty() || tag == kind.tag() || tag == STR {
-        return Ok((kind, value));
+        return Ok((kind, value.unwrap_or(Scalar::Str(text))));
     }
     if tag == Kind::Float.tag() {
-        if let Scalar::Int(i) = value {
+        if let Some(Scalar::Int(i)) = value {
             return Ok((Kind::Float, Scalar::Float(i as f64)));
         }
     }
@@ -221,7 +222,7 @@ pub(super) fn plain_is_text(text: &[u8]) -> bool {
     match text.first() {
         None => false,
         Some(b'+' | b'-' | b'.' | b'0'..=b'9') => {
-            std::str::from_utf8(text).map_or(true, |t| matches!(resolve_plain(t), Scalar::Str(_)))
+            std::str::from_utf8(text).map_or(true, |t| resolve_untagged("", t).1.is_none())
         }
         Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => {
             text.len() > 5 || yaml11_word(text).is_none()
@@ -236,9 +237,11 @@ pub(super) fn plain_is_non_finite(text: &[u8]) -> bool {
         && matches!(yaml11_word(text), Some((_, Scalar::Float(_))))
 }
 
-/// The body of go-yaml's `resolve` for a resolvable tag (`""` or a core scalar tag).
-pub(super) fn resolve_untagged(tag: &str, text: &str) -> (Kind, Scalar) {
-    let str = || (Kind::Str, Scalar::Str(text.to_string()));
+/// The body of go-yaml's `resolve` for a resolvable tag (`""` or a core scalar tag): the kind,
+/// and the value unless it is the text itself (text, or a timestamp) — the caller, which may
+/// own the text, makes that value without another copy.
+pub(super) fn resolve_untagged(tag: &str, text: &str) -> (Kind, Option<Scalar>) {
+    let str = || (Kind::Str, None);
     if tag == STR {
         return str();
     }
@@ -251,17 +254,17 @@ pub(super) fn resolve_untagged(tag: &str, text: &str) -> (Kind, Scalar) {
         Some(b'.') => b'.',
         Some(_) => return str(),
     };
-    if let Some(word) = yaml11_word(text.as_bytes()) {
-        return word;
+    if let Some((kind, value)) = yaml11_word(text.as_bytes()) {
+        return (kind, Some(value));
     }
     match hint {
         b'.' => match go_parse_dot_float(text) {
-            Some(f) => (Kind::Float, Scalar::Float(f)),
+            Some(f) => (Kind::Float, Some(Scalar::Float(f))),
             None => str(),
         },
         b'D' | b'S' => {
             if (tag.is_empty() || tag == Kind::Timestamp.tag()) && go_timestamp(text) {
-                return (Kind::Timestamp, Scalar::Str(text.to_string()));
+                return (Kind::Timestamp, None);
             }
             // go-yaml removes every `_` first (most numbers have none: no copy then).
             let plain = if text.contains('_') {
@@ -270,28 +273,28 @@ pub(super) fn resolve_untagged(tag: &str, text: &str) -> (Kind, Scalar) {
                 Cow::Borrowed(text)
             };
             if let Some(i) = go_parse_int(&plain, 0) {
-                return (Kind::Int, Scalar::Int(i));
+                return (Kind::Int, Some(Scalar::Int(i)));
             }
             if let Some(u) = go_parse_uint(&plain, 0) {
-                return (Kind::Int, Scalar::UInt(u));
+                return (Kind::Int, Some(Scalar::UInt(u)));
             }
             if is_yaml_float(&plain) {
                 if let Some(f) = go_float(&plain) {
-                    return (Kind::Float, Scalar::Float(f));
+                    return (Kind::Float, Some(Scalar::Float(f)));
                 }
             }
             // go-yaml's own `0b` fallbacks, after Go's base-0 parse refused: they take a sign
             // after the prefix (`0b-101` is -5).
             if let Some(rest) = plain.strip_prefix("0b") {
                 if let Some(i) = go_parse_int(rest, 2) {
-                    return (Kind::Int, Scalar::Int(i));
+                    return (Kind::Int, Some(Scalar::Int(i)));
                 }
                 if let Some(u) = go_parse_uint(rest, 2) {
-                    return (Kind::Int, Scalar::UInt(u));
+                    return (Kind::Int, Some(Scalar::UInt(u)));
                 }
             } else if let Some(rest) = plain.strip_prefix("-0b") {
                 if let Some(i) = go_parse_int(&format!("-{rest}"), 2) {
-                    return (Kind::Int, Scalar::Int(i));
+                    return (Kind::Int, Some(Scalar::Int(i)));
                 }
             }
             str()
@@ -414,7 +417,9 @@ pub(super) fn go_time_layout(b: &[u8], sep: u8) -> bool {
 
 /// How a plain (unquoted, untagged) scalar reads, as go-yaml v2 resolves it.
 pub fn resolve_plain(text: &str) -> Scalar {
-    resolve_untagged("", text).1
+    resolve_untagged("", text)
+        .1
+        .unwrap_or_else(|| Scalar::Str(text.to_string()))
 }
 
 /// Base64 as Go's `base64.StdEncoding` decodes it: padding required, `\r` and `\n` ignored
@@ -460,18 +465,19 @@ pub fn binary_text(text: &str) -> Result<String, &'static str> {
     String::from_utf8(bytes).map_err(|_| "!!binary value is not UTF-8 text")
 }
 
-/// go-yaml's `decoder.scalar` into an `interface{}`: the Go value of a scalar event.
+/// go-yaml's `decoder.scalar` into an `interface{}`: the Go value of a scalar event, whose
+/// text it takes (text stays the same string).
 pub(super) fn decode_scalar(
     tag: Option<&str>,
-    text: &str,
+    text: String,
     plain_implicit: bool,
 ) -> Result<Scalar, String> {
     let tag = tag.unwrap_or_default();
     if tag.is_empty() && !plain_implicit {
-        return Ok(Scalar::Str(text.to_string()));
+        return Ok(Scalar::Str(text));
     }
     if tag == BINARY {
-        let bytes = go_base64(text)
+        let bytes = go_base64(&text)
             .ok_or_else(|| "!!binary value contains invalid base64 data".to_string())?;
         return Ok(Scalar::Str(go_json_string(&bytes)));
     }
@@ -487,7 +493,9 @@ pub fn scalar(text: &str, plain: bool, tag: Option<&str>) -> Value {
         Some(short) => Cow::Owned(format!("{CORE}{short}")),
         None => Cow::Borrowed(t),
     });
-    match decode_scalar(full.as_deref(), text, plain || tag == Some("!")).and_then(to_json) {
+    match decode_scalar(full.as_deref(), text.to_string(), plain || tag == Some("!"))
+        .and_then(to_json)
+    {
         Ok(Value::String(s)) if s == NON_FINITE => Value::from(0),
         Ok(v) => v,
         Err(_) => Value::from(0),

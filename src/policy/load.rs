@@ -141,7 +141,7 @@ fn parse_with(text: &str, source: &str, draft: bool) -> Result<Policy, PolicyErr
                                 continue;
                             };
                             match Globs::new_caseless(list) {
-                                Ok(g) => policy.secrets.placeholders = g,
+                                Ok(g) => policy.secrets.placeholders = std::borrow::Cow::Owned(g),
                                 Err((_, e)) => l.at(
                                     v.span(),
                                     format!("invalid glob in secrets.placeholders: {e}"),

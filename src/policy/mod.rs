@@ -304,8 +304,9 @@ impl ConfigFilesPolicy {
 pub struct SecretsPolicy {
     /// Secrets (and ConfigMaps) created outside the release: `NAME` (any key) or `NAME/KEY`.
     pub external: Vec<External>,
-    /// Values that are placeholders, not real secrets (case-insensitive globs).
-    pub placeholders: Globs,
+    /// Values that are placeholders, not real secrets (case-insensitive globs). The defaults
+    /// are borrowed: most policies keep them, and copying them costs more than reading one.
+    pub placeholders: std::borrow::Cow<'static, Globs>,
     /// Which references of a target container must resolve.
     pub check: CheckScope,
     /// `trust_unseen_sources` (older name `trust_env_from`): Secrets and ConfigMaps the tool
@@ -340,7 +341,7 @@ impl Default for SecretsPolicy {
     fn default() -> Self {
         SecretsPolicy {
             external: Vec::new(),
-            placeholders: placeholder::default_globs().clone(),
+            placeholders: std::borrow::Cow::Borrowed(placeholder::default_globs()),
             check: CheckScope::Sso,
             trust_env_from: Vec::new(),
         }

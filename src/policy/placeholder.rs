@@ -190,23 +190,18 @@ fn host_reason(name: &str) -> Option<&'static str> {
     if !host.contains('.') {
         return None;
     }
-    let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
-    if EXAMPLE_DOMAINS.iter().any(|d| under(d))
+    if EXAMPLE_DOMAINS.iter().any(|d| under(host, d))
         || EXAMPLE_TLDS
             .iter()
-            .any(|t| host.ends_with(&format!(".{t}")))
+            .any(|t| host.strip_suffix(t).is_some_and(|h| h.ends_with('.')))
     {
         return Some("it is a domain reserved for documentation");
     }
-    if SAMPLE_DOMAINS.iter().any(|d| under(d)) {
+    if SAMPLE_DOMAINS.iter().any(|d| under(host, d)) {
         return Some("it is the domain of Microsoft's documentation examples");
     }
     let (first, tail) = host.split_once('.').unwrap_or((host, ""));
-    if SAMPLE_ORGS.contains(&first)
-        && HOSTED_DOMAINS
-            .iter()
-            .any(|d| tail == *d || tail.ends_with(&format!(".{d}")))
-    {
+    if SAMPLE_ORGS.contains(&first) && HOSTED_DOMAINS.iter().any(|d| under(tail, d)) {
         return Some("it is the identity provider's documentation example");
     }
     if SAMPLE_HOSTS.contains(&host) {
@@ -220,13 +215,18 @@ fn host_reason(name: &str) -> Option<&'static str> {
 /// every group is made of runs of four equal digits. A real GUID is random (and a v4 one has
 /// its version digit `4` alone at the start of the third group), so it never is.
 fn is_documentation_guid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
-        && groups.iter().all(|g| {
+    s.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+        && s.split('-').all(|g| {
             g.as_bytes()
                 .chunks(4)
                 .all(|run| run[0].is_ascii_hexdigit() && run.iter().all(|c| *c == run[0]))
         })
+}
+
+/// Whether `host` is `domain` or a name under it.
+fn under(host: &str, domain: &str) -> bool {
+    host.strip_suffix(domain)
+        .is_some_and(|h| h.is_empty() || h.ends_with('.'))
 }
 
 #[cfg(test)]

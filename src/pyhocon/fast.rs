@@ -37,25 +37,20 @@ fn starts_caseless(s: &str, word: &str) -> bool {
 /// The value of `text` when it is `path: value` of the plain shape, else `None` (read it
 /// with the full grammar).
 pub fn read(text: &str) -> Option<Value> {
-    let colon = text.find(':')?;
-    let (path, rest) = (&text[..colon], &text[colon + 1..]);
-    // The path: parts of `part_char`s joined by single dots. Its first part is not
-    // `include` (the root tries an include before an assignment).
-    if path.is_empty() || starts_caseless(path, "include") {
+    // The path runs to the first `:`. A path holds only `part_char`s and dots (none is a `:`),
+    // so the first other byte must be that `:`: a config file's text, which this is tried on
+    // too, is given up at its first such byte rather than searched for a `:`.
+    let colon = text.bytes().position(|b| !(part_char(b) || b == b'.'))?;
+    if text.as_bytes()[colon] != b':' {
         return None;
     }
-    let mut parts = Vec::new();
-    for p in path.split('.') {
-        if p.is_empty() || !p.bytes().all(part_char) || parts.len() == MAX_PARTS {
-            return None;
-        }
-        parts.push(p);
+    let (path, rest) = (&text[..colon], &text[colon + 1..]);
+    if !plain_path(path) {
+        return None;
     }
     let value = value(rest.trim_start_matches(' '))?;
     Some(
-        parts
-            .iter()
-            .rev()
+        path.rsplit('.')
             .fold(value, |v, k| Value::Object(vec![(k.to_string(), v)])),
     )
 }
@@ -66,15 +61,35 @@ pub fn read(text: &str) -> Option<Value> {
 /// early and leave `: ` inside the value, which no plain value holds; here its `:` fails the
 /// part test.)
 pub fn read_at(path: &str, value_text: &str) -> Option<Value> {
-    if path.is_empty() || starts_caseless(path, "include") {
+    if !plain_path(path) {
         return None;
     }
-    for (parts, p) in path.split('.').enumerate() {
-        if p.is_empty() || !p.bytes().all(part_char) || parts == MAX_PARTS {
-            return None;
+    value(value_text.trim_start_matches(' '))
+}
+
+/// Whether a path is of the plain shape: parts of `part_char`s joined by single dots, at most
+/// [`MAX_PARTS`], the first not `include` (the root tries an include before an assignment).
+/// One pass over the bytes: it runs on every variable.
+fn plain_path(path: &str) -> bool {
+    if starts_caseless(path, "include") {
+        return false;
+    }
+    let mut parts = 1;
+    let mut part_empty = true;
+    for b in path.bytes() {
+        if b == b'.' {
+            if part_empty || parts == MAX_PARTS {
+                return false;
+            }
+            parts += 1;
+            part_empty = true;
+        } else if part_char(b) {
+            part_empty = false;
+        } else {
+            return false;
         }
     }
-    value(value_text.trim_start_matches(' '))
+    !part_empty
 }
 
 /// One plain value that is the whole rest of the text.
