@@ -189,8 +189,10 @@ pub(super) fn resolve(tag: &str, text: String) -> Result<(Kind, Scalar), String>
             return Ok((Kind::Float, Scalar::Float(i as f64)));
         }
     }
+    // go-yaml's message quotes the text; this one does not, as the scalar may be a Secret's
+    // value and messages never show one.
     Err(format!(
-        "cannot decode {} `{text}` as a {}",
+        "cannot decode a {} value as a {}",
         short_tag(kind.tag()),
         short_tag(tag)
     ))

@@ -307,6 +307,32 @@ fn overlapping_secret_values_are_not_partly_shown() {
     }
 }
 
+/// A Secret value with a tag its text does not fit (`!!int hunter2-S3CR3T`,
+/// tests/fixtures/attack-found/session7) makes the stream unreadable, as for Kubernetes; the
+/// message says which tags, never the text (go-yaml's own message quotes it).
+#[test]
+fn a_secret_value_with_a_wrong_tag_is_not_shown() {
+    let input =
+        root().join("tests/fixtures/attack-found/session7/tagged-secret-value-unreadable.yaml");
+    let policy = root().join("tests/fixtures/policies/keycloak-in-stream.toml");
+    let (input, policy) = (input.to_str().unwrap(), policy.to_str().unwrap());
+    for args in [
+        vec!["render", "--policy", policy, input],
+        vec!["check", "--policy", policy, input],
+        vec!["check", "--format", "json", "--policy", policy, input],
+        vec!["diff", "--policy", policy, input],
+    ] {
+        let out = run(&args, b"");
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(all.contains("as a !!int"), "{args:?}: {all}");
+        assert!(!all.contains("S3CR3T"), "{args:?} shows the value: {all}");
+        if args[0] == "render" {
+            assert!(out.stdout.is_empty());
+        }
+    }
+}
+
 /// A config directory of `/` (in `CLEARML_CONFIG_DIR`) is named `/` in the message that lists
 /// ClearML's config directories, not as an empty item.
 #[test]
