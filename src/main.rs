@@ -8,6 +8,7 @@
 mod cli;
 
 /// Small blocks recycled per thread, the rest from the system allocator: `cli::alloc` says why.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
 #[global_allocator]
 static ALLOCATOR: cli::alloc::Recycling = cli::alloc::Recycling;
 

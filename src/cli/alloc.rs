@@ -10,11 +10,14 @@
 //! its size — and takes the common case out of glibc: a block of at most [`MAX`] bytes is
 //! popped from, or pushed onto, its size's list, without a lock (each thread has its own).
 //!
-//! What it gives up: a small block never goes back to the system. It waits on the list of the
-//! thread that freed it for the next value of its size; a worker thread's lists are lost when
-//! it ends. A render recycles its small values document after document, so its peak memory
-//! stays that of the live values plus a chunk per thread (`bench/run` measures the peak RSS at
-//! 9 MB). Larger blocks, and alignments above [`STEP`], go to the system allocator as before.
+//! What it gives up, and its bound: a small block is never returned to glibc. It waits on the
+//! list of the thread that freed it for the next value of its size (a worker thread's lists
+//! are dropped with it), so memory that held values of one size is not reused for another.
+//! The blocks are cut from one region of [`REGION`] bytes of address space, reserved once
+//! (pages are only backed once written); when it is used up, small blocks come from glibc one
+//! by one, as before. So whatever the stream, the allocator holds at most `REGION` bytes more
+//! than glibc alone would. A render recycles its small values document after document, and
+//! `bench/run` measures the peak RSS at 9 MB.
 //!
 //! The one other module of the binary with `unsafe` code besides `sys`.
 
@@ -23,6 +26,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ptr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The sizes' step and every small block's alignment: the chunks are aligned to it and every
 /// block's size is a multiple of it.
@@ -32,9 +36,44 @@ const STEP: usize = 16;
 const MAX: usize = 1024;
 /// Size classes: class `c` holds blocks of `(c + 1) * STEP` bytes.
 const CLASSES: usize = MAX / STEP;
-/// What a thread takes from the system allocator at a time to cut blocks from: below glibc's
-/// mmap threshold (128 KiB), so chunks sit together on its heap.
+/// What a thread takes from the region at a time to cut blocks from.
 const CHUNK: usize = 32 * 1024;
+/// The address space all threads' chunks come from: the most memory the lists can hold.
+const REGION: usize = 64 << 20;
+
+/// The region's first address: 0 before it is reserved, `usize::MAX` if reserving it failed.
+static BASE: AtomicUsize = AtomicUsize::new(0);
+/// How much of the region has been handed out as chunks.
+static USED: AtomicUsize = AtomicUsize::new(0);
+
+/// The region's first address, reserved on first use; `None` when the system refused it.
+fn region() -> Option<usize> {
+    match BASE.load(Ordering::Acquire) {
+        usize::MAX => None,
+        0 => {
+            let mapped = super::sys::reserve(REGION).map_or(usize::MAX, |p| p as usize);
+            match BASE.compare_exchange(0, mapped, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => (mapped != usize::MAX).then_some(mapped),
+                Err(other) => {
+                    // Another thread reserved it first: its region is the one.
+                    if mapped != usize::MAX {
+                        // SAFETY: this thread's own reservation, of which nothing was used.
+                        unsafe { super::sys::release(mapped as *mut u8, REGION) };
+                    }
+                    (other != usize::MAX).then_some(other)
+                }
+            }
+        }
+        base => Some(base),
+    }
+}
+
+/// Whether a block of a small class was cut from the region (else glibc gave it).
+fn in_region(block: *mut u8) -> bool {
+    // Relaxed: a block reaches `dealloc` only after its allocation, which stored BASE.
+    let base = BASE.load(Ordering::Relaxed);
+    (block as usize).wrapping_sub(base) < REGION && base != 0 && base != usize::MAX
+}
 
 /// The allocator `main.rs` installs.
 pub struct Recycling;
@@ -68,8 +107,8 @@ fn class(layout: Layout) -> Option<usize> {
 }
 
 impl Lists {
-    /// A block of class `c`: the last one freed, else cut from the chunk (null when the
-    /// system allocator has no memory left for a new chunk).
+    /// A block of class `c`: the last one freed, else cut from the thread's chunk, else (the
+    /// region used up or refused) glibc's. Null when there is no memory left.
     fn take(&self, c: usize) -> *mut u8 {
         let head = self.free[c].get();
         if !head.is_null() {
@@ -81,11 +120,15 @@ impl Lists {
         let size = (c + 1) * STEP;
         if (self.end.get() as usize) - (self.next.get() as usize) < size {
             // What is left of the old chunk (less than MAX bytes) is not used again.
-            // SAFETY: CHUNK and STEP make a valid layout of non-zero size.
-            let chunk = unsafe { System.alloc(Layout::from_size_align_unchecked(CHUNK, STEP)) };
-            if chunk.is_null() {
-                return chunk;
-            }
+            let chunk = region().and_then(|base| {
+                let offset = USED.fetch_add(CHUNK, Ordering::Relaxed);
+                (offset <= REGION - CHUNK).then_some(base + offset)
+            });
+            let Some(chunk) = chunk else {
+                // SAFETY: a class's layout is valid and not zero-sized.
+                return unsafe { System.alloc(block_layout(c)) };
+            };
+            let chunk = chunk as *mut u8;
             self.next.set(chunk);
             self.end.set(chunk.wrapping_add(CHUNK));
         }
@@ -94,20 +137,32 @@ impl Lists {
         block
     }
 
-    /// Puts a block of class `c` back, to be the next one `take` gives.
+    /// Puts a block of class `c` back: one of the region's to be the next one `take` gives,
+    /// one of glibc's back to glibc.
     ///
     /// # Safety
     /// `block` was given by `take(c)` (on any thread) and is no longer used.
     unsafe fn give(&self, c: usize, block: *mut u8) {
+        if !in_region(block) {
+            // SAFETY: `take` got it from the system allocator with this layout.
+            return unsafe { System.dealloc(block, block_layout(c)) };
+        }
         // SAFETY: the block is ours now, at least STEP bytes and aligned to STEP.
         unsafe { block.cast::<*mut u8>().write(self.free[c].get()) };
         self.free[c].set(block);
     }
 }
 
-// SAFETY: every block is either the system allocator's (its own layout passed through
-// unchanged) or a block of a class's size cut from a chunk no one else uses, handed out once
-// until freed; its alignment is STEP, at least the layout's (`class` requires it).
+/// The layout of a block of class `c` that glibc gives.
+fn block_layout(c: usize) -> Layout {
+    // SAFETY: a non-zero multiple of STEP no larger than MAX, aligned to STEP (a power of two).
+    unsafe { Layout::from_size_align_unchecked((c + 1) * STEP, STEP) }
+}
+
+// SAFETY: every block is the system allocator's (a large one with its own layout, a small one
+// with its class's) or a block of a class's size cut from a chunk of the region no one else
+// uses, handed out once until freed; a small block's alignment is STEP, at least the layout's
+// (`class` requires it).
 unsafe impl GlobalAlloc for Recycling {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         match class(layout) {
@@ -245,6 +300,29 @@ mod tests {
         }
         for (p, layout, s) in live {
             assert!(unsafe { holds(p, layout.size(), s) });
+            unsafe { a.dealloc(p, layout) };
+        }
+    }
+
+    /// More small blocks than the region holds: those past it come from glibc, keep their
+    /// contents, and go back to glibc when freed (the region's to the lists).
+    #[test]
+    fn past_the_region_small_blocks_come_from_glibc() {
+        let a = Recycling;
+        let layout = Layout::from_size_align(MAX, 8).unwrap();
+        let count = REGION / MAX + 1000;
+        let blocks: Vec<*mut u8> = (0..count)
+            .map(|i| {
+                let p = unsafe { a.alloc(layout) };
+                assert!(!p.is_null());
+                unsafe { p.cast::<usize>().write(i) };
+                p
+            })
+            .collect();
+        assert!(blocks.iter().any(|&p| in_region(p)));
+        assert!(blocks.iter().any(|&p| !in_region(p)), "the region was not used up");
+        for (i, &p) in blocks.iter().enumerate() {
+            assert_eq!(unsafe { p.cast::<usize>().read() }, i);
             unsafe { a.dealloc(p, layout) };
         }
     }

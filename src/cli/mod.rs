@@ -5,6 +5,7 @@
 //! system calls `rustix` lacks (`sys`) and the global allocator ([`alloc`]). It must not judge findings or edit manifests itself:
 //! that is the library's, which in turn knows nothing of processes.
 
+#[cfg(any(target_os = "linux", target_os = "macos"))]
 pub mod alloc;
 mod args;
 mod colour;

@@ -1,5 +1,7 @@
-//! The binary's `unsafe` system calls (its other `unsafe` code is the allocator, `alloc`): the two system calls `rustix` does not offer, each behind a
-//! safe function. Everything else the binary asks of the system goes through `rustix` or std.
+//! The binary's `unsafe` system calls (its other `unsafe` code is the allocator, `alloc`): the
+//! two system calls `rustix` does not offer, and the memory mapping of the allocator's region,
+//! each behind a function. Everything else the binary asks of the system goes through `rustix` or
+//! std.
 //!
 //! It must stay this small: a call `rustix` (or std) has belongs there, not here, and no
 //! policy or Helm logic belongs here at all (that is `helm_stderr`'s).
@@ -33,4 +35,30 @@ pub(super) fn process_path(pid: u32) -> Option<String> {
         return None;
     }
     Some(String::from_utf8_lossy(&buf[..n as usize]).into_owned())
+}
+
+/// Reserves `len` bytes of fresh, private, readable and writable memory for the allocator's
+/// region (`alloc`); the kernel backs a page only once it is written. `None` when refused.
+pub(super) fn reserve(len: usize) -> Option<*mut u8> {
+    use rustix::mm::{mmap_anonymous, MapFlags, ProtFlags};
+    // SAFETY: a new anonymous mapping at an address the kernel picks overlaps nothing.
+    unsafe {
+        mmap_anonymous(
+            std::ptr::null_mut(),
+            len,
+            ProtFlags::READ | ProtFlags::WRITE,
+            MapFlags::PRIVATE,
+        )
+    }
+    .ok()
+    .map(|p| p.cast())
+}
+
+/// Gives back a region `reserve` made.
+///
+/// # Safety
+/// `region` came from `reserve(len)` and nothing of it is used.
+pub(super) unsafe fn release(region: *mut u8, len: usize) {
+    // SAFETY: as the caller guarantees.
+    let _ = unsafe { rustix::mm::munmap(region.cast(), len) };
 }
