@@ -35,7 +35,7 @@ use crate::kube::sources::{self, Inventory};
 use crate::pyhocon::Value as Hocon;
 use crate::report::Finding;
 use crate::yaml::{Node, Style};
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -279,8 +279,16 @@ impl Known {
             let patterns: Vec<&String> = long().collect();
             // No automaton when there is nothing to find; a build failure (only for sizes far
             // beyond any stream) falls back to testing each value.
+            // A contiguous NFA, never a DFA: the DFA's build grows with the product of the
+            // patterns' length and their alphabet (seconds for one 10,000-byte value, a minute
+            // for 40,000); the NFA's is linear, and a scalar is searched once either way.
             (!patterns.is_empty())
-                .then(|| AhoCorasick::new(patterns).ok())
+                .then(|| {
+                    AhoCorasick::builder()
+                        .kind(Some(AhoCorasickKind::ContiguousNFA))
+                        .build(patterns)
+                        .ok()
+                })
                 .flatten()
         });
         match inside {
@@ -559,6 +567,24 @@ mod tests {
         assert_eq!(t, format!("`{HIDDEN}`"));
         let t = hidden(&["mot-de-passe-é"], "« mot-de-passe-é »");
         assert_eq!(t, format!("« {HIDDEN} »"));
+    }
+
+    /// A long Secret value (100,000 bytes of one letter, or of varied text) is found inside a
+    /// scalar: the automaton is built in time linear in the values (a DFA took a minute for
+    /// 40,000 bytes, tests/fixtures/attack-found/session7).
+    #[test]
+    fn a_secret_value_of_100_000_bytes_is_found_inside_a_scalar() {
+        let varied: String = (0..100_000u32)
+            .map(|i| char::from(b'a' + (i.wrapping_mul(2_654_435_761) >> 27) as u8 % 26))
+            .collect();
+        for value in ["z".repeat(100_000), varied] {
+            let mut known = Known::default();
+            known.add(&value);
+            known.add("another-secret-value");
+            assert!(known.contains(&format!("https://user:{value}@host/")));
+            assert!(known.contains(&value));
+            assert!(!known.contains(&value[1..50_000]));
+        }
     }
 
     /// A short value is hidden only where it stands alone: quoted, or an item of a list.

@@ -320,7 +320,10 @@ mod tests {
             })
             .collect();
         assert!(blocks.iter().any(|&p| in_region(p)));
-        assert!(blocks.iter().any(|&p| !in_region(p)), "the region was not used up");
+        assert!(
+            blocks.iter().any(|&p| !in_region(p)),
+            "the region was not used up"
+        );
         for (i, &p) in blocks.iter().enumerate() {
             assert_eq!(unsafe { p.cast::<usize>().read() }, i);
             unsafe { a.dealloc(p, layout) };

@@ -274,6 +274,17 @@ fn an_unseen_value_is_refused_unless_the_policy_vouches_for_its_source() {
     assert!(text(&out.stderr).contains("error[unseen-value-trusted]"));
 }
 
+/// The commands that print what they find, on one input: `render`, `check` (text and JSON) and
+/// `diff`.
+fn every_command<'a>(policy: &'a str, input: &'a str) -> [Vec<&'a str>; 4] {
+    [
+        vec!["render", "--policy", policy, input],
+        vec!["check", "--policy", policy, input],
+        vec!["check", "--format", "json", "--policy", policy, input],
+        vec!["diff", "--policy", policy, input],
+    ]
+}
+
 /// Two Secret values that overlap in a quoted value (`clientAAAA-1111` and `1111-BBBBsecret` in
 /// `clientAAAA-1111-BBBBsecret`, tests/fixtures/attack-found/session6) are both hidden whole in
 /// every output: the first one replaced used to take the shared part and leave the rest of the
@@ -284,12 +295,7 @@ fn overlapping_secret_values_are_not_partly_shown() {
         root().join("tests/fixtures/attack-found/session6/overlapping-secrets-partly-shown.yaml");
     let policy = root().join("tests/fixtures/policies/keycloak-in-stream.toml");
     let (input, policy) = (input.to_str().unwrap(), policy.to_str().unwrap());
-    for args in [
-        vec!["render", "--policy", policy, input],
-        vec!["check", "--policy", policy, input],
-        vec!["check", "--format", "json", "--policy", policy, input],
-        vec!["diff", "--policy", policy, input],
-    ] {
+    for args in every_command(policy, input) {
         let out = run(&args, b"");
         // render's stdout is the stream itself (its Secret holds the values, and its comments
         // name them); the findings are on stderr, and on stdout only for `check`.
@@ -316,12 +322,7 @@ fn a_secret_value_with_a_wrong_tag_is_not_shown() {
         root().join("tests/fixtures/attack-found/session7/tagged-secret-value-unreadable.yaml");
     let policy = root().join("tests/fixtures/policies/keycloak-in-stream.toml");
     let (input, policy) = (input.to_str().unwrap(), policy.to_str().unwrap());
-    for args in [
-        vec!["render", "--policy", policy, input],
-        vec!["check", "--policy", policy, input],
-        vec!["check", "--format", "json", "--policy", policy, input],
-        vec!["diff", "--policy", policy, input],
-    ] {
+    for args in every_command(policy, input) {
         let out = run(&args, b"");
         assert_eq!(out.status.code(), Some(3), "{args:?}");
         let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
