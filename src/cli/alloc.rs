@@ -5,9 +5,9 @@
 //! nodes), and on the example chart glibc's `malloc`/`free` were a quarter of all the
 //! instructions of a render (`docs/performance.md`). mimalloc cut those too, but it spreads
 //! size classes over pages of their own: more pages touched, more page faults, and a slower
-//! render where start-up dominates. This keeps glibc's compactness — blocks are cut in order
-//! from chunks the system allocator gives, and a freed block is the next one handed out for
-//! its size — and takes the common case out of glibc: a block of at most [`MAX`] bytes is
+//! render where start-up dominates. This keeps glibc's compactness — blocks of every size are
+//! cut in order from one thread's chunk, and a freed block is the next one handed out for its
+//! size — and takes the common case out of glibc: a block of at most [`MAX`] bytes is
 //! popped from, or pushed onto, its size's list, without a lock (each thread has its own).
 //!
 //! What it gives up, and its bound: a small block is never returned to glibc. It waits on the
@@ -173,19 +173,18 @@ unsafe impl GlobalAlloc for Recycling {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        match class(layout) {
-            Some(c) => {
-                let block = LISTS.with(|lists| lists.take(c));
-                if !block.is_null() {
-                    // SAFETY: the block is ours and at least `layout.size()` bytes long.
-                    unsafe { ptr::write_bytes(block, 0, layout.size()) };
-                }
-                block
-            }
+        if class(layout).is_none() {
             // The system's own: a large zeroed block from fresh pages is not written at all.
             // SAFETY: the caller's layout, as the caller guarantees it.
-            None => unsafe { System.alloc_zeroed(layout) },
+            return unsafe { System.alloc_zeroed(layout) };
         }
+        // SAFETY: as for `alloc`.
+        let block = unsafe { self.alloc(layout) };
+        if !block.is_null() {
+            // SAFETY: the block is ours and at least `layout.size()` bytes long.
+            unsafe { ptr::write_bytes(block, 0, layout.size()) };
+        }
+        block
     }
 
     unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
