@@ -18,7 +18,6 @@ use super::{colour, helm_stderr, policy_file, report_file};
 use clearml_sso::{diff, explain, merge, render_with, report, Outcome, RenderOptions};
 use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
 
 /// The name an input is shown by: its path, or `stdin`.
 fn input_name(input: Option<&Path>) -> String {
@@ -114,7 +113,7 @@ fn stopped(
     (stop, report_usable): (Stop, bool),
     report_path: Option<&Path>,
     document: Option<(report::Format, &report::Style)>,
-) -> ExitCode {
+) -> u8 {
     let style = report::Style::default();
     let Stop {
         mut code,
@@ -140,7 +139,7 @@ fn stopped(
 /// in `--report` and, for `check` in a machine-readable format, on stdout — whatever of the
 /// two could be read from the arguments. A `--report` path that names another argument's file
 /// (or stdout) is left alone.
-pub fn unparsed(salvaged: super::args::Salvaged, clap_error: &str) -> ExitCode {
+pub fn unparsed(salvaged: super::args::Salvaged, clap_error: &str) -> u8 {
     let message = clap_error
         .lines()
         .next()
@@ -163,7 +162,7 @@ pub fn unparsed(salvaged: super::args::Salvaged, clap_error: &str) -> ExitCode {
     {
         let _ = std::io::stdout().write_all(report::format(&findings, format, &style).as_bytes());
     }
-    ExitCode::from(exit::USAGE)
+    exit::USAGE
 }
 
 /// The `--report` path checks every command that writes one runs first (see `report_file`).
@@ -176,7 +175,7 @@ fn check_report(
     report_file::check_path(report, &inputs).map_err(|e| Stop::usage(format!("clearml-sso: {e:#}")))
 }
 
-pub fn render(args: RenderArgs) -> ExitCode {
+pub fn render(args: RenderArgs) -> u8 {
     match prepare(
         args.report.as_deref(),
         args.policy.as_deref(),
@@ -192,7 +191,7 @@ pub fn render(args: RenderArgs) -> ExitCode {
                 true,
                 |out| outcome.write_output(&input, out),
             );
-            if code == ExitCode::from(exit::OK) && !args.quiet {
+            if code == exit::OK && !args.quiet {
                 tell_helm_summary(&args, &outcome);
             }
             // Everything is written; the process exits next, which frees the input, the output
@@ -253,7 +252,7 @@ fn finish(
     refusal: &str,
     writes: bool,
     output: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> ExitCode {
+) -> u8 {
     let style = report::Style {
         proposed: outcome.has_errors() || !writes,
         ..Default::default()
@@ -293,7 +292,7 @@ fn findings_text(outcome: &Outcome, style: &report::Style) -> String {
     }
 }
 
-pub fn check(args: CheckArgs) -> ExitCode {
+pub fn check(args: CheckArgs) -> u8 {
     let style = report::Style {
         proposed: true,
         chart_root: args.chart_root.clone(),
@@ -335,7 +334,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
                 "clearml-sso: --strict: render would change the manifests"
             );
         }
-        return ExitCode::from(exit::VIOLATION);
+        return exit::VIOLATION;
     }
     printed
 }
@@ -343,7 +342,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
 /// `diff`: the diff on stdout, what it means on stderr. A refused render shows no diff — and
 /// says so, with the errors, so that an empty stdout never reads as "no changes" (exit 1, as
 /// `render`'s). With `--exit-code`, a render that would change something exits 1 as well.
-pub fn diff(args: DiffArgs) -> ExitCode {
+pub fn diff(args: DiffArgs) -> u8 {
     let (input, outcome) = match prepare(
         args.render.report.as_deref(),
         args.render.policy.as_deref(),
@@ -368,7 +367,7 @@ pub fn diff(args: DiffArgs) -> ExitCode {
         let diff = diff::unified(&input, &outcome.output_text(&input));
         out.write_all(colour::diff(&diff, colour::stdout()).as_bytes())
     });
-    if code != ExitCode::from(exit::OK) {
+    if code != exit::OK {
         return code;
     }
     let documents = outcome.changed_documents(&input);
@@ -385,7 +384,7 @@ pub fn diff(args: DiffArgs) -> ExitCode {
     }
     // The documents whose text differs: exactly when the output is not the input.
     if args.exit_code && documents > 0 {
-        ExitCode::from(exit::VIOLATION)
+        exit::VIOLATION
     } else {
         code
     }
@@ -393,7 +392,7 @@ pub fn diff(args: DiffArgs) -> ExitCode {
 
 /// `explain` and `values` refuse a policy `render` would refuse in any manifests: its
 /// findings and why on stderr, exit 1, nothing on stdout.
-fn refused_policy(findings: &[report::Finding]) -> ExitCode {
+fn refused_policy(findings: &[report::Finding]) -> u8 {
     let mut text = report::format(findings, report::Format::Text, &report::Style::default());
     text.push_str("clearml-sso: render refuses this policy whatever the manifests; fix it first");
     fail(exit::VIOLATION, &text)
@@ -410,7 +409,7 @@ fn warn(text: &str) {
 
 /// `explain` reads a policy still being written: its placeholders are not refused but listed
 /// first, as to-do items (exit 0: the explanation is what was asked for).
-pub fn explain(args: PolicyArgs) -> ExitCode {
+pub fn explain(args: PolicyArgs) -> u8 {
     match policy_file::load_draft(args.policy.as_deref()) {
         Ok(policy) => match explain::explain(&policy) {
             Ok(text) => {
@@ -424,7 +423,7 @@ pub fn explain(args: PolicyArgs) -> ExitCode {
     }
 }
 
-pub fn values(args: ValuesArgs) -> ExitCode {
+pub fn values(args: ValuesArgs) -> u8 {
     let policy = match policy_file::load(args.policy.policy.as_deref(), false) {
         Ok(policy) => policy,
         Err(stop) => return fail(stop.code, &stop.message),
@@ -499,7 +498,7 @@ pub fn values(args: ValuesArgs) -> ExitCode {
 
 /// `init`: the starter on stdout, or into `--output FILE`, which must not exist yet unless
 /// `--force` (a policy someone edited is not overwritten by accident).
-pub fn init(args: InitArgs) -> ExitCode {
+pub fn init(args: InitArgs) -> u8 {
     let text = match explain::init(&args.providers) {
         Ok(text) => text,
         Err(e) => return fail(exit::USAGE, &format!("clearml-sso: {e}")),
@@ -531,7 +530,7 @@ pub fn init(args: InitArgs) -> ExitCode {
                 std::io::stderr(),
                 "clearml-sso: wrote {shown}; next: clearml-sso explain --policy {shown}{then}"
             );
-            ExitCode::from(exit::OK)
+            exit::OK
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => fail(
             exit::USAGE,
@@ -547,7 +546,7 @@ pub fn init(args: InitArgs) -> ExitCode {
 }
 
 /// `completions SHELL`: the completion script clap_complete generates from the same grammar.
-pub fn completions(shell: clap_complete::Shell) -> ExitCode {
+pub fn completions(shell: clap_complete::Shell) -> u8 {
     let mut command = <super::args::Cli as clap::CommandFactory>::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "clearml-sso", &mut script);
@@ -564,7 +563,7 @@ pub fn completions(shell: clap_complete::Shell) -> ExitCode {
 }
 
 /// `man`: the man page clap_mangen renders from the same grammar (scripts/release ships it).
-pub fn man() -> ExitCode {
+pub fn man() -> u8 {
     let command = <super::args::Cli as clap::CommandFactory>::command();
     let mut page = Vec::new();
     match clap_mangen::Man::new(command).render(&mut page) {
@@ -579,7 +578,7 @@ pub fn man() -> ExitCode {
 /// `probe`: loads the policy, the `--secrets` files and `--ca-file`, then asks each provider.
 /// A usage, policy or file error exits 2 with nothing on stdout; otherwise the results go to
 /// stdout in `--format` and the exit code is the results' (0, 1 or 4).
-pub fn probe(args: ProbeArgs) -> ExitCode {
+pub fn probe(args: ProbeArgs) -> u8 {
     use clearml_sso::probe;
     let policy = match policy_file::load(args.policy.as_deref(), false) {
         Ok(p) => p,
@@ -686,7 +685,7 @@ pub fn probe(args: ProbeArgs) -> ExitCode {
         ProbeFormat::Json => probe::json(&results),
     };
     let printed = print(&text);
-    if printed != ExitCode::from(exit::OK) {
+    if printed != exit::OK {
         return printed;
     }
     let code = probe::exit_code(&results);
@@ -694,5 +693,5 @@ pub fn probe(args: ProbeArgs) -> ExitCode {
         code,
         exit::OK | exit::VIOLATION | exit::INCONCLUSIVE
     ));
-    ExitCode::from(code)
+    code
 }

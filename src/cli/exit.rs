@@ -4,7 +4,6 @@
 use super::helm_stderr;
 use clearml_sso::report::{self, Finding, Spot};
 use std::io::Write;
-use std::process::ExitCode;
 
 /// Manifests written (possibly corrected).
 pub const OK: u8 = 0;
@@ -21,7 +20,7 @@ pub const INCONCLUSIVE: u8 = 4;
 /// quotes our stderr in its error). Control
 /// characters are escaped here, the one place every failure passes: a policy error or an
 /// input file name may carry them as well as findings do.
-pub fn fail(code: u8, message: &str) -> ExitCode {
+pub fn fail(code: u8, message: &str) -> u8 {
     let mut text = report::escape_lines(message).into_owned();
     if !text.ends_with('\n') {
         text.push('\n');
@@ -32,19 +31,19 @@ pub fn fail(code: u8, message: &str) -> ExitCode {
     helm_stderr::tell_failure(&format!(
         "Error from the clearml-sso post-renderer:\n{text}"
     ));
-    ExitCode::from(code)
+    code
 }
 
 /// Writes the command's output to stdout; a failed write fails the run.
-pub fn print(text: &str) -> ExitCode {
+pub fn print(text: &str) -> u8 {
     print_with(|out| out.write_all(text.as_bytes()))
 }
 
 /// [`print`], for output that `write` gives in parts.
-pub fn print_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
+pub fn print_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> u8 {
     let mut stdout = std::io::stdout().lock();
     match write(&mut stdout).and_then(|_| stdout.flush()) {
-        Ok(()) => ExitCode::from(OK),
+        Ok(()) => OK,
         Err(e) => fail(USAGE, &format!("clearml-sso: cannot write the output: {e}")),
     }
 }

@@ -16,14 +16,13 @@ mod helm_stderr;
 mod policy_file;
 mod report_file;
 #[cfg(any(target_os = "linux", target_os = "macos"))]
-mod sys;
+pub mod sys;
 
 use args::{Cli, Command};
 use clap::Parser as _;
-use std::process::ExitCode;
 
-/// Runs the command line; returns the process exit code.
-pub fn run() -> ExitCode {
+/// Runs the command line; returns the process exit code (`exit` names them).
+pub fn run() -> u8 {
     let mut raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let program = if raw.is_empty() {
         "clearml-sso".into()
@@ -48,7 +47,7 @@ pub fn run() -> ExitCode {
                 let raw: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
                 return commands::unparsed(args::salvage(&raw), &e.to_string());
             }
-            return ExitCode::from(code);
+            return code;
         }
     };
     match cli.command {

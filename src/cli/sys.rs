@@ -8,6 +8,29 @@
 
 #![allow(unsafe_code)]
 
+/// What std's runtime does before `main` and the binary's own entry (`main.rs`) must do
+/// itself: a standard descriptor that is closed is opened on `/dev/null`, so that no file the
+/// tool opens later becomes its stdout or stderr; SIGPIPE is ignored, so that a closed pipe is
+/// a write error the command reports, not a silent death.
+#[cfg(not(test))]
+pub fn start() {
+    for fd in 0..3 {
+        // SAFETY: F_GETFD only asks whether the descriptor is open.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF)
+        {
+            // SAFETY: a NUL-terminated path; the descriptor is the lowest free one, `fd`.
+            let opened = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+            if opened != fd {
+                // std aborts too: with no safe stdout or stderr, nothing can be reported.
+                std::process::abort();
+            }
+        }
+    }
+    // SAFETY: setting a signal to SIG_IGN installs no handler.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
 /// With `stty tostop`, a background job writing to its terminal is stopped by SIGTTOU until
 /// brought to the foreground: a wait with no bound. Ignored, the write just happens; the
 /// process is about to exit, so the changed disposition matters to nothing else. (`rustix`
