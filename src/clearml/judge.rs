@@ -198,7 +198,10 @@ enum Expansion {
     Unchanged,
     /// The expanded text.
     Text(String),
-    /// A referenced variable's value is not known here.
+    /// A referenced variable's value is not known here, or the expansion would be longer than
+    /// any variable can be ([`crate::kube::objects::MAX_ENV_VALUE`]; not built): a container
+    /// with such a variable never starts, and the proof refuses it (`env-too-long`), so there is
+    /// nothing for ClearML to read.
     Unknown,
     /// `$(VAR)` with VAR not defined earlier: left as written.
     Undefined(String),
@@ -210,10 +213,10 @@ fn expand(text: &str, earlier: &[(String, Defined)]) -> Expansion {
     }
     let (mut unknown, mut undefined) = (false, None);
     let out = crate::kube::objects::expand_env(text, |name| match lookup(earlier, name) {
-        Some(Defined::Text(v)) => Some(v.clone()),
+        Some(Defined::Text(v)) => Some(v.as_str()),
         Some(Defined::Unknown) => {
             unknown = true;
-            Some(String::new())
+            Some("")
         }
         // `lookup` never returns `Unset`: such a variable is not defined.
         None | Some(Defined::Unset) => {
@@ -221,11 +224,11 @@ fn expand(text: &str, earlier: &[(String, Defined)]) -> Expansion {
             None
         }
     });
-    match (undefined, unknown) {
-        (Some(name), _) => Expansion::Undefined(name),
-        (None, true) => Expansion::Unknown,
-        (None, false) if out != text => Expansion::Text(out),
-        (None, false) => Expansion::Unchanged,
+    match (undefined, unknown, out) {
+        (Some(name), _, _) => Expansion::Undefined(name),
+        (None, true, _) | (None, false, Err(_)) => Expansion::Unknown,
+        (None, false, Ok(out)) if out != text => Expansion::Text(out),
+        (None, false, Ok(_)) => Expansion::Unchanged,
     }
 }
 
@@ -738,6 +741,23 @@ mod tests {
         assert!(issues("a$$b", "display_name", &around)
             .iter()
             .any(|i| matches!(i, ValueIssue::Unparseable(_))));
+    }
+
+    /// An expansion longer than any variable can be is not built, and not judged: the
+    /// container never starts, which the proof says (`env-too-long`).
+    #[test]
+    fn an_expansion_past_linux_bound_is_not_judged() {
+        let long = "a+".repeat(40_000);
+        let earlier = [("A".to_string(), Defined::Text(long))];
+        let around = Surroundings {
+            earlier: &earlier,
+            ..Default::default()
+        };
+        // One reference (80,000 bytes) is judged: unquoted `+` stops pyhocon.
+        assert!(!issues("$(A)", "display_name", &around).is_empty());
+        let j = judge("$(A)$(A)", Some(opt("display_name")), &around);
+        assert!(j.issues.is_empty() && j.expanded, "{:?}", j.issues);
+        assert_eq!(j.corrected.as_deref(), Some("$(A)$(A)"));
     }
 
     #[test]

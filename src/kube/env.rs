@@ -7,7 +7,10 @@
 //! service-link variables, `valueFrom` references resolved from the stream's Secrets and
 //! ConfigMaps ([`sources`]) and a `fieldRef` to the pod template's labels, annotations or
 //! service account; the last entry of a name wins; last, every service-link variable
-//! ([`service_env`]) no entry set. What the stream cannot show (a Secret from outside the
+//! ([`service_env`]) no entry set. A variable the process would get whose `NAME=value` is
+//! longer than Linux takes ([`objects::MAX_ARG_STRLEN`]) means the container never starts: the
+//! environment is then not given, only that variable's name ([`EnvTooLong`]), and no
+//! expansion is built past the bound. What the stream cannot show (a Secret from outside the
 //! release, a value an ExternalSecret fetches, a `fieldRef` to what the cluster assigns (name,
 //! uid, node, IPs), `resourceFieldRef`, a cluster IP the API server assigns at install) becomes the caller's stand-in for that source, so that
 //! the caller can tell it from any text. The files ([`mounted_files`]): each mount's files where
@@ -359,10 +362,20 @@ pub fn process_env(
     namespace: Option<&str>,
     links: bool,
     stand_in: &dyn Fn(&str) -> String,
-) -> ProcessEnv {
+) -> Result<ProcessEnv, EnvTooLong> {
     let services = LinkTable::new(service_env(inventory, namespace, links, stand_in));
     process_env_entries(container, object, inventory, namespace, &services, stand_in)
-        .with_links(&services)
+        .map(|env| env.with_links(&services))
+}
+
+/// A variable the process would get whose `NAME=value` is longer than Linux takes
+/// ([`objects::MAX_ARG_STRLEN`]): the kubelet builds the environment, `exec` refuses it (E2BIG),
+/// and the container never starts. The first such variable, in the order the process would get
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvTooLong {
+    /// Its name.
+    pub name: String,
 }
 
 /// What [`process_env_entries`] gives: [`process_env`] with the service-link variables given
@@ -425,7 +438,9 @@ impl EntriesEnv {
     }
 }
 
-/// See [`EntriesEnv`].
+/// See [`EntriesEnv`]. `Err` names the first variable the process would get that does not fit
+/// ([`EnvTooLong`]): what the kubelet would give it is not built past
+/// [`objects::MAX_ENV_VALUE`].
 pub fn process_env_entries(
     container: &Value,
     object: Option<&Value>,
@@ -433,15 +448,36 @@ pub fn process_env_entries(
     namespace: Option<&str>,
     services: &LinkTable,
     stand_in: &dyn Fn(&str) -> String,
-) -> EntriesEnv {
+) -> Result<EntriesEnv, EnvTooLong> {
+    // A variable set (`None`: its expansion passed the bound and was not built); the last of a
+    // name wins, in the place its name was first set.
+    fn set(
+        vars: &mut Vec<(String, String)>,
+        misfits: &mut Vec<(String, bool)>,
+        name: String,
+        value: Option<String>,
+    ) {
+        let fits = value
+            .as_deref()
+            .is_some_and(|v| objects::fits_env(&name, v));
+        if !fits || !misfits.is_empty() {
+            misfits.retain(|(n, _)| *n != name);
+            if !fits {
+                misfits.push((name.clone(), value.is_none()));
+            }
+        }
+        let value = value.unwrap_or_default();
+        match vars.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => vars.push((name, value)),
+        }
+    }
     let mut vars: Vec<(String, String)> = Vec::new();
-    let set = |vars: &mut Vec<(String, String)>, name: String, value: String| match vars
-        .iter_mut()
-        .find(|(n, _)| *n == name)
-    {
-        Some(slot) => slot.1 = value,
-        None => vars.push((name, value)),
-    };
+    // The variables whose value does not fit (`NAME=value` past Linux's bound) as things
+    // stand: a later entry of the name can still replace it, as the kubelet's map does. Those
+    // whose expansion passed the bound have no value (an empty text in `vars`) and make every
+    // `$(…)` of them pass it too. Nearly always empty.
+    let mut misfits: Vec<(String, bool)> = Vec::new();
     let env_from: Vec<EnvFromSource> = container
         .get("envFrom")
         .and_then(|v| serde_json::from_value(v.clone()).ok())
@@ -451,7 +487,7 @@ pub fn process_env_entries(
             Some(s) => s.text_for_judging().to_string(),
             None => stand_in(&v.source),
         };
-        set(&mut vars, v.name, value);
+        set(&mut vars, &mut misfits, v.name, Some(value));
     }
     let unseen_env_from = sources::env_from_unseen_sources(&env_from, inventory, namespace);
     for e in container
@@ -468,16 +504,34 @@ pub fn process_env_entries(
             None => {
                 // The kubelet's mapping: what is set so far, then the service-link variables.
                 let text = e.get("value").and_then(Value::as_str).unwrap_or_default();
+                let mut unbuilt = false;
                 objects::expand_env(text, |var| {
+                    if misfits.iter().any(|(n, none)| *none && n == var) {
+                        unbuilt = true;
+                        return Some("");
+                    }
                     vars.iter()
                         .find(|(n, _)| n == var)
-                        .map(|(_, v)| v.clone())
-                        .or_else(|| services.index_of(var).map(|i| services[i].1.clone()))
+                        .map(|(_, v)| v.as_str())
+                        .or_else(|| services.index_of(var).map(|i| services[i].1.as_str()))
                 })
+                .ok()
+                .filter(|_| !unbuilt)
             }
-            Some(from) => reference_value(from, object, inventory, namespace, stand_in),
+            Some(from) => Some(reference_value(
+                from, object, inventory, namespace, stand_in,
+            )),
         };
-        set(&mut vars, name.to_string(), value);
+        set(&mut vars, &mut misfits, name.to_string(), value);
+    }
+    if !misfits.is_empty() {
+        let name = vars
+            .iter()
+            .map(|(n, _)| n)
+            .find(|n| misfits.iter().any(|(m, _)| m == *n))
+            .cloned()
+            .unwrap_or_default();
+        return Err(EnvTooLong { name });
     }
     // "Add remaining service environment vars": those no entry set.
     let mut overridden: Vec<usize> = vars
@@ -485,12 +539,12 @@ pub fn process_env_entries(
         .filter_map(|(n, _)| services.index_of(n))
         .collect();
     overridden.sort_unstable();
-    EntriesEnv {
+    Ok(EntriesEnv {
         vars,
         unseen_env_from,
         overridden,
         total: services.len(),
-    }
+    })
 }
 
 /// What a `valueFrom` gives: the stream's value, else the stand-in for its source.
@@ -705,7 +759,8 @@ mod tests {
             None,
             false,
             &|w| format!("<{w}>"),
-        );
+        )
+        .unwrap();
         let get = |n: &str| env.vars.iter().find(|(k, _)| k == n).unwrap().1.clone();
         assert_eq!(get("A"), "v, b: c");
         assert_eq!(get("L"), "a");
@@ -726,7 +781,8 @@ mod tests {
         ]});
         let env = process_env(&c, None, &Inventory::default(), None, true, &|w| {
             format!("<{w}>")
-        });
+        })
+        .unwrap();
         assert_eq!(
             env.vars[..4],
             vec![
@@ -738,6 +794,109 @@ mod tests {
             "the cluster's own Service's variables come last"
         );
         assert!(env.unseen_env_from.is_empty());
+    }
+
+    /// The session-7 attack (`tests/fixtures/attack-found/session7`): `K_i = $(K_{i-1})$(K_{i-1})`
+    /// from ten bytes would make `K29` 5 GiB. `K14` (163,840 bytes) is the first the process
+    /// could not get; nothing past the bound is built, so this takes no time.
+    #[test]
+    fn a_doubling_chain_stops_at_the_first_variable_past_the_bound() {
+        let mut env = vec![serde_json::json!({"name": "K0", "value": "xxxxxxxxxx"})];
+        for i in 1..30 {
+            let value = format!("$(K{p})$(K{p})", p = i - 1);
+            env.push(serde_json::json!({"name": format!("K{i}"), "value": value}));
+        }
+        let c = serde_json::json!({ "env": env });
+        let start = std::time::Instant::now();
+        let got = process_env(&c, None, &Inventory::default(), None, false, &|w| w.into());
+        assert_eq!(got, Err(EnvTooLong { name: "K14".into() }));
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        // Up to K13 (81,920 bytes) the process gets them.
+        let c = serde_json::json!({ "env": env[..14] });
+        let got = process_env(&c, None, &Inventory::default(), None, false, &|w| w.into());
+        let got = got.unwrap();
+        assert_eq!(got.vars[13].1, "x".repeat(81_920));
+    }
+
+    /// Linux's bound counts `NAME=value` and its NUL: a value of 131,069 bytes fits a one-byte
+    /// name and is what the kubelet gives; one byte more, or one byte of name more, does not.
+    /// Only the value the process ends with counts: a later entry of a name replaces one that
+    /// did not fit (the kubelet's map), unless something expanded it first.
+    #[test]
+    fn each_variable_must_fit_with_its_name() {
+        let half = "a".repeat(65_534);
+        let env = |entries: serde_json::Value| {
+            let c = serde_json::json!({ "env": entries });
+            process_env(&c, None, &Inventory::default(), None, false, &|w| w.into())
+        };
+        let at = env(serde_json::json!([
+            {"name": "H", "value": half},
+            {"name": "B", "value": "$(H)$(H)b"},
+        ]))
+        .unwrap();
+        assert_eq!(at.vars[1], ("B".to_string(), format!("{half}{half}b")));
+        assert_eq!(2 + at.vars[1].1.len() + 1, 131_072);
+        for (name, value) in [("B", "$(H)$(H)bb"), ("BB", "$(H)$(H)b")] {
+            let over = env(serde_json::json!([
+                {"name": "H", "value": half},
+                {"name": name, "value": value},
+            ]));
+            assert_eq!(
+                over,
+                Err(EnvTooLong { name: name.into() }),
+                "{name}={value}"
+            );
+        }
+        // Replaced before anything reads it: the process gets the short one.
+        let replaced = env(serde_json::json!([
+            {"name": "H", "value": half},
+            {"name": "BB", "value": "$(H)$(H)b"},
+            {"name": "BB", "value": "short"},
+            {"name": "C", "value": "$(BB)"},
+        ]))
+        .unwrap();
+        assert_eq!(replaced.vars[1].1, "short");
+        assert_eq!(replaced.vars[2].1, "short");
+        // Read while it was too long for its own name: a shorter name holds it.
+        let read = env(serde_json::json!([
+            {"name": "H", "value": half},
+            {"name": "BB", "value": "$(H)$(H)b"},
+            {"name": "C", "value": "$(BB)"},
+            {"name": "BB", "value": "short"},
+        ]))
+        .unwrap();
+        assert_eq!(read.vars[2].1.len(), 131_069);
+        // Past every bound, it was not built: what expands it is not built either.
+        let unbuilt = env(serde_json::json!([
+            {"name": "H", "value": half},
+            {"name": "X", "value": "$(H)$(H)$(H)"},
+            {"name": "C", "value": "$(X)"},
+            {"name": "X", "value": "short"},
+        ]));
+        assert_eq!(unbuilt, Err(EnvTooLong { name: "C".into() }));
+    }
+
+    /// A value the stream holds (a Secret's, by `secretKeyRef` or `envFrom`) is held to the
+    /// same bound.
+    #[test]
+    fn a_stored_value_must_fit_too() {
+        for (len, fits) in [(131_069, true), (131_070, false)] {
+            let inv = inventory(&format!(
+                "apiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\nstringData: {{k: {}, V: {}}}\n",
+                "v".repeat(len),
+                "v".repeat(len)
+            ));
+            for c in [
+                serde_json::json!({"env": [{"name": "V", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]}),
+                serde_json::json!({"envFrom": [{"secretRef": {"name": "s"}}], "env": [{"name": "k", "value": "x"}]}),
+            ] {
+                let got = process_env(&c, None, &inv, None, false, &|w| w.into());
+                match fits {
+                    true => assert!(got.is_ok(), "{len}"),
+                    false => assert_eq!(got, Err(EnvTooLong { name: "V".into() }), "{len}"),
+                }
+            }
+        }
     }
 
     fn inventory(yaml: &str) -> Inventory {
@@ -860,8 +1019,10 @@ mod tests {
                     {"name": "DB_PORT", "value": "1"},
                 ]});
                 assert_eq!(
-                    process_env_entries(&c, None, &inv, ns, &first, &stand_in).with_links(&first),
-                    process_env(&c, None, &inv, ns, links, &stand_in),
+                    process_env_entries(&c, None, &inv, ns, &first, &stand_in)
+                        .unwrap()
+                        .with_links(&first),
+                    process_env(&c, None, &inv, ns, links, &stand_in).unwrap(),
                     "{ns:?} {links}"
                 );
             }
@@ -881,7 +1042,8 @@ mod tests {
         );
         let env = process_env(&serde_json::json!({}), None, &inv, None, true, &|w| {
             format!("<{w}>")
-        });
+        })
+        .unwrap();
         let got = vars(&env);
         for want in [
             ("REDIS_MASTER_SERVICE_HOST", "10.0.0.11"),
@@ -968,7 +1130,7 @@ mod tests {
             {"name": "DB_SERVICE_PORT", "value": "1"},
             {"name": "AGAIN", "value": "$(DB_SERVICE_PORT)"},
         ]});
-        let env = process_env(&c, None, &inv, None, true, &|w| format!("<{w}>"));
+        let env = process_env(&c, None, &inv, None, true, &|w| format!("<{w}>")).unwrap();
         let got = vars(&env);
         assert!(got.contains(&("URL", "pg://10.1.2.3:5432")), "{got:?}");
         assert!(got.contains(&("DB_SERVICE_PORT", "1")));

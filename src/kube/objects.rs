@@ -1,7 +1,8 @@
 //! Kubernetes shapes: where each workload kind keeps its pod spec, object identity, typed
-//! reading of env entries through `k8s-openapi`, and the kubelet's `$(VAR)` expansion. Facts
-//! about Kubernetes objects only: nothing here knows ClearML or the policy, selects a target
-//! or words a finding.
+//! reading of env entries through `k8s-openapi`, and the kubelet's `$(VAR)` expansion with the
+//! one bound on it, Linux's on an environment string ([`MAX_ARG_STRLEN`]). Facts about
+//! Kubernetes objects only: nothing here knows ClearML or the policy, selects a target or words
+//! a finding.
 
 use crate::yaml::Node;
 use k8s_openapi::api::core::v1::EnvVar;
@@ -215,38 +216,87 @@ pub fn typed<T: serde::de::DeserializeOwned>(node: &Node, field: &str) -> Option
     serde_json::from_value(to_json(node.get(field)?)).ok()
 }
 
-/// Kubernetes' expansion of an env value (the kubelet's, before the process starts): `$$` is a
-/// `$`, `$(NAME)` is what `lookup` gives for NAME (a variable defined *earlier* in the list),
-/// and an undefined `$(NAME)` or any other `$` stays as written.
-pub fn expand_env(text: &str, mut lookup: impl FnMut(&str) -> Option<String>) -> String {
+/// Linux's `MAX_ARG_STRLEN` with 4 KiB pages (32 pages; x86-64, and most arm64 kernels):
+/// `execve` refuses, with E2BIG, an argument or environment string longer than this, its
+/// terminating NUL included. The container runtime hands the process each variable as one
+/// `NAME=value` string, so a variable longer than that never reaches a process: its container
+/// never starts. The one bound on what Kubernetes' `$(VAR)` expansion may give here: no
+/// expansion past it is ever built ([`expand_env`]), and a targeted container with a variable
+/// past it is refused ([`fits_env`], decided by `kube::env::process_env_entries`).
+pub const MAX_ARG_STRLEN: usize = 32 * 4096;
+
+/// The longest value any variable can hold within [`MAX_ARG_STRLEN`]: a name of one byte,
+/// `=`, the value and the NUL. [`expand_env`] builds nothing longer.
+pub const MAX_ENV_VALUE: usize = MAX_ARG_STRLEN - 3;
+
+/// Whether the process can be given `name` with `value`: `NAME=value` and its NUL within
+/// [`MAX_ARG_STRLEN`].
+pub fn fits_env(name: &str, value: &str) -> bool {
+    name.len() + value.len() + 2 <= MAX_ARG_STRLEN
+}
+
+/// An expansion that would be longer than [`MAX_ENV_VALUE`]: no variable can hold it, so its
+/// container never starts. It was not built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLong;
+
+/// Kubernetes' expansion of an env value (the kubelet's, before the process starts,
+/// `third_party/forked/golang/expansion`): `$$` is a `$`, `$(NAME)` is what `lookup` gives for
+/// NAME (a variable defined *earlier* in the list), and an undefined `$(NAME)` or any other `$`
+/// stays as written. `Err` when the result would be longer than [`MAX_ENV_VALUE`]: the
+/// expansion stops before the piece that would pass it is added (each `$(VAR)` repeats VAR's
+/// whole value, so a few entries that each repeat the one before make a value of gigabytes),
+/// and the memory it holds never passes it either. Whether the value fits its own variable's
+/// name is [`fits_env`]'s to say. A text without `$` is only copied.
+pub fn expand_env<'v>(
+    text: &str,
+    mut lookup: impl FnMut(&str) -> Option<&'v str>,
+) -> Result<String, TooLong> {
     if !text.contains('$') {
-        return text.to_string();
+        return match text.len() > MAX_ENV_VALUE {
+            true => Err(TooLong),
+            false => Ok(text.to_string()),
+        };
     }
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::with_capacity(text.len().min(MAX_ENV_VALUE));
     let mut rest = text;
     while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
+        push_within(&mut out, &rest[..i])?;
         let after = &rest[i + 1..];
         if let Some(r) = after.strip_prefix('$') {
-            out.push('$');
+            push_within(&mut out, "$")?;
             rest = r;
         } else if let Some((name, r)) = after.strip_prefix('(').and_then(|a| a.split_once(')')) {
             match lookup(name) {
-                Some(v) => out.push_str(&v),
+                Some(v) => push_within(&mut out, v)?,
                 None => {
-                    out.push_str("$(");
-                    out.push_str(name);
-                    out.push(')');
+                    // As written: `$(`, the name, `)`.
+                    push_within(&mut out, &rest[i..i + name.len() + 3])?;
                 }
             }
             rest = r;
         } else {
-            out.push('$');
+            push_within(&mut out, "$")?;
             rest = after;
         }
     }
-    out.push_str(rest);
-    out
+    push_within(&mut out, rest)?;
+    Ok(out)
+}
+
+/// Adds `piece` to an expansion unless that would pass [`MAX_ENV_VALUE`]; the capacity grows
+/// as a `String`'s does (doubling) but never past the bound either.
+fn push_within(out: &mut String, piece: &str) -> Result<(), TooLong> {
+    let len = out.len() + piece.len();
+    if len > MAX_ENV_VALUE {
+        return Err(TooLong);
+    }
+    if len > out.capacity() {
+        let want = len.max(out.capacity() * 2).min(MAX_ENV_VALUE);
+        out.reserve_exact(want - out.len());
+    }
+    out.push_str(piece);
+    Ok(())
 }
 
 /// The text to write so that Kubernetes' expansion gives back exactly `value`: every `$`
@@ -298,6 +348,73 @@ mod tests {
         assert!(env_var(&entry).is_err());
         let entry = parse("name: X\nvalue: 'on'\n").unwrap().unwrap();
         assert_eq!(env_var(&entry).unwrap().value.as_deref(), Some("on"));
+    }
+
+    /// The kubelet's expansion (`third_party/forked/golang/expansion`), case by case.
+    #[test]
+    fn env_values_expand_as_the_kubelet_expands_them() {
+        let vars = [("A", "1"), ("B", "$(A)")];
+        let lookup = |name: &str| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        for (text, want) in [
+            ("plain", "plain"),
+            ("$(A)$(B)", "1$(A)"),
+            ("$$(A)", "$(A)"),
+            ("$$$(A)", "$1"),
+            ("$(C)-$(A)", "$(C)-1"),
+            ("$A $ $", "$A $ $"),
+            ("$(A", "$(A"),
+            ("x$()y", "x$()y"),
+            ("$(A))", "1)"),
+        ] {
+            assert_eq!(expand_env(text, lookup), Ok(want.to_string()), "{text}");
+        }
+    }
+
+    /// Linux's bound: a value of exactly `MAX_ENV_VALUE` bytes is built, one more is not, for a
+    /// literal as for an expansion; and whether it fits is the variable name's to say.
+    #[test]
+    fn no_expansion_passes_linux_bound() {
+        assert_eq!(MAX_ARG_STRLEN, 131_072);
+        let half = "a".repeat(MAX_ENV_VALUE / 2);
+        let lookup = |name: &str| (name == "H").then_some(half.as_str());
+        // 2 × 65,534 + 1 = 131,069: `H=` and the NUL make it 131,072 exactly.
+        let at = expand_env("$(H)$(H)b", lookup).unwrap();
+        assert_eq!(at, format!("{half}{half}b"));
+        assert_eq!(at.len(), MAX_ENV_VALUE);
+        assert!(fits_env("B", &at));
+        assert!(!fits_env("BB", &at));
+        assert_eq!(expand_env("$(H)$(H)bb", lookup), Err(TooLong));
+        assert_eq!(expand_env("$(H)$(H)$$$$", lookup), Err(TooLong));
+        assert_eq!(
+            expand_env("$(H)$(H)$$", lookup).unwrap().len(),
+            MAX_ENV_VALUE
+        );
+        let literal = "x".repeat(MAX_ENV_VALUE);
+        assert_eq!(expand_env(&literal, lookup).unwrap(), literal);
+        assert_eq!(expand_env(&format!("{literal}x"), lookup), Err(TooLong));
+        // An undefined reference stays as written, and counts as written.
+        let undefined = format!("{}$(Z)", &literal[5..]);
+        assert_eq!(expand_env(&undefined, lookup).unwrap(), undefined);
+        assert_eq!(expand_env(&format!("xx{undefined}"), lookup), Err(TooLong));
+    }
+
+    /// One value with many references stops at the first one that would pass the bound: the
+    /// references after it are not even looked up, and the memory never passes the bound.
+    #[test]
+    fn many_references_stop_at_the_bound() {
+        let text = "$(A)".repeat(1_000_000);
+        let mut asked = 0;
+        let out = expand_env(&text, |_| {
+            asked += 1;
+            Some("0123456789")
+        });
+        assert_eq!(out, Err(TooLong));
+        assert_eq!(asked, MAX_ENV_VALUE / 10 + 1);
+        let mut out = String::new();
+        let piece = "z".repeat(1000);
+        while push_within(&mut out, &piece).is_ok() {}
+        assert_eq!(out.len(), MAX_ENV_VALUE / 1000 * 1000);
+        assert!(out.capacity() <= MAX_ENV_VALUE, "{}", out.capacity());
     }
 
     #[test]

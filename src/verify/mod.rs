@@ -282,9 +282,33 @@ pub fn prove(
         .into_iter()
         .map(|p| {
             let help = p.help.map(|h| format!("nothing was written. {h}"));
-            unverified(doc, before, p.message, help)
+            match p.too_long {
+                Some(at) => too_long(doc, before, at, p.message, help),
+                None => unverified(doc, before, p.message, help),
+            }
         })
         .collect()
+}
+
+/// An `env-too-long` error: a targeted container that never starts, for a variable longer than
+/// Linux lets a process have ([`proof::TooLongAt`]).
+fn too_long(
+    doc: &stream::Document,
+    object: &serde_json::Value,
+    at: proof::TooLongAt,
+    message: String,
+    help: Option<String>,
+) -> Finding {
+    let object = objects::ObjectRef::of_json(object, objects::source_comment(doc.raw));
+    let mut f = Finding::new(report::ENV_TOO_LONG, message).at(Location {
+        document: doc.index,
+        line: doc.start_line,
+        object,
+        container: Some(at.container),
+        variable: Some(at.variable),
+    });
+    f.help = help;
+    f
 }
 
 /// The stream line of the first line break other than `\n`/`\r\n` in a document (a lone

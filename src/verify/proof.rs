@@ -17,6 +17,11 @@
 //!    ClearML's loader on each targeted container of the output and compares its SSO trees
 //!    with the policy.
 //!
+//! Before any of it, the process environment of each targeted container of the output is
+//! built as the kubelet builds it ([`super::tree::environment`]): one with a variable longer
+//! than Linux lets a process have never starts, and that is the document's one problem
+//! (`env-too-long`, not `unverified-output`; [`Problem::too_long`]).
+//!
 //! A failed proof is an error naming the document, container and what differs (paths and
 //! variable names, never values); the render then writes nothing. The proof reads; it never
 //! corrects, and it shares with the corrections only the facts of [`crate::kube`] (which
@@ -123,8 +128,9 @@ fn first_difference(a: &Value, b: &Value, envs: &[(&Value, &Value)], path: &mut 
 struct Effective<'a> {
     entry: &'a Value,
     /// A literal after Kubernetes' `$(VAR)` expansion (against the entries before it); for a
-    /// `valueFrom`, the reference itself.
-    meaning: String,
+    /// `valueFrom`, the reference itself. `None`: the expansion, or a variable it names, would
+    /// be longer than any variable can be ([`objects::MAX_ENV_VALUE`]), and was not built.
+    meaning: Option<String>,
 }
 
 /// A container's effective env: for each name, the last entry (Kubernetes' rule), with the
@@ -142,13 +148,22 @@ fn effective_env(container: &Value) -> Result<BTreeMap<&str, Effective<'_>>, Str
                     .ok_or("an env entry without a string `name`")?;
                 let meaning = match e.get("value").and_then(Value::as_str) {
                     Some(text) if e.get("valueFrom").is_none_or(Value::is_null) => {
-                        objects::expand_env(text, |var| out.get(var).map(|d| d.meaning.clone()))
+                        let mut unbuilt = false;
+                        objects::expand_env(text, |var| {
+                            let d = out.get(var)?;
+                            unbuilt |= d.meaning.is_none();
+                            Some(d.meaning.as_deref().unwrap_or_default())
+                        })
+                        .ok()
+                        .filter(|_| !unbuilt)
                     }
                     // The JSON `Display` writes, serialized straight into the text rather than
                     // through a formatter (a `Value` always serializes).
-                    _ => serde_json::to_string(e.get("valueFrom").unwrap_or(&Value::Null))
-                        .map(|json| ["\u{1}", &json].concat())
-                        .map_err(|e| e.to_string())?,
+                    _ => Some(
+                        serde_json::to_string(e.get("valueFrom").unwrap_or(&Value::Null))
+                            .map(|json| ["\u{1}", &json].concat())
+                            .map_err(|e| e.to_string())?,
+                    ),
                 };
                 out.insert(name, Effective { entry: e, meaning });
             }
@@ -211,7 +226,9 @@ fn gives(effective: &Effective, want: &PolicyValue) -> bool {
     };
     match want {
         PolicyValue::Literal(l) => {
-            from.is_none() && literal.is_some() && l.matches(&effective.meaning)
+            from.is_none()
+                && literal.is_some()
+                && effective.meaning.as_deref().is_some_and(|m| l.matches(m))
         }
         PolicyValue::Secret { name, key } => same_ref("secretKeyRef", name, key),
         PolicyValue::ConfigMap { name, key } => same_ref("configMapKeyRef", name, key),
@@ -341,6 +358,9 @@ pub const HOCON_NAME_HELP: &str = "a CLEARML__ name may hold only letters, digit
 /// Another variable whose path is a prefix or extension of a policy setting's.
 pub const COMPETING_HELP: &str = "ClearML merges every CLEARML__ variable into one configuration, so this one sets the policy's setting too and could win: remove it from the chart, and set what it holds in the policy";
 
+/// What to do about a variable longer than Linux lets a process have.
+pub const TOO_LONG_HELP: &str = "Shorten the value. Kubernetes replaces each `$(VAR)` with VAR's whole value, so entries that each repeat an earlier one (`B = $(A)$(A)`, `C = $(B)$(B)`, …) double it every time; pass large data as a file (a ConfigMap or Secret volume) rather than in the environment. The tool builds no value past this bound";
+
 /// One thing the proof found, with what to do about it when that is not the generic advice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -348,6 +368,56 @@ pub struct Problem {
     pub message: String,
     /// What to do, for the problems a chart can have without any YAML trick.
     pub help: Option<&'static str>,
+    /// A targeted container that never starts, with the variable that stops it: longer than
+    /// Linux lets a process have (see [`crate::kube::env::EnvTooLong`]). Its finding is
+    /// `env-too-long` rather than `unverified-output`, and names them.
+    pub too_long: Option<TooLongAt>,
+}
+
+/// Where a variable longer than Linux lets a process have is: what [`Problem::too_long`] holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooLongAt {
+    /// The container.
+    pub container: String,
+    /// The variable.
+    pub variable: String,
+}
+
+/// A variable's name as a finding may show it: a name ClearML would read as more than a key
+/// may hold a value, and is not shown.
+fn shown_name(name: &str) -> Option<&str> {
+    names::name_is_only_a_key(name).then_some(name)
+}
+
+/// A variable, named in a message when its name may be shown ([`shown_name`]).
+fn the_variable(name: &str) -> String {
+    match shown_name(name) {
+        Some(name) => format!("the variable `{name}`"),
+        None => "a variable whose name is not shown".to_string(),
+    }
+}
+
+/// The problem of a targeted container that never starts: the process would get `name` with a
+/// value longer than Linux allows ([`crate::kube::env::EnvTooLong`]). The value is not shown
+/// (it was not even built).
+fn too_long(target: &Target, name: &str) -> Problem {
+    let named = match shown_name(name) {
+        Some(name) => format!("`{name}`"),
+        None => "a variable whose name is not shown".to_string(),
+    };
+    Problem {
+        message: format!(
+            "the value Kubernetes gives {} (after expanding `$(…)`) is too long for an environment variable: `NAME=value` with its NUL passes {} bytes ({} KiB, Linux's MAX_ARG_STRLEN), so Linux refuses to start the process (E2BIG) and the container never runs",
+            named,
+            objects::MAX_ARG_STRLEN,
+            objects::MAX_ARG_STRLEN / 1024
+        ),
+        help: Some(TOO_LONG_HELP),
+        too_long: Some(TooLongAt {
+            container: target.container.clone(),
+            variable: shown_name(name).unwrap_or("(name not shown)").to_string(),
+        }),
+    }
 }
 
 /// The proof's problems for one document, as messages (see [`problems`]).
@@ -379,6 +449,7 @@ pub fn problems(
         helped.push(Problem {
             message,
             help: Some(help),
+            too_long: None,
         })
     };
     let mut problems: Vec<String> = Vec::new();
@@ -388,7 +459,18 @@ pub fn problems(
         return vec![Problem {
             message: "Kubernetes would read a different set of targeted containers in the output than in the input".to_string(),
             help: None,
+            too_long: None,
         }];
+    }
+    // What the kubelet gives each targeted container of the output, built before anything is
+    // compared: a container with a variable longer than Linux lets a process have never
+    // starts, whatever else holds (its expansion was not built past the bound).
+    let mut environments = Vec::with_capacity(ta.len());
+    for a in &ta {
+        match super::tree::environment(a, inventory, services) {
+            Ok(environment) => environments.push(environment),
+            Err(e) => return vec![too_long(a, &e.name)],
+        }
     }
     let mut path = String::new();
     // The same ids: each targeted container of `before` pairs with the one at its path in
@@ -413,6 +495,23 @@ pub fn problems(
                 continue;
             }
         };
+        // The kubelet's environment fits (above), but the proof's reading, which counts a
+        // `valueFrom` as its reference and leaves `$(VAR)` of an `envFrom` or service-link
+        // variable as written, passed the bound: what the variable holds cannot be compared.
+        if let Some(name) = ea
+            .iter()
+            .find(|(_, e)| e.meaning.is_none())
+            .map(|(n, _)| *n)
+        {
+            hocon(
+                format!(
+                    "{at}: as the proof reads the env (a `valueFrom` as its reference), {} would be longer than any environment variable can be, so what it holds cannot be compared",
+                    the_variable(name)
+                ),
+                TOO_LONG_HELP,
+            );
+            continue;
+        }
         // ClearML parses `<path>: <value>` for every variable it reads: a name or value with
         // HOCON syntax could set any setting, the policy's included. Such a name is not shown.
         // The config path of every name ClearML reads (and can read as only a key), once: read
@@ -432,7 +531,7 @@ pub fn problems(
             let path = path_of(name);
             if !plain_reference_stand_in(e)
                 && matches!(
-                    values::reading_any_env(&path, &e.meaning),
+                    values::reading_any_env(&path, e.meaning.as_deref().unwrap_or_default()),
                     values::Reading::OtherKeys(_)
                 )
             {
@@ -556,8 +655,8 @@ pub fn problems(
     }
     // The trees, once nothing above is wrong: what ClearML's loader ends with is the policy.
     if problems.is_empty() && helped.is_empty() {
-        for a in &ta {
-            helped.extend(super::tree::problems(a, policy, inventory, services));
+        for (a, environment) in ta.iter().zip(environments) {
+            helped.extend(super::tree::problems(a, environment, policy, inventory));
         }
     }
     let mut all: Vec<Problem> = problems
@@ -565,6 +664,7 @@ pub fn problems(
         .map(|message| Problem {
             message,
             help: None,
+            too_long: None,
         })
         .collect();
     all.extend(helped);
@@ -624,7 +724,7 @@ mod tests {
                 ] {
                     assert!(
                         !matches!(
-                            values::reading_any_env(path, &e.meaning),
+                            values::reading_any_env(path, e.meaning.as_deref().unwrap()),
                             values::Reading::OtherKeys(_)
                         ),
                         "{:?}",
@@ -688,6 +788,71 @@ mod tests {
     #[test]
     fn the_policy_applied_passes() {
         assert_eq!(check(GOOD, GOOD), Vec::<String>::new());
+    }
+
+    /// `K_i = $(K_{i-1})$(K_{i-1})` from ten bytes (the session-7 attack): `K14` passes Linux's
+    /// bound, so the container never starts. That is the one problem, found before anything
+    /// would build the value, and it names the variable, never a value.
+    #[test]
+    fn a_variable_past_linux_bound_is_the_one_problem() {
+        let chain: String = (1..30)
+            .map(|i| {
+                format!(
+                    "        - name: K{i}\n          value: $(K{p})$(K{p})\n",
+                    p = i - 1
+                )
+            })
+            .collect();
+        let doc = format!("{GOOD}        - name: K0\n          value: xxxxxxxxxx\n{chain}");
+        let (b, a) = (read(&doc).unwrap().unwrap(), read(&doc).unwrap().unwrap());
+        let found = problems(
+            &b,
+            &a,
+            &policy(),
+            &Inventory::default(),
+            &crate::kube::env::ServiceLinks::default(),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        let p = &found[0];
+        assert_eq!(
+            p.too_long,
+            Some(TooLongAt {
+                container: "clearml-apiserver".into(),
+                variable: "K14".into()
+            })
+        );
+        assert!(
+            p.message.contains("`K14`") && p.message.contains("E2BIG"),
+            "{}",
+            p.message
+        );
+        assert!(!p.message.contains("xxxxxxxxxx"));
+    }
+
+    /// The kubelet's environment fits, but the proof's own reading (a `valueFrom` as its
+    /// reference, which is longer than the label it reads) passes the bound: what the
+    /// variables hold cannot be compared, and that is refused rather than taken for the same.
+    #[test]
+    fn what_the_proof_cannot_build_it_does_not_take_for_unchanged() {
+        let chain: String = (1..16)
+            .map(|i| {
+                format!(
+                    "        - name: K{i}\n          value: $(K{p})$(K{p})\n",
+                    p = i - 1
+                )
+            })
+            .collect();
+        let labelled = GOOD.replace(
+            "  template:\n    spec:\n",
+            "  template:\n    metadata:\n      labels: {app: a}\n    spec:\n",
+        );
+        let doc = format!("{labelled}        - name: K0\n          valueFrom:\n            fieldRef: {{fieldPath: \"metadata.labels['app']\"}}\n{chain}");
+        let problems = check(&doc, &doc);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("`K12`") && problems[0].contains("cannot be compared"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -139,6 +139,7 @@ fn unseen_values<'a>(
                 "{where_}: variable {shown}, which ClearML reads, takes its value from {source}, which the tool cannot see; ClearML parses that value as HOCON, so it could set any key"
             ),
             help: Some(UNSEEN_VALUE_HELP),
+            too_long: None,
         });
     }
     out
@@ -210,28 +211,52 @@ fn links_at<'a>(
         .map(|i| (&table[i].0, &table[i].1))
 }
 
-/// The problems of one targeted container of the output (see the module).
-/// `services` holds the run's service-link variables (made with this module's stand-in).
-pub fn problems(
+/// What the kubelet gives one targeted container of the output ([`environment`]): its
+/// namespace's service-link variables and what its `envFrom`/`env` entries set.
+pub struct Environment {
+    links: std::sync::Arc<kenv::LinkTable>,
+    entries: kenv::EntriesEnv,
+}
+
+/// The process environment of one targeted container of the output, as the kubelet builds it
+/// ([`kenv::process_env_entries`]; `services` holds the run's service-link variables, made with
+/// this module's stand-in). `Err` names a variable longer than Linux lets a process have: the
+/// container never starts.
+pub fn environment(
     target: &Target,
-    policy: &Policy,
     inventory: &Inventory,
     services: &kenv::ServiceLinks,
-) -> Vec<Problem> {
-    let where_ = format!("{} container `{}`", target.workload, target.container);
+) -> Result<Environment, kenv::EnvTooLong> {
     let ns = target.namespace.as_deref();
     let links = kenv::service_links_enabled(target.object);
-    let link_table = services.get(inventory, ns, links, &stand_in);
+    let links = services.get(inventory, ns, links, &stand_in);
     // The process environment is the entries' variables then the service links no entry set
     // (`env_of`), kept as indices into the namespace's table rather than copied per container.
-    let mut env = kenv::process_env_entries(
+    let entries = kenv::process_env_entries(
         target.value,
         Some(target.object),
         inventory,
         ns,
-        &link_table,
+        &links,
         &stand_in,
-    );
+    )?;
+    Ok(Environment { links, entries })
+}
+
+/// The problems of one targeted container of the output (see the module), whose process
+/// environment is `environment` ([`environment`]).
+pub fn problems(
+    target: &Target,
+    environment: Environment,
+    policy: &Policy,
+    inventory: &Inventory,
+) -> Vec<Problem> {
+    let where_ = format!("{} container `{}`", target.workload, target.container);
+    let ns = target.namespace.as_deref();
+    let Environment {
+        links: link_table,
+        entries: mut env,
+    } = environment;
     let mounted = kenv::mounted_files(
         target.value,
         kenv::pod_volumes(target.object),
@@ -281,6 +306,7 @@ pub fn problems(
         return vec![Problem {
             message: format!("{where_}: variable {name} holds a NUL character, which no process environment can; the container would not start"),
             help: Some(NUL_HELP),
+            too_long: None,
         }];
     }
     // A Service named `clearml--…` or `trains--…` makes the kubelet give the container
@@ -323,6 +349,7 @@ pub fn problems(
                         vars[0]
                     ),
                     help: Some(SERVICE_LINK_HELP),
+                    too_long: None,
                 }
             })
             .collect();
@@ -361,6 +388,7 @@ pub fn problems(
                         "{where_}: variable {shown} takes the cluster IP of the Service `{service}` through `$(…)`; the API server assigns it at install, and the tool cannot tell what ClearML reads from it"
                     ),
                     help: Some(SERVICE_IP_HELP),
+                    too_long: None,
                 }];
             }
         }
@@ -403,6 +431,7 @@ pub fn problems(
     let problem = |message: String, help: &'static str| Problem {
         message,
         help: Some(help),
+        too_long: None,
     };
     // The loader reads the environment by prefix (no link variable has one: refused above)
     // and by looking names up, each lookup in `env_read`: run without the link variables, its

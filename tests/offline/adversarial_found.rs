@@ -353,3 +353,145 @@ fn the_root_config_directory_is_named() {
     assert!(all.contains("config directory (/, "), "{all}");
     assert!(!all.contains("config directory (, "), "{all}");
 }
+
+/// `K_i = $(K_{i-1})$(K_{i-1})` from ten bytes (tests/fixtures/attack-found/session7,
+/// `exponential-env-expansion.yaml.txt`) made the tool build a value of 2^29 × ten bytes and
+/// abort when memory ran out. Kubernetes expands the same way, and Linux refuses an environment
+/// string over 128 KiB at `exec`: the container never starts. Every command now refuses it at
+/// once (`env-too-long`, exit 1), naming the document, container and the first variable past
+/// the bound, never a value; render and diff write nothing on stdout.
+#[test]
+fn an_exponential_env_expansion_is_refused_without_being_built() {
+    let input =
+        root().join("tests/fixtures/attack-found/session7/exponential-env-expansion.yaml.txt");
+    let policy = root().join("tests/fixtures/policies/keycloak-in-stream.toml");
+    let (input, policy) = (input.to_str().unwrap(), policy.to_str().unwrap());
+    for args in every_command(policy, input) {
+        let start = std::time::Instant::now();
+        let out = run(&args, b"");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "{args:?}"
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        let all = format!("{stdout}{stderr}");
+        assert!(!all.contains("xxxxxxxxxx"), "{args:?} shows a value: {all}");
+        match (args[0], args.contains(&"json")) {
+            ("check", true) => {
+                let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                let found: Vec<&serde_json::Value> = report["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|f| f["code"] == "env-too-long")
+                    .collect();
+                assert_eq!(found.len(), 1, "{stdout}");
+                let (f, at) = (found[0], &found[0]["location"]);
+                assert_eq!(f["severity"], "error");
+                assert_eq!(
+                    (&at["kind"], &at["name"], &at["document"]),
+                    (
+                        &serde_json::json!("Deployment"),
+                        &serde_json::json!("clearml-apiserver"),
+                        &serde_json::json!(8)
+                    )
+                );
+                assert_eq!(at["container"], "clearml-apiserver");
+                assert_eq!(at["variable"], "K14");
+                assert!(f["message"].as_str().unwrap().contains("E2BIG"), "{f}");
+            }
+            (command, _) => {
+                let report = if command == "check" { &stdout } else { &stderr };
+                assert!(
+                    report.contains("error[env-too-long]: the value Kubernetes gives `K14`"),
+                    "{args:?}: {report}"
+                );
+                assert!(
+                    report.contains("passes 131072 bytes (128 KiB, Linux's MAX_ARG_STRLEN)"),
+                    "{args:?}: {report}"
+                );
+                assert!(report.contains("--> Deployment clearml-apiserver (document 8, line 200), container clearml-apiserver, variable K14"), "{args:?}: {report}");
+                if command != "check" {
+                    assert!(out.stdout.is_empty(), "{args:?}: output on failure");
+                }
+            }
+        }
+    }
+}
+
+/// Linux's bound, exactly: `B=` + 131,069 bytes + its NUL is 131,072 bytes, which Linux takes,
+/// so a value that Kubernetes expands to exactly that renders (exit 0, nothing refused); one
+/// byte more, or one byte more of name, is refused by every command, naming the variable.
+#[test]
+fn an_env_value_at_linux_bound_renders_and_one_byte_more_is_refused() {
+    let attack = std::fs::read_to_string(
+        root().join("tests/fixtures/attack-found/session7/exponential-env-expansion.yaml.txt"),
+    )
+    .unwrap();
+    let chain = attack.find("            - name: K0\n").unwrap();
+    let half = "a".repeat(65_534);
+    let stream = |name: &str, value: &str| {
+        format!(
+            "{}            - name: H\n              value: {half}\n            - name: {name}\n              value: {value}\n",
+            &attack[..chain]
+        )
+    };
+    let policy = root().join("tests/fixtures/policies/keycloak-in-stream.toml");
+    let policy = policy.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |file: &str, text: String| {
+        let path = tmp.path().join(file);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    // What Kubernetes gives B: H twice, then `b`.
+    let at = write("at.yaml", stream("B", "$(H)$(H)b"));
+    let out = run(&["render", "--policy", policy, &at], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let output = text(&out.stdout);
+    assert!(output.contains("            - name: B\n              value: $(H)$(H)b\n"));
+    let given = clearml_sso::k8s::expand_env("$(H)$(H)b", |n| (n == "H").then_some(half.as_str()));
+    let given = given.unwrap();
+    assert_eq!(given, format!("{half}{half}b"));
+    assert_eq!(
+        "B=".len() + given.len() + 1,
+        clearml_sso::k8s::MAX_ARG_STRLEN
+    );
+    for args in every_command(policy, &at) {
+        let out = run(&args, b"");
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {all}");
+        assert!(!all.contains("env-too-long"), "{args:?}: {all}");
+    }
+    for (file, name, value) in [
+        ("over.yaml", "B", "$(H)$(H)bb"),
+        ("name.yaml", "BB", "$(H)$(H)b"),
+    ] {
+        let over = write(file, stream(name, value));
+        for args in every_command(policy, &over) {
+            let out = run(&args, b"");
+            assert_eq!(out.status.code(), Some(1), "{args:?}");
+            let report = if args[0] == "check" {
+                text(&out.stdout)
+            } else {
+                assert!(out.stdout.is_empty(), "{args:?}: output on failure");
+                text(&out.stderr)
+            };
+            let named = format!("variable {name}");
+            let needle = if args.contains(&"json") {
+                format!("\"variable\": \"{name}\"")
+            } else {
+                named
+            };
+            assert!(report.contains("env-too-long"), "{args:?}: {report}");
+            assert!(report.contains(&needle), "{args:?}: {report}");
+            assert!(!report.contains("aaaaaaaaaa"), "{args:?} shows a value");
+        }
+    }
+}

@@ -596,8 +596,9 @@ fn kubernetes_value(env: &[clearml_sso::yaml::Node], entry: &clearml_sso::yaml::
                 .iter()
                 .rev()
                 .find(|(n, _)| n == name)
-                .map(|(_, v)| v.clone())
-        });
+                .map(|(_, v)| v.as_str())
+        })
+        .expect("generated values are short");
         if std::ptr::eq(e, entry) {
             return value;
         }
