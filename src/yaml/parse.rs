@@ -358,7 +358,9 @@ impl<'t> FromEvents<'t> {
             keys: Vec::new(),
             root: None,
             readings: 0,
-            unsure: false,
+            // saphyr counts columns in characters, which are bytes only in ASCII (all the
+            // plain scanner takes): checked once, not per node.
+            unsure: !text.is_ascii(),
             at_first_item: false,
             at: 0,
             line: 1,
@@ -366,8 +368,8 @@ impl<'t> FromEvents<'t> {
         }
     }
 
-    /// The 1-based line and 0-based column of byte `at` (ASCII text: bytes are characters;
-    /// anything else is not sure).
+    /// The 1-based line and 0-based column of byte `at` (the text is ASCII: bytes are
+    /// characters).
     fn place(&mut self, at: usize) -> (usize, usize) {
         if at < self.at {
             // Not in text order: counted again from the start.
@@ -380,9 +382,6 @@ impl<'t> FromEvents<'t> {
             self.line_start = from + i + 1;
         }
         self.at = at;
-        if !self.text[self.line_start.min(to)..to].is_ascii() {
-            self.unsure = true;
-        }
         (self.line, at - self.line_start)
     }
 
