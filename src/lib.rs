@@ -628,12 +628,27 @@ fn holds_target(kube: &serde_json::Value, policy: &Policy) -> bool {
 /// no targeted container, passed through without a tree.
 fn read_doc(doc: &stream::Document, edit: Option<&Policy>) -> Result<Option<ReadDoc>, InputError> {
     let text = doc.parse_text();
-    let parsed = edit.map(|_| yaml::parse(text));
-    let kube = match read::read(text) {
+    // The editing tree is built from the events of Kubernetes' reading where they are the
+    // plain scanner's (nearly always), and else by the tool's parser: one scan of the text.
+    // (Not past a byte-order mark, which the reading skips: its offsets would be shifted.)
+    let (reading, events_tree) = if edit.is_some() && !text.starts_with('\u{feff}') {
+        let mut build = yaml::FromEvents::new(text);
+        let (reading, plain) = read::read_observed(text, &mut |event| {
+            build.see(kube::plain::tree_event(event, text.as_bytes()))
+        });
+        (reading, plain.then(|| build.tree()).flatten())
+    } else {
+        (read::read(text), None)
+    };
+    let kube = match reading {
         Ok(Some(kube)) => kube,
         Ok(None) => return Ok(None),
         Err(e) => return Err(kube_error(doc, e)),
     };
+    let parsed = edit.map(|_| match events_tree {
+        Some(tree) => Ok(Some(tree)),
+        None => yaml::parse(text),
+    });
     let (tree, rewritten) = match (edit, parsed) {
         (Some(_), Some(Ok(Some(tree)))) => (Some(tree), None),
         (Some(policy), Some(parsed)) => {

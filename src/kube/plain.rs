@@ -21,6 +21,7 @@
 
 use crate::kube::libyaml::{Event, Style};
 use crate::kube::scalar::{plain_is_non_finite, plain_is_text};
+use crate::yaml::TreeEvent;
 
 /// The text is outside the subset.
 struct NotPlain;
@@ -157,6 +158,57 @@ pub fn events(text: &str) -> Option<Vec<Located>> {
     Some(s.sink.0)
 }
 
+/// One event of a reading of `text` as [`crate::yaml::FromEvents`] builds the editing tree
+/// from it (`None`: a reading starts). A quoted or block scalar is told apart by its first
+/// byte, which libyaml's style does not say.
+pub fn tree_event<'e>(event: Option<&'e Event>, text: &[u8]) -> TreeEvent<'e> {
+    let Some(event) = event else {
+        return TreeEvent::Reading;
+    };
+    match event {
+        Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd => {
+            TreeEvent::Document
+        }
+        Event::SequenceStart {
+            anchor: None,
+            flow,
+            start,
+        } => TreeEvent::Start {
+            seq: true,
+            flow: *flow,
+            at: *start,
+        },
+        Event::MappingStart {
+            anchor: None,
+            flow,
+            start,
+        } => TreeEvent::Start {
+            seq: false,
+            flow: *flow,
+            at: *start,
+        },
+        Event::SequenceEnd | Event::MappingEnd => TreeEvent::End,
+        Event::Scalar {
+            anchor: None,
+            tag: None,
+            value,
+            style,
+            span,
+            ..
+        } => TreeEvent::Scalar {
+            value,
+            style: match style {
+                Style::Plain => crate::yaml::Style::Plain,
+                Style::DoubleQuoted => crate::yaml::Style::Double,
+                Style::Other if text.get(span.0) == Some(&b'\'') => crate::yaml::Style::Single,
+                Style::Other => crate::yaml::Style::Block,
+            },
+            at: span.0,
+        },
+        _ => TreeEvent::Other,
+    }
+}
+
 /// The scanner's claim for one document's text, checked against the real parsers: `Ok(taken)`
 /// where it holds — the text was left alone, or it was taken and libyaml gives the very same
 /// events, marks and event starts, saphyr-parser accepts it, and checking and reading take the
@@ -194,6 +246,23 @@ pub fn verdict(text: &str) -> Result<bool, String> {
             return Err(format!(
                 "event {i}: the scanner's {got:?}, libyaml's {want:?}"
             ));
+        }
+    }
+    // The editing tree built from the events, as the tool builds it for a targeted document
+    // (`read_doc`), is saphyr's; or the builder is not sure and saphyr builds it.
+    let mut build = crate::yaml::FromEvents::new(text);
+    build.see(tree_event(None, read_text.as_bytes()));
+    for (event, ..) in &got {
+        build.see(tree_event(Some(event), read_text.as_bytes()));
+    }
+    if let Some(tree) = build.tree() {
+        match crate::yaml::parse(text) {
+            Ok(Some(parsed)) if parsed == tree => {}
+            parsed => {
+                return Err(format!(
+                    "the tree from the events is {tree:?}, saphyr's {parsed:?}"
+                ))
+            }
         }
     }
     // Each event was libyaml's: ending at the stream's end, they are all of libyaml's.
@@ -1029,6 +1098,46 @@ mod tests {
         let taken = docs.iter().filter(|d| agree(d)).count();
         // Every document the bench generator writes (bench/bench.py `release`).
         assert_eq!(taken, docs.len());
+        // And the editing tree of each is built from the events (`verdict` checks it is
+        // saphyr's), as `read_doc` builds it for a targeted document: no second parse.
+        for d in &docs {
+            assert!(events_tree(d).is_some(), "{d}");
+        }
+    }
+
+    /// The editing tree built from the scanner's events of `text`, if the builder is sure.
+    fn events_tree(text: &str) -> Option<crate::yaml::Node> {
+        // As Kubernetes' reading hands it over (see `verdict`).
+        let read_text = if text.ends_with('\n') {
+            text.to_string()
+        } else {
+            format!("{text}\n")
+        };
+        let mut build = crate::yaml::FromEvents::new(text);
+        build.see(tree_event(None, read_text.as_bytes()));
+        for (event, ..) in &events(&read_text)? {
+            build.see(tree_event(Some(event), read_text.as_bytes()));
+        }
+        build.tree()
+    }
+
+    #[test]
+    fn the_editing_tree_is_built_from_the_events_where_it_is_sure() {
+        for (text, built) in [
+            (
+                "a: 1\nb:\n- c\n- 'd'\ne: |\n  f\ng: {h: \"i\"}\nj: []\nk:\n",
+                true,
+            ),
+            ("---\n# c\nkind: A\n", true),
+            // A key written twice, which the tool's parser refuses: left to it.
+            ("a: 1\na: 2\n", false),
+            ("a:\n  b: 1\n  'b': 2\n", false),
+            // No content.
+            ("# c\n", false),
+        ] {
+            assert!(agree(text) || !built, "{text:?}");
+            assert_eq!(events_tree(text).is_some(), built, "{text:?}");
+        }
     }
 
     #[test]
@@ -1240,6 +1349,7 @@ mod tests {
             ..Config::default()
         });
         let taken = std::cell::Cell::new(0u32);
+        let built = std::cell::Cell::new(0u32);
         let strategy = (
             any::<usize>(),
             any::<usize>(),
@@ -1260,16 +1370,25 @@ mod tests {
             } else {
                 window(doc, start, lines)
             };
-            if agree(&apply(&text, &ops)) {
+            let text = apply(&text, &ops);
+            if agree(&text) {
                 taken.set(taken.get() + 1);
+                // `verdict` compared the editing tree from the events with saphyr's.
+                if events_tree(&text).is_some() {
+                    built.set(built.get() + 1);
+                }
             }
             Ok(())
         });
         if let Err(e) = result {
             panic!("{e}");
         }
-        let taken = taken.get();
-        eprintln!("{taken} of {cases} mutations taken");
+        let (taken, built) = (taken.get(), built.get());
+        eprintln!("{taken} of {cases} mutations taken, {built} trees built from the events");
+        assert!(
+            built * 4 >= taken,
+            "only {built} of {taken} trees built from the events"
+        );
         assert!(
             taken * 5 >= cases,
             "only {taken} of {cases} mutations taken"

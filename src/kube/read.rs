@@ -362,14 +362,27 @@ fn bad_separator_at(text: &str) -> Option<usize> {
 /// document of what it is given, so whatever follows a `...` line (or a `---` after a line
 /// break that reader does not split on, a lone CR) would be silently dropped.
 pub fn read(text: &str) -> Result<Option<Value>, ReadError> {
-    read_keys(text, false, false, None)
+    read_keys(text, false, false, None, &mut false)
+}
+
+/// [`read`], showing `observe` every parser event it reads (`None` where a reading starts),
+/// and saying whether the reading it returns was of the plain scanner's events
+/// ([`crate::kube::plain::events`]): the editing tree of a document is built from them then
+/// ([`crate::yaml::FromEvents`]).
+pub fn read_observed(
+    text: &str,
+    observe: &mut dyn FnMut(Option<&Event>),
+) -> (Result<Option<Value>, ReadError>, bool) {
+    let mut plain = false;
+    let reading = read_keys(text, false, false, Some(observe), &mut plain);
+    (reading, plain)
 }
 
 /// The first YAML document of `text`, ignoring what follows it, as `sigs.k8s.io/yaml`'s
 /// `Unmarshal` reads a whole file (Helm reads a values file so): the caller decides about the
 /// documents after it.
 pub fn read_first(text: &str) -> Result<Option<Value>, ReadError> {
-    read_keys(text, false, true, None)
+    read_keys(text, false, true, None, &mut false)
 }
 
 /// Whether Kubernetes reads a document the tool passes through untouched, as [`read`]
@@ -387,7 +400,7 @@ pub fn readable(text: &str) -> Result<(), ReadError> {
 /// [`read`], refusing a key written twice in one mapping: for the tool's own output, which
 /// must also read back through the tool's parser (it refuses duplicate keys).
 pub fn read_own_output(text: &str) -> Result<Option<Value>, ReadError> {
-    read_keys(text, true, false, None)
+    read_keys(text, true, false, None, &mut false)
 }
 
 /// What is shown each parser event of a reading, and `None` where a reading starts (the text
@@ -400,7 +413,7 @@ pub fn read_own_output_observed(
     text: &str,
     observe: &mut dyn FnMut(Option<&Event>),
 ) -> Result<Option<Value>, ReadError> {
-    read_keys(text, true, false, Some(observe))
+    read_keys(text, true, false, Some(observe), &mut false)
 }
 
 fn read_keys<'o>(
@@ -408,6 +421,7 @@ fn read_keys<'o>(
     unique_keys: bool,
     first_only: bool,
     mut observe: Option<Observer<'_, 'o>>,
+    plain_read: &mut bool,
 ) -> Result<Option<Value>, ReadError> {
     if let Some(at) = bad_separator_at(text) {
         return Err(ReadError {
@@ -462,6 +476,7 @@ fn read_keys<'o>(
             .is_none()
             .then(|| crate::kube::plain::events(input))
             .flatten();
+        *plain_read = plain.is_some();
         let read = match plain {
             Some(events) => read_events(
                 input,

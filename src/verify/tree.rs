@@ -52,12 +52,19 @@ fn stand_in(what: &str) -> String {
     pyhocon::quote(&["\u{1}ref:", what].concat())
 }
 
-/// The value at a dotted path of pyhocon keys.
+/// The value at a dotted path of pyhocon keys. The path is split by bytes (`.` is ASCII, never
+/// inside a character): cheaper than a `char` pattern's searcher per key.
 fn at<'a>(tree: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(tree, |v, k| match v {
-        Value::Object(items) => items.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v),
-        _ => None,
-    })
+    path.as_bytes()
+        .split(|&b| b == b'.')
+        .try_fold(tree, |v, k| match v {
+            Value::Object(items) => items
+                .iter()
+                .rev()
+                .find(|(key, _)| key.as_bytes() == k)
+                .map(|(_, v)| v),
+            _ => None,
+        })
 }
 
 /// What ClearML holds for a variable's text when it sets the one key it names (`${X}` from

@@ -8,7 +8,7 @@
 //! source text of everything the correction leaves alone and uses the emitter only for what it
 //! rewrites. Untouched documents never pass through here at all.
 //!
-//! Rooms: `node` (the tree), `parse` (text to tree), `scalar` (how one scalar may be
+//! Rooms: `node` (the tree), `parse` (text, or a reader's events, to tree), `scalar` (how one scalar may be
 //! written), `emit` (tree to text), `splice` (a changed tree into its source text). This file
 //! only names them; none of them imports it.
 
@@ -20,6 +20,6 @@ mod splice;
 
 pub use emit::{emit, Layout};
 pub use node::Node;
-pub use parse::{parse, validate, ParseError, MAX_DEPTH};
+pub use parse::{parse, validate, FromEvents, ParseError, TreeEvent, MAX_DEPTH};
 pub use scalar::{double_quoted, plain_safe, Context, Style};
 pub use splice::{reads_back, splice, splice_text, ReadsAs, Seen};

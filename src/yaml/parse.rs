@@ -1,5 +1,7 @@
 //! Reading a document's text into the editable tree (saphyr's parser), refusing what the
-//! tool will not edit (duplicate keys, nesting too deep). It never writes text.
+//! tool will not edit (duplicate keys, nesting too deep); or building the same tree from
+//! another reader's events where they are known to be saphyr's ([`FromEvents`]), so that a
+//! text already scanned is not parsed again. It never writes text.
 
 use super::node::Node;
 use super::scalar::Style;
@@ -283,6 +285,260 @@ pub fn parse(text: &str) -> Result<Option<Node>, ParseError> {
         }
     }
     Ok(root)
+}
+
+/// One parser event as [`FromEvents`] takes it: a reader's event over a text, with byte
+/// offsets into that text. The reader's own event type stays its own (this room imports no
+/// reader but saphyr): the caller translates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeEvent<'e> {
+    /// A sequence (`seq`) or mapping without anchor or tag starts at byte `at`.
+    Start {
+        /// A sequence, not a mapping.
+        seq: bool,
+        /// Written `[…]` or `{…}`.
+        flow: bool,
+        /// Its first byte.
+        at: usize,
+    },
+    /// The innermost open collection ends.
+    End,
+    /// A scalar without anchor or tag: its value (after escapes and folding), its style, its
+    /// first byte (its quote or block indicator, if any).
+    Scalar {
+        /// The value.
+        value: &'e str,
+        /// How it was written.
+        style: Style,
+        /// Its first byte.
+        at: usize,
+    },
+    /// The stream or document starts or ends: nothing to build.
+    Document,
+    /// A reading starts (the reader may read a text more than once).
+    Reading,
+    /// Anything else (an alias, an anchor, a tag): not built here.
+    Other,
+}
+
+/// The editable tree built from another reader's events of a text, where they are known to
+/// be saphyr's: the plain scanner's ([`crate::kube::plain`]) over a text it took, which
+/// Kubernetes' reading of a document scans anyway, so the editing tree of a targeted document
+/// costs no second parse. What [`parse`] would refuse or build otherwise (a key written twice,
+/// an anchor, alias or tag, nesting past [`MAX_DEPTH`], a second reading, no content) makes
+/// [`FromEvents::tree`] say "not sure", and the caller parses the text with [`parse`]. That
+/// the tree is [`parse`]'s is checked by the plain scanner's differential
+/// ([`crate::kube::plain::verdict`]) on every text it takes.
+pub struct FromEvents<'t> {
+    text: &'t [u8],
+    stack: Vec<Node>,
+    keys: Vec<Option<Node>>,
+    root: Option<Node>,
+    readings: usize,
+    /// Something [`parse`] does that this does not: the tree is not sure.
+    unsure: bool,
+    /// An indentless block sequence (a mapping value at its key's column) was opened and its
+    /// first item has not started: saphyr places such a sequence at that item, and takes it
+    /// for a flow sequence when the item is a flow collection (it looks at the character
+    /// where it placed the node).
+    at_first_item: bool,
+    /// The last place reached, its 1-based line and the offset where that line starts:
+    /// events come in text order, so lines are counted once.
+    at: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'t> FromEvents<'t> {
+    /// A builder over the text the events' offsets point into.
+    pub fn new(text: &'t str) -> Self {
+        FromEvents {
+            text: text.as_bytes(),
+            stack: Vec::new(),
+            keys: Vec::new(),
+            root: None,
+            readings: 0,
+            // saphyr counts columns in characters, which are bytes only in ASCII (all the
+            // plain scanner takes): checked once, not per node.
+            unsure: !text.is_ascii(),
+            at_first_item: false,
+            at: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    /// The 1-based line and 0-based column of byte `at` (the text is ASCII: bytes are
+    /// characters).
+    fn place(&mut self, at: usize) -> (usize, usize) {
+        if at < self.at {
+            // Not in text order: counted again from the start.
+            (self.at, self.line, self.line_start) = (0, 1, 0);
+        }
+        let to = at.min(self.text.len());
+        let from = self.at.min(to);
+        for i in memchr::memchr_iter(b'\n', &self.text[from..to]) {
+            self.line += 1;
+            self.line_start = from + i + 1;
+        }
+        self.at = at;
+        (self.line, at - self.line_start)
+    }
+
+    /// Where saphyr places a block scalar whose indicator (`|`, `>`) is at `at`: at its first
+    /// content character, past the header line, blank lines and the indentation (where the
+    /// next line less indented starts, if none); at the indicator when the text ends first.
+    fn block_content(&self, at: usize) -> usize {
+        let Some(header) = memchr::memchr(b'\n', &self.text[at.min(self.text.len())..]) else {
+            return at;
+        };
+        let mut i = at + header + 1;
+        loop {
+            while self.text.get(i) == Some(&b' ') {
+                i += 1;
+            }
+            match self.text.get(i) {
+                None => return at,
+                Some(b'\n') => i += 1,
+                Some(_) => return i,
+            }
+        }
+    }
+
+    /// Where the first item of an indentless sequence just opened starts: `(line, flow)` of
+    /// the item, which become the sequence's.
+    fn first_item(&mut self, line: usize, flow: bool) {
+        if std::mem::take(&mut self.at_first_item) {
+            if let Some(Node::Seq {
+                line: l, flow: f, ..
+            }) = self.stack.last_mut()
+            {
+                (*l, *f) = (line, flow);
+            }
+        }
+    }
+
+    /// Takes the next event.
+    pub fn see(&mut self, event: TreeEvent) {
+        if self.unsure {
+            return;
+        }
+        let node = match event {
+            TreeEvent::Reading => {
+                self.readings += 1;
+                self.unsure = self.readings > 1;
+                return;
+            }
+            TreeEvent::Document => return,
+            TreeEvent::Other => {
+                self.unsure = true;
+                return;
+            }
+            TreeEvent::Start { seq, flow, at } => {
+                if self.stack.len() >= MAX_DEPTH {
+                    self.unsure = true;
+                    return;
+                }
+                let (line, col) = self.place(at);
+                self.first_item(line, flow);
+                let indentless = matches!(
+                    (self.stack.last(), self.keys.last()),
+                    (Some(Node::Map { flow: false, .. }), Some(Some(Node::Scalar { col: c, .. })))
+                        if *c == col
+                );
+                self.at_first_item = seq && !flow && indentless;
+                self.stack.push(if seq {
+                    Node::Seq {
+                        items: Vec::new(),
+                        tag: None,
+                        anchor: 0,
+                        line,
+                        flow,
+                    }
+                } else {
+                    Node::Map {
+                        entries: Vec::new(),
+                        tag: None,
+                        anchor: 0,
+                        line,
+                        flow,
+                    }
+                });
+                self.keys.push(None);
+                return;
+            }
+            TreeEvent::End => {
+                if self.at_first_item {
+                    // A block sequence with no item: not in saphyr's reading.
+                    self.unsure = true;
+                    return;
+                }
+                self.keys.pop();
+                match self.stack.pop() {
+                    Some(node) => node,
+                    None => {
+                        self.unsure = true;
+                        return;
+                    }
+                }
+            }
+            TreeEvent::Scalar { value, style, at } => {
+                let at = match style {
+                    Style::Block => self.block_content(at),
+                    // An empty value (`key:`): libyaml places it after the colon, saphyr at it.
+                    Style::Plain if value.is_empty() => match at.checked_sub(1) {
+                        Some(colon) if self.text.get(colon) == Some(&b':') => colon,
+                        _ => {
+                            self.unsure = true;
+                            return;
+                        }
+                    },
+                    _ => at,
+                };
+                let (line, col) = self.place(at);
+                self.first_item(line, false);
+                Node::Scalar {
+                    value: value.to_string(),
+                    style,
+                    tag: None,
+                    anchor: 0,
+                    line,
+                    col,
+                }
+            }
+        };
+        match self.stack.last_mut() {
+            None if self.root.is_none() => self.root = Some(node),
+            None => self.unsure = true,
+            Some(Node::Seq { items, .. }) => items.push(node),
+            Some(Node::Map { entries, .. }) => {
+                let slot = self.keys.last_mut().expect("a key slot per open mapping");
+                match slot.take() {
+                    None => {
+                        // `parse` refuses a key written twice: left to it.
+                        if let Some(k) = node.as_str() {
+                            if entries.iter().any(|(e, _)| e.as_str() == Some(k)) {
+                                self.unsure = true;
+                            }
+                        }
+                        *slot = Some(node)
+                    }
+                    Some(key) => entries.push((key, node)),
+                }
+            }
+            Some(_) => unreachable!("only collections are pushed"),
+        }
+    }
+
+    /// The tree, when it is sure to be [`parse`]'s; `None` when [`parse`] must read the text.
+    /// A text that does not end in a line break is not sure: Kubernetes' reading, whose events
+    /// these are, adds one, and a block scalar at the end then keeps another line break.
+    pub fn tree(self) -> Option<Node> {
+        let ends_a_line = self.text.last() == Some(&b'\n');
+        (!self.unsure && ends_a_line && self.readings == 1 && self.stack.is_empty())
+            .then_some(self.root)
+            .flatten()
+    }
 }
 
 #[cfg(test)]
