@@ -198,16 +198,19 @@ enum Expansion {
     Unchanged,
     /// The expanded text.
     Text(String),
-    /// A referenced variable's value is not known here, or the expansion would be longer than
-    /// any variable can be ([`crate::kube::objects::MAX_ENV_VALUE`]; not built): a container
-    /// with such a variable never starts, and the proof refuses it (`env-too-long`), so there is
-    /// nothing for ClearML to read.
+    /// A referenced variable's value is not known here, or the expansion is no text the tool
+    /// can know ([`crate::kube::objects::Unrepresentable`]; not built): longer than any variable
+    /// can be (a container with such a variable never starts: the proof refuses it,
+    /// `env-too-long`, so there is nothing for ClearML to read), or not UTF-8 (a `$` before a
+    /// non-ASCII character: ClearML would read other bytes than the text; the proof refuses
+    /// it, `env-not-text`).
     Unknown,
     /// `$(VAR)` with VAR not defined earlier: left as written.
     Undefined(String),
 }
 
 fn expand(text: &str, earlier: &[(String, Defined)]) -> Expansion {
+    use crate::kube::objects::Unrepresentable;
     if !text.contains('$') {
         return Expansion::Unchanged;
     }
@@ -225,6 +228,8 @@ fn expand(text: &str, earlier: &[(String, Defined)]) -> Expansion {
         }
     });
     match (undefined, unknown, out) {
+        // Not the text written, wherever the `$` is: never judged as written.
+        (_, _, Err(Unrepresentable::NotUtf8)) => Expansion::Unknown,
         (Some(name), _, _) => Expansion::Undefined(name),
         (None, true, _) | (None, false, Err(_)) => Expansion::Unknown,
         (None, false, Ok(out)) if out != text => Expansion::Text(out),
@@ -758,6 +763,37 @@ mod tests {
         let j = judge("$(A)$(A)", Some(opt("display_name")), &around);
         assert!(j.issues.is_empty() && j.expanded, "{:?}", j.issues);
         assert_eq!(j.corrected.as_deref(), Some("$(A)$(A)"));
+    }
+
+    /// A `$` before a non-ASCII character is not what ClearML reads: Kubernetes makes bytes of
+    /// it that are not UTF-8. Such a value is not judged as written, wherever the `$` is (an
+    /// undefined `$(VAR)` before it included): the proof refuses the container
+    /// (`env-not-text`). `$$é` is `$é`, and is judged as that.
+    #[test]
+    fn a_dollar_before_a_non_ascii_character_is_not_judged_as_written() {
+        let earlier = [("A".to_string(), Defined::Text("1".into()))];
+        let around = Surroundings {
+            earlier: &earlier,
+            ..Default::default()
+        };
+        for text in [
+            "ab$é",
+            "\"ab$é\"",
+            "$(A)$é",
+            "$(UNDEFINED)$é",
+            "$é$(UNDEFINED)",
+        ] {
+            let j = judge(text, Some(opt("display_name")), &around);
+            assert!(j.issues.is_empty() && j.expanded, "{text}: {:?}", j.issues);
+            assert_eq!(j.corrected.as_deref(), Some(text));
+        }
+        let j = judge("\"ab$$é\"", Some(opt("display_name")), &around);
+        assert!(j.issues.is_empty() && j.expanded, "{:?}", j.issues);
+        // An undefined `$(VAR)` alone is still what it was.
+        assert!(matches!(
+            issues("$(UNDEFINED)", "display_name", &around)[..],
+            [ValueIssue::KubernetesReference { .. }]
+        ));
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //! ConfigMaps ([`sources`]) and a `fieldRef` to the pod template's labels, annotations or
 //! service account; the last entry of a name wins; last, every service-link variable
 //! ([`service_env`]) no entry set. A variable the process would get whose `NAME=value` is
-//! longer than Linux takes ([`objects::MAX_ARG_STRLEN`]) means the container never starts: the
-//! environment is then not given, only that variable's name ([`EnvTooLong`]), and no
+//! longer than Linux takes ([`objects::MAX_ARG_STRLEN`]) means the container never starts, and
+//! one whose expansion is not UTF-8 (a `$` before a non-ASCII character,
+//! [`objects::Unrepresentable::NotUtf8`]) is not the text written, nor any text: the
+//! environment is then not given, only that variable's name and why ([`EnvMisfit`]), and no
 //! expansion is built past the bound. What the stream cannot show (a Secret from outside the
 //! release, a value an ExternalSecret fetches, a `fieldRef` to what the cluster assigns (name,
 //! uid, node, IPs), `resourceFieldRef`, a cluster IP the API server assigns at install) becomes the caller's stand-in for that source, so that
@@ -362,20 +364,24 @@ pub fn process_env(
     namespace: Option<&str>,
     links: bool,
     stand_in: &dyn Fn(&str) -> String,
-) -> Result<ProcessEnv, EnvTooLong> {
+) -> Result<ProcessEnv, EnvMisfit> {
     let services = LinkTable::new(service_env(inventory, namespace, links, stand_in));
     process_env_entries(container, object, inventory, namespace, &services, stand_in)
         .map(|env| env.with_links(&services))
 }
 
-/// A variable the process would get whose `NAME=value` is longer than Linux takes
-/// ([`objects::MAX_ARG_STRLEN`]): the kubelet builds the environment, `exec` refuses it (E2BIG),
-/// and the container never starts. The first such variable, in the order the process would get
-/// them.
+/// A variable the process would get that the tool cannot know as text: its `NAME=value` is
+/// longer than Linux takes ([`objects::MAX_ARG_STRLEN`]; the kubelet builds the environment,
+/// `exec` refuses it (E2BIG), and the container never starts), or its expansion is not UTF-8
+/// (the process starts, with bytes other than the text written). The first such variable, in
+/// the order the process would get them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvTooLong {
+pub struct EnvMisfit {
     /// Its name.
     pub name: String,
+    /// Why: [`objects::Unrepresentable::TooLong`] also for a value that does not fit its own
+    /// name ([`objects::fits_env`]).
+    pub why: objects::Unrepresentable,
 }
 
 /// What [`process_env_entries`] gives: [`process_env`] with the service-link variables given
@@ -439,8 +445,9 @@ impl EntriesEnv {
 }
 
 /// See [`EntriesEnv`]. `Err` names the first variable the process would get that does not fit
-/// ([`EnvTooLong`]): what the kubelet would give it is not built past
-/// [`objects::MAX_ENV_VALUE`].
+/// ([`EnvMisfit`]): what the kubelet would give it is not built past
+/// [`objects::MAX_ENV_VALUE`], nor when it is not UTF-8; what expands such a variable is not
+/// built either, and does not fit for the same reason.
 pub fn process_env_entries(
     container: &Value,
     object: Option<&Value>,
@@ -448,22 +455,20 @@ pub fn process_env_entries(
     namespace: Option<&str>,
     services: &LinkTable,
     stand_in: &dyn Fn(&str) -> String,
-) -> Result<EntriesEnv, EnvTooLong> {
-    // A variable set (`None`: its expansion passed the bound and was not built); the last of a
-    // name wins, in the place its name was first set.
+) -> Result<EntriesEnv, EnvMisfit> {
+    // A variable set (`Err`: its expansion passed the bound, or is not UTF-8, and was not
+    // built); the last of a name wins, in the place its name was first set.
     fn set(
         vars: &mut Vec<(String, String)>,
-        misfits: &mut Vec<(String, bool)>,
+        misfits: &mut Vec<(String, Option<objects::Unrepresentable>)>,
         name: String,
-        value: Option<String>,
+        value: Result<String, objects::Unrepresentable>,
     ) {
-        let fits = value
-            .as_deref()
-            .is_some_and(|v| objects::fits_env(&name, v));
+        let fits = value.as_deref().is_ok_and(|v| objects::fits_env(&name, v));
         if !fits || !misfits.is_empty() {
             misfits.retain(|(n, _)| *n != name);
             if !fits {
-                misfits.push((name.clone(), value.is_none()));
+                misfits.push((name.clone(), value.as_ref().err().copied()));
             }
         }
         let value = value.unwrap_or_default();
@@ -473,11 +478,12 @@ pub fn process_env_entries(
         }
     }
     let mut vars: Vec<(String, String)> = Vec::new();
-    // The variables whose value does not fit (`NAME=value` past Linux's bound) as things
-    // stand: a later entry of the name can still replace it, as the kubelet's map does. Those
-    // whose expansion passed the bound have no value (an empty text in `vars`) and make every
-    // `$(…)` of them pass it too. Nearly always empty.
-    let mut misfits: Vec<(String, bool)> = Vec::new();
+    // The variables whose value does not fit (`NAME=value` past Linux's bound, or not UTF-8)
+    // as things stand: a later entry of the name can still replace it, as the kubelet's map
+    // does. Those whose expansion was not built (past the bound, or not UTF-8: `Some(why)`)
+    // have no value (an empty text in `vars`), and every `$(…)` of them gives the same.
+    // Nearly always empty.
+    let mut misfits: Vec<(String, Option<objects::Unrepresentable>)> = Vec::new();
     let env_from: Vec<EnvFromSource> = container
         .get("envFrom")
         .and_then(|v| serde_json::from_value(v.clone()).ok())
@@ -487,7 +493,7 @@ pub fn process_env_entries(
             Some(s) => s.text_for_judging().to_string(),
             None => stand_in(&v.source),
         };
-        set(&mut vars, &mut misfits, v.name, Some(value));
+        set(&mut vars, &mut misfits, v.name, Ok(value));
     }
     let unseen_env_from = sources::env_from_unseen_sources(&env_from, inventory, namespace);
     for e in container
@@ -504,34 +510,37 @@ pub fn process_env_entries(
             None => {
                 // The kubelet's mapping: what is set so far, then the service-link variables.
                 let text = e.get("value").and_then(Value::as_str).unwrap_or_default();
-                let mut unbuilt = false;
-                objects::expand_env(text, |var| {
-                    if misfits.iter().any(|(n, none)| *none && n == var) {
-                        unbuilt = true;
+                // The first unbuilt variable it reads, if any, comes before any problem of
+                // its own in the text (the expansion stops at that).
+                let mut unbuilt = None;
+                let expanded = objects::expand_env(text, |var| {
+                    if let Some(why) = misfits.iter().find(|(n, _)| n == var).and_then(|m| m.1) {
+                        unbuilt.get_or_insert(why);
                         return Some("");
                     }
                     vars.iter()
                         .find(|(n, _)| n == var)
                         .map(|(_, v)| v.as_str())
                         .or_else(|| services.index_of(var).map(|i| services[i].1.as_str()))
-                })
-                .ok()
-                .filter(|_| !unbuilt)
+                });
+                match unbuilt {
+                    Some(why) => Err(why),
+                    None => expanded,
+                }
             }
-            Some(from) => Some(reference_value(
+            Some(from) => Ok(reference_value(
                 from, object, inventory, namespace, stand_in,
             )),
         };
         set(&mut vars, &mut misfits, name.to_string(), value);
     }
     if !misfits.is_empty() {
-        let name = vars
+        let (name, why) = vars
             .iter()
-            .map(|(n, _)| n)
-            .find(|n| misfits.iter().any(|(m, _)| m == *n))
-            .cloned()
-            .unwrap_or_default();
-        return Err(EnvTooLong { name });
+            .find_map(|(n, _)| misfits.iter().find(|(m, _)| m == n))
+            .map(|(n, why)| (n.clone(), why.unwrap_or(objects::Unrepresentable::TooLong)))
+            .unwrap_or((String::new(), objects::Unrepresentable::TooLong));
+        return Err(EnvMisfit { name, why });
     }
     // "Add remaining service environment vars": those no entry set.
     let mut overridden: Vec<usize> = vars
@@ -736,6 +745,15 @@ pub fn pod_volumes(object: &Value) -> Option<&Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use objects::Unrepresentable::{NotUtf8, TooLong};
+
+    /// The variable `name` past Linux's bound.
+    fn too_long(name: &str) -> EnvMisfit {
+        EnvMisfit {
+            name: name.into(),
+            why: TooLong,
+        }
+    }
 
     /// A `fieldRef` to the pod template's labels or annotations reads their text (the stream
     /// holds it); what the cluster assigns stays a stand-in.
@@ -809,7 +827,7 @@ mod tests {
         let c = serde_json::json!({ "env": env });
         let start = std::time::Instant::now();
         let got = process_env(&c, None, &Inventory::default(), None, false, &|w| w.into());
-        assert_eq!(got, Err(EnvTooLong { name: "K14".into() }));
+        assert_eq!(got, Err(too_long("K14")));
         assert!(start.elapsed() < std::time::Duration::from_secs(5));
         // Up to K13 (81,920 bytes) the process gets them.
         let c = serde_json::json!({ "env": env[..14] });
@@ -841,11 +859,7 @@ mod tests {
                 {"name": "H", "value": half},
                 {"name": name, "value": value},
             ]));
-            assert_eq!(
-                over,
-                Err(EnvTooLong { name: name.into() }),
-                "{name}={value}"
-            );
+            assert_eq!(over, Err(too_long(name)), "{name}={value}");
         }
         // Replaced before anything reads it: the process gets the short one.
         let replaced = env(serde_json::json!([
@@ -873,7 +887,87 @@ mod tests {
             {"name": "C", "value": "$(X)"},
             {"name": "X", "value": "short"},
         ]));
-        assert_eq!(unbuilt, Err(EnvTooLong { name: "C".into() }));
+        assert_eq!(unbuilt, Err(too_long("C")));
+    }
+
+    /// A `$` before a non-ASCII character is not given as written: Kubernetes' expansion makes
+    /// bytes of it that are not UTF-8 (`objects::expand_env`), so the variable is one the tool
+    /// cannot know, named with why; so is every variable that expands it while it holds that.
+    /// `$$é` is `$é`; a value the stream holds is not expanded, and is given as it is; a later
+    /// entry of the name replaces it before anything reads it; the first misfit the process
+    /// would get is named, with its own reason.
+    #[test]
+    fn a_dollar_before_a_non_ascii_character_is_no_text() {
+        let not_utf8 = |name: &str| EnvMisfit {
+            name: name.into(),
+            why: NotUtf8,
+        };
+        let half = "a".repeat(65_534);
+        let env = |entries: serde_json::Value| {
+            let c = serde_json::json!({ "env": entries });
+            process_env(&c, None, &Inventory::default(), None, false, &|w| w.into())
+        };
+        let got = env(serde_json::json!([{"name": "A", "value": "ab$é"}]));
+        assert_eq!(got, Err(not_utf8("A")));
+        let got = env(serde_json::json!([
+            {"name": "A", "value": "ab$$é"},
+            {"name": "B", "value": "$(A)$(é)$"},
+        ]))
+        .unwrap();
+        assert_eq!(got.vars[0].1, "ab$é");
+        assert_eq!(got.vars[1].1, "ab$é$(é)$");
+        // Replaced before anything reads it: the process gets the other value.
+        let got = env(serde_json::json!([
+            {"name": "A", "value": "$é"},
+            {"name": "A", "value": "fine"},
+            {"name": "C", "value": "$(A)"},
+        ]))
+        .unwrap();
+        assert_eq!(got.vars[1].1, "fine");
+        // Read while it held it: what reads it holds those bytes too.
+        let got = env(serde_json::json!([
+            {"name": "A", "value": "$é"},
+            {"name": "C", "value": "x$(A)"},
+            {"name": "A", "value": "fine"},
+        ]));
+        assert_eq!(got, Err(not_utf8("C")));
+        // The first misfit in the process's order, with its own reason.
+        let got = env(serde_json::json!([
+            {"name": "A", "value": "$é"},
+            {"name": "H", "value": half},
+            {"name": "X", "value": "$(H)$(H)$(H)"},
+        ]));
+        assert_eq!(got, Err(not_utf8("A")));
+        let got = env(serde_json::json!([
+            {"name": "H", "value": half},
+            {"name": "X", "value": "$(H)$(H)$(H)"},
+            {"name": "A", "value": "$é"},
+        ]));
+        assert_eq!(got, Err(too_long("X")));
+        // In one text, the problem met first.
+        for (text, why) in [("$(X)$é", TooLong), ("$é$(X)", NotUtf8)] {
+            let got = env(serde_json::json!([
+                {"name": "H", "value": half},
+                {"name": "X", "value": "$(H)$(H)$(H)"},
+                {"name": "C", "value": text},
+                {"name": "X", "value": "short"},
+            ]));
+            let want = EnvMisfit {
+                name: "C".into(),
+                why,
+            };
+            assert_eq!(got, Err(want), "{text}");
+        }
+        // A Secret's value is given as it is, by `secretKeyRef` or `envFrom`.
+        let inv =
+            inventory("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {k: ab$é}\n");
+        for c in [
+            serde_json::json!({"env": [{"name": "k", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]}),
+            serde_json::json!({"envFrom": [{"secretRef": {"name": "s"}}]}),
+        ] {
+            let got = process_env(&c, None, &inv, None, false, &|w| w.into()).unwrap();
+            assert_eq!(got.vars[0], ("k".to_string(), "ab$é".to_string()));
+        }
     }
 
     /// A value the stream holds (a Secret's, by `secretKeyRef` or `envFrom`) is held to the
@@ -893,7 +987,7 @@ mod tests {
                 let got = process_env(&c, None, &inv, None, false, &|w| w.into());
                 match fits {
                     true => assert!(got.is_ok(), "{len}"),
-                    false => assert_eq!(got, Err(EnvTooLong { name: "V".into() }), "{len}"),
+                    false => assert_eq!(got, Err(too_long("V")), "{len}"),
                 }
             }
         }

@@ -1,8 +1,9 @@
 //! Kubernetes shapes: where each workload kind keeps its pod spec, object identity, typed
 //! reading of env entries through `k8s-openapi`, and the kubelet's `$(VAR)` expansion with the
-//! one bound on it, Linux's on an environment string ([`MAX_ARG_STRLEN`]). Facts about
-//! Kubernetes objects only: nothing here knows ClearML or the policy, selects a target or words
-//! a finding.
+//! one bound on it, Linux's on an environment string ([`MAX_ARG_STRLEN`]), and the one text it
+//! makes that is not text (a `$` before a non-ASCII character, [`Unrepresentable::NotUtf8`]).
+//! Facts about Kubernetes objects only: nothing here knows ClearML or the policy, selects a
+//! target or words a finding.
 
 use crate::yaml::Node;
 use k8s_openapi::api::core::v1::EnvVar;
@@ -235,26 +236,41 @@ pub fn fits_env(name: &str, value: &str) -> bool {
     name.len() + value.len() + 2 <= MAX_ARG_STRLEN
 }
 
-/// An expansion that would be longer than [`MAX_ENV_VALUE`]: no variable can hold it, so its
-/// container never starts. It was not built.
+/// Why [`expand_env`] gives no text: what the kubelet would give the process cannot be held
+/// here as the text it is. Either way the tool cannot know the value as text, and a targeted
+/// container whose process would get it is refused (`kube::env::process_env_entries`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TooLong;
+pub enum Unrepresentable {
+    /// Longer than [`MAX_ENV_VALUE`]: no variable can hold it, so its container never starts.
+    /// It was not built.
+    TooLong,
+    /// Not UTF-8: a `$` directly before a non-ASCII character. Go's expansion
+    /// (`tryReadVariableName`) gives such a `$` back with the *byte* after it as
+    /// `string(input[0])`, the code point U+0080–U+00FF of that byte, UTF-8 encoded, and then
+    /// the character's other bytes: `$é` (24 C3 A9) becomes 24 C3 83 A9, `$`, `Ã` and a stray
+    /// continuation byte. The process gets bytes that are no text, not the text written.
+    NotUtf8,
+}
 
 /// Kubernetes' expansion of an env value (the kubelet's, before the process starts,
 /// `third_party/forked/golang/expansion`): `$$` is a `$`, `$(NAME)` is what `lookup` gives for
 /// NAME (a variable defined *earlier* in the list), and an undefined `$(NAME)` or any other `$`
-/// stays as written. `Err` when the result would be longer than [`MAX_ENV_VALUE`]: the
+/// stays as written — before an ASCII character; before a non-ASCII one Kubernetes gives other
+/// bytes, not UTF-8 ([`Unrepresentable::NotUtf8`]), and the expansion stops there (`$$é` and
+/// `$(é)` are fine: the first `$` escapes the second, the name is looked up as written).
+/// [`Unrepresentable::TooLong`] when the result would be longer than [`MAX_ENV_VALUE`]: the
 /// expansion stops before the piece that would pass it is added (each `$(VAR)` repeats VAR's
 /// whole value, so a few entries that each repeat the one before make a value of gigabytes),
-/// and the memory it holds never passes it either. Whether the value fits its own variable's
-/// name is [`fits_env`]'s to say. A text without `$` is only copied.
+/// and the memory it holds never passes it either. Of the two, the one met first in the text
+/// is given. Whether the value fits its own variable's name is [`fits_env`]'s to say. A text
+/// without `$` is only copied.
 pub fn expand_env<'v>(
     text: &str,
     mut lookup: impl FnMut(&str) -> Option<&'v str>,
-) -> Result<String, TooLong> {
+) -> Result<String, Unrepresentable> {
     if !text.contains('$') {
         return match text.len() > MAX_ENV_VALUE {
-            true => Err(TooLong),
+            true => Err(Unrepresentable::TooLong),
             false => Ok(text.to_string()),
         };
     }
@@ -275,7 +291,11 @@ pub fn expand_env<'v>(
                 }
             }
             rest = r;
+        } else if after.as_bytes().first().is_some_and(|b| !b.is_ascii()) {
+            // Go's `string(input[0])` of a character's first byte: not the character.
+            return Err(Unrepresentable::NotUtf8);
         } else {
+            // Before an ASCII character (Go's `string(byte)` is that byte), or at the end.
             push_within(&mut out, "$")?;
             rest = after;
         }
@@ -286,10 +306,10 @@ pub fn expand_env<'v>(
 
 /// Adds `piece` to an expansion unless that would pass [`MAX_ENV_VALUE`]; the capacity grows
 /// as a `String`'s does (doubling) but never past the bound either.
-fn push_within(out: &mut String, piece: &str) -> Result<(), TooLong> {
+fn push_within(out: &mut String, piece: &str) -> Result<(), Unrepresentable> {
     let len = out.len() + piece.len();
     if len > MAX_ENV_VALUE {
-        return Err(TooLong);
+        return Err(Unrepresentable::TooLong);
     }
     if len > out.capacity() {
         let want = len.max(out.capacity() * 2).min(MAX_ENV_VALUE);
@@ -383,19 +403,159 @@ mod tests {
         assert_eq!(at.len(), MAX_ENV_VALUE);
         assert!(fits_env("B", &at));
         assert!(!fits_env("BB", &at));
-        assert_eq!(expand_env("$(H)$(H)bb", lookup), Err(TooLong));
-        assert_eq!(expand_env("$(H)$(H)$$$$", lookup), Err(TooLong));
+        assert_eq!(
+            expand_env("$(H)$(H)bb", lookup),
+            Err(Unrepresentable::TooLong)
+        );
+        assert_eq!(
+            expand_env("$(H)$(H)$$$$", lookup),
+            Err(Unrepresentable::TooLong)
+        );
         assert_eq!(
             expand_env("$(H)$(H)$$", lookup).unwrap().len(),
             MAX_ENV_VALUE
         );
         let literal = "x".repeat(MAX_ENV_VALUE);
         assert_eq!(expand_env(&literal, lookup).unwrap(), literal);
-        assert_eq!(expand_env(&format!("{literal}x"), lookup), Err(TooLong));
+        assert_eq!(
+            expand_env(&format!("{literal}x"), lookup),
+            Err(Unrepresentable::TooLong)
+        );
         // An undefined reference stays as written, and counts as written.
         let undefined = format!("{}$(Z)", &literal[5..]);
         assert_eq!(expand_env(&undefined, lookup).unwrap(), undefined);
-        assert_eq!(expand_env(&format!("xx{undefined}"), lookup), Err(TooLong));
+        assert_eq!(
+            expand_env(&format!("xx{undefined}"), lookup),
+            Err(Unrepresentable::TooLong)
+        );
+    }
+
+    /// Go's `expansion.Expand` (`third_party/forked/golang/expansion/expand.go`) ported line for
+    /// line onto bytes, `string(input[0])` included (a byte made the code point of its value,
+    /// UTF-8 encoded): what the kubelet gives, against which [`expand_env`] is checked.
+    fn go_expand(input: &[u8], mapping: impl Fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
+        let mut buf = Vec::new();
+        let mut checkpoint = 0;
+        let mut cursor = 0;
+        while cursor < input.len() {
+            if input[cursor] == b'$' && cursor + 1 < input.len() {
+                buf.extend_from_slice(&input[checkpoint..cursor]);
+                let rest = &input[cursor + 1..];
+                let advance = match rest[0] {
+                    b'$' => {
+                        buf.push(b'$');
+                        1
+                    }
+                    b'(' => match rest.iter().skip(1).position(|&b| b == b')') {
+                        Some(close) => {
+                            buf.extend(mapping(&rest[1..close + 1]));
+                            close + 2
+                        }
+                        None => {
+                            buf.extend_from_slice(b"$(");
+                            1
+                        }
+                    },
+                    byte => {
+                        buf.push(b'$');
+                        let mut utf8 = [0; 4];
+                        buf.extend_from_slice(char::from(byte).encode_utf8(&mut utf8).as_bytes());
+                        1
+                    }
+                };
+                cursor += advance;
+                checkpoint = cursor + 1;
+            }
+            cursor += 1;
+        }
+        buf.extend_from_slice(&input[checkpoint..]);
+        buf
+    }
+
+    /// A `$` before a non-ASCII character: Go gives the character's first byte back as a
+    /// character of its own (`$é`, 24 C3 A9, becomes 24 C3 83 A9: `$`, `Ã` and a stray
+    /// continuation byte), which is not UTF-8, so there is no text to give: `NotUtf8`. Before
+    /// any ASCII character, or at the end, the `$` stays as written; `$$é` is `$é`; `$(é)` is a
+    /// name, looked up as written. Each case is what Go's expansion gives, byte for byte.
+    #[test]
+    fn a_dollar_before_a_non_ascii_character_is_not_text() {
+        let vars = [("A", "1"), ("é", "e-acute"), ("X", "$é")];
+        let lookup = |name: &str| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let mapping = |name: &[u8]| match vars.iter().find(|(n, _)| n.as_bytes() == name) {
+            Some((_, v)) => v.as_bytes().to_vec(),
+            None => [b"$(", name, b")"].concat(),
+        };
+        let go = |text: &str| go_expand(text.as_bytes(), mapping);
+        assert_eq!(go("$é"), b"$\xC3\x83\xA9");
+        assert_eq!(expand_env("$é", lookup), Err(Unrepresentable::NotUtf8));
+        // Every ASCII character after `$` but `$` and `(`: the `$` and it, as written.
+        for b in (0..0x80u8).filter(|b| !matches!(b, b'$' | b'(')) {
+            let text = format!("x${}y", char::from(b));
+            assert_eq!(expand_env(&text, lookup).as_deref(), Ok(text.as_str()));
+            assert_eq!(go(&text), text.as_bytes());
+        }
+        let fine = [
+            ("$$é", "$é"),
+            ("$$$$é", "$$é"),
+            ("$(é)", "e-acute"),
+            ("$(ü)", "$(ü)"),
+            ("é$", "é$"),
+            ("é$$", "é$"),
+            ("$(é", "$(é"),
+            ("$(A)é", "1é"),
+            // A value looked up is given as it is, never expanded again.
+            ("$(X)", "$é"),
+        ];
+        for (text, want) in fine {
+            assert_eq!(expand_env(text, lookup), Ok(want.to_string()), "{text}");
+            assert_eq!(go(text), want.as_bytes(), "{text}");
+        }
+        let mangled = [
+            "$é",
+            "ab$é",
+            "$$$é",
+            "$(A)$é",
+            "$é$(A)",
+            "$($é",
+            "$\u{80}",
+            "$\u{a0}",
+            "$€",
+            "$\u{1f600}",
+            "$é$",
+        ];
+        for text in mangled {
+            assert_eq!(
+                expand_env(text, lookup),
+                Err(Unrepresentable::NotUtf8),
+                "{text}"
+            );
+            assert!(std::str::from_utf8(&go(text)).is_err(), "{text}");
+        }
+        // It stops there: nothing after it is looked up.
+        let mut asked = Vec::new();
+        let out = expand_env("$(A)$é$(X)", |n| {
+            asked.push(n.to_string());
+            lookup(n)
+        });
+        assert_eq!(
+            (out, asked),
+            (Err(Unrepresentable::NotUtf8), vec!["A".to_string()])
+        );
+        // Of the two problems, the one met first in the text is given; a value too long
+        // without it is too long as before.
+        let literal = "x".repeat(MAX_ENV_VALUE);
+        assert_eq!(
+            expand_env(&format!("{literal}x$é"), lookup),
+            Err(Unrepresentable::TooLong)
+        );
+        assert_eq!(
+            expand_env(&format!("$é{literal}x"), lookup),
+            Err(Unrepresentable::NotUtf8)
+        );
+        assert_eq!(
+            expand_env(&format!("{}$$é", &literal[3..]), lookup).map(|v| v.len()),
+            Ok(MAX_ENV_VALUE)
+        );
     }
 
     /// One value with many references stops at the first one that would pass the bound: the
@@ -408,7 +568,7 @@ mod tests {
             asked += 1;
             Some("0123456789")
         });
-        assert_eq!(out, Err(TooLong));
+        assert_eq!(out, Err(Unrepresentable::TooLong));
         assert_eq!(asked, MAX_ENV_VALUE / 10 + 1);
         let mut out = String::new();
         let piece = "z".repeat(1000);

@@ -128,6 +128,7 @@ codes! {
     UNSEEN_VALUE_TRUSTED = "unseen-value-trusted", Warning, "a variable ClearML reads whose value comes from a Secret or ConfigMap the tool cannot see, which the policy's `[secrets] trust_unseen_sources` vouches for: exit 0 rests on that promise";
     HOCON_IN_NAME = "hocon-in-name", Error, "a variable name ClearML reads holds HOCON syntax (`:`, quotes, braces, `//`, spaces) that can set other keys; the name is never printed";
     ENV_TOO_LONG = "env-too-long", Error, "a targeted container's env variable, as the kubelet gives it (`$(VAR)` expanded, Secret and ConfigMap values read), longer than Linux lets one environment string be (`NAME=value` over 128 KiB with its NUL; exec fails with E2BIG): the container never starts; nothing was written";
+    ENV_NOT_TEXT = "env-not-text", Error, "a targeted container's env value with `$` directly before a non-ASCII character: Kubernetes' `$(VAR)` expansion gives the process other bytes, not UTF-8 (`$é` becomes `$Ã` and a stray byte), so the value is not the text written; write `$$` for a literal `$`; nothing was written";
     UNVERIFIED_OUTPUT = "unverified-output", Error, "read back as Kubernetes reads it, the corrected document would not give exactly the policy or would change something else; nothing was written";
     ALIASED_ENV = "aliased-env", Error, "a target container uses YAML anchors, aliases or `<<` merges; the tool does not edit it";
     UNUSED_EXTERNAL = "unused-external", Warning, "a [secrets] external entry matches no Secret or key the policy reads (its help names the nearest one)";

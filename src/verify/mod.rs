@@ -282,25 +282,30 @@ pub fn prove(
         .into_iter()
         .map(|p| {
             let help = p.help.map(|h| format!("nothing was written. {h}"));
-            match p.too_long {
-                Some(at) => too_long(doc, before, at, p.message, help),
+            match p.unfit {
+                Some(at) => unfit(doc, before, at, p.message, help),
                 None => unverified(doc, before, p.message, help),
             }
         })
         .collect()
 }
 
-/// An `env-too-long` error: a targeted container that never starts, for a variable longer than
-/// Linux lets a process have ([`proof::TooLongAt`]).
-fn too_long(
+/// An `env-too-long` error (a targeted container that never starts, for a variable longer than
+/// Linux lets a process have) or an `env-not-text` one (a variable Kubernetes' expansion makes
+/// into bytes that are not UTF-8): [`proof::UnfitAt`].
+fn unfit(
     doc: &stream::Document,
     object: &serde_json::Value,
-    at: proof::TooLongAt,
+    at: proof::UnfitAt,
     message: String,
     help: Option<String>,
 ) -> Finding {
     let object = objects::ObjectRef::of_json(object, objects::source_comment(doc.raw));
-    let mut f = Finding::new(report::ENV_TOO_LONG, message).at(Location {
+    let code = match at.why {
+        objects::Unrepresentable::TooLong => report::ENV_TOO_LONG,
+        objects::Unrepresentable::NotUtf8 => report::ENV_NOT_TEXT,
+    };
+    let mut f = Finding::new(code, message).at(Location {
         document: doc.index,
         line: doc.start_line,
         object,

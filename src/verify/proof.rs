@@ -19,8 +19,10 @@
 //!
 //! Before any of it, the process environment of each targeted container of the output is
 //! built as the kubelet builds it ([`super::tree::environment`]): one with a variable longer
-//! than Linux lets a process have never starts, and that is the document's one problem
-//! (`env-too-long`, not `unverified-output`; [`Problem::too_long`]).
+//! than Linux lets a process have never starts, and one with a variable Kubernetes' expansion
+//! makes into bytes that are not UTF-8 (a `$` before a non-ASCII character) holds no text the
+//! tool can know; either is the document's one problem (`env-too-long`, `env-not-text`, not
+//! `unverified-output`; [`Problem::unfit`]).
 //!
 //! A failed proof is an error naming the document, container and what differs (paths and
 //! variable names, never values); the render then writes nothing. The proof reads; it never
@@ -128,9 +130,10 @@ fn first_difference(a: &Value, b: &Value, envs: &[(&Value, &Value)], path: &mut 
 struct Effective<'a> {
     entry: &'a Value,
     /// A literal after Kubernetes' `$(VAR)` expansion (against the entries before it); for a
-    /// `valueFrom`, the reference itself. `None`: the expansion, or a variable it names, would
-    /// be longer than any variable can be ([`objects::MAX_ENV_VALUE`]), and was not built.
-    meaning: Option<String>,
+    /// `valueFrom`, the reference itself. `Err`: the expansion, or a variable it names, would
+    /// be longer than any variable can be ([`objects::MAX_ENV_VALUE`]) or is not UTF-8, and was
+    /// not built.
+    meaning: Result<String, objects::Unrepresentable>,
 }
 
 /// A container's effective env: for each name, the last entry (Kubernetes' rule), with the
@@ -148,18 +151,24 @@ fn effective_env(container: &Value) -> Result<BTreeMap<&str, Effective<'_>>, Str
                     .ok_or("an env entry without a string `name`")?;
                 let meaning = match e.get("value").and_then(Value::as_str) {
                     Some(text) if e.get("valueFrom").is_none_or(Value::is_null) => {
-                        let mut unbuilt = false;
-                        objects::expand_env(text, |var| {
+                        // The first unbuilt variable it reads comes before any problem of its
+                        // own in the text (the expansion stops at that).
+                        let mut unbuilt = None;
+                        let expanded = objects::expand_env(text, |var| {
                             let d = out.get(var)?;
-                            unbuilt |= d.meaning.is_none();
+                            if let Err(why) = d.meaning {
+                                unbuilt.get_or_insert(why);
+                            }
                             Some(d.meaning.as_deref().unwrap_or_default())
-                        })
-                        .ok()
-                        .filter(|_| !unbuilt)
+                        });
+                        match unbuilt {
+                            Some(why) => Err(why),
+                            None => expanded,
+                        }
                     }
                     // The JSON `Display` writes, serialized straight into the text rather than
                     // through a formatter (a `Value` always serializes).
-                    _ => Some(
+                    _ => Ok(
                         serde_json::to_string(e.get("valueFrom").unwrap_or(&Value::Null))
                             .map(|json| ["\u{1}", &json].concat())
                             .map_err(|e| e.to_string())?,
@@ -228,7 +237,7 @@ fn gives(effective: &Effective, want: &PolicyValue) -> bool {
         PolicyValue::Literal(l) => {
             from.is_none()
                 && literal.is_some()
-                && effective.meaning.as_deref().is_some_and(|m| l.matches(m))
+                && effective.meaning.as_deref().is_ok_and(|m| l.matches(m))
         }
         PolicyValue::Secret { name, key } => same_ref("secretKeyRef", name, key),
         PolicyValue::ConfigMap { name, key } => same_ref("configMapKeyRef", name, key),
@@ -358,6 +367,9 @@ pub const HOCON_NAME_HELP: &str = "a CLEARML__ name may hold only letters, digit
 /// Another variable whose path is a prefix or extension of a policy setting's.
 pub const COMPETING_HELP: &str = "ClearML merges every CLEARML__ variable into one configuration, so this one sets the policy's setting too and could win: remove it from the chart, and set what it holds in the policy";
 
+/// What to do about a variable whose expansion is not UTF-8.
+pub const NOT_UTF8_HELP: &str = "Write `$$` for a literal `$` (Kubernetes gives `$$é` as `$é`): Kubernetes keeps a lone `$` as written only before an ASCII character. The tool writes every `$` of the policy's values as `$$`";
+
 /// What to do about a variable longer than Linux lets a process have.
 pub const TOO_LONG_HELP: &str = "Shorten the value. Kubernetes replaces each `$(VAR)` with VAR's whole value, so entries that each repeat an earlier one (`B = $(A)$(A)`, `C = $(B)$(B)`, …) double it every time; pass large data as a file (a ConfigMap or Secret volume) rather than in the environment. The tool builds no value past this bound";
 
@@ -368,19 +380,22 @@ pub struct Problem {
     pub message: String,
     /// What to do, for the problems a chart can have without any YAML trick.
     pub help: Option<&'static str>,
-    /// A targeted container that never starts, with the variable that stops it: longer than
-    /// Linux lets a process have (see [`crate::kube::env::EnvTooLong`]). Its finding is
-    /// `env-too-long` rather than `unverified-output`, and names them.
-    pub too_long: Option<TooLongAt>,
+    /// A targeted container with a variable the tool cannot know as text, the variable, and
+    /// why (see [`crate::kube::env::EnvMisfit`]): longer than Linux lets a process have (the
+    /// container never starts), or not UTF-8. Its finding is `env-too-long` or `env-not-text`
+    /// rather than `unverified-output`, and names them.
+    pub unfit: Option<UnfitAt>,
 }
 
-/// Where a variable longer than Linux lets a process have is: what [`Problem::too_long`] holds.
+/// Where a variable the tool cannot know as text is, and why: what [`Problem::unfit`] holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TooLongAt {
+pub struct UnfitAt {
     /// The container.
     pub container: String,
     /// The variable.
     pub variable: String,
+    /// Why.
+    pub why: objects::Unrepresentable,
 }
 
 /// A variable's name as a finding may show it: a name ClearML would read as more than a key
@@ -397,25 +412,40 @@ fn the_variable(name: &str) -> String {
     }
 }
 
-/// The problem of a targeted container that never starts: the process would get `name` with a
-/// value longer than Linux allows ([`crate::kube::env::EnvTooLong`]). The value is not shown
-/// (it was not even built).
-fn too_long(target: &Target, name: &str) -> Problem {
+/// The problem of a targeted container whose process would get `misfit.name` with a value the
+/// tool cannot know as text ([`crate::kube::env::EnvMisfit`]): longer than Linux allows (the
+/// container never starts), or not UTF-8 (what Kubernetes makes of a `$` before a non-ASCII
+/// character). The value is not shown (it was not even built).
+fn unfit(target: &Target, misfit: &crate::kube::env::EnvMisfit) -> Problem {
+    let name = misfit.name.as_str();
     let named = match shown_name(name) {
         Some(name) => format!("`{name}`"),
         None => "a variable whose name is not shown".to_string(),
     };
-    Problem {
-        message: format!(
-            "the value Kubernetes gives {} (after expanding `$(…)`) is too long for an environment variable: `NAME=value` with its NUL passes {} bytes ({} KiB, Linux's MAX_ARG_STRLEN), so Linux refuses to start the process (E2BIG) and the container never runs",
-            named,
-            objects::MAX_ARG_STRLEN,
-            objects::MAX_ARG_STRLEN / 1024
+    let (message, help) = match misfit.why {
+        objects::Unrepresentable::TooLong => (
+            format!(
+                "the value Kubernetes gives {} (after expanding `$(…)`) is too long for an environment variable: `NAME=value` with its NUL passes {} bytes ({} KiB, Linux's MAX_ARG_STRLEN), so Linux refuses to start the process (E2BIG) and the container never runs",
+                named,
+                objects::MAX_ARG_STRLEN,
+                objects::MAX_ARG_STRLEN / 1024
+            ),
+            TOO_LONG_HELP,
         ),
-        help: Some(TOO_LONG_HELP),
-        too_long: Some(TooLongAt {
+        objects::Unrepresentable::NotUtf8 => (
+            format!(
+                "the value Kubernetes gives {named} is not UTF-8, so not the text written: its entry has a `$` directly before a non-ASCII character, and Kubernetes' `$(…)` expansion gives such a `$` back with the character's first byte as a character of its own and then the character's other bytes (`$é` becomes `$Ã` and a stray byte); the process would get bytes the tool cannot know as text",
+            ),
+            NOT_UTF8_HELP,
+        ),
+    };
+    Problem {
+        message,
+        help: Some(help),
+        unfit: Some(UnfitAt {
             container: target.container.clone(),
             variable: shown_name(name).unwrap_or("(name not shown)").to_string(),
+            why: misfit.why,
         }),
     }
 }
@@ -449,7 +479,7 @@ pub fn problems(
         helped.push(Problem {
             message,
             help: Some(help),
-            too_long: None,
+            unfit: None,
         })
     };
     let mut problems: Vec<String> = Vec::new();
@@ -459,17 +489,18 @@ pub fn problems(
         return vec![Problem {
             message: "Kubernetes would read a different set of targeted containers in the output than in the input".to_string(),
             help: None,
-            too_long: None,
+            unfit: None,
         }];
     }
     // What the kubelet gives each targeted container of the output, built before anything is
     // compared: a container with a variable longer than Linux lets a process have never
-    // starts, whatever else holds (its expansion was not built past the bound).
+    // starts, whatever else holds (its expansion was not built past the bound), and one with
+    // a variable that is not UTF-8 gets no text the tool can know.
     let mut environments = Vec::with_capacity(ta.len());
     for a in &ta {
         match super::tree::environment(a, inventory, services) {
             Ok(environment) => environments.push(environment),
-            Err(e) => return vec![too_long(a, &e.name)],
+            Err(e) => return vec![unfit(a, &e)],
         }
     }
     let mut path = String::new();
@@ -497,18 +528,25 @@ pub fn problems(
         };
         // The kubelet's environment fits (above), but the proof's reading, which counts a
         // `valueFrom` as its reference and leaves `$(VAR)` of an `envFrom` or service-link
-        // variable as written, passed the bound: what the variable holds cannot be compared.
-        if let Some(name) = ea
+        // variable as written, passed the bound (or, should it ever, met a `$` before a
+        // non-ASCII character): what the variable holds cannot be compared.
+        if let Some((name, why)) = ea
             .iter()
-            .find(|(_, e)| e.meaning.is_none())
-            .map(|(n, _)| *n)
+            .find_map(|(n, e)| Some((*n, e.meaning.as_ref().err()?)))
         {
+            let (what, help) = match why {
+                objects::Unrepresentable::TooLong => (
+                    "would be longer than any environment variable can be",
+                    TOO_LONG_HELP,
+                ),
+                objects::Unrepresentable::NotUtf8 => ("would not be UTF-8", NOT_UTF8_HELP),
+            };
             hocon(
                 format!(
-                    "{at}: as the proof reads the env (a `valueFrom` as its reference), {} would be longer than any environment variable can be, so what it holds cannot be compared",
+                    "{at}: as the proof reads the env (a `valueFrom` as its reference), {} {what}, so what it holds cannot be compared",
                     the_variable(name)
                 ),
-                TOO_LONG_HELP,
+                help,
             );
             continue;
         }
@@ -664,7 +702,7 @@ pub fn problems(
         .map(|message| Problem {
             message,
             help: None,
-            too_long: None,
+            unfit: None,
         })
         .collect();
     all.extend(helped);
@@ -815,10 +853,11 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         let p = &found[0];
         assert_eq!(
-            p.too_long,
-            Some(TooLongAt {
+            p.unfit,
+            Some(UnfitAt {
                 container: "clearml-apiserver".into(),
-                variable: "K14".into()
+                variable: "K14".into(),
+                why: objects::Unrepresentable::TooLong,
             })
         );
         assert!(

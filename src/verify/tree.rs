@@ -146,7 +146,7 @@ fn unseen_values<'a>(
                 "{where_}: variable {shown}, which ClearML reads, takes its value from {source}, which the tool cannot see; ClearML parses that value as HOCON, so it could set any key"
             ),
             help: Some(UNSEEN_VALUE_HELP),
-            too_long: None,
+            unfit: None,
         });
     }
     out
@@ -227,13 +227,13 @@ pub struct Environment {
 
 /// The process environment of one targeted container of the output, as the kubelet builds it
 /// ([`kenv::process_env_entries`]; `services` holds the run's service-link variables, made with
-/// this module's stand-in). `Err` names a variable longer than Linux lets a process have: the
-/// container never starts.
+/// this module's stand-in). `Err` names a variable the tool cannot know as text, and why: longer
+/// than Linux lets a process have (the container never starts), or not UTF-8.
 pub fn environment(
     target: &Target,
     inventory: &Inventory,
     services: &kenv::ServiceLinks,
-) -> Result<Environment, kenv::EnvTooLong> {
+) -> Result<Environment, kenv::EnvMisfit> {
     let ns = target.namespace.as_deref();
     let links = kenv::service_links_enabled(target.object);
     let links = services.get(inventory, ns, links, &stand_in);
@@ -313,7 +313,7 @@ pub fn problems(
         return vec![Problem {
             message: format!("{where_}: variable {name} holds a NUL character, which no process environment can; the container would not start"),
             help: Some(NUL_HELP),
-            too_long: None,
+            unfit: None,
         }];
     }
     // A Service named `clearml--…` or `trains--…` makes the kubelet give the container
@@ -356,7 +356,7 @@ pub fn problems(
                         vars[0]
                     ),
                     help: Some(SERVICE_LINK_HELP),
-                    too_long: None,
+                    unfit: None,
                 }
             })
             .collect();
@@ -395,7 +395,7 @@ pub fn problems(
                         "{where_}: variable {shown} takes the cluster IP of the Service `{service}` through `$(…)`; the API server assigns it at install, and the tool cannot tell what ClearML reads from it"
                     ),
                     help: Some(SERVICE_IP_HELP),
-                    too_long: None,
+                    unfit: None,
                 }];
             }
         }
@@ -438,7 +438,7 @@ pub fn problems(
     let problem = |message: String, help: &'static str| Problem {
         message,
         help: Some(help),
-        too_long: None,
+        unfit: None,
     };
     // The loader reads the environment by prefix (no link variable has one: refused above)
     // and by looking names up, each lookup in `env_read`: run without the link variables, its

@@ -495,3 +495,108 @@ fn an_env_value_at_linux_bound_renders_and_one_byte_more_is_refused() {
         }
     }
 }
+
+/// A `$` directly before a non-ASCII character (tests/fixtures/attack-found/session8,
+/// `dollar-before-non-ascii.yaml`): Kubernetes' expansion gives the process other bytes, not
+/// UTF-8 (`$é` becomes `$Ã` and a stray byte), where the tool took the text as written and
+/// rendered with exit 0. Every command now refuses it (`env-not-text`, exit 1), naming the
+/// document, container and variable, never the value; render and diff write nothing on
+/// stdout. `$$é` (a literal `$`, as the tool writes the policy's `ab$é`) renders with exit 0,
+/// and a policy-owned value written `ab$é` is corrected to `ab$$é`, never kept.
+#[test]
+fn a_dollar_before_a_non_ascii_character_is_refused() {
+    let dir = root().join("tests/fixtures/attack-found/session8");
+    let input = dir.join("dollar-before-non-ascii.yaml");
+    let policy = dir.join("keycloak-literal-client-id.toml");
+    let (input, policy) = (input.to_str().unwrap(), policy.to_str().unwrap());
+    let variable = "CLEARML__services__login__sso__oauth_client__keycloak__display_name";
+    for args in every_command(policy, input) {
+        let out = run(&args, b"");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        let all = format!("{stdout}{stderr}");
+        assert!(!all.contains("Kxq7"), "{args:?} shows a value: {all}");
+        match (args[0], args.contains(&"json")) {
+            ("check", true) => {
+                let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                let found: Vec<&serde_json::Value> = report["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|f| f["code"] == "env-not-text")
+                    .collect();
+                assert_eq!(found.len(), 1, "{stdout}");
+                let (f, at) = (found[0], &found[0]["location"]);
+                assert_eq!(f["severity"], "error");
+                assert_eq!(
+                    (&at["kind"], &at["name"], &at["document"]),
+                    (
+                        &serde_json::json!("Deployment"),
+                        &serde_json::json!("clearml-apiserver"),
+                        &serde_json::json!(1)
+                    )
+                );
+                assert_eq!(at["container"], "clearml-apiserver");
+                assert_eq!(at["variable"], variable);
+                assert!(f["help"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Write `$$` for a literal `$`"));
+            }
+            (command, _) => {
+                let report = if command == "check" { &stdout } else { &stderr };
+                assert!(
+                    report.contains(&format!(
+                        "error[env-not-text]: the value Kubernetes gives `{variable}` is not UTF-8"
+                    )),
+                    "{args:?}: {report}"
+                );
+                assert!(report.contains(&format!("--> Deployment clearml-apiserver (clearml/templates/apiserver-deployment.yaml, document 1), container clearml-apiserver, variable {variable}")), "{args:?}: {report}");
+                assert!(report.contains("Write `$$` for a literal `$`"), "{report}");
+                if command != "check" {
+                    assert!(out.stdout.is_empty(), "{args:?}: output on failure");
+                }
+            }
+        }
+    }
+    // `$$é`: a literal `$`, what Kubernetes gives as `$é`; nothing to change.
+    let fixture = std::fs::read_to_string(input).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |file: &str, text: String| {
+        let path = tmp.path().join(file);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    assert!(fixture.contains("value: '\"Kxq7 Login$é\"'"));
+    let escaped = write("escaped.yaml", fixture.replace("Login$é", "Login$$é"));
+    for args in every_command(policy, &escaped) {
+        let out = run(&args, b"");
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {all}");
+        assert!(!all.contains("env-not-text"), "{args:?}: {all}");
+    }
+    let out = run(&["render", "--policy", policy, &escaped], b"");
+    assert_eq!(
+        out.stdout,
+        fixture.replace("Login$é", "Login$$é").as_bytes()
+    );
+    // The policy's own `ab$é` written as `ab$é`: corrected to the tool's `ab$$é`.
+    let unescaped = write(
+        "unescaped.yaml",
+        fixture
+            .replace("Login$é", "Login$$é")
+            .replace("'\"ab$$é\"'", "'\"ab$é\"'"),
+    );
+    let out = run(&["render", "--policy", policy, &unescaped], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        out.stdout,
+        fixture.replace("Login$é", "Login$$é").as_bytes()
+    );
+    assert!(text(&out.stderr).contains("warning[value-mismatch]: keycloak.client_id"));
+}
