@@ -188,8 +188,8 @@ type ServiceLinksMap = std::collections::HashMap<
 #[derive(Debug)]
 pub struct LinkTable {
     vars: Vec<(String, String, String)>,
-    by_name: std::collections::HashMap<String, usize>,
-    /// Indices, sorted by name.
+    /// Indices, sorted by name: also how a name is looked up ([`LinkTable::index_of`]), so that
+    /// building a table hashes and copies no name.
     sorted: Vec<usize>,
     /// Indices of the variables whose name or value holds a NUL, ascending.
     with_nul: Vec<usize>,
@@ -207,11 +207,6 @@ impl PartialEq for LinkTable {
 impl LinkTable {
     /// The table of `vars` ([`service_env`]'s output).
     pub fn new(vars: Vec<(String, String, String)>) -> LinkTable {
-        let by_name = vars
-            .iter()
-            .enumerate()
-            .map(|(i, (n, _, _))| (n.clone(), i))
-            .collect();
         let mut sorted: Vec<usize> = (0..vars.len()).collect();
         sorted.sort_by(|&a, &b| vars[a].0.cmp(&vars[b].0));
         let with_nul = (0..vars.len())
@@ -219,7 +214,6 @@ impl LinkTable {
             .collect();
         LinkTable {
             vars,
-            by_name,
             sorted,
             with_nul,
             derived: Default::default(),
@@ -260,7 +254,11 @@ impl LinkTable {
 
     /// The index of the variable `name`.
     pub fn index_of(&self, name: &str) -> Option<usize> {
-        self.by_name.get(name).copied()
+        // Names are unique, so the one found is the one.
+        self.sorted
+            .binary_search_by(|&i| self.vars[i].0.as_str().cmp(name))
+            .ok()
+            .map(|at| self.sorted[at])
     }
 
     /// The indices of the variables whose name starts with `prefix`, ascending.

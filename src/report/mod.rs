@@ -40,7 +40,6 @@ pub use text::{summary, text};
 use crate::kube::objects::ObjectRef;
 use serde::Serialize;
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -357,34 +356,39 @@ pub fn object_name(o: &ObjectRef) -> String {
     } else {
         &o.name
     };
+    // Joined, not `format!`ed: every finding of every report names its object.
     match &o.namespace {
-        Some(ns) => format!("{kind} {ns}/{name}"),
-        None => format!("{kind} {name}"),
+        Some(ns) => [kind, " ", ns, "/", name].concat(),
+        None => [kind, " ", name].concat(),
     }
 }
 
 /// Describes a location in one line: `Deployment clearml/clearml-apiserver (templates/a.yaml), container x, variable Y`.
 pub fn describe(loc: &Location) -> String {
     let o = &loc.object;
+    // Pushed piece by piece, not `write!`n: every finding of every report has one.
     let mut s = object_name(o);
+    let document = loc.document_number().to_string();
     match &o.source {
         Some(src) => {
-            let _ = write!(s, " ({src}, document {})", loc.document_number());
+            for part in [" (", src, ", document ", &document, ")"] {
+                s.push_str(part);
+            }
         }
         None => {
-            let _ = write!(
-                s,
-                " (document {}, line {})",
-                loc.document_number(),
-                loc.line
-            );
+            let line = loc.line.to_string();
+            for part in [" (document ", &document, ", line ", &line, ")"] {
+                s.push_str(part);
+            }
         }
     }
     if let Some(c) = &loc.container {
-        let _ = write!(s, ", container {c}");
+        s.push_str(", container ");
+        s.push_str(c);
     }
     if let Some(v) = &loc.variable {
-        let _ = write!(s, ", variable {v}");
+        s.push_str(", variable ");
+        s.push_str(v);
     }
     s
 }
