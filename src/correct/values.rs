@@ -33,8 +33,8 @@ pub(super) fn env_from_variables(container: &Node, ctx: &Context) -> Vec<(String
         .collect()
 }
 
-/// What one env entry defines for substitutions: a literal's text (unknown when Kubernetes
-/// expands it first), a Secret's or ConfigMap's value when the stream shows it, anything else
+/// What one env entry defines for substitutions: a literal's text as Kubernetes gives it
+/// (unknown when it refers to other variables), a Secret's or ConfigMap's value when the stream shows it, anything else
 /// defined with an unknown value.
 pub(super) fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
     // An optional reference to a key nothing provides leaves the variable unset.
@@ -60,8 +60,13 @@ pub(super) fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
             }
         }
     }
+    // What the kubelet gives for a literal that refers to nothing: `$$` is one `$`. One it
+    // cannot give as text (a `$` before a non-ASCII character, or too long) is unknown.
     let value = match e.node.get("value") {
-        Some(v @ Node::Scalar { .. }) => v.as_str().filter(|t| !t.contains("$(")),
+        Some(v @ Node::Scalar { .. }) => v
+            .as_str()
+            .filter(|t| !t.contains("$("))
+            .and_then(|t| crate::kube::objects::expand_env(t, |_| None).ok()),
         _ => None,
     };
     let stored = || {
@@ -75,7 +80,7 @@ pub(super) fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
         sources::stored_value(ctx.inventory, kind, name, key, namespace)
             .map(|(_, v)| v.text_for_judging().to_string())
     };
-    let d = match value.map(str::to_string).or_else(stored) {
+    let d = match value.or_else(stored) {
         Some(t) => Defined::Text(t),
         None => Defined::Unknown,
     };

@@ -600,3 +600,37 @@ fn a_dollar_before_a_non_ascii_character_is_refused() {
     );
     assert!(text(&out.stderr).contains("warning[value-mismatch]: keycloak.client_id"));
 }
+
+/// A literal that refers to nothing is given by the kubelet with each `$$` as one `$`, and the
+/// value check reads a later `$(A)` with that text (session 8's attack): 40,000 `$$` expanded
+/// twice is 80,000 bytes, within Linux's bound, so the value is judged (ClearML's parser
+/// rejects it) and not taken for an expansion too long to judge, which had left it to the
+/// proof's less precise `unverified-output`.
+#[test]
+fn a_literal_is_judged_with_its_dollars_halved() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("halving.yaml");
+    let doubled = "$$".repeat(40_000);
+    std::fs::write(
+        &input,
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: clearml-sso\nstringData:\n  \
+             keycloak_client_id: some-id\n  keycloak_client_secret: some-secret\n---\n\
+             apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: clearml-apiserver\n\
+             spec:\n  template:\n    spec:\n      containers:\n        - name: clearml-apiserver\n\
+             \x20         image: x\n          env:\n            - name: A\n              \
+             value: {doubled}\n            - name: \
+             CLEARML__services__login__sso__oauth_client__keycloak__groups__claim\n              \
+             value: $(A)$(A)\n"
+        ),
+    )
+    .unwrap();
+    let policy = root().join("tests/fixtures/policies/keycloak-in-stream.toml");
+    let (input, policy) = (input.to_str().unwrap(), policy.to_str().unwrap());
+    let out = run(&["render", "--policy", policy, input], b"");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(stderr.contains("error[misread-value]"), "{stderr}");
+    assert!(!stderr.contains("unverified-output"), "{stderr}");
+}
