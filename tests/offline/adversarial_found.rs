@@ -285,6 +285,79 @@ fn every_command<'a>(policy: &'a str, input: &'a str) -> [Vec<&'a str>; 4] {
     ]
 }
 
+/// A refusal every command must give ([`every_command`]) for one variable of the Deployment
+/// `clearml-apiserver`, container `clearml-apiserver`.
+struct Refusal<'a> {
+    code: &'a str,
+    document: u64,
+    variable: &'a str,
+    /// Text of the value that must appear in no output.
+    hidden: &'a str,
+    /// The text report's `-->` line.
+    at: &'a str,
+    /// What the finding's message and help say, in the JSON report and the text one.
+    says: &'a [&'a str],
+}
+
+/// Every command exits 1 within 20 s, shows nothing of the value, reports exactly one error
+/// `code` at the variable (JSON: its location; text: `at`) saying each of `says`; render and
+/// diff write nothing on stdout.
+fn refused_everywhere(policy: &str, input: &str, r: Refusal) {
+    for args in every_command(policy, input) {
+        let start = std::time::Instant::now();
+        let out = run(&args, b"");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "{args:?}"
+        );
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        let all = format!("{stdout}{stderr}");
+        assert!(!all.contains(r.hidden), "{args:?} shows a value: {all}");
+        let said = match (args[0], args.contains(&"json")) {
+            ("check", true) => {
+                let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                let found: Vec<&serde_json::Value> = report["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|f| f["code"] == r.code)
+                    .collect();
+                assert_eq!(found.len(), 1, "{stdout}");
+                let (f, at) = (found[0], &found[0]["location"]);
+                assert_eq!(f["severity"], "error");
+                assert_eq!(
+                    (&at["kind"], &at["name"], &at["document"]),
+                    (
+                        &serde_json::json!("Deployment"),
+                        &serde_json::json!("clearml-apiserver"),
+                        &serde_json::json!(r.document)
+                    )
+                );
+                assert_eq!(at["container"], "clearml-apiserver");
+                assert_eq!(at["variable"], r.variable);
+                format!("{} {}", f["message"], f["help"])
+            }
+            (command, _) => {
+                let report = if command == "check" { &stdout } else { &stderr };
+                assert_eq!(
+                    report.matches(&format!("error[{}]", r.code)).count(),
+                    1,
+                    "{args:?}: {report}"
+                );
+                assert!(report.contains(r.at), "{args:?}: {report}");
+                if command != "check" {
+                    assert!(out.stdout.is_empty(), "{args:?}: output on failure");
+                }
+                report.clone()
+            }
+        };
+        for says in r.says {
+            assert!(said.contains(says), "{args:?}: {says:?} not in {said}");
+        }
+    }
+}
+
 /// Two Secret values that overlap in a quoted value (`clientAAAA-1111` and `1111-BBBBsecret` in
 /// `clientAAAA-1111-BBBBsecret`, tests/fixtures/attack-found/session6) are both hidden whole in
 /// every output: the first one replaced used to take the shared part and leave the rest of the
@@ -366,63 +439,22 @@ fn an_exponential_env_expansion_is_refused_without_being_built() {
         root().join("tests/fixtures/attack-found/session7/exponential-env-expansion.yaml.txt");
     let policy = root().join("tests/fixtures/policies/keycloak-in-stream.toml");
     let (input, policy) = (input.to_str().unwrap(), policy.to_str().unwrap());
-    for args in every_command(policy, input) {
-        let start = std::time::Instant::now();
-        let out = run(&args, b"");
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(20),
-            "{args:?}"
-        );
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-        let all = format!("{stdout}{stderr}");
-        assert!(!all.contains("xxxxxxxxxx"), "{args:?} shows a value: {all}");
-        match (args[0], args.contains(&"json")) {
-            ("check", true) => {
-                let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-                let found: Vec<&serde_json::Value> = report["findings"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|f| f["code"] == "env-too-long")
-                    .collect();
-                assert_eq!(found.len(), 1, "{stdout}");
-                let (f, at) = (found[0], &found[0]["location"]);
-                assert_eq!(f["severity"], "error");
-                assert_eq!(
-                    (&at["kind"], &at["name"], &at["document"]),
-                    (
-                        &serde_json::json!("Deployment"),
-                        &serde_json::json!("clearml-apiserver"),
-                        &serde_json::json!(8)
-                    )
-                );
-                assert_eq!(at["container"], "clearml-apiserver");
-                assert_eq!(at["variable"], "K14");
-                assert!(f["message"].as_str().unwrap().contains("E2BIG"), "{f}");
-            }
-            (command, _) => {
-                let report = if command == "check" { &stdout } else { &stderr };
-                assert!(
-                    report.contains("error[env-too-long]: the value Kubernetes gives `K14`"),
-                    "{args:?}: {report}"
-                );
-                assert!(
-                    report.contains("passes 131072 bytes (128 KiB, Linux's MAX_ARG_STRLEN)"),
-                    "{args:?}: {report}"
-                );
-                assert!(report.contains("--> Deployment clearml-apiserver (document 8, line 200), container clearml-apiserver, variable K14"), "{args:?}: {report}");
-                if command != "check" {
-                    assert!(out.stdout.is_empty(), "{args:?}: output on failure");
-                }
-            }
-        }
-    }
+    refused_everywhere(
+        policy,
+        input,
+        Refusal {
+            code: "env-too-long",
+            document: 8,
+            variable: "K14",
+            hidden: "xxxxxxxxxx",
+            at: "--> Deployment clearml-apiserver (document 8, line 200), container clearml-apiserver, variable K14",
+            says: &[
+                "the value Kubernetes gives `K14`",
+                "passes 131072 bytes (128 KiB, Linux's MAX_ARG_STRLEN)",
+                "E2BIG",
+            ],
+        },
+    );
 }
 
 /// Linux's bound, exactly: `B=` + 131,069 bytes + its NUL is 131,072 bytes, which Linux takes,
@@ -510,60 +542,22 @@ fn a_dollar_before_a_non_ascii_character_is_refused() {
     let policy = dir.join("keycloak-literal-client-id.toml");
     let (input, policy) = (input.to_str().unwrap(), policy.to_str().unwrap());
     let variable = "CLEARML__services__login__sso__oauth_client__keycloak__display_name";
-    for args in every_command(policy, input) {
-        let out = run(&args, b"");
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-        let all = format!("{stdout}{stderr}");
-        assert!(!all.contains("Kxq7"), "{args:?} shows a value: {all}");
-        match (args[0], args.contains(&"json")) {
-            ("check", true) => {
-                let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-                let found: Vec<&serde_json::Value> = report["findings"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|f| f["code"] == "env-not-text")
-                    .collect();
-                assert_eq!(found.len(), 1, "{stdout}");
-                let (f, at) = (found[0], &found[0]["location"]);
-                assert_eq!(f["severity"], "error");
-                assert_eq!(
-                    (&at["kind"], &at["name"], &at["document"]),
-                    (
-                        &serde_json::json!("Deployment"),
-                        &serde_json::json!("clearml-apiserver"),
-                        &serde_json::json!(1)
-                    )
-                );
-                assert_eq!(at["container"], "clearml-apiserver");
-                assert_eq!(at["variable"], variable);
-                assert!(f["help"]
-                    .as_str()
-                    .unwrap()
-                    .contains("Write `$$` for a literal `$`"));
-            }
-            (command, _) => {
-                let report = if command == "check" { &stdout } else { &stderr };
-                assert!(
-                    report.contains(&format!(
-                        "error[env-not-text]: the value Kubernetes gives `{variable}` is not UTF-8"
-                    )),
-                    "{args:?}: {report}"
-                );
-                assert!(report.contains(&format!("--> Deployment clearml-apiserver (clearml/templates/apiserver-deployment.yaml, document 1), container clearml-apiserver, variable {variable}")), "{args:?}: {report}");
-                assert!(report.contains("Write `$$` for a literal `$`"), "{report}");
-                if command != "check" {
-                    assert!(out.stdout.is_empty(), "{args:?}: output on failure");
-                }
-            }
-        }
-    }
+    let at = format!("--> Deployment clearml-apiserver (clearml/templates/apiserver-deployment.yaml, document 1), container clearml-apiserver, variable {variable}");
+    refused_everywhere(
+        policy,
+        input,
+        Refusal {
+            code: "env-not-text",
+            document: 1,
+            variable,
+            hidden: "Kxq7",
+            at: &at,
+            says: &[
+                &format!("the value Kubernetes gives `{variable}` is not UTF-8"),
+                "Write `$$` for a literal `$`",
+            ],
+        },
+    );
     // `$$é`: a literal `$`, what Kubernetes gives as `$é`; nothing to change.
     let fixture = std::fs::read_to_string(input).unwrap();
     let tmp = tempfile::tempdir().unwrap();
