@@ -34,8 +34,8 @@ pub(super) fn env_from_variables(container: &Node, ctx: &Context) -> Vec<(String
 }
 
 /// What one env entry defines for substitutions: a literal's text as Kubernetes gives it
-/// (unknown when it refers to other variables), a Secret's or ConfigMap's value when the stream shows it, anything else
-/// defined with an unknown value.
+/// (unknown when it refers to other variables), a Secret's or ConfigMap's value when the
+/// stream shows it, anything else defined with an unknown value.
 pub(super) fn defined(e: &Entry, ctx: &Context) -> (String, Defined) {
     // An optional reference to a key nothing provides leaves the variable unset.
     if let Some(from) = e.value_from() {
