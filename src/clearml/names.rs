@@ -88,14 +88,18 @@ pub fn name_is_only_a_key(name: &str) -> bool {
     let keys = rest > 0;
     let (mut i, mut start) = (rest, rest);
     while i < b.len() {
-        let end = match b[i] {
-            b'.' => 1,
-            b'_' if b.get(i + 1) == Some(&b'_') => 2,
-            c if is_key_byte(c) => {
+        let end = match KEY_BYTES[usize::from(b[i])] {
+            Key::Inside => {
                 i += 1;
                 continue;
             }
-            _ => return false,
+            Key::Dot => 1,
+            Key::Underscore if b.get(i + 1) == Some(&b'_') => 2,
+            Key::Underscore => {
+                i += 1;
+                continue;
+            }
+            Key::Not => return false,
         };
         if keys && i == start {
             return false;
@@ -106,10 +110,35 @@ pub fn name_is_only_a_key(name: &str) -> bool {
     !keys || start < b.len()
 }
 
-/// A byte a name that is only a key may hold ([`name_is_only_a_key`]).
-fn is_key_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-')
+/// What a byte is to [`name_is_only_a_key`]: letters, digits and `-` are inside a key, `.`
+/// ends one, `_` is inside one unless a second `_` follows (then the two end it), anything
+/// else is HOCON syntax.
+#[derive(Clone, Copy)]
+enum Key {
+    Inside,
+    Dot,
+    Underscore,
+    Not,
 }
+
+/// [`Key`] of every byte, looked up rather than tested range by range (names are checked many
+/// times per container, a byte at a time).
+const KEY_BYTES: [Key; 256] = {
+    let mut table = [Key::Not; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = match b {
+            b'.' => Key::Dot,
+            b'_' => Key::Underscore,
+            b'-' => Key::Inside,
+            _ if b.is_ascii_alphanumeric() => Key::Inside,
+            _ => Key::Not,
+        };
+        c += 1;
+    }
+    table
+};
 
 /// The config path ClearML builds from a variable it reads (section included, lower-cased,
 /// `__` as `.`): `secure.login.sso.oauth_client.google.client_secret`.
@@ -123,37 +152,52 @@ pub fn config_path(name: &str) -> Option<String> {
 /// Python's `rest.replace("__", ".")`: every `__`, left to right and not overlapping, becomes
 /// `.` (the loader lower-cases the result with Python's rules itself).
 pub fn dunder_to_dot(rest: &str) -> String {
-    // Byte by byte into one buffer: a name is a few dozen bytes with a `__` every few, and
-    // copying each piece between them cost more than the bytes themselves.
-    let bytes = rest.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'_' && bytes.get(i + 1) == Some(&b'_') {
-            out.push(b'.');
-            i += 2;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    // Only ASCII `__` became ASCII `.`, so the bytes are UTF-8 still; the fallback, the same
-    // replacement by `str`, is never taken.
-    String::from_utf8(out).unwrap_or_else(|_| rest.replace("__", "."))
+    replace_dunders(rest, false)
 }
 
 /// What ClearML makes of a variable name after its `CLEARML__`/`TRAINS__` prefix: every `__`
 /// (left to right, not overlapping) becomes `.`, then it is lower-cased. The same as
 /// `rest.replace("__", ".").to_lowercase()`, without a substring searcher per name (names
-/// are checked many times per container).
+/// are checked many times per container); an ASCII name (all but a hostile few) is
+/// lower-cased in the same pass.
 pub fn dotted(rest: &str) -> String {
-    let mut out = dunder_to_dot(rest);
-    if out.is_ascii() {
-        out.make_ascii_lowercase();
-        out
+    if rest.is_ascii() {
+        replace_dunders(rest, true)
     } else {
-        out.to_lowercase()
+        dunder_to_dot(rest).to_lowercase()
     }
+}
+
+/// `rest` with every `__` (left to right, not overlapping) as `.`, and its ASCII letters
+/// lower-cased if `lower`.
+fn replace_dunders(rest: &str, lower: bool) -> String {
+    // In place, in one copy of the name: a name is a few dozen bytes with a `__` every few,
+    // and pushing byte by byte, or copying each piece between them, cost more than the bytes
+    // themselves. `to` never passes `from`: each `__` writes one byte for two.
+    let mut out = rest.as_bytes().to_vec();
+    let (mut from, mut to) = (0, 0);
+    while from < out.len() {
+        let c = out[from];
+        if c == b'_' && out.get(from + 1) == Some(&b'_') {
+            out[to] = b'.';
+            from += 2;
+        } else {
+            out[to] = if lower { c.to_ascii_lowercase() } else { c };
+            from += 1;
+        }
+        to += 1;
+    }
+    out.truncate(to);
+    // Only ASCII `__` became ASCII `.`, and only ASCII letters changed case, so the bytes are
+    // UTF-8 still; the fallback, the same by `str`, is never taken.
+    String::from_utf8(out).unwrap_or_else(|_| {
+        let replaced = rest.replace("__", ".");
+        if lower {
+            replaced.to_ascii_lowercase()
+        } else {
+            replaced
+        }
+    })
 }
 
 /// Parses a variable name into an SSO setting, if it addresses one (in any spelling).
@@ -162,16 +206,16 @@ pub fn parse_name(raw: &str) -> Option<SsoName> {
     // Most variables are not SSO settings: rule them out before allocating anything. Only
     // `sso` is looked for: ClearML turns `__` into `.`, so `login.sso` written with a dot
     // addresses the same setting as `login__sso`.
-    const MARK: &[u8] = b"sso";
-    if !name
-        .as_bytes()
-        .windows(MARK.len())
-        .any(|w| w.eq_ignore_ascii_case(MARK))
+    // An `s` found by `memchr` and the two bytes after it compared, rather than every window
+    // of the name (most names are not settings, and each is asked several times).
+    let bytes = name.as_bytes();
+    if !memchr::memchr2_iter(b's', b'S', bytes)
+        .any(|i| bytes.get(i + 1..i + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"so")))
     {
         return None;
     }
     // `split_once("__")`, without a substring searcher per name.
-    let cut = name.as_bytes().windows(2).position(|w| w == b"__")?;
+    let cut = memchr::memchr_iter(b'_', bytes).find(|&i| bytes.get(i + 1) == Some(&b'_'))?;
     let (head, rest) = (&name[..cut], &name[cut + 2..]);
     let prefix = match head {
         "CLEARML" => Prefix::Clearml,
