@@ -126,8 +126,7 @@ pub fn merge_with(policy: &Policy, file: &str, text: &str) -> Result<Merged, Mer
     let warned = |client: &str, key: &str| {
         kept_names.iter().any(|n| {
             crate::clearml::names::parse_name(n).is_some_and(|s| {
-                s.provider
-                    .as_ref()
+                s.provider()
                     .is_some_and(|(c, k)| c.as_str() == client && k == key)
             })
         })

@@ -406,8 +406,8 @@ fn env_value_is_secret(name: Option<&str>) -> bool {
     };
     match env_option(name) {
         Some((sso, _)) => {
-            let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
-            !catalogue::value_is_public(provider, &sso.option)
+            let provider = sso.provider();
+            !catalogue::value_is_public(provider, sso.option_name())
         }
         None => true,
     }

@@ -178,7 +178,7 @@ pub fn container(
             return None;
         }
         let sso = names::parse_name(name)?;
-        (sso.provider.is_none() && sso.option == "tenant_login").then(|| {
+        (sso.provider().is_none() && sso.option_name() == "tenant_login").then(|| {
             values::read_one(e.get_str("value").unwrap_or_default()) == Some(Value::Bool(true))
         })
     });
@@ -377,7 +377,7 @@ mod tests {
             "CLEARML__services__login.sso.Tenant_Login",
         ] {
             let sso = names::parse_name(name).unwrap();
-            assert_eq!((sso.provider, sso.option.as_str()), (None, "tenant_login"));
+            assert_eq!((sso.provider(), sso.option_name()), (None, "tenant_login"));
             assert!(may_read_as_ending(name.trim(), "tenant_login"), "{name}");
         }
         for name in [

@@ -27,25 +27,25 @@ pub enum Prefix {
 const FOREIGN_PREFIXES: &[&str] = &["ALLEGRO", "KLIQUE"];
 
 /// A variable name that addresses an SSO setting, in any spelling ClearML or a user might use.
+///
+/// Its parts are ranges of one lower-cased, dotted copy of the name (one allocation per name:
+/// each name is parsed several times per container), read through the methods below.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SsoName {
     /// The prefix as written.
     pub prefix: Prefix,
     /// `secure` or `services`; `None` when the section is neither.
     pub section: Option<Section>,
-    /// The section segment, lower-cased.
-    pub section_text: String,
-    /// The key ClearML builds below the section: lower-cased, dotted
-    /// (`login.sso.oauth_client.keycloak.groups.admins`). Two names with the same path and
-    /// section are the same setting.
-    pub path: String,
-    /// `(client type, provider key)` for a provider option; `None` for a switch of SSO as a
-    /// whole (`login.sso.tenant_login`).
-    pub provider: Option<(Client, String)>,
-    /// The option below the provider (`groups.admins`), or the switch's name.
-    pub option: String,
     /// The name had leading or trailing whitespace (T5: copied from the docs with a space).
     pub padded: bool,
+    /// The name after its prefix as ClearML reads it ([`dotted`]): `<section>.<path>`.
+    lowered: String,
+    /// Where the section segment ends in `lowered` (at its `.`).
+    section_end: usize,
+    /// The client type and where the provider key is in `lowered`, for a provider option.
+    provider: Option<(Client, std::ops::Range<usize>)>,
+    /// Where the option starts in `lowered` (it runs to the end).
+    option_start: usize,
 }
 
 /// Whether ClearML's loader takes this variable at all: its name starts with `CLEARML__` or
@@ -209,9 +209,11 @@ pub fn parse_name(raw: &str) -> Option<SsoName> {
     // An `s` found by `memchr` and the two bytes after it compared, rather than every window
     // of the name (most names are not settings, and each is asked several times).
     let bytes = name.as_bytes();
-    if !memchr::memchr2_iter(b's', b'S', bytes)
-        .any(|i| bytes.get(i + 1..i + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"so")))
-    {
+    if !memchr::memchr2_iter(b's', b'S', bytes).any(|i| {
+        bytes
+            .get(i + 1..i + 3)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"so"))
+    }) {
         return None;
     }
     // `split_once("__")`, without a substring searcher per name.
@@ -227,11 +229,17 @@ pub fn parse_name(raw: &str) -> Option<SsoName> {
         _ => return None,
     };
     let lowered = dotted(rest);
-    let (section_text, path) = lowered.split_once('.')?;
-    let below = path.strip_prefix("login.sso.")?;
-    let (provider, option) = match below.split_once('.') {
-        Some((client, rest)) if client == "oauth_client" || client == "saml_client" => {
-            let client = if client == "oauth_client" {
+    let section_end = lowered.find('.')?;
+    let path_start = section_end + 1;
+    const SSO: &str = "login.sso.";
+    if !lowered[path_start..].starts_with(SSO) {
+        return None;
+    }
+    let below_start = path_start + SSO.len();
+    let below = &lowered[below_start..];
+    let (provider, option_start) = match below.split_once('.') {
+        Some((segment, rest)) if segment == "oauth_client" || segment == "saml_client" => {
+            let client = if segment == "oauth_client" {
                 Client::OAuth
             } else {
                 Client::Saml
@@ -240,31 +248,60 @@ pub fn parse_name(raw: &str) -> Option<SsoName> {
             if provider.is_empty() || option.is_empty() {
                 return None;
             }
-            (Some((client, provider.to_string())), option.to_string())
+            let provider_start = below_start + segment.len() + 1;
+            let provider_end = provider_start + provider.len();
+            (
+                Some((client, provider_start..provider_end)),
+                provider_end + 1,
+            )
         }
         Some(_) => return None,
         None if below.is_empty() => return None,
-        None => (None, below.to_string()),
+        None => (None, below_start),
     };
     Some(SsoName {
         prefix,
-        section: Section::parse(section_text),
-        section_text: section_text.to_string(),
-        path: path.to_string(),
-        provider,
-        option,
+        section: Section::parse(&lowered[..section_end]),
         padded: name.len() != raw.len(),
+        lowered,
+        section_end,
+        provider,
+        option_start,
     })
 }
 
 impl SsoName {
+    /// The section segment, lower-cased.
+    pub fn section_text(&self) -> &str {
+        &self.lowered[..self.section_end]
+    }
+
+    /// The key ClearML builds below the section: lower-cased, dotted
+    /// (`login.sso.oauth_client.keycloak.groups.admins`). Two names with the same path and
+    /// section are the same setting.
+    pub fn path(&self) -> &str {
+        &self.lowered[self.section_end + 1..]
+    }
+
+    /// `(client type, provider key)` for a provider option; `None` for a switch of SSO as a
+    /// whole (`login.sso.tenant_login`).
+    pub fn provider(&self) -> Option<(Client, &str)> {
+        let (client, key) = self.provider.as_ref()?;
+        Some((*client, &self.lowered[key.clone()]))
+    }
+
+    /// The option below the provider (`groups.admins`), or the switch's name.
+    pub fn option_name(&self) -> &str {
+        &self.lowered[self.option_start..]
+    }
+
     /// The catalogue entry for this variable's option, if ClearML documents it.
     pub fn option(&self) -> Option<&'static crate::catalogue::OptionSpec> {
         let options = match &self.provider {
             Some((client, _)) => crate::catalogue::options(*client),
             None => crate::catalogue::GLOBAL_OPTIONS,
         };
-        options.iter().find(|o| o.name == self.option)
+        options.iter().find(|o| o.name == self.option_name())
     }
 }
 
@@ -385,7 +422,7 @@ mod tests {
             parse_name("CLEARML__secure__login.sso__oauth_client__google__client_secret").unwrap();
         let canonical =
             parse_name("CLEARML__secure__login__sso__oauth_client__google__client_secret").unwrap();
-        assert_eq!(dotted.path, canonical.path);
+        assert_eq!(dotted.path(), canonical.path());
         assert_eq!(dotted.section, canonical.section);
         assert!(parse_name("CLEARML__services__ssoish").is_none());
     }
@@ -411,11 +448,14 @@ mod tests {
         let nested =
             parse_name("CLEARML__services__login__sso__oauth_client__keycloak__groups__admins")
                 .unwrap();
-        assert_eq!(nested.option, "groups.admins");
-        assert_eq!(nested.path, "login.sso.oauth_client.keycloak.groups.admins");
+        assert_eq!(nested.option_name(), "groups.admins");
+        assert_eq!(
+            nested.path(),
+            "login.sso.oauth_client.keycloak.groups.admins"
+        );
         let global = parse_name("CLEARML__services__login__sso__tenant_login").unwrap();
         assert_eq!(
-            (global.provider, global.option.as_str()),
+            (global.provider(), global.option_name()),
             (None, "tenant_login")
         );
         let padded =

@@ -61,9 +61,9 @@ pub(super) fn metadata_mounts(
         let Some(Hocon::String(path)) = e.literal().and_then(clearml::values::read_one) else {
             continue;
         };
-        let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
+        let provider = sso.provider();
         let declared = provider.is_none_or(|(c, k)| ctx.declares(c, k));
-        let shown_path = shown(&path, provider, &sso.option, declared).suffix();
+        let shown_path = shown(&path, provider, sso.option_name(), declared).suffix();
         // The mount the path falls under, and the file name inside the volume.
         let hit = mounts
             .iter()

@@ -35,7 +35,7 @@ pub(super) fn spelling_finding(
             "`{}` is read from the `{}` section, not `{}`",
             option.name,
             option.section.as_str(),
-            found.section_text
+            found.section_text()
         );
         (report::WRONG_SECTION, why)
     } else if name != canonical {
@@ -85,12 +85,12 @@ pub(super) fn hidden_names(env: &mut Env, ctx: &Context, findings: &mut Sink) ->
         .flatten()
         .filter_map(|e| {
             let sso = e.sso.as_ref()?;
-            let (client, key) = sso.provider.as_ref()?;
-            let explained = catalogue::misprint(*client, key, &sso.option).is_some();
+            let (client, key) = sso.provider()?;
+            let explained = catalogue::misprint(client, key, sso.option_name()).is_some();
             let misprinted_key = catalogue::MISPRINTS
                 .iter()
-                .any(|m| m.client == *client && m.written == key);
-            (misprinted_key && !explained).then(|| (*client, key.clone()))
+                .any(|m| m.client == client && m.written == key);
+            (misprinted_key && !explained).then(|| (client, key.to_string()))
         })
         .collect();
     let mut changed = false;
@@ -110,9 +110,8 @@ pub(super) fn hidden_names(env: &mut Env, ctx: &Context, findings: &mut Sink) ->
             changed = true;
         }
         let misprint = sso
-            .provider
-            .as_ref()
-            .and_then(|(client, key)| catalogue::misprint(*client, key, &sso.option))
+            .provider()
+            .and_then(|(client, key)| catalogue::misprint(client, key, sso.option_name()))
             .filter(|m| ctx.declares(m.client, m.meant) && !ctx.declares(m.client, m.written))
             .filter(|m| {
                 !real_providers
@@ -123,7 +122,7 @@ pub(super) fn hidden_names(env: &mut Env, ctx: &Context, findings: &mut Sink) ->
             let section = sso.option().map_or(Section::Secure, |o| o.section);
             let name = clearml::names::canonical_name(
                 section,
-                &clearml::names::provider_path(m.client, m.meant, &sso.option),
+                &clearml::names::provider_path(m.client, m.meant, sso.option_name()),
             );
             findings.push(
                 Finding::new(
@@ -149,7 +148,7 @@ pub(super) fn undeclared_providers(env: &mut Env, ctx: &Context, findings: &mut 
         let Some((client, key)) = slot
             .as_ref()
             .and_then(|e| e.sso.as_ref())
-            .and_then(|s| s.provider.clone())
+            .and_then(|s| s.provider().map(|(client, key)| (client, key.to_string())))
         else {
             continue;
         };
@@ -248,44 +247,43 @@ pub(super) fn other_options(env: &mut Env, ctx: &Context, findings: &mut Sink) -
             continue;
         }
         let Some(sso) = e.sso.clone() else { continue };
-        let declared = match &sso.provider {
-            Some((client, key)) => ctx.declares(*client, key),
+        let declared = match sso.provider() {
+            Some((client, key)) => ctx.declares(client, key),
             None => true,
         };
         if !declared {
             continue;
         }
         let Some(option) = sso.option() else {
-            let names: Vec<&str> = match &sso.provider {
-                Some((client, _)) => catalogue::options(*client).iter().map(|o| o.name).collect(),
+            let names: Vec<&str> = match sso.provider() {
+                Some((client, _)) => catalogue::options(client).iter().map(|o| o.name).collect(),
                 None => catalogue::GLOBAL_OPTIONS.iter().map(|o| o.name).collect(),
             };
             let owner = sso
-                .provider
-                .as_ref()
+                .provider()
                 .map_or("SSO".to_string(), |(_, k)| format!("`{k}`"));
             let mut f = Finding::new(
                 report::UNKNOWN_OPTION,
                 format!(
                     "`{}` is not an option ClearML documents for {owner}; kept as is",
-                    sso.option
+                    sso.option_name()
                 ),
             )
             .at(ctx.at(&e.name));
             let api = catalogue::API_VOCABULARY
                 .iter()
-                .find(|(api, _)| *api == sso.option);
+                .find(|(api, _)| *api == sso.option_name());
             if let Some((api, env)) = api {
                 f = f.help(format!(
                     "`{api}` is the multi-tenant API's name; the env option is `{env}`"
                 ));
-            } else if let Some(near) = crate::policy::nearest(&sso.option, names) {
+            } else if let Some(near) = crate::policy::nearest(sso.option_name(), names) {
                 f = f.help(format!("did you mean `{near}`?"));
             }
             findings.push(f);
             continue;
         };
-        let canonical = clearml::names::canonical_name(option.section, &sso.path);
+        let canonical = clearml::names::canonical_name(option.section, sso.path());
         if let Some(f) = spelling_finding(&sso, &e.name, option, &canonical) {
             findings.push(
                 Finding {

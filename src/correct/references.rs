@@ -72,13 +72,16 @@ pub(crate) fn plaintext_secret(e: &Entry, ctx: &Context, findings: &mut Sink) {
         && ctx.policy.enforce.plaintext_secrets == Plaintext::Deny
         && objects::env_var(&e.node).is_ok_and(|var| var.value.is_some())
     {
-        let owner = sso.provider.as_ref().map_or("SSO", |(_, k)| k.as_str());
+        let owner = sso.provider().map_or("SSO", |(_, k)| k);
         findings.push(
             Finding::new(
                 report::PLAINTEXT_SECRET,
-                format!("`{}` of provider `{owner}` is a literal value", sso.option),
+                format!(
+                    "`{}` of provider `{owner}` is a literal value",
+                    sso.option_name()
+                ),
             )
-            .help(plaintext_help(&sso.option))
+            .help(plaintext_help(sso.option_name()))
             .at(ctx.at(&e.name)),
         );
     }

@@ -18,7 +18,7 @@ pub(super) fn policy_settings(env: &mut Env, ctx: &Context, findings: &mut Sink)
         let group: Vec<usize> = env
             .iter()
             .enumerate()
-            .filter_map(|(i, e)| (e.as_ref()?.sso.as_ref()?.path == d.path).then_some(i))
+            .filter_map(|(i, e)| (e.as_ref()?.sso.as_ref()?.path() == d.path).then_some(i))
             .collect();
         // Made only where it is written (most settings already in the chart stay as they are).
         let desired = || Entry::new(desired_entry(&d.name, &d.value), true);

@@ -78,7 +78,7 @@ pub fn user_list(policy: &Policy, entries: Vec<Node>) -> UserList {
         .filter(|(_, e)| {
             e.as_ref()
                 .and_then(|e| e.sso.as_ref())
-                .is_some_and(|sso| policy.desired.iter().any(|d| d.path == sso.path))
+                .is_some_and(|sso| policy.desired.iter().any(|d| d.path == sso.path()))
         })
         .map(|(i, _)| i)
         .collect();

@@ -119,9 +119,9 @@ pub(super) fn value_hygiene(
         let Some(sso) = e.sso.clone() else { continue };
         let loc = ctx.at(&e.name);
         let option = sso.option();
-        let provider = sso.provider.as_ref().map(|(c, k)| (*c, k.as_str()));
+        let provider = sso.provider();
         let declared = provider.is_none_or(|(c, k)| ctx.declares(c, k));
-        let show = |v: &str| shown(v, provider, &sso.option, declared);
+        let show = |v: &str| shown(v, provider, sso.option_name(), declared);
         // A YAML bool, number, null or list where Kubernetes needs a string (T11).
         if let Some(v) = e.node.get("value").filter(|v| !is_string(v)) {
             let text = match v {
@@ -206,7 +206,7 @@ fn parse_failure(e: &crate::pyhocon::Error) -> String {
 
 /// Why ClearML misreads a value, in words that show none of it.
 pub(super) fn misread_reason(issue: &ValueIssue, sso: &SsoName) -> String {
-    let option = &sso.option;
+    let option = sso.option_name();
     match issue {
         ValueIssue::OtherKeys => "a `,` or a line break outside quotes makes ClearML read other keys from it".into(),
         ValueIssue::CommentTail => "ClearML cuts it at the `#` or `//` (a HOCON comment)".into(),
@@ -283,9 +283,9 @@ pub(super) fn substitution_finding(
         ),
         Substituted::Resolved { wrong_type: true } => Finding::new(
             report::MISREAD_VALUE,
-            format!("a substitution gives ClearML a string, and `{}` needs a boolean or a list", sso.option),
+            format!("a substitution gives ClearML a string, and `{}` needs a boolean or a list", sso.option_name()),
         )
-        .help(format!("write `{}` itself as true/false or a list, or set this option in the policy", sso.option)),
+        .help(format!("write `{}` itself as true/false or a list, or set this option in the policy", sso.option_name())),
         Substituted::Dropped => Finding::new(
             report::OPTIONAL_SUBSTITUTION,
             format!("{optional}: {name} is set nowhere in the pod, so ClearML drops this setting unless the image or its entrypoint sets {name}"),
@@ -342,7 +342,7 @@ pub(super) fn value_finding(
         }
         ValueIssue::TabInside => Finding::new(
             report::NOT_A_STRING,
-            format!("`{}`: {}; quoted so that ClearML reads the tab", sso.option, misread_reason(issue, sso)),
+            format!("`{}`: {}; quoted so that ClearML reads the tab", sso.option_name(), misread_reason(issue, sso)),
         )
         .fixed(),
         ValueIssue::Escape => Finding::new(
@@ -360,14 +360,14 @@ pub(super) fn value_finding(
         .fixed(),
         ValueIssue::NotText { reads } => Finding::new(
             report::MISREAD_VALUE,
-            format!("`{}` takes text; ClearML would read {reads} from the value", sso.option),
+            format!("`{}` takes text; ClearML would read {reads} from the value", sso.option_name()),
         )
         .help("quote the value as a JSON string if the text is meant, or set this option in the policy"),
         ValueIssue::UnclearBoolean => Finding::new(
             report::UNCLEAR_BOOLEAN,
             format!(
                 "`{}` takes true or false; {} has no certain meaning",
-                sso.option,
+                sso.option_name(),
                 show(without_comment(text).trim()).subject()
             ),
         )
@@ -399,11 +399,11 @@ pub(super) fn value_finding(
                 match show(item) {
                     Shown::Value(v) => format!(
                         "`{}` needs a list; `{v}` would be a string: written as {list}",
-                        sso.option
+                        sso.option_name()
                     ),
                     Shown::Shape(_) => format!(
                         "`{}` needs a list; the value would be a string: written as a list",
-                        sso.option
+                        sso.option_name()
                     ),
                 },
             )
@@ -431,7 +431,7 @@ pub(super) fn value_finding(
                 report::NOT_A_STRING,
                 format!(
                     "`{}` would be read as a number, not the text{}: written as {}",
-                    sso.option,
+                    sso.option_name(),
                     show(n).suffix(),
                     match show(&quoted) {
                         Shown::Value(_) => quoted.clone(),

@@ -610,8 +610,7 @@ pub fn problems(
     let warned = |client: &str, key: &str| {
         env_of(vars, links_of(&facts.sso_named)).any(|(n, _)| {
             names::parse_name(n).is_some_and(|s| {
-                s.provider
-                    .as_ref()
+                s.provider()
                     .is_some_and(|(c, k)| c.as_str() == client && k == key)
             })
         })

@@ -199,7 +199,7 @@ fn render_cases() -> Vec<(String, Literal)> {
                     .filter(|e| {
                         e.get_str("name")
                             .and_then(clearml_env::parse_name)
-                            .is_some_and(|n| n.path == d.path)
+                            .is_some_and(|n| n.path() == d.path)
                     })
                     .collect();
                 prop_assert_eq!(entries.len(), 1, "one entry for {}", d.label);
