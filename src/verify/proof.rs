@@ -246,11 +246,12 @@ fn gives(effective: &Effective, want: &PolicyValue) -> bool {
 
 /// Why a value ClearML reads from a Secret or ConfigMap is unsafe, if it is: it sets other
 /// keys, or ClearML's parser rejects it. (What it means for an SSO option is judged, and
-/// reported with the Secret and key, by the correction's value rules.)
-fn unsafe_for_clearml(name: &str, text: &str) -> Option<&'static str> {
+/// reported with the Secret and key, by the correction's value rules.) `path` is where ClearML
+/// reads it, [`path_of`] the variable's name (the caller has it already).
+fn unsafe_for_clearml(path: &str, text: &str) -> Option<&'static str> {
     // An object at the path is the tree comparison's ([`super::tree`]): it names the
     // provider or option it changes.
-    match values::reading_any_env(&path_of(name), text) {
+    match values::reading_any_env(path, text) {
         values::Reading::OtherKeys(_) => Some("would also set other ClearML settings (a `,` or a line break outside quotes starts another key)"),
         values::Reading::Fails(_) => Some("is a value ClearML's HOCON parser rejects: the apiserver would not start"),
         _ => None,
@@ -311,30 +312,22 @@ pub(crate) fn competes(path: &str, d: &crate::policy::Desired) -> bool {
     // `want` is `<section>.<d.path>`; compared by its two parts, without building it (asked
     // for every name against every setting). Bytes, not `str` slices: a name from an `envFrom`
     // source may hold multi-byte characters.
-    let (p, section, rest) = (
-        path.trim().as_bytes(),
-        d.option.section.as_str().as_bytes(),
-        d.path.as_bytes(),
-    );
-    // Whether `want` starts with `p`, and the byte of `want` after it.
-    let (prefix, after) = if p.len() <= section.len() {
-        let after = section.get(p.len()).copied().unwrap_or(b'.');
-        (section.starts_with(p), Some(after))
-    } else {
-        let (head, tail) = p.split_at(section.len());
-        let joined = head == section && tail[0] == b'.' && rest.starts_with(&tail[1..]);
-        (joined, rest.get(tail.len() - 1).copied())
-    };
-    let want_len = section.len() + 1 + rest.len();
-    let is_want = prefix && p.len() == want_len;
-    let above = prefix && after == Some(b'.');
-    // `p` runs on past `want` with a `.`.
-    let below = p.len() > want_len
-        && p[..section.len()] == *section
-        && p[section.len()] == b'.'
-        && p[section.len() + 1..want_len] == *rest
-        && p[want_len] == b'.';
-    is_want || above || below
+    let (p, section) = (path.trim().as_bytes(), d.option.section.as_str().as_bytes());
+    match p.strip_prefix(section).and_then(|p| p.strip_prefix(b".")) {
+        // A path in the setting's section: the setting's, above it or below it.
+        Some(within) => {
+            let rest = d.path.as_bytes();
+            at_or_above(within, rest) || at_or_above(rest, within)
+        }
+        // The section itself is above every setting in it (a section name holds no `.`).
+        None => p == section,
+    }
+}
+
+/// Whether the config path `a` is `b` or above it: `b` starts with `a`, followed by a `.` or
+/// nothing.
+fn at_or_above(a: &[u8], b: &[u8]) -> bool {
+    b.starts_with(a) && matches!(b.get(a.len()), None | Some(b'.'))
 }
 
 /// Variables that `envFrom` sources in the stream bring in and that ClearML would read for a
@@ -579,7 +572,7 @@ pub fn problems(
             } else if let Some(stored) =
                 stored_reference(e.entry, inventory, a.namespace.as_deref())
             {
-                if let Some(why) = unsafe_for_clearml(name, &stored) {
+                if let Some(why) = unsafe_for_clearml(&path, &stored) {
                     hocon(
                         format!("{at}: the value `{name}` reads from a Secret or ConfigMap {why}"),
                         HOCON_STORED_HELP,
@@ -597,7 +590,7 @@ pub fn problems(
                 hocon(format!(
                     "{at}: an `envFrom` source brings in a name ClearML reads that holds HOCON syntax (not shown)"
                 ), HOCON_NAME_HELP);
-            } else if let Some(why) = unsafe_for_clearml(var, stored) {
+            } else if let Some(why) = unsafe_for_clearml(&path_of(var), stored) {
                 hocon(
                     format!("{at}: the value `envFrom` brings in as `{var}` {why}"),
                     HOCON_STORED_HELP,
