@@ -290,6 +290,14 @@ impl SsoName {
         Some((*client, &self.lowered[key.clone()]))
     }
 
+    /// The config path ClearML builds from the name (section included), when its loader reads
+    /// the name as written: a `CLEARML__` or `TRAINS__` prefix and no surrounding whitespace.
+    /// [`config_path`] of the name, without building it again.
+    pub fn config_path(&self) -> Option<&str> {
+        let read = matches!(self.prefix, Prefix::Clearml | Prefix::Trains) && !self.padded;
+        read.then_some(self.lowered.as_str())
+    }
+
     /// The option below the provider (`groups.admins`), or the switch's name.
     pub fn option_name(&self) -> &str {
         &self.lowered[self.option_start..]
@@ -467,6 +475,39 @@ mod tests {
         assert_eq!(foreign.prefix, Prefix::Foreign("ALLEGRO".into()));
         assert!(parse_name("CLEARML__apiserver__auth__fixed_users__enabled").is_none());
         assert!(parse_name("OTHER__secure__login__sso__oauth_client__x__y").is_none());
+    }
+
+    #[test]
+    fn an_sso_name_holds_the_config_path_clearml_builds() {
+        let mut read = 0;
+        for rest in [
+            "secure__login__sso__oauth_client__keycloak__client_id",
+            "SERVICES__Login__SSO__saml_client__x__groups.admins",
+            "services__login.sso__tenant_login",
+            "secure__login__sso__oauth_client__keycloak__client_id ",
+            "\u{e9}__login__sso__oauth_client__k___x",
+        ] {
+            for prefix in [
+                "CLEARML__",
+                "TRAINS__",
+                "clearml__",
+                "ALLEGRO__",
+                " CLEARML__",
+            ] {
+                let name = format!("{prefix}{rest}");
+                let sso = parse_name(&name).unwrap();
+                if let Some(path) = sso.config_path() {
+                    assert_eq!(Some(path.to_string()), config_path(&name), "{name:?}");
+                    read += 1;
+                } else {
+                    assert!(
+                        !read_by_clearml(&name) || name.trim() != name,
+                        "{name:?} is read as written"
+                    );
+                }
+            }
+        }
+        assert_eq!(read, 8);
     }
 
     #[test]

@@ -34,6 +34,7 @@ use crate::kube::sources::{self, Inventory, RefKind, Resolution};
 use crate::kube::{objects, workload};
 use crate::policy::{Plaintext, Policy, Value as PolicyValue};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One targeted container as Kubernetes reads it.
@@ -545,9 +546,14 @@ pub fn problems(
         }
         // ClearML parses `<path>: <value>` for every variable it reads: a name or value with
         // HOCON syntax could set any setting, the policy's included. Such a name is not shown.
+        // Each name of the output's env as an SSO setting, once: asked below of every name,
+        // of each that changed (most of the changed ones are SSO settings), and here for the
+        // config path an SSO name already holds.
+        let sso_of: BTreeMap<&str, Option<names::SsoName>> =
+            ea.keys().map(|n| (*n, names::parse_name(n))).collect();
         // The config path of every name ClearML reads (and can read as only a key), once: read
         // here and for every setting below.
-        let mut paths: Vec<(&str, String)> = Vec::new();
+        let mut paths: Vec<(&str, Cow<str>)> = Vec::new();
         for (name, e) in &ea {
             if !names::read_by_clearml(name) {
                 continue;
@@ -559,7 +565,10 @@ pub fn problems(
                 );
                 continue;
             }
-            let path = path_of(name);
+            let path = match sso_of.get(name).and_then(|s| s.as_ref()?.config_path()) {
+                Some(path) => Cow::Borrowed(path),
+                None => Cow::Owned(path_of(name)),
+            };
             if !plain_reference_stand_in(e)
                 && matches!(
                     values::reading_any_env(&path, e.meaning.as_deref().unwrap_or_default()),
@@ -597,10 +606,6 @@ pub fn problems(
                 );
             }
         }
-        // Each name of the output's env as an SSO setting, once: asked below of every name,
-        // and here of each that changed (most of the changed ones are SSO settings).
-        let sso_of: BTreeMap<&str, Option<names::SsoName>> =
-            ea.keys().map(|n| (*n, names::parse_name(n))).collect();
         // Variables that are not SSO settings keep their entry and what the process gets.
         let names: std::collections::BTreeSet<&&str> = eb.keys().chain(ea.keys()).collect();
         for name in names {
