@@ -230,7 +230,7 @@ pub fn parse_name(raw: &str) -> Option<SsoName> {
         _ => return None,
     };
     let lowered = dotted(rest);
-    let section_end = lowered.find('.')?;
+    let section_end = lowered.bytes().position(|c| c == b'.')?;
     let path_start = section_end + 1;
     const SSO: &str = "login.sso.";
     if !lowered[path_start..].starts_with(SSO) {
@@ -238,14 +238,14 @@ pub fn parse_name(raw: &str) -> Option<SsoName> {
     }
     let below_start = path_start + SSO.len();
     let below = &lowered[below_start..];
-    let (provider, option_start) = match below.split_once('.') {
+    let (provider, option_start) = match split_at_dot(below) {
         Some((segment, rest)) if segment == "oauth_client" || segment == "saml_client" => {
             let client = if segment == "oauth_client" {
                 Client::OAuth
             } else {
                 Client::Saml
             };
-            let (provider, option) = rest.split_once('.')?;
+            let (provider, option) = split_at_dot(rest)?;
             if provider.is_empty() || option.is_empty() {
                 return None;
             }
@@ -269,6 +269,13 @@ pub fn parse_name(raw: &str) -> Option<SsoName> {
         provider,
         option_start,
     })
+}
+
+/// `s.split_once('.')` by a scan of its bytes: the segments of a name are a few bytes each,
+/// shorter than the set-up of the `memchr` search `split_once` makes.
+fn split_at_dot(s: &str) -> Option<(&str, &str)> {
+    let dot = s.bytes().position(|c| c == b'.')?;
+    Some((&s[..dot], &s[dot + 1..]))
 }
 
 impl SsoName {
