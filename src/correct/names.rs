@@ -306,9 +306,11 @@ pub(super) fn other_options(env: &mut Env, ctx: &Context, findings: &mut Sink) -
 /// one for the same key. An entry Kubernetes drops (an earlier one of the same exact name) or
 /// ClearML ignores (another prefix case, surrounding whitespace) has none.
 pub(super) fn clearml_read_order(env: &Env) -> Vec<Option<(u8, String)>> {
+    // Only SSO settings are looked up below, and entries of one name are all SSO or none: the
+    // map holds those alone (most of a container's variables are not).
     let mut last_of_name = std::collections::HashMap::new();
     for (i, e) in env.iter().enumerate() {
-        if let Some(e) = e {
+        if let Some(e) = e.as_ref().filter(|e| e.sso.is_some()) {
             last_of_name.insert(e.name.as_str(), i);
         }
     }

@@ -125,10 +125,16 @@ impl Sink for Collect {
                         text[span.0 + 1..span.1 - 1].to_string(),
                         Style::DoubleQuoted,
                     ),
-                    Kind::Single => (
-                        text[span.0 + 1..span.1 - 1].replace("''", "'"),
-                        Style::Other,
-                    ),
+                    Kind::Single => {
+                        let inside = &text[span.0 + 1..span.1 - 1];
+                        // Most single-quoted scalars hold no quote: no searcher for `''`.
+                        let value = if inside.contains('\'') {
+                            inside.replace("''", "'")
+                        } else {
+                            inside.to_string()
+                        };
+                        (value, Style::Other)
+                    }
                     Kind::Literal => (literal, Style::Other),
                 };
                 Event::Scalar {

@@ -80,18 +80,24 @@ pub fn plain_safe(value: &str, context: Context) -> bool {
     if !chars_ok || first.is_whitespace() || last.is_whitespace() {
         return false;
     }
-    if value.contains(": ")
-        || value.contains(" #")
-        || last == ':'
-        || value.starts_with("---")
-        || value.starts_with("...")
-    {
+    if last == ':' || value.starts_with("---") || value.starts_with("...") {
         return false;
     }
-    if context.flow && value.contains([',', '?', '[', ']', '{', '}']) {
-        return false;
+    // `: ` and ` #` anywhere, and flow indicators in flow context, in one pass over the bytes
+    // (a substring searcher per value cost more than the short values themselves).
+    let mut previous = 0u8;
+    for &b in value.as_bytes() {
+        if (previous == b':' && b == b' ')
+            || (previous == b' ' && b == b'#')
+            || (context.flow && matches!(b, b',' | b'?' | b'[' | b']' | b'{' | b'}'))
+        {
+            return false;
+        }
+        previous = b;
     }
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+    // YAML's indicators: a plain scalar may not start with one (but `-?:` followed by text).
+    const INDICATORS: &[u8] = b"-?:,[]{}#&*!|>'\"%@`";
+    if first.is_ascii() && INDICATORS.contains(&(first as u8)) {
         let yaml_allows = match first {
             '-' => true,
             '?' | ':' => !context.flow,
@@ -299,6 +305,75 @@ mod tests {
             assert!(
                 plain_safe(quoted, made) && !plain_safe(quoted, flow),
                 "{quoted:?}"
+            );
+        }
+    }
+
+    /// The rule as first written, with substring searches: the byte pass must agree with it.
+    fn plain_safe_by_searches(value: &str, context: Context) -> bool {
+        let mut chars = value.chars();
+        let (Some(first), Some(last)) = (chars.next(), value.chars().next_back()) else {
+            return context.kept;
+        };
+        let second = chars.next();
+        let chars_ok = if context.kept {
+            value
+                .chars()
+                .all(|c| printable(c) && !is_break(c) && !matches!(c, '\t' | '\u{feff}'))
+        } else {
+            value.bytes().all(|b| matches!(b, b' '..=b'~'))
+        };
+        if !chars_ok || first.is_whitespace() || last.is_whitespace() {
+            return false;
+        }
+        if value.contains(": ")
+            || value.contains(" #")
+            || last == ':'
+            || value.starts_with("---")
+            || value.starts_with("...")
+        {
+            return false;
+        }
+        if context.flow && value.contains([',', '?', '[', ']', '{', '}']) {
+            return false;
+        }
+        if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+            let yaml_allows = match first {
+                '-' => true,
+                '?' | ':' => !context.flow,
+                _ => false,
+            };
+            if !(context.kept && yaml_allows && second.is_some_and(|c| c != ' ')) {
+                return false;
+            }
+        }
+        context.kept || !resolves_to_non_string(value)
+    }
+
+    /// What values are made of: every character the rule looks at, some words it resolves.
+    const PIECES: &[&str] = &[
+        "a", "1", " ", "#", ":", "-", "?", ",", "[", "]", "{", "}", "&", "*", "!", "|", ">", "'",
+        "\"", "%", "@", "`", ".", "---", "...", "\t", "\n", "\u{a0}", "\u{e9}", "\u{2028}",
+        "\u{feff}", "yes", "~", "<<", "0x1F",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 4000,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(20),
+            ..Default::default()
+        })]
+        #[test]
+        fn plain_safe_agrees_with_the_searches(
+            parts in proptest::collection::vec(proptest::sample::select(PIECES), 0..7),
+            flow: bool,
+            kept: bool,
+        ) {
+            let value = parts.concat();
+            let context = Context { flow, kept };
+            proptest::prop_assert_eq!(
+                plain_safe(&value, context),
+                plain_safe_by_searches(&value, context)
             );
         }
     }
