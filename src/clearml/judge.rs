@@ -275,7 +275,11 @@ pub fn is_placeholder(
             Value::String(s) => is_match(s.trim()),
             _ => false,
         }),
-        Some(Value::String(s)) => is_match(s.trim()) || is_match(t),
+        // Most values read as their own text: that is matched once (the globs are pure).
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            is_match(s) || (s != t && is_match(t))
+        }
         _ => !t.is_empty() && is_match(t),
     }
 }

@@ -33,6 +33,46 @@ pub(super) fn is_keyword(s: &str) -> bool {
     KEYWORDS.iter().any(|k| s.eq_ignore_ascii_case(k))
 }
 
+/// [`UNQUOTED_FORBIDDEN`] by byte (all are ASCII).
+const FORBIDDEN_BYTES: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut i = 0;
+    while i < UNQUOTED_FORBIDDEN.len() {
+        table[UNQUOTED_FORBIDDEN[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// Whether ASCII `s` may go bare as far as its characters tell: none of
+/// [`UNQUOTED_FORBIDDEN`], no space or control character, and every `//` (which starts a
+/// comment in HOCON) that of a `scheme://` (pyhocon reads that inside a bare string as text):
+/// as many `//` as `://`, each counted as `str::matches` does. One pass over the bytes: asked of
+/// every literal the policy sets, for every render.
+fn plain_ascii(s: &str) -> bool {
+    let b = s.as_bytes();
+    let (mut slashes, mut schemes) = (0usize, 0usize);
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        // ASCII: `char::is_whitespace` or `char::is_control` is a byte up to the space, or DEL.
+        if c <= b' ' || c == 0x7f || FORBIDDEN_BYTES.get(usize::from(c)) == Some(&true) {
+            return false;
+        }
+        if c == b':' && b[i + 1..].starts_with(b"//") {
+            schemes += 1;
+        }
+        // `matches("//")` takes them left to right without overlap: `///` is one.
+        if c == b'/' && b.get(i + 1) == Some(&b'/') {
+            slashes += 1;
+            i += 2;
+            continue;
+        }
+        i += 1;
+    }
+    slashes == schemes
+}
+
 /// Writes a string so that HOCON reads it back unchanged: bare when that is safe,
 /// otherwise double-quoted with JSON escapes.
 pub fn hocon_string(s: &str) -> String {
@@ -40,13 +80,9 @@ pub fn hocon_string(s: &str) -> String {
     // that are not worth second-guessing; anything else is quoted.
     let bare = !s.is_empty()
         && s.is_ascii()
-        && !s.contains(UNQUOTED_FORBIDDEN)
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        && plain_ascii(s)
         && !looks_numeric(s)
         && !is_keyword(s)
-        // `//` starts a comment in HOCON; pyhocon reads `scheme://` inside a bare string
-        // as text, but nothing else.
-        && s.matches("//").count() == s.matches("://").count()
         // What decides: pyhocon itself gives back exactly `s` (a keyword prefix such as
         // `true-north` is read as `True-north`; the checks above only keep the output as it was
         // where it was already right).
@@ -300,6 +336,28 @@ pub(super) fn values_setting_other_keys() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_ascii_agrees_with_the_checks_it_makes_in_one_pass() {
+        // Every string of up to 5 characters from an alphabet of slashes, colons, forbidden,
+        // space and control characters: the one pass agrees with the checks written plainly.
+        let alphabet = ['a', '/', ':', '#', ' ', '\t', '\u{7f}', '1'];
+        let mut strings = vec![String::new()];
+        let mut all = Vec::new();
+        for _ in 0..5 {
+            strings = strings
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            all.extend(strings.iter().cloned());
+        }
+        for s in all {
+            let plainly = !s.contains(UNQUOTED_FORBIDDEN)
+                && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+                && s.matches("//").count() == s.matches("://").count();
+            assert_eq!(plain_ascii(&s), plainly, "{s:?}");
+        }
+    }
 
     #[test]
     fn strings_are_quoted_only_when_needed() {

@@ -107,8 +107,18 @@ pub fn service_env(
             }
         }
     }
-    let mut out: LastWins<(String, String, String)> = LastWins::default();
-    for s in linked.into_values() {
+    let linked = linked.into_values();
+    // Sized for every variable up front: the map would otherwise rehash each name as it grows.
+    let count = linked
+        .iter()
+        .filter(|s| !s.ports.is_empty())
+        .map(|s| {
+            let named = s.ports.iter().filter(|(n, _, _)| !n.is_empty()).count();
+            3 + named + 4 * s.ports.len()
+        })
+        .sum();
+    let mut out: LastWins<(String, String, String)> = LastWins::with_capacity(count);
+    for s in linked {
         let prefix = link_name(&s.name);
         let mut push = |name: String, value: Option<String>| {
             // Joined, not `format!`ed: a namespace of many Services has thousands of these.
@@ -118,10 +128,10 @@ pub fn service_env(
         };
         let ip = s.cluster_ip.as_deref();
         // `net.JoinHostPort`: an IPv6 address in brackets.
-        let host_port = |port: i32| {
+        let host_port = |port: &str| {
             ip.map(|ip| match ip.contains(':') {
-                true => format!("[{ip}]:{port}"),
-                false => format!("{ip}:{port}"),
+                true => ["[", ip, "]:", port].concat(),
+                false => [ip, ":", port].concat(),
             })
         };
         let Some((_, first, _)) = s.ports.first() else {
@@ -142,18 +152,23 @@ pub fn service_env(
             }
         }
         for (i, (_, port, protocol)) in s.ports.iter().enumerate() {
+            let port = port.to_string();
             let lower = protocol.to_lowercase();
-            let url = host_port(*port).map(|hp| format!("{lower}://{hp}"));
+            let url = host_port(&port).map(|hp| [lower.as_str(), "://", &hp].concat());
             if i == 0 {
                 push([prefix.as_str(), "_PORT"].concat(), url.clone());
             }
-            let port_prefix = format!("{prefix}_PORT_{port}_{}", protocol.to_uppercase());
+            let port_prefix = [
+                prefix.as_str(),
+                "_PORT_",
+                &port,
+                "_",
+                &protocol.to_uppercase(),
+            ]
+            .concat();
             push(port_prefix.clone(), url);
             push([port_prefix.as_str(), "_PROTO"].concat(), Some(lower));
-            push(
-                [port_prefix.as_str(), "_PORT"].concat(),
-                Some(port.to_string()),
-            );
+            push([port_prefix.as_str(), "_PORT"].concat(), Some(port));
             push(
                 [port_prefix.as_str(), "_ADDR"].concat(),
                 ip.map(str::to_string),
@@ -325,14 +340,19 @@ struct LastWins<T> {
 
 impl<T> Default for LastWins<T> {
     fn default() -> Self {
-        Self {
-            slots: Vec::new(),
-            index: std::collections::HashMap::new(),
-        }
+        Self::with_capacity(0)
     }
 }
 
 impl<T> LastWins<T> {
+    /// Room for `n` values without growing.
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            slots: Vec::with_capacity(n),
+            index: std::collections::HashMap::with_capacity(n),
+        }
+    }
+
     fn push(&mut self, name: String, value: T) {
         if let Some(old) = self.index.insert(name, self.slots.len()) {
             self.slots[old] = None;

@@ -38,10 +38,11 @@ enum Token {
     Any,
     /// `*`: any bytes.
     Star,
-    /// `[…]` or `[!…]`: one byte in (or, negated, not in) the set; letters already folded
-    /// into both cases when caseless.
+    /// `[…]` or `[!…]`: one byte in (or, negated, not in) the set, bit `b` for byte `b` (all
+    /// ASCII; a bitset keeps the token small, and the default patterns are built every run);
+    /// letters already folded into both cases when caseless.
     Class {
-        set: [bool; 128],
+        set: u128,
         negated: bool,
     },
 }
@@ -64,7 +65,7 @@ fn simple_tokens(p: &str, caseless: bool) -> Option<Vec<Token>> {
             b'[' => {
                 let negated = matches!(bytes.get(i + 1), Some(b'!' | b'^'));
                 let mut j = i + 1 + usize::from(negated);
-                let mut set = [false; 128];
+                let mut set: u128 = 0;
                 let start = j;
                 while j < bytes.len() && bytes[j] != b']' {
                     let lo = bytes[j];
@@ -82,10 +83,10 @@ fn simple_tokens(p: &str, caseless: bool) -> Option<Vec<Token>> {
                         lo
                     };
                     for b in lo..=hi {
-                        set[usize::from(b)] = true;
+                        set |= 1 << b;
                         if caseless {
-                            set[usize::from(b.to_ascii_lowercase())] = true;
-                            set[usize::from(b.to_ascii_uppercase())] = true;
+                            set |= 1 << b.to_ascii_lowercase();
+                            set |= 1 << b.to_ascii_uppercase();
                         }
                     }
                     j += 1;
@@ -109,9 +110,7 @@ fn simple_match(tokens: &[Token], text: &str, caseless: bool) -> bool {
     let one = |t: &Token, b: u8| match t {
         Token::Byte(c) => *c == b || (caseless && c.eq_ignore_ascii_case(&b)),
         Token::Any => true,
-        Token::Class { set, negated } => {
-            set.get(usize::from(b)).copied().unwrap_or(false) != *negated
-        }
+        Token::Class { set, negated } => (b < 128 && set & (1 << b) != 0) != *negated,
         Token::Star => unreachable!("handled by the caller"),
     };
     let text = text.as_bytes();

@@ -354,7 +354,7 @@ impl Policy {
                     path,
                     value: s.value.clone(),
                     derived: s.derived,
-                    label: format!("{}.{}", p.spec.key, s.option.name),
+                    label: [p.spec.key, ".", s.option.name].concat(),
                 });
             }
         }
@@ -367,7 +367,7 @@ impl Policy {
                 path,
                 value: Value::Literal(Literal::Bool(*value)),
                 derived: false,
-                label: format!("sso.{}", option.name),
+                label: ["sso.", option.name].concat(),
             });
         }
         self.desired = out;

@@ -15,7 +15,8 @@ use std::ops::Range;
 use toml_edit::{Item, TableLike};
 
 /// Option names that are valid directly under `prefix` (`""` for the provider table itself,
-/// `"groups"` for its `groups` sub-table): leaves and the names of nested tables.
+/// `"groups"` for its `groups` sub-table): leaves and the names of nested tables. Listed only
+/// for the help on a key that is none of them.
 fn keys_under(options: &'static [OptionSpec], prefix: &str) -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = Vec::new();
     for o in options {
@@ -36,12 +37,24 @@ fn keys_under(options: &'static [OptionSpec], prefix: &str) -> Vec<&'static str>
     keys
 }
 
+/// Whether `name` (dotted, from the provider table) names a table of options, as `groups` or
+/// `claims`: some option's name continues it with `.`. The question [`keys_under`] answers for
+/// a key that is not an option itself, without listing every key.
+fn is_options_table(options: &'static [OptionSpec], name: &str) -> bool {
+    options.iter().any(|o| {
+        o.name
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
 pub(super) fn load_provider(
     l: &mut Loader,
     spec: &'static Provider,
     item: &Item,
 ) -> Option<ProviderPolicy> {
-    let what = format!("[providers.{}]", spec.key);
+    // Joined, not `format!`ed, as every name below: made for every provider a policy sets.
+    let what = ["[providers.", spec.key, "]"].concat();
     let t = table(l, item, &what)?;
     let before = l.problems.len();
     let mut explicit: Vec<Setting> = Vec::new();
@@ -51,7 +64,7 @@ pub(super) fn load_provider(
         return None;
     }
     let given: Vec<(&str, &str)> = inputs.iter().map(|i| (i.name, i.value.as_str())).collect();
-    let table_name = format!("providers.{}", spec.key);
+    let table_name = ["providers.", spec.key].concat();
     // The place of an input's value, or of the table when the input is not written.
     let place = |name: &str| {
         inputs
@@ -193,7 +206,8 @@ pub(super) fn load_provider(
             .iter()
             .position(|o| o.name == s.option.name)
     };
-    settings.sort_by_key(order);
+    // Each key is a walk of the catalogue: worked out once per setting, not per comparison.
+    settings.sort_by_cached_key(order);
     Some(ProviderPolicy {
         spec,
         settings,
@@ -311,19 +325,16 @@ fn load_options(
     settings: &mut Vec<Setting>,
     inputs: &mut Vec<GivenInput>,
 ) {
-    let mut valid = keys_under(catalogue::options(spec.client), prefix);
-    if prefix.is_empty() {
-        valid.extend(spec.inputs.iter().map(|i| i.name));
-    }
+    let options = catalogue::options(spec.client);
     for (k, v) in t.iter() {
         let name = if prefix.is_empty() {
             k.to_string()
         } else {
-            format!("{prefix}.{k}")
+            [prefix, ".", k].concat()
         };
         if prefix.is_empty() {
             if let Some(input) = spec.input(k) {
-                if let Some(value) = l.string(v, &format!("providers.{}.{k}", spec.key)) {
+                if let Some(value) = l.string(v, &["providers.", spec.key, ".", k].concat()) {
                     let placeholder = super::placeholder::why(&value).map(|why| {
                         let fill_in = format!("{}, {}", input.about, input.kind.describe());
                         placeholder_found(
@@ -395,7 +406,8 @@ fn load_options(
                     derived: false,
                 });
             }
-        } else if valid.contains(&k) {
+        } else if !k.contains('.') && is_options_table(options, &name) {
+            // (A key with a `.` is no table's name: `keys_under` lists no such key.)
             match v.as_table_like() {
                 Some(sub) if !is_reference(v) => {
                     load_options(l, spec, sub, &name, settings, inputs)
@@ -407,6 +419,10 @@ fn load_options(
                 ),
             }
         } else {
+            let mut valid = keys_under(options, prefix);
+            if prefix.is_empty() {
+                valid.extend(spec.inputs.iter().map(|i| i.name));
+            }
             l.unknown(
                 t,
                 k,
@@ -509,7 +525,8 @@ fn load_value(
     option: &'static OptionSpec,
     item: &Item,
 ) -> Option<Value> {
-    let what = format!("providers.{}.{}", spec.key, option.name);
+    // Joined, not `format!`ed: made for every value a policy sets, to name it in messages.
+    let what = ["providers.", spec.key, ".", option.name].concat();
     if let Some(t) = item.as_table_like() {
         let (kind, name_item) = match (t.get("secret"), t.get("configmap")) {
             (Some(s), None) => ("secret", s),
@@ -528,7 +545,7 @@ fn load_value(
                 l.unknown(t, k, &format!("the reference of {what}"), &[kind, "key"]);
             }
         }
-        let name = l.string(name_item, &format!("{what}.{kind}"))?;
+        let name = l.string(name_item, &[what.as_str(), ".", kind].concat())?;
         let Some(key_item) = t.get("key") else {
             l.at(
                 item.span(),
@@ -537,7 +554,7 @@ fn load_value(
             );
             return None;
         };
-        let key = l.string(key_item, &format!("{what}.key"))?;
+        let key = l.string(key_item, &[what.as_str(), ".key"].concat())?;
         // Kubernetes refuses any other name or key (the API server rejects the workload, and
         // `kubectl create secret` the key): refused here, before `explain` prints a command
         // line with it and `render` writes a reference nothing can satisfy.

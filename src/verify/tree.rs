@@ -78,17 +78,14 @@ fn read_one(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Option<Value
 
 /// The Secrets and ConfigMaps (`secret/NAME/KEY`, `configmap/NAME/KEY`) whose stand-ins a
 /// variable's text holds, in order: each `\u{1}ref:` stand-in runs to its closing quote, and
-/// no Kubernetes name or key holds a quote.
-fn unseen_sources(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    for (i, _) in text.match_indices("\u{1}ref:") {
-        let rest = &text[i + "\u{1}ref:".len()..];
+/// no Kubernetes name or key holds a quote. (Asked of every link variable of a namespace:
+/// each stand-in is found from its `\u{1}`, a byte search, and nothing is collected.)
+fn unseen_sources(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices('\u{1}').filter_map(|(i, _)| {
+        let rest = text[i..].strip_prefix("\u{1}ref:")?;
         let what = rest.split('"').next().unwrap_or(rest);
-        if what.starts_with("secret/") || what.starts_with("configmap/") {
-            out.push(what);
-        }
-    }
-    out
+        (what.starts_with("secret/") || what.starts_with("configmap/")).then_some(what)
+    })
 }
 
 /// A variable ClearML reads (by prefix, or looked up by name: `env_read`) whose value holds
@@ -121,7 +118,6 @@ fn unseen_values<'a>(
             continue;
         }
         let untrusted: Vec<&str> = unseen_sources(value)
-            .into_iter()
             .filter(|what| {
                 let (secret, rest) = match what.split_once('/') {
                     Some(("secret", rest)) => (true, rest),
@@ -180,7 +176,7 @@ impl LinkFacts {
             (0..table.len()).filter(|&i| keep(&table[i])).collect()
         };
         LinkFacts {
-            unseen: indices(&|(_, v, _)| v.contains("\u{1}ref:") && !unseen_sources(v).is_empty()),
+            unseen: indices(&|(_, v, _)| unseen_sources(v).next().is_some()),
             sso_named: indices(&|(n, _, _)| names::parse_name(n).is_some()),
         }
     }
