@@ -5,7 +5,7 @@
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use clearml_sso::{catalogue, report};
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -35,7 +35,12 @@ pub struct Cli {
     pub color: super::colour::When,
 }
 
+/// `defer`: a subcommand's arguments are added only when clap builds that subcommand, so the
+/// parse of the common command line builds one subcommand, not nine ([`parse`] says why the
+/// result is the same; [`full_command`] is the grammar with every subcommand's arguments added
+/// now, for everything clap prints).
 #[derive(Subcommand, Debug)]
+#[command(defer = true)]
 pub enum Command {
     /// Read manifests, write them with the SSO settings corrected (the default command).
     Render(RenderArgs),
@@ -197,6 +202,70 @@ pub struct DiffArgs {
     pub exit_code: bool,
 }
 
+/// The whole grammar, each subcommand's arguments added at once: everything clap prints (help,
+/// `--version`, usage errors) and what `completions` and `man` generate comes from this command,
+/// so none of it depends on the deferral of [`Command`].
+///
+/// Why not `Cli::command()` itself: clap builds the top level first, which copies the global
+/// `--color` into every subcommand, so a deferred subcommand gets it before its own arguments
+/// instead of after them, and completions and the man page list options in that order. Here
+/// each subcommand's arguments are added by the function the derive defers (each variant's
+/// `Args::augment_args`; `man` has none) before anything is built, which is what
+/// `Cli::command()` did without `defer`. A test checks that both give every subcommand the same
+/// arguments.
+pub fn full_command() -> clap::Command {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    for sub in command.get_subcommands_mut() {
+        let add_arguments: fn(clap::Command) -> clap::Command = match sub.get_name() {
+            "render" => RenderArgs::augment_args,
+            "check" => CheckArgs::augment_args,
+            "diff" => DiffArgs::augment_args,
+            "explain" => PolicyArgs::augment_args,
+            "values" => ValuesArgs::augment_args,
+            "init" => InitArgs::augment_args,
+            "completions" => CompletionsArgs::augment_args,
+            "man" => |sub| sub,
+            "probe" => ProbeArgs::augment_args,
+            other => unreachable!("`{other}`: a subcommand full_command does not know"),
+        };
+        // The deferral is replaced by one that adds nothing, so that building the subcommand
+        // does not add its arguments a second time.
+        *sub = add_arguments(std::mem::take(sub).defer(|sub| sub));
+    }
+    command
+}
+
+/// Parses a command line (the program name first) to what `Cli::try_parse_from` would give with
+/// [`full_command`]: the same `Cli`, or the same error.
+///
+/// It first tries the deferred `Cli::command()`, which builds the top level and the one
+/// subcommand named, not all nine (about 60,000 instructions less on `render`, what Helm
+/// runs). Where it succeeds the result is the full grammar's: the top level is the same in
+/// both, and the subcommand named has the same arguments (the same function adds them) in
+/// another order, `--color` first instead of last. Clap's parser finds an option by its name and
+/// a positional by its index (`--color` is not one), and `Cli` is read from the matches by
+/// id, so that order changes nothing a successful parse returns. On any failure, which
+/// includes `--help`, `--version` and `help` (clap returns them as errors to print), the
+/// command line is parsed again with [`full_command`], so every text clap prints is the full
+/// grammar's, as before.
+pub fn parse(argv: &[OsString]) -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let deferred = Cli::command()
+        .try_get_matches_from(argv)
+        .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches));
+    if let Ok(cli) = deferred {
+        return Ok(cli);
+    }
+    full_parse(argv)
+}
+
+/// `Cli::try_parse_from` with [`full_command`] (what [`parse`] falls back to).
+fn full_parse(argv: &[OsString]) -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches as _;
+    let mut matches = full_command().try_get_matches_from(argv)?;
+    Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut full_command()))
+}
+
 /// GitLab calls the report `--format gitlab` feeds "Code Quality": those names are accepted too
 /// (clap hands the alias through as typed).
 const GITLAB_ALIASES: [&str; 2] = ["codequality", "code-quality"];
@@ -342,7 +411,184 @@ pub fn take_color(
 #[cfg(test)]
 mod tests {
     use super::super::colour::When;
-    use super::take_color;
+    use super::{full_command, full_parse, take_color, Cli};
+    use clap::CommandFactory as _;
+    use std::ffi::OsString;
+
+    /// Every subcommand of the deferred grammar, once built, has the arguments of the full
+    /// grammar's (each compared whole, by its `Debug`), only `--color` in another place: what
+    /// [`full_command`]'s list of each subcommand's arguments must give.
+    #[test]
+    fn the_full_grammar_has_the_deferred_ones_arguments() {
+        let mut deferred = Cli::command();
+        let mut full = full_command();
+        deferred.build();
+        full.build();
+        let names = |c: &clap::Command| {
+            c.get_subcommands()
+                .map(|s| s.get_name().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&deferred), names(&full));
+        for (d, f) in deferred.get_subcommands().zip(full.get_subcommands()) {
+            let arguments = |c: &clap::Command| {
+                let mut all: Vec<String> = c.get_arguments().map(|a| format!("{a:?}")).collect();
+                all.sort();
+                all
+            };
+            assert_eq!(arguments(d), arguments(f), "{}", d.get_name());
+            let ids = |c: &clap::Command| {
+                c.get_arguments()
+                    .map(|a| a.get_id().to_string())
+                    .filter(|id| id != "color")
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(ids(d), ids(f), "{}", d.get_name());
+            let groups = |c: &clap::Command| format!("{:?}", c.get_groups().collect::<Vec<_>>());
+            assert_eq!(groups(d), groups(f), "{}", d.get_name());
+            assert_eq!(d.get_about(), f.get_about());
+            assert_eq!(d.get_long_about(), f.get_long_about());
+            assert_eq!(d.is_hide_set(), f.is_hide_set());
+        }
+    }
+
+    /// Command lines for [`the_deferred_parse_is_the_full_ones`]: every subcommand (and none,
+    /// an unknown one and `help`), each with every option of the grammar (valid and invalid
+    /// values, missing values), flags, inputs, `--` and help and version flags, alone and in
+    /// pairs, before and after the subcommand.
+    fn command_lines() -> Vec<Vec<String>> {
+        let subcommands = [
+            "",
+            "render",
+            "check",
+            "diff",
+            "explain",
+            "values",
+            "init",
+            "completions",
+            "man",
+            "probe",
+            "help",
+            "bogus",
+            "-",
+        ];
+        let pieces: &[&[&str]] = &[
+            &[],
+            &["in.yaml"],
+            &["in.yaml", "more.yaml"],
+            &["-"],
+            &["--"],
+            &["--", "--policy"],
+            &["--policy", "p.toml"],
+            &["--policy=p.toml"],
+            &["--policy"],
+            &["--policy", "a", "--policy", "b"],
+            &["--report", "r.json"],
+            &["--report"],
+            &["--deny-warnings"],
+            &["--deny-warnings=true"],
+            &["-q"],
+            &["--quiet"],
+            &["-qq"],
+            &["--exit-code"],
+            &["--strict"],
+            &["--format", "json"],
+            &["--format", "codequality"],
+            &["--format=sarif"],
+            &["--format", "yaml"],
+            &["--format", "text"],
+            &["--format"],
+            &["--chart-root", "charts"],
+            &["--merge-with", "v.yaml"],
+            &["okta"],
+            &["okta", "azure", "nope"],
+            &["--output", "o.toml"],
+            &["--output", "o.toml", "--force"],
+            &["--force"],
+            &["bash"],
+            &["zsh"],
+            &["fish"],
+            &["elvish"],
+            &["powershell"],
+            &["tcsh"],
+            &["--secrets", "a.yaml", "b.yaml"],
+            &["--metadata", "okta=m.xml"],
+            &["--ca-file", "ca.pem"],
+            &["--timeout", "30"],
+            &["--timeout", "0"],
+            &["--timeout", "301"],
+            &["--timeout", "x"],
+            &["--color", "never"],
+            &["--color", "blue"],
+            &["--color"],
+            &["--color=auto"],
+            &["-h"],
+            &["--help"],
+            &["-V"],
+            &["--version"],
+            &["--bogus"],
+            &["-x"],
+            &["render"],
+            &["help"],
+        ];
+        let mut lines = Vec::new();
+        for sub in subcommands {
+            for (i, first) in pieces.iter().enumerate() {
+                for second in pieces.iter().skip(i) {
+                    for before in [false, true] {
+                        let mut line = vec!["clearml-sso".to_string()];
+                        let rest: Vec<String> = first
+                            .iter()
+                            .chain(second.iter())
+                            .map(|a| a.to_string())
+                            .collect();
+                        if before {
+                            line.extend(rest);
+                            line.extend((!sub.is_empty()).then(|| sub.to_string()));
+                        } else {
+                            line.extend((!sub.is_empty()).then(|| sub.to_string()));
+                            line.extend(rest);
+                        }
+                        lines.push(line);
+                    }
+                }
+            }
+        }
+        lines.push(vec![]);
+        lines
+    }
+
+    /// [`super::parse`]'s argument, on tens of thousands of command lines: where the deferred
+    /// grammar parses, the full one gives the same `Cli` (compared by its `Debug`); where the
+    /// full one fails, the deferred one fails too (so [`super::parse`] falls back and prints the
+    /// full one's error), and the other way round, so the fallback is for failures only.
+    #[test]
+    fn the_deferred_parse_is_the_full_ones() {
+        use clap::FromArgMatches as _;
+        let (mut parsed, mut failed) = (0, 0);
+        for line in command_lines() {
+            let argv: Vec<OsString> = line.iter().map(Into::into).collect();
+            let deferred = Cli::command()
+                .try_get_matches_from(&argv)
+                .and_then(|mut m| Cli::from_arg_matches_mut(&mut m));
+            match (deferred, full_parse(&argv)) {
+                (Ok(d), Ok(f)) => {
+                    assert_eq!(format!("{d:?}"), format!("{f:?}"), "{line:?}");
+                    parsed += 1;
+                }
+                (Err(d), Err(f)) => {
+                    assert_eq!(d.kind(), f.kind(), "{line:?}");
+                    failed += 1;
+                }
+                (d, f) => panic!("{line:?}: deferred {d:?}, full {f:?}"),
+            }
+        }
+        // Both outcomes are well represented.
+        assert!(
+            parsed > 1000 && failed > 1000,
+            "{parsed} parsed, {failed} failed"
+        );
+    }
 
     fn take(args: &[&str]) -> (Option<When>, Vec<String>) {
         let (when, rest) = take_color(args.iter().map(Into::into).collect());

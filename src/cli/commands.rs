@@ -547,7 +547,7 @@ pub fn init(args: InitArgs) -> u8 {
 
 /// `completions SHELL`: the completion script clap_complete generates from the same grammar.
 pub fn completions(shell: clap_complete::Shell) -> u8 {
-    let mut command = <super::args::Cli as clap::CommandFactory>::command();
+    let mut command = super::args::full_command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "clearml-sso", &mut script);
     let mut script = String::from_utf8_lossy(&script).into_owned();
@@ -564,7 +564,7 @@ pub fn completions(shell: clap_complete::Shell) -> u8 {
 
 /// `man`: the man page clap_mangen renders from the same grammar (scripts/release ships it).
 pub fn man() -> u8 {
-    let command = <super::args::Cli as clap::CommandFactory>::command();
+    let command = super::args::full_command();
     let mut page = Vec::new();
     match clap_mangen::Man::new(command).render(&mut page) {
         Ok(()) => print(&String::from_utf8_lossy(&page)),

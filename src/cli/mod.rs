@@ -18,8 +18,7 @@ mod report_file;
 #[cfg(any(target_os = "linux", target_os = "macos"))]
 pub mod sys;
 
-use args::{Cli, Command};
-use clap::Parser as _;
+use args::Command;
 
 /// Runs the command line; returns the process exit code (`exit` names them).
 pub fn run() -> u8 {
@@ -33,7 +32,8 @@ pub fn run() -> u8 {
     if let Some(when) = color {
         colour::set(when);
     }
-    let cli = match Cli::try_parse_from(std::iter::once(program).chain(rest)) {
+    let argv: Vec<std::ffi::OsString> = std::iter::once(program).chain(rest).collect();
+    let cli = match args::parse(&argv) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() {
