@@ -83,19 +83,7 @@ pub fn plain_safe(value: &str, context: Context) -> bool {
     if last == ':' || value.starts_with("---") || value.starts_with("...") {
         return false;
     }
-    // `: ` and ` #` anywhere, found from their rare byte with `memchr` (a substring searcher
-    // per value, or a test per byte, cost more than the short values themselves).
-    let bytes = value.as_bytes();
-    let comment_or_value = memchr::memchr2_iter(b':', b'#', bytes).any(|i| match bytes[i] {
-        b':' => bytes.get(i + 1) == Some(&b' '),
-        _ => i > 0 && bytes[i - 1] == b' ',
-    });
-    if comment_or_value
-        || (context.flow
-            && bytes
-                .iter()
-                .any(|b| matches!(b, b',' | b'?' | b'[' | b']' | b'{' | b'}')))
-    {
+    if ends_plain_early(value, context.flow) {
         return false;
     }
     // YAML's indicators: a plain scalar may not start with one (but `-?:` followed by text).
@@ -111,6 +99,20 @@ pub fn plain_safe(value: &str, context: Context) -> bool {
         }
     }
     context.kept || !resolves_to_non_string(value)
+}
+
+/// Whether something inside `value` would end a plain scalar or start a comment: `: ` or ` #`
+/// anywhere, and in flow context any of `,?[]{}`. Found from the rare bytes with `memchr`: a
+/// substring searcher per value, or a test per byte, cost more than the short values themselves.
+fn ends_plain_early(value: &str, flow: bool) -> bool {
+    let bytes = value.as_bytes();
+    memchr::memchr2_iter(b':', b'#', bytes).any(|i| match bytes[i] {
+        b':' => bytes.get(i + 1) == Some(&b' '),
+        _ => i > 0 && bytes[i - 1] == b' ',
+    }) || (flow
+        && bytes
+            .iter()
+            .any(|b| matches!(b, b',' | b'?' | b'[' | b']' | b'{' | b'}')))
 }
 
 /// Plain texts a YAML 1.1 or 1.2 reader might resolve to something other than a string
@@ -312,48 +314,15 @@ mod tests {
         }
     }
 
-    /// The rule as first written, with substring searches: the byte pass must agree with it.
-    fn plain_safe_by_searches(value: &str, context: Context) -> bool {
-        let mut chars = value.chars();
-        let (Some(first), Some(last)) = (chars.next(), value.chars().next_back()) else {
-            return context.kept;
-        };
-        let second = chars.next();
-        let chars_ok = if context.kept {
-            value
-                .chars()
-                .all(|c| printable(c) && !is_break(c) && !matches!(c, '\t' | '\u{feff}'))
-        } else {
-            value.bytes().all(|b| matches!(b, b' '..=b'~'))
-        };
-        if !chars_ok || first.is_whitespace() || last.is_whitespace() {
-            return false;
-        }
-        if value.contains(": ")
+    /// [`ends_plain_early`] as first written, with substring searches: the byte search must
+    /// agree with it.
+    fn ends_plain_early_by_searches(value: &str, flow: bool) -> bool {
+        value.contains(": ")
             || value.contains(" #")
-            || last == ':'
-            || value.starts_with("---")
-            || value.starts_with("...")
-        {
-            return false;
-        }
-        if context.flow && value.contains([',', '?', '[', ']', '{', '}']) {
-            return false;
-        }
-        if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
-            let yaml_allows = match first {
-                '-' => true,
-                '?' | ':' => !context.flow,
-                _ => false,
-            };
-            if !(context.kept && yaml_allows && second.is_some_and(|c| c != ' ')) {
-                return false;
-            }
-        }
-        context.kept || !resolves_to_non_string(value)
+            || (flow && value.contains([',', '?', '[', ']', '{', '}']))
     }
 
-    /// What values are made of: every character the rule looks at, some words it resolves.
+    /// What values are made of: every character the rules look at, some words they resolve.
     const PIECES: &[&str] = &[
         "a", "1", " ", "#", ":", "-", "?", ",", "[", "]", "{", "}", "&", "*", "!", "|", ">", "'",
         "\"", "%", "@", "`", ".", "---", "...", "\t", "\n", "\u{a0}", "\u{e9}", "\u{2028}",
@@ -367,16 +336,14 @@ mod tests {
             ..Default::default()
         })]
         #[test]
-        fn plain_safe_agrees_with_the_searches(
+        fn ends_plain_early_agrees_with_the_searches(
             parts in proptest::collection::vec(proptest::sample::select(PIECES), 0..7),
             flow: bool,
-            kept: bool,
         ) {
             let value = parts.concat();
-            let context = Context { flow, kept };
             proptest::prop_assert_eq!(
-                plain_safe(&value, context),
-                plain_safe_by_searches(&value, context)
+                ends_plain_early(&value, flow),
+                ends_plain_early_by_searches(&value, flow)
             );
         }
     }
