@@ -31,12 +31,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 pub fn unknown_client_segment(raw: &str) -> Option<String> {
     // Most names hold no `sso` in any case, which `login.sso.` needs: ruled out without
     // building the path (for an ASCII name; any other takes the whole reading).
-    if raw.is_ascii()
-        && !raw
-            .as_bytes()
-            .windows(3)
-            .any(|w| w.eq_ignore_ascii_case(b"sso"))
-    {
+    if raw.is_ascii() && !names::holds_sso(raw) {
         return None;
     }
     let (head, rest) = raw.trim().split_once("__")?;

@@ -201,22 +201,29 @@ fn replace_dunders(rest: &str, lower: bool) -> String {
     })
 }
 
+/// Whether `name` holds `sso` in any ASCII case: what every name addressing an SSO setting
+/// holds (`login.sso` or `login__sso`), so most names are ruled out by it before anything is
+/// built. An `s` found by `memchr` and the two bytes after it compared, rather than every
+/// window of the name (each name is asked several times per container).
+pub fn holds_sso(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    memchr::memchr2_iter(b's', b'S', bytes).any(|i| {
+        bytes
+            .get(i + 1..i + 3)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"so"))
+    })
+}
+
 /// Parses a variable name into an SSO setting, if it addresses one (in any spelling).
 pub fn parse_name(raw: &str) -> Option<SsoName> {
     let name = raw.trim();
     // Most variables are not SSO settings: rule them out before allocating anything. Only
     // `sso` is looked for: ClearML turns `__` into `.`, so `login.sso` written with a dot
     // addresses the same setting as `login__sso`.
-    // An `s` found by `memchr` and the two bytes after it compared, rather than every window
-    // of the name (most names are not settings, and each is asked several times).
-    let bytes = name.as_bytes();
-    if !memchr::memchr2_iter(b's', b'S', bytes).any(|i| {
-        bytes
-            .get(i + 1..i + 3)
-            .is_some_and(|w| w.eq_ignore_ascii_case(b"so"))
-    }) {
+    if !holds_sso(name) {
         return None;
     }
+    let bytes = name.as_bytes();
     // `split_once("__")`, without a substring searcher per name.
     let cut = memchr::memchr_iter(b'_', bytes).find(|&i| bytes.get(i + 1) == Some(&b'_'))?;
     let (head, rest) = (&name[..cut], &name[cut + 2..]);
